@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { SettingsError } from '../errors';
+
+/**
+ * Every setting the pipeline reads, by its environment variable name, validated once at start.
+ * The same names are Function App settings in Azure (infra/bicep sets them) and keys of
+ * local.settings.sample.json. docs/settings.md documents each (name, meaning, default).
+ */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+const optionalUrl = z.string().url().optional();
+
+export const settingsSchema = z.object({
+  // --- storage (core) ---
+  /** Local lake folder (embedded default). Ignored when DEMAND_LAKE_URL is set. */
+  DEMAND_LAKE_DIR: z.string().min(1).default('.demand/lake'),
+  /** ADLS Gen2 lake: https://<account>.dfs.core.windows.net/<filesystem> (managed identity). */
+  DEMAND_LAKE_URL: optionalUrl,
+  /** Local folder for embedded tables (watermarks, runs, registry). Ignored when DEMAND_TABLES_URL is set. */
+  DEMAND_STATE_DIR: z.string().min(1).default('.demand/state'),
+  /** Azure Table storage endpoint: https://<account>.table.core.windows.net (managed identity). */
+  DEMAND_TABLES_URL: optionalUrl,
+  /** Connection string alternative for Azurite/dev only (never in Azure: use identity). */
+  DEMAND_STORAGE_CONNECTION_STRING: z.string().optional(),
+
+  // --- ingestion (issue 3) ---
+  DEMAND_ORDERS_API_URL: optionalUrl,
+  DEMAND_ORDERS_PAGE_SIZE: int(1, 10000).default(500),
+  /** Sent as-is as the Authorization header when set (use a Key Vault reference in Azure). */
+  DEMAND_ORDERS_AUTH_HEADER: z.string().optional(),
+  /** Entra ID scope for a managed identity token, when the orders API takes one. */
+  DEMAND_ORDERS_AUTH_SCOPE: z.string().optional(),
+  DEMAND_ORDERS_OVERLAP_MINUTES: int(0, 10080).default(60),
+  DEMAND_ORDERS_RETRY_BUDGET_MS: int(1000, 3_600_000).default(120_000),
+  DEMAND_ORDERS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  DEMAND_INVENTORY_LANDING_PREFIX: z.string().min(1).default('landing/inventory'),
+
+  // --- forecasting (issue 5) ---
+  DEMAND_FORECAST_HORIZON_DAYS: int(1, 365).default(28),
+  DEMAND_FORECAST_SEASON: int(1, 366).default(7),
+  DEMAND_FORECAST_BATCH_SIZE: int(1, 5000).default(100),
+  DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: int(1, 1000).default(500),
+  DEMAND_FORECAST_MODEL_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
+
+  // --- inventory actions (issue 7) ---
+  DEMAND_SERVICE_LEVEL: num(0.5, 0.9999).default(0.95),
+  DEMAND_LEAD_TIME_DAYS: int(0, 365).default(7),
+  DEMAND_REVIEW_PERIOD_DAYS: int(1, 365).default(7),
+
+  // --- tracking, registry, drift (issue 6) ---
+  DEMAND_TRACKER: z.enum(['tables', 'mlflow']).default('tables'),
+  MLFLOW_TRACKING_URI: optionalUrl,
+  /** Bearer token for Databricks MLflow (Key Vault reference in Azure). */
+  MLFLOW_TRACKING_TOKEN: z.string().optional(),
+  DEMAND_EXPERIMENT_NAME: z.string().min(1).default('demand-forecast'),
+  DEMAND_REGISTERED_MODEL_NAME: z.string().min(1).default('demand-forecast-policy'),
+  DEMAND_PROMOTION_MARGIN: num(0, 1).default(0.02),
+  DEMAND_PROMOTION_SEGMENT_TOLERANCE: num(0, 1).default(0.05),
+  DEMAND_DRIFT_PSI_THRESHOLD: num(0, 10).default(0.25),
+  DEMAND_DRIFT_ACCURACY_RATIO: num(1, 100).default(1.5),
+  DEMAND_DRIFT_FLEET_SHARE: num(0, 1).default(0.3),
+  DEMAND_DRIFT_MAX_REFORECASTS: int(0, 10000).default(50),
+
+  // --- publishing (issue 7) ---
+  DEMAND_PUBLISHER: z.enum(['local', 'adx']).default('local'),
+  DEMAND_ADX_CLUSTER_URL: optionalUrl,
+  DEMAND_ADX_INGEST_URL: optionalUrl,
+  DEMAND_ADX_DATABASE: z.string().default('demand'),
+  DEMAND_DASHBOARD_PATH: z.string().default('.demand/dashboard.html'),
+
+  // --- orchestration (issue 2) ---
+  DEMAND_PIPELINE_SCHEDULE: z.string().min(9).default('0 0 2 * * *'),
+  DEMAND_PIPELINE_TIMER_ENABLED: bool.default(true),
+  DEMAND_ACTIVITY_MAX_ATTEMPTS: int(1, 20).default(3),
+  DEMAND_ACTIVITY_FIRST_RETRY_MS: int(100, 3_600_000).default(5_000),
+  DEMAND_REFORECAST_WAIT_MS: int(0, 60_000).default(10_000),
+});
+
+export type PipelineSettings = z.infer<typeof settingsSchema>;
+export type SettingName = keyof PipelineSettings;
+export const settingNames = Object.keys(settingsSchema.shape) as SettingName[];
+
+/**
+ * Reads and validates settings from an environment (process.env by default) plus overrides
+ * (CLI flags). Throws SettingsError naming the first bad setting and its value.
+ */
+export function loadSettings(
+  env: Record<string, string | undefined> = process.env,
+  overrides: Partial<Record<SettingName, string>> = {},
+): PipelineSettings {
+  const raw: Record<string, string | undefined> = {};
+  for (const name of settingNames) {
+    const value = overrides[name] ?? env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? 'settings');
+    const shown = raw[name] === undefined ? '(missing)' : JSON.stringify(raw[name]);
+    throw new SettingsError(name, `Setting ${name}=${shown} is invalid: ${issue?.message ?? 'bad value'}`);
+  }
+  return parsed.data;
+}

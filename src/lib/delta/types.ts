@@ -1,0 +1,78 @@
+/**
+ * Public shapes of the project's Delta Lake module (implemented in src/lib/delta/*).
+ * Rows are plain objects; logical types map to JS values as:
+ *   string → string, long/integer → number (safe integers), double → number,
+ *   boolean → boolean, date → 'YYYY-MM-DD' string, timestamp → ISO-8601 string (UTC).
+ * null is allowed only in nullable fields.
+ */
+export type DeltaPrimitiveType = 'string' | 'long' | 'integer' | 'double' | 'boolean' | 'date' | 'timestamp';
+
+export interface DeltaField {
+  name: string;
+  type: DeltaPrimitiveType;
+  nullable: boolean;
+}
+
+export interface DeltaSchema {
+  fields: DeltaField[];
+}
+
+export type DeltaValue = string | number | boolean | null;
+export type DeltaRow = Record<string, DeltaValue>;
+
+export interface DeltaWriteOptions {
+  schema: DeltaSchema;
+  /** Partition columns (must be in the schema); only used when the table is created. */
+  partitionBy?: string[];
+  /**
+   * append: add files. overwrite: replace the whole table.
+   * overwritePartitions: replace exactly the partitions that `rows` touch (plus `partitions` if given),
+   * leaving the others — how an incremental run recomputes only affected dates.
+   */
+  mode: 'append' | 'overwrite' | 'overwritePartitions';
+  /** Extra partitions to clear in overwritePartitions mode even if `rows` has none for them. */
+  partitions?: Array<Record<string, string>>;
+  /**
+   * Idempotency through Delta's `txn` action: a write whose (appId, version) was already committed
+   * is skipped and returns the committed table version. Use e.g. appId=`<table>:<runId>:<batchId>`.
+   */
+  transaction?: { appId: string; version: number };
+  /** Free-form commitInfo.operationParameters additions (runId, etc.). */
+  commitInfo?: Record<string, string>;
+  /** Target rows per Parquet file (the writer splits larger inputs). */
+  targetRowsPerFile?: number;
+  abortSignal?: AbortSignal;
+}
+
+export interface DeltaWriteResult {
+  /** The table version this write produced (or found, when skipped as already applied). */
+  version: number;
+  skipped: boolean;
+  filesAdded: number;
+  filesRemoved: number;
+  rowsWritten: number;
+}
+
+export interface DeltaReadOptions {
+  /** Time travel: read the table as of this version. */
+  version?: number;
+  /** Keep only files whose partition values pass (pruning before any Parquet is read). */
+  partitionFilter?: (partitionValues: Record<string, string | null>) => boolean;
+  /** Project these columns only. */
+  columns?: string[];
+  abortSignal?: AbortSignal;
+}
+
+export interface DeltaFileInfo {
+  path: string;
+  partitionValues: Record<string, string | null>;
+  sizeInBytes: number;
+  numRecords: number | undefined;
+}
+
+export interface DeltaSnapshotInfo {
+  version: number;
+  schema: DeltaSchema;
+  partitionColumns: string[];
+  files: DeltaFileInfo[];
+}

@@ -1,0 +1,70 @@
+/**
+ * Named error classes shared by the whole pipeline. Every error that crosses a port or an
+ * activity boundary is one of these (or wraps one), so callers can branch on `name`/`code`
+ * instead of parsing messages.
+ */
+export class DemandError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad input from a user, a setting or a request: the message names the field and the value. */
+export class ValidationError extends DemandError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super('validation', message, options);
+    this.field = field;
+  }
+}
+
+/** A setting is missing or malformed. */
+export class SettingsError extends DemandError {
+  readonly setting: string;
+  constructor(setting: string, message: string) {
+    super('settings', message);
+    this.setting = setting;
+  }
+}
+
+/** A lake object that was expected does not exist. */
+export class LakeNotFoundError extends DemandError {
+  readonly path: string;
+  constructor(path: string, options?: { cause?: unknown }) {
+    super('lake_not_found', `Lake object not found: ${path}`, options);
+    this.path = path;
+  }
+}
+
+/** A put-if-absent or rename target already exists. */
+export class LakeConflictError extends DemandError {
+  readonly path: string;
+  constructor(path: string, options?: { cause?: unknown }) {
+    super('lake_conflict', `Lake object already exists: ${path}`, options);
+    this.path = path;
+  }
+}
+
+/** A table entity was changed by someone else (stale ETag) or already exists on insert. */
+export class EntityConflictError extends DemandError {
+  constructor(table: string, partitionKey: string, rowKey: string, reason: 'exists' | 'etag') {
+    super(
+      'entity_conflict',
+      reason === 'exists'
+        ? `Entity ${partitionKey}/${rowKey} already exists in table ${table}`
+        : `Entity ${partitionKey}/${rowKey} in table ${table} was changed concurrently (ETag mismatch)`,
+    );
+  }
+}
+
+/** An upstream HTTP service failed for good (after retries). */
+export class UpstreamError extends DemandError {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('upstream', message, options);
+    this.status = status;
+  }
+}
