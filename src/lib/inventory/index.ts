@@ -1,0 +1,4 @@
+export * from './inventoryPolicy';
+export * from './normalQuantile';
+export * from './planInventoryRows';
+export * from './stockPosition';
