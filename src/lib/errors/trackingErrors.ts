@@ -1,0 +1,29 @@
+import { DemandError, UpstreamError } from './errors';
+
+/** The MLflow REST API answered with an error body ({ error_code, message }) or a bad status. */
+export class MlflowApiError extends UpstreamError {
+  /** MLflow's error_code, e.g. RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST. */
+  readonly errorCode: string;
+  readonly endpoint: string;
+  constructor(endpoint: string, status: number, errorCode: string, message: string) {
+    super(`MLflow ${endpoint} failed (${status} ${errorCode}): ${message}`, status);
+    this.errorCode = errorCode;
+    this.endpoint = endpoint;
+  }
+}
+
+/** A registry object (model, version, run) that was asked for does not exist. */
+export class RegistryNotFoundError extends DemandError {
+  constructor(what: string) {
+    super('registry_not_found', `${what} does not exist`);
+  }
+}
+
+/** The promotion gate refused a candidate; `reasons` say why, figure by figure. */
+export class PromotionRefusedError extends DemandError {
+  readonly reasons: string[];
+  constructor(version: string, reasons: string[]) {
+    super('promotion_refused', `Promotion of version ${version} refused: ${reasons.join('; ')}`);
+    this.reasons = reasons;
+  }
+}

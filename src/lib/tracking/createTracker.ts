@@ -1,0 +1,11 @@
+import type { PipelineServices } from '../pipeline/contracts';
+import { MlflowTracker } from './mlflowTracker';
+import { TablesTracker } from './tablesTracker';
+import type { Tracker } from './tracker';
+
+/** Picks the tracker adapter from DEMAND_TRACKER: Table storage (default) or MLflow. */
+export function createTracker(services: Pick<PipelineServices, 'settings' | 'entities'>): Tracker {
+  return services.settings.DEMAND_TRACKER === 'mlflow'
+    ? MlflowTracker.fromSettings(services.settings)
+    : TablesTracker.fromEntityStore(services.entities);
+}

@@ -1,0 +1,4 @@
+export * from './tracker';
+export * from './tablesTracker';
+export * from './mlflowTracker';
+export * from './createTracker';
