@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './toError';
+export * from './deltaErrors';
+export * from './ingestErrors';
 export * from './trackingErrors';

@@ -1,0 +1,521 @@
+/**
+ * A Delta Lake table on a LakeStore: reads by replaying the log (with checkpoints and time travel),
+ * writes Parquet data files then commits them with put-if-absent on the next log version, checking
+ * concurrent commits for logical conflicts before retrying (optimistic concurrency, as Delta does).
+ */
+import { randomUUID } from 'node:crypto';
+import { DeltaConcurrentModificationError, DeltaProtocolError, DeltaSchemaMismatchError, DeltaTableNotFoundError, ValidationError } from '../errors';
+import { lakePath, type LakeStore } from '../lake/lakeStore';
+import { writeCheckpoint } from './checkpoint';
+import {
+  commitFileName,
+  decodeFilePath,
+  encodeFilePath,
+  latestVersion,
+  listLog,
+  loadTableState,
+  logFolder,
+  readCommit,
+  type AddAction,
+  type DeltaAction,
+  type MetadataAction,
+  type RemoveAction,
+  type TableState,
+} from './log';
+import { decodeParquet, encodeParquet, toDeltaValue } from './parquet';
+import { partitionFolder, partitionKey } from './partitions';
+import { assertSameSchema, assertValidSchema, fromSchemaString, partitionValueFromString, partitionValueString, rowValidator, toSchemaString } from './schema';
+import { computeStats } from './stats';
+import type {
+  DeltaField,
+  DeltaReadOptions,
+  DeltaRow,
+  DeltaSchema,
+  DeltaSnapshotInfo,
+  DeltaWriteOptions,
+  DeltaWriteResult,
+} from './types';
+
+export const defaultTargetRowsPerFile = 250_000;
+/** Commit attempts before a write gives up on a busy table. */
+export const maxCommitAttempts = 10;
+/** A Parquet checkpoint is written after every N-th version (Delta's default interval). */
+export const checkpointInterval = 10;
+
+const engineInfo = 'azure-demand-forecast-delta/0.1 (hyparquet-writer)';
+
+interface WrittenFile {
+  add: AddAction;
+  lakePath: string;
+}
+
+function signalOption(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
+}
+
+async function* iterateRows(rows: DeltaRow[] | AsyncIterable<DeltaRow>): AsyncIterable<DeltaRow> {
+  if (Array.isArray(rows)) yield* rows;
+  else yield* rows;
+}
+
+export class DeltaTable {
+  readonly lake: LakeStore;
+  /** Lake path of the table root (the folder holding `_delta_log`). */
+  readonly path: string;
+
+  private constructor(lake: LakeStore, tablePath: string) {
+    this.lake = lake;
+    this.path = lakePath(tablePath);
+    if (this.path.length === 0) throw new ValidationError('tablePath', `Delta table path must not be empty: "${tablePath}"`);
+  }
+
+  static forPath(lake: LakeStore, tablePath: string): DeltaTable {
+    return new DeltaTable(lake, tablePath);
+  }
+
+  /** Latest committed version, -1 when there is no table at the path. */
+  async version(options: { abortSignal?: AbortSignal } = {}): Promise<number> {
+    return latestVersion(await listLog(this.lake, this.path, signalOption(options.abortSignal)));
+  }
+
+  /** Loads the replayed log state (throws DeltaTableNotFoundError when there is no table). */
+  async state(options: { version?: number; abortSignal?: AbortSignal } = {}): Promise<TableState> {
+    const state = await loadTableState(this.lake, this.path, options);
+    this.assertReadable(state);
+    return state;
+  }
+
+  async snapshot(options: { version?: number; abortSignal?: AbortSignal } = {}): Promise<DeltaSnapshotInfo> {
+    const state = await this.state(options);
+    const metadata = state.metadata as MetadataAction;
+    return {
+      version: state.version,
+      schema: fromSchemaString(this.path, metadata.schemaString),
+      partitionColumns: [...metadata.partitionColumns],
+      files: [...state.files.entries()]
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .map(([path, add]) => ({
+          path,
+          partitionValues: { ...add.partitionValues },
+          sizeInBytes: add.size,
+          numRecords: numRecordsOf(add),
+        })),
+    };
+  }
+
+  private assertReadable(state: TableState): void {
+    const protocol = state.protocol;
+    if (protocol && protocol.minReaderVersion > 1) {
+      throw new DeltaProtocolError(
+        this.path,
+        `needs reader version ${protocol.minReaderVersion}${protocol.readerFeatures ? ` (features: ${protocol.readerFeatures.join(', ')})` : ''}; this module reads version 1`,
+      );
+    }
+    const format = state.metadata?.format.provider;
+    if (format && format !== 'parquet') throw new DeltaProtocolError(this.path, `data format "${format}" is not parquet`);
+  }
+
+  private assertWritable(state: TableState): void {
+    const protocol = state.protocol;
+    if (protocol && protocol.minWriterVersion > 2) {
+      throw new DeltaProtocolError(this.path, `needs writer version ${protocol.minWriterVersion}; this module writes version 2`);
+    }
+  }
+
+  /** Rows of the table (optionally at a version), pruned by partition, projected to `columns`. */
+  async *read(options: DeltaReadOptions = {}): AsyncIterable<DeltaRow> {
+    const signal = options.abortSignal;
+    const state = await this.state({ ...(options.version !== undefined ? { version: options.version } : {}), ...signalOption(signal) });
+    const metadata = state.metadata as MetadataAction;
+    const schema = fromSchemaString(this.path, metadata.schemaString);
+    const partitionColumns = metadata.partitionColumns;
+    const byName = new Map(schema.fields.map((f) => [f.name, f]));
+    const wanted = options.columns ?? schema.fields.map((f) => f.name);
+    for (const column of wanted) {
+      if (!byName.has(column)) {
+        throw new DeltaSchemaMismatchError(this.path, column, `not in the table (columns: ${schema.fields.map((f) => f.name).join(', ')})`);
+      }
+    }
+    const wantedFields = wanted.map((c) => byName.get(c) as DeltaField);
+    const dataColumns = wanted.filter((c) => !partitionColumns.includes(c));
+    const files = [...state.files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [relativePath, add] of files) {
+      signal?.throwIfAborted();
+      const partitionValues: Record<string, string | null> = {};
+      for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[column] ?? null;
+      if (options.partitionFilter && !options.partitionFilter(partitionValues)) continue;
+      if (add.deletionVector) throw new DeltaProtocolError(this.path, `file ${relativePath} has a deletion vector (not supported)`);
+      let decoded: Array<Record<string, unknown>>;
+      if (dataColumns.length === 0) {
+        decoded = Array.from({ length: numRecordsOf(add) ?? 0 }, () => ({}));
+        if (numRecordsOf(add) === undefined) decoded = await this.readDataFile(relativePath, [], signal);
+      } else {
+        decoded = await this.readDataFile(relativePath, dataColumns, signal);
+      }
+      for (const raw of decoded) {
+        const row: DeltaRow = {};
+        for (const field of wantedFields) {
+          row[field.name] = partitionColumns.includes(field.name)
+            ? partitionValueFromString(field, partitionValues[field.name])
+            : toDeltaValue(raw[field.name]);
+        }
+        yield row;
+      }
+    }
+  }
+
+  private async readDataFile(relativePath: string, columns: string[], signal: AbortSignal | undefined): Promise<Array<Record<string, unknown>>> {
+    const data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
+    try {
+      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns });
+    } catch (err) {
+      throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
+    }
+  }
+
+  async readAll(options: DeltaReadOptions = {}): Promise<DeltaRow[]> {
+    const rows: DeltaRow[] = [];
+    for await (const row of this.read(options)) rows.push(row);
+    return rows;
+  }
+
+  /** commitInfo of every version still in the log, oldest first, each with its `version`. */
+  async history(options: { abortSignal?: AbortSignal } = {}): Promise<Array<Record<string, unknown>>> {
+    const listing = await listLog(this.lake, this.path, signalOption(options.abortSignal));
+    const versions = [...listing.commits.keys()].sort((a, b) => a - b);
+    const out: Array<Record<string, unknown>> = [];
+    for (const version of versions) {
+      const actions = await readCommit(this.lake, this.path, version, options.abortSignal);
+      const info = actions.find((a) => a.commitInfo)?.commitInfo ?? {};
+      out.push({ version, ...info });
+    }
+    return out;
+  }
+
+  private async tryState(signal: AbortSignal | undefined): Promise<TableState | undefined> {
+    try {
+      return await this.state(signalOption(signal));
+    } catch (err) {
+      if (err instanceof DeltaTableNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Writes rows as new Parquet files and commits them (see DeltaWriteOptions for the modes).
+   * Rows are validated against the table schema; a mismatch fails before anything is committed.
+   */
+  async write(rows: DeltaRow[] | AsyncIterable<DeltaRow>, options: DeltaWriteOptions): Promise<DeltaWriteResult> {
+    const signal = options.abortSignal;
+    if (!['append', 'overwrite', 'overwritePartitions'].includes(options.mode)) {
+      throw new ValidationError('mode', `Delta write mode must be append, overwrite or overwritePartitions, got "${String(options.mode)}"`);
+    }
+    const transaction = options.transaction;
+    if (transaction && (!transaction.appId || !Number.isSafeInteger(transaction.version) || transaction.version < 0)) {
+      throw new ValidationError('transaction', `transaction needs a non-empty appId and a non-negative integer version, got ${JSON.stringify(transaction)}`);
+    }
+    const targetRowsPerFile = options.targetRowsPerFile ?? defaultTargetRowsPerFile;
+    if (!Number.isSafeInteger(targetRowsPerFile) || targetRowsPerFile < 1) {
+      throw new ValidationError('targetRowsPerFile', `targetRowsPerFile must be a positive integer, got ${targetRowsPerFile}`);
+    }
+
+    let state = await this.tryState(signal);
+    if (state) this.assertWritable(state);
+    if (transaction && state && (state.appTransactions.get(transaction.appId) ?? -1) >= transaction.version) {
+      return { version: state.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 };
+    }
+
+    let schema: DeltaSchema;
+    let partitionColumns: string[];
+    if (state) {
+      const metadata = state.metadata as MetadataAction;
+      schema = fromSchemaString(this.path, metadata.schemaString);
+      partitionColumns = [...metadata.partitionColumns];
+      assertSameSchema(this.path, schema, options.schema);
+      if (options.mode !== 'append' && metadata.configuration['delta.appendOnly'] === 'true') {
+        throw new DeltaProtocolError(this.path, `table is append-only (delta.appendOnly=true); mode ${options.mode} refused`);
+      }
+    } else {
+      schema = { fields: options.schema.fields.map((f) => ({ ...f })) };
+      partitionColumns = [...(options.partitionBy ?? [])];
+      assertValidSchema(this.path, schema, partitionColumns);
+    }
+
+    const written = await this.writeDataFiles(rows, schema, partitionColumns, targetRowsPerFile, signal);
+    try {
+      const touched = new Set(written.touched);
+      for (const extra of options.partitions ?? []) {
+        for (const column of partitionColumns) {
+          if (!(column in extra)) throw new ValidationError('partitions', `partition ${JSON.stringify(extra)} lacks column "${column}"`);
+        }
+        touched.add(partitionKey(partitionColumns, extra));
+      }
+      return await this.commitWithRetry(state, schema, partitionColumns, written, touched, options);
+    } catch (err) {
+      // Nothing references these files unless a commit succeeded; remove them (best effort).
+      await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+      throw err;
+    }
+  }
+
+  private async writeDataFiles(
+    rows: DeltaRow[] | AsyncIterable<DeltaRow>,
+    schema: DeltaSchema,
+    partitionColumns: string[],
+    targetRowsPerFile: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ files: WrittenFile[]; touched: string[]; rowCount: number }> {
+    const validate = rowValidator(this.path, schema);
+    const partitionFields = partitionColumns.map((c) => schema.fields.find((f) => f.name === c) as DeltaField);
+    const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
+    const buffers = new Map<string, { values: Record<string, string | null>; rows: DeltaRow[] }>();
+    const files: WrittenFile[] = [];
+    const touched = new Set<string>();
+    let buffered = 0;
+    let rowCount = 0;
+
+    const flush = async (key: string): Promise<void> => {
+      const buffer = buffers.get(key);
+      if (!buffer || buffer.rows.length === 0) return;
+      buffers.delete(key);
+      buffered -= buffer.rows.length;
+      const folder = partitionFolder(partitionColumns, buffer.values);
+      const name = `part-${String(files.length).padStart(5, '0')}-${randomUUID()}.c000.snappy.parquet`;
+      const relative = folder ? `${folder}/${name}` : name;
+      const bytes = encodeParquet(dataFields, buffer.rows);
+      const stats = computeStats(dataFields, buffer.rows);
+      const target = lakePath(this.path, relative);
+      await this.lake.put(target, bytes, signalOption(signal));
+      files.push({
+        lakePath: target,
+        add: {
+          path: encodeFilePath(relative),
+          partitionValues: buffer.values,
+          size: bytes.byteLength,
+          modificationTime: Date.now(),
+          dataChange: true,
+          stats: JSON.stringify(stats),
+        },
+      });
+    };
+
+    try {
+      for await (const row of iterateRows(rows)) {
+        validate(row, rowCount);
+        rowCount++;
+        const values: Record<string, string | null> = {};
+        for (const field of partitionFields) values[field.name] = partitionValueString(field, row[field.name] ?? null);
+        const key = partitionKey(partitionColumns, values);
+        touched.add(key);
+        let buffer = buffers.get(key);
+        if (!buffer) {
+          buffer = { values, rows: [] };
+          buffers.set(key, buffer);
+        }
+        buffer.rows.push(row);
+        buffered++;
+        if (buffer.rows.length >= targetRowsPerFile) {
+          signal?.throwIfAborted();
+          await flush(key);
+        } else if (buffered >= 2 * targetRowsPerFile) {
+          // Many small partitions in flight: write the biggest so memory stays bounded.
+          let biggest = key;
+          let size = 0;
+          for (const [k, b] of buffers) if (b.rows.length > size) [biggest, size] = [k, b.rows.length];
+          signal?.throwIfAborted();
+          await flush(biggest);
+        }
+      }
+      for (const key of [...buffers.keys()]) await flush(key);
+    } catch (err) {
+      await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+      throw err;
+    }
+    return { files, touched: [...touched], rowCount };
+  }
+
+  private buildActions(
+    state: TableState | undefined,
+    schema: DeltaSchema,
+    partitionColumns: string[],
+    written: { files: WrittenFile[]; rowCount: number },
+    touched: Set<string>,
+    options: DeltaWriteOptions,
+  ): { actions: DeltaAction[]; removed: number } {
+    const now = Date.now();
+    const actions: DeltaAction[] = [];
+    const mode = options.mode;
+    const dynamic = mode === 'overwritePartitions' && partitionColumns.length > 0;
+    const removes: RemoveAction[] = [];
+    if (state && mode !== 'append') {
+      for (const add of state.files.values()) {
+        if (dynamic && !touched.has(partitionKey(partitionColumns, add.partitionValues ?? {}))) continue;
+        removes.push({
+          path: add.path,
+          deletionTimestamp: now,
+          dataChange: true,
+          extendedFileMetadata: true,
+          partitionValues: add.partitionValues,
+          size: add.size,
+        });
+      }
+    }
+    const operationParameters: Record<string, string> = {
+      mode: mode === 'append' ? 'Append' : 'Overwrite',
+      partitionBy: JSON.stringify(partitionColumns),
+      ...(dynamic ? { partitionOverwriteMode: 'DYNAMIC' } : {}),
+      ...(options.commitInfo ?? {}),
+    };
+    const bytes = written.files.reduce((sum, f) => sum + f.add.size, 0);
+    actions.push({
+      commitInfo: {
+        timestamp: now,
+        operation: state ? 'WRITE' : 'CREATE TABLE AS SELECT',
+        operationParameters,
+        ...(state ? { readVersion: state.version } : {}),
+        isolationLevel: 'Serializable',
+        isBlindAppend: mode === 'append',
+        operationMetrics: {
+          numFiles: String(written.files.length),
+          numOutputRows: String(written.rowCount),
+          numOutputBytes: String(bytes),
+          ...(removes.length > 0 ? { numRemovedFiles: String(removes.length) } : {}),
+        },
+        engineInfo,
+        txnId: randomUUID(),
+      },
+    });
+    if (!state) {
+      actions.push({ protocol: { minReaderVersion: 1, minWriterVersion: 2 } });
+      actions.push({
+        metaData: {
+          id: randomUUID(),
+          format: { provider: 'parquet', options: {} },
+          schemaString: toSchemaString(schema),
+          partitionColumns,
+          configuration: {},
+          createdTime: now,
+        },
+      });
+    }
+    if (options.transaction) {
+      actions.push({ txn: { appId: options.transaction.appId, version: options.transaction.version, lastUpdated: now } });
+    }
+    for (const remove of removes) actions.push({ remove });
+    for (const file of written.files) actions.push({ add: file.add });
+    return { actions, removed: removes.length };
+  }
+
+  private async commitWithRetry(
+    initialState: TableState | undefined,
+    schema: DeltaSchema,
+    partitionColumns: string[],
+    written: { files: WrittenFile[]; rowCount: number },
+    touched: Set<string>,
+    options: DeltaWriteOptions,
+  ): Promise<DeltaWriteResult> {
+    const signal = options.abortSignal;
+    let state = initialState;
+    for (let attempt = 1; attempt <= maxCommitAttempts; attempt++) {
+      signal?.throwIfAborted();
+      const readVersion = state?.version ?? -1;
+      const commitVersion = readVersion + 1;
+      const { actions, removed } = this.buildActions(state, schema, partitionColumns, written, touched, options);
+      const body = `${actions.map((a) => JSON.stringify(a)).join('\n')}\n`;
+      const committed = await this.lake.putIfAbsent(
+        lakePath(this.path, logFolder, commitFileName(commitVersion)),
+        Buffer.from(body, 'utf8'),
+        signalOption(signal),
+      );
+      if (committed) {
+        if (commitVersion > 0 && commitVersion % checkpointInterval === 0) await this.tryCheckpoint(commitVersion, signal);
+        return { version: commitVersion, skipped: false, filesAdded: written.files.length, filesRemoved: removed, rowsWritten: written.rowCount };
+      }
+
+      // Someone else committed `commitVersion` first: look at what they did.
+      const latest = await this.state(signalOption(signal));
+      for (let v = commitVersion; v <= latest.version; v++) {
+        const winner = await readCommit(this.lake, this.path, v, signal);
+        const verdict = this.checkConflict(winner, state, schema, partitionColumns, touched, options);
+        if (verdict === 'already-applied') {
+          await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+          return { version: v, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 };
+        }
+        if (verdict) throw new DeltaConcurrentModificationError(this.path, v, verdict);
+      }
+      this.assertWritable(latest);
+      state = latest;
+    }
+    throw new DeltaConcurrentModificationError(
+      this.path,
+      (state?.version ?? -1) + 1,
+      `gave up after ${maxCommitAttempts} attempts: other writers kept committing first`,
+    );
+  }
+
+  /** undefined: no logical conflict (retry); 'already-applied': same txn won; else the conflict reason. */
+  private checkConflict(
+    winner: DeltaAction[],
+    readState: TableState | undefined,
+    schema: DeltaSchema,
+    partitionColumns: string[],
+    touched: Set<string>,
+    options: DeltaWriteOptions,
+  ): string | 'already-applied' | undefined {
+    const transaction = options.transaction;
+    for (const action of winner) {
+      if (transaction && action.txn && action.txn.appId === transaction.appId && action.txn.version >= transaction.version) {
+        return 'already-applied';
+      }
+    }
+    for (const action of winner) {
+      if (action.protocol && readState) return 'the protocol changed';
+      if (action.metaData) {
+        if (readState) return 'the table metadata (schema or partitioning) changed';
+        // Both writers created the table: fine when the winner made the same table.
+        const theirs = fromSchemaString(this.path, action.metaData.schemaString);
+        try {
+          assertSameSchema(this.path, theirs, schema);
+        } catch (err) {
+          return `the table was created concurrently with a different schema (${(err as Error).message})`;
+        }
+        if (JSON.stringify(action.metaData.partitionColumns) !== JSON.stringify(partitionColumns)) {
+          return `the table was created concurrently partitioned by ${JSON.stringify(action.metaData.partitionColumns)}, not ${JSON.stringify(partitionColumns)}`;
+        }
+      }
+    }
+    if (options.mode === 'append') return undefined;
+    const dynamic = options.mode === 'overwritePartitions' && partitionColumns.length > 0;
+    for (const action of winner) {
+      const file = action.add ?? action.remove;
+      if (!file || !file.dataChange) continue;
+      if (!dynamic) return `mode ${options.mode} replaces the whole table but another writer changed ${decodeFilePath(this.path, file.path)}`;
+      const values = file.partitionValues;
+      if (!values) return `another writer removed ${file.path} without partition values`;
+      const key = partitionKey(partitionColumns, values);
+      if (touched.has(key)) {
+        return `another writer changed partition ${partitionFolder(partitionColumns, values)} that this overwritePartitions write replaces (file ${decodeFilePath(this.path, file.path)})`;
+      }
+    }
+    return undefined;
+  }
+
+  private async tryCheckpoint(version: number, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      const state = await loadTableState(this.lake, this.path, { version, ...signalOption(signal) });
+      await writeCheckpoint(this.lake, this.path, state, signalOption(signal));
+    } catch {
+      // A checkpoint only speeds up reads; the commit is already durable, so a failure here is not fatal.
+    }
+  }
+}
+
+function numRecordsOf(add: AddAction): number | undefined {
+  if (!add.stats) return undefined;
+  try {
+    const parsed = JSON.parse(add.stats) as { numRecords?: unknown };
+    return typeof parsed.numRecords === 'number' ? parsed.numRecords : undefined;
+  } catch {
+    return undefined;
+  }
+}

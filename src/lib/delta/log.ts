@@ -1,0 +1,319 @@
+/**
+ * The Delta transaction log: action shapes, file naming, listing, reading commits and Parquet
+ * checkpoints, and replaying actions into a table state (protocol, metadata, active files,
+ * tombstones, application transaction versions). See PROTOCOL.md in delta-io/delta.
+ */
+import { DeltaProtocolError, DeltaTableNotFoundError } from '../errors';
+import { lakePath, type LakeStore } from '../lake/lakeStore';
+import { decodeParquet } from './parquet';
+
+export interface ProtocolAction {
+  minReaderVersion: number;
+  minWriterVersion: number;
+  readerFeatures?: string[];
+  writerFeatures?: string[];
+}
+
+export interface MetadataAction {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  format: { provider: string; options: Record<string, string> };
+  schemaString: string;
+  partitionColumns: string[];
+  configuration: Record<string, string>;
+  createdTime?: number | null;
+}
+
+export interface AddAction {
+  path: string;
+  partitionValues: Record<string, string | null>;
+  size: number;
+  modificationTime: number;
+  dataChange: boolean;
+  stats?: string | null;
+  tags?: Record<string, string> | null;
+  deletionVector?: unknown;
+}
+
+export interface RemoveAction {
+  path: string;
+  deletionTimestamp?: number | null;
+  dataChange: boolean;
+  extendedFileMetadata?: boolean;
+  partitionValues?: Record<string, string | null> | null;
+  size?: number | null;
+}
+
+export interface TxnAction {
+  appId: string;
+  version: number;
+  lastUpdated?: number | null;
+}
+
+export type CommitInfoAction = Record<string, unknown>;
+
+export interface DeltaAction {
+  protocol?: ProtocolAction;
+  metaData?: MetadataAction;
+  add?: AddAction;
+  remove?: RemoveAction;
+  txn?: TxnAction;
+  commitInfo?: CommitInfoAction;
+}
+
+/** The replayed state of a table at one version. Keys of `files`/`tombstones` are decoded paths. */
+export interface TableState {
+  version: number;
+  protocol: ProtocolAction | undefined;
+  metadata: MetadataAction | undefined;
+  files: Map<string, AddAction>;
+  tombstones: Map<string, RemoveAction>;
+  appTransactions: Map<string, number>;
+}
+
+export const logFolder = '_delta_log';
+
+export function commitFileName(version: number): string {
+  return `${String(version).padStart(20, '0')}.json`;
+}
+
+export function checkpointFileName(version: number): string {
+  return `${String(version).padStart(20, '0')}.checkpoint.parquet`;
+}
+
+/** Decodes a log path (a URI reference, relative to the table root) to a table-relative file path. */
+export function decodeFilePath(table: string, path: string): string {
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path)) {
+    throw new DeltaProtocolError(table, `absolute file URIs in the log are not supported: ${path}`);
+  }
+  try {
+    return decodeURIComponent(path);
+  } catch (err) {
+    throw new DeltaProtocolError(table, `file path is not a valid URI reference: ${path}`, { cause: err });
+  }
+}
+
+/** Encodes a table-relative file path for add/remove.path (RFC 2396 URI path, as Hadoop's Path.toUri does). */
+export function encodeFilePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%3D/g, '=').replace(/%2C/g, ',').replace(/%40/g, '@').replace(/%3A/g, ':'))
+    .join('/');
+}
+
+export function emptyState(): TableState {
+  return {
+    version: -1,
+    protocol: undefined,
+    metadata: undefined,
+    files: new Map(),
+    tombstones: new Map(),
+    appTransactions: new Map(),
+  };
+}
+
+/** Applies one commit's (or checkpoint's) actions in order. */
+export function applyActions(table: string, state: TableState, actions: Iterable<DeltaAction>): void {
+  for (const action of actions) {
+    if (action.protocol) state.protocol = action.protocol;
+    if (action.metaData) state.metadata = action.metaData;
+    if (action.txn) state.appTransactions.set(action.txn.appId, action.txn.version);
+    if (action.add) {
+      const key = decodeFilePath(table, action.add.path);
+      state.files.set(key, action.add);
+      state.tombstones.delete(key);
+    }
+    if (action.remove) {
+      const key = decodeFilePath(table, action.remove.path);
+      state.files.delete(key);
+      state.tombstones.set(key, action.remove);
+    }
+  }
+}
+
+/** Parses a newline-delimited JSON commit. */
+export function parseCommit(table: string, version: number, text: string): DeltaAction[] {
+  const actions: DeltaAction[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line.length === 0) continue;
+    try {
+      actions.push(JSON.parse(line) as DeltaAction);
+    } catch (err) {
+      throw new DeltaProtocolError(table, `commit ${commitFileName(version)} line ${i + 1} is not JSON`, { cause: err });
+    }
+  }
+  return actions;
+}
+
+function isPresent(value: unknown, key: string): boolean {
+  return value !== null && typeof value === 'object' && (value as Record<string, unknown>)[key] !== null &&
+    (value as Record<string, unknown>)[key] !== undefined;
+}
+
+/** Parquet decoders give maps either as objects or as arrays of {key, value}: normalise to objects. */
+function mapValue(value: unknown): Record<string, string | null> {
+  if (value === null || value === undefined) return {};
+  if (Array.isArray(value)) {
+    const out: Record<string, string | null> = {};
+    for (const entry of value as Array<{ key?: unknown; value?: unknown }>) {
+      if (entry && typeof entry.key === 'string') out[entry.key] = (entry.value ?? null) as string | null;
+    }
+    return out;
+  }
+  if (value instanceof Map) return Object.fromEntries(value) as Record<string, string | null>;
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = (v ?? null) as string | null;
+  return out;
+}
+
+/** Converts one decoded checkpoint row (columns txn, add, remove, metaData, protocol) into actions. */
+export function checkpointRowToAction(row: Record<string, unknown>): DeltaAction {
+  const action: DeltaAction = {};
+  if (isPresent(row.protocol, 'minReaderVersion')) action.protocol = row.protocol as ProtocolAction;
+  if (isPresent(row.metaData, 'id')) {
+    const m = row.metaData as Record<string, unknown>;
+    const format = (m.format ?? {}) as Record<string, unknown>;
+    action.metaData = {
+      ...(m as unknown as MetadataAction),
+      format: { provider: String(format.provider ?? 'parquet'), options: mapValue(format.options) as Record<string, string> },
+      partitionColumns: ((m.partitionColumns as unknown[] | null) ?? []).map(String),
+      configuration: mapValue(m.configuration) as Record<string, string>,
+    };
+  }
+  if (isPresent(row.txn, 'appId')) action.txn = row.txn as TxnAction;
+  if (isPresent(row.add, 'path')) {
+    const a = row.add as Record<string, unknown>;
+    action.add = { ...(a as unknown as AddAction), partitionValues: mapValue(a.partitionValues) };
+  }
+  if (isPresent(row.remove, 'path')) action.remove = row.remove as RemoveAction;
+  return action;
+}
+
+export interface LogListing {
+  commits: Map<number, string>;
+  /** version → part paths (single-part: one path), only complete checkpoints. */
+  checkpoints: Map<number, string[]>;
+  lastCheckpoint: string | undefined;
+}
+
+const commitPattern = /^(\d{20})\.json$/;
+const singleCheckpointPattern = /^(\d{20})\.checkpoint\.parquet$/;
+const multiCheckpointPattern = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
+
+export async function listLog(lake: LakeStore, tablePath: string, options: { abortSignal?: AbortSignal } = {}): Promise<LogListing> {
+  const prefix = lakePath(tablePath, logFolder);
+  const commits = new Map<number, string>();
+  const single = new Map<number, string>();
+  const parts = new Map<number, { total: number; paths: Map<number, string> }>();
+  let lastCheckpoint: string | undefined;
+  for await (const entry of lake.list(prefix, { recursive: false, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) })) {
+    const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
+    let m: RegExpExecArray | null;
+    if ((m = commitPattern.exec(name))) commits.set(Number(m[1]), entry.path);
+    else if ((m = singleCheckpointPattern.exec(name))) single.set(Number(m[1]), entry.path);
+    else if ((m = multiCheckpointPattern.exec(name))) {
+      const version = Number(m[1]);
+      const slot = parts.get(version) ?? { total: Number(m[3]), paths: new Map<number, string>() };
+      slot.paths.set(Number(m[2]), entry.path);
+      parts.set(version, slot);
+    } else if (name === '_last_checkpoint') lastCheckpoint = entry.path;
+  }
+  const checkpoints = new Map<number, string[]>();
+  for (const [version, path] of single) checkpoints.set(version, [path]);
+  for (const [version, slot] of parts) {
+    if (slot.paths.size === slot.total && !checkpoints.has(version)) {
+      checkpoints.set(version, [...slot.paths.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p));
+    }
+  }
+  return { commits, checkpoints, lastCheckpoint };
+}
+
+export function latestVersion(listing: LogListing): number {
+  let latest = -1;
+  for (const v of listing.commits.keys()) latest = Math.max(latest, v);
+  for (const v of listing.checkpoints.keys()) latest = Math.max(latest, v);
+  return latest;
+}
+
+async function readCheckpoint(lake: LakeStore, table: string, parts: string[], signal?: AbortSignal): Promise<DeltaAction[]> {
+  const actions: DeltaAction[] = [];
+  for (const part of parts) {
+    const data = await lake.read(part, signal ? { abortSignal: signal } : {});
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
+        columns: ['txn', 'add', 'remove', 'metaData', 'protocol'],
+      });
+    } catch (err) {
+      throw new DeltaProtocolError(table, `checkpoint ${part} could not be read`, { cause: err });
+    }
+    for (const row of rows) actions.push(checkpointRowToAction(row));
+  }
+  return actions;
+}
+
+/**
+ * Loads the table state at `version` (latest when undefined): newest complete checkpoint at or
+ * below it (the `_last_checkpoint` hint first), then the JSON commits after it, which must be
+ * contiguous.
+ */
+export async function loadTableState(
+  lake: LakeStore,
+  tablePath: string,
+  options: { version?: number; abortSignal?: AbortSignal; listing?: LogListing } = {},
+): Promise<TableState> {
+  const table = tablePath;
+  const signal = options.abortSignal;
+  const listing = options.listing ?? (await listLog(lake, tablePath, signal ? { abortSignal: signal } : {}));
+  const latest = latestVersion(listing);
+  if (latest < 0) throw new DeltaTableNotFoundError(table, 'no _delta_log commits');
+  const target = options.version ?? latest;
+  if (!Number.isInteger(target) || target < 0 || target > latest) {
+    throw new DeltaTableNotFoundError(table, `version ${target} does not exist (latest is ${latest})`);
+  }
+
+  let checkpointVersion = -1;
+  if (listing.lastCheckpoint) {
+    try {
+      const hint = JSON.parse((await lake.read(listing.lastCheckpoint)).toString('utf8')) as { version?: number };
+      if (typeof hint.version === 'number' && hint.version <= target && listing.checkpoints.has(hint.version)) {
+        checkpointVersion = hint.version;
+      }
+    } catch {
+      // A torn or stale hint is not fatal: the listing below finds the checkpoints anyway.
+    }
+  }
+  for (const v of listing.checkpoints.keys()) {
+    if (v <= target && v > checkpointVersion) checkpointVersion = v;
+  }
+
+  const state = emptyState();
+  if (checkpointVersion >= 0) {
+    applyActions(table, state, await readCheckpoint(lake, table, listing.checkpoints.get(checkpointVersion) ?? [], signal));
+    state.version = checkpointVersion;
+  }
+  for (let v = checkpointVersion + 1; v <= target; v++) {
+    signal?.throwIfAborted();
+    const path = listing.commits.get(v);
+    if (!path) {
+      throw new DeltaProtocolError(table, `log is not contiguous: ${commitFileName(v)} is missing (reading version ${target})`);
+    }
+    const text = (await lake.read(path, signal ? { abortSignal: signal } : {})).toString('utf8');
+    applyActions(table, state, parseCommit(table, v, text));
+    state.version = v;
+  }
+  if (!state.protocol || !state.metadata) {
+    throw new DeltaProtocolError(table, `no ${state.protocol ? 'metaData' : 'protocol'} action up to version ${target}`);
+  }
+  return state;
+}
+
+/** Reads the actions of one JSON commit (for conflict checks and history). */
+export async function readCommit(lake: LakeStore, tablePath: string, version: number, signal?: AbortSignal): Promise<DeltaAction[]> {
+  const path = lakePath(tablePath, logFolder, commitFileName(version));
+  const text = (await lake.read(path, signal ? { abortSignal: signal } : {})).toString('utf8');
+  return parseCommit(tablePath, version, text);
+}

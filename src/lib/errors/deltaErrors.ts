@@ -1,0 +1,46 @@
+import { DemandError } from './errors';
+
+/**
+ * Delta Lake module errors. Each names the table (its lake path) so a failed pipeline step says
+ * which table to look at.
+ */
+
+/** A write whose rows or schema do not match the table's schema. */
+export class DeltaSchemaMismatchError extends DemandError {
+  readonly table: string;
+  readonly column: string;
+  constructor(table: string, column: string, message: string) {
+    super('delta_schema_mismatch', `Delta table ${table}: column "${column}": ${message}`);
+    this.table = table;
+    this.column = column;
+  }
+}
+
+/** Another writer committed a conflicting change first (and retries could not resolve it). */
+export class DeltaConcurrentModificationError extends DemandError {
+  readonly table: string;
+  readonly version: number;
+  constructor(table: string, version: number, reason: string) {
+    super('delta_concurrent_modification', `Delta table ${table}: concurrent commit at version ${version}: ${reason}`);
+    this.table = table;
+    this.version = version;
+  }
+}
+
+/** No Delta log at the table path (or not at the requested version). */
+export class DeltaTableNotFoundError extends DemandError {
+  readonly table: string;
+  constructor(table: string, detail?: string) {
+    super('delta_table_not_found', `Delta table not found: ${table}${detail ? ` (${detail})` : ''}`);
+    this.table = table;
+  }
+}
+
+/** The log is unreadable, incomplete, or needs a protocol feature this module does not support. */
+export class DeltaProtocolError extends DemandError {
+  readonly table: string;
+  constructor(table: string, message: string, options?: { cause?: unknown }) {
+    super('delta_protocol', `Delta table ${table}: ${message}`, options);
+    this.table = table;
+  }
+}
