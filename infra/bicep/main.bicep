@@ -151,6 +151,15 @@ module keyVault 'modules/keyVault.bicep' = {
   }
 }
 
+// Every adx/*.kql file, in name order (test/infra/bicep.test.ts fails when one is missing here).
+var adxScripts = [
+  { name: '01-tables', content: loadTextContent('../../adx/01-tables.kql') }
+  { name: '02-mappings', content: loadTextContent('../../adx/02-mappings.kql') }
+  { name: '03-policies', content: loadTextContent('../../adx/03-policies.kql') }
+  { name: '04-views', content: loadTextContent('../../adx/04-views.kql') }
+  { name: '05-functions', content: loadTextContent('../../adx/05-functions.kql') }
+]
+
 module adx 'modules/adx.bicep' = {
   name: 'adx'
   params: {
@@ -160,7 +169,7 @@ module adx 'modules/adx.bicep' = {
     skuName: adxSkuName
     skuTier: adxSkuTier
     skuCapacity: adxSkuCapacity
-    scriptContent: loadTextContent('../../adx/create-tables.kql')
+    scripts: adxScripts
     tags: tags
   }
 }

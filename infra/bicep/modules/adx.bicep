@@ -1,5 +1,7 @@
-// Azure Data Explorer: cluster, the `demand` database and the adx/ KQL applied as a database
-// script (idempotent `.create-merge` commands, re-run when the text changes).
+// Azure Data Explorer: cluster, the `demand` database and the adx/*.kql files applied as database
+// scripts, one resource per file, in file-name order (tables before mappings, policies, views and
+// functions). Each script is idempotent (.create-merge / .create-or-alter / ifnotexists) and re-runs
+// only when its text changes.
 
 @description('Azure region.')
 param location string
@@ -32,8 +34,8 @@ param hotCacheDays int = 31
 @minValue(1)
 param softDeleteDays int = 365
 
-@description('KQL applied to the database on every deployment whose text changed.')
-param scriptContent string
+@description('KQL scripts applied in order: [{ name: string, content: string }].')
+param scripts array
 
 @description('Tags applied to every resource.')
 param tags object = {}
@@ -51,7 +53,8 @@ resource cluster 'Microsoft.Kusto/clusters@2023-08-15' = {
     type: 'SystemAssigned'
   }
   properties: {
-    enableStreamingIngest: false
+    // adx/03-policies.kql enables streaming ingestion on the tables a single-SKU re-forecast writes.
+    enableStreamingIngest: true
     enableAutoStop: true
     publicNetworkAccess: 'Enabled'
   }
@@ -68,16 +71,18 @@ resource database 'Microsoft.Kusto/clusters/databases@2023-08-15' = {
   }
 }
 
-resource schemaScript 'Microsoft.Kusto/clusters/databases/scripts@2023-08-15' = {
+// One at a time: ADX runs a database's scripts serially anyway, and later files depend on earlier ones.
+@batchSize(1)
+resource schemaScripts 'Microsoft.Kusto/clusters/databases/scripts@2023-08-15' = [for script in scripts: {
   parent: database
-  name: 'create-tables'
+  name: script.name
   properties: {
-    scriptContent: scriptContent
+    scriptContent: script.content
     // A new tag re-runs the script; tie it to the text so unchanged scripts are not re-applied.
-    forceUpdateTag: uniqueString(scriptContent)
+    forceUpdateTag: uniqueString(script.content)
     continueOnErrors: false
   }
-}
+}]
 
 output clusterName string = cluster.name
 output databaseName string = database.name
