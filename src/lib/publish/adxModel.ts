@@ -1,0 +1,73 @@
+/**
+ * How Gold/Silver lake tables appear in Azure Data Explorer: the ADX table, its JSON ingestion
+ * mapping (created by adx/*.kql) and the columns the publisher adds to every row. The lake
+ * columns keep their names, so a mapping is `$.<column>` for every column.
+ */
+import type { DeltaPrimitiveType } from '../delta/types';
+import { lakeTables, type LakeTableName } from '../pipeline/tables';
+
+export interface AdxTableDef {
+  /** Lake table the rows come from. */
+  lakeTable: LakeTableName;
+  /** ADX table name (PascalCase, as ADX convention has it). */
+  table: string;
+  /** Name of the JSON ingestion mapping on that table. */
+  mapping: string;
+  /** Columns the publisher adds to each lake row, with their ADX types. */
+  publishColumns: Array<{ name: string; type: AdxScalarType }>;
+  /** Whether single-SKU re-forecasts stream into this table (streaming ingestion policy enabled). */
+  streaming: boolean;
+}
+
+export type AdxScalarType = 'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime';
+
+/** Delta logical type → ADX scalar type. */
+export const adxTypeOf: Record<DeltaPrimitiveType, AdxScalarType> = {
+  string: 'string',
+  long: 'long',
+  integer: 'int',
+  double: 'real',
+  boolean: 'bool',
+  date: 'datetime',
+  timestamp: 'datetime',
+};
+
+const publishedAt = { name: 'published_at', type: 'datetime' as const };
+
+export const adxTables: AdxTableDef[] = [
+  {
+    lakeTable: 'daily_demand',
+    table: 'DailyDemand',
+    mapping: 'DailyDemand_json',
+    // Daily demand has no run id in the lake: the publishing run stamps its rows, and the
+    // DailyDemandLatest view keeps the newest version of each SKU-day.
+    publishColumns: [{ name: 'run_id', type: 'string' }, publishedAt],
+    streaming: false,
+  },
+  { lakeTable: 'forecasts', table: 'Forecasts', mapping: 'Forecasts_json', publishColumns: [publishedAt], streaming: true },
+  {
+    lakeTable: 'forecast_metrics',
+    table: 'ForecastAccuracy',
+    mapping: 'ForecastAccuracy_json',
+    publishColumns: [publishedAt],
+    streaming: true,
+  },
+  { lakeTable: 'drift_events', table: 'DriftEvents', mapping: 'DriftEvents_json', publishColumns: [publishedAt], streaming: false },
+  {
+    lakeTable: 'inventory_actions',
+    table: 'InventoryActions',
+    mapping: 'InventoryActions_json',
+    publishColumns: [publishedAt],
+    streaming: true,
+  },
+];
+
+/** All ADX columns of a table, lake columns first (the order of `.create-merge table`). */
+export function adxColumns(def: AdxTableDef): Array<{ name: string; type: AdxScalarType }> {
+  const lake = lakeTables[def.lakeTable].schema.fields.map((f) => ({ name: f.name, type: adxTypeOf[f.type] }));
+  return [...lake, ...def.publishColumns.filter((p) => !lake.some((l) => l.name === p.name))];
+}
+
+export function adxTableFor(lakeTable: LakeTableName): AdxTableDef | undefined {
+  return adxTables.find((t) => t.lakeTable === lakeTable);
+}
