@@ -85,6 +85,7 @@ export interface SkuBatchRef {
 }
 
 export interface PlanForecastInput extends RunContext {
+  /** Version of Silver daily_demand to read; -1 = the latest. */
   dailyDemandVersion: number;
   batchSize: number;
   /** Restrict to these SKUs (on-demand or drift re-forecast); all active SKUs when absent. */
@@ -92,6 +93,8 @@ export interface PlanForecastInput extends RunContext {
 }
 export interface PlanForecastOutput {
   skuCount: number;
+  /** The daily_demand version the plan read (resolves -1). */
+  dailyDemandVersion: number;
   batches: SkuBatchRef[];
 }
 

@@ -1,0 +1,131 @@
+import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import { errorText } from '../lib/errors';
+import type {
+  BuildSilverInput,
+  BuildSilverOutput,
+  DriftCheckOutput,
+  IngestInventoryOutput,
+  IngestOrdersOutput,
+  NotifyCallbackInput,
+} from '../lib/pipeline/contracts';
+import { runContextOf } from './forecastRun';
+import { demandPipelineInputSchema, type DemandPipelineInput, type ForecastRunInput } from './input';
+import { activityNames, orchestratorNames } from './names';
+import { activityRetry } from './retry';
+import { addCounts, type ForecastRunOutput, type RunSummary } from './summary';
+
+/**
+ * The daily pipeline: ingest orders → ingest inventory → cleanse/join/aggregate (Silver) →
+ * forecast run (plan, fan-out, track, inventory actions, publish) → drift check (re-forecast drifted
+ * SKUs; a challenger run on fleet-wide drift) → ADF callback when ADF started it.
+ * Deterministic: time only from context.df.currentUtcDateTime, no I/O; only references and counts
+ * travel through the history.
+ */
+export const demandPipeline: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input: DemandPipelineInput = demandPipelineInputSchema.parse(context.df.getInput());
+  const run = runContextOf(context);
+  const retry = activityRetry(input.options);
+  const summary: RunSummary = {
+    runId: run.runId,
+    trigger: input.trigger,
+    startedAt: run.startedAt,
+    status: 'Completed',
+    stages: {},
+    quarantineReasons: {},
+    outputs: {},
+  };
+
+  try {
+    context.df.setCustomStatus({ stage: 'ingestOrders' });
+    const orders: IngestOrdersOutput = yield context.df.callActivityWithRetry(activityNames.ingestOrders, retry, { ...run, source: 'orders' });
+    summary.stages.ingestOrders = { ...orders, batches: orders.batches.length };
+
+    context.df.setCustomStatus({ stage: 'ingestInventory' });
+    const inventory: IngestInventoryOutput = yield context.df.callActivityWithRetry(activityNames.ingestInventory, retry, { ...run });
+    summary.stages.ingestInventory = { ...inventory, batches: inventory.batches.length };
+
+    context.df.setCustomStatus({ stage: 'buildSilver' });
+    const silverInput: BuildSilverInput = {
+      ...run,
+      orderManifests: orders.batches.map((b) => b.manifestPath),
+      inventoryManifests: inventory.batches.map((b) => b.manifestPath),
+    };
+    const silver: BuildSilverOutput = yield context.df.callActivityWithRetry(activityNames.buildSilver, retry, silverInput);
+    summary.stages.silver = silver;
+    addCounts(summary.quarantineReasons, silver.quarantineReasons);
+
+    context.df.setCustomStatus({ stage: 'forecastRun' });
+    const forecastInput: ForecastRunInput = {
+      run,
+      trigger: input.trigger,
+      dailyDemandVersion: silver.tableVersions['daily_demand'] ?? -1,
+      tableVersions: silver.tableVersions,
+      publishMode: 'batch',
+      options: input.options,
+    };
+    const forecast: ForecastRunOutput = yield context.df.callSubOrchestratorWithRetry(
+      orchestratorNames.forecastRun,
+      retry,
+      forecastInput,
+      `${run.runId}:forecastRun`,
+    );
+    summary.stages.forecast = forecast.forecast;
+    summary.stages.tracking = forecast.tracking;
+    summary.stages.inventory = forecast.inventory;
+    summary.stages.publish = forecast.publish;
+    Object.assign(summary.outputs, forecast.publish.outputs);
+
+    context.df.setCustomStatus({ stage: 'checkDrift' });
+    const drift: DriftCheckOutput = yield context.df.callActivityWithRetry(activityNames.checkDrift, retry, { ...run });
+    const reforecast = drift.driftedSkus.slice(0, input.options.maxDriftReforecasts);
+    if (reforecast.length > 0) {
+      // Same path as the HTTP on-demand re-forecast.
+      yield context.df.callSubOrchestratorWithRetry(
+        orchestratorNames.reforecastSkus,
+        retry,
+        { skus: reforecast, reason: 'drift', options: input.options },
+        `${run.runId}:drift-reforecast`,
+      );
+    }
+    if (drift.fleetDrift) {
+      const challenger: ForecastRunInput = { ...forecastInput, run: { ...run, runId: `${run.runId}-challenger` }, trigger: 'challenger' };
+      yield context.df.callSubOrchestratorWithRetry(orchestratorNames.forecastRun, retry, challenger, `${run.runId}:challenger`);
+    }
+    summary.stages.drift = { ...drift, reforecastSkus: reforecast.length, challengerStarted: drift.fleetDrift };
+  } catch (err) {
+    summary.status = 'Failed';
+    summary.error = errorText(err);
+  }
+
+  if (input.callBackUri) {
+    context.df.setCustomStatus({ stage: 'notifyCallback' });
+    const callback: NotifyCallbackInput = {
+      callBackUri: input.callBackUri,
+      body:
+        summary.status === 'Completed'
+          ? { output: callbackOutput(summary, input), StatusCode: '200' }
+          : {
+              output: callbackOutput(summary, input),
+              error: { ErrorCode: 'DemandPipelineFailed', Message: summary.error ?? 'failed' },
+              StatusCode: '500',
+            },
+    };
+    yield context.df.callActivityWithRetry(activityNames.notifyCallback, retry, callback);
+  }
+  context.df.setCustomStatus({ stage: summary.status === 'Completed' ? 'done' : 'failed' });
+  if (summary.status === 'Failed') {
+    // Fail the instance (so status endpoints and monitors see it) with a short message.
+    throw new Error(summary.error);
+  }
+  return summary;
+};
+
+function callbackOutput(summary: RunSummary, input: DemandPipelineInput): Record<string, unknown> {
+  return {
+    runId: summary.runId,
+    pipelineRunId: input.pipelineRunId ?? null,
+    status: summary.status,
+    skusForecast: summary.stages.forecast?.skus ?? 0,
+    quarantined: summary.stages.silver?.quarantined ?? 0,
+  };
+}

@@ -1,0 +1,81 @@
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import type {
+  FinalizeForecastInput,
+  FinalizeForecastOutput,
+  ForecastBatchOutput,
+  PlanForecastInput,
+  PlanForecastOutput,
+  PlanInventoryOutput,
+  PublishInput,
+  PublishOutput,
+  RunContext,
+} from '../lib/pipeline/contracts';
+import type { ForecastFanOutInput } from './forecastFanOut';
+import { forecastRunInputSchema, type ForecastRunInput } from './input';
+import { activityNames, orchestratorNames } from './names';
+import { activityRetry } from './retry';
+import { sumForecastBatches, type ForecastRunOutput } from './summary';
+
+export function runContextOf(context: OrchestrationContext): RunContext {
+  // The orchestration's own clock: the same on every replay.
+  const startedAt = context.df.currentUtcDateTime.toISOString();
+  return { runId: context.df.instanceId, runDate: startedAt.slice(0, 10), startedAt };
+}
+
+/**
+ * One forecast run over Silver: plan SKU batches, fan them out through sub-orchestrations of at
+ * most `maxActivitiesPerSubOrchestration` activities, then track, plan inventory and publish.
+ * Used by the daily pipeline, by on-demand/drift re-forecasts (a few SKUs) and by challenger runs.
+ */
+export const forecastRun: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = forecastRunInputSchema.parse(context.df.getInput());
+  return yield* forecastRunSteps(context, input);
+};
+
+/** The forecast run's steps, shared by forecastRun and reforecastSkus (no extra sub-orchestration hop). */
+export function* forecastRunSteps(context: OrchestrationContext, input: ForecastRunInput): Generator<Task, ForecastRunOutput, any> {
+  const run = input.run ?? runContextOf(context);
+  const retry = activityRetry(input.options);
+
+  context.df.setCustomStatus({ stage: 'planForecast' });
+  const planInput: PlanForecastInput = {
+    ...run,
+    dailyDemandVersion: input.dailyDemandVersion,
+    batchSize: input.options.batchSize,
+    ...(input.skus ? { skus: input.skus } : {}),
+  };
+  const plan: PlanForecastOutput = yield context.df.callActivityWithRetry(activityNames.planForecast, retry, planInput);
+
+  context.df.setCustomStatus({ stage: 'forecast', batches: plan.batches.length, skus: plan.skuCount });
+  const chunkSize = input.options.maxActivitiesPerSubOrchestration;
+  const subTasks = [];
+  for (let start = 0, chunk = 0; start < plan.batches.length; start += chunkSize, chunk++) {
+    const fanOutInput: ForecastFanOutInput = {
+      run,
+      chunkId: `chunk-${String(chunk).padStart(4, '0')}`,
+      batches: plan.batches.slice(start, start + chunkSize),
+      dailyDemandVersion: plan.dailyDemandVersion,
+      options: input.options,
+    };
+    // Deterministic child ids: a replay or a re-run of the same run finds the same children.
+    subTasks.push(
+      context.df.callSubOrchestratorWithRetry(orchestratorNames.forecastFanOut, retry, fanOutInput, `${run.runId}:forecast:${chunk}`),
+    );
+  }
+  const chunks: ForecastBatchOutput[] = subTasks.length > 0 ? yield context.df.Task.all(subTasks) : [];
+
+  context.df.setCustomStatus({ stage: 'finalizeForecast' });
+  const finalizeInput: FinalizeForecastInput = { ...run, batches: chunks, tableVersions: input.tableVersions, trigger: input.trigger };
+  const tracking: FinalizeForecastOutput = yield context.df.callActivityWithRetry(activityNames.finalizeForecast, retry, finalizeInput);
+
+  context.df.setCustomStatus({ stage: 'planInventory' });
+  const inventory: PlanInventoryOutput = yield context.df.callActivityWithRetry(activityNames.planInventory, retry, { ...run });
+
+  context.df.setCustomStatus({ stage: 'publish' });
+  const publishInput: PublishInput = { ...run, mode: input.publishMode, ...(input.skus ? { skus: input.skus } : {}) };
+  const publish: PublishOutput = yield context.df.callActivityWithRetry(activityNames.publish, retry, publishInput);
+
+  const output: ForecastRunOutput = { forecast: sumForecastBatches(chunks), tracking, inventory, publish };
+  output.forecast.batches = plan.batches.length;
+  return output;
+}

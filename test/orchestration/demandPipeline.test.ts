@@ -1,0 +1,135 @@
+import { LocalOrchestrationHost } from '../../src/host/localHost';
+import { replay } from '../../src/host/replayEngine';
+import { loadSettings } from '../../src/lib/config/settings';
+import { notifyCallback } from '../../src/lib/pipeline/activities/notifyCallback';
+import { orchestrators } from '../../src/orchestrators';
+import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../src/orchestrators/input';
+import { activityNames, orchestratorNames } from '../../src/orchestrators/names';
+import type { RunSummary } from '../../src/orchestrators/summary';
+import { HttpRecorder } from '../support/httpRecorder';
+import { fakeActivities } from './fakeActivities';
+
+const options = { ...pipelineOptionsFromSettings(loadSettings({})), batchSize: 10, maxActivitiesPerSubOrchestration: 3, firstRetryIntervalInMs: 5 };
+
+function makeHost(activities: Record<string, (input: unknown) => Promise<unknown>>) {
+  const host = new LocalOrchestrationHost({ sleep: async () => undefined, now: () => new Date('2026-11-24T02:00:00Z') });
+  for (const [name, handler] of Object.entries(orchestrators)) host.registerOrchestrator(name, handler);
+  for (const [name, fn] of Object.entries(activities)) host.registerActivity(name, fn);
+  host.registerActivity(activityNames.notifyCallback, (input) => notifyCallback(input as never, { log: () => undefined }));
+  return host;
+}
+
+describe('demandPipeline orchestrator (real durable-functions replay engine)', () => {
+  it('sequences every stage, fans out SKU batches in sub-orchestrations of bounded size, and sums the results', async () => {
+    const { activities, calls } = fakeActivities({ skus: 95, batchSize: 10 });
+    const host = makeHost(activities);
+    const input: DemandPipelineInput = { trigger: 'manual', options };
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-1', input }));
+    expect(status.runtimeStatus).toBe('Completed');
+    const summary = status.output as RunSummary;
+    expect(summary.status).toBe('Completed');
+    expect(summary.stages.forecast?.skus).toBe(95);
+    expect(summary.stages.forecast?.batches).toBe(10);
+    expect(summary.stages.forecast?.forecastRows).toBe(95 * options.horizonDays);
+    expect(summary.quarantineReasons).toEqual({ price_not_positive: 10, non_product_code: 5 });
+    // Order of the sequential stages.
+    const order = calls.map((c) => c.name).filter((n) => n !== 'forecastBatch');
+    expect(order).toEqual(['ingestOrders', 'ingestInventory', 'buildSilver', 'planForecast', 'finalizeForecast', 'planInventory', 'publish', 'checkDrift']);
+    // 10 batches in chunks of at most 3 activities: 4 fan-out sub-orchestrations.
+    expect(host.getStatus('run-1:forecast:3')?.runtimeStatus).toBe('Completed');
+    expect(host.getStatus('run-1:forecast:4')).toBeUndefined();
+    // Only references cross the boundary: forecastBatch inputs carry a batch path, not rows.
+    const batchInput = calls.find((c) => c.name === 'forecastBatch')?.input as { batch: { path: string } };
+    expect(batchInput.batch.path).toMatch(/^runs\/run-1\/batches\/batch-\d{5}\.json$/);
+    expect(JSON.stringify(batchInput).length).toBeLessThan(1000);
+    // The run id and date come from the orchestration clock.
+    const ingest = calls[0]?.input as { runId: string; runDate: string };
+    expect(ingest).toMatchObject({ runId: 'run-1', runDate: '2026-11-24' });
+  });
+
+  it('retries an activity that fails then succeeds', async () => {
+    const { activities } = fakeActivities({ skus: 5, batchSize: 10 });
+    let silverCalls = 0;
+    const realSilver = activities[activityNames.buildSilver] as (i: unknown) => Promise<unknown>;
+    activities[activityNames.buildSilver] = async (input) => {
+      silverCalls++;
+      if (silverCalls === 1) throw new Error('transient: lake throttled');
+      return realSilver(input);
+    };
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-retry', input: { trigger: 'manual', options } }));
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(silverCalls).toBe(2);
+  });
+
+  it('fails the run when an activity fails for good, and reports the failure to ADF’s callBackUri', async () => {
+    const recorder = await HttpRecorder.start(() => ({ status: 200, body: {} }));
+    try {
+      const { activities, calls } = fakeActivities({ skus: 5, batchSize: 10 });
+      let attempts = 0;
+      activities[activityNames.ingestInventory] = async () => {
+        attempts++;
+        throw new Error(`landing folder unreadable ${'x'.repeat(10_000)}`);
+      };
+      const host = makeHost(activities);
+      const input: DemandPipelineInput = { trigger: 'adf', callBackUri: `${recorder.url}/callback/abc?token=1`, pipelineRunId: 'adf-run-7', options };
+      const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-fail', input }));
+      expect(status.runtimeStatus).toBe('Failed');
+      expect(attempts).toBe(options.maxAttempts);
+      expect(calls.map((c) => c.name)).not.toContain('buildSilver');
+      expect(recorder.requests).toHaveLength(1);
+      const callback = recorder.requests[0]!;
+      expect(callback.method).toBe('POST');
+      expect(callback.url).toBe('/callback/abc?token=1');
+      const body = callback.json as { StatusCode: string; error: { ErrorCode: string; Message: string }; output: { pipelineRunId: string } };
+      expect(body.StatusCode).toBe('500');
+      expect(body.error.ErrorCode).toBe('DemandPipelineFailed');
+      expect(body.error.Message).toContain('landing folder unreadable');
+      // Error text crossing Durable boundaries is truncated.
+      expect(body.error.Message.length).toBeLessThanOrEqual(2000);
+      expect(body.output.pipelineRunId).toBe('adf-run-7');
+    } finally {
+      await recorder.close();
+    }
+  });
+
+  it('reports success to ADF’s callBackUri with StatusCode 200', async () => {
+    const recorder = await HttpRecorder.start(() => ({ status: 200, body: {} }));
+    try {
+      const { activities } = fakeActivities({ skus: 3, batchSize: 10 });
+      const host = makeHost(activities);
+      const input: DemandPipelineInput = { trigger: 'adf', callBackUri: `${recorder.url}/cb`, options };
+      const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-ok', input }));
+      expect(status.runtimeStatus).toBe('Completed');
+      expect((recorder.requests[0]?.json as { StatusCode: string }).StatusCode).toBe('200');
+    } finally {
+      await recorder.close();
+    }
+  });
+
+  it('re-forecasts drifted SKUs through the re-forecast path and starts a challenger run on fleet drift', async () => {
+    const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10, drifted: ['SKU0003', 'SKU0007'], fleetDrift: true });
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-drift', input: { trigger: 'scheduled', options } }));
+    expect(status.runtimeStatus).toBe('Completed');
+    const plans = calls.filter((c) => c.name === 'planForecast').map((c) => c.input as { skus?: string[]; runId: string });
+    expect(plans).toHaveLength(3);
+    expect(plans[1]?.skus).toEqual(['SKU0003', 'SKU0007']);
+    expect(plans[2]?.runId).toBe('run-drift-challenger');
+    expect(host.getStatus('run-drift:drift-reforecast')?.runtimeStatus).toBe('Completed');
+    expect((status.output as RunSummary).stages.drift).toMatchObject({ reforecastSkus: 2, challengerStarted: true });
+  });
+
+  it('replays its completed history to the same actions and output (determinism)', async () => {
+    const { activities } = fakeActivities({ skus: 25, batchSize: 10 });
+    const host = makeHost(activities);
+    const input: DemandPipelineInput = { trigger: 'manual', options };
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-det', input }));
+    const history = [...host.getHistory('run-det')];
+    const a = await replay(orchestrators.demandPipeline, { functionName: 'demandPipeline', instanceId: 'run-det', history, input });
+    const b = await replay(orchestrators.demandPipeline, { functionName: 'demandPipeline', instanceId: 'run-det', history, input });
+    expect(a.isDone).toBe(true);
+    expect(a.output).toEqual(status.output);
+    expect(JSON.stringify(a.actions)).toEqual(JSON.stringify(b.actions));
+  });
+});
