@@ -48,7 +48,8 @@ export interface MlflowTrackerOptions {
   trackingUri: string;
   /** Databricks personal access token or Entra ID token, sent as a bearer token. */
   token?: string;
-  maxAttempts?: number;
+  /** Retries after the first attempt (cockatiel counts retries, not attempts). */
+  maxRetries?: number;
   initialRetryDelayInMs?: number;
   maxRetryDelayInMs?: number;
   requestTimeoutInMs?: number;
@@ -111,7 +112,7 @@ export class MlflowTracker implements Tracker {
     this.policy = retry(
       handleWhen((err) => (err instanceof MlflowApiError ? isRetryableStatus(err.status) : err instanceof TypeError)),
       {
-        maxAttempts: options.maxAttempts ?? 4,
+        maxAttempts: options.maxRetries ?? 3,
         backoff: new ExponentialBackoff({ initialDelay: options.initialRetryDelayInMs ?? 500, maxDelay: options.maxRetryDelayInMs ?? 15_000 }),
       },
     );

@@ -1,0 +1,159 @@
+import { MlflowApiError } from '../../src/lib/errors';
+import { chunkLogBatch, MlflowTracker } from '../../src/lib/tracking/mlflowTracker';
+import { HttpRecorder } from '../support/httpRecorder';
+import { FakeMlflow } from './fakeMlflow';
+import { describeTrackerContract } from './trackerContract';
+
+/**
+ * Contract tests of the MLflow adapter on a local HTTP recorder. Request/response shapes follow
+ * MLflow's REST API 2.0 documentation (https://mlflow.org/docs/latest/rest-api.html) and the protos
+ * in mlflow/mlflow (mlflow/protos/service.proto, mlflow/protos/model_registry.proto), as exposed by
+ * Databricks under /api/2.0/mlflow/. Not tested against a real MLflow server.
+ */
+const token = 'test-token-not-a-secret';
+const recorders: HttpRecorder[] = [];
+afterAll(async () => {
+  await Promise.all(recorders.map((r) => r.close()));
+});
+
+async function fakeServer(): Promise<{ fake: FakeMlflow; recorder: HttpRecorder; tracker: MlflowTracker }> {
+  const fake = new FakeMlflow(token);
+  const recorder = await HttpRecorder.start(fake.handle);
+  recorders.push(recorder);
+  const tracker = MlflowTracker.fromOptions({ trackingUri: `${recorder.url}/`, token, initialRetryDelayInMs: 1, maxRetryDelayInMs: 5 });
+  return { fake, recorder, tracker };
+}
+
+describeTrackerContract('MlflowTracker on a stand-in MLflow REST server', async () => (await fakeServer()).tracker);
+
+describe('MlflowTracker request shapes', () => {
+  it('gets or creates the experiment: GET experiments/get-by-name?experiment_name=, then POST experiments/create {name}', async () => {
+    const { recorder, tracker } = await fakeServer();
+    const id = await tracker.getOrCreateExperiment('/Shared/demand-forecast');
+    expect(recorder.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      // GetExperimentByName: experiment_name is a query parameter (GET); RESOURCE_DOES_NOT_EXIST when absent.
+      'GET /api/2.0/mlflow/experiments/get-by-name?experiment_name=%2FShared%2Fdemand-forecast',
+      'POST /api/2.0/mlflow/experiments/create',
+    ]);
+    // CreateExperiment request: { name }; response: { experiment_id }.
+    expect(recorder.requests[1]?.json).toEqual({ name: '/Shared/demand-forecast' });
+    expect(recorder.requests[1]?.headers['content-type']).toBe('application/json');
+    // Bearer token auth on every call (Databricks personal access token or Entra ID token).
+    expect(recorder.requests.every((r) => r.headers.authorization === `Bearer ${token}`)).toBe(true);
+    expect(await tracker.getOrCreateExperiment('/Shared/demand-forecast')).toBe(id);
+  });
+
+  it('falls back to the existing experiment when create answers RESOURCE_ALREADY_EXISTS (a lost race)', async () => {
+    const { fake, recorder, tracker } = await fakeServer();
+    fake.injected.push({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no such experiment' } });
+    fake.experiments.set('exp', '77'); // created by someone else between our get and our create
+    expect(await tracker.getOrCreateExperiment('exp')).toBe('77');
+    expect(recorder.requests.map((r) => r.url.split('?')[0])).toEqual([
+      '/api/2.0/mlflow/experiments/get-by-name',
+      '/api/2.0/mlflow/experiments/create',
+      '/api/2.0/mlflow/experiments/get-by-name',
+    ]);
+  });
+
+  it('creates, logs and ends a run with the documented field names', async () => {
+    const { recorder, tracker } = await fakeServer();
+    const runId = await tracker.startRun('5', { runName: 'orch-1', startTimeInMs: 1700000000000, tags: { trigger: 'scheduled' } });
+    await tracker.logBatch(runId, {
+      params: { 'policy.models': 'ets,tsb' },
+      metrics: [{ key: 'wape', value: 0.41, timestampInMs: 1700000000500, step: 0 }],
+      tags: { 'code.version': '0.1.0+abc' },
+    });
+    await tracker.endRun(runId, 'FINISHED', { endTimeInMs: 1700000009000 });
+    const [create, batch, update] = recorder.requests;
+    // CreateRun: experiment_id, run_name, start_time (ms), tags [{key,value}]; response run.info.run_id.
+    expect(create?.json).toEqual({ experiment_id: '5', run_name: 'orch-1', start_time: 1700000000000, tags: [{ key: 'trigger', value: 'scheduled' }] });
+    // LogBatch: run_id, metrics [{key,value,timestamp,step}], params [{key,value}], tags [{key,value}].
+    expect(batch?.url).toBe('/api/2.0/mlflow/runs/log-batch');
+    expect(batch?.json).toEqual({
+      run_id: runId,
+      metrics: [{ key: 'wape', value: 0.41, timestamp: 1700000000500, step: 0 }],
+      params: [{ key: 'policy.models', value: 'ets,tsb' }],
+      tags: [{ key: 'code.version', value: '0.1.0+abc' }],
+    });
+    // UpdateRun: run_id, status (RunStatus enum name), end_time (ms).
+    expect(update?.json).toEqual({ run_id: runId, status: 'FINISHED', end_time: 1700000009000 });
+  });
+
+  it('splits log-batch to stay within 100 params / 100 tags / 1000 metrics / 1000 entries per request', () => {
+    const params = Array.from({ length: 250 }, (_, i) => ({ key: `p${i}`, value: String(i) }));
+    const metrics = Array.from({ length: 1500 }, (_, i) => ({ key: `m${i}`, value: i, timestamp: 0, step: 0 }));
+    const chunks = chunkLogBatch({ params, metrics, tags: [{ key: 't', value: 'v' }] });
+    for (const c of chunks) {
+      expect(c.params.length).toBeLessThanOrEqual(100);
+      expect(c.tags.length).toBeLessThanOrEqual(100);
+      expect(c.metrics.length).toBeLessThanOrEqual(1000);
+      expect(c.params.length + c.tags.length + c.metrics.length).toBeLessThanOrEqual(1000);
+    }
+    expect(chunks.flatMap((c) => c.params)).toEqual(params);
+    expect(chunks.flatMap((c) => c.metrics)).toEqual(metrics);
+  });
+
+  it('registers versions and aliases with the model registry shapes', async () => {
+    const { recorder, tracker } = await fakeServer();
+    await tracker.ensureRegisteredModel('policy');
+    await tracker.ensureRegisteredModel('policy'); // RESOURCE_ALREADY_EXISTS is success here
+    const v = await tracker.createModelVersion('policy', { source: 'abfss://lake@acct.dfs.core.windows.net/gold/model_params/run_id=r1', runId: 'run9', tags: { 'pipeline.run_id': 'r1' } });
+    await tracker.setAlias('policy', 'challenger', v.version);
+    await tracker.getVersionByAlias('policy', 'challenger');
+    await tracker.deleteAlias('policy', 'challenger');
+    const calls = recorder.requests.map((r) => `${r.method} ${r.url}`);
+    expect(calls).toEqual([
+      'POST /api/2.0/mlflow/registered-models/create',
+      'POST /api/2.0/mlflow/registered-models/create',
+      'POST /api/2.0/mlflow/model-versions/create',
+      'POST /api/2.0/mlflow/registered-models/alias',
+      'GET /api/2.0/mlflow/registered-models/alias?name=policy&alias=challenger',
+      'DELETE /api/2.0/mlflow/registered-models/alias',
+    ]);
+    // CreateModelVersion: name, source, run_id, tags; response model_version { version: string }.
+    expect(recorder.requests[2]?.json).toEqual({
+      name: 'policy',
+      source: 'abfss://lake@acct.dfs.core.windows.net/gold/model_params/run_id=r1',
+      run_id: 'run9',
+      tags: [{ key: 'pipeline.run_id', value: 'r1' }],
+    });
+    // SetRegisteredModelAlias: name, alias, version.
+    expect(recorder.requests[3]?.json).toEqual({ name: 'policy', alias: 'challenger', version: '1' });
+    expect(recorder.requests[5]?.json).toEqual({ name: 'policy', alias: 'challenger' });
+    expect(v).toMatchObject({ name: 'policy', version: '1', runId: 'run9', tags: { 'pipeline.run_id': 'r1' } });
+  });
+
+  it('pages model-versions/search with page_token', async () => {
+    const { recorder, tracker } = await fakeServer();
+    await tracker.ensureRegisteredModel('p');
+    for (let i = 0; i < 5; i++) await tracker.createModelVersion('p', { source: `s${i}`, runId: `r${i}` });
+    recorder.requests.length = 0;
+    const all = await tracker.listModelVersions('p');
+    expect(all.map((v) => v.version)).toEqual(['1', '2', '3', '4', '5']);
+    expect(recorder.requests.map((r) => r.url)).toEqual([
+      "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200",
+      "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=2",
+      "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=4",
+    ]);
+  });
+
+  it('retries 429 and 5xx, then succeeds; does not retry a 400', async () => {
+    const { fake, recorder, tracker } = await fakeServer();
+    fake.injected.push({ status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' } }, { status: 503, body: 'unavailable' });
+    await tracker.ensureRegisteredModel('m');
+    expect(recorder.requests).toHaveLength(3);
+    recorder.requests.length = 0;
+    fake.injected.push({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'bad' } });
+    await expect(tracker.ensureRegisteredModel('m')).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE', status: 400 });
+    expect(recorder.requests).toHaveLength(1);
+  });
+
+  it('gives up after 1 + 3 retries with an MlflowApiError naming the endpoint', async () => {
+    const { fake, recorder, tracker } = await fakeServer();
+    for (let i = 0; i < 4; i++) fake.injected.push({ status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'boom' } });
+    const err = await tracker.getRun('r1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect((err as Error).message).toMatch(/runs\/get failed \(500 INTERNAL_ERROR\): boom/);
+    expect(recorder.requests).toHaveLength(4);
+  });
+});
