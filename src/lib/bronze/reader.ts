@@ -1,0 +1,110 @@
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { parse } from 'csv-parse';
+import { ValidationError } from '../errors';
+import type { LakeStore } from '../lake/lakeStore';
+import { dataPathOf, manifestSuffix, type BronzeManifest } from './manifest';
+import { checkIngestDate, checkPathSegment } from './paths';
+
+export interface BronzeRecord {
+  record: unknown;
+  /** 0-based position of the record in its part. */
+  index: number;
+  /** Lake path of the data part. */
+  sourcePath: string;
+}
+
+function requireField(manifestPath: string, value: Record<string, unknown>, field: string, kind: 'string' | 'number'): void {
+  if (typeof value[field] !== kind) {
+    throw new ValidationError(field, `Bronze manifest ${manifestPath}: field "${field}" must be a ${kind}, got ${JSON.stringify(value[field])}`);
+  }
+}
+
+/** Reads and checks a part's manifest. */
+export async function readManifest(lake: LakeStore, manifestPath: string, options: { abortSignal?: AbortSignal } = {}): Promise<BronzeManifest> {
+  if (!manifestPath.endsWith(manifestSuffix)) {
+    throw new ValidationError('manifestPath', `A Bronze manifest path ends with ${manifestSuffix}: ${JSON.stringify(manifestPath)}`);
+  }
+  const text = (await lake.read(manifestPath, options.abortSignal ? { abortSignal: options.abortSignal } : {})).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError('manifest', `Bronze manifest ${manifestPath} is not JSON`, { cause: err });
+  }
+  if (typeof value !== 'object' || value === null) throw new ValidationError('manifest', `Bronze manifest ${manifestPath} is not an object`);
+  const m = value as Record<string, unknown>;
+  for (const f of ['source', 'runId', 'sha256']) requireField(manifestPath, m, f, 'string');
+  for (const f of ['part', 'records', 'bytes']) requireField(manifestPath, m, f, 'number');
+  if (m.format !== 'ndjson' && m.format !== 'csv') {
+    throw new ValidationError('format', `Bronze manifest ${manifestPath}: format must be "ndjson" or "csv", got ${JSON.stringify(m.format)}`);
+  }
+  return value as BronzeManifest;
+}
+
+/**
+ * Streams the records of one committed Bronze part. NDJSON lines are JSON-parsed (a line that is
+ * not JSON comes back as `{ __unparseable: '<text>' }`); CSV rows come back as objects of strings
+ * keyed by the header.
+ */
+export async function* readBronzeRecords(
+  lake: LakeStore,
+  manifestPath: string,
+  options: { abortSignal?: AbortSignal } = {},
+): AsyncIterable<BronzeRecord> {
+  const signal = options.abortSignal;
+  const manifest = await readManifest(lake, manifestPath, options);
+  const sourcePath = dataPathOf(manifestPath, manifest.format);
+  const raw = await lake.readStream(sourcePath, signal ? { abortSignal: signal } : {});
+  const gunzip = createGunzip();
+  raw.on('error', (err) => gunzip.destroy(err));
+  raw.pipe(gunzip);
+  let index = 0;
+  try {
+    if (manifest.format === 'ndjson') {
+      const lines = createInterface({ input: gunzip, crlfDelay: Infinity });
+      for await (const line of lines) {
+        signal?.throwIfAborted();
+        if (line.trim().length === 0) continue;
+        let record: unknown;
+        try {
+          record = JSON.parse(line);
+        } catch {
+          record = { __unparseable: line };
+        }
+        yield { record, index: index++, sourcePath };
+      }
+    } else {
+      const rows = gunzip.pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }));
+      for await (const row of rows as AsyncIterable<Record<string, string>>) {
+        signal?.throwIfAborted();
+        yield { record: row, index: index++, sourcePath };
+      }
+    }
+  } finally {
+    gunzip.destroy();
+    (raw as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  }
+}
+
+/**
+ * Manifest paths of one run of a source, ordered by part. Pass `ingestDate` (the run date) to list
+ * one folder; without it every ingest date of the source is scanned.
+ */
+export async function listBronzeManifests(
+  lake: LakeStore,
+  source: string,
+  runId: string,
+  options: { ingestDate?: string; abortSignal?: AbortSignal } = {},
+): Promise<string[]> {
+  checkPathSegment('source', source);
+  checkPathSegment('runId', runId);
+  const prefix = options.ingestDate ? `bronze/${source}/ingest_date=${checkIngestDate(options.ingestDate)}/run_id=${runId}` : `bronze/${source}`;
+  const marker = `/run_id=${runId}/`;
+  const found: string[] = [];
+  for await (const entry of lake.list(prefix, { recursive: true, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) })) {
+    if (entry.path.endsWith(manifestSuffix) && entry.path.includes(marker)) found.push(entry.path);
+  }
+  const partOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+  return found.sort((a, b) => (partOf(a) < partOf(b) ? -1 : partOf(a) > partOf(b) ? 1 : a < b ? -1 : 1));
+}
