@@ -1,0 +1,63 @@
+import { addDays, formatISO, parseISO } from 'date-fns';
+import { openLakeTable } from '../../delta';
+import { planInventoryRows } from '../../inventory';
+import { readLakeRows } from '../../publish/lakeRows';
+import type { PipelineServices, PlanInventoryInput, PlanInventoryOutput } from '../contracts';
+import { lakeTables } from '../tables';
+
+/** How far back before the earliest forecast origin a stock observation is still looked for. */
+const stockLookbackDays = 62;
+
+/**
+ * Inventory actions for a run: reads the run's Gold forecasts and the Silver stock around their
+ * origins, applies the policy from settings (service level, lead time, review period) and replaces
+ * the run's partition of Gold `inventory_actions` — re-running the activity gives the same table.
+ */
+export async function planInventory(input: PlanInventoryInput, services: PipelineServices): Promise<PlanInventoryOutput> {
+  const { lake, settings } = services;
+  const signal = services.abortSignal;
+  const signalOption = signal ? { abortSignal: signal } : {};
+  const forecasts = await readLakeRows(lake, 'forecasts', {
+    runId: input.runId,
+    columns: ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'],
+    ...signalOption,
+  });
+  const origins = forecasts.map((r) => String(r.origin_date)).sort();
+  const firstOrigin = origins[0];
+  const fromMonth = firstOrigin
+    ? formatISO(addDays(parseISO(firstOrigin), -stockLookbackDays), { representation: 'date' }).slice(0, 7)
+    : '9999-12';
+  const lastMonth = origins.at(-1)?.slice(0, 7) ?? '0000-01';
+  const inMonths = (column: string) => (values: Record<string, string | null>) => {
+    const month = values[column];
+    return month !== null && month !== undefined && month >= fromMonth && month <= lastMonth;
+  };
+  const [dailyDemand, snapshots] = forecasts.length === 0
+    ? [[], []]
+    : await Promise.all([
+        readLakeRows(lake, 'daily_demand', { partitionFilter: inMonths('month'), columns: ['sku', 'date', 'on_hand'], ...signalOption }),
+        readLakeRows(lake, 'inventory_snapshots', {
+          partitionFilter: inMonths('snapshot_month'),
+          columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
+          ...signalOption,
+        }),
+      ]);
+  const plan = planInventoryRows(input.runId, forecasts, dailyDemand, snapshots, {
+    serviceLevel: settings.DEMAND_SERVICE_LEVEL,
+    leadTimeDays: settings.DEMAND_LEAD_TIME_DAYS,
+    reviewPeriodDays: settings.DEMAND_REVIEW_PERIOD_DAYS,
+  });
+  const def = lakeTables.inventory_actions;
+  await openLakeTable(lake, def).write(plan.rows, {
+    schema: def.schema,
+    partitionBy: def.partitionBy,
+    mode: 'overwritePartitions',
+    partitions: [{ run_id: input.runId }],
+    commitInfo: { runId: input.runId, operation: 'planInventory' },
+    ...signalOption,
+  });
+  services.log(
+    `inventory: ${plan.summary.skus} SKUs, ${plan.summary.atRisk} at risk of stockout within ${settings.DEMAND_LEAD_TIME_DAYS} days, ${plan.summary.reorderSuggested} to reorder now`,
+  );
+  return plan.summary;
+}

@@ -1,0 +1,71 @@
+/**
+ * Reading the lake tables that publishing, inventory planning and the dashboard need, through the
+ * Delta module. A table that does not exist yet reads as empty: a first run may have no drift events.
+ */
+import { DeltaTableNotFoundError, openLakeTable } from '../delta';
+import type { DeltaRow } from '../delta/types';
+import type { LakeStore } from '../lake/lakeStore';
+import { lakeTables, type LakeTableDef, type LakeTableName } from '../pipeline/tables';
+
+export interface LakeRowsOptions {
+  /** Only this run's partition (tables partitioned by run_id). */
+  runId?: string;
+  /** Keep partitions whose values pass (e.g. months of daily_demand). */
+  partitionFilter?: (values: Record<string, string | null>) => boolean;
+  columns?: string[];
+  abortSignal?: AbortSignal;
+}
+
+export async function readLakeRows(lake: LakeStore, name: LakeTableName, options: LakeRowsOptions = {}): Promise<DeltaRow[]> {
+  const def: LakeTableDef = lakeTables[name];
+  const byRun =
+    options.runId === undefined
+      ? undefined
+      : def.partitionBy.includes('run_id')
+        ? (values: Record<string, string | null>) => values.run_id === options.runId
+        : undefined;
+  const filters = [byRun, options.partitionFilter].filter((f): f is (v: Record<string, string | null>) => boolean => !!f);
+  try {
+    const rows = await openLakeTable(lake, def).readAll({
+      ...(filters.length > 0 ? { partitionFilter: (v) => filters.every((f) => f(v)) } : {}),
+      ...(options.columns ? { columns: options.columns } : {}),
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    });
+    // Tables not partitioned by run still carry run_id as a column; filter rows then.
+    if (options.runId !== undefined && !byRun && def.schema.fields.some((f) => f.name === 'run_id')) {
+      return rows.filter((r) => r.run_id === options.runId);
+    }
+    return rows;
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return [];
+    throw err;
+  }
+}
+
+/** Partition values present in a table (e.g. its run ids or months), newest write last. */
+export async function lakePartitions(
+  lake: LakeStore,
+  name: LakeTableName,
+  column: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<string[]> {
+  try {
+    const state = await openLakeTable(lake, lakeTables[name]).state(options.abortSignal ? { abortSignal: options.abortSignal } : {});
+    const newest = new Map<string, number>();
+    for (const add of state.files.values()) {
+      const value = add.partitionValues[column];
+      if (value === undefined || value === null) continue;
+      newest.set(value, Math.max(newest.get(value) ?? 0, add.modificationTime));
+    }
+    return [...newest.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).map(([value]) => value);
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return [];
+    throw err;
+  }
+}
+
+/** The run whose forecasts were written last (the default run to publish or show). */
+export async function latestForecastRunId(lake: LakeStore, options: { abortSignal?: AbortSignal } = {}): Promise<string | undefined> {
+  const runs = await lakePartitions(lake, 'forecasts', 'run_id', options);
+  return runs.at(-1);
+}
