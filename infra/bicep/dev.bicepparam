@@ -22,6 +22,7 @@ param mlflowTrackingToken = readEnvironmentVariable('MLFLOW_TRACKING_TOKEN', '')
 param publisher = 'adx'
 param pipelineSchedule = '0 0 2 * * *'
 param pipelineTimerEnabled = false
+param codeVersion = readEnvironmentVariable('DEMAND_CODE_VERSION', '')
 param storeFunctionKey = bool(readEnvironmentVariable('STORE_FUNCTION_KEY', 'true'))
 param pipelineSettingOverrides = {
   DEMAND_FORECAST_BATCH_SIZE: '50'

@@ -83,6 +83,9 @@ param pipelineTimerEnabled bool = false
 @description('Copy the Functions host key into Key Vault. false on the very first deployment, before code is published.')
 param storeFunctionKey bool = true
 
+@description('Code version recorded on every tracked run (DEMAND_CODE_VERSION), e.g. the git sha.')
+param codeVersion string = ''
+
 @description('Overrides of the pipeline tuning settings below, by app setting name (values as strings).')
 param pipelineSettingOverrides object = {}
 
@@ -211,6 +214,7 @@ var pipelineTuningDefaults = {
   DEMAND_DRIFT_ACCURACY_RATIO: '1.5'
   DEMAND_DRIFT_FLEET_SHARE: '0.3'
   DEMAND_DRIFT_MAX_REFORECASTS: '50'
+  DEMAND_DRIFT_STOCKOUT_DELTA: '0.1'
   DEMAND_ACTIVITY_MAX_ATTEMPTS: '3'
   DEMAND_ACTIVITY_FIRST_RETRY_MS: '5000'
   DEMAND_REFORECAST_WAIT_MS: '10000'
@@ -241,6 +245,7 @@ var pipelineResourceSettings = {
   DEMAND_DASHBOARD_PATH: '/tmp/demand/dashboard.html'
   DEMAND_PIPELINE_SCHEDULE: pipelineSchedule
   DEMAND_PIPELINE_TIMER_ENABLED: pipelineTimerEnabled ? 'true' : 'false'
+  DEMAND_CODE_VERSION: codeVersion
 }
 
 module functionApp 'modules/functionApp.bicep' = {

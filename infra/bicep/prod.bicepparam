@@ -23,5 +23,6 @@ param mlflowTrackingToken = readEnvironmentVariable('MLFLOW_TRACKING_TOKEN', '')
 param publisher = 'adx'
 param pipelineSchedule = '0 0 2 * * *'
 param pipelineTimerEnabled = false
+param codeVersion = readEnvironmentVariable('DEMAND_CODE_VERSION', '')
 param storeFunctionKey = bool(readEnvironmentVariable('STORE_FUNCTION_KEY', 'true'))
 param pipelineSettingOverrides = {}
