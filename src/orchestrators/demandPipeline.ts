@@ -112,11 +112,13 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     };
     yield context.df.callActivityWithRetry(activityNames.notifyCallback, retry, callback);
   }
-  context.df.setCustomStatus({ stage: summary.status === 'Completed' ? 'done' : 'failed' });
   if (summary.status === 'Failed') {
+    // The partial summary stays visible in the status (counts only: far below the 16 KB limit).
+    context.df.setCustomStatus({ stage: 'failed', summary });
     // Fail the instance (so status endpoints and monitors see it) with a short message.
     throw new Error(summary.error);
   }
+  context.df.setCustomStatus({ stage: 'done' });
   return summary;
 };
 

@@ -1,0 +1,56 @@
+import type { RunSummary } from '../orchestrators/summary';
+
+const n = (value: number | undefined | null): string => (value ?? 0).toLocaleString('en-GB');
+
+/** The human-readable end of `demand run`: counts per stage, quarantine reasons, outputs, next steps. */
+export function formatRunSummary(summary: RunSummary, where: { lake: string; state: string }): string {
+  const s = summary.stages;
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(`Run ${summary.runId}: ${summary.status}${summary.error ? ` — ${summary.error}` : ''}`);
+  lines.push('');
+  if (s.ingestOrders) {
+    const problems = Object.entries(s.ingestOrders.problems);
+    lines.push(`  Orders ingested      ${n(s.ingestOrders.records)} lines in ${n(s.ingestOrders.pages)} pages → ${n(s.ingestOrders.batches)} Bronze parts` +
+      (problems.length ? ` (malformed, kept raw: ${problems.map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''));
+  }
+  if (s.ingestInventory) {
+    lines.push(`  Inventory files      ${n(s.ingestInventory.filesIngested)} ingested (${n(s.ingestInventory.records)} rows), ${n(s.ingestInventory.filesRejected)} rejected`);
+    for (const r of s.ingestInventory.rejected.slice(0, 5)) lines.push(`                         rejected ${r.file}: ${r.reason}`);
+  }
+  if (s.silver) {
+    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations)} cancellations, ${n(s.silver.quarantined)} quarantined`);
+    lines.push(`                       ${n(s.silver.skus)} SKUs, ${n(s.silver.dailyDemandRows)} daily demand rows (${s.silver.affectedFrom ?? '-'} … ${s.silver.affectedTo ?? '-'})`);
+  }
+  const reasons = Object.entries(summary.quarantineReasons).sort((a, b) => b[1] - a[1]);
+  if (reasons.length) {
+    lines.push('  Quarantined by reason');
+    for (const [reason, count] of reasons) lines.push(`    ${reason.padEnd(28)} ${n(count).padStart(9)}`);
+  }
+  if (s.forecast) {
+    const bt = s.forecast.backtest;
+    const wape = bt.absActual > 0 ? (bt.absError / bt.absActual) * 100 : null;
+    const mase = bt.maseCount > 0 ? bt.maseSum / bt.maseCount : null;
+    lines.push(`  Forecast             ${n(s.forecast.skus)} SKUs in ${n(s.forecast.batches)} batches, ${n(s.forecast.forecastRows)} Gold forecast rows`);
+    lines.push(`                       backtest WAPE ${wape === null ? '-' : `${wape.toFixed(1)}%`}, mean MASE ${mase === null ? '-' : mase.toFixed(3)}`);
+    lines.push(`                       models: ${Object.entries(s.forecast.models).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const fallbacks = Object.entries(s.forecast.fallbacks);
+    if (fallbacks.length) lines.push(`                       fallbacks: ${fallbacks.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (s.tracking) lines.push(`  Tracking             run ${s.tracking.trackingRunId}, policy version ${s.tracking.modelVersion ?? '-'}`);
+  if (s.inventory) lines.push(`  Inventory actions    ${n(s.inventory.skus)} SKUs, ${n(s.inventory.atRisk)} at stockout risk, ${n(s.inventory.reorderSuggested)} reorders suggested`);
+  if (s.drift) lines.push(`  Drift                ${n(s.drift.events)} events, ${n(s.drift.reforecastSkus)} SKUs re-forecast${s.drift.challengerStarted ? ', challenger run started' : ''}`);
+  lines.push('');
+  lines.push('Outputs');
+  lines.push(`  lake (Bronze/Silver/Gold Delta tables)  ${where.lake}`);
+  lines.push(`  state (watermarks, runs, registry)      ${where.state}`);
+  for (const [name, location] of Object.entries(summary.outputs)) lines.push(`  ${name.padEnd(40)}${location}`);
+  lines.push('');
+  lines.push('Look at it');
+  if (summary.outputs['dashboard']) lines.push(`  open the dashboard:      ${summary.outputs['dashboard']}`);
+  lines.push('  a Silver/Gold table:     npx demand export daily_demand --where "sku=85123A" --format csv | head');
+  lines.push('  forecasts of this run:   npx demand export forecasts --format csv | head');
+  lines.push('  the policy registry:     npx demand models list');
+  lines.push('  serve the HTTP API:      npx demand serve   (POST /api/skus/85123A/forecast)');
+  return lines.join('\n');
+}

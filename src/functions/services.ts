@@ -1,0 +1,11 @@
+import { loadSettings } from '../lib/config/settings';
+import type { PipelineServices } from '../lib/pipeline/contracts';
+import { createServices } from '../lib/pipeline/services';
+
+let services: Promise<PipelineServices> | undefined;
+
+/** One set of adapters per Function App process, built from app settings on first use. */
+export function getServices(): Promise<PipelineServices> {
+  services ??= createServices(loadSettings(process.env), { log: (message) => console.log(message) });
+  return services;
+}

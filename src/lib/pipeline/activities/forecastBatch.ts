@@ -1,0 +1,108 @@
+import { addDays, parseISO } from 'date-fns';
+import { openLakeTable } from '../../delta';
+import type { DeltaRow } from '../../delta/types';
+import type { SkuForecast } from '../../forecast';
+import type { ForecastBatchInput, ForecastBatchOutput, PipelineServices, ReasonCounts } from '../contracts';
+import { sharedForecastPool } from '../forecastPool';
+import { readSkuBatch } from '../skuBatches';
+import { lakeTables } from '../tables';
+
+function finiteOr(value: number | null | undefined, fallback: number | null): number | null {
+  return value === null || value === undefined || !Number.isFinite(value) ? fallback : value;
+}
+
+function count(into: ReasonCounts, key: string): void {
+  into[key] = (into[key] ?? 0) + 1;
+}
+
+/**
+ * Forecasts one SKU batch on the worker pool and writes its Gold rows (forecasts,
+ * forecast_metrics, model_params) itself. Each write carries a Delta transaction id per
+ * (table, run, batch), so a retried activity never duplicates a batch's rows.
+ */
+export async function forecastBatch(input: ForecastBatchInput, services: PipelineServices): Promise<ForecastBatchOutput> {
+  const batch = await readSkuBatch(services.lake, input.batch.path, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+  const pool = sharedForecastPool(services.settings);
+  const results: SkuForecast[] = await pool.forecast(
+    batch.series.map((s) => ({ sku: s.sku, startDate: s.startDate, values: s.values, censored: s.censored })),
+    { horizon: input.horizonDays, season: input.season, modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS },
+  );
+
+  const origin = parseISO(batch.endDate);
+  const forecasts: DeltaRow[] = [];
+  const metrics: DeltaRow[] = [];
+  const params: DeltaRow[] = [];
+  const output: ForecastBatchOutput = {
+    batchId: input.batch.batchId,
+    skus: results.length,
+    forecastRows: 0,
+    models: {},
+    fallbacks: {},
+    backtest: { absError: 0, absActual: 0, maseSum: 0, maseCount: 0 },
+  };
+  for (const f of results) {
+    count(output.models, f.model);
+    if (f.fallbackReason) count(output.fallbacks, f.fallbackReason.split(':')[0] ?? f.fallbackReason);
+    for (let step = 0; step < f.point.length; step++) {
+      const q = (key: string): number => Math.max(0, finiteOr(f.quantiles[key]?.[step], f.point[step] ?? 0) ?? 0);
+      forecasts.push({
+        run_id: input.runId,
+        sku: f.sku,
+        origin_date: batch.endDate,
+        target_date: addDays(origin, step + 1).toISOString().slice(0, 10),
+        step: step + 1,
+        point: Math.max(0, finiteOr(f.point[step], 0) ?? 0),
+        q05: q('q05'),
+        q25: q('q25'),
+        q50: q('q50'),
+        q75: q('q75'),
+        q95: q('q95'),
+        model: f.model,
+      });
+    }
+    const m = f.metrics;
+    metrics.push({
+      run_id: input.runId,
+      sku: f.sku,
+      model: f.model,
+      segment: f.segment,
+      demand_class: f.demandClass,
+      mase: finiteOr(m.mase, null),
+      wape: finiteOr(m.wape, null),
+      smape: finiteOr(m.smape, null),
+      bias: finiteOr(m.bias, null),
+      coverage90: finiteOr(m.coverage90, null),
+      pinball: finiteOr(m.pinball, null),
+      abs_err: finiteOr(m.absError, 0) ?? 0,
+      abs_actual: finiteOr(m.absActual, 0) ?? 0,
+      windows: m.windows,
+      fallback_reason: f.fallbackReason,
+    });
+    params.push({ run_id: input.runId, sku: f.sku, model: f.model, params: JSON.stringify(f.params), candidates: JSON.stringify(f.candidates) });
+    output.backtest.absError += finiteOr(m.absError, 0) ?? 0;
+    output.backtest.absActual += finiteOr(m.absActual, 0) ?? 0;
+    if (m.mase !== null && Number.isFinite(m.mase)) {
+      output.backtest.maseSum += m.mase;
+      output.backtest.maseCount += 1;
+    }
+  }
+  output.forecastRows = forecasts.length;
+
+  const txn = (table: string) => ({ appId: `${table}:${input.runId}:${input.batch.batchId}`, version: 1 });
+  for (const [def, rows] of [
+    [lakeTables.forecasts, forecasts],
+    [lakeTables.forecast_metrics, metrics],
+    [lakeTables.model_params, params],
+  ] as const) {
+    if (rows.length === 0) continue;
+    await openLakeTable(services.lake, def).write(rows, {
+      schema: def.schema,
+      partitionBy: def.partitionBy,
+      mode: 'append',
+      transaction: txn(def.name),
+      commitInfo: { runId: input.runId, batchId: input.batch.batchId },
+    });
+  }
+  services.log(`batch ${input.batch.batchId}: ${results.length} SKUs, ${forecasts.length} forecast rows`);
+  return output;
+}
