@@ -66,6 +66,10 @@ export const settingsSchema = z.object({
   DEMAND_DRIFT_ACCURACY_RATIO: num(1, 100).default(1.5),
   DEMAND_DRIFT_FLEET_SHARE: num(0, 1).default(0.3),
   DEMAND_DRIFT_MAX_REFORECASTS: int(0, 10000).default(50),
+  /** Absolute change in the share of stockout days (recent vs reference window) that is reported as drift. */
+  DEMAND_DRIFT_STOCKOUT_DELTA: num(0, 1).default(0.1),
+  /** Code version recorded on every tracked run, e.g. the git sha set by the release pipeline. */
+  DEMAND_CODE_VERSION: z.string().optional(),
 
   // --- publishing (issue 7) ---
   DEMAND_PUBLISHER: z.enum(['local', 'adx']).default('local'),

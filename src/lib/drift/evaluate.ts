@@ -1,0 +1,130 @@
+/**
+ * Turns drift statistics into events and actions, pure. Per SKU: data drift (PSI of recent vs
+ * reference demand) and accuracy drift (realised WAPE of the forecast in effect vs its backtest
+ * expectation). Fleet-wide: overall PSI, the share of SKUs drifting, new and vanished SKUs.
+ * Stockout-rate change is reported (it censors demand) but triggers nothing by itself.
+ */
+
+export interface SkuDriftStats {
+  sku: string;
+  /** PSI of recent vs reference daily units; null when either window is too short. */
+  psi: number | null;
+  /** Realised WAPE of the forecast in effect over targets that have actuals; null when too few. */
+  realisedWape: number | null;
+  /** Backtest WAPE of that forecast (forecast_metrics). */
+  expectedWape: number | null;
+  realisedMase: number | null;
+  expectedMase: number | null;
+  /** Origin date of the forecast in effect, null when the SKU has none. */
+  forecastOrigin: string | null;
+  forecastRunId: string | null;
+  realisedDays: number;
+}
+
+export interface DriftThresholds {
+  psi: number;
+  /** realised / expected WAPE above which accuracy has drifted. */
+  accuracyRatio: number;
+  /** Share of SKUs (or of new + vanished SKUs) that makes drift fleet-wide. */
+  fleetShare: number;
+  /** Absolute change of the stockout-day share worth an event. */
+  stockoutDelta: number;
+  maxReforecasts: number;
+}
+
+export type DriftKind = 'data_psi' | 'accuracy_wape' | 'overall_psi' | 'new_skus' | 'vanished_skus' | 'stockout_rate' | 'fleet';
+export type DriftAction = 'reforecast' | 'challenger' | 'none' | 'none:cap_reached' | 'none:forecast_current' | 'none:accuracy_ok';
+
+export interface DriftFinding {
+  sku: string | null;
+  kind: DriftKind;
+  value: number;
+  threshold: number;
+  action: DriftAction;
+}
+
+export interface DriftAssessmentInput {
+  skus: SkuDriftStats[];
+  overallPsi: number | null;
+  newSkus: string[];
+  vanishedSkus: string[];
+  /** SKUs with demand in the reference window (denominator of the new/vanished shares). */
+  referenceSkuCount: number;
+  stockoutRate: { reference: number | null; recent: number | null };
+  /** First day of the recent window (YYYY-MM-DD): a forecast made on or after it has seen the change. */
+  recentWindowStart: string;
+  thresholds: DriftThresholds;
+}
+
+export interface DriftEvaluation {
+  findings: DriftFinding[];
+  /** SKUs to re-forecast, most severe first, at most maxReforecasts. */
+  driftedSkus: string[];
+  fleetDrift: boolean;
+  /** Share of evaluated SKUs with data or accuracy drift. */
+  driftShare: number;
+}
+
+/**
+ * Expected WAPE below this floor is raised to it before taking the ratio: a backtest that was
+ * nearly perfect would otherwise flag ordinary noise as a many-fold degradation.
+ */
+export const minExpectedWape = 0.1;
+
+export function accuracyRatio(stats: Pick<SkuDriftStats, 'realisedWape' | 'expectedWape'>): number | null {
+  if (stats.realisedWape === null || stats.expectedWape === null) return null;
+  return stats.realisedWape / Math.max(stats.expectedWape, minExpectedWape);
+}
+
+export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
+  const { thresholds } = input;
+  const findings: DriftFinding[] = [];
+  const candidates: Array<{ sku: string; severity: number; findings: DriftFinding[] }> = [];
+  let drifting = 0;
+
+  for (const s of input.skus) {
+    const own: DriftFinding[] = [];
+    const ratio = accuracyRatio(s);
+    const accuracyDrift = ratio !== null && ratio > thresholds.accuracyRatio;
+    const dataDrift = s.psi !== null && s.psi > thresholds.psi;
+    if (accuracyDrift) own.push({ sku: s.sku, kind: 'accuracy_wape', value: ratio, threshold: thresholds.accuracyRatio, action: 'reforecast' });
+    if (dataDrift) {
+      // PSI is the leading indicator: it acts only while realised accuracy cannot judge the forecast
+      // yet, and not when the forecast was made inside the recent window (it saw the change).
+      const current = s.forecastOrigin !== null && s.forecastOrigin >= input.recentWindowStart;
+      const action: DriftAction = accuracyDrift ? 'reforecast' : ratio !== null ? 'none:accuracy_ok' : current ? 'none:forecast_current' : 'reforecast';
+      own.push({ sku: s.sku, kind: 'data_psi', value: s.psi!, threshold: thresholds.psi, action });
+    }
+    if (accuracyDrift || dataDrift) drifting++;
+    findings.push(...own);
+    if (own.some((f) => f.action === 'reforecast')) {
+      const severity = Math.max(...own.map((f) => f.value / f.threshold));
+      candidates.push({ sku: s.sku, severity, findings: own });
+    }
+  }
+
+  candidates.sort((a, b) => b.severity - a.severity || (a.sku < b.sku ? -1 : 1));
+  const driftedSkus: string[] = [];
+  for (const c of candidates) {
+    if (driftedSkus.length < thresholds.maxReforecasts) driftedSkus.push(c.sku);
+    else for (const f of c.findings) if (f.action === 'reforecast') f.action = 'none:cap_reached';
+  }
+
+  const driftShare = input.skus.length > 0 ? drifting / input.skus.length : 0;
+  const refCount = Math.max(input.referenceSkuCount, 1);
+  const newShare = input.newSkus.length / refCount;
+  const vanishedShare = input.vanishedSkus.length / refCount;
+  const overallDrift = input.overallPsi !== null && input.overallPsi > thresholds.psi;
+  const churnDrift = newShare + vanishedShare >= thresholds.fleetShare;
+  const fleetDrift = (input.skus.length > 0 && driftShare >= thresholds.fleetShare) || overallDrift || churnDrift;
+
+  if (overallDrift) findings.push({ sku: null, kind: 'overall_psi', value: input.overallPsi!, threshold: thresholds.psi, action: 'challenger' });
+  if (input.newSkus.length > 0) findings.push({ sku: null, kind: 'new_skus', value: newShare, threshold: thresholds.fleetShare, action: churnDrift ? 'challenger' : 'none' });
+  if (input.vanishedSkus.length > 0) findings.push({ sku: null, kind: 'vanished_skus', value: vanishedShare, threshold: thresholds.fleetShare, action: churnDrift ? 'challenger' : 'none' });
+  const { reference, recent } = input.stockoutRate;
+  if (reference !== null && recent !== null && Math.abs(recent - reference) >= thresholds.stockoutDelta) {
+    findings.push({ sku: null, kind: 'stockout_rate', value: recent - reference, threshold: thresholds.stockoutDelta, action: 'none' });
+  }
+  if (fleetDrift) findings.push({ sku: null, kind: 'fleet', value: driftShare, threshold: thresholds.fleetShare, action: 'challenger' });
+  return { findings, driftedSkus, fleetDrift, driftShare };
+}

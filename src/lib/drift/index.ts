@@ -1,0 +1,4 @@
+export * from './psi';
+export * from './accuracy';
+export * from './evaluate';
+export * from './assess';

@@ -1,0 +1,156 @@
+import { openLakeTable } from '../../delta';
+import { DeltaTableNotFoundError } from '../../errors';
+import type { DeltaRow } from '../../delta/types';
+import {
+  addDays,
+  computeDriftStats,
+  defaultDriftStatsOptions,
+  driftWindows,
+  evaluateDrift,
+  type DemandDay,
+  type DriftEvaluation,
+  type DriftStats,
+  type DriftWindows,
+  type ExpectedAccuracy,
+  type ForecastPoint,
+} from '../../drift';
+import { entityKey } from '../../tracking/tablesTracker';
+import type { DriftCheckInput, DriftCheckOutput, PipelineServices } from '../contracts';
+import { lakeTables } from '../tables';
+
+/** Entity table mirroring the drift events (for the HTTP API and quick lookups). */
+export const driftEventsTableName = 'driftevents';
+/** The reference window is this many recent windows long. */
+export const referenceWindowMultiple = 3;
+
+export interface DriftAssessment {
+  windows: DriftWindows | null;
+  stats: DriftStats;
+  evaluation: DriftEvaluation;
+}
+
+async function readOrEmpty(read: () => Promise<DeltaRow[]>): Promise<DeltaRow[]> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return [];
+    throw err;
+  }
+}
+
+const monthOf = (date: string): string => date.slice(0, 7);
+
+/**
+ * Reads Silver daily_demand (only the months the windows need), Gold forecasts of earlier runs and
+ * their backtest metrics, and evaluates drift. Exposed apart from the activity so tests and the
+ * CLI can see the per-SKU figures behind the events.
+ */
+export async function assessDrift(input: DriftCheckInput, services: PipelineServices): Promise<DriftAssessment> {
+  const { settings, lake, abortSignal } = services;
+  const signal = abortSignal ? { abortSignal } : {};
+  const horizon = settings.DEMAND_FORECAST_HORIZON_DAYS;
+  const thresholds = {
+    psi: settings.DEMAND_DRIFT_PSI_THRESHOLD,
+    accuracyRatio: settings.DEMAND_DRIFT_ACCURACY_RATIO,
+    fleetShare: settings.DEMAND_DRIFT_FLEET_SHARE,
+    stockoutDelta: settings.DEMAND_DRIFT_STOCKOUT_DELTA,
+    maxReforecasts: settings.DEMAND_DRIFT_MAX_REFORECASTS,
+  };
+  const demandTable = openLakeTable(lake, lakeTables.daily_demand);
+
+  // Months present, learnt from partition values alone (no data file is read).
+  const months = new Set<string>();
+  await readOrEmpty(() => demandTable.readAll({ ...signal, partitionFilter: (p) => (p['month'] && months.add(p['month']), false) }));
+  const latestMonth = [...months].sort().pop();
+  const emptyStats: DriftStats = { skus: [], overallPsi: null, newSkus: [], vanishedSkus: [], referenceSkuCount: 0, stockoutRate: { reference: null, recent: null } };
+  if (!latestMonth) {
+    services.log('drift: no Silver daily_demand yet, nothing to check');
+    return { windows: null, stats: emptyStats, evaluation: evaluateDrift({ ...emptyStats, recentWindowStart: input.runDate, thresholds }) };
+  }
+  const lastRows = await demandTable.readAll({ ...signal, columns: ['date'], partitionFilter: (p) => p['month'] === latestMonth });
+  const lastDate = lastRows.reduce((max, r) => (String(r['date']) > max ? String(r['date']) : max), '');
+  const windows = driftWindows(lastDate, horizon, horizon * referenceWindowMultiple);
+  // The MASE scale uses up to 120 days of history before a forecast origin, which may precede the reference window.
+  const fromMonth = monthOf(addDays(windows.referenceStart, -150));
+  const demandRows = await demandTable.readAll({
+    ...signal,
+    columns: ['sku', 'date', 'units', 'stockout'],
+    partitionFilter: (p) => (p['month'] ?? '') >= fromMonth,
+  });
+  const demand: DemandDay[] = demandRows.map((r) => ({ sku: String(r['sku']), date: String(r['date']), units: Number(r['units']), stockout: r['stockout'] === true }));
+
+  // Forecasts of earlier runs (this run's own forecasts have no realised actuals yet).
+  const forecastRows = await readOrEmpty(() =>
+    openLakeTable(lake, lakeTables.forecasts).readAll({
+      ...signal,
+      columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
+      partitionFilter: (p) => p['run_id'] !== input.runId,
+    }),
+  );
+  const forecasts: ForecastPoint[] = forecastRows
+    .filter((r) => String(r['target_date']) >= windows.referenceStart)
+    .map((r) => ({ runId: String(r['run_id']), sku: String(r['sku']), originDate: String(r['origin_date']), targetDate: String(r['target_date']), point: Number(r['point']) }));
+  const runIds = new Set(forecasts.map((f) => f.runId));
+  const metricRows = runIds.size
+    ? await readOrEmpty(() =>
+        openLakeTable(lake, lakeTables.forecast_metrics).readAll({ ...signal, columns: ['run_id', 'sku', 'wape', 'mase'], partitionFilter: (p) => runIds.has(p['run_id'] ?? '') }),
+      )
+    : [];
+  const expected: ExpectedAccuracy[] = metricRows.map((r) => ({
+    runId: String(r['run_id']),
+    sku: String(r['sku']),
+    wape: r['wape'] === null ? null : Number(r['wape']),
+    mase: r['mase'] === null ? null : Number(r['mase']),
+  }));
+
+  const stats = computeDriftStats(demand, forecasts, expected, windows, { ...defaultDriftStatsOptions, season: settings.DEMAND_FORECAST_SEASON });
+  const evaluation = evaluateDrift({ ...stats, recentWindowStart: windows.recentStart, thresholds });
+  return { windows, stats, evaluation };
+}
+
+/**
+ * The drift activity: assesses drift, writes the events to Gold `drift_events` (this run's
+ * partition, replaced so a retry is idempotent) and the `driftevents` entity table, and returns the
+ * SKUs to re-forecast and whether drift is fleet-wide (the orchestrator acts on both).
+ */
+export async function checkDrift(input: DriftCheckInput, services: PipelineServices): Promise<DriftCheckOutput> {
+  const { evaluation, stats, windows } = await assessDrift(input, services);
+  const def = lakeTables.drift_events;
+  const rows: DeltaRow[] = evaluation.findings.map((f) => ({
+    run_id: input.runId,
+    detected_at: input.startedAt,
+    sku: f.sku,
+    kind: f.kind,
+    value: f.value,
+    threshold: f.threshold,
+    action: f.action,
+  }));
+  await openLakeTable(services.lake, def).write(rows, {
+    schema: def.schema,
+    partitionBy: def.partitionBy,
+    mode: 'overwritePartitions',
+    partitions: [{ run_id: input.runId }],
+    commitInfo: { runId: input.runId, operation: 'checkDrift' },
+    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+  });
+  const table = await services.entities.table(driftEventsTableName);
+  for (const f of evaluation.findings) {
+    await table.upsert({
+      partitionKey: entityKey(input.runId),
+      rowKey: entityKey(`${f.kind}:${f.sku ?? '*'}`),
+      runId: input.runId,
+      detectedAt: input.startedAt,
+      sku: f.sku,
+      kind: f.kind,
+      value: f.value,
+      threshold: f.threshold,
+      action: f.action,
+    });
+  }
+  services.log(
+    `drift: ${evaluation.findings.length} events over ${stats.skus.length} SKUs` +
+      (windows ? ` (recent ${windows.recentStart}..${windows.recentEnd} vs ${windows.referenceStart}..${windows.referenceEnd})` : '') +
+      `; re-forecast ${evaluation.driftedSkus.length}; fleet drift ${evaluation.fleetDrift}; overall PSI ${stats.overallPsi?.toFixed(3) ?? 'n/a'}`,
+  );
+  return { events: evaluation.findings.length, driftedSkus: evaluation.driftedSkus, fleetDrift: evaluation.fleetDrift, psiOverall: stats.overallPsi };
+}

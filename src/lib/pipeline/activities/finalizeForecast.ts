@@ -1,0 +1,179 @@
+import packageJson from '../../../../package.json';
+import { openLakeTable } from '../../delta';
+import type { DeltaRow } from '../../delta/types';
+import { DeltaTableNotFoundError } from '../../errors';
+import { runParamNames } from '../../registry/policyMetrics';
+import { promotePolicy } from '../../registry/promotion';
+import { runMetricsFromBacktest, type BacktestMetricRow } from '../../registry/runMetrics';
+import { createTracker } from '../../tracking/createTracker';
+import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../../tracking/tracker';
+import type { FinalizeForecastInput, FinalizeForecastOutput, PipelineServices } from '../contracts';
+import { lakeTables } from '../tables';
+
+/**
+ * Runs that re-forecast a subset of SKUs are tracked but register no policy version: their
+ * metrics cover a few SKUs and are not comparable with a full run's.
+ */
+export const partialRunTriggers: readonly string[] = ['drift', 'reforecast', 'http'];
+
+/** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
+export function codeVersion(extra: string | undefined): string {
+  return extra ? `${packageJson.version}+${extra}` : packageJson.version;
+}
+
+async function readOrEmpty(read: () => Promise<DeltaRow[]>): Promise<DeltaRow[]> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return [];
+    throw err;
+  }
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toMetricRow(r: DeltaRow): BacktestMetricRow {
+  return {
+    sku: String(r['sku']),
+    segment: String(r['segment']),
+    mase: num(r['mase']),
+    wape: num(r['wape']),
+    bias: num(r['bias']),
+    coverage90: num(r['coverage90']),
+    pinball: num(r['pinball']),
+    absError: Number(r['abs_err']),
+    absActual: Number(r['abs_actual']),
+    windows: Number(r['windows']),
+  };
+}
+
+/** Figures from the batch outputs alone, when the Gold metrics table has nothing for the run. */
+function metricsFromBatches(input: FinalizeForecastInput): Record<string, number> {
+  const sum = input.batches.reduce(
+    (a, b) => ({ absError: a.absError + b.backtest.absError, absActual: a.absActual + b.backtest.absActual, maseSum: a.maseSum + b.backtest.maseSum, maseCount: a.maseCount + b.backtest.maseCount }),
+    { absError: 0, absActual: 0, maseSum: 0, maseCount: 0 },
+  );
+  const out: Record<string, number> = { skus: input.batches.reduce((a, b) => a + b.skus, 0) };
+  if (sum.absActual > 0) out['wape'] = sum.absError / sum.absActual;
+  if (sum.maseCount > 0) out['mase'] = sum.maseSum / sum.maseCount;
+  return out;
+}
+
+async function findVersionOfRun(tracker: Tracker, modelName: string, pipelineRunId: string) {
+  const versions = await tracker.listModelVersions(modelName);
+  return versions.find((v) => v.tags[runParamNames.pipelineRunId] === pipelineRunId);
+}
+
+/**
+ * Tracks a forecast run (params, aggregate and per-segment backtest metrics, Gold paths) and
+ * registers it as a new policy version with the `challenger` alias; with no production version
+ * yet, the first one is promoted through the gate (which approves it) and the log says so.
+ * Idempotent: a retry finds the run by name and the version by its pipeline.run_id tag.
+ */
+export async function finalizeForecast(input: FinalizeForecastInput, services: PipelineServices): Promise<FinalizeForecastOutput> {
+  const { settings, lake } = services;
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const tracker = createTracker(services);
+  const modelName = settings.DEMAND_REGISTERED_MODEL_NAME;
+  const experimentId = await tracker.getOrCreateExperiment(settings.DEMAND_EXPERIMENT_NAME, signal);
+  const existing = await tracker.findRunByName(experimentId, input.runId, signal);
+  const trackingRunId =
+    existing?.runId ??
+    (await tracker.startRun(experimentId, { runName: input.runId, startTimeInMs: Date.parse(input.startedAt) || Date.now(), tags: { [runParamNames.trigger]: input.trigger } }, signal));
+
+  try {
+    const metricRows = (
+      await readOrEmpty(() => openLakeTable(lake, lakeTables.forecast_metrics).readAll({ ...signal, partitionFilter: (p) => p['run_id'] === input.runId }))
+    ).map(toMetricRow);
+    const fromTable = metricRows.length > 0;
+    const metrics = fromTable ? runMetricsFromBacktest(metricRows) : metricsFromBatches(input);
+    if (!fromTable) services.log(`finalize: no Gold forecast_metrics rows for run ${input.runId}; metrics from batch sums (no segments)`);
+    for (const b of input.batches) {
+      for (const [model, count] of Object.entries(b.models)) metrics[`skus_by_model.${model}`] = (metrics[`skus_by_model.${model}`] ?? 0) + count;
+      for (const [reason, count] of Object.entries(b.fallbacks)) metrics[`fallbacks.${reason}`] = (metrics[`fallbacks.${reason}`] ?? 0) + count;
+    }
+    metrics['forecast_rows'] = input.batches.reduce((a, b) => a + b.forecastRows, 0);
+
+    // The backtest windows end where the forecasts start: same origin + windows + horizon = comparable figures.
+    const origins = await readOrEmpty(() =>
+      openLakeTable(lake, lakeTables.forecasts).readAll({ ...signal, columns: ['origin_date'], partitionFilter: (p) => p['run_id'] === input.runId }),
+    );
+    const origin = origins.reduce((max, r) => (String(r['origin_date']) > max ? String(r['origin_date']) : max), '') || 'unknown';
+    const windows = metricRows.reduce((max, r) => Math.max(max, r.windows), 0);
+    const windowKey = `origin=${origin};windows=${windows};horizon=${settings.DEMAND_FORECAST_HORIZON_DAYS}`;
+
+    const version = codeVersion(settings.DEMAND_CODE_VERSION);
+    const modelParamsPath = `${lakeTables.model_params.path}/run_id=${input.runId}`;
+    const params: Record<string, string> = {
+      [runParamNames.pipelineRunId]: input.runId,
+      [runParamNames.codeVersion]: version,
+      [runParamNames.modelParamsPath]: modelParamsPath,
+      [runParamNames.backtestWindowKey]: windowKey,
+      'run.date': input.runDate,
+      'gold.forecasts': `${lakeTables.forecasts.path}/run_id=${input.runId}`,
+      'gold.forecast_metrics': `${lakeTables.forecast_metrics.path}/run_id=${input.runId}`,
+      'lake.location': lake.location,
+      'policy.selection': 'per-SKU model chosen by rolling-origin backtest within its demand class',
+      'policy.horizon_days': String(settings.DEMAND_FORECAST_HORIZON_DAYS),
+      'policy.season': String(settings.DEMAND_FORECAST_SEASON),
+      'policy.batch_size': String(settings.DEMAND_FORECAST_BATCH_SIZE),
+      'policy.model_timeout_ms': String(settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS),
+      'metrics.source': fromTable ? 'gold.forecast_metrics' : 'batch_sums',
+    };
+    for (const [table, tableVersion] of Object.entries(input.tableVersions)) params[`silver.${table}.version`] = String(tableVersion);
+    const now = Date.now();
+    const points: MetricPoint[] = Object.entries(metrics).map(([key, value]) => ({ key, value, timestampInMs: now, step: 0 }));
+    await tracker.logBatch(trackingRunId, { params, metrics: points, tags: { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version } }, signal);
+    await tracker.endRun(trackingRunId, 'FINISHED', signal);
+
+    if (partialRunTriggers.includes(input.trigger)) {
+      services.log(`finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`);
+      return { trackingRunId, modelVersion: null, metrics };
+    }
+
+    await tracker.ensureRegisteredModel(modelName, { ...signal, description: 'Demand forecasting policy: config + code version + training data version; per-SKU params in Gold model_params' });
+    const registered =
+      (await findVersionOfRun(tracker, modelName, input.runId)) ??
+      (await tracker.createModelVersion(
+        modelName,
+        {
+          source: `${lake.location.replace(/\/+$/, '')}/${modelParamsPath}`,
+          runId: trackingRunId,
+          tags: {
+            [runParamNames.pipelineRunId]: input.runId,
+            [runParamNames.trigger]: input.trigger,
+            [runParamNames.codeVersion]: version,
+            'data.daily_demand.version': String(input.tableVersions['daily_demand'] ?? 'unknown'),
+          },
+          description: `Forecast run ${input.runId} of ${input.runDate}`,
+        },
+        signal,
+      ));
+    const production = await tracker.getVersionByAlias(modelName, productionAlias, signal);
+    if (!production) {
+      const outcome = await promotePolicy({
+        tracker,
+        entities: services.entities,
+        modelName,
+        version: registered.version,
+        to: productionAlias,
+        margin: settings.DEMAND_PROMOTION_MARGIN,
+        segmentTolerance: settings.DEMAND_PROMOTION_SEGMENT_TOLERANCE,
+        decidedAt: input.startedAt,
+        ...signal,
+      });
+      services.log(
+        outcome.promoted
+          ? `finalize: first policy version ${registered.version} promoted to production automatically (no production version existed)`
+          : `finalize: version ${registered.version} not promoted: ${outcome.decision.reasons.join('; ')}`,
+      );
+    } else if (production.version !== registered.version) {
+      await tracker.setAlias(modelName, challengerAlias, registered.version, signal);
+      services.log(`finalize: version ${registered.version} registered as challenger (production is version ${production.version}); promote with \`demand models promote --version ${registered.version} --to production\``);
+    }
+    return { trackingRunId, modelVersion: registered.version, metrics };
+  } catch (err) {
+    await tracker.endRun(trackingRunId, 'FAILED', signal).catch(() => undefined);
+    throw err;
+  }
+}
