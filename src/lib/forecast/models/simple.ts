@@ -1,0 +1,44 @@
+import { InsufficientHistoryError } from '../errors';
+import { mean } from '../numeric';
+import type { ForecastModel } from '../types';
+
+/** Seasonal naive: each future step repeats the value one season earlier. */
+export const seasonalNaiveModel: ForecastModel = {
+  name: 'snaive',
+  minLength: (season) => Math.max(1, season),
+  forecast(y, horizon, context) {
+    const m = Math.max(1, context.season);
+    if (y.length < m) throw new InsufficientHistoryError('snaive', y.length, m);
+    const n = y.length;
+    return { point: Array.from({ length: horizon }, (_, h) => y[n - m + (h % m)] as number), params: { lag: m } };
+  },
+};
+
+/** Naive: the last value, repeated. */
+export const naiveModel: ForecastModel = {
+  name: 'naive',
+  minLength: () => 1,
+  forecast(y, horizon) {
+    if (y.length < 1) throw new InsufficientHistoryError('naive', y.length, 1);
+    return { point: new Array<number>(horizon).fill(y[y.length - 1] as number), params: {} };
+  },
+};
+
+/** Historical mean (the demand rate): the fallback for very sparse histories. */
+export const meanModel: ForecastModel = {
+  name: 'mean',
+  minLength: () => 1,
+  forecast(y, horizon) {
+    if (y.length < 1) throw new InsufficientHistoryError('mean', y.length, 1);
+    return { point: new Array<number>(horizon).fill(mean(y)), params: { mean: mean(y) } };
+  },
+};
+
+/** Zero forecast: for all-zero histories, and a useful benchmark for very sparse ones (MAE favours it). */
+export const zeroModel: ForecastModel = {
+  name: 'zero',
+  minLength: () => 0,
+  forecast(_y, horizon) {
+    return { point: new Array<number>(horizon).fill(0), params: {} };
+  },
+};

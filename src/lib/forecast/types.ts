@@ -1,0 +1,86 @@
+/** Public types of the per-SKU forecasting engine. */
+
+export interface SeriesInput {
+  sku: string;
+  /** First day of `values`, YYYY-MM-DD. */
+  startDate: string;
+  values: number[];
+  /** Stockout days: demand is unknown there, not zero. */
+  censored?: boolean[];
+}
+
+export interface ForecastOptions {
+  horizon: number;
+  season: number;
+  /** Default [0.05, 0.25, 0.5, 0.75, 0.95]. */
+  quantiles?: number[];
+  /** Candidate models; default: chosen by the demand class and history length. */
+  models?: string[];
+  /** Budget for the slow external candidates (ARIMA); default 5000 ms. */
+  modelTimeoutInMs?: number;
+  /** Rolling-origin windows used for selection; default 3. */
+  backtestWindows?: number;
+}
+
+export type DemandClass = 'smooth' | 'erratic' | 'intermittent' | 'lumpy' | 'zero';
+export type Segment = 'fast' | 'slow' | 'intermittent';
+
+export interface ForecastMetrics {
+  mase: number | null;
+  wape: number | null;
+  smape: number | null;
+  bias: number | null;
+  coverage90: number | null;
+  pinball: number | null;
+  absError: number;
+  absActual: number;
+  windows: number;
+}
+
+export interface CandidateScore {
+  model: string;
+  score: number | null;
+  error?: string;
+}
+
+export interface SkuForecast {
+  sku: string;
+  model: string;
+  point: number[];
+  /** Keys 'q05','q25','q50','q75','q95' (or qNN for other levels). */
+  quantiles: Record<string, number[]>;
+  demandClass: DemandClass;
+  segment: Segment;
+  metrics: ForecastMetrics;
+  fallbackReason: string | null;
+  params: Record<string, unknown>;
+  candidates: CandidateScore[];
+}
+
+/** What every model sees: a clean, finite, non-negative history (censored days imputed). */
+export interface ModelContext {
+  season: number;
+  /** Day of week (0 = Sunday) of y[0], or null when the start date is unknown. */
+  startDayOfWeek: number | null;
+  /** Days per index step: 1 for daily series. */
+  isDaily: boolean;
+  /** Budget for slow external models. */
+  timeoutInMs: number;
+  /** Positions of imputed (censored) values, excluded from in-sample losses where a model can. */
+  censored?: boolean[];
+  /** Per-series scratch space shared by the fits of one selection (e.g. the ETS form chosen once). */
+  memo?: Map<string, unknown>;
+}
+
+export interface ModelOutput {
+  point: number[];
+  params: Record<string, unknown>;
+}
+
+/** A forecasting model: a pure function from history to the next `horizon` points. */
+export interface ForecastModel {
+  readonly name: string;
+  /** Smallest history this model accepts (it throws an InsufficientHistory error below). */
+  minLength(season: number, horizon: number): number;
+  forecast(y: readonly number[], horizon: number, context: ModelContext): ModelOutput;
+}
