@@ -1,0 +1,195 @@
+/**
+ * Publishes Gold/Silver rows to Azure Data Explorer with azure-kusto-ingest.
+ *
+ * Batch runs use queued ingestion: each (table, partition) of the run is read from the lake through
+ * the Delta module, written as gzipped JSON lines to the ingestion service's temp storage and queued
+ * with the table's JSON mapping and the tag `ingest-by:<runId>|<table>|<partition>` plus
+ * `ingestIfNotExists` on the same tag — ADX drops a repeated ingestion, so re-publishing a run never
+ * duplicates rows. A single-SKU re-forecast streams its few rows (seconds instead of minutes of
+ * batching); streaming has no tags, so the LatestForecast view's arg_max hides any repeat.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+import { KustoConnectionStringBuilder } from 'azure-kusto-data';
+import {
+  CompressionType,
+  DataFormat,
+  IngestClient,
+  IngestionMappingKind,
+  StreamDescriptor,
+  StreamingIngestClient,
+} from 'azure-kusto-ingest';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { addDays, formatISO, parseISO } from 'date-fns';
+import type { DeltaRow } from '../delta/types';
+import { UpstreamError, ValidationError, errorText } from '../errors';
+import type { LakeStore } from '../lake/lakeStore';
+import { adxTables, type AdxTableDef } from './adxModel';
+import { readLakeRows } from './lakeRows';
+import type { PublishOptions, PublishResult, Publisher } from './publisher';
+
+export interface AdxPublisherOptions {
+  /** Query/engine endpoint, e.g. https://demand.westeurope.kusto.windows.net (streaming ingestion goes here). */
+  clusterUrl: string;
+  /** Data management endpoint, e.g. https://ingest-demand.westeurope.kusto.windows.net (queued ingestion). */
+  ingestUrl: string;
+  database: string;
+  lake: LakeStore;
+  /** Entra ID credential for both endpoints (default: DefaultAzureCredential, i.e. managed identity in Azure). */
+  credential?: TokenCredential;
+  /** Days of daily demand history (before the newest day) published with each run. */
+  historyDays?: number;
+  log?: (message: string) => void;
+  /** Publish time stamped on rows (the views keep the newest); injectable for tests. */
+  now?: () => Date;
+}
+
+const defaultHistoryDays = 180;
+
+/** The tag value that makes one (run, table, partition) ingestion happen at most once. */
+export function ingestByTag(runId: string, table: string, partition: string): string {
+  return `${runId}|${table}|${partition}`;
+}
+
+function toNdjsonGzip(rows: DeltaRow[]): Buffer {
+  return gzipSync(Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8'));
+}
+
+function assertHttpUrl(field: string, value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ValidationError(field, `${field} must be a URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ValidationError(field, `${field} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+}
+
+export class AdxPublisher implements Publisher {
+  readonly target = 'adx';
+  private readonly queued: IngestClient;
+  private readonly streaming: StreamingIngestClient;
+  private readonly log: (message: string) => void;
+  private readonly now: () => Date;
+  private readonly historyDays: number;
+
+  private constructor(private readonly options: AdxPublisherOptions) {
+    assertHttpUrl('DEMAND_ADX_CLUSTER_URL', options.clusterUrl);
+    assertHttpUrl('DEMAND_ADX_INGEST_URL', options.ingestUrl);
+    if (!/^[A-Za-z0-9_.-]+$/.test(options.database)) {
+      throw new ValidationError('DEMAND_ADX_DATABASE', `ADX database name is invalid: ${JSON.stringify(options.database)}`);
+    }
+    const credential = options.credential ?? new DefaultAzureCredential();
+    // autoCorrectEndpoint=false: both endpoints are given explicitly.
+    this.queued = new IngestClient(KustoConnectionStringBuilder.withTokenCredential(options.ingestUrl, credential), { database: options.database }, false);
+    this.streaming = new StreamingIngestClient(
+      KustoConnectionStringBuilder.withTokenCredential(options.clusterUrl, credential),
+      { database: options.database },
+      false,
+    );
+    this.log = options.log ?? (() => undefined);
+    this.now = options.now ?? (() => new Date());
+    this.historyDays = options.historyDays ?? defaultHistoryDays;
+  }
+
+  static fromOptions(options: AdxPublisherOptions): AdxPublisher {
+    return new AdxPublisher(options);
+  }
+
+  get databaseUrl(): string {
+    return `${this.options.clusterUrl.replace(/\/+$/, '')}/${this.options.database}`;
+  }
+
+  /** Rows of one table for a run, grouped by the lake partition they are published as. */
+  private async partitionsOf(def: AdxTableDef, runId: string, options: PublishOptions): Promise<Map<string, DeltaRow[]>> {
+    const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
+    const publishedAt = this.now().toISOString();
+    const stamp = (row: DeltaRow): DeltaRow => ({ ...row, ...(def.publishColumns.some((c) => c.name === 'run_id') ? { run_id: runId } : {}), published_at: publishedAt });
+    if (def.lakeTable !== 'daily_demand') {
+      const rows = await readLakeRows(this.options.lake, def.lakeTable, { runId, ...signal });
+      return new Map(rows.length > 0 ? [[`run_id=${runId}`, rows.map(stamp)]] : []);
+    }
+    // Daily demand: the months covering the last `historyDays` days before the newest month.
+    const months = await readLakeRows(this.options.lake, 'daily_demand', { columns: ['month'], ...signal });
+    const lastMonth = months.map((r) => String(r.month)).sort().at(-1);
+    if (!lastMonth) return new Map();
+    const firstMonth = formatISO(addDays(parseISO(`${lastMonth}-28`), -this.historyDays - 31), { representation: 'date' }).slice(0, 7);
+    const rows = await readLakeRows(this.options.lake, 'daily_demand', {
+      partitionFilter: (v) => (v.month ?? '') >= firstMonth,
+      ...signal,
+    });
+    const byMonth = new Map<string, DeltaRow[]>();
+    for (const row of rows) {
+      const key = `month=${String(row.month)}`;
+      const list = byMonth.get(key) ?? [];
+      list.push(stamp(row));
+      byMonth.set(key, list);
+    }
+    return new Map([...byMonth.entries()].sort((a, b) => a[0].localeCompare(b[0])));
+  }
+
+  async publishRun(runId: string, options: PublishOptions = {}): Promise<PublishResult> {
+    const tables: Record<string, number> = {};
+    for (const def of adxTables) {
+      options.abortSignal?.throwIfAborted();
+      const partitions = await this.partitionsOf(def, runId, options);
+      let published = 0;
+      for (const [partition, rows] of partitions) {
+        const tag = ingestByTag(runId, def.table, partition);
+        try {
+          await this.queued.ingestFromStream(new StreamDescriptor(Readable.from([toNdjsonGzip(rows)]), null, CompressionType.GZIP), {
+            database: this.options.database,
+            table: def.table,
+            format: DataFormat.JSON,
+            ingestionMappingReference: def.mapping,
+            ingestionMappingKind: IngestionMappingKind.JSON,
+            ingestByTags: [tag],
+            ingestIfNotExists: JSON.stringify([tag]),
+          });
+        } catch (err) {
+          throw new UpstreamError(`Queued ingestion into ADX table ${def.table} (${partition}) failed: ${errorText(err, 500)}`, undefined, { cause: err });
+        }
+        published += rows.length;
+      }
+      tables[def.table] = published;
+      this.log(`adx: queued ${published} rows for ${def.table} in ${partitions.size} partition(s)`);
+    }
+    return { target: this.target, tables, outputs: { adx: this.databaseUrl } };
+  }
+
+  async publishSkus(runId: string, skus: string[], options: PublishOptions = {}): Promise<PublishResult> {
+    if (skus.length === 0) throw new ValidationError('skus', 'publishSkus needs at least one SKU');
+    const wanted = new Set(skus);
+    const tables: Record<string, number> = {};
+    const publishedAt = this.now().toISOString();
+    for (const def of adxTables.filter((t) => t.streaming)) {
+      options.abortSignal?.throwIfAborted();
+      const rows = (await readLakeRows(this.options.lake, def.lakeTable, { runId, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) }))
+        .filter((r) => typeof r.sku === 'string' && wanted.has(r.sku))
+        .map((r) => ({ ...r, published_at: publishedAt }));
+      tables[def.table] = rows.length;
+      if (rows.length === 0) continue;
+      try {
+        await this.streaming.ingestFromStream(new StreamDescriptor(Readable.from([toNdjsonGzip(rows)]), null, CompressionType.GZIP), {
+          database: this.options.database,
+          table: def.table,
+          format: DataFormat.JSON,
+          ingestionMappingReference: def.mapping,
+          ingestionMappingKind: IngestionMappingKind.JSON,
+        });
+      } catch (err) {
+        throw new UpstreamError(`Streaming ingestion into ADX table ${def.table} failed: ${errorText(err, 500)}`, undefined, { cause: err });
+      }
+      this.log(`adx: streamed ${rows.length} rows for ${def.table}`);
+    }
+    return { target: this.target, tables, outputs: { adx: this.databaseUrl } };
+  }
+
+  async close(): Promise<void> {
+    this.queued.close();
+    this.streaming.close();
+  }
+}
