@@ -1,0 +1,151 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import packageJson from '../../package.json';
+import { loadSettings } from '../../src/lib/config/settings';
+import { openLakeTable } from '../../src/lib/delta';
+import type { DeltaRow } from '../../src/lib/delta/types';
+import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import { finalizeForecast } from '../../src/lib/pipeline/activities/finalizeForecast';
+import type { FinalizeForecastInput, PipelineServices } from '../../src/lib/pipeline/contracts';
+import { lakeTables } from '../../src/lib/pipeline/tables';
+import { listDecisions } from '../../src/lib/registry/promotion';
+import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
+import { createTracker } from '../../src/lib/tracking/createTracker';
+import { HttpRecorder } from '../support/httpRecorder';
+import { FakeMlflow } from './fakeMlflow';
+
+const segments: Record<string, string> = { S1: 'fast', S2: 'fast', S3: 'slow', S4: 'intermittent' };
+
+/** Gold forecast_metrics and forecasts of one run: |error| and |actual| per SKU scaled by `errorScale`. */
+async function writeGold(services: PipelineServices, runId: string, errorScale: number): Promise<void> {
+  const metrics: DeltaRow[] = Object.entries(segments).map(([sku, segment], i) => ({
+    run_id: runId,
+    sku,
+    model: 'ets',
+    segment,
+    demand_class: segment === 'intermittent' ? 'intermittent' : 'smooth',
+    mase: 0.8 * errorScale + i * 0.1,
+    wape: ((10 + i) * errorScale) / 100,
+    smape: null,
+    bias: i % 2 === 0 ? 0.1 : -0.1,
+    coverage90: 0.9,
+    pinball: 1 + i,
+    abs_err: (10 + i) * errorScale,
+    abs_actual: 100,
+    windows: 3,
+    fallback_reason: null,
+  }));
+  const forecasts: DeltaRow[] = Object.keys(segments).map((sku) => ({
+    run_id: runId, sku, origin_date: '2011-12-09', target_date: '2011-12-10', step: 1, point: 1, q05: 0, q25: 1, q50: 1, q75: 1, q95: 2, model: 'ets',
+  }));
+  for (const [def, rows] of [[lakeTables.forecast_metrics, metrics], [lakeTables.forecasts, forecasts]] as const) {
+    await openLakeTable(services.lake, def).write(rows, { schema: def.schema, partitionBy: def.partitionBy, mode: 'overwritePartitions' });
+  }
+}
+
+const input = (runId: string, trigger = 'scheduled'): FinalizeForecastInput => ({
+  runId,
+  runDate: '2011-12-10',
+  startedAt: '2011-12-10T02:00:00.000Z',
+  trigger,
+  tableVersions: { daily_demand: 3, order_lines: 2 },
+  batches: [{ batchId: 'b0', skus: 4, forecastRows: 112, models: { ets: 3, tsb: 1 }, fallbacks: { short_history: 1 }, backtest: { absError: 46, absActual: 400, maseSum: 3.8, maseCount: 4 } }],
+});
+
+describe('finalizeForecast', () => {
+  let dir: string;
+  let recorder: HttpRecorder | undefined;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlops-final-'));
+  });
+  afterEach(async () => {
+    await recorder?.close();
+    recorder = undefined;
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  const servicesWith = (env: Record<string, string> = {}): PipelineServices & { logs: string[] } => {
+    const logs: string[] = [];
+    return {
+      settings: loadSettings({ DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_CODE_VERSION: 'abc1234', ...env }),
+      lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
+      entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
+      log: (m: string) => logs.push(m),
+      logs,
+    };
+  };
+
+  it('tracks params, aggregate and per-segment metrics, registers the policy and promotes the first version', async () => {
+    const services = servicesWith();
+    await writeGold(services, 'r1', 1);
+    const out = await finalizeForecast(input('r1'), services);
+    expect(out.modelVersion).toBe('1');
+    // pooled WAPE = Σ|err| / Σ|actual| = (10+11+12+13) / 400
+    expect(out.metrics['wape']).toBeCloseTo(46 / 400, 12);
+    expect(out.metrics['segment.fast.wape']).toBeCloseTo(21 / 200, 12);
+    expect(out.metrics['segment.intermittent.wape']).toBeCloseTo(0.13, 12);
+    expect(out.metrics['mase']).toBeCloseTo((0.8 + 0.9 + 1.0 + 1.1) / 4, 12);
+    expect(out.metrics['bias']).toBeCloseTo(0, 12);
+    expect(out.metrics['coverage90']).toBeCloseTo(0.9, 12);
+    expect(out.metrics['pinball']).toBeCloseTo(2.5, 12);
+    expect(out.metrics).toMatchObject({ skus: 4, 'segment.fast.skus': 2, 'skus_by_model.ets': 3, 'fallbacks.short_history': 1, forecast_rows: 112 });
+
+    const tracker = createTracker(services);
+    const run = (await tracker.getRun(out.trackingRunId))!;
+    expect(run.status).toBe('FINISHED');
+    expect(run.runName).toBe('r1');
+    expect(run.params).toMatchObject({
+      'code.version': `${packageJson.version}+abc1234`,
+      'silver.daily_demand.version': '3',
+      'silver.order_lines.version': '2',
+      'gold.model_params': 'gold/model_params/run_id=r1',
+      'backtest.window_key': 'origin=2011-12-09;windows=3;horizon=28',
+      'policy.horizon_days': '28',
+      'metrics.source': 'gold.forecast_metrics',
+    });
+    const version = (await tracker.getModelVersion('demand-forecast-policy', '1'))!;
+    expect(version).toMatchObject({ runId: out.trackingRunId, aliases: expect.arrayContaining(['production', 'champion']), tags: { 'pipeline.run_id': 'r1', 'promotion.reason': 'no_production' } });
+    expect(version.source).toMatch(/^file:\/\/.*\/gold\/model_params\/run_id=r1$/);
+    expect(services.logs.join('\n')).toMatch(/first policy version 1 promoted to production automatically/);
+    expect((await listDecisions(services.entities, 'demand-forecast-policy')).map((d) => d['reason'])).toEqual(['no_production']);
+  });
+
+  it('registers later runs as challenger, is idempotent on retry, and tracks partial re-forecasts without a version', async () => {
+    const services = servicesWith();
+    await writeGold(services, 'r1', 1);
+    await writeGold(services, 'r2', 0.5);
+    await finalizeForecast(input('r1'), services);
+    const second = await finalizeForecast(input('r2'), services);
+    const retried = await finalizeForecast(input('r2'), services);
+    expect(second.modelVersion).toBe('2');
+    expect(retried).toMatchObject({ modelVersion: '2', trackingRunId: second.trackingRunId });
+    const tracker = createTracker(services);
+    const versions = await tracker.listModelVersions('demand-forecast-policy');
+    expect(versions.map((v) => [v.version, v.aliases.sort()])).toEqual([
+      ['1', ['champion', 'production']],
+      ['2', ['challenger']],
+    ]);
+    const drift = await finalizeForecast(input('r3', 'drift'), services);
+    expect(drift.modelVersion).toBeNull();
+    expect(drift.metrics['wape']).toBeCloseTo(46 / 400, 12); // no Gold rows for r3: from the batch sums
+    expect((await tracker.getRun(drift.trackingRunId))?.params['metrics.source']).toBe('batch_sums');
+    expect(await tracker.listModelVersions('demand-forecast-policy')).toHaveLength(2);
+  });
+
+  it('tracks to MLflow when DEMAND_TRACKER=mlflow (stand-in server, documented REST shapes)', async () => {
+    const fake = new FakeMlflow('tok');
+    recorder = await HttpRecorder.start(fake.handle);
+    const services = servicesWith({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: recorder.url, MLFLOW_TRACKING_TOKEN: 'tok' });
+    await writeGold(services, 'r1', 1);
+    const out = await finalizeForecast(input('r1'), services);
+    expect(out.modelVersion).toBe('1');
+    const calls = recorder.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`);
+    for (const endpoint of ['POST /api/2.0/mlflow/runs/create', 'POST /api/2.0/mlflow/runs/log-batch', 'POST /api/2.0/mlflow/runs/update', 'POST /api/2.0/mlflow/registered-models/create', 'POST /api/2.0/mlflow/model-versions/create', 'POST /api/2.0/mlflow/registered-models/alias']) {
+      expect(calls).toContain(endpoint);
+    }
+    const batch = recorder.requests.find((r) => r.url === '/api/2.0/mlflow/runs/log-batch')!.json as { params: Array<{ key: string; value: string }>; metrics: Array<{ key: string }> };
+    expect(batch.params).toContainEqual({ key: 'gold.model_params', value: 'gold/model_params/run_id=r1' });
+    expect(batch.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['wape', 'mase', 'bias', 'coverage90', 'pinball', 'segment.slow.wape']));
+    expect(fake.models.get('demand-forecast-policy')?.aliases.get('production')).toBe('1');
+  });
+});
