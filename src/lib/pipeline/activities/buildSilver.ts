@@ -1,0 +1,43 @@
+/**
+ * Activity: Bronze → Silver for one run. Streams the run's Bronze order and inventory parts
+ * through the Silver build (cleansing rules, order lines, cancellations, quarantine, products,
+ * daily demand for the affected months). Re-running the same run id changes nothing.
+ */
+import { readBronzeRecords, readManifest } from '../../bronze/reader';
+import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult, type SourceRecord } from '../../silver/silverBuild';
+import type { BuildSilverInput, PipelineServices } from '../contracts';
+
+async function* ordersOf(input: BuildSilverInput, services: PipelineServices): AsyncIterable<SourceRecord> {
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  for (const manifestPath of input.orderManifests) yield* readBronzeRecords(services.lake, manifestPath, signal);
+}
+
+async function* inventoryOf(input: BuildSilverInput, services: PipelineServices): AsyncIterable<InventorySourceRecord> {
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  for (const manifestPath of input.inventoryManifests) {
+    const manifest = await readManifest(services.lake, manifestPath, signal);
+    for await (const rec of readBronzeRecords(services.lake, manifestPath, signal)) {
+      yield { ...rec, sourceFile: manifest.sourceFile ?? rec.sourcePath };
+    }
+  }
+}
+
+export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
+  const expected = await Promise.all(
+    input.orderManifests.map(async (m) => (await readManifest(services.lake, m, services.abortSignal ? { abortSignal: services.abortSignal } : {})).records),
+  );
+  const result = await buildSilverTables(services.lake, {
+    runId: input.runId,
+    orders: ordersOf(input, services),
+    inventory: inventoryOf(input, services),
+    expectedLines: expected.reduce((a, b) => a + b, 0),
+    log: services.log,
+    ...(services.progress ? { progress: services.progress } : {}),
+    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+  });
+  services.log(
+    `buildSilver ${input.runId}: kept ${result.orderLinesKept} lines (${result.unitsKept} units), ${result.cancellations} cancellations, ` +
+      `${result.quarantined} quarantined, ${result.redelivered} redelivered, daily_demand ${result.dailyDemandRows} rows for ${result.affectedFrom ?? '-'}..${result.affectedTo ?? '-'}`,
+  );
+  return result;
+}

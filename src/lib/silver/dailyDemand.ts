@@ -1,0 +1,168 @@
+/**
+ * Daily demand per SKU: one row per SKU and day over the SKU's whole active range (first to last
+ * sale), zero-filled, produced month by month so a run can overwrite only the months it affects
+ * and never holds more than one month of rows.
+ */
+import type { DeltaRow } from '../delta/types';
+import { DemandLines, roundRevenue } from './demandLines';
+import { dayFromNumber, dayNumber } from './orderRecord';
+
+export interface DayRange {
+  /** Day numbers (days since 1970-01-01), inclusive. */
+  first: number;
+  last: number;
+}
+
+export interface DailyDemandRow extends DeltaRow {
+  sku: string;
+  date: string;
+  units: number;
+  revenue: number;
+  orders: number;
+  customers: number;
+  on_hand: number | null;
+  stockout: boolean;
+  month: string;
+}
+
+/** Stock on hand per SKU: snapshots sorted by day; the latest at or before a day applies. */
+export class OnHandIndex {
+  private readonly bySku = new Map<string, { days: number[]; onHand: number[] }>();
+
+  static fromSnapshots(snapshots: Iterable<{ sku: string; snapshotDate: string; onHand: number }>): OnHandIndex {
+    const index = new OnHandIndex();
+    const grouped = new Map<string, Map<number, number>>();
+    for (const s of snapshots) {
+      let m = grouped.get(s.sku);
+      if (!m) grouped.set(s.sku, (m = new Map()));
+      // A later record for the same SKU and day replaces the earlier one.
+      m.set(dayNumber(s.snapshotDate), s.onHand);
+    }
+    for (const [sku, m] of grouped) {
+      const days = [...m.keys()].sort((a, b) => a - b);
+      index.bySku.set(sku, { days, onHand: days.map((d) => m.get(d) as number) });
+    }
+    return index;
+  }
+
+  onHand(sku: string, day: number): number | null {
+    const s = this.bySku.get(sku);
+    if (!s) return null;
+    let lo = 0;
+    let hi = s.days.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((s.days[mid] as number) <= day) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? null : (s.onHand[found] as number);
+  }
+}
+
+export function monthOfDay(day: number): string {
+  return dayFromNumber(day).slice(0, 7);
+}
+
+export function monthBounds(month: string): DayRange {
+  const first = dayNumber(`${month}-01`);
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  return { first, last: dayNumber(next) - 1 };
+}
+
+/** Every month ('YYYY-MM') from the month of `from` to the month of `to` (day numbers). */
+export function monthsBetween(from: number, to: number): string[] {
+  const months: string[] = [];
+  let month = monthOfDay(from);
+  const end = monthOfDay(to);
+  while (month <= end) {
+    months.push(month);
+    month = monthOfDay(monthBounds(month).last + 1);
+  }
+  return months;
+}
+
+/** Line indexes grouped by SKU id, each group sorted by day; netted lines left out. */
+function linesBySku(lines: DemandLines): Int32Array[] {
+  const counts = new Int32Array(lines.skus.size);
+  for (let i = 0; i < lines.length; i += 1) if (lines.netted[i] === 0) counts[lines.sku[i] as number] = (counts[lines.sku[i] as number] as number) + 1;
+  const groups = Array.from(counts, (n) => new Int32Array(n));
+  const fill = new Int32Array(lines.skus.size);
+  for (let i = 0; i < lines.length; i += 1) {
+    if (lines.netted[i] === 1) continue;
+    const s = lines.sku[i] as number;
+    (groups[s] as Int32Array)[fill[s] as number] = i;
+    fill[s] = (fill[s] as number) + 1;
+  }
+  for (const g of groups) g.sort((a, b) => (lines.day[a] as number) - (lines.day[b] as number) || a - b);
+  return groups;
+}
+
+/**
+ * Yields each requested month's rows. `ranges` must hold every SKU active in those months (also
+ * SKUs with no lines in `lines`), since a month partition is replaced as a whole.
+ */
+export function* dailyDemandByMonth(
+  lines: DemandLines,
+  options: { months: Iterable<string>; ranges: Map<string, DayRange>; onHand: OnHandIndex },
+): Generator<{ month: string; rows: DailyDemandRow[] }> {
+  const groups = linesBySku(lines);
+  const skus = [...options.ranges.keys()].sort();
+  const invoiceSet = new Set<number>();
+  const customerSet = new Set<number>();
+  for (const month of [...new Set(options.months)].sort()) {
+    const bounds = monthBounds(month);
+    const rows: DailyDemandRow[] = [];
+    for (const sku of skus) {
+      const range = options.ranges.get(sku) as DayRange;
+      const from = Math.max(range.first, bounds.first);
+      const to = Math.min(range.last, bounds.last);
+      if (from > to) continue;
+      const skuId = lines.skus.find(sku);
+      const group = skuId === undefined ? undefined : groups[skuId];
+      // First line on or after `from` (binary search; groups are sorted by day).
+      let pos = 0;
+      if (group) {
+        let lo = 0;
+        let hi = group.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((lines.day[group[mid] as number] as number) < from) lo = mid + 1;
+          else hi = mid;
+        }
+        pos = lo;
+      }
+      for (let day = from; day <= to; day += 1) {
+        let units = 0;
+        let revenue = 0;
+        invoiceSet.clear();
+        customerSet.clear();
+        while (group && pos < group.length && lines.day[group[pos] as number] === day) {
+          const i = group[pos] as number;
+          units += lines.quantity[i] as number;
+          revenue += lines.revenue[i] as number;
+          invoiceSet.add(lines.invoice[i] as number);
+          const c = lines.customer[i] as number;
+          if (c >= 0) customerSet.add(c);
+          pos += 1;
+        }
+        const onHand = options.onHand.onHand(sku, day);
+        rows.push({
+          sku,
+          date: dayFromNumber(day),
+          units,
+          revenue: roundRevenue(revenue),
+          orders: invoiceSet.size,
+          customers: customerSet.size,
+          on_hand: onHand,
+          stockout: onHand !== null && onHand <= 0,
+          month,
+        });
+      }
+    }
+    yield { month, rows };
+  }
+}

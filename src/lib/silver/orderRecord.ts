@@ -1,0 +1,141 @@
+/**
+ * The boundary between Bronze (which keeps whatever arrived) and Silver: a zod schema for an
+ * order record, and the normalisation of its values (SKU, customer id, description, timestamp).
+ */
+import { z } from 'zod';
+
+const nullableText = z.union([z.string(), z.null()]).optional().transform((v) => v ?? null);
+
+export const orderRecordSchema = z.object({
+  orderLineId: z.string().min(1),
+  InvoiceNo: z.string().min(1),
+  StockCode: z.string().refine((s) => s.trim().length > 0, 'empty'),
+  Description: nullableText,
+  Quantity: z.number().int(),
+  InvoiceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$/, 'expected YYYY-MM-DD HH:MM:SS'),
+  UnitPrice: z.number().refine(Number.isFinite, 'not finite'),
+  CustomerID: z.union([z.string(), z.number(), z.null()]).optional().transform((v) => v ?? null),
+  Country: nullableText,
+});
+
+export type OrderRecord = z.infer<typeof orderRecordSchema>;
+
+/** An order line after validation and normalisation (the shape written to order_lines). */
+export interface OrderLine {
+  orderLineId: string;
+  invoiceNo: string;
+  sku: string;
+  description: string | null;
+  quantity: number;
+  unitPrice: number;
+  customerId: string | null;
+  country: string | null;
+  /** Shop-local time as written in the source, ISO form with Z (no time zone conversion). */
+  orderTs: string;
+  orderDate: string;
+}
+
+export type OrderRecordCheck = { ok: true; record: OrderRecord } | { ok: false; field: string; detail: string };
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Validates one Bronze record; on failure names the first bad field and its value. */
+export function checkOrderRecord(raw: unknown): OrderRecordCheck {
+  const parsed = orderRecordSchema.safeParse(raw);
+  if (parsed.success) {
+    const day = parsed.data.InvoiceDate.slice(0, 10);
+    if (!isValidCalendarDate(day)) {
+      return { ok: false, field: 'InvoiceDate', detail: `InvoiceDate=${describeValue(parsed.data.InvoiceDate)}: not a calendar date` };
+    }
+    return { ok: true, record: parsed.data };
+  }
+  const issue = parsed.error.issues[0];
+  const field = issue && issue.path.length > 0 ? String(issue.path[0]) : 'record';
+  const value = field === 'record' ? raw : typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[field] : undefined;
+  return { ok: false, field, detail: `${field}=${describeValue(value)}: ${issue?.message ?? 'invalid'}` };
+}
+
+const dayMs = 86_400_000;
+
+// Date conversions are cached: a million lines fall on a few hundred distinct days.
+const validDays = new Map<string, boolean>();
+const dayNumbers = new Map<string, number>();
+const dayTexts = new Map<number, string>();
+
+export function isValidCalendarDate(day: string): boolean {
+  let valid = validDays.get(day);
+  if (valid === undefined) {
+    const t = Date.parse(`${day}T00:00:00Z`);
+    valid = Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === day;
+    if (validDays.size < 100_000) validDays.set(day, valid);
+  }
+  return valid;
+}
+
+/** Days since 1970-01-01 for a 'YYYY-MM-DD' date. */
+export function dayNumber(day: string): number {
+  let n = dayNumbers.get(day);
+  if (n === undefined) {
+    n = Math.round(Date.parse(`${day}T00:00:00Z`) / dayMs);
+    if (dayNumbers.size < 100_000) dayNumbers.set(day, n);
+  }
+  return n;
+}
+
+export function dayFromNumber(n: number): string {
+  let text = dayTexts.get(n);
+  if (text === undefined) {
+    text = new Date(n * dayMs).toISOString().slice(0, 10);
+    if (dayTexts.size < 100_000) dayTexts.set(n, text);
+  }
+  return text;
+}
+
+/** Trim, upper-case, collapse inner whitespace: ' 85123a ' → '85123A'. */
+export function normaliseSku(stockCode: string): string {
+  return stockCode.trim().replace(/\s+/g, ' ').toUpperCase();
+}
+
+/** '17850.0' → '17850'; empty → null; other text is kept trimmed. */
+export function normaliseCustomerId(value: string | number | null): string | null {
+  if (value === null) return null;
+  const text = String(value).trim();
+  if (text === '' || /^nan$/i.test(text)) return null;
+  const m = /^(\d+)\.0*$/.exec(text);
+  return m ? (m[1] as string) : text;
+}
+
+/** Trim and collapse whitespace; empty or 'nan' → null. */
+export function normaliseDescription(value: string | null): string | null {
+  if (value === null) return null;
+  const text = value.trim().replace(/\s+/g, ' ');
+  return text === '' || /^nan$/i.test(text) ? null : text;
+}
+
+export function normaliseText(value: string | null): string | null {
+  if (value === null) return null;
+  const text = value.trim();
+  return text === '' ? null : text;
+}
+
+/** The validated record as a Silver order line (revenue and partition columns are derived later). */
+export function toOrderLine(record: OrderRecord): OrderLine {
+  const date = record.InvoiceDate.slice(0, 10);
+  const time = record.InvoiceDate.slice(11);
+  return {
+    orderLineId: record.orderLineId,
+    invoiceNo: record.InvoiceNo.trim().toUpperCase(),
+    sku: normaliseSku(record.StockCode),
+    description: normaliseDescription(record.Description),
+    quantity: record.Quantity,
+    unitPrice: record.UnitPrice,
+    customerId: normaliseCustomerId(record.CustomerID),
+    country: normaliseText(record.Country),
+    orderTs: `${date}T${time.length === 5 ? `${time}:00` : time}.000Z`,
+    orderDate: date,
+  };
+}

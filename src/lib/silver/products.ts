@@ -1,0 +1,96 @@
+/**
+ * The SKU catalogue: per SKU its sale range, units, line count and one canonical description
+ * (the most frequent non-empty one; ties go to the one seen latest, or earliest, per rule set).
+ */
+import type { DeltaRow } from '../delta/types';
+import { dayFromNumber, dayNumber } from './orderRecord';
+
+interface SkuStats {
+  first: number;
+  last: number;
+  units: number;
+  lines: number;
+  descriptions: Map<string, { count: number; lastTs: string; firstTs: string }>;
+}
+
+export interface ProductRow extends DeltaRow {
+  sku: string;
+  description: string | null;
+  first_sale_date: string;
+  last_sale_date: string;
+  total_units: number;
+  order_lines: number;
+}
+
+export class ProductCatalogue {
+  private readonly stats = new Map<string, SkuStats>();
+
+  constructor(private readonly tieBreak: 'latest' | 'earliest' = 'latest') {}
+
+  add(line: { sku: string; description: string | null; quantity: number; orderDate: string; orderTs: string }): void {
+    const day = dayNumber(line.orderDate);
+    let s = this.stats.get(line.sku);
+    if (!s) this.stats.set(line.sku, (s = { first: day, last: day, units: 0, lines: 0, descriptions: new Map() }));
+    if (day < s.first) s.first = day;
+    if (day > s.last) s.last = day;
+    s.units += line.quantity;
+    s.lines += 1;
+    if (line.description !== null) {
+      const d = s.descriptions.get(line.description);
+      if (!d) s.descriptions.set(line.description, { count: 1, lastTs: line.orderTs, firstTs: line.orderTs });
+      else {
+        d.count += 1;
+        if (line.orderTs > d.lastTs) d.lastTs = line.orderTs;
+        if (line.orderTs < d.firstTs) d.firstTs = line.orderTs;
+      }
+    }
+  }
+
+  has(sku: string): boolean {
+    return this.stats.has(sku);
+  }
+
+  skus(): string[] {
+    return [...this.stats.keys()].sort();
+  }
+
+  range(sku: string): { first: number; last: number } | undefined {
+    const s = this.stats.get(sku);
+    return s ? { first: s.first, last: s.last } : undefined;
+  }
+
+  canonicalDescription(sku: string): string | null {
+    const s = this.stats.get(sku);
+    if (!s) return null;
+    let best: string | null = null;
+    let bestCount = 0;
+    let bestTs = '';
+    for (const [text, d] of s.descriptions) {
+      const ts = this.tieBreak === 'latest' ? d.lastTs : d.firstTs;
+      const better =
+        d.count > bestCount ||
+        (d.count === bestCount &&
+          (this.tieBreak === 'latest' ? ts > bestTs : ts < bestTs) ) ||
+        (d.count === bestCount && ts === bestTs && best !== null && text < best);
+      if (best === null || better) {
+        best = text;
+        bestCount = d.count;
+        bestTs = ts;
+      }
+    }
+    return best;
+  }
+
+  row(sku: string): ProductRow | undefined {
+    const s = this.stats.get(sku);
+    if (!s) return undefined;
+    return {
+      sku,
+      description: this.canonicalDescription(sku),
+      first_sale_date: dayFromNumber(s.first),
+      last_sale_date: dayFromNumber(s.last),
+      total_units: s.units,
+      order_lines: s.lines,
+    };
+  }
+}
