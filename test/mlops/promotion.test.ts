@@ -131,6 +131,12 @@ describe('promotePolicy and `demand models` on the Table-storage tracker', () =>
     expect((await tracker.getModelVersion(name, v2))?.tags).toMatchObject({ 'promotion.decision': 'refused', 'promotion.reason': 'segment_regression', 'promotion.against': '1' });
 
     const v3 = await registerVersion(tracker, name, { wape: 0.45, 'segment.fast.wape': 0.39, 'segment.slow.wape': 0.6, 'segment.intermittent.wape': 0.9 });
+    // the release pipeline's gate: evaluate and record, move nothing
+    await cli('models', 'promote', '--version', v3, '--to', 'production', '--dry-run');
+    expect(exitCode).toBe(0);
+    expect(stdout.join('')).toMatch(/APPROVED: version 3 passes the gate \(dry run: no alias moved\) \(better\)/);
+    expect((await tracker.getVersionByAlias(name, 'production'))?.version).toBe(v1);
+
     await cli('models', 'promote', '--version', v3, '--to', 'production', '--json');
     expect(exitCode).toBe(0);
     const json = JSON.parse(stdout.join('')) as { promoted: boolean; decision: { reason: string; approved: boolean } };
@@ -138,11 +144,16 @@ describe('promotePolicy and `demand models` on the Table-storage tracker', () =>
     expect((await tracker.getVersionByAlias(name, 'production'))?.version).toBe(v3);
 
     const records = await listDecisions(entities, name);
-    expect(records.map((r) => [r['candidateVersion'], r['approved'], r['reason']])).toEqual([
-      ['1', true, 'no_production'],
-      ['2', false, 'segment_regression'],
-      ['3', true, 'better'],
-    ]);
+    // (a dry run and the real promotion may share a millisecond, so their order is not asserted)
+    expect(records.map((r) => [r['candidateVersion'], r['approved'], r['reason'], r['dryRun']])).toHaveLength(4);
+    expect(records.map((r) => [r['candidateVersion'], r['approved'], r['reason'], r['dryRun']])).toEqual(
+      expect.arrayContaining([
+        ['1', true, 'no_production', false],
+        ['2', false, 'segment_regression', false],
+        ['3', true, 'better', true],
+        ['3', true, 'better', false],
+      ]),
+    );
     expect(records[1]?.['figures']).toEqual(expect.arrayContaining([expect.objectContaining({ metric: 'segment.intermittent.wape', passed: false, candidate: 1.2 })]));
 
     await cli('models', 'list', '--json');

@@ -96,8 +96,9 @@ export function registerModelsCommand(program: Command, context: CliContext): vo
     .description(`Promote a version to production if it beats production's ${primaryMetric} by DEMAND_PROMOTION_MARGIN with no segment regressing beyond DEMAND_PROMOTION_SEGMENT_TOLERANCE`)
     .requiredOption('--version <n>', 'candidate version number')
     .requiredOption('--to <alias>', 'target (production)')
+    .option('--dry-run', 'evaluate the gate and record the decision without moving any alias')
     .option('--json', 'print JSON')
-    .action(async (flags: JsonFlag & { version: string; to: string }) => {
+    .action(async (flags: JsonFlag & { version: string; to: string; dryRun?: boolean }) => {
       const { settings, services, tracker, modelName } = await open();
       const outcome = await promotePolicy({
         tracker,
@@ -107,13 +108,14 @@ export function registerModelsCommand(program: Command, context: CliContext): vo
         to: flags.to,
         margin: settings.DEMAND_PROMOTION_MARGIN,
         segmentTolerance: settings.DEMAND_PROMOTION_SEGMENT_TOLERANCE,
+        dryRun: flags.dryRun ?? false,
       });
       const { decision } = outcome;
       if (flags.json) {
         context.stdout(`${JSON.stringify({ model: modelName, ...outcome }, null, 2)}\n`);
       } else {
         const head = decision.approved
-          ? `APPROVED: version ${decision.candidateVersion} ${outcome.promoted ? 'is now production' : 'stays production'} (${decision.reason}).`
+          ? `APPROVED: version ${decision.candidateVersion} ${outcome.promoted ? 'is now production' : flags.dryRun ? 'passes the gate (dry run: no alias moved)' : 'stays production'} (${decision.reason}).`
           : `REFUSED: version ${decision.candidateVersion} not promoted over production version ${decision.productionVersion ?? '-'} (${decision.reason}).`;
         const write = decision.approved ? context.stdout : context.stderr;
         write(`${[head, ...decision.reasons.map((r) => `  - ${r}`), `  decision record: decisions/${outcome.recordKey}`].join('\n')}\n`);

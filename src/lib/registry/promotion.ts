@@ -19,6 +19,8 @@ export interface PromoteOptions {
   segmentTolerance: number;
   /** ISO timestamp of the decision (defaults to now). */
   decidedAt?: string;
+  /** Evaluate and record the decision but move no alias (the release pipeline's gate before approval). */
+  dryRun?: boolean;
   abortSignal?: AbortSignal;
 }
 
@@ -39,7 +41,7 @@ async function evidenceFor(tracker: Tracker, version: ModelVersion, options: { a
 /**
  * Runs the promotion gate for one version: compares it with the current production version,
  * writes the decision record (entity table + tags on the version), and on approval moves the
- * `production` and `champion` aliases to it. A refusal changes no alias.
+ * `production` and `champion` aliases to it (unless `dryRun`). A refusal changes no alias.
  */
 export async function promotePolicy(options: PromoteOptions): Promise<PromotionOutcome> {
   const { tracker, modelName, version } = options;
@@ -56,7 +58,7 @@ export async function promotePolicy(options: PromoteOptions): Promise<PromotionO
     segmentTolerance: options.segmentTolerance,
   });
   const decidedAt = options.decidedAt ?? new Date().toISOString();
-  const recordKey = entityKey(`${decidedAt}-v${candidate.version}`);
+  const recordKey = entityKey(`${decidedAt}-v${candidate.version}${options.dryRun ? '-dryrun' : ''}`);
 
   const decisions = await options.entities.table(decisionsTableName);
   await decisions.upsert(
@@ -67,6 +69,7 @@ export async function promotePolicy(options: PromoteOptions): Promise<PromotionO
       candidateVersion: candidate.version,
       productionVersion: decision.productionVersion,
       target: options.to,
+      dryRun: options.dryRun ?? false,
       approved: decision.approved,
       reason: decision.reason,
       margin: decision.margin,
@@ -82,12 +85,13 @@ export async function promotePolicy(options: PromoteOptions): Promise<PromotionO
     'promotion.reason': decision.reason,
     'promotion.decided_at': decidedAt,
     'promotion.against': decision.productionVersion ?? 'none',
+    'promotion.dry_run': String(options.dryRun ?? false),
     'promotion.summary': decision.reasons.join('; ').slice(0, 4000),
   };
   for (const [key, value] of Object.entries(tags)) await tracker.setModelVersionTag(modelName, candidate.version, key, value, signal);
 
   let promoted = false;
-  if (decision.approved && decision.reason !== 'already_production') {
+  if (decision.approved && decision.reason !== 'already_production' && !options.dryRun) {
     await tracker.setAlias(modelName, productionAlias, candidate.version, signal);
     await tracker.setAlias(modelName, championAlias, candidate.version, signal);
     const challenger = await tracker.getVersionByAlias(modelName, challengerAlias, signal);
