@@ -26,7 +26,7 @@ import type { DeltaRow } from '../delta/types';
 import { UpstreamError, ValidationError, errorText } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
 import { adxTables, type AdxTableDef } from './adxModel';
-import { readLakeRows } from './lakeRows';
+import { lakePartitions, readLakeRows } from './lakeRows';
 import type { PublishOptions, PublishResult, Publisher } from './publisher';
 
 export interface AdxPublisherOptions {
@@ -113,8 +113,7 @@ export class AdxPublisher implements Publisher {
       return new Map(rows.length > 0 ? [[`run_id=${runId}`, rows.map(stamp)]] : []);
     }
     // Daily demand: the months covering the last `historyDays` days before the newest month.
-    const months = await readLakeRows(this.options.lake, 'daily_demand', { columns: ['month'], ...signal });
-    const lastMonth = months.map((r) => String(r.month)).sort().at(-1);
+    const lastMonth = (await lakePartitions(this.options.lake, 'daily_demand', 'month', signal)).sort().at(-1);
     if (!lastMonth) return new Map();
     const firstMonth = formatISO(addDays(parseISO(`${lastMonth}-28`), -this.historyDays - 31), { representation: 'date' }).slice(0, 7);
     const rows = await readLakeRows(this.options.lake, 'daily_demand', {

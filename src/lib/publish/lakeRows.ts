@@ -69,3 +69,23 @@ export async function latestForecastRunId(lake: LakeStore, options: { abortSigna
   const runs = await lakePartitions(lake, 'forecasts', 'run_id', options);
   return runs.at(-1);
 }
+
+/** Rows of a run in a run-partitioned table, from the Delta log's file statistics (no Parquet read). */
+export async function countRunRows(
+  lake: LakeStore,
+  name: LakeTableName,
+  runId: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<number> {
+  try {
+    const snapshot = await openLakeTable(lake, lakeTables[name]).snapshot(options.abortSignal ? { abortSignal: options.abortSignal } : {});
+    const files = snapshot.files.filter((f) => f.partitionValues.run_id === runId);
+    if (files.some((f) => f.numRecords === undefined)) {
+      return (await readLakeRows(lake, name, { runId, columns: ['run_id'], ...options })).length;
+    }
+    return files.reduce((sum, f) => sum + (f.numRecords ?? 0), 0);
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return 0;
+    throw err;
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The data a dashboard shows for one run, shaped compactly for inlining into the HTML file:
+ * per SKU a history tail and the forecast as parallel arrays (no repeated keys), plus run-level
+ * summaries. `buildDashboardData` is pure; `loadDashboardData` reads the lake.
+ */
+import { addDays, differenceInCalendarDays, formatISO, parseISO } from 'date-fns';
+import type { DeltaRow } from '../delta/types';
+import { ValidationError } from '../errors';
+import type { PipelineServices } from '../pipeline/contracts';
+import { lakePartitions, latestForecastRunId, readLakeRows } from '../publish/lakeRows';
+
+export interface DashboardSku {
+  sku: string;
+  description: string | null;
+  /** First day of `units`/`onHand`; one entry per day after it. */
+  historyStart: string | null;
+  units: Array<number | null>;
+  onHand: Array<number | null>;
+  /** First forecast target day; arrays below are one entry per day after it. */
+  forecastStart: string | null;
+  point: number[];
+  q05: number[];
+  q25: number[];
+  q75: number[];
+  q95: number[];
+  model: string | null;
+  metrics: { mase: number | null; wape: number | null; bias: number | null; coverage90: number | null; segment: string | null } | null;
+  action: {
+    onHand: number | null;
+    daysOfCover: number | null;
+    stockoutDate: string | null;
+    safetyStock: number;
+    reorderPoint: number;
+    orderQty: number;
+    action: string;
+  } | null;
+}
+
+export interface DashboardData {
+  runId: string | null;
+  generatedAt: string;
+  lake: string;
+  historyDays: number;
+  summary: {
+    skus: number;
+    forecastRows: number;
+    originDate: string | null;
+    horizonDays: number;
+    models: Record<string, number>;
+    wape: number | null;
+    medianMase: number | null;
+    actions: Record<string, number>;
+    atRisk: number;
+    driftEvents: number;
+  };
+  quality: { quarantined: number; reasons: Record<string, number> };
+  skus: DashboardSku[];
+  movers: Array<{ sku: string; recent: number; previous: number; change: number; changePct: number | null }>;
+  drift: Array<{ detectedAt: string; sku: string | null; kind: string; value: number; threshold: number; action: string }>;
+}
+
+export interface DashboardTables {
+  dailyDemand: DeltaRow[];
+  forecasts: DeltaRow[];
+  metrics: DeltaRow[];
+  actions: DeltaRow[];
+  drift: DeltaRow[];
+  quarantine: DeltaRow[];
+  products: DeltaRow[];
+}
+
+export const defaultHistoryDays = 180;
+const moverWindowDays = 28;
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function groupBy(rows: DeltaRow[], key: string): Map<string, DeltaRow[]> {
+  const map = new Map<string, DeltaRow[]>();
+  for (const row of rows) {
+    const k = str(row[key]);
+    if (k === null) continue;
+    const list = map.get(k) ?? [];
+    list.push(row);
+    map.set(k, list);
+  }
+  return map;
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function iso(date: Date): string {
+  return formatISO(date, { representation: 'date' });
+}
+
+/** Dense daily arrays from dated rows, over [start, end]. */
+function denseDaily(rows: DeltaRow[], dateKey: string, valueKey: string, start: string, days: number): Array<number | null> {
+  const out: Array<number | null> = Array.from({ length: days }, () => null);
+  const origin = parseISO(start);
+  for (const row of rows) {
+    const date = str(row[dateKey]);
+    if (date === null) continue;
+    const index = differenceInCalendarDays(parseISO(date), origin);
+    if (index >= 0 && index < days) out[index] = num(row[valueKey]);
+  }
+  return out;
+}
+
+export function buildDashboardData(
+  runId: string | null,
+  tables: DashboardTables,
+  options: { historyDays?: number; generatedAt?: string; lake?: string } = {},
+): DashboardData {
+  const historyDays = options.historyDays ?? defaultHistoryDays;
+  if (!Number.isInteger(historyDays) || historyDays < 1) {
+    throw new ValidationError('historyDays', `historyDays must be a positive whole number, got ${historyDays}`);
+  }
+  const demandBySku = groupBy(tables.dailyDemand, 'sku');
+  const forecastsBySku = groupBy(tables.forecasts, 'sku');
+  const metricsBySku = new Map(tables.metrics.map((r) => [String(r.sku), r]));
+  const actionsBySku = new Map(tables.actions.map((r) => [String(r.sku), r]));
+  const descriptions = new Map(tables.products.map((r) => [String(r.sku), str(r.description)]));
+  const allSkus = [...new Set([...forecastsBySku.keys(), ...(forecastsBySku.size === 0 ? demandBySku.keys() : [])])].sort();
+
+  const skus: DashboardSku[] = allSkus.map((sku) => {
+    const demand = demandBySku.get(sku) ?? [];
+    const lastDay = demand.map((r) => String(r.date)).sort().at(-1) ?? null;
+    const historyStart = lastDay ? iso(addDays(parseISO(lastDay), -(historyDays - 1))) : null;
+    const forecast = (forecastsBySku.get(sku) ?? []).slice().sort((a, b) => String(a.target_date).localeCompare(String(b.target_date)));
+    const forecastStart = str(forecast[0]?.target_date);
+    const metric = metricsBySku.get(sku);
+    const action = actionsBySku.get(sku);
+    const series = (key: string) => forecast.map((r) => round(num(r[key]) ?? 0));
+    return {
+      sku,
+      description: descriptions.get(sku) ?? null,
+      historyStart,
+      units: historyStart ? denseDaily(demand, 'date', 'units', historyStart, historyDays) : [],
+      onHand: historyStart ? denseDaily(demand, 'date', 'on_hand', historyStart, historyDays) : [],
+      forecastStart,
+      point: series('point'),
+      q05: series('q05'),
+      q25: series('q25'),
+      q75: series('q75'),
+      q95: series('q95'),
+      model: str(forecast[0]?.model) ?? str(metric?.model),
+      metrics: metric
+        ? { mase: num(metric.mase), wape: num(metric.wape), bias: num(metric.bias), coverage90: num(metric.coverage90), segment: str(metric.segment) }
+        : null,
+      action: action
+        ? {
+            onHand: num(action.on_hand),
+            daysOfCover: num(action.days_of_cover),
+            stockoutDate: str(action.stockout_date),
+            safetyStock: num(action.safety_stock) ?? 0,
+            reorderPoint: num(action.reorder_point) ?? 0,
+            orderQty: num(action.order_qty) ?? 0,
+            action: String(action.action),
+          }
+        : null,
+    };
+  });
+
+  const movers = skus
+    .map((s) => {
+      const tail = s.units.slice(-2 * moverWindowDays);
+      const previous = tail.slice(0, Math.max(0, tail.length - moverWindowDays)).reduce<number>((a, v) => a + (v ?? 0), 0);
+      const recent = tail.slice(-moverWindowDays).reduce<number>((a, v) => a + (v ?? 0), 0);
+      return { sku: s.sku, recent, previous, change: recent - previous, changePct: previous > 0 ? round((100 * (recent - previous)) / previous, 1) : null };
+    })
+    .filter((m) => m.recent > 0 || m.previous > 0)
+    .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.sku.localeCompare(b.sku))
+    .slice(0, 20);
+
+  const models: Record<string, number> = {};
+  for (const s of skus) if (s.model) models[s.model] = (models[s.model] ?? 0) + 1;
+  const actions: Record<string, number> = {};
+  for (const r of tables.actions) actions[String(r.action)] = (actions[String(r.action)] ?? 0) + 1;
+  const absErr = tables.metrics.reduce((a, r) => a + (num(r.abs_err) ?? 0), 0);
+  const absActual = tables.metrics.reduce((a, r) => a + (num(r.abs_actual) ?? 0), 0);
+  const reasons: Record<string, number> = {};
+  for (const r of tables.quarantine) reasons[String(r.reason)] = (reasons[String(r.reason)] ?? 0) + 1;
+  const riskLimit = (r: DeltaRow) => {
+    const asOf = str(r.as_of);
+    const lead = num(r.lead_time_days) ?? 0;
+    return asOf ? iso(addDays(parseISO(asOf), lead)) : '';
+  };
+
+  return {
+    runId,
+    generatedAt: options.generatedAt ?? new Date().toISOString(),
+    lake: options.lake ?? '',
+    historyDays,
+    summary: {
+      skus: skus.length,
+      forecastRows: tables.forecasts.length,
+      originDate: str(tables.forecasts[0]?.origin_date),
+      horizonDays: Math.max(0, ...skus.map((s) => s.point.length)),
+      models,
+      wape: absActual > 0 ? round(absErr / absActual, 4) : null,
+      medianMase: median(tables.metrics.map((r) => num(r.mase)).filter((v): v is number => v !== null)),
+      actions,
+      atRisk: tables.actions.filter((r) => str(r.stockout_date) !== null && String(r.stockout_date) <= riskLimit(r)).length,
+      driftEvents: tables.drift.length,
+    },
+    quality: { quarantined: tables.quarantine.length, reasons },
+    skus,
+    movers,
+    drift: tables.drift
+      .map((r) => ({
+        detectedAt: String(r.detected_at),
+        sku: str(r.sku),
+        kind: String(r.kind),
+        value: num(r.value) ?? 0,
+        threshold: num(r.threshold) ?? 0,
+        action: String(r.action),
+      }))
+      .sort((a, b) => b.detectedAt.localeCompare(a.detectedAt)),
+  };
+}
+
+/** Reads a run's tables from the lake (latest forecast run when `runId` is absent). */
+export async function loadDashboardData(
+  services: Pick<PipelineServices, 'lake' | 'abortSignal'>,
+  options: { runId?: string; historyDays?: number } = {},
+): Promise<DashboardData> {
+  const { lake } = services;
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const runId = options.runId ?? (await latestForecastRunId(lake, signal)) ?? null;
+  const historyDays = options.historyDays ?? defaultHistoryDays;
+  const byRun = runId === null ? { partitionFilter: () => false } : { runId };
+  const [forecasts, metrics, actions, drift, quarantine, products] = await Promise.all([
+    readLakeRows(lake, 'forecasts', { ...byRun, ...signal }),
+    readLakeRows(lake, 'forecast_metrics', { ...byRun, ...signal }),
+    readLakeRows(lake, 'inventory_actions', { ...byRun, ...signal }),
+    readLakeRows(lake, 'drift_events', { ...byRun, ...signal }),
+    readLakeRows(lake, 'quarantine', { ...byRun, columns: ['run_id', 'reason'], ...signal }),
+    readLakeRows(lake, 'products', { columns: ['sku', 'description'], ...signal }),
+  ]);
+  // Only the months that hold the history tail are read (daily_demand is partitioned by month).
+  const lastMonth = (await lakePartitions(lake, 'daily_demand', 'month', signal)).sort().at(-1);
+  const firstMonth = lastMonth ? iso(addDays(parseISO(`${lastMonth}-01`), -historyDays - 1)).slice(0, 7) : '9999-12';
+  const dailyDemand = await readLakeRows(lake, 'daily_demand', {
+    partitionFilter: (v) => (v.month ?? '') >= firstMonth,
+    columns: ['sku', 'date', 'units', 'on_hand'],
+    ...signal,
+  });
+  return buildDashboardData(runId, { dailyDemand, forecasts, metrics, actions, drift, quarantine, products }, { historyDays, lake: lake.location });
+}

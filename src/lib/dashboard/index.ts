@@ -1,0 +1,3 @@
+export * from './dashboardData';
+export * from './renderHtml';
+export * from './writeDashboard';

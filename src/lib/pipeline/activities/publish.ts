@@ -1,0 +1,27 @@
+import { ValidationError } from '../../errors';
+import { createPublisher } from '../../publish/createPublisher';
+import type { PipelineServices, PublishInput, PublishOutput } from '../contracts';
+
+/**
+ * Publishes a run through the configured publisher: a batch run publishes every table (queued
+ * ingestion to ADX, or the local dashboard); a single-SKU re-forecast publishes just its SKUs.
+ */
+export async function publish(input: PublishInput, services: PipelineServices): Promise<PublishOutput> {
+  if (!input.runId) throw new ValidationError('runId', `publish needs a runId, got ${JSON.stringify(input.runId)}`);
+  if (input.mode !== 'batch' && input.mode !== 'single') {
+    throw new ValidationError('mode', `publish mode must be "batch" or "single", got ${JSON.stringify(input.mode)}`);
+  }
+  if (input.mode === 'single' && (!input.skus || input.skus.length === 0)) {
+    throw new ValidationError('skus', 'publish mode "single" needs the SKUs to publish');
+  }
+  const publisher = createPublisher(services);
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  try {
+    const result =
+      input.mode === 'single' ? await publisher.publishSkus(input.runId, input.skus ?? [], signal) : await publisher.publishRun(input.runId, signal);
+    services.log(`publish (${result.target}, ${input.mode}): ${Object.entries(result.tables).map(([t, n]) => `${t}=${n}`).join(', ')}`);
+    return { target: result.target, tables: result.tables, outputs: result.outputs };
+  } finally {
+    await publisher.close();
+  }
+}

@@ -1,0 +1,29 @@
+import { SettingsError } from '../errors';
+import type { PipelineServices } from '../pipeline/contracts';
+import { AdxPublisher } from './adxPublisher';
+import { LocalPublisher } from './localPublisher';
+import type { Publisher } from './publisher';
+
+/** ADX's data-management endpoint is the engine URL with "ingest-" before the host. */
+export function ingestUrlFor(clusterUrl: string): string {
+  const url = new URL(clusterUrl);
+  if (!url.hostname.startsWith('ingest-')) url.hostname = `ingest-${url.hostname}`;
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** The publisher chosen by DEMAND_PUBLISHER (local | adx). */
+export function createPublisher(services: PipelineServices): Publisher {
+  const { settings } = services;
+  if (settings.DEMAND_PUBLISHER === 'local') return LocalPublisher.fromServices(services);
+  const clusterUrl = settings.DEMAND_ADX_CLUSTER_URL;
+  if (!clusterUrl) {
+    throw new SettingsError('DEMAND_ADX_CLUSTER_URL', 'DEMAND_PUBLISHER=adx needs DEMAND_ADX_CLUSTER_URL (https://<cluster>.<region>.kusto.windows.net)');
+  }
+  return AdxPublisher.fromOptions({
+    clusterUrl,
+    ingestUrl: settings.DEMAND_ADX_INGEST_URL ?? ingestUrlFor(clusterUrl),
+    database: settings.DEMAND_ADX_DATABASE,
+    lake: services.lake,
+    log: services.log,
+  });
+}
