@@ -6,6 +6,7 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import { forecastRunsInEffect } from '../../src/lib/pipeline/activities/checkDrift';
 import { finalizeForecast } from '../../src/lib/pipeline/activities/finalizeForecast';
 import type { FinalizeForecastInput, PipelineServices } from '../../src/lib/pipeline/contracts';
 import { lakeTables } from '../../src/lib/pipeline/tables';
@@ -44,10 +45,10 @@ async function writeGold(services: PipelineServices, runId: string, errorScale: 
   }
 }
 
-const input = (runId: string, trigger = 'scheduled'): FinalizeForecastInput => ({
+const input = (runId: string, trigger = 'scheduled', startedAt = '2011-12-10T02:00:00.000Z'): FinalizeForecastInput => ({
   runId,
-  runDate: '2011-12-10',
-  startedAt: '2011-12-10T02:00:00.000Z',
+  runDate: startedAt.slice(0, 10),
+  startedAt,
   trigger,
   tableVersions: { daily_demand: 3, order_lines: 2 },
   batches: [{ batchId: 'b0', skus: 4, forecastRows: 112, models: { ets: 3, tsb: 1 }, fallbacks: { short_history: 1 }, backtest: { absError: 46, absActual: 400, maseSum: 3.8, maseCount: 4 } }],
@@ -130,6 +131,19 @@ describe('finalizeForecast', () => {
     expect(drift.metrics['wape']).toBeCloseTo(46 / 400, 12); // no Gold rows for r3: from the batch sums
     expect((await tracker.getRun(drift.trackingRunId))?.params['metrics.source']).toBe('batch_sums');
     expect(await tracker.listModelVersions('demand-forecast-policy')).toHaveLength(2);
+  });
+
+  it('indexes runs so the drift check reads only the forecasts in effect (never a challenger run)', async () => {
+    const services = servicesWith();
+    expect(await forecastRunsInEffect(services, 'now')).toBeUndefined(); // no index yet: every earlier run
+    await finalizeForecast(input('d1', 'scheduled', '2011-12-10T02:00:00.000Z'), services);
+    await finalizeForecast(input('d1-fix', 'drift', '2011-12-10T05:00:00.000Z'), services);
+    await finalizeForecast(input('d2', 'scheduled', '2011-12-11T02:00:00.000Z'), services);
+    await finalizeForecast(input('d2-challenger', 'challenger', '2011-12-11T03:00:00.000Z'), services);
+    await finalizeForecast(input('d2-fix', 'http', '2011-12-11T04:00:00.000Z'), services);
+    expect([...(await forecastRunsInEffect(services, 'timer-check'))!].sort()).toEqual(['d2', 'd2-fix']);
+    // right after run d2, its own forecasts have no actuals yet: d1 and the re-forecasts since are in effect
+    expect([...(await forecastRunsInEffect(services, 'd2'))!].sort()).toEqual(['d1', 'd1-fix', 'd2-fix']);
   });
 
   it('tracks to MLflow when DEMAND_TRACKER=mlflow (stand-in server, documented REST shapes)', async () => {

@@ -17,6 +17,7 @@ import {
 import { entityKey } from '../../tracking/tablesTracker';
 import type { DriftCheckInput, DriftCheckOutput, PipelineServices } from '../contracts';
 import { lakeTables } from '../tables';
+import { forecastRunsTableName, partialRunTriggers } from './finalizeForecast';
 
 /** Entity table mirroring the drift events (for the HTTP API and quick lookups). */
 export const driftEventsTableName = 'driftevents';
@@ -39,6 +40,24 @@ async function readOrEmpty(read: () => Promise<DeltaRow[]>): Promise<DeltaRow[]>
 }
 
 const monthOf = (date: string): string => date.slice(0, 7);
+
+/**
+ * Runs whose forecasts can be in effect: the latest full production run other than `currentRunId`
+ * and the partial re-forecasts after it; challenger runs never are. Undefined when the run index
+ * is empty (forecasts written without finalizeForecast): then every earlier run is considered.
+ */
+export async function forecastRunsInEffect(services: PipelineServices, currentRunId: string): Promise<Set<string> | undefined> {
+  const index = await services.entities.table(forecastRunsTableName);
+  const runs: Array<{ runId: string; trigger: string; startedAt: string }> = [];
+  for await (const row of index.list({ partitionKey: 'run' })) {
+    runs.push({ runId: String(row['runId']), trigger: String(row['trigger']), startedAt: String(row['startedAt']) });
+  }
+  if (runs.length === 0) return undefined;
+  const candidates = runs.filter((r) => r.runId !== currentRunId && r.trigger !== 'challenger');
+  const full = candidates.filter((r) => !partialRunTriggers.includes(r.trigger)).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  const latestFull = full[full.length - 1];
+  return new Set(candidates.filter((r) => !latestFull || r.runId === latestFull.runId || (partialRunTriggers.includes(r.trigger) && r.startedAt >= latestFull.startedAt)).map((r) => r.runId));
+}
 
 /**
  * Reads Silver daily_demand (only the months the windows need), Gold forecasts of earlier runs and
@@ -80,11 +99,12 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
   const demand: DemandDay[] = demandRows.map((r) => ({ sku: String(r['sku']), date: String(r['date']), units: Number(r['units']), stockout: r['stockout'] === true }));
 
   // Forecasts of earlier runs (this run's own forecasts have no realised actuals yet).
+  const inEffectRuns = await forecastRunsInEffect(services, input.runId);
   const forecastRows = await readOrEmpty(() =>
     openLakeTable(lake, lakeTables.forecasts).readAll({
       ...signal,
       columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
-      partitionFilter: (p) => p['run_id'] !== input.runId,
+      partitionFilter: (p) => p['run_id'] !== input.runId && (inEffectRuns === undefined || inEffectRuns.has(p['run_id'] ?? '')),
     }),
   );
   const forecasts: ForecastPoint[] = forecastRows

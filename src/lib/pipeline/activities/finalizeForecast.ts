@@ -6,6 +6,7 @@ import { runParamNames } from '../../registry/policyMetrics';
 import { promotePolicy } from '../../registry/promotion';
 import { runMetricsFromBacktest, type BacktestMetricRow } from '../../registry/runMetrics';
 import { createTracker } from '../../tracking/createTracker';
+import { entityKey } from '../../tracking/tablesTracker';
 import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../../tracking/tracker';
 import type { FinalizeForecastInput, FinalizeForecastOutput, PipelineServices } from '../contracts';
 import { lakeTables } from '../tables';
@@ -15,6 +16,13 @@ import { lakeTables } from '../tables';
  * metrics cover a few SKUs and are not comparable with a full run's.
  */
 export const partialRunTriggers: readonly string[] = ['drift', 'reforecast', 'http'];
+
+/**
+ * Entity table indexing forecast runs (trigger, start, policy version), so the drift check can
+ * find the forecasts in effect without scanning every run's Gold partition, and leave challenger
+ * runs (not in production) out.
+ */
+export const forecastRunsTableName = 'forecastruns';
 
 /** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
 export function codeVersion(extra: string | undefined): string {
@@ -126,7 +134,12 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     await tracker.logBatch(trackingRunId, { params, metrics: points, tags: { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version } }, signal);
     await tracker.endRun(trackingRunId, 'FINISHED', signal);
 
+    const runIndex = await services.entities.table(forecastRunsTableName);
+    const indexRun = (modelVersion: string | null) =>
+      runIndex.upsert({ partitionKey: 'run', rowKey: entityKey(input.runId), runId: input.runId, trigger: input.trigger, runDate: input.runDate, startedAt: input.startedAt, trackingRunId, modelVersion });
+
     if (partialRunTriggers.includes(input.trigger)) {
+      await indexRun(null);
       services.log(`finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`);
       return { trackingRunId, modelVersion: null, metrics };
     }
@@ -171,6 +184,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
       await tracker.setAlias(modelName, challengerAlias, registered.version, signal);
       services.log(`finalize: version ${registered.version} registered as challenger (production is version ${production.version}); promote with \`demand models promote --version ${registered.version} --to production\``);
     }
+    await indexRun(registered.version);
     return { trackingRunId, modelVersion: registered.version, metrics };
   } catch (err) {
     await tracker.endRun(trackingRunId, 'FAILED', signal).catch(() => undefined);
