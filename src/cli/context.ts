@@ -13,4 +13,6 @@ export interface CliContext {
   stderr(text: string): void;
   /** Sets the process exit code (commands never call process.exit themselves). */
   setExitCode(code: number): void;
+  /** The global --workspace folder, when given (settings() already applies it). */
+  workspace?: () => string | undefined;
 }

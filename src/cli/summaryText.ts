@@ -3,7 +3,20 @@ import type { RunSummary } from '../orchestrators/summary';
 const n = (value: number | undefined | null): string => (value ?? 0).toLocaleString('en-GB');
 
 /** The human-readable end of `demand run`: counts per stage, quarantine reasons, outputs, next steps. */
-export function formatRunSummary(summary: RunSummary, where: { lake: string; state: string }): string {
+/** Top entries of a count map; combinations (mean(...)/median(...)) are grouped under one name. */
+function topCounts(counts: Record<string, number>, limit = 6): string {
+  const grouped: Record<string, number> = {};
+  for (const [key, value] of Object.entries(counts)) {
+    const name = /^(mean|median)\(/.test(key) ? `${key.slice(0, key.indexOf('('))} combination` : key;
+    grouped[name] = (grouped[name] ?? 0) + value;
+  }
+  const sorted = Object.entries(grouped).sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, limit).map(([k, v]) => `${k} ${v}`);
+  const rest = sorted.slice(limit).reduce((sum, [, v]) => sum + v, 0);
+  return rest > 0 ? `${shown.join(', ')}, others ${rest}` : shown.join(', ');
+}
+
+export function formatRunSummary(summary: RunSummary, where: { lake: string; state: string; workspace?: string | undefined }): string {
   const s = summary.stages;
   const lines: string[] = [];
   lines.push('');
@@ -31,11 +44,11 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
     const bt = s.forecast.backtest;
     const wape = bt.absActual > 0 ? (bt.absError / bt.absActual) * 100 : null;
     const mase = bt.maseCount > 0 ? bt.maseSum / bt.maseCount : null;
-    lines.push(`  Forecast             ${n(s.forecast.skus)} SKUs in ${n(s.forecast.batches)} batches, ${n(s.forecast.forecastRows)} Gold forecast rows`);
+    const inactive = s.forecast.inactiveSkus ? ` (${n(s.forecast.inactiveSkus)} SKUs with no sale in the last year skipped)` : '';
+    lines.push(`  Forecast             ${n(s.forecast.skus)} SKUs in ${n(s.forecast.batches)} batches, ${n(s.forecast.forecastRows)} Gold forecast rows${inactive}`);
     lines.push(`                       backtest WAPE ${wape === null ? '-' : `${wape.toFixed(1)}%`}, mean MASE ${mase === null ? '-' : mase.toFixed(3)}`);
-    lines.push(`                       models: ${Object.entries(s.forecast.models).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    const fallbacks = Object.entries(s.forecast.fallbacks);
-    if (fallbacks.length) lines.push(`                       fallbacks: ${fallbacks.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(`                       models chosen: ${topCounts(s.forecast.models)}`);
+    if (Object.keys(s.forecast.fallbacks).length) lines.push(`                       fallbacks and notes: ${topCounts(s.forecast.fallbacks, 4)}`);
   }
   if (s.tracking) lines.push(`  Tracking             run ${s.tracking.trackingRunId}, policy version ${s.tracking.modelVersion ?? '-'}`);
   if (s.inventory) lines.push(`  Inventory actions    ${n(s.inventory.skus)} SKUs, ${n(s.inventory.atRisk)} at stockout risk, ${n(s.inventory.reorderSuggested)} reorders suggested`);
@@ -44,13 +57,17 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
   lines.push('Outputs');
   lines.push(`  lake (Bronze/Silver/Gold Delta tables)  ${where.lake}`);
   lines.push(`  state (watermarks, runs, registry)      ${where.state}`);
-  for (const [name, location] of Object.entries(summary.outputs)) lines.push(`  ${name.padEnd(40)}${location}`);
+  for (const [name, location] of Object.entries(summary.outputs)) {
+    if (location !== where.lake) lines.push(`  ${name.padEnd(40)}${location}`);
+  }
   lines.push('');
+  const ws = where.workspace ? ` --workspace ${where.workspace}` : '';
   lines.push('Look at it');
   if (summary.outputs['dashboard']) lines.push(`  open the dashboard:      ${summary.outputs['dashboard']}`);
-  lines.push('  a Silver/Gold table:     npx demand export daily_demand --where "sku=85123A" --format csv | head');
-  lines.push('  forecasts of this run:   npx demand export forecasts --format csv | head');
-  lines.push('  the policy registry:     npx demand models list');
-  lines.push('  serve the HTTP API:      npx demand serve   (POST /api/skus/85123A/forecast)');
+  lines.push(`  a Silver table:          npx demand${ws} export daily_demand --where "sku=85123A" --format csv | head`);
+  lines.push(`  this run's forecasts:    npx demand${ws} export forecasts --where "run_id=${summary.runId}" | head`);
+  lines.push(`  quarantined records:     npx demand${ws} export quarantine --format ndjson | head`);
+  lines.push(`  the policy registry:     npx demand${ws} models list`);
+  lines.push(`  the HTTP API, locally:   npx demand${ws} serve   (then POST /api/skus/85123A/forecast)`);
   return lines.join('\n');
 }

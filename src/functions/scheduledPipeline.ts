@@ -1,20 +1,8 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { loadSettings } from '../lib/config/settings';
-import { orchestratorNames } from '../orchestrators/names';
-import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../orchestrators/input';
-import type { PipelineClient } from './pipelineClient';
-
-/**
- * Starts the daily pipeline on a schedule. The instance id is derived from the scheduled time, so a
- * timer that fires twice (scale-out, restart) does not start the run twice.
- */
-export async function startScheduledRun(client: Pick<PipelineClient, 'startNew' | 'getStatus'>, scheduledAt: Date, input: DemandPipelineInput): Promise<{ instanceId: string; started: boolean }> {
-  const instanceId = `scheduled-${scheduledAt.toISOString().slice(0, 16).replace(/[:]/g, '')}`;
-  if (await client.getStatus(instanceId)) return { instanceId, started: false };
-  await client.startNew(orchestratorNames.demandPipeline, { instanceId, input });
-  return { instanceId, started: true };
-}
+import { pipelineOptionsFromSettings } from '../orchestrators/input';
+import { startScheduledRun } from './handlers/scheduledRun';
 
 const settings = loadSettings(process.env);
 if (settings.DEMAND_PIPELINE_TIMER_ENABLED) {

@@ -77,5 +77,6 @@ export function* forecastRunSteps(context: OrchestrationContext, input: Forecast
 
   const output: ForecastRunOutput = { forecast: sumForecastBatches(chunks), tracking, inventory, publish };
   output.forecast.batches = plan.batches.length;
+  output.forecast.inactiveSkus = plan.inactiveSkus;
   return output;
 }

@@ -13,6 +13,8 @@ import type {
 /** What a forecast run (all batches of one run) adds up to. */
 export interface ForecastTotals {
   skus: number;
+  /** SKUs not forecast because they sold nothing in the last year. */
+  inactiveSkus?: number;
   batches: number;
   forecastRows: number;
   models: ReasonCounts;

@@ -1,8 +1,8 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { FunctionDeps } from '../../src/functions/deps';
-import { reforecastSkuHandler } from '../../src/functions/reforecastSku';
-import { runStatusHandler } from '../../src/functions/runStatus';
-import { startPipelineHandler } from '../../src/functions/startPipeline';
+import { reforecastSkuHandler } from '../../src/functions/handlers/reforecastSku';
+import { runStatusHandler } from '../../src/functions/handlers/runStatus';
+import { startPipelineHandler } from '../../src/functions/handlers/startPipeline';
 import { LocalOrchestrationHost } from '../../src/host/localHost';
 import { localPipelineClient } from '../../src/host/localPipelineClient';
 import { loadSettings, type PipelineSettings } from '../../src/lib/config/settings';

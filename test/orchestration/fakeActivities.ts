@@ -52,7 +52,7 @@ export function fakeActivities(options: { skus: number; batchSize: number; drift
         const id = `batch-${String(i / options.batchSize).padStart(5, '0')}`;
         batches.push({ batchId: id, path: `runs/${input.runId}/batches/${id}.json`, skus: Math.min(options.batchSize, chosen.length - i) });
       }
-      return { skuCount: chosen.length, dailyDemandVersion: input.dailyDemandVersion < 0 ? 7 : input.dailyDemandVersion, batches };
+      return { skuCount: chosen.length, dailyDemandVersion: input.dailyDemandVersion < 0 ? 7 : input.dailyDemandVersion, inactiveSkus: 0, batches };
     }),
     [activityNames.forecastBatch]: record('forecastBatch', (input: ForecastBatchInput): ForecastBatchOutput => ({
       batchId: input.batch.batchId, skus: input.batch.skus, forecastRows: input.batch.skus * input.horizonDays,

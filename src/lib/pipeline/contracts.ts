@@ -95,6 +95,8 @@ export interface PlanForecastOutput {
   skuCount: number;
   /** The daily_demand version the plan read (resolves -1). */
   dailyDemandVersion: number;
+  /** SKUs left out because they sold nothing in the last year (discontinued). */
+  inactiveSkus: number;
   batches: SkuBatchRef[];
 }
 

@@ -42,7 +42,8 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   };
   for (const f of results) {
     count(output.models, f.model);
-    if (f.fallbackReason) count(output.fallbacks, f.fallbackReason.split(':')[0] ?? f.fallbackReason);
+    // Reasons carry per-SKU figures ("42 stockout day(s) imputed…"); count them by kind.
+    if (f.fallbackReason) count(output.fallbacks, f.fallbackReason.replace(/\d+(\.\d+)?/g, 'N'));
     for (let step = 0; step < f.point.length; step++) {
       const q = (key: string): number => Math.max(0, finiteOr(f.quantiles[key]?.[step], f.point[step] ?? 0) ?? 0);
       forecasts.push({

@@ -26,7 +26,7 @@ function isoDay(date: Date): string {
 export async function planForecast(input: PlanForecastInput, services: PipelineServices): Promise<PlanForecastOutput> {
   const table = openLakeTable(services.lake, lakeTables.daily_demand);
   const version = input.dailyDemandVersion >= 0 ? input.dailyDemandVersion : await table.version();
-  if (version < 0) return { skuCount: 0, dailyDemandVersion: version, batches: [] };
+  if (version < 0) return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batches: [] };
   const wanted = input.skus ? new Set(input.skus) : undefined;
 
   const bySku = new Map<string, SkuSeries>();
@@ -47,7 +47,7 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     if (date > s.last) s.last = date;
     if (units > 0 && (s.lastSale === null || date > s.lastSale)) s.lastSale = date;
   }
-  if (endDate === '') return { skuCount: 0, dailyDemandVersion: version, batches: [] };
+  if (endDate === '') return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batches: [] };
 
   const end = parseISO(endDate);
   const skus = [...bySku.keys()]
@@ -82,5 +82,5 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     batches.push({ batchId, path, skus: batch.series.length });
   }
   services.log(`planned ${skus.length} SKUs in ${batches.length} batches from daily_demand v${version}`);
-  return { skuCount: skus.length, dailyDemandVersion: version, batches };
+  return { skuCount: skus.length, dailyDemandVersion: version, inactiveSkus: bySku.size - skus.length, batches };
 }

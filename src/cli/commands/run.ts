@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { createLocalHost } from '../../host/localRuntime';
+import type { SettingName } from '../../lib/config/settings';
+import { closeSharedForecastPool } from '../../lib/pipeline/forecastPool';
+import { orchestratorNames } from '../../orchestrators/names';
+import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../orchestrators/input';
+import type { RunSummary } from '../../orchestrators/summary';
+import type { CliContext } from '../context';
+import { createRunProgress } from '../progress';
+import { startSampleSources } from '../sampleSources';
+import { formatRunSummary } from '../summaryText';
+import { sampleWorkspace, workspaceOverrides } from '../workspace';
+
+export interface RunCommandOptions {
+  json?: boolean;
+  sample?: boolean;
+  ordersApiUrl?: string;
+  runId?: string;
+  progress?: boolean;
+}
+
+export function registerRunCommand(program: Command, context: CliContext): void {
+  program
+    .command('run')
+    .description('Run the whole pipeline locally: ingest → Silver → forecast → publish → drift, on the real Durable Functions replay engine')
+    .option('--sample', 'use the bundled sample: a fresh workspace (.demand/sample), a local orders API serving the sample, sample inventory files')
+    .option('--orders-api-url <url>', 'orders REST API base URL (DEMAND_ORDERS_API_URL)')
+    .option('--run-id <id>', 'run id (re-running an id is idempotent)')
+    .option('--json', 'print the run summary as one JSON object on stdout')
+    .option('--no-progress', 'no progress bars')
+    .action(async (options: RunCommandOptions) => {
+      const workspace = context.workspace?.() ?? (options.sample ? sampleWorkspace : undefined);
+      const overrides: Partial<Record<SettingName, string>> = {
+        ...(workspace ? workspaceOverrides(path.resolve(workspace)) : {}),
+        ...(options.ordersApiUrl ? { DEMAND_ORDERS_API_URL: options.ordersApiUrl } : {}),
+      };
+      if (options.sample && workspace) {
+        // The sample run always starts from scratch, so it shows a full first run.
+        await fs.rm(path.resolve(workspace), { recursive: true, force: true });
+      }
+      let settings = context.settings(overrides);
+      const log = (message: string): void => {
+        if (process.env['DEMAND_VERBOSE']) context.stderr(message);
+      };
+      const services = await context.services(settings);
+      const sample = options.sample ? await startSampleSources(services) : undefined;
+      try {
+        if (sample) {
+          settings = context.settings({ ...overrides, DEMAND_ORDERS_API_URL: sample.ordersApiUrl });
+          Object.assign(services, { settings });
+        }
+        if (!settings.DEMAND_ORDERS_API_URL) {
+          throw new Error('Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, or use --sample');
+        }
+        const interactive = options.progress !== false && !options.json && process.stderr.isTTY === true;
+        const progress = createRunProgress({ interactive, write: (line) => context.stderr(line) });
+        const host = createLocalHost(
+          { ...services, log },
+          {
+            log,
+            onActivity: (name, phase) => (phase === 'started' ? progress.scheduled(name) : phase === 'completed' ? progress.completed(name) : undefined),
+          },
+        );
+        const runId = options.runId ?? `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+        const input: DemandPipelineInput = { trigger: 'manual', options: pipelineOptionsFromSettings(settings) };
+        if (!options.json) context.stderr(`Run ${runId}: lake ${services.lake.location}`);
+        host.startNew(orchestratorNames.demandPipeline, { instanceId: runId, input });
+        const status = await host.waitForCompletion(runId);
+        progress.stop();
+        const summary: RunSummary =
+          status.runtimeStatus === 'Completed'
+            ? (status.output as RunSummary)
+            : {
+                ...((status.customStatus as { summary?: RunSummary } | undefined)?.summary ?? {
+                  runId, trigger: 'manual', startedAt: status.createdTime, stages: {}, quarantineReasons: {}, outputs: {},
+                }),
+                status: 'Failed',
+                error: String(status.output),
+              };
+        if (options.json) context.stdout(JSON.stringify(summary));
+        else context.stdout(formatRunSummary(summary, { lake: services.lake.location, state: services.entities.location, workspace }));
+        if (summary.status !== 'Completed') context.setExitCode(1);
+      } finally {
+        await sample?.close();
+        await closeSharedForecastPool();
+      }
+    });
+}
