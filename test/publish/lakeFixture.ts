@@ -50,7 +50,8 @@ export function fixtureRows(): Record<string, DeltaRow[]> {
       onHand = Math.max(0, onHand - units + (i % 30 === 0 ? level * 30 : 0));
       daily.push({
         sku, date, units, revenue: units * 2.5, orders: Math.ceil(units / 3), customers: Math.ceil(units / 4),
-        on_hand: i > -5 ? onHand : null, stockout: onHand === 0, month: date.slice(0, 7),
+        // The second SKU runs low at the end: a reorder_now case.
+        on_hand: i > -5 ? (k === 1 ? 15 : onHand) : null, stockout: onHand === 0, month: date.slice(0, 7),
       });
     }
     snapshots.push({ snapshot_date: day(-3), sku, on_hand: [120, 20, 300][k]!, on_order: [0, 10, 0][k]!, source_file: 'inv.csv', snapshot_month: day(-3).slice(0, 7) });

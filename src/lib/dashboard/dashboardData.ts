@@ -112,6 +112,10 @@ function denseDaily(rows: DeltaRow[], dateKey: string, valueKey: string, start: 
   return out;
 }
 
+function compactNulls(values: Array<number | null>): Array<number | null> {
+  return values.every((v) => v === null) ? [] : values;
+}
+
 export function buildDashboardData(
   runId: string | null,
   tables: DashboardTables,
@@ -136,13 +140,14 @@ export function buildDashboardData(
     const forecastStart = str(forecast[0]?.target_date);
     const metric = metricsBySku.get(sku);
     const action = actionsBySku.get(sku);
-    const series = (key: string) => forecast.map((r) => round(num(r[key]) ?? 0));
+    const series = (key: string) => forecast.map((r) => round(num(r[key]) ?? 0, 2));
     return {
       sku,
       description: descriptions.get(sku) ?? null,
       historyStart,
       units: historyStart ? denseDaily(demand, 'date', 'units', historyStart, historyDays) : [],
-      onHand: historyStart ? denseDaily(demand, 'date', 'on_hand', historyStart, historyDays) : [],
+      // Stock is often unknown: an all-null series is sent as [] to keep the file small.
+      onHand: historyStart ? compactNulls(denseDaily(demand, 'date', 'on_hand', historyStart, historyDays)) : [],
       forecastStart,
       point: series('point'),
       q05: series('q05'),

@@ -1,0 +1,59 @@
+import { buildDashboardData, renderDashboardHtml, scriptSafeJson } from '../../src/lib/dashboard';
+
+function days(n: number, from: string): string[] {
+  const start = Date.parse(`${from}T00:00:00Z`);
+  return Array.from({ length: n }, (_, i) => new Date(start + i * 86_400_000).toISOString().slice(0, 10));
+}
+
+describe('buildDashboardData', () => {
+  // SKU A: 300 days of history, 1 unit/day for the first 272 days, then 3/day for the last 28.
+  const history = days(300, '2011-01-01').map((date, i) => ({ sku: 'A', date, units: i >= 272 ? 3 : 1, on_hand: i === 299 ? 50 : null }));
+  const forecasts = days(3, '2011-10-28').map((target_date, i) => ({
+    run_id: 'r', sku: 'A', origin_date: '2011-10-27', target_date, step: i + 1, point: 3, q05: 1, q25: 2, q50: 3, q75: 4, q95: 5.123456, model: 'ets',
+  }));
+  const data = buildDashboardData(
+    'r',
+    {
+      dailyDemand: history,
+      forecasts,
+      metrics: [{ run_id: 'r', sku: 'A', model: 'ets', segment: 'smooth', mase: 0.8, wape: 0.25, bias: 0, coverage90: 0.9, abs_err: 30, abs_actual: 120 }],
+      actions: [{ run_id: 'r', sku: 'A', as_of: '2011-10-27', on_hand: 50, days_of_cover: 16.7, stockout_date: '2011-11-13', safety_stock: 2, reorder_point: 23, order_qty: 0, lead_time_days: 7, action: 'ok' }],
+      drift: [],
+      quarantine: [{ reason: 'bad_price' }, { reason: 'bad_price' }, { reason: 'non_product_code' }],
+      products: [{ sku: 'A', description: 'MUG <b>' }],
+    },
+    { historyDays: 180, generatedAt: '2011-10-28T00:00:00Z', lake: 'file:///lake' },
+  );
+
+  it('keeps the last historyDays days of history as a dense array ending on the last day', () => {
+    const sku = data.skus[0]!;
+    expect(sku.units).toHaveLength(180);
+    // Last day is 2011-10-27 (day 300); 180 days back starts on 2011-05-01.
+    expect(sku.historyStart).toBe('2011-05-01');
+    expect(sku.units.at(-1)).toBe(3);
+    expect(sku.onHand.at(-1)).toBe(50);
+    expect(sku.forecastStart).toBe('2011-10-28');
+    expect(sku.q95).toEqual([5.12, 5.12, 5.12]);
+  });
+
+  it('computes movers, run summary and quality counts', () => {
+    // Recent 28 days: 28 × 3 = 84; the 28 before: 28 × 1 = 28 → +56 (+200 %).
+    expect(data.movers).toEqual([{ sku: 'A', recent: 84, previous: 28, change: 56, changePct: 200 }]);
+    expect(data.summary).toMatchObject({ skus: 1, forecastRows: 3, originDate: '2011-10-27', horizonDays: 3, wape: 0.25, medianMase: 0.8, actions: { ok: 1 }, atRisk: 0 });
+    expect(data.quality).toEqual({ quarantined: 3, reasons: { bad_price: 2, non_product_code: 1 } });
+  });
+
+  it('inlines data safely inside <script>', () => {
+    expect(scriptSafeJson({ d: '</script><b>' })).toBe('{"d":"\\u003c/script\\u003e\\u003cb\\u003e"}');
+    const html = renderDashboardHtml(data, { js: 'window.uPlot = function () {};', css: '' });
+    expect(html).toContain('MUG \\u003cb\\u003e');
+    expect(html).not.toContain('MUG <b>');
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+  });
+
+  it('rejects a bad history length naming the field', () => {
+    expect(() => buildDashboardData('r', { dailyDemand: [], forecasts: [], metrics: [], actions: [], drift: [], quarantine: [], products: [] }, { historyDays: 0 })).toThrow(
+      /historyDays.*0/,
+    );
+  });
+});
