@@ -26,6 +26,8 @@ export interface BacktestOptions {
   season: number;
   /** Extra single models, each with its own row per series (besides `auto`). */
   models?: string[];
+  /** Rolling-origin windows for the engine's selection (default: the engine's). */
+  backtestWindows?: number;
   abortSignal?: AbortSignal;
   onSeriesDone?: (done: number, total: number) => void;
 }
@@ -103,7 +105,7 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
     const input = { sku: s.seriesId, startDate: s.dates[0] ?? '', values: train };
     for (const model of ['auto', ...models]) {
       const t0 = performance.now();
-      const result = forecastSeries(input, model === 'auto' ? { horizon, season } : { horizon, season, models: [model], backtestWindows: 0 });
+      const result = forecastSeries(input, model === 'auto' ? { horizon, season, backtestWindows: options.backtestWindows } : { horizon, season, models: [model], backtestWindows: 0 });
       const fitInMs = performance.now() - t0;
       rows.push({ seriesId: s.seriesId, model, ...holdoutScores(train, test, result.point, season), fitInMs });
     }

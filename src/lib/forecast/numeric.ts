@@ -141,12 +141,19 @@ export function weightedLeastSquares(
       for (let k = 0; k <= j; k++) a[j * p + k] = (a[j * p + k] as number) + xj * (x[k] as number);
     }
   }
-  for (let j = 0; j < p; j++) a[j * p + j] = (a[j * p + j] as number) + ridge;
+  return solveNormalEquations(a, b, p, ridge);
+}
+
+/**
+ * Solves (A + ridge·I) x = b by Cholesky, where only the lower triangle of the p×p row-major A is
+ * read. A is not modified.
+ */
+export function solveNormalEquations(a: Float64Array, b: Float64Array, p: number, ridge: number): Float64Array {
   const l = new Float64Array(p * p);
   for (let j = 0; j < p; j++) {
-    let s = a[j * p + j] as number;
+    let s = (a[j * p + j] as number) + ridge;
     for (let k = 0; k < j; k++) s -= (l[j * p + k] as number) ** 2;
-    const d = Math.sqrt(Math.max(s, 1e-12));
+    const d = Math.sqrt(Math.max(s, 1e-300));
     l[j * p + j] = d;
     for (let i = j + 1; i < p; i++) {
       let t = a[i * p + j] as number;

@@ -83,4 +83,9 @@ export interface ForecastModel {
   /** Smallest history this model accepts (it throws an InsufficientHistory error below). */
   minLength(season: number, horizon: number): number;
   forecast(y: readonly number[], horizon: number, context: ModelContext): ModelOutput;
+  /**
+   * Optional batch form for rolling origins: forecasts from each prefix y[0..origins[i]) for
+   * horizons[i] steps, identical to calling `forecast` on each prefix, but cheaper (one pass).
+   */
+  forecastOrigins?(y: readonly number[], origins: readonly number[], horizons: readonly number[], context: ModelContext): ModelOutput[];
 }

@@ -1,81 +1,147 @@
 import { InsufficientHistoryError } from '../errors';
-import { weightedLeastSquares } from '../numeric';
-import type { ForecastModel, ModelContext } from '../types';
+import { solveNormalEquations } from '../numeric';
+import type { ForecastModel, ModelContext, ModelOutput } from '../types';
 
 /**
  * Log-linear seasonal regression for daily demand: log1p(y) = level + trend·t + season-position
  * effects (day of week for M = 7) + yearly Fourier terms, fitted by weighted least squares with
  * exponentially decaying weights so the level follows recent data. On the log scale the weekly and
  * yearly effects multiply, which is how retail demand behaves; exp of the fitted log is a median
- * forecast, the right target for absolute-error losses. Cheap (one small linear solve).
+ * forecast, the right target for absolute-error losses. Cheap: one small linear solve, and the
+ * rolling-origin refits share one pass over the data (the decay weights of a prefix are the full
+ * weights times a constant, so prefix normal equations are running sums).
  */
 export interface HarmonicOptions {
   /** Yearly Fourier pairs when the history has two full years (fewer for shorter histories). */
   yearlyTerms: number;
   /** Weight half-life of the observations, in days. */
   halfLifeInDays: number;
-  /** Fraction of the linear trend kept per step beyond the history (1 = undamped). */
-  trendDamping: number;
 }
 
 const yearLength = 365.25;
 
-function designRow(t: number, n: number, m: number, phase: number, k: number): Float64Array {
-  const row = new Float64Array(2 + Math.max(0, m - 1) + 2 * k);
+function fillRow(row: Float64Array, t: number, m: number, k: number): void {
+  row.fill(0);
   row[0] = 1;
-  row[1] = t / n;
+  row[1] = t / yearLength;
   let c = 2;
   if (m > 1) {
-    const pos = (t + phase) % m;
-    for (let j = 1; j < m; j++) row[c++] = pos === j ? 1 : 0;
+    const pos = t % m;
+    if (pos > 0) row[c + pos - 1] = 1;
+    c += m - 1;
   }
   for (let j = 1; j <= k; j++) {
     const a = (2 * Math.PI * j * t) / yearLength;
     row[c++] = Math.sin(a);
     row[c++] = Math.cos(a);
   }
-  return row;
 }
 
-export function harmonicForecast(y: readonly number[], horizon: number, context: ModelContext, options: HarmonicOptions) {
-  const n = y.length;
+interface Shape {
+  m: number;
+  k: number;
+}
+
+function shapeFor(n: number, context: ModelContext, options: HarmonicOptions): Shape {
   const m = context.season > 1 && n >= 2 * context.season ? context.season : 1;
   const years = context.isDaily ? n / yearLength : 0;
   const k = years >= 2 ? options.yearlyTerms : years >= 1.5 ? Math.min(options.yearlyTerms, 3) : 0;
-  const minLength = Math.max(2 * m, 8);
-  if (n < minLength) throw new InsufficientHistoryError('harmonic', n, minLength);
-  const rows: Float64Array[] = [];
-  const target: number[] = [];
-  const weights: number[] = [];
+  return { m, k };
+}
+
+function minLengthOf(season: number): number {
+  return Math.max(2 * season, 8);
+}
+
+/** Fits all origins sharing one shape in a single pass; returns outputs by origin index. */
+function fitShape(
+  y: readonly number[],
+  origins: readonly number[],
+  horizons: readonly number[],
+  indices: readonly number[],
+  shape: Shape,
+  context: ModelContext,
+  options: HarmonicOptions,
+  out: ModelOutput[],
+): void {
+  const p = 2 + Math.max(0, shape.m - 1) + 2 * shape.k;
+  const a = new Float64Array(p * p);
+  const b = new Float64Array(p);
+  const row = new Float64Array(p);
   const decay = Math.log(2) / options.halfLifeInDays;
-  for (let t = 0; t < n; t++) {
+  const order = [...indices].sort((i, j) => (origins[i] as number) - (origins[j] as number));
+  const last = origins[order[order.length - 1] as number] as number;
+  let next = 0;
+  for (let t = 0; t <= last && next < order.length; t++) {
+    while (next < order.length && origins[order[next] as number] === t) {
+      const i = order[next++] as number;
+      out[i] = solveAndForecast(a, b, p, t, horizons[i] as number, shape, options);
+    }
+    if (t === last) break;
     if (context.censored?.[t]) continue;
-    rows.push(designRow(t, n, m, 0, k));
-    target.push(Math.log1p(Math.max(0, y[t] as number)));
-    weights.push(Math.exp(-decay * (n - 1 - t)));
+    // Weights relative to the last origin; earlier origins differ by a constant factor only.
+    const w = Math.exp(-decay * (last - 1 - t));
+    fillRow(row, t, shape.m, shape.k);
+    const target = Math.log1p(Math.max(0, y[t] as number)) * w;
+    for (let j = 0; j < p; j++) {
+      const xj = row[j] as number;
+      if (xj === 0) continue;
+      b[j] = (b[j] as number) + xj * target;
+      const xw = xj * w;
+      for (let l = 0; l <= j; l++) a[j * p + l] = (a[j * p + l] as number) + xw * (row[l] as number);
+    }
   }
-  const beta = weightedLeastSquares(rows, target, weights, 1e-4);
+}
+
+function solveAndForecast(a: Float64Array, b: Float64Array, p: number, n: number, horizon: number, shape: Shape, options: HarmonicOptions): ModelOutput {
+  // Ridge relative to the prefix's total weight keeps the scale-free behaviour across origins.
+  const beta = solveNormalEquations(a, b, p, 1e-8 * Math.max(1e-300, a[0] as number));
+  const row = new Float64Array(p);
+  fillRow(row, n - 1, shape.m, shape.k);
+  const lastTrend = (row[1] as number) * (beta[1] as number);
+  const slope = (beta[1] as number) / yearLength;
   const point: number[] = [];
-  const slope = (beta[1] as number) / n;
   for (let h = 0; h < horizon; h++) {
-    const row = designRow(n - 1, n, m, 0, 0);
-    // Seasonal and Fourier parts at the target date; the trend continues from the last point, damped.
-    const full = designRow(n + h, n, m, 0, k);
+    fillRow(row, n + h, shape.m, shape.k);
     let s = 0;
-    for (let j = 0; j < full.length; j++) s += (full[j] as number) * (beta[j] as number);
-    s -= (full[1] as number) * (beta[1] as number);
-    s += (row[1] as number) * (beta[1] as number);
-    const steps = options.trendDamping >= 1 ? h + 1 : (options.trendDamping * (1 - options.trendDamping ** (h + 1))) / (1 - options.trendDamping);
-    s += slope * steps;
+    for (let j = 0; j < p; j++) s += (row[j] as number) * (beta[j] as number);
+    // Seasonal and Fourier parts at the target date; the trend continues from the last point.
+    s += lastTrend + slope * (h + 1) - (row[1] as number) * (beta[1] as number);
     point.push(Math.max(0, Math.expm1(Math.min(s, 50))));
   }
-  return { point, params: { seasonPeriod: m, yearlyTerms: k, halfLifeInDays: options.halfLifeInDays, slopePerStep: slope } };
+  return { point, params: { seasonPeriod: shape.m, yearlyTerms: shape.k, halfLifeInDays: options.halfLifeInDays, slopePerStep: slope } };
+}
+
+export function harmonicForecastOrigins(
+  y: readonly number[],
+  origins: readonly number[],
+  horizons: readonly number[],
+  context: ModelContext,
+  options: HarmonicOptions,
+): ModelOutput[] {
+  const out: ModelOutput[] = new Array<ModelOutput>(origins.length);
+  const groups = new Map<string, number[]>();
+  origins.forEach((n, i) => {
+    const need = minLengthOf(context.season);
+    if (n < need) throw new InsufficientHistoryError('harmonic', n, need);
+    const shape = shapeFor(n, context, options);
+    const key = `${shape.m}/${shape.k}`;
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(i);
+  });
+  for (const indices of groups.values()) {
+    const shape = shapeFor(origins[indices[0] as number] as number, context, options);
+    fitShape(y, origins, horizons, indices, shape, context, options, out);
+  }
+  return out;
 }
 
 export function harmonicModel(name: string, options: HarmonicOptions): ForecastModel {
   return {
     name,
-    minLength: (season) => Math.max(2 * season, 8),
-    forecast: (y, horizon, context) => harmonicForecast(y, horizon, context, options),
+    minLength: (season) => minLengthOf(season),
+    forecast: (y, horizon, context) => harmonicForecastOrigins(y, [y.length], [horizon], context, options)[0] as ModelOutput,
+    forecastOrigins: (y, origins, horizons, context) => harmonicForecastOrigins(y, origins, horizons, context, options),
   };
 }

@@ -5,20 +5,21 @@ import { etsModel } from './ets';
 import { harmonicModel } from './harmonic';
 import { adidaModel, crostonModel, sbaModel, tsbModel } from './intermittent';
 import { mstlModel } from './mstl';
-import { meanModel, naiveModel, seasonalNaiveModel, zeroModel } from './simple';
+import { meanModel, naiveModel, seasonalMedianModel, seasonalNaiveModel, zeroModel } from './simple';
 import { thetaModel } from './theta';
 
 /** Every model the engine knows, by name. */
 const models = new Map<string, ForecastModel>(
   [
     seasonalNaiveModel,
+    seasonalMedianModel('smedian', 8),
     naiveModel,
     meanModel,
     zeroModel,
     etsModel,
     thetaModel,
-    harmonicModel('harmonic', { yearlyTerms: 20, halfLifeInDays: 365, trendDamping: 1 }),
-    harmonicModel('harmonic_smooth', { yearlyTerms: 8, halfLifeInDays: 730, trendDamping: 1 }),
+    harmonicModel('harmonic', { yearlyTerms: 20, halfLifeInDays: 365 }),
+    harmonicModel('harmonic_smooth', { yearlyTerms: 8, halfLifeInDays: 730 }),
     mstlModel,
     arimaModel,
     crostonModel,

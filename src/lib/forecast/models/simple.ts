@@ -1,5 +1,5 @@
 import { InsufficientHistoryError } from '../errors';
-import { mean } from '../numeric';
+import { mean, median } from '../numeric';
 import type { ForecastModel } from '../types';
 
 /** Seasonal naive: each future step repeats the value one season earlier. */
@@ -42,3 +42,29 @@ export const zeroModel: ForecastModel = {
     return { point: new Array<number>(horizon).fill(0), params: {} };
   },
 };
+
+/**
+ * Seasonal median: each season position gets the median of its last `cycles` values. Robust to
+ * the bulk orders of erratic retail demand, and a median is what absolute-error losses reward.
+ */
+export function seasonalMedianModel(name: string, cycles: number): ForecastModel {
+  return {
+    name,
+    minLength: (season) => Math.max(1, season) * 2,
+    forecast(y, horizon, context) {
+      const m = Math.max(1, context.season);
+      if (y.length < 2 * m) throw new InsufficientHistoryError(name, y.length, 2 * m);
+      const n = y.length;
+      const level: number[] = [];
+      for (let j = 0; j < m; j++) {
+        const values: number[] = [];
+        for (let c = 1; c <= cycles && n - c * m + j >= 0; c++) {
+          const t = n - c * m + j;
+          if (t < n && !context.censored?.[t]) values.push(y[t] as number);
+        }
+        level.push(values.length ? median(values) : 0);
+      }
+      return { point: Array.from({ length: horizon }, (_, h) => level[h % m] as number), params: { cycles } };
+    },
+  };
+}

@@ -48,7 +48,7 @@ export function multiplicativeFigure(x: readonly number[], m: number): number[] 
   }
   const figure = ratios.map((r) => (r.length ? mean(r) : 1));
   const avg = mean(figure);
-  return figure.map((f) => (avg > 0 && f > 0 ? f / avg : 1));
+  return figure.map((f) => (avg > 0 ? f / avg : 1));
 }
 
 /**
@@ -62,9 +62,12 @@ export const thetaModel: ForecastModel = {
     const n = y.length;
     if (n < 3) throw new InsufficientHistoryError('theta', n, 3);
     const m = context.season;
-    const seasonal = y.every((v) => v > 0) && isSeasonal(y, m);
+    const seasonal = isSeasonal(y, m);
     const figure = seasonal ? multiplicativeFigure(y, m) : [];
-    const x = seasonal ? y.map((v, t) => v / (figure[t % m] as number)) : y.slice();
+    // As R's thetaf: with an index near zero (e.g. a weekday that never sells) the series is not
+    // deseasonalised, but the forecast is still multiplied by the seasonal figure.
+    const deseasonalise = seasonal && figure.every((f) => Math.abs(f) >= 1e-4);
+    const x = deseasonalise ? y.map((v, t) => v / (figure[t % m] as number)) : y.slice();
     const ses = fitEts(x, 1, { error: 'A', trend: 'N', season: 'N' });
     const tm = (n - 1) / 2;
     const xm = mean(x);
@@ -81,6 +84,6 @@ export const thetaModel: ForecastModel = {
       const v = f + drift * (h + (1 - (1 - alpha) ** n) / alpha);
       return seasonal ? v * (figure[(n + h) % m] as number) : v;
     });
-    return { point, params: { alpha, drift, seasonal } };
+    return { point, params: { alpha, drift, seasonal, deseasonalised: deseasonalise } };
   },
 };
