@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { DataLakeServiceClient } from '@azure/storage-file-datalake';
 import { LakeConflictError, LakeNotFoundError, ValidationError } from '../../src/lib/errors';
+import { loadSettings } from '../../src/lib/config/settings';
+import { createEntityStore, createLakeStore } from '../../src/lib/azure/factories';
 import { AzureDataLakeStore } from '../../src/lib/lake/azureDataLake';
 import { collect } from '../../src/lib/tables/entityStore';
 import { azuriteAvailable, startAzurite, type Azurite } from '../support/azurite';
@@ -150,5 +152,19 @@ suite('AzureDataLakeStore on Azurite (Blob API)', () => {
     await expect(lake.put('../escape.txt', Buffer.from('x'))).rejects.toBeInstanceOf(ValidationError);
     await expect(lake.read('folder/')).rejects.toMatchObject({ name: 'ValidationError', field: 'path' });
     await expect(lake.rename('a.csv', '/abs.csv')).rejects.toMatchObject({ name: 'ValidationError', field: 'to' });
+  });
+
+  it('factories wire both stores to Azurite from DEMAND_STORAGE_CONNECTION_STRING (and DEMAND_LAKE_URL for the lake)', async () => {
+    const settings = loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString, DEMAND_LAKE_FILESYSTEM: `wired-${process.pid}` });
+    const lake = createLakeStore(settings);
+    expect(await lake.putIfAbsent('a/b.txt', Buffer.from('wired'))).toBe(true);
+    expect((await lake.read('a/b.txt')).toString()).toBe('wired');
+    const sameLakeByUrl = createLakeStore(
+      loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString, DEMAND_LAKE_URL: `${azurite.blobUrl}/wired-${process.pid}/a` }),
+    );
+    expect((await sameLakeByUrl.read('b.txt')).toString()).toBe('wired');
+    const table = await createEntityStore(settings).table('wiredcheck');
+    await table.upsert({ partitionKey: 'p', rowKey: 'r', ok: true });
+    expect((await table.get('p', 'r'))?.entity).toEqual({ partitionKey: 'p', rowKey: 'r', ok: true });
   });
 });
