@@ -134,14 +134,19 @@ export class TablesTracker implements Tracker {
 
   async logBatch(runId: string, batch: RunBatch, options?: TrackerOptions): Promise<void> {
     const runs = await this.requireRun(runId, options);
-    for (const [key, value] of Object.entries(batch.params ?? {})) {
+    const params = Object.entries(batch.params ?? {});
+    // One range query for the params already logged ('/' sorts right after '.'), not one read per param.
+    const logged = new Map<string, unknown>();
+    if (params.length > 0) {
+      for await (const row of runs.list({ ...options, partitionKey: runId, rowKeyFrom: 'p.', rowKeyTo: 'p/' })) logged.set(row.rowKey, row['value']);
+    }
+    for (const [key, value] of params) {
       const rowKey = `p.${entityKey(key)}`;
-      const existing = await runs.get(runId, rowKey, options);
       // Params are write-once, as in MLflow: the same value again is fine, a different one is not.
-      if (existing && existing.entity['value'] !== value) {
-        throw new ValidationError(`params.${key}`, `Param ${key} of run ${runId} is already ${JSON.stringify(existing.entity['value'])}; cannot change it to ${JSON.stringify(value)}`);
+      if (logged.has(rowKey) && logged.get(rowKey) !== value) {
+        throw new ValidationError(`params.${key}`, `Param ${key} of run ${runId} is already ${JSON.stringify(logged.get(rowKey))}; cannot change it to ${JSON.stringify(value)}`);
       }
-      if (!existing) await runs.upsert({ partitionKey: runId, rowKey, key, value }, options);
+      if (!logged.has(rowKey)) await runs.upsert({ partitionKey: runId, rowKey, key, value }, options);
     }
     for (const metric of batch.metrics ?? []) {
       if (!Number.isFinite(metric.value)) {
