@@ -7,7 +7,7 @@ import { addDays, differenceInCalendarDays, formatISO, parseISO } from 'date-fns
 import type { DeltaRow } from '../delta/types';
 import { ValidationError } from '../errors';
 import type { PipelineServices } from '../pipeline/contracts';
-import { lakePartitions, latestForecastRunId, readLakeRows } from '../publish/lakeRows';
+import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency } from '../publish/lakeRows';
 
 export interface DashboardSku {
   sku: string;
@@ -230,22 +230,34 @@ export function buildDashboardData(
   };
 }
 
-/** Reads a run's tables from the lake (latest forecast run when `runId` is absent). */
+/** How many recent runs the default dashboard draws on (a SKU shows its newest forecast among them). */
+export const recentRunsShown = 20;
+
+/**
+ * Reads the dashboard's tables from the lake. With `runId`: that run only. Without: the current
+ * view — per SKU, the newest forecast (and its metrics and inventory action) among the last
+ * runs, so a drift or on-demand re-forecast of a few SKUs updates those SKUs without hiding the
+ * others (the same rule as ADX's LatestForecast view).
+ */
 export async function loadDashboardData(
   services: Pick<PipelineServices, 'lake' | 'abortSignal'>,
   options: { runId?: string; historyDays?: number } = {},
 ): Promise<DashboardData> {
   const { lake } = services;
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
-  const runId = options.runId ?? (await latestForecastRunId(lake, signal)) ?? null;
+  const runs = options.runId !== undefined ? [options.runId] : (await runsByRecency(lake, 'forecasts', signal)).slice(0, recentRunsShown);
+  const runSet = new Set(runs);
+  const quarantineRuns = await runsByRecency(lake, 'quarantine', signal);
+  const runId = runs[0] ?? null;
   const historyDays = options.historyDays ?? defaultHistoryDays;
-  const byRun = runId === null ? { partitionFilter: () => false } : { runId };
+  const byRuns = { partitionFilter: (v: Record<string, string | null>) => runSet.has(v.run_id ?? '') };
   const [forecasts, metrics, actions, drift, quarantine, products] = await Promise.all([
-    readLakeRows(lake, 'forecasts', { ...byRun, ...signal }),
-    readLakeRows(lake, 'forecast_metrics', { ...byRun, ...signal }),
-    readLakeRows(lake, 'inventory_actions', { ...byRun, ...signal }),
-    readLakeRows(lake, 'drift_events', { ...byRun, ...signal }),
-    readLakeRows(lake, 'quarantine', { ...byRun, columns: ['run_id', 'reason'], ...signal }),
+    readLakeRows(lake, 'forecasts', { ...byRuns, ...signal }),
+    readLakeRows(lake, 'forecast_metrics', { ...byRuns, ...signal }),
+    readLakeRows(lake, 'inventory_actions', { ...byRuns, ...signal }),
+    readLakeRows(lake, 'drift_events', { ...byRuns, ...signal }),
+    // Data quality of the newest run that built Silver (re-forecast runs quarantine nothing).
+    readLakeRows(lake, 'quarantine', { partitionFilter: (v) => v.run_id === (options.runId ?? quarantineRuns[0]), columns: ['run_id', 'reason'], ...signal }),
     readLakeRows(lake, 'products', { columns: ['sku', 'description'], ...signal }),
   ]);
   // Only the months that hold the history tail are read (daily_demand is partitioned by month).
@@ -256,5 +268,10 @@ export async function loadDashboardData(
     columns: ['sku', 'date', 'units', 'on_hand'],
     ...signal,
   });
-  return buildDashboardData(runId, { dailyDemand, forecasts, metrics, actions, drift, quarantine, products }, { historyDays, lake: lake.location });
+  const current = {
+    forecasts: newestRowsPerSku(forecasts, runs),
+    metrics: newestRowsPerSku(metrics, runs),
+    actions: newestRowsPerSku(actions, runs),
+  };
+  return buildDashboardData(runId, { dailyDemand, ...current, drift, quarantine, products }, { historyDays, lake: lake.location });
 }

@@ -66,8 +66,38 @@ export async function lakePartitions(
 
 /** The run whose forecasts were written last (the default run to publish or show). */
 export async function latestForecastRunId(lake: LakeStore, options: { abortSignal?: AbortSignal } = {}): Promise<string | undefined> {
-  const runs = await lakePartitions(lake, 'forecasts', 'run_id', options);
-  return runs.at(-1);
+  return (await runsByRecency(lake, 'forecasts', options)).at(0);
+}
+
+/**
+ * Run ids of a run-partitioned table, newest first: ordered by when their files were written
+ * (Delta add actions' modificationTime), not by name — run ids are not sortable by time.
+ */
+export async function runsByRecency(lake: LakeStore, name: LakeTableName, options: { abortSignal?: AbortSignal } = {}): Promise<string[]> {
+  try {
+    const state = await openLakeTable(lake, lakeTables[name]).state(options.abortSignal ? { abortSignal: options.abortSignal } : {});
+    const newest = new Map<string, number>();
+    for (const file of state.files.values()) {
+      const run = file.partitionValues['run_id'];
+      if (run) newest.set(run, Math.max(newest.get(run) ?? 0, file.modificationTime));
+    }
+    return [...newest.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1)).map(([run]) => run);
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return [];
+    throw err;
+  }
+}
+
+/** Keeps, per SKU, the rows of the newest run (in `runsNewestFirst`) that has any for it. */
+export function newestRowsPerSku(rows: DeltaRow[], runsNewestFirst: string[]): DeltaRow[] {
+  const rank = new Map(runsNewestFirst.map((run, i) => [run, i]));
+  const best = new Map<string, number>();
+  for (const r of rows) {
+    const sku = String(r['sku']);
+    const k = rank.get(String(r['run_id'])) ?? Number.MAX_SAFE_INTEGER;
+    if (k < (best.get(sku) ?? Number.MAX_SAFE_INTEGER)) best.set(sku, k);
+  }
+  return rows.filter((r) => (rank.get(String(r['run_id'])) ?? Number.MAX_SAFE_INTEGER) === best.get(String(r['sku'])));
 }
 
 /** Rows of a run in a run-partitioned table, from the Delta log's file statistics (no Parquet read). */

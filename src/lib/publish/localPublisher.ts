@@ -27,7 +27,9 @@ export class LocalPublisher implements Publisher {
     const signalOption = signal ? { abortSignal: signal } : {};
     const tables: Record<string, number> = {};
     for (const name of goldTables) tables[name] = await countRunRows(this.services.lake, name, runId, signalOption);
-    const dashboard = await writeDashboard({ ...this.services, ...signalOption }, { runId, outputPath: this.dashboardPath });
+    // The dashboard shows the current view (newest forecast per SKU), so a re-forecast of a few
+    // SKUs updates them without hiding the rest.
+    const dashboard = await writeDashboard({ ...this.services, ...signalOption }, { outputPath: this.dashboardPath });
     return {
       target: this.target,
       tables,
