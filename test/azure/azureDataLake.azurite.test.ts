@@ -155,12 +155,14 @@ suite('AzureDataLakeStore on Azurite (Blob API)', () => {
   });
 
   it('factories wire both stores to Azurite from DEMAND_STORAGE_CONNECTION_STRING (and DEMAND_LAKE_URL for the lake)', async () => {
-    const settings = loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString, DEMAND_LAKE_FILESYSTEM: `wired-${process.pid}` });
+    const settings = loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString });
     const lake = createLakeStore(settings);
-    expect(await lake.putIfAbsent('a/b.txt', Buffer.from('wired'))).toBe(true);
-    expect((await lake.read('a/b.txt')).toString()).toBe('wired');
+    expect(lake.location).toBe(`${azurite.blobUrl}/lake`);
+    const key = `wired-${process.pid}/b.txt`;
+    expect(await lake.putIfAbsent(key, Buffer.from('wired'))).toBe(true);
+    expect((await lake.read(key)).toString()).toBe('wired');
     const sameLakeByUrl = createLakeStore(
-      loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString, DEMAND_LAKE_URL: `${azurite.blobUrl}/wired-${process.pid}/a` }),
+      loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString, DEMAND_LAKE_URL: `${azurite.blobUrl}/lake/wired-${process.pid}` }),
     );
     expect((await sameLakeByUrl.read('b.txt')).toString()).toBe('wired');
     const table = await createEntityStore(settings).table('wiredcheck');

@@ -45,24 +45,26 @@ describe('createLakeStore / createEntityStore', () => {
     expect(entities.location).toBe('https://acct.table.core.windows.net');
   });
 
-  it('honours DEMAND_LAKE_NAMESPACE=flat for accounts without a hierarchical namespace', () => {
-    const lake = createLakeStore(loadSettings({ DEMAND_LAKE_URL: 'https://acct.blob.core.windows.net/lake', DEMAND_LAKE_NAMESPACE: 'flat' }));
+  it('a *.blob.* lake URL (account without a hierarchical namespace) uses the Blob-only fallbacks', () => {
+    const lake = createLakeStore(loadSettings({ DEMAND_LAKE_URL: 'https://acct.blob.core.windows.net/lake' }));
     expect((lake as AzureDataLakeStore).namespace).toBe('flat');
   });
 
-  it('uses the connection string for both when only it is set (file system from DEMAND_LAKE_FILESYSTEM)', () => {
-    const settings = loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: fakeConnectionString, DEMAND_LAKE_FILESYSTEM: 'demand-lake' });
+  it('uses the connection string for both when only it is set (lake file system "lake")', () => {
+    const settings = loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: fakeConnectionString });
     const lake = createLakeStore(settings);
     expect(lake).toBeInstanceOf(AzureDataLakeStore);
-    expect(lake.location).toBe('https://fakeacct.blob.core.windows.net/demand-lake');
+    expect(lake.location).toBe('https://fakeacct.blob.core.windows.net/lake');
     expect((lake as AzureDataLakeStore).namespace).toBe('hierarchical');
     const entities = createEntityStore(settings);
     expect(entities).toBeInstanceOf(AzureEntityStore);
     expect(entities.location).toBe('https://fakeacct.table.core.windows.net');
   });
 
-  it('rejects a bad file system name and a lake URL without one, naming the setting or field', () => {
-    expect(() => loadSettings({ DEMAND_LAKE_FILESYSTEM: 'Bad_Name' })).toThrow(/DEMAND_LAKE_FILESYSTEM="Bad_Name"/);
+  it('rejects a lake URL without a valid file system, naming the field', () => {
+    expect(() => createLakeStore(loadSettings({ DEMAND_LAKE_URL: 'https://acct.dfs.core.windows.net/Bad_Name' }))).toThrow(
+      expect.objectContaining({ name: 'ValidationError', field: 'lakeUrl' }),
+    );
     expect(() => createLakeStore(loadSettings({ DEMAND_LAKE_URL: 'https://acct.dfs.core.windows.net/' }))).toThrow(
       expect.objectContaining({ name: 'ValidationError', field: 'lakeUrl' }),
     );

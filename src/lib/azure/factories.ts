@@ -14,12 +14,13 @@ type StorageSettings = Pick<
   PipelineSettings,
   | 'DEMAND_LAKE_DIR'
   | 'DEMAND_LAKE_URL'
-  | 'DEMAND_LAKE_FILESYSTEM'
-  | 'DEMAND_LAKE_NAMESPACE'
   | 'DEMAND_STATE_DIR'
   | 'DEMAND_TABLES_URL'
   | 'DEMAND_STORAGE_CONNECTION_STRING'
 >;
+
+/** The lake's file system when only DEMAND_STORAGE_CONNECTION_STRING is set (give DEMAND_LAKE_URL to choose another). */
+export const defaultLakeFileSystem = 'lake';
 
 export interface StorageFactoryOptions {
   /** Overrides DefaultAzureCredential (managed identity) for URL-addressed Azure stores. */
@@ -28,25 +29,25 @@ export interface StorageFactoryOptions {
 
 /**
  * Picks the lake adapter from settings:
- * - DEMAND_LAKE_URL: ADLS Gen2 with managed identity (or, when DEMAND_STORAGE_CONNECTION_STRING is
- *   also set, that account's key: the URL then only names the file system and root folder);
- * - else DEMAND_STORAGE_CONNECTION_STRING: that account, file system DEMAND_LAKE_FILESYSTEM;
+ * - DEMAND_LAKE_URL: Azure with managed identity (or, when DEMAND_STORAGE_CONNECTION_STRING is
+ *   also set, that account's key: the URL then only names the file system and root folder). A
+ *   *.dfs.* / abfss:// URL uses the DFS API for atomic rename and listing; a *.blob.* or emulator
+ *   URL uses the Blob API only (see AzureLakeNamespace);
+ * - else DEMAND_STORAGE_CONNECTION_STRING: that account, file system "lake";
  * - else the embedded lake folder DEMAND_LAKE_DIR.
  */
 export function createLakeStore(settings: StorageSettings, options: StorageFactoryOptions = {}): LakeStore {
-  const namespace = settings.DEMAND_LAKE_NAMESPACE ? { namespace: settings.DEMAND_LAKE_NAMESPACE } : {};
   const connectionString = settings.DEMAND_STORAGE_CONNECTION_STRING;
   if (settings.DEMAND_LAKE_URL) {
     if (connectionString) {
       return AzureDataLakeStore.fromUrl(settings.DEMAND_LAKE_URL, {
-        ...namespace,
         blobServiceClient: BlobServiceClient.fromConnectionString(connectionString),
         dataLakeServiceClient: DataLakeServiceClient.fromConnectionString(connectionString),
       });
     }
-    return AzureDataLakeStore.fromUrl(settings.DEMAND_LAKE_URL, { ...namespace, ...(options.credential ? { credential: options.credential } : {}) });
+    return AzureDataLakeStore.fromUrl(settings.DEMAND_LAKE_URL, options.credential ? { credential: options.credential } : {});
   }
-  if (connectionString) return AzureDataLakeStore.fromConnectionString(connectionString, settings.DEMAND_LAKE_FILESYSTEM, namespace);
+  if (connectionString) return AzureDataLakeStore.fromConnectionString(connectionString, defaultLakeFileSystem);
   return FileSystemLake.fromDirectory(path.resolve(settings.DEMAND_LAKE_DIR));
 }
 

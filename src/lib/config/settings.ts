@@ -25,11 +25,6 @@ export const settingsSchema = z.object({
   DEMAND_TABLES_URL: optionalUrl,
   /** Connection string alternative for Azurite/dev only (never in Azure: use identity). */
   DEMAND_STORAGE_CONNECTION_STRING: z.string().optional(),
-  /** Lake file system (container) used with DEMAND_STORAGE_CONNECTION_STRING when DEMAND_LAKE_URL is not set. */
-  DEMAND_LAKE_FILESYSTEM: z.string().regex(/^[a-z0-9](?!.*--)[-a-z0-9]{1,61}[a-z0-9]$/).default('lake'),
-  /** 'hierarchical' (ADLS Gen2: DFS atomic rename/listing) or 'flat' (Blob-only; rename = copy+delete, not atomic).
-   * Default: hierarchical, except flat for emulator (Azurite) endpoints. */
-  DEMAND_LAKE_NAMESPACE: z.enum(['hierarchical', 'flat']).optional(),
 
   // --- ingestion (issue 3) ---
   DEMAND_ORDERS_API_URL: optionalUrl,

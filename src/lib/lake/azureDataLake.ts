@@ -86,9 +86,11 @@ export class AzureDataLakeStore implements LakeStore {
   }
 
   /**
-   * `url`: https://<account>.dfs.core.windows.net/<filesystem>[/<root folder>] (or the abfss:// or
-   * blob form, or an Azurite http://127.0.0.1:port/<account>/<filesystem> URL). Clients passed in
-   * options are used as they are (tests, custom pipelines); otherwise both are built on the credential.
+   * `url`: https://<account>.dfs.core.windows.net/<filesystem>[/<root folder>] or the abfss:// form
+   * (ADLS Gen2: namespace 'hierarchical'), https://<account>.blob.core.windows.net/<container>[/...]
+   * (no HNS: 'flat'), or an Azurite http://127.0.0.1:port/<account>/<container> URL ('flat').
+   * `options.namespace` overrides. Clients passed in options are used as they are (tests, custom
+   * pipelines); otherwise both are built on the credential.
    */
   static fromUrl(url: string, options: AzureDataLakeOptions = {}): AzureDataLakeStore {
     const address = parseAzureLakeUrl(url);
@@ -102,7 +104,7 @@ export class AzureDataLakeStore implements LakeStore {
       dataLake,
       fileSystem: address.fileSystem,
       rootPrefix: address.rootPrefix,
-      namespace: options.namespace ?? (address.emulator ? 'flat' : 'hierarchical'),
+      namespace: options.namespace ?? address.namespace,
       options,
     });
   }

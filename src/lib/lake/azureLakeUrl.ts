@@ -12,6 +12,11 @@ export interface AzureLakeAddress {
   rootPrefix: string;
   /** True for emulator-style URLs (IP or localhost host, account in the first path segment). */
   emulator: boolean;
+  /**
+   * What the URL's form says about the account: a *.dfs.* host or abfss:// → 'hierarchical'
+   * (ADLS Gen2); a *.blob.* host or an emulator → 'flat' (Blob only).
+   */
+  namespace: 'hierarchical' | 'flat';
 }
 
 const fileSystemPattern = /^[a-z0-9](?!.*--)[-a-z0-9]{1,61}[a-z0-9]$|^\$root$/;
@@ -24,7 +29,7 @@ export function isEmulatorHost(host: string): boolean {
 /**
  * Parses DEMAND_LAKE_URL-style addresses:
  * - https://<account>.dfs.core.windows.net/<filesystem>[/<root folder>]   (the documented form)
- * - https://<account>.blob.core.windows.net/<filesystem>[/<root folder>]
+ * - https://<account>.blob.core.windows.net/<container>[/<root folder>]       (an account without HNS)
  * - abfss://<filesystem>@<account>.dfs.core.windows.net[/<root folder>]    (Spark/Databricks form)
  * - http://127.0.0.1:10000/<account>/<filesystem>[/<root folder>]          (Azurite)
  */
@@ -67,5 +72,6 @@ export function parseAzureLakeUrl(url: string): AzureLakeAddress {
   }
   const blobAccountUrl = emulator ? origin : origin.replace('.dfs.', '.blob.');
   const dfsAccountUrl = emulator ? origin : origin.replace('.blob.', '.dfs.');
-  return { blobAccountUrl, dfsAccountUrl, accountName, fileSystem, rootPrefix: segments.join('/'), emulator };
+  const namespace = emulator || /\.blob\./i.test(parsed.host) ? 'flat' : 'hierarchical';
+  return { blobAccountUrl, dfsAccountUrl, accountName, fileSystem, rootPrefix: segments.join('/'), emulator, namespace };
 }
