@@ -1,22 +1,21 @@
-import * as path from 'node:path';
 import type { PipelineSettings } from '../config/settings';
-import { FileSystemLake } from '../lake/fileSystemLake';
-import type { LakeStore } from '../lake/lakeStore';
-import { EmbeddedEntityStore } from '../tables/embeddedEntityStore';
-import type { EntityStore } from '../tables/entityStore';
+import { createEntityStore, createLakeStore } from '../azure/factories';
 import type { PipelineServices } from './contracts';
 
-/** The composition root: picks the adapter behind each port from settings. */
+/**
+ * The composition root: picks the adapter behind each port from settings — ADLS Gen2 and Table
+ * storage when DEMAND_LAKE_URL / DEMAND_TABLES_URL (or a dev connection string) are set, the
+ * embedded folder and JSON tables otherwise. Tracker and publisher are chosen where they are used
+ * (createTracker, createPublisher), from the same settings.
+ */
 export async function createServices(
   settings: PipelineSettings,
   options: { log?: (message: string) => void; progress?: PipelineServices['progress'] } = {},
 ): Promise<PipelineServices> {
-  const lake: LakeStore = FileSystemLake.fromDirectory(path.resolve(settings.DEMAND_LAKE_DIR));
-  const entities: EntityStore = EmbeddedEntityStore.fromDirectory(path.resolve(settings.DEMAND_STATE_DIR));
   return {
     settings,
-    lake,
-    entities,
+    lake: createLakeStore(settings),
+    entities: createEntityStore(settings),
     log: options.log ?? (() => undefined),
     ...(options.progress ? { progress: options.progress } : {}),
   };
