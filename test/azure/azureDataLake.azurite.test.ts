@@ -169,4 +169,13 @@ suite('AzureDataLakeStore on Azurite (Blob API)', () => {
     await table.upsert({ partitionKey: 'p', rowKey: 'r', ok: true });
     expect((await table.get('p', 'r'))?.entity).toEqual({ partitionKey: 'p', rowKey: 'r', ok: true });
   });
+
+  it('honours abortSignal: an aborted put writes nothing', async () => {
+    const lake = freshLake();
+    await lake.put('warm.txt', Buffer.from('w'));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(lake.put('aborted.txt', Buffer.from('x'), { abortSignal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await lake.exists('aborted.txt')).toBe(false);
+  });
 });

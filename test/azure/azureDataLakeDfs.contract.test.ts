@@ -40,7 +40,7 @@ function storageError(status: number, code: string): { status: number; headers: 
   };
 }
 
-describe('AzureDataLakeStore DFS calls (contract, against a recorder)', () => {
+describe('AzureDataLakeStore requests (contract, against a recorder)', () => {
   let recorder: HttpRecorder;
   let handler: RecorderHandler;
 
@@ -209,6 +209,48 @@ describe('AzureDataLakeStore DFS calls (contract, against a recorder)', () => {
     it('surfaces other failures (403) unchanged', async () => {
       handler = () => storageError(403, 'AuthorizationPermissionMismatch');
       await expect(collect(lake().list('landing'))).rejects.toMatchObject({ name: 'RestError', statusCode: 403 });
+    });
+  });
+
+  describe('writes (Blob API shapes; behaviour is covered on Azurite)', () => {
+    // Put Blob (https://learn.microsoft.com/rest/api/storageservices/put-blob): PUT /{container}/{blob}
+    // with x-ms-blob-type: BlockBlob; "If-None-Match: *" makes it create-only. Large objects: Put Block
+    // (?comp=block&blockid=...) × n, then Put Block List (?comp=blocklist), the one atomic commit.
+    it('putIfAbsent is one Put Blob with If-None-Match: * and answers false on 409 BlobAlreadyExists', async () => {
+      handler = () => ({ status: 201, headers: { etag: '"0x1"' } });
+      expect(await lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).toBe(true);
+      const request = recorder.requests[0]!;
+      expect(parse(request).method).toBe('PUT');
+      expect(parse(request).pathname).toBe('/lake/bronze/m.json');
+      expect(request.headers['x-ms-blob-type']).toBe('BlockBlob');
+      expect(request.headers['if-none-match']).toBe('*');
+      expect(request.body.toString()).toBe('{}');
+
+      handler = () => storageError(409, 'BlobAlreadyExists');
+      expect(await lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).toBe(false);
+    });
+
+    it('a large put stages blocks and commits them with one Put Block List, conditions only on the commit', async () => {
+      handler = () => ({ status: 201, headers: { etag: '"0x1"' } });
+      const store = AzureDataLakeStore.fromUrl('https://acct.dfs.core.windows.net/lake', {
+        namespace: 'hierarchical',
+        singleUploadMaxBytes: 1024,
+        blockSizeInBytes: 1024,
+        dataLakeServiceClient: new DataLakeServiceClient(recorder.url, new AnonymousCredential()),
+        blobServiceClient: new BlobServiceClient(recorder.url, new BlobAnonymousCredential(), { retryOptions: { maxTries: 1 } }),
+      });
+      expect(await store.putIfAbsent('gold/big.bin', Buffer.alloc(3000, 7))).toBe(true);
+      const calls = recorder.requests.map(parse);
+      const blocks = calls.filter((c) => c.query.get('comp') === 'block');
+      const commits = calls.filter((c) => c.query.get('comp') === 'blocklist');
+      expect(blocks).toHaveLength(3);
+      expect(commits).toHaveLength(1);
+      expect(calls[calls.length - 1]!.query.get('comp')).toBe('blocklist'); // commit last
+      const commit = recorder.requests.find((r) => parse(r).query.get('comp') === 'blocklist')!;
+      expect(commit.headers['if-none-match']).toBe('*');
+      for (const r of recorder.requests.filter((r) => parse(r).query.get('comp') === 'block')) expect(r.headers['if-none-match']).toBeUndefined();
+      const committedIds = [...commit.body.toString().matchAll(/<Latest>([^<]+)<\/Latest>/g)].map((m) => m[1]);
+      expect(committedIds).toEqual(blocks.map((b) => b.query.get('blockid')));
     });
   });
 });
