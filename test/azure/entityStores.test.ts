@@ -117,6 +117,16 @@ azureSuite('AzureEntityStore on Azurite (shared EntityStore scenarios)', () => {
       await expect(table.insert({ partitionKey: 'a/b', rowKey: 'r' })).rejects.toMatchObject({ name: 'ValidationError', field: 'partitionKey' });
       await expect(table.insert({ partitionKey: 'p', rowKey: 'r#1' })).rejects.toMatchObject({ name: 'ValidationError', field: 'rowKey' });
       await expect(table.insert({ partitionKey: 'p', rowKey: 'r', timestamp: 'x' })).rejects.toMatchObject({ name: 'ValidationError', field: 'timestamp' });
+      await expect(table.insert({ partitionKey: 'p', rowKey: 'r', 'bad-name': 1 })).rejects.toMatchObject({ name: 'ValidationError', field: 'bad-name' });
+      await expect(table.upsert({ partitionKey: 'p', rowKey: 'r', doc: 'x'.repeat(40_000) })).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'doc',
+        message: expect.stringMatching(/40000 characters/),
+      });
+      // At the limit it is stored and read back whole.
+      await table.upsert({ partitionKey: 'p', rowKey: 'max', doc: 'y'.repeat(32 * 1024) });
+      expect(((await table.get('p', 'max'))?.entity.doc as string).length).toBe(32 * 1024);
+      expect(await table.get('p', 'r')).toBeUndefined(); // nothing was written by the rejected calls
     });
 
     it('reports its location as the table endpoint', () => {

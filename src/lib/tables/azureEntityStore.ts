@@ -16,6 +16,9 @@ const forbiddenKeyCharacters = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 export const nullPropertiesProperty = 'demandNullProperties';
 /** Properties the service or SDK adds to every entity; not part of the caller's entity. */
 const systemProperties = new Set(['etag', 'timestamp', 'odata.metadata', 'odata.etag', nullPropertiesProperty]);
+/** Table storage limits: property names are C# identifiers up to 255 characters; strings up to 64 KiB (32K UTF-16 units). */
+const propertyNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
+const maxStringLength = 32 * 1024;
 const int32Min = -2147483648;
 const int32Max = 2147483647;
 
@@ -38,12 +41,20 @@ function toWire(entity: Entity): TableEntity<Record<string, WireValue>> {
   for (const [name, value] of Object.entries(entity)) {
     if (name === 'partitionKey' || name === 'rowKey') continue;
     if (systemProperties.has(name)) throw new ValidationError(name, `Entity property name "${name}" is reserved by Table storage`);
+    if (!propertyNamePattern.test(name)) {
+      throw new ValidationError(name, `Entity property name must be letters, digits or _ (not starting with a digit, at most 255): "${name}"`);
+    }
     if (value === null) {
       nulls.push(name);
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw new ValidationError(name, `Entity property ${name} must be a finite number, got ${value}`);
       wire[name] = Number.isInteger(value) && value >= int32Min && value <= int32Max ? value : { value, type: 'Double' };
-    } else if (typeof value === 'string' || typeof value === 'boolean') {
+    } else if (typeof value === 'string') {
+      if (value.length > maxStringLength) {
+        throw new ValidationError(name, `Entity property ${name} is ${value.length} characters; Table storage takes at most ${maxStringLength} per string (store larger documents in the lake)`);
+      }
+      wire[name] = value;
+    } else if (typeof value === 'boolean') {
       wire[name] = value;
     } else {
       throw new ValidationError(name, `Entity property ${name} must be a string, number, boolean or null, got ${typeof value}`);
