@@ -228,6 +228,11 @@ describe('AzureDataLakeStore requests (contract, against a recorder)', () => {
 
       handler = () => storageError(409, 'BlobAlreadyExists');
       expect(await lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).toBe(false);
+      handler = () => storageError(412, 'ConditionNotMet');
+      expect(await lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).toBe(false);
+      // A lease conflict is a failure, not "already exists".
+      handler = () => storageError(409, 'LeaseIdMissing');
+      await expect(lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).rejects.toMatchObject({ statusCode: 409, code: 'LeaseIdMissing' });
     });
 
     it('a large put stages blocks and commits them with one Put Block List, conditions only on the commit', async () => {

@@ -58,7 +58,10 @@ export function toLakeError(err: unknown, operation: LakeOperation, path: string
 
 /** True when a conditional create lost because something is already there (put-if-absent answers false). */
 export function isAlreadyExists(err: unknown): boolean {
-  return isStorageStatus(err, 409, 412);
+  const failure = storageFailure(err);
+  if (failure?.status === 412) return true; // ConditionNotMet: If-None-Match: * found an object
+  // Other 409s (a lease, a container being deleted) are real failures, not "already there".
+  return failure?.status === 409 && (failure.code === undefined || ['BlobAlreadyExists', 'PathAlreadyExists'].includes(failure.code));
 }
 
 export function isNotFound(err: unknown): boolean {
