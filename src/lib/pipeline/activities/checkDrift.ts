@@ -123,7 +123,22 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
     mase: r['mase'] === null ? null : Number(r['mase']),
   }));
 
-  const stats = computeDriftStats(demand, forecasts, expected, windows, { ...defaultDriftStatsOptions, season: settings.DEMAND_FORECAST_SEASON });
+  const computed = computeDriftStats(demand, forecasts, expected, windows, { ...defaultDriftStatsOptions, season: settings.DEMAND_FORECAST_SEASON });
+  // This run's own forecasts have no actuals yet, but they were made from the recent window: a
+  // SKU that this run just forecast is current, and data drift alone must not re-forecast it again.
+  const ownOrigins = new Map<string, string>();
+  for (const r of await readOrEmpty(() =>
+    openLakeTable(lake, lakeTables.forecasts).readAll({ ...signal, columns: ['sku', 'origin_date'], partitionFilter: (p) => p['run_id'] === input.runId }),
+  )) {
+    ownOrigins.set(String(r['sku']), String(r['origin_date']));
+  }
+  const stats: DriftStats = {
+    ...computed,
+    skus: computed.skus.map((s) => {
+      const own = ownOrigins.get(s.sku);
+      return own !== undefined && (s.forecastOrigin === null || s.forecastOrigin < own) ? { ...s, forecastOrigin: own } : s;
+    }),
+  };
   const evaluation = evaluateDrift({ ...stats, recentWindowStart: windows.recentStart, thresholds });
   return { windows, stats, evaluation };
 }
