@@ -101,10 +101,11 @@ function scaleOf(y: readonly number[], m: number): number {
  * and derives conformal quantiles from the backtest residuals. Never throws for bad data and
  * never returns NaN: every degraded path is recorded in `fallbackReason`.
  */
-export function forecastSeries(input: SeriesInput, options: ForecastOptions): SkuForecast {
-  const horizon = Math.max(1, Math.floor(Number.isFinite(options.horizon) ? options.horizon : 1));
-  const season = Math.max(1, Math.floor(Number.isFinite(options.season) ? options.season : 1));
-  const levels = (options.quantiles ?? defaultQuantileLevels).filter((p) => p > 0 && p < 1);
+export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOptions): SkuForecast {
+  const options: Partial<ForecastOptions> = forecastOptions ?? {};
+  const horizon = Math.max(1, Math.floor(Number.isFinite(options.horizon) ? (options.horizon as number) : 1));
+  const season = Math.max(1, Math.floor(Number.isFinite(options.season) ? (options.season as number) : 1));
+  const levels = (Array.isArray(options.quantiles) ? options.quantiles : defaultQuantileLevels).filter((p) => typeof p === 'number' && p > 0 && p < 1);
   const sku = String(input?.sku ?? '');
   const reasons: string[] = [];
   const { y, censored, notes } = cleanSeries(input ?? { sku, startDate: '', values: [] }, season);

@@ -38,6 +38,8 @@ interface ArimaWorker {
 }
 
 let current: ArimaWorker | null = null;
+/** Workers being terminated after a timeout (awaited by stopArimaWorker). */
+const stopping = new Set<Promise<unknown>>();
 /** Loading the WASM build takes a moment; the first job's budget includes it. */
 const startupAllowanceInMs = 3000;
 
@@ -66,7 +68,8 @@ export function runArimaInWorker(y: readonly number[], horizon: number, options:
     const left = deadline - Date.now();
     if (left <= 0 || Atomics.wait(w.flag, 0, before, left) === 'timed-out') {
       if (Atomics.load(w.flag, 0) !== before) break;
-      void w.worker.terminate();
+      const done: Promise<unknown> = w.worker.terminate().catch(() => 0).finally(() => stopping.delete(done));
+      stopping.add(done);
       current = null;
       throw new ModelTimeoutError('arima', timeoutInMs);
     }
@@ -86,6 +89,7 @@ export async function stopArimaWorker(): Promise<void> {
   const w = current;
   current = null;
   if (w) await w.worker.terminate();
+  await Promise.all([...stopping]);
 }
 
 /** Rejects forecasts that are not finite or leave the history's range by more than a few ranges. */
