@@ -3,7 +3,7 @@
  * (../shared/anchors/r_reference.R), on the same series files, same hold-out, same definitions,
  * in the same run on the same machine (fit-time ratios only mean something within one run).
  *
- *   npm run build && node dist/bench/forecast.js [--limit N] [--datasets store,retail] [--skip-r]
+ *   npm run bench -- forecast [--limit N] [--datasets store,retail] [--skip-r]
  *     [--r-models a,b] [--r-models-store a,b] [--r-models-retail a,b]   (R models; default all)
  *
  * Datasets (written to bench-output/):
@@ -236,7 +236,7 @@ export async function runForecastBench(args: string[]): Promise<void> {
     }
   }
   console.log('\nReproduce:');
-  console.log(`  npm run build && node dist/bench/forecast.js ${args.join(' ')}`.trimEnd());
+  console.log(`  npm run bench -- forecast ${args.join(' ')}`.trimEnd());
   for (const c of commands) console.log(`  ${c}`);
 }
 

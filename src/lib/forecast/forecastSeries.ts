@@ -23,7 +23,10 @@ export function defaultCandidates(profile: DemandProfile, n: number, season: num
   if (profile.demandClass === 'intermittent' || profile.demandClass === 'lumpy') {
     // With a weekly pattern (e.g. no trade on some weekday), flat Croston-type rates waste it:
     // seasonal and median-type candidates with SBA as the intermittent representative do better.
-    return seasonalOk ? ['smedian', 'theta', 'ets', 'harmonic_smooth', 'sba'] : ['croston', 'sba', 'tsb', 'adida', 'ets', 'naive'];
+    if (!seasonalOk) return ['croston', 'sba', 'tsb', 'adida', 'ets', 'naive'];
+    return profile.demandClass === 'intermittent'
+      ? ['smedian', 'theta', 'ets', 'harmonic_smooth', 'sba', 'croston', 'tsb']
+      : ['smedian', 'theta', 'ets', 'harmonic_smooth', 'sba'];
   }
   // Long daily histories: the log-linear weekly×yearly regressions dominate there (ETS and MSTL
   // were far behind on the store benchmark at several times the cost), so they are left out.
