@@ -28,7 +28,8 @@ interface Dataset {
   ourModels: string[];
 }
 
-const repoRoot = [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => existsSync(path.join(d, 'package.json'))) ?? process.cwd();
+// bench/ from sources, dist/bench/ when compiled: the repository root is the one with tsconfig.json.
+const repoRoot = [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => existsSync(path.join(d, 'tsconfig.json'))) ?? process.cwd();
 const sharedDir = path.resolve(repoRoot, '../shared');
 const outDir = path.join(repoRoot, 'bench-output');
 
