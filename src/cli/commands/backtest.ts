@@ -46,8 +46,8 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
         await fs.writeFile(tmp, backtestRowsToCsv(rows));
         await fs.rename(tmp, out);
         const auto = rows.filter((r) => r.model === 'auto' && Number.isFinite(r.mase));
-        const meanMase = auto.reduce((s, r) => s + r.mase, 0) / Math.max(1, auto.length);
-        context.stdout(`backtest: ${series.length} series, ${rows.length} rows -> ${out} (auto mean MASE ${meanMase.toFixed(4)})\n`);
+        const meanMase = auto.length ? (auto.reduce((s, r) => s + r.mase, 0) / auto.length).toFixed(4) : 'n/a';
+        context.stdout(`backtest: ${series.length} series, ${rows.length} rows -> ${out} (auto mean MASE ${meanMase} over ${auto.length} series with a finite MASE)\n`);
       } catch (e) {
         context.stderr(`${errorText(e)}\n`);
         context.setExitCode(1);
