@@ -2,7 +2,9 @@
  * Builds drift statistics from plain rows, pure: the activity reads the lake, this does the maths.
  */
 import { mase, wape } from './accuracy';
-import type { SkuDriftStats } from './evaluate';
+import type { DriftStats, SkuDriftStats } from './evaluate';
+
+export type { DriftStats };
 import { populationStabilityIndex } from './psi';
 
 export interface DemandDay {
@@ -61,14 +63,6 @@ export interface DriftStatsOptions {
 
 export const defaultDriftStatsOptions: Omit<DriftStatsOptions, 'season'> = { minReferenceDays: 28, minRecentDays: 7, minRealisedDays: 7, skuPsiBins: 5 };
 
-export interface DriftStats {
-  skus: SkuDriftStats[];
-  overallPsi: number | null;
-  newSkus: string[];
-  vanishedSkus: string[];
-  referenceSkuCount: number;
-  stockoutRate: { reference: number | null; recent: number | null };
-}
 
 const inRange = (d: string, from: string, to: string): boolean => d >= from && d <= to;
 

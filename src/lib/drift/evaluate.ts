@@ -43,7 +43,7 @@ export interface DriftFinding {
   action: DriftAction;
 }
 
-export interface DriftAssessmentInput {
+export interface DriftStats {
   skus: SkuDriftStats[];
   overallPsi: number | null;
   newSkus: string[];
@@ -51,6 +51,9 @@ export interface DriftAssessmentInput {
   /** SKUs with demand in the reference window (denominator of the new/vanished shares). */
   referenceSkuCount: number;
   stockoutRate: { reference: number | null; recent: number | null };
+}
+
+export interface DriftAssessmentInput extends DriftStats {
   /** First day of the recent window (YYYY-MM-DD): a forecast made on or after it has seen the change. */
   recentWindowStart: string;
   thresholds: DriftThresholds;

@@ -1,5 +1,4 @@
-import { openLakeTable } from '../../delta';
-import { DeltaTableNotFoundError } from '../../errors';
+import { openLakeTable, readOrEmpty } from '../../delta';
 import type { DeltaRow } from '../../delta/types';
 import {
   addDays,
@@ -30,14 +29,6 @@ export interface DriftAssessment {
   evaluation: DriftEvaluation;
 }
 
-async function readOrEmpty(read: () => Promise<DeltaRow[]>): Promise<DeltaRow[]> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof DeltaTableNotFoundError) return [];
-    throw err;
-  }
-}
 
 const monthOf = (date: string): string => date.slice(0, 7);
 

@@ -1,7 +1,6 @@
 import packageJson from '../../../../package.json';
-import { openLakeTable } from '../../delta';
+import { openLakeTable, readOrEmpty } from '../../delta';
 import type { DeltaRow } from '../../delta/types';
-import { DeltaTableNotFoundError } from '../../errors';
 import { runParamNames } from '../../registry/policyMetrics';
 import { promotePolicy } from '../../registry/promotion';
 import { runMetricsFromBacktest, type BacktestMetricRow } from '../../registry/runMetrics';
@@ -29,14 +28,6 @@ export function codeVersion(extra: string | undefined): string {
   return extra ? `${packageJson.version}+${extra}` : packageJson.version;
 }
 
-async function readOrEmpty(read: () => Promise<DeltaRow[]>): Promise<DeltaRow[]> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof DeltaTableNotFoundError) return [];
-    throw err;
-  }
-}
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
