@@ -22,10 +22,10 @@ import {
   type RemoveAction,
   type TableState,
 } from './log';
-import { decodeParquet, encodeParquet, toDeltaValue } from './parquet';
+import { ColumnBuffer } from './columnBuffer';
+import { decodeParquet, encodeParquetColumns, toDeltaValue } from './parquet';
 import { partitionFolder, partitionKey } from './partitions';
 import { assertSameSchema, assertValidSchema, fromSchemaString, partitionValueFromString, partitionValueString, rowValidator, toSchemaString } from './schema';
-import { computeStats } from './stats';
 import type {
   DeltaField,
   DeltaReadOptions,
@@ -268,22 +268,24 @@ export class DeltaTable {
     const validate = rowValidator(this.path, schema);
     const partitionFields = partitionColumns.map((c) => schema.fields.find((f) => f.name === c) as DeltaField);
     const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
-    const buffers = new Map<string, { values: Record<string, string | null>; rows: DeltaRow[] }>();
+    // Rows are kept as columns per partition (physical values and stats built as they arrive).
+    const buffers = new Map<string | null, { values: Record<string, string | null>; columns: ColumnBuffer }>();
+    const single = partitionFields.length === 1 ? (partitionFields[0] as DeltaField) : undefined;
     const files: WrittenFile[] = [];
     const touched = new Set<string>();
     let buffered = 0;
     let rowCount = 0;
 
-    const flush = async (key: string): Promise<void> => {
+    const flush = async (key: string | null): Promise<void> => {
       const buffer = buffers.get(key);
-      if (!buffer || buffer.rows.length === 0) return;
+      if (!buffer || buffer.columns.length === 0) return;
       buffers.delete(key);
-      buffered -= buffer.rows.length;
+      buffered -= buffer.columns.length;
       const folder = partitionFolder(partitionColumns, buffer.values);
       const name = `part-${String(files.length).padStart(5, '0')}-${randomUUID()}.c000.snappy.parquet`;
       const relative = folder ? `${folder}/${name}` : name;
-      const bytes = encodeParquet(dataFields, buffer.rows);
-      const stats = computeStats(dataFields, buffer.rows);
+      const stats = buffer.columns.stats();
+      const bytes = encodeParquetColumns(dataFields, buffer.columns.columnData());
       const target = lakePath(this.path, relative);
       await this.lake.put(target, bytes, signalOption(signal));
       files.push({
@@ -303,25 +305,34 @@ export class DeltaTable {
       for await (const row of iterateRows(rows)) {
         validate(row, rowCount);
         rowCount++;
-        const values: Record<string, string | null> = {};
-        for (const field of partitionFields) values[field.name] = partitionValueString(field, row[field.name] ?? null);
-        const key = partitionKey(partitionColumns, values);
-        touched.add(key);
-        let buffer = buffers.get(key);
-        if (!buffer) {
-          buffer = { values, rows: [] };
-          buffers.set(key, buffer);
+        // Group key: the partition value itself for one partition column (the common case), the
+        // canonical partitionKey otherwise; partitionKey is computed once per partition.
+        let lookup: string | null;
+        if (single) {
+          lookup = partitionValueString(single, row[single.name] ?? null);
+        } else {
+          const values: Record<string, string | null> = {};
+          for (const field of partitionFields) values[field.name] = partitionValueString(field, row[field.name] ?? null);
+          lookup = partitionKey(partitionColumns, values);
         }
-        buffer.rows.push(row);
+        let buffer = buffers.get(lookup);
+        if (!buffer) {
+          const values: Record<string, string | null> = {};
+          for (const field of partitionFields) values[field.name] = partitionValueString(field, row[field.name] ?? null);
+          touched.add(partitionKey(partitionColumns, values));
+          buffer = { values, columns: new ColumnBuffer(dataFields) };
+          buffers.set(lookup, buffer);
+        }
+        buffer.columns.push(row);
         buffered++;
-        if (buffer.rows.length >= targetRowsPerFile) {
+        if (buffer.columns.length >= targetRowsPerFile) {
           signal?.throwIfAborted();
-          await flush(key);
+          await flush(lookup);
         } else if (buffered >= 2 * targetRowsPerFile) {
           // Many small partitions in flight: write the biggest so memory stays bounded.
-          let biggest = key;
+          let biggest = lookup;
           let size = 0;
-          for (const [k, b] of buffers) if (b.rows.length > size) [biggest, size] = [k, b.rows.length];
+          for (const [k, b] of buffers) if (b.columns.length > size) [biggest, size] = [k, b.columns.length];
           signal?.throwIfAborted();
           await flush(biggest);
         }

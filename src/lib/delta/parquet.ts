@@ -99,10 +99,19 @@ export interface ParquetEncodeOptions {
 
 /** Encodes validated rows (only `fields` are written) as one Snappy-compressed Parquet file. */
 export function encodeParquet(fields: readonly DeltaField[], rows: readonly DeltaRow[], options: ParquetEncodeOptions = {}): Uint8Array {
+  return encodeParquetColumns(
+    fields,
+    fields.map((field) => physicalColumn(field, rows)),
+    options,
+  );
+}
+
+/** Encodes columns already in the physical form (INT64 as bigint, DATE as days, TIMESTAMP as micros). */
+export function encodeParquetColumns(fields: readonly DeltaField[], columns: readonly unknown[][], options: ParquetEncodeOptions = {}): Uint8Array {
   const schema: SchemaElement[] = [{ name: 'spark_schema', num_children: fields.length }, ...fields.map(schemaElement)];
-  const columnData: ColumnSource[] = fields.map((field) => ({
+  const columnData: ColumnSource[] = fields.map((field, i) => ({
     name: field.name,
-    data: physicalColumn(field, rows) as ColumnSource['data'],
+    data: columns[i] as ColumnSource['data'],
     nullable: field.nullable,
   }));
   const buffer = parquetWriteBuffer({

@@ -146,6 +146,44 @@ function valueProblem(field: DeltaField, value: unknown): string | undefined {
   }
 }
 
+/** A type check compiled once per column (no per-value dispatch on the type name). */
+type ValueCheck = (value: unknown) => boolean;
+
+const maxCachedValues = 100_000;
+
+/** Dates and timestamps repeat heavily (a few hundred days, one time per invoice): cache the verdicts. */
+function cachedCheck(field: DeltaField): ValueCheck {
+  const valid = new Set<string>();
+  let last = '';
+  return (value) => {
+    if (typeof value !== 'string') return false;
+    if (value === last || valid.has(value)) return true;
+    if (valueProblem(field, value) !== undefined) return false;
+    last = value;
+    if (valid.size >= maxCachedValues) valid.clear();
+    valid.add(value);
+    return true;
+  };
+}
+
+function compileCheck(field: DeltaField): ValueCheck {
+  switch (field.type) {
+    case 'string':
+      return (v) => typeof v === 'string';
+    case 'long':
+      return (v) => typeof v === 'number' && Number.isSafeInteger(v);
+    case 'integer':
+      return (v) => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+    case 'double':
+      return (v) => typeof v === 'number';
+    case 'boolean':
+      return (v) => typeof v === 'boolean';
+    case 'date':
+    case 'timestamp':
+      return cachedCheck(field);
+  }
+}
+
 /**
  * Returns a checker that validates one row against the schema (every column present with a value of
  * the right JS type, null only where nullable, no extra keys) and throws a DeltaSchemaMismatchError
@@ -154,11 +192,14 @@ function valueProblem(field: DeltaField, value: unknown): string | undefined {
 export function rowValidator(table: string, schema: DeltaSchema): (row: DeltaRow, rowNumber: number) => void {
   const fields = schema.fields;
   const names = new Set(fields.map((f) => f.name));
+  const checks = fields.map(compileCheck);
+  const fieldCount = fields.length;
   return (row, rowNumber) => {
     if (row === null || typeof row !== 'object') {
       throw new DeltaSchemaMismatchError(table, '(row)', `row ${rowNumber} is not an object: ${show(row)}`);
     }
-    for (const field of fields) {
+    for (let i = 0; i < fieldCount; i++) {
+      const field = fields[i] as DeltaField;
       const value: unknown = (row as Record<string, unknown>)[field.name];
       if (value === undefined) {
         if (!(field.name in row)) {
@@ -171,12 +212,15 @@ export function rowValidator(table: string, schema: DeltaSchema): (row: DeltaRow
         }
         continue;
       }
-      const problem = valueProblem(field, value);
-      if (problem) {
+      if (!(checks[i] as ValueCheck)(value)) {
+        const problem = valueProblem(field, value) ?? 'invalid value';
         throw new DeltaSchemaMismatchError(table, field.name, `${problem}, got ${show(value)} (${typeof value}) in row ${rowNumber}`);
       }
     }
-    if (Object.keys(row).length !== fields.length) {
+    // Counting keys without allocating an array (every column is present, so more keys means extras).
+    let keys = 0;
+    for (const key in row) if (Object.prototype.hasOwnProperty.call(row, key)) keys++;
+    if (keys !== fieldCount) {
       for (const key of Object.keys(row)) {
         if (!names.has(key)) {
           throw new DeltaSchemaMismatchError(

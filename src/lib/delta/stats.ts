@@ -14,10 +14,20 @@ export interface FileStats {
   nullCount: Record<string, number>;
 }
 
-/** Compares strings in UTF-8 byte order (Spark's order), which differs from UTF-16 only above U+D7FF. */
-function compareStrings(a: string, b: string): number {
-  if (/[\uD800-\uFFFF]/.test(a) || /[\uD800-\uFFFF]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Compares strings in UTF-8 byte order (Spark's order). It differs from UTF-16 order only when the
+ * first differing code units include one at or above U+D800, so only that case goes through bytes.
+ */
+export function compareUtf8(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca >= 0xd800 || cb >= 0xd800) return Buffer.compare(Buffer.from(a.slice(i)), Buffer.from(b.slice(i)));
+    return ca - cb;
+  }
+  return a.length - b.length;
 }
 
 /** Keeps whole code points when truncating. */
@@ -25,14 +35,40 @@ function prefix(value: string, length: number): string {
   return Array.from(value).slice(0, length).join('');
 }
 
+export interface ColumnSummary {
+  field: DeltaField;
+  nulls: number;
+  /** Bounds in their Delta stats form (dates 'YYYY-MM-DD', timestamps ISO UTC); none for booleans. */
+  bounds: { min: string | number; max: string | number } | undefined;
+}
+
+/** Stats from per-column summaries, with the safe string truncation. */
+export function boundedStats(numRecords: number, columns: readonly ColumnSummary[]): FileStats {
+  const stats: FileStats = { numRecords, minValues: {}, maxValues: {}, nullCount: {} };
+  for (const { field, nulls, bounds } of columns) {
+    stats.nullCount[field.name] = nulls;
+    if (!bounds) continue;
+    if (field.type === 'string') {
+      const minText = bounds.min as string;
+      const maxText = bounds.max as string;
+      stats.minValues[field.name] = minText.length > maxStringStatLength && Array.from(minText).length > maxStringStatLength ? prefix(minText, maxStringStatLength) : minText;
+      // A max that would need truncation is left out (a prefix would not be an upper bound).
+      if (!(maxText.length > maxStringStatLength && Array.from(maxText).length > maxStringStatLength)) stats.maxValues[field.name] = maxText;
+    } else {
+      stats.minValues[field.name] = bounds.min;
+      stats.maxValues[field.name] = bounds.max;
+    }
+  }
+  return stats;
+}
+
 export function computeStats(fields: readonly DeltaField[], rows: readonly DeltaRow[]): FileStats {
-  const stats: FileStats = { numRecords: rows.length, minValues: {}, maxValues: {}, nullCount: {} };
+  const columns: ColumnSummary[] = [];
   for (const field of fields) {
     let nulls = 0;
     let min: string | number | undefined;
     let max: string | number | undefined;
     let skipBounds = field.type === 'boolean';
-    let hasLongString = false;
     for (const row of rows) {
       const value = row[field.name];
       if (value === null || value === undefined) {
@@ -50,22 +86,11 @@ export function computeStats(fields: readonly DeltaField[], rows: readonly Delta
       } else if (typeof value === 'string') {
         // Dates ('YYYY-MM-DD') and ISO timestamps normalised to UTC compare correctly as strings.
         const v = field.type === 'timestamp' ? new Date(Date.parse(value)).toISOString() : value;
-        if (min === undefined || compareStrings(v, min as string) < 0) min = v;
-        if (max === undefined || compareStrings(v, max as string) > 0) max = v;
+        if (min === undefined || compareUtf8(v, min as string) < 0) min = v;
+        if (max === undefined || compareUtf8(v, max as string) > 0) max = v;
       }
     }
-    stats.nullCount[field.name] = nulls;
-    if (skipBounds || min === undefined || max === undefined) continue;
-    if (field.type === 'string') {
-      const minText = min as string;
-      const maxText = max as string;
-      stats.minValues[field.name] = Array.from(minText).length > maxStringStatLength ? prefix(minText, maxStringStatLength) : minText;
-      hasLongString = Array.from(maxText).length > maxStringStatLength;
-      if (!hasLongString) stats.maxValues[field.name] = maxText;
-    } else {
-      stats.minValues[field.name] = min;
-      stats.maxValues[field.name] = max;
-    }
+    columns.push({ field, nulls, bounds: skipBounds || min === undefined || max === undefined ? undefined : { min, max } });
   }
-  return stats;
+  return boundedStats(rows.length, columns);
 }
