@@ -85,10 +85,23 @@ describe('ingestInventory', () => {
     await expect(ingestInventory(run('inv'), servicesFor(settingsWith({}), crashing, `${dir}/state`))).rejects.toThrow('simulated crash');
     expect(await listBronzeManifests(real, 'inventory', 'inv')).toHaveLength(2);
     const out = await ingestInventory(run('inv'), servicesFor(settingsWith({}), real, `${dir}/state`));
-    expect(out.filesIngested).toBe(1);
-    expect(out.batches[0]?.path).toMatch(/part-00001\.ndjson\.gz$/);
+    // The re-run returns every part committed for the run, the one whose file already moved included,
+    // so buildSilver (which reads only the manifests returned) sees the whole inventory; rows once.
+    expect(out.filesIngested).toBe(2);
+    expect(out.filesFound).toBe(2);
+    expect(out.records).toBe(4);
+    expect(out.batches.map((b) => b.path)).toEqual([
+      'bronze/inventory/ingest_date=2011-06-06/run_id=inv/part-00000.csv.gz',
+      'bronze/inventory/ingest_date=2011-06-06/run_id=inv/part-00001.ndjson.gz',
+    ]);
+    expect(out.batches.map((b) => b.records)).toEqual([2, 2]);
     const manifests = await listBronzeManifests(real, 'inventory', 'inv');
     expect(manifests).toHaveLength(2);
+    expect(out.batches.map((b) => b.manifestPath).sort()).toEqual([...manifests].sort());
+    // A third attempt (nothing left in landing) still returns the whole run.
+    const again = await ingestInventory(run('inv'), servicesFor(settingsWith({}), real, `${dir}/state`));
+    expect(again).toMatchObject({ filesFound: 2, filesIngested: 2, records: 4 });
+    expect(again.batches).toEqual(out.batches);
     expect(await names(real, 'landing/inventory/processed')).toHaveLength(2);
   });
 });

@@ -1,6 +1,6 @@
 import type { LakeStore } from '../lake/lakeStore';
 import type { BronzeBatchRef, IngestInventoryOutput } from '../pipeline/contracts';
-import type { BronzeManifest } from '../bronze/manifest';
+import { dataPathOf, type BronzeManifest } from '../bronze/manifest';
 import { bronzeRunFolder } from '../bronze/paths';
 import { listBronzeManifests, readManifest } from '../bronze/reader';
 import { writeBronzePart } from '../bronze/writer';
@@ -30,7 +30,11 @@ async function freeTarget(lake: LakeStore, folder: string, name: string, runId: 
  * Discovers snapshot files in the landing folder (name order), lands each readable one in Bronze as
  * received (gzipped) with a manifest naming the source file, then moves it to processed/; a file
  * that cannot be read goes to rejected/ with a `<name>.reason.txt` and the run goes on. A re-run of
- * the same run id reuses the part already committed for a file (same bytes, same part number).
+ * the same run id reuses the part already committed for a file (same bytes, same part number), and
+ * returns every part committed for the run, those of files an earlier attempt already moved out of
+ * landing included: buildSilver reads only the manifests returned, so a retry must not drop them.
+ * `filesFound`/`filesIngested`/`records` count the whole run (each file once); `filesRejected` and
+ * `rejected` only this attempt's (a rejected file leaves no run-scoped trace to find again).
  */
 export async function ingestInventoryRun(options: InventoryIngestionOptions): Promise<IngestInventoryOutput> {
   const { lake, runId, abortSignal } = options;
@@ -40,10 +44,13 @@ export async function ingestInventoryRun(options: InventoryIngestionOptions): Pr
   const folder = bronzeRunFolder(inventorySource, options.runDate, runId);
 
   const bySourceFile = new Map<string, { manifest: BronzeManifest; manifestPath: string }>();
+  // Every part of the run by part number: those committed by earlier attempts, then this one's.
+  const runParts = new Map<number, BronzeBatchRef>();
   let nextPart = 0;
   for (const manifestPath of await listBronzeManifests(lake, inventorySource, runId, { ingestDate: options.runDate, ...ops })) {
     const manifest = await readManifest(lake, manifestPath, ops);
     if (manifest.sourceFile) bySourceFile.set(manifest.sourceFile, { manifest, manifestPath });
+    runParts.set(manifest.part, { path: dataPathOf(manifestPath, manifest.format), manifestPath, records: manifest.records });
     nextPart = Math.max(nextPart, manifest.part + 1);
   }
 
@@ -54,7 +61,10 @@ export async function ingestInventoryRun(options: InventoryIngestionOptions): Pr
   }
   files.sort();
 
-  const output: IngestInventoryOutput = { filesFound: files.length, filesIngested: 0, filesRejected: 0, rejected: [], records: 0, batches: [] };
+  const landingNow = new Set(files);
+  const movedEarlier = [...bySourceFile.keys()].filter((f) => !landingNow.has(f)).length;
+
+  const output: IngestInventoryOutput = { filesFound: files.length + movedEarlier, filesIngested: 0, filesRejected: 0, rejected: [], records: 0, batches: [] };
   for (const file of files) {
     abortSignal?.throwIfAborted();
     const name = file.slice(file.lastIndexOf('/') + 1);
@@ -96,10 +106,11 @@ export async function ingestInventoryRun(options: InventoryIngestionOptions): Pr
     );
     const batch: BronzeBatchRef = written.ref;
     await lake.rename(file, await freeTarget(lake, `${landing}/processed`, name, runId, ops), ops);
-    output.filesIngested++;
-    output.records += written.manifest.records;
-    output.batches.push(batch);
+    runParts.set(part, batch);
   }
+  output.batches = [...runParts.entries()].sort(([a], [b]) => a - b).map(([, ref]) => ref);
+  output.filesIngested = output.batches.length;
+  output.records = output.batches.reduce((sum, b) => sum + b.records, 0);
   log(`inventory: ${output.filesFound} file(s) found, ${output.filesIngested} ingested, ${output.filesRejected} rejected, ${output.records} row(s)`);
   return output;
 }
