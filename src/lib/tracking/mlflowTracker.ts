@@ -1,6 +1,9 @@
+import type { TokenCredential } from '@azure/identity';
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
-import { MlflowApiError, RegistryNotFoundError, SettingsError, ValidationError } from '../errors';
+import { defaultAzureCredential } from '../azure/credential';
+import { errorText, MlflowApiError, RegistryNotFoundError, SettingsError, UpstreamError, ValidationError } from '../errors';
 import type { PipelineSettings } from '../config/settings';
+import { azureDatabricksScope, entraTokenProvider, isAzureDatabricksHost, type AccessTokenProvider } from './databricksAuth';
 import {
   compareVersions,
   runStatuses,
@@ -46,8 +49,16 @@ export const logBatchLimits = { metrics: 1000, params: 100, tags: 100, total: 10
 export interface MlflowTrackerOptions {
   /** Tracking server root, e.g. https://adb-123.4.azuredatabricks.net (the API lives under /api/2.0/mlflow). */
   trackingUri: string;
-  /** Databricks personal access token or Entra ID token, sent as a bearer token. */
+  /** Databricks personal access token (or any fixed bearer token). When set, no credential is used. */
   token?: string;
+  /**
+   * Entra ID credential for Azure Databricks, used when no `token` is set. Defaults to the shared
+   * DefaultAzureCredential (the Function App's managed identity), but only for *.azuredatabricks.net
+   * hosts: any other host without a token (a local `mlflow server`) gets no Authorization header.
+   */
+  credential?: TokenCredential;
+  /** Entra ID scope to request; defaults to the Azure Databricks resource. */
+  tokenScope?: string;
   /** Retries after the first attempt (cockatiel counts retries, not attempts). */
   maxRetries?: number;
   initialRetryDelayInMs?: number;
@@ -105,10 +116,14 @@ export class MlflowTracker implements Tracker {
   private readonly base: string;
   private readonly policy: RetryPolicy;
   private readonly fetchImpl: typeof fetch;
+  /** How requests authenticate: a fixed token, an Entra ID token (resolved on first use), or none. */
+  private readonly auth: 'token' | 'entra' | 'none';
+  private entraToken: AccessTokenProvider | undefined;
 
   private constructor(private readonly options: MlflowTrackerOptions) {
     this.base = `${options.trackingUri.replace(/\/+$/, '')}/api/2.0/mlflow/`;
     this.fetchImpl = options.fetch ?? fetch;
+    this.auth = options.token ? 'token' : options.credential || isAzureDatabricksHost(options.trackingUri) ? 'entra' : 'none';
     this.policy = retry(
       handleWhen((err) => (err instanceof MlflowApiError ? isRetryableStatus(err.status) : err instanceof TypeError)),
       {
@@ -129,6 +144,29 @@ export class MlflowTracker implements Tracker {
     return new MlflowTracker({ trackingUri: settings.MLFLOW_TRACKING_URI, ...(settings.MLFLOW_TRACKING_TOKEN ? { token: settings.MLFLOW_TRACKING_TOKEN } : {}) });
   }
 
+  /** How this tracker authenticates (for diagnostics and tests). */
+  get authMode(): 'token' | 'entra' | 'none' {
+    return this.auth;
+  }
+
+  /** The Authorization header value, fetched per attempt so a retry after a long backoff gets a fresh token. */
+  private async authorization(): Promise<string | undefined> {
+    if (this.auth === 'token') return `Bearer ${this.options.token}`;
+    if (this.auth === 'none') return undefined;
+    // Resolved lazily: a tracker that never calls (or has a token) never builds a credential.
+    this.entraToken ??= entraTokenProvider(this.options.credential ?? defaultAzureCredential(), this.options.tokenScope ?? azureDatabricksScope);
+    try {
+      return `Bearer ${await this.entraToken()}`;
+    } catch (err) {
+      throw new UpstreamError(
+        `Could not get an Entra ID token for MLflow at ${this.options.trackingUri} (scope ${this.options.tokenScope ?? azureDatabricksScope}): ${errorText(err)}. ` +
+          'Set MLFLOW_TRACKING_TOKEN, or give the app a managed identity (locally: az login).',
+        undefined,
+        { cause: err },
+      );
+    }
+  }
+
   /** One REST call: GET sends the fields as query parameters, POST/PATCH/DELETE as a JSON body (as MLflow's own client does). */
   private call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string, body: Record<string, unknown>, options?: TrackerOptions): Promise<T> {
     return this.policy.execute(async ({ signal }) => {
@@ -138,13 +176,14 @@ export class MlflowTracker implements Tracker {
         for (const [k, v] of Object.entries(body)) if (v !== undefined) query.append(k, String(v));
         url += `?${query.toString()}`;
       }
+      const authorization = await this.authorization();
       const signals = [signal, AbortSignal.timeout(this.options.requestTimeoutInMs ?? 30_000), ...(options?.abortSignal ? [options.abortSignal] : [])];
       const response = await this.fetchImpl(url, {
         method,
         headers: {
           accept: 'application/json',
           ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
-          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+          ...(authorization ? { authorization } : {}),
         },
         ...(method === 'GET' ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.any(signals),
@@ -158,7 +197,12 @@ export class MlflowTracker implements Tracker {
       }
       if (!response.ok) {
         const error = (json ?? {}) as { error_code?: string; message?: string };
-        throw new MlflowApiError(endpoint, response.status, error.error_code ?? `HTTP_${response.status}`, error.message ?? text.slice(0, 300));
+        // A valid Entra token from an identity the workspace does not know is refused; say what to do.
+        const hint =
+          this.auth === 'entra' && (response.status === 401 || response.status === 403)
+            ? ' (Entra ID token: the identity must be added to the Databricks workspace as a service principal; see docs/deploy.md)'
+            : '';
+        throw new MlflowApiError(endpoint, response.status, error.error_code ?? `HTTP_${response.status}`, (error.message ?? text.slice(0, 300)) + hint);
       }
       return (json ?? {}) as T;
     }, options?.abortSignal);
