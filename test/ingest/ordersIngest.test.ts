@@ -179,6 +179,28 @@ describe('ingestOrders', () => {
     expect((await watermarks.get('orders')).watermark).toBeUndefined();
   });
 
+  it('skips orders ingestion when DEMAND_ORDERS_API_URL is unset: nothing fetched or written, watermark unchanged, reported and logged', async () => {
+    const lake = lakeAt(`${dir}/lake`);
+    const logged: string[] = [];
+    const services = servicesFor(settingsWith({}), lake, `${dir}/state`, { log: (m: string) => logged.push(m) });
+    const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
+    await watermarks.advance({ source: 'orders', lastOrderTimestamp: '2011-05-31 17:00:00', cursor: null, runId: 'earlier', updatedAt: '2011-05-31T18:00:00Z' }, undefined);
+    const out = await ingestOrders(run('skip'), services);
+    expect(out).toEqual({
+      source: 'orders',
+      pages: 0,
+      records: 0,
+      quantitySum: 0,
+      batches: [],
+      problems: { orders_source_not_configured: 1 },
+      watermarkBefore: '2011-05-31 17:00:00',
+      watermarkAfter: '2011-05-31 17:00:00',
+    });
+    expect((await watermarks.get('orders')).watermark?.runId).toBe('earlier');
+    expect(logged.some((m) => /DEMAND_ORDERS_API_URL/.test(m) && /skipped/.test(m))).toBe(true);
+    expect(await listBronzeManifests(lake, 'orders', 'skip')).toEqual([]);
+  });
+
   it('does not retry a 401: fails at once naming the status', async () => {
     const { createServer } = await import('node:http');
     let hits = 0;
