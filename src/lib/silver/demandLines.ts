@@ -61,7 +61,15 @@ export class DemandLines {
   /** 1 when a matched cancellation takes the line out of demand. */
   netted = new Uint8Array(1024);
 
+  private lastTsText: string | undefined = undefined;
+  private lastTs = 0;
+
   add(line: DemandLineInput): number {
+    return this.addLine(line, line.revenue);
+  }
+
+  /** add() for a line object without a revenue field (saves a copy per line). */
+  addLine(line: Omit<DemandLineInput, 'revenue'>, revenue: number): number {
     if (this.length === this.sku.length) {
       const size = this.length * 2;
       this.sku = grow(this.sku, size);
@@ -76,9 +84,14 @@ export class DemandLines {
     const i = this.length;
     this.sku[i] = this.skus.id(line.sku);
     this.day[i] = dayNumber(line.orderDate);
-    this.ts[i] = Date.parse(line.orderTs) / 1000;
+    // Lines of one invoice share their time: parse each distinct time once in a row.
+    if (line.orderTs !== this.lastTsText) {
+      this.lastTsText = line.orderTs;
+      this.lastTs = Date.parse(line.orderTs) / 1000;
+    }
+    this.ts[i] = this.lastTs;
     this.quantity[i] = line.quantity;
-    this.revenue[i] = line.revenue;
+    this.revenue[i] = revenue;
     this.invoice[i] = this.invoices.id(line.invoiceNo);
     this.customer[i] = line.customerId === null ? -1 : this.customers.id(line.customerId);
     this.netted[i] = 0;

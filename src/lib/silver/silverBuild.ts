@@ -230,7 +230,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         if (row.run_id === runId) continue;
         const line = lineFromRow(row);
         cleanser.registerExisting(line);
-        demand.add({ ...line, revenue: Number(row.revenue) });
+        demand.addLine(line, Number(row.revenue));
       }
     }
     if (start.cancellations >= 0) {
@@ -283,7 +283,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         unitsKept += line.quantity;
         newLineMonths.add(line.orderDate.slice(0, 7));
         const row = orderLineRow(line, runId);
-        demand.add({ ...line, revenue: row.revenue as number });
+        demand.addLine(line, row.revenue as number);
         catalogue.add(line);
         await orderChannel.push(row);
         break;
