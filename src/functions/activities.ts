@@ -1,4 +1,5 @@
 import * as df from 'durable-functions';
+import { errorText } from '../lib/errors';
 import { activityImplementations } from '../lib/pipeline/activities';
 import { getServices } from './services';
 
@@ -6,8 +7,15 @@ import { getServices } from './services';
 for (const [name, implementation] of Object.entries(activityImplementations)) {
   df.app.activity(name, {
     handler: async (input: unknown, context) => {
-      const services = await getServices();
-      return implementation(input, { ...services, log: (message: string) => context.log(message) });
+      try {
+        const services = await getServices();
+        return await implementation(input, { ...services, log: (message: string) => context.log(message) });
+      } catch (err) {
+        // Full detail goes to the log; Durable records a short message (large exception payloads
+        // bloat the history and can stall the orchestration).
+        context.error(err);
+        throw new Error(errorText(err));
+      }
     },
   });
 }

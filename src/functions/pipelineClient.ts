@@ -36,7 +36,9 @@ export type PipelineClientFactory = (request: HttpRequest, context: InvocationCo
 const terminal = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
 /** The Azure adapter over the Durable client binding (needs extraInputs: [df.input.durableClient()]). */
-export const azurePipelineClient: PipelineClientFactory = (_request, context) => {
+export const azurePipelineClient: PipelineClientFactory = (_request, context) => durableClientFor(context);
+
+export function durableClientFor(context: InvocationContext): PipelineClient {
   const client = df.getClient(context);
   const toStatus = (s: df.DurableOrchestrationStatus | undefined): RunStatus | undefined =>
     s
@@ -53,9 +55,11 @@ export const azurePipelineClient: PipelineClientFactory = (_request, context) =>
   const getStatus = async (instanceId: string): Promise<RunStatus | undefined> => {
     try {
       return toStatus(await client.getStatus(instanceId, { showInput: false }));
-    } catch {
-      // getStatus throws for unknown instances in durable-functions 3.
-      return undefined;
+    } catch (err) {
+      // durable-functions 3 throws for unknown instances ("...replied with HTTP 404 response");
+      // anything else (storage outage) must surface, or a check-then-start could start twice.
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
   };
   return {
@@ -71,7 +75,11 @@ export const azurePipelineClient: PipelineClientFactory = (_request, context) =>
     },
     checkStatusPayload: (_req, instanceId) => client.createHttpManagementPayload(instanceId) as unknown as CheckStatusPayload,
   };
-};
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Error && /HTTP 404 response/.test(err.message);
+}
 
 export function isTerminal(status: RunStatus | undefined): boolean {
   return status !== undefined && terminal.has(status.runtimeStatus);

@@ -6,6 +6,12 @@ let services: Promise<PipelineServices> | undefined;
 
 /** One set of adapters per Function App process, built from app settings on first use. */
 export function getServices(): Promise<PipelineServices> {
-  services ??= createServices(loadSettings(process.env), { log: (message) => console.log(message) });
+  // A failed start (bad setting, transient identity error) is not cached: the next call retries.
+  services ??= Promise.resolve()
+    .then(() => createServices(loadSettings(process.env), { log: (message) => console.log(message) }))
+    .catch((err: unknown) => {
+      services = undefined;
+      throw err;
+    });
   return services;
 }

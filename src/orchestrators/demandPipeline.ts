@@ -1,5 +1,5 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { errorText } from '../lib/errors';
+import { ValidationError, errorText } from '../lib/errors';
 import type {
   BuildSilverInput,
   BuildSilverOutput,
@@ -7,6 +7,7 @@ import type {
   IngestInventoryOutput,
   IngestOrdersOutput,
   NotifyCallbackInput,
+  PublishInput,
 } from '../lib/pipeline/contracts';
 import { runContextOf } from './forecastRun';
 import { demandPipelineInputSchema, type DemandPipelineInput, type ForecastRunInput } from './input';
@@ -22,12 +23,15 @@ import { addCounts, type ForecastRunOutput, type RunSummary } from './summary';
  * travel through the history.
  */
 export const demandPipeline: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input: DemandPipelineInput = demandPipelineInputSchema.parse(context.df.getInput());
+  const raw = context.df.getInput() as Partial<DemandPipelineInput> | undefined;
+  const parsed = demandPipelineInputSchema.safeParse(raw);
+  // A malformed input still answers ADF's callback (with the failure), so ADF does not wait out its timeout.
+  const callBackUri = parsed.success ? parsed.data.callBackUri : typeof raw?.callBackUri === 'string' ? raw.callBackUri : undefined;
   const run = runContextOf(context);
-  const retry = activityRetry(input.options);
+  const retry = activityRetry(parsed.success ? parsed.data.options : fallbackOptions);
   const summary: RunSummary = {
     runId: run.runId,
-    trigger: input.trigger,
+    trigger: parsed.success ? parsed.data.trigger : String(raw?.trigger ?? 'unknown'),
     startedAt: run.startedAt,
     status: 'Completed',
     stages: {},
@@ -36,6 +40,11 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
   };
 
   try {
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ValidationError(String(issue?.path.join('.') || 'input'), `Orchestration input is invalid at ${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'bad value'}`);
+    }
+    const input = parsed.data;
     context.df.setCustomStatus({ stage: 'ingestOrders' });
     const orders: IngestOrdersOutput = yield context.df.callActivityWithRetry(activityNames.ingestOrders, retry, { ...run, source: 'orders' });
     summary.stages.ingestOrders = { ...orders, batches: orders.batches.length };
@@ -71,12 +80,19 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     );
     summary.stages.forecast = forecast.forecast;
     summary.stages.tracking = forecast.tracking;
-    summary.stages.inventory = forecast.inventory;
-    summary.stages.publish = forecast.publish;
-    Object.assign(summary.outputs, forecast.publish.outputs);
+    if (forecast.inventory) summary.stages.inventory = forecast.inventory;
+    if (forecast.publish) {
+      summary.stages.publish = forecast.publish;
+      Object.assign(summary.outputs, forecast.publish.outputs);
+    }
 
     context.df.setCustomStatus({ stage: 'checkDrift' });
     const drift: DriftCheckOutput = yield context.df.callActivityWithRetry(activityNames.checkDrift, retry, { ...run });
+    if (drift.events > 0) {
+      // The run's publish came before the drift check: publish its drift events now.
+      const driftPublish: PublishInput = { ...run, mode: 'batch', tables: ['drift_events'] };
+      yield context.df.callActivityWithRetry(activityNames.publish, retry, driftPublish);
+    }
     const reforecast = drift.driftedSkus.slice(0, input.options.maxDriftReforecasts);
     if (reforecast.length > 0) {
       // Same path as the HTTP on-demand re-forecast.
@@ -88,7 +104,15 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
       );
     }
     if (drift.fleetDrift) {
-      const challenger: ForecastRunInput = { ...forecastInput, run: { ...run, runId: `${run.runId}-challenger` }, trigger: 'challenger' };
+      // A challenger tries another policy on the same data and windows; the promotion gate decides.
+      // It is tracked and registered but not published: dashboards keep showing production.
+      const challenger: ForecastRunInput = {
+        ...forecastInput,
+        run: { ...run, runId: `${run.runId}-challenger` },
+        trigger: 'challenger',
+        publishMode: 'none',
+        options: { ...input.options, policy: 'wide' },
+      };
       yield context.df.callSubOrchestratorWithRetry(orchestratorNames.forecastRun, retry, challenger, `${run.runId}:challenger`);
     }
     summary.stages.drift = { ...drift, reforecastSkus: reforecast.length, challengerStarted: drift.fleetDrift };
@@ -97,15 +121,15 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     summary.error = errorText(err);
   }
 
-  if (input.callBackUri) {
+  if (callBackUri) {
     context.df.setCustomStatus({ stage: 'notifyCallback' });
     const callback: NotifyCallbackInput = {
-      callBackUri: input.callBackUri,
+      callBackUri,
       body:
         summary.status === 'Completed'
-          ? { output: callbackOutput(summary, input), StatusCode: '200' }
+          ? { output: callbackOutput(summary, raw), StatusCode: '200' }
           : {
-              output: callbackOutput(summary, input),
+              output: callbackOutput(summary, raw),
               error: { ErrorCode: 'DemandPipelineFailed', Message: summary.error ?? 'failed' },
               StatusCode: '500',
             },
@@ -122,10 +146,13 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
   return summary;
 };
 
-function callbackOutput(summary: RunSummary, input: DemandPipelineInput): Record<string, unknown> {
+/** Retry options for the callback when the input itself was invalid. */
+const fallbackOptions = { firstRetryIntervalInMs: 5_000, maxAttempts: 3 } as DemandPipelineInput['options'];
+
+function callbackOutput(summary: RunSummary, input: Partial<DemandPipelineInput> | undefined): Record<string, unknown> {
   return {
     runId: summary.runId,
-    pipelineRunId: input.pipelineRunId ?? null,
+    pipelineRunId: typeof input?.pipelineRunId === 'string' ? input.pipelineRunId : null,
     status: summary.status,
     skusForecast: summary.stages.forecast?.skus ?? 0,
     quarantined: summary.stages.silver?.quarantined ?? 0,

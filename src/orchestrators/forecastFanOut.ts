@@ -30,6 +30,7 @@ export const forecastFanOut: OrchestrationHandler = function* (context: Orchestr
       dailyDemandVersion: input.dailyDemandVersion,
       horizonDays: input.options.horizonDays,
       season: input.options.season,
+      policy: input.options.policy,
     };
     return context.df.callActivityWithRetry(activityNames.forecastBatch, retry, activityInput);
   });

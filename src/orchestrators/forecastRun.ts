@@ -5,9 +5,7 @@ import type {
   ForecastBatchOutput,
   PlanForecastInput,
   PlanForecastOutput,
-  PlanInventoryOutput,
   PublishInput,
-  PublishOutput,
   RunContext,
 } from '../lib/pipeline/contracts';
 import type { ForecastFanOutInput } from './forecastFanOut';
@@ -65,17 +63,23 @@ export function* forecastRunSteps(context: OrchestrationContext, input: Forecast
   const chunks: ForecastBatchOutput[] = subTasks.length > 0 ? yield context.df.Task.all(subTasks) : [];
 
   context.df.setCustomStatus({ stage: 'finalizeForecast' });
-  const finalizeInput: FinalizeForecastInput = { ...run, batches: chunks, tableVersions: input.tableVersions, trigger: input.trigger };
+  const finalizeInput: FinalizeForecastInput = {
+    ...run,
+    batches: chunks,
+    tableVersions: input.tableVersions,
+    trigger: input.trigger,
+    policy: input.options.policy,
+  };
   const tracking: FinalizeForecastOutput = yield context.df.callActivityWithRetry(activityNames.finalizeForecast, retry, finalizeInput);
+  const output: ForecastRunOutput = { forecast: sumForecastBatches(chunks), tracking };
 
-  context.df.setCustomStatus({ stage: 'planInventory' });
-  const inventory: PlanInventoryOutput = yield context.df.callActivityWithRetry(activityNames.planInventory, retry, { ...run });
-
-  context.df.setCustomStatus({ stage: 'publish' });
-  const publishInput: PublishInput = { ...run, mode: input.publishMode, ...(input.skus ? { skus: input.skus } : {}) };
-  const publish: PublishOutput = yield context.df.callActivityWithRetry(activityNames.publish, retry, publishInput);
-
-  const output: ForecastRunOutput = { forecast: sumForecastBatches(chunks), tracking, inventory, publish };
+  if (input.publishMode !== 'none') {
+    context.df.setCustomStatus({ stage: 'planInventory' });
+    output.inventory = yield context.df.callActivityWithRetry(activityNames.planInventory, retry, { ...run });
+    context.df.setCustomStatus({ stage: 'publish' });
+    const publishInput: PublishInput = { ...run, mode: input.publishMode, ...(input.skus ? { skus: input.skus } : {}) };
+    output.publish = yield context.df.callActivityWithRetry(activityNames.publish, retry, publishInput);
+  }
   output.forecast.batches = plan.batches.length;
   output.forecast.inactiveSkus = plan.inactiveSkus;
   return output;

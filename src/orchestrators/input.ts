@@ -14,6 +14,7 @@ export const pipelineOptionsSchema = z.object({
   firstRetryIntervalInMs: z.number().int().min(1),
   maxAttempts: z.number().int().min(1).max(20),
   maxDriftReforecasts: z.number().int().min(0),
+  policy: z.enum(['default', 'wide']).default('default'),
 });
 export type PipelineOptions = z.infer<typeof pipelineOptionsSchema>;
 
@@ -39,7 +40,8 @@ export const forecastRunInputSchema = z.object({
   dailyDemandVersion: z.number().int().min(-1),
   tableVersions: z.record(z.string(), z.number()),
   skus: z.array(z.string()).optional(),
-  publishMode: z.enum(['batch', 'single']),
+  /** 'none': a challenger run only forecasts and tracks; it must not become what dashboards show. */
+  publishMode: z.enum(['batch', 'single', 'none']),
   options: pipelineOptionsSchema,
 });
 export type ForecastRunInput = z.infer<typeof forecastRunInputSchema>;
@@ -53,5 +55,6 @@ export function pipelineOptionsFromSettings(settings: PipelineSettings): Pipelin
     firstRetryIntervalInMs: settings.DEMAND_ACTIVITY_FIRST_RETRY_MS,
     maxAttempts: settings.DEMAND_ACTIVITY_MAX_ATTEMPTS,
     maxDriftReforecasts: settings.DEMAND_DRIFT_MAX_REFORECASTS,
+    policy: 'default',
   };
 }

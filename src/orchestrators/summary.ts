@@ -25,8 +25,9 @@ export interface ForecastTotals {
 export interface ForecastRunOutput {
   forecast: ForecastTotals;
   tracking: FinalizeForecastOutput;
-  inventory: PlanInventoryOutput;
-  publish: PublishOutput;
+  /** Absent for challenger runs (publishMode 'none'). */
+  inventory?: PlanInventoryOutput;
+  publish?: PublishOutput;
 }
 
 /** The pipeline's result: counts per stage and where the outputs are. No rows. */

@@ -49,7 +49,8 @@ describe('host.json', () => {
     expect(dt['maxConcurrentActivityFunctions']).toBeGreaterThanOrEqual(1);
     expect(dt['maxConcurrentActivityFunctions']).toBeLessThanOrEqual(4);
     expect(dt['maxConcurrentOrchestratorFunctions']).toBeGreaterThanOrEqual(dt['maxConcurrentActivityFunctions'] as number);
-    expect(dt['extendedSessionsEnabled']).toBe(true);
+    // Extended sessions are supported for .NET only; on Node they can silently stop functions running.
+    expect(dt['extendedSessionsEnabled']).toBeUndefined();
     expect(dt.storageProvider['connectionName']).toBe('AzureWebJobsStorage');
   });
 

@@ -118,6 +118,34 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
     expect(plans[2]?.runId).toBe('run-drift-challenger');
     expect(host.getStatus('run-drift:drift-reforecast')?.runtimeStatus).toBe('Completed');
     expect((status.output as RunSummary).stages.drift).toMatchObject({ reforecastSkus: 2, challengerStarted: true });
+    // The challenger tries the wide policy, is tracked, and is never published or planned.
+    const challengerBatches = calls.filter((c) => c.name === 'forecastBatch' && (c.input as { runId: string }).runId === 'run-drift-challenger');
+    expect(challengerBatches.length).toBeGreaterThan(0);
+    expect(challengerBatches.every((c) => (c.input as { policy: string }).policy === 'wide')).toBe(true);
+    const finalize = calls.filter((c) => c.name === 'finalizeForecast').map((c) => c.input as { runId: string; policy: string; trigger: string });
+    expect(finalize.find((f) => f.runId === 'run-drift-challenger')).toMatchObject({ policy: 'wide', trigger: 'challenger' });
+    const published = calls.filter((c) => c.name === 'publish').map((c) => c.input as { runId: string; tables?: string[] });
+    expect(published.some((p) => p.runId === 'run-drift-challenger')).toBe(false);
+    expect(calls.some((c) => c.name === 'planInventory' && (c.input as { runId: string }).runId === 'run-drift-challenger')).toBe(false);
+    // The drift events, written after the run's publish, are published on their own.
+    expect(published.filter((p) => p.runId === 'run-drift' && p.tables?.includes('drift_events'))).toHaveLength(1);
+  });
+
+  it('answers ADF’s callback with the failure when the orchestration input itself is invalid', async () => {
+    const recorder = await HttpRecorder.start(() => ({ status: 200, body: {} }));
+    try {
+      const { activities, calls } = fakeActivities({ skus: 3, batchSize: 10 });
+      const host = makeHost(activities);
+      const input = { trigger: 'adf', callBackUri: `${recorder.url}/cb`, options: { ...options, horizonDays: 0 } };
+      const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-bad-input', input }));
+      expect(status.runtimeStatus).toBe('Failed');
+      expect(calls).toHaveLength(0);
+      const body = recorder.requests[0]?.json as { StatusCode: string; error: { Message: string } };
+      expect(body.StatusCode).toBe('500');
+      expect(body.error.Message).toMatch(/options\.horizonDays/);
+    } finally {
+      await recorder.close();
+    }
   });
 
   it('replays its completed history to the same actions and output (determinism)', async () => {

@@ -7,6 +7,7 @@ import { addDays, differenceInCalendarDays, formatISO, parseISO } from 'date-fns
 import type { DeltaRow } from '../delta/types';
 import { ValidationError } from '../errors';
 import type { PipelineServices } from '../pipeline/contracts';
+import { forecastRunsTableName } from '../pipeline/activities/finalizeForecast';
 import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency } from '../publish/lakeRows';
 
 export interface DashboardSku {
@@ -230,6 +231,15 @@ export function buildDashboardData(
   };
 }
 
+/** Challenger runs (from the run index finalizeForecast keeps): forecast and tracked, never shown as current. */
+async function challengerRuns(services: Partial<Pick<PipelineServices, 'entities'>>): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!services.entities) return out;
+  const index = await services.entities.table(forecastRunsTableName);
+  for await (const row of index.list({ partitionKey: 'run' })) if (row['trigger'] === 'challenger') out.add(String(row['runId']));
+  return out;
+}
+
 /** How many recent runs the default dashboard draws on (a SKU shows its newest forecast among them). */
 export const recentRunsShown = 20;
 
@@ -240,12 +250,16 @@ export const recentRunsShown = 20;
  * others (the same rule as ADX's LatestForecast view).
  */
 export async function loadDashboardData(
-  services: Pick<PipelineServices, 'lake' | 'abortSignal'>,
+  services: Pick<PipelineServices, 'lake' | 'abortSignal'> & Partial<Pick<PipelineServices, 'entities'>>,
   options: { runId?: string; historyDays?: number } = {},
 ): Promise<DashboardData> {
   const { lake } = services;
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
-  const runs = options.runId !== undefined ? [options.runId] : (await runsByRecency(lake, 'forecasts', signal)).slice(0, recentRunsShown);
+  const challengers = await challengerRuns(services);
+  const runs =
+    options.runId !== undefined
+      ? [options.runId]
+      : (await runsByRecency(lake, 'forecasts', signal)).filter((run) => !challengers.has(run)).slice(0, recentRunsShown);
   const runSet = new Set(runs);
   const quarantineRuns = await runsByRecency(lake, 'quarantine', signal);
   const runId = runs[0] ?? null;

@@ -20,7 +20,7 @@ export interface WriteDashboardOptions {
  * renamed into place, so a reader never sees half a dashboard.
  */
 export async function writeDashboard(
-  services: Pick<PipelineServices, 'lake' | 'abortSignal' | 'log'>,
+  services: Pick<PipelineServices, 'lake' | 'abortSignal' | 'log'> & Partial<Pick<PipelineServices, 'entities'>>,
   options: WriteDashboardOptions,
 ): Promise<{ path: string; skus: number }> {
   if (!options.outputPath) throw new ValidationError('outputPath', 'Dashboard output path is empty');

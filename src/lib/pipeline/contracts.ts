@@ -105,7 +105,11 @@ export interface ForecastBatchInput extends RunContext {
   dailyDemandVersion: number;
   horizonDays: number;
   season: number;
+  /** Forecasting policy: 'default', or 'wide' (more candidate models; what challenger runs try). */
+  policy?: ForecastPolicy;
 }
+
+export type ForecastPolicy = 'default' | 'wide';
 export interface ForecastBatchOutput {
   batchId: string;
   skus: number;
@@ -123,6 +127,7 @@ export interface FinalizeForecastInput extends RunContext {
   tableVersions: Record<string, number>;
   /** "scheduled" | "adf" | "manual" | "drift" | "challenger" */
   trigger: string;
+  policy?: ForecastPolicy;
 }
 export interface FinalizeForecastOutput {
   trackingRunId: string;
@@ -142,6 +147,8 @@ export interface PublishInput extends RunContext {
   /** Single-SKU re-forecast publishes with streaming ingestion; batch runs with queued ingestion. */
   mode: 'batch' | 'single';
   skus?: string[];
+  /** Only these lake tables (e.g. ['drift_events'] after the drift check); all when absent. */
+  tables?: string[];
 }
 export interface PublishOutput {
   target: string;

@@ -132,7 +132,7 @@ export class AdxPublisher implements Publisher {
 
   async publishRun(runId: string, options: PublishOptions = {}): Promise<PublishResult> {
     const tables: Record<string, number> = {};
-    for (const def of adxTables) {
+    for (const def of adxTables.filter((d) => !options.tables || options.tables.includes(d.lakeTable))) {
       options.abortSignal?.throwIfAborted();
       const partitions = await this.partitionsOf(def, runId, options);
       let published = 0;

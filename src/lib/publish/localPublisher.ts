@@ -14,7 +14,7 @@ const goldTables: LakeTableName[] = ['forecasts', 'forecast_metrics', 'inventory
 export class LocalPublisher implements Publisher {
   readonly target = 'local';
   private constructor(
-    private readonly services: Pick<PipelineServices, 'lake' | 'log' | 'abortSignal'>,
+    private readonly services: Pick<PipelineServices, 'lake' | 'log' | 'abortSignal' | 'entities'>,
     private readonly dashboardPath: string,
   ) {}
 

@@ -5,6 +5,8 @@
  */
 export interface PublishOptions {
   abortSignal?: AbortSignal;
+  /** Publish only these lake tables (e.g. drift_events after the drift check); all when absent. */
+  tables?: string[];
 }
 
 export interface PublishResult {

@@ -112,7 +112,11 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
       'gold.forecasts': `${lakeTables.forecasts.path}/run_id=${input.runId}`,
       'gold.forecast_metrics': `${lakeTables.forecast_metrics.path}/run_id=${input.runId}`,
       'lake.location': lake.location,
-      'policy.selection': 'per-SKU model chosen by rolling-origin backtest within its demand class',
+      'policy.name': input.policy ?? 'default',
+      'policy.selection':
+        input.policy === 'wide'
+          ? 'per-SKU model chosen by rolling-origin backtest over the wide candidate set (every model but ARIMA)'
+          : 'per-SKU model chosen by rolling-origin backtest within its demand class',
       'policy.horizon_days': String(settings.DEMAND_FORECAST_HORIZON_DAYS),
       'policy.season': String(settings.DEMAND_FORECAST_SEASON),
       'policy.batch_size': String(settings.DEMAND_FORECAST_BATCH_SIZE),

@@ -7,6 +7,12 @@ import { sharedForecastPool } from '../forecastPool';
 import { readSkuBatch } from '../skuBatches';
 import { lakeTables } from '../tables';
 
+/**
+ * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
+ * per-demand-class shortlist. Models that need more history than a SKU has drop out with a reason.
+ */
+export const wideCandidates = ['harmonic', 'harmonic_smooth', 'smedian', 'theta', 'ets', 'mstl', 'snaive', 'croston', 'sba', 'tsb', 'adida'] as const;
+
 function finiteOr(value: number | null | undefined, fallback: number | null): number | null {
   return value === null || value === undefined || !Number.isFinite(value) ? fallback : value;
 }
@@ -25,7 +31,12 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   const pool = sharedForecastPool(services.settings);
   const results: SkuForecast[] = await pool.forecast(
     batch.series.map((s) => ({ sku: s.sku, startDate: s.startDate, values: s.values, censored: s.censored })),
-    { horizon: input.horizonDays, season: input.season, modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS },
+    {
+      horizon: input.horizonDays,
+      season: input.season,
+      modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
+      ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
+    },
   );
 
   const origin = parseISO(batch.endDate);

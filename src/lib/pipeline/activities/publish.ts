@@ -15,7 +15,7 @@ export async function publish(input: PublishInput, services: PipelineServices): 
     throw new ValidationError('skus', 'publish mode "single" needs the SKUs to publish');
   }
   const publisher = createPublisher(services);
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = { ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}), ...(input.tables ? { tables: input.tables } : {}) };
   try {
     const result =
       input.mode === 'single' ? await publisher.publishSkus(input.runId, input.skus ?? [], signal) : await publisher.publishRun(input.runId, signal);
