@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { OrdersFetchError } from '../../src/lib/errors';
 import { OrdersClient, type RetryEvent } from '../../src/lib/ingest/ordersClient';
 import { readOnlineRetailCsv } from '../../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi, type OrdersApi } from '../../src/lib/sample/ordersApi';
@@ -89,6 +90,103 @@ describe('local orders API', () => {
     const page = await client.fetchPage(0, null, null);
     expect(page.items).toHaveLength(10);
     expect(events[0]?.outcome).toBe('timeout after 200 ms');
+  });
+});
+
+/** A fake orders API as a fetch function: `pages` pages of one item each, linked by `next(page)`. */
+function fakeApi(options: { failuresPerPage?: number; failuresOn?: Record<number, number>; retryAfterSeconds?: number; next: (page: number) => string | null }): {
+  fetch: typeof fetch;
+  requests: Array<{ url: string; authorization: string | undefined }>;
+} {
+  const requests: Array<{ url: string; authorization: string | undefined }> = [];
+  const failures = new Map<number, number>();
+  const fake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = String(input);
+    requests.push({ url, authorization: (init?.headers as Record<string, string> | undefined)?.authorization });
+    const page = Number(new URL(url).searchParams.get('cursor') ?? '0');
+    const failed = failures.get(page) ?? 0;
+    if (failed < (options.failuresOn?.[page] ?? options.failuresPerPage ?? 0)) {
+      failures.set(page, failed + 1);
+      return new Response('{"error":"busy"}', { status: 503, headers: { 'retry-after': String(options.retryAfterSeconds ?? 0) } });
+    }
+    return new Response(JSON.stringify({ items: [{ page }], next: options.next(page) }), { status: 200 });
+  };
+  return { fetch: fake as typeof fetch, requests };
+}
+
+describe('orders client: one retry budget per run, same-origin next links only', () => {
+  const base = 'https://shop.example/api/orders';
+
+  it('the retry budget is spent over the whole run, not restarted per page: flapping pages exhaust it', async () => {
+    // Every page fails twice with 503 (Retry-After 0.2 s): ~400 ms lost per page. A per-page budget of
+    // 1000 ms would let all six pages through; the run's 1000 ms runs out within the first few.
+    const api = fakeApi({ failuresPerPage: 2, retryAfterSeconds: 0.2, next: (p) => (p < 5 ? `${base}?cursor=${p + 1}` : null) });
+    const client = OrdersClient.fromOptions({ source: 'flappy', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 1000, fetch: api.fetch });
+    let token: string | null = null;
+    const fetched: number[] = [];
+    const error = await (async () => {
+      for (let page = 0; page < 6; page++) {
+        const p = await client.fetchPage(page, token, null);
+        fetched.push(p.page);
+        token = p.nextToken;
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OrdersFetchError);
+    const e = error as OrdersFetchError;
+    expect(e.source).toBe('flappy');
+    expect(e.status).toBe(503);
+    expect(e.page).toBeGreaterThanOrEqual(1);
+    expect(e.page).toBeLessThan(5);
+    expect(fetched).toEqual([...Array(e.page).keys()]);
+    expect(e.message).toMatch(new RegExp(`Orders source "flappy" page ${e.page} failed after \\d+ attempt\\(s\\) in \\d+ ms; last status: 503`));
+  });
+
+  it('pages that succeed at once do not spend the retry budget: a late blip after a long healthy run is still retried', async () => {
+    // 30 healthy pages of ≥ 5 ms each outlast the 100 ms budget; the last page then fails once.
+    const api = fakeApi({ failuresOn: { 30: 1 }, retryAfterSeconds: 0.01, next: (p) => (p < 30 ? `${base}?cursor=${p + 1}` : null) });
+    const slow = (async (input: string | URL | Request, init?: RequestInit) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return api.fetch(input, init);
+    }) as typeof fetch;
+    const client = OrdersClient.fromOptions({ source: 's', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 100, fetch: slow });
+    let token: string | null = null;
+    let page = 0;
+    let last;
+    do {
+      last = await client.fetchPage(page++, token, null);
+      token = last.nextToken;
+    } while (token !== null);
+    expect(page).toBe(31);
+    expect(last.attempts).toBe(2);
+    expect(api.requests).toHaveLength(32);
+  });
+
+  it('follows same-origin next links (absolute or relative) with the Authorization header', async () => {
+    const api = fakeApi({ next: (p) => (p === 0 ? `${base}?cursor=1` : p === 1 ? '/api/orders?cursor=2' : null) });
+    const client = OrdersClient.fromOptions({ source: 's', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 1000, fetch: api.fetch, authorization: async () => 'Bearer secret' });
+    const p0 = await client.fetchPage(0, null, null);
+    const p1 = await client.fetchPage(1, p0.nextToken, null);
+    const p2 = await client.fetchPage(2, p1.nextToken, null);
+    expect([p0, p1, p2].map((p) => p.items)).toEqual([[{ page: 0 }], [{ page: 1 }], [{ page: 2 }]]);
+    expect(api.requests.map((r) => r.url)).toEqual([`${base}?limit=1`, `${base}?cursor=1`, `${base}?cursor=2`]);
+    expect(api.requests.every((r) => r.authorization === 'Bearer secret')).toBe(true);
+  });
+
+  it.each([
+    ['an absolute link to another host', 'https://attacker.example/api/orders?cursor=1'],
+    ['a protocol-relative link', '//attacker.example/api/orders?cursor=1'],
+    ['the same host over plain http', 'http://shop.example/api/orders?cursor=1'],
+  ])('refuses %s: fails naming the link, nothing is sent there', async (_what, link) => {
+    const api = fakeApi({ next: () => link });
+    const client = OrdersClient.fromOptions({ source: 's', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 1000, fetch: api.fetch, authorization: async () => 'Bearer secret' });
+    const p0 = await client.fetchPage(0, null, null);
+    expect(p0.nextToken).toBe(link);
+    const error = await client.fetchPage(1, p0.nextToken, null).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OrdersFetchError);
+    expect((error as OrdersFetchError).page).toBe(1);
+    expect((error as Error).message).toContain(JSON.stringify(link));
+    expect((error as Error).message).toContain('https://shop.example');
+    expect(api.requests.map((r) => r.url)).toEqual([`${base}?limit=1`]);
   });
 });
 

@@ -29,7 +29,11 @@ export interface OrdersClientOptions {
   url: string;
   pageSize: number;
   requestTimeoutInMs: number;
-  /** Total time allowed for one page, retries and waits included. */
+  /**
+   * Total time one run may lose to retries (failed attempts and the waits between them), over all
+   * its pages: one budget per client, so build one client per run. Time spent on pages that succeed
+   * at once is not counted, so a long healthy run is never failed by it.
+   */
   retryBudgetInMs: number;
   initialBackoffInMs?: number;
   maxBackoffInMs?: number;
@@ -91,14 +95,19 @@ function linkNext(header: string | null): string | null {
 /**
  * Client for a paged orders REST API (`GET <url>?since=<ISO>&limit=<n>`, then `cursor=<c>` or the
  * `next` link). Each page is fetched under cockatiel policies: a per-request timeout (AbortSignal)
- * inside a retry with exponential backoff and jitter that honours Retry-After, bounded by a total
- * time budget per page; after that an OrdersFetchError names the source, page and last status.
+ * inside a retry with exponential backoff and jitter that honours Retry-After, bounded by one
+ * retry budget for the whole run (not per page: N flapping pages cannot take N × budget); after
+ * that an OrdersFetchError names the source, page and last status.
  */
 export class OrdersClient {
   private readonly fetchImpl: typeof fetch;
+  private readonly origin: string;
+  /** Time this client's run has already lost to retries. */
+  private retrySpentInMs = 0;
 
   private constructor(private readonly options: OrdersClientOptions) {
     this.fetchImpl = options.fetch ?? fetch;
+    this.origin = new URL(options.url).origin;
   }
 
   static fromOptions(options: OrdersClientOptions): OrdersClient {
@@ -110,10 +119,27 @@ export class OrdersClient {
     return new OrdersClient(options);
   }
 
-  /** URL for a page token: next-links are used as given, cursors are added to the collection URL. */
-  private requestUrl(token: string | null, since: string | null): string {
-    if (token !== null && /^https?:\/\//i.test(token)) return token;
-    if (token !== null && token.startsWith('/')) return new URL(token, this.options.url).toString();
+  /**
+   * URL for a page token: next links (absolute or relative) are resolved against the collection URL,
+   * cursors are added to it. A next link to another origin is refused rather than followed without
+   * the Authorization header: the credentials never leave the configured API, and the run does not
+   * land another host's data in Bronze as this source's orders (and would likely get a 401 anyway).
+   */
+  private requestUrl(page: number, token: string | null, since: string | null): string {
+    if (token !== null && (/^https?:/i.test(token) || token.startsWith('/'))) {
+      const link = new URL(token, this.options.url);
+      if (link.origin !== this.origin) {
+        throw new OrdersFetchError({
+          source: this.options.source,
+          page,
+          attempts: 0,
+          status: undefined,
+          lastOutcome: `next link ${JSON.stringify(token)} is not on the orders API origin ${this.origin}; not followed (it would carry the credentials elsewhere)`,
+          elapsedInMs: 0,
+        });
+      }
+      return link.toString();
+    }
     const url = new URL(this.options.url);
     url.searchParams.set('limit', String(this.options.pageSize));
     if (token !== null) url.searchParams.set('cursor', token);
@@ -150,8 +176,9 @@ export class OrdersClient {
   /** Fetches one page with retries. `token` null means the run's first request (with `since`). */
   async fetchPage(page: number, token: string | null, since: string | null, abortSignal?: AbortSignal): Promise<OrdersPage> {
     const { source, retryBudgetInMs } = this.options;
-    const url = this.requestUrl(token, since);
+    const url = this.requestUrl(page, token, since);
     const startedAt = Date.now();
+    let attemptStartedAt = startedAt;
     let attempts = 0;
     let last: { outcome: string; status: number | undefined } = { outcome: 'no attempt', status: undefined };
     let nextDelayInMs = 0;
@@ -178,7 +205,8 @@ export class OrdersClient {
           backoff = backoff ? backoff.next(undefined) : exponential.next();
           // Retry-After wins over our own backoff: the server said when it can take us again.
           nextDelayInMs = transient.retryAfterInMs ?? backoff.duration;
-          const retrying = Date.now() - startedAt + nextDelayInMs < retryBudgetInMs;
+          // Until this page succeeds, all its time so far is lost to failures: it counts against the run's budget.
+          const retrying = this.retrySpentInMs + (Date.now() - startedAt) + nextDelayInMs < retryBudgetInMs;
           if (retrying) this.options.onRetry?.({ source, page, attempt: attempts, delayInMs: nextDelayInMs, outcome: transient.outcome, status: transient.status });
           return retrying;
         }),
@@ -189,11 +217,14 @@ export class OrdersClient {
     try {
       const result = await policy.execute(({ signal }) => {
         attempts++;
+        attemptStartedAt = Date.now();
         return this.attempt(url, signal);
       }, abortSignal);
+      this.retrySpentInMs += attemptStartedAt - startedAt;
       return { page, token, items: result.items, nextToken: result.nextToken, attempts };
     } catch (err) {
       const error = toError(err);
+      this.retrySpentInMs += Date.now() - startedAt;
       if (abortSignal?.aborted) throw abortSignal.reason ?? error;
       if (error instanceof PermanentFetchFailure) last = { outcome: error.outcome, status: error.status };
       else {
