@@ -77,6 +77,9 @@ param publisher string = 'adx'
 @description('NCRONTAB schedule of the timer trigger (DEMAND_PIPELINE_SCHEDULE).')
 param pipelineSchedule string = '0 0 2 * * *'
 
+@description('NCRONTAB schedule of the drift monitor timer (DEMAND_DRIFT_SCHEDULE); "off" disables it.')
+param driftSchedule string = '0 30 */6 * * *'
+
 @description('Timer trigger on/off. Off when Data Factory schedules the pipeline, so runs are not doubled.')
 param pipelineTimerEnabled bool = false
 
@@ -245,6 +248,7 @@ var pipelineResourceSettings = {
   DEMAND_DASHBOARD_PATH: '/tmp/demand/dashboard.html'
   DEMAND_PIPELINE_SCHEDULE: pipelineSchedule
   DEMAND_PIPELINE_TIMER_ENABLED: pipelineTimerEnabled ? 'true' : 'false'
+  DEMAND_DRIFT_SCHEDULE: driftSchedule
   DEMAND_CODE_VERSION: codeVersion
 }
 

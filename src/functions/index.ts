@@ -7,5 +7,6 @@ import './orchestrators';
 import './activities';
 import './startPipeline';
 import './scheduledPipeline';
+import './scheduledDriftCheck';
 import './reforecastSku';
 import './runStatus';

@@ -4,6 +4,7 @@ import { forecastFanOut } from './forecastFanOut';
 import { forecastRun } from './forecastRun';
 import { orchestratorNames, type OrchestratorName } from './names';
 import { reforecastSkus } from './reforecastSkus';
+import { driftMonitor } from './driftMonitor';
 
 /** Every orchestrator by name: registered with df.app in Azure and with the local host here. */
 export const orchestrators: Record<OrchestratorName, OrchestrationHandler> = {
@@ -11,4 +12,5 @@ export const orchestrators: Record<OrchestratorName, OrchestrationHandler> = {
   [orchestratorNames.forecastRun]: forecastRun,
   [orchestratorNames.forecastFanOut]: forecastFanOut,
   [orchestratorNames.reforecastSkus]: reforecastSkus,
+  [orchestratorNames.driftMonitor]: driftMonitor,
 };

@@ -17,6 +17,7 @@ export const orchestratorNames = {
   forecastRun: 'forecastRun',
   forecastFanOut: 'forecastFanOut',
   reforecastSkus: 'reforecastSkus',
+  driftMonitor: 'driftMonitor',
 } as const;
 
 export type ActivityName = (typeof activityNames)[keyof typeof activityNames];

@@ -168,3 +168,19 @@ describe('GET /api/runs/{instanceId}', () => {
     expect((bad.jsonBody as { error: { field: string } }).error.field).toBe('instanceId');
   });
 });
+
+describe('timer starts (scheduled pipeline, drift monitor)', () => {
+  it('starts one run per scheduled occurrence, even when the timer fires twice', async () => {
+    const { startScheduledRun } = await import('../../src/functions/handlers/scheduledRun');
+    const { deps, calls } = setup();
+    const client = deps.client(post('/', ''), ctx('timer'));
+    const at = new Date('2026-11-25T02:00:00Z');
+    const input = { trigger: 'scheduled' as const, options: (await import('../../src/orchestrators/input')).pipelineOptionsFromSettings(deps.settings()) };
+    const first = await startScheduledRun(client, at, input);
+    const second = await startScheduledRun(client, at, input);
+    expect(first).toEqual({ instanceId: 'scheduled-2026-11-25T0200', started: true });
+    expect(second).toEqual({ instanceId: 'scheduled-2026-11-25T0200', started: false });
+    await client.waitForCompletion(first.instanceId, 10_000);
+    expect(calls.filter((c) => c.name === 'ingestOrders')).toHaveLength(1);
+  });
+});

@@ -161,3 +161,26 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
     expect(JSON.stringify(a.actions)).toEqual(JSON.stringify(b.actions));
   });
 });
+
+describe('driftMonitor orchestrator (the drift timer between runs)', () => {
+  it('checks drift, publishes the events, re-forecasts drifted SKUs and starts a challenger on fleet drift', async () => {
+    const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10, drifted: ['SKU0001'], fleetDrift: true });
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-20261124T0630', input: { options } }));
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatchObject({ reforecastSkus: 1, challengerStarted: true });
+    expect(calls.filter((c) => c.name === 'ingestOrders')).toHaveLength(0);
+    const plans = calls.filter((c) => c.name === 'planForecast').map((c) => c.input as { skus?: string[]; runId: string; dailyDemandVersion: number });
+    expect(plans.map((p) => p.skus ?? 'all')).toEqual([['SKU0001'], 'all']);
+    expect(plans[1]).toMatchObject({ runId: 'drift-20261124T0630-challenger', dailyDemandVersion: -1 });
+    expect(calls.some((c) => c.name === 'publish' && (c.input as { tables?: string[] }).tables?.includes('drift_events'))).toBe(true);
+  });
+
+  it('does nothing more than the check when nothing drifted', async () => {
+    const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10 });
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-quiet', input: { options } }));
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(calls.map((c) => c.name)).toEqual(['checkDrift']);
+  });
+});

@@ -7,9 +7,18 @@ import type { PipelineClient } from '../pipelineClient';
  * timer that fires twice (scale-out, restart) does not start the run twice.
  */
 export async function startScheduledRun(client: Pick<PipelineClient, 'startNew' | 'getStatus'>, scheduledAt: Date, input: DemandPipelineInput): Promise<{ instanceId: string; started: boolean }> {
-  const instanceId = `scheduled-${scheduledAt.toISOString().slice(0, 16).replace(/[:]/g, '')}`;
+  return startOnce(client, orchestratorNames.demandPipeline, `scheduled-${scheduledAt.toISOString().slice(0, 16).replace(/[:]/g, '')}`, input);
+}
+
+/** Starts `orchestrator` as `instanceId` unless that instance already exists. */
+export async function startOnce(
+  client: Pick<PipelineClient, 'startNew' | 'getStatus'>,
+  orchestrator: string,
+  instanceId: string,
+  input: unknown,
+): Promise<{ instanceId: string; started: boolean }> {
   if (await client.getStatus(instanceId)) return { instanceId, started: false };
-  await client.startNew(orchestratorNames.demandPipeline, { instanceId, input });
+  await client.startNew(orchestrator, { instanceId, input });
   return { instanceId, started: true };
 }
 

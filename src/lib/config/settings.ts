@@ -66,6 +66,8 @@ export const settingsSchema = z.object({
   DEMAND_DRIFT_ACCURACY_RATIO: num(1, 100).default(1.5),
   DEMAND_DRIFT_FLEET_SHARE: num(0, 1).default(0.3),
   DEMAND_DRIFT_MAX_REFORECASTS: int(0, 10000).default(50),
+  /** NCRONTAB of the drift monitor timer (between pipeline runs); "off" disables it. */
+  DEMAND_DRIFT_SCHEDULE: z.string().min(3).default('0 30 */6 * * *'),
   /** Absolute change in the share of stockout days (recent vs reference window) that is reported as drift. */
   DEMAND_DRIFT_STOCKOUT_DELTA: num(0, 1).default(0.1),
   /** Code version recorded on every tracked run, e.g. the git sha set by the release pipeline. */
