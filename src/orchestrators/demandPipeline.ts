@@ -127,10 +127,10 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
       callBackUri,
       body:
         summary.status === 'Completed'
-          ? { output: callbackOutput(summary, raw), StatusCode: '200' }
+          ? { Output: callbackOutput(summary, raw), StatusCode: '200' }
           : {
-              output: callbackOutput(summary, raw),
-              error: { ErrorCode: 'DemandPipelineFailed', Message: summary.error ?? 'failed' },
+              Output: callbackOutput(summary, raw),
+              Error: { ErrorCode: 'DemandPipelineFailed', Message: summary.error ?? 'failed' },
               StatusCode: '500',
             },
     };

@@ -89,7 +89,7 @@ describe('POST /api/pipeline/start (ADF WebHook starter)', () => {
       const call = receiver.requests[0]!;
       expect(call.method).toBe('POST');
       expect(call.url).toBe('/subscriptions/x/callbacks/run-9?sig=abc');
-      expect(call.json).toMatchObject({ StatusCode: '200', output: { runId: 'adf-run-9', pipelineRunId: 'run-9', status: 'Completed' } });
+      expect(call.json).toMatchObject({ StatusCode: '200', Output: { runId: 'adf-run-9', pipelineRunId: 'run-9', status: 'Completed' } });
     } finally {
       await receiver.close();
     }

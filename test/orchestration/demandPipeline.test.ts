@@ -81,13 +81,13 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
       const callback = recorder.requests[0]!;
       expect(callback.method).toBe('POST');
       expect(callback.url).toBe('/callback/abc?token=1');
-      const body = callback.json as { StatusCode: string; error: { ErrorCode: string; Message: string }; output: { pipelineRunId: string } };
+      const body = callback.json as { StatusCode: string; Error: { ErrorCode: string; Message: string }; Output: { pipelineRunId: string } };
       expect(body.StatusCode).toBe('500');
-      expect(body.error.ErrorCode).toBe('DemandPipelineFailed');
-      expect(body.error.Message).toContain('landing folder unreadable');
+      expect(body.Error.ErrorCode).toBe('DemandPipelineFailed');
+      expect(body.Error.Message).toContain('landing folder unreadable');
       // Error text crossing Durable boundaries is truncated.
-      expect(body.error.Message.length).toBeLessThanOrEqual(2000);
-      expect(body.output.pipelineRunId).toBe('adf-run-7');
+      expect(body.Error.Message.length).toBeLessThanOrEqual(2000);
+      expect(body.Output.pipelineRunId).toBe('adf-run-7');
     } finally {
       await recorder.close();
     }
@@ -140,9 +140,9 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
       const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-bad-input', input }));
       expect(status.runtimeStatus).toBe('Failed');
       expect(calls).toHaveLength(0);
-      const body = recorder.requests[0]?.json as { StatusCode: string; error: { Message: string } };
+      const body = recorder.requests[0]?.json as { StatusCode: string; Error: { Message: string } };
       expect(body.StatusCode).toBe('500');
-      expect(body.error.Message).toMatch(/options\.horizonDays/);
+      expect(body.Error.Message).toMatch(/options\.horizonDays/);
     } finally {
       await recorder.close();
     }

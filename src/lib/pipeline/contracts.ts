@@ -168,7 +168,7 @@ export interface DriftCheckOutput {
 
 export interface NotifyCallbackInput {
   callBackUri: string;
-  /** ADF WebHook callback body: { output: {...}, error?: {...}, StatusCode: "200" | "500" } */
+  /** ADF WebHook callback body, as ADF's docs spell it: { Output: {...}, Error?: { ErrorCode, Message }, StatusCode: "200" | "500" } */
   body: Record<string, unknown>;
 }
 
