@@ -20,29 +20,62 @@ export interface RetailCsvOptions {
   shiftYears?: number;
 }
 
-function pick(row: Record<string, string>, ...names: string[]): string | undefined {
-  for (const n of names) if (row[n] !== undefined) return row[n];
-  return undefined;
-}
-
 function numberOrText(text: string | undefined): number | string | null {
   if (text === undefined || text === '') return null;
   const n = Number(text);
   return Number.isFinite(n) ? n : text;
 }
 
-export async function* readRetailCsv(filePath: string, options: RetailCsvOptions): AsyncIterable<SourceRecord> {
+/** Column position of the first header name present, -1 when none is. */
+function columnOf(header: readonly string[], ...names: string[]): number {
+  for (const n of names) {
+    const i = header.indexOf(n);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** Parsed CSV rows (string arrays, header first) of an Online Retail file. */
+export function parseRetailCsvRows(filePath: string): AsyncIterable<string[]> {
   const input = createReadStream(filePath);
-  const rows = (filePath.endsWith('.gz') ? input.pipe(createGunzip()) : input).pipe(parse({ columns: true, bom: true, relax_column_count: true }));
+  return (filePath.endsWith('.gz') ? input.pipe(createGunzip()) : input).pipe(parse({ bom: true, relax_column_count: true })) as AsyncIterable<string[]>;
+}
+
+/**
+ * Online Retail rows (header first, then data rows as string arrays) as Bronze-shaped records;
+ * `sourcePath` names where they came from.
+ */
+export async function* retailRecordsFromRows(
+  rows: AsyncIterable<string[]> | Iterable<string[]>,
+  sourcePath: string,
+  options: RetailCsvOptions,
+): AsyncIterable<SourceRecord> {
+  let header: string[] | undefined;
+  let col = { invoice: -1, stockCode: -1, description: -1, quantity: -1, invoiceDate: -1, price: -1, customer: -1, country: -1 };
+  const at = (row: readonly string[], i: number): string | undefined => (i >= 0 ? row[i] : undefined);
   let rowNumber = 0;
   let index = 0;
   const shift = options.shiftYears ?? 0;
-  for await (const row of rows as AsyncIterable<Record<string, string>>) {
+  for await (const row of rows) {
+    if (!header) {
+      header = row;
+      col = {
+        invoice: columnOf(header, 'InvoiceNo', 'Invoice'),
+        stockCode: columnOf(header, 'StockCode'),
+        description: columnOf(header, 'Description'),
+        quantity: columnOf(header, 'Quantity'),
+        invoiceDate: columnOf(header, 'InvoiceDate'),
+        price: columnOf(header, 'UnitPrice', 'Price'),
+        customer: columnOf(header, 'CustomerID', 'Customer ID'),
+        country: columnOf(header, 'Country'),
+      };
+      continue;
+    }
     rowNumber += 1;
-    let invoiceDate = pick(row, 'InvoiceDate') ?? '';
+    let invoiceDate = at(row, col.invoiceDate) ?? '';
     if (options.before !== undefined && invoiceDate.slice(0, 10) >= options.before) continue;
     if (options.from !== undefined && invoiceDate.slice(0, 10) < options.from) continue;
-    let invoice = pick(row, 'InvoiceNo', 'Invoice') ?? '';
+    let invoice = at(row, col.invoice) ?? '';
     if (shift !== 0) {
       const year = Number(invoiceDate.slice(0, 4)) + shift;
       invoiceDate = `${year}${invoiceDate.slice(4)}`;
@@ -50,23 +83,27 @@ export async function* readRetailCsv(filePath: string, options: RetailCsvOptions
       if (invoiceDate.slice(5, 10) === '02-29') invoiceDate = `${invoiceDate.slice(0, 5)}02-28${invoiceDate.slice(10)}`;
       invoice = `${invoice}-${shift}`;
     }
-    const customer = pick(row, 'CustomerID', 'Customer ID');
-    const description = pick(row, 'Description');
-    const country = pick(row, 'Country');
+    const customer = at(row, col.customer);
+    const description = at(row, col.description);
+    const country = at(row, col.country);
     yield {
       record: {
         orderLineId: `${options.idPrefix}:${rowNumber}`,
         InvoiceNo: invoice,
-        StockCode: pick(row, 'StockCode') ?? '',
+        StockCode: at(row, col.stockCode) ?? '',
         Description: description === undefined || description === '' ? null : description,
-        Quantity: numberOrText(pick(row, 'Quantity')),
+        Quantity: numberOrText(at(row, col.quantity)),
         InvoiceDate: invoiceDate,
-        UnitPrice: numberOrText(pick(row, 'UnitPrice', 'Price')),
+        UnitPrice: numberOrText(at(row, col.price)),
         CustomerID: customer === undefined || customer === '' ? null : customer,
         Country: country === undefined || country === '' ? null : country,
       },
       index: index++,
-      sourcePath: filePath,
+      sourcePath,
     };
   }
+}
+
+export function readRetailCsv(filePath: string, options: RetailCsvOptions): AsyncIterable<SourceRecord> {
+  return retailRecordsFromRows(parseRetailCsvRows(filePath), filePath, options);
 }
