@@ -198,7 +198,7 @@ export async function runSilverBench(args: string[]): Promise<void> {
     return;
   }
   const scales = (argValue(args, '--scales') ?? '1,3').split(',').map(Number);
-  console.log(`silver bench: Bronze → Silver vs DuckDB (node ${process.version}, ${os.cpus().length} cpus)`);
+  console.log(`silver bench: Bronze → Silver vs DuckDB (node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   console.log('scale | lines     | node wall s | node RSS MB | duckdb wall s | duckdb RSS MB | wall ratio | RSS ratio');
   for (const scale of scales) {
     const work = mkdtempSync(path.join(os.tmpdir(), 'silver-bench-'));
