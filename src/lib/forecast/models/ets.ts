@@ -18,14 +18,8 @@ export interface EtsSpec {
   season: EtsSeason;
 }
 
-export interface EtsFit {
+export interface EtsFit extends EtsParams {
   spec: EtsSpec;
-  alpha: number;
-  beta: number;
-  gamma: number;
-  phi: number;
-  level: number;
-  slope: number;
   /** Seasonal states, oldest first: seasonal[i] applies to the step m - i before the next one. */
   seasonal: number[];
   /** R's ets likelihood objective (-2 log L up to a constant), AICc and the one-step MSE. */
@@ -90,7 +84,8 @@ function initialStates(y: readonly number[], m: number, spec: EtsSpec): Initial 
   return { level: level - (spec.trend !== 'N' ? slope * ((Math.min(m, deseason.length) - 1) / 2) : 0), slope, seasonal };
 }
 
-interface Params {
+/** Smoothing parameters and initial states of an ETS fit. */
+export interface EtsParams {
   alpha: number;
   beta: number;
   gamma: number;
@@ -108,7 +103,7 @@ interface FilterResult {
 }
 
 /** Runs the filter over y; returns Infinity-like results for inadmissible states. */
-function filter(y: readonly number[], m: number, spec: EtsSpec, p: Params, season0: readonly number[], skip?: boolean[]): FilterResult {
+function filter(y: readonly number[], m: number, spec: EtsSpec, p: EtsParams, season0: readonly number[], skip?: boolean[]): FilterResult {
   const seasonal = spec.season === 'N' ? [] : season0.slice();
   let l = p.level;
   let b = spec.trend === 'N' ? 0 : p.slope;
@@ -172,7 +167,7 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, options: 
   const hasSeason = spec.season !== 'N';
   const damped = spec.trend === 'Ad';
   // x = [alpha, beta?, gamma?, phi?, level, slope?] in natural units; constraints via penalty.
-  const unpack = (x: number[]): Params => {
+  const unpack = (x: number[]): EtsParams => {
     let i = 0;
     const alpha = options.alpha ?? (x[i++] as number);
     const beta = hasTrend ? (x[i++] as number) : 0;
@@ -182,7 +177,7 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, options: 
     const slope = hasTrend ? (x[i++] as number) * scale : 0;
     return { alpha, beta, gamma, phi, level, slope };
   };
-  const admissible = (p: Params): boolean =>
+  const admissible = (p: EtsParams): boolean =>
     p.alpha > 1e-4 &&
     p.alpha < 0.9999 &&
     (!hasTrend || (p.beta > 1e-4 && p.beta < p.alpha)) &&
