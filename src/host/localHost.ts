@@ -276,9 +276,11 @@ export class LocalOrchestrationHost {
           (err: unknown) => onFailure(errorText(err)),
         );
     }
-    // Sub-orchestration: a child instance; a retry gets a fresh child id per attempt.
-    const childId = (action.instanceId ?? `${instance.id}:${id}`) + (slot.attempt > 1 ? `:attempt${slot.attempt}` : '');
+    // Sub-orchestration: a child instance. As in Azure, a retry reuses the child's instance id:
+    // the failed instance is replaced by a fresh run.
+    const childId = action.instanceId ?? `${instance.id}:${id}`;
     instance.history.push(historyEvents.subOrchestrationCreated(id, this.now(), name, childId, action.input));
+    if (this.instances.get(childId)?.status === 'Failed') this.instances.delete(childId);
     try {
       this.startNew(name, { instanceId: childId, input: action.input, parentInstanceId: instance.id });
     } catch (err) {

@@ -133,3 +133,29 @@ describe('LocalOrchestrationHost on the durable-functions replay engine', () => 
     expect(new Set(seen).size).toBe(1);
   });
 });
+
+describe('sub-orchestration retries', () => {
+  it('reuse the child instance id, as Azure does, and replace the failed run', async () => {
+    let childRuns = 0;
+    const host = new LocalOrchestrationHost({ sleep: async () => undefined });
+    host.registerActivity('flakyOnce', async () => {
+      childRuns++;
+      if (childRuns === 1) throw new Error('child fails the first time');
+      return 'child ok';
+    });
+    host.registerOrchestrator('child', function* (context: OrchestrationContext) {
+      const r: string = yield context.df.callActivity('flakyOnce', null);
+      return r;
+    });
+    host.registerOrchestrator('parent', function* (context: OrchestrationContext) {
+      const r: string = yield context.df.callSubOrchestratorWithRetry('child', new df.RetryOptions(5, 3), null, 'parent:child');
+      return r;
+    });
+    const status = await host.waitForCompletion(host.startNew('parent', { instanceId: 'parent' }));
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toBe('child ok');
+    expect(childRuns).toBe(2);
+    expect(host.getStatus('parent:child')?.runtimeStatus).toBe('Completed');
+    expect(host.getStatus('parent:child:attempt2')).toBeUndefined();
+  });
+});
