@@ -129,12 +129,15 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     const messages = queuedMessages(recorder);
     // 4 run-partitioned tables (one partition each) + daily demand by month over 60 days of history.
     const demandMessages = messages.filter((m) => m.TableName === 'DailyDemand');
-    expect(demandMessages.map((m) => JSON.parse(m.AdditionalProperties.tags!)[0])).toEqual([
-      `ingest-by:${fixtureRunId}|DailyDemand|month=2011-09`,
-      `ingest-by:${fixtureRunId}|DailyDemand|month=2011-10`,
-      `ingest-by:${fixtureRunId}|DailyDemand|month=2011-11`,
-      `ingest-by:${fixtureRunId}|DailyDemand|month=2011-12`,
+    // Daily demand months are tagged by content (their Delta files), not by run.
+    const demandTags = demandMessages.map((m) => JSON.parse(m.AdditionalProperties.tags!)[0] as string);
+    expect(demandTags.map((t) => t.replace(/@[0-9a-f]{16}\|/, '@<content>|'))).toEqual([
+      'ingest-by:daily_demand@<content>|DailyDemand|month=2011-09',
+      'ingest-by:daily_demand@<content>|DailyDemand|month=2011-10',
+      'ingest-by:daily_demand@<content>|DailyDemand|month=2011-11',
+      'ingest-by:daily_demand@<content>|DailyDemand|month=2011-12',
     ]);
+    expect(new Set(demandTags).size).toBe(4);
     const forecasts = messages.find((m) => m.TableName === 'Forecasts')!;
     const tag = ingestByTag(fixtureRunId, 'Forecasts', `run_id=${fixtureRunId}`);
     expect(forecasts).toMatchObject({
@@ -181,6 +184,23 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     const tagsSecond = queuedMessages(recorder).map((m) => m.AdditionalProperties.ingestIfNotExists).sort();
     expect(tagsSecond).toEqual(tagsFirst);
     expect(new Set(tagsFirst).size).toBe(tagsFirst.length);
+  });
+
+  it('a later run re-sends unchanged daily demand months under the same tags, so ADX skips them', async () => {
+    const tagsOf = () =>
+      queuedMessages(recorder)
+        .filter((m) => m.TableName === 'DailyDemand')
+        .map((m) => m.AdditionalProperties.ingestIfNotExists)
+        .sort();
+    const first = publisher();
+    await first.publishRun(fixtureRunId);
+    await first.close();
+    const before = tagsOf();
+    recorder.requests.length = 0;
+    const second = publisher();
+    await second.publishRun('a-later-run');
+    await second.close();
+    expect(tagsOf()).toEqual(before);
   });
 
   it('single-SKU publish streams only that SKU to the engine with the mapping name', async () => {

@@ -5,7 +5,8 @@
  * the Delta module, written as gzipped JSON lines to the ingestion service's temp storage and queued
  * with the table's JSON mapping and the tag `ingest-by:<runId>|<table>|<partition>` plus
  * `ingestIfNotExists` on the same tag — ADX drops a repeated ingestion, so re-publishing a run never
- * duplicates rows. A single-SKU re-forecast streams its few rows (seconds instead of minutes of
+ * duplicates rows. Daily demand months are tagged by content instead (their Delta files), so a
+ * month no run has changed is not ingested again by the next run. A single-SKU re-forecast streams its few rows (seconds instead of minutes of
  * batching); streaming has no tags, so the LatestForecast view's arg_max hides any repeat.
  */
 import type { TokenCredential } from '@azure/core-auth';
@@ -19,12 +20,15 @@ import {
   StreamDescriptor,
   StreamingIngestClient,
 } from 'azure-kusto-ingest';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { addDays, formatISO, parseISO } from 'date-fns';
+import { openLakeTable } from '../delta';
 import type { DeltaRow } from '../delta/types';
 import { UpstreamError, ValidationError, errorText } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
+import { lakeTables } from '../pipeline/tables';
 import { adxTables, type AdxTableDef } from './adxModel';
 import { lakePartitions, readLakeRows } from './lakeRows';
 import type { PublishOptions, PublishResult, Publisher } from './publisher';
@@ -130,14 +134,32 @@ export class AdxPublisher implements Publisher {
     return new Map([...byMonth.entries()].sort((a, b) => a[0].localeCompare(b[0])));
   }
 
+  /**
+   * Content fingerprints of daily_demand's month partitions (their Delta data file paths, which
+   * change whenever a run rewrites the month). Tagging by content instead of by run lets
+   * ingestIfNotExists skip months no run has changed, so DailyDemand does not grow by the whole
+   * history window on every run.
+   */
+  private async monthFingerprints(options: PublishOptions): Promise<Map<string, string>> {
+    const snapshot = await openLakeTable(this.options.lake, lakeTables.daily_demand).snapshot(options.abortSignal ? { abortSignal: options.abortSignal } : {});
+    const paths = new Map<string, string[]>();
+    for (const file of snapshot.files) {
+      const key = `month=${file.partitionValues['month'] ?? ''}`;
+      paths.set(key, [...(paths.get(key) ?? []), file.path]);
+    }
+    return new Map([...paths.entries()].map(([key, list]) => [key, createHash('sha256').update(list.sort().join('\n')).digest('hex').slice(0, 16)]));
+  }
+
   async publishRun(runId: string, options: PublishOptions = {}): Promise<PublishResult> {
     const tables: Record<string, number> = {};
     for (const def of adxTables.filter((d) => !options.tables || options.tables.includes(d.lakeTable))) {
       options.abortSignal?.throwIfAborted();
       const partitions = await this.partitionsOf(def, runId, options);
+      const fingerprints = def.lakeTable === 'daily_demand' && partitions.size > 0 ? await this.monthFingerprints(options) : undefined;
       let published = 0;
       for (const [partition, rows] of partitions) {
-        const tag = ingestByTag(runId, def.table, partition);
+        const content = fingerprints?.get(partition);
+        const tag = content ? ingestByTag(`daily_demand@${content}`, def.table, partition) : ingestByTag(runId, def.table, partition);
         try {
           await this.queued.ingestFromStream(new StreamDescriptor(Readable.from([toNdjsonGzip(rows)]), null, CompressionType.GZIP), {
             database: this.options.database,
