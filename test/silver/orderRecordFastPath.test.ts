@@ -2,19 +2,10 @@
  * checkOrderRecord takes a fast path for well-formed records before falling back to zod: it must
  * give exactly zod's verdict and output, for good and bad records alike.
  */
+import { sampleOrderRecord } from './sampleOrderRecord';
 import { checkOrderRecord, isValidCalendarDate, orderRecordSchema } from '../../src/lib/silver/orderRecord';
 
-const base: Record<string, unknown> = {
-  orderLineId: 'i:1',
-  InvoiceNo: '536365',
-  StockCode: '85123A',
-  Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
-  Quantity: 6,
-  InvoiceDate: '2010-12-01 08:26:00',
-  UnitPrice: 2.55,
-  CustomerID: '17850.0',
-  Country: 'United Kingdom',
-};
+const base: Record<string, unknown> = { ...sampleOrderRecord };
 
 const variants: Array<Record<string, unknown>> = [
   {},

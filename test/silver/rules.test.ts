@@ -7,22 +7,12 @@ import { dayNumber, normaliseCustomerId, normaliseSku } from '../../src/lib/silv
 import { ProductCatalogue } from '../../src/lib/silver/products';
 import { defaultRuleSet, ruleSetFromJson } from '../../src/lib/silver/ruleSet';
 import defaultJson from '../../src/lib/silver/rules/online-retail.v1.json';
+import { sampleOrderRecord } from './sampleOrderRecord';
 
 let seq = 0;
 function rec(over: Record<string, unknown> = {}): Record<string, unknown> {
   seq += 1;
-  return {
-    orderLineId: `t:${seq}`,
-    InvoiceNo: '536365',
-    StockCode: '85123A',
-    Description: 'WHITE HANGING HEART T-LIGHT HOLDER',
-    Quantity: 6,
-    InvoiceDate: '2010-12-01 08:26:00',
-    UnitPrice: 2.55,
-    CustomerID: '17850.0',
-    Country: 'United Kingdom',
-    ...over,
-  };
+  return { ...sampleOrderRecord, orderLineId: `t:${seq}`, ...over };
 }
 
 describe('rule set', () => {

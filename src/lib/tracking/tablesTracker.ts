@@ -46,15 +46,8 @@ interface RunInfoEntity extends Entity {
   endTimeInMs: number | null;
 }
 
-interface VersionEntity extends Entity {
-  name: string;
-  version: string;
-  source: string;
-  runId: string | null;
-  description: string | null;
-  createdAtInMs: number;
-  tags: string;
-}
+/** A ModelVersion as stored: tags as a JSON string, aliases in their own rows. */
+type VersionEntity = Entity & Omit<ModelVersion, 'tags' | 'aliases'> & { tags: string };
 
 function parseTags(json: string): Record<string, string> {
   const parsed: unknown = JSON.parse(json);
