@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse';
+import { parse as parseCsvSync } from 'csv-parse/sync';
 import { ValidationError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
 import { dataPathOf, manifestSuffix, type BronzeManifest } from './manifest';
@@ -66,13 +67,7 @@ export async function* readBronzeRecords(
       for await (const line of lines) {
         signal?.throwIfAborted();
         if (line.trim().length === 0) continue;
-        let record: unknown;
-        try {
-          record = JSON.parse(line);
-        } catch {
-          record = { __unparseable: line };
-        }
-        yield { record, index: index++, sourcePath };
+        yield { record: parseNdjsonLine(line), index: index++, sourcePath };
       }
     } else {
       const rows = gunzip.pipe(parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }));
@@ -85,6 +80,40 @@ export async function* readBronzeRecords(
     gunzip.destroy();
     (raw as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
   }
+}
+
+/** Parses one NDJSON line the way readBronzeRecords does (unparseable text is kept, not thrown). */
+function parseNdjsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { __unparseable: line };
+  }
+}
+
+/**
+ * The records of one Bronze part from its gzipped bytes, in memory (a part is bounded by the
+ * writer's part size): what a worker thread does with a part read by the main thread. Yields the
+ * same records, indexes and unparseable markers as readBronzeRecords.
+ */
+export function* parseBronzePart(gzipped: Uint8Array, format: BronzeManifest['format'], sourcePath: string): Generator<BronzeRecord> {
+  const text = gunzipSync(gzipped).toString('utf8');
+  let index = 0;
+  if (format === 'ndjson') {
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      let line = text.slice(start, end);
+      start = end + 1;
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line.trim().length === 0) continue;
+      yield { record: parseNdjsonLine(line), index: index++, sourcePath };
+    }
+    return;
+  }
+  const rows = parseCsvSync(text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }) as Array<Record<string, string>>;
+  for (const row of rows) yield { record: row, index: index++, sourcePath };
 }
 
 /**

@@ -47,6 +47,8 @@ export const settingsSchema = z.object({
   DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: int(1, 1000).default(500),
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
+  /** Silver build threads; 0 = automatic (one per core from 200,000 order lines on, in-process below). */
+  DEMAND_SILVER_WORKERS: int(0, 64).default(0),
 
   // --- inventory actions (issue 7) ---
   DEMAND_SERVICE_LEVEL: num(0.5, 0.9999).default(0.95),

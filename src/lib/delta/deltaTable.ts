@@ -32,6 +32,7 @@ import type {
   DeltaRow,
   DeltaSchema,
   DeltaSnapshotInfo,
+  DeltaFileWriter,
   DeltaWriteOptions,
   DeltaWriteResult,
 } from './types';
@@ -201,11 +202,11 @@ export class DeltaTable {
     }
   }
 
-  /**
-   * Writes rows as new Parquet files and commits them (see DeltaWriteOptions for the modes).
-   * Rows are validated against the table schema; a mismatch fails before anything is committed.
-   */
-  async write(rows: DeltaRow[] | AsyncIterable<DeltaRow>, options: DeltaWriteOptions): Promise<DeltaWriteResult> {
+  /** Checks the options against the table; a write whose txn was already committed is answered here. */
+  private async prepareWrite(options: DeltaWriteOptions): Promise<
+    | { skipped: DeltaWriteResult }
+    | { skipped?: undefined; state: TableState | undefined; schema: DeltaSchema; partitionColumns: string[]; targetRowsPerFile: number }
+  > {
     const signal = options.abortSignal;
     if (!['append', 'overwrite', 'overwritePartitions'].includes(options.mode)) {
       throw new ValidationError('mode', `Delta write mode must be append, overwrite or overwritePartitions, got "${String(options.mode)}"`);
@@ -219,10 +220,10 @@ export class DeltaTable {
       throw new ValidationError('targetRowsPerFile', `targetRowsPerFile must be a positive integer, got ${targetRowsPerFile}`);
     }
 
-    let state = await this.tryState(signal);
+    const state = await this.tryState(signal);
     if (state) this.assertWritable(state);
     if (transaction && state && (state.appTransactions.get(transaction.appId) ?? -1) >= transaction.version) {
-      return { version: state.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 };
+      return { skipped: { version: state.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 } };
     }
 
     let schema: DeltaSchema;
@@ -241,6 +242,91 @@ export class DeltaTable {
       assertValidSchema(this.path, schema, partitionColumns);
     }
 
+    return { state, schema, partitionColumns, targetRowsPerFile };
+  }
+
+  /**
+   * Opens a write whose Parquet files are encoded by the caller (see DeltaFileWriter): the same
+   * validation, modes, idempotent txn and conflict handling as write(), for bulk writers that build
+   * columns directly and encode them off the main thread.
+   */
+  async openWriter(options: DeltaWriteOptions): Promise<DeltaFileWriter> {
+    const signal = options.abortSignal;
+    const prepared = await this.prepareWrite(options);
+    if (prepared.skipped) {
+      const result = prepared.skipped;
+      return { skipped: true, dataFields: [], addFile: async () => undefined, commit: async () => result, abort: async () => undefined };
+    }
+    const { state, schema, partitionColumns } = prepared;
+    const dataFields = schema.fields.filter((f) => !partitionColumns.includes(f.name));
+    const files: WrittenFile[] = [];
+    const touched = new Set<string>();
+    let rowCount = 0;
+    let open = true;
+    const abort = async (): Promise<void> => {
+      open = false;
+      await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+    };
+    return {
+      skipped: false,
+      dataFields,
+      addFile: async (partitionValues, file) => {
+        if (!open) throw new ValidationError('writer', `Delta writer for ${this.path} is already committed or aborted`);
+        const values: Record<string, string | null> = {};
+        for (const column of partitionColumns) {
+          if (!(column in partitionValues)) throw new ValidationError('partitionValues', `data file for ${this.path} lacks partition column "${column}"`);
+          values[column] = partitionValues[column] ?? null;
+        }
+        const folder = partitionFolder(partitionColumns, values);
+        const name = `part-${String(files.length).padStart(5, '0')}-${randomUUID()}.c000.snappy.parquet`;
+        const relative = folder ? `${folder}/${name}` : name;
+        const target = lakePath(this.path, relative);
+        signal?.throwIfAborted();
+        await this.lake.put(target, file.bytes, signalOption(signal));
+        touched.add(partitionKey(partitionColumns, values));
+        rowCount += file.stats.numRecords;
+        files.push({
+          lakePath: target,
+          add: {
+            path: encodeFilePath(relative),
+            partitionValues: values,
+            size: file.bytes.byteLength,
+            modificationTime: Date.now(),
+            dataChange: true,
+            stats: JSON.stringify(file.stats),
+          },
+        });
+      },
+      commit: async () => {
+        if (!open) throw new ValidationError('writer', `Delta writer for ${this.path} is already committed or aborted`);
+        open = false;
+        const allTouched = new Set(touched);
+        for (const extra of options.partitions ?? []) {
+          for (const column of partitionColumns) {
+            if (!(column in extra)) throw new ValidationError('partitions', `partition ${JSON.stringify(extra)} lacks column "${column}"`);
+          }
+          allTouched.add(partitionKey(partitionColumns, extra));
+        }
+        try {
+          return await this.commitWithRetry(state, schema, partitionColumns, { files, rowCount }, allTouched, options);
+        } catch (err) {
+          await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+          throw err;
+        }
+      },
+      abort,
+    };
+  }
+
+  /**
+   * Writes rows as new Parquet files and commits them (see DeltaWriteOptions for the modes).
+   * Rows are validated against the table schema; a mismatch fails before anything is committed.
+   */
+  async write(rows: DeltaRow[] | AsyncIterable<DeltaRow>, options: DeltaWriteOptions): Promise<DeltaWriteResult> {
+    const signal = options.abortSignal;
+    const prepared = await this.prepareWrite(options);
+    if (prepared.skipped) return prepared.skipped;
+    const { state, schema, partitionColumns, targetRowsPerFile } = prepared;
     const written = await this.writeDataFiles(rows, schema, partitionColumns, targetRowsPerFile, signal);
     try {
       const touched = new Set(written.touched);

@@ -53,6 +53,25 @@ export interface DeltaWriteResult {
   rowsWritten: number;
 }
 
+/**
+ * A write whose data files are encoded elsewhere (e.g. on worker threads) and added one by one,
+ * then committed together exactly as `DeltaTable.write` commits (same modes, txn and conflict checks).
+ */
+export interface DeltaFileWriter {
+  /** True when the write's transaction was already committed: add() does nothing, commit() reports it. */
+  readonly skipped: boolean;
+  /** The non-partition fields, in the order the encoded columns must follow. */
+  readonly dataFields: readonly DeltaField[];
+  /** Stores one encoded data file of the given partition (values in Delta's partition-string form). */
+  addFile(
+    partitionValues: Record<string, string | null>,
+    file: { bytes: Uint8Array; stats: { numRecords: number } },
+  ): Promise<void>;
+  commit(): Promise<DeltaWriteResult>;
+  /** Deletes the files added so far (best effort); nothing references them before a commit. */
+  abort(): Promise<void>;
+}
+
 export interface DeltaReadOptions {
   /** Time travel: read the table as of this version. */
   version?: number;

@@ -101,23 +101,59 @@ function linesBySku(lines: DemandLines): Int32Array[] {
   return groups;
 }
 
-/**
- * Yields each requested month's rows. `ranges` must hold every SKU active in those months (also
- * SKUs with no lines in `lines`), since a month partition is replaced as a whole.
- */
-export function* dailyDemandByMonth(
-  lines: DemandLines,
-  options: { months: Iterable<string>; ranges: Map<string, DayRange>; onHand: OnHandIndex },
-): Generator<{ month: string; rows: DailyDemandRow[] }> {
-  const groups = linesBySku(lines);
-  const skus = [...options.ranges.keys()].sort();
-  const invoiceSet = new Set<number>();
-  const customerSet = new Set<number>();
-  for (const month of [...new Set(options.months)].sort()) {
+/** One month of daily demand as columns (days as day numbers; the month is the partition). */
+export interface DailyDemandColumns {
+  month: string;
+  length: number;
+  sku: string[];
+  date: Int32Array;
+  units: Float64Array;
+  revenue: Float64Array;
+  orders: Float64Array;
+  customers: Float64Array;
+  onHand: Array<number | null>;
+  stockout: boolean[];
+}
+
+/** Builds daily demand columns month by month from one grouping of the lines. */
+export class DailyDemandBuilder {
+  private readonly groups: Int32Array[];
+  private readonly invoiceSet = new Set<number>();
+  private readonly customerSet = new Set<number>();
+
+  constructor(
+    private readonly lines: DemandLines,
+    private readonly ranges: Map<string, DayRange>,
+    private readonly onHand: OnHandIndex,
+    private readonly skus: readonly string[] = [...ranges.keys()].sort(),
+  ) {
+    this.groups = linesBySku(lines);
+  }
+
+  month(month: string): DailyDemandColumns {
+    const { lines, groups } = this;
     const bounds = monthBounds(month);
-    const rows: DailyDemandRow[] = [];
-    for (const sku of skus) {
-      const range = options.ranges.get(sku) as DayRange;
+    let size = 0;
+    for (const sku of this.skus) {
+      const range = this.ranges.get(sku) as DayRange;
+      const n = Math.min(range.last, bounds.last) - Math.max(range.first, bounds.first) + 1;
+      if (n > 0) size += n;
+    }
+    const out: DailyDemandColumns = {
+      month,
+      length: size,
+      sku: new Array<string>(size),
+      date: new Int32Array(size),
+      units: new Float64Array(size),
+      revenue: new Float64Array(size),
+      orders: new Float64Array(size),
+      customers: new Float64Array(size),
+      onHand: new Array<number | null>(size),
+      stockout: new Array<boolean>(size),
+    };
+    let row = 0;
+    for (const sku of this.skus) {
+      const range = this.ranges.get(sku) as DayRange;
       const from = Math.max(range.first, bounds.first);
       const to = Math.min(range.last, bounds.last);
       if (from > to) continue;
@@ -138,30 +174,57 @@ export function* dailyDemandByMonth(
       for (let day = from; day <= to; day += 1) {
         let units = 0;
         let revenue = 0;
-        invoiceSet.clear();
-        customerSet.clear();
+        this.invoiceSet.clear();
+        this.customerSet.clear();
         while (group && pos < group.length && lines.day[group[pos] as number] === day) {
           const i = group[pos] as number;
           units += lines.quantity[i] as number;
           revenue += lines.revenue[i] as number;
-          invoiceSet.add(lines.invoice[i] as number);
+          this.invoiceSet.add(lines.invoice[i] as number);
           const c = lines.customer[i] as number;
-          if (c >= 0) customerSet.add(c);
+          if (c >= 0) this.customerSet.add(c);
           pos += 1;
         }
-        const onHand = options.onHand.onHand(sku, day);
-        rows.push({
-          sku,
-          date: dayFromNumber(day),
-          units,
-          revenue: roundRevenue(revenue),
-          orders: invoiceSet.size,
-          customers: customerSet.size,
-          on_hand: onHand,
-          stockout: onHand !== null && onHand <= 0,
-          month,
-        });
+        const onHand = this.onHand.onHand(sku, day);
+        out.sku[row] = sku;
+        out.date[row] = day;
+        out.units[row] = units;
+        out.revenue[row] = roundRevenue(revenue);
+        out.orders[row] = this.invoiceSet.size;
+        out.customers[row] = this.customerSet.size;
+        out.onHand[row] = onHand;
+        out.stockout[row] = onHand !== null && onHand <= 0;
+        row += 1;
       }
+    }
+    return out;
+  }
+}
+
+/**
+ * Yields each requested month's rows. `ranges` must hold every SKU active in those months (also
+ * SKUs with no lines in `lines`), since a month partition is replaced as a whole.
+ */
+export function* dailyDemandByMonth(
+  lines: DemandLines,
+  options: { months: Iterable<string>; ranges: Map<string, DayRange>; onHand: OnHandIndex },
+): Generator<{ month: string; rows: DailyDemandRow[] }> {
+  const builder = new DailyDemandBuilder(lines, options.ranges, options.onHand);
+  for (const month of [...new Set(options.months)].sort()) {
+    const c = builder.month(month);
+    const rows: DailyDemandRow[] = new Array<DailyDemandRow>(c.length);
+    for (let r = 0; r < c.length; r += 1) {
+      rows[r] = {
+        sku: c.sku[r] as string,
+        date: dayFromNumber(c.date[r] as number),
+        units: c.units[r] as number,
+        revenue: c.revenue[r] as number,
+        orders: c.orders[r] as number,
+        customers: c.customers[r] as number,
+        on_hand: c.onHand[r] ?? null,
+        stockout: c.stockout[r] as boolean,
+        month,
+      };
     }
     yield { month, rows };
   }

@@ -70,6 +70,16 @@ export class DemandLines {
 
   /** add() for a line object without a revenue field (saves a copy per line). */
   addLine(line: Omit<DemandLineInput, 'revenue'>, revenue: number): number {
+    // Lines of one invoice share their time: parse each distinct time once in a row.
+    if (line.orderTs !== this.lastTsText) {
+      this.lastTsText = line.orderTs;
+      this.lastTs = Date.parse(line.orderTs) / 1000;
+    }
+    return this.addValues(line.sku, dayNumber(line.orderDate), this.lastTs, line.quantity, revenue, line.invoiceNo, line.customerId);
+  }
+
+  /** Adds one line from its values (`tsSeconds`: epoch seconds of the order time). */
+  addValues(sku: string, day: number, tsSeconds: number, quantity: number, revenue: number, invoiceNo: string, customerId: string | null): number {
     if (this.length === this.sku.length) {
       const size = this.length * 2;
       this.sku = grow(this.sku, size);
@@ -82,21 +92,39 @@ export class DemandLines {
       this.netted = grow(this.netted, size);
     }
     const i = this.length;
-    this.sku[i] = this.skus.id(line.sku);
-    this.day[i] = dayNumber(line.orderDate);
-    // Lines of one invoice share their time: parse each distinct time once in a row.
-    if (line.orderTs !== this.lastTsText) {
-      this.lastTsText = line.orderTs;
-      this.lastTs = Date.parse(line.orderTs) / 1000;
-    }
-    this.ts[i] = this.lastTs;
-    this.quantity[i] = line.quantity;
+    this.sku[i] = this.skus.id(sku);
+    this.day[i] = day;
+    this.ts[i] = tsSeconds;
+    this.quantity[i] = quantity;
     this.revenue[i] = revenue;
-    this.invoice[i] = this.invoices.id(line.invoiceNo);
-    this.customer[i] = line.customerId === null ? -1 : this.customers.id(line.customerId);
+    this.invoice[i] = this.invoices.id(invoiceNo);
+    this.customer[i] = customerId === null ? -1 : this.customers.id(customerId);
     this.netted[i] = 0;
     this.length += 1;
     return i;
+  }
+
+  /**
+   * A copy holding only the lines on or after `firstDay` (netted flags kept, dictionaries rebuilt),
+   * so a month-by-month pass keeps a bounded window of lines.
+   */
+  retainFrom(firstDay: number): DemandLines {
+    const kept = new DemandLines();
+    for (let i = 0; i < this.length; i += 1) {
+      if ((this.day[i] as number) < firstDay) continue;
+      const c = this.customer[i] as number;
+      const j = kept.addValues(
+        this.skus.values[this.sku[i] as number] as string,
+        this.day[i] as number,
+        this.ts[i] as number,
+        this.quantity[i] as number,
+        this.revenue[i] as number,
+        this.invoices.values[this.invoice[i] as number] as string,
+        c < 0 ? null : (this.customers.values[c] as string),
+      );
+      kept.netted[j] = this.netted[i] as number;
+    }
+    return kept;
   }
 }
 

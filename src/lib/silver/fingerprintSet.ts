@@ -26,10 +26,21 @@ export class FingerprintSet {
     return this.count;
   }
 
+  /** The key's 64-bit fingerprint, for callers that hash in one place (a worker) and test in another. */
+  static fingerprintOf(key: string): { hi: number; lo: number } {
+    fingerprint(key);
+    return { hi: fpHi, lo: fpLo };
+  }
+
   /** Adds the key; returns false when it was already there. */
   add(key: string): boolean {
     fingerprint(key);
-    if (this.insert(fpHi, fpLo)) {
+    return this.addFingerprint(fpHi, fpLo);
+  }
+
+  /** add() for a fingerprint from fingerprintOf(). */
+  addFingerprint(hi: number, lo: number): boolean {
+    if (this.insert(hi, lo)) {
       this.count += 1;
       if (this.count * 2 > this.mask) this.grow();
       return true;

@@ -38,6 +38,31 @@ export function duplicateKey(line: OrderLine): string {
   return `${line.invoiceNo}\u0001${line.sku}\u0001${line.description ?? ''}\u0001${line.quantity}\u0001${line.orderTs}\u0001${line.unitPrice}\u0001${line.customerId ?? ''}\u0001${line.country ?? ''}`;
 }
 
+/** What the stateless rules say of one record (de-duplication is the caller's, it needs history). */
+export type RecordVerdict =
+  | { kind: 'demand' | 'cancellation'; line: OrderLine }
+  /** A well-formed line a rule rejects (still a re-delivery if its id was seen). */
+  | { kind: 'rejected'; line: OrderLine; reason: string; detail: string }
+  /** Not a valid order record: no line, no id to trust. */
+  | { kind: 'invalid'; reason: string; detail: string };
+
+export function classifyRecord(raw: unknown, rules: readonly CompiledRule[]): RecordVerdict {
+  const checked = checkOrderRecord(raw);
+  if (!checked.ok) return { kind: 'invalid', reason: `schema_invalid:${checked.field}`, detail: checked.detail };
+  const line = toOrderLine(checked.record);
+  for (const rule of rules) {
+    const value = ruleValue(line, rule.field);
+    if (!rule.test(value)) continue;
+    if (rule.action === 'cancellation') return { kind: 'cancellation', line };
+    return { kind: 'rejected', line, reason: rule.id, detail: `${rule.field}=${JSON.stringify(value)}` };
+  }
+  return { kind: 'demand', line };
+}
+
+export function duplicateDetail(line: Pick<OrderLine, 'invoiceNo' | 'sku' | 'quantity'>): string {
+  return `exact copy of an earlier line of invoice ${line.invoiceNo} (sku ${line.sku}, quantity ${line.quantity})`;
+}
+
 export class OrderLineCleanser {
   private readonly ids: FingerprintSet;
   private readonly lines: FingerprintSet;
@@ -60,26 +85,17 @@ export class OrderLineCleanser {
   }
 
   classify(raw: unknown): LineVerdict {
-    const checked = checkOrderRecord(raw);
-    if (!checked.ok) return { kind: 'quarantine', reason: `schema_invalid:${checked.field}`, detail: checked.detail };
-    const line = toOrderLine(checked.record);
+    const verdict = classifyRecord(raw, this.rules);
+    if (verdict.kind === 'invalid') return { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail };
+    const line = verdict.line;
     if (!this.ids.add(line.orderLineId)) return { kind: 'redelivered' };
-
-    let kind: 'demand' | 'cancellation' = 'demand';
-    for (const rule of this.rules) {
-      const value = ruleValue(line, rule.field);
-      if (!rule.test(value)) continue;
-      if (rule.action === 'cancellation') {
-        kind = 'cancellation';
-        break;
-      }
-      return { kind: 'quarantine', reason: rule.id, detail: `${rule.field}=${JSON.stringify(value)}` };
-    }
+    if (verdict.kind === 'rejected') return { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail };
+    const kind = verdict.kind;
     if (!this.lines.add(duplicateKey(line)) && this.quarantineDuplicates) {
       return {
         kind: 'quarantine',
         reason: this.duplicateReason,
-        detail: `exact copy of an earlier line of invoice ${line.invoiceNo} (sku ${line.sku}, quantity ${line.quantity})`,
+        detail: duplicateDetail(line),
       };
     }
     return { kind, line };

@@ -1,27 +1,44 @@
 /**
- * Bronze → Silver in one streamed pass: orders are validated and cleansed with the rule set,
- * demand lines are streamed into order_lines (one commit), cancellations and quarantined records
- * into their tables, and daily demand is recomputed for the affected months only.
+ * Bronze → Silver in two passes, so a million lines or ten cost the same memory:
+ *  1. Scan: Bronze parts are validated, normalised and rule-classified on worker threads (piscina),
+ *     and their lines spilled to local files by order month. Invalid records go to quarantine.
+ *  2. Months, in order: each month's lines are de-duplicated (by line id and exact copy, against
+ *     earlier Silver data of that month too), written to order_lines / cancellations as columns
+ *     encoded on the workers, and netted against a window of the months a cancellation still
+ *     reaches; a month leaving that window gets its daily demand rows.
  *
  * Incremental and idempotent: a run reads earlier Silver data only for the months its lines touch
  * (plus neighbours for cancellation netting and zero-fill), replaces those daily_demand month
  * partitions, and tags every commit with a Delta transaction `silver:<runId>:<table>`, so a
  * re-run of the same run id is skipped table by table and leaves the tables as they were.
+ * A line's identity is its order month and line id: a re-delivered line carries its original
+ * order time, so it lands in the same month as its first delivery.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readManifest } from '../bronze/reader';
+import { dataPathOf } from '../bronze/manifest';
+import type { PhysicalColumn } from '../delta/dataFile';
 import { DeltaTable } from '../delta/deltaTable';
-import type { DeltaRow } from '../delta/types';
+import type { DeltaFileWriter, DeltaRow, DeltaWriteOptions } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
 import type { BuildSilverOutput, ReasonCounts } from '../pipeline/contracts';
 import { lakeTables, type LakeTableDef } from '../pipeline/tables';
-import { dailyDemandByMonth, monthBounds, monthOfDay, monthsBetween, OnHandIndex, type DayRange } from './dailyDemand';
+import { DailyDemandBuilder, monthBounds, monthOfDay, monthsBetween, OnHandIndex, type DayRange } from './dailyDemand';
 import { DemandLines, lineRevenue } from './demandLines';
+import { FingerprintSet } from './fingerprintSet';
 import { checkInventoryRecord, type InventorySnapshot } from './inventoryRecord';
+import { lineKind, lineOf, type LineKind, type RuleRejection } from './lineBatch';
 import { netCancellations, type CancellationRef } from './netting';
-import { OrderLineCleanser } from './orderLineCleanser';
+import { duplicateDetail, duplicateKey } from './orderLineCleanser';
+import { OrderLineColumns } from './orderLineColumns';
 import { dayNumber, type OrderLine } from './orderRecord';
+import { OrderScanner, rawText, readSpills, writeSpills, type ScanSummary } from './orderScan';
 import { ProductCatalogue, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
+import { SilverPool } from './silverPool';
 
 export interface SourceRecord {
   record: unknown;
@@ -36,11 +53,18 @@ export interface InventorySourceRecord extends SourceRecord {
 
 export interface SilverBuildOptions {
   runId: string;
-  orders: AsyncIterable<SourceRecord>;
+  /** Bronze order parts (manifest paths, in order): scanned on worker threads. */
+  orderParts?: readonly string[];
+  /** Order records from anywhere else (tests, small sources): scanned in-process. */
+  orders?: AsyncIterable<SourceRecord>;
   inventory?: AsyncIterable<InventorySourceRecord>;
   ruleSet?: RuleSet;
-  /** Sizing hint for the de-duplication sets. */
+  /** Order lines expected (sizing; large inputs use worker threads unless `workers` says otherwise). */
   expectedLines?: number;
+  /** Worker threads for scanning and Parquet encoding; 0 runs in-process. */
+  workers?: number;
+  /** Where the month spill files go (default: the OS temp folder); removed when the build ends. */
+  scratchDir?: string;
   log?: (message: string) => void;
   progress?: (stage: string, done: number, total?: number) => void;
   abortSignal?: AbortSignal;
@@ -55,30 +79,17 @@ export interface SilverBuildResult extends BuildSilverOutput {
   nettedUnits: number;
 }
 
-const maxRawLength = 4000;
-/** Rows per Parquet file; the Delta writer buffers up to twice this, so it bounds memory. */
+/** Rows per Parquet data file. */
 const orderLinesFileRows = 50_000;
+/** Records per in-process scan chunk (the `orders` iterable). */
+const scanChunkRecords = 50_000;
+/** Data files encoding or being stored at once: enough that the main thread never waits on one. */
+const filesInFlight = Number(process.env.SILVER_FILES_IN_FLIGHT ?? 8);
+/** From this many expected lines on, scanning and encoding go to worker threads. */
+const parallelFromLines = 200_000;
 
 function txn(runId: string, table: string): { appId: string; version: number } {
   return { appId: `silver:${runId}:${table}`, version: 0 };
-}
-
-function orderLineRow(line: OrderLine, runId: string): DeltaRow {
-  return {
-    order_line_id: line.orderLineId,
-    invoice_no: line.invoiceNo,
-    sku: line.sku,
-    description: line.description,
-    quantity: line.quantity,
-    unit_price: line.unitPrice,
-    revenue: lineRevenue(line.quantity, line.unitPrice),
-    customer_id: line.customerId,
-    country: line.country,
-    order_ts: line.orderTs,
-    order_date: line.orderDate,
-    order_month: line.orderDate.slice(0, 7),
-    run_id: runId,
-  };
 }
 
 function lineFromRow(row: DeltaRow): OrderLine {
@@ -95,16 +106,6 @@ function lineFromRow(row: DeltaRow): OrderLine {
     orderTs: ts,
     orderDate: String(row.order_date),
   };
-}
-
-function rawText(record: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(record) ?? String(record);
-  } catch {
-    text = String(record);
-  }
-  return text.length > maxRawLength ? `${text.slice(0, maxRawLength)}…` : text;
 }
 
 function count(counts: ReasonCounts, key: string): void {
@@ -133,6 +134,149 @@ function streamedWrite(table: DeltaTable, def: LakeTableDef, channel: RowChannel
         return { ok: false as const, error };
       },
     );
+}
+
+function writeOptions(def: LakeTableDef, runId: string, mode: DeltaWriteOptions['mode'], abortSignal?: AbortSignal): DeltaWriteOptions {
+  return {
+    schema: def.schema,
+    partitionBy: def.partitionBy,
+    mode,
+    transaction: txn(runId, def.name),
+    commitInfo: { runId },
+    targetRowsPerFile: orderLinesFileRows,
+    ...(abortSignal ? { abortSignal } : {}),
+  };
+}
+
+/** A line as the Bronze record it came from (quarantine keeps a duplicate's normalised form). */
+function bronzeShape(line: OrderLine): Record<string, unknown> {
+  return {
+    orderLineId: line.orderLineId,
+    InvoiceNo: line.invoiceNo,
+    StockCode: line.sku,
+    Description: line.description,
+    Quantity: line.quantity,
+    InvoiceDate: `${line.orderDate} ${line.orderTs.slice(11, 19)}`,
+    UnitPrice: line.unitPrice,
+    CustomerID: line.customerId,
+    Country: line.country,
+  };
+}
+
+/**
+ * Data files being encoded (on the pool) and stored (by their writer), at most a few in flight so
+ * columns waiting for a worker stay bounded. A failure surfaces at the next drain.
+ */
+class DataFileQueue {
+  private pending: Array<Promise<void>> = [];
+
+  constructor(private readonly pool: SilverPool) {}
+
+  add(writer: DeltaFileWriter, partitionValues: Record<string, string>, columns: Record<string, PhysicalColumn>, numRecords: number): void {
+    const ordered = writer.dataFields.map((field) => {
+      const column = columns[field.name];
+      if (!column) throw new Error(`no column ${field.name} for a data file`);
+      return column;
+    });
+    const task = this.pool.encode(writer.dataFields, ordered, numRecords).then((file) => writer.addFile(partitionValues, file));
+    task.catch(() => undefined);
+    this.pending.push(task);
+  }
+
+  async drainTo(inFlight: number): Promise<void> {
+    while (this.pending.length > inFlight) await this.pending.shift();
+  }
+
+  /** Waits for every file, ignoring failures (before the writers delete what was stored). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.pending);
+    this.pending = [];
+  }
+}
+
+function enqueueLines(files: DataFileQueue, writer: DeltaFileWriter, month: string, columns: OrderLineColumns): void {
+  const taken = columns.take();
+  files.add(writer, { order_month: month }, taken.columns, taken.length);
+}
+
+type ScannedOrders = ScanSummary;
+
+function mergeSummary(into: ScannedOrders, part: ScanSummary): void {
+  into.read += part.read;
+  for (const bad of part.invalid) into.invalid.push(bad);
+  for (const [month, c] of Object.entries(part.months)) {
+    const m = (into.months[month] ??= { demand: 0, cancellation: 0, rejected: 0 });
+    m.demand += c.demand;
+    m.cancellation += c.cancellation;
+    m.rejected += c.rejected;
+  }
+  for (const [sku, [first, last]] of Object.entries(part.skuRanges)) {
+    const r = into.skuRanges[sku];
+    if (!r) into.skuRanges[sku] = [first, last];
+    else {
+      if (first < r[0]) r[0] = first;
+      if (last > r[1]) r[1] = last;
+    }
+  }
+}
+
+/** A standalone copy when the bytes are a view of a bigger (e.g. pooled) buffer, so it can be transferred. */
+function ownBuffer(bytes: Buffer): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : Uint8Array.from(bytes);
+}
+
+/** First pass: every order record scanned into month spill files; parts in parallel, merged in order. */
+async function scanOrders(lake: LakeStore, options: SilverBuildOptions, ruleSet: RuleSet, pool: SilverPool, spillDir: string): Promise<ScannedOrders> {
+  const scanned: ScannedOrders = { read: 0, invalid: [], months: {}, skuRanges: {} };
+  const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
+  let seq = 0;
+  const parts = options.orderParts ?? [];
+  const results: Array<ScanSummary | undefined> = [];
+  let merged = 0;
+  const inFlight: Array<Promise<void>> = [];
+  for (const manifestPath of parts) {
+    options.abortSignal?.throwIfAborted();
+    const manifest = await readManifest(lake, manifestPath, signal);
+    const sourcePath = dataPathOf(manifestPath, manifest.format);
+    const bytes = ownBuffer(await lake.read(sourcePath, signal));
+    const mine = seq++;
+    const task = pool.scan({ bytes, format: manifest.format, sourcePath, seq: mine, spillDir, ruleSetJson: ruleSet.document }).then((summary) => {
+      results[mine] = summary;
+      while (results[merged]) {
+        mergeSummary(scanned, results[merged] as ScanSummary);
+        results[merged] = undefined;
+        merged += 1;
+      }
+      options.progress?.('silver:orders', scanned.read);
+    });
+    task.catch(() => undefined);
+    inFlight.push(task);
+    // Keep every worker busy, with one part read ahead each.
+    if (inFlight.length >= Math.max(1, 2 * pool.workers)) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  if (options.orders) {
+    let scanner = new OrderScanner(ruleSet.rules);
+    let inChunk = 0;
+    const flush = (): void => {
+      const { batches, summary } = scanner.finish();
+      writeSpills(spillDir, seq++, batches);
+      mergeSummary(scanned, summary);
+      scanner = new OrderScanner(ruleSet.rules);
+      inChunk = 0;
+    };
+    for await (const rec of options.orders) {
+      scanner.add(rec.record, rec.index, rec.sourcePath);
+      inChunk += 1;
+      if (inChunk >= scanChunkRecords) {
+        options.abortSignal?.throwIfAborted();
+        flush();
+        options.progress?.('silver:orders', scanned.read);
+      }
+    }
+    flush();
+  }
+  return scanned;
 }
 
 export async function buildSilverTables(lake: LakeStore, options: SilverBuildOptions): Promise<SilverBuildResult> {
@@ -167,7 +311,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
   const quarantineReasons: ReasonCounts = {};
   const quarantineChannel = new RowChannel();
   const quarantineWrite = streamedWrite(tables.quarantine, lakeTables.quarantine, quarantineChannel, runId, abortSignal);
-  const quarantine = async (source: string, rec: SourceRecord, reason: string, detail: string): Promise<void> => {
+  const quarantine = async (source: string, rec: Omit<SourceRecord, 'record'>, reason: string, detail: string, raw: string): Promise<void> => {
     count(quarantineReasons, reason);
     await quarantineChannel.push({
       run_id: runId,
@@ -176,7 +320,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       record_index: rec.index,
       reason,
       detail,
-      raw: rawText(rec.record),
+      raw,
       rule_set_version: ruleSet.versionTag,
     });
   };
@@ -187,7 +331,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     for await (const rec of options.inventory) {
       const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath);
       if (checked.ok) newSnapshots.push(checked.snapshot);
-      else await quarantine('inventory', rec, `schema_invalid:${checked.field}`, checked.detail);
+      else await quarantine('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
     }
   }
   let inventoryVersion = start.inventory;
@@ -213,246 +357,325 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     inventoryVersion = written.version;
   }
 
-  // --- orders: one streamed pass ---
-  const cleanser = new OrderLineCleanser(ruleSet, options.expectedLines ? { expectedLines: options.expectedLines } : {});
-  const demand = new DemandLines();
+  // --- orders, first pass: scan Bronze (in parallel) into month spill files ---
+  const workers = options.workers ?? ((options.expectedLines ?? 0) >= parallelFromLines ? os.availableParallelism() : 0);
+  const pool = SilverPool.create({ workers });
+  const spillDir = mkdtempSync(path.join(options.scratchDir ?? os.tmpdir(), 'silver-spill-'));
+  const openWriters: DeltaFileWriter[] = [];
   const catalogue = new ProductCatalogue(ruleSet.document.canonicalDescription.tieBreak);
-  const cancellationRefs: CancellationRef[] = [];
-  const newLineMonths = new Set<string>();
-  const newCancellationMonths = new Set<string>();
-  const loadedMonths = new Set<string>();
-  const loadMonth = async (month: string): Promise<void> => {
-    if (loadedMonths.has(month)) return;
-    loadedMonths.add(month);
-    const filter = { partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month, ...signal };
-    if (start.orderLines >= 0) {
-      for await (const row of tables.orderLines.read({ version: start.orderLines, ...filter })) {
-        if (row.run_id === runId) continue;
-        const line = lineFromRow(row);
-        cleanser.registerExisting(line);
-        demand.addLine(line, Number(row.revenue));
+  let files: DataFileQueue | undefined;
+  try {
+    const scanStarted = performance.now();
+    const scanned = await scanOrders(lake, options, ruleSet, pool, spillDir);
+    log(`silver: scanned ${scanned.read} order records into ${Object.keys(scanned.months).length} months in ${Math.round(performance.now() - scanStarted)} ms (${pool.workers} workers)`);
+    for (const bad of scanned.invalid) {
+      await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
+    }
+    const read = scanned.read;
+    const newLineMonths = new Set<string>();
+    const newCancellationMonths = new Set<string>();
+    for (const [month, counts] of Object.entries(scanned.months)) {
+      if (counts.demand > 0) newLineMonths.add(month);
+      if (counts.cancellation > 0) newCancellationMonths.add(month);
+    }
+
+    // --- SKU ranges: earlier products plus this run's lines ---
+    const ranges = new Map<string, DayRange>();
+    for (const [sku, p] of priorProducts) ranges.set(sku, { first: dayNumber(p.first_sale_date), last: dayNumber(p.last_sale_date) });
+    const affected = new Set<string>([...newLineMonths, ...newCancellationMonths]);
+    for (const [sku, [first, last]] of Object.entries(scanned.skuRanges)) {
+      const prior = ranges.get(sku);
+      const merged = prior ? { first: Math.min(prior.first, first), last: Math.max(prior.last, last) } : { first, last };
+      ranges.set(sku, merged);
+      // Zero-fill: months the SKU's range newly covers get rows they did not have.
+      if (!prior) monthsBetween(merged.first, merged.last).forEach((m) => affected.add(m));
+      else {
+        if (merged.first < prior.first) monthsBetween(merged.first, prior.first - 1).forEach((m) => affected.add(m));
+        if (merged.last > prior.last) monthsBetween(prior.last + 1, merged.last).forEach((m) => affected.add(m));
       }
     }
-    if (start.cancellations >= 0) {
-      for await (const row of tables.cancellations.read({ version: start.cancellations, ...filter })) {
-        if (row.run_id === runId) continue;
-        const line = lineFromRow(row);
-        cleanser.registerExisting(line);
-        cancellationRefs.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
-      }
+    const netting = ruleSet.document.netting;
+    // A cancellation may net a line up to maxDaysBetween days earlier: those months change too.
+    if (netting.enabled) {
+      for (const m of newCancellationMonths) monthsBetween(monthBounds(m).first - netting.maxDaysBetween, monthBounds(m).first).forEach((x) => affected.add(x));
     }
-  };
-
-  const orderChannel = new RowChannel();
-  const orderWrite = streamedWrite(tables.orderLines, lakeTables.order_lines, orderChannel, runId, abortSignal);
-  const cancellationChannel = new RowChannel();
-  const cancellationWrite = streamedWrite(tables.cancellations, lakeTables.cancellations, cancellationChannel, runId, abortSignal);
-
-  let read = 0;
-  let kept = 0;
-  let unitsKept = 0;
-  let cancellations = 0;
-  let redelivered = 0;
-  for await (const rec of options.orders) {
-    read += 1;
-    if ((read & 0xffff) === 0) {
-      abortSignal?.throwIfAborted();
-      options.progress?.('silver:orders', read);
+    // New stock figures change on_hand (and stockout) from their day to the end of the SKU's range.
+    for (const snapshot of newSnapshots) {
+      const range = ranges.get(snapshot.sku);
+      const day = dayNumber(snapshot.snapshotDate);
+      if (range && day <= range.last) monthsBetween(Math.max(day, range.first), range.last).forEach((m) => affected.add(m));
     }
-    const invoiceDate = (rec.record as { InvoiceDate?: unknown } | null)?.InvoiceDate;
-    if (typeof invoiceDate === 'string' && /^\d{4}-\d{2}/.test(invoiceDate)) await loadMonth(invoiceDate.slice(0, 7));
-    const verdict = cleanser.classify(rec.record);
-    switch (verdict.kind) {
-      case 'redelivered':
-        redelivered += 1;
-        break;
-      case 'quarantine':
-        await quarantine('orders', rec, verdict.reason, verdict.detail);
-        break;
-      case 'cancellation': {
-        const line = verdict.line;
-        cancellations += 1;
-        newCancellationMonths.add(line.orderDate.slice(0, 7));
-        cancellationRefs.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
-        await cancellationChannel.push(orderLineRow(line, runId));
-        break;
-      }
-      case 'demand': {
-        const line = verdict.line;
-        kept += 1;
-        unitsKept += line.quantity;
-        newLineMonths.add(line.orderDate.slice(0, 7));
-        const row = orderLineRow(line, runId);
-        demand.addLine(line, row.revenue as number);
-        catalogue.add(line);
-        await orderChannel.push(row);
-        break;
-      }
+    // Only months some SKU is active in (netting's previous month may lie before all sales).
+    let firstDay = Infinity;
+    let lastDay = -Infinity;
+    for (const r of ranges.values()) {
+      if (r.first < firstDay) firstDay = r.first;
+      if (r.last > lastDay) lastDay = r.last;
     }
-  }
-  orderChannel.close();
-  cancellationChannel.close();
-  quarantineChannel.close();
-  const writes = { order_lines: await orderWrite, cancellations: await cancellationWrite, quarantine: await quarantineWrite };
-  const tableVersions: Record<string, number> = {};
-  for (const [name, outcome] of Object.entries(writes)) {
-    if (!outcome.ok) throw outcome.error;
-    tableVersions[name] = outcome.result.version;
-  }
-  tableVersions.inventory_snapshots = inventoryVersion;
-  log(`silver: read ${read} order records, kept ${kept}, cancellations ${cancellations}, redelivered ${redelivered}, quarantined ${JSON.stringify(quarantineReasons)}`);
+    const affectedMonths = [...affected]
+      .filter((m) => Number.isFinite(firstDay) && m >= monthOfDay(firstDay) && m <= monthOfDay(lastDay))
+      .sort();
+    const affectedSet = new Set(affectedMonths);
+    const lastAffected = affectedMonths[affectedMonths.length - 1];
 
-  // --- SKU ranges: earlier products plus this run's lines ---
-  const ranges = new Map<string, DayRange>();
-  for (const [sku, p] of priorProducts) ranges.set(sku, { first: dayNumber(p.first_sale_date), last: dayNumber(p.last_sale_date) });
-  const affected = new Set<string>([...newLineMonths, ...newCancellationMonths]);
-  for (const sku of catalogue.skus()) {
-    const added = catalogue.range(sku) as DayRange;
-    const prior = ranges.get(sku);
-    const merged = prior ? { first: Math.min(prior.first, added.first), last: Math.max(prior.last, added.last) } : added;
-    ranges.set(sku, merged);
-    // Zero-fill: months the SKU's range newly covers get rows they did not have.
-    if (!prior) monthsBetween(merged.first, merged.last).forEach((m) => affected.add(m));
-    else {
-      if (merged.first < prior.first) monthsBetween(merged.first, prior.first - 1).forEach((m) => affected.add(m));
-      if (merged.last > prior.last) monthsBetween(prior.last + 1, merged.last).forEach((m) => affected.add(m));
-    }
-  }
-  // A cancellation may net a line of the previous month (maxDaysBetween <= 28).
-  if (ruleSet.document.netting.enabled) {
-    for (const m of newCancellationMonths) affected.add(monthOfDay(monthBounds(m).first - 1));
-  }
-  // New stock figures change on_hand (and stockout) from their day to the end of the SKU's range.
-  for (const s of newSnapshots) {
-    const range = ranges.get(s.sku);
-    const day = dayNumber(s.snapshotDate);
-    if (range && day <= range.last) monthsBetween(Math.max(day, range.first), range.last).forEach((m) => affected.add(m));
-  }
-
-  // --- netting context: lines and cancellations of each affected month and the month after ---
-  for (const m of [...affected]) {
-    await loadMonth(m);
-    await loadMonth(monthOfDay(monthBounds(m).last + 1));
-  }
-  let nettedLines = 0;
-  let nettedUnits = 0;
-  if (ruleSet.document.netting.enabled) {
-    const netted = netCancellations(demand, cancellationRefs, { maxDaysBetween: ruleSet.document.netting.maxDaysBetween });
-    for (const i of netted.nettedLines) {
-      if (affected.has(monthOfDay(demand.day[i] as number))) {
-        nettedLines += 1;
-        nettedUnits += demand.quantity[i] as number;
-      }
-    }
-  }
-
-  // --- stock on hand: earlier snapshots up to the last affected month, plus this run's ---
-  // Only months some SKU is active in (netting's previous month may lie before all sales).
-  let firstDay = Infinity;
-  let lastDay = -Infinity;
-  for (const r of ranges.values()) {
-    if (r.first < firstDay) firstDay = r.first;
-    if (r.last > lastDay) lastDay = r.last;
-  }
-  const affectedMonths = [...affected]
-    .filter((m) => Number.isFinite(firstDay) && m >= monthOfDay(firstDay) && m <= monthOfDay(lastDay))
-    .sort();
-  const lastAffected = affectedMonths[affectedMonths.length - 1];
-  const snapshots: Array<{ sku: string; snapshotDate: string; onHand: number }> = [];
-  if (lastAffected !== undefined && start.inventory >= 0) {
-    for await (const row of tables.inventory.read({
-      version: start.inventory,
-      partitionFilter: (pv) => (pv.snapshot_month ?? '') <= lastAffected,
-      columns: ['sku', 'snapshot_date', 'on_hand'],
-      ...signal,
-    })) {
-      snapshots.push({ sku: String(row.sku), snapshotDate: String(row.snapshot_date), onHand: Number(row.on_hand) });
-    }
-  }
-  for (const s of newSnapshots) snapshots.push(s);
-  const onHand = OnHandIndex.fromSnapshots(snapshots);
-  snapshots.length = 0;
-
-  // --- daily demand: replace exactly the affected month partitions (one commit) ---
-  let dailyDemandRows = 0;
-  if (affectedMonths.length > 0) {
-    const rows = async function* (): AsyncIterable<DeltaRow> {
-      for (const { rows: monthRows } of dailyDemandByMonth(demand, { months: affectedMonths, ranges, onHand })) {
-        dailyDemandRows += monthRows.length;
-        yield* monthRows;
-      }
-    };
-    const written = await tables.dailyDemand.write(rows(), {
-      schema: lakeTables.daily_demand.schema,
-      partitionBy: lakeTables.daily_demand.partitionBy,
-      mode: 'overwritePartitions',
-      partitions: affectedMonths.map((month) => ({ month })),
-      transaction: txn(runId, 'daily_demand'),
-      commitInfo: { runId, months: `${affectedMonths[0]}..${lastAffected}` },
-      targetRowsPerFile: orderLinesFileRows,
-      ...signal,
-    });
-    tableVersions.daily_demand = written.version;
-    if (written.skipped) dailyDemandRows = 0;
-  } else {
-    tableVersions.daily_demand = await tables.dailyDemand.version(signal);
-  }
-
-  // --- products: SKUs touched by this run are recomputed over all their lines ---
-  const touched = catalogue.skus();
-  if (touched.some((sku) => priorProducts.has(sku)) && start.orderLines >= 0) {
-    const touchedSet = new Set(touched);
-    for await (const row of tables.orderLines.read({
-      version: start.orderLines,
-      columns: ['sku', 'description', 'quantity', 'order_date', 'order_ts', 'run_id'],
-      ...signal,
-    })) {
-      if (row.run_id === runId || !touchedSet.has(String(row.sku))) continue;
-      catalogue.add({
-        sku: String(row.sku),
-        description: (row.description as string | null) ?? null,
-        quantity: Number(row.quantity),
-        orderDate: String(row.order_date),
-        orderTs: new Date(String(row.order_ts)).toISOString(),
-      });
-    }
-  }
-  const products = new Map(priorProducts);
-  for (const sku of touched) products.set(sku, catalogue.row(sku) as ProductRow);
-  if (touched.length > 0) {
-    const written = await tables.products.write(
-      [...products.keys()].sort().map((sku) => products.get(sku) as ProductRow),
-      {
-        schema: lakeTables.products.schema,
-        partitionBy: lakeTables.products.partitionBy,
-        mode: 'overwrite',
-        transaction: txn(runId, 'products'),
-        commitInfo: { runId },
+    // --- stock on hand: earlier snapshots up to the last affected month, plus this run's ---
+    const snapshots: Array<{ sku: string; snapshotDate: string; onHand: number }> = [];
+    if (lastAffected !== undefined && start.inventory >= 0) {
+      for await (const row of tables.inventory.read({
+        version: start.inventory,
+        partitionFilter: (pv) => (pv.snapshot_month ?? '') <= lastAffected,
+        columns: ['sku', 'snapshot_date', 'on_hand'],
         ...signal,
-      },
-    );
-    tableVersions.products = written.version;
-  } else {
-    tableVersions.products = start.products;
-  }
+      })) {
+        snapshots.push({ sku: String(row.sku), snapshotDate: String(row.snapshot_date), onHand: Number(row.on_hand) });
+      }
+    }
+    for (const snapshot of newSnapshots) snapshots.push(snapshot);
+    const onHand = OnHandIndex.fromSnapshots(snapshots);
+    snapshots.length = 0;
 
-  const quarantined = Object.values(quarantineReasons).reduce((a, b) => a + b, 0);
-  return {
-    orderLinesRead: read,
-    orderLinesKept: kept,
-    unitsKept,
-    cancellations,
-    quarantined,
-    quarantineReasons,
-    inventoryRows: newSnapshots.length,
-    skus: products.size,
-    dailyDemandRows,
-    affectedFrom: affectedMonths.length > 0 ? `${affectedMonths[0]}-01` : null,
-    affectedTo: lastAffected !== undefined ? new Date(monthBounds(lastAffected).last * 86_400_000).toISOString().slice(0, 10) : null,
-    tableVersions,
-    ruleSetVersion: ruleSet.versionTag,
-    redelivered,
-    nettedLines,
-    nettedUnits,
-  };
+    // --- orders, second pass: month by month, with a window of the months netting still reaches ---
+    const writers = {
+      orderLines: await tables.orderLines.openWriter(writeOptions(lakeTables.order_lines, runId, 'append', abortSignal)),
+      cancellations: await tables.cancellations.openWriter(writeOptions(lakeTables.cancellations, runId, 'append', abortSignal)),
+      dailyDemand: await tables.dailyDemand.openWriter({
+        ...writeOptions(lakeTables.daily_demand, runId, 'overwritePartitions', abortSignal),
+        partitions: affectedMonths.map((month) => ({ month })),
+        commitInfo: { runId, months: `${affectedMonths[0] ?? '-'}..${lastAffected ?? '-'}` },
+      }),
+    };
+    openWriters.push(writers.orderLines, writers.cancellations, writers.dailyDemand);
+    files = new DataFileQueue(pool);
+    const quarantineDuplicates = ruleSet.document.duplicates.policy === 'quarantine';
+    const skuOrder = [...ranges.keys()].sort();
+    let window = new DemandLines();
+    let windowMonths: string[] = [];
+    let kept = 0;
+    let unitsKept = 0;
+    let cancellations = 0;
+    let redelivered = 0;
+    let nettedLines = 0;
+    let nettedUnits = 0;
+    let dailyDemandRows = 0;
+
+    const finalize = (upTo: number): void => {
+      // Months whose lines no later cancellation can reach any more: write their daily demand.
+      const done = windowMonths.filter((m) => monthBounds(m).last < upTo);
+      if (done.length === 0) return;
+      const builder = new DailyDemandBuilder(window, ranges, onHand, skuOrder);
+      for (const month of done) {
+        if (!affectedSet.has(month) || writers.dailyDemand.skipped) continue;
+        const c = builder.month(month);
+        dailyDemandRows += c.length;
+        for (let from = 0; from < c.length; from += orderLinesFileRows) {
+          const to = Math.min(c.length, from + orderLinesFileRows);
+          const columns: Record<string, PhysicalColumn> = {
+            sku: c.sku.slice(from, to),
+            date: c.date.slice(from, to),
+            units: c.units.slice(from, to),
+            revenue: c.revenue.slice(from, to),
+            orders: c.orders.slice(from, to),
+            customers: c.customers.slice(from, to),
+            on_hand: c.onHand.slice(from, to),
+            stockout: c.stockout.slice(from, to),
+          };
+          (files as DataFileQueue).add(writers.dailyDemand, { month }, columns, to - from);
+        }
+      }
+      windowMonths = windowMonths.filter((m) => !done.includes(m));
+      window = window.retainFrom(windowMonths.length > 0 ? monthBounds(windowMonths[0] as string).first : upTo);
+    };
+
+    const loadMonths = new Set<string>([...affectedMonths, ...Object.keys(scanned.months)]);
+    // Cancellations of the month after an affected month may net its lines.
+    if (netting.enabled) for (const m of affectedMonths) loadMonths.add(monthOfDay(monthBounds(m).last + 1));
+    const reach = netting.enabled ? netting.maxDaysBetween : -1;
+    let previous: string | undefined;
+    for (const month of [...loadMonths].sort()) {
+      abortSignal?.throwIfAborted();
+      const bounds = monthBounds(month);
+      if (previous !== undefined && monthOfDay(monthBounds(previous).last + 1) !== month) finalize(Infinity);
+      previous = month;
+      windowMonths.push(month);
+      const counts = scanned.months[month];
+      const ids = FingerprintSet.withCapacity((counts ? counts.demand + counts.cancellation + counts.rejected : 0) + 1024);
+      const exact = FingerprintSet.withCapacity((counts ? counts.demand + counts.cancellation : 0) + 1024);
+      const monthCancellations: CancellationRef[] = [];
+
+      // Lines stored by earlier runs (rows of this run id come from an interrupted attempt: skipped).
+      const filter = { partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month, ...signal };
+      if (start.orderLines >= 0) {
+        for await (const row of tables.orderLines.read({ version: start.orderLines, ...filter })) {
+          if (row.run_id === runId) continue;
+          const line = lineFromRow(row);
+          ids.add(line.orderLineId);
+          exact.add(duplicateKey(line));
+          window.addLine(line, Number(row.revenue));
+        }
+      }
+      if (start.cancellations >= 0) {
+        for await (const row of tables.cancellations.read({ version: start.cancellations, ...filter })) {
+          if (row.run_id === runId) continue;
+          const line = lineFromRow(row);
+          ids.add(line.orderLineId);
+          exact.add(duplicateKey(line));
+          monthCancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
+        }
+      }
+
+      // This run's lines, in the order they arrived.
+      const orderColumns = new OrderLineColumns(runId);
+      const cancellationColumns = new OrderLineColumns(runId);
+      for (const batch of readSpills(spillDir, month)) {
+        let nextRejection = 0;
+        for (let i = 0; i < batch.length; i += 1) {
+          const kind = batch.kind[i] as LineKind;
+          let rejection: RuleRejection | undefined;
+          if (kind === lineKind.quarantine) {
+            while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
+            rejection = batch.rejections[nextRejection];
+          }
+          if (!ids.addFingerprint(batch.idHi[i] as number, batch.idLo[i] as number)) {
+            redelivered += 1;
+            continue;
+          }
+          const sourcePath = batch.sourcePaths[batch.source[i] as number] as string;
+          const recordIndex = batch.recordIndex[i] as number;
+          if (rejection) {
+            await quarantine('orders', { index: recordIndex, sourcePath }, rejection.reason, rejection.detail, rejection.raw);
+            continue;
+          }
+          if (!exact.addFingerprint(batch.dupHi[i] as number, batch.dupLo[i] as number) && quarantineDuplicates) {
+            const line = lineOf(batch, i);
+            await quarantine('orders', { index: recordIndex, sourcePath }, ruleSet.document.duplicates.reason, duplicateDetail(line), rawText(bronzeShape(line)));
+            continue;
+          }
+          const quantity = batch.quantity[i] as number;
+          const tsSeconds = (batch.orderMs[i] as number) / 1000;
+          const sku = batch.sku[i] as string;
+          const customerId = batch.customerId[i] ?? null;
+          if (kind === lineKind.cancellation) {
+            cancellations += 1;
+            cancellationColumns.push(batch, i, lineRevenue(quantity, batch.unitPrice[i] as number));
+            monthCancellations.push({ sku, customerId, quantity: -quantity, ts: tsSeconds });
+            continue;
+          }
+          kept += 1;
+          unitsKept += quantity;
+          const revenue = lineRevenue(quantity, batch.unitPrice[i] as number);
+          const orderTs = batch.orderTs[i] as string;
+          const orderDate = orderTs.slice(0, 10);
+          orderColumns.push(batch, i, revenue);
+          window.addValues(sku, dayNumber(orderDate), tsSeconds, quantity, revenue, batch.invoiceNo[i] as string, customerId);
+          catalogue.add({ sku, description: batch.description[i] ?? null, quantity, orderDate, orderTs });
+        }
+        if (!writers.orderLines.skipped) {
+          while (orderColumns.length >= orderLinesFileRows) enqueueLines(files as DataFileQueue, writers.orderLines, month, orderColumns);
+        }
+      }
+      if (!writers.orderLines.skipped && orderColumns.length > 0) enqueueLines(files as DataFileQueue, writers.orderLines, month, orderColumns);
+      if (!writers.cancellations.skipped && cancellationColumns.length > 0) enqueueLines(files as DataFileQueue, writers.cancellations, month, cancellationColumns);
+      await (files as DataFileQueue).drainTo(filesInFlight);
+      options.progress?.('silver:months', windowMonths.length);
+
+      if (netting.enabled && monthCancellations.length > 0) {
+        const netted = netCancellations(window, monthCancellations, { maxDaysBetween: netting.maxDaysBetween });
+        for (const i of netted.nettedLines) {
+          if (affectedSet.has(monthOfDay(window.day[i] as number))) {
+            nettedLines += 1;
+            nettedUnits += window.quantity[i] as number;
+          }
+        }
+      }
+      // Lines no cancellation of a later month can reach are final.
+      finalize(bounds.last + 1 - reach);
+    }
+    finalize(Infinity);
+    await (files as DataFileQueue).drainTo(0);
+
+    quarantineChannel.close();
+    const tableVersions: Record<string, number> = {};
+    const committedLines = await writers.orderLines.commit();
+    tableVersions.order_lines = committedLines.version;
+    tableVersions.cancellations = (await writers.cancellations.commit()).version;
+    const quarantineOutcome = await quarantineWrite;
+    if (!quarantineOutcome.ok) throw quarantineOutcome.error;
+    tableVersions.quarantine = quarantineOutcome.result.version;
+    tableVersions.inventory_snapshots = inventoryVersion;
+    log(`silver: read ${read} order records, kept ${kept}, cancellations ${cancellations}, redelivered ${redelivered}, quarantined ${JSON.stringify(quarantineReasons)}`);
+    if (affectedMonths.length > 0) {
+      const written = await writers.dailyDemand.commit();
+      tableVersions.daily_demand = written.version;
+      if (written.skipped) dailyDemandRows = 0;
+    } else {
+      await writers.dailyDemand.abort();
+      tableVersions.daily_demand = await tables.dailyDemand.version(signal);
+    }
+    // --- products: SKUs touched by this run are recomputed over all their lines ---
+    const touched = catalogue.skus();
+    if (touched.some((sku) => priorProducts.has(sku)) && start.orderLines >= 0) {
+      const touchedSet = new Set(touched);
+      for await (const row of tables.orderLines.read({
+        version: start.orderLines,
+        columns: ['sku', 'description', 'quantity', 'order_date', 'order_ts', 'run_id'],
+        ...signal,
+      })) {
+        if (row.run_id === runId || !touchedSet.has(String(row.sku))) continue;
+        catalogue.add({
+          sku: String(row.sku),
+          description: (row.description as string | null) ?? null,
+          quantity: Number(row.quantity),
+          orderDate: String(row.order_date),
+          orderTs: new Date(String(row.order_ts)).toISOString(),
+        });
+      }
+    }
+    const products = new Map(priorProducts);
+    for (const sku of touched) products.set(sku, catalogue.row(sku) as ProductRow);
+    if (touched.length > 0) {
+      const written = await tables.products.write(
+        [...products.keys()].sort().map((sku) => products.get(sku) as ProductRow),
+        {
+          schema: lakeTables.products.schema,
+          partitionBy: lakeTables.products.partitionBy,
+          mode: 'overwrite',
+          transaction: txn(runId, 'products'),
+          commitInfo: { runId },
+          ...signal,
+        },
+      );
+      tableVersions.products = written.version;
+    } else {
+      tableVersions.products = start.products;
+    }
+
+    const quarantined = Object.values(quarantineReasons).reduce((a, b) => a + b, 0);
+    return {
+      orderLinesRead: read,
+      orderLinesKept: kept,
+      unitsKept,
+      cancellations,
+      quarantined,
+      quarantineReasons,
+      inventoryRows: newSnapshots.length,
+      skus: products.size,
+      dailyDemandRows,
+      affectedFrom: affectedMonths.length > 0 ? `${affectedMonths[0]}-01` : null,
+      affectedTo: lastAffected !== undefined ? new Date(monthBounds(lastAffected).last * 86_400_000).toISOString().slice(0, 10) : null,
+      tableVersions,
+      ruleSetVersion: ruleSet.versionTag,
+      redelivered,
+      nettedLines,
+      nettedUnits,
+    };
+  } catch (err) {
+    await files?.settle();
+    await Promise.all(openWriters.map((w) => w.abort()));
+    quarantineChannel.fail(err);
+    await quarantineWrite;
+    throw err;
+  } finally {
+    await pool.close();
+    rmSync(spillDir, { recursive: true, force: true });
+  }
 }

@@ -1,16 +1,11 @@
 /**
- * Activity: Bronze → Silver for one run. Streams the run's Bronze order and inventory parts
- * through the Silver build (cleansing rules, order lines, cancellations, quarantine, products,
+ * Activity: Bronze → Silver for one run. Hands the run's Bronze order parts (scanned on worker
+ * threads when large) and inventory records to the Silver build (cleansing rules, order lines, cancellations, quarantine, products,
  * daily demand for the affected months). Re-running the same run id changes nothing.
  */
 import { readBronzeRecords, readManifest } from '../../bronze/reader';
-import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult, type SourceRecord } from '../../silver/silverBuild';
+import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
 import type { BuildSilverInput, PipelineServices } from '../contracts';
-
-async function* ordersOf(input: BuildSilverInput, services: PipelineServices): AsyncIterable<SourceRecord> {
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
-  for (const manifestPath of input.orderManifests) yield* readBronzeRecords(services.lake, manifestPath, signal);
-}
 
 async function* inventoryOf(input: BuildSilverInput, services: PipelineServices): AsyncIterable<InventorySourceRecord> {
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
@@ -28,7 +23,8 @@ export async function buildSilver(input: BuildSilverInput, services: PipelineSer
   );
   const result = await buildSilverTables(services.lake, {
     runId: input.runId,
-    orders: ordersOf(input, services),
+    orderParts: input.orderManifests,
+    ...(services.settings.DEMAND_SILVER_WORKERS > 0 ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
     inventory: inventoryOf(input, services),
     expectedLines: expected.reduce((a, b) => a + b, 0),
     log: services.log,

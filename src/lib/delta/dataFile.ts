@@ -1,0 +1,111 @@
+/**
+ * A data file encoded from columns already in Parquet's physical form, with its Delta stats.
+ * This is what bulk writers (the Silver build) hand to worker threads: typed arrays and string
+ * arrays go in, the file's bytes and add.stats come out, and no row object is ever built.
+ */
+import { encodeParquetColumns, daysToDate } from './parquet';
+import { boundedStats, compareUtf8, type ColumnSummary, type FileStats } from './stats';
+import type { DeltaField } from './types';
+
+/**
+ * One column's values in a compact numeric form: long/integer/double → number, date → days since
+ * the epoch, timestamp → epoch milliseconds, string → string, boolean → boolean; null for a missing
+ * value (plain arrays only). Typed arrays are welcome (and are transferred, not copied, to workers).
+ */
+export type PhysicalColumn = ArrayLike<unknown>;
+
+/** The values as hyparquet-writer takes them: INT64 as bigint, timestamps as microseconds. */
+function toParquetValues(field: DeltaField, values: PhysicalColumn, length: number): unknown {
+  if (field.type !== 'long' && field.type !== 'timestamp') return values;
+  const scale = field.type === 'timestamp' ? 1000 : 1;
+  let hasNull = false;
+  for (let i = 0; i < length; i++) if (values[i] === null || values[i] === undefined) hasNull = true;
+  if (!hasNull) {
+    const out = new BigInt64Array(length);
+    for (let i = 0; i < length; i++) out[i] = BigInt((values[i] as number) * scale);
+    return out;
+  }
+  const out = new Array<bigint | null>(length);
+  for (let i = 0; i < length; i++) {
+    const v = values[i] as number | null | undefined;
+    out[i] = v === null || v === undefined ? null : BigInt(v * scale);
+  }
+  return out;
+}
+
+export interface EncodedDataFile {
+  bytes: Uint8Array;
+  stats: FileStats;
+}
+
+function summarise(field: DeltaField, values: PhysicalColumn, length: number): ColumnSummary {
+  let nulls = 0;
+  if (field.type === 'boolean') {
+    for (let i = 0; i < length; i++) if (values[i] === null || values[i] === undefined) nulls++;
+    return { field, nulls, bounds: undefined };
+  }
+  if (field.type === 'string') {
+    let min: string | undefined;
+    let max: string | undefined;
+    for (let i = 0; i < length; i++) {
+      const v = values[i] as string | null | undefined;
+      if (v === null || v === undefined) {
+        nulls++;
+        continue;
+      }
+      if (min === undefined || max === undefined) min = max = v;
+      else if (v !== min && v !== max) {
+        if (compareUtf8(v, min) < 0) min = v;
+        else if (compareUtf8(v, max) > 0) max = v;
+      }
+    }
+    return { field, nulls, bounds: min === undefined || max === undefined ? undefined : { min, max } };
+  }
+  // Numbers, days and epoch milliseconds.
+  let min = Infinity;
+  let max = -Infinity;
+  let nonFinite = false;
+  for (let i = 0; i < length; i++) {
+    const v = values[i] as number | null | undefined;
+    if (v === null || v === undefined) {
+      nulls++;
+      continue;
+    }
+    const n = v;
+    if (!Number.isFinite(n)) nonFinite = true;
+    else {
+      if (n < min) min = n;
+      if (n > max) max = n;
+    }
+  }
+  if (nonFinite || min > max) return { field, nulls, bounds: undefined };
+  if (field.type === 'date') return { field, nulls, bounds: { min: daysToDate(min), max: daysToDate(max) } };
+  if (field.type === 'timestamp') {
+    return { field, nulls, bounds: { min: new Date(min).toISOString(), max: new Date(max).toISOString() } };
+  }
+  return { field, nulls, bounds: { min, max } };
+}
+
+/** Physical stats of columns (the same add.stats a row-by-row ColumnBuffer gives). */
+export function physicalColumnStats(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): FileStats {
+  return boundedStats(
+    numRecords,
+    fields.map((field, i) => summarise(field, columns[i] as PhysicalColumn, numRecords)),
+  );
+}
+
+/** Encodes one Snappy Parquet data file from physical columns (in `fields` order) and computes its stats. */
+export function encodeDataFile(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): EncodedDataFile {
+  for (let i = 0; i < fields.length; i++) {
+    const column = columns[i];
+    if (!column || column.length !== numRecords) {
+      throw new RangeError(`column ${fields[i]?.name ?? i} has ${column?.length ?? 0} values, expected ${numRecords}`);
+    }
+  }
+  const stats = physicalColumnStats(fields, columns, numRecords);
+  const bytes = encodeParquetColumns(
+    fields,
+    fields.map((field, i) => toParquetValues(field, columns[i] as PhysicalColumn, numRecords) as unknown[]),
+  );
+  return { bytes, stats };
+}

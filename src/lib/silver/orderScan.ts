@@ -1,0 +1,146 @@
+/**
+ * The Silver build's first pass over Bronze orders: stateless, so chunks (Bronze parts) can be
+ * scanned on several threads at once. Each record is validated, normalised and rule-classified;
+ * invalid records come back for quarantine, and every well-formed line goes, by order month, into a
+ * spill file the second pass reads month by month. Memory holds one chunk, whatever the input size.
+ */
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { parseBronzePart } from '../bronze/reader';
+import type { BronzeFormat } from '../bronze/manifest';
+import { LineBatchBuilder, lineKind, type LineBatch } from './lineBatch';
+import { classifyRecord } from './orderLineCleanser';
+import { dayNumber } from './orderRecord';
+import { ruleSetFromJson, type CompiledRule } from './ruleSet';
+
+const maxRawLength = 4000;
+
+/** The record as quarantine keeps it: JSON text, cut at 4,000 characters. */
+export function rawText(record: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(record) ?? String(record);
+  } catch {
+    text = String(record);
+  }
+  return text.length > maxRawLength ? `${text.slice(0, maxRawLength)}…` : text;
+}
+
+/** An invalid record, ready for the quarantine table (run id and rule set are added by the caller). */
+export interface InvalidRecord {
+  sourcePath: string;
+  recordIndex: number;
+  reason: string;
+  detail: string;
+  raw: string;
+}
+
+export interface MonthCounts {
+  demand: number;
+  cancellation: number;
+  rejected: number;
+}
+
+export interface ScanSummary {
+  read: number;
+  invalid: InvalidRecord[];
+  /** Lines per order month, by kind (before de-duplication). */
+  months: Record<string, MonthCounts>;
+  /** First and last day number of each SKU's demand lines. */
+  skuRanges: Record<string, [number, number]>;
+}
+
+export class OrderScanner {
+  private readonly batches = new Map<string, LineBatchBuilder>();
+  private readonly summary: ScanSummary = { read: 0, invalid: [], months: {}, skuRanges: {} };
+
+  constructor(private readonly rules: readonly CompiledRule[]) {}
+
+  add(record: unknown, recordIndex: number, sourcePath: string): void {
+    this.summary.read += 1;
+    const verdict = classifyRecord(record, this.rules);
+    if (verdict.kind === 'invalid') {
+      this.summary.invalid.push({ sourcePath, recordIndex, reason: verdict.reason, detail: verdict.detail, raw: rawText(record) });
+      return;
+    }
+    const line = verdict.line;
+    const month = line.orderDate.slice(0, 7);
+    let batch = this.batches.get(month);
+    if (!batch) this.batches.set(month, (batch = new LineBatchBuilder(month)));
+    let counts = this.summary.months[month];
+    if (!counts) this.summary.months[month] = counts = { demand: 0, cancellation: 0, rejected: 0 };
+    if (verdict.kind === 'rejected') {
+      counts.rejected += 1;
+      batch.add(line, lineKind.quarantine, sourcePath, recordIndex, { reason: verdict.reason, detail: verdict.detail, raw: rawText(record) });
+      return;
+    }
+    if (verdict.kind === 'cancellation') {
+      counts.cancellation += 1;
+      batch.add(line, lineKind.cancellation, sourcePath, recordIndex);
+      return;
+    }
+    counts.demand += 1;
+    batch.add(line, lineKind.demand, sourcePath, recordIndex);
+    const day = dayNumber(line.orderDate);
+    const range = this.summary.skuRanges[line.sku];
+    if (!range) this.summary.skuRanges[line.sku] = [day, day];
+    else {
+      if (day < range[0]) range[0] = day;
+      if (day > range[1]) range[1] = day;
+    }
+  }
+
+  /** The month batches, in month order, and what was seen. */
+  finish(): { batches: LineBatch[]; summary: ScanSummary } {
+    const batches = [...this.batches.keys()].sort().map((m) => (this.batches.get(m) as LineBatchBuilder).build());
+    return { batches, summary: this.summary };
+  }
+}
+
+/** Spill files: `<dir>/<month>/<seq>.v8`; `seq` orders chunks as they came (part order), zero-padded. */
+export function writeSpills(spillDir: string, seq: number, batches: readonly LineBatch[]): void {
+  for (const batch of batches) {
+    const folder = path.join(spillDir, batch.month);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, `${String(seq).padStart(9, '0')}.v8`), serialize(batch));
+  }
+}
+
+/** The spilled batches of one month, in chunk order. */
+export function* readSpills(spillDir: string, month: string): Generator<LineBatch> {
+  const folder = path.join(spillDir, month);
+  let names: string[];
+  try {
+    names = readdirSync(folder).filter((n) => n.endsWith('.v8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const name of names.sort()) yield deserialize(readFileSync(path.join(folder, name))) as LineBatch;
+}
+
+export interface ScanPartTask {
+  /** The gzipped Bronze data part. */
+  bytes: Uint8Array;
+  format: BronzeFormat;
+  sourcePath: string;
+  seq: number;
+  spillDir: string;
+  /** The rule set document (compiled again in the worker: functions do not cross threads). */
+  ruleSetJson: unknown;
+}
+
+const compiledRuleSets = new Map<string, CompiledRule[]>();
+
+/** Scans one Bronze part into spill files (runs on a worker thread, or in-process). */
+export function scanBronzePart(task: ScanPartTask): ScanSummary {
+  const key = JSON.stringify(task.ruleSetJson);
+  let rules = compiledRuleSets.get(key);
+  if (!rules) compiledRuleSets.set(key, (rules = ruleSetFromJson(task.ruleSetJson).rules));
+  const scanner = new OrderScanner(rules);
+  for (const rec of parseBronzePart(task.bytes, task.format, task.sourcePath)) scanner.add(rec.record, rec.index, rec.sourcePath);
+  const { batches, summary } = scanner.finish();
+  writeSpills(task.spillDir, task.seq, batches);
+  return summary;
+}

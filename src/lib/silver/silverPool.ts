@@ -1,0 +1,48 @@
+/**
+ * Worker threads for the Silver build (piscina): Bronze parts are scanned and Parquet files
+ * encoded off the main thread, which meanwhile de-duplicates, nets and aggregates. `workers: 0`
+ * runs the same functions in-process (small inputs and tests: no thread start-up).
+ */
+import { Piscina } from 'piscina';
+import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
+import type { DeltaField } from '../delta/types';
+import { workerFilename } from '../workers/workerFile';
+import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderScan';
+import type { SilverTask } from './silverWorker';
+
+export class SilverPool {
+  private constructor(
+    private readonly pool: Piscina | null,
+    private readonly cleanup: () => void,
+    readonly workers: number,
+  ) {}
+
+  static create(options: { workers: number }): SilverPool {
+    const workers = Math.max(0, Math.floor(options.workers));
+    if (workers === 0) return new SilverPool(null, () => undefined, 0);
+    const { filename, cleanup } = workerFilename(__dirname, 'silverWorker');
+    // A deep queue is fine: each queued task is a part's compressed bytes or one file's columns.
+    return new SilverPool(new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 1_000 }), cleanup, workers);
+  }
+
+  async scan(task: ScanPartTask): Promise<ScanSummary> {
+    if (!this.pool) return scanBronzePart(task);
+    const message: SilverTask = { kind: 'scan', task };
+    return (await this.pool.run(message, { transferList: [task.bytes.buffer as ArrayBuffer] })) as ScanSummary;
+  }
+
+  async encode(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): Promise<EncodedDataFile> {
+    if (!this.pool) return encodeDataFile(fields, columns, numRecords);
+    const message: SilverTask = { kind: 'encode', fields: [...fields], columns: [...columns], numRecords };
+    const transferList = columns.flatMap((c) => (ArrayBuffer.isView(c) ? [c.buffer as ArrayBuffer] : []));
+    return (await this.pool.run(message, { transferList })) as EncodedDataFile;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.pool?.destroy();
+    } finally {
+      this.cleanup();
+    }
+  }
+}
