@@ -12,10 +12,46 @@ import type { DeltaField } from './types';
  * the epoch, timestamp → epoch milliseconds, string → string, boolean → boolean; null for a missing
  * value (plain arrays only). Typed arrays are welcome (and are transferred, not copied, to workers).
  */
-export type PhysicalColumn = ArrayLike<unknown>;
+export type PhysicalColumn = ArrayLike<unknown> | DictionaryColumn;
+
+/**
+ * Repetitive text as indexes into a small dictionary (-1 for null): a worker thread receives a
+ * typed array and a few distinct strings instead of one string per row.
+ */
+export interface DictionaryColumn {
+  dictionary: Array<string | null>;
+  indexes: Int32Array;
+}
+
+function isDictionaryColumn(column: PhysicalColumn): column is DictionaryColumn {
+  return (column as DictionaryColumn).indexes instanceof Int32Array && Array.isArray((column as DictionaryColumn).dictionary);
+}
+
+/** True when a text column repeats enough (at most one distinct value in four) to dictionary-encode. */
+function repetitive(values: ArrayLike<unknown>, length: number): boolean {
+  const limit = Math.max(1, length >> 2);
+  const seen = new Set<unknown>();
+  for (let i = 0; i < length; i++) {
+    seen.add(values[i]);
+    if (seen.size > limit) return false;
+  }
+  return true;
+}
+
+/** A dictionary column as plain values (other columns as they are). */
+function expand(column: PhysicalColumn): ArrayLike<unknown> {
+  if (!isDictionaryColumn(column)) return column;
+  const { dictionary, indexes } = column;
+  const out = new Array<string | null>(indexes.length);
+  for (let i = 0; i < indexes.length; i++) {
+    const j = indexes[i] as number;
+    out[i] = j < 0 ? null : (dictionary[j] ?? null);
+  }
+  return out;
+}
 
 /** The values as hyparquet-writer takes them: INT64 as bigint, timestamps as microseconds. */
-function toParquetValues(field: DeltaField, values: PhysicalColumn, length: number): unknown {
+function toParquetValues(field: DeltaField, values: ArrayLike<unknown>, length: number): unknown {
   if (field.type !== 'long' && field.type !== 'timestamp') return values;
   const scale = field.type === 'timestamp' ? 1000 : 1;
   let hasNull = false;
@@ -38,7 +74,7 @@ export interface EncodedDataFile {
   stats: FileStats;
 }
 
-function summarise(field: DeltaField, values: PhysicalColumn, length: number): ColumnSummary {
+function summarise(field: DeltaField, values: ArrayLike<unknown>, length: number): ColumnSummary {
   let nulls = 0;
   if (field.type === 'boolean') {
     for (let i = 0; i < length; i++) if (values[i] === null || values[i] === undefined) nulls++;
@@ -90,22 +126,34 @@ function summarise(field: DeltaField, values: PhysicalColumn, length: number): C
 export function physicalColumnStats(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): FileStats {
   return boundedStats(
     numRecords,
-    fields.map((field, i) => summarise(field, columns[i] as PhysicalColumn, numRecords)),
+    fields.map((field, i) => summarise(field, expand(columns[i] as PhysicalColumn), numRecords)),
   );
 }
 
 /** Encodes one Snappy Parquet data file from physical columns (in `fields` order) and computes its stats. */
-export function encodeDataFile(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): EncodedDataFile {
+export function encodeDataFile(fields: readonly DeltaField[], physical: readonly PhysicalColumn[], numRecords: number): EncodedDataFile {
+  const columns = physical.map(expand);
   for (let i = 0; i < fields.length; i++) {
     const column = columns[i];
     if (!column || column.length !== numRecords) {
       throw new RangeError(`column ${fields[i]?.name ?? i} has ${column?.length ?? 0} values, expected ${numRecords}`);
     }
   }
-  const stats = physicalColumnStats(fields, columns, numRecords);
+  const stats = boundedStats(
+    numRecords,
+    fields.map((field, i) => summarise(field, columns[i] as ArrayLike<unknown>, numRecords)),
+  );
+  const dictionaryColumns = new Set<number>();
+  fields.forEach((field, i) => {
+    if (field.type !== 'string' || numRecords < 64) return;
+    const source = physical[i] as PhysicalColumn;
+    const repeats = isDictionaryColumn(source) ? source.dictionary.length <= Math.max(1, numRecords >> 2) : repetitive(columns[i] as ArrayLike<unknown>, numRecords);
+    if (repeats) dictionaryColumns.add(i);
+  });
   const bytes = encodeParquetColumns(
     fields,
-    fields.map((field, i) => toParquetValues(field, columns[i] as PhysicalColumn, numRecords) as unknown[]),
+    fields.map((field, i) => toParquetValues(field, columns[i] as ArrayLike<unknown>, numRecords) as unknown[]),
+    { dictionaryColumns },
   );
   return { bytes, stats };
 }

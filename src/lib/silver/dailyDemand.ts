@@ -105,7 +105,9 @@ function linesBySku(lines: DemandLines): Int32Array[] {
 export interface DailyDemandColumns {
   month: string;
   length: number;
-  sku: string[];
+  /** The SKU of each row, as an index into `skus`. */
+  skuIndex: Int32Array;
+  skus: readonly string[];
   date: Int32Array;
   units: Float64Array;
   revenue: Float64Array;
@@ -142,7 +144,8 @@ export class DailyDemandBuilder {
     const out: DailyDemandColumns = {
       month,
       length: size,
-      sku: new Array<string>(size),
+      skuIndex: new Int32Array(size),
+      skus: this.skus,
       date: new Int32Array(size),
       units: new Float64Array(size),
       revenue: new Float64Array(size),
@@ -152,7 +155,8 @@ export class DailyDemandBuilder {
       stockout: new Array<boolean>(size),
     };
     let row = 0;
-    for (const sku of this.skus) {
+    for (let s = 0; s < this.skus.length; s += 1) {
+      const sku = this.skus[s] as string;
       const range = this.ranges.get(sku) as DayRange;
       const from = Math.max(range.first, bounds.first);
       const to = Math.min(range.last, bounds.last);
@@ -186,7 +190,7 @@ export class DailyDemandBuilder {
           pos += 1;
         }
         const onHand = this.onHand.onHand(sku, day);
-        out.sku[row] = sku;
+        out.skuIndex[row] = s;
         out.date[row] = day;
         out.units[row] = units;
         out.revenue[row] = roundRevenue(revenue);
@@ -215,7 +219,7 @@ export function* dailyDemandByMonth(
     const rows: DailyDemandRow[] = new Array<DailyDemandRow>(c.length);
     for (let r = 0; r < c.length; r += 1) {
       rows[r] = {
-        sku: c.sku[r] as string,
+        sku: c.skus[c.skuIndex[r] as number] as string,
         date: dayFromNumber(c.date[r] as number),
         units: c.units[r] as number,
         revenue: c.revenue[r] as number,

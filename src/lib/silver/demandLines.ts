@@ -104,6 +104,50 @@ export class DemandLines {
     return i;
   }
 
+  /** Appends lines given as columns with their own dictionaries (a month built on a worker thread). */
+  appendColumns(part: {
+    length: number;
+    skus: readonly string[];
+    sku: Int32Array;
+    day: Int32Array;
+    ts: Float64Array;
+    quantity: Float64Array;
+    revenue: Float64Array;
+    invoices: readonly string[];
+    invoice: Int32Array;
+    customers: readonly string[];
+    customer: Int32Array;
+  }): void {
+    const skuIds = part.skus.map((s) => this.skus.id(s));
+    const invoiceIds = part.invoices.map((s) => this.invoices.id(s));
+    const customerIds = part.customers.map((s) => this.customers.id(s));
+    let size = this.sku.length;
+    while (size < this.length + part.length) size *= 2;
+    if (size !== this.sku.length) {
+      this.sku = grow(this.sku, size);
+      this.day = grow(this.day, size);
+      this.ts = grow(this.ts, size);
+      this.quantity = grow(this.quantity, size);
+      this.revenue = grow(this.revenue, size);
+      this.invoice = grow(this.invoice, size);
+      this.customer = grow(this.customer, size);
+      this.netted = grow(this.netted, size);
+    }
+    const at = this.length;
+    this.day.set(part.day, at);
+    this.ts.set(part.ts, at);
+    this.quantity.set(part.quantity, at);
+    this.revenue.set(part.revenue, at);
+    for (let i = 0; i < part.length; i += 1) {
+      this.sku[at + i] = skuIds[part.sku[i] as number] as number;
+      this.invoice[at + i] = invoiceIds[part.invoice[i] as number] as number;
+      const c = part.customer[i] as number;
+      this.customer[at + i] = c < 0 ? -1 : (customerIds[c] as number);
+      this.netted[at + i] = 0;
+    }
+    this.length += part.length;
+  }
+
   /**
    * A copy holding only the lines on or after `firstDay` (netted flags kept, dictionaries rebuilt),
    * so a month-by-month pass keeps a bounded window of lines.

@@ -52,6 +52,8 @@ export class LineBatchBuilder {
   private capacity = 256;
   private length = 0;
   private readonly sourceIds = new Map<string, number>();
+  private lastTsText = '';
+  private lastMs = 0;
   private batch: LineBatch;
 
   constructor(readonly month: string) {
@@ -125,7 +127,12 @@ export class LineBatchBuilder {
     b.customerId.push(line.customerId);
     b.country.push(line.country);
     b.orderTs.push(line.orderTs);
-    b.orderMs[i] = Date.parse(line.orderTs);
+    // Lines of one invoice share their time: parse each distinct time once in a row.
+    if (line.orderTs !== this.lastTsText) {
+      this.lastTsText = line.orderTs;
+      this.lastMs = Date.parse(line.orderTs);
+    }
+    b.orderMs[i] = this.lastMs;
     const id = FingerprintSet.fingerprintOf(line.orderLineId);
     b.idHi[i] = id.hi;
     b.idLo[i] = id.lo;

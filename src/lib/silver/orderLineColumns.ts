@@ -54,7 +54,7 @@ export class OrderLineColumns {
       country: this.country,
       order_ts: Float64Array.from(this.orderMs),
       order_date: Int32Array.from(this.orderDay),
-      run_id: new Array<string>(length).fill(this.runId),
+      run_id: { dictionary: [this.runId], indexes: new Int32Array(length) },
     };
     this.orderLineId = [];
     this.invoiceNo = [];

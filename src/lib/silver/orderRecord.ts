@@ -154,11 +154,20 @@ export function normaliseCustomerId(value: string | number | null): string | nul
   return m ? (m[1] as string) : text;
 }
 
+// Descriptions repeat with their SKU: a bounded cache saves the regular expressions per line.
+const descriptions = new Map<string, string | null>();
+
 /** Trim and collapse whitespace; empty or 'nan' → null. */
 export function normaliseDescription(value: string | null): string | null {
   if (value === null) return null;
-  const text = value.trim().replace(/\s+/g, ' ');
-  return text === '' || /^nan$/i.test(text) ? null : text;
+  let normal = descriptions.get(value);
+  if (normal === undefined) {
+    const text = value.trim().replace(/\s+/g, ' ');
+    normal = text === '' || /^nan$/i.test(text) ? null : text;
+    if (descriptions.size >= 100_000) descriptions.clear();
+    descriptions.set(value, normal);
+  }
+  return normal;
 }
 
 export function normaliseText(value: string | null): string | null {

@@ -5,7 +5,7 @@
 import type { DeltaRow } from '../delta/types';
 import { dayFromNumber, dayNumber } from './orderRecord';
 
-interface SkuStats {
+export interface SkuStats {
   first: number;
   last: number;
   units: number;
@@ -42,6 +42,35 @@ export class ProductCatalogue {
         d.count += 1;
         if (line.orderTs > d.lastTs) d.lastTs = line.orderTs;
         if (line.orderTs < d.firstTs) d.firstTs = line.orderTs;
+      }
+    }
+  }
+
+  /** The per-SKU figures, to merge into another catalogue (they cross threads as structured clones). */
+  entries(): Map<string, SkuStats> {
+    return this.stats;
+  }
+
+  /** Adds another catalogue's figures (e.g. one month's, built on a worker thread). */
+  merge(other: Map<string, SkuStats>): void {
+    for (const [sku, o] of other) {
+      const s = this.stats.get(sku);
+      if (!s) {
+        this.stats.set(sku, { ...o, descriptions: new Map(o.descriptions) });
+        continue;
+      }
+      if (o.first < s.first) s.first = o.first;
+      if (o.last > s.last) s.last = o.last;
+      s.units += o.units;
+      s.lines += o.lines;
+      for (const [text, d] of o.descriptions) {
+        const mine = s.descriptions.get(text);
+        if (!mine) s.descriptions.set(text, { ...d });
+        else {
+          mine.count += d.count;
+          if (d.lastTs > mine.lastTs) mine.lastTs = d.lastTs;
+          if (d.firstTs < mine.firstTs) mine.firstTs = d.firstTs;
+        }
       }
     }
   }

@@ -29,12 +29,11 @@ import { DailyDemandBuilder, monthBounds, monthOfDay, monthsBetween, OnHandIndex
 import { DemandLines, lineRevenue } from './demandLines';
 import { FingerprintSet } from './fingerprintSet';
 import { checkInventoryRecord, type InventorySnapshot } from './inventoryRecord';
-import { lineKind, lineOf, type LineKind, type RuleRejection } from './lineBatch';
 import { netCancellations, type CancellationRef } from './netting';
-import { duplicateDetail, duplicateKey } from './orderLineCleanser';
-import { OrderLineColumns } from './orderLineColumns';
+import { duplicateKey } from './orderLineCleanser';
+import type { MonthResult } from './monthPass';
 import { dayNumber, type OrderLine } from './orderRecord';
-import { OrderScanner, rawText, readSpills, writeSpills, type ScanSummary } from './orderScan';
+import { OrderScanner, rawText, writeSpills, type ScanSummary } from './orderScan';
 import { ProductCatalogue, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
@@ -148,19 +147,11 @@ function writeOptions(def: LakeTableDef, runId: string, mode: DeltaWriteOptions[
   };
 }
 
-/** A line as the Bronze record it came from (quarantine keeps a duplicate's normalised form). */
-function bronzeShape(line: OrderLine): Record<string, unknown> {
-  return {
-    orderLineId: line.orderLineId,
-    InvoiceNo: line.invoiceNo,
-    StockCode: line.sku,
-    Description: line.description,
-    Quantity: line.quantity,
-    InvoiceDate: `${line.orderDate} ${line.orderTs.slice(11, 19)}`,
-    UnitPrice: line.unitPrice,
-    CustomerID: line.customerId,
-    Country: line.country,
-  };
+interface PendingMonth {
+  month: string;
+  priorLines: Array<{ line: OrderLine; revenue: number }>;
+  priorCancellations: CancellationRef[];
+  result: Promise<MonthResult>;
 }
 
 /**
@@ -194,10 +185,6 @@ class DataFileQueue {
   }
 }
 
-function enqueueLines(files: DataFileQueue, writer: DeltaFileWriter, month: string, columns: OrderLineColumns): void {
-  const taken = columns.take();
-  files.add(writer, { order_month: month }, taken.columns, taken.length);
-}
 
 type ScannedOrders = ScanSummary;
 
@@ -470,7 +457,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         for (let from = 0; from < c.length; from += orderLinesFileRows) {
           const to = Math.min(c.length, from + orderLinesFileRows);
           const columns: Record<string, PhysicalColumn> = {
-            sku: c.sku.slice(from, to),
+            sku: { dictionary: skuOrder, indexes: c.skuIndex.slice(from, to) },
             date: c.date.slice(from, to),
             units: c.units.slice(from, to),
             revenue: c.revenue.slice(from, to),
@@ -490,94 +477,91 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     // Cancellations of the month after an affected month may net its lines.
     if (netting.enabled) for (const m of affectedMonths) loadMonths.add(monthOfDay(monthBounds(m).last + 1));
     const reach = netting.enabled ? netting.maxDaysBetween : -1;
-    let previous: string | undefined;
-    for (const month of [...loadMonths].sort()) {
-      abortSignal?.throwIfAborted();
-      const bounds = monthBounds(month);
-      if (previous !== undefined && monthOfDay(monthBounds(previous).last + 1) !== month) finalize(Infinity);
-      previous = month;
-      windowMonths.push(month);
-      const counts = scanned.months[month];
-      const ids = FingerprintSet.withCapacity((counts ? counts.demand + counts.cancellation + counts.rejected : 0) + 1024);
-      const exact = FingerprintSet.withCapacity((counts ? counts.demand + counts.cancellation : 0) + 1024);
-      const monthCancellations: CancellationRef[] = [];
-
+    // Months are de-duplicated and written on the workers, a few ahead; netting and daily demand
+    // take their results in month order.
+    const prepareMonth = async (month: string): Promise<PendingMonth> => {
+      const priorLines: Array<{ line: OrderLine; revenue: number }> = [];
+      const priorCancellations: CancellationRef[] = [];
+      const fingerprints: number[][] = [[], [], [], []];
+      const remember = (line: OrderLine): void => {
+        const id = FingerprintSet.fingerprintOf(line.orderLineId);
+        const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
+        fingerprints[0]?.push(id.hi);
+        fingerprints[1]?.push(id.lo);
+        fingerprints[2]?.push(dup.hi);
+        fingerprints[3]?.push(dup.lo);
+      };
       // Lines stored by earlier runs (rows of this run id come from an interrupted attempt: skipped).
       const filter = { partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month, ...signal };
       if (start.orderLines >= 0) {
         for await (const row of tables.orderLines.read({ version: start.orderLines, ...filter })) {
           if (row.run_id === runId) continue;
           const line = lineFromRow(row);
-          ids.add(line.orderLineId);
-          exact.add(duplicateKey(line));
-          window.addLine(line, Number(row.revenue));
+          remember(line);
+          priorLines.push({ line, revenue: Number(row.revenue) });
         }
       }
       if (start.cancellations >= 0) {
         for await (const row of tables.cancellations.read({ version: start.cancellations, ...filter })) {
           if (row.run_id === runId) continue;
           const line = lineFromRow(row);
-          ids.add(line.orderLineId);
-          exact.add(duplicateKey(line));
-          monthCancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
+          remember(line);
+          priorCancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
         }
       }
+      const [idHi, idLo, dupHi, dupLo] = fingerprints.map((f) => Uint32Array.from(f)) as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+      const result = pool.month({
+        month,
+        spillDir,
+        runId,
+        prior: { idHi, idLo, dupHi, dupLo },
+        duplicates: { quarantine: quarantineDuplicates, reason: ruleSet.document.duplicates.reason },
+        tieBreak: ruleSet.document.canonicalDescription.tieBreak,
+        orderLineFields: writers.orderLines.skipped ? null : [...writers.orderLines.dataFields],
+        cancellationFields: writers.cancellations.skipped ? null : [...writers.cancellations.dataFields],
+        fileRows: orderLinesFileRows,
+      });
+      result.catch(() => undefined);
+      return { month, priorLines, priorCancellations, result };
+    };
 
-      // This run's lines, in the order they arrived.
-      const orderColumns = new OrderLineColumns(runId);
-      const cancellationColumns = new OrderLineColumns(runId);
-      for (const batch of readSpills(spillDir, month)) {
-        let nextRejection = 0;
-        for (let i = 0; i < batch.length; i += 1) {
-          const kind = batch.kind[i] as LineKind;
-          let rejection: RuleRejection | undefined;
-          if (kind === lineKind.quarantine) {
-            while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
-            rejection = batch.rejections[nextRejection];
-          }
-          if (!ids.addFingerprint(batch.idHi[i] as number, batch.idLo[i] as number)) {
-            redelivered += 1;
-            continue;
-          }
-          const sourcePath = batch.sourcePaths[batch.source[i] as number] as string;
-          const recordIndex = batch.recordIndex[i] as number;
-          if (rejection) {
-            await quarantine('orders', { index: recordIndex, sourcePath }, rejection.reason, rejection.detail, rejection.raw);
-            continue;
-          }
-          if (!exact.addFingerprint(batch.dupHi[i] as number, batch.dupLo[i] as number) && quarantineDuplicates) {
-            const line = lineOf(batch, i);
-            await quarantine('orders', { index: recordIndex, sourcePath }, ruleSet.document.duplicates.reason, duplicateDetail(line), rawText(bronzeShape(line)));
-            continue;
-          }
-          const quantity = batch.quantity[i] as number;
-          const tsSeconds = (batch.orderMs[i] as number) / 1000;
-          const sku = batch.sku[i] as string;
-          const customerId = batch.customerId[i] ?? null;
-          if (kind === lineKind.cancellation) {
-            cancellations += 1;
-            cancellationColumns.push(batch, i, lineRevenue(quantity, batch.unitPrice[i] as number));
-            monthCancellations.push({ sku, customerId, quantity: -quantity, ts: tsSeconds });
-            continue;
-          }
-          kept += 1;
-          unitsKept += quantity;
-          const revenue = lineRevenue(quantity, batch.unitPrice[i] as number);
-          const orderTs = batch.orderTs[i] as string;
-          const orderDate = orderTs.slice(0, 10);
-          orderColumns.push(batch, i, revenue);
-          window.addValues(sku, dayNumber(orderDate), tsSeconds, quantity, revenue, batch.invoiceNo[i] as string, customerId);
-          catalogue.add({ sku, description: batch.description[i] ?? null, quantity, orderDate, orderTs });
-        }
-        if (!writers.orderLines.skipped) {
-          while (orderColumns.length >= orderLinesFileRows) enqueueLines(files as DataFileQueue, writers.orderLines, month, orderColumns);
-        }
+    const months = [...loadMonths].sort();
+    const ahead: PendingMonth[] = [];
+    let prepared = 0;
+    let previous: string | undefined;
+    while (prepared < months.length || ahead.length > 0) {
+      while (prepared < months.length && ahead.length <= pool.workers) ahead.push(await prepareMonth(months[prepared++] as string));
+      const pending = ahead.shift() as PendingMonth;
+      const month = pending.month;
+      abortSignal?.throwIfAborted();
+      const bounds = monthBounds(month);
+      if (previous !== undefined && monthOfDay(monthBounds(previous).last + 1) !== month) finalize(Infinity);
+      previous = month;
+      windowMonths.push(month);
+      for (const { line, revenue } of pending.priorLines) window.addLine(line, revenue);
+      const r = await pending.result;
+      window.appendColumns(r.demand);
+      kept += r.kept;
+      unitsKept += r.unitsKept;
+      cancellations += r.cancellations;
+      redelivered += r.redelivered;
+      for (const bad of r.quarantine) {
+        await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
       }
-      if (!writers.orderLines.skipped && orderColumns.length > 0) enqueueLines(files as DataFileQueue, writers.orderLines, month, orderColumns);
-      if (!writers.cancellations.skipped && cancellationColumns.length > 0) enqueueLines(files as DataFileQueue, writers.cancellations, month, cancellationColumns);
-      await (files as DataFileQueue).drainTo(filesInFlight);
+      catalogue.merge(r.catalogue);
+      for (const file of r.orderLineFiles) await writers.orderLines.addFile({ order_month: month }, file);
+      for (const file of r.cancellationFiles) await writers.cancellations.addFile({ order_month: month }, file);
       options.progress?.('silver:months', windowMonths.length);
 
+      const monthCancellations = pending.priorCancellations;
+      for (let c = 0; c < r.cancelled.sku.length; c += 1) {
+        monthCancellations.push({
+          sku: r.cancelled.sku[c] as string,
+          customerId: r.cancelled.customerId[c] ?? null,
+          quantity: r.cancelled.quantity[c] as number,
+          ts: r.cancelled.ts[c] as number,
+        });
+      }
       if (netting.enabled && monthCancellations.length > 0) {
         const netted = netCancellations(window, monthCancellations, { maxDaysBetween: netting.maxDaysBetween });
         for (const i of netted.nettedLines) {
@@ -589,6 +573,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       }
       // Lines no cancellation of a later month can reach are final.
       finalize(bounds.last + 1 - reach);
+      await (files as DataFileQueue).drainTo(filesInFlight);
     }
     finalize(Infinity);
     await (files as DataFileQueue).drainTo(0);

@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
 import { workerFilename } from '../workers/workerFile';
+import { processMonth, type MonthResult, type MonthTask } from './monthPass';
 import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderScan';
 import type { SilverTask } from './silverWorker';
 
@@ -31,10 +32,20 @@ export class SilverPool {
     return (await this.pool.run(message, { transferList: [task.bytes.buffer as ArrayBuffer] })) as ScanSummary;
   }
 
+  async month(task: MonthTask): Promise<MonthResult> {
+    if (!this.pool) return processMonth(task);
+    const message: SilverTask = { kind: 'month', task };
+    const p = task.prior;
+    return (await this.pool.run(message, { transferList: [p.idHi.buffer, p.idLo.buffer, p.dupHi.buffer, p.dupLo.buffer] as ArrayBuffer[] })) as MonthResult;
+  }
+
   async encode(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): Promise<EncodedDataFile> {
     if (!this.pool) return encodeDataFile(fields, columns, numRecords);
     const message: SilverTask = { kind: 'encode', fields: [...fields], columns: [...columns], numRecords };
-    const transferList = columns.flatMap((c) => (ArrayBuffer.isView(c) ? [c.buffer as ArrayBuffer] : []));
+    const transferList = columns.flatMap((c) => {
+      const view = ArrayBuffer.isView(c) ? c : 'indexes' in c && ArrayBuffer.isView(c.indexes) ? c.indexes : undefined;
+      return view ? [view.buffer as ArrayBuffer] : [];
+    });
     return (await this.pool.run(message, { transferList })) as EncodedDataFile;
   }
 

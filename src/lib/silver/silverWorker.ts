@@ -1,13 +1,16 @@
 import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
+import { processMonth, type MonthResult, type MonthTask } from './monthPass';
 import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderScan';
 
 export type SilverTask =
   | { kind: 'scan'; task: ScanPartTask }
+  | { kind: 'month'; task: MonthTask }
   | { kind: 'encode'; fields: DeltaField[]; columns: PhysicalColumn[]; numRecords: number };
 
-/** Piscina task of the Silver build: scan a Bronze part, or encode one Parquet data file. */
-export default function runSilverTask(task: SilverTask): ScanSummary | EncodedDataFile {
+/** Piscina task of the Silver build: scan a Bronze part, process one month, or encode one Parquet data file. */
+export default function runSilverTask(task: SilverTask): ScanSummary | MonthResult | EncodedDataFile {
   if (task.kind === 'scan') return scanBronzePart(task.task);
+  if (task.kind === 'month') return processMonth(task.task);
   return encodeDataFile(task.fields, task.columns, task.numRecords);
 }
