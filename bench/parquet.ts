@@ -4,11 +4,17 @@
  * (the Silver table with the most rows). Both write Snappy; both start from and end at the plain JS
  * rows the pipeline holds, so the JS ↔ Arrow conversion parquet-wasm needs is part of its time.
  *
+ * A second comparison starts from columns (typed arrays and string arrays, as the Silver build
+ * holds them) and writes 50,000-row files, as the Silver build does: hyparquet-writer (columns
+ * converted to the bigint values it needs) versus the module's Arrow path (src/lib/delta/arrowParquet.ts).
+ * Files of both are read back with hyparquet and checked.
+ *
  * Run: npm run build && node dist/bench/parquet.js      (rows: BENCH_PARQUET_ROWS, default 1,000,000)
  */
 import { makeVector, tableFromIPC, tableToIPC, vectorFromArray, Bool, DateDay, Int64, Utf8, Table as ArrowTable } from 'apache-arrow';
 import * as parquetWasm from 'parquet-wasm';
-import { decodeParquet, dateToDays, encodeParquet } from '../src/lib/delta/parquet';
+import { encodeArrowParquet } from '../src/lib/delta/arrowParquet';
+import { decodeParquet, dateToDays, encodeParquet, encodeParquetColumns } from '../src/lib/delta/parquet';
 import type { DeltaField, DeltaRow } from '../src/lib/delta/types';
 import { lakeTables } from '../src/lib/pipeline/tables';
 
@@ -114,6 +120,56 @@ function check(label: string, expected: DeltaRow[], actual: DeltaRow[]): void {
   }
 }
 
+/** The rows as columns in the module's compact form (numbers, days; strings as they are). */
+function toColumns(rows: DeltaRow[]): unknown[][] {
+  return dataFields.map((field) =>
+    rows.map((r) => {
+      const v = r[field.name] ?? null;
+      return field.type === 'date' && v !== null ? dateToDays(v as string) : v;
+    }),
+  );
+}
+
+/** hyparquet-writer's physical values: INT64 as bigint. */
+function hyparquetColumns(columns: unknown[][]): unknown[][] {
+  return dataFields.map((field, i) => {
+    const column = columns[i] as unknown[];
+    return field.type === 'long' ? column.map((v) => (v === null ? null : BigInt(v as number))) : column;
+  });
+}
+
+const fileRows = 50_000;
+
+function writeFiles(columns: unknown[][], encode: (slice: unknown[][], n: number) => Uint8Array): Uint8Array[] {
+  const files: Uint8Array[] = [];
+  const n = (columns[0] as unknown[]).length;
+  for (let from = 0; from < n; from += fileRows) {
+    const to = Math.min(n, from + fileRows);
+    files.push(encode(columns.map((c) => c.slice(from, to)), to - from));
+  }
+  return files;
+}
+
+async function readFiles(files: Uint8Array[]): Promise<DeltaRow[]> {
+  const rows: DeltaRow[] = [];
+  for (const f of files) for (const r of await decodeParquet(f)) rows.push(r as DeltaRow);
+  return rows;
+}
+
+async function columnsComparison(rows: DeltaRow[]): Promise<void> {
+  const columns = toColumns(rows);
+  const [hyFiles, hyMs] = time(() => writeFiles(columns, (slice) => encodeParquetColumns(dataFields, hyparquetColumns(slice))));
+  check('hyparquet-writer (columns)', rows, await readFiles(hyFiles));
+  const [arrowFiles, arrowMs] = time(() => writeFiles(columns, (slice, n) => encodeArrowParquet(dataFields, slice, n)));
+  check('parquet-wasm (columns)', rows, await readFiles(arrowFiles));
+  const size = (files: Uint8Array[]): number => files.reduce((a, f) => a + f.byteLength, 0);
+  console.table([
+    { 'from columns, 50,000-row files': 'hyparquet-writer', size: `${(size(hyFiles) / 1048576).toFixed(2)} MB`, write: `${hyMs.toFixed(0)} ms` },
+    { 'from columns, 50,000-row files': 'parquet-wasm (Arrow path)', size: `${(size(arrowFiles) / 1048576).toFixed(2)} MB`, write: `${arrowMs.toFixed(0)} ms` },
+  ]);
+  console.log(`ratios hyparquet / parquet-wasm from columns: size ${(size(hyFiles) / size(arrowFiles)).toFixed(2)}, write ${(hyMs / arrowMs).toFixed(2)}`);
+}
+
 export async function runParquetBench(): Promise<void> {
   const count = Number(process.env.BENCH_PARQUET_ROWS ?? 1_000_000);
   // Warm up both (JIT, WASM instantiation) so the timed runs measure steady-state work.
@@ -141,6 +197,7 @@ export async function runParquetBench(): Promise<void> {
   console.log(
     `ratios hyparquet / parquet-wasm: size ${(hyBytes.byteLength / wasmBytes.byteLength).toFixed(2)}, write ${(hyWriteMs / wasmWriteMs).toFixed(2)}, read ${(hyReadMs / wasmReadMs).toFixed(2)}`,
   );
+  await columnsComparison(rows);
 }
 
 if (require.main === module) {

@@ -1,9 +1,10 @@
 /**
- * A data file encoded from columns already in Parquet's physical form, with its Delta stats.
- * This is what bulk writers (the Silver build) hand to worker threads: typed arrays and string
- * arrays go in, the file's bytes and add.stats come out, and no row object is ever built.
+ * A data file encoded from columns, with its Delta stats. This is what bulk writers (the Silver
+ * build) hand to worker threads: typed arrays and string arrays go in, the file's bytes and
+ * add.stats come out, and no row object is ever built.
  */
-import { encodeParquetColumns, daysToDate } from './parquet';
+import { encodeArrowParquet } from './arrowParquet';
+import { daysToDate } from './parquet';
 import { boundedStats, compareUtf8, type ColumnSummary, type FileStats } from './stats';
 import type { DeltaField } from './types';
 
@@ -27,17 +28,6 @@ function isDictionaryColumn(column: PhysicalColumn): column is DictionaryColumn 
   return (column as DictionaryColumn).indexes instanceof Int32Array && Array.isArray((column as DictionaryColumn).dictionary);
 }
 
-/** True when a text column repeats enough (at most one distinct value in four) to dictionary-encode. */
-function repetitive(values: ArrayLike<unknown>, length: number): boolean {
-  const limit = Math.max(1, length >> 2);
-  const seen = new Set<unknown>();
-  for (let i = 0; i < length; i++) {
-    seen.add(values[i]);
-    if (seen.size > limit) return false;
-  }
-  return true;
-}
-
 /** A dictionary column as plain values (other columns as they are). */
 function expand(column: PhysicalColumn): ArrayLike<unknown> {
   if (!isDictionaryColumn(column)) return column;
@@ -46,25 +36,6 @@ function expand(column: PhysicalColumn): ArrayLike<unknown> {
   for (let i = 0; i < indexes.length; i++) {
     const j = indexes[i] as number;
     out[i] = j < 0 ? null : (dictionary[j] ?? null);
-  }
-  return out;
-}
-
-/** The values as hyparquet-writer takes them: INT64 as bigint, timestamps as microseconds. */
-function toParquetValues(field: DeltaField, values: ArrayLike<unknown>, length: number): unknown {
-  if (field.type !== 'long' && field.type !== 'timestamp') return values;
-  const scale = field.type === 'timestamp' ? 1000 : 1;
-  let hasNull = false;
-  for (let i = 0; i < length; i++) if (values[i] === null || values[i] === undefined) hasNull = true;
-  if (!hasNull) {
-    const out = new BigInt64Array(length);
-    for (let i = 0; i < length; i++) out[i] = BigInt((values[i] as number) * scale);
-    return out;
-  }
-  const out = new Array<bigint | null>(length);
-  for (let i = 0; i < length; i++) {
-    const v = values[i] as number | null | undefined;
-    out[i] = v === null || v === undefined ? null : BigInt(v * scale);
   }
   return out;
 }
@@ -130,30 +101,13 @@ export function physicalColumnStats(fields: readonly DeltaField[], columns: read
   );
 }
 
-/** Encodes one Snappy Parquet data file from physical columns (in `fields` order) and computes its stats. */
+/** Encodes one Snappy Parquet data file from columns (in `fields` order) and computes its stats. */
 export function encodeDataFile(fields: readonly DeltaField[], physical: readonly PhysicalColumn[], numRecords: number): EncodedDataFile {
-  const columns = physical.map(expand);
   for (let i = 0; i < fields.length; i++) {
-    const column = columns[i];
-    if (!column || column.length !== numRecords) {
-      throw new RangeError(`column ${fields[i]?.name ?? i} has ${column?.length ?? 0} values, expected ${numRecords}`);
-    }
+    const column = physical[i];
+    const length = column === undefined ? 0 : isDictionaryColumn(column) ? column.indexes.length : column.length;
+    if (length !== numRecords) throw new RangeError(`column ${fields[i]?.name ?? i} has ${length} values, expected ${numRecords}`);
   }
-  const stats = boundedStats(
-    numRecords,
-    fields.map((field, i) => summarise(field, columns[i] as ArrayLike<unknown>, numRecords)),
-  );
-  const dictionaryColumns = new Set<number>();
-  fields.forEach((field, i) => {
-    if (field.type !== 'string' || numRecords < 64) return;
-    const source = physical[i] as PhysicalColumn;
-    const repeats = isDictionaryColumn(source) ? source.dictionary.length <= Math.max(1, numRecords >> 2) : repetitive(columns[i] as ArrayLike<unknown>, numRecords);
-    if (repeats) dictionaryColumns.add(i);
-  });
-  const bytes = encodeParquetColumns(
-    fields,
-    fields.map((field, i) => toParquetValues(field, columns[i] as ArrayLike<unknown>, numRecords) as unknown[]),
-    { dictionaryColumns },
-  );
-  return { bytes, stats };
+  const stats = physicalColumnStats(fields, physical, numRecords);
+  return { bytes: encodeArrowParquet(fields, physical, numRecords), stats };
 }

@@ -1,7 +1,11 @@
 /**
  * Parquet encoding of Delta data files (and decoding of data files and Parquet checkpoints).
  *
- * Library choice: hyparquet (reader) + hyparquet-writer (writer), not parquet-wasm. Measured with
+ * Library choice: hyparquet reads every file, and hyparquet-writer writes row batches
+ * (DeltaTable.write: forecasts, products, quarantine...). Bulk writers that already hold columns
+ * (the Silver build) write through parquet-wasm instead (arrowParquet.ts): from columns, in the
+ * second table of the same bench, it writes 2.7x faster, with files 1.66x bigger. From rows,
+ * measured with
  * `npm run build && node dist/bench/parquet.js` (bench/parquet.ts) on 1,000,000 daily_demand-shaped
  * rows, Snappy, on a shared 2-core machine (absolute times inflated by load, the ratios are the point):
  *   hyparquet-writer + hyparquet: 0.76 MB, write 9.7 s, read 11.6 s
@@ -95,12 +99,6 @@ function physicalColumn(field: DeltaField, rows: readonly DeltaRow[]): unknown[]
 export interface ParquetEncodeOptions {
   /** Rows per row group (default 100,000). */
   rowGroupSize?: number;
-  /**
-   * Columns (by field position) to dictionary-encode whatever hyparquet-writer's sample says: its
-   * 1,000-value sample sees a column with a few thousand distinct values in 50,000 rows as unique
-   * and writes it PLAIN (10x slower to encode, 2.5x bigger for daily_demand's sku).
-   */
-  dictionaryColumns?: ReadonlySet<number>;
 }
 
 /** Encodes validated rows (only `fields` are written) as one Snappy-compressed Parquet file. */
@@ -122,7 +120,6 @@ export function encodeParquetColumns(fields: readonly DeltaField[], columns: rea
     data: columns[i] as ColumnSource['data'],
     nullable: field.nullable,
     statistics: false,
-    ...(options.dictionaryColumns?.has(i) ? { encoding: 'RLE_DICTIONARY' as const } : {}),
   }));
   const buffer = parquetWriteBuffer({
     columnData,
