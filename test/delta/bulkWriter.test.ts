@@ -1,0 +1,124 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DeltaTable } from '../../src/lib/delta';
+import { encodeDataFile, type PhysicalColumn } from '../../src/lib/delta/dataFile';
+import { dateToDays } from '../../src/lib/delta/parquet';
+import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
+import { ValidationError } from '../../src/lib/errors';
+import { readLogLines, tempLake } from './helpers';
+
+const allTypes: DeltaSchema = {
+  fields: [
+    { name: 's', type: 'string', nullable: false },
+    { name: 'l', type: 'long', nullable: false },
+    { name: 'i', type: 'integer', nullable: true },
+    { name: 'd', type: 'double', nullable: true },
+    { name: 'b', type: 'boolean', nullable: true },
+    { name: 'dt', type: 'date', nullable: true },
+    { name: 'ts', type: 'timestamp', nullable: true },
+    { name: 'ns', type: 'string', nullable: true },
+    { name: 'part', type: 'string', nullable: false },
+  ],
+};
+
+const rows: DeltaRow[] = [
+  { s: 'a', l: 9007199254740991, i: -2147483648, d: 1.5, b: true, dt: '2011-01-04', ts: '2011-01-04T10:11:12.345Z', ns: 'x', part: 'p1' },
+  { s: 'bé ü', l: -42, i: 2147483647, d: -0.25, b: false, dt: '1969-12-31', ts: '1970-01-01T00:00:00.000Z', ns: null, part: 'p1' },
+  { s: '', l: 0, i: null, d: null, b: null, dt: null, ts: null, ns: null, part: 'p1' },
+  { s: '𝄞 clef', l: -9007199254740991, i: 0, d: 0, b: true, dt: '2024-02-29', ts: '1969-12-31T23:59:59.999Z', ns: 'x', part: 'p1' },
+];
+
+/** The rows in the bulk writer's column form: numbers, days, epoch milliseconds. */
+function columnsOf(fields: DeltaSchema['fields'], data: DeltaRow[]): PhysicalColumn[] {
+  return fields.map((f) =>
+    data.map((r) => {
+      const v = r[f.name] ?? null;
+      if (v === null) return null;
+      if (f.type === 'date') return dateToDays(v as string);
+      if (f.type === 'timestamp') return Date.parse(v as string);
+      return v;
+    }),
+  );
+}
+
+describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encodeDataFile)', () => {
+  let ctx: Awaited<ReturnType<typeof tempLake>>;
+  beforeEach(async () => {
+    ctx = await tempLake();
+  });
+  afterEach(async () => ctx.cleanup());
+
+  it('reads back every type exactly, with the same add.stats as a row write', async () => {
+    const bulk = DeltaTable.forPath(ctx.lake, 'silver/bulk');
+    const writer = await bulk.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    expect(writer.skipped).toBe(false);
+    expect(writer.dataFields.map((f) => f.name)).toEqual(['s', 'l', 'i', 'd', 'b', 'dt', 'ts', 'ns']);
+    await writer.addFile({ part: 'p1' }, encodeDataFile(writer.dataFields, columnsOf([...writer.dataFields], rows), rows.length));
+    expect(await writer.commit()).toEqual({ version: 0, skipped: false, filesAdded: 1, filesRemoved: 0, rowsWritten: 4 });
+    expect(await bulk.readAll()).toEqual(rows);
+
+    const byRows = DeltaTable.forPath(ctx.lake, 'silver/rows');
+    await byRows.write(rows, { schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    const statsOf = async (table: string) => (await readLogLines(ctx.root, table, 0)).find((a) => a.add)?.add.stats as string;
+    expect(JSON.parse(await statsOf('silver/bulk'))).toEqual(JSON.parse(await statsOf('silver/rows')));
+  });
+
+  it('writes files DuckDB reads with the standard logical types, text given as a dictionary included', async () => {
+    const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
+    const writer = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    const columns = columnsOf([...writer.dataFields], rows);
+    // ns as dictionary indexes, -1 for null.
+    columns[7] = { dictionary: ['x'], indexes: Int32Array.from([0, -1, -1, 0]) };
+    await writer.addFile({ part: 'p1' }, encodeDataFile(writer.dataFields, columns, rows.length));
+    await writer.commit();
+    expect((await table.readAll()).map((r) => r.ns)).toEqual(['x', null, null, 'x']);
+
+    const file = path.join(ctx.root, 'silver/bulk', (await table.snapshot()).files[0]!.path);
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
+    const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)]));
+    expect(types).toEqual({ s: 'VARCHAR', l: 'BIGINT', i: 'INTEGER', d: 'DOUBLE', b: 'BOOLEAN', dt: 'DATE', ts: 'TIMESTAMP WITH TIME ZONE', ns: 'VARCHAR' });
+    const values = await connection.runAndReadAll(`SELECT s, l, dt::VARCHAR AS dt, epoch_ms(ts) AS ts_ms FROM read_parquet('${file}', hive_partitioning = false) ORDER BY l`);
+    expect(values.getRowObjectsJson()).toEqual([
+      { s: '𝄞 clef', l: '-9007199254740991', dt: '2024-02-29', ts_ms: '-1' },
+      { s: 'bé ü', l: '-42', dt: '1969-12-31', ts_ms: '0' },
+      { s: '', l: '0', dt: null, ts_ms: null },
+      { s: 'a', l: '9007199254740991', dt: '2011-01-04', ts_ms: String(Date.parse('2011-01-04T10:11:12.345Z')) },
+    ]);
+    connection.closeSync();
+  });
+
+  it('skips a write whose transaction is committed, and abort() removes the files it stored', async () => {
+    const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
+    const txn = { appId: 'silver:run-1:bulk', version: 0 };
+    const first = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append', transaction: txn });
+    await first.addFile({ part: 'p1' }, encodeDataFile(first.dataFields, columnsOf([...first.dataFields], rows), rows.length));
+    await first.commit();
+    await expect(first.commit()).rejects.toThrow(ValidationError);
+
+    const again = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append', transaction: txn });
+    expect(again.skipped).toBe(true);
+    await again.addFile({ part: 'p1' }, encodeDataFile(first.dataFields, columnsOf([...first.dataFields], rows), rows.length));
+    expect(await again.commit()).toMatchObject({ version: 0, skipped: true, rowsWritten: 0 });
+    expect(await table.readAll()).toHaveLength(rows.length);
+
+    const dropped = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    await dropped.addFile({ part: 'p2' }, encodeDataFile(dropped.dataFields, columnsOf([...dropped.dataFields], rows), rows.length));
+    await dropped.abort();
+    await expect(dropped.addFile({ part: 'p2' }, encodeDataFile(dropped.dataFields, columnsOf([...dropped.dataFields], rows), rows.length))).rejects.toThrow(
+      /already committed or aborted/,
+    );
+    await expect(fs.readdir(path.join(ctx.root, 'silver/bulk/part=p2'))).resolves.toEqual([]);
+    expect(await table.version()).toBe(0);
+  });
+
+  it('refuses columns of the wrong length and files without their partition value', async () => {
+    const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
+    const writer = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    const columns = columnsOf([...writer.dataFields], rows);
+    expect(() => encodeDataFile(writer.dataFields, columns, rows.length + 1)).toThrow(/column s has 4 values, expected 5/);
+    await expect(writer.addFile({}, encodeDataFile(writer.dataFields, columns, rows.length))).rejects.toThrow(/lacks partition column "part"/);
+  });
+});

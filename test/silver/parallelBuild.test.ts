@@ -1,0 +1,131 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readBronzeRecords } from '../../src/lib/bronze/reader';
+import { writeBronzePart } from '../../src/lib/bronze/writer';
+import { DeltaTable } from '../../src/lib/delta/deltaTable';
+import type { DeltaRow } from '../../src/lib/delta/types';
+import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import { lakeTables } from '../../src/lib/pipeline/tables';
+import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
+
+/** Deterministic pseudo-random numbers (mulberry32), so the data set is the same on every run. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Four months of orders with everything the rules act on: exact copies, re-deliveries in a later
+ * part, cancellations that net lines of the previous month, non-product codes, zero quantities and
+ * prices, and records that are not valid at all.
+ */
+function orders(): Array<Record<string, unknown>> {
+  const next = random(7);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
+  const skus = Array.from({ length: 25 }, (_, i) => `${20000 + i}${i % 5 === 0 ? 'a' : ''}`);
+  const out: Array<Record<string, unknown>> = [];
+  const start = Date.UTC(2011, 0, 3);
+  let id = 0;
+  for (let invoice = 0; invoice < 700; invoice++) {
+    const ts = new Date(start + Math.floor(next() * 115) * 86_400_000 + Math.floor(next() * 600) * 60_000).toISOString();
+    const when = `${ts.slice(0, 10)} ${ts.slice(11, 19)}`;
+    const customer = next() < 0.15 ? null : `${12000 + Math.floor(next() * 40)}.0`;
+    for (let l = 0, n = 1 + Math.floor(next() * 6); l < n; l++) {
+      const sku = next() < 0.02 ? 'POST' : pick(skus);
+      const quantity = next() < 0.02 ? 0 : 1 + Math.floor(next() * 12);
+      const record = {
+        orderLineId: `L${id++}`,
+        InvoiceNo: String(530000 + invoice),
+        StockCode: next() < 0.1 ? ` ${sku.toLowerCase()} ` : sku,
+        Description: `ITEM ${sku}`,
+        Quantity: quantity,
+        InvoiceDate: when,
+        UnitPrice: next() < 0.01 ? 0 : 1.25,
+        CustomerID: customer,
+        Country: 'United Kingdom',
+      };
+      out.push(record);
+      if (next() < 0.03) out.push({ ...record, orderLineId: `L${id++}` }); // exact copy within the invoice
+      if (customer !== null && next() < 0.05) {
+        // Cancelled 1–20 days later, often in the next month.
+        const later = new Date(Date.parse(`${when.replace(' ', 'T')}Z`) + (1 + Math.floor(next() * 20)) * 86_400_000).toISOString();
+        out.push({ ...record, orderLineId: `L${id++}`, InvoiceNo: `C${530000 + invoice}`, Quantity: -quantity, InvoiceDate: `${later.slice(0, 10)} ${later.slice(11, 19)}` });
+      }
+      if (next() < 0.01) out.push({ ...record, orderLineId: `L${id++}`, Quantity: 'x' });
+    }
+  }
+  // The ingest overlap delivers the last 40 lines again.
+  return [...out, ...out.slice(-40)];
+}
+
+async function writeParts(lake: FileSystemLake, records: Array<Record<string, unknown>>): Promise<string[]> {
+  const manifests: string[] = [];
+  for (let part = 0, from = 0; from < records.length; part++, from += 500) {
+    const chunk = records.slice(from, from + 500);
+    const written = await writeBronzePart(lake, 'bronze/orders/ingest_date=2011-05-01/run_id=run-1', part, 'ndjson', Buffer.from(`${chunk.map((r) => JSON.stringify(r)).join('\n')}\n`), {
+      source: 'orders',
+      runId: 'run-1',
+      records: chunk.length,
+      pageFrom: null,
+      pageTo: null,
+      cursorFrom: null,
+      cursorTo: null,
+      quantitySum: chunk.reduce((s, r) => s + (typeof r.Quantity === 'number' ? r.Quantity : 0), 0),
+      problems: {},
+    });
+    manifests.push(written.ref.manifestPath);
+  }
+  return manifests;
+}
+
+async function* recordsOf(lake: FileSystemLake, manifests: string[]): AsyncIterable<SourceRecord> {
+  for (const m of manifests) yield* readBronzeRecords(lake, m);
+}
+
+async function tableRows(lake: FileSystemLake, name: keyof typeof lakeTables): Promise<string[]> {
+  const rows: DeltaRow[] = await DeltaTable.forPath(lake, lakeTables[name].path).readAll();
+  return rows.map((r) => JSON.stringify(r)).sort();
+}
+
+describe('Silver build on worker threads', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'silver-parallel-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes the same Silver tables from Bronze parts on two worker threads as in-process, and leaves no spill files', async () => {
+    const records = orders();
+    const threaded = FileSystemLake.fromDirectory(path.join(dir, 'threaded'));
+    const inProcess = FileSystemLake.fromDirectory(path.join(dir, 'in-process'));
+    const manifests = await writeParts(threaded, records);
+    await writeParts(inProcess, records);
+    const scratch = path.join(dir, 'scratch');
+    await fs.mkdir(scratch);
+
+    const a = await buildSilverTables(threaded, { runId: 'run-1', orderParts: manifests, workers: 2, scratchDir: scratch });
+    const b = await buildSilverTables(inProcess, { runId: 'run-1', orders: recordsOf(inProcess, manifests), workers: 0, scratchDir: scratch });
+
+    expect(a.orderLinesRead).toBe(records.length);
+    expect(a.redelivered).toBe(40);
+    expect(a.cancellations).toBeGreaterThan(20);
+    expect(a.nettedLines).toBeGreaterThan(10);
+    expect(Object.keys(a.quarantineReasons).sort()).toEqual(['duplicate_line', 'non_product_code', 'price_not_positive', 'quantity_not_positive', 'schema_invalid:Quantity']);
+    expect({ ...a, tableVersions: undefined }).toEqual({ ...b, tableVersions: undefined });
+    for (const name of ['order_lines', 'cancellations', 'quarantine', 'daily_demand', 'products'] as const) {
+      expect(await tableRows(threaded, name)).toEqual(await tableRows(inProcess, name));
+    }
+    // Every kept unit is in daily demand unless a cancellation netted it.
+    const demand = await DeltaTable.forPath(threaded, lakeTables.daily_demand.path).readAll();
+    expect(demand.reduce((s, r) => s + Number(r.units), 0)).toBe(a.unitsKept - a.nettedUnits);
+    expect(await fs.readdir(scratch)).toEqual([]);
+  });
+});
