@@ -73,11 +73,13 @@ function compileRule(rule: RuleSetDocument['rules'][number]): CompiledRule {
         });
       }
     });
+    // One alternation instead of a test per pattern: a rule with fifteen codes runs once per line.
+    const any = new RegExp(patterns.map((re) => `(?:${re.source})`).join('|'), 'i');
     return {
       id: rule.id,
       field: rule.field,
       action: rule.action,
-      test: (value) => value !== null && patterns.some((re) => re.test(String(value))),
+      test: (value) => value !== null && any.test(String(value)),
     };
   }
   const atMost = rule.atMost as number;

@@ -83,7 +83,7 @@ const orderLinesFileRows = 50_000;
 /** Records per in-process scan chunk (the `orders` iterable). */
 const scanChunkRecords = 50_000;
 /** Data files encoding or being stored at once: enough that the main thread never waits on one. */
-const filesInFlight = Number(process.env.SILVER_FILES_IN_FLIGHT ?? 8);
+const filesInFlight = 8;
 /** From this many expected lines on, scanning and encoding go to worker threads. */
 const parallelFromLines = 200_000;
 
@@ -526,11 +526,13 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     };
 
     const months = [...loadMonths].sort();
+    // Enough months queued that no worker waits while this thread nets and aggregates one.
+    const monthsAhead = 2 * pool.workers + 1;
     const ahead: PendingMonth[] = [];
     let prepared = 0;
     let previous: string | undefined;
     while (prepared < months.length || ahead.length > 0) {
-      while (prepared < months.length && ahead.length <= pool.workers) ahead.push(await prepareMonth(months[prepared++] as string));
+      while (prepared < months.length && ahead.length < monthsAhead) ahead.push(await prepareMonth(months[prepared++] as string));
       const pending = ahead.shift() as PendingMonth;
       const month = pending.month;
       abortSignal?.throwIfAborted();
