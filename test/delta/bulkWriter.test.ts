@@ -6,28 +6,14 @@ import { encodeDataFile, type PhysicalColumn } from '../../src/lib/delta/dataFil
 import { dateToDays } from '../../src/lib/delta/parquet';
 import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
 import { ValidationError } from '../../src/lib/errors';
-import { readLogLines, tempLake } from './helpers';
+import { allTypes as baseTypes, allTypesRows as baseRows, readLogLines, tempLake } from './helpers';
 
-const allTypes: DeltaSchema = {
-  fields: [
-    { name: 's', type: 'string', nullable: false },
-    { name: 'l', type: 'long', nullable: false },
-    { name: 'i', type: 'integer', nullable: true },
-    { name: 'd', type: 'double', nullable: true },
-    { name: 'b', type: 'boolean', nullable: true },
-    { name: 'dt', type: 'date', nullable: true },
-    { name: 'ts', type: 'timestamp', nullable: true },
-    { name: 'ns', type: 'string', nullable: true },
-    { name: 'part', type: 'string', nullable: false },
-  ],
-};
+const schema: DeltaSchema = { fields: [...baseTypes.fields, { name: 'part', type: 'string', nullable: false }] };
 
 const rows: DeltaRow[] = [
-  { s: 'a', l: 9007199254740991, i: -2147483648, d: 1.5, b: true, dt: '2011-01-04', ts: '2011-01-04T10:11:12.345Z', ns: 'x', part: 'p1' },
-  { s: 'bé ü', l: -42, i: 2147483647, d: -0.25, b: false, dt: '1969-12-31', ts: '1970-01-01T00:00:00.000Z', ns: null, part: 'p1' },
-  { s: '', l: 0, i: null, d: null, b: null, dt: null, ts: null, ns: null, part: 'p1' },
-  { s: '𝄞 clef', l: -9007199254740991, i: 0, d: 0, b: true, dt: '2024-02-29', ts: '1969-12-31T23:59:59.999Z', ns: 'x', part: 'p1' },
-];
+  ...baseRows,
+  { s: '𝄞 clef', l: -9007199254740991, i: 0, d: 0, b: true, dt: '2024-02-29', ts: '1969-12-31T23:59:59.999Z', ns: 'x' },
+].map((r) => ({ ...r, part: 'p1' }));
 
 /** The rows in the bulk writer's column form: numbers, days, epoch milliseconds. */
 function columnsOf(fields: DeltaSchema['fields'], data: DeltaRow[]): PhysicalColumn[] {
@@ -51,7 +37,7 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
 
   it('reads back every type exactly, with the same add.stats as a row write', async () => {
     const bulk = DeltaTable.forPath(ctx.lake, 'silver/bulk');
-    const writer = await bulk.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    const writer = await bulk.openWriter({ schema, partitionBy: ['part'], mode: 'append' });
     expect(writer.skipped).toBe(false);
     expect(writer.dataFields.map((f) => f.name)).toEqual(['s', 'l', 'i', 'd', 'b', 'dt', 'ts', 'ns']);
     await writer.addFile({ part: 'p1' }, encodeDataFile(writer.dataFields, columnsOf([...writer.dataFields], rows), rows.length));
@@ -59,14 +45,14 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
     expect(await bulk.readAll()).toEqual(rows);
 
     const byRows = DeltaTable.forPath(ctx.lake, 'silver/rows');
-    await byRows.write(rows, { schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    await byRows.write(rows, { schema, partitionBy: ['part'], mode: 'append' });
     const statsOf = async (table: string) => (await readLogLines(ctx.root, table, 0)).find((a) => a.add)?.add.stats as string;
     expect(JSON.parse(await statsOf('silver/bulk'))).toEqual(JSON.parse(await statsOf('silver/rows')));
   });
 
   it('writes files DuckDB reads with the standard logical types, text given as a dictionary included', async () => {
     const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
-    const writer = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    const writer = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append' });
     const columns = columnsOf([...writer.dataFields], rows);
     // ns as dictionary indexes, -1 for null.
     columns[7] = { dictionary: ['x'], indexes: Int32Array.from([0, -1, -1, 0]) };
@@ -93,18 +79,18 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
   it('skips a write whose transaction is committed, and abort() removes the files it stored', async () => {
     const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
     const txn = { appId: 'silver:run-1:bulk', version: 0 };
-    const first = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append', transaction: txn });
+    const first = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append', transaction: txn });
     await first.addFile({ part: 'p1' }, encodeDataFile(first.dataFields, columnsOf([...first.dataFields], rows), rows.length));
     await first.commit();
     await expect(first.commit()).rejects.toThrow(ValidationError);
 
-    const again = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append', transaction: txn });
+    const again = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append', transaction: txn });
     expect(again.skipped).toBe(true);
     await again.addFile({ part: 'p1' }, encodeDataFile(first.dataFields, columnsOf([...first.dataFields], rows), rows.length));
     expect(await again.commit()).toMatchObject({ version: 0, skipped: true, rowsWritten: 0 });
     expect(await table.readAll()).toHaveLength(rows.length);
 
-    const dropped = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    const dropped = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append' });
     await dropped.addFile({ part: 'p2' }, encodeDataFile(dropped.dataFields, columnsOf([...dropped.dataFields], rows), rows.length));
     await dropped.abort();
     await expect(dropped.addFile({ part: 'p2' }, encodeDataFile(dropped.dataFields, columnsOf([...dropped.dataFields], rows), rows.length))).rejects.toThrow(
@@ -116,7 +102,7 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
 
   it('refuses columns of the wrong length and files without their partition value', async () => {
     const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
-    const writer = await table.openWriter({ schema: allTypes, partitionBy: ['part'], mode: 'append' });
+    const writer = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append' });
     const columns = columnsOf([...writer.dataFields], rows);
     expect(() => encodeDataFile(writer.dataFields, columns, rows.length + 1)).toThrow(/column s has 4 values, expected 5/);
     await expect(writer.addFile({}, encodeDataFile(writer.dataFields, columns, rows.length))).rejects.toThrow(/lacks partition column "part"/);

@@ -1,27 +1,7 @@
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DeltaTable } from '../../src/lib/delta';
-import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
-import { tempLake } from './helpers';
-
-const allTypes: DeltaSchema = {
-  fields: [
-    { name: 's', type: 'string', nullable: false },
-    { name: 'l', type: 'long', nullable: false },
-    { name: 'i', type: 'integer', nullable: true },
-    { name: 'd', type: 'double', nullable: true },
-    { name: 'b', type: 'boolean', nullable: true },
-    { name: 'dt', type: 'date', nullable: true },
-    { name: 'ts', type: 'timestamp', nullable: true },
-    { name: 'ns', type: 'string', nullable: true },
-  ],
-};
-
-const rows: DeltaRow[] = [
-  { s: 'a', l: 9007199254740991, i: -2147483648, d: 1.5, b: true, dt: '2011-01-04', ts: '2011-01-04T10:11:12.345Z', ns: 'x' },
-  { s: 'bé ü', l: -42, i: 2147483647, d: -0.25, b: false, dt: '1969-12-31', ts: '1970-01-01T00:00:00.000Z', ns: null },
-  { s: '', l: 0, i: null, d: null, b: null, dt: null, ts: null, ns: null },
-];
+import { allTypes, allTypesRows as rows, tempLake } from './helpers';
 
 describe('Delta round trip', () => {
   let ctx: Awaited<ReturnType<typeof tempLake>>;

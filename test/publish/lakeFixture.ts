@@ -12,6 +12,7 @@ import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import type { PipelineServices } from '../../src/lib/pipeline/contracts';
 import { lakeTables, type LakeTableName } from '../../src/lib/pipeline/tables';
+import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 
 export const fixtureRunId = 'run-20111209';
@@ -22,19 +23,8 @@ function day(offset: number, from = fixtureOrigin): string {
   return new Date(Date.parse(`${from}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function fixtureRows(): Record<string, DeltaRow[]> {
-  const rnd = random(42);
+  const rnd = seededRandom(42);
   const daily: DeltaRow[] = [];
   const forecasts: DeltaRow[] = [];
   const metrics: DeltaRow[] = [];

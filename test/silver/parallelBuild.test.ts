@@ -7,18 +7,8 @@ import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/pipeline/tables';
+import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
-
-/** Deterministic pseudo-random numbers (mulberry32), so the data set is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Four months of orders with everything the rules act on: exact copies, re-deliveries in a later
@@ -26,7 +16,7 @@ function random(seed: number): () => number {
  * prices, and records that are not valid at all.
  */
 function orders(): Array<Record<string, unknown>> {
-  const next = random(7);
+  const next = seededRandom(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
   const skus = Array.from({ length: 25 }, (_, i) => `${20000 + i}${i % 5 === 0 ? 'a' : ''}`);
   const out: Array<Record<string, unknown>> = [];

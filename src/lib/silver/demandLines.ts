@@ -80,17 +80,7 @@ export class DemandLines {
 
   /** Adds one line from its values (`tsSeconds`: epoch seconds of the order time). */
   addValues(sku: string, day: number, tsSeconds: number, quantity: number, revenue: number, invoiceNo: string, customerId: string | null): number {
-    if (this.length === this.sku.length) {
-      const size = this.length * 2;
-      this.sku = grow(this.sku, size);
-      this.day = grow(this.day, size);
-      this.ts = grow(this.ts, size);
-      this.quantity = grow(this.quantity, size);
-      this.revenue = grow(this.revenue, size);
-      this.invoice = grow(this.invoice, size);
-      this.customer = grow(this.customer, size);
-      this.netted = grow(this.netted, size);
-    }
+    if (this.length === this.sku.length) this.reserve(this.length + 1);
     const i = this.length;
     this.sku[i] = this.skus.id(sku);
     this.day[i] = day;
@@ -102,6 +92,21 @@ export class DemandLines {
     this.netted[i] = 0;
     this.length += 1;
     return i;
+  }
+
+  /** Room for at least `lines` lines (capacity doubles, so appends stay amortised O(1)). */
+  private reserve(lines: number): void {
+    let size = this.sku.length;
+    while (size < lines) size *= 2;
+    if (size === this.sku.length) return;
+    this.sku = grow(this.sku, size);
+    this.day = grow(this.day, size);
+    this.ts = grow(this.ts, size);
+    this.quantity = grow(this.quantity, size);
+    this.revenue = grow(this.revenue, size);
+    this.invoice = grow(this.invoice, size);
+    this.customer = grow(this.customer, size);
+    this.netted = grow(this.netted, size);
   }
 
   /** Appends lines given as columns with their own dictionaries (a month built on a worker thread). */
@@ -121,18 +126,7 @@ export class DemandLines {
     const skuIds = part.skus.map((s) => this.skus.id(s));
     const invoiceIds = part.invoices.map((s) => this.invoices.id(s));
     const customerIds = part.customers.map((s) => this.customers.id(s));
-    let size = this.sku.length;
-    while (size < this.length + part.length) size *= 2;
-    if (size !== this.sku.length) {
-      this.sku = grow(this.sku, size);
-      this.day = grow(this.day, size);
-      this.ts = grow(this.ts, size);
-      this.quantity = grow(this.quantity, size);
-      this.revenue = grow(this.revenue, size);
-      this.invoice = grow(this.invoice, size);
-      this.customer = grow(this.customer, size);
-      this.netted = grow(this.netted, size);
-    }
+    this.reserve(this.length + part.length);
     const at = this.length;
     this.day.set(part.day, at);
     this.ts.set(part.ts, at);
