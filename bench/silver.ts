@@ -3,12 +3,15 @@
  * lines), wall time and peak RSS, side by side with DuckDB doing the same cleansing and daily
  * aggregation in SQL over the same CSVs. Each side runs in its own child process so peak RSS
  * (getrusage maxrss) is that side's alone. `--scales 1,3` also runs 3× the data (copies shifted
- * by 3 years each) to show whether memory stays flat.
+ * by 3 years each) to show whether memory stays flat. Each side runs `--repeat` times (default 3),
+ * alternating, each Node run on a fresh copy of the same Bronze; the table gives the medians (this
+ * 2-core machine's speed drifts by ±20% between runs), peak RSS the largest of the runs, and every
+ * run is printed below it.
  *
- *   npm run build && node dist/bench/silver.js --scales 1,3
+ *   npm run build && node dist/bench/silver.js --scales 1,3 --repeat 3
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeBronzePart } from '../src/lib/bronze/writer';
@@ -176,7 +179,7 @@ async function child(args: string[]): Promise<void> {
   const scale = Number(argValue(args, '--scale') ?? '1');
   const work = argValue(args, '--work') as string;
   let result: Record<string, unknown>;
-  if (mode === 'prepare') result = { manifests: await prepareBronze(path.join(work, 'lake'), dataDir, scale) };
+  if (mode === 'prepare') result = { manifests: await prepareBronze(path.join(work, 'bronze-lake'), dataDir, scale) };
   else if (mode === 'node') result = await runNodeSide(path.join(work, 'lake'), JSON.parse(argValue(args, '--manifests') ?? '[]') as string[]);
   else result = await runDuckSide(dataDir, scale, path.join(work, 'duck'));
   result.peakRssMb = process.resourceUsage().maxRSS / 1024;
@@ -198,28 +201,44 @@ export async function runSilverBench(args: string[]): Promise<void> {
     return;
   }
   const scales = (argValue(args, '--scales') ?? '1,3').split(',').map(Number);
+  const repeat = Math.max(1, Number(argValue(args, '--repeat') ?? '3'));
   console.log(`silver bench: Bronze → Silver vs DuckDB (node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   console.log('scale | lines     | node wall s | node RSS MB | duckdb wall s | duckdb RSS MB | wall ratio | RSS ratio');
   for (const scale of scales) {
     const work = mkdtempSync(path.join(os.tmpdir(), 'silver-bench-'));
     try {
       const prepared = runChild(['--child', 'prepare', '--data', dataDir, '--scale', String(scale), '--work', work]);
-      const node = runChild(['--child', 'node', '--data', dataDir, '--scale', String(scale), '--work', work, '--manifests', JSON.stringify(prepared.manifests)]);
-      const duck = runChild(['--child', 'duckdb', '--data', dataDir, '--scale', String(scale), '--work', work]);
-      const nw = Number(node.wallMs) / 1000;
-      const dw = Number(duck.wallMs) / 1000;
-      const nr = Number(node.peakRssMb);
-      const dr = Number(duck.peakRssMb);
+      const nodeRuns: Array<Record<string, unknown>> = [];
+      const duckRuns: Array<Record<string, unknown>> = [];
+      for (let r = 0; r < repeat; r++) {
+        rmSync(path.join(work, 'lake'), { recursive: true, force: true });
+        cpSync(path.join(work, 'bronze-lake'), path.join(work, 'lake'), { recursive: true });
+        rmSync(path.join(work, 'state'), { recursive: true, force: true });
+        nodeRuns.push(runChild(['--child', 'node', '--data', dataDir, '--scale', String(scale), '--work', work, '--manifests', JSON.stringify(prepared.manifests)]));
+        rmSync(path.join(work, 'duck'), { recursive: true, force: true });
+        duckRuns.push(runChild(['--child', 'duckdb', '--data', dataDir, '--scale', String(scale), '--work', work]));
+      }
+      const median = (runs: Array<Record<string, unknown>>, key: string): number => {
+        const values = runs.map((run) => Number(run[key])).sort((a, b) => a - b);
+        return values[Math.floor(values.length / 2)] as number;
+      };
+      const node = nodeRuns[0] as Record<string, unknown>;
+      const nw = median(nodeRuns, 'wallMs') / 1000;
+      const dw = median(duckRuns, 'wallMs') / 1000;
+      // Memory: the largest peak of the runs, not the median.
+      const maxOf = (runs: Array<Record<string, unknown>>, key: string): number => Math.max(...runs.map((run) => Number(run[key])));
+      const nr = maxOf(nodeRuns, 'peakRssMb');
+      const dr = maxOf(duckRuns, 'peakRssMb');
       console.log(
         `${String(scale).padStart(5)} | ${String(node.linesRead).padEnd(9)} | ${nw.toFixed(2).padStart(11)} | ${nr.toFixed(0).padStart(11)} | ${dw.toFixed(2).padStart(13)} | ${dr.toFixed(0).padStart(13)} | ${(nw / dw).toFixed(2).padStart(10)} | ${(nr / dr).toFixed(2).padStart(9)}`,
       );
-      console.log(`      node: ${JSON.stringify(node)}`);
-      console.log(`      duckdb: ${JSON.stringify(duck)}`);
+      for (const run of nodeRuns) console.log(`      node: ${JSON.stringify(run)}`);
+      for (const run of duckRuns) console.log(`      duckdb: ${JSON.stringify(run)}`);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  console.log(`reproduce: npm run build && node dist/bench/silver.js --scales ${scales.join(',')}`);
+  console.log(`medians of ${repeat} runs per side; reproduce: npm run build && node dist/bench/silver.js --scales ${scales.join(',')} --repeat ${repeat}`);
 }
 
 if (require.main === module) {

@@ -66,7 +66,7 @@ export async function* readBronzeRecords(
       const lines = createInterface({ input: gunzip, crlfDelay: Infinity });
       for await (const line of lines) {
         signal?.throwIfAborted();
-        if (line.trim().length === 0) continue;
+        if (isBlankLine(line)) continue;
         yield { record: parseNdjsonLine(line), index: index++, sourcePath };
       }
     } else {
@@ -91,29 +91,81 @@ function parseNdjsonLine(line: string): unknown {
   }
 }
 
+const blankLine = /^[\t\n\v\f\r ]*$/;
+
+/** A line of only ASCII white space (skipped, and not counted in record indexes). */
+function isBlankLine(line: string): boolean {
+  return blankLine.test(line);
+}
+
+function isBlankByte(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+/**
+ * The records of NDJSON text whose first non-blank line is record `firstIndex` of its part. Yields
+ * the same records, indexes and unparseable markers as readBronzeRecords.
+ */
+export function* parseNdjsonText(text: string, sourcePath: string, firstIndex = 0): Generator<BronzeRecord> {
+  let index = firstIndex;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    start = end + 1;
+    if (isBlankLine(line)) continue;
+    yield { record: parseNdjsonLine(line.endsWith('\r') ? line.slice(0, -1) : line), index: index++, sourcePath };
+  }
+}
+
 /**
  * The records of one Bronze part from its gzipped bytes, in memory (a part is bounded by the
- * writer's part size): what a worker thread does with a part read by the main thread. Yields the
- * same records, indexes and unparseable markers as readBronzeRecords.
+ * writer's part size): what a worker thread does with a part read by the main thread.
  */
 export function* parseBronzePart(gzipped: Uint8Array, format: BronzeManifest['format'], sourcePath: string): Generator<BronzeRecord> {
   const text = gunzipSync(gzipped).toString('utf8');
-  let index = 0;
   if (format === 'ndjson') {
-    let start = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      let line = text.slice(start, end);
-      start = end + 1;
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (line.trim().length === 0) continue;
-      yield { record: parseNdjsonLine(line), index: index++, sourcePath };
-    }
+    yield* parseNdjsonText(text, sourcePath);
     return;
   }
   const rows = parseCsvSync(text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }) as Array<Record<string, string>>;
+  let index = 0;
   for (const row of rows) yield { record: row, index: index++, sourcePath };
+}
+
+/**
+ * Decompressed NDJSON cut at line ends into chunks of about `chunkBytes`, each with the index of
+ * its first record, so one part can be parsed on several threads with the indexes a single pass gives.
+ */
+export function* ndjsonChunks(text: Uint8Array, chunkBytes: number): Generator<{ bytes: Uint8Array; firstIndex: number }> {
+  let start = 0;
+  let records = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + chunkBytes);
+    if (end < text.length) {
+      const newline = text.indexOf(0x0a, end);
+      end = newline < 0 ? text.length : newline + 1;
+    }
+    // A copy (not a view of the part's buffer), so it can be transferred to a worker on its own.
+    yield { bytes: new Uint8Array(text.subarray(start, end)), firstIndex: records };
+    // Count the chunk's non-blank lines (the next chunk's first index).
+    let lineStart = start;
+    while (lineStart < end) {
+      let lineEnd = text.indexOf(0x0a, lineStart);
+      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
+      let blank = true;
+      for (let i = lineStart; i < lineEnd; i++) {
+        if (!isBlankByte(text[i] as number)) {
+          blank = false;
+          break;
+        }
+      }
+      if (!blank) records++;
+      lineStart = lineEnd + 1;
+    }
+    start = end;
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { parseBronzePart } from '../bronze/reader';
+import { parseBronzePart, parseNdjsonText } from '../bronze/reader';
 import type { BronzeFormat } from '../bronze/manifest';
 import { LineBatchBuilder, lineKind, type LineBatch } from './lineBatch';
 import { classifyRecord } from './orderLineCleanser';
@@ -121,8 +121,10 @@ export function* readSpills(spillDir: string, month: string): Generator<LineBatc
 }
 
 export interface ScanPartTask {
-  /** The gzipped Bronze data part. */
+  /** The gzipped Bronze data part, or (`firstIndex` given) a decompressed NDJSON chunk of it. */
   bytes: Uint8Array;
+  /** Record index of the chunk's first record in its part; absent for a whole gzipped part. */
+  firstIndex?: number;
   format: BronzeFormat;
   sourcePath: string;
   seq: number;
@@ -133,13 +135,17 @@ export interface ScanPartTask {
 
 const compiledRuleSets = new Map<string, CompiledRule[]>();
 
-/** Scans one Bronze part into spill files (runs on a worker thread, or in-process). */
+/** Scans one Bronze part (or NDJSON chunk of one) into spill files (on a worker thread, or in-process). */
 export function scanBronzePart(task: ScanPartTask): ScanSummary {
   const key = JSON.stringify(task.ruleSetJson);
   let rules = compiledRuleSets.get(key);
   if (!rules) compiledRuleSets.set(key, (rules = ruleSetFromJson(task.ruleSetJson).rules));
   const scanner = new OrderScanner(rules);
-  for (const rec of parseBronzePart(task.bytes, task.format, task.sourcePath)) scanner.add(rec.record, rec.index, rec.sourcePath);
+  const records =
+    task.firstIndex === undefined
+      ? parseBronzePart(task.bytes, task.format, task.sourcePath)
+      : parseNdjsonText(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength).toString('utf8'), task.sourcePath, task.firstIndex);
+  for (const rec of records) scanner.add(rec.record, rec.index, rec.sourcePath);
   const { batches, summary } = scanner.finish();
   writeSpills(task.spillDir, task.seq, batches);
   return summary;

@@ -17,7 +17,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readManifest } from '../bronze/reader';
+import { gunzipSync } from 'node:zlib';
+import { ndjsonChunks, readManifest } from '../bronze/reader';
 import { dataPathOf } from '../bronze/manifest';
 import type { PhysicalColumn } from '../delta/dataFile';
 import { DeltaTable } from '../delta/deltaTable';
@@ -33,7 +34,7 @@ import { netCancellations, type CancellationRef } from './netting';
 import { duplicateKey } from './orderLineCleanser';
 import type { MonthResult } from './monthPass';
 import { dayNumber, type OrderLine } from './orderRecord';
-import { OrderScanner, rawText, writeSpills, type ScanSummary } from './orderScan';
+import { OrderScanner, rawText, writeSpills, type ScanPartTask, type ScanSummary } from './orderScan';
 import { ProductCatalogue, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
@@ -80,6 +81,8 @@ export interface SilverBuildResult extends BuildSilverOutput {
 
 /** Rows per Parquet data file. */
 const orderLinesFileRows = 50_000;
+/** Decompressed NDJSON bytes per scan task on the workers. */
+const scanChunkBytes = 4 * 1024 * 1024;
 /** Records per in-process scan chunk (the `orders` iterable). */
 const scanChunkRecords = 50_000;
 /** Data files encoding or being stored at once: enough that the main thread never waits on one. */
@@ -225,21 +228,29 @@ async function scanOrders(lake: LakeStore, options: SilverBuildOptions, ruleSet:
     options.abortSignal?.throwIfAborted();
     const manifest = await readManifest(lake, manifestPath, signal);
     const sourcePath = dataPathOf(manifestPath, manifest.format);
-    const bytes = ownBuffer(await lake.read(sourcePath, signal));
-    const mine = seq++;
-    const task = pool.scan({ bytes, format: manifest.format, sourcePath, seq: mine, spillDir, ruleSetJson: ruleSet.document }).then((summary) => {
-      results[mine] = summary;
-      while (results[merged]) {
-        mergeSummary(scanned, results[merged] as ScanSummary);
-        results[merged] = undefined;
-        merged += 1;
-      }
-      options.progress?.('silver:orders', scanned.read);
-    });
-    task.catch(() => undefined);
-    inFlight.push(task);
-    // Keep every worker busy, with one part read ahead each.
-    if (inFlight.length >= Math.max(1, 2 * pool.workers)) await inFlight.shift();
+    const gzipped = await lake.read(sourcePath, signal);
+    // NDJSON parts are decompressed here (this thread is otherwise idle in this pass) and cut into
+    // chunks, so the workers share even the last part of a run.
+    const tasks: ScanPartTask[] =
+      manifest.format === 'ndjson' && pool.workers > 0
+        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({ bytes, firstIndex, format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }))
+        : [{ bytes: ownBuffer(gzipped), format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }];
+    for (const scanTask of tasks) {
+      const mine = seq++;
+      const task = pool.scan({ ...scanTask, seq: mine }).then((summary) => {
+        results[mine] = summary;
+        while (results[merged]) {
+          mergeSummary(scanned, results[merged] as ScanSummary);
+          results[merged] = undefined;
+          merged += 1;
+        }
+        options.progress?.('silver:orders', scanned.read);
+      });
+      task.catch(() => undefined);
+      inFlight.push(task);
+      // Keep every worker busy, with a chunk or two queued each.
+      if (inFlight.length >= Math.max(1, 2 * pool.workers)) await inFlight.shift();
+    }
   }
   await Promise.all(inFlight);
   if (options.orders) {

@@ -23,7 +23,13 @@ export class SilverPool {
     if (workers === 0) return new SilverPool(null, () => undefined, 0);
     const { filename, cleanup } = workerFilename(__dirname, 'silverWorker');
     // A deep queue is fine: each queued task is a part's compressed bytes or one file's columns.
-    return new SilverPool(new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 1_000 }), cleanup, workers);
+        // A larger young generation: scanning and encoding allocate many short-lived strings and arrays,
+    // and fewer scavenges cost less than the default's (measured: less CPU, same peak RSS).
+    return new SilverPool(
+      new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 1_000, resourceLimits: { maxYoungGenerationSizeMb: 64 } }),
+      cleanup,
+      workers,
+    );
   }
 
   async scan(task: ScanPartTask): Promise<ScanSummary> {

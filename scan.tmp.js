@@ -1,0 +1,10 @@
+const fs=require('fs'); const path=require('path');
+const { scanBronzePart } = require('./dist/src/lib/silver/orderScan.js');
+const { defaultRuleSet } = require('./dist/src/lib/silver/ruleSet.js');
+const manifests = require('/tmp/sprof/prepared.json').manifests;
+const rs = defaultRuleSet().document;
+const spill = fs.mkdtempSync('/tmp/spilltest-');
+const t=performance.now(); let read=0;
+manifests.forEach((m, seq) => { const data = m.replace('.manifest.json', '.ndjson.gz'); const bytes = fs.readFileSync(path.join('/tmp/sprof/lake', data)); read += scanBronzePart({bytes, format:'ndjson', sourcePath:data, seq, spillDir: spill, ruleSetJson: rs}).read; });
+console.log('scan', read, (performance.now()-t).toFixed(0), 'ms');
+fs.rmSync(spill, {recursive:true});
