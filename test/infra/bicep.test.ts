@@ -24,6 +24,7 @@ const mod = (file: string): BicepFile => {
 /** Settings the code reads that are deliberately not Function App settings in Azure. */
 const notSetInAzure: Record<string, string> = {
   DEMAND_STORAGE_CONNECTION_STRING: 'Azurite/dev only; Azure uses managed identity',
+  DEMAND_SCRATCH_DIR: 'unset in Azure: the OS temp folder (/tmp) is the instance-local disk',
 };
 
 describe('infra/bicep resource types and API versions', () => {

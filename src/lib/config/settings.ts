@@ -49,6 +49,8 @@ export const settingsSchema = z.object({
   DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
   /** Silver build threads; 0 = automatic (one per core from 200,000 order lines on, in-process below). */
   DEMAND_SILVER_WORKERS: int(0, 64).default(0),
+  /** Folder for the Silver build's month spill files (default: the OS temp folder). */
+  DEMAND_SCRATCH_DIR: z.string().min(1).optional(),
 
   // --- inventory actions (issue 7) ---
   DEMAND_SERVICE_LEVEL: num(0.5, 0.9999).default(0.95),

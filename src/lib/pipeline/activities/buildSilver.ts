@@ -25,6 +25,7 @@ export async function buildSilver(input: BuildSilverInput, services: PipelineSer
     runId: input.runId,
     orderParts: input.orderManifests,
     ...(services.settings.DEMAND_SILVER_WORKERS > 0 ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
+    ...(services.settings.DEMAND_SCRATCH_DIR ? { scratchDir: services.settings.DEMAND_SCRATCH_DIR } : {}),
     inventory: inventoryOf(input, services),
     expectedLines: expected.reduce((a, b) => a + b, 0),
     log: services.log,
