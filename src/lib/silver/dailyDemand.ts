@@ -25,6 +25,26 @@ export interface DailyDemandRow extends DeltaRow {
   month: string;
 }
 
+/** Snapshots as columns: SKU (index into a SKU list), day number, units on hand. */
+export interface OnHandSlice {
+  sku: Int32Array;
+  day: Int32Array;
+  onHand: Float64Array;
+}
+
+/** The line columns daily demand reads (DemandLines, or the same columns rebuilt on a worker). */
+export interface DemandLinesView {
+  readonly length: number;
+  readonly skus: { find(value: string): number | undefined; readonly size: number };
+  readonly sku: Int32Array;
+  readonly day: Int32Array;
+  readonly quantity: Float64Array;
+  readonly revenue: Float64Array;
+  readonly invoice: Int32Array;
+  readonly customer: Int32Array;
+  readonly netted: Uint8Array;
+}
+
 /** Stock on hand per SKU: snapshots sorted by day; the latest at or before a day applies. */
 export class OnHandIndex {
   private readonly bySku = new Map<string, { days: number[]; onHand: number[] }>();
@@ -43,6 +63,38 @@ export class OnHandIndex {
       index.bySku.set(sku, { days, onHand: days.map((d) => m.get(d) as number) });
     }
     return index;
+  }
+
+  /** An index from columns (each SKU's snapshots in day order), as sliceFor() gives them. */
+  static fromColumns(skus: readonly string[], slice: OnHandSlice): OnHandIndex {
+    const index = new OnHandIndex();
+    for (let i = 0; i < slice.sku.length; i += 1) {
+      const sku = skus[slice.sku[i] as number] as string;
+      let s = index.bySku.get(sku);
+      if (!s) index.bySku.set(sku, (s = { days: [], onHand: [] }));
+      s.days.push(slice.day[i] as number);
+      s.onHand.push(slice.onHand[i] as number);
+    }
+    return index;
+  }
+
+  /** The snapshots that decide `skus`' stock from `first` to `last` (the one in force at `first`, then those after). */
+  sliceFor(skus: readonly string[], first: number, last: number): OnHandSlice {
+    const sku: number[] = [];
+    const day: number[] = [];
+    const onHand: number[] = [];
+    skus.forEach((name, k) => {
+      const s = this.bySku.get(name);
+      if (!s) return;
+      let from = 0;
+      while (from + 1 < s.days.length && (s.days[from + 1] as number) <= first) from += 1;
+      for (let i = from; i < s.days.length && (s.days[i] as number) <= last; i += 1) {
+        sku.push(k);
+        day.push(s.days[i] as number);
+        onHand.push(s.onHand[i] as number);
+      }
+    });
+    return { sku: Int32Array.from(sku), day: Int32Array.from(day), onHand: Float64Array.from(onHand) };
   }
 
   onHand(sku: string, day: number): number | null {
@@ -86,7 +138,7 @@ export function monthsBetween(from: number, to: number): string[] {
 }
 
 /** Line indexes grouped by SKU id, each group sorted by day; netted lines left out. */
-function linesBySku(lines: DemandLines): Int32Array[] {
+function linesBySku(lines: DemandLinesView): Int32Array[] {
   const counts = new Int32Array(lines.skus.size);
   for (let i = 0; i < lines.length; i += 1) if (lines.netted[i] === 0) counts[lines.sku[i] as number] = (counts[lines.sku[i] as number] as number) + 1;
   const groups = Array.from(counts, (n) => new Int32Array(n));
@@ -124,7 +176,7 @@ export class DailyDemandBuilder {
   private readonly customerSet = new Set<number>();
 
   constructor(
-    private readonly lines: DemandLines,
+    private readonly lines: DemandLinesView,
     private readonly ranges: Map<string, DayRange>,
     private readonly onHand: OnHandIndex,
     private readonly skus: readonly string[] = [...ranges.keys()].sort(),

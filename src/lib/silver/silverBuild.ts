@@ -20,14 +20,15 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ndjsonChunks, readManifest } from '../bronze/reader';
 import { dataPathOf } from '../bronze/manifest';
-import type { PhysicalColumn } from '../delta/dataFile';
+import type { EncodedDataFile } from '../delta/dataFile';
 import { DeltaTable } from '../delta/deltaTable';
 import type { DeltaFileWriter, DeltaRow, DeltaWriteOptions } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
 import type { BuildSilverOutput, ReasonCounts } from '../pipeline/contracts';
 import { lakeTables, type LakeTableDef } from '../pipeline/tables';
-import { DailyDemandBuilder, monthBounds, monthOfDay, monthsBetween, OnHandIndex, type DayRange } from './dailyDemand';
-import { DemandLines, lineRevenue } from './demandLines';
+import { monthBounds, monthOfDay, monthsBetween, OnHandIndex, type DayRange } from './dailyDemand';
+import { dailyDemandTask } from './dailyDemandTask';
+import { DemandLines } from './demandLines';
 import { FingerprintSet } from './fingerprintSet';
 import { checkInventoryRecord, type InventorySnapshot } from './inventoryRecord';
 import { netCancellations, type CancellationRef } from './netting';
@@ -158,21 +159,17 @@ interface PendingMonth {
 }
 
 /**
- * Data files being encoded (on the pool) and stored (by their writer), at most a few in flight so
- * columns waiting for a worker stay bounded. A failure surfaces at the next drain.
+ * Data files being encoded (on the pool) and stored (by their writer), at most a few batches in
+ * flight so what waits for a worker stays bounded. A failure surfaces at the next drain.
  */
 class DataFileQueue {
   private pending: Array<Promise<void>> = [];
 
-  constructor(private readonly pool: SilverPool) {}
-
-  add(writer: DeltaFileWriter, partitionValues: Record<string, string>, columns: Record<string, PhysicalColumn>, numRecords: number): void {
-    const ordered = writer.dataFields.map((field) => {
-      const column = columns[field.name];
-      if (!column) throw new Error(`no column ${field.name} for a data file`);
-      return column;
+  /** Files being encoded on the pool and then stored by their writer. */
+  add(writer: DeltaFileWriter, partitionValues: Record<string, string>, files: Promise<EncodedDataFile[]>): void {
+    const task = files.then(async (encoded) => {
+      for (const file of encoded) await writer.addFile(partitionValues, file);
     });
-    const task = this.pool.encode(writer.dataFields, ordered, numRecords).then((file) => writer.addFile(partitionValues, file));
     task.catch(() => undefined);
     this.pending.push(task);
   }
@@ -443,7 +440,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       }),
     };
     openWriters.push(writers.orderLines, writers.cancellations, writers.dailyDemand);
-    files = new DataFileQueue(pool);
+    files = new DataFileQueue();
     const quarantineDuplicates = ruleSet.document.duplicates.policy === 'quarantine';
     const skuOrder = [...ranges.keys()].sort();
     let window = new DemandLines();
@@ -460,25 +457,12 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       // Months whose lines no later cancellation can reach any more: write their daily demand.
       const done = windowMonths.filter((m) => monthBounds(m).last < upTo);
       if (done.length === 0) return;
-      const builder = new DailyDemandBuilder(window, ranges, onHand, skuOrder);
+      const fields = [...writers.dailyDemand.dataFields];
       for (const month of done) {
         if (!affectedSet.has(month) || writers.dailyDemand.skipped) continue;
-        const c = builder.month(month);
-        dailyDemandRows += c.length;
-        for (let from = 0; from < c.length; from += orderLinesFileRows) {
-          const to = Math.min(c.length, from + orderLinesFileRows);
-          const columns: Record<string, PhysicalColumn> = {
-            sku: { dictionary: skuOrder, indexes: c.skuIndex.slice(from, to) },
-            date: c.date.slice(from, to),
-            units: c.units.slice(from, to),
-            revenue: c.revenue.slice(from, to),
-            orders: c.orders.slice(from, to),
-            customers: c.customers.slice(from, to),
-            on_hand: c.onHand.slice(from, to),
-            stockout: c.stockout.slice(from, to),
-          };
-          (files as DataFileQueue).add(writers.dailyDemand, { month }, columns, to - from);
-        }
+        const { task, rows } = dailyDemandTask(window, month, { skuOrder, ranges, onHand, fields, fileRows: orderLinesFileRows });
+        dailyDemandRows += rows;
+        (files as DataFileQueue).add(writers.dailyDemand, { month }, pool.dailyDemand(task));
       }
       windowMonths = windowMonths.filter((m) => !done.includes(m));
       window = window.retainFrom(windowMonths.length > 0 ? monthBounds(windowMonths[0] as string).first : upTo);
@@ -562,8 +546,8 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
       }
       catalogue.merge(r.catalogue);
-      for (const file of r.orderLineFiles) await writers.orderLines.addFile({ order_month: month }, file);
-      for (const file of r.cancellationFiles) await writers.cancellations.addFile({ order_month: month }, file);
+      (files as DataFileQueue).add(writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
+      (files as DataFileQueue).add(writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
       options.progress?.('silver:months', windowMonths.length);
 
       const monthCancellations = pending.priorCancellations;

@@ -7,6 +7,7 @@ import { Piscina } from 'piscina';
 import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
 import { workerFilename } from '../workers/workerFile';
+import { buildDailyDemandFiles, type DailyDemandTask } from './dailyDemandTask';
 import { processMonth, type MonthResult, type MonthTask } from './monthPass';
 import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderScan';
 import type { SilverTask } from './silverWorker';
@@ -43,6 +44,14 @@ export class SilverPool {
     const message: SilverTask = { kind: 'month', task };
     const p = task.prior;
     return (await this.pool.run(message, { transferList: [p.idHi.buffer, p.idLo.buffer, p.dupHi.buffer, p.dupLo.buffer] as ArrayBuffer[] })) as MonthResult;
+  }
+
+  async dailyDemand(task: DailyDemandTask): Promise<EncodedDataFile[]> {
+    if (!this.pool) return buildDailyDemandFiles(task);
+    const message: SilverTask = { kind: 'dailyDemand', task };
+    const { lines, onHand } = task;
+    const views = [task.first, task.last, lines.sku, lines.day, lines.quantity, lines.revenue, lines.invoice, lines.customer, onHand.sku, onHand.day, onHand.onHand];
+    return (await this.pool.run(message, { transferList: views.map((v) => v.buffer as ArrayBuffer) })) as EncodedDataFile[];
   }
 
   async encode(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): Promise<EncodedDataFile> {

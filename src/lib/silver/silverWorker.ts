@@ -1,16 +1,19 @@
 import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
+import { buildDailyDemandFiles, type DailyDemandTask } from './dailyDemandTask';
 import { processMonth, type MonthResult, type MonthTask } from './monthPass';
 import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderScan';
 
 export type SilverTask =
   | { kind: 'scan'; task: ScanPartTask }
   | { kind: 'month'; task: MonthTask }
+  | { kind: 'dailyDemand'; task: DailyDemandTask }
   | { kind: 'encode'; fields: DeltaField[]; columns: PhysicalColumn[]; numRecords: number };
 
-/** Piscina task of the Silver build: scan a Bronze part, process one month, or encode one Parquet data file. */
-export default function runSilverTask(task: SilverTask): ScanSummary | MonthResult | EncodedDataFile {
+/** Piscina task of the Silver build: scan a Bronze part, process one month, build a month's daily demand, or encode one data file. */
+export default function runSilverTask(task: SilverTask): ScanSummary | MonthResult | EncodedDataFile | EncodedDataFile[] {
   if (task.kind === 'scan') return scanBronzePart(task.task);
   if (task.kind === 'month') return processMonth(task.task);
+  if (task.kind === 'dailyDemand') return buildDailyDemandFiles(task.task);
   return encodeDataFile(task.fields, task.columns, task.numRecords);
 }
