@@ -17,10 +17,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { ndjsonChunks, readManifest } from '../bronze/reader';
-import { dataPathOf } from '../bronze/manifest';
-import type { EncodedDataFile } from '../delta/dataFile';
 import { DeltaTable } from '../delta/deltaTable';
 import type { DeltaFileWriter, DeltaRow, DeltaWriteOptions } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
@@ -35,7 +31,9 @@ import { netCancellations, type CancellationRef } from './netting';
 import { duplicateKey } from './orderLineCleanser';
 import type { MonthResult } from './monthPass';
 import { dayNumber, type OrderLine } from './orderRecord';
-import { OrderScanner, rawText, writeSpills, type ScanPartTask, type ScanSummary } from './orderScan';
+import { DataFileQueue } from './dataFileQueue';
+import { rawText } from './orderScan';
+import { scanOrders } from './scanOrders';
 import { ProductCatalogue, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
@@ -82,10 +80,6 @@ export interface SilverBuildResult extends BuildSilverOutput {
 
 /** Rows per Parquet data file. */
 const orderLinesFileRows = 50_000;
-/** Decompressed NDJSON bytes per scan task on the workers. */
-const scanChunkBytes = 4 * 1024 * 1024;
-/** Records per in-process scan chunk (the `orders` iterable). */
-const scanChunkRecords = 50_000;
 /** Data files encoding or being stored at once: enough that the main thread never waits on one. */
 const filesInFlight = 8;
 /** From this many expected lines on, scanning and encoding go to worker threads. */
@@ -156,122 +150,6 @@ interface PendingMonth {
   priorLines: Array<{ line: OrderLine; revenue: number }>;
   priorCancellations: CancellationRef[];
   result: Promise<MonthResult>;
-}
-
-/**
- * Data files being encoded (on the pool) and stored (by their writer), at most a few batches in
- * flight so what waits for a worker stays bounded. A failure surfaces at the next drain.
- */
-class DataFileQueue {
-  private pending: Array<Promise<void>> = [];
-
-  /** Files being encoded on the pool and then stored by their writer. */
-  add(writer: DeltaFileWriter, partitionValues: Record<string, string>, files: Promise<EncodedDataFile[]>): void {
-    const task = files.then(async (encoded) => {
-      for (const file of encoded) await writer.addFile(partitionValues, file);
-    });
-    task.catch(() => undefined);
-    this.pending.push(task);
-  }
-
-  async drainTo(inFlight: number): Promise<void> {
-    while (this.pending.length > inFlight) await this.pending.shift();
-  }
-
-  /** Waits for every file, ignoring failures (before the writers delete what was stored). */
-  async settle(): Promise<void> {
-    await Promise.allSettled(this.pending);
-    this.pending = [];
-  }
-}
-
-
-type ScannedOrders = ScanSummary;
-
-function mergeSummary(into: ScannedOrders, part: ScanSummary): void {
-  into.read += part.read;
-  for (const bad of part.invalid) into.invalid.push(bad);
-  for (const [month, c] of Object.entries(part.months)) {
-    const m = (into.months[month] ??= { demand: 0, cancellation: 0, rejected: 0 });
-    m.demand += c.demand;
-    m.cancellation += c.cancellation;
-    m.rejected += c.rejected;
-  }
-  for (const [sku, [first, last]] of Object.entries(part.skuRanges)) {
-    const r = into.skuRanges[sku];
-    if (!r) into.skuRanges[sku] = [first, last];
-    else {
-      if (first < r[0]) r[0] = first;
-      if (last > r[1]) r[1] = last;
-    }
-  }
-}
-
-/** A standalone copy when the bytes are a view of a bigger (e.g. pooled) buffer, so it can be transferred. */
-function ownBuffer(bytes: Buffer): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : Uint8Array.from(bytes);
-}
-
-/** First pass: every order record scanned into month spill files; parts in parallel, merged in order. */
-async function scanOrders(lake: LakeStore, options: SilverBuildOptions, ruleSet: RuleSet, pool: SilverPool, spillDir: string): Promise<ScannedOrders> {
-  const scanned: ScannedOrders = { read: 0, invalid: [], months: {}, skuRanges: {} };
-  const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
-  let seq = 0;
-  const parts = options.orderParts ?? [];
-  const results: Array<ScanSummary | undefined> = [];
-  let merged = 0;
-  const inFlight: Array<Promise<void>> = [];
-  for (const manifestPath of parts) {
-    options.abortSignal?.throwIfAborted();
-    const manifest = await readManifest(lake, manifestPath, signal);
-    const sourcePath = dataPathOf(manifestPath, manifest.format);
-    const gzipped = await lake.read(sourcePath, signal);
-    // NDJSON parts are decompressed here (this thread is otherwise idle in this pass) and cut into
-    // chunks, so the workers share even the last part of a run.
-    const tasks: ScanPartTask[] =
-      manifest.format === 'ndjson' && pool.workers > 0
-        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({ bytes, firstIndex, format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }))
-        : [{ bytes: ownBuffer(gzipped), format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }];
-    for (const scanTask of tasks) {
-      const mine = seq++;
-      const task = pool.scan({ ...scanTask, seq: mine }).then((summary) => {
-        results[mine] = summary;
-        while (results[merged]) {
-          mergeSummary(scanned, results[merged] as ScanSummary);
-          results[merged] = undefined;
-          merged += 1;
-        }
-        options.progress?.('silver:orders', scanned.read);
-      });
-      task.catch(() => undefined);
-      inFlight.push(task);
-      // Keep every worker busy, with a chunk or two queued each.
-      if (inFlight.length >= Math.max(1, 2 * pool.workers)) await inFlight.shift();
-    }
-  }
-  await Promise.all(inFlight);
-  if (options.orders) {
-    let scanner = new OrderScanner(ruleSet.rules);
-    let inChunk = 0;
-    const flush = (): void => {
-      const { batches, summary } = scanner.finish();
-      writeSpills(spillDir, seq++, batches);
-      mergeSummary(scanned, summary);
-      scanner = new OrderScanner(ruleSet.rules);
-      inChunk = 0;
-    };
-    for await (const rec of options.orders) {
-      scanner.add(rec.record, rec.index, rec.sourcePath);
-      inChunk += 1;
-      if (inChunk >= scanChunkRecords) {
-        options.abortSignal?.throwIfAborted();
-        flush();
-        options.progress?.('silver:orders', scanned.read);
-      }
-    }
-    flush();
-  }
-  return scanned;
 }
 
 export async function buildSilverTables(lake: LakeStore, options: SilverBuildOptions): Promise<SilverBuildResult> {

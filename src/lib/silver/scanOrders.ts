@@ -1,0 +1,111 @@
+/**
+ * The Silver build's first pass, coordinated from the main thread: Bronze parts (or records from
+ * anywhere else) are scanned into month spill files, parts in parallel on the pool, and what each
+ * chunk saw is merged in chunk order so the result does not depend on which worker finished first.
+ */
+import { gunzipSync } from 'node:zlib';
+import { dataPathOf } from '../bronze/manifest';
+import { ndjsonChunks, readManifest } from '../bronze/reader';
+import type { LakeStore } from '../lake/lakeStore';
+import { OrderScanner, writeSpills, type ScanPartTask, type ScanSummary } from './orderScan';
+import type { RuleSet } from './ruleSet';
+import type { SourceRecord } from './silverBuild';
+import type { SilverPool } from './silverPool';
+
+/** Decompressed NDJSON bytes per scan task on the workers. */
+const scanChunkBytes = 4 * 1024 * 1024;
+/** Records per in-process scan chunk (the `orders` iterable). */
+const scanChunkRecords = 50_000;
+
+export interface ScanOrdersOptions {
+  orderParts?: readonly string[];
+  orders?: AsyncIterable<SourceRecord>;
+  progress?: (stage: string, done: number, total?: number) => void;
+  abortSignal?: AbortSignal;
+}
+
+function mergeSummary(into: ScanSummary, part: ScanSummary): void {
+  into.read += part.read;
+  for (const bad of part.invalid) into.invalid.push(bad);
+  for (const [month, c] of Object.entries(part.months)) {
+    const m = (into.months[month] ??= { demand: 0, cancellation: 0, rejected: 0 });
+    m.demand += c.demand;
+    m.cancellation += c.cancellation;
+    m.rejected += c.rejected;
+  }
+  for (const [sku, [first, last]] of Object.entries(part.skuRanges)) {
+    const r = into.skuRanges[sku];
+    if (!r) into.skuRanges[sku] = [first, last];
+    else {
+      if (first < r[0]) r[0] = first;
+      if (last > r[1]) r[1] = last;
+    }
+  }
+}
+
+/** A standalone copy when the bytes are a view of a bigger (e.g. pooled) buffer, so it can be transferred. */
+function ownBuffer(bytes: Buffer): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : Uint8Array.from(bytes);
+}
+
+/** First pass: every order record scanned into month spill files; parts in parallel, merged in order. */
+export async function scanOrders(lake: LakeStore, options: ScanOrdersOptions, ruleSet: RuleSet, pool: SilverPool, spillDir: string): Promise<ScanSummary> {
+  const scanned: ScanSummary = { read: 0, invalid: [], months: {}, skuRanges: {} };
+  const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
+  let seq = 0;
+  const parts = options.orderParts ?? [];
+  const results: Array<ScanSummary | undefined> = [];
+  let merged = 0;
+  const inFlight: Array<Promise<void>> = [];
+  for (const manifestPath of parts) {
+    options.abortSignal?.throwIfAborted();
+    const manifest = await readManifest(lake, manifestPath, signal);
+    const sourcePath = dataPathOf(manifestPath, manifest.format);
+    const gzipped = await lake.read(sourcePath, signal);
+    // NDJSON parts are decompressed here (this thread is otherwise idle in this pass) and cut into
+    // chunks, so the workers share even the last part of a run.
+    const tasks: ScanPartTask[] =
+      manifest.format === 'ndjson' && pool.workers > 0
+        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({ bytes, firstIndex, format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }))
+        : [{ bytes: ownBuffer(gzipped), format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }];
+    for (const scanTask of tasks) {
+      const mine = seq++;
+      const task = pool.scan({ ...scanTask, seq: mine }).then((summary) => {
+        results[mine] = summary;
+        while (results[merged]) {
+          mergeSummary(scanned, results[merged] as ScanSummary);
+          results[merged] = undefined;
+          merged += 1;
+        }
+        options.progress?.('silver:orders', scanned.read);
+      });
+      task.catch(() => undefined);
+      inFlight.push(task);
+      // Keep every worker busy, with a chunk or two queued each.
+      if (inFlight.length >= Math.max(1, 2 * pool.workers)) await inFlight.shift();
+    }
+  }
+  await Promise.all(inFlight);
+  if (options.orders) {
+    let scanner = new OrderScanner(ruleSet.rules);
+    let inChunk = 0;
+    const flush = (): void => {
+      const { batches, summary } = scanner.finish();
+      writeSpills(spillDir, seq++, batches);
+      mergeSummary(scanned, summary);
+      scanner = new OrderScanner(ruleSet.rules);
+      inChunk = 0;
+    };
+    for await (const rec of options.orders) {
+      scanner.add(rec.record, rec.index, rec.sourcePath);
+      inChunk += 1;
+      if (inChunk >= scanChunkRecords) {
+        options.abortSignal?.throwIfAborted();
+        flush();
+        options.progress?.('silver:orders', scanned.read);
+      }
+    }
+    flush();
+  }
+  return scanned;
+}
