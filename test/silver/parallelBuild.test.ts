@@ -119,3 +119,29 @@ describe('Silver build on worker threads', () => {
     expect(await fs.readdir(scratch)).toEqual([]);
   });
 });
+
+describe('Silver build from a damaged Bronze part', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'silver-damaged-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('fails naming the part, commits nothing and leaves no spill files', async () => {
+    const lake = FileSystemLake.fromDirectory(path.join(dir, 'lake'));
+    const manifests = await writeParts(lake, orders().slice(0, 1200));
+    const damaged = (manifests[1] as string).replace('.manifest.json', '.ndjson.gz');
+    await fs.writeFile(path.join(dir, 'lake', damaged), Buffer.from('not the committed bytes'));
+    const scratch = path.join(dir, 'scratch');
+    await fs.mkdir(scratch);
+    await expect(buildSilverTables(lake, { runId: 'run-1', orderParts: manifests, workers: 2, scratchDir: scratch })).rejects.toThrow(
+      new RegExp(`Bronze part ${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: holds 23 bytes with sha256 [0-9a-f]{64}, its manifest committed`),
+    );
+    for (const name of ['order_lines', 'cancellations', 'daily_demand', 'products'] as const) {
+      expect(await DeltaTable.forPath(lake, lakeTables[name].path).version()).toBe(-1);
+    }
+    expect(await fs.readdir(scratch)).toEqual([]);
+  });
+});

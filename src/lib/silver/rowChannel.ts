@@ -42,16 +42,18 @@ export class RowChannel implements AsyncIterable<DeltaRow> {
     this.wakeProducer?.();
   }
 
-  /** Called when the consumer failed, so the producer stops with the same error. */
+  /** Called when either side failed: the producer's pushes and the consumer's reads end with the error. */
   fail(err: unknown): void {
     this.failure = err;
     this.queue = [];
     this.wakeProducer?.();
+    this.wakeConsumer?.();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<DeltaRow> {
     try {
       for (;;) {
+        if (this.failure !== undefined) throw this.failure;
         if (this.queue.length > 0) {
           const batch = this.queue;
           this.queue = [];

@@ -6,6 +6,8 @@
 import { gunzipSync } from 'node:zlib';
 import { dataPathOf } from '../bronze/manifest';
 import { ndjsonChunks, readManifest } from '../bronze/reader';
+import { sha256Hex } from '../bronze/writer';
+import { BronzeIntegrityError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
 import { OrderScanner, writeSpills, type ScanPartTask, type ScanSummary } from './orderScan';
 import type { RuleSet } from './ruleSet';
@@ -62,6 +64,11 @@ export async function scanOrders(lake: LakeStore, options: ScanOrdersOptions, ru
     const manifest = await readManifest(lake, manifestPath, signal);
     const sourcePath = dataPathOf(manifestPath, manifest.format);
     const gzipped = await lake.read(sourcePath, signal);
+    // The part must be the bytes its manifest committed (a damaged part would otherwise surface as
+    // a zlib error or, worse, as wrong records).
+    if (gzipped.byteLength !== manifest.bytes || sha256Hex(gzipped) !== manifest.sha256) {
+      throw new BronzeIntegrityError(sourcePath, `holds ${gzipped.byteLength} bytes with sha256 ${sha256Hex(gzipped)}, its manifest committed ${manifest.bytes} bytes with sha256 ${manifest.sha256}`);
+    }
     // NDJSON parts are decompressed here (this thread is otherwise idle in this pass) and cut into
     // chunks, so the workers share even the last part of a run.
     const tasks: ScanPartTask[] =
