@@ -9,9 +9,8 @@
 import { encodeDataFile, type EncodedDataFile } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
 import { DemandLines, lineRevenue } from './demandLines';
-import { FingerprintSet } from './fingerprintSet';
 import { lineKind, lineOf, type LineBatch, type LineKind } from './lineBatch';
-import { duplicateDetail } from './orderLineCleanser';
+import { duplicateDetail, SeenLines } from './orderLineCleanser';
 import { OrderLineColumns } from './orderLineColumns';
 import type { OrderLine } from './orderRecord';
 import { rawText, readSpills, type InvalidRecord } from './orderScan';
@@ -104,11 +103,9 @@ function encodeAll(fields: DeltaField[] | null, columns: OrderLineColumns, out: 
 
 export function processMonth(task: MonthTask): MonthResult {
   const { month, prior } = task;
-  const ids = FingerprintSet.withCapacity(prior.idHi.length + 4096);
-  const exact = FingerprintSet.withCapacity(prior.idHi.length + 4096);
+  const seen = new SeenLines(prior.idHi.length + 4096, task.duplicates.quarantine);
   for (let i = 0; i < prior.idHi.length; i += 1) {
-    ids.addFingerprint(prior.idHi[i] as number, prior.idLo[i] as number);
-    exact.addFingerprint(prior.dupHi[i] as number, prior.dupLo[i] as number);
+    seen.remember(prior.idHi[i] as number, prior.idLo[i] as number, prior.dupHi[i] as number, prior.dupLo[i] as number);
   }
   const result: MonthResult = {
     month,
@@ -136,19 +133,20 @@ export function processMonth(task: MonthTask): MonthResult {
     let nextRejection = 0;
     for (let i = 0; i < batch.length; i += 1) {
       const kind = batch.kind[i] as LineKind;
-      if (!ids.addFingerprint(batch.idHi[i] as number, batch.idLo[i] as number)) {
+      const verdict = seen.check(batch.idHi[i] as number, batch.idLo[i] as number, batch.dupHi[i] as number, batch.dupLo[i] as number, kind === lineKind.quarantine);
+      if (verdict === 'redelivered') {
         result.redelivered += 1;
         continue;
       }
       const sourcePath = batch.sourcePaths[batch.source[i] as number] as string;
       const recordIndex = batch.recordIndex[i] as number;
-      if (kind === lineKind.quarantine) {
+      if (verdict === 'rejected') {
         while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
         const rejection = batch.rejections[nextRejection];
         if (rejection) result.quarantine.push({ sourcePath, recordIndex, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
         continue;
       }
-      if (!exact.addFingerprint(batch.dupHi[i] as number, batch.dupLo[i] as number) && task.duplicates.quarantine) {
+      if (verdict === 'duplicate') {
         const line = lineOf(batch, i);
         result.quarantine.push({ sourcePath, recordIndex, reason: task.duplicates.reason, detail: duplicateDetail(line), raw: rawText(bronzeShape(line)) });
         continue;

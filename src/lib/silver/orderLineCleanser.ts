@@ -63,41 +63,69 @@ export function duplicateDetail(line: Pick<OrderLine, 'invoiceNo' | 'sku' | 'qua
   return `exact copy of an earlier line of invoice ${line.invoiceNo} (sku ${line.sku}, quantity ${line.quantity})`;
 }
 
-export class OrderLineCleanser {
+/**
+ * The stateful half of the rules: which line ids and exact copies were seen, checked in the order
+ * the rule set applies them (rule 2, a re-delivery, before the line's own rule verdict; rule 8, an
+ * exact copy, after it). Shared by the record-at-a-time cleanser and the Silver build's month pass.
+ */
+export class SeenLines {
   private readonly ids: FingerprintSet;
-  private readonly lines: FingerprintSet;
+  private readonly exact: FingerprintSet;
+
+  constructor(
+    expectedLines: number,
+    private readonly quarantineDuplicates: boolean,
+  ) {
+    this.ids = FingerprintSet.withCapacity(expectedLines);
+    this.exact = FingerprintSet.withCapacity(expectedLines);
+  }
+
+  /** Remembers a stored line (fingerprints of its id and of its duplicateKey). */
+  remember(idHi: number, idLo: number, dupHi: number, dupLo: number): void {
+    this.ids.addFingerprint(idHi, idLo);
+    this.exact.addFingerprint(dupHi, dupLo);
+  }
+
+  /** The verdict for the next line; `rejected` says a stateless rule already rejected it. */
+  check(idHi: number, idLo: number, dupHi: number, dupLo: number, rejected: boolean): 'redelivered' | 'rejected' | 'duplicate' | 'new' {
+    if (!this.ids.addFingerprint(idHi, idLo)) return 'redelivered';
+    if (rejected) return 'rejected';
+    if (!this.exact.addFingerprint(dupHi, dupLo) && this.quarantineDuplicates) return 'duplicate';
+    return 'new';
+  }
+}
+
+export class OrderLineCleanser {
+  private readonly seen: SeenLines;
   private readonly rules: CompiledRule[];
-  private readonly quarantineDuplicates: boolean;
   private readonly duplicateReason: string;
 
   constructor(ruleSet: RuleSet, options: { expectedLines?: number } = {}) {
     this.rules = ruleSet.rules;
-    this.quarantineDuplicates = ruleSet.document.duplicates.policy === 'quarantine';
     this.duplicateReason = ruleSet.document.duplicates.reason;
-    this.ids = FingerprintSet.withCapacity(options.expectedLines ?? 1024);
-    this.lines = FingerprintSet.withCapacity(options.expectedLines ?? 1024);
+    this.seen = new SeenLines(options.expectedLines ?? 1024, ruleSet.document.duplicates.policy === 'quarantine');
   }
 
   /** Remembers a line stored by an earlier run, so its re-delivery or exact copy is recognised. */
   registerExisting(line: OrderLine): void {
-    this.ids.add(line.orderLineId);
-    this.lines.add(duplicateKey(line));
+    const id = FingerprintSet.fingerprintOf(line.orderLineId);
+    const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
+    this.seen.remember(id.hi, id.lo, dup.hi, dup.lo);
   }
 
   classify(raw: unknown): LineVerdict {
     const verdict = classifyRecord(raw, this.rules);
     if (verdict.kind === 'invalid') return { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail };
     const line = verdict.line;
-    if (!this.ids.add(line.orderLineId)) return { kind: 'redelivered' };
-    if (verdict.kind === 'rejected') return { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail };
-    const kind = verdict.kind;
-    if (!this.lines.add(duplicateKey(line)) && this.quarantineDuplicates) {
-      return {
-        kind: 'quarantine',
-        reason: this.duplicateReason,
-        detail: duplicateDetail(line),
-      };
+    const id = FingerprintSet.fingerprintOf(line.orderLineId);
+    const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
+    switch (this.seen.check(id.hi, id.lo, dup.hi, dup.lo, verdict.kind === 'rejected')) {
+      case 'redelivered':
+        return { kind: 'redelivered' };
+      case 'duplicate':
+        return { kind: 'quarantine', reason: this.duplicateReason, detail: duplicateDetail(line) };
+      default:
+        return verdict.kind === 'rejected' ? { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail } : { kind: verdict.kind, line };
     }
-    return { kind, line };
   }
 }
