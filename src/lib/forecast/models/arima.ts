@@ -116,7 +116,7 @@ export const arimaModel: ForecastModel = {
   minLength: (season) => Math.max(3 * season + 2, 12),
   forecast(y, horizon, context) {
     const m = context.season;
-    const need = Math.max(3 * m + 2, 12);
+    const need = arimaModel.minLength(m, horizon);
     if (y.length < need) throw new InsufficientHistoryError('arima', y.length, need);
     const tail = y.slice(Math.max(0, y.length - maxArimaHistory));
     // A fixed, well-behaved order (airline-like): auto search in this package takes seconds.

@@ -38,7 +38,7 @@ export const mstlModel: ForecastModel = {
   minLength: (season) => Math.max(2 * season + 1, 8),
   forecast(y, horizon, context) {
     const m = context.season;
-    const need = Math.max(2 * m + 1, 8);
+    const need = mstlModel.minLength(m, horizon);
     if (y.length < need) throw new InsufficientHistoryError('mstl', y.length, need);
     const periods = m > 1 ? (context.isDaily && m === 7 && y.length > 2 * yearPeriod ? [7, yearPeriod] : [m]) : [];
     const model = augursMstl().MSTL.ets(periods.length ? periods : [1], { impute: false });
