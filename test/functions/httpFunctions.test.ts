@@ -66,13 +66,14 @@ describe('POST /api/pipeline/start (ADF WebHook starter)', () => {
   });
 
   it('does not start a second run when ADF retries the same pipelineRunId', async () => {
-    const { deps, calls } = setup();
+    const { deps, calls, host } = setup();
     const body = JSON.stringify({ pipelineRunId: 'abc-123' });
     const first = await startPipelineHandler(deps)(post('/api/pipeline/start', body), ctx('startPipeline'));
     const second = await startPipelineHandler(deps)(post('/api/pipeline/start', body), ctx('startPipeline'));
     expect((first.jsonBody as { id: string }).id).toBe('adf-abc-123');
     expect((second.jsonBody as { alreadyStarted: boolean }).alreadyStarted).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
+    // Waiting for the run to end (not a fixed sleep) keeps this true on a busy machine.
+    expect((await host.waitForCompletion('adf-abc-123')).runtimeStatus).toBe('Completed');
     expect(calls.filter((c) => c.name === 'ingestOrders')).toHaveLength(1);
   });
 

@@ -17,6 +17,7 @@ const { port, counter } = workerData;
 const flag = new Int32Array(counter);
 port.on('message', (job) => {
   let reply;
+  const started = performance.now();
   try {
     const model = new ARIMA(Object.assign({ verbose: false }, job.options)).train(job.y);
     const [point] = model.predict(job.horizon);
@@ -24,6 +25,7 @@ port.on('message', (job) => {
   } catch (e) {
     reply = { id: job.id, error: String(e && e.message || e) };
   }
+  reply.elapsedInMs = performance.now() - started;
   port.postMessage(reply);
   Atomics.add(flag, 0, 1);
   Atomics.notify(flag, 0);
@@ -56,7 +58,12 @@ function startWorker(): ArimaWorker {
   return { worker, port: port1, flag: new Int32Array(counter), nextId: 0 };
 }
 
-/** Runs one SARIMA fit+forecast in the worker; throws ModelTimeoutError after `timeoutInMs`. */
+/**
+ * Runs one SARIMA fit+forecast in the worker; throws ModelTimeoutError after `timeoutInMs`.
+ * A fit that took longer than its budget in the worker also counts as timed out, even when its
+ * answer is already there: on a busy machine the waiting thread may wake late, and the verdict
+ * must not depend on when it was scheduled.
+ */
 export function runArimaInWorker(y: readonly number[], horizon: number, options: Record<string, number | boolean>, timeoutInMs: number): number[] {
   const fresh = current === null;
   const w = current ?? (current = startWorker());
@@ -76,9 +83,10 @@ export function runArimaInWorker(y: readonly number[], horizon: number, options:
     if (Atomics.load(w.flag, 0) !== before) break;
   }
   for (;;) {
-    const message = receiveMessageOnPort(w.port) as { message: { id: number; point?: number[]; error?: string } } | undefined;
+    const message = receiveMessageOnPort(w.port) as { message: { id: number; point?: number[]; error?: string; elapsedInMs: number } } | undefined;
     if (!message) throw new Error('arima worker signalled but sent no result');
     if (message.message.id !== id) continue;
+    if (message.message.elapsedInMs > timeoutInMs) throw new ModelTimeoutError('arima', timeoutInMs);
     if (message.message.error !== undefined) throw new Error(`arima failed: ${message.message.error}`);
     return message.message.point ?? [];
   }
