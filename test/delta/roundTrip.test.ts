@@ -43,3 +43,34 @@ describe('Delta round trip', () => {
     connection.closeSync();
   });
 });
+
+describe('reading from a loaded state', () => {
+  let ctx: Awaited<ReturnType<typeof tempLake>>;
+  beforeEach(async () => {
+    ctx = await tempLake();
+  });
+  afterEach(async () => ctx.cleanup());
+
+  const schema = { fields: [{ name: 'month', type: 'string' as const, nullable: false }, { name: 'n', type: 'long' as const, nullable: false }] };
+
+  it('reads every partition of one version from a single log replay, and time-travels with an older state', async () => {
+    const table = DeltaTable.forPath(ctx.lake, 'silver/months');
+    await table.write([{ month: '2011-01', n: 1 }, { month: '2011-02', n: 2 }], { schema, partitionBy: ['month'], mode: 'append' });
+    await table.write([{ month: '2011-03', n: 3 }], { schema, partitionBy: ['month'], mode: 'append' });
+    const old = await table.state({ version: 0 });
+    const latest = await table.state();
+
+    const reads = jest.spyOn(ctx.lake, 'read');
+    const lists = jest.spyOn(ctx.lake, 'list');
+    const rowsOf = async (state: typeof latest, month: string) => table.readAll({ state, partitionFilter: (pv) => pv.month === month });
+    expect(await rowsOf(latest, '2011-01')).toEqual([{ month: '2011-01', n: 1 }]);
+    expect(await rowsOf(latest, '2011-03')).toEqual([{ month: '2011-03', n: 3 }]);
+    expect(await rowsOf(old, '2011-03')).toEqual([]);
+    expect(await rowsOf(old, '2011-02')).toEqual([{ month: '2011-02', n: 2 }]);
+    expect(lists).not.toHaveBeenCalled();
+    expect(reads.mock.calls.map(([p]) => p).filter((p) => p.includes('_delta_log'))).toEqual([]);
+    expect(reads).toHaveBeenCalledTimes(3);
+
+    await expect(table.readAll({ state: old, version: 1 })).rejects.toThrow(/asked for version 1 with a state of version 0/);
+  });
+});

@@ -126,7 +126,13 @@ export class DeltaTable {
   /** Rows of the table (optionally at a version), pruned by partition, projected to `columns`. */
   async *read(options: DeltaReadOptions = {}): AsyncIterable<DeltaRow> {
     const signal = options.abortSignal;
-    const state = await this.state({ ...(options.version !== undefined ? { version: options.version } : {}), ...signalOption(signal) });
+    const state = options.state ?? (await this.state({ ...(options.version !== undefined ? { version: options.version } : {}), ...signalOption(signal) }));
+    if (options.state) {
+      this.assertReadable(state);
+      if (options.version !== undefined && options.version !== state.version) {
+        throw new ValidationError('version', `read of ${this.path} asked for version ${options.version} with a state of version ${state.version}`);
+      }
+    }
     const metadata = state.metadata as MetadataAction;
     const schema = fromSchemaString(this.path, metadata.schemaString);
     const partitionColumns = metadata.partitionColumns;

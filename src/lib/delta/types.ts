@@ -5,6 +5,8 @@
  *   boolean → boolean, date → 'YYYY-MM-DD' string, timestamp → ISO-8601 string (UTC).
  * null is allowed only in nullable fields.
  */
+import type { TableState } from './log';
+
 export type DeltaPrimitiveType = 'string' | 'long' | 'integer' | 'double' | 'boolean' | 'date' | 'timestamp';
 
 export interface DeltaField {
@@ -75,6 +77,11 @@ export interface DeltaFileWriter {
 export interface DeltaReadOptions {
   /** Time travel: read the table as of this version. */
   version?: number;
+  /**
+   * A state loaded earlier with `DeltaTable.state()`: the read uses it instead of replaying the
+   * log again, so many partition reads of one version cost one replay.
+   */
+  state?: TableState;
   /** Keep only files whose partition values pass (pruning before any Parquet is read). */
   partitionFilter?: (partitionValues: Record<string, string | null>) => boolean;
   /** Project these columns only. */

@@ -173,6 +173,11 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     inventory: await tables.inventory.version(signal),
     products: await tables.products.version(signal),
   };
+  // Their logs are replayed once here; every month's read below reuses the state.
+  const startState = {
+    orderLines: start.orderLines >= 0 ? await tables.orderLines.state({ version: start.orderLines, ...signal }) : undefined,
+    cancellations: start.cancellations >= 0 ? await tables.cancellations.state({ version: start.cancellations, ...signal }) : undefined,
+  };
 
   const priorProducts = new Map<string, ProductRow>();
   if (start.products >= 0) {
@@ -366,16 +371,16 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       };
       // Lines stored by earlier runs (rows of this run id come from an interrupted attempt: skipped).
       const filter = { partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month, ...signal };
-      if (start.orderLines >= 0) {
-        for await (const row of tables.orderLines.read({ version: start.orderLines, ...filter })) {
+      if (startState.orderLines) {
+        for await (const row of tables.orderLines.read({ state: startState.orderLines, ...filter })) {
           if (row.run_id === runId) continue;
           const line = lineFromRow(row);
           remember(line);
           priorLines.push({ line, revenue: Number(row.revenue) });
         }
       }
-      if (start.cancellations >= 0) {
-        for await (const row of tables.cancellations.read({ version: start.cancellations, ...filter })) {
+      if (startState.cancellations) {
+        for await (const row of tables.cancellations.read({ state: startState.cancellations, ...filter })) {
           if (row.run_id === runId) continue;
           const line = lineFromRow(row);
           remember(line);
@@ -473,10 +478,10 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     }
     // --- products: SKUs touched by this run are recomputed over all their lines ---
     const touched = catalogue.skus();
-    if (touched.some((sku) => priorProducts.has(sku)) && start.orderLines >= 0) {
+    if (touched.some((sku) => priorProducts.has(sku)) && startState.orderLines) {
       const touchedSet = new Set(touched);
       for await (const row of tables.orderLines.read({
-        version: start.orderLines,
+        state: startState.orderLines,
         columns: ['sku', 'description', 'quantity', 'order_date', 'order_ts', 'run_id'],
         ...signal,
       })) {
