@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readBronzeRecords } from '../../src/lib/bronze/reader';
@@ -8,6 +8,9 @@ import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
+import { ScratchSpaceError } from '../../src/lib/errors';
+import * as orderScan from '../../src/lib/silver/orderScan';
+import { assertScratchSpace, freeBytesIn, isNoSpaceError } from '../../src/lib/silver/scratchSpace';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
 
 /**
@@ -139,6 +142,73 @@ describe('Silver build from a damaged Bronze part', () => {
     await expect(buildSilverTables(lake, { runId: 'run-1', orderParts: manifests, workers: 2, scratchDir: scratch })).rejects.toThrow(
       new RegExp(`Bronze part ${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: holds 23 bytes with sha256 [0-9a-f]{64}, its manifest committed`),
     );
+    for (const name of ['order_lines', 'cancellations', 'daily_demand', 'products'] as const) {
+      expect(await DeltaTable.forPath(lake, lakeTables[name].path).version()).toBe(-1);
+    }
+    expect(await fs.readdir(scratch)).toEqual([]);
+  });
+});
+
+describe('the scratch folder of the Silver build', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'silver-scratch-'));
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a spill that cannot fit, naming the folder, the space and the setting', () => {
+    const free = () => 150e6;
+    expect(() => assertScratchSpace('/mnt/scratch', 1_000_000, free)).toThrow(ScratchSpaceError);
+    expect(() => assertScratchSpace('/mnt/scratch', 1_000_000, free)).toThrow(
+      'Scratch folder /mnt/scratch: has 150 MB free; spilling 1,000,000 order lines needs about 200 MB. Free space there, or point DEMAND_SCRATCH_DIR at a larger disk.',
+    );
+    expect(() => assertScratchSpace('/mnt/scratch', 700_000, free)).not.toThrow();
+    expect(() => assertScratchSpace(path.join(dir, 'missing'), 10)).toThrow(/missing: is not a folder that exists/);
+    expect(freeBytesIn(dir)).toBeGreaterThan(0);
+  });
+
+  it('recognises a full disk also from the text of an error that crossed a worker thread', () => {
+    expect(isNoSpaceError(Object.assign(new Error('write failed'), { code: 'ENOSPC' }))).toBe(true);
+    expect(isNoSpaceError(new Error("ENOSPC: no space left on device, write '/tmp/x/2011-01/000000001.v8'"))).toBe(true);
+    expect(isNoSpaceError(new Error('EACCES: permission denied'))).toBe(false);
+    expect(isNoSpaceError('ENOSPC')).toBe(false);
+  });
+
+  it('refuses a build before reading or committing anything when the spill would not fit', async () => {
+    const lake = FileSystemLake.fromDirectory(path.join(dir, 'lake'));
+    const manifests = await writeParts(lake, orders().slice(0, 600));
+    // No disk has room for 10^13 lines' spill (2,000 TB).
+    const build = buildSilverTables(lake, { runId: 'run-1', orderParts: manifests, expectedLines: 1e13, scratchDir: dir });
+    await expect(build).rejects.toThrow(ScratchSpaceError);
+    await expect(build).rejects.toThrow(/needs about 2,000,000,000 MB/);
+    for (const name of ['order_lines', 'quarantine', 'inventory_snapshots'] as const) {
+      expect(await DeltaTable.forPath(lake, lakeTables[name].path).version()).toBe(-1);
+    }
+    expect((await fs.readdir(dir)).sort()).toEqual(['lake']);
+  });
+
+  it('turns a disk that fills up while spilling into the same clear error, commits nothing and removes the spill', async () => {
+    const lake = FileSystemLake.fromDirectory(path.join(dir, 'lake'));
+    const manifests = await writeParts(lake, orders().slice(0, 1200));
+    const scratch = path.join(dir, 'scratch');
+    await fs.mkdir(scratch);
+    const real = orderScan.writeSpills;
+    let calls = 0;
+    // The first month's spill file is written, then the disk is full.
+    jest.spyOn(orderScan, 'writeSpills').mockImplementation((spillDir, seq, batches) => {
+      calls += 1;
+      real(spillDir, seq, batches.slice(0, 1));
+      expect(readdirSync(spillDir)).toHaveLength(1);
+      throw Object.assign(new Error(`ENOSPC: no space left on device, write '${spillDir}'`), { code: 'ENOSPC' });
+    });
+    const err = await buildSilverTables(lake, { runId: 'run-1', orders: recordsOf(lake, manifests), workers: 0, scratchDir: scratch }).catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    expect(err).toBeInstanceOf(ScratchSpaceError);
+    expect((err as Error).message).toMatch(`Scratch folder ${scratch}: ran out of space while spilling order lines`);
+    expect(((err as Error).cause as Error).message).toMatch(/^ENOSPC/);
     for (const name of ['order_lines', 'cancellations', 'daily_demand', 'products'] as const) {
       expect(await DeltaTable.forPath(lake, lakeTables[name].path).version()).toBe(-1);
     }

@@ -68,3 +68,12 @@ export class UpstreamError extends DemandError {
     this.status = status;
   }
 }
+
+/** The scratch folder for spill files has too little free space (or ran out during a build). */
+export class ScratchSpaceError extends DemandError {
+  readonly folder: string;
+  constructor(folder: string, message: string, options?: { cause?: unknown }) {
+    super('scratch_space', `Scratch folder ${folder}: ${message}. Free space there, or point DEMAND_SCRATCH_DIR at a larger disk.`, options);
+    this.folder = folder;
+  }
+}

@@ -36,6 +36,7 @@ import { rawText } from './orderScan';
 import { scanOrders } from './scanOrders';
 import { ProductCatalogue, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
+import { assertScratchSpace, scratchErrorFrom } from './scratchSpace';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { SilverPool } from './silverPool';
 
@@ -157,6 +158,10 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
   const log = options.log ?? (() => undefined);
   const ruleSet = options.ruleSet ?? defaultRuleSet();
   const signal = abortSignal ? { abortSignal } : {};
+  // Checked before anything is read or committed.
+  const scratchRoot = options.scratchDir ?? os.tmpdir();
+  assertScratchSpace(scratchRoot, options.expectedLines ?? 0);
+
   const tables = {
     orderLines: DeltaTable.forPath(lake, lakeTables.order_lines.path),
     cancellations: DeltaTable.forPath(lake, lakeTables.cancellations.path),
@@ -238,7 +243,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
   // --- orders, first pass: scan Bronze (in parallel) into month spill files ---
   const workers = options.workers ?? ((options.expectedLines ?? 0) >= parallelFromLines ? os.availableParallelism() : 0);
   const pool = SilverPool.create({ workers });
-  const spillDir = mkdtempSync(path.join(options.scratchDir ?? os.tmpdir(), 'silver-spill-'));
+  const spillDir = mkdtempSync(path.join(scratchRoot, 'silver-spill-'));
   const openWriters: DeltaFileWriter[] = [];
   const catalogue = new ProductCatalogue(ruleSet.document.canonicalDescription.tieBreak);
   let files: DataFileQueue | undefined;
@@ -538,7 +543,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     await Promise.all(openWriters.map((w) => w.abort()));
     quarantineChannel.fail(err);
     await quarantineWrite;
-    throw err;
+    throw scratchErrorFrom(err, scratchRoot);
   } finally {
     await pool.close();
     rmSync(spillDir, { recursive: true, force: true });
