@@ -83,6 +83,9 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
     await first.addFile({ part: 'p1' }, encodeDataFile(first.dataFields, columnsOf([...first.dataFields], rows), rows.length));
     await first.commit();
     await expect(first.commit()).rejects.toThrow(ValidationError);
+    // A later step failing makes the caller abort every writer: committed files must stay.
+    await first.abort();
+    expect(await table.readAll()).toHaveLength(rows.length);
 
     const again = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append', transaction: txn });
     expect(again.skipped).toBe(true);

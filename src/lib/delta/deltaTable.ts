@@ -269,8 +269,12 @@ export class DeltaTable {
     const touched = new Set<string>();
     let rowCount = 0;
     let open = true;
+    let committed = false;
+    // Once committed, the files belong to the table: an abort then (a later step of the caller
+    // failed) must leave them, or the log would point at missing files.
     const abort = async (): Promise<void> => {
       open = false;
+      if (committed) return;
       await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
     };
     return {
@@ -314,7 +318,9 @@ export class DeltaTable {
           allTouched.add(partitionKey(partitionColumns, extra));
         }
         try {
-          return await this.commitWithRetry(state, schema, partitionColumns, { files, rowCount }, allTouched, options);
+          const result = await this.commitWithRetry(state, schema, partitionColumns, { files, rowCount }, allTouched, options);
+          committed = true;
+          return result;
         } catch (err) {
           await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
           throw err;

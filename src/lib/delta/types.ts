@@ -70,7 +70,10 @@ export interface DeltaFileWriter {
     file: { bytes: Uint8Array; stats: { numRecords: number } },
   ): Promise<void>;
   commit(): Promise<DeltaWriteResult>;
-  /** Deletes the files added so far (best effort); nothing references them before a commit. */
+  /**
+   * Deletes the files added so far (best effort); nothing references them before a commit. After
+   * a successful commit it does nothing: the files are the table's.
+   */
   abort(): Promise<void>;
 }
 
