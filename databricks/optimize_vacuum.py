@@ -22,7 +22,7 @@
 
 default_tables = ",".join([
     "silver/order_lines", "silver/cancellations", "silver/quarantine", "silver/inventory_snapshots",
-    "silver/products", "silver/daily_demand",
+    "silver/products", "silver/product_descriptions", "silver/daily_demand",
     "gold/forecasts", "gold/forecast_metrics", "gold/model_params", "gold/inventory_actions", "gold/drift_events",
 ])
 dbutils.widgets.text("lake_root", "", "Lake root URI (abfss://…)")

@@ -92,6 +92,19 @@ export const lakeTables = {
     partitionBy: [],
     description: 'SKU catalogue with one canonical description per SKU',
   },
+  product_descriptions: {
+    name: 'product_descriptions',
+    path: 'silver/product_descriptions',
+    schema: schema(
+      ['sku', 'string'],
+      ['description', 'string'],
+      ['order_lines', 'long'],
+      ['first_order_ts', 'timestamp'],
+      ['last_order_ts', 'timestamp'],
+    ),
+    partitionBy: [],
+    description: 'Every description seen per SKU, with its line count: what the canonical description is chosen from, merged run by run',
+  },
   daily_demand: {
     name: 'daily_demand',
     path: 'silver/daily_demand',

@@ -22,10 +22,58 @@ export interface ProductRow extends DeltaRow {
   order_lines: number;
 }
 
+/** One description of one SKU, as `product_descriptions` stores it. */
+export interface ProductDescriptionRow extends DeltaRow {
+  sku: string;
+  description: string;
+  order_lines: number;
+  first_order_ts: string;
+  last_order_ts: string;
+}
+
 export class ProductCatalogue {
   private readonly stats = new Map<string, SkuStats>();
 
   constructor(private readonly tieBreak: 'latest' | 'earliest' = 'latest') {}
+
+  /**
+   * The catalogue stored by earlier runs: SKU totals from `products`, description counts from
+   * `product_descriptions`. A run then merges only its own lines into it, so it never re-reads
+   * the order lines of months it does not touch.
+   */
+  static fromTables(products: Iterable<ProductRow>, descriptions: Iterable<ProductDescriptionRow>, tieBreak: 'latest' | 'earliest' = 'latest'): ProductCatalogue {
+    const catalogue = new ProductCatalogue(tieBreak);
+    for (const p of products) {
+      catalogue.stats.set(p.sku, {
+        first: dayNumber(p.first_sale_date),
+        last: dayNumber(p.last_sale_date),
+        units: p.total_units,
+        lines: p.order_lines,
+        descriptions: new Map(),
+      });
+    }
+    for (const d of descriptions) {
+      let s = catalogue.stats.get(d.sku);
+      // Descriptions of a SKU with no product row yet: a run that stored its descriptions but not
+      // its products. It has no lines until that run's totals are merged (see `skus`).
+      if (!s) catalogue.stats.set(d.sku, (s = { first: Infinity, last: -Infinity, units: 0, lines: 0, descriptions: new Map() }));
+      s.descriptions.set(d.description, { count: d.order_lines, firstTs: d.first_order_ts, lastTs: d.last_order_ts });
+    }
+    return catalogue;
+  }
+
+  /** Every SKU's descriptions, sorted, for `product_descriptions`. */
+  descriptionRows(): ProductDescriptionRow[] {
+    const rows: ProductDescriptionRow[] = [];
+    for (const sku of this.skus()) {
+      const s = this.stats.get(sku) as SkuStats;
+      for (const text of [...s.descriptions.keys()].sort()) {
+        const d = s.descriptions.get(text) as { count: number; lastTs: string; firstTs: string };
+        rows.push({ sku, description: text, order_lines: d.count, first_order_ts: d.firstTs, last_order_ts: d.lastTs });
+      }
+    }
+    return rows;
+  }
 
   add(line: { sku: string; description: string | null; quantity: number; orderDate: string; orderTs: string }): void {
     const day = dayNumber(line.orderDate);
@@ -51,18 +99,24 @@ export class ProductCatalogue {
     return this.stats;
   }
 
-  /** Adds another catalogue's figures (e.g. one month's, built on a worker thread). */
-  merge(other: Map<string, SkuStats>): void {
+  /**
+   * Adds another catalogue's figures (e.g. one month's, built on a worker thread). With
+   * `descriptions: false` only the totals are added (their descriptions are already counted here).
+   */
+  merge(other: Map<string, SkuStats>, options: { descriptions?: boolean } = {}): void {
+    const withDescriptions = options.descriptions ?? true;
     for (const [sku, o] of other) {
       const s = this.stats.get(sku);
       if (!s) {
-        this.stats.set(sku, { ...o, descriptions: new Map(o.descriptions) });
+        const copied = withDescriptions ? [...o.descriptions].map(([text, d]) => [text, { ...d }] as const) : [];
+        this.stats.set(sku, { ...o, descriptions: new Map(copied) });
         continue;
       }
       if (o.first < s.first) s.first = o.first;
       if (o.last > s.last) s.last = o.last;
       s.units += o.units;
       s.lines += o.lines;
+      if (!withDescriptions) continue;
       for (const [text, d] of o.descriptions) {
         const mine = s.descriptions.get(text);
         if (!mine) s.descriptions.set(text, { ...d });
@@ -76,16 +130,17 @@ export class ProductCatalogue {
   }
 
   has(sku: string): boolean {
-    return this.stats.has(sku);
+    return (this.stats.get(sku)?.lines ?? 0) > 0;
   }
 
+  /** SKUs with at least one line, sorted. */
   skus(): string[] {
-    return [...this.stats.keys()].sort();
+    return [...this.stats].filter(([, s]) => s.lines > 0).map(([sku]) => sku).sort();
   }
 
   range(sku: string): { first: number; last: number } | undefined {
     const s = this.stats.get(sku);
-    return s ? { first: s.first, last: s.last } : undefined;
+    return s && s.lines > 0 ? { first: s.first, last: s.last } : undefined;
   }
 
   canonicalDescription(sku: string): string | null {
@@ -112,7 +167,7 @@ export class ProductCatalogue {
 
   row(sku: string): ProductRow | undefined {
     const s = this.stats.get(sku);
-    if (!s) return undefined;
+    if (!s || s.lines === 0) return undefined;
     return {
       sku,
       description: this.canonicalDescription(sku),

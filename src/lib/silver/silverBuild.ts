@@ -34,7 +34,7 @@ import { dayNumber, type OrderLine } from './orderRecord';
 import { DataFileQueue } from './dataFileQueue';
 import { rawText } from './orderScan';
 import { scanOrders } from './scanOrders';
-import { ProductCatalogue, type ProductRow } from './products';
+import { ProductCatalogue, type ProductDescriptionRow, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
 import { assertScratchSpace, scratchErrorFrom } from './scratchSpace';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
@@ -168,6 +168,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     quarantine: DeltaTable.forPath(lake, lakeTables.quarantine.path),
     inventory: DeltaTable.forPath(lake, lakeTables.inventory_snapshots.path),
     products: DeltaTable.forPath(lake, lakeTables.products.path),
+    productDescriptions: DeltaTable.forPath(lake, lakeTables.product_descriptions.path),
     dailyDemand: DeltaTable.forPath(lake, lakeTables.daily_demand.path),
   };
   // Earlier Silver data is read as of the versions at the start, so this run's own commits never
@@ -177,11 +178,13 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     cancellations: await tables.cancellations.version(signal),
     inventory: await tables.inventory.version(signal),
     products: await tables.products.version(signal),
+    productDescriptions: await tables.productDescriptions.version(signal),
   };
   // Their logs are replayed once here; every month's read below reuses the state.
   const startState = {
     orderLines: start.orderLines >= 0 ? await tables.orderLines.state({ version: start.orderLines, ...signal }) : undefined,
     cancellations: start.cancellations >= 0 ? await tables.cancellations.state({ version: start.cancellations, ...signal }) : undefined,
+    productDescriptions: start.productDescriptions >= 0 ? await tables.productDescriptions.state({ version: start.productDescriptions, ...signal }) : undefined,
   };
 
   const priorProducts = new Map<string, ProductRow>();
@@ -481,42 +484,60 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       await writers.dailyDemand.abort();
       tableVersions.daily_demand = await tables.dailyDemand.version(signal);
     }
-    // --- products: SKUs touched by this run are recomputed over all their lines ---
-    const touched = catalogue.skus();
-    if (touched.some((sku) => priorProducts.has(sku)) && startState.orderLines) {
-      const touchedSet = new Set(touched);
-      for await (const row of tables.orderLines.read({
-        state: startState.orderLines,
-        columns: ['sku', 'description', 'quantity', 'order_date', 'order_ts', 'run_id'],
-        ...signal,
-      })) {
-        if (row.run_id === runId || !touchedSet.has(String(row.sku))) continue;
-        catalogue.add({
-          sku: String(row.sku),
-          description: (row.description as string | null) ?? null,
-          quantity: Number(row.quantity),
-          orderDate: String(row.order_date),
-          orderTs: new Date(String(row.order_ts)).toISOString(),
-        });
+    // --- products: the stored catalogue plus this run's lines; untouched months are not re-read ---
+    let skuCount = priorProducts.size;
+    if (catalogue.skus().length > 0) {
+      const tieBreak = ruleSet.document.canonicalDescription.tieBreak;
+      let stored: ProductCatalogue;
+      // This run's descriptions are already in the table when an earlier attempt stored them but
+      // stopped before `products`: its totals are added again, its description counts not.
+      let descriptionsCounted = false;
+      if (startState.productDescriptions) {
+        const descriptions: ProductDescriptionRow[] = [];
+        for await (const row of tables.productDescriptions.read({ state: startState.productDescriptions, ...signal })) descriptions.push(row as ProductDescriptionRow);
+        stored = ProductCatalogue.fromTables(priorProducts.values(), descriptions, tieBreak);
+        const descriptionsTxn = txn(runId, 'product_descriptions');
+        descriptionsCounted = (startState.productDescriptions.appTransactions.get(descriptionsTxn.appId) ?? -1) >= descriptionsTxn.version;
+      } else {
+        // No description counts yet (a lake written before they were kept): rebuilt once from
+        // every stored line.
+        stored = new ProductCatalogue(tieBreak);
+        if (startState.orderLines) {
+          for await (const row of tables.orderLines.read({
+            state: startState.orderLines,
+            columns: ['sku', 'description', 'quantity', 'order_date', 'order_ts', 'run_id'],
+            ...signal,
+          })) {
+            if (row.run_id === runId) continue;
+            stored.add({
+              sku: String(row.sku),
+              description: (row.description as string | null) ?? null,
+              quantity: Number(row.quantity),
+              orderDate: String(row.order_date),
+              orderTs: new Date(String(row.order_ts)).toISOString(),
+            });
+          }
+        }
       }
-    }
-    const products = new Map(priorProducts);
-    for (const sku of touched) products.set(sku, catalogue.row(sku) as ProductRow);
-    if (touched.length > 0) {
+      stored.merge(catalogue.entries(), { descriptions: !descriptionsCounted });
+      const overwrite = { mode: 'overwrite' as const, commitInfo: { runId }, ...signal };
+      // Descriptions first: a stop between the two commits is what `descriptionsCounted` mends.
+      const describedAs = await tables.productDescriptions.write(stored.descriptionRows(), {
+        schema: lakeTables.product_descriptions.schema,
+        partitionBy: lakeTables.product_descriptions.partitionBy,
+        transaction: txn(runId, 'product_descriptions'),
+        ...overwrite,
+      });
+      tableVersions.product_descriptions = describedAs.version;
       const written = await tables.products.write(
-        [...products.keys()].sort().map((sku) => products.get(sku) as ProductRow),
-        {
-          schema: lakeTables.products.schema,
-          partitionBy: lakeTables.products.partitionBy,
-          mode: 'overwrite',
-          transaction: txn(runId, 'products'),
-          commitInfo: { runId },
-          ...signal,
-        },
+        stored.skus().map((sku) => stored.row(sku) as ProductRow),
+        { schema: lakeTables.products.schema, partitionBy: lakeTables.products.partitionBy, transaction: txn(runId, 'products'), ...overwrite },
       );
       tableVersions.products = written.version;
+      skuCount = stored.skus().length;
     } else {
       tableVersions.products = start.products;
+      tableVersions.product_descriptions = start.productDescriptions;
     }
 
     const quarantined = Object.values(quarantineReasons).reduce((a, b) => a + b, 0);
@@ -528,7 +549,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       quarantined,
       quarantineReasons,
       inventoryRows: newSnapshots.length,
-      skus: products.size,
+      skus: skuCount,
       dailyDemandRows,
       affectedFrom: affectedMonths.length > 0 ? `${affectedMonths[0]}-01` : null,
       affectedTo: lastAffected !== undefined ? new Date(monthBounds(lastAffected).last * 86_400_000).toISOString().slice(0, 10) : null,

@@ -1,0 +1,120 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DeltaTable } from '../../src/lib/delta/deltaTable';
+import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import { lakeTables } from '../../src/lib/pipeline/tables';
+import { seededRandom } from '../../src/lib/sample/seededRandom';
+import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
+
+/**
+ * Four months of orders whose SKUs change description over time, so the canonical description of
+ * several SKUs depends on lines from more than one run.
+ */
+function orders(): Array<Record<string, unknown>> {
+  const next = seededRandom(11);
+  const out: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < 900; i++) {
+    const day = Math.floor(next() * 118); // 2011-01-01 .. 2011-04-28
+    const ts = new Date(Date.UTC(2011, 0, 1) + day * 86_400_000 + Math.floor(next() * 600) * 60_000).toISOString();
+    const sku = `2${String(Math.floor(next() * 12)).padStart(4, '0')}`;
+    // Early lines mostly say "OLD", later ones "NEW"; a few have none.
+    const description = next() < 0.05 ? '' : next() < day / 118 ? `NEW ${sku}` : `OLD ${sku}`;
+    out.push({
+      orderLineId: `L${i}`,
+      InvoiceNo: String(540000 + Math.floor(i / 3)),
+      StockCode: sku,
+      Description: description,
+      Quantity: 1 + Math.floor(next() * 9),
+      InvoiceDate: `${ts.slice(0, 10)} ${ts.slice(11, 19)}`,
+      UnitPrice: 1.5,
+      CustomerID: `${13000 + Math.floor(next() * 30)}`,
+      Country: 'United Kingdom',
+    });
+  }
+  return out;
+}
+
+async function* source(records: Array<Record<string, unknown>>): AsyncIterable<SourceRecord> {
+  let index = 0;
+  for (const record of records) yield { record, index: index++, sourcePath: 'bronze/orders/part-00000.ndjson.gz' };
+}
+
+const month = (r: Record<string, unknown>): string => String(r.InvoiceDate).slice(0, 7);
+
+async function catalogueOf(lake: FileSystemLake): Promise<{ products: unknown[]; descriptions: unknown[] }> {
+  const sorted = async (name: 'products' | 'product_descriptions') =>
+    (await DeltaTable.forPath(lake, lakeTables[name].path).readAll()).map((r) => JSON.stringify(r)).sort();
+  return { products: await sorted('products'), descriptions: await sorted('product_descriptions') };
+}
+
+describe('the SKU catalogue across runs', () => {
+  let dir: string;
+  const records = orders();
+  const runs = [
+    records.filter((r) => month(r) === '2011-01'),
+    records.filter((r) => month(r) === '2011-02' || month(r) === '2011-03'),
+    records.filter((r) => month(r) === '2011-04'),
+  ];
+  let whole: { products: unknown[]; descriptions: unknown[] };
+
+  beforeAll(async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'catalogue-whole-'));
+    const lake = FileSystemLake.fromDirectory(root);
+    await buildSilverTables(lake, { runId: 'all', orders: source(records) });
+    whole = await catalogueOf(lake);
+    await fs.rm(root, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'catalogue-runs-'));
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('built run by run equals the catalogue of one build, and a run reads no order lines outside its months', async () => {
+    // The data must make the catalogue depend on several runs: some SKU's description changes.
+    const changed = whole.products.map((p) => JSON.parse(p as string) as { description: string }).filter((p) => p.description.startsWith('NEW'));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.length).toBeLessThan(whole.products.length);
+
+    const lake = FileSystemLake.fromDirectory(dir);
+    await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
+    await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
+    const reads = jest.spyOn(lake, 'read');
+    await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
+    const orderLineMonths = new Set(reads.mock.calls.map(([p]) => /^silver\/order_lines\/order_month=([0-9-]+)\//.exec(p)?.[1]).filter((m) => m !== undefined));
+    expect([...orderLineMonths].every((m) => m >= '2011-03')).toBe(true);
+
+    expect(await catalogueOf(lake)).toEqual(whole);
+  });
+
+  it('a run stopped between its description and product commits counts its descriptions once when run again', async () => {
+    const lake = FileSystemLake.fromDirectory(dir);
+    await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
+    await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
+    const realWrite = DeltaTable.prototype.write;
+    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
+      if (this.path === lakeTables.products.path) throw new Error('host stopped');
+      return realWrite.call(this, rows, options);
+    });
+    await expect(buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) })).rejects.toThrow('host stopped');
+    stopped.mockRestore();
+    const half = await catalogueOf(lake);
+    expect(half.descriptions).toEqual(whole.descriptions);
+    expect(half.products).not.toEqual(whole.products);
+
+    await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
+    expect(await catalogueOf(lake)).toEqual(whole);
+  });
+
+  it('a lake from before description counts were kept has its catalogue rebuilt once from its order lines', async () => {
+    const lake = FileSystemLake.fromDirectory(dir);
+    await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
+    await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
+    await fs.rm(path.join(dir, lakeTables.product_descriptions.path), { recursive: true });
+    await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
+    expect(await catalogueOf(lake)).toEqual(whole);
+  });
+});
