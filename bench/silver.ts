@@ -6,7 +6,8 @@
  * by 3 years each) to show whether memory stays flat. Each side runs `--repeat` times (default 3),
  * alternating, each Node run on a fresh copy of the same Bronze; the table gives the medians (this
  * 2-core machine's speed drifts by ±20% between runs), peak RSS the largest of the runs, and every
- * run is printed below it.
+ * run is printed below it. After each Node build, three increments of 5,000 lines (the next three
+ * months) go into the built lake, reported as a share of the full build's time.
  *
  *   npm run build && node dist/bench/silver.js --scales 1,3 --repeat 3
  */
@@ -47,6 +48,22 @@ async function* sourceRecords(dataDir: string, scale: number) {
   }
 }
 
+/** One Bronze NDJSON part of order lines (JSON texts); returns its manifest path. */
+async function writeOrdersPart(lake: FileSystemLake, folder: string, runId: string, part: number, lines: string[], quantitySum: number): Promise<string> {
+  const written = await writeBronzePart(lake, folder, part, 'ndjson', Buffer.from(`${lines.join('\n')}\n`), {
+    source: 'orders',
+    runId,
+    records: lines.length,
+    pageFrom: null,
+    pageTo: null,
+    cursorFrom: null,
+    cursorTo: null,
+    quantitySum,
+    problems: {},
+  });
+  return written.ref.manifestPath;
+}
+
 /** Writes the source rows as Bronze NDJSON parts (untimed preparation); returns the manifests. */
 async function prepareBronze(lakeDir: string, dataDir: string, scale: number): Promise<string[]> {
   const lake = FileSystemLake.fromDirectory(lakeDir);
@@ -56,18 +73,7 @@ async function prepareBronze(lakeDir: string, dataDir: string, scale: number): P
   let quantitySum = 0;
   const flush = async (): Promise<void> => {
     if (lines.length === 0) return;
-    const written = await writeBronzePart(lake, folder, manifests.length, 'ndjson', Buffer.from(`${lines.join('\n')}\n`), {
-      source: 'orders',
-      runId: 'bench',
-      records: lines.length,
-      pageFrom: null,
-      pageTo: null,
-      cursorFrom: null,
-      cursorTo: null,
-      quantitySum,
-      problems: {},
-    });
-    manifests.push(written.ref.manifestPath);
+    manifests.push(await writeOrdersPart(lake, folder, 'bench', manifests.length, lines, quantitySum));
     lines = [];
     quantitySum = 0;
   };
@@ -81,7 +87,30 @@ async function prepareBronze(lakeDir: string, dataDir: string, scale: number): P
   return manifests;
 }
 
-async function runNodeSide(lakeDir: string, manifests: string[]): Promise<Record<string, unknown>> {
+/** One Bronze part of 5,000 order lines in `month` for five SKUs the Online Retail data has. */
+async function incrementManifests(lake: FileSystemLake, month: string): Promise<string[]> {
+  const skus = ['85123A', '22423', '47566', '84879', '20725'];
+  const lines: string[] = [];
+  let quantitySum = 0;
+  for (let i = 0; i < 5000; i++) {
+    const quantity = 1 + (i % 7);
+    quantitySum += quantity;
+    lines.push(JSON.stringify({
+      orderLineId: `inc-${month}:${i}`,
+      InvoiceNo: String(900000 + Math.floor(i / 5)),
+      StockCode: skus[i % skus.length],
+      Description: 'INCREMENT',
+      Quantity: quantity,
+      InvoiceDate: `${month}-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00`,
+      UnitPrice: 2.5,
+      CustomerID: String(13000 + (i % 50)),
+      Country: 'United Kingdom',
+    }));
+  }
+  return [await writeOrdersPart(lake, `bronze/orders/ingest_date=${month}-28/run_id=bench-${month}`, `bench-${month}`, 0, lines, quantitySum)];
+}
+
+async function runNodeSide(lakeDir: string, manifests: string[], scale: number): Promise<Record<string, unknown>> {
   const lake = FileSystemLake.fromDirectory(lakeDir);
   const services: PipelineServices = {
     settings: loadSettings({ DEMAND_LAKE_DIR: lakeDir }),
@@ -94,8 +123,22 @@ async function runNodeSide(lakeDir: string, manifests: string[]): Promise<Record
     { runId: 'bench-run', runDate: '2024-01-01', startedAt: '2024-01-01T00:00:00Z', orderManifests: manifests, inventoryManifests: [] },
     services,
   );
+  const wallMs = performance.now() - started;
+  // Then increments into the built lake: 5,000 new lines in each of the three months after the
+  // data (which ends in December 2011 + the last copy's shift) for existing SKUs.
+  const incrementalMs: number[] = [];
+  const nextYear = 2012 + (scale - 1) * shiftPerCopyYears;
+  for (const month of ['01', '02', '03'].map((m) => `${nextYear}-${m}`)) {
+    const at = performance.now();
+    await buildSilver(
+      { runId: `bench-${month}`, runDate: `${month}-28`, startedAt: `${month}-28T00:00:00Z`, orderManifests: await incrementManifests(lake, month), inventoryManifests: [] },
+      services,
+    );
+    incrementalMs.push(Math.round(performance.now() - at));
+  }
   return {
-    wallMs: performance.now() - started,
+    wallMs,
+    incrementalMs,
     linesRead: result.orderLinesRead,
     kept: result.orderLinesKept,
     units: result.unitsKept,
@@ -180,7 +223,7 @@ async function child(args: string[]): Promise<void> {
   const work = argValue(args, '--work') as string;
   let result: Record<string, unknown>;
   if (mode === 'prepare') result = { manifests: await prepareBronze(path.join(work, 'bronze-lake'), dataDir, scale) };
-  else if (mode === 'node') result = await runNodeSide(path.join(work, 'lake'), JSON.parse(argValue(args, '--manifests') ?? '[]') as string[]);
+  else if (mode === 'node') result = await runNodeSide(path.join(work, 'lake'), JSON.parse(argValue(args, '--manifests') ?? '[]') as string[], scale);
   else result = await runDuckSide(dataDir, scale, path.join(work, 'duck'));
   result.peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -232,6 +275,9 @@ export async function runSilverBench(args: string[]): Promise<void> {
       console.log(
         `${String(scale).padStart(5)} | ${String(node.linesRead).padEnd(9)} | ${nw.toFixed(2).padStart(11)} | ${nr.toFixed(0).padStart(11)} | ${dw.toFixed(2).padStart(13)} | ${dr.toFixed(0).padStart(13)} | ${(nw / dw).toFixed(2).padStart(10)} | ${(nr / dr).toFixed(2).padStart(9)}`,
       );
+      const increments = nodeRuns.flatMap((run) => run.incrementalMs as number[]).sort((a, b) => a - b);
+      const incrementMs = increments[Math.floor(increments.length / 2)] ?? 0;
+      console.log(`      incremental: 5,000 new lines of the next month into the built lake, median ${incrementMs} ms of ${increments.length} runs = ${((100 * incrementMs) / (nw * 1000)).toFixed(1)}% of the full build`);
       for (const run of nodeRuns) console.log(`      node: ${JSON.stringify(run)}`);
       for (const run of duckRuns) console.log(`      duckdb: ${JSON.stringify(run)}`);
     } finally {
