@@ -43,8 +43,10 @@ async function* source(records: Array<Record<string, unknown>>): AsyncIterable<S
 const month = (r: Record<string, unknown>): string => String(r.InvoiceDate).slice(0, 7);
 
 async function catalogueOf(lake: FileSystemLake): Promise<{ products: unknown[]; descriptions: unknown[] }> {
-  const sorted = async (name: 'products' | 'product_descriptions') =>
-    (await DeltaTable.forPath(lake, lakeTables[name].path).readAll()).map((r) => JSON.stringify(r)).sort();
+  const sorted = async (name: 'products' | 'product_descriptions') => {
+    const table = DeltaTable.forPath(lake, lakeTables[name].path);
+    return (await table.version()) < 0 ? [] : (await table.readAll()).map((r) => JSON.stringify(r)).sort();
+  };
   return { products: await sorted('products'), descriptions: await sorted('product_descriptions') };
 }
 
@@ -105,6 +107,27 @@ describe('the SKU catalogue across runs', () => {
     expect(half.descriptions).toEqual(whole.descriptions);
     expect(half.products).not.toEqual(whole.products);
 
+    await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
+    expect(await catalogueOf(lake)).toEqual(whole);
+  });
+
+  it('a first run stopped before its products commit keeps the descriptions of SKUs that have no product row yet', async () => {
+    const lake = FileSystemLake.fromDirectory(path.join(dir, 'runs'));
+    const realWrite = DeltaTable.prototype.write;
+    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
+      if (this.path === lakeTables.products.path) throw new Error('host stopped');
+      return realWrite.call(this, rows, options);
+    });
+    await expect(buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) })).rejects.toThrow('host stopped');
+    stopped.mockRestore();
+    expect(await DeltaTable.forPath(lake, lakeTables.products.path).version()).toBe(-1);
+    expect((await catalogueOf(lake)).descriptions.length).toBeGreaterThan(0);
+
+    await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
+    const january = FileSystemLake.fromDirectory(path.join(dir, 'january'));
+    await buildSilverTables(january, { runId: 'run-1', orders: source(runs[0] ?? []) });
+    expect(await catalogueOf(lake)).toEqual(await catalogueOf(january));
+    await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
     await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
     expect(await catalogueOf(lake)).toEqual(whole);
   });
