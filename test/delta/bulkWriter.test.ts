@@ -2,11 +2,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DeltaTable } from '../../src/lib/delta';
-import { encodeDataFile, type PhysicalColumn } from '../../src/lib/delta/dataFile';
-import { dateToDays } from '../../src/lib/delta/parquet';
+import { encodeDataFile } from '../../src/lib/delta/dataFile';
 import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
 import { ValidationError } from '../../src/lib/errors';
-import { allTypes as baseTypes, allTypesRows as baseRows, readLogLines, tempLake } from './helpers';
+import { allTypes as baseTypes, allTypesRows as baseRows, columnsOf, readLogLines, tempLake } from './helpers';
 
 const schema: DeltaSchema = { fields: [...baseTypes.fields, { name: 'part', type: 'string', nullable: false }] };
 
@@ -14,19 +13,6 @@ const rows: DeltaRow[] = [
   ...baseRows,
   { s: '𝄞 clef', l: -9007199254740991, i: 0, d: 0, b: true, dt: '2024-02-29', ts: '1969-12-31T23:59:59.999Z', ns: 'x' },
 ].map((r) => ({ ...r, part: 'p1' }));
-
-/** The rows in the bulk writer's column form: numbers, days, epoch milliseconds. */
-function columnsOf(fields: DeltaSchema['fields'], data: DeltaRow[]): PhysicalColumn[] {
-  return fields.map((f) =>
-    data.map((r) => {
-      const v = r[f.name] ?? null;
-      if (v === null) return null;
-      if (f.type === 'date') return dateToDays(v as string);
-      if (f.type === 'timestamp') return Date.parse(v as string);
-      return v;
-    }),
-  );
-}
 
 describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encodeDataFile)', () => {
   let ctx: Awaited<ReturnType<typeof tempLake>>;

@@ -1,7 +1,9 @@
 import { DeltaConcurrentModificationError, DeltaSchemaMismatchError, DeltaTable } from '../../src/lib/delta';
+import { encodeDataFile } from '../../src/lib/delta/dataFile';
+import { DeltaCommitOutcomeUnknownError } from '../../src/lib/errors';
 import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
 import type { LakeOperationOptions, LakeStore } from '../../src/lib/lake/lakeStore';
-import { tempLake } from './helpers';
+import { columnsOf, tempLake } from './helpers';
 
 const schema: DeltaSchema = {
   fields: [
@@ -75,6 +77,61 @@ describe('Delta optimistic concurrency', () => {
     expect((await DeltaTable.forPath(ctx.lake, 't').readAll()).filter((r) => r.sku === 'X')).toHaveLength(1);
   });
 });
+
+/**
+ * A lake whose put-if-absent on a log file lands (or not) but whose answer is lost: `answer`
+ * says what the writer hears instead (a retried request's 409, or a transport error).
+ */
+function lostAnswerLake(inner: LakeStore, lands: boolean, answer: 'conflict' | 'error'): LakeStore {
+  const lake: LakeStore = Object.create(inner) as LakeStore;
+  lake.putIfAbsent = async (p: string, data: Uint8Array, options?: LakeOperationOptions) => {
+    if (!p.includes('_delta_log/')) return inner.putIfAbsent(p, data, options);
+    if (lands) await inner.putIfAbsent(p, data, options);
+    if (answer === 'conflict') return false;
+    throw new Error('socket hang up');
+  };
+  return lake;
+}
+
+describe('a Delta commit whose answer is lost', () => {
+  let ctx: Awaited<ReturnType<typeof tempLake>>;
+  beforeEach(async () => {
+    ctx = await tempLake();
+    await DeltaTable.forPath(ctx.lake, 't').write([row('A', 1)], { schema, partitionBy: ['month'], mode: 'append' });
+  });
+  afterEach(async () => ctx.cleanup());
+
+  const dataFiles = async (): Promise<number> => (await listAll(ctx.lake, 't/month=2011-03/')).length;
+
+  it.each(['conflict', 'error'] as const)('that landed (heard as %s) is the writer\'s own success: its files stay and are read', async (answer) => {
+    const transaction = { appId: 'silver:run-1:t', version: 0 };
+    const lake = lostAnswerLake(ctx.lake, true, answer);
+    const result = await DeltaTable.forPath(lake, 't').write([row('X', 5, '2011-03')], { schema, mode: 'append', transaction });
+    expect(result).toEqual({ version: 1, skipped: false, filesAdded: 1, filesRemoved: 0, rowsWritten: 1 });
+    expect(await dataFiles()).toBe(1);
+    expect((await DeltaTable.forPath(ctx.lake, 't').readAll()).map((r) => r.sku).sort()).toEqual(['A', 'X']);
+  });
+
+  it('that did not land and failed without an answer is reported as unknown, and its files are kept', async () => {
+    const lake = lostAnswerLake(ctx.lake, false, 'error');
+    const table = DeltaTable.forPath(lake, 't');
+    await expect(table.write([row('X', 5, '2011-03')], { schema, mode: 'append' })).rejects.toThrow(DeltaCommitOutcomeUnknownError);
+    expect(await dataFiles()).toBe(1);
+    expect(await DeltaTable.forPath(ctx.lake, 't').version()).toBe(0);
+
+    const writer = await table.openWriter({ schema, partitionBy: ['month'], mode: 'append' });
+    await writer.addFile({ month: '2011-03' }, encodeDataFile(writer.dataFields, columnsOf([...writer.dataFields], [row('Y', 1, '2011-03')]), 1));
+    await expect(writer.commit()).rejects.toThrow(/version 1 may or may not have landed; its data files are kept/);
+    await writer.abort();
+    expect(await dataFiles()).toBe(2);
+  });
+});
+
+async function listAll(lake: LakeStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of lake.list(prefix)) out.push(entry.path);
+  return out;
+}
 
 describe('Delta schema enforcement', () => {
   let ctx: Awaited<ReturnType<typeof tempLake>>;

@@ -1,6 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { PhysicalColumn } from '../../src/lib/delta/dataFile';
+import { dateToDays } from '../../src/lib/delta/parquet';
 import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 
@@ -36,3 +38,16 @@ export const allTypesRows: DeltaRow[] = [
   { s: 'bé ü', l: -42, i: 2147483647, d: -0.25, b: false, dt: '1969-12-31', ts: '1970-01-01T00:00:00.000Z', ns: null },
   { s: '', l: 0, i: null, d: null, b: null, dt: null, ts: null, ns: null },
 ];
+
+/** The rows in the bulk writer's column form: numbers, days, epoch milliseconds. */
+export function columnsOf(fields: DeltaSchema['fields'], data: DeltaRow[]): PhysicalColumn[] {
+  return fields.map((f) =>
+    data.map((r) => {
+      const v = r[f.name] ?? null;
+      if (v === null) return null;
+      if (f.type === 'date') return dateToDays(v as string);
+      if (f.type === 'timestamp') return Date.parse(v as string);
+      return v;
+    }),
+  );
+}

@@ -4,7 +4,7 @@
  * concurrent commits for logical conflicts before retrying (optimistic concurrency, as Delta does).
  */
 import { randomUUID } from 'node:crypto';
-import { DeltaConcurrentModificationError, DeltaProtocolError, DeltaSchemaMismatchError, DeltaTableNotFoundError, ValidationError } from '../errors';
+import { DeltaCommitOutcomeUnknownError, DeltaConcurrentModificationError, DeltaProtocolError, DeltaSchemaMismatchError, DeltaTableNotFoundError, ValidationError } from '../errors';
 import { lakePath, type LakeStore } from '../lake/lakeStore';
 import { writeCheckpoint } from './checkpoint';
 import {
@@ -269,12 +269,12 @@ export class DeltaTable {
     const touched = new Set<string>();
     let rowCount = 0;
     let open = true;
-    let committed = false;
-    // Once committed, the files belong to the table: an abort then (a later step of the caller
-    // failed) must leave them, or the log would point at missing files.
+    // Once committed (or maybe committed), the files belong to the table: an abort then (a later
+    // step of the caller failed) must leave them, or the log could point at missing files.
+    let keepFiles = false;
     const abort = async (): Promise<void> => {
       open = false;
-      if (committed) return;
+      if (keepFiles) return;
       await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
     };
     return {
@@ -319,10 +319,11 @@ export class DeltaTable {
         }
         try {
           const result = await this.commitWithRetry(state, schema, partitionColumns, { files, rowCount }, allTouched, options);
-          committed = true;
+          keepFiles = !result.skipped;
           return result;
         } catch (err) {
-          await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+          if (err instanceof DeltaCommitOutcomeUnknownError) keepFiles = true;
+          else await Promise.all(files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
           throw err;
         }
       },
@@ -350,8 +351,9 @@ export class DeltaTable {
       }
       return await this.commitWithRetry(state, schema, partitionColumns, written, touched, options);
     } catch (err) {
-      // Nothing references these files unless a commit succeeded; remove them (best effort).
-      await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+      // Nothing references these files unless a commit succeeded; remove them (best effort),
+      // unless the commit may have landed.
+      if (!(err instanceof DeltaCommitOutcomeUnknownError)) await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
       throw err;
     }
   }
@@ -450,6 +452,7 @@ export class DeltaTable {
     written: { files: WrittenFile[]; rowCount: number },
     touched: Set<string>,
     options: DeltaWriteOptions,
+    commitId: string,
   ): { actions: DeltaAction[]; removed: number } {
     const now = Date.now();
     const actions: DeltaAction[] = [];
@@ -491,7 +494,7 @@ export class DeltaTable {
           ...(removes.length > 0 ? { numRemovedFiles: String(removes.length) } : {}),
         },
         engineInfo,
-        txnId: randomUUID(),
+        txnId: commitId,
       },
     });
     if (!state) {
@@ -524,27 +527,37 @@ export class DeltaTable {
     options: DeltaWriteOptions,
   ): Promise<DeltaWriteResult> {
     const signal = options.abortSignal;
+    // Every attempt of this write carries the same commitInfo.txnId, so a commit of ours whose
+    // answer was lost (a retried request then finds the log file present) is recognised as ours.
+    const commitId = randomUUID();
     let state = initialState;
     for (let attempt = 1; attempt <= maxCommitAttempts; attempt++) {
       signal?.throwIfAborted();
       const readVersion = state?.version ?? -1;
       const commitVersion = readVersion + 1;
-      const { actions, removed } = this.buildActions(state, schema, partitionColumns, written, touched, options);
+      const { actions, removed } = this.buildActions(state, schema, partitionColumns, written, touched, options, commitId);
       const body = `${actions.map((a) => JSON.stringify(a)).join('\n')}\n`;
-      const committed = await this.lake.putIfAbsent(
-        lakePath(this.path, logFolder, commitFileName(commitVersion)),
-        Buffer.from(body, 'utf8'),
-        signalOption(signal),
-      );
-      if (committed) {
-        if (commitVersion > 0 && commitVersion % checkpointInterval === 0) await this.tryCheckpoint(commitVersion, signal);
-        return { version: commitVersion, skipped: false, filesAdded: written.files.length, filesRemoved: removed, rowsWritten: written.rowCount };
+      const landed = async (version: number): Promise<DeltaWriteResult> => {
+        if (version > 0 && version % checkpointInterval === 0) await this.tryCheckpoint(version, signal);
+        return { version, skipped: false, filesAdded: written.files.length, filesRemoved: removed, rowsWritten: written.rowCount };
+      };
+      let committed: boolean;
+      try {
+        committed = await this.lake.putIfAbsent(lakePath(this.path, logFolder, commitFileName(commitVersion)), Buffer.from(body, 'utf8'), signalOption(signal));
+      } catch (err) {
+        // No answer: the commit may have landed all the same. Look once; if it is not there
+        // (or the look fails), its outcome stays unknown and the files are kept.
+        const ours = await readCommit(this.lake, this.path, commitVersion).then((a) => isOwnCommit(a, commitId), () => false);
+        if (ours) return landed(commitVersion);
+        throw new DeltaCommitOutcomeUnknownError(this.path, commitVersion, { cause: err });
       }
+      if (committed) return landed(commitVersion);
 
       // Someone else committed `commitVersion` first: look at what they did.
       const latest = await this.state(signalOption(signal));
       for (let v = commitVersion; v <= latest.version; v++) {
         const winner = await readCommit(this.lake, this.path, v, signal);
+        if (isOwnCommit(winner, commitId)) return landed(v);
         const verdict = this.checkConflict(winner, state, schema, partitionColumns, touched, options);
         if (verdict === 'already-applied') {
           await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
@@ -627,4 +640,9 @@ function numRecordsOf(add: AddAction): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether a commit's actions are the ones a write with this commitInfo.txnId made. */
+function isOwnCommit(actions: readonly DeltaAction[], commitId: string): boolean {
+  return actions.some((a) => a.commitInfo?.txnId === commitId);
 }

@@ -27,6 +27,21 @@ export class DeltaConcurrentModificationError extends DemandError {
   }
 }
 
+/**
+ * A commit request failed without an answer saying whether it landed (a timeout, a lost response,
+ * an abort). Its data files are kept: the commit may reference them. Unreferenced ones are
+ * orphans that VACUUM removes.
+ */
+export class DeltaCommitOutcomeUnknownError extends DemandError {
+  readonly table: string;
+  readonly version: number;
+  constructor(table: string, version: number, options?: { cause?: unknown }) {
+    super('delta_commit_outcome_unknown', `Delta table ${table}: the commit of version ${version} may or may not have landed; its data files are kept`, options);
+    this.table = table;
+    this.version = version;
+  }
+}
+
 /** No Delta log at the table path (or not at the requested version). */
 export class DeltaTableNotFoundError extends DemandError {
   readonly table: string;
