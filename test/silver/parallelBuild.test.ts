@@ -146,6 +146,32 @@ describe('the scratch folder of the Silver build', () => {
     expect((await fs.readdir(dir)).sort()).toEqual(['lake']);
   });
 
+  it('names a scratch folder it cannot write to, before any commit', async () => {
+    const lake = FileSystemLake.fromDirectory(path.join(dir, 'lake'));
+    const manifests = await writeParts(lake, orders().slice(0, 600));
+    const notAFolder = path.join(dir, 'file');
+    await fs.writeFile(notAFolder, 'x');
+    const inventory = (async function* () {
+      yield { record: { snapshot_date: '2011-01-11', sku: '20001', on_hand: '3', on_order: '' }, index: 0, sourcePath: 'bronze/inventory/a.csv.gz' };
+    })();
+    const build = buildSilverTables(lake, { runId: 'run-1', orderParts: manifests, workers: 2, scratchDir: notAFolder, inventory });
+    await expect(build).rejects.toThrow(new ScratchSpaceError(notAFolder, 'cannot be written to (ENOTDIR)'));
+    for (const name of ['inventory_snapshots', 'quarantine', 'order_lines'] as const) {
+      expect(await DeltaTable.forPath(lake, lakeTables[name].path).version()).toBe(-1);
+    }
+  });
+
+  it('a failure while reading inventory fails the build, commits nothing and leaves no spill folder', async () => {
+    const lake = FileSystemLake.fromDirectory(path.join(dir, 'lake'));
+    const inventory = (async function* () {
+      yield { record: { snapshot_date: 'not a date', sku: 'X', on_hand: '1', on_order: '' }, index: 0, sourcePath: 'bronze/inventory/a.csv.gz' };
+      throw new Error('landing file vanished');
+    })();
+    await expect(buildSilverTables(lake, { runId: 'run-1', orders: recordsOf(lake, []), inventory, scratchDir: dir })).rejects.toThrow('landing file vanished');
+    expect(await DeltaTable.forPath(lake, lakeTables.quarantine.path).version()).toBe(-1);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('silver-spill-'))).toEqual([]);
+  });
+
   it('turns a disk that fills up while spilling into the same clear error, commits nothing and removes the spill', async () => {
     const lake = FileSystemLake.fromDirectory(path.join(dir, 'lake'));
     const manifests = await writeParts(lake, orders().slice(0, 1200));

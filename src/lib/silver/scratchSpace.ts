@@ -1,4 +1,5 @@
-import { statfsSync } from 'node:fs';
+import { mkdtempSync, statfsSync } from 'node:fs';
+import * as path from 'node:path';
 import { ScratchSpaceError } from '../errors';
 
 /**
@@ -43,4 +44,15 @@ export function isNoSpaceError(err: unknown): boolean {
 /** Turns a full disk during a build into the same clear error as the check before it. */
 export function scratchErrorFrom(err: unknown, folder: string): unknown {
   return isNoSpaceError(err) ? new ScratchSpaceError(folder, 'ran out of space while spilling order lines', { cause: err }) : err;
+}
+
+/** Makes this build's spill folder inside `folder`; a folder it cannot write to is named. */
+export function makeSpillDir(folder: string): string {
+  try {
+    return mkdtempSync(path.join(folder, 'silver-spill-'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC') throw scratchErrorFrom(err, folder);
+    throw new ScratchSpaceError(folder, `cannot be written to (${code ?? (err as Error).message})`, { cause: err });
+  }
 }

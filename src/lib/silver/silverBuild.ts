@@ -14,7 +14,7 @@
  * A line's identity is its order month and line id: a re-delivered line carries its original
  * order time, so it lands in the same month as its first delivery.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable } from '../delta/deltaTable';
@@ -36,7 +36,7 @@ import { rawText } from './orderScan';
 import { scanOrders } from './scanOrders';
 import { ProductCatalogue, type ProductDescriptionRow, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
-import { assertScratchSpace, scratchErrorFrom } from './scratchSpace';
+import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpace';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { SilverPool } from './silverPool';
 
@@ -213,40 +213,56 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
 
   // --- inventory snapshots (small: read whole, then one commit) ---
   const newSnapshots: InventorySnapshot[] = [];
-  if (options.inventory) {
-    for await (const rec of options.inventory) {
-      const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath);
-      if (checked.ok) newSnapshots.push(checked.snapshot);
-      else await quarantine('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
-    }
-  }
   let inventoryVersion = start.inventory;
-  if (newSnapshots.length > 0) {
-    const written = await tables.inventory.write(
-      newSnapshots.map((s) => ({
-        snapshot_date: s.snapshotDate,
-        sku: s.sku,
-        on_hand: s.onHand,
-        on_order: s.onOrder,
-        source_file: s.sourceFile,
-        snapshot_month: s.snapshotDate.slice(0, 7),
-      })),
-      {
-        schema: lakeTables.inventory_snapshots.schema,
-        partitionBy: lakeTables.inventory_snapshots.partitionBy,
-        mode: 'append',
-        transaction: txn(runId, 'inventory_snapshots'),
-        commitInfo: { runId },
-        ...signal,
-      },
-    );
-    inventoryVersion = written.version;
+  // The scratch folder and the workers of the orders pass are made first, so a folder that cannot
+  // be written fails the build before any commit. A failure up to the orders pass still ends the
+  // quarantine stream and removes what was made.
+  const workers = options.workers ?? ((options.expectedLines ?? 0) >= parallelFromLines ? os.availableParallelism() : 0);
+  let spillDir: string;
+  let pool: SilverPool;
+  let madeSpillDir: string | undefined;
+  let madePool: SilverPool | undefined;
+  try {
+    spillDir = madeSpillDir = makeSpillDir(scratchRoot);
+    pool = madePool = SilverPool.create({ workers });
+    if (options.inventory) {
+      for await (const rec of options.inventory) {
+        const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath);
+        if (checked.ok) newSnapshots.push(checked.snapshot);
+        else await quarantine('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
+      }
+    }
+    if (newSnapshots.length > 0) {
+      const written = await tables.inventory.write(
+        newSnapshots.map((s) => ({
+          snapshot_date: s.snapshotDate,
+          sku: s.sku,
+          on_hand: s.onHand,
+          on_order: s.onOrder,
+          source_file: s.sourceFile,
+          snapshot_month: s.snapshotDate.slice(0, 7),
+        })),
+        {
+          schema: lakeTables.inventory_snapshots.schema,
+          partitionBy: lakeTables.inventory_snapshots.partitionBy,
+          mode: 'append',
+          transaction: txn(runId, 'inventory_snapshots'),
+          commitInfo: { runId },
+          ...signal,
+        },
+      );
+      inventoryVersion = written.version;
+    }
+
+  } catch (err) {
+    quarantineChannel.fail(err);
+    await quarantineWrite;
+    await madePool?.close();
+    if (madeSpillDir) rmSync(madeSpillDir, { recursive: true, force: true });
+    throw scratchErrorFrom(err, scratchRoot);
   }
 
   // --- orders, first pass: scan Bronze (in parallel) into month spill files ---
-  const workers = options.workers ?? ((options.expectedLines ?? 0) >= parallelFromLines ? os.availableParallelism() : 0);
-  const pool = SilverPool.create({ workers });
-  const spillDir = mkdtempSync(path.join(scratchRoot, 'silver-spill-'));
   const openWriters: DeltaFileWriter[] = [];
   const catalogue = new ProductCatalogue(ruleSet.document.canonicalDescription.tieBreak);
   let files: DataFileQueue | undefined;
