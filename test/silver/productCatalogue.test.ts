@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
+import { IncompleteSilverRunError } from '../../src/lib/errors';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
@@ -31,6 +32,10 @@ function orders(): Array<Record<string, unknown>> {
       CustomerID: `${13000 + Math.floor(next() * 30)}`,
       Country: 'United Kingdom',
     });
+  }
+  // A SKU first sold in April, so the last run brings a SKU the catalogue has not seen.
+  for (let i = 0; i < 6; i++) {
+    out.push({ orderLineId: `N${i}`, InvoiceNo: String(549000 + i), StockCode: '29999', Description: 'BRAND NEW', Quantity: 2, InvoiceDate: `2011-04-1${i} 09:00:00`, UnitPrice: 3, CustomerID: '13001', Country: 'United Kingdom' });
   }
   return out;
 }
@@ -130,6 +135,50 @@ describe('the SKU catalogue across runs', () => {
     await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
     await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
     expect(await catalogueOf(lake)).toEqual(whole);
+  });
+
+  it('a run stopped before its products commit keeps its new SKUs\' descriptions through another run, until it is run again', async () => {
+    // Another run in between, on February (its netting context, March, holds none of run 3's lines).
+    const february = [{ ...(runs[1]?.find((r) => month(r) === '2011-02') ?? {}), orderLineId: 'feb-1', InvoiceNo: '598001', Description: 'OTHER TEXT' }];
+    const clean = FileSystemLake.fromDirectory(path.join(dir, 'clean'));
+    for (const [runId, records] of [['run-1', runs[0]], ['run-2', runs[1]], ['run-3', runs[2]], ['run-feb', february]] as const) {
+      await buildSilverTables(clean, { runId, orders: source(records ?? []) });
+    }
+
+    const lake = FileSystemLake.fromDirectory(path.join(dir, 'runs'));
+    await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
+    await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
+    const realWrite = DeltaTable.prototype.write;
+    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
+      if (this.path === lakeTables.products.path) throw new Error('host stopped');
+      return realWrite.call(this, rows, options);
+    });
+    await expect(buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) })).rejects.toThrow('host stopped');
+    stopped.mockRestore();
+    await buildSilverTables(lake, { runId: 'run-feb', orders: source(february) });
+    expect((await catalogueOf(lake)).descriptions.some((d) => String(d).includes('BRAND NEW'))).toBe(true);
+    await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
+    expect(await catalogueOf(lake)).toEqual(await catalogueOf(clean));
+  });
+
+  it('a run touching the months of a run that stopped before its products commit is refused, naming that run', async () => {
+    const lake = FileSystemLake.fromDirectory(dir);
+    await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
+    await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
+    const realWrite = DeltaTable.prototype.write;
+    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
+      if (this.path === lakeTables.products.path) throw new Error('host stopped');
+      return realWrite.call(this, rows, options);
+    });
+    await expect(buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) })).rejects.toThrow('host stopped');
+    stopped.mockRestore();
+    const late = [{ ...(runs[2]?.[0] ?? {}), orderLineId: 'late-1', InvoiceNo: '599999' }];
+    const refused = buildSilverTables(lake, { runId: 'run-4', orders: source(late) });
+    await expect(refused).rejects.toThrow(IncompleteSilverRunError);
+    await expect(refused).rejects.toThrow(/^Silver run run-3 stopped part-way: order_lines holds its line .* outside what products lists for that SKU\. Re-run run-3/);
+    await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
+    await buildSilverTables(lake, { runId: 'run-4', orders: source(late) });
+    expect((await DeltaTable.forPath(lake, lakeTables.order_lines.path).readAll()).filter((r) => r.run_id === 'run-4')).toHaveLength(1);
   });
 
   it('a lake from before description counts were kept has its catalogue rebuilt once from its order lines', async () => {

@@ -77,3 +77,15 @@ export class ScratchSpaceError extends DemandError {
     this.folder = folder;
   }
 }
+
+/**
+ * An earlier Silver run committed its order lines but stopped before its catalogue: building on
+ * top of it would give wrong ranges, so that run must be completed (re-run with its run id) first.
+ */
+export class IncompleteSilverRunError extends DemandError {
+  readonly runId: string;
+  constructor(runId: string, detail: string) {
+    super('incomplete_silver_run', `Silver run ${runId} stopped part-way: ${detail}. Re-run ${runId} (the same run id completes it), then this run.`);
+    this.runId = runId;
+  }
+}

@@ -62,10 +62,13 @@ export class ProductCatalogue {
     return catalogue;
   }
 
-  /** Every SKU's descriptions, sorted, for `product_descriptions`. */
+  /**
+   * Every SKU's descriptions, sorted, for `product_descriptions`: also those of SKUs with no lines
+   * here yet (stored by a run that has still to commit its products), so they are not lost.
+   */
   descriptionRows(): ProductDescriptionRow[] {
     const rows: ProductDescriptionRow[] = [];
-    for (const sku of this.skus()) {
+    for (const sku of [...this.stats.keys()].sort()) {
       const s = this.stats.get(sku) as SkuStats;
       for (const text of [...s.descriptions.keys()].sort()) {
         const d = s.descriptions.get(text) as { count: number; lastTs: string; firstTs: string };

@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { DeltaTable } from '../delta/deltaTable';
 import type { DeltaFileWriter, DeltaRow, DeltaWriteOptions } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
+import { IncompleteSilverRunError } from '../errors';
 import type { BuildSilverOutput, ReasonCounts } from '../pipeline/contracts';
 import { lakeTables, type LakeTableDef } from '../pipeline/tables';
 import { monthBounds, monthOfDay, monthsBetween, OnHandIndex, type DayRange } from './dailyDemand';
@@ -399,6 +400,13 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         for await (const row of tables.orderLines.read({ state: startState.orderLines, ...filter })) {
           if (row.run_id === runId) continue;
           const line = lineFromRow(row);
+          // Every stored line lies in its SKU's catalogue range, unless the run that stored it
+          // stopped before its products commit.
+          const range = ranges.get(line.sku);
+          const day = dayNumber(line.orderDate);
+          if (!range || day < range.first || day > range.last) {
+            throw new IncompleteSilverRunError(String(row.run_id), `order_lines holds its line ${line.orderLineId} (SKU ${line.sku}, ${line.orderDate}) outside what products lists for that SKU`);
+          }
           remember(line);
           priorLines.push({ line, revenue: Number(row.revenue) });
         }
