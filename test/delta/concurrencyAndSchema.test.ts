@@ -69,6 +69,18 @@ describe('Delta optimistic concurrency', () => {
     expect((await DeltaTable.forPath(ctx.lake, 't').readAll()).map((r) => r.sku).sort()).toEqual(['B', 'MINE', 'RIVAL']);
   });
 
+  it('a write computed from an older state conflicts with what was committed since, as with a racing writer', async () => {
+    const table = DeltaTable.forPath(ctx.lake, 't');
+    const readState = await table.state();
+    await table.write([row('B', 9, '2011-02')], { schema, mode: 'overwritePartitions' });
+    // An overwrite from the older state would silently replace B=9: refused.
+    await expect(table.write([row('A', 3), row('B', 2, '2011-02')], { schema, mode: 'overwrite', readState })).rejects.toThrow(DeltaConcurrentModificationError);
+    await expect(table.write([row('B', 4, '2011-02')], { schema, mode: 'overwritePartitions', readState })).rejects.toThrow(/changed partition month=2011-02/);
+    // Another partition, or an append, does not conflict.
+    expect((await table.write([row('A', 5)], { schema, mode: 'overwritePartitions', readState })).version).toBe(2);
+    expect((await table.readAll()).map((r) => `${String(r.sku)}=${String(r.units)}`).sort()).toEqual(['A=5', 'B=9']);
+  });
+
   it('a same-transaction rival makes the loser a skipped no-op', async () => {
     const transaction = { appId: 'run-9', version: 3 };
     const lake = racingLake(ctx.lake, (inner) => DeltaTable.forPath(inner, 't').write([row('X', 1)], { schema, mode: 'append', transaction }));

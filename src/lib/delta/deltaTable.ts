@@ -226,7 +226,7 @@ export class DeltaTable {
       throw new ValidationError('targetRowsPerFile', `targetRowsPerFile must be a positive integer, got ${targetRowsPerFile}`);
     }
 
-    const state = await this.tryState(signal);
+    const state = options.readState ?? (await this.tryState(signal));
     if (state) this.assertWritable(state);
     if (transaction && state && (state.appTransactions.get(transaction.appId) ?? -1) >= transaction.version) {
       return { skipped: { version: state.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 } };

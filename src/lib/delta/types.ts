@@ -43,6 +43,13 @@ export interface DeltaWriteOptions {
   commitInfo?: Record<string, string>;
   /** Target rows per Parquet file (the writer splits larger inputs). */
   targetRowsPerFile?: number;
+  /**
+   * The table state the rows were computed from (loaded with `DeltaTable.state()`). The commit is
+   * checked against every commit after it, as against a racing writer: an overwrite that another
+   * writer's change would silently replace fails with DeltaConcurrentModificationError instead.
+   * Default: the latest state when the write starts.
+   */
+  readState?: TableState;
   abortSignal?: AbortSignal;
 }
 

@@ -186,11 +186,12 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     orderLines: start.orderLines >= 0 ? await tables.orderLines.state({ version: start.orderLines, ...signal }) : undefined,
     cancellations: start.cancellations >= 0 ? await tables.cancellations.state({ version: start.cancellations, ...signal }) : undefined,
     productDescriptions: start.productDescriptions >= 0 ? await tables.productDescriptions.state({ version: start.productDescriptions, ...signal }) : undefined,
+    products: start.products >= 0 ? await tables.products.state({ version: start.products, ...signal }) : undefined,
   };
 
   const priorProducts = new Map<string, ProductRow>();
   if (start.products >= 0) {
-    for await (const row of tables.products.read({ version: start.products, ...signal })) {
+    for await (const row of tables.products.read({ state: startState.products, ...signal })) {
       priorProducts.set(String(row.sku), row as ProductRow);
     }
   }
@@ -546,16 +547,25 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       stored.merge(catalogue.entries(), { descriptions: !descriptionsCounted });
       const overwrite = { mode: 'overwrite' as const, commitInfo: { runId }, ...signal };
       // Descriptions first: a stop between the two commits is what `descriptionsCounted` mends.
+      // Both are overwritten from what was read at the start: another run's catalogue committed
+      // since then is a conflict, not something to replace.
       const describedAs = await tables.productDescriptions.write(stored.descriptionRows(), {
         schema: lakeTables.product_descriptions.schema,
         partitionBy: lakeTables.product_descriptions.partitionBy,
         transaction: txn(runId, 'product_descriptions'),
+        ...(startState.productDescriptions ? { readState: startState.productDescriptions } : {}),
         ...overwrite,
       });
       tableVersions.product_descriptions = describedAs.version;
       const written = await tables.products.write(
         stored.skus().map((sku) => stored.row(sku) as ProductRow),
-        { schema: lakeTables.products.schema, partitionBy: lakeTables.products.partitionBy, transaction: txn(runId, 'products'), ...overwrite },
+        {
+          schema: lakeTables.products.schema,
+          partitionBy: lakeTables.products.partitionBy,
+          transaction: txn(runId, 'products'),
+          ...(startState.products ? { readState: startState.products } : {}),
+          ...overwrite,
+        },
       );
       tableVersions.products = written.version;
       skuCount = stored.skus().length;
