@@ -131,4 +131,32 @@ describe('Silver build on a temp lake', () => {
     expect(await filesOf('2011-01')).toEqual(janAfterRun2);
     expect(await filesOf('2011-04')).not.toEqual(aprAfterRun2);
   });
+
+  it('a corrected stock snapshot replaces the stored one of the same SKU and day, for good', async () => {
+    const stock = (onHand: string, file: string) => source([{ snapshot_date: '2011-01-11', sku: 'A', on_hand: onHand, on_order: '' }], file);
+    const onJan12 = async () => (await readTable(lake, 'daily_demand')).find((r) => r.sku === 'A' && r.date === '2011-01-12');
+    await buildSilverTables(lake, { runId: 'run-1', orders: source(run1), inventory: stock('0', 'inventory/2011-01-11.csv') });
+    expect(await onJan12()).toMatchObject({ on_hand: 0, stockout: true });
+
+    // The partner lands a corrected file for the same day, twice in one run (the last counts).
+    const corrected = source(
+      [
+        { snapshot_date: '2011-01-11', sku: 'A', on_hand: '12', on_order: '' },
+        { snapshot_date: '2011-01-11', sku: 'A', on_hand: '30', on_order: '' },
+        { snapshot_date: '2011-01-20', sku: 'K', on_hand: '4', on_order: '' },
+      ],
+      'inventory/2011-01-11-corrected.csv',
+    );
+    await buildSilverTables(lake, { runId: 'run-2', orders: source([]), inventory: corrected });
+    const snapshots = await readTable(lake, 'inventory_snapshots');
+    expect(snapshots.map((r) => `${String(r.sku)} ${String(r.snapshot_date)} ${String(r.on_hand)} ${String(r.source_file)}`).sort()).toEqual([
+      'A 2011-01-11 30 inventory/2011-01-11-corrected.csv',
+      'K 2011-01-20 4 inventory/2011-01-11-corrected.csv',
+    ]);
+    expect(await onJan12()).toMatchObject({ on_hand: 30, stockout: false });
+
+    // A later run recomputing January reads one snapshot for that day, whatever the file order.
+    await buildSilverTables(lake, { runId: 'run-3', orders: source([line('o20', '120', 'A', 1, '2011-01-25')]) });
+    expect(await onJan12()).toMatchObject({ on_hand: 30, stockout: false });
+  });
 });

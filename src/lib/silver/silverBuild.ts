@@ -28,6 +28,7 @@ import { dailyDemandTask } from './dailyDemandTask';
 import { DemandLines } from './demandLines';
 import { FingerprintSet } from './fingerprintSet';
 import { checkInventoryRecord, type InventorySnapshot } from './inventoryRecord';
+import { writeInventorySnapshots } from './inventorySnapshots';
 import { netCancellations, type CancellationRef } from './netting';
 import { duplicateKey } from './orderLineCleanser';
 import type { MonthResult } from './monthPass';
@@ -187,6 +188,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     cancellations: start.cancellations >= 0 ? await tables.cancellations.state({ version: start.cancellations, ...signal }) : undefined,
     productDescriptions: start.productDescriptions >= 0 ? await tables.productDescriptions.state({ version: start.productDescriptions, ...signal }) : undefined,
     products: start.products >= 0 ? await tables.products.state({ version: start.products, ...signal }) : undefined,
+    inventory: start.inventory >= 0 ? await tables.inventory.state({ version: start.inventory, ...signal }) : undefined,
   };
 
   const priorProducts = new Map<string, ProductRow>();
@@ -235,25 +237,14 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       }
     }
     if (newSnapshots.length > 0) {
-      const written = await tables.inventory.write(
-        newSnapshots.map((s) => ({
-          snapshot_date: s.snapshotDate,
-          sku: s.sku,
-          on_hand: s.onHand,
-          on_order: s.onOrder,
-          source_file: s.sourceFile,
-          snapshot_month: s.snapshotDate.slice(0, 7),
-        })),
-        {
-          schema: lakeTables.inventory_snapshots.schema,
-          partitionBy: lakeTables.inventory_snapshots.partitionBy,
-          mode: 'append',
-          transaction: txn(runId, 'inventory_snapshots'),
-          commitInfo: { runId },
-          ...signal,
-        },
-      );
-      inventoryVersion = written.version;
+      const written = await writeInventorySnapshots(tables.inventory, newSnapshots, {
+        transaction: txn(runId, 'inventory_snapshots'),
+        runId,
+        readState: startState.inventory,
+        ...signal,
+      });
+      inventoryVersion = written.result.version;
+      if (written.replaced > 0) log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
     }
 
   } catch (err) {
@@ -326,7 +317,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     const snapshots: Array<{ sku: string; snapshotDate: string; onHand: number }> = [];
     if (lastAffected !== undefined && start.inventory >= 0) {
       for await (const row of tables.inventory.read({
-        version: start.inventory,
+        state: startState.inventory,
         partitionFilter: (pv) => (pv.snapshot_month ?? '') <= lastAffected,
         columns: ['sku', 'snapshot_date', 'on_hand'],
         ...signal,
