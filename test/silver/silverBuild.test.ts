@@ -121,15 +121,36 @@ describe('Silver build on a temp lake', () => {
     expect((await readTable(lake, 'products')).find((p) => p.sku === 'K')).toMatchObject({ last_sale_date: '2011-04-02', total_units: 4, order_lines: 2 });
     expect(await readTable(lake, 'order_lines')).toHaveLength(5);
 
-    // A third run touching only April leaves the other months' files alone.
+    // A third run touching only April recomputes April and March (a stored March cancellation
+    // could now prefer the new line) and leaves the other months' files alone.
     const filesOf = async (month: string) => (await dd.snapshot()).files.filter((f) => f.partitionValues.month === month).map((f) => f.path).sort();
     const janAfterRun2 = await filesOf('2011-01');
     const aprAfterRun2 = await filesOf('2011-04');
     expect(janAfterRun2).not.toEqual(janFiles.sort()); // run 2 did rewrite January (K's zero-fill)
     const third = await buildSilverTables(lake, { runId: 'run-3', orders: source([line('o10', '107', 'K', 1, '2011-04-03')]) });
-    expect(third).toMatchObject({ affectedFrom: '2011-04-01', affectedTo: '2011-04-30' });
+    expect(third).toMatchObject({ affectedFrom: '2011-03-01', affectedTo: '2011-04-30' });
     expect(await filesOf('2011-01')).toEqual(janAfterRun2);
     expect(await filesOf('2011-04')).not.toEqual(aprAfterRun2);
+  });
+
+  it('a late line that a stored cancellation now prefers frees the line it netted before, as a single build would', async () => {
+    const oldLine = line('n1', '200', 'X', 5, '2011-01-25', '14000.0');
+    const cancellation = line('n2', 'C201', 'X', -5, '2011-02-02', '14000.0');
+    const lateLine = line('n3', '202', 'X', 5, '2011-02-01', '14000.0');
+    // X sells through February, so the late line does not widen X's range.
+    const laterLine = line('n4', '203', 'X', 1, '2011-02-20', '14001.0');
+    const single = FileSystemLake.fromDirectory(path.join(dir, 'single'));
+    await buildSilverTables(single, { runId: 'all', orders: source([oldLine, cancellation, laterLine, lateLine]) });
+    const expected = demandBySkuDay(await readTable(single, 'daily_demand'));
+    expect(expected['X 2011-01-25']).toBe(5);
+    expect(expected['X 2011-02-01']).toBe(0);
+
+    const runs = FileSystemLake.fromDirectory(path.join(dir, 'runs'));
+    await buildSilverTables(runs, { runId: 'run-1', orders: source([oldLine, cancellation, laterLine]) });
+    expect(demandBySkuDay(await readTable(runs, 'daily_demand'))['X 2011-01-25']).toBe(0);
+    const second = await buildSilverTables(runs, { runId: 'run-2', orders: source([lateLine]) });
+    expect(second.affectedFrom).toBe('2011-01-01');
+    expect(demandBySkuDay(await readTable(runs, 'daily_demand'))).toEqual(expected);
   });
 
   it('a corrected stock snapshot replaces the stored one of the same SKU and day, for good', async () => {

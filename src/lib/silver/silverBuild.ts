@@ -291,8 +291,10 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     }
     const netting = ruleSet.document.netting;
     // A cancellation may net a line up to maxDaysBetween days earlier: those months change too.
+    // So do they for a new line: a stored cancellation may now prefer it (the latest earlier
+    // line), which frees the line it netted before, up to maxDaysBetween days earlier.
     if (netting.enabled) {
-      for (const m of newCancellationMonths) monthsBetween(monthBounds(m).first - netting.maxDaysBetween, monthBounds(m).first).forEach((x) => affected.add(x));
+      for (const m of [...newCancellationMonths, ...newLineMonths]) monthsBetween(monthBounds(m).first - netting.maxDaysBetween, monthBounds(m).first).forEach((x) => affected.add(x));
     }
     // New stock figures change on_hand (and stockout) from their day to the end of the SKU's range.
     for (const snapshot of newSnapshots) {
