@@ -55,6 +55,20 @@ async function catalogueOf(lake: FileSystemLake): Promise<{ products: unknown[];
   return { products: await sorted('products'), descriptions: await sorted('product_descriptions') };
 }
 
+/** Runs a build that stops (as a host would) just before its products commit. */
+async function stopBeforeProducts(lake: FileSystemLake, runId: string, records: Array<Record<string, unknown>>): Promise<void> {
+  const realWrite = DeltaTable.prototype.write;
+  const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
+    if (this.path === lakeTables.products.path) throw new Error('host stopped');
+    return realWrite.call(this, rows, options);
+  });
+  try {
+    await expect(buildSilverTables(lake, { runId, orders: source(records) })).rejects.toThrow('host stopped');
+  } finally {
+    stopped.mockRestore();
+  }
+}
+
 describe('the SKU catalogue across runs', () => {
   let dir: string;
   const records = orders();
@@ -101,13 +115,7 @@ describe('the SKU catalogue across runs', () => {
     const lake = FileSystemLake.fromDirectory(dir);
     await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
     await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
-    const realWrite = DeltaTable.prototype.write;
-    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
-      if (this.path === lakeTables.products.path) throw new Error('host stopped');
-      return realWrite.call(this, rows, options);
-    });
-    await expect(buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) })).rejects.toThrow('host stopped');
-    stopped.mockRestore();
+    await stopBeforeProducts(lake, 'run-3', runs[2] ?? []);
     const half = await catalogueOf(lake);
     expect(half.descriptions).toEqual(whole.descriptions);
     expect(half.products).not.toEqual(whole.products);
@@ -118,13 +126,7 @@ describe('the SKU catalogue across runs', () => {
 
   it('a first run stopped before its products commit keeps the descriptions of SKUs that have no product row yet', async () => {
     const lake = FileSystemLake.fromDirectory(path.join(dir, 'runs'));
-    const realWrite = DeltaTable.prototype.write;
-    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
-      if (this.path === lakeTables.products.path) throw new Error('host stopped');
-      return realWrite.call(this, rows, options);
-    });
-    await expect(buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) })).rejects.toThrow('host stopped');
-    stopped.mockRestore();
+    await stopBeforeProducts(lake, 'run-1', runs[0] ?? []);
     expect(await DeltaTable.forPath(lake, lakeTables.products.path).version()).toBe(-1);
     expect((await catalogueOf(lake)).descriptions.length).toBeGreaterThan(0);
 
@@ -148,13 +150,7 @@ describe('the SKU catalogue across runs', () => {
     const lake = FileSystemLake.fromDirectory(path.join(dir, 'runs'));
     await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
     await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
-    const realWrite = DeltaTable.prototype.write;
-    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
-      if (this.path === lakeTables.products.path) throw new Error('host stopped');
-      return realWrite.call(this, rows, options);
-    });
-    await expect(buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) })).rejects.toThrow('host stopped');
-    stopped.mockRestore();
+    await stopBeforeProducts(lake, 'run-3', runs[2] ?? []);
     await buildSilverTables(lake, { runId: 'run-feb', orders: source(february) });
     expect((await catalogueOf(lake)).descriptions.some((d) => String(d).includes('BRAND NEW'))).toBe(true);
     await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
@@ -165,13 +161,7 @@ describe('the SKU catalogue across runs', () => {
     const lake = FileSystemLake.fromDirectory(dir);
     await buildSilverTables(lake, { runId: 'run-1', orders: source(runs[0] ?? []) });
     await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
-    const realWrite = DeltaTable.prototype.write;
-    const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
-      if (this.path === lakeTables.products.path) throw new Error('host stopped');
-      return realWrite.call(this, rows, options);
-    });
-    await expect(buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) })).rejects.toThrow('host stopped');
-    stopped.mockRestore();
+    await stopBeforeProducts(lake, 'run-3', runs[2] ?? []);
     const late = [{ ...(runs[2]?.[0] ?? {}), orderLineId: 'late-1', InvoiceNo: '599999' }];
     const refused = buildSilverTables(lake, { runId: 'run-4', orders: source(late) });
     await expect(refused).rejects.toThrow(IncompleteSilverRunError);

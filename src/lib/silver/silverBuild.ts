@@ -538,27 +538,17 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         }
       }
       stored.merge(catalogue.entries(), { descriptions: !descriptionsCounted });
-      const overwrite = { mode: 'overwrite' as const, commitInfo: { runId }, ...signal };
       // Descriptions first: a stop between the two commits is what `descriptionsCounted` mends.
       // Both are overwritten from what was read at the start: another run's catalogue committed
       // since then is a conflict, not something to replace.
       const describedAs = await tables.productDescriptions.write(stored.descriptionRows(), {
-        schema: lakeTables.product_descriptions.schema,
-        partitionBy: lakeTables.product_descriptions.partitionBy,
-        transaction: txn(runId, 'product_descriptions'),
+        ...writeOptions(lakeTables.product_descriptions, runId, 'overwrite', abortSignal),
         ...(startState.productDescriptions ? { readState: startState.productDescriptions } : {}),
-        ...overwrite,
       });
       tableVersions.product_descriptions = describedAs.version;
       const written = await tables.products.write(
         stored.skus().map((sku) => stored.row(sku) as ProductRow),
-        {
-          schema: lakeTables.products.schema,
-          partitionBy: lakeTables.products.partitionBy,
-          transaction: txn(runId, 'products'),
-          ...(startState.products ? { readState: startState.products } : {}),
-          ...overwrite,
-        },
+        { ...writeOptions(lakeTables.products, runId, 'overwrite', abortSignal), ...(startState.products ? { readState: startState.products } : {}) },
       );
       tableVersions.products = written.version;
       skuCount = stored.skus().length;
