@@ -1,3 +1,5 @@
+import { DeltaTable } from '../../src/lib/delta/deltaTable';
+import type { DeltaFileWriter } from '../../src/lib/delta/types';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
 
 /**
@@ -44,3 +46,35 @@ export function orders(): Array<Record<string, unknown>> {
   return [...out, ...out.slice(-40)];
 }
 
+/** Makes the commit of `tablePath` fail once, before it happens or just after it. */
+export function stopAt(tablePath: string, when: 'before' | 'after'): void {
+  const realWrite = DeltaTable.prototype.write;
+  const realOpen = DeltaTable.prototype.openWriter;
+  let armed = true;
+  const fire = (): never => {
+    armed = false;
+    throw new Error(`host stopped ${when} committing ${tablePath}`);
+  };
+  jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(async function (this: DeltaTable, rows, options) {
+    if (!armed || this.path !== tablePath) return realWrite.call(this, rows, options);
+    if (when === 'before') fire();
+    await realWrite.call(this, rows, options);
+    return fire();
+  });
+  jest.spyOn(DeltaTable.prototype, 'openWriter').mockImplementation(async function (this: DeltaTable, options) {
+    const writer = await realOpen.call(this, options);
+    if (this.path !== tablePath) return writer;
+    const wrapped: DeltaFileWriter = {
+      ...writer,
+      addFile: (values, file) => writer.addFile(values, file),
+      abort: () => writer.abort(),
+      commit: async () => {
+        if (!armed) return writer.commit();
+        if (when === 'before') fire();
+        await writer.commit();
+        return fire();
+      },
+    };
+    return wrapped;
+  });
+}

@@ -2,11 +2,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
-import type { DeltaFileWriter } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
-import { orders } from './fixtures';
+import { orders, stopAt } from './fixtures';
 
 /**
  * A Silver run stopped at each of its commits, just before or just after it, then run again with
@@ -43,39 +42,6 @@ async function contents(lake: FileSystemLake): Promise<Record<string, string[]>>
     out[t.name] = (await table.version()) < 0 ? [] : (await table.readAll()).map((r) => JSON.stringify(r)).sort();
   }
   return out;
-}
-
-/** Makes the commit of `tablePath` fail once, before it happens or just after it. */
-function stopAt(tablePath: string, when: 'before' | 'after'): void {
-  const realWrite = DeltaTable.prototype.write;
-  const realOpen = DeltaTable.prototype.openWriter;
-  let armed = true;
-  const fire = (): never => {
-    armed = false;
-    throw new Error(`host stopped ${when} committing ${tablePath}`);
-  };
-  jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(async function (this: DeltaTable, rows, options) {
-    if (!armed || this.path !== tablePath) return realWrite.call(this, rows, options);
-    if (when === 'before') fire();
-    await realWrite.call(this, rows, options);
-    return fire();
-  });
-  jest.spyOn(DeltaTable.prototype, 'openWriter').mockImplementation(async function (this: DeltaTable, options) {
-    const writer = await realOpen.call(this, options);
-    if (this.path !== tablePath) return writer;
-    const wrapped: DeltaFileWriter = {
-      ...writer,
-      addFile: (values, file) => writer.addFile(values, file),
-      abort: () => writer.abort(),
-      commit: async () => {
-        if (!armed) return writer.commit();
-        if (when === 'before') fire();
-        await writer.commit();
-        return fire();
-      },
-    };
-    return wrapped;
-  });
 }
 
 describe('a Silver run stopped at a commit and run again', () => {

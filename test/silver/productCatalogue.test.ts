@@ -7,6 +7,7 @@ import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
+import { stopAt } from './fixtures';
 
 /**
  * Four months of orders whose SKUs change description over time, so the canonical description of
@@ -57,15 +58,11 @@ async function catalogueOf(lake: FileSystemLake): Promise<{ products: unknown[];
 
 /** Runs a build that stops (as a host would) just before its products commit. */
 async function stopBeforeProducts(lake: FileSystemLake, runId: string, records: Array<Record<string, unknown>>): Promise<void> {
-  const realWrite = DeltaTable.prototype.write;
-  const stopped = jest.spyOn(DeltaTable.prototype, 'write').mockImplementation(function (this: DeltaTable, rows, options) {
-    if (this.path === lakeTables.products.path) throw new Error('host stopped');
-    return realWrite.call(this, rows, options);
-  });
+  stopAt(lakeTables.products.path, 'before');
   try {
-    await expect(buildSilverTables(lake, { runId, orders: source(records) })).rejects.toThrow('host stopped');
+    await expect(buildSilverTables(lake, { runId, orders: source(records) })).rejects.toThrow('host stopped before committing silver/products');
   } finally {
-    stopped.mockRestore();
+    jest.restoreAllMocks();
   }
 }
 

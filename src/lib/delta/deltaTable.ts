@@ -199,9 +199,10 @@ export class DeltaTable {
     return out;
   }
 
-  private async tryState(signal: AbortSignal | undefined): Promise<TableState | undefined> {
+  /** The latest replayed log state, or undefined when there is no table at the path. */
+  async stateIfExists(options: { abortSignal?: AbortSignal } = {}): Promise<TableState | undefined> {
     try {
-      return await this.state(signalOption(signal));
+      return await this.state(options);
     } catch (err) {
       if (err instanceof DeltaTableNotFoundError) return undefined;
       throw err;
@@ -226,7 +227,7 @@ export class DeltaTable {
       throw new ValidationError('targetRowsPerFile', `targetRowsPerFile must be a positive integer, got ${targetRowsPerFile}`);
     }
 
-    const state = options.readState ?? (await this.tryState(signal));
+    const state = options.readState ?? (await this.stateIfExists(signalOption(signal)));
     if (state) this.assertWritable(state);
     if (transaction && state && (state.appTransactions.get(transaction.appId) ?? -1) >= transaction.version) {
       return { skipped: { version: state.version, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 } };

@@ -133,7 +133,13 @@ export class ProductCatalogue {
   }
 
   has(sku: string): boolean {
-    return (this.stats.get(sku)?.lines ?? 0) > 0;
+    return this.counted(sku) !== undefined;
+  }
+
+  /** A SKU's figures once it has lines (descriptions alone, from `fromTables`, do not count). */
+  private counted(sku: string): SkuStats | undefined {
+    const s = this.stats.get(sku);
+    return s && s.lines > 0 ? s : undefined;
   }
 
   /** SKUs with at least one line, sorted. */
@@ -142,8 +148,8 @@ export class ProductCatalogue {
   }
 
   range(sku: string): { first: number; last: number } | undefined {
-    const s = this.stats.get(sku);
-    return s && s.lines > 0 ? { first: s.first, last: s.last } : undefined;
+    const s = this.counted(sku);
+    return s ? { first: s.first, last: s.last } : undefined;
   }
 
   canonicalDescription(sku: string): string | null {
@@ -169,8 +175,8 @@ export class ProductCatalogue {
   }
 
   row(sku: string): ProductRow | undefined {
-    const s = this.stats.get(sku);
-    if (!s || s.lines === 0) return undefined;
+    const s = this.counted(sku);
+    if (!s) return undefined;
     return {
       sku,
       description: this.canonicalDescription(sku),

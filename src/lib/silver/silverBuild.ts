@@ -174,25 +174,19 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     dailyDemand: DeltaTable.forPath(lake, lakeTables.daily_demand.path),
   };
   // Earlier Silver data is read as of the versions at the start, so this run's own commits never
-  // feed back into it; rows of this run id (from an interrupted attempt) are skipped too.
-  const start = {
-    orderLines: await tables.orderLines.version(signal),
-    cancellations: await tables.cancellations.version(signal),
-    inventory: await tables.inventory.version(signal),
-    products: await tables.products.version(signal),
-    productDescriptions: await tables.productDescriptions.version(signal),
-  };
-  // Their logs are replayed once here; every month's read below reuses the state.
+  // feed back into it; rows of this run id (from an interrupted attempt) are skipped too. Each log
+  // is replayed once here and every read below reuses the state.
   const startState = {
-    orderLines: start.orderLines >= 0 ? await tables.orderLines.state({ version: start.orderLines, ...signal }) : undefined,
-    cancellations: start.cancellations >= 0 ? await tables.cancellations.state({ version: start.cancellations, ...signal }) : undefined,
-    productDescriptions: start.productDescriptions >= 0 ? await tables.productDescriptions.state({ version: start.productDescriptions, ...signal }) : undefined,
-    products: start.products >= 0 ? await tables.products.state({ version: start.products, ...signal }) : undefined,
-    inventory: start.inventory >= 0 ? await tables.inventory.state({ version: start.inventory, ...signal }) : undefined,
+    orderLines: await tables.orderLines.stateIfExists(signal),
+    cancellations: await tables.cancellations.stateIfExists(signal),
+    inventory: await tables.inventory.stateIfExists(signal),
+    products: await tables.products.stateIfExists(signal),
+    productDescriptions: await tables.productDescriptions.stateIfExists(signal),
   };
+  const versionAtStart = (table: keyof typeof startState): number => startState[table]?.version ?? -1;
 
   const priorProducts = new Map<string, ProductRow>();
-  if (start.products >= 0) {
+  if (startState.products) {
     for await (const row of tables.products.read({ state: startState.products, ...signal })) {
       priorProducts.set(String(row.sku), row as ProductRow);
     }
@@ -217,7 +211,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
 
   // --- inventory snapshots (small: read whole, then one commit) ---
   const newSnapshots: InventorySnapshot[] = [];
-  let inventoryVersion = start.inventory;
+  let inventoryVersion = versionAtStart('inventory');
   // The scratch folder and the workers of the orders pass are made first, so a folder that cannot
   // be written fails the build before any commit. A failure up to the orders pass still ends the
   // quarantine stream and removes what was made.
@@ -246,7 +240,6 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       inventoryVersion = written.result.version;
       if (written.replaced > 0) log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
     }
-
   } catch (err) {
     quarantineChannel.fail(err);
     await quarantineWrite;
@@ -317,7 +310,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
 
     // --- stock on hand: earlier snapshots up to the last affected month, plus this run's ---
     const snapshots: Array<{ sku: string; snapshotDate: string; onHand: number }> = [];
-    if (lastAffected !== undefined && start.inventory >= 0) {
+    if (lastAffected !== undefined && startState.inventory) {
       for await (const row of tables.inventory.read({
         state: startState.inventory,
         partitionFilter: (pv) => (pv.snapshot_month ?? '') <= lastAffected,
@@ -553,8 +546,8 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       tableVersions.products = written.version;
       skuCount = stored.skus().length;
     } else {
-      tableVersions.products = start.products;
-      tableVersions.product_descriptions = start.productDescriptions;
+      tableVersions.products = versionAtStart('products');
+      tableVersions.product_descriptions = versionAtStart('productDescriptions');
     }
 
     const quarantined = Object.values(quarantineReasons).reduce((a, b) => a + b, 0);
