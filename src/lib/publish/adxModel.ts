@@ -71,3 +71,34 @@ export function adxColumns(def: AdxTableDef): Array<{ name: string; type: AdxSca
 export function adxTableFor(lakeTable: LakeTableName): AdxTableDef | undefined {
   return adxTables.find((t) => t.lakeTable === lakeTable);
 }
+
+/**
+ * The run record: one row per completed full run, queued after every table of the run, with the
+ * rows it queued. ADX's LatestRunId() picks the newest run whose rows have all landed, so a
+ * re-forecast (a few SKUs streamed under their own run id) or a half-ingested run never becomes
+ * "the latest run" of the dashboards. Not a lake table: the publisher writes it.
+ */
+export const adxRunsTable = {
+  table: 'Runs',
+  mapping: 'Runs_json',
+  columns: [
+    { name: 'run_id', type: 'string' },
+    { name: 'kind', type: 'string' },
+    { name: 'completed_at', type: 'datetime' },
+    { name: 'forecast_rows', type: 'long' },
+    { name: 'accuracy_rows', type: 'long' },
+    { name: 'inventory_rows', type: 'long' },
+    { name: 'published_at', type: 'datetime' },
+  ] as Array<{ name: string; type: AdxScalarType }>,
+} as const;
+
+/** What a Runs row records about a run (see adxRunsTable). */
+export interface AdxRunRecord {
+  run_id: string;
+  kind: 'full';
+  completed_at: string;
+  forecast_rows: number;
+  accuracy_rows: number;
+  inventory_rows: number;
+  published_at: string;
+}
