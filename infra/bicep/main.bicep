@@ -7,7 +7,7 @@ targetScope = 'resourceGroup'
 @allowed(['dev', 'prod'])
 param environmentName string
 
-@description('Short lowercase prefix (2-8 letters/digits) for resource names.')
+@description('Short prefix (2-8 letters/digits; hyphens and underscores are dropped, uppercase is lowered) for resource names.')
 @minLength(2)
 @maxLength(8)
 param namePrefix string = 'demand'
@@ -83,8 +83,8 @@ param driftSchedule string = '0 30 */6 * * *'
 @description('Timer trigger on/off. Off when Data Factory schedules the pipeline, so runs are not doubled.')
 param pipelineTimerEnabled bool = false
 
-@description('Copy the Functions host key into Key Vault. false on the very first deployment, before code is published.')
-param storeFunctionKey bool = true
+@description('Copy the Functions host key into Key Vault. Only once code is published (the host answers listKeys only then); the release stores it in a step of its own after publishing.')
+param storeFunctionKey bool = false
 
 @description('Code version recorded on every tracked run (DEMAND_CODE_VERSION), e.g. the git sha.')
 param codeVersion string = ''
@@ -99,19 +99,22 @@ var tags = {
 
 // Deterministic per subscription + group + environment, so redeploying updates in place.
 var token = uniqueString(subscription().id, resourceGroup().id, environmentName)
+// Storage account and ADX cluster names allow only lowercase letters and digits, Key Vault no "--":
+// the prefix is normalised once, so a prefix like 'My-Shop' deploys instead of failing late.
+var prefix = toLower(replace(replace(namePrefix, '-', ''), '_', ''))
 var names = {
-  lakeAccount: take('st${namePrefix}lake${token}', 24)
-  runtimeAccount: take('st${namePrefix}fn${token}', 24)
+  lakeAccount: take('st${prefix}lake${token}', 24)
+  runtimeAccount: take('st${prefix}fn${token}', 24)
   deploymentContainer: 'app-package'
-  keyVault: take('kv-${namePrefix}-${token}', 24)
-  logAnalytics: 'log-${namePrefix}-${environmentName}-${token}'
-  appInsights: 'appi-${namePrefix}-${environmentName}-${token}'
-  plan: 'plan-${namePrefix}-${environmentName}-${token}'
-  functionApp: 'func-${namePrefix}-${environmentName}-${token}'
-  adxCluster: take('adx${namePrefix}${token}', 22)
-  dataFactory: 'adf-${namePrefix}-${environmentName}-${token}'
-  databricks: 'dbw-${namePrefix}-${environmentName}-${token}'
-  databricksConnector: 'dbac-${namePrefix}-${environmentName}-${token}'
+  keyVault: take('kv-${prefix}-${token}', 24)
+  logAnalytics: 'log-${prefix}-${environmentName}-${token}'
+  appInsights: 'appi-${prefix}-${environmentName}-${token}'
+  plan: 'plan-${prefix}-${environmentName}-${token}'
+  functionApp: 'func-${prefix}-${environmentName}-${token}'
+  adxCluster: take('adx${prefix}${token}', 22)
+  dataFactory: 'adf-${prefix}-${environmentName}-${token}'
+  databricks: 'dbw-${prefix}-${environmentName}-${token}'
+  databricksConnector: 'dbac-${prefix}-${environmentName}-${token}'
 }
 var functionKeySecretName = 'function-host-key'
 
@@ -306,8 +309,10 @@ module roles 'modules/roleAssignments.bicep' = {
   }
 }
 
+// listKeys needs a running host, and the host needs its runtime storage roles to start.
 module functionKey 'modules/functionKeySecret.bicep' = if (storeFunctionKey) {
   name: 'functionKeySecret'
+  dependsOn: [roles]
   params: {
     functionAppName: functionApp.outputs.functionAppName
     keyVaultName: keyVault.outputs.vaultName
