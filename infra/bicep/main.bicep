@@ -86,6 +86,14 @@ param pipelineTimerEnabled bool = false
 @description('Copy the Functions host key into Key Vault. Only once code is published (the host answers listKeys only then); the release stores it in a step of its own after publishing.')
 param storeFunctionKey bool = false
 
+@description('Durable Functions backend. AzureStorage (default): queues and tables in the runtime storage account, as host.json says. DurableTaskScheduler: the managed scheduler (docs/deploy.md, "Durable backend").')
+@allowed(['AzureStorage', 'DurableTaskScheduler'])
+param durableBackend string = 'AzureStorage'
+
+@description('Durable Task Scheduler SKU when durableBackend is DurableTaskScheduler.')
+@allowed(['Consumption', 'Dedicated'])
+param durableTaskSchedulerSku string = 'Consumption'
+
 @description('Code version recorded on every tracked run (DEMAND_CODE_VERSION), e.g. the git sha.')
 param codeVersion string = ''
 
@@ -115,7 +123,11 @@ var names = {
   dataFactory: 'adf-${prefix}-${environmentName}-${token}'
   databricks: 'dbw-${prefix}-${environmentName}-${token}'
   databricksConnector: 'dbac-${prefix}-${environmentName}-${token}'
+  durableTaskScheduler: 'dts-${prefix}-${environmentName}-${token}'
 }
+// host.json's hub name, kept as the scheduler's task hub name.
+var durableHubName = 'DemandPipeline'
+var useDurableTaskScheduler = durableBackend == 'DurableTaskScheduler'
 var functionKeySecretName = 'function-host-key'
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -194,6 +206,26 @@ module databricks 'modules/databricks.bicep' = {
   }
 }
 
+module durableTaskScheduler 'modules/durableTaskScheduler.bicep' = if (useDurableTaskScheduler) {
+  name: 'durableTaskScheduler'
+  params: {
+    location: location
+    schedulerName: names.durableTaskScheduler
+    taskHubName: durableHubName
+    skuName: durableTaskSchedulerSku
+    tags: tags
+  }
+}
+
+// The scheduler backend overrides host.json's storage provider through app settings (the
+// AzureFunctionsJobHost__ prefix addresses host.json paths), so one package serves both backends.
+var durableSettings = useDurableTaskScheduler ? {
+  AzureFunctionsJobHost__extensions__durableTask__hubName: durableHubName
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskScheduler.outputs.endpoint};Authentication=ManagedIdentity'
+} : {}
+
 // Tuning settings: the code's defaults (src/lib/config/settings.ts), set explicitly so the
 // portal shows what runs; change them per environment with pipelineSettingOverrides.
 var pipelineTuningDefaults = {
@@ -268,6 +300,7 @@ module functionApp 'modules/functionApp.bicep' = {
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
     appSettings: union(pipelineTuningDefaults, pipelineSettingOverrides, pipelineResourceSettings)
+    durableSettings: durableSettings
     tags: tags
   }
 }
@@ -306,6 +339,7 @@ module roles 'modules/roleAssignments.bicep' = {
     functionPrincipalId: functionApp.outputs.principalId
     dataFactoryPrincipalId: dataFactory.outputs.principalId
     databricksPrincipalId: databricks.outputs.accessConnectorPrincipalId
+    durableTaskSchedulerName: useDurableTaskScheduler ? durableTaskScheduler.outputs.schedulerName : ''
   }
 }
 
@@ -333,3 +367,5 @@ output dataFactoryName string = dataFactory.outputs.factoryName
 output databricksWorkspaceUrl string = 'https://${databricks.outputs.workspaceUrl}'
 output databricksAccessConnectorId string = databricks.outputs.accessConnectorId
 output functionKeySecretName string = functionKeySecretName
+output durableBackend string = durableBackend
+output durableTaskSchedulerDashboardUrl string = useDurableTaskScheduler ? durableTaskScheduler.outputs.dashboardUrl : ''

@@ -55,6 +55,7 @@ const namingRules: Record<string, RegExp[]> = {
   dataFactory: [/^[A-Za-z0-9][A-Za-z0-9-]{1,61}[A-Za-z0-9]$/],
   databricks: [/^[A-Za-z0-9_-]{3,64}$/],
   logAnalytics: [/^[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/],
+  durableTaskScheduler: [/^[a-zA-Z0-9-]{3,64}$/],
 };
 
 describe('deployment defects', () => {
