@@ -204,7 +204,7 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     expect(tagsOf()).toEqual(before);
   });
 
-  it('a whole-run publish queues its run record last, once per run, with the row counts it queued; a table subset records none', async () => {
+  it('a whole-run publish queues its run record last, once per run, with the row counts it queued; a table subset, a re-forecast of some SKUs or a single-SKU publish records none', async () => {
     const adx = publisher();
     const result = await adx.publishRun(fixtureRunId);
     const messages = queuedMessages(recorder);
@@ -229,6 +229,7 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     expect(result.tables.Forecasts).toBeGreaterThan(0);
     recorder.requests.length = 0;
     await adx.publishRun('drift-run', { tables: ['drift_events'] });
+    await adx.publishRun(fixtureRunId, { reforecastSkus: ['22423', '85123A'] });
     await adx.publishSkus('reforecast-run', ['22423']);
     await adx.close();
     expect(queuedMessages(recorder).filter((m) => m.TableName === 'Runs')).toHaveLength(0);

@@ -183,8 +183,9 @@ export class AdxPublisher implements Publisher {
       tables[def.table] = published;
       this.log(`adx: queued ${published} rows for ${def.table} in ${partitions.size} partition(s)`);
     }
-    // A whole run (not a table subset such as the drift check's) is recorded as completed, last.
-    if (!options.tables) await this.recordRun(runId, tables);
+    // A whole full run (not a table subset such as the drift check's, nor a re-forecast of some
+    // SKUs) is recorded as completed, last.
+    if (!options.tables && !(options.reforecastSkus && options.reforecastSkus.length > 0)) await this.recordRun(runId, tables);
     return { target: this.target, tables, outputs: { adx: this.databaseUrl } };
   }
 
