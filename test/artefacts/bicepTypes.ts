@@ -135,9 +135,22 @@ function resolve(entries: TypeEntry[], ref: TypeRef): TypeEntry {
 const describe = (t: TypeEntry): string =>
   t.$type === 'StringLiteralType' ? `'${t.value}'` : t.$type === 'ObjectType' || t.$type === 'DiscriminatedObjectType' ? t.name : t.$type.replace(/Type$/, '').toLowerCase();
 
+/**
+ * The values a bare identifier can take, when the file says: a parameter's @allowed list or its
+ * literal default. Anything else (other expressions, parameters without either) is unknown.
+ */
+export type IdentifierValues = (name: string) => BicepValue[] | undefined;
+
+let resolveIdentifier: IdentifierValues = () => undefined;
+
 /** Every problem of `value` against type `ref` of `entries`. */
 function check(entries: TypeEntry[], ref: TypeRef, value: BicepValue, at: string, top: boolean, existing: boolean): TypeProblem[] {
-  if (value.kind === 'expression') return [];
+  if (value.kind === 'expression') {
+    const values = /^\w+$/.test(value.text) ? resolveIdentifier(value.text) : undefined;
+    return (values ?? []).flatMap((v) =>
+      check(entries, ref, v, at, top, existing).map((p) => ({ ...p, problem: `${p.problem} (${value.text} = ${v.kind === 'string' ? `'${v.value}'` : v.kind})` })),
+    );
+  }
   const type = resolve(entries, ref);
   const problems: TypeProblem[] = [];
   const mismatch = (expected: string) => [{ path: at, problem: `expected ${expected}, got a ${value.kind} literal` }];
@@ -228,8 +241,34 @@ function check(entries: TypeEntry[], ref: TypeRef, value: BicepValue, at: string
 
 export interface ResourceDeclaration { file: string; symbol: string; type: string; apiVersion: string; existing: boolean; body: string }
 
+/** Values of a file's parameters: every @allowed value, else the literal default. */
+export function parameterValues(code: string): IdentifierValues {
+  const values = new Map<string, BicepValue[]>();
+  const lines = code.split('\n');
+  let allowed: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const decorator = /^@allowed\(/.exec(line);
+    if (decorator) {
+      const start = code.indexOf('[', lines.slice(0, i).join('\n').length + decorator.index);
+      allowed = code.slice(start, skipBalanced(code, start));
+      continue;
+    }
+    const param = /^param (\w+) \w+(?: = (.+))?$/.exec(line);
+    if (param) {
+      const list = allowed ? parseBicepValue(allowed) : undefined;
+      const fallback = param[2] ? parseBicepValue(param[2]) : undefined;
+      if (list?.kind === 'array') values.set(param[1]!, list.items);
+      else if (fallback && fallback.kind !== 'expression') values.set(param[1]!, [fallback]);
+      allowed = undefined;
+    } else if (line.trim() !== '' && !line.startsWith('@')) allowed = undefined;
+  }
+  return (name) => values.get(name);
+}
+
 /** Problems of one `resource` declaration against the type files. */
-export function resourceProblems(index: TypeIndex, resource: ResourceDeclaration): TypeProblem[] {
+export function resourceProblems(index: TypeIndex, resource: ResourceDeclaration, identifiers: IdentifierValues = () => undefined): TypeProblem[] {
+  resolveIdentifier = identifiers;
   const at = `${resource.file}:${resource.symbol}`;
   const found = index.resources.get(`${resource.type}@${resource.apiVersion}`.toLowerCase());
   if (!found) {
