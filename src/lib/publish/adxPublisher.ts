@@ -8,6 +8,8 @@
  * duplicates rows. Daily demand months are tagged by content instead (their Delta files), so a
  * month no run has changed is not ingested again by the next run. A single-SKU re-forecast streams its few rows (seconds instead of minutes of
  * batching); streaming has no tags, so the LatestForecast view's arg_max hides any repeat.
+ * After every table of a whole full run is queued, one Runs row records the run as completed with
+ * the rows it queued (adxRunsTable): ADX's LatestRunId() counts only such runs once they landed.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
