@@ -1,4 +1,4 @@
-import { MlflowApiError } from '../../src/lib/errors';
+import { MlflowApiError, ValidationError } from '../../src/lib/errors';
 import { chunkLogBatch, MlflowTracker } from '../../src/lib/tracking/mlflowTracker';
 import { HttpRecorder } from '../support/httpRecorder';
 import { FakeMlflow } from './fakeMlflow';
@@ -24,7 +24,11 @@ async function fakeServer(): Promise<{ fake: FakeMlflow; recorder: HttpRecorder;
   return { fake, recorder, tracker };
 }
 
-describeTrackerContract('MlflowTracker on a stand-in MLflow REST server', async () => (await fakeServer()).tracker);
+describeTrackerContract('MlflowTracker on the MLflow fake (recorded behaviours)', async () => (await fakeServer()).tracker);
+
+/** By hand, against a real server: MLFLOW_CONTRACT_URI=http://127.0.0.1:5000 npx jest test/mlops/mlflowTracker.test.ts */
+const realUri = process.env['MLFLOW_CONTRACT_URI'];
+if (realUri) describeTrackerContract(`MlflowTracker on the real MLflow server at ${realUri}`, async () => MlflowTracker.fromOptions({ trackingUri: realUri }));
 
 describe('MlflowTracker request shapes', () => {
   it('gets or creates the experiment: GET experiments/get-by-name?experiment_name=, then POST experiments/create {name}', async () => {
@@ -56,7 +60,8 @@ describe('MlflowTracker request shapes', () => {
   });
 
   it('creates, logs and ends a run with the documented field names', async () => {
-    const { recorder, tracker } = await fakeServer();
+    const { fake, recorder, tracker } = await fakeServer();
+    fake.experiments.set('exp5', '5');
     const runId = await tracker.startRun('5', { runName: 'orch-1', startTimeInMs: 1700000000000, tags: { trigger: 'scheduled' } });
     await tracker.logBatch(runId, {
       params: { 'policy.models': 'ets,tsb' },
@@ -124,13 +129,14 @@ describe('MlflowTracker request shapes', () => {
   });
 
   it('pages model-versions/search with page_token', async () => {
-    const { recorder, tracker } = await fakeServer();
+    const { fake, recorder, tracker } = await fakeServer();
+    fake.searchPageSize = 2;
     await tracker.ensureRegisteredModel('p');
-    for (let i = 0; i < 5; i++) await tracker.createModelVersion('p', { source: `s${i}`, runId: `r${i}` });
+    for (let i = 0; i < 5; i++) await tracker.createModelVersion('p', { source: `https://acct.dfs.core.windows.net/lake/s${i}`, runId: `r${i}` });
     recorder.requests.length = 0;
     const all = await tracker.listModelVersions('p');
     expect(all.map((v) => v.version)).toEqual(['1', '2', '3', '4', '5']);
-    expect(recorder.requests.map((r) => r.url)).toEqual([
+    expect(recorder.requests.map((r) => r.url).filter((u) => u.includes('/search'))).toEqual([
       "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200",
       "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=2",
       "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=4",
@@ -155,5 +161,75 @@ describe('MlflowTracker request shapes', () => {
     expect(err).toBeInstanceOf(MlflowApiError);
     expect((err as Error).message).toMatch(/runs\/get failed \(500 INTERNAL_ERROR\): boom/);
     expect(recorder.requests).toHaveLength(4);
+  });
+});
+
+describe('MlflowTracker against what a real MLflow server does', () => {
+  it('reads aliases with model-versions/get: search answers carry none (open-source MLflow)', async () => {
+    const { fake, recorder, tracker } = await fakeServer();
+    await tracker.ensureRegisteredModel('policy');
+    const runId = (await fake.handle({ method: 'POST', url: '/api/2.0/mlflow/runs/create', headers: { authorization: `Bearer ${token}` }, body: Buffer.alloc(0), json: { experiment_id: '0', run_name: 'r' } }).body as any).run.info.run_id;
+    for (const i of [1, 2, 3]) await tracker.createModelVersion('policy', { source: `https://acct.dfs.core.windows.net/lake/r${i}`, runId });
+    await tracker.setAlias('policy', 'production', '1');
+    await tracker.setAlias('policy', 'champion', '1');
+    await tracker.setAlias('policy', 'challenger', '3');
+    recorder.requests.length = 0;
+    const listed = await tracker.listModelVersions('policy');
+    expect(listed.map((v) => [v.version, [...v.aliases].sort()])).toEqual([
+      ['1', ['champion', 'production']],
+      ['2', []],
+      ['3', ['challenger']],
+    ]);
+    const search = recorder.requests.find((r) => r.url.includes('model-versions/search'))!;
+    expect(search).toBeDefined();
+    expect(recorder.requests.filter((r) => r.url.includes('model-versions/get'))).toHaveLength(3);
+    // Callers that need no aliases are spared the per-version reads.
+    recorder.requests.length = 0;
+    expect((await tracker.listModelVersions('policy', { withAliases: false })).map((v) => v.aliases)).toEqual([[], [], []]);
+    expect(recorder.requests).toHaveLength(1);
+  });
+
+  it('a retried log-batch whose first attempt was applied adds no metric point twice', async () => {
+    const { fake, recorder, tracker } = await fakeServer();
+    const experimentId = await tracker.getOrCreateExperiment('e');
+    const runId = await tracker.startRun(experimentId, { runName: 'r' });
+    // The server writes the batch, then the answer is lost to a 503 (or a timeout).
+    fake.afterApply.push({ status: 503, body: { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'gateway' } });
+    await tracker.logBatch(runId, { metrics: [{ key: 'wape', value: 0.4, timestampInMs: 1, step: 0 }, { key: 'mase', value: 0.9, timestampInMs: 1, step: 0 }], tags: { t: '1' } });
+    expect(fake.metricHistory(runId, 'wape')).toHaveLength(1);
+    expect(fake.metricHistory(runId, 'mase')).toHaveLength(1);
+    const retry = recorder.requests.filter((r) => r.url === '/api/2.0/mlflow/runs/log-batch')[1]!.json as { metrics: unknown[] };
+    expect(retry.metrics).toEqual([]);
+  });
+
+  it.each([400, 401, 403, 404, 409, 413])('does not retry a %i: the same request would be refused again', async (status) => {
+    const { fake, recorder, tracker } = await fakeServer();
+    fake.injected.push({ status, body: { error_code: 'SOME_ERROR', message: 'no' } });
+    const err = await tracker.ensureRegisteredModel('m').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlflowApiError);
+    expect(err).toMatchObject({ status, permanent: true });
+    expect((err as Error).message).toMatch(/\[permanent/);
+    expect(recorder.requests).toHaveLength(1);
+  });
+
+  it.each([408, 429, 500, 502, 503, 504])('retries a %i', async (status) => {
+    const { fake, recorder, tracker } = await fakeServer();
+    fake.injected.push({ status, body: { error_code: 'X', message: 'later' } });
+    await tracker.ensureRegisteredModel('m');
+    expect(recorder.requests).toHaveLength(2);
+  });
+
+  it('refuses a bad key before any request, naming it', async () => {
+    const { recorder, tracker } = await fakeServer();
+    const err = await tracker.logBatch('0123456789abcdef0123456789abcdef', { metrics: [{ key: 'skus_by_model.median(smedian,ets,snaive)', value: 1 }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).field).toBe('metrics.skus_by_model.median(smedian,ets,snaive)');
+    expect(recorder.requests).toHaveLength(0);
+  });
+
+  it('exposes the run artifact location the server assigns', async () => {
+    const { tracker } = await fakeServer();
+    const runId = await tracker.startRun(await tracker.getOrCreateExperiment('e'), { runName: 'r' });
+    expect((await tracker.getRun(runId))?.artifactUri).toBe(`/srv/mlflow/artifacts/1/${runId}/artifacts`);
   });
 });

@@ -5,10 +5,18 @@ export class MlflowApiError extends UpstreamError {
   /** MLflow's error_code, e.g. RESOURCE_ALREADY_EXISTS, RESOURCE_DOES_NOT_EXIST. */
   readonly errorCode: string;
   readonly endpoint: string;
+  /**
+   * True for a 4xx other than 408/429: the same request would be refused again, so no layer
+   * (the tracker's backoff, an activity retry) should repeat it. The message says so too, since
+   * only the message crosses an orchestration's history.
+   */
+  readonly permanent: boolean;
   constructor(endpoint: string, status: number, errorCode: string, message: string) {
-    super(`MLflow ${endpoint} failed (${status} ${errorCode}): ${message}`, status);
+    const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
+    super(`MLflow ${endpoint} failed (${status} ${errorCode}): ${message}${permanent ? ' [permanent: retrying the same request is refused again]' : ''}`, status);
     this.errorCode = errorCode;
     this.endpoint = endpoint;
+    this.permanent = permanent;
   }
 }
 
