@@ -18,8 +18,12 @@ import type { RecordedRequest, RecorderReply } from '../support/httpRecorder';
  *   in that run's artifact folder (a missing run is 404); remote sources are taken as they are;
  * - model-versions/search answers carry no aliases, newest version first; model-versions/get and
  *   registered-models/get do carry them; empty lists are left out of answers (proto3 JSON);
+ * - registered-models/get and /search carry the model's aliases ({ alias, version });
  * - a missing alias is 400 on GET registered-models/alias, deleting one is 200; a missing version
  *   is 404; an existing registered model or experiment is 400 RESOURCE_ALREADY_EXISTS.
+ *
+ * experiments/search and registered-models/search (200 with nothing when nothing matches) are
+ * built from MLflow's REST docs and service.proto: the recordings have no call to them.
  *
  * Authentication: a real open-source server takes none; with a token the fake plays a Databricks
  * workspace and answers 401 to any other bearer.
@@ -197,6 +201,12 @@ export class FakeMlflow {
           ? { status: 200, body: { experiment: { experiment_id: id, name, artifact_location: `${this.artifactRoot}/${id}`, lifecycle_stage: 'active' } } }
           : error(404, 'RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${name}'`);
       }
+      case 'POST experiments/search': {
+        const name = /^(?:attribute\.)?name\s*=\s*'(.*)'$/.exec(body.filter ?? '')?.[1];
+        const found = [...this.experiments].filter(([n]) => name === undefined || n === name).slice(0, body.max_results ?? 1000);
+        const experiments = found.map(([n, id]) => ({ experiment_id: id, name: n, artifact_location: `${this.artifactRoot}/${id}`, lifecycle_stage: 'active' }));
+        return { status: 200, body: experiments.length ? { experiments } : {} };
+      }
       case 'POST experiments/create': {
         if (!body.name) return badRequest("Missing value for required parameter 'name'.");
         if (this.experiments.has(body.name)) return error(400, 'RESOURCE_ALREADY_EXISTS', `Experiment(name=${body.name}) already exists.`);
@@ -261,6 +271,15 @@ export class FakeMlflow {
         const now = Date.now();
         this.models.set(body.name, { creation_timestamp: now, description: body.description ?? '', versions: [], aliases: new Map() });
         return { status: 200, body: { registered_model: { name: body.name, creation_timestamp: now, last_updated_timestamp: now, ...(body.description ? { description: body.description } : {}) } } };
+      }
+      case 'GET registered-models/search': {
+        const name = /^name\s*=\s*'(.*)'$/.exec(q['filter'] ?? '')?.[1];
+        const found = [...this.models].filter(([n]) => name === undefined || n === name).slice(0, Number(q['max_results'] ?? 100));
+        const registered_models = found.map(([n, model]) => {
+          const aliases = [...model.aliases].map(([alias, version]) => ({ alias, version }));
+          return { name: n, creation_timestamp: model.creation_timestamp, ...(model.description ? { description: model.description } : {}), ...(aliases.length ? { aliases } : {}) };
+        });
+        return { status: 200, body: registered_models.length ? { registered_models } : {} };
       }
       case 'GET registered-models/get': {
         const model = this.models.get(q['name'] ?? '');

@@ -31,14 +31,11 @@ const realUri = process.env['MLFLOW_CONTRACT_URI'];
 if (realUri) describeTrackerContract(`MlflowTracker on the real MLflow server at ${realUri}`, async () => MlflowTracker.fromOptions({ trackingUri: realUri }));
 
 describe('MlflowTracker request shapes', () => {
-  it('gets or creates the experiment: GET experiments/get-by-name?experiment_name=, then POST experiments/create {name}', async () => {
+  it('gets or creates the experiment: POST experiments/search by name (200 when absent), then POST experiments/create {name}', async () => {
     const { recorder, tracker } = await fakeServer();
     const id = await tracker.getOrCreateExperiment('/Shared/demand-forecast');
-    expect(recorder.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
-      // GetExperimentByName: experiment_name is a query parameter (GET); RESOURCE_DOES_NOT_EXIST when absent.
-      'GET /api/2.0/mlflow/experiments/get-by-name?experiment_name=%2FShared%2Fdemand-forecast',
-      'POST /api/2.0/mlflow/experiments/create',
-    ]);
+    expect(recorder.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/2.0/mlflow/experiments/search', 'POST /api/2.0/mlflow/experiments/create']);
+    expect(recorder.requests[0]?.json).toEqual({ filter: "attribute.name = '/Shared/demand-forecast'", max_results: 1, view_type: 'ALL' });
     // CreateExperiment request: { name }; response: { experiment_id }.
     expect(recorder.requests[1]?.json).toEqual({ name: '/Shared/demand-forecast' });
     expect(recorder.requests[1]?.headers['content-type']).toBe('application/json');
@@ -49,9 +46,18 @@ describe('MlflowTracker request shapes', () => {
 
   it('falls back to the existing experiment when create answers RESOURCE_ALREADY_EXISTS (a lost race)', async () => {
     const { fake, recorder, tracker } = await fakeServer();
-    fake.injected.push({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'no such experiment' } });
-    fake.experiments.set('exp', '77'); // created by someone else between our get and our create
+    fake.injected.push({ status: 200, body: {} });
+    fake.experiments.set('exp', '77'); // created by someone else between our search and our create
     expect(await tracker.getOrCreateExperiment('exp')).toBe('77');
+    expect(recorder.requests.map((r) => r.url.split('?')[0])).toEqual([
+      '/api/2.0/mlflow/experiments/search',
+      '/api/2.0/mlflow/experiments/create',
+      '/api/2.0/mlflow/experiments/search',
+    ]);
+    // A name with a quote cannot go in a filter: it is looked up with get-by-name.
+    recorder.requests.length = 0;
+    const quoted = await tracker.getOrCreateExperiment("it's");
+    expect(await tracker.getOrCreateExperiment("it's")).toBe(quoted);
     expect(recorder.requests.map((r) => r.url.split('?')[0])).toEqual([
       '/api/2.0/mlflow/experiments/get-by-name',
       '/api/2.0/mlflow/experiments/create',
@@ -108,23 +114,27 @@ describe('MlflowTracker request shapes', () => {
     await tracker.deleteAlias('policy', 'challenger');
     const calls = recorder.requests.map((r) => `${r.method} ${r.url}`);
     expect(calls).toEqual([
+      // A model that exists is found by search: no refused create on every run.
+      "GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1",
       'POST /api/2.0/mlflow/registered-models/create',
-      'POST /api/2.0/mlflow/registered-models/create',
+      "GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1",
       'POST /api/2.0/mlflow/model-versions/create',
       'POST /api/2.0/mlflow/registered-models/alias',
-      'GET /api/2.0/mlflow/registered-models/alias?name=policy&alias=challenger',
+      // An alias is read from the model's alias list (GET registered-models/alias answers 400 when it is absent).
+      "GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1",
+      'GET /api/2.0/mlflow/model-versions/get?name=policy&version=1',
       'DELETE /api/2.0/mlflow/registered-models/alias',
     ]);
     // CreateModelVersion: name, source, run_id, tags; response model_version { version: string }.
-    expect(recorder.requests[2]?.json).toEqual({
+    expect(recorder.requests[3]?.json).toEqual({
       name: 'policy',
       source: 'abfss://lake@acct.dfs.core.windows.net/gold/model_params/run_id=r1',
       run_id: 'run9',
       tags: [{ key: 'pipeline.run_id', value: 'r1' }],
     });
     // SetRegisteredModelAlias: name, alias, version.
-    expect(recorder.requests[3]?.json).toEqual({ name: 'policy', alias: 'challenger', version: '1' });
-    expect(recorder.requests[5]?.json).toEqual({ name: 'policy', alias: 'challenger' });
+    expect(recorder.requests[4]?.json).toEqual({ name: 'policy', alias: 'challenger', version: '1' });
+    expect(recorder.requests[7]?.json).toEqual({ name: 'policy', alias: 'challenger' });
     expect(v).toMatchObject({ name: 'policy', version: '1', runId: 'run9', tags: { 'pipeline.run_id': 'r1' } });
   });
 
@@ -146,11 +156,11 @@ describe('MlflowTracker request shapes', () => {
   it('retries 429 and 5xx, then succeeds; does not retry a 400', async () => {
     const { fake, recorder, tracker } = await fakeServer();
     fake.injected.push({ status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' } }, { status: 503, body: 'unavailable' });
-    await tracker.ensureRegisteredModel('m');
+    await tracker.getRun('0123456789abcdef0123456789abcdef');
     expect(recorder.requests).toHaveLength(3);
     recorder.requests.length = 0;
     fake.injected.push({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'bad' } });
-    await expect(tracker.ensureRegisteredModel('m')).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE', status: 400 });
+    await expect(tracker.getRun('0123456789abcdef0123456789abcdef')).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE', status: 400 });
     expect(recorder.requests).toHaveLength(1);
   });
 
@@ -215,7 +225,7 @@ describe('MlflowTracker against what a real MLflow server does', () => {
   it.each([408, 429, 500, 502, 503, 504])('retries a %i', async (status) => {
     const { fake, recorder, tracker } = await fakeServer();
     fake.injected.push({ status, body: { error_code: 'X', message: 'later' } });
-    await tracker.ensureRegisteredModel('m');
+    await tracker.getRun('0123456789abcdef0123456789abcdef');
     expect(recorder.requests).toHaveLength(2);
   });
 

@@ -252,7 +252,21 @@ export class MlflowTracker implements Tracker {
     }
   }
 
+  /**
+   * Looked up with experiments/search, which answers 200 with no experiment when there is none
+   * (get-by-name answers 404: a failed call in the server's log on every first run). A name with a
+   * quote cannot go in a filter string, so it is looked up by name.
+   */
   private async experimentIdByName(name: string, options?: TrackerOptions): Promise<string | undefined> {
+    if (!name.includes("'")) {
+      const found = await this.call<{ experiments?: Array<{ experiment_id: string; name: string }> }>(
+        'POST',
+        'experiments/search',
+        { filter: `attribute.name = '${name}'`, max_results: 1, view_type: 'ALL' },
+        options,
+      );
+      return found.experiments?.find((e) => e.name === name)?.experiment_id;
+    }
     try {
       const found = await this.call<{ experiment?: { experiment_id: string } }>('GET', 'experiments/get-by-name', { experiment_name: name }, options);
       return found.experiment?.experiment_id;
@@ -352,12 +366,27 @@ export class MlflowTracker implements Tracker {
   }
 
   async ensureRegisteredModel(name: string, options?: TrackerOptions & { description?: string }): Promise<void> {
+    // Looked up first, so a model that exists costs no refused create (400 in the server's log).
+    if (await this.registeredModel(name, options)) return;
     try {
       await this.call('POST', 'registered-models/create', { name, ...(options?.description ? { description: options.description } : {}) }, options);
     } catch (err) {
       if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') return;
       throw err;
     }
+  }
+
+  /** The registered model with its aliases, or undefined (registered-models/search answers 200 either way). */
+  private async registeredModel(name: string, options?: TrackerOptions): Promise<{ name: string; aliases: Array<{ alias: string; version: string }> } | undefined> {
+    if (name.includes("'")) throw new ValidationError('registeredModel', `Model name must not contain a quote: ${JSON.stringify(name)}`);
+    const found = await this.call<{ registered_models?: Array<{ name: string; aliases?: Array<{ alias: string; version: string }> }> }>(
+      'GET',
+      'registered-models/search',
+      { filter: `name='${name}'`, max_results: 1 },
+      options,
+    );
+    const model = found.registered_models?.find((m) => m.name === name);
+    return model ? { name: model.name, aliases: model.aliases ?? [] } : undefined;
   }
 
   async createModelVersion(name: string, version: NewModelVersion, options?: TrackerOptions): Promise<ModelVersion> {
@@ -442,14 +471,15 @@ export class MlflowTracker implements Tracker {
     }
   }
 
+  /**
+   * Read through the registered model's alias list, then model-versions/get: GET
+   * registered-models/alias answers a missing alias with 400, a failed call in the server's log
+   * each time a first version is registered or no challenger exists.
+   */
   async getVersionByAlias(name: string, alias: string, options?: TrackerOptions): Promise<ModelVersion | undefined> {
-    try {
-      const found = await this.call<{ model_version: WireModelVersion }>('GET', 'registered-models/alias', { name, alias }, options);
-      return this.toVersion(found.model_version);
-    } catch (err) {
-      if (err instanceof MlflowApiError && (err.errorCode === 'RESOURCE_DOES_NOT_EXIST' || err.errorCode === 'INVALID_PARAMETER_VALUE')) return undefined;
-      throw err;
-    }
+    const model = await this.registeredModel(name, options);
+    const version = model?.aliases.find((a) => a.alias === alias)?.version;
+    return version === undefined ? undefined : this.getModelVersion(name, version, options);
   }
 }
 
