@@ -1,4 +1,4 @@
-import { MlflowApiError, ValidationError } from '../../src/lib/errors';
+import { isPermanentFailure, MlflowApiError, ValidationError } from '../../src/lib/errors';
 import { chunkLogBatch, MlflowTracker } from '../../src/lib/tracking/mlflowTracker';
 import { HttpRecorder } from '../support/httpRecorder';
 import { FakeMlflow } from './fakeMlflow';
@@ -220,6 +220,9 @@ describe('MlflowTracker against what a real MLflow server does', () => {
     expect(err).toMatchObject({ status, permanent: true });
     expect((err as Error).message).toMatch(/\[permanent/);
     expect(recorder.requests).toHaveLength(1);
+    // Only the message crosses an orchestration's history: it still says so.
+    expect(isPermanentFailure(err)).toBe(true);
+    expect(isPermanentFailure(new Error(`Activity function 'finalizeForecast' failed: ${(err as Error).message}`))).toBe(true);
   });
 
   it.each([408, 429, 500, 502, 503, 504])('retries a %i', async (status) => {
@@ -227,6 +230,7 @@ describe('MlflowTracker against what a real MLflow server does', () => {
     fake.injected.push({ status, body: { error_code: 'X', message: 'later' } });
     await tracker.getRun('0123456789abcdef0123456789abcdef');
     expect(recorder.requests).toHaveLength(2);
+    expect(isPermanentFailure(new MlflowApiError('runs/get', status, 'X', 'later'))).toBe(false);
   });
 
   it('refuses a bad key before any request, naming it', async () => {
