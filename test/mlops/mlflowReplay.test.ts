@@ -39,12 +39,24 @@ function requestBody(text: string): { text: string; json: unknown } {
 
 const errorCodeIn = (text: string): string | undefined => /"error_code":\s*"([A-Z_]+)"/.exec(text)?.[1];
 
+/** [version, aliases] of each model version in a registry answer (absent aliases: none listed, as the server leaves them out). */
+function versionsAndAliases(text: string): Array<[string, string[] | 'absent']> | undefined {
+  let parsed: any;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined; // cut by the recorder
+  }
+  const versions: any[] = parsed.model_versions ?? (parsed.model_version ? [parsed.model_version] : []);
+  return versions.map((v) => [String(v.version), v.aliases ? [...v.aliases].sort() : 'absent']);
+}
+
 /** Run ids in an answer, in answer order (runs/create and runs/search hand them out). */
 function runIdsIn(text: string): string[] {
   return [...new Set([...text.matchAll(/"run_id":\s*"([0-9a-f]{32})"/g)].map((m) => m[1]!))];
 }
 
-function replay(file: string): { replayed: number; mismatches: string[]; byStatus: Record<string, number> } {
+function replay(file: string): { replayed: number; mismatches: string[]; byStatus: Record<string, number>; shapesChecked: number } {
   const exchanges: Exchange[] = readFileSync(path.join(recordedDir, file), 'utf8')
     .split('\n')
     .filter((l) => l.trim())
@@ -55,6 +67,7 @@ function replay(file: string): { replayed: number; mismatches: string[]; byStatu
   const mismatches: string[] = [];
   const byStatus: Record<string, number> = {};
   let replayed = 0;
+  let shapesChecked = 0;
   exchanges.forEach((x, i) => {
     if (!x.u.startsWith('/api/2.0/mlflow/')) return; // the recorder's own /health probe
     const url = mapIds(x.u);
@@ -69,20 +82,29 @@ function replay(file: string): { replayed: number; mismatches: string[]; byStatu
     if (reply.status !== x.s || fakeCode !== realCode) {
       mismatches.push(`#${i} ${x.m} ${x.u}: real ${x.s} ${realCode ?? ''} (${(x.res ?? '').slice(0, 160)}), fake ${reply.status} ${fakeCode ?? ''} (${answer.slice(0, 160)})`);
     }
+    // Registry answers also match in which versions they list, in order, and the aliases they carry
+    // (a search answer carries none on the real server, even for a version that has some).
+    if (reply.status === 200 && /model-versions\/(search|get)|registered-models\/alias/.test(x.u)) {
+      const real = versionsAndAliases(x.res ?? '');
+      const mine = versionsAndAliases(answer);
+      if (real && JSON.stringify(real) !== JSON.stringify(mine)) mismatches.push(`#${i} ${x.m} ${x.u}: real versions/aliases ${JSON.stringify(real)}, fake ${JSON.stringify(mine)}`);
+      if (real) shapesChecked++;
+    }
     const realIds = runIdsIn(x.res ?? '');
     const fakeIds = runIdsIn(answer);
     realIds.forEach((id, k) => {
       if (fakeIds[k]) ids.set(id, fakeIds[k]);
     });
   });
-  return { replayed, mismatches, byStatus };
+  return { replayed, mismatches, byStatus, shapesChecked };
 }
 
 (present ? describe : describe.skip)('FakeMlflow replays the exchanges recorded against a real MLflow 2.12.2 server', () => {
-  it.each(['exchanges.ndjson', 'contract.ndjson'])('%s: every answer has the recorded status and error_code', (file) => {
-    const { replayed, mismatches, byStatus } = replay(file);
+  it.each(["exchanges.ndjson", "contract.ndjson"])("%s: every answer has the recorded status and error_code, registry answers the recorded versions and aliases", (file) => {
+    const { replayed, mismatches, byStatus, shapesChecked } = replay(file);
     expect(mismatches).toEqual([]);
     expect(replayed).toBeGreaterThan(50);
+    expect(shapesChecked).toBeGreaterThan(3);
     // The refusals the recordings hold are among those replayed (so the check is not vacuous).
     expect(Object.keys(byStatus).some((k) => k.startsWith('400 INVALID_PARAMETER_VALUE'))).toBe(true);
   });
