@@ -100,7 +100,7 @@ function replay(file: string): { replayed: number; mismatches: string[]; byStatu
 }
 
 (present ? describe : describe.skip)('FakeMlflow replays the exchanges recorded against a real MLflow 2.12.2 server', () => {
-  it.each(["exchanges.ndjson", "contract.ndjson"])("%s: every answer has the recorded status and error_code, registry answers the recorded versions and aliases", (file) => {
+  it.each(['exchanges.ndjson', 'contract.ndjson'])('%s: every answer has the recorded status and error_code, registry answers the recorded versions and aliases', (file) => {
     const { replayed, mismatches, byStatus, shapesChecked } = replay(file);
     expect(mismatches).toEqual([]);
     expect(replayed).toBeGreaterThan(50);
