@@ -35,7 +35,7 @@ describe('MlflowTracker request shapes', () => {
     const { recorder, tracker } = await fakeServer();
     const id = await tracker.getOrCreateExperiment('/Shared/demand-forecast');
     expect(recorder.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/2.0/mlflow/experiments/search', 'POST /api/2.0/mlflow/experiments/create']);
-    expect(recorder.requests[0]?.json).toEqual({ filter: "attribute.name = '/Shared/demand-forecast'", max_results: 1, view_type: 'ALL' });
+    expect(recorder.requests[0]?.json).toEqual({ filter: "name = '/Shared/demand-forecast'", max_results: 1, view_type: 'ALL' });
     // CreateExperiment request: { name }; response: { experiment_id }.
     expect(recorder.requests[1]?.json).toEqual({ name: '/Shared/demand-forecast' });
     expect(recorder.requests[1]?.headers['content-type']).toBe('application/json');

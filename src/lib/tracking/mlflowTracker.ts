@@ -262,7 +262,7 @@ export class MlflowTracker implements Tracker {
       const found = await this.call<{ experiments?: Array<{ experiment_id: string; name: string }> }>(
         'POST',
         'experiments/search',
-        { filter: `attribute.name = '${name}'`, max_results: 1, view_type: 'ALL' },
+        { filter: `name = '${name}'`, max_results: 1, view_type: 'ALL' },
         options,
       );
       return found.experiments?.find((e) => e.name === name)?.experiment_id;
