@@ -76,10 +76,12 @@ function schemaElement(field: DeltaField): SchemaElement {
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
         repetition_type,
       };
+    // Converted type only: hyparquet-writer 0.17 encodes the INTEGER logical type so that DuckDB
+    // rejects the footer (TProtocolException), and readers take INT_8/INT_16 alone (Spark writes both).
     case 'short':
-      return { name: field.name, type: 'INT32', converted_type: 'INT_16', logical_type: { type: 'INTEGER', bitWidth: 16, isSigned: true }, repetition_type };
+      return { name: field.name, type: 'INT32', converted_type: 'INT_16', repetition_type };
     case 'byte':
-      return { name: field.name, type: 'INT32', converted_type: 'INT_8', logical_type: { type: 'INTEGER', bitWidth: 8, isSigned: true }, repetition_type };
+      return { name: field.name, type: 'INT32', converted_type: 'INT_8', repetition_type };
     case 'float':
       return { name: field.name, type: 'FLOAT', repetition_type };
     case 'binary':
