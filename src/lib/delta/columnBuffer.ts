@@ -210,6 +210,8 @@ function accumulatorFor(field: DeltaField): ColumnAccumulator {
       return new DateColumn(field);
     case 'timestamp':
       return new TimestampColumn(field);
+    case 'timestamp_ntz':
+      throw new RangeError(`column ${field.name}: timestamp_ntz is read only (writer 2)`);
     default:
       return new DecimalColumn(field);
   }

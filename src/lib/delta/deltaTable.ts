@@ -56,6 +56,7 @@ export const maxCommitAttempts = 10;
 export const checkpointInterval = 10;
 
 /** Reader features that need nothing of this reader beyond refusing the column types they allow. */
+const columnMappingModes = new Set(['none', 'name', 'id']);
 const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'timestampNtz', 'variantType', 'variantType-preview']);
 
 const engineInfo = 'azure-demand-forecast-delta/0.1 (hyparquet-writer)';
@@ -127,7 +128,8 @@ export class DeltaTable {
   }
 
   /**
-   * Reader version 1 is read. Version 2 means column mapping, read only while its mode is none.
+   * Reader version 1 is read. Version 2 means column mapping (none, name or id mode: columns are
+   * found in data files by physical name, or by Parquet field id in id mode).
    * Version 3 lists reader features: read when each one is known to need nothing more of this
    * reader (vacuumProtocolCheck) or only types it refuses by column (timestampNtz, variantType);
    * anything else (deletionVectors, v2Checkpoint, typeWidening...) is refused by its name.
@@ -139,11 +141,12 @@ export class DeltaTable {
     if (!protocol) return;
     const reader = protocol.minReaderVersion;
     const mappingMode = state.metadata?.configuration?.['delta.columnMapping.mode'] ?? 'none';
-    const readable = (feature: string): boolean => readableReaderFeatures.has(feature) || (feature === 'columnMapping' && mappingMode === 'none');
+    const mappingKnown = columnMappingModes.has(mappingMode);
+    const readable = (feature: string): boolean => readableReaderFeatures.has(feature) || (feature === 'columnMapping' && mappingKnown);
     if (reader === 1) return;
     if (reader === 2) {
-      if (mappingMode === 'none') return;
-      throw new DeltaUnsupportedFeatureError(this.path, ['columnMapping'], `column mapping mode ${mappingMode} (reader version 2): Parquet columns are named by id or physical name`);
+      if (mappingKnown) return;
+      throw new DeltaUnsupportedFeatureError(this.path, ['columnMapping'], `column mapping mode ${mappingMode} is none of ${[...columnMappingModes].join(', ')}`);
     }
     if (reader === 3) {
       const refused = (protocol.readerFeatures ?? []).filter((f) => !readable(f));
@@ -185,12 +188,22 @@ export class DeltaTable {
       wantedFields.push(column.field);
     }
     const dataFields = wantedFields.filter((f) => !partitionColumns.includes(f.name));
-    const dataColumns = dataFields.map((f) => f.name);
+    // Column mapping: data files and partitionValues use physical names (field ids in id mode).
+    const mappingMode = metadata.configuration?.['delta.columnMapping.mode'] ?? 'none';
+    const physical = (name: string): string => (mappingMode === 'none' ? name : (byName.get(name)?.physicalName ?? name));
+    const dataColumns = dataFields.map((f) => physical(f.name));
+    const fieldIds = new Map<string, number>();
+    if (mappingMode === 'id') {
+      for (const f of dataFields) {
+        const id = byName.get(f.name)?.fieldId;
+        if (id !== undefined) fieldIds.set(physical(f.name), id);
+      }
+    }
     const files = [...state.files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const [relativePath, add] of files) {
       signal?.throwIfAborted();
       const partitionValues: Record<string, string | null> = {};
-      for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[column] ?? null;
+      for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[physical(column)] ?? null;
       if (options.partitionFilter && !options.partitionFilter(partitionValues)) continue;
       if (add.deletionVector) throw new DeltaUnsupportedFeatureError(this.path, ['deletionVectors'], `file ${relativePath} has a deletion vector`);
       if (isAbsoluteFilePath(relativePath)) {
@@ -201,7 +214,7 @@ export class DeltaTable {
         decoded = Array.from({ length: numRecordsOf(add) ?? 0 }, () => ({}));
         if (numRecordsOf(add) === undefined) decoded = await this.readDataFile(relativePath, [], signal);
       } else {
-        decoded = await this.readDataFile(relativePath, dataColumns, signal);
+        decoded = await this.readDataFile(relativePath, dataColumns, signal, fieldIds);
       }
       const partitionRow: DeltaRow = {};
       for (const field of wantedFields) {
@@ -214,7 +227,7 @@ export class DeltaTable {
             row[field.name] = partitionRow[field.name] as DeltaValue;
             continue;
           }
-          const value = fromParquetValue(field, raw[field.name]);
+          const value = fromParquetValue(field, raw[physical(field.name)]);
           if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
             throw new DeltaProtocolError(this.path, `data file ${relativePath}: column "${field.name}" (${field.type}): ${value.problem}`);
           }
@@ -225,7 +238,12 @@ export class DeltaTable {
     }
   }
 
-  private async readDataFile(relativePath: string, columns: string[], signal: AbortSignal | undefined): Promise<Array<Record<string, unknown>>> {
+  private async readDataFile(
+    relativePath: string,
+    columns: string[],
+    signal: AbortSignal | undefined,
+    fieldIds?: ReadonlyMap<string, number>,
+  ): Promise<Array<Record<string, unknown>>> {
     let data: Buffer;
     try {
       data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
@@ -236,7 +254,7 @@ export class DeltaTable {
       throw err;
     }
     try {
-      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns, raw: true });
+      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns, raw: true, ...(fieldIds ? { fieldIds } : {}) });
     } catch (err) {
       throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
     }

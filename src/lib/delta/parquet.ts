@@ -78,6 +78,8 @@ function schemaElement(field: DeltaField): SchemaElement {
       };
     // Converted type only: hyparquet-writer 0.17 encodes the INTEGER logical type so that DuckDB
     // rejects the footer (TProtocolException), and readers take INT_8/INT_16 alone (Spark writes both).
+    case 'timestamp_ntz':
+      return { name: field.name, type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' }, repetition_type };
     case 'short':
       return { name: field.name, type: 'INT32', converted_type: 'INT_16', repetition_type };
     case 'byte':
@@ -113,6 +115,9 @@ function physicalColumn(field: DeltaField, rows: readonly DeltaRow[]): unknown[]
         break;
       case 'timestamp':
         out[i] = timestampToMicros(value as string);
+        break;
+      case 'timestamp_ntz':
+        out[i] = timestampToMicros(`${value as string}Z`);
         break;
       case 'string':
       case 'integer':
@@ -220,9 +225,29 @@ export function parquetColumnNames(data: Uint8Array): string[] {
  * bigint, unannotated BYTE_ARRAY as Uint8Array, decimals as exact text at the file's scale
  * (hyparquet would scale them through a float), timestamps as ISO text with microseconds.
  */
-export async function decodeParquet(data: Uint8Array, options: { columns?: string[]; raw?: boolean } = {}): Promise<Array<Record<string, unknown>>> {
+export async function decodeParquet(
+  data: Uint8Array,
+  options: { columns?: string[]; raw?: boolean; fieldIds?: ReadonlyMap<string, number> } = {},
+): Promise<Array<Record<string, unknown>>> {
   const file = asyncBuffer(data);
   let columns = options.columns;
+  // Column mapping id mode: a requested column is the file's top-level column with its field id.
+  const renames = new Map<string, string>();
+  if (columns && options.fieldIds && options.fieldIds.size > 0) {
+    const metadata = parquetMetadata(file.slice(0));
+    const byId = new Map<number, string>();
+    for (const i of topLevelIndexes(metadata.schema)) {
+      const element = metadata.schema[i];
+      if (element?.field_id !== undefined) byId.set(element.field_id, element.name);
+    }
+    columns = columns.map((c) => {
+      const id = options.fieldIds?.get(c);
+      const inFile = id === undefined ? undefined : byId.get(id);
+      if (inFile === undefined || inFile === c) return c;
+      renames.set(inFile, c);
+      return inFile;
+    });
+  }
   if (columns) {
     const present = new Set(parquetColumnNames(data));
     columns = columns.filter((c) => present.has(c));
@@ -249,6 +274,14 @@ export async function decodeParquet(data: Uint8Array, options: { columns?: strin
   const rows = await parquetReadObjects({ file, metadata: { ...metadata, schema }, ...(columns ? { columns } : {}), parsers: deltaParsers, utf8: false });
   if (decimalScales.size > 0) {
     for (const row of rows) for (const [name, scale] of decimalScales) if (name in row) row[name] = physicalToDecimal(row[name], scale);
+  }
+  if (renames.size > 0) {
+    for (const row of rows) {
+      for (const [inFile, wanted] of renames) {
+        row[wanted] = row[inFile];
+        delete row[inFile];
+      }
+    }
   }
   return rows as Array<Record<string, unknown>>;
 }
@@ -288,6 +321,10 @@ export function fromParquetValue(field: DeltaField, raw: unknown): DeltaValue | 
     case 'timestamp':
       if (typeof raw === 'string') return raw;
       return typeof raw === 'bigint' ? microsToIso(raw) : { problem: `a ${typeof raw} in a timestamp column` };
+    case 'timestamp_ntz':
+      // The parsers give UTC text; a timestamp without zone is the same wall-clock text without the Z.
+      if (typeof raw === 'string') return raw.endsWith('Z') ? raw.slice(0, -1) : raw;
+      return typeof raw === 'bigint' ? microsToIso(raw).slice(0, -1) : { problem: `a ${typeof raw} in a timestamp_ntz column` };
     default: {
       // Decimal text at the file's scale, rescaled to the column's (type widening may raise it).
       const scale = parseDecimalType(field.type)?.scale ?? 0;

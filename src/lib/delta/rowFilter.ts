@@ -8,6 +8,7 @@
 import { ValidationError } from '../errors';
 import { decimalToUnscaled, normalizeDecimal, parseDecimalType } from './decimal';
 import { partitionValueFromString } from './schema';
+import { isoToMicros, microsToIso } from './timestamp';
 import type { DeltaField, DeltaRow, DeltaSchema, DeltaValue } from './types';
 
 export type ComparisonOperator = '=' | '!=' | '>' | '>=' | '<' | '<=';
@@ -57,6 +58,10 @@ function typedValue(field: DeltaField, raw: string, quoted: boolean, where: stri
     }
     case 'string':
       return raw;
+    case 'timestamp_ntz':
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(raw)) throw bad("a timestamp without zone 'YYYY-MM-DDTHH:MM:SS'");
+      // The read form: milliseconds always, microseconds when present.
+      return microsToIso(isoToMicros(`${raw}Z`) ?? 0n).slice(0, -1);
     case 'binary':
       throw new ValidationError('where', `--where: column "${field.name}" is binary, which cannot be compared (in "${where}")`);
     default: {

@@ -19,7 +19,7 @@ export interface SparkStructType {
   fields: SparkStructField[];
 }
 
-const simpleTypes: readonly string[] = ['string', 'long', 'integer', 'short', 'byte', 'double', 'float', 'boolean', 'binary', 'date', 'timestamp'];
+const simpleTypes: readonly string[] = ['string', 'long', 'integer', 'short', 'byte', 'double', 'float', 'boolean', 'binary', 'date', 'timestamp', 'timestamp_ntz'];
 const supportedTypesText = `${simpleTypes.join(', ')}, decimal(p,s)`;
 
 export function toSchemaString(schema: DeltaSchema): string {
@@ -56,7 +56,14 @@ export function describeType(type: unknown): string {
 /** A schema as a reader sees it: the readable columns, and the others with their type named. */
 export interface ReadSchema {
   /** Every column in schema order; `field` is undefined for a column of an unsupported type. */
-  columns: Array<{ name: string; typeName: string; field: DeltaField | undefined }>;
+  columns: Array<{
+    name: string;
+    typeName: string;
+    field: DeltaField | undefined;
+    /** Column mapping (name/id mode): the column's name in data files and partitionValues, and its Parquet field id. */
+    physicalName?: string;
+    fieldId?: number;
+  }>;
 }
 
 function parseStruct(table: string, schemaString: string | null | undefined): SparkStructField[] {
@@ -88,10 +95,15 @@ export function readSchemaString(table: string, schemaString: string | null | un
   return {
     columns: parseStruct(table, schemaString).map((f) => {
       const type = primitiveTypeOf(f.type);
+      const metadata = (f.metadata ?? {}) as Record<string, unknown>;
+      const physicalName = metadata['delta.columnMapping.physicalName'];
+      const fieldId = metadata['delta.columnMapping.id'];
       return {
         name: f.name,
         typeName: describeType(f.type),
         field: type ? { name: f.name, type, nullable: f.nullable !== false } : undefined,
+        ...(typeof physicalName === 'string' ? { physicalName } : {}),
+        ...(typeof fieldId === 'number' ? { fieldId } : {}),
       };
     }),
   };
@@ -170,12 +182,18 @@ export function assertValidSchema(table: string, schema: DeltaSchema, partitionB
       throw new DeltaSchemaMismatchError(table, column, 'a binary column cannot be a partition column');
     }
   }
+  for (const field of schema.fields) {
+    if (field.type === 'timestamp_ntz') {
+      throw new DeltaSchemaMismatchError(table, field.name, 'timestamp_ntz is read only: writing it needs the timestampNtz table feature (reader 3 / writer 7), and this module writes reader 1 / writer 2');
+    }
+  }
   if (partitionBy.length > 0 && partitionBy.length === schema.fields.length) {
     throw new DeltaSchemaMismatchError(table, partitionBy[0] ?? '', 'a table needs at least one non-partition column');
   }
 }
 
 const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+const localTimestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
 const timestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function show(value: unknown): string {
@@ -234,6 +252,10 @@ function valueProblem(field: DeltaField, value: unknown): string | undefined {
       return typeof value === 'string' && timestampPattern.test(value) && !Number.isNaN(Date.parse(value))
         ? undefined
         : 'expected an ISO-8601 timestamp with zone (e.g. 2011-01-04T10:11:12.345678Z)';
+    case 'timestamp_ntz':
+      return typeof value === 'string' && localTimestampPattern.test(value) && !Number.isNaN(Date.parse(`${value}Z`))
+        ? undefined
+        : 'expected a timestamp without zone (e.g. 2011-01-04T10:11:12.345678)';
     default:
       return decimalProblem(field.type, value);
   }
@@ -350,6 +372,7 @@ export function partitionValueString(field: DeltaField, value: DeltaValue): stri
     return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${fraction.padEnd(6, '0')}`;
   }
   if (field.type === 'float') return floatText(value as number);
+  if (field.type === 'timestamp_ntz') return (value as string).replace('T', ' ');
   if (field.type.startsWith('decimal')) {
     return normalizeDecimal(value as string, parseDecimalType(field.type)?.scale ?? 0) ?? String(value);
   }
@@ -383,6 +406,10 @@ export function partitionValueFromString(field: DeltaField, value: string | null
       const text = value.replace(' ', 'T');
       const micros = isoToMicros(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
       return micros === undefined ? value : microsToIso(micros);
+    }
+    case 'timestamp_ntz': {
+      const micros = isoToMicros(`${value.replace(' ', 'T')}Z`);
+      return micros === undefined ? value : microsToIso(micros).slice(0, -1);
     }
     default:
       return normalizeDecimal(value, parseDecimalType(field.type)?.scale ?? 0) ?? value;

@@ -5,7 +5,8 @@
  *   (a float is the float32 value, exactly), boolean → boolean, binary → Uint8Array,
  *   decimal(p,s) → string with exactly s fraction digits ('-12.50'; exact, see decimal.ts),
  *   date → 'YYYY-MM-DD' string, timestamp → ISO-8601 string (UTC; milliseconds as
- *   '…T10:11:12.345Z', with six fraction digits when the value has microseconds).
+ *   '…T10:11:12.345Z', with six fraction digits when the value has microseconds),
+ *   timestamp_ntz → the same text without the zone ('2021-11-18T02:30:00.123456'; read only).
  * null is allowed only in nullable fields. Nested types (array, map, struct) are refused by name.
  */
 import type { TableState } from './log';
@@ -25,6 +26,8 @@ export type DeltaPrimitiveType =
   | 'binary'
   | 'date'
   | 'timestamp'
+  /** Read only (writing it needs the timestampNtz table feature, beyond writer 2). */
+  | 'timestamp_ntz'
   | DeltaDecimalType;
 
 export interface DeltaField {

@@ -35,6 +35,7 @@ export const adxTypeOf: Record<Exclude<DeltaPrimitiveType, DeltaDecimalType>, Ad
   binary: 'string',
   date: 'datetime',
   timestamp: 'datetime',
+  timestamp_ntz: 'datetime',
 };
 
 /** The ADX scalar type of a Delta column type. */

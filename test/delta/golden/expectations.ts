@@ -13,6 +13,7 @@
  *   must name it (`error`). `projection`, when given, is a read of the readable columns.
  * - negative: Delta itself refuses the table; the documented error.
  */
+import { microsToIso } from '../../../src/lib/delta/timestamp';
 import type { DeltaRow } from '../../../src/lib/delta/types';
 
 export type Expectation =
@@ -109,6 +110,33 @@ function allTypesRow(i: number): DeltaRow {
   };
 }
 const allTypesColumns = Object.keys(allTypesRow(1));
+
+/** generateAllTypesTable's TimestampNTZType: LocalDateTime.ofEpochSecond(i * 234234, 200012 ns, UTC), read as microseconds. */
+const allTypesNtz = (i: number): string | null => (i % 69 !== 0 ? microsToIso(BigInt(i * 234234) * 1_000_000n + 200n).slice(0, -1) : null);
+
+/** generateCMIcebegCompatTableHelper, the primitive columns: rows 0..4 and a row of nulls (TimeZone UTC). */
+function columnMappingRows(): DeltaRow[] {
+  const row = (i: number): DeltaRow => ({
+    ByteType: i, ShortType: i, IntegerType: i, LongType: i, FloatType: i, DoubleType: i, decimal: `${i}.00`, BooleanType: i % 2 === 0,
+    StringType: String(i), BinaryType: utf8(String(i)), DateType: '2021-11-18', TimestampType: iso(i),
+  });
+  const nulls = Object.fromEntries(Object.keys(row(0)).map((k) => [k, null])) as DeltaRow;
+  return [...range(0, 5).map(row), nulls];
+}
+const columnMappingColumns = Object.keys(columnMappingRows()[0] as DeltaRow);
+
+/** generateTimestampNtzTable: the INSERT's rows, as wall-clock text without zone. */
+function timestampNtzRows(): DeltaRow[] {
+  const a = '2021-11-18T02:30:00.123456';
+  const b = '2013-07-05T17:01:00.123456';
+  const values: Array<[string | null, string | null]> = [[a, a], [b, a], [null, a], [a, b], [b, b], [null, b], [a, null], [b, null], [null, null]];
+  return values.map(([tsNtz, tsNtzPartition], id) => ({ id, tsNtz, tsNtzPartition }));
+}
+
+const statsAllTypesRow = (): DeltaRow[] => [
+  // Timestamp.valueOf('2000-01-01 00:00:00') in the generator's America/Los_Angeles (its add.stats say -08:00).
+  { as_int: 0, as_long: 0, as_byte: 0, as_short: 0, as_float: 0, as_double: 0, as_string: '0', as_date: '2000-01-01', as_timestamp: '2000-01-01T08:00:00.000Z', as_big_decimal: '0' },
+];
 
 /** parquet-decimal-type: col1 decimal(5,1), col2 decimal(10,5), col3 decimal(20,5). */
 function decimalTypeRow(i: number): DeltaRow {
@@ -216,9 +244,9 @@ export const expectations: Record<string, Expectation> = {
     ],
     source: G,
   },
-  'data-reader-timestamp_ntz': { kind: 'refused', error: typeRefusal('tsNtz', 'timestamp_ntz'), projection: { columns: ['id'], rows: () => ids(range(0, 9)) }, source: G },
-  'data-reader-timestamp_ntz-id-mode': { kind: 'refused', error: featureRefusal('columnMapping'), source: G },
-  'data-reader-timestamp_ntz-name-mode': { kind: 'refused', error: featureRefusal('columnMapping'), source: G },
+  'data-reader-timestamp_ntz': { kind: 'rows', rows: timestampNtzRows, source: G },
+  'data-reader-timestamp_ntz-id-mode': { kind: 'rows', rows: timestampNtzRows, source: G },
+  'data-reader-timestamp_ntz-name-mode': { kind: 'rows', rows: timestampNtzRows, source: G },
   'data-skipping-basic-stats-all-types': {
     kind: 'rows',
     // Timestamp.valueOf('2000-01-01 00:00:00') in the generator's America/Los_Angeles (its add.stats say -08:00).
@@ -230,8 +258,8 @@ export const expectations: Record<string, Expectation> = {
     rows: () => [{ as_int: 0, as_long: 0, as_byte: 0, as_short: 0, as_float: 0, as_double: 0, as_string: '0', as_date: '2000-01-01', as_timestamp: '2000-01-01T08:00:00.000Z', as_big_decimal: '0' }],
     source: G,
   },
-  'data-skipping-basic-stats-all-types-columnmapping-id': { kind: 'refused', error: featureRefusal('columnMapping'), source: G },
-  'data-skipping-basic-stats-all-types-columnmapping-name': { kind: 'refused', error: featureRefusal('columnMapping'), source: G },
+  'data-skipping-basic-stats-all-types-columnmapping-id': { kind: 'rows', rows: statsAllTypesRow, source: G },
+  'data-skipping-basic-stats-all-types-columnmapping-name': { kind: 'rows', rows: statsAllTypesRow, source: G },
   'data-skipping-change-stats-collected-across-versions': { kind: 'rows', rows: () => [0, 1, 2].map(() => ({ col1: 0, col2: 0 })), source: G },
   'data-skipping-partition-and-data-column': {
     kind: 'rows',
@@ -273,14 +301,14 @@ export const expectations: Record<string, Expectation> = {
   'only-checkpoint-files': { kind: 'rows', rows: () => ids([...range(5, 10), ...range(0, 20)]), source: G },
   'parquet-all-types': {
     kind: 'refused',
-    error: typeRefusal('TimestampNTZType', 'timestamp_ntz'),
-    projection: { columns: allTypesColumns, rows: () => range(0, 200).map(allTypesRow) },
+    error: /column "nested_struct" has type struct</,
+    projection: { columns: [...allTypesColumns, 'TimestampNTZType'], rows: () => range(0, 200).map((i) => ({ ...allTypesRow(i), TimestampNTZType: allTypesNtz(i) })) },
     source: G,
   },
   'parquet-all-types-legacy-format': {
     kind: 'refused',
-    error: typeRefusal('TimestampNTZType', 'timestamp_ntz'),
-    projection: { columns: allTypesColumns, rows: () => range(0, 200).map(allTypesRow) },
+    error: /column "nested_struct" has type struct</,
+    projection: { columns: [...allTypesColumns, 'TimestampNTZType'], rows: () => range(0, 200).map((i) => ({ ...allTypesRow(i), TimestampNTZType: allTypesNtz(i) })) },
     source: G,
   },
   'parquet-decimal-dictionaries': { kind: 'keyed', key: 'id', keys: range(0, 1_000_000), row: dictionaryRow, source: `${G} (parquet-decimal-dictionaries-*)` },
@@ -300,9 +328,9 @@ export const expectations: Record<string, Expectation> = {
   'snapshot-repartitioned': { kind: 'rows', rows: () => range(0, 20).map((x) => ({ col1: x, col2: `data-3-${x}` })), source: G },
   'snapshot-vacuumed': { kind: 'rows', rows: () => range(0, 20).map((x) => ({ col1: x, col2: `data-3-${x}` })), source: G },
   'spark-variant-checkpoint': { kind: 'refused', error: /column "v" has type variant/, source: 'its _delta_log (variant column)' },
-  'table-with-columnmapping-mode-id': { kind: 'refused', error: featureRefusal('columnMapping'), source: G },
-  'table-with-columnmapping-mode-name': { kind: 'refused', error: featureRefusal('columnMapping'), source: G },
-  'table-with-icebegCompatV2Enabled': { kind: 'refused', error: featureRefusal('columnMapping'), source: G },
+  'table-with-columnmapping-mode-id': { kind: 'refused', error: /column "nested_struct" has type struct</, projection: { columns: columnMappingColumns, rows: columnMappingRows }, source: G },
+  'table-with-columnmapping-mode-name': { kind: 'refused', error: /column "nested_struct" has type struct</, projection: { columns: columnMappingColumns, rows: columnMappingRows }, source: G },
+  'table-with-icebegCompatV2Enabled': { kind: 'refused', error: /column "nested_struct" has type struct</, projection: { columns: columnMappingColumns, rows: columnMappingRows }, source: G },
   'time-travel-partition-changes-a': { kind: 'rows', rows: () => range(0, 10).map((id) => ({ id, part5: id % 5 })), source: G },
   'time-travel-partition-changes-b': { kind: 'rows', rows: () => range(10, 20).map((id) => ({ id, part2: id % 2 })), source: G },
   'time-travel-schema-changes-a': { kind: 'rows', rows: () => ids(range(0, 10)), source: G },
