@@ -34,6 +34,7 @@ import {
   type TableState,
 } from './log';
 import { ColumnBuffer } from './columnBuffer';
+import { loadDeletionVector, type DeletionVectorDescriptor } from './deletionVector';
 import { decodeParquet, encodeParquetColumns, fromParquetValue } from './parquet';
 import { partitionFolder, partitionKey } from './partitions';
 import { assertSameSchema, assertValidSchema, fromSchemaString, partitionValueFromString, partitionValueString, readSchemaString, rowValidator, toSchemaString, unsupportedColumn } from './schema';
@@ -57,7 +58,7 @@ export const checkpointInterval = 10;
 
 /** Reader features that need nothing of this reader beyond refusing the column types they allow. */
 const columnMappingModes = new Set(['none', 'name', 'id']);
-const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'timestampNtz', 'variantType', 'variantType-preview']);
+const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'deletionVectors', 'timestampNtz', 'variantType', 'variantType-preview']);
 
 const engineInfo = 'azure-demand-forecast-delta/0.1 (hyparquet-writer)';
 
@@ -118,8 +119,8 @@ export class DeltaTable {
       partitionColumns: [...metadata.partitionColumns],
       files: [...state.files.entries()]
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .map(([path, add]) => ({
-          path,
+        .map(([, add]) => ({
+          path: decodeFilePath(this.path, add.path),
           partitionValues: { ...add.partitionValues },
           sizeInBytes: add.size,
           numRecords: numRecordsOf(add),
@@ -200,21 +201,24 @@ export class DeltaTable {
       }
     }
     const files = [...state.files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [relativePath, add] of files) {
+    for (const [, add] of files) {
       signal?.throwIfAborted();
+      const relativePath = decodeFilePath(this.path, add.path);
       const partitionValues: Record<string, string | null> = {};
       for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[physical(column)] ?? null;
       if (options.partitionFilter && !options.partitionFilter(partitionValues)) continue;
-      if (add.deletionVector) throw new DeltaUnsupportedFeatureError(this.path, ['deletionVectors'], `file ${relativePath} has a deletion vector`);
       if (isAbsoluteFilePath(relativePath)) {
         throw new DeltaUnsupportedFeatureError(this.path, ['absolute file paths'], `data file ${relativePath} lies outside the table folder`);
       }
+      const dv = add.deletionVector as DeletionVectorDescriptor | undefined;
+      const deleted = dv ? await loadDeletionVector(this.path, dv, (p) => this.readTableFile(p, signal)) : undefined;
       let decoded: Array<Record<string, unknown>>;
-      if (dataColumns.length === 0) {
-        decoded = Array.from({ length: numRecordsOf(add) ?? 0 }, () => ({}));
-        if (numRecordsOf(add) === undefined) decoded = await this.readDataFile(relativePath, [], signal);
+      if (dataColumns.length === 0 && numRecordsOf(add) !== undefined) {
+        decoded = Array.from({ length: (numRecordsOf(add) ?? 0) - (deleted?.size ?? 0) }, () => ({}));
       } else {
         decoded = await this.readDataFile(relativePath, dataColumns, signal, fieldIds);
+        // Rows a DELETE/UPDATE/MERGE marked in the deletion vector, by their index in the file.
+        if (deleted && deleted.size > 0) decoded = decoded.filter((_, index) => !deleted.has(index));
       }
       const partitionRow: DeltaRow = {};
       for (const field of wantedFields) {
@@ -235,6 +239,20 @@ export class DeltaTable {
         }
         yield row;
       }
+    }
+  }
+
+  /** Bytes of a file inside the table folder (deletion vectors), a missing one named. */
+  private async readTableFile(relativePath: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    if (isAbsoluteFilePath(relativePath)) {
+      throw new DeltaUnsupportedFeatureError(this.path, ['absolute file paths'], `${relativePath} lies outside the table folder`);
+    }
+    try {
+      const data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } catch (err) {
+      if (err instanceof LakeNotFoundError) throw new DeltaProtocolError(this.path, `${relativePath} is in the log but not in the lake`, { cause: err });
+      throw err;
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { DeltaProtocolError, DeltaTableNotFoundError } from '../errors';
 import { lakePath, type LakeStore } from '../lake/lakeStore';
+import { deletionVectorId, type DeletionVectorDescriptor } from './deletionVector';
 import { decodeParquet } from './parquet';
 
 export interface ProtocolAction {
@@ -38,6 +39,7 @@ export interface AddAction {
 
 export interface RemoveAction {
   path: string;
+  deletionVector?: unknown;
   deletionTimestamp?: number | null;
   dataChange: boolean;
   extendedFileMetadata?: boolean;
@@ -131,6 +133,17 @@ export function emptyState(): TableState {
   };
 }
 
+/**
+ * The key of a file in the replayed state: its decoded path, and with a deletion vector also the
+ * vector's id (a DELETE on a file with a vector removes (path, old vector) and adds (path, new one),
+ * in either order, as Delta keys files).
+ */
+export function fileKey(table: string, file: { path: string; deletionVector?: unknown }): string {
+  const path = decodeFilePath(table, file.path);
+  const dv = file.deletionVector as DeletionVectorDescriptor | null | undefined;
+  return dv && typeof dv === 'object' && typeof dv.storageType === 'string' ? `${path}#dv:${deletionVectorId(dv)}` : path;
+}
+
 /** Applies one commit's (or checkpoint's) actions in order. */
 export function applyActions(table: string, state: TableState, actions: Iterable<DeltaAction>): void {
   for (const action of actions) {
@@ -142,12 +155,12 @@ export function applyActions(table: string, state: TableState, actions: Iterable
     if (action.metaData) state.metadata = action.metaData;
     if (action.txn) state.appTransactions.set(action.txn.appId, action.txn.version);
     if (action.add) {
-      const key = decodeFilePath(table, action.add.path);
+      const key = fileKey(table, action.add);
       state.files.set(key, action.add);
       state.tombstones.delete(key);
     }
     if (action.remove) {
-      const key = decodeFilePath(table, action.remove.path);
+      const key = fileKey(table, action.remove);
       state.files.delete(key);
       state.tombstones.set(key, action.remove);
     }
@@ -231,7 +244,10 @@ export function checkpointRowToAction(row: Record<string, unknown>): DeltaAction
       ...(isPresent(deletionVector, 'storageType') ? { deletionVector } : {}),
     };
   }
-  if (isPresent(row.remove, 'path')) action.remove = row.remove as RemoveAction;
+  if (isPresent(row.remove, 'path')) {
+    const { deletionVector, ...rest } = row.remove as Record<string, unknown>;
+    action.remove = { ...(rest as unknown as RemoveAction), ...(isPresent(deletionVector, 'storageType') ? { deletionVector } : {}) };
+  }
   return action;
 }
 

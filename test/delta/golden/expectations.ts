@@ -157,6 +157,11 @@ function decimalTypeRow(i: number): DeltaRow {
 
 const dictionaryRow = (i: number): DeltaRow => ({ id: i, col1: String(i % 5), col2: String(i % 6), col3: String(i % 2) });
 
+const dvRows = (): DeltaRow[] =>
+  range(0, 50)
+    .filter((x) => !(x % 2 === 0 && x <= 28))
+    .map((x) => ({ part: x % 10, col1: x, col2: `foo${x % 5}` }));
+
 const featureRefusal = (feature: string): RegExp => new RegExp(`needs [^:]*"${feature}"`);
 const typeRefusal = (column: string, type: string): RegExp => new RegExp(`column "${column}" has type ${type.replace(/[<>(),]/g, (c) => `\\${c}`)}`);
 
@@ -276,8 +281,9 @@ export const expectations: Record<string, Expectation> = {
   'deltalog-state-reconstruction-from-checkpoint-missing-protocol': { kind: 'negative', error: /no protocol action up to version 10/, source: G },
   'deltalog-state-reconstruction-without-metadata': { kind: 'negative', error: /no metaData action up to version 0/, source: G },
   'deltalog-state-reconstruction-without-protocol': { kind: 'negative', error: /no protocol action up to version 0/, source: G },
-  'dv-partitioned-with-checkpoint': { kind: 'refused', error: featureRefusal('deletionVectors'), source: G },
-  'dv-with-columnmapping': { kind: 'refused', error: featureRefusal('deletionVectors'), source: G },
+  // 50 rows (x % 10, x, foo{x % 5}), then DELETE col1 = 0, 2, ..., 28 (deletion vectors).
+  'dv-partitioned-with-checkpoint': { kind: 'rows', rows: dvRows, source: G },
+  'dv-with-columnmapping': { kind: 'rows', rows: dvRows, source: G },
   'kernel-timestamp-INT96': { kind: 'rows', rows: () => kernelTimestampRows(0), source: `${G}; DeltaTableReadsSuite` },
   'kernel-timestamp-PST': { kind: 'rows', rows: () => kernelTimestampRows(8), source: `${G}; DeltaTableReadsSuite` },
   'kernel-timestamp-TIMESTAMP_MICROS': { kind: 'rows', rows: () => kernelTimestampRows(0), source: `${G}; DeltaTableReadsSuite` },
@@ -287,7 +293,8 @@ export const expectations: Record<string, Expectation> = {
     rows: () => [{ str: '2024-01-01 10:00:00', ts: '2024-01-01T10:00:00.000Z' }, { str: '2024-01-02 12:30:00', ts: '2024-01-02T12:30:00.000Z' }],
     source: 'DeltaTableReadsSuite (ISO8601 partition column)',
   },
-  'log-replay-dv-key-cases': { kind: 'refused', error: featureRefusal('deletionVectors'), source: G },
+  // range(50), then DELETE id = 0, 7, 14: three vectors replacing each other on one file.
+  'log-replay-dv-key-cases': { kind: 'rows', rows: () => ids(range(0, 50).filter((id) => ![0, 7, 14].includes(id))), source: G },
   'log-replay-latest-metadata-protocol': {
     kind: 'rows',
     rows: () => [...range(0, 20).map((col1) => ({ col1, col2: null })), ...range(0, 20).map((col1) => ({ col1, col2: col1 % 2 }))],
