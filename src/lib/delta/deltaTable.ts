@@ -58,7 +58,7 @@ export const checkpointInterval = 10;
 
 /** Reader features that need nothing of this reader beyond refusing the column types they allow. */
 const columnMappingModes = new Set(['none', 'name', 'id']);
-const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'deletionVectors', 'timestampNtz', 'variantType', 'variantType-preview']);
+const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'deletionVectors', 'v2Checkpoint', 'timestampNtz', 'variantType', 'variantType-preview']);
 
 const engineInfo = 'azure-demand-forecast-delta/0.1 (hyparquet-writer)';
 

@@ -261,6 +261,8 @@ export interface LogListing {
 const commitPattern = /^(\d{20})\.json$/;
 const singleCheckpointPattern = /^(\d{20})\.checkpoint\.parquet$/;
 const multiCheckpointPattern = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
+/** V2 checkpoints: `n.checkpoint.<uuid>.json|parquet`, whose file actions may sit in _sidecars/. */
+const v2CheckpointPattern = /^(\d{20})\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet)$/;
 
 export async function listLog(lake: LakeStore, tablePath: string, options: { abortSignal?: AbortSignal } = {}): Promise<LogListing> {
   const prefix = lakePath(tablePath, logFolder);
@@ -272,7 +274,10 @@ export async function listLog(lake: LakeStore, tablePath: string, options: { abo
     const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
     let m: RegExpExecArray | null;
     if ((m = commitPattern.exec(name))) commits.set(Number(m[1]), entry.path);
-    else if ((m = singleCheckpointPattern.exec(name))) single.set(Number(m[1]), entry.path);
+    else if ((m = singleCheckpointPattern.exec(name)) || (m = v2CheckpointPattern.exec(name))) {
+      // A classic name wins over a v2 one for the same version (either describes the same state).
+      if (!single.has(Number(m[1])) || singleCheckpointPattern.test(name)) single.set(Number(m[1]), entry.path);
+    }
     else if ((m = multiCheckpointPattern.exec(name))) {
       const version = Number(m[1]);
       const slot = parts.get(version) ?? { total: Number(m[3]), paths: new Map<number, string>() };
@@ -297,19 +302,46 @@ export function latestVersion(listing: LogListing): number {
   return latest;
 }
 
+/** Rows of a Parquet checkpoint (or sidecar) file, or a typed error naming it. */
+async function readCheckpointRows(lake: LakeStore, table: string, path: string, columns: string[], signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+  const data = await lake.read(path, signal ? { abortSignal: signal } : {});
+  try {
+    return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns });
+  } catch (err) {
+    throw new DeltaProtocolError(table, `checkpoint ${path} could not be read`, { cause: err });
+  }
+}
+
+/**
+ * The actions of a checkpoint: classic (single or multi-part Parquet) or v2 (a JSON or Parquet
+ * top-level file whose `sidecar` actions name Parquet files in _delta_log/_sidecars/ holding the
+ * add and remove actions). A classic-named file may be a v2 checkpoint too: its sidecars are read.
+ */
 async function readCheckpoint(lake: LakeStore, table: string, parts: string[], signal?: AbortSignal): Promise<DeltaAction[]> {
   const actions: DeltaAction[] = [];
+  const sidecars: string[] = [];
   for (const part of parts) {
-    const data = await lake.read(part, signal ? { abortSignal: signal } : {});
-    let rows: Array<Record<string, unknown>>;
-    try {
-      rows = await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
-        columns: ['txn', 'add', 'remove', 'metaData', 'protocol'],
-      });
-    } catch (err) {
-      throw new DeltaProtocolError(table, `checkpoint ${part} could not be read`, { cause: err });
+    if (part.endsWith('.json')) {
+      const text = (await lake.read(part, signal ? { abortSignal: signal } : {})).toString('utf8');
+      for (const action of parseCommit(table, -1, text)) {
+        const sidecar = (action as { sidecar?: { path?: unknown } }).sidecar;
+        if (typeof sidecar?.path === 'string') sidecars.push(sidecar.path);
+        else actions.push(action);
+      }
+      continue;
     }
-    for (const row of rows) actions.push(checkpointRowToAction(row));
+    for (const row of await readCheckpointRows(lake, table, part, ['txn', 'add', 'remove', 'metaData', 'protocol', 'sidecar'], signal)) {
+      const sidecar = row.sidecar as { path?: unknown } | null | undefined;
+      if (typeof sidecar?.path === 'string') sidecars.push(sidecar.path);
+      else actions.push(checkpointRowToAction(row));
+    }
+  }
+  for (const sidecar of sidecars) {
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:|^\//.test(sidecar)) {
+      throw new DeltaProtocolError(table, `checkpoint sidecar ${sidecar} lies outside the table's _delta_log/_sidecars`);
+    }
+    const path = lakePath(table, logFolder, '_sidecars', decodeURIComponent(sidecar));
+    for (const row of await readCheckpointRows(lake, table, path, ['add', 'remove'], signal)) actions.push(checkpointRowToAction(row));
   }
   return actions;
 }

@@ -352,8 +352,9 @@ export const expectations: Record<string, Expectation> = {
   'type-widening': { kind: 'refused', error: featureRefusal('typeWidening-preview'), source: 'its _delta_log (reader features)' },
   'type-widening-nested': { kind: 'refused', error: featureRefusal('typeWidening-preview'), source: 'its _delta_log (reader features)' },
   'update-deleted-directory': { kind: 'state', files: range(1, 11).map(String), source: G },
-  'v2-checkpoint-json': { kind: 'refused', error: featureRefusal('v2Checkpoint'), source: G },
-  'v2-checkpoint-parquet': { kind: 'refused', error: featureRefusal('v2Checkpoint'), source: G },
+  // CREATE TABLE (id LONG), then range(10) appended; version 2 is a v2 checkpoint with two sidecars.
+  'v2-checkpoint-json': { kind: 'rows', rows: () => ids(range(0, 10)), source: G },
+  'v2-checkpoint-parquet': { kind: 'rows', rows: () => ids(range(0, 10)), source: G },
   'versions-not-contiguous': { kind: 'negative', error: /log is not contiguous: 00000000000000000001\.json is missing/, source: G },
   // Folders that are no Delta table (not among the 94): Delta answers "not a Delta table".
   'no-delta-log-folder': { kind: 'negative', error: /Delta table not found/, source: G },
