@@ -56,7 +56,7 @@ export const maxCommitAttempts = 10;
 /** A Parquet checkpoint is written after every N-th version (Delta's default interval). */
 export const checkpointInterval = 10;
 
-/** Reader features that need nothing of this reader beyond refusing the column types they allow. */
+/** Column mapping modes the reader resolves, and the reader features it reads (see assertReadable). */
 const columnMappingModes = new Set(['none', 'name', 'id']);
 const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'deletionVectors', 'v2Checkpoint', 'timestampNtz', 'variantType', 'variantType-preview']);
 
@@ -131,9 +131,10 @@ export class DeltaTable {
   /**
    * Reader version 1 is read. Version 2 means column mapping (none, name or id mode: columns are
    * found in data files by physical name, or by Parquet field id in id mode).
-   * Version 3 lists reader features: read when each one is known to need nothing more of this
-   * reader (vacuumProtocolCheck) or only types it refuses by column (timestampNtz, variantType);
-   * anything else (deletionVectors, v2Checkpoint, typeWidening...) is refused by its name.
+   * Version 3 lists reader features: read when each one is implemented here (columnMapping,
+   * deletionVectors, v2Checkpoint, timestampNtz), needs nothing of a reader (vacuumProtocolCheck)
+   * or only allows types refused by column (variantType); anything else (typeWidening...) is
+   * refused by its name.
    */
   private assertReadable(state: TableState): void {
     const protocol = state.protocol;
