@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { adxColumns, adxRunsTable, adxTables, adxTypeOf } from '../../src/lib/publish/adxModel';
+import { adxColumns, adxRunsTable, adxTables, adxTypeFor } from '../../src/lib/publish/adxModel';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 
 const adxDir = path.resolve(__dirname, '../../adx');
@@ -63,7 +63,7 @@ describe('adx scripts', () => {
       expect(columns).toEqual(adxColumns(def));
       // Every lake column is there with the mapped type (guards the model as well as the script).
       for (const field of lakeTables[def.lakeTable].schema.fields) {
-        expect(columns).toContainEqual({ name: field.name, type: adxTypeOf[field.type] });
+        expect(columns).toContainEqual({ name: field.name, type: adxTypeFor(field.type) });
       }
     }
   });

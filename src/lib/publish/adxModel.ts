@@ -3,7 +3,7 @@
  * mapping (created by adx/*.kql) and the columns the publisher adds to every row. The lake
  * columns keep their names, so a mapping is `$.<column>` for every column.
  */
-import type { DeltaPrimitiveType } from '../delta/types';
+import type { DeltaDecimalType, DeltaPrimitiveType } from '../delta/types';
 import { lakeTables, type LakeTableName } from '../pipeline/tables';
 
 export interface AdxTableDef {
@@ -19,18 +19,29 @@ export interface AdxTableDef {
   streaming: boolean;
 }
 
-export type AdxScalarType = 'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime';
+export type AdxScalarType = 'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime' | 'decimal';
 
-/** Delta logical type → ADX scalar type. */
-export const adxTypeOf: Record<DeltaPrimitiveType, AdxScalarType> = {
+/** Delta logical type → ADX scalar type (decimal(p,s) → decimal: see adxTypeFor). */
+export const adxTypeOf: Record<Exclude<DeltaPrimitiveType, DeltaDecimalType>, AdxScalarType> = {
   string: 'string',
   long: 'long',
   integer: 'int',
+  short: 'int',
+  byte: 'int',
   double: 'real',
+  float: 'real',
   boolean: 'bool',
+  // JSON ingestion carries bytes as base64 text.
+  binary: 'string',
   date: 'datetime',
   timestamp: 'datetime',
+  timestamp_ntz: 'datetime',
 };
+
+/** The ADX scalar type of a Delta column type. */
+export function adxTypeFor(type: DeltaPrimitiveType): AdxScalarType {
+  return type.startsWith('decimal') ? 'decimal' : adxTypeOf[type as Exclude<DeltaPrimitiveType, DeltaDecimalType>];
+}
 
 const publishedAt = { name: 'published_at', type: 'datetime' as const };
 
@@ -64,7 +75,7 @@ export const adxTables: AdxTableDef[] = [
 
 /** All ADX columns of a table, lake columns first (the order of `.create-merge table`). */
 export function adxColumns(def: AdxTableDef): Array<{ name: string; type: AdxScalarType }> {
-  const lake = lakeTables[def.lakeTable].schema.fields.map((f) => ({ name: f.name, type: adxTypeOf[f.type] }));
+  const lake = lakeTables[def.lakeTable].schema.fields.map((f) => ({ name: f.name, type: adxTypeFor(f.type) }));
   return [...lake, ...def.publishColumns.filter((p) => !lake.some((l) => l.name === p.name))];
 }
 
