@@ -1,6 +1,7 @@
 import { UnknownModelError } from '../errors';
 import type { ForecastModel } from '../types';
 import { arimaModel } from './arima';
+import { autoArimaModels } from './autoArima';
 import { etsModel } from './ets';
 import { harmonicModel } from './harmonic';
 import { adidaModel, crostonModel, sbaModel, tsbModel } from './intermittent';
@@ -22,6 +23,7 @@ const models = new Map<string, ForecastModel>(
     harmonicModel('harmonic_smooth', { yearlyTerms: 8, halfLifeInDays: 730 }),
     mstlModel,
     arimaModel,
+    ...autoArimaModels,
     crostonModel,
     sbaModel,
     tsbModel,
