@@ -6,6 +6,7 @@ import { etsModel } from './ets';
 import { harmonicModel } from './harmonic';
 import { adidaModel, crostonModel, sbaModel, tsbModel } from './intermittent';
 import { mstlModel } from './mstl';
+import { prophetModel } from './prophet';
 import { meanModel, naiveModel, seasonalMedianModel, seasonalNaiveModel, zeroModel } from './simple';
 import { thetaModel } from './theta';
 
@@ -24,6 +25,7 @@ const models = new Map<string, ForecastModel>(
     mstlModel,
     arimaModel,
     ...autoArimaModels,
+    prophetModel,
     crostonModel,
     sbaModel,
     tsbModel,
