@@ -292,10 +292,10 @@ export function fitSarima(y: ArrayLike<number>, order: SarimaOrder, options: Fit
   const ss = cssResiduals(z, order, coef, e);
   const used = w.length - (order.p + order.P * order.m);
   const sigma2 = ss / Math.max(1, used);
-  // R (auto.arima, approximation): −2 log L ≈ n* log σ² + const; npar counts σ² too.
+  // R (auto.arima, approximation): −2 log L ≈ n*·(log 2πσ² + 1); npar counts σ² too.
   const nstar = w.length;
   const npar = nArma + xw.length + 1;
-  const aic = nstar * Math.log(sigma2) + 2 * npar;
+  const aic = nstar * (Math.log(2 * Math.PI * sigma2) + 1) + 2 * npar;
   const admissible = Number.isFinite(sigma2) && sigma2 > 0 && isAdmissible(order, coef);
   const aicc = admissible && nstar - npar - 1 > 0 ? aic + (2 * npar * (npar + 1)) / (nstar - npar - 1) : Infinity;
   return { order, coef, beta, sigma2, aicc, residuals: e };
