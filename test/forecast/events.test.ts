@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ValidationError } from '../../src/lib/errors';
 import { parseEventsCsv } from '../../src/lib/forecast/events/eventsFile';
 import { checkHolidayCountry, publicHolidays } from '../../src/lib/forecast/events/holidays';
@@ -8,6 +11,8 @@ import { autoArimaModels } from '../../src/lib/forecast/models/autoArima';
 import { harmonicModel } from '../../src/lib/forecast/models/harmonic';
 import { prophetModel, stopProphetWorker } from '../../src/lib/forecast/models/prophet';
 import type { ForecastModel, ModelContext } from '../../src/lib/forecast/types';
+import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import { loadForecastCalendar } from '../../src/lib/pipeline/forecastCalendar';
 import { normalRng } from './rng';
 
 afterAll(async () => {
@@ -116,5 +121,32 @@ describe('a synthetic promotion uplift is recovered within 10%', () => {
     const g = forecastSeries({ sku: 'S', startDate: start, values: y }, { horizon: 14, season: 7, models: ['harmonic', 'autoarima_x'], calendar: { events: history } });
     expect((f.point[future - n] as number) - (g.point[future - n] as number)).toBeGreaterThan(0.9 * trueUplift);
     expect((f.point[future - n] as number) - (g.point[future - n] as number)).toBeLessThan(1.1 * trueUplift);
+  });
+});
+
+describe('calendar from the settings (loadForecastCalendar)', () => {
+  const settings = (country: string, eventsPath: string, region = '') => ({ DEMAND_HOLIDAY_COUNTRY: country, DEMAND_HOLIDAY_REGION: region, DEMAND_EVENTS_PATH: eventsPath });
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('is undefined without settings, and reads the country and the lake events file', async () => {
+    const lake = FileSystemLake.fromDirectory(dir);
+    expect(await loadForecastCalendar(lake, settings('', ''))).toBeUndefined();
+    await lake.put('config/events.csv', Buffer.from('date,sku,event\n2024-11-29,*,black friday\n'));
+    expect(await loadForecastCalendar(lake, settings('de', 'config/events.csv', 'by'))).toEqual({
+      holidayCountry: 'DE',
+      holidayRegion: 'BY',
+      events: [{ date: '2024-11-29', sku: '*', name: 'black_friday' }],
+    });
+  });
+
+  it('names the setting and the row of a bad events file, and the value of an unknown country', async () => {
+    const lake = FileSystemLake.fromDirectory(dir);
+    await lake.put('config/bad.csv', Buffer.from('date,sku,event\n29/11/2024,*,black friday\n'));
+    await expect(loadForecastCalendar(lake, settings('', 'config/bad.csv'))).rejects.toThrow(/DEMAND_EVENTS_PATH config\/bad.csv: events file row 2: date "29\/11\/2024"/);
+    await expect(loadForecastCalendar(lake, settings('QQ', ''))).rejects.toThrow(/holiday country "QQ"/);
   });
 });

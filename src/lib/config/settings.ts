@@ -47,6 +47,12 @@ export const settingsSchema = z.object({
   DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: int(1, 1000).default(500),
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
+  /** ISO 3166 country whose public holidays are forecast regressors (date-holidays); empty = none. */
+  DEMAND_HOLIDAY_COUNTRY: z.string().regex(/^([A-Za-z]{2})?$/, 'a two-letter ISO 3166 country code').default(''),
+  /** State or region within the holiday country (date-holidays code, e.g. BY); empty = national holidays only. */
+  DEMAND_HOLIDAY_REGION: z.string().regex(/^[A-Za-z0-9]{0,4}$/, 'a date-holidays region code').default(''),
+  /** Lake path of an events/promotions CSV (date,sku,event[,end_date]); empty = no events. */
+  DEMAND_EVENTS_PATH: z.string().default(''),
   /** Silver build threads; 0 = automatic (one per core from 200,000 order lines on, in-process below). */
   DEMAND_SILVER_WORKERS: int(0, 64).default(0),
   /** Folder for the Silver build's month spill files (default: the OS temp folder). */
