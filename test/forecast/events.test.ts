@@ -147,6 +147,6 @@ describe('calendar from the settings (loadForecastCalendar)', () => {
     const lake = FileSystemLake.fromDirectory(dir);
     await lake.put('config/bad.csv', Buffer.from('date,sku,event\n29/11/2024,*,black friday\n'));
     await expect(loadForecastCalendar(lake, settings('', 'config/bad.csv'))).rejects.toThrow(/DEMAND_EVENTS_PATH config\/bad.csv: events file row 2: date "29\/11\/2024"/);
-    await expect(loadForecastCalendar(lake, settings('QQ', ''))).rejects.toThrow(/holiday country "QQ"/);
+    await expect(loadForecastCalendar(lake, settings('QQ', ''))).rejects.toThrow(/DEMAND_HOLIDAY_COUNTRY\/DEMAND_HOLIDAY_REGION: holiday country "QQ"/);
   });
 });

@@ -21,7 +21,12 @@ export async function loadForecastCalendar(
   if (!country && !eventsPath) return undefined;
   const calendar: EventCalendar = {};
   if (country) {
-    checkHolidayCountry(country, region || undefined);
+    try {
+      checkHolidayCountry(country, region || undefined);
+    } catch (e) {
+      if (e instanceof ValidationError) throw new ValidationError('DEMAND_HOLIDAY_COUNTRY', `DEMAND_HOLIDAY_COUNTRY/DEMAND_HOLIDAY_REGION: ${e.message}`, { cause: e });
+      throw e;
+    }
     calendar.holidayCountry = country;
     if (region) calendar.holidayRegion = region;
   }
