@@ -98,7 +98,7 @@ export function searchArima(y: ArrayLike<number>, options: SearchOptions): Searc
   const tryOrder = (p: number, q: number, P: number, Q: number, constant: boolean): boolean => {
     const o: SarimaOrder = { p, d, q, P: seasonal ? P : 0, D, Q: seasonal ? Q : 0, m, constant: constant && constantAllowed };
     if (!withinLimits(o) || seen.has(key(o)) || seen.size >= limits.models) return false;
-    if (best && Date.now() - started > options.budgetInMs) {
+    if (best && Date.now() - started >= options.budgetInMs) {
       truncated = true;
       return false;
     }

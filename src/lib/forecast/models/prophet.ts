@@ -27,12 +27,18 @@ async function load() {
 async function handle(job) {
   const { optimizer, Prophet } = await load();
   const holidays = new Map(job.holidays.map(([name, days]) => [name, { occurrences: days.map((d) => ({ start: d, end: d + 86400 })) }]));
-  const model = new Prophet(Object.assign({ optimizer }, job.options, holidays.size ? { holidays } : {}));
-  try {
-    model.fit({ ds: job.ds, y: job.y });
-    return Array.from(model.predict({ ds: job.future }).yhat.point);
-  } finally {
-    model.free();
+  // Prophet retries a failed L-BFGS fit with Newton's method; Newton traps in this WASM build
+  // ("unreachable"), BFGS does not, so BFGS is the retry.
+  for (const algorithm of ['lbfgs', 'bfgs']) {
+    const model = new Prophet(Object.assign({ optimizer }, job.options, holidays.size ? { holidays } : {}));
+    try {
+      model.fit({ ds: job.ds, y: job.y }, { algorithm });
+      return Array.from(model.predict({ ds: job.future }).yhat.point);
+    } catch (e) {
+      if (algorithm === 'bfgs') throw e;
+    } finally {
+      model.free();
+    }
   }
 }
 `;
