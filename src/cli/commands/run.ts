@@ -10,6 +10,8 @@ import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../orc
 import type { RunSummary } from '../../orchestrators/summary';
 import type { CliContext } from '../context';
 import { createRunProgress } from '../progress';
+import { isPresetName, presetNames } from '../../lib/sources/presets';
+import { resolveOrdersSource } from '../../lib/sources/ordersSource';
 import { startSampleSources } from '../sampleSources';
 import { formatRunSummary } from '../summaryText';
 import { sampleWorkspace, workspaceOverrides } from '../workspace';
@@ -18,6 +20,7 @@ export interface RunCommandOptions {
   json?: boolean;
   sample?: boolean;
   ordersApiUrl?: string;
+  ordersSource?: string;
   runId?: string;
   progress?: boolean;
 }
@@ -27,7 +30,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .command('run')
     .description('Run the whole pipeline locally: ingest → Silver → forecast → publish → drift, on the real Durable Functions replay engine')
     .option('--sample', 'use the bundled sample: a fresh workspace (.demand/sample), a local orders API serving the sample, sample inventory files')
-    .option('--orders-api-url <url>', 'orders REST API base URL (DEMAND_ORDERS_API_URL)')
+    .option('--orders-api-url <url>', 'orders collection URL of a REST source (DEMAND_ORDERS_API_URL)')
+    .option('--orders-source <file|preset>', `orders source: a definition JSON file or a preset (${presetNames.join(', ')}); DEMAND_ORDERS_SOURCE, see docs/sources.md`)
     .option('--run-id <id>', 'run id (re-running an id is idempotent)')
     .option('--json', 'print the run summary as one JSON object on stdout')
     .option('--no-progress', 'no progress bars')
@@ -36,6 +40,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       const overrides: Partial<Record<SettingName, string>> = {
         ...(workspace ? workspaceOverrides(path.resolve(workspace)) : {}),
         ...(options.ordersApiUrl ? { DEMAND_ORDERS_API_URL: options.ordersApiUrl } : {}),
+        ...(options.ordersSource ? { DEMAND_ORDERS_SOURCE: isPresetName(options.ordersSource) ? options.ordersSource : path.resolve(options.ordersSource) } : {}),
       };
       if (options.sample && workspace) {
         // The sample run always starts from scratch, so it shows a full first run.
@@ -52,8 +57,10 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           settings = context.settings({ ...overrides, DEMAND_ORDERS_API_URL: sample.ordersApiUrl });
           Object.assign(services, { settings });
         }
-        if (!settings.DEMAND_ORDERS_API_URL) {
-          throw new Error('Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, or use --sample');
+        // A definition is read (and checked) before anything runs: a typo fails here, naming the key.
+        const source = await resolveOrdersSource(settings);
+        if (source.kind === 'online-retail-api' && !settings.DEMAND_ORDERS_API_URL) {
+          throw new Error('Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, use --sample, or name another source with --orders-source <file|preset>');
         }
         const interactive = options.progress !== false && !options.json && process.stderr.isTTY === true;
         const progress = createRunProgress({ interactive, write: (line) => context.stderr(line) });

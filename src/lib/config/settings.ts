@@ -39,6 +39,14 @@ export const settingsSchema = z.object({
   DEMAND_INVENTORY_LANDING_PREFIX: z.string().min(1).default('landing/inventory'),
   /** Pages per Bronze part (part boundaries follow the page sequence, so re-runs give the same parts). */
   DEMAND_ORDERS_PAGES_PER_PART: int(1, 10000).default(20),
+  /** Orders source: a preset name (online-retail, shopify, woocommerce) or a source definition JSON file (docs/sources.md). */
+  DEMAND_ORDERS_SOURCE: z.string().min(1).default('online-retail'),
+  /** IANA time zone whose calendar days demand is counted in (a source's shopTimeZone wins). */
+  DEMAND_SHOP_TIME_ZONE: z.string().min(1).optional(),
+  /** A run whose order records are quarantined above this share fails (naming the top reasons). */
+  DEMAND_QUARANTINE_MAX_SHARE: num(0, 1).default(0.5),
+  /** A quarantine reason above this share of the order records is a warning in the run summary. */
+  DEMAND_QUARANTINE_WARN_SHARE: num(0, 1).default(0.05),
 
   // --- forecasting (issue 5) ---
   DEMAND_FORECAST_HORIZON_DAYS: int(1, 365).default(28),
