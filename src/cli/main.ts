@@ -8,6 +8,7 @@ import { registerExportCommand } from './commands/export';
 import { registerModelsCommand } from './commands/models';
 import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
+import { registerSourcesCommand } from './commands/sources';
 import type { CliContext } from './context';
 import { sampleWorkspace, workspaceOverrides } from './workspace';
 
@@ -46,6 +47,7 @@ export function buildProgram(outer: CliContext): Command {
   registerBacktestCommand(program, context);
   registerModelsCommand(program, context);
   registerDashboardCommand(program, context);
+  registerSourcesCommand(program, context);
   return program;
 }
 
