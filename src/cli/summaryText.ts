@@ -32,7 +32,8 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
     for (const r of s.ingestInventory.rejected.slice(0, 5)) lines.push(`                         rejected ${r.file}: ${r.reason}`);
   }
   if (s.silver) {
-    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations)} cancellations, ${n(s.silver.quarantined)} quarantined`);
+    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations)} cancelled or returned (cancellations table), ${n(s.silver.quarantined)} quarantined` +
+      (s.silver.quality && s.silver.quality.records > 0 ? ` (${(100 * s.silver.quality.share).toFixed(1)}% of ${n(s.silver.quality.records)} order records)` : ''));
     lines.push(`                       ${n(s.silver.skus)} SKUs, ${n(s.silver.dailyDemandRows)} daily demand rows (${s.silver.affectedFrom ?? '-'} … ${s.silver.affectedTo ?? '-'})`);
   }
   const reasons = Object.entries(summary.quarantineReasons).sort((a, b) => b[1] - a[1]);
@@ -40,6 +41,7 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
     lines.push('  Quarantined by reason');
     for (const [reason, count] of reasons) lines.push(`    ${reason.padEnd(28)} ${n(count).padStart(9)}`);
   }
+  for (const warning of s.silver?.quality?.warnings ?? []) lines.push(`  WARNING              ${warning}`);
   if (s.forecast) {
     const bt = s.forecast.backtest;
     const wape = bt.absActual > 0 ? (bt.absError / bt.absActual) * 100 : null;

@@ -140,3 +140,26 @@ describe('user contract: one CSV row per order item, America/Sao_Paulo local tim
     expect(await lake.exists('landing/orders/order_items.csv')).toBe(false);
   });
 });
+
+describe('a run whose records are mostly quarantined fails, naming the reasons', () => {
+  it('ends Failed with exit 1 and no forecast when the timestamps do not map', async () => {
+    const workspace = await fs.mkdtemp(path.join(os.tmpdir(), 'demand-contract-bad-'));
+    try {
+      const rows = exportRows().slice(0, 40).map((r) => ({ ...r, order_purchase_timestamp: r.order_purchase_timestamp.replace(/^(\d{4})-(\d{2})-(\d{2})/, '$3/$2/$1') }));
+      await fs.mkdir(path.join(workspace, 'lake', 'landing', 'orders'), { recursive: true });
+      await fs.writeFile(path.join(workspace, 'lake', 'landing', 'orders', 'order_items.csv'), csvOf(rows));
+      await fs.writeFile(path.join(workspace, 'orders.source.json'), JSON.stringify(definition));
+      const cli = captureCli();
+      await main(['node', 'demand', '--workspace', workspace, 'run', '--orders-source', path.join(workspace, 'orders.source.json'), '--json', '--no-progress'], cli.context);
+      const summary = JSON.parse(cli.out[0] as string) as RunSummary;
+      expect(cli.exitCode()).toBe(1);
+      expect(summary.status).toBe('Failed');
+      expect(summary.error).toMatch(/40 of 40 order records \(100.0%\) were quarantined, above DEMAND_QUARANTINE_MAX_SHARE 50.0%/);
+      expect(summary.error).toMatch(/unmapped:orderedAt ×40 \(e.g. orderedAt="\d{2}\/\d{2}\/2017 /);
+      expect(summary.stages.forecast).toBeUndefined();
+      expect(summary.stages.tracking).toBeUndefined();
+    } finally {
+      await fs.rm(workspace, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -5,7 +5,7 @@ import { ordersSourceSchema } from './definition';
 export const ordersSourceSchemaId = 'https://github.com/azure-demand-forecast/schemas/orders-source.schema.json';
 
 export function ordersSourceJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(ordersSourceSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(ordersSourceSchema, { io: 'input', target: 'draft-2020-12', reused: 'ref' }) as Record<string, unknown>;
   return { ...schema, $id: ordersSourceSchemaId, title: 'Orders source definition (docs/sources.md)' };
 }
 
