@@ -13,7 +13,10 @@ import { createRunProgress } from '../progress';
 import { isPresetName, presetNames } from '../../lib/sources/presets';
 import { resolveOrdersSource } from '../../lib/sources/ordersSource';
 import { startSampleSources } from '../sampleSources';
-import { formatRunSummary } from '../summaryText';
+import { openLakeTable } from '../../lib/delta';
+import type { LakeStore } from '../../lib/lake/lakeStore';
+import { lakeTables } from '../../lib/pipeline/tables';
+import { formatRunSummary, type RunDataFacts } from '../summaryText';
 import { sampleWorkspace, workspaceOverrides } from '../workspace';
 
 export interface RunCommandOptions {
@@ -88,11 +91,30 @@ export function registerRunCommand(program: Command, context: CliContext): void 
                 error: String(status.output),
               };
         if (options.json) context.stdout(JSON.stringify(summary));
-        else context.stdout(formatRunSummary(summary, { lake: services.lake.location, state: services.entities.location, workspace }));
+        else context.stdout(formatRunSummary(summary, { lake: services.lake.location, state: services.entities.location, workspace, data: await runDataFacts(services.lake) }));
         if (summary.status !== 'Completed') context.setExitCode(1);
       } finally {
         await sample?.close();
         await closeSharedForecastPool();
       }
     });
+}
+
+/** The data's own first and last sale day and its top SKU (Silver products), for the summary; empty when there is none. */
+async function runDataFacts(lake: LakeStore): Promise<RunDataFacts> {
+  try {
+    const products = await openLakeTable(lake, lakeTables.products).readAll();
+    if (products.length === 0) return {};
+    let top = products[0] as Record<string, unknown>;
+    let firstDay = String(top['first_sale_date']);
+    let lastDay = String(top['last_sale_date']);
+    for (const p of products) {
+      if (Number(p['total_units']) > Number(top['total_units'])) top = p;
+      if (String(p['first_sale_date']) < firstDay) firstDay = String(p['first_sale_date']);
+      if (String(p['last_sale_date']) > lastDay) lastDay = String(p['last_sale_date']);
+    }
+    return { topSku: String(top['sku']), firstDay: firstDay.slice(0, 10), lastDay: lastDay.slice(0, 10) };
+  } catch {
+    return {};
+  }
 }
