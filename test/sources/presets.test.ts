@@ -213,3 +213,17 @@ describe('preset woocommerce against a fake of wc/v3/orders', () => {
     }
   });
 });
+
+describe('the default (online-retail) client meeting another API shape', () => {
+  it('fails at once, saying the body is a bare array and how to map it, instead of retrying for a minute', async () => {
+    const { OrdersClient } = await import('../../src/lib/ingest/ordersClient');
+    const fake = await startWooFake(wooOrders(), { maxPerPage: 3 });
+    try {
+      const client = OrdersClient.fromOptions({ source: 'orders', url: fake.url, pageSize: 3, requestTimeoutInMs: 2_000, retryBudgetInMs: 60_000, authorization: async () => wooAuth });
+      await expect(client.fetchPage(0, null, null)).rejects.toThrow(/bare JSON array.*--orders-source.*"items": ""/);
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -81,7 +81,9 @@ function parsePage(text: string): { items: unknown[]; nextCursor: string | null;
     throw new TransientFetchFailure(`body is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 40))}…)`, 200, undefined, { cause: err });
   }
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { items?: unknown }).items)) {
-    throw new TransientFetchFailure('body has no "items" array', 200, undefined);
+    // A complete JSON body of another shape will not change on retry: fail now, saying what came.
+    const shape = Array.isArray(body) ? 'a bare JSON array' : typeof body === 'object' && body !== null ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}` : typeof body;
+    throw new PermanentFetchFailure(`body has no "items" array (it is ${shape}); for another API shape use a source definition (--orders-source, docs/sources.md), e.g. "items": "" for a bare array`, 200);
   }
   const { items, nextCursor, next } = body as { items: unknown[]; nextCursor?: unknown; next?: unknown };
   return {
