@@ -58,7 +58,7 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
     for (const r of s.ingestInventory.rejected.slice(0, 5)) lines.push(`                         rejected ${r.file}: ${r.reason}`);
   }
   if (s.silver) {
-    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations)} cancelled or returned (cancellations table), ${n(s.silver.quarantined)} quarantined` +
+    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations - (s.silver.returns ?? 0))} cancelled${s.silver.returns ? ` and ${n(s.silver.returns)} returned` : ''} (cancellations table), ${n(s.silver.quarantined)} quarantined` +
       (s.silver.quality && s.silver.quality.records > 0 ? ` (${(100 * s.silver.quality.share).toFixed(1)}% of ${n(s.silver.quality.records)} order records)` : ''));
     const range = where.data?.firstDay && where.data.lastDay ? `sales ${where.data.firstDay} … ${where.data.lastDay}` : `${s.silver.affectedFrom ?? '-'} … ${s.silver.affectedTo ?? '-'}`;
     lines.push(`                       ${n(s.silver.skus)} SKUs, ${n(s.silver.dailyDemandRows)} daily demand rows (${range})`);

@@ -119,6 +119,7 @@ describe('preset shopify against a fake of the Admin REST orders.json', () => {
       expect(silver.orderLinesKept).toBe(placed.length);
       expect(silver.unitsKept).toBe(placed.reduce((s, l) => s + l.quantity, 0));
       expect(silver.cancellations).toBe(2);
+      expect(silver.returns).toBe(1);
       expect(silver.quarantined).toBe(0);
 
       // The next run starts at the watermark (largest updated_at) minus the 60-minute overlap.
@@ -200,6 +201,7 @@ describe('preset woocommerce against a fake of wc/v3/orders', () => {
       expect(silver.orderLinesKept).toBe(5);
       expect(silver.unitsKept).toBe(2 + 1 + 2 + 2 + 2);
       expect(silver.cancellations).toBe(3);
+      expect(silver.returns).toBe(1);
       expect(silver.quarantined).toBe(0);
 
       expect(first.watermarkAfter).toBe('2024-03-08 01:00:00');

@@ -66,6 +66,8 @@ export interface BuildSilverOutput {
   orderLinesKept: number;
   unitsKept: number;
   cancellations: number;
+  /** Of the cancellations, returned lines (sources with a status; 0 for online-retail). */
+  returns?: number;
   quarantined: number;
   quarantineReasons: ReasonCounts;
   inventoryRows: number;

@@ -6,6 +6,9 @@
 import { canonicalLineKey, canonicalOrderLineSchema, isUnmappedOrderRecord, type OrderLineStatus } from '../orders/canonicalOrderLine';
 import { normaliseCustomerId, normaliseDescription, normaliseSku, normaliseText, type OrderLine } from './orderRecord';
 
+/** Silver line ids of returned canonical lines end with this (the returns count reads it). */
+export const returnedLineSuffix = '#returned';
+
 export type CanonicalRecordCheck =
   | { ok: true; line: OrderLine; status: OrderLineStatus }
   | { ok: false; reason: string; detail: string };

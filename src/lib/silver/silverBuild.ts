@@ -351,6 +351,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     let kept = 0;
     let unitsKept = 0;
     let cancellations = 0;
+    let returns = 0;
     let redelivered = 0;
     let nettedLines = 0;
     let nettedUnits = 0;
@@ -451,6 +452,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       kept += r.kept;
       unitsKept += r.unitsKept;
       cancellations += r.cancellations;
+      returns += r.returns;
       redelivered += r.redelivered;
       for (const bad of r.quarantine) {
         await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
@@ -564,6 +566,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       orderLinesKept: kept,
       unitsKept,
       cancellations,
+      returns,
       quarantined,
       quarantineReasons,
       inventoryRows: newSnapshots.length,
