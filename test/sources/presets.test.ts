@@ -229,3 +229,28 @@ describe('the default (online-retail) client meeting another API shape', () => {
     }
   });
 });
+
+describe('demand sources check against a REST source', () => {
+  it('reads the first page of the shopify fake with the token from the settings and prints its lines', async () => {
+    const { main } = await import('../../src/cli/main');
+    const { captureCli } = await import('./cliHarness');
+    const fake = await startShopifyFake(shopifyOrders(), { maxPerPage: 3 });
+    try {
+      const cli = captureCli({ DEMAND_ORDERS_AUTH_HEADER: shopifyToken, DEMAND_SHOP_TIME_ZONE: 'America/New_York' });
+      await main(['node', 'demand', 'sources', 'check', 'shopify', '--orders-api-url', fake.url, '--limit', '2'], cli.context);
+      const text = cli.out.join('\n');
+      expect(text).toMatch(/Read 2 record\(s\) from page 1/);
+      expect(text).toMatch(/#1 order 450789469 line 466157049 {2}sku IPOD2008GREEN {2}qty 1 {2}price 199 USD {2}2024-03-02T03:30:00.000Z = shop time 2024-03-01 22:30:00 {2}placed/);
+      expect(text).toMatch(/demand days in America\/New_York/);
+      expect(cli.exitCode()).toBe(0);
+      expect(fake.requests[0]!.url.searchParams.get('limit')).toBe('2');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('takes the definition inline, as a Function App setting would hold it', async () => {
+    const definition = await loadOrdersSource(JSON.stringify({ kind: 'files', folder: 'landing/x', fields: { orderId: 'o', lineId: 'l', sku: 's', quantity: 'q', unitPrice: 'p', orderedAt: 't' } }));
+    expect(definition).toMatchObject({ origin: 'inline definition', definition: { kind: 'files', folder: 'landing/x', ruleSet: 'order-status' } });
+  });
+});

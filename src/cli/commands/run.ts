@@ -43,7 +43,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       const overrides: Partial<Record<SettingName, string>> = {
         ...(workspace ? workspaceOverrides(path.resolve(workspace)) : {}),
         ...(options.ordersApiUrl ? { DEMAND_ORDERS_API_URL: options.ordersApiUrl } : {}),
-        ...(options.ordersSource ? { DEMAND_ORDERS_SOURCE: isPresetName(options.ordersSource) ? options.ordersSource : path.resolve(options.ordersSource) } : {}),
+        ...(options.ordersSource ? { DEMAND_ORDERS_SOURCE: isPresetName(options.ordersSource) || options.ordersSource.trimStart().startsWith('{') ? options.ordersSource : path.resolve(options.ordersSource) } : {}),
       };
       if (options.sample && workspace) {
         // The sample run always starts from scratch, so it shows a full first run.

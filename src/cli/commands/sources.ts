@@ -53,7 +53,7 @@ export function registerSourcesCommand(program: Command, context: CliContext): v
     .action(async (ref: string, options: CheckOptions) => {
       const limit = Number(options.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a whole number >= 1, got ${JSON.stringify(options.limit)}`);
-      const loaded = await loadOrdersSource(isPresetName(ref) ? ref : path.resolve(ref));
+      const loaded = await loadOrdersSource(isPresetName(ref) || ref.trimStart().startsWith('{') ? ref : path.resolve(ref));
       const settings = context.settings(options.ordersApiUrl ? { DEMAND_ORDERS_API_URL: options.ordersApiUrl } : {});
       const definition = loaded.definition;
       const shopTimeZone = shopTimeZoneOf(definition, settings.DEMAND_SHOP_TIME_ZONE);
@@ -74,9 +74,11 @@ export function registerSourcesCommand(program: Command, context: CliContext): v
         const url = definition.url ?? settings.DEMAND_ORDERS_API_URL;
         if (!url) throw new Error(`${loaded.origin} is a REST source without "url": pass --orders-api-url <orders collection URL> or set DEMAND_ORDERS_API_URL`);
         const authorization = authorizationFromSettings(settings);
-        report = await checkOrdersSource(definition, {
+        // One page of at most --limit records is all a check needs.
+        const checked = { ...definition, pageSize: Math.min(limit, definition.pageSize ?? limit) };
+        report = await checkOrdersSource(checked, {
           ...base,
-          client: { url, pageSize: Math.min(limit, definition.pageSize ?? limit), requestTimeoutInMs: settings.DEMAND_ORDERS_REQUEST_TIMEOUT_MS, retryBudgetInMs: Math.min(settings.DEMAND_ORDERS_RETRY_BUDGET_MS, 30_000), ...(authorization ? { authorization } : {}) },
+          client: { url, pageSize: checked.pageSize, requestTimeoutInMs: settings.DEMAND_ORDERS_REQUEST_TIMEOUT_MS, retryBudgetInMs: Math.min(settings.DEMAND_ORDERS_RETRY_BUDGET_MS, 30_000), ...(authorization ? { authorization } : {}) },
         });
         where = url;
       }

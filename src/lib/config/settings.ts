@@ -39,7 +39,7 @@ export const settingsSchema = z.object({
   DEMAND_INVENTORY_LANDING_PREFIX: z.string().min(1).default('landing/inventory'),
   /** Pages per Bronze part (part boundaries follow the page sequence, so re-runs give the same parts). */
   DEMAND_ORDERS_PAGES_PER_PART: int(1, 10000).default(20),
-  /** Orders source: a preset name (online-retail, shopify, woocommerce) or a source definition JSON file (docs/sources.md). */
+  /** Orders source: a preset name (online-retail, shopify, woocommerce), a source definition JSON file, or the definition's JSON itself (docs/sources.md). */
   DEMAND_ORDERS_SOURCE: z.string().min(1).default('online-retail'),
   /** IANA time zone whose calendar days demand is counted in (a source's shopTimeZone wins). */
   DEMAND_SHOP_TIME_ZONE: z.string().min(1).optional(),

@@ -45,9 +45,21 @@ export function parseSourceDefinition(doc: unknown, origin: string): OrdersSourc
   return definition;
 }
 
-/** A preset by name, or a definition file by path. */
+/**
+ * A preset by name, a definition file by path, or the definition's JSON itself (text starting
+ * with `{`: a Function App setting can hold it where there is no file to point at).
+ */
 export async function loadOrdersSource(ref: string): Promise<LoadedSource> {
   if (isPresetName(ref)) return { origin: `preset ${ref}`, preset: ref, definition: parseSourceDefinition(presetDocument(ref), `preset ${ref}`) };
+  if (ref.trimStart().startsWith('{')) {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(ref);
+    } catch (err) {
+      throw new ValidationError('ordersSource', `Inline source definition is not JSON: ${(err as Error).message}`, { cause: err });
+    }
+    return { origin: 'inline definition', preset: undefined, definition: parseSourceDefinition(doc, 'inline definition') };
+  }
   let text: string;
   try {
     text = await readFile(ref, 'utf8');
