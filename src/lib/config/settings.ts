@@ -63,6 +63,8 @@ export const settingsSchema = z.object({
   // --- inventory actions (issue 7) ---
   DEMAND_SERVICE_LEVEL: num(0.5, 0.9999).default(0.95),
   DEMAND_LEAD_TIME_DAYS: int(0, 365).default(7),
+  /** Optional product catalogue source (definition file or JSON, docs/sources.md): its per-SKU lead times replace DEMAND_LEAD_TIME_DAYS. */
+  DEMAND_CATALOGUE_SOURCE: z.string().min(1).optional(),
   DEMAND_REVIEW_PERIOD_DAYS: int(1, 365).default(7),
 
   // --- tracking, registry, drift (issue 6) ---

@@ -49,13 +49,13 @@ export function valueAtPath(scope: RecordScope, path: string): unknown {
 
 const isEmpty = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-interface Resolved {
+export interface Resolved {
   value: unknown;
   /** What the source held (for messages). */
   found: unknown;
@@ -83,7 +83,8 @@ function resolveSingle(spec: SingleFieldSpec, scope: RecordScope): Resolved {
   return { value: isEmpty(raw) && spec.default !== undefined ? spec.default : raw, found: raw, spec };
 }
 
-function resolve(spec: FieldSpec, scope: RecordScope): Resolved {
+/** A field spec's value for a record (alternatives tried in order). */
+export function resolve(spec: FieldSpec, scope: RecordScope): Resolved {
   if (!Array.isArray(spec)) return resolveSingle(spec, scope);
   let last: Resolved | undefined;
   for (const alternative of spec) {
@@ -93,7 +94,7 @@ function resolve(spec: FieldSpec, scope: RecordScope): Resolved {
   return last as Resolved;
 }
 
-function text(value: unknown): string | null {
+export function text(value: unknown): string | null {
   if (isEmpty(value)) return null;
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
@@ -101,7 +102,7 @@ function text(value: unknown): string | null {
 }
 
 /** Numbers and numeric strings ("199.00", " 3 "), nothing else. */
-function numberOf(value: unknown): number | undefined {
+export function numberOf(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value === 'string' && /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) return Number(value);
   return undefined;
