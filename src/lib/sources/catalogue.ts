@@ -11,7 +11,7 @@ import type { LakeStore } from '../lake/lakeStore';
 import { normaliseSku } from '../silver/orderRecord';
 import { fieldSpecSchema, fileFormats } from './definition';
 import { describe, numberOf, resolve, text } from './fieldMapping';
-import { landedFiles } from './files/ingestOrderFiles';
+import { landedFiles } from './files/landedFilesRun';
 import { readSourceFile, sourceFileFormatOf } from './files/sourceFile';
 
 export const catalogueSourceSchema = z.strictObject({

@@ -7,7 +7,7 @@ import type { LakeStore } from '../lake/lakeStore';
 import { isUnmappedOrderRecord, type CanonicalOrderLine } from '../orders/canonicalOrderLine';
 import type { OrdersClientOptions } from '../ingest/ordersClient';
 import type { OrdersSourceDefinition } from './definition';
-import { landedFiles } from './files/ingestOrderFiles';
+import { landedFiles } from './files/landedFilesRun';
 import { readSourceFile, sourceFileFormatOf } from './files/sourceFile';
 import { createRecordMapper } from './recordMapper';
 import { restSourceClient } from './rest/ingestRestSource';
