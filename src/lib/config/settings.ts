@@ -37,6 +37,8 @@ export const settingsSchema = z.object({
   DEMAND_ORDERS_RETRY_BUDGET_MS: int(1000, 3_600_000).default(120_000),
   DEMAND_ORDERS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
   DEMAND_INVENTORY_LANDING_PREFIX: z.string().min(1).default('landing/inventory'),
+  /** Optional inventory source definition (file or JSON, docs/sources.md): partner stock files in their own columns, instead of the fixed landing format. */
+  DEMAND_INVENTORY_SOURCE: z.string().min(1).optional(),
   /** Pages per Bronze part (part boundaries follow the page sequence, so re-runs give the same parts). */
   DEMAND_ORDERS_PAGES_PER_PART: int(1, 10000).default(20),
   /** Orders source: a preset name (online-retail, shopify, woocommerce), a source definition JSON file, or the definition's JSON itself (docs/sources.md). */
