@@ -37,8 +37,18 @@ export const settingsSchema = z.object({
   DEMAND_ORDERS_RETRY_BUDGET_MS: int(1000, 3_600_000).default(120_000),
   DEMAND_ORDERS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
   DEMAND_INVENTORY_LANDING_PREFIX: z.string().min(1).default('landing/inventory'),
+  /** Optional inventory source definition (file or JSON, docs/sources.md): partner stock files in their own columns, instead of the fixed landing format. */
+  DEMAND_INVENTORY_SOURCE: z.string().min(1).optional(),
   /** Pages per Bronze part (part boundaries follow the page sequence, so re-runs give the same parts). */
   DEMAND_ORDERS_PAGES_PER_PART: int(1, 10000).default(20),
+  /** Orders source: a preset name (online-retail, shopify, woocommerce), a source definition JSON file, or the definition's JSON itself (docs/sources.md). */
+  DEMAND_ORDERS_SOURCE: z.string().min(1).default('online-retail'),
+  /** IANA time zone whose calendar days demand is counted in (a source's shopTimeZone wins). */
+  DEMAND_SHOP_TIME_ZONE: z.string().min(1).optional(),
+  /** A run whose order records are quarantined above this share fails (naming the top reasons). */
+  DEMAND_QUARANTINE_MAX_SHARE: num(0, 1).default(0.5),
+  /** A quarantine reason above this share of the order records is a warning in the run summary. */
+  DEMAND_QUARANTINE_WARN_SHARE: num(0, 1).default(0.05),
 
   // --- forecasting (issue 5) ---
   DEMAND_FORECAST_HORIZON_DAYS: int(1, 365).default(28),
@@ -61,6 +71,8 @@ export const settingsSchema = z.object({
   // --- inventory actions (issue 7) ---
   DEMAND_SERVICE_LEVEL: num(0.5, 0.9999).default(0.95),
   DEMAND_LEAD_TIME_DAYS: int(0, 365).default(7),
+  /** Optional product catalogue source (definition file or JSON, docs/sources.md): its per-SKU lead times replace DEMAND_LEAD_TIME_DAYS. */
+  DEMAND_CATALOGUE_SOURCE: z.string().min(1).optional(),
   DEMAND_REVIEW_PERIOD_DAYS: int(1, 365).default(7),
 
   // --- tracking, registry, drift (issue 6) ---

@@ -4,6 +4,9 @@
  * daily demand for the affected months). Re-running the same run id changes nothing.
  */
 import { readBronzeRecords, readManifest } from '../../bronze/reader';
+import { assessQuarantine } from '../../quality/quarantineGate';
+import { ruleSetByName } from '../../silver/ruleSet';
+import { resolveOrdersSource } from '../../sources/ordersSource';
 import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
 import type { BuildSilverInput, PipelineServices } from '../contracts';
 
@@ -17,12 +20,15 @@ async function* inventoryOf(input: BuildSilverInput, services: PipelineServices)
   }
 }
 
-export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
+export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<Omit<SilverBuildResult, 'quarantineExamples'>> {
   const expected = await Promise.all(
     input.orderManifests.map(async (m) => (await readManifest(services.lake, m, services.abortSignal ? { abortSignal: services.abortSignal } : {})).records),
   );
+  // The rule set belongs to the source: invoice-prefix rules for online-retail only.
+  const source = await resolveOrdersSource(services.settings);
   const result = await buildSilverTables(services.lake, {
     runId: input.runId,
+    ruleSet: ruleSetByName(source.ruleSet),
     orderParts: input.orderManifests,
     ...(services.settings.DEMAND_SILVER_WORKERS > 0 ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
     ...(services.settings.DEMAND_SCRATCH_DIR ? { scratchDir: services.settings.DEMAND_SCRATCH_DIR } : {}),
@@ -32,9 +38,15 @@ export async function buildSilver(input: BuildSilverInput, services: PipelineSer
     ...(services.progress ? { progress: services.progress } : {}),
     ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
   });
+  const { quarantineExamples, ...output } = result;
+  const quality = assessQuarantine(
+    { records: result.orderLinesRead, quarantined: result.orderQuarantined, reasons: result.quarantineReasons, examples: quarantineExamples },
+    { maxShare: services.settings.DEMAND_QUARANTINE_MAX_SHARE, warnShare: services.settings.DEMAND_QUARANTINE_WARN_SHARE },
+  );
   services.log(
     `buildSilver ${input.runId}: kept ${result.orderLinesKept} lines (${result.unitsKept} units), ${result.cancellations} cancellations, ` +
       `${result.quarantined} quarantined, ${result.redelivered} redelivered, daily_demand ${result.dailyDemandRows} rows for ${result.affectedFrom ?? '-'}..${result.affectedTo ?? '-'}`,
   );
-  return result;
+  // Examples stay out of the orchestration history (only the verdict's short sentences travel).
+  return { ...output, quality };
 }
