@@ -16,6 +16,10 @@ const benches: Record<string, { about: string; run: (args: string[]) => Promise<
     about: 'Bronze → Silver on 1.07M order lines vs DuckDB doing the same in SQL: wall time and peak RSS',
     run: async (args) => (await import('./silver')).runSilverBench(args),
   },
+  pipeline: {
+    about: 'the whole pipeline on both Online Retail files through the local host: wall and peak RSS per stage, drift share, history sizes',
+    run: async (args) => (await import('./pipeline')).runPipelineBench(args),
+  },
   parquet: {
     about: 'Parquet libraries (hyparquet-writer vs parquet-wasm) on a daily_demand-shaped table',
     run: async () => (await import('./parquet')).runParquetBench(),

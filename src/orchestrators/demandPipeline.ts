@@ -9,7 +9,8 @@ import type {
   NotifyCallbackInput,
   PublishInput,
 } from '../lib/pipeline/contracts';
-import { runContextOf } from './forecastRun';
+import { callActivity, callSubOrchestrator } from './calls';
+import { callForecastRun, runContextOf } from './forecastRun';
 import { demandPipelineInputSchema, type DemandPipelineInput, type ForecastRunInput } from './input';
 import { activityNames, orchestratorNames } from './names';
 import { activityRetry } from './retry';
@@ -18,7 +19,10 @@ import { addCounts, type ForecastRunOutput, type RunSummary } from './summary';
 /**
  * The daily pipeline: ingest orders → ingest inventory → cleanse/join/aggregate (Silver) →
  * forecast run (plan, fan-out, track, inventory actions, publish) → drift check (re-forecast drifted
- * SKUs; a challenger run on fleet-wide drift) → ADF callback when ADF started it.
+ * SKUs) → ADF callback when ADF started it. Fleet-wide drift does not start a challenger here: it
+ * would forecast the whole fleet a second time on the daily run's critical path. The drift check
+ * reports it due; the drift monitor (its own orchestration, on its schedule) runs it.
+ * Failures no retry can fix (ActivityFailure results) fail the run at once, without retries.
  * Deterministic: time only from context.df.currentUtcDateTime, no I/O; only references and counts
  * travel through the history.
  */
@@ -46,11 +50,11 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     }
     const input = parsed.data;
     context.df.setCustomStatus({ stage: 'ingestOrders' });
-    const orders: IngestOrdersOutput = yield context.df.callActivityWithRetry(activityNames.ingestOrders, retry, { ...run, source: 'orders' });
+    const orders = yield* callActivity<IngestOrdersOutput>(context, activityNames.ingestOrders, retry, { ...run, source: 'orders' });
     summary.stages.ingestOrders = { ...orders, batches: orders.batches.length };
 
     context.df.setCustomStatus({ stage: 'ingestInventory' });
-    const inventory: IngestInventoryOutput = yield context.df.callActivityWithRetry(activityNames.ingestInventory, retry, { ...run });
+    const inventory = yield* callActivity<IngestInventoryOutput>(context, activityNames.ingestInventory, retry, { ...run });
     summary.stages.ingestInventory = { ...inventory, batches: inventory.batches.length };
 
     context.df.setCustomStatus({ stage: 'buildSilver' });
@@ -59,7 +63,7 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
       orderManifests: orders.batches.map((b) => b.manifestPath),
       inventoryManifests: inventory.batches.map((b) => b.manifestPath),
     };
-    const silver: BuildSilverOutput = yield context.df.callActivityWithRetry(activityNames.buildSilver, retry, silverInput);
+    const silver = yield* callActivity<BuildSilverOutput>(context, activityNames.buildSilver, retry, silverInput);
     summary.stages.silver = silver;
     addCounts(summary.quarantineReasons, silver.quarantineReasons);
     // Nothing usable is never "Completed": no forecast, no policy registered on such data.
@@ -74,12 +78,7 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
       publishMode: 'batch',
       options: input.options,
     };
-    const forecast: ForecastRunOutput = yield context.df.callSubOrchestratorWithRetry(
-      orchestratorNames.forecastRun,
-      retry,
-      forecastInput,
-      `${run.runId}:forecastRun`,
-    );
+    const forecast: ForecastRunOutput = yield* callForecastRun(context, retry, forecastInput, `${run.runId}:forecastRun`);
     summary.stages.forecast = forecast.forecast;
     summary.stages.tracking = forecast.tracking;
     if (forecast.inventory) summary.stages.inventory = forecast.inventory;
@@ -89,35 +88,24 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     }
 
     context.df.setCustomStatus({ stage: 'checkDrift' });
-    const drift: DriftCheckOutput = yield context.df.callActivityWithRetry(activityNames.checkDrift, retry, { ...run });
+    const drift = yield* callActivity<DriftCheckOutput>(context, activityNames.checkDrift, retry, { ...run });
     if (drift.events > 0) {
       // The run's publish came before the drift check: publish its drift events now.
       const driftPublish: PublishInput = { ...run, mode: 'batch', tables: ['drift_events'] };
-      yield context.df.callActivityWithRetry(activityNames.publish, retry, driftPublish);
+      yield* callActivity(context, activityNames.publish, retry, driftPublish);
     }
     const reforecast = drift.driftedSkus.slice(0, input.options.maxDriftReforecasts);
     if (reforecast.length > 0) {
       // Same path as the HTTP on-demand re-forecast.
-      yield context.df.callSubOrchestratorWithRetry(
+      yield* callSubOrchestrator(
+        context,
         orchestratorNames.reforecastSkus,
         retry,
         { skus: reforecast, reason: 'drift', options: input.options },
         `${run.runId}:drift-reforecast`,
       );
     }
-    if (drift.fleetDrift) {
-      // A challenger tries another policy on the same data and windows; the promotion gate decides.
-      // It is tracked and registered but not published: dashboards keep showing production.
-      const challenger: ForecastRunInput = {
-        ...forecastInput,
-        run: { ...run, runId: `${run.runId}-challenger` },
-        trigger: 'challenger',
-        publishMode: 'none',
-        options: { ...input.options, policy: 'wide' },
-      };
-      yield context.df.callSubOrchestratorWithRetry(orchestratorNames.forecastRun, retry, challenger, `${run.runId}:challenger`);
-    }
-    summary.stages.drift = { ...drift, reforecastSkus: reforecast.length, challengerStarted: drift.fleetDrift };
+    summary.stages.drift = { ...drift, reforecastSkus: reforecast.length, challengerStarted: false };
   } catch (err) {
     summary.status = 'Failed';
     summary.error = errorText(err);
@@ -136,7 +124,7 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
               StatusCode: '500',
             },
     };
-    yield context.df.callActivityWithRetry(activityNames.notifyCallback, retry, callback);
+    yield* callActivity(context, activityNames.notifyCallback, retry, callback);
   }
   if (summary.status === 'Failed') {
     // The partial summary stays visible in the status (counts only: far below the 16 KB limit).

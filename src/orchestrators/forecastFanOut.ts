@@ -1,6 +1,8 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { z } from 'zod';
-import type { ForecastBatchInput, ForecastBatchOutput, RunContext, SkuBatchRef } from '../lib/pipeline/contracts';
+import type { ForecastBatchInput, ForecastBatchOutput, RunContext } from '../lib/pipeline/contracts';
+import { skuBatchRef } from '../lib/pipeline/skuBatches';
+import { all } from './calls';
 import { pipelineOptionsSchema } from './input';
 import { activityNames } from './names';
 import { activityRetry } from './retry';
@@ -9,7 +11,11 @@ import { sumForecastBatches } from './summary';
 const inputSchema = z.object({
   run: z.object({ runId: z.string(), runDate: z.string(), startedAt: z.string() }),
   chunkId: z.string(),
-  batches: z.array(z.object({ batchId: z.string(), path: z.string(), skus: z.number() })).max(1000),
+  /** Batch indexes firstBatch … firstBatch + batchCount − 1 of the plan. */
+  firstBatch: z.number().int().min(0),
+  batchCount: z.number().int().min(0).max(1000),
+  skuCount: z.number().int().min(0),
+  batchSize: z.number().int().min(1),
   dailyDemandVersion: z.number().int(),
   options: pipelineOptionsSchema,
 });
@@ -23,7 +29,8 @@ export const forecastFanOut: OrchestrationHandler = function* (context: Orchestr
   const input = inputSchema.parse(context.df.getInput());
   const run: RunContext = input.run;
   const retry = activityRetry(input.options);
-  const tasks = input.batches.map((batch: SkuBatchRef) => {
+  const tasks = Array.from({ length: input.batchCount }, (_, k) => {
+    const batch = skuBatchRef(run.runId, input.firstBatch + k, input.skuCount, input.batchSize);
     const activityInput: ForecastBatchInput = {
       ...run,
       batch,
@@ -34,7 +41,7 @@ export const forecastFanOut: OrchestrationHandler = function* (context: Orchestr
     };
     return context.df.callActivityWithRetry(activityNames.forecastBatch, retry, activityInput);
   });
-  const results: ForecastBatchOutput[] = tasks.length > 0 ? yield context.df.Task.all(tasks) : [];
+  const results: ForecastBatchOutput[] = yield* all<ForecastBatchOutput>(context, tasks);
   const totals = sumForecastBatches(results);
   const output: ForecastBatchOutput = {
     batchId: input.chunkId,

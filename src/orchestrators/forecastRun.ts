@@ -5,9 +5,12 @@ import type {
   ForecastBatchOutput,
   PlanForecastInput,
   PlanForecastOutput,
+  PlanInventoryOutput,
   PublishInput,
+  PublishOutput,
   RunContext,
 } from '../lib/pipeline/contracts';
+import { all, callActivity, callSubOrchestrator } from './calls';
 import type { ForecastFanOutInput } from './forecastFanOut';
 import { forecastRunInputSchema, type ForecastRunInput } from './input';
 import { activityNames, orchestratorNames } from './names';
@@ -42,16 +45,20 @@ export function* forecastRunSteps(context: OrchestrationContext, input: Forecast
     batchSize: input.options.batchSize,
     ...(input.skus ? { skus: input.skus } : {}),
   };
-  const plan: PlanForecastOutput = yield context.df.callActivityWithRetry(activityNames.planForecast, retry, planInput);
+  const plan: PlanForecastOutput = yield* callActivity<PlanForecastOutput>(context, activityNames.planForecast, retry, planInput);
 
-  context.df.setCustomStatus({ stage: 'forecast', batches: plan.batches.length, skus: plan.skuCount });
+  context.df.setCustomStatus({ stage: 'forecast', batches: plan.batchCount, skus: plan.skuCount });
   const chunkSize = input.options.maxActivitiesPerSubOrchestration;
   const subTasks = [];
-  for (let start = 0, chunk = 0; start < plan.batches.length; start += chunkSize, chunk++) {
+  for (let start = 0, chunk = 0; start < plan.batchCount; start += chunkSize, chunk++) {
+    // A chunk is a range of batch indexes: batch paths follow from the run id and the index.
     const fanOutInput: ForecastFanOutInput = {
       run,
       chunkId: `chunk-${String(chunk).padStart(4, '0')}`,
-      batches: plan.batches.slice(start, start + chunkSize),
+      firstBatch: start,
+      batchCount: Math.min(chunkSize, plan.batchCount - start),
+      skuCount: plan.skuCount,
+      batchSize: plan.batchSize,
       dailyDemandVersion: plan.dailyDemandVersion,
       options: input.options,
     };
@@ -60,27 +67,33 @@ export function* forecastRunSteps(context: OrchestrationContext, input: Forecast
       context.df.callSubOrchestratorWithRetry(orchestratorNames.forecastFanOut, retry, fanOutInput, `${run.runId}:forecast:${chunk}`),
     );
   }
-  const chunks: ForecastBatchOutput[] = subTasks.length > 0 ? yield context.df.Task.all(subTasks) : [];
+  const chunks: ForecastBatchOutput[] = yield* all<ForecastBatchOutput>(context, subTasks);
 
   context.df.setCustomStatus({ stage: 'finalizeForecast' });
   const finalizeInput: FinalizeForecastInput = {
     ...run,
     batches: chunks,
+    batchCount: plan.batchCount,
     tableVersions: input.tableVersions,
     trigger: input.trigger,
     policy: input.options.policy,
   };
-  const tracking: FinalizeForecastOutput = yield context.df.callActivityWithRetry(activityNames.finalizeForecast, retry, finalizeInput);
+  const tracking = yield* callActivity<FinalizeForecastOutput>(context, activityNames.finalizeForecast, retry, finalizeInput);
   const output: ForecastRunOutput = { forecast: sumForecastBatches(chunks), tracking };
 
   if (input.publishMode !== 'none') {
     context.df.setCustomStatus({ stage: 'planInventory' });
-    output.inventory = yield context.df.callActivityWithRetry(activityNames.planInventory, retry, { ...run });
+    output.inventory = yield* callActivity<PlanInventoryOutput>(context, activityNames.planInventory, retry, { ...run });
     context.df.setCustomStatus({ stage: 'publish' });
     const publishInput: PublishInput = { ...run, mode: input.publishMode, ...(input.skus ? { skus: input.skus } : {}) };
-    output.publish = yield context.df.callActivityWithRetry(activityNames.publish, retry, publishInput);
+    output.publish = yield* callActivity<PublishOutput>(context, activityNames.publish, retry, publishInput);
   }
-  output.forecast.batches = plan.batches.length;
+  output.forecast.batches = plan.batchCount;
   output.forecast.inactiveSkus = plan.inactiveSkus;
   return output;
+}
+
+/** Runs forecastRun as a child and fails fast when it returned an ActivityFailure. */
+export function* callForecastRun(context: OrchestrationContext, retry: ReturnType<typeof activityRetry>, input: ForecastRunInput, instanceId: string): Generator<Task, ForecastRunOutput, unknown> {
+  return yield* callSubOrchestrator<ForecastRunOutput>(context, orchestratorNames.forecastRun, retry, input, instanceId);
 }

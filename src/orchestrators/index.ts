@@ -5,12 +5,19 @@ import { forecastRun } from './forecastRun';
 import { orchestratorNames, type OrchestratorName } from './names';
 import { reforecastSkus } from './reforecastSkus';
 import { driftMonitor } from './driftMonitor';
+import { challengerRun } from './challengerRun';
+import { failFast } from './calls';
 
-/** Every orchestrator by name: registered with df.app in Azure and with the local host here. */
+/**
+ * Every orchestrator by name: registered with df.app in Azure and with the local host here.
+ * Children complete with an ActivityFailure instead of failing when no retry can help (failFast),
+ * so the parent's retry policy does not re-run them; the top-level pipeline reports it itself.
+ */
 export const orchestrators: Record<OrchestratorName, OrchestrationHandler> = {
   [orchestratorNames.demandPipeline]: demandPipeline,
-  [orchestratorNames.forecastRun]: forecastRun,
-  [orchestratorNames.forecastFanOut]: forecastFanOut,
-  [orchestratorNames.reforecastSkus]: reforecastSkus,
+  [orchestratorNames.forecastRun]: failFast(orchestratorNames.forecastRun, forecastRun),
+  [orchestratorNames.forecastFanOut]: failFast(orchestratorNames.forecastFanOut, forecastFanOut),
+  [orchestratorNames.reforecastSkus]: failFast(orchestratorNames.reforecastSkus, reforecastSkus),
   [orchestratorNames.driftMonitor]: driftMonitor,
+  [orchestratorNames.challengerRun]: failFast(orchestratorNames.challengerRun, challengerRun),
 };

@@ -18,6 +18,7 @@ export const orchestratorNames = {
   forecastFanOut: 'forecastFanOut',
   reforecastSkus: 'reforecastSkus',
   driftMonitor: 'driftMonitor',
+  challengerRun: 'challengerRun',
 } as const;
 
 export type ActivityName = (typeof activityNames)[keyof typeof activityNames];

@@ -9,6 +9,7 @@ import type {
   PublishOutput,
   ReasonCounts,
 } from '../lib/pipeline/contracts';
+import { capCounts } from '../lib/pipeline/breakdown';
 
 /** What a forecast run (all batches of one run) adds up to. */
 export interface ForecastTotals {
@@ -56,7 +57,7 @@ export function addCounts(into: ReasonCounts, from: ReasonCounts): ReasonCounts 
   return into;
 }
 
-/** Merges batch outputs (or partial totals) into run totals. */
+/** Merges batch outputs (or partial totals) into run totals (breakdowns capped by capCounts). */
 export function sumForecastBatches(parts: Array<ForecastBatchOutput | ForecastTotals>): ForecastTotals {
   const total: ForecastTotals = {
     skus: 0,
@@ -77,5 +78,7 @@ export function sumForecastBatches(parts: Array<ForecastBatchOutput | ForecastTo
     total.backtest.maseSum += p.backtest.maseSum;
     total.backtest.maseCount += p.backtest.maseCount;
   }
+  total.models = capCounts(total.models);
+  total.fallbacks = capCounts(total.fallbacks);
   return total;
 }

@@ -10,6 +10,7 @@ import { assessDrift, checkDrift, driftEventsTableName } from '../../src/lib/pip
 import { finalizeForecast } from '../../src/lib/pipeline/activities/finalizeForecast';
 import { forecastBatch } from '../../src/lib/pipeline/activities/forecastBatch';
 import { planForecast } from '../../src/lib/pipeline/activities/planForecast';
+import { planBatchRefs } from '../../src/lib/pipeline/skuBatches';
 import type { PipelineServices, RunContext } from '../../src/lib/pipeline/contracts';
 import { closeSharedForecastPool } from '../../src/lib/pipeline/forecastPool';
 import { lakeTables } from '../../src/lib/pipeline/tables';
@@ -86,7 +87,7 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
   async function forecastRun(ctx: RunContext, version: number, trigger: string, skus?: string[]) {
     const plan = await planForecast({ ...ctx, dailyDemandVersion: version, batchSize: 100, ...(skus ? { skus } : {}) }, services);
     const batches = [];
-    for (const batch of plan.batches) batches.push(await forecastBatch({ ...ctx, batch, dailyDemandVersion: version, horizonDays: horizon, season: 7 }, services));
+    for (const batch of planBatchRefs(ctx.runId, plan)) batches.push(await forecastBatch({ ...ctx, batch, dailyDemandVersion: version, horizonDays: horizon, season: 7 }, services));
     return finalizeForecast({ ...ctx, batches, tableVersions: { daily_demand: version }, trigger }, services);
   }
 

@@ -1,6 +1,8 @@
 import { LocalOrchestrationHost } from '../../src/host/localHost';
 import { replay } from '../../src/host/replayEngine';
 import { loadSettings } from '../../src/lib/config/settings';
+import { ScratchSpaceError, ValidationError } from '../../src/lib/errors';
+import { classified } from '../../src/lib/pipeline/activities';
 import { notifyCallback } from '../../src/lib/pipeline/activities/notifyCallback';
 import { orchestrators } from '../../src/orchestrators';
 import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../src/orchestrators/input';
@@ -107,28 +109,71 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
     }
   });
 
-  it('re-forecasts drifted SKUs through the re-forecast path and starts a challenger run on fleet drift', async () => {
+  it('re-forecasts drifted SKUs through the re-forecast path; fleet drift does not start a challenger inside the daily run', async () => {
     const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10, drifted: ['SKU0003', 'SKU0007'], fleetDrift: true });
     const host = makeHost(activities);
     const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-drift', input: { trigger: 'scheduled', options } }));
     expect(status.runtimeStatus).toBe('Completed');
     const plans = calls.filter((c) => c.name === 'planForecast').map((c) => c.input as { skus?: string[]; runId: string });
-    expect(plans).toHaveLength(3);
+    expect(plans).toHaveLength(2);
     expect(plans[1]?.skus).toEqual(['SKU0003', 'SKU0007']);
-    expect(plans[2]?.runId).toBe('run-drift-challenger');
     expect(host.getStatus('run-drift:drift-reforecast')?.runtimeStatus).toBe('Completed');
-    expect((status.output as RunSummary).stages.drift).toMatchObject({ reforecastSkus: 2, challengerStarted: true });
-    // The challenger tries the wide policy, is tracked, and is never published or planned.
-    const challengerBatches = calls.filter((c) => c.name === 'forecastBatch' && (c.input as { runId: string }).runId === 'run-drift-challenger');
-    expect(challengerBatches.length).toBeGreaterThan(0);
-    expect(challengerBatches.every((c) => (c.input as { policy: string }).policy === 'wide')).toBe(true);
-    const finalize = calls.filter((c) => c.name === 'finalizeForecast').map((c) => c.input as { runId: string; policy: string; trigger: string });
-    expect(finalize.find((f) => f.runId === 'run-drift-challenger')).toMatchObject({ policy: 'wide', trigger: 'challenger' });
+    expect((status.output as RunSummary).stages.drift).toMatchObject({ reforecastSkus: 2, challengerStarted: false, fleetDrift: true });
+    // The whole fleet is forecast once: no wide-policy batch, no second finalize.
+    expect(calls.some((c) => c.name === 'forecastBatch' && (c.input as { policy?: string }).policy === 'wide')).toBe(false);
+    expect(calls.filter((c) => c.name === 'finalizeForecast')).toHaveLength(2);
     const published = calls.filter((c) => c.name === 'publish').map((c) => c.input as { runId: string; tables?: string[] });
-    expect(published.some((p) => p.runId === 'run-drift-challenger')).toBe(false);
-    expect(calls.some((c) => c.name === 'planInventory' && (c.input as { runId: string }).runId === 'run-drift-challenger')).toBe(false);
     // The drift events, written after the run's publish, are published on their own.
     expect(published.filter((p) => p.runId === 'run-drift' && p.tables?.includes('drift_events'))).toHaveLength(1);
+  });
+
+  it('fails fast, without retries, when an activity fails for a reason no retry can fix', async () => {
+    const { activities, calls } = fakeActivities({ skus: 5, batchSize: 10 });
+    activities[activityNames.buildSilver] = classified(activityNames.buildSilver, async () => {
+      calls.push({ name: 'buildSilver', input: null });
+      throw new ScratchSpaceError('/no/such/folder', 'is not a folder that exists');
+    }) as never;
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-scratch', input: { trigger: 'manual', options } }));
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(calls.filter((c) => c.name === 'buildSilver')).toHaveLength(1);
+    expect(String(status.output)).toMatch(/activity buildSilver: ScratchSpaceError: \[scratch_space\] Scratch folder \/no\/such\/folder: is not a folder that exists/);
+    // No retry timer was ever created.
+    expect(host.getHistory('run-scratch').some((e) => e.constructor.name === 'TimerCreatedEvent')).toBe(false);
+  });
+
+  it('fails fast through sub-orchestrations: a non-retryable batch failure is not retried by the fan-out or the forecast run', async () => {
+    const { activities, calls } = fakeActivities({ skus: 30, batchSize: 10 });
+    activities[activityNames.forecastBatch] = classified(activityNames.forecastBatch, async (input: { batch: { batchId: string } }) => {
+      calls.push({ name: 'forecastBatch', input });
+      if (input.batch.batchId === 'batch-00001') throw new ValidationError('batch', 'SKU batch runs/x/batches/batch-00001.json is malformed: series.0.values expected array');
+      return { batchId: input.batch.batchId, skus: 10, forecastRows: 10, models: {}, fallbacks: {}, backtest: { absError: 0, absActual: 0, maseSum: 0, maseCount: 0 } };
+    }) as never;
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-bad-batch', input: { trigger: 'manual', options } }));
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(calls.filter((c) => c.name === 'forecastBatch' && (c.input as { batch: { batchId: string } }).batch.batchId === 'batch-00001')).toHaveLength(1);
+    expect(String(status.output)).toMatch(/activity forecastBatch: ValidationError: \[validation\] SKU batch .*batch-00001/);
+    expect(calls.some((c) => c.name === 'finalizeForecast')).toBe(false);
+  });
+
+  it('still retries a transient failure inside the fan-out, naming the activity', async () => {
+    const { activities, calls } = fakeActivities({ skus: 10, batchSize: 10 });
+    const real = activities[activityNames.forecastBatch] as (i: unknown) => Promise<unknown>;
+    let attempts = 0;
+    activities[activityNames.forecastBatch] = classified(activityNames.forecastBatch, async (input: unknown) => {
+      attempts++;
+      if (attempts < 3) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      return real(input);
+    }) as never;
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-flaky', input: { trigger: 'manual', options } }));
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(attempts).toBe(3);
+    const failed = host.getHistory('run-flaky:forecast:0').filter((e) => e.constructor.name === 'TaskFailedEvent');
+    expect(failed).toHaveLength(2);
+    expect((failed[0] as { Reason?: string }).Reason).toMatch(/activity forecastBatch: Error: read ECONNRESET/);
+    void calls;
   });
 
   it('answers ADF’s callback with the failure when the orchestration input itself is invalid', async () => {
@@ -163,7 +208,7 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
 });
 
 describe('driftMonitor orchestrator (the drift timer between runs)', () => {
-  it('checks drift, publishes the events, re-forecasts drifted SKUs and starts a challenger on fleet drift', async () => {
+  it('checks drift, publishes the events, re-forecasts drifted SKUs and starts a challenger run (its own orchestration) on fleet drift', async () => {
     const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10, drifted: ['SKU0001'], fleetDrift: true });
     const host = makeHost(activities);
     const status = await host.waitForCompletion(host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-20261124T0630', input: { options } }));
@@ -173,7 +218,27 @@ describe('driftMonitor orchestrator (the drift timer between runs)', () => {
     const plans = calls.filter((c) => c.name === 'planForecast').map((c) => c.input as { skus?: string[]; runId: string; dailyDemandVersion: number });
     expect(plans.map((p) => p.skus ?? 'all')).toEqual([['SKU0001'], 'all']);
     expect(plans[1]).toMatchObject({ runId: 'drift-20261124T0630-challenger', dailyDemandVersion: -1 });
+    expect(host.getStatus('drift-20261124T0630-challenger')).toMatchObject({ name: orchestratorNames.challengerRun, runtimeStatus: 'Completed' });
     expect(calls.some((c) => c.name === 'publish' && (c.input as { tables?: string[] }).tables?.includes('drift_events'))).toBe(true);
+    // The challenger tries the wide policy, is tracked, and is never published or planned.
+    const challengerBatches = calls.filter((c) => c.name === 'forecastBatch' && (c.input as { runId: string }).runId === 'drift-20261124T0630-challenger');
+    expect(challengerBatches.length).toBe(2);
+    expect(challengerBatches.every((c) => (c.input as { policy: string }).policy === 'wide')).toBe(true);
+    const finalize = calls.filter((c) => c.name === 'finalizeForecast').map((c) => c.input as { runId: string; policy: string; trigger: string });
+    expect(finalize.find((f) => f.runId === 'drift-20261124T0630-challenger')).toMatchObject({ policy: 'wide', trigger: 'challenger' });
+    const published = calls.filter((c) => c.name === 'publish').map((c) => c.input as { runId: string });
+    expect(published.some((p) => p.runId === 'drift-20261124T0630-challenger')).toBe(false);
+    expect(calls.some((c) => c.name === 'planInventory' && (c.input as { runId: string }).runId === 'drift-20261124T0630-challenger')).toBe(false);
+  });
+
+  it('does not start a challenger when the drift check says one already ran since the production run', async () => {
+    const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10, fleetDrift: true });
+    const check = activities[activityNames.checkDrift] as (i: unknown) => Promise<unknown>;
+    activities[activityNames.checkDrift] = async (input) => ({ ...((await check(input)) as object), challengerDue: false });
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-again', input: { options } }));
+    expect(status.output).toMatchObject({ challengerStarted: false });
+    expect(calls.some((c) => c.name === 'planForecast')).toBe(false);
   });
 
   it('does nothing more than the check when nothing drifted', async () => {

@@ -47,19 +47,20 @@ export function fakeActivities(options: { skus: number; batchSize: number; drift
     })),
     [activityNames.planForecast]: record('planForecast', (input: PlanForecastInput): PlanForecastOutput => {
       const chosen = input.skus ?? skus;
-      const batches = [];
-      for (let i = 0; i < chosen.length; i += options.batchSize) {
-        const id = `batch-${String(i / options.batchSize).padStart(5, '0')}`;
-        batches.push({ batchId: id, path: `runs/${input.runId}/batches/${id}.json`, skus: Math.min(options.batchSize, chosen.length - i) });
-      }
-      return { skuCount: chosen.length, dailyDemandVersion: input.dailyDemandVersion < 0 ? 7 : input.dailyDemandVersion, inactiveSkus: 0, batches };
+      return {
+        skuCount: chosen.length,
+        dailyDemandVersion: input.dailyDemandVersion < 0 ? 7 : input.dailyDemandVersion,
+        inactiveSkus: 0,
+        batchCount: Math.ceil(chosen.length / options.batchSize),
+        batchSize: options.batchSize,
+      };
     }),
     [activityNames.forecastBatch]: record('forecastBatch', (input: ForecastBatchInput): ForecastBatchOutput => ({
       batchId: input.batch.batchId, skus: input.batch.skus, forecastRows: input.batch.skus * input.horizonDays,
       models: { ets: input.batch.skus }, fallbacks: {}, backtest: { absError: 10, absActual: 100, maseSum: 0.8 * input.batch.skus, maseCount: input.batch.skus },
     })),
     [activityNames.finalizeForecast]: record('finalizeForecast', (input: FinalizeForecastInput) => ({
-      trackingRunId: `track-${input.runId}`, modelVersion: '1', metrics: { wape: 0.1 },
+      trackingRunId: `track-${input.runId}`, modelVersion: '1', metrics: { wape: 0.1 }, breakdownPath: `runs/${input.runId}/breakdown.json`,
     })),
     [activityNames.planInventory]: record('planInventory', () => ({ skus: options.skus, atRisk: 1, reorderSuggested: 2 })),
     [activityNames.publish]: record('publish', () => ({ target: 'local', tables: { forecasts: 1 }, outputs: { dashboard: '/tmp/x.html' } })),

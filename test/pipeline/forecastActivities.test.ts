@@ -9,7 +9,7 @@ import { forecastBatch } from '../../src/lib/pipeline/activities/forecastBatch';
 import { planForecast } from '../../src/lib/pipeline/activities/planForecast';
 import type { PipelineServices } from '../../src/lib/pipeline/contracts';
 import { closeSharedForecastPool } from '../../src/lib/pipeline/forecastPool';
-import { readSkuBatch } from '../../src/lib/pipeline/skuBatches';
+import { planBatchRefs, readSkuBatch } from '../../src/lib/pipeline/skuBatches';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 
@@ -57,8 +57,8 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
     const plan = await planForecast({ ...run, dailyDemandVersion: -1, batchSize: 3 }, services);
     expect(plan.dailyDemandVersion).toBe(0);
     expect(plan.skuCount).toBe(4);
-    expect(plan.batches.map((b) => b.skus)).toEqual([3, 1]);
-    const first = await readSkuBatch(services.lake, plan.batches[0]!.path);
+    expect(planBatchRefs(run.runId, plan).map((b) => b.skus)).toEqual([3, 1]);
+    const first = await readSkuBatch(services.lake, planBatchRefs(run.runId, plan)[0]!.path);
     expect(first.endDate).toBe(day(199));
     const ends = first.series.find((s) => s.sku === 'ENDS')!;
     expect(ends.values).toHaveLength(200); // 120 days of data + zeros up to the end
@@ -72,7 +72,7 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
 
   it('forecasts a batch into Gold with finite quantiles, and a retried batch adds no rows', async () => {
     const plan = await planForecast({ ...run, dailyDemandVersion: 0, batchSize: 10 }, services);
-    const input = { ...run, batch: plan.batches[0]!, dailyDemandVersion: 0, horizonDays: 14, season: 7 };
+    const input = { ...run, batch: planBatchRefs(run.runId, plan)[0]!, dailyDemandVersion: 0, horizonDays: 14, season: 7 };
     const out = await forecastBatch(input, services);
     expect(out.skus).toBe(4);
     expect(out.forecastRows).toBe(4 * 14);

@@ -306,6 +306,12 @@ function compileCheck(field: DeltaField): ValueCheck {
  * the right JS type, null only where nullable, no extra keys) and throws a DeltaSchemaMismatchError
  * naming the column, the value and the row number.
  */
+/** " (sku X)" when the row has a SKU column, so a bad value names the SKU it belongs to. */
+function skuOfRow(row: object): string {
+  const sku = (row as Record<string, unknown>)['sku'];
+  return typeof sku === 'string' ? ` (sku ${sku})` : '';
+}
+
 export function rowValidator(table: string, schema: DeltaSchema): (row: DeltaRow, rowNumber: number) => void {
   const fields = schema.fields;
   const names = new Set(fields.map((f) => f.name));
@@ -331,7 +337,7 @@ export function rowValidator(table: string, schema: DeltaSchema): (row: DeltaRow
       }
       if (!(checks[i] as ValueCheck)(value)) {
         const problem = valueProblem(field, value) ?? 'invalid value';
-        throw new DeltaSchemaMismatchError(table, field.name, `${problem}, got ${show(value)} (${typeof value}) in row ${rowNumber}`);
+        throw new DeltaSchemaMismatchError(table, field.name, `${problem}, got ${show(value)} (${typeof value}) in row ${rowNumber}${skuOfRow(row)}`);
       }
     }
     // Counting keys without allocating an array (every column is present, so more keys means extras).

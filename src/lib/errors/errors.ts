@@ -96,3 +96,22 @@ export class IncompleteSilverRunError extends DemandError {
     this.runId = runId;
   }
 }
+
+/**
+ * A failure while handling one SKU: names the SKU and the table it was computed for, and keeps
+ * the original error (and its code) as the cause, so a run error says where to look.
+ */
+export class SkuError extends DemandError {
+  readonly sku: string;
+  readonly table: string;
+  constructor(details: { sku: string; table: string; step: string }, cause: Error) {
+    super(cause instanceof DemandError ? cause.code : 'sku_failed', `SKU ${details.sku} (${details.step}, table ${details.table}): ${cause.message}`, { cause });
+    this.sku = details.sku;
+    this.table = details.table;
+  }
+
+  static wrap(err: unknown, details: { sku: string; table: string; step: string }): SkuError {
+    if (err instanceof SkuError) return err;
+    return new SkuError(details, err instanceof Error ? err : new Error(String(err)));
+  }
+}

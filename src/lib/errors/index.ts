@@ -3,3 +3,4 @@ export * from './toError';
 export * from './deltaErrors';
 export * from './ingestErrors';
 export * from './trackingErrors';
+export * from './retryability';

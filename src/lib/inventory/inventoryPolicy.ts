@@ -14,6 +14,11 @@
  * - Days of cover walks the mean forecast from the day after `asOf`: stock lasts k whole days plus the
  *   fraction of day k+1 it can still serve; the projected stockout date is the first day whose
  *   cumulative mean demand exceeds on hand. No demand at all: cover and stockout are null (infinite).
+ * - Cover is projected at most `coverHorizonDays` (365) ahead: stock that outlasts it gets
+ *   daysOfCover = 365, stockoutDate = null and beyondHorizon = true ("beyond 365 days"). A tiny
+ *   forecast (1e-7 a day against 2 on hand) would otherwise project a stockout in the year 42068.
+ * - Total on any forecast: a non-finite or negative point or quantile counts as 0, a day's mean and
+ *   spread are capped at `maxDailyUnits` (1e9), so every figure is finite and every date is valid.
  * - action: no_stock_data (no on-hand observation), reorder_now (IP ≤ ROP and S > IP), watch (IP < S: the next
  *   review will order), ok.
  */
@@ -64,8 +69,12 @@ export interface SkuInventoryAction {
   safetyStock: number;
   reorderPoint: number;
   orderUpTo: number;
+  /** Capped at coverHorizonDays; null when there is no demand at all. */
   daysOfCover: number | null;
+  /** Null when there is no demand or the stock outlasts the cover horizon. */
   stockoutDate: string | null;
+  /** The stock outlasts the cover horizon: cover is "beyond coverHorizonDays days". */
+  beyondHorizon: boolean;
   orderQty: number;
   action: InventoryActionLabel;
   /** Projected stockout on or before asOf + lead time. */
@@ -73,6 +82,11 @@ export interface SkuInventoryAction {
 }
 
 const z95 = normalQuantile(0.95);
+
+/** How far ahead cover and stockout are projected; beyond it, cover reads "beyond 365 days". */
+export const coverHorizonDays = 365;
+/** A day's mean demand and spread are capped here, so sums over any horizon stay finite. */
+export const maxDailyUnits = 1e9;
 
 export function validatePolicy(policy: InventoryPolicy): void {
   if (!(policy.serviceLevel > 0 && policy.serviceLevel < 1)) {
@@ -90,13 +104,18 @@ function finiteOr(value: number, fallback: number): number {
   return Number.isFinite(value) ? value : fallback;
 }
 
+/** Non-finite → 0, then clamped to [0, maxDailyUnits]. */
+function units(value: number): number {
+  return Math.min(maxDailyUnits, Math.max(0, finiteOr(value, 0)));
+}
+
 /** Daily means and variances in target-date order. */
 function dailyMoments(forecast: ForecastDay[]): Array<{ mean: number; variance: number }> {
   return [...forecast]
     .sort((x, y) => x.targetDate.localeCompare(y.targetDate))
     .map((day) => {
-      const sigma = Math.max(0, finiteOr(day.q95, 0) - finiteOr(day.q05, 0)) / (2 * z95);
-      return { mean: Math.max(0, finiteOr(day.point, 0)), variance: sigma * sigma };
+      const sigma = Math.min(maxDailyUnits, Math.max(0, units(day.q95) - units(day.q05)) / (2 * z95));
+      return { mean: units(day.point), variance: sigma * sigma };
     });
 }
 
@@ -116,29 +135,38 @@ export function demandOverDays(forecast: ForecastDay[], days: number): { mean: n
   return { mean, sigma: Math.sqrt(variance) };
 }
 
-/** Whole + fractional days the stock lasts against the mean forecast, and the first day it runs out. */
+/** Whole + fractional days the stock lasts against the mean forecast (at most coverHorizonDays), and the first day it runs out. */
 export function projectCover(
   asOf: string,
   forecast: ForecastDay[],
   onHand: number,
-): { daysOfCover: number | null; stockoutDate: string | null } {
+): { daysOfCover: number | null; stockoutDate: string | null; beyondHorizon: boolean } {
+  const start = parseAsOf(asOf);
+  const stock = units(onHand);
   const moments = dailyMoments(forecast);
   const avgMean = moments.length === 0 ? 0 : moments.reduce((s, m) => s + m.mean, 0) / moments.length;
-  const start = parseISO(asOf);
+  const stockoutAfter = (days: number) => ({ daysOfCover: days, stockoutDate: isoDate(addDays(start, Math.floor(days) + 1)), beyondHorizon: false });
+  const beyond = { daysOfCover: coverHorizonDays, stockoutDate: null, beyondHorizon: true };
   let cumulative = 0;
-  for (let i = 0; i < moments.length; i++) {
+  for (let i = 0; i < Math.min(moments.length, coverHorizonDays); i++) {
     const mean = moments[i]?.mean ?? 0;
-    if (cumulative + mean > onHand) {
-      const fraction = mean > 0 ? (onHand - cumulative) / mean : 0;
-      return { daysOfCover: i + fraction, stockoutDate: isoDate(addDays(start, i + 1)) };
+    if (cumulative + mean > stock) {
+      const fraction = mean > 0 ? (stock - cumulative) / mean : 0;
+      return { daysOfCover: i + fraction, stockoutDate: isoDate(addDays(start, i + 1)), beyondHorizon: false };
     }
     cumulative += mean;
   }
-  if (avgMean <= 0) return { daysOfCover: null, stockoutDate: null };
+  if (moments.length >= coverHorizonDays) return beyond;
+  if (avgMean <= 0) return { daysOfCover: null, stockoutDate: null, beyondHorizon: false };
   // Past the horizon, demand continues at the horizon's average rate.
-  const extraDays = (onHand - cumulative) / avgMean;
-  const daysOfCover = moments.length + extraDays;
-  return { daysOfCover, stockoutDate: isoDate(addDays(start, Math.floor(daysOfCover) + 1)) };
+  const daysOfCover = moments.length + (stock - cumulative) / avgMean;
+  return daysOfCover < coverHorizonDays ? stockoutAfter(daysOfCover) : beyond;
+}
+
+function parseAsOf(asOf: string): Date {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(asOf) ? parseISO(asOf) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new ValidationError('asOf', `Forecast origin (asOf) must be a date YYYY-MM-DD, got "${asOf}"`);
+  return date;
 }
 
 function isoDate(date: Date): string {
@@ -147,6 +175,7 @@ function isoDate(date: Date): string {
 
 export function planSkuInventory(input: SkuInventoryInput, policy: InventoryPolicy): SkuInventoryAction {
   validatePolicy(policy);
+  const origin = parseAsOf(input.asOf);
   const z = normalQuantile(policy.serviceLevel);
   const leadTime = demandOverDays(input.forecast, policy.leadTimeDays);
   const protection = demandOverDays(input.forecast, policy.leadTimeDays + policy.reviewPeriodDays);
@@ -165,7 +194,7 @@ export function planSkuInventory(input: SkuInventoryInput, policy: InventoryPoli
     orderUpTo,
   };
   if (input.stock.onHand === null || !Number.isFinite(input.stock.onHand)) {
-    return { ...base, onHand: null, daysOfCover: null, stockoutDate: null, orderQty: 0, action: 'no_stock_data', atRisk: false };
+    return { ...base, onHand: null, daysOfCover: null, stockoutDate: null, beyondHorizon: false, orderQty: 0, action: 'no_stock_data', atRisk: false };
   }
   const onHand = Math.max(0, input.stock.onHand);
   const position = onHand + onOrder;
@@ -173,7 +202,7 @@ export function planSkuInventory(input: SkuInventoryInput, policy: InventoryPoli
   const orderQty = Math.max(0, Math.ceil(orderUpTo - position - 1e-9));
   const action: InventoryActionLabel =
     position <= reorderPoint && orderQty > 0 ? 'reorder_now' : position < orderUpTo ? 'watch' : 'ok';
-  const riskHorizon = isoDate(addDays(parseISO(input.asOf), policy.leadTimeDays));
+  const riskHorizon = isoDate(addDays(origin, policy.leadTimeDays));
   const atRisk = cover.stockoutDate !== null && cover.stockoutDate <= riskHorizon;
   return { ...base, onHand, ...cover, orderQty, action, atRisk };
 }

@@ -3,6 +3,7 @@
  * forecasts per SKU, finds each SKU's stock position at its forecast origin and applies the policy.
  */
 import type { DeltaRow } from '../delta/types';
+import { SkuError } from '../errors';
 import { planSkuInventory, type ForecastDay, type InventoryPolicy, type SkuInventoryAction } from './inventoryPolicy';
 import { latestStockBySku } from './stockPosition';
 
@@ -72,7 +73,11 @@ export function planInventoryRows(
   const actions = [...forecasts.keys()].sort().map((sku) => {
     const f = forecasts.get(sku)!;
     const s = stock.get(sku) ?? { onHand: null, onOrder: 0 };
-    return planSkuInventory({ sku, asOf: f.asOf, forecast: f.days, stock: { onHand: s.onHand, onOrder: s.onOrder } }, policyFor(sku));
+    try {
+      return planSkuInventory({ sku, asOf: f.asOf, forecast: f.days, stock: { onHand: s.onHand, onOrder: s.onOrder } }, policyFor(sku));
+    } catch (err) {
+      throw SkuError.wrap(err, { sku, table: 'gold/inventory_actions', step: 'inventory policy' });
+    }
   });
   return {
     actions,

@@ -102,7 +102,9 @@ export interface PlanForecastOutput {
   dailyDemandVersion: number;
   /** SKUs left out because they sold nothing in the last year (discontinued). */
   inactiveSkus: number;
-  batches: SkuBatchRef[];
+  /** Batches written, each `batchSize` SKUs (the last fewer): batch i is skuBatchRef(runId, i, skuCount, batchSize). */
+  batchCount: number;
+  batchSize: number;
 }
 
 export interface ForecastBatchInput extends RunContext {
@@ -119,16 +121,25 @@ export interface ForecastBatchOutput {
   batchId: string;
   skus: number;
   forecastRows: number;
-  /** SKUs by chosen model, e.g. { mstl_ets: 40, tsb: 12 }. */
+  /**
+   * SKUs by chosen model, e.g. { mstl_ets: 40, tsb: 12 }: the most frequent ones, the rest summed
+   * under "other" once totals are merged (the full breakdown is in the lake, batchBreakdownPath).
+   */
   models: ReasonCounts;
-  /** SKUs that fell back to a simpler model, by reason. */
+  /** SKUs that fell back to a simpler model, by reason (capped like models). */
   fallbacks: ReasonCounts;
   /** Sums over the batch's backtests, so the run can aggregate WAPE/MASE without rows. */
   backtest: { absError: number; absActual: number; maseSum: number; maseCount: number };
 }
 
 export interface FinalizeForecastInput extends RunContext {
+  /** Totals of the fan-out's chunks (one entry per chunk, capped breakdowns). */
   batches: ForecastBatchOutput[];
+  /**
+   * Batches the plan wrote: the full per-model and per-fallback breakdown is read from each
+   * batch's breakdown file in the lake. Absent: the breakdown comes from `batches` alone.
+   */
+  batchCount?: number;
   tableVersions: Record<string, number>;
   /** "scheduled" | "adf" | "manual" | "drift" | "challenger" */
   trigger: string;
@@ -137,7 +148,14 @@ export interface FinalizeForecastInput extends RunContext {
 export interface FinalizeForecastOutput {
   trackingRunId: string;
   modelVersion: string | null;
+  /**
+   * Headline metrics (skus, wape, mase, per-segment figures, forecast_rows). The per-model and
+   * per-fallback counts, which grow with the fleet's variety, are tracked but not returned: they
+   * are in the lake at `breakdownPath`.
+   */
   metrics: Record<string, number>;
+  /** Lake path of the run's breakdown JSON: { models: {...}, fallbacks: {...} }. */
+  breakdownPath: string;
 }
 
 export interface PlanInventoryInput extends RunContext {}
@@ -169,6 +187,14 @@ export interface DriftCheckOutput {
   driftedSkus: string[];
   fleetDrift: boolean;
   psiOverall: number | null;
+  /** SKUs evaluated and the share of them flagged (data or accuracy drift). */
+  skusChecked?: number;
+  driftShare?: number;
+  /**
+   * Fleet drift and no challenger has run since the latest production run: a challenger run is
+   * due (started by the drift monitor, in its own orchestration, never inside the daily run).
+   */
+  challengerDue?: boolean;
 }
 
 export interface NotifyCallbackInput {

@@ -131,6 +131,23 @@ class AzureEntityTable implements EntityTable {
     return requireEtag(await this.client.upsertEntity(toWire(entity), 'Replace', signal(options)));
   }
 
+  /**
+   * Entity group transactions: up to 100 entities of one partition per request (Table storage's
+   * limit), so a run's drift events cost a few requests, not one per event.
+   */
+  async upsertMany(entities: readonly Entity[], options?: EntityOperationOptions): Promise<void> {
+    const byPartition = new Map<string, Entity[]>();
+    for (const e of entities) byPartition.set(e.partitionKey, [...(byPartition.get(e.partitionKey) ?? []), e]);
+    for (const group of byPartition.values()) {
+      // The last write of a key wins, as one-by-one upserts would; a transaction may not repeat a key.
+      const unique = [...new Map(group.map((e) => [e.rowKey, e])).values()];
+      for (let i = 0; i < unique.length; i += 100) {
+        const actions = unique.slice(i, i + 100).map((e) => ['upsert', toWire(e), 'Replace'] as ['upsert', TableEntity<Record<string, WireValue>>, 'Replace']);
+        await this.client.submitTransaction(actions, signal(options));
+      }
+    }
+  }
+
   async delete(partitionKey: string, rowKey: string, options?: EntityOperationOptions): Promise<void> {
     try {
       await this.client.deleteEntity(checkKey('partitionKey', partitionKey), checkKey('rowKey', rowKey), signal(options));

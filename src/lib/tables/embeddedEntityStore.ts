@@ -1,67 +1,130 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { EntityConflictError, ValidationError } from '../errors';
-import type { Entity, EntityListOptions, EntityStore, EntityTable, StoredEntity } from './entityStore';
+import type { Entity, EntityListOptions, EntityOperationOptions, EntityStore, EntityTable, StoredEntity } from './entityStore';
 
-interface TableFile {
+interface PartitionFile {
+  partitionKey: string;
+  entities: Record<string, { entity: Entity; etag: string }>;
+}
+
+/** The single-file layout of earlier versions: every partition of a table in `<table>.json`. */
+interface LegacyTableFile {
   entities: Record<string, { entity: Entity; etag: string }>;
 }
 
 const tableNamePattern = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 
-function keyOf(pk: string, rk: string): string {
-  return `${pk}\u0000${rk}`;
+/**
+ * A partition key as a file name: hex of its UTF-8 bytes keeps any key safe; a key too long for a
+ * file name (hex over 200 characters) is named by its SHA-256, the file holding the key itself.
+ */
+function fileNameOf(partitionKey: string): string {
+  const hex = Buffer.from(partitionKey, 'utf8').toString('hex');
+  return hex.length <= 200 ? `p${hex}.json` : `h${createHash('sha256').update(partitionKey).digest('hex')}.json`;
 }
 
 /**
- * One JSON file per table under a state folder, rewritten atomically (temp + rename) on every change.
- * Meant for one local process; in Azure the Table storage adapter takes over. Operations on a table
- * are serialised so read-modify-write never interleaves within the process.
+ * One folder per table and one JSON file per partition under a state folder; a change rewrites
+ * only its partition's file, atomically (temp + rename). So the cost of a write is bounded by its
+ * partition (a run's drift events, a run's metrics), not by the table's whole history. Meant for one
+ * local process; in Azure the Table storage adapter takes over. Operations on a table are
+ * serialised so read-modify-write never interleaves within the process. A table still in the
+ * one-file layout of earlier versions (`<table>.json`) is split into partition files on first use.
  */
 class EmbeddedEntityTable implements EntityTable {
   private queue: Promise<unknown> = Promise.resolve();
+  private migrated = false;
 
   constructor(
     readonly name: string,
-    private readonly file: string,
+    private readonly folder: string,
+    private readonly legacyFile: string,
   ) {}
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(op, op);
+    const run = async () => {
+      await this.migrate();
+      return op();
+    };
+    const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async load(): Promise<TableFile> {
+  private async migrate(): Promise<void> {
+    if (this.migrated) return;
+    let legacy: LegacyTableFile;
     try {
-      return JSON.parse(await fs.readFile(this.file, 'utf8')) as TableFile;
+      legacy = JSON.parse(await fs.readFile(this.legacyFile, 'utf8')) as LegacyTableFile;
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return { entities: {} };
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      this.migrated = true;
+      return;
+    }
+    const partitions = new Map<string, PartitionFile>();
+    for (const [key, value] of Object.entries(legacy.entities)) {
+      const pk = value.entity.partitionKey;
+      const p = partitions.get(pk) ?? { partitionKey: pk, entities: {} };
+      p.entities[key.slice(key.indexOf('\u0000') + 1)] = value;
+      partitions.set(pk, p);
+    }
+    for (const p of partitions.values()) await this.save(p);
+    await fs.rm(this.legacyFile, { force: true });
+    this.migrated = true;
+  }
+
+  private async load(partitionKey: string): Promise<PartitionFile> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.folder, fileNameOf(partitionKey)), 'utf8')) as PartitionFile;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return { partitionKey, entities: {} };
       throw err;
     }
   }
 
-  private async save(data: TableFile): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${randomUUID()}.tmp`;
+  private async save(data: PartitionFile): Promise<void> {
+    await fs.mkdir(this.folder, { recursive: true });
+    const file = path.join(this.folder, fileNameOf(data.partitionKey));
+    if (Object.keys(data.entities).length === 0) {
+      await fs.rm(file, { force: true });
+      return;
+    }
+    const tmp = `${file}.${randomUUID()}.tmp`;
     await fs.writeFile(tmp, JSON.stringify(data));
-    await fs.rename(tmp, this.file);
+    await fs.rename(tmp, file);
+  }
+
+  private async partitionKeys(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.folder);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return [];
+      throw err;
+    }
+    const keys: string[] = [];
+    for (const name of names) {
+      const short = /^p([0-9a-f]*)\.json$/.exec(name);
+      if (short) keys.push(Buffer.from(short[1] as string, 'hex').toString('utf8'));
+      else if (/^h[0-9a-f]{64}\.json$/.test(name)) keys.push((JSON.parse(await fs.readFile(path.join(this.folder, name), 'utf8')) as PartitionFile).partitionKey);
+    }
+    return keys.sort();
   }
 
   async get<T extends Entity = Entity>(pk: string, rk: string): Promise<StoredEntity<T> | undefined> {
-    const data = await this.serial(() => this.load());
-    const hit = data.entities[keyOf(pk, rk)];
+    const data = await this.serial(() => this.load(pk));
+    const hit = data.entities[rk];
     return hit ? { entity: { ...(hit.entity as T) }, etag: hit.etag } : undefined;
   }
 
   insert(entity: Entity): Promise<string> {
     return this.serial(async () => {
-      const data = await this.load();
-      const key = keyOf(entity.partitionKey, entity.rowKey);
-      if (data.entities[key]) throw new EntityConflictError(this.name, entity.partitionKey, entity.rowKey, 'exists');
+      const data = await this.load(entity.partitionKey);
+      if (data.entities[entity.rowKey]) throw new EntityConflictError(this.name, entity.partitionKey, entity.rowKey, 'exists');
       const etag = randomUUID();
-      data.entities[key] = { entity: { ...entity }, etag };
+      data.entities[entity.rowKey] = { entity: { ...entity }, etag };
       await this.save(data);
       return etag;
     });
@@ -69,14 +132,13 @@ class EmbeddedEntityTable implements EntityTable {
 
   replace(entity: Entity, options?: { ifMatch?: string }): Promise<string> {
     return this.serial(async () => {
-      const data = await this.load();
-      const key = keyOf(entity.partitionKey, entity.rowKey);
-      const current = data.entities[key];
+      const data = await this.load(entity.partitionKey);
+      const current = data.entities[entity.rowKey];
       if (options?.ifMatch !== undefined && current?.etag !== options.ifMatch) {
         throw new EntityConflictError(this.name, entity.partitionKey, entity.rowKey, 'etag');
       }
       const etag = randomUUID();
-      data.entities[key] = { entity: { ...entity }, etag };
+      data.entities[entity.rowKey] = { entity: { ...entity }, etag };
       await this.save(data);
       return etag;
     });
@@ -86,23 +148,40 @@ class EmbeddedEntityTable implements EntityTable {
     return this.replace(entity);
   }
 
+  /** One write per partition touched, however many entities. */
+  upsertMany(entities: readonly Entity[], _options?: EntityOperationOptions): Promise<void> {
+    return this.serial(async () => {
+      const byPartition = new Map<string, Entity[]>();
+      for (const e of entities) byPartition.set(e.partitionKey, [...(byPartition.get(e.partitionKey) ?? []), e]);
+      for (const [pk, group] of byPartition) {
+        const data = await this.load(pk);
+        for (const e of group) data.entities[e.rowKey] = { entity: { ...e }, etag: randomUUID() };
+        await this.save(data);
+      }
+    });
+  }
+
   delete(pk: string, rk: string): Promise<void> {
     return this.serial(async () => {
-      const data = await this.load();
-      delete data.entities[keyOf(pk, rk)];
+      const data = await this.load(pk);
+      if (!data.entities[rk]) return;
+      delete data.entities[rk];
       await this.save(data);
     });
   }
 
   async *list<T extends Entity = Entity>(options?: EntityListOptions): AsyncIterable<T> {
-    const data = await this.serial(() => this.load());
-    const rows = Object.values(data.entities)
-      .map((e) => e.entity)
-      .filter((e) => options?.partitionKey === undefined || e.partitionKey === options.partitionKey)
-      .filter((e) => options?.rowKeyFrom === undefined || e.rowKey >= options.rowKeyFrom)
-      .filter((e) => options?.rowKeyTo === undefined || e.rowKey < options.rowKeyTo)
-      .sort((a, b) => (keyOf(a.partitionKey, a.rowKey) < keyOf(b.partitionKey, b.rowKey) ? -1 : 1));
-    for (const row of rows) yield { ...(row as T) };
+    // A partition's file is read only when its turn comes: listing a large table holds one partition.
+    const keys = options?.partitionKey !== undefined ? [options.partitionKey] : await this.serial(() => this.partitionKeys());
+    for (const pk of keys) {
+      const data = await this.serial(() => this.load(pk));
+      const rows = Object.values(data.entities)
+        .map((e) => e.entity)
+        .filter((e) => options?.rowKeyFrom === undefined || e.rowKey >= options.rowKeyFrom)
+        .filter((e) => options?.rowKeyTo === undefined || e.rowKey < options.rowKeyTo)
+        .sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0));
+      for (const row of rows) yield { ...(row as T) };
+    }
   }
 }
 
@@ -124,7 +203,7 @@ export class EmbeddedEntityStore implements EntityStore {
     }
     let table = this.tables.get(name);
     if (!table) {
-      table = new EmbeddedEntityTable(name, path.join(this.directory, `${name}.json`));
+      table = new EmbeddedEntityTable(name, path.join(this.directory, name), path.join(this.directory, `${name}.json`));
       this.tables.set(name, table);
     }
     return table;

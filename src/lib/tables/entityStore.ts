@@ -38,6 +38,11 @@ export interface EntityTable {
   /** Creates or replaces unconditionally. */
   upsert(entity: Entity, options?: EntityOperationOptions): Promise<string>;
   delete(partitionKey: string, rowKey: string, options?: EntityOperationOptions): Promise<void>;
+  /**
+   * Creates or replaces many entities in as few writes as the store allows (one file per partition
+   * embedded, transactions of up to 100 per partition in Table storage). Optional: use upsertAll.
+   */
+  upsertMany?(entities: readonly Entity[], options?: EntityOperationOptions): Promise<void>;
   /** Entities ordered by partitionKey, then rowKey. */
   list<T extends Entity = Entity>(options?: EntityListOptions): AsyncIterable<T>;
 }
@@ -53,4 +58,11 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
+}
+
+/** Upserts entities in batches where the table supports it, one by one otherwise. */
+export async function upsertAll(table: EntityTable, entities: readonly Entity[], options?: EntityOperationOptions): Promise<void> {
+  if (entities.length === 0) return;
+  if (table.upsertMany) return table.upsertMany(entities, options);
+  for (const e of entities) await table.upsert(e, options);
 }

@@ -3,7 +3,7 @@ import { openLakeTable, readOrEmpty } from '../../delta';
 import type { DeltaRow } from '../../delta/types';
 import { runParamNames, silverVersionParamKey } from '../../registry/policyMetrics';
 import { promotePolicy } from '../../registry/promotion';
-import { breakdownMetrics, breakdownTags, runMetricsFromBacktest, sumBreakdowns, type BacktestMetricRow } from '../../registry/runMetrics';
+import { breakdownMetrics, breakdownTags, runMetricsFromBacktest, sumBreakdowns, type BacktestMetricRow, type RunBreakdowns } from '../../registry/runMetrics';
 import { modelParamsUri, policyVersionSource } from '../../registry/versionSource';
 import { createTracker } from '../../tracking/createTracker';
 import { experimentNameFor } from '../../tracking/mlflowSettings';
@@ -12,6 +12,10 @@ import { entityKey } from '../../tracking/tablesTracker';
 import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../../tracking/tracker';
 import type { FinalizeForecastInput, FinalizeForecastOutput, PipelineServices } from '../contracts';
 import { lakeTables } from '../tables';
+import { mergeCounts } from '../breakdown';
+import { batchBreakdownPath, batchIdOf, runBreakdownPath } from '../skuBatches';
+import type { ReasonCounts } from '../contracts';
+import { LakeNotFoundError } from '../../errors';
 
 /**
  * Runs that re-forecast a subset of SKUs are tracked but register no policy version: their
@@ -61,6 +65,30 @@ function metricsFromBatches(input: FinalizeForecastInput): Record<string, number
   return out;
 }
 
+/**
+ * The run's full breakdown: merged from each batch's breakdown file in the lake when the plan's
+ * batch count is known (what history carries is capped to the top counts), else from the batch
+ * outputs themselves.
+ */
+async function runBreakdowns(input: FinalizeForecastInput, services: PipelineServices): Promise<RunBreakdowns> {
+  if (input.batchCount === undefined) return sumBreakdowns(input.batches);
+  const out = { models: {} as ReasonCounts, fallbacks: {} as ReasonCounts };
+  const options = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  for (let i = 0; i < input.batchCount; i++) {
+    let text: string;
+    try {
+      text = (await services.lake.read(batchBreakdownPath(input.runId, batchIdOf(i)), options)).toString('utf8');
+    } catch (err) {
+      if (err instanceof LakeNotFoundError) continue; // a batch with no SKUs writes none
+      throw err;
+    }
+    const b = JSON.parse(text) as { models: ReasonCounts; fallbacks: ReasonCounts };
+    mergeCounts(out.models, b.models);
+    mergeCounts(out.fallbacks, b.fallbacks);
+  }
+  return sumBreakdowns([out]);
+}
+
 /** The version registered from this tracking run (a re-run with changed params is another run, so another version). */
 async function findVersionOfRun(tracker: Tracker, modelName: string, trackingRunId: string) {
   const versions = await tracker.listModelVersions(modelName, { withAliases: false });
@@ -91,9 +119,12 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     const metrics = fromTable ? runMetricsFromBacktest(metricRows) : metricsFromBatches(input);
     if (!fromTable) services.log(`finalize: no Gold forecast_metrics rows for run ${input.runId}; metrics from batch sums (no segments)`);
     // Model and fallback names are free text: counts by name go to JSON tags, never into metric keys.
-    const breakdowns = sumBreakdowns(input.batches);
+    const breakdowns = await runBreakdowns(input, services);
     Object.assign(metrics, breakdownMetrics(breakdowns));
     metrics['forecast_rows'] = input.batches.reduce((a, b) => a + b.forecastRows, 0);
+    // The whole breakdown stays in the lake; the output carries its path, not the counts.
+    const breakdownPath = runBreakdownPath(input.runId);
+    await lake.put(breakdownPath, Buffer.from(JSON.stringify({ models: breakdowns.skusByModel, fallbacks: breakdowns.fallbacks })), signal);
 
     // The backtest windows end where the forecasts start: same origin + windows + horizon = comparable figures.
     const origins = await readOrEmpty(() =>
@@ -149,7 +180,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     if (partialRunTriggers.includes(input.trigger)) {
       await indexRun(null);
       services.log(`finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`);
-      return { trackingRunId, modelVersion: null, metrics };
+      return { trackingRunId, modelVersion: null, metrics, breakdownPath };
     }
 
     await tracker.ensureRegisteredModel(modelName, { ...signal, description: 'Demand forecasting policy: config + code version + training data version; per-SKU params in Gold model_params' });
@@ -194,7 +225,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
       services.log(`finalize: version ${registered.version} registered as challenger (production is version ${production.version}); promote with \`demand models promote --version ${registered.version} --to production\``);
     }
     await indexRun(registered.version);
-    return { trackingRunId, modelVersion: registered.version, metrics };
+    return { trackingRunId, modelVersion: registered.version, metrics, breakdownPath };
   } catch (err) {
     if (openedRunId && !finished) await tracker.endRun(openedRunId, 'FAILED', signal).catch(() => undefined);
     throw err;

@@ -5,7 +5,8 @@ import type { SkuForecast } from '../../forecast';
 import type { ForecastBatchInput, ForecastBatchOutput, PipelineServices, ReasonCounts } from '../contracts';
 import { loadForecastCalendar } from '../forecastCalendar';
 import { sharedForecastPool } from '../forecastPool';
-import { readSkuBatch } from '../skuBatches';
+import { batchBreakdownPath, readSkuBatch } from '../skuBatches';
+import { capCounts } from '../breakdown';
 import { lakeTables } from '../tables';
 
 /**
@@ -118,6 +119,9 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       commitInfo: { runId: input.runId, batchId: input.batch.batchId },
     });
   }
+  // The full breakdown goes to the lake (finalizeForecast merges it); history gets the top counts.
+  const breakdown = { models: output.models, fallbacks: output.fallbacks };
+  await services.lake.put(batchBreakdownPath(input.runId, input.batch.batchId), Buffer.from(JSON.stringify(breakdown)));
   services.log(`batch ${input.batch.batchId}: ${results.length} SKUs, ${forecasts.length} forecast rows`);
-  return output;
+  return { ...output, models: capCounts(output.models), fallbacks: capCounts(output.fallbacks) };
 }

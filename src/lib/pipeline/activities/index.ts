@@ -1,3 +1,4 @@
+import { failureOf } from '../activityFailure';
 import type { PipelineServices } from '../contracts';
 import { activityNames, type ActivityName } from '../../../orchestrators/names';
 import { buildSilver } from './buildSilver';
@@ -15,8 +16,21 @@ import { publish } from './publish';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ActivityImplementation = (input: any, services: PipelineServices) => Promise<unknown>;
 
-/** Every activity by name: registered with df.app in Azure and with the local host here. */
-export const activityImplementations: Record<ActivityName, ActivityImplementation> = {
+/**
+ * An activity as registered: failures that no retry can fix come back as an ActivityFailure
+ * result (the orchestrator fails fast on it); others are thrown, named by activity, and retried.
+ */
+export function classified(name: string, implementation: ActivityImplementation): ActivityImplementation {
+  return async (input, services) => {
+    try {
+      return await implementation(input, services);
+    } catch (err) {
+      return failureOf(name, err);
+    }
+  };
+}
+
+const implementations: Record<ActivityName, ActivityImplementation> = {
   [activityNames.ingestOrders]: ingestOrders,
   [activityNames.ingestInventory]: ingestInventory,
   [activityNames.buildSilver]: buildSilver,
@@ -28,3 +42,8 @@ export const activityImplementations: Record<ActivityName, ActivityImplementatio
   [activityNames.checkDrift]: checkDrift,
   [activityNames.notifyCallback]: notifyCallback,
 };
+
+/** Every activity by name: registered with df.app in Azure and with the local host here. */
+export const activityImplementations = Object.fromEntries(
+  Object.entries(implementations).map(([name, implementation]) => [name, classified(name as ActivityName, implementation)]),
+) as Record<ActivityName, ActivityImplementation>;

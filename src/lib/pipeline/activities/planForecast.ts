@@ -1,6 +1,6 @@
 import { addDays, differenceInCalendarDays, parseISO } from 'date-fns';
 import { openLakeTable } from '../../delta';
-import type { PipelineServices, PlanForecastInput, PlanForecastOutput, SkuBatchRef } from '../contracts';
+import type { PipelineServices, PlanForecastInput, PlanForecastOutput } from '../contracts';
 import { batchIdOf, skuBatchPath, type SkuBatch } from '../skuBatches';
 import { lakeTables } from '../tables';
 
@@ -26,7 +26,7 @@ function isoDay(date: Date): string {
 export async function planForecast(input: PlanForecastInput, services: PipelineServices): Promise<PlanForecastOutput> {
   const table = openLakeTable(services.lake, lakeTables.daily_demand);
   const version = input.dailyDemandVersion >= 0 ? input.dailyDemandVersion : await table.version();
-  if (version < 0) return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batches: [] };
+  if (version < 0) return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batchCount: 0, batchSize: input.batchSize };
   const wanted = input.skus ? new Set(input.skus) : undefined;
 
   const bySku = new Map<string, SkuSeries>();
@@ -47,7 +47,7 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     if (date > s.last) s.last = date;
     if (units > 0 && (s.lastSale === null || date > s.lastSale)) s.lastSale = date;
   }
-  if (endDate === '') return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batches: [] };
+  if (endDate === '') return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batchCount: 0, batchSize: input.batchSize };
 
   const end = parseISO(endDate);
   const skus = [...bySku.keys()]
@@ -57,7 +57,7 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     })
     .sort();
 
-  const batches: SkuBatchRef[] = [];
+  let batchCount = 0;
   for (let start = 0, index = 0; start < skus.length; start += input.batchSize, index++) {
     const batchId = batchIdOf(index);
     const batch: SkuBatch = { batchId, runId: input.runId, dailyDemandVersion: version, endDate, series: [] };
@@ -79,8 +79,8 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     const path = skuBatchPath(input.runId, batchId);
     // Same plan → same bytes: a retried or replayed plan rewrites identical batches.
     await services.lake.put(path, Buffer.from(JSON.stringify(batch)));
-    batches.push({ batchId, path, skus: batch.series.length });
+    batchCount++;
   }
-  services.log(`planned ${skus.length} SKUs in ${batches.length} batches from daily_demand v${version}`);
-  return { skuCount: skus.length, dailyDemandVersion: version, inactiveSkus: bySku.size - skus.length, batches };
+  services.log(`planned ${skus.length} SKUs in ${batchCount} batches from daily_demand v${version}`);
+  return { skuCount: skus.length, dailyDemandVersion: version, inactiveSkus: bySku.size - skus.length, batchCount, batchSize: input.batchSize };
 }
