@@ -5,7 +5,7 @@ import { mase, wape } from './accuracy';
 import type { DriftStats, SkuDriftStats } from './evaluate';
 
 export type { DriftStats };
-import { populationStabilityIndex } from './psi';
+import { populationStabilityIndex, psiBinCount, psiCriticalValue } from './psi';
 
 export interface DemandDay {
   sku: string;
@@ -59,9 +59,23 @@ export interface DriftStatsOptions {
   minRealisedDays: number;
   /** Quantile bins for the per-SKU PSI (few, since windows are short). */
   skuPsiBins: number;
+  /**
+   * Chance that a SKU whose demand did not change is flagged anyway (default 0.01): the per-SKU
+   * PSI must exceed the level that sampling noise alone reaches this rarely (psiCriticalValue).
+   */
+  skuPsiAlpha?: number;
+  /** Pseudo-count per bin for the per-SKU PSI (default 0.5; see PsiOptions.smoothing). */
+  skuPsiSmoothing?: number;
 }
 
-export const defaultDriftStatsOptions: Omit<DriftStatsOptions, 'season'> = { minReferenceDays: 28, minRecentDays: 7, minRealisedDays: 7, skuPsiBins: 5 };
+export const defaultDriftStatsOptions: Omit<DriftStatsOptions, 'season'> = {
+  minReferenceDays: 28,
+  minRecentDays: 7,
+  minRealisedDays: 7,
+  skuPsiBins: 5,
+  skuPsiAlpha: 0.01,
+  skuPsiSmoothing: 0.5,
+};
 
 
 const inRange = (d: string, from: string, to: string): boolean => d >= from && d <= to;
@@ -146,9 +160,11 @@ export function computeDriftStats(
       ? [...days.values()].filter((d) => d.date < chosen.origin && d.date >= addDays(chosen.origin, -120)).sort((a, b) => (a.date < b.date ? -1 : 1)).map((d) => d.units)
       : [];
     const exp = chosen ? expectedByKey.get(`${chosen.runId}\u0000${sku}`) : undefined;
+    const smoothing = options.skuPsiSmoothing ?? 0.5;
     stats.push({
       sku,
-      psi: psiEligible ? populationStabilityIndex(reference, recent, { bins: options.skuPsiBins }) : null,
+      psi: psiEligible ? populationStabilityIndex(reference, recent, { bins: options.skuPsiBins, smoothing }) : null,
+      psiCritical: psiEligible ? psiCriticalValue(reference.length, recent.length, psiBinCount(reference, options.skuPsiBins), options.skuPsiAlpha ?? 0.01) : null,
       realisedWape: enough ? wape(actual, predicted) : null,
       expectedWape: exp?.wape ?? null,
       realisedMase: enough ? mase(actual, predicted, history, options.season) : null,

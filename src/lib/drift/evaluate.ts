@@ -9,6 +9,11 @@ export interface SkuDriftStats {
   sku: string;
   /** PSI of recent vs reference daily units; null when either window is too short. */
   psi: number | null;
+  /**
+   * The PSI that sampling noise alone exceeds rarely (alpha) for these window lengths and bins;
+   * the SKU's data-drift threshold is the larger of it and thresholds.psi. Absent: thresholds.psi.
+   */
+  psiCritical?: number | null;
   /** Realised WAPE of the forecast in effect over targets that have actuals; null when too few. */
   realisedWape: number | null;
   /** Backtest WAPE of that forecast (forecast_metrics). */
@@ -89,14 +94,15 @@ export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
     const own: DriftFinding[] = [];
     const ratio = accuracyRatio(s);
     const accuracyDrift = ratio !== null && ratio > thresholds.accuracyRatio;
-    const dataDrift = s.psi !== null && s.psi > thresholds.psi;
+    const psiThreshold = Math.max(thresholds.psi, s.psiCritical ?? 0);
+    const dataDrift = s.psi !== null && s.psi > psiThreshold;
     if (accuracyDrift) own.push({ sku: s.sku, kind: 'accuracy_wape', value: ratio, threshold: thresholds.accuracyRatio, action: 'reforecast' });
     if (dataDrift) {
       // PSI is the leading indicator: it acts only while realised accuracy cannot judge the forecast
       // yet, and not when the forecast was made inside the recent window (it saw the change).
       const current = s.forecastOrigin !== null && s.forecastOrigin >= input.recentWindowStart;
       const action: DriftAction = accuracyDrift ? 'reforecast' : ratio !== null ? 'none:accuracy_ok' : current ? 'none:forecast_current' : 'reforecast';
-      own.push({ sku: s.sku, kind: 'data_psi', value: s.psi!, threshold: thresholds.psi, action });
+      own.push({ sku: s.sku, kind: 'data_psi', value: s.psi!, threshold: psiThreshold, action });
     }
     if (accuracyDrift || dataDrift) drifting++;
     findings.push(...own);

@@ -13,6 +13,7 @@ import {
   type ExpectedAccuracy,
   type ForecastPoint,
 } from '../../drift';
+import { upsertAll } from '../../tables/entityStore';
 import { entityKey } from '../../tracking/tablesTracker';
 import type { DriftCheckInput, DriftCheckOutput, PipelineServices } from '../contracts';
 import { lakeTables } from '../tables';
@@ -48,6 +49,24 @@ export async function forecastRunsInEffect(services: PipelineServices, currentRu
   const full = candidates.filter((r) => !partialRunTriggers.includes(r.trigger)).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const latestFull = full[full.length - 1];
   return new Set(candidates.filter((r) => !latestFull || r.runId === latestFull.runId || (partialRunTriggers.includes(r.trigger) && r.startedAt >= latestFull.startedAt)).map((r) => r.runId));
+}
+
+/**
+ * Whether fleet drift should start a challenger now: not when a challenger run has started since
+ * the latest full production run (it already tried the wide policy on data as recent), so a drift
+ * that persists across checks costs one challenger, not one per check.
+ */
+export async function challengerDue(services: PipelineServices): Promise<boolean> {
+  const index = await services.entities.table(forecastRunsTableName);
+  let latestFull = '';
+  let latestChallenger = '';
+  for await (const row of index.list({ partitionKey: 'run' })) {
+    const trigger = String(row['trigger']);
+    const startedAt = String(row['startedAt']);
+    if (trigger === 'challenger') latestChallenger = startedAt > latestChallenger ? startedAt : latestChallenger;
+    else if (!partialRunTriggers.includes(trigger)) latestFull = startedAt > latestFull ? startedAt : latestFull;
+  }
+  return latestChallenger === '' || latestChallenger < latestFull;
 }
 
 /**
@@ -159,9 +178,11 @@ export async function checkDrift(input: DriftCheckInput, services: PipelineServi
     commitInfo: { runId: input.runId, operation: 'checkDrift' },
     ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
   });
+  // One partition per run, written in one batch: the cost does not grow with earlier runs' events.
   const table = await services.entities.table(driftEventsTableName);
-  for (const f of evaluation.findings) {
-    await table.upsert({
+  await upsertAll(
+    table,
+    evaluation.findings.map((f) => ({
       partitionKey: entityKey(input.runId),
       rowKey: entityKey(`${f.kind}:${f.sku ?? '*'}`),
       runId: input.runId,
@@ -171,12 +192,22 @@ export async function checkDrift(input: DriftCheckInput, services: PipelineServi
       value: f.value,
       threshold: f.threshold,
       action: f.action,
-    });
-  }
+    })),
+  );
+  const due = evaluation.fleetDrift && (await challengerDue(services));
   services.log(
     `drift: ${evaluation.findings.length} events over ${stats.skus.length} SKUs` +
       (windows ? ` (recent ${windows.recentStart}..${windows.recentEnd} vs ${windows.referenceStart}..${windows.referenceEnd})` : '') +
-      `; re-forecast ${evaluation.driftedSkus.length}; fleet drift ${evaluation.fleetDrift}; overall PSI ${stats.overallPsi?.toFixed(3) ?? 'n/a'}`,
+      `; flagged ${(evaluation.driftShare * 100).toFixed(1)}% of SKUs; re-forecast ${evaluation.driftedSkus.length}; fleet drift ${evaluation.fleetDrift}` +
+      `${due ? ' (challenger due)' : ''}; overall PSI ${stats.overallPsi?.toFixed(3) ?? 'n/a'}`,
   );
-  return { events: evaluation.findings.length, driftedSkus: evaluation.driftedSkus, fleetDrift: evaluation.fleetDrift, psiOverall: stats.overallPsi };
+  return {
+    events: evaluation.findings.length,
+    driftedSkus: evaluation.driftedSkus,
+    fleetDrift: evaluation.fleetDrift,
+    psiOverall: stats.overallPsi,
+    skusChecked: stats.skus.length,
+    driftShare: evaluation.driftShare,
+    challengerDue: due,
+  };
 }
