@@ -15,9 +15,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createLocalHost } from '../src/host/localRuntime';
-import { historyStats } from '../src/host/historyStats';
-import type { HistoryEvent } from '../src/host/replayEngine';
+import type { historyStats } from '../src/host/historyStats';
+import { runLocalPipeline } from '../src/host/pipelineRun';
 import { loadSettings } from '../src/lib/config/settings';
 import { closeSharedForecastPool } from '../src/lib/pipeline/forecastPool';
 import { createServices } from '../src/lib/pipeline/services';
@@ -25,7 +24,6 @@ import { writeSampleInventory } from '../src/lib/sample/inventorySnapshots';
 import { readOnlineRetailTwoYears } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
 import { packageRoot } from '../src/lib/sample/sampleOrders';
-import { orchestratorNames } from '../src/orchestrators/names';
 import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../src/orchestrators/input';
 import type { RunSummary } from '../src/orchestrators/summary';
 import type { OrderRecord } from '../src/lib/ingest/orderRecord';
@@ -109,13 +107,14 @@ async function runOnce(
 ): Promise<RunFigures> {
   const t0 = performance.now();
   const meter = new StageMeter(t0);
-  const instanceIds = new Set<string>();
   const subOrchestrations = new Map<string, { firstMs: number; lastMs: number }>();
-  const host = createLocalHost(services, {
+  const input: DemandPipelineInput = { trigger: 'manual', options: pipelineOptionsFromSettings(settings) };
+  const run = await runLocalPipeline(services, {
+    runId,
+    input,
     onActivity: (name, phase) => meter.on(name, phase),
     onEvent: (instanceId) => {
-      instanceIds.add(instanceId);
-      // Group a run's child instances by kind: forecastRun, forecast chunks, challenger, re-forecast.
+      // Group a run's child instances by kind: forecastRun, forecast chunks, re-forecast.
       const kind = instanceId.slice(runId.length + 1).replace(/:\d+$/, '') || 'demandPipeline';
       const now = performance.now() - t0;
       const g = subOrchestrations.get(kind) ?? { firstMs: now, lastMs: now };
@@ -123,12 +122,8 @@ async function runOnce(
       subOrchestrations.set(kind, g);
     },
   });
-  const input: DemandPipelineInput = { trigger: 'manual', options: pipelineOptionsFromSettings(settings) };
-  host.startNew(orchestratorNames.demandPipeline, { instanceId: runId, input });
-  const status = await host.waitForCompletion(runId);
   meter.stop();
-  instanceIds.add(runId);
-  const histories: Array<[string, readonly HistoryEvent[]]> = [...instanceIds].map((id) => [id, host.getHistory(id)]);
+  const status = run.status;
   const summary = status.runtimeStatus === 'Completed' ? (status.output as RunSummary) : (status.customStatus as { summary?: RunSummary } | undefined)?.summary;
   return {
     runId,
@@ -137,7 +132,7 @@ async function runOnce(
     wallSeconds: (performance.now() - t0) / 1000,
     summary,
     stages: meter.stages,
-    history: historyStats(histories),
+    history: run.history,
     subOrchestrations,
   };
 }

@@ -13,7 +13,7 @@ import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from
 import type { FinalizeForecastInput, FinalizeForecastOutput, PipelineServices } from '../contracts';
 import { lakeTables } from '../tables';
 import { mergeCounts } from '../breakdown';
-import { batchBreakdownPath, batchIdOf, runBreakdownPath } from '../skuBatches';
+import { batchBreakdownPath, batchIdOf, readSkuBatch, runBreakdownPath, skuBatchPath } from '../skuBatches';
 import type { ReasonCounts } from '../contracts';
 import { LakeNotFoundError } from '../../errors';
 
@@ -89,6 +89,26 @@ async function runBreakdowns(input: FinalizeForecastInput, services: PipelineSer
   return sumBreakdowns([out]);
 }
 
+/**
+ * The run's forecast origin: every batch of a plan shares the data's last day, so the first
+ * batch file says it (one small read, not a scan of the run's forecast rows); without batch files
+ * (a run finalized from outside an orchestration), the latest origin among its Gold forecasts.
+ */
+async function originOfRun(input: FinalizeForecastInput, services: PipelineServices): Promise<string> {
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  if (input.batchCount !== undefined && input.batchCount > 0) {
+    try {
+      return (await readSkuBatch(services.lake, skuBatchPath(input.runId, batchIdOf(0)), signal)).endDate;
+    } catch (err) {
+      if (!(err instanceof LakeNotFoundError)) throw err;
+    }
+  }
+  const origins = await readOrEmpty(() =>
+    openLakeTable(services.lake, lakeTables.forecasts).readAll({ ...signal, columns: ['origin_date'], partitionFilter: (p) => p['run_id'] === input.runId }),
+  );
+  return origins.reduce((max, r) => (String(r['origin_date']) > max ? String(r['origin_date']) : max), '');
+}
+
 /** The version registered from this tracking run (a re-run with changed params is another run, so another version). */
 async function findVersionOfRun(tracker: Tracker, modelName: string, trackingRunId: string) {
   const versions = await tracker.listModelVersions(modelName, { withAliases: false });
@@ -127,10 +147,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     await lake.put(breakdownPath, Buffer.from(JSON.stringify({ models: breakdowns.skusByModel, fallbacks: breakdowns.fallbacks })), signal);
 
     // The backtest windows end where the forecasts start: same origin + windows + horizon = comparable figures.
-    const origins = await readOrEmpty(() =>
-      openLakeTable(lake, lakeTables.forecasts).readAll({ ...signal, columns: ['origin_date'], partitionFilter: (p) => p['run_id'] === input.runId }),
-    );
-    const origin = origins.reduce((max, r) => (String(r['origin_date']) > max ? String(r['origin_date']) : max), '') || 'unknown';
+    const origin = (await originOfRun(input, services)) || 'unknown';
     const windows = metricRows.reduce((max, r) => Math.max(max, r.windows), 0);
     const windowKey = `origin=${origin};windows=${windows};horizon=${settings.DEMAND_FORECAST_HORIZON_DAYS}`;
 
