@@ -20,6 +20,10 @@ const benches: Record<string, { about: string; run: (args: string[]) => Promise<
     about: 'the whole pipeline on both Online Retail files through the local host: wall and peak RSS per stage, drift share, history sizes',
     run: async (args) => (await import('./pipeline')).runPipelineBench(args),
   },
+  scale: {
+    about: 'the whole pipeline on synthetic fleets (--skus 2000,8000,32000): wall and peak RSS per stage, ratios per size, an increment run',
+    run: async (args) => (await import('./scale')).runScaleBench(args),
+  },
   parquet: {
     about: 'Parquet libraries (hyparquet-writer vs parquet-wasm) on a daily_demand-shaped table',
     run: async () => (await import('./parquet')).runParquetBench(),

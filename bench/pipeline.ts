@@ -7,6 +7,7 @@
  * run is the forecast stage's share of the wall time (the work a daily run cannot avoid).
  *
  *   npm run bench -- pipeline [--data <dir>] [--keep <dir>] [--runs 1] [--until YYYY-MM-DD]
+ *   npm run bench -- pipeline --synthetic-skus N [--days 730] [--seed 7]   (a synthetic fleet instead)
  *   (or, once built: node dist/bench/pipeline.js)
  *
  * --runs N runs the pipeline N times on the same workspace (later runs find nothing new to ingest),
@@ -24,6 +25,7 @@ import { writeSampleInventory } from '../src/lib/sample/inventorySnapshots';
 import { readOnlineRetailTwoYears } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
 import { packageRoot } from '../src/lib/sample/sampleOrders';
+import { syntheticFleet, syntheticOrders } from '../src/lib/sample/syntheticFleet';
 import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../src/orchestrators/input';
 import type { RunSummary } from '../src/orchestrators/summary';
 import type { OrderRecord } from '../src/lib/ingest/orderRecord';
@@ -168,9 +170,10 @@ function printRun(r: RunFigures, write: (s: string) => void): void {
 }
 
 export async function runPipelineBench(args: string[]): Promise<void> {
-  const paths = dataPaths(args);
+  const synthetic = argValue(args, '--synthetic-skus');
+  const paths = synthetic ? undefined : dataPaths(args);
   const write = (s: string): void => void process.stdout.write(s);
-  if (!paths) {
+  if (!paths && !synthetic) {
     write('pipeline bench SKIPPED: ../shared/data/online_retail/online_retail.csv.gz and ../shared/data/online_retail_ii/online_retail_ii_year_2009_2010.csv.gz are absent (pass --data <dir> to point elsewhere)\n');
     return;
   }
@@ -178,11 +181,21 @@ export async function runPipelineBench(args: string[]): Promise<void> {
   const runs = Number(argValue(args, '--runs') ?? 1);
   const root = keep ? path.resolve(keep) : await fs.mkdtemp(path.join(os.tmpdir(), 'bench-pipeline-'));
   await fs.mkdir(root, { recursive: true });
-  write(`pipeline bench: Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09, whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version}); workspace ${root}\n`);
+  const fleet = synthetic
+    ? syntheticFleet({ skus: Number(synthetic), days: Number(argValue(args, '--days') ?? 730), seed: Number(argValue(args, '--seed') ?? 7) })
+    : undefined;
+  write(
+    `pipeline bench: ${fleet ? `synthetic fleet of ${fleet.skus.length} SKUs over ${fleet.options.days} days (seed ${fleet.options.seed})` : 'Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09'}, ` +
+      `whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version}); workspace ${root}\n`,
+  );
   // --until D holds back the days from D on (the issue's workaround before cover was bounded).
-  const until = argValue(args, '--until');
+  let until = argValue(args, '--until');
+  // --increment: a first run without the last day, then a second run after that day arrives.
+  const increment = args.includes('--increment');
+  if (increment) until = fleet ? fleet.options.endDate : '2011-12-09';
+  const source = (): AsyncIterable<OrderRecord> => (fleet ? syntheticOrders(fleet) : readOnlineRetailTwoYears(paths!));
   const orders = async function* (): AsyncIterable<OrderRecord> {
-    for await (const r of readOnlineRetailTwoYears(paths)) if (!until || String(r.InvoiceDate).slice(0, 10) < until) yield r;
+    for await (const r of source()) if (!until || String(r.InvoiceDate).slice(0, 10) < until) yield r;
   };
   const api = await startOrdersApi({ records: orders, host: '127.0.0.1', port: 0, pageSizeMax: 10_000 });
   try {
@@ -198,10 +211,25 @@ export async function runPipelineBench(args: string[]): Promise<void> {
     const t = performance.now();
     const inventory = await writeSampleInventory(services.lake, { orders: orders(), landingPrefix: settings.DEMAND_INVENTORY_LANDING_PREFIX });
     write(`inventory: ${inventory.files.length} weekly snapshot files, ${inventory.rows} rows, written in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
-    for (let k = 1; k <= runs; k++) {
+    const results: RunFigures[] = [];
+    for (let k = 1; k <= (increment ? 2 : runs); k++) {
+      if (increment && k === 2) until = undefined;
       const r = await runOnce(`bench-run-${k}`, services, settings);
+      results.push(r);
       printRun(r, write);
       if (r.status !== 'Completed') process.exitCode = 1;
+    }
+    if (args.includes('--json')) {
+      const json = results.map((r) => ({
+        runId: r.runId,
+        status: r.status,
+        wallSeconds: r.wallSeconds,
+        stages: Object.fromEntries([...r.stages].map(([name, st]) => [name, { wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000, peakRssMb: st.peakRssMb }])),
+        largestMessageBytes: r.history.largest?.bytes ?? 0,
+        historyEvents: r.history.events,
+        skus: (r.summary?.stages.forecast as { skus?: number } | undefined)?.skus ?? 0,
+      }));
+      write(`${JSON.stringify({ runs: json, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
     }
     write(`peak RSS of the process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
   } finally {
