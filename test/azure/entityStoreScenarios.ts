@@ -1,5 +1,5 @@
 import { EntityConflictError, ValidationError } from '../../src/lib/errors';
-import { collect, type Entity, type EntityStore } from '../../src/lib/tables/entityStore';
+import { collect, upsertAll, type Entity, type EntityStore } from '../../src/lib/tables/entityStore';
 
 /**
  * The EntityStore behaviour every adapter must share, written once and run against each adapter
@@ -38,6 +38,29 @@ export interface EntityScenario {
 }
 
 export const entityStoreScenarios: EntityScenario[] = [
+  {
+    name: 'upsertAll writes many entities over several partitions (more than 100 in one), replacing existing ones, last write of a key winning',
+    async run({ store }) {
+      const table = await store.table(freshTableName('batch'));
+      await table.upsert({ partitionKey: 'run-1', rowKey: 'r000', value: 'old', extra: 1 });
+      const entities: Entity[] = [
+        ...Array.from({ length: 150 }, (_, i) => ({ partitionKey: 'run-1', rowKey: `r${String(i).padStart(3, '0')}`, value: i, note: null })),
+        ...Array.from({ length: 3 }, (_, i) => ({ partitionKey: 'run-2', rowKey: `r${i}`, value: -i, note: 'x' })),
+        { partitionKey: 'run-2', rowKey: 'r0', value: 99, note: 'last' },
+      ];
+      await upsertAll(table, entities);
+      const run1 = await collect(table.list({ partitionKey: 'run-1' }));
+      expect(run1).toHaveLength(150);
+      expect(run1[0]).toEqual({ partitionKey: 'run-1', rowKey: 'r000', value: 0, note: null });
+      expect(await collect(table.list({ partitionKey: 'run-2' }))).toEqual([
+        { partitionKey: 'run-2', rowKey: 'r0', value: 99, note: 'last' },
+        { partitionKey: 'run-2', rowKey: 'r1', value: -1, note: 'x' },
+        { partitionKey: 'run-2', rowKey: 'r2', value: -2, note: 'x' },
+      ]);
+      await upsertAll(table, []);
+      expect(await collect(table.list())).toHaveLength(153);
+    },
+  },
   {
     name: 'insert then get returns the same entity (all value kinds, null included) and an etag; a missing key is undefined',
     async run({ store }) {
