@@ -69,8 +69,23 @@ describe('evaluateDrift', () => {
       ['psi-current', 'data_psi', 'none:forecast_current'],
       ['psi-accurate', 'data_psi', 'none:accuracy_ok'],
     ]);
-    expect(result.fleetDrift).toBe(true); // 4 of 10 SKUs drifting ≥ 0.3
-    expect(result.findings.find((f) => f.kind === 'fleet')).toMatchObject({ action: 'challenger', value: 0.4 });
+    // Only acc and psi-old call for action: 2 of 10 < 0.3. psi-current's forecast already saw the
+    // change and psi-accurate's is accurate, so they are no evidence against the policy.
+    expect(result.driftShare).toBeCloseTo(0.2, 12);
+    expect(result.fleetDrift).toBe(false);
+  });
+
+  it('declares fleet drift when the share of SKUs calling for action reaches the threshold', () => {
+    const result = evaluateDrift({
+      ...base,
+      skus: [
+        ...Array.from({ length: 3 }, (_, i) => sku({ sku: `acc${i}`, realisedWape: 0.9, expectedWape: 0.3, realisedDays: 14 })),
+        ...Array.from({ length: 5 }, (_, i) => sku({ sku: `cur${i}`, psi: 0.8, forecastOrigin: '2024-05-03' })),
+        ...Array.from({ length: 2 }, (_, i) => sku({ sku: `ok${i}`, psi: 0.01 })),
+      ],
+    });
+    expect(result.fleetDrift).toBe(true); // 3 of 10 ≥ 0.3 (the 5 with current forecasts do not count)
+    expect(result.findings.find((f) => f.kind === 'fleet')).toMatchObject({ action: 'challenger', value: 0.3 });
   });
 
   it('caps re-forecasts, keeping the most severe', () => {
