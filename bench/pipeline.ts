@@ -54,6 +54,9 @@ interface StageFigures {
   peakRssMb: number;
   active: number;
   startedAt: number[];
+  /** Process CPU (all threads, user + system) from the stage's first start to its last end. */
+  cpuAtFirstStartUs: number;
+  cpuSeconds: number;
 }
 
 /** Wall (first start → last end) and peak RSS seen while any call of the stage ran, per activity name. */
@@ -72,7 +75,8 @@ class StageMeter {
     const now = performance.now() - this.t0;
     let s = this.stages.get(name);
     if (!s) {
-      s = { calls: 0, firstStartMs: now, lastEndMs: now, busyMs: 0, peakRssMb: 0, active: 0, startedAt: [] };
+      const cpu = process.cpuUsage();
+      s = { calls: 0, firstStartMs: now, lastEndMs: now, busyMs: 0, peakRssMb: 0, active: 0, startedAt: [], cpuAtFirstStartUs: cpu.user + cpu.system, cpuSeconds: 0 };
       this.stages.set(name, s);
     }
     if (phase === 'started') {
@@ -82,6 +86,8 @@ class StageMeter {
     } else {
       s.active--;
       s.lastEndMs = now;
+      const cpu = process.cpuUsage();
+      s.cpuSeconds = (cpu.user + cpu.system - s.cpuAtFirstStartUs) / 1e6;
       s.busyMs += now - (s.startedAt.shift() ?? now);
     }
     this.sample();
@@ -141,10 +147,10 @@ async function runOnce(
 
 function printRun(r: RunFigures, write: (s: string) => void): void {
   write(`run ${r.runId}: ${r.status} in ${r.wallSeconds.toFixed(1)} s${r.error ? `: ${r.error}` : ''}\n`);
-  write('  stage                 calls    wall s   busy s  peak RSS MB\n');
+  write('  stage                 calls    wall s   busy s   CPU s  peak RSS MB\n');
   for (const [name, s] of r.stages) {
     write(
-      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.peakRssMb.toFixed(0).padStart(12)}\n`,
+      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.cpuSeconds.toFixed(1).padStart(7)} ${s.peakRssMb.toFixed(0).padStart(12)}\n`,
     );
   }
   for (const [kind, g] of r.subOrchestrations) {
@@ -164,6 +170,10 @@ function printRun(r: RunFigures, write: (s: string) => void): void {
       `${h.largest ? `${(h.largest.bytes / 1024).toFixed(1)} KB (${h.largest.event}.${h.largest.field} of ${h.largest.name ?? '?'} in ${h.largest.instanceId})` : 'none'}\n`,
   );
   const forecastStage = r.stages.get('forecastBatch');
+  const skus = (r.summary?.stages.forecast as { skus?: number } | undefined)?.skus;
+  if (forecastStage && skus) {
+    write(`  forecast CPU per SKU: ${((forecastStage.cpuSeconds / skus) * 1000).toFixed(1)} ms (process CPU over the fan-out / ${skus} SKUs) = ${(skus / forecastStage.cpuSeconds).toFixed(1)} SKUs per core-second\n`);
+  }
   if (forecastStage) {
     write(`  ratio: wall / forecast fan-out wall = ${(r.wallSeconds / ((forecastStage.lastEndMs - forecastStage.firstStartMs) / 1000)).toFixed(2)}\n`);
   }
@@ -224,7 +234,7 @@ export async function runPipelineBench(args: string[]): Promise<void> {
         runId: r.runId,
         status: r.status,
         wallSeconds: r.wallSeconds,
-        stages: Object.fromEntries([...r.stages].map(([name, st]) => [name, { wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000, peakRssMb: st.peakRssMb }])),
+        stages: Object.fromEntries([...r.stages].map(([name, st]) => [name, { wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000, peakRssMb: st.peakRssMb, cpuSeconds: st.cpuSeconds }])),
         largestMessageBytes: r.history.largest?.bytes ?? 0,
         historyEvents: r.history.events,
         skus: (r.summary?.stages.forecast as { skus?: number } | undefined)?.skus ?? 0,
