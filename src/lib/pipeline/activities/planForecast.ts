@@ -1,4 +1,6 @@
-import { addDays, differenceInCalendarDays, parseISO } from 'date-fns';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { openLakeTable } from '../../delta';
 import type { PipelineServices, PlanForecastInput, PlanForecastOutput } from '../contracts';
 import { batchIdOf, skuBatchPath, type SkuBatch } from '../skuBatches';
@@ -7,80 +9,117 @@ import { lakeTables } from '../tables';
 /** SKUs with no sale in this many days before the data's end are not forecast (discontinued). */
 export const inactiveAfterDays = 365;
 
-interface SkuSeries {
-  byDate: Map<string, { units: number; stockout: boolean; onHand: number | null }>;
-  first: string;
-  last: string;
-  lastSale: string | null;
-}
+/** Rows buffered in memory before they are spilled to the batches' scratch files. */
+const spillRows = 200_000;
+/** A spilled row: SKU's index in its batch, day index from the SKU's first day, units, stockout, on hand (NaN = null). */
+const fieldsPerRow = 5;
 
-function isoDay(date: Date): string {
-  return date.toISOString().slice(0, 10);
+const dayMs = 86_400_000;
+const dayNumber = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / dayMs);
+const isoOfDayNumber = (n: number): string => new Date(n * dayMs).toISOString().slice(0, 10);
+
+interface SkuSpan {
+  first: number;
+  lastSale: number | null;
 }
 
 /**
- * Reads Silver daily_demand once (at the version the run produced), builds each SKU's daily series
- * up to the data's last day (days after a SKU's last sale are zeros, not gaps; stockout days are
- * marked censored), and writes SKU batches to the lake for the forecast fan-out.
+ * Reads Silver daily_demand (at the version the run produced) and writes SKU batches to the lake
+ * for the forecast fan-out: each SKU's daily series up to the data's last day (days after a SKU's
+ * last sale are zeros, not gaps; stockout days are marked censored).
+ *
+ * Memory stays bounded in the fleet's size: a first pass keeps two numbers per SKU (first day,
+ * last sale) to choose the active SKUs and their batches; a second pass spills each row, as five
+ * numbers, to its batch's scratch file (DEMAND_SCRATCH_DIR or the OS temp folder) every
+ * 200,000 rows; then each batch is built from its file alone. Only one batch's series are in
+ * memory at a time.
  */
 export async function planForecast(input: PlanForecastInput, services: PipelineServices): Promise<PlanForecastOutput> {
   const table = openLakeTable(services.lake, lakeTables.daily_demand);
   const version = input.dailyDemandVersion >= 0 ? input.dailyDemandVersion : await table.version();
-  if (version < 0) return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batchCount: 0, batchSize: input.batchSize };
+  const empty: PlanForecastOutput = { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batchCount: 0, batchSize: input.batchSize };
+  if (version < 0) return empty;
   const wanted = input.skus ? new Set(input.skus) : undefined;
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
 
-  const bySku = new Map<string, SkuSeries>();
-  let endDate = '';
-  for await (const row of table.read({ version, columns: ['sku', 'date', 'units', 'stockout', 'on_hand'] })) {
-    const date = String(row['date']);
-    if (date > endDate) endDate = date;
+  // Pass 1: per SKU its first day and last sale; the data's last day.
+  const spans = new Map<string, SkuSpan>();
+  let end = Number.NEGATIVE_INFINITY;
+  for await (const row of table.read({ version, columns: ['sku', 'date', 'units'], ...signal })) {
+    const day = dayNumber(String(row['date']));
+    if (day > end) end = day;
     const sku = String(row['sku']);
     if (wanted && !wanted.has(sku)) continue;
-    let s = bySku.get(sku);
-    if (!s) {
-      s = { byDate: new Map(), first: date, last: date, lastSale: null };
-      bySku.set(sku, s);
-    }
-    const units = Number(row['units'] ?? 0);
-    s.byDate.set(date, { units, stockout: row['stockout'] === true, onHand: row['on_hand'] === null ? null : Number(row['on_hand']) });
-    if (date < s.first) s.first = date;
-    if (date > s.last) s.last = date;
-    if (units > 0 && (s.lastSale === null || date > s.lastSale)) s.lastSale = date;
+    const s = spans.get(sku) ?? { first: day, lastSale: null };
+    if (day < s.first) s.first = day;
+    if (Number(row['units'] ?? 0) > 0 && (s.lastSale === null || day > s.lastSale)) s.lastSale = day;
+    spans.set(sku, s);
   }
-  if (endDate === '') return { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batchCount: 0, batchSize: input.batchSize };
+  if (!Number.isFinite(end)) return empty;
+  const skus = [...spans.keys()].filter((sku) => {
+    const lastSale = spans.get(sku)!.lastSale;
+    return lastSale !== null && end - lastSale <= inactiveAfterDays;
+  }).sort();
+  const slot = new Map(skus.map((sku, i) => [sku, i]));
+  const batchCount = Math.ceil(skus.length / input.batchSize);
 
-  const end = parseISO(endDate);
-  const skus = [...bySku.keys()]
-    .filter((sku) => {
-      const s = bySku.get(sku) as SkuSeries;
-      return s.lastSale !== null && differenceInCalendarDays(end, parseISO(s.lastSale)) <= inactiveAfterDays;
-    })
-    .sort();
-
-  let batchCount = 0;
-  for (let start = 0, index = 0; start < skus.length; start += input.batchSize, index++) {
-    const batchId = batchIdOf(index);
-    const batch: SkuBatch = { batchId, runId: input.runId, dailyDemandVersion: version, endDate, series: [] };
-    for (const sku of skus.slice(start, start + input.batchSize)) {
-      const s = bySku.get(sku) as SkuSeries;
-      const first = parseISO(s.first);
-      const days = differenceInCalendarDays(end, first) + 1;
-      const values: number[] = new Array<number>(days);
-      const censored: boolean[] = new Array<boolean>(days);
-      let onHand: number | null = null;
-      for (let d = 0; d < days; d++) {
-        const day = s.byDate.get(isoDay(addDays(first, d)));
-        values[d] = day?.units ?? 0;
-        censored[d] = day?.stockout ?? false;
-        if (day && day.onHand !== null) onHand = day.onHand;
-      }
-      batch.series.push({ sku, startDate: s.first, values, censored, onHand });
+  const scratch = await fs.mkdtemp(path.join(services.settings.DEMAND_SCRATCH_DIR ?? os.tmpdir(), 'plan-'));
+  try {
+    // Pass 2: every row of an active SKU to its batch's scratch file.
+    const buffers = new Map<number, number[]>();
+    let buffered = 0;
+    const spill = async (): Promise<void> => {
+      for (const [batch, values] of buffers) await fs.appendFile(path.join(scratch, `${batch}.f64`), Buffer.from(new Float64Array(values).buffer));
+      buffers.clear();
+      buffered = 0;
+    };
+    for await (const row of table.read({ version, columns: ['sku', 'date', 'units', 'stockout', 'on_hand'], ...signal })) {
+      const index = slot.get(String(row['sku']));
+      if (index === undefined) continue;
+      const batch = Math.floor(index / input.batchSize);
+      const values = buffers.get(batch) ?? [];
+      const s = spans.get(String(row['sku']))!;
+      values.push(index % input.batchSize, dayNumber(String(row['date'])) - s.first, Number(row['units'] ?? 0), row['stockout'] === true ? 1 : 0, row['on_hand'] === null || row['on_hand'] === undefined ? Number.NaN : Number(row['on_hand']));
+      buffers.set(batch, values);
+      if (++buffered >= spillRows) await spill();
     }
-    const path = skuBatchPath(input.runId, batchId);
-    // Same plan → same bytes: a retried or replayed plan rewrites identical batches.
-    await services.lake.put(path, Buffer.from(JSON.stringify(batch)));
-    batchCount++;
+    await spill();
+
+    const endDate = isoOfDayNumber(end);
+    for (let b = 0; b < batchCount; b++) {
+      const batchId = batchIdOf(b);
+      const members = skus.slice(b * input.batchSize, (b + 1) * input.batchSize);
+      const series = members.map((sku) => {
+        const days = end - spans.get(sku)!.first + 1;
+        return { sku, startDate: isoOfDayNumber(spans.get(sku)!.first), values: new Array<number>(days).fill(0), censored: new Array<boolean>(days).fill(false), lastOnHandDay: -1, onHand: null as number | null };
+      });
+      const bytes = await fs.readFile(path.join(scratch, `${b}.f64`));
+      // A fresh ArrayBuffer: a small file's Buffer may sit at an offset in a pool, unaligned for Float64Array.
+      const rows = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      for (let k = 0; k < rows.length; k += fieldsPerRow) {
+        const s = series[rows[k]!]!;
+        const d = rows[k + 1]!;
+        s.values[d] = rows[k + 2]!;
+        s.censored[d] = rows[k + 3]! === 1;
+        // The latest on-hand observation of the series (rows arrive in any order).
+        if (!Number.isNaN(rows[k + 4]!) && d > s.lastOnHandDay) {
+          s.lastOnHandDay = d;
+          s.onHand = rows[k + 4]!;
+        }
+      }
+      const batch: SkuBatch = {
+        batchId,
+        runId: input.runId,
+        dailyDemandVersion: version,
+        endDate,
+        series: series.map(({ sku, startDate, values, censored, onHand }) => ({ sku, startDate, values, censored, onHand })),
+      };
+      // Same plan → same bytes: a retried or replayed plan rewrites identical batches.
+      await services.lake.put(skuBatchPath(input.runId, batchId), Buffer.from(JSON.stringify(batch)), signal);
+    }
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
   }
   services.log(`planned ${skus.length} SKUs in ${batchCount} batches from daily_demand v${version}`);
-  return { skuCount: skus.length, dailyDemandVersion: version, inactiveSkus: bySku.size - skus.length, batchCount, batchSize: input.batchSize };
+  return { skuCount: skus.length, dailyDemandVersion: version, inactiveSkus: spans.size - skus.length, batchCount, batchSize: input.batchSize };
 }
