@@ -18,27 +18,28 @@ function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-export function groupForecastsBySku(forecastRows: Iterable<DeltaRow>): Map<string, { asOf: string; days: ForecastDay[] }> {
-  const bySku = new Map<string, { asOf: string; days: ForecastDay[] }>();
-  for (const row of forecastRows) {
-    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') continue;
-    const entry = bySku.get(row.sku) ?? { asOf: row.origin_date, days: [] };
-    // A SKU has one origin per run; keep the latest if several slipped in.
+/** Forecast days per SKU, fed row by row: one origin per SKU (the latest, if several slipped in). */
+export class ForecastGroups {
+  readonly bySku = new Map<string, { asOf: string; days: ForecastDay[] }>();
+
+  add(row: DeltaRow): void {
+    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') return;
+    const entry = this.bySku.get(row.sku) ?? { asOf: row.origin_date, days: [] };
     if (row.origin_date > entry.asOf) {
       entry.asOf = row.origin_date;
       entry.days = [];
     }
     if (row.origin_date === entry.asOf) {
-      entry.days.push({
-        targetDate: row.target_date,
-        point: Number(row.point),
-        q05: Number(row.q05),
-        q95: Number(row.q95),
-      });
+      entry.days.push({ targetDate: row.target_date, point: Number(row.point), q05: Number(row.q05), q95: Number(row.q95) });
     }
-    bySku.set(row.sku, entry);
+    this.bySku.set(row.sku, entry);
   }
-  return bySku;
+}
+
+export function groupForecastsBySku(forecastRows: Iterable<DeltaRow>): Map<string, { asOf: string; days: ForecastDay[] }> {
+  const groups = new ForecastGroups();
+  for (const row of forecastRows) groups.add(row);
+  return groups.bySku;
 }
 
 export function toInventoryActionRow(runId: string, action: SkuInventoryAction, policy: InventoryPolicy): DeltaRow {
@@ -58,21 +59,18 @@ export function toInventoryActionRow(runId: string, action: SkuInventoryAction, 
   };
 }
 
-export function planInventoryRows(
+/** Actions for every SKU of `forecasts` (sorted by SKU), each failure named by SKU and table. */
+export function planInventoryActions(
   runId: string,
-  forecastRows: Iterable<DeltaRow>,
-  dailyDemandRows: Iterable<DeltaRow>,
-  snapshotRows: Iterable<DeltaRow>,
+  forecasts: ReadonlyMap<string, { asOf: string; days: ForecastDay[] }>,
+  stockOf: (sku: string) => { onHand: number | null; onOrder: number },
   policy: InventoryPolicy,
   /** The policy of one SKU (e.g. its supplier lead time from the product catalogue); default: `policy`. */
   policyFor: (sku: string) => InventoryPolicy = () => policy,
 ): InventoryPlan {
-  const forecasts = groupForecastsBySku(forecastRows);
-  const asOfBySku = new Map([...forecasts].map(([sku, f]) => [sku, f.asOf]));
-  const stock = latestStockBySku(asOfBySku, dailyDemandRows, snapshotRows);
   const actions = [...forecasts.keys()].sort().map((sku) => {
     const f = forecasts.get(sku)!;
-    const s = stock.get(sku) ?? { onHand: null, onOrder: 0 };
+    const s = stockOf(sku);
     try {
       return planSkuInventory({ sku, asOf: f.asOf, forecast: f.days, stock: { onHand: s.onHand, onOrder: s.onOrder } }, policyFor(sku));
     } catch (err) {
@@ -88,4 +86,19 @@ export function planInventoryRows(
       reorderSuggested: actions.filter((a) => a.action === 'reorder_now').length,
     },
   };
+}
+
+export function planInventoryRows(
+  runId: string,
+  forecastRows: Iterable<DeltaRow>,
+  dailyDemandRows: Iterable<DeltaRow>,
+  snapshotRows: Iterable<DeltaRow>,
+  policy: InventoryPolicy,
+  /** The policy of one SKU (e.g. its supplier lead time from the product catalogue); default: `policy`. */
+  policyFor: (sku: string) => InventoryPolicy = () => policy,
+): InventoryPlan {
+  const forecasts = groupForecastsBySku(forecastRows);
+  const asOfBySku = new Map([...forecasts].map(([sku, f]) => [sku, f.asOf]));
+  const stock = latestStockBySku(asOfBySku, dailyDemandRows, snapshotRows);
+  return planInventoryActions(runId, forecasts, (sku) => stock.get(sku) ?? { onHand: null, onOrder: 0 }, policy, policyFor);
 }

@@ -19,6 +19,44 @@ function str(value: unknown): string | null {
 }
 
 /**
+ * The latest stock observation per SKU, fed row by row (a stream of Silver rows): keeps one small
+ * record per SKU, never the rows, so memory follows the SKU count and not the history read.
+ */
+export class LatestStock {
+  private readonly fromSnapshots = new Map<string, DatedStock>();
+  private readonly fromDemand = new Map<string, DatedStock>();
+
+  constructor(private readonly asOfBySku: ReadonlyMap<string, string>) {}
+
+  /** A snapshot row: sku, snapshot_date, on_hand, on_order. */
+  addSnapshot(row: DeltaRow): void {
+    this.add(this.fromSnapshots, str(row.sku), str(row.snapshot_date), num(row.on_hand), num(row.on_order) ?? 0);
+  }
+
+  /** A daily demand row: sku, date, on_hand. */
+  addDemand(row: DeltaRow): void {
+    this.add(this.fromDemand, str(row.sku), str(row.date), num(row.on_hand), 0);
+  }
+
+  private add(into: Map<string, DatedStock>, sku: string | null, date: string | null, onHand: number | null, onOrder: number): void {
+    if (sku === null || date === null || onHand === null) return;
+    const asOf = this.asOfBySku.get(sku);
+    if (asOf === undefined || date > asOf) return;
+    const current = into.get(sku);
+    if (current && current.observedOn !== null && current.observedOn >= date) return;
+    into.set(sku, { onHand, onOrder, observedOn: date });
+  }
+
+  /** The newer observation wins; a snapshot carries on-order, so it wins ties. */
+  of(sku: string): DatedStock {
+    const snapshot = this.fromSnapshots.get(sku);
+    const demand = this.fromDemand.get(sku);
+    const chosen = snapshot && demand ? (demand.observedOn! > snapshot.observedOn! ? demand : snapshot) : (snapshot ?? demand);
+    return chosen ?? { onHand: null, onOrder: 0, observedOn: null };
+  }
+}
+
+/**
  * @param asOfBySku SKU → last day that may be used (the forecast origin).
  * @param dailyDemand rows with sku, date, on_hand.
  * @param snapshots rows with sku, snapshot_date, on_hand, on_order.
@@ -28,38 +66,8 @@ export function latestStockBySku(
   dailyDemand: Iterable<DeltaRow>,
   snapshots: Iterable<DeltaRow> = [],
 ): Map<string, DatedStock> {
-  const fromSnapshots = new Map<string, DatedStock>();
-  for (const row of snapshots) {
-    const sku = str(row.sku);
-    const date = str(row.snapshot_date);
-    const onHand = num(row.on_hand);
-    if (sku === null || date === null || onHand === null) continue;
-    const asOf = asOfBySku.get(sku);
-    if (asOf === undefined || date > asOf) continue;
-    const current = fromSnapshots.get(sku);
-    if (current && current.observedOn !== null && current.observedOn >= date) continue;
-    fromSnapshots.set(sku, { onHand, onOrder: num(row.on_order) ?? 0, observedOn: date });
-  }
-  const fromDemand = new Map<string, DatedStock>();
-  for (const row of dailyDemand) {
-    const sku = str(row.sku);
-    const date = str(row.date);
-    const onHand = num(row.on_hand);
-    if (sku === null || date === null || onHand === null) continue;
-    const asOf = asOfBySku.get(sku);
-    if (asOf === undefined || date > asOf) continue;
-    const current = fromDemand.get(sku);
-    if (current && current.observedOn !== null && current.observedOn >= date) continue;
-    fromDemand.set(sku, { onHand, onOrder: 0, observedOn: date });
-  }
-  const result = new Map<string, DatedStock>();
-  for (const sku of asOfBySku.keys()) {
-    const snapshot = fromSnapshots.get(sku);
-    const demand = fromDemand.get(sku);
-    // The newer observation wins; a snapshot carries on-order, so it wins ties.
-    const chosen =
-      snapshot && demand ? (demand.observedOn! > snapshot.observedOn! ? demand : snapshot) : (snapshot ?? demand);
-    result.set(sku, chosen ?? { onHand: null, onOrder: 0, observedOn: null });
-  }
-  return result;
+  const stock = new LatestStock(asOfBySku);
+  for (const row of snapshots) stock.addSnapshot(row);
+  for (const row of dailyDemand) stock.addDemand(row);
+  return new Map([...asOfBySku.keys()].map((sku) => [sku, stock.of(sku)]));
 }

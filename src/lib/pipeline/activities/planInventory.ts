@@ -1,10 +1,20 @@
 import { addDays, formatISO, parseISO } from 'date-fns';
-import { openLakeTable } from '../../delta';
-import { planInventoryRows } from '../../inventory';
-import { readLakeRows } from '../../publish/lakeRows';
+import { DeltaTableNotFoundError, openLakeTable } from '../../delta';
+import type { DeltaReadOptions, DeltaRow } from '../../delta/types';
+import { ForecastGroups, LatestStock, planInventoryActions } from '../../inventory';
 import type { PipelineServices, PlanInventoryInput, PlanInventoryOutput } from '../contracts';
 import { loadCatalogueSource, readCatalogue } from '../../sources/catalogue';
-import { lakeTables } from '../tables';
+import { lakeTables, type LakeTableName } from '../tables';
+
+/** A lake table's rows as a stream; a table not written yet is empty. */
+async function* rowsOf(lake: PipelineServices['lake'], name: LakeTableName, options: DeltaReadOptions): AsyncIterable<DeltaRow> {
+  try {
+    yield* openLakeTable(lake, lakeTables[name]).read(options);
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return;
+    throw err;
+  }
+}
 
 /** How far back before the earliest forecast origin a stock observation is still looked for. */
 const stockLookbackDays = 62;
@@ -18,12 +28,17 @@ export async function planInventory(input: PlanInventoryInput, services: Pipelin
   const { lake, settings } = services;
   const signal = services.abortSignal;
   const signalOption = signal ? { abortSignal: signal } : {};
-  const forecasts = await readLakeRows(lake, 'forecasts', {
-    runId: input.runId,
+  // Streamed: one small record per SKU is kept (its forecast days, its latest stock), never the rows read.
+  const groups = new ForecastGroups();
+  for await (const row of rowsOf(lake, 'forecasts', {
+    partitionFilter: (p) => p['run_id'] === input.runId,
     columns: ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'],
     ...signalOption,
-  });
-  const origins = forecasts.map((r) => String(r.origin_date)).sort();
+  })) {
+    groups.add(row);
+  }
+  const asOfBySku = new Map([...groups.bySku].map(([sku, f]) => [sku, f.asOf]));
+  const origins = [...asOfBySku.values()].sort();
   const firstOrigin = origins[0];
   const fromMonth = firstOrigin
     ? formatISO(addDays(parseISO(firstOrigin), -stockLookbackDays), { representation: 'date' }).slice(0, 7)
@@ -33,16 +48,17 @@ export async function planInventory(input: PlanInventoryInput, services: Pipelin
     const month = values[column];
     return month !== null && month !== undefined && month >= fromMonth && month <= lastMonth;
   };
-  const [dailyDemand, snapshots] = forecasts.length === 0
-    ? [[], []]
-    : await Promise.all([
-        readLakeRows(lake, 'daily_demand', { partitionFilter: inMonths('month'), columns: ['sku', 'date', 'on_hand'], ...signalOption }),
-        readLakeRows(lake, 'inventory_snapshots', {
-          partitionFilter: inMonths('snapshot_month'),
-          columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
-          ...signalOption,
-        }),
-      ]);
+  const stock = new LatestStock(asOfBySku);
+  if (asOfBySku.size > 0) {
+    for await (const row of rowsOf(lake, 'daily_demand', { partitionFilter: inMonths('month'), columns: ['sku', 'date', 'on_hand'], ...signalOption })) stock.addDemand(row);
+    for await (const row of rowsOf(lake, 'inventory_snapshots', {
+      partitionFilter: inMonths('snapshot_month'),
+      columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
+      ...signalOption,
+    })) {
+      stock.addSnapshot(row);
+    }
+  }
   const policy = {
     serviceLevel: settings.DEMAND_SERVICE_LEVEL,
     leadTimeDays: settings.DEMAND_LEAD_TIME_DAYS,
@@ -55,7 +71,7 @@ export async function planInventory(input: PlanInventoryInput, services: Pipelin
     for (const entry of catalogue.entries.values()) if (entry.leadTimeDays !== null) leadTimes.set(entry.sku, entry.leadTimeDays);
     services.log(`inventory: catalogue ${catalogue.files.join(', ') || '(no files)'}: ${catalogue.entries.size} SKUs, ${leadTimes.size} with a lead time, ${catalogue.problems.length} problem(s)${catalogue.problems[0] ? `, e.g. ${catalogue.problems[0].file} record ${catalogue.problems[0].record} ${catalogue.problems[0].field}: ${catalogue.problems[0].detail}` : ''}`);
   }
-  const plan = planInventoryRows(input.runId, forecasts, dailyDemand, snapshots, policy, (sku) => {
+  const plan = planInventoryActions(input.runId, groups.bySku, (sku) => stock.of(sku), policy, (sku) => {
     const leadTimeDays = leadTimes.get(sku);
     return leadTimeDays === undefined ? policy : { ...policy, leadTimeDays };
   });
