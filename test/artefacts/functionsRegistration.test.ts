@@ -62,13 +62,14 @@ function declaredAppFunctions(kind: 'http' | 'timer'): string[] {
 }
 
 /**
- * The first argument of every call of `method` in src/, resolved through names.ts. A forwarder
+ * The first argument of every call of `method` in src/, resolved through names.ts (also through the
+ * orchestrators' typed helpers, `callActivity<T>(context, name, …)` in src/orchestrators/calls.ts). A forwarder
  * (a helper passing on its own name parameter) is skipped: its callers are scanned instead.
  */
 function calledNames(methods: string[], files = sources(srcDir)): Array<{ file: string; method: string; argument: string; name: string | undefined }> {
   const names: Record<string, Record<string, string>> = { activityNames, orchestratorNames };
   return files.flatMap((s) =>
-    [...s.text.matchAll(new RegExp(`(?<!function )\\b(${methods.join('|')})\\(\\s*(?:\\w+\\([^)]*\\),\\s*|client,\\s*)?([^,)]+)`, 'g'))].flatMap((m) => {
+    [...s.text.matchAll(new RegExp(`(?<!function )\\b(${methods.join('|')})(?:<[^<>()]*>)?\\(\\s*(?:\\w+\\([^)]*\\),\\s*|client,\\s*|context,\\s*)?([^,)]+)`, 'g'))].flatMap((m) => {
       const argument = m[2]!.trim();
       if (/^\w+$/.test(argument) && new RegExp(`\\b${argument}\\??: (?:OrchestratorName|ActivityName|string)\\b`).test(s.text)) return [];
       // A declaration (`startOnce(client: …`, `startNew(name: string, …`), not a call.
