@@ -70,6 +70,16 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
     expect(only.skuCount).toBe(1);
   });
 
+  it('writes the same batches whether rows spill to scratch once or every 7 rows', async () => {
+    const a = await planForecast({ ...run, runId: 'run-spill-a', dailyDemandVersion: 0, batchSize: 3 }, services);
+    const b = await planForecast({ ...run, runId: 'run-spill-b', dailyDemandVersion: 0, batchSize: 3 }, services, { spillRows: 7 });
+    expect(b).toEqual(a);
+    for (const [ra, rb] of planBatchRefs('run-spill-a', a).map((ref, i) => [ref, planBatchRefs('run-spill-b', b)[i]!] as const)) {
+      const [x, y] = [await readSkuBatch(services.lake, ra.path), await readSkuBatch(services.lake, rb.path)];
+      expect({ ...y, runId: 'run-spill-a' }).toEqual(x);
+    }
+  });
+
   it('forecasts a batch into Gold with finite quantiles, and a retried batch adds no rows', async () => {
     const plan = await planForecast({ ...run, dailyDemandVersion: 0, batchSize: 10 }, services);
     const input = { ...run, batch: planBatchRefs(run.runId, plan)[0]!, dailyDemandVersion: 0, horizonDays: 14, season: 7 };

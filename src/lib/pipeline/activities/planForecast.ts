@@ -10,7 +10,7 @@ import { lakeTables } from '../tables';
 export const inactiveAfterDays = 365;
 
 /** Rows buffered in memory before they are spilled to the batches' scratch files. */
-const spillRows = 200_000;
+export const defaultSpillRows = 200_000;
 /** A spilled row: SKU's index in its batch, day index from the SKU's first day, units, stockout, on hand (NaN = null). */
 const fieldsPerRow = 5;
 
@@ -34,7 +34,8 @@ interface SkuSpan {
  * 200,000 rows; then each batch is built from its file alone. Only one batch's series are in
  * memory at a time.
  */
-export async function planForecast(input: PlanForecastInput, services: PipelineServices): Promise<PlanForecastOutput> {
+export async function planForecast(input: PlanForecastInput, services: PipelineServices, options: { spillRows?: number } = {}): Promise<PlanForecastOutput> {
+  const spillRows = options.spillRows ?? defaultSpillRows;
   const table = openLakeTable(services.lake, lakeTables.daily_demand);
   const version = input.dailyDemandVersion >= 0 ? input.dailyDemandVersion : await table.version();
   const empty: PlanForecastOutput = { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batchCount: 0, batchSize: input.batchSize };
