@@ -47,6 +47,7 @@ export function* all<T>(context: OrchestrationContext, tasks: Task[]): Generator
  * A child orchestrator that, instead of failing (which the parent's retry policy would re-run in
  * full), completes with an ActivityFailure when it failed for a reason no retry can fix: a
  * NonRetryableFailureError from one of its calls, a non-retryable DemandError, or an invalid input.
+ * Only when it has a parent: a top-level instance fails as any orchestration does.
  */
 export function failFast(name: string, handler: OrchestrationHandler): OrchestrationHandler {
   return function* (context: OrchestrationContext) {
@@ -54,7 +55,8 @@ export function failFast(name: string, handler: OrchestrationHandler): Orchestra
       return yield* handler(context) as Generator<Task, unknown, unknown>;
     } catch (err) {
       const invalidInput = err instanceof Error && err.name === 'ZodError';
-      if (!invalidInput && isRetryable(err)) throw err;
+      // Started on its own (an HTTP re-forecast, a timer), the instance fails as usual: no parent retries it.
+      if (!context.df.parentInstanceId || (!invalidInput && isRetryable(err))) throw err;
       const e = err as Error;
       const failure: ActivityFailure = {
         activityFailure: {

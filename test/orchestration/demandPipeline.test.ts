@@ -249,3 +249,16 @@ describe('driftMonitor orchestrator (the drift timer between runs)', () => {
     expect(calls.map((c) => c.name)).toEqual(['checkDrift']);
   });
 });
+
+describe('fail-fast children started on their own', () => {
+  it('a top-level re-forecast with a non-retryable failure fails (it does not complete with the failure as its output)', async () => {
+    const { activities } = fakeActivities({ skus: 5, batchSize: 10 });
+    activities[activityNames.planForecast] = classified(activityNames.planForecast, async () => {
+      throw new ValidationError('skus', 'SKU "??" is not a SKU code');
+    }) as never;
+    const host = makeHost(activities);
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.reforecastSkus, { instanceId: 'http-reforecast', input: { skus: ['??'], reason: 'http', options } }));
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(String(status.output)).toMatch(/activity planForecast: ValidationError: \[validation\] SKU "\?\?" is not a SKU code/);
+  });
+});
