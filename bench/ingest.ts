@@ -8,7 +8,7 @@
  *   (or, once built: node dist/bench/ingest.js)
  */
 import { spawn } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSettings } from '../src/lib/config/settings';
@@ -16,9 +16,9 @@ import { FileSystemLake } from '../src/lib/lake/fileSystemLake';
 import { ingestOrders } from '../src/lib/pipeline/activities/ingestOrders';
 import { readOnlineRetailTwoYears, repeatOrders } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
-import { packageRoot } from '../src/lib/sample/sampleOrders';
 import { EmbeddedEntityStore } from '../src/lib/tables/embeddedEntityStore';
 import type { OrderRecord } from '../src/lib/ingest/orderRecord';
+import { argValue, onlineRetailPaths } from './args';
 
 interface ScaleResult {
   scale: number;
@@ -34,22 +34,6 @@ interface ScaleResult {
   bronzeMb: number;
 }
 
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  const a = args[i] as string;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i + 1];
-}
-
-function dataPaths(args: string[]): { onlineRetailII: string; onlineRetail: string } | undefined {
-  const dir = argValue(args, '--data') ?? path.resolve(packageRoot(), '../shared/data');
-  const paths = {
-    onlineRetailII: path.join(dir, 'online_retail_ii', 'online_retail_ii_year_2009_2010.csv.gz'),
-    onlineRetail: path.join(dir, 'online_retail', 'online_retail.csv.gz'),
-  };
-  return existsSync(paths.onlineRetailII) && existsSync(paths.onlineRetail) ? paths : undefined;
-}
-
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
@@ -60,7 +44,7 @@ async function folderBytes(dir: string): Promise<number> {
 
 /** One scale, in this process. */
 async function runScale(args: string[], scale: number): Promise<ScaleResult> {
-  const paths = dataPaths(args);
+  const paths = onlineRetailPaths(args);
   if (!paths) throw new Error('data absent');
   const pageSize = Number(argValue(args, '--page-size') ?? 5000);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-ingest-'));
@@ -121,7 +105,7 @@ function runChild(args: string[], scale: number): Promise<ScaleResult> {
 }
 
 export async function runIngestBench(args: string[]): Promise<void> {
-  if (!dataPaths(args)) {
+  if (!onlineRetailPaths(args)) {
     process.stdout.write('ingest bench SKIPPED: ../shared/data/online_retail/online_retail.csv.gz and ../shared/data/online_retail_ii/online_retail_ii_year_2009_2010.csv.gz are absent (pass --data <dir> to point elsewhere)\n');
     return;
   }

@@ -13,7 +13,7 @@
  * --runs N runs the pipeline N times on the same workspace (later runs find nothing new to ingest),
  * so the drift check's time can be compared across a growing history of earlier runs.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { historyStats } from '../src/host/historyStats';
@@ -24,27 +24,11 @@ import { createServices } from '../src/lib/pipeline/services';
 import { writeSampleInventory } from '../src/lib/sample/inventorySnapshots';
 import { readOnlineRetailTwoYears } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
-import { packageRoot } from '../src/lib/sample/sampleOrders';
 import { syntheticFleet, syntheticOrders } from '../src/lib/sample/syntheticFleet';
 import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../src/orchestrators/input';
 import type { RunSummary } from '../src/orchestrators/summary';
 import type { OrderRecord } from '../src/lib/ingest/orderRecord';
-
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  const a = args[i] as string;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i + 1];
-}
-
-function dataPaths(args: string[]): { onlineRetailII: string; onlineRetail: string } | undefined {
-  const dir = argValue(args, '--data') ?? path.resolve(packageRoot(), '../shared/data');
-  const paths = {
-    onlineRetailII: path.join(dir, 'online_retail_ii', 'online_retail_ii_year_2009_2010.csv.gz'),
-    onlineRetail: path.join(dir, 'online_retail', 'online_retail.csv.gz'),
-  };
-  return existsSync(paths.onlineRetailII) && existsSync(paths.onlineRetail) ? paths : undefined;
-}
+import { argValue, onlineRetailPaths } from './args';
 
 interface StageFigures {
   calls: number;
@@ -181,7 +165,7 @@ function printRun(r: RunFigures, write: (s: string) => void): void {
 
 export async function runPipelineBench(args: string[]): Promise<void> {
   const synthetic = argValue(args, '--synthetic-skus');
-  const paths = synthetic ? undefined : dataPaths(args);
+  const paths = synthetic ? undefined : onlineRetailPaths(args);
   const write = (s: string): void => void process.stdout.write(s);
   if (!paths && !synthetic) {
     write('pipeline bench SKIPPED: ../shared/data/online_retail/online_retail.csv.gz and ../shared/data/online_retail_ii/online_retail_ii_year_2009_2010.csv.gz are absent (pass --data <dir> to point elsewhere)\n');

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { argValue } from './args';
 
 interface RunJson {
   runId: string;
@@ -19,13 +20,6 @@ interface RunJson {
   largestMessageBytes: number;
   historyEvents: number;
   skus: number;
-}
-
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (i < 0) return undefined;
-  const a = args[i] as string;
-  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[i + 1];
 }
 
 function runSize(skus: number, days: string, seed: string): Promise<{ runs: RunJson[]; peakRssMb: number }> {
