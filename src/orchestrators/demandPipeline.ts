@@ -1,14 +1,7 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { DataQualityError, ValidationError, errorText } from '../lib/errors';
-import type {
-  BuildSilverInput,
-  BuildSilverOutput,
-  DriftCheckOutput,
-  IngestInventoryOutput,
-  IngestOrdersOutput,
-  NotifyCallbackInput,
-  PublishInput,
-} from '../lib/pipeline/contracts';
+import type { BuildSilverMessage, IngestInventoryMessage, IngestOrdersMessage } from '../lib/pipeline/bronzeReferences';
+import type { BuildSilverOutput, DriftCheckOutput, NotifyCallbackInput, PublishInput } from '../lib/pipeline/contracts';
 import { callActivity, callSubOrchestrator } from './calls';
 import { callForecastRun, runContextOf } from './forecastRun';
 import { demandPipelineInputSchema, type DemandPipelineInput, type ForecastRunInput } from './input';
@@ -50,19 +43,16 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     }
     const input = parsed.data;
     context.df.setCustomStatus({ stage: 'ingestOrders' });
-    const orders = yield* callActivity<IngestOrdersOutput>(context, activityNames.ingestOrders, retry, { ...run, source: 'orders' });
-    summary.stages.ingestOrders = { ...orders, batches: orders.batches.length };
+    const { manifestsPath: orderManifestsPath, ...orders } = yield* callActivity<IngestOrdersMessage>(context, activityNames.ingestOrders, retry, { ...run, source: 'orders' });
+    summary.stages.ingestOrders = orders;
 
     context.df.setCustomStatus({ stage: 'ingestInventory' });
-    const inventory = yield* callActivity<IngestInventoryOutput>(context, activityNames.ingestInventory, retry, { ...run });
-    summary.stages.ingestInventory = { ...inventory, batches: inventory.batches.length };
+    const { manifestsPath: inventoryManifestsPath, ...inventory } = yield* callActivity<IngestInventoryMessage>(context, activityNames.ingestInventory, retry, { ...run });
+    summary.stages.ingestInventory = inventory;
 
     context.df.setCustomStatus({ stage: 'buildSilver' });
-    const silverInput: BuildSilverInput = {
-      ...run,
-      orderManifests: orders.batches.map((b) => b.manifestPath),
-      inventoryManifests: inventory.batches.map((b) => b.manifestPath),
-    };
+    // The Bronze parts travel as lists in the lake: only their paths go through history.
+    const silverInput: BuildSilverMessage = { ...run, orderManifestsPath, inventoryManifestsPath };
     const silver = yield* callActivity<BuildSilverOutput>(context, activityNames.buildSilver, retry, silverInput);
     summary.stages.silver = silver;
     addCounts(summary.quarantineReasons, silver.quarantineReasons);

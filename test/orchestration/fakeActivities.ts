@@ -1,10 +1,9 @@
+import type { BuildSilverMessage, IngestInventoryMessage, IngestOrdersMessage } from '../../src/lib/pipeline/bronzeReferences';
 import type {
-  BuildSilverInput,
   BuildSilverOutput,
   FinalizeForecastInput,
   ForecastBatchInput,
   ForecastBatchOutput,
-  IngestOrdersOutput,
   PlanForecastInput,
   PlanForecastOutput,
 } from '../../src/lib/pipeline/contracts';
@@ -25,25 +24,26 @@ export function fakeActivities(options: { skus: number; batchSize: number; drift
     };
   const skus = Array.from({ length: options.skus }, (_, i) => `SKU${String(i).padStart(4, '0')}`);
   const activities: Record<string, (input: unknown) => Promise<unknown>> = {
-    [activityNames.ingestOrders]: record('ingestOrders', (): IngestOrdersOutput => ({
+    [activityNames.ingestOrders]: record('ingestOrders', (input: { runId: string }): IngestOrdersMessage => ({
       source: 'orders',
       pages: 3,
       records: 120,
       quantitySum: 999,
-      batches: [{ path: 'bronze/orders/p0.ndjson.gz', manifestPath: 'bronze/orders/p0.manifest.json', records: 120 }],
+      batches: 1,
+      manifestsPath: `runs/${input.runId}/bronze/orders-orders-manifests.json`,
       problems: {},
       watermarkBefore: null,
       watermarkAfter: '2011-12-09T12:50:00Z',
     })),
-    [activityNames.ingestInventory]: record('ingestInventory', () => ({
+    [activityNames.ingestInventory]: record('ingestInventory', (input: { runId: string }): IngestInventoryMessage => ({
       filesFound: 2, filesIngested: 1, filesRejected: 1, rejected: [{ file: 'bad.csv', reason: 'bad header' }], records: 10,
-      batches: [{ path: 'bronze/inventory/p0.csv.gz', manifestPath: 'bronze/inventory/p0.manifest.json', records: 10 }],
+      batches: 1, manifestsPath: `runs/${input.runId}/bronze/inventory-inventory-manifests.json`,
     })),
-    [activityNames.buildSilver]: record('buildSilver', (input: BuildSilverInput): BuildSilverOutput => ({
+    [activityNames.buildSilver]: record('buildSilver', (input: BuildSilverMessage): BuildSilverOutput => ({
       orderLinesRead: 120, orderLinesKept: 100, unitsKept: 900, cancellations: 5, quarantined: 15,
       quarantineReasons: { price_not_positive: 10, non_product_code: 5 }, inventoryRows: 10, skus: options.skus,
       dailyDemandRows: options.skus * 30, affectedFrom: '2011-01-01', affectedTo: '2011-01-30',
-      tableVersions: { daily_demand: input.orderManifests.length + 6, order_lines: 2 },
+      tableVersions: { daily_demand: input.orderManifestsPath ? 7 : -1, order_lines: 2 },
     })),
     [activityNames.planForecast]: record('planForecast', (input: PlanForecastInput): PlanForecastOutput => {
       const chosen = input.skus ?? skus;

@@ -1,5 +1,13 @@
 import { failureOf } from '../activityFailure';
-import type { PipelineServices } from '../contracts';
+import {
+  manifestListPath,
+  readManifestList,
+  writeManifestList,
+  type BuildSilverMessage,
+  type IngestInventoryMessage,
+  type IngestOrdersMessage,
+} from '../bronzeReferences';
+import type { BuildSilverInput, IngestInventoryInput, IngestOrdersInput, PipelineServices } from '../contracts';
 import { activityNames, type ActivityName } from '../../../orchestrators/names';
 import { buildSilver } from './buildSilver';
 import { checkDrift } from './checkDrift';
@@ -30,10 +38,38 @@ export function classified(name: string, implementation: ActivityImplementation)
   };
 }
 
+const signalOf = (services: PipelineServices) => (services.abortSignal ? { abortSignal: services.abortSignal } : {});
+
+/** Ingestion as registered: the Bronze parts' manifests go to a list in the lake; history gets its path and count. */
+async function ingestOrdersByReference(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersMessage> {
+  const { batches, ...out } = await ingestOrders(input, services);
+  const manifestsPath = manifestListPath(input.runId, 'orders', input.source || 'orders');
+  await writeManifestList(services.lake, manifestsPath, batches.map((b) => b.manifestPath), signalOf(services));
+  return { ...out, batches: batches.length, manifestsPath };
+}
+
+async function ingestInventoryByReference(input: IngestInventoryInput, services: PipelineServices): Promise<IngestInventoryMessage> {
+  const { batches, ...out } = await ingestInventory(input, services);
+  const manifestsPath = manifestListPath(input.runId, 'inventory');
+  await writeManifestList(services.lake, manifestsPath, batches.map((b) => b.manifestPath), signalOf(services));
+  return { ...out, batches: batches.length, manifestsPath };
+}
+
+/** buildSilver as registered: takes the manifest lists by reference (or inline, from older orchestrations). */
+async function buildSilverByReference(input: BuildSilverMessage | BuildSilverInput, services: PipelineServices) {
+  if ('orderManifests' in input) return buildSilver(input, services);
+  const { orderManifestsPath, inventoryManifestsPath, ...run } = input;
+  const [orderManifests, inventoryManifests] = await Promise.all([
+    readManifestList(services.lake, orderManifestsPath, signalOf(services)),
+    readManifestList(services.lake, inventoryManifestsPath, signalOf(services)),
+  ]);
+  return buildSilver({ ...run, orderManifests, inventoryManifests }, services);
+}
+
 const implementations: Record<ActivityName, ActivityImplementation> = {
-  [activityNames.ingestOrders]: ingestOrders,
-  [activityNames.ingestInventory]: ingestInventory,
-  [activityNames.buildSilver]: buildSilver,
+  [activityNames.ingestOrders]: ingestOrdersByReference,
+  [activityNames.ingestInventory]: ingestInventoryByReference,
+  [activityNames.buildSilver]: buildSilverByReference,
   [activityNames.planForecast]: planForecast,
   [activityNames.forecastBatch]: forecastBatch,
   [activityNames.finalizeForecast]: finalizeForecast,
