@@ -14,6 +14,7 @@ export const nonRetryableCodes: ReadonlySet<string> = new Set([
   'incomplete_silver_run',
   'bronze_integrity',
   'sku_failed',
+  'data_quality',
 ]);
 
 /**
