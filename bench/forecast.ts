@@ -15,13 +15,15 @@
  *    the Silver build.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { openLakeTable } from '../src/lib/delta';
-import { backtestRowsToCsv, parseLongSeriesCsv, runBacktest, type BacktestRow } from '../src/lib/forecast/backtest';
+import { backtestRowsToCsv, parseLongSeriesCsv, runBacktest, type BacktestRow, type LongSeries } from '../src/lib/forecast/backtest';
+import { forecastModels } from '../src/lib/forecast/models/registry';
 import { FileSystemLake } from '../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../src/lib/pipeline/tables';
 import { readRetailCsv } from '../src/lib/silver/retailCsv';
@@ -33,6 +35,8 @@ interface Dataset {
   horizon: number;
   season: number;
   ourModels: string[];
+  /** R models run on this set (r_forecast.R names). */
+  rModels: string;
 }
 
 // bench/ from sources, dist/bench/ when compiled: the repository root is the one with tsconfig.json.
@@ -81,16 +85,21 @@ function isoDay(value: unknown): string {
   return match[0];
 }
 
+/** Days from `from` to `to` inclusive. */
+function dayCount(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
 /**
- * The intermittent series file, built from the pipeline's Silver layer: both Online Retail files
- * through `buildSilverTables` into a temporary lake, then Silver `daily_demand` → top SKUs by units.
- * Cached in bench-output/ keyed by the input files' sizes, so re-runs skip the Silver build.
+ * Every SKU's daily units from Silver `daily_demand`: both Online Retail files through
+ * `buildSilverTables` into a temporary lake. Cached in bench-output/ as a long CSV (every SKU from
+ * its first sale to the last day of the data, zero-filled), keyed by the input files' sizes.
  */
-async function buildRetailFile(target: string, topN: number, minLength: number): Promise<boolean> {
+async function buildRetailAllFile(target: string): Promise<boolean> {
   const sources = retailSources.map((f) => path.join(sharedDir, 'data', f));
   if (!sources.every((f) => existsSync(f))) return false;
   const [retailFile, retailIiFile] = sources as [string, string];
-  const cacheKey = JSON.stringify({ builder: 'silver-daily_demand-v1', topN, minLength, sizes: sources.map((f) => [path.basename(f), statSync(f).size]) });
+  const cacheKey = JSON.stringify({ builder: 'silver-daily_demand-all-v2', sizes: sources.map((f) => [path.basename(f), statSync(f).size]) });
   const keyFile = `${target}.key.json`;
   if (existsSync(target) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === cacheKey) {
     console.log(`online retail: ${path.relative(repoRoot, target)} cached (built from Silver daily_demand; inputs unchanged, keyed by file sizes) — Silver build skipped`);
@@ -109,93 +118,205 @@ async function buildRetailFile(target: string, topN: number, minLength: number):
       `online retail: Silver built in ${((Date.now() - t0) / 1000).toFixed(0)} s — ${silver.orderLinesRead} lines read, ${silver.orderLinesKept} kept, ` +
         `${silver.nettedLines} netted by cancellations, ${silver.quarantined} quarantined, daily_demand ${silver.dailyDemandRows} rows`,
     );
-    const dailyDemand = openLakeTable(lake, lakeTables.daily_demand);
-    // Two passes over daily_demand so only the chosen SKUs' days are held in memory.
-    const unitsBySku = new Map<string, number>();
-    for await (const row of dailyDemand.read({ columns: ['sku', 'units'] })) {
-      const sku = String(row.sku);
-      unitsBySku.set(sku, (unitsBySku.get(sku) ?? 0) + Number(row.units));
-    }
-    const top = new Set([...unitsBySku.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, topN).map(([sku]) => sku));
     const days = new Map<string, Map<string, number>>();
-    for await (const row of dailyDemand.read({ columns: ['sku', 'date', 'units'] })) {
+    let lastDay = '';
+    for await (const row of openLakeTable(lake, lakeTables.daily_demand).read({ columns: ['sku', 'date', 'units'] })) {
       const sku = String(row.sku);
-      if (!top.has(sku)) continue;
+      const day = isoDay(row.date);
+      if (day > lastDay) lastDay = day;
       let byDay = days.get(sku);
       if (!byDay) days.set(sku, (byDay = new Map()));
-      byDay.set(isoDay(row.date), Number(row.units));
+      byDay.set(day, (byDay.get(day) ?? 0) + Number(row.units));
     }
     const out = ['series_id,date,y'];
-    let kept = 0;
-    let filled = 0;
     for (const sku of [...days.keys()].sort()) {
       const byDay = days.get(sku) as Map<string, number>;
-      const sorted = [...byDay.keys()].sort();
-      // Silver's active range (first to last sale) is already zero-filled; fill any gap anyway so the file has none.
-      const range = isoDays(sorted[0] as string, sorted[sorted.length - 1] as string);
-      if (range.length < minLength) continue;
-      kept++;
-      for (const d of range) {
-        const y = byDay.get(d);
-        if (y === undefined) filled++;
-        out.push(`${sku},${d},${y ?? 0}`);
-      }
+      const first = [...byDay.keys()].sort()[0] as string;
+      for (const d of isoDays(first, lastDay)) out.push(`${sku},${d},${byDay.get(d) ?? 0}`);
     }
     writeFileSync(target, `${out.join('\n')}\n`);
     writeFileSync(keyFile, cacheKey);
-    console.log(`online retail: from Silver daily_demand, top ${topN} SKUs by units, ${kept} with at least ${minLength} days kept (${filled} missing days zero-filled)`);
+    console.log(`online retail: ${days.size} SKUs from Silver daily_demand, each from its first sale to ${lastDay}`);
     return true;
   } finally {
     rmSync(lakeDir, { recursive: true, force: true });
   }
 }
 
+function writeSeries(target: string, series: readonly LongSeries[]): void {
+  const out = ['series_id,date,y'];
+  for (const s of series) s.dates.forEach((d, i) => out.push(`${s.seriesId},${d},${s.values[i]}`));
+  writeFileSync(target, `${out.join('\n')}\n`);
+}
+
+/** A series cut to its active range: first to last sale. */
+function activeRange(s: LongSeries): LongSeries {
+  let last = s.values.length - 1;
+  while (last > 0 && !((s.values[last] as number) > 0)) last--;
+  return { seriesId: s.seriesId, dates: s.dates.slice(0, last + 1), values: s.values.slice(0, last + 1) };
+}
+
+/**
+ * The three Online Retail sets, all from the all-SKU file:
+ *  - top200: the 200 SKUs with most units, each over its active range (first to last sale), kept
+ *    when at least 3H+14 days long (as the round-1 bench defined it);
+ *  - intermittent: 200 SKUs outside the top 200, evenly spread by units, whose training part
+ *    (before the last H days) is intermittent (ADI ≥ 1.32), at least 3H+14 days long and has a
+ *    sale in its last H days; each to the end of the data (a SKU that stops selling is real);
+ *  - all: every SKU with more than H+M days, to the end of the data (for the fleet bias).
+ */
+function deriveRetailSets(allFile: string, horizon: number, files: { top200: string; intermittent: string; all: string }): void {
+  const all = parseLongSeriesCsv(readFileSync(allFile, 'utf8'));
+  const units = (s: LongSeries): number => s.values.reduce((a, v) => a + v, 0);
+  const byUnits = [...all].sort((a, b) => units(b) - units(a) || (a.seriesId < b.seriesId ? -1 : 1));
+  const minLength = 3 * horizon + 14;
+  const top = byUnits.slice(0, 200).map(activeRange).filter((s) => s.values.length >= minLength);
+  writeSeries(files.top200, [...top].sort((a, b) => (a.seriesId < b.seriesId ? -1 : 1)));
+  const topIds = new Set(byUnits.slice(0, 200).map((s) => s.seriesId));
+  const eligible = byUnits.filter((s) => {
+    if (topIds.has(s.seriesId) || s.values.length < minLength) return false;
+    const train = s.values.slice(0, s.values.length - horizon);
+    const saleDays = train.filter((v) => v > 0).length;
+    return saleDays > 0 && train.length / saleDays >= 1.32 && train.slice(-horizon).some((v) => v > 0);
+  });
+  const step = Math.max(1, eligible.length / 200);
+  const picked = Array.from({ length: Math.min(200, eligible.length) }, (_, i) => eligible[Math.floor(i * step)] as LongSeries);
+  writeSeries(files.intermittent, [...picked].sort((a, b) => (a.seriesId < b.seriesId ? -1 : 1)));
+  writeSeries(files.all, all.filter((s) => s.values.length > horizon + 7));
+  console.log(`online retail: top200 ${top.length} series, intermittent ${picked.length} of ${eligible.length} eligible, all ${all.filter((s) => s.values.length > horizon + 7).length} of ${all.length} SKUs (more than H+M days)`);
+}
+
 interface Summary {
   source: 'ours' | 'R';
   model: string;
   series: number;
+  failed: number;
   meanMase: number;
-  meanSmape: number;
   wape: number;
+  meanRmsse: number;
+  coverage50: number;
+  coverage90: number;
+  /** R only: its 80% and 95% intervals. */
+  coverage80: number;
+  coverage95: number;
+  /** Σ forecast ÷ Σ actual − 1 over every scored series. */
+  fleetBias: number;
+  /** The same with the expected-units forecast (`mean`). */
+  meanFleetBias: number;
+  pit50: number;
+  pit90: number;
   medianFitInMs: number;
 }
 
-function summarise(source: 'ours' | 'R', rows: BacktestRow[]): Summary[] {
-  const byModel = new Map<string, BacktestRow[]>();
+interface BenchRow extends BacktestRow {
+  coverage80?: number;
+  coverage95?: number;
+}
+
+function meanOf(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? finite.reduce((s, v) => s + v, 0) / finite.length : Number.NaN;
+}
+
+function medianOf(values: number[]): number {
+  const s = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? ((s[Math.floor((s.length - 1) / 2)] as number) + (s[Math.ceil((s.length - 1) / 2)] as number)) / 2 : Number.NaN;
+}
+
+function summarise(source: 'ours' | 'R', rows: BenchRow[]): Summary[] {
+  const byModel = new Map<string, BenchRow[]>();
   for (const r of rows) {
     let list = byModel.get(r.model);
     if (!list) byModel.set(r.model, (list = []));
     list.push(r);
   }
   return [...byModel.entries()].map(([model, list]) => {
-    const finite = list.filter((r) => Number.isFinite(r.mase) && Number.isFinite(r.smape));
-    const times = list.map((r) => r.fitInMs).sort((a, b) => a - b);
-    const sumErr = finite.reduce((s, r) => s + r.absError, 0);
-    const sumAct = finite.reduce((s, r) => s + r.absActual, 0);
+    const scored = list.filter((r) => Number.isFinite(r.absError) && Number.isFinite(r.absActual));
+    const finite = scored.filter((r) => Number.isFinite(r.mase) && Number.isFinite(r.smape));
+    const sumErr = scored.reduce((s, r) => s + r.absError, 0);
+    const sumAct = scored.reduce((s, r) => s + r.absActual, 0);
+    const sumBias = scored.reduce((s, r) => s + (Number.isFinite(r.bias) ? r.bias : 0), 0);
+    const sumMeanBias = scored.reduce((s, r) => s + (Number.isFinite(r.meanBias) ? r.meanBias : 0), 0);
     return {
       source,
       model,
       series: finite.length,
-      meanMase: finite.reduce((s, r) => s + r.mase, 0) / Math.max(1, finite.length),
-      meanSmape: finite.reduce((s, r) => s + r.smape, 0) / Math.max(1, finite.length),
+      failed: list.length - scored.length,
+      meanMase: meanOf(finite.map((r) => r.mase)),
       wape: sumAct > 0 ? sumErr / sumAct : Number.NaN,
-      medianFitInMs: times.length ? ((times[Math.floor((times.length - 1) / 2)] as number) + (times[Math.ceil((times.length - 1) / 2)] as number)) / 2 : Number.NaN,
+      meanRmsse: meanOf(finite.map((r) => r.rmsse)),
+      coverage50: meanOf(scored.map((r) => r.coverage50)),
+      coverage90: meanOf(scored.map((r) => r.coverage90)),
+      coverage80: meanOf(scored.map((r) => r.coverage80 ?? Number.NaN)),
+      coverage95: meanOf(scored.map((r) => r.coverage95 ?? Number.NaN)),
+      fleetBias: sumAct > 0 ? sumBias / sumAct : Number.NaN,
+      meanFleetBias: source === 'ours' && sumAct > 0 ? sumMeanBias / sumAct : Number.NaN,
+      pit50: meanOf(scored.map((r) => r.pitCoverage50)),
+      pit90: meanOf(scored.map((r) => r.pitCoverage90)),
+      medianFitInMs: medianOf(list.map((r) => r.fitInMs)),
     };
   });
 }
 
-function readRCsv(file: string): BacktestRow[] {
+/** R's model names as the issue and R's documentation spell them. */
+const rLabels: Record<string, string> = { arima: 'auto.arima', theta: 'thetaf' };
+
+function readRCsv(file: string): BenchRow[] {
   const records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   const num = (v: string | undefined): number => (v === undefined || v === 'NA' ? Number.NaN : v === 'Inf' ? Infinity : Number(v));
   return records.map((r) => ({
     seriesId: r['series_id'] ?? '',
-    model: r['model'] ?? '',
+    model: rLabels[r['model'] ?? ''] ?? r['model'] ?? '',
     mase: num(r['mase']),
     smape: num(r['smape']),
     absError: num(r['abs_err']),
     absActual: num(r['abs_actual']),
     fitInMs: num(r['fit_ms']),
+    rmsse: num(r['rmsse']),
+    coverage50: num(r['coverage50']),
+    coverage80: num(r['coverage80']),
+    coverage90: num(r['coverage90']),
+    coverage95: num(r['coverage95']),
+    pinball: Number.NaN,
+    bias: num(r['bias']),
+    chosen: r['model'] ?? '',
+    reason: '',
+    meanBias: Number.NaN,
+    pitCoverage50: Number.NaN,
+    pitCoverage90: Number.NaN,
   }));
+}
+
+function pct(v: number): string {
+  return Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '-';
+}
+
+function fixed(v: number, digits: number): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : '-';
+}
+
+function printTable(key: string, table: Summary[]): void {
+  const head = ['source:model'.padEnd(24), 'series', 'failed', 'meanMASE', 'WAPE', 'meanRMSSE', 'cov50', 'cov90', 'pit50', 'pit90', 'cov80', 'cov95', 'fleetBias', 'meanBias', 'median_ms'];
+  console.log(`\n${key}  ${head.map((h, i) => (i === 0 ? h : h.padStart(9))).join(' ')}`);
+  for (const s of table) {
+    const cells = [
+      String(s.series),
+      String(s.failed),
+      fixed(s.meanMase, 4),
+      fixed(s.wape, 4),
+      fixed(s.meanRmsse, 4),
+      pct(s.coverage50),
+      pct(s.coverage90),
+      pct(s.pit50),
+      pct(s.pit90),
+      pct(s.coverage80),
+      pct(s.coverage95),
+      pct(s.fleetBias),
+      pct(s.meanFleetBias),
+      fixed(s.medianFitInMs, 1),
+    ];
+    console.log(`${key}  ${`${s.source}:${s.model}`.padEnd(24)} ${cells.map((c) => c.padStart(9)).join(' ')}`);
+  }
 }
 
 function limitSeries(file: string, limit: number): string {
@@ -210,21 +331,49 @@ function limitSeries(file: string, limit: number): string {
   return target;
 }
 
+function fileHash(files: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(readFileSync(f));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Our models: every model in the registry (new models appear here by registering), or --models. */
+function ourModelList(args: string[]): string[] {
+  const listed = argValue(args, '--models');
+  const skip = new Set((argValue(args, '--skip-models') ?? '').split(',').filter(Boolean));
+  return (listed ? listed.split(',').filter(Boolean) : [...forecastModels.keys()]).filter((m) => !skip.has(m));
+}
+
 export async function runForecastBench(args: string[]): Promise<void> {
   const limit = Number(argValue(args, '--limit') ?? Infinity);
-  const wanted = (argValue(args, '--datasets') ?? 'store,retail').split(',');
+  const wanted = (argValue(args, '--datasets') ?? 'store,retail,intermittent,all').split(',');
   const skipR = args.includes('--skip-r');
-  const rScript = path.join(sharedDir, 'anchors/r_reference.R');
-  const hasR = !skipR && existsSync(rScript) && spawnSync('Rscript', ['--version']).status === 0;
-  if (!hasR) console.log(skipR ? 'R reference skipped (--skip-r)' : 'R reference skipped: Rscript or ../shared/anchors/r_reference.R is absent (apt-get install -y r-cran-forecast)');
+  const reuseR = args.includes('--reuse-r');
+  const rScript = path.join(repoRoot, 'bench/r_forecast.R');
+  const hasR = !skipR && spawnSync('Rscript', ['--version']).status === 0;
+  if (!hasR) console.log(skipR ? 'R reference skipped (--skip-r)' : 'R reference skipped: Rscript is absent (apt-get install -y r-cran-forecast)');
   mkdirSync(outDir, { recursive: true });
+  const models = ourModelList(args);
   const datasets: Dataset[] = [
-    { key: 'store', file: path.join(outDir, 'store_item.csv'), horizon: 90, season: 7, ourModels: ['snaive', 'ets', 'theta', 'harmonic', 'mstl', 'autoarima', 'autoarima_x', 'prophet'] },
-    { key: 'retail', file: path.join(outDir, 'online_retail_top200.csv'), horizon: 28, season: 7, ourModels: ['snaive', 'ets', 'theta', 'croston', 'sba', 'tsb', 'adida', 'autoarima', 'prophet'] },
+    { key: 'store', file: path.join(outDir, 'store_item.csv'), horizon: 90, season: 7, ourModels: models, rModels: 'snaive,ets,arima,theta,mstl' },
+    { key: 'retail', file: path.join(outDir, 'online_retail_top200.csv'), horizon: 28, season: 7, ourModels: models, rModels: 'snaive,ets,arima,theta,mstl,croston' },
+    { key: 'intermittent', file: path.join(outDir, 'online_retail_intermittent.csv'), horizon: 28, season: 7, ourModels: models, rModels: 'snaive,ets,arima,theta,croston' },
+    // Every SKU, for the fleet bias: the engine only (R's models on 4,000 series would take hours here).
+    { key: 'all', file: path.join(outDir, 'online_retail_all_skus.csv'), horizon: 28, season: 7, ourModels: [], rModels: '' },
   ].filter((d) => wanted.includes(d.key));
+  const retailAll = path.join(outDir, 'online_retail_daily.csv');
+  const retailWanted = datasets.some((d) => d.key !== 'store');
+  const retailBuilt = retailWanted && (await buildRetailAllFile(retailAll));
+  if (retailBuilt) {
+    deriveRetailSets(retailAll, 28, {
+      top200: path.join(outDir, 'online_retail_top200.csv'),
+      intermittent: path.join(outDir, 'online_retail_intermittent.csv'),
+      all: path.join(outDir, 'online_retail_all_skus.csv'),
+    });
+  }
   const commands: string[] = [];
   for (const ds of datasets) {
-    const built = ds.key === 'store' ? buildStoreFile(ds.file) : await buildRetailFile(ds.file, 200, 3 * ds.horizon + 14);
+    const built = ds.key === 'store' ? buildStoreFile(ds.file) : retailBuilt;
     if (!built) {
       console.log(`${ds.key}: source data absent under ${sharedDir}/data — skipped`);
       continue;
@@ -239,33 +388,36 @@ export async function runForecastBench(args: string[]): Promise<void> {
       season: ds.season,
       models: ds.ourModels,
       onSeriesDone: (done, total) => {
-        if (done % 25 === 0 || done === total) process.stdout.write(`  ours: ${done}/${total} series (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+        const every = total > 1000 ? 500 : 25;
+        if (done % every === 0 || done === total) process.stdout.write(`  ours: ${done}/${total} series (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
       },
     });
     writeFileSync(oursOut, backtestRowsToCsv(ours));
-    commands.push(`node bin/demand.js backtest --input ${path.relative(repoRoot, file)} --horizon ${ds.horizon} --season ${ds.season} --output ${path.relative(repoRoot, oursOut)} --models ${ds.ourModels.join(',')}`);
-    let rRows: BacktestRow[] = [];
-    if (hasR) {
+    commands.push(`node bin/demand.js backtest --input ${path.relative(repoRoot, file)} --horizon ${ds.horizon} --season ${ds.season} --output ${path.relative(repoRoot, oursOut)}${ds.ourModels.length ? ` --models ${ds.ourModels.join(',')}` : ''}`);
+    let rRows: BenchRow[] = [];
+    const rModels = argValue(args, `--r-models-${ds.key}`) ?? argValue(args, '--r-models') ?? ds.rModels;
+    if (hasR && rModels) {
       const rOut = path.join(outDir, `r_${ds.key}.csv`);
-      const rArgs = [rScript, file, String(ds.horizon), String(ds.season), rOut];
-      const rModels = argValue(args, `--r-models-${ds.key}`) ?? argValue(args, '--r-models');
-      if (rModels) rArgs.push(rModels);
-      console.log(`  R: Rscript ${rArgs.map((a) => path.relative(repoRoot, a) || a).join(' ')}`);
-      const t1 = Date.now();
-      const r = spawnSync('Rscript', rArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
-      if (r.status === 0 && existsSync(rOut)) {
+      const key = `${fileHash([file, rScript])}:${rModels}`;
+      const rArgs = [rScript, file, String(ds.horizon), String(ds.season), rOut, rModels];
+      const cached = reuseR && existsSync(rOut) && existsSync(`${rOut}.key`) && readFileSync(`${rOut}.key`, 'utf8') === key;
+      if (cached) {
         rRows = readRCsv(rOut);
-        console.log(`  R done in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
-      } else console.log(`  R failed (exit ${r.status}); R columns left empty`);
-      commands.push(`Rscript ../shared/anchors/r_reference.R ${path.relative(repoRoot, file)} ${ds.horizon} ${ds.season} ${path.relative(repoRoot, rOut)}${rModels ? ` ${rModels}` : ''}`);
+        console.log(`  R: reused ${path.relative(repoRoot, rOut)} (--reuse-r; same series file, same script, written ${statSync(rOut).mtime.toISOString()}): its fit times come from that run`);
+      } else {
+        console.log(`  R: Rscript ${rArgs.map((a) => path.relative(repoRoot, a) || a).join(' ')}`);
+        const t1 = Date.now();
+        const r = spawnSync('Rscript', rArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
+        if (r.status === 0 && existsSync(rOut)) {
+          rRows = readRCsv(rOut);
+          writeFileSync(`${rOut}.key`, key);
+          console.log(`  R done in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+        } else console.log(`  R failed (exit ${r.status}); R columns left empty`);
+      }
+      commands.push(`Rscript bench/r_forecast.R ${path.relative(repoRoot, file)} ${ds.horizon} ${ds.season} ${path.relative(repoRoot, rOut)} ${rModels}`);
     }
     const table = [...summarise('ours', ours), ...summarise('R', rRows)];
-    console.log(`\n${ds.key}  ${'source:model'.padEnd(22)} ${'series'.padStart(6)} ${'meanMASE'.padStart(9)} ${'meanSMAPE'.padStart(10)} ${'WAPE'.padStart(7)} ${'median_ms'.padStart(10)}`);
-    for (const s of table) {
-      console.log(
-        `${ds.key}  ${`${s.source}:${s.model}`.padEnd(22)} ${String(s.series).padStart(6)} ${s.meanMase.toFixed(4).padStart(9)} ${s.meanSmape.toFixed(2).padStart(10)} ${s.wape.toFixed(4).padStart(7)} ${s.medianFitInMs.toFixed(1).padStart(10)}`,
-      );
-    }
+    printTable(ds.key, table);
     const auto = table.find((s) => s.source === 'ours' && s.model === 'auto');
     const rModelsOnly = table.filter((s) => s.source === 'R' && s.series > 0);
     if (auto && rModelsOnly.length) {
@@ -273,6 +425,12 @@ export async function runForecastBench(args: string[]): Promise<void> {
       const rMstl = rModelsOnly.find((s) => s.model === 'mstl');
       console.log(`${ds.key}  ratio MASE ours:auto / R:${bestR.model} (R's best) = ${(auto.meanMase / bestR.meanMase).toFixed(3)}  (${auto.meanMase.toFixed(4)} vs ${bestR.meanMase.toFixed(4)})`);
       if (rMstl) console.log(`${ds.key}  ratio median fit_ms ours:auto / R:mstl = ${(auto.medianFitInMs / rMstl.medianFitInMs).toFixed(3)}  (${auto.medianFitInMs.toFixed(1)} ms vs ${rMstl.medianFitInMs.toFixed(1)} ms)`);
+    }
+    if (auto) {
+      const reasons = new Map<string, number>();
+      for (const r of ours) if (r.model === 'auto' && r.reason) for (const part of r.reason.split('; ')) reasons.set(part.replace(/\d+(\.\d+)?/g, 'N'), (reasons.get(part.replace(/\d+(\.\d+)?/g, 'N')) ?? 0) + 1);
+      const topReasons = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
+      if (topReasons.length) console.log(`${ds.key}  auto reasons (top 5): ${topReasons.map(([r, c]) => `${c}× ${r}`).join(' | ')}`);
     }
   }
   console.log('\nReproduce:');

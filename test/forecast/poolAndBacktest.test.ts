@@ -76,10 +76,11 @@ describe('backtest contract (same definitions as r_reference.R)', () => {
       expect(exitCode).toBe(0);
       const lines = (await fs.readFile(output, 'utf8')).trim().split('\n');
       expect(lines[0]).toBe(backtestCsvHeader);
-      expect(lines[0]).toBe('series_id,model,mase,smape,abs_err,abs_actual,fit_ms');
+      // r_reference.R's columns first, unchanged; the probabilistic ones after them.
+      expect(lines[0]!.startsWith('series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason')).toBe(true);
       expect(lines).toHaveLength(1 + 2 * 3);
       expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join('/'))).toEqual(['b/auto', 'b/snaive', 'b/theta', 'flat/auto', 'flat/snaive', 'flat/theta']);
-      for (const line of lines.slice(1)) expect(line.split(',').slice(2).every((v) => v === 'Inf' || Number.isFinite(Number(v)))).toBe(true);
+      for (const line of lines.slice(1)) expect(line.split(',').slice(2, 11).every((v) => v === 'Inf' || Number.isFinite(Number(v)))).toBe(true);
 
       await program.parseAsync(['node', 'demand', 'backtest', '--input', input, '--horizon', 'x', '--season', '2', '--output', output]);
       expect(exitCode).toBe(1);

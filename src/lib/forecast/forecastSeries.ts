@@ -1,9 +1,10 @@
 import { errorText } from '../errors';
 import { classifyDemand, type DemandProfile } from './classify';
 import { cleanSeries } from './clean';
-import { conformalQuantiles, pinballLoss, quantileKey } from './conformal';
+import { countDistributionQuantiles, countQuantiles, meanAdjustment, pinballLoss, quantileKey, scaledConformalQuantiles, type ForecastPair } from './conformal';
 import { checkPlausible } from './models/arima';
 import { forecastModels, modelByName } from './models/registry';
+import { isSparse, pooledRate, recentWindow, type FleetPrior } from './pooling';
 import { dayOfWeek, mean, median } from './numeric';
 import type { CandidateScore, ForecastMetrics, ForecastOptions, ModelContext, SeriesInput, SkuForecast } from './types';
 
@@ -98,6 +99,34 @@ function scaleOf(y: readonly number[], m: number): number {
   return level > 0 ? level : 1;
 }
 
+/** Below this mean daily demand an integer series gets count-distribution quantiles. */
+const countLevelCutoff = 5;
+/** Backtest pairs needed before they, rather than the in-sample naive differences, calibrate. */
+const minCalibrationPairs = 8;
+
+/**
+ * Quantiles around a point forecast from backtest pairs: a count distribution for integer
+ * demand that is intermittent or low (where a continuous band would put q05 above 0 on days
+ * that are mostly 0), locally scaled conformal bands otherwise.
+ */
+function predictiveQuantiles(point: readonly number[], pairs: readonly ForecastPair[], levels: readonly number[], counts: boolean): Record<string, number[]> {
+  return counts ? countDistributionQuantiles(point, pairs, levels).quantiles : scaledConformalQuantiles(point, pairs, levels);
+}
+
+/** The in-sample lag-M naive pairs: what calibrates when there is no backtest (wider, honest). */
+function naivePairs(y: readonly number[], censored: readonly boolean[], season: number): ForecastPair[] {
+  const lag = season > 1 && y.length > season ? season : 1;
+  const pairs: ForecastPair[] = [];
+  for (let t = lag; t < y.length; t++) if (!censored[t] && !censored[t - lag]) pairs.push({ forecast: y[t - lag] as number, actual: y[t] as number });
+  return pairs;
+}
+
+/** Flat count quantiles for a rate: compound Poisson, each sale day bringing `unitsPerSaleDay` units. */
+function rateQuantiles(rate: number, unitsPerSaleDay: number, horizon: number, levels: readonly number[]): Record<string, number[]> {
+  const q = countQuantiles(rate, rate * Math.max(1, unitsPerSaleDay), levels);
+  return Object.fromEntries(levels.map((p, i) => [quantileKey(p), new Array<number>(horizon).fill(q[i] as number)]));
+}
+
 /**
  * Forecasts one SKU: cleans the history, classifies its demand, backtests the candidate models
  * on rolling origins, picks the model (or a combination of the best few) with the lowest MASE,
@@ -127,15 +156,17 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   };
   const observed = y.filter((_, t) => !censored[t]);
   const profile = classifyDemand(observed);
-  const emptyMetrics: ForecastMetrics = { mase: null, wape: null, smape: null, bias: null, coverage90: null, pinball: null, absError: 0, absActual: 0, windows: 0 };
-  const flatResult = (model: string, level: number, reason: string, params: Record<string, unknown> = {}): SkuForecast => {
+  const emptyMetrics: ForecastMetrics = { mase: null, wape: null, smape: null, bias: null, coverage50: null, coverage90: null, pinball: null, absError: 0, absActual: 0, windows: 0 };
+  const flatResult = (model: string, level: number, reason: string, params: Record<string, unknown> = {}, unitsPerSaleDay?: number): SkuForecast => {
     const point = new Array<number>(horizon).fill(Math.max(0, Number.isFinite(level) ? level : 0));
-    const quantiles: Record<string, number[]> = {};
-    for (const p of levels) quantiles[quantileKey(p)] = point.slice();
+    let quantiles: Record<string, number[]> = {};
+    if (unitsPerSaleDay !== undefined) quantiles = rateQuantiles(point[0] as number, unitsPerSaleDay, horizon, levels);
+    else for (const p of levels) quantiles[quantileKey(p)] = point.slice();
     return {
       sku,
       model,
       point,
+      mean: point.slice(),
       quantiles,
       demandClass: profile.demandClass,
       segment: profile.segment,
@@ -150,7 +181,23 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   if (observed.length === 0) return flatResult('zero', 0, 'no observed demand (every day censored or unusable)');
   if (profile.demandClass === 'zero') return flatResult('zero', 0, 'all-zero history');
   if (observed.every((v) => v === observed[0])) return flatResult('naive', observed[0] as number, 'constant history');
-  if (observed.filter((v) => v > 0).length === 1) return flatResult('mean', mean(observed), 'single sale: demand rate = units / days');
+  const saleDays = observed.filter((v) => v > 0);
+  const integerValued = observed.every((v) => Number.isInteger(v));
+  const recent = recentWindow(y, censored);
+  const prior: FleetPrior | undefined = options.fleetPrior;
+  if (prior && isSparse(recent) && integerValued) {
+    // A handful of sales says little on its own: the rate is shrunk towards the fleet's sparse SKUs.
+    const rate = pooledRate(recent, prior);
+    const size = (recent.units + prior.unitsPerSaleDay) / (recent.saleDays + 1);
+    return flatResult(
+      'pooled',
+      rate,
+      `sparse: ${recent.saleDays} sale day(s) in the last ${recent.days} days: rate pooled with the fleet's sparse SKUs (shrinkage ${prior.strengthInDays.toFixed(0)} days)`,
+      { ratePerDay: rate, ownRatePerDay: recent.days ? recent.units / recent.days : 0, priorRatePerDay: prior.ratePerDay, priorStrengthInDays: prior.strengthInDays, priorSkus: prior.skus },
+      size,
+    );
+  }
+  if (saleDays.length === 1) return flatResult('mean', mean(observed), 'single sale: demand rate = units / days', {}, integerValued ? (saleDays[0] as number) : undefined);
 
   let names = options.models?.length ? [...options.models] : defaultCandidates(profile, n, season, context.isDaily);
   const unknown = names.filter((name) => !forecastModels.has(name));
@@ -277,31 +324,34 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
     }
   }
 
-  // Conformal quantiles from the chosen forecast's backtest residuals; without a backtest, the
-  // in-sample seasonal-naive differences stand in (wider, honest about not knowing).
-  const residualsByStep: number[][] = Array.from({ length: hb }, () => []);
+  // Quantiles calibrated on the chosen forecast's backtest pairs; without a backtest, the
+  // in-sample seasonal-naive pairs stand in (wider, honest about not knowing).
+  const counts = integerValued && (profile.segment === 'intermittent' || profile.meanDemand < countLevelCutoff);
+  const pairs: ForecastPair[] = [];
   plan.origins.forEach((origin, w) => {
     if (!chosenWindows[w]) return;
-    for (let h = 0; h < hb; h++) {
-      if (!censored[origin + h]) residualsByStep[h]!.push((y[origin + h] as number) - (chosenWindows[w]![h] as number));
-    }
+    for (let h = 0; h < hb; h++) if (!censored[origin + h]) pairs.push({ forecast: chosenWindows[w]![h] as number, actual: y[origin + h] as number });
   });
-  let intervalMethod = 'conformal-backtest';
-  if (residualsByStep.every((r) => r.length === 0)) {
-    intervalMethod = 'naive-differences';
-    const lag = season > 1 && n > season ? season : 1;
-    const diffs: number[] = [];
-    for (let t = lag; t < n; t++) if (!censored[t] && !censored[t - lag]) diffs.push((y[t] as number) - (y[t - lag] as number));
-    residualsByStep.splice(0, residualsByStep.length, diffs.length ? diffs : [0]);
+  let intervalMethod = counts ? 'count-distribution' : 'scaled-conformal';
+  let calibration = pairs;
+  if (pairs.length < minCalibrationPairs) {
+    intervalMethod += ':naive-differences';
+    calibration = naivePairs(y, censored, season);
   }
-  const quantiles = conformalQuantiles(chosenPoint, residualsByStep, levels);
+  const quantiles = predictiveQuantiles(chosenPoint, calibration, levels, counts);
+  const lastMonth = y.slice(-30).filter((v, i) => !censored[n - Math.min(30, n) + i]).reduce((a, v) => a + v, 0);
+  if (lastMonth > 0 && chosenPoint.every((v) => !(v > 0))) {
+    reasons.push(`all-zero forecast from ${chosenName} although ${lastMonth} unit(s) sold in the last 30 days (most days are 0, so the median-type forecast is 0, while the mean and the quantiles carry the rate)`);
+  }
 
-  const metrics = backtestMetrics(y, censored, plan, chosenWindows, residualsByStep, scale, levels);
+  const metrics = backtestMetrics(y, censored, plan, chosenWindows, scale, levels, counts);
   const point = safePoint(chosenPoint, horizon);
+  const expected = expectedUnits(chosenName, point, runs, calibration, horizon);
   return {
     sku,
     model: chosenName,
     point,
+    mean: expected,
     quantiles,
     demandClass: profile.demandClass,
     segment: profile.segment,
@@ -312,15 +362,33 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   };
 }
 
+/** Models whose forecast estimates a median (what absolute-error selection rewards), not a mean. */
+const medianTypeModels = new Set(['smedian', 'zero']);
+
+/**
+ * Expected units per step. A mean-type forecast is its own mean. For a median-type choice
+ * (a seasonal median, or a median of candidates), the mean is the average of the mean-type
+ * candidates' forecasts (ETS, Theta, SBA, harmonic regression: least-squares or smoothing
+ * estimates of the level); without any, the chosen forecast corrected by its backtest error.
+ */
+function expectedUnits(chosen: string, point: readonly number[], runs: readonly CandidateRun[], calibration: readonly ForecastPair[], horizon: number): number[] {
+  const medianType = chosen.startsWith('median(') || medianTypeModels.has(chosen) || (chosen.startsWith('mean(') && [...medianTypeModels].some((m) => chosen.includes(m)));
+  if (!medianType) return point.slice();
+  const meanType = runs.filter((r) => r.final && !r.error && !medianTypeModels.has(r.name)).map((r) => r.final as number[]);
+  if (meanType.length) return safePoint(combine(meanType, 'mean'), horizon);
+  const adjust = meanAdjustment(calibration);
+  return point.map((v) => adjust(v));
+}
+
 /** Backtest metrics of the chosen forecast; coverage and pinball are leave-one-window-out. */
 function backtestMetrics(
   y: readonly number[],
   censored: readonly boolean[],
   plan: WindowSet,
   windows: readonly (readonly number[])[],
-  residualsByStep: readonly (readonly number[])[],
   scale: number,
   levels: readonly number[],
+  counts: boolean,
 ): ForecastMetrics {
   const hb = plan.horizon;
   let absError = 0;
@@ -328,20 +396,22 @@ function backtestMetrics(
   let signed = 0;
   let smapeSum = 0;
   let count = 0;
-  let covered = 0;
+  let covered50 = 0;
+  let covered90 = 0;
   let coverageCount = 0;
   let pinball = 0;
   let pinballCount = 0;
   const used = windows.length === plan.origins.length ? plan.origins : [];
+  const bands = [0.05, 0.25, 0.75, 0.95, ...levels];
   used.forEach((origin, w) => {
     const f = windows[w] as number[];
-    // Residuals of the other windows only: an honest out-of-sample interval check.
-    const others: number[][] = Array.from({ length: hb }, () => []);
+    // Pairs of the other windows only: an honest out-of-sample interval check.
+    const others: ForecastPair[] = [];
     used.forEach((o2, w2) => {
       if (w2 === w) return;
-      for (let h = 0; h < hb; h++) if (!censored[o2 + h]) others[h]!.push((y[o2 + h] as number) - (windows[w2]![h] as number));
+      for (let h = 0; h < hb; h++) if (!censored[o2 + h]) others.push({ forecast: windows[w2]![h] as number, actual: y[o2 + h] as number });
     });
-    const q = used.length > 1 ? conformalQuantiles(f, others, [0.05, 0.95, ...levels]) : null;
+    const q = others.length >= minCalibrationPairs ? predictiveQuantiles(f, others, bands, counts) : null;
     for (let h = 0; h < hb; h++) {
       if (censored[origin + h]) continue;
       const a = y[origin + h] as number;
@@ -352,25 +422,25 @@ function backtestMetrics(
       smapeSum += Math.abs(fh) + Math.abs(a) === 0 ? 0 : (200 * Math.abs(fh - a)) / (Math.abs(fh) + Math.abs(a));
       count++;
       if (q) {
-        const lo = q[quantileKey(0.05)]![h] as number;
-        const hi = q[quantileKey(0.95)]![h] as number;
-        covered += a >= lo && a <= hi ? 1 : 0;
+        const at = (p: number): number => q[quantileKey(p)]![h] as number;
+        covered90 += a >= at(0.05) && a <= at(0.95) ? 1 : 0;
+        covered50 += a >= at(0.25) && a <= at(0.75) ? 1 : 0;
         coverageCount++;
         for (const p of levels) {
-          pinball += pinballLoss(a, q[quantileKey(p)]![h] as number, p);
+          pinball += pinballLoss(a, at(p), p);
           pinballCount++;
         }
       }
     }
   });
-  void residualsByStep;
   const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
   return {
     mase: count ? finite(absError / count / scale) : null,
     wape: count && absActual > 0 ? finite(absError / absActual) : null,
     smape: count ? finite(smapeSum / count) : null,
     bias: count && absActual > 0 ? finite(signed / absActual) : null,
-    coverage90: coverageCount ? covered / coverageCount : null,
+    coverage50: coverageCount ? covered50 / coverageCount : null,
+    coverage90: coverageCount ? covered90 / coverageCount : null,
     pinball: pinballCount ? finite(pinball / pinballCount) : null,
     absError,
     absActual,

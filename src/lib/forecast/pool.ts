@@ -4,6 +4,7 @@ import { workerFilename } from '../workers/workerFile';
 import { forecastSeries } from './forecastSeries';
 import { stopArimaWorker } from './models/arima';
 import { stopProphetWorker } from './models/prophet';
+import { fleetPriorOf } from './pooling';
 import type { ForecastTask } from './poolWorker';
 import type { ForecastOptions, SeriesInput, SkuForecast } from './types';
 
@@ -26,7 +27,14 @@ export class ForecastPool {
     return new ForecastPool(pool, workers, cleanup);
   }
 
-  async forecast(inputs: SeriesInput[], options: ForecastOptions): Promise<SkuForecast[]> {
+  /**
+   * Forecasts a batch. Sparse SKUs borrow strength from the batch's other sparse SKUs (a fleet
+   * prior estimated here, once, unless `options.fleetPrior` is given), so results depend on the
+   * batch, never on how it is split over workers.
+   */
+  async forecast(inputs: SeriesInput[], forecastOptions: ForecastOptions): Promise<SkuForecast[]> {
+    const prior = forecastOptions.fleetPrior ?? fleetPriorOf(inputs);
+    const options: ForecastOptions = prior ? { ...forecastOptions, fleetPrior: prior } : forecastOptions;
     if (!this.pool) return inputs.map((input) => forecastSeries(input, options));
     // A few chunks per worker balances uneven SKUs without paying per-SKU messaging.
     const chunkSize = Math.max(1, Math.ceil(inputs.length / (this.workers * 4)));

@@ -1,5 +1,6 @@
 /** Public types of the per-SKU forecasting engine. */
 import type { EventCalendar } from './events/types';
+import type { FleetPrior } from './pooling';
 
 export type { EventCalendar, EventDay } from './events/types';
 
@@ -25,6 +26,8 @@ export interface ForecastOptions {
   backtestWindows?: number;
   /** Holidays and events, regressors of the models that take them (autoarima_x, prophet). */
   calendar?: EventCalendar;
+  /** Prior for sparse SKUs' rates, pooled over the fleet or batch (see pooling.ts). */
+  fleetPrior?: FleetPrior;
 }
 
 export type DemandClass = 'smooth' | 'erratic' | 'intermittent' | 'lumpy' | 'zero';
@@ -35,6 +38,8 @@ export interface ForecastMetrics {
   wape: number | null;
   smape: number | null;
   bias: number | null;
+  /** Leave-one-window-out share of backtest actuals inside [q25, q75]. */
+  coverage50: number | null;
   coverage90: number | null;
   pinball: number | null;
   absError: number;
@@ -52,6 +57,12 @@ export interface SkuForecast {
   sku: string;
   model: string;
   point: number[];
+  /**
+   * Expected units per step: the point forecast corrected by its backtest mean error. The point
+   * is what absolute-error selection picks (median-like for skewed demand); totals over SKUs and
+   * days must add these means instead.
+   */
+  mean: number[];
   /** Keys 'q05','q25','q50','q75','q95' (or qNN for other levels). */
   quantiles: Record<string, number[]>;
   demandClass: DemandClass;
