@@ -154,24 +154,27 @@ export function normalQuantile(p: number): number {
 
 /**
  * The expected-units adjustment of a forecast learnt from its backtest pairs: median-type
- * forecasts (what absolute-error selection rewards) sit below the mean of skewed demand, and
- * fleet totals must add means. A ratio Σactual ÷ Σforecast (bounded) where the forecast carries
- * volume, the mean error added where it is (almost) all zero.
+ * forecasts (what absolute-error selection rewards) sit below the mean of skewed demand. Where the
+ * forecast is positive, a bounded ratio Σactual ÷ Σforecast over those pairs; where it is 0 (a
+ * seasonal median of mostly-zero days, or a closed weekday), the mean actual of such days.
  */
 export function meanAdjustment(pairs: readonly ForecastPair[]): (forecast: number) => number {
   let sumF = 0;
   let sumA = 0;
+  let zeroA = 0;
+  let zeroCount = 0;
   for (const p of pairs) {
-    sumF += Math.max(0, p.forecast);
-    sumA += p.actual;
+    if (p.forecast > 0) {
+      sumF += p.forecast;
+      sumA += p.actual;
+    } else {
+      zeroA += p.actual;
+      zeroCount++;
+    }
   }
-  if (pairs.length === 0) return (f) => Math.max(0, f);
-  if (sumF > 0.2 * sumA && sumF > 0) {
-    const ratio = Math.min(3, Math.max(1 / 3, sumA / sumF));
-    return (f) => Math.max(0, f) * ratio;
-  }
-  const shift = (sumA - sumF) / pairs.length;
-  return (f) => Math.max(0, f + shift);
+  const ratio = sumF > 0 ? Math.min(3, Math.max(1 / 3, sumA / sumF)) : 1;
+  const zeroRate = zeroCount ? zeroA / zeroCount : 0;
+  return (f) => (f > 0 ? f * ratio : zeroRate);
 }
 
 /**
