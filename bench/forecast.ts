@@ -1,18 +1,26 @@
 /**
- * Forecast benchmark: our engine (`auto` and single models) against R's forecast package
- * (../shared/anchors/r_reference.R), on the same series files, same hold-out, same definitions,
- * in the same run on the same machine (fit-time ratios only mean something within one run).
+ * Forecast benchmark: our engine (`auto` and every registered model) against R's forecast package
+ * (bench/r_forecast.R: the definitions of ../shared/anchors/r_reference.R plus RMSSE and the
+ * coverage of R's own forecast() intervals), on the same series files, same hold-out, in the same
+ * run on the same machine (fit-time ratios only mean something within one run).
  *
- *   npm run bench -- forecast [--limit N] [--datasets store,retail] [--skip-r]
- *     [--r-models a,b] [--r-models-store a,b] [--r-models-retail a,b]   (R models; default all)
+ *   npm run bench -- forecast [--limit N] [--datasets store,retail,intermittent,all] [--skip-r] [--reuse-r]
+ *     [--models a,b] [--skip-models a,b]      (ours; default: every model in the registry)
+ *     [--r-models a,b] [--r-models-<dataset> a,b]   (R: snaive,ets,arima,theta,mstl,croston)
+ *
+ * Printed per model: mean MASE, WAPE, mean RMSSE, coverage of [q25,q75] and [q05,q95] (bounds
+ * included), the same as randomized-PIT coverage (fair to count forecasts, where ties with 0 are
+ * common), R's 80%/95% coverage, fleet bias Σforecast/Σactual − 1 of the point and of the
+ * expected-units forecast, median fit ms. The last H points of each series are held out: no
+ * selection or calibration step of the engine sees them.
  *
  * Datasets (written to bench-output/):
  *  - store_item.csv: Kaggle store-item demand, stores 1-5, 250 daily series, H=90, M=7.
- *  - online_retail_top200.csv: UCI Online Retail I + II (2009-12-01..2011-12-09, overlap once),
- *    run through the project's Silver build into a temporary lake; from Silver `daily_demand`
- *    the top 200 SKUs by units, daily over each SKU's active range (first to last sale,
- *    zero-filled), H=28, M=7. Cached beside it (`.key.json`, input file sizes) so re-runs skip
- *    the Silver build.
+ *  - online_retail_*.csv: UCI Online Retail I + II (2009-12-01..2011-12-09, overlap once), run
+ *    through the project's Silver build into a temporary lake; from Silver `daily_demand`:
+ *    top200 (top 200 SKUs by units over their active range, as in round 1), intermittent (200
+ *    intermittent SKUs outside the top 200), all (every SKU, to the end of the data: fleet bias);
+ *    H=28, M=7. The Silver extract is cached beside them (`.key.json`, input file sizes).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -83,11 +91,6 @@ function isoDay(value: unknown): string {
   const match = /\d{4}-\d{2}-\d{2}/.exec(String(value));
   if (!match) throw new Error(`daily_demand date: not a day: ${JSON.stringify(value)}`);
   return match[0];
-}
-
-/** Days from `from` to `to` inclusive. */
-function dayCount(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
 /**
