@@ -1,3 +1,9 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { registerBacktestCommand } from '../../src/cli/commands/backtest';
+import type { CliContext } from '../../src/cli/context';
 import { ValidationError } from '../../src/lib/errors';
 import { backtestRowsToCsv, intervalScores, parseLongSeriesCsv, pitCoverage, runBacktest } from '../../src/lib/forecast/backtest';
 import { registerForecastModel } from '../../src/lib/forecast/models/registry';
@@ -95,5 +101,38 @@ describe('interval scores', () => {
     for (let i = 1; i <= 99; i++) linear[`q${String(i).padStart(2, '0')}`] = [i];
     expect(pitCoverage([50.5], linear)).toEqual({ pitCoverage50: 1, pitCoverage90: 1 });
     expect(pitCoverage([97.5], linear)).toEqual({ pitCoverage50: 0, pitCoverage90: 0 });
+  });
+});
+
+describe('demand backtest --forecasts --fill-gaps', () => {
+  it('writes every hold-out point with its quantiles, fills a gap when asked and says so', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'backtest-tool-'));
+    try {
+      const rows = days('a', Array.from({ length: 40 }, (_, t) => 5 + (t % 7))).filter((r) => r[1] !== '2024-01-10');
+      const input = path.join(dir, 'in.csv');
+      await fs.writeFile(input, csv(rows));
+      const out: string[] = [];
+      const err: string[] = [];
+      let exitCode = 0;
+      const context = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), setExitCode: (c: number) => void (exitCode = c) } as unknown as CliContext;
+      const program = new Command('demand').exitOverride();
+      registerBacktestCommand(program, context);
+      const args = ['node', 'demand', 'backtest', '--input', input, '--horizon', '7', '--season', '7', '--output', path.join(dir, 'out.csv')];
+      await program.parseAsync(args);
+      expect(exitCode).toBe(1);
+      expect(err.join('')).toMatch(/series "a" has no row for 2024-01-10/);
+      exitCode = 0;
+      await program.parseAsync([...args, '--fill-gaps', '--forecasts', path.join(dir, 'points.csv')]);
+      expect(exitCode).toBe(0);
+      const points = (await fs.readFile(path.join(dir, 'points.csv'), 'utf8')).trim().split('\n');
+      expect(points[0]).toBe('series_id,model,date,actual,point,q05,q25,q50,q75,q95');
+      expect(points).toHaveLength(1 + 7);
+      expect(points[1]!.startsWith('a,auto,2024-02-03,')).toBe(true);
+      const result = (await fs.readFile(path.join(dir, 'out.csv'), 'utf8')).trim().split('\n');
+      expect(result[1]).toMatch(/1 missing day\(s\) filled with 0/);
+      expect(out.join('')).toMatch(/fleet bias -?\d+\.\d% \(point\)/);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -135,3 +135,14 @@ describe('pooled rates for sparse SKUs', () => {
     expect(f.quantiles['q05']![0]).toBe(0);
   });
 });
+
+describe('an all-zero forecast for a SKU that sold last month has a reason', () => {
+  it('names the model and the units sold', () => {
+    const values = new Array<number>(120).fill(0);
+    for (const t of [5, 30, 61, 100, 110]) values[t] = 2;
+    const f = forecastSeries({ sku: 'z', startDate: '2024-01-01', values }, { horizon: 14, season: 7, models: ['smedian'] });
+    expect(f.point.every((v) => v === 0)).toBe(true);
+    expect(f.fallbackReason).toMatch(/all-zero forecast from smedian although 4 unit\(s\) sold in the last 30 days/);
+    expect(f.mean.some((v) => v > 0)).toBe(true);
+  });
+});
