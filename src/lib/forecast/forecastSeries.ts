@@ -367,12 +367,14 @@ const medianTypeModels = new Set(['smedian', 'zero']);
 
 /**
  * Expected units per step. A mean-type forecast is its own mean. For a median-type choice
- * (a seasonal median, or a median of candidates), the mean is the average of the mean-type
+ * (a seasonal median, or a combination with one), the mean is the average of the mean-type
  * candidates' forecasts (ETS, Theta, SBA, harmonic regression: least-squares or smoothing
  * estimates of the level); without any, the chosen forecast corrected by its backtest error.
  */
 function expectedUnits(chosen: string, point: readonly number[], runs: readonly CandidateRun[], calibration: readonly ForecastPair[], horizon: number): number[] {
-  const medianType = chosen.startsWith('median(') || medianTypeModels.has(chosen) || (chosen.startsWith('mean(') && [...medianTypeModels].some((m) => chosen.includes(m)));
+  // A median or mean of mean-type forecasts still estimates a mean; one with a median-type member does not.
+  const members = chosen.replace(/^(median|mean)\((.*)\)$/, '$2').split(',');
+  const medianType = members.some((m) => medianTypeModels.has(m));
   if (!medianType) return point.slice();
   const meanType = runs.filter((r) => r.final && !r.error && !medianTypeModels.has(r.name)).map((r) => r.final as number[]);
   if (meanType.length) return safePoint(combine(meanType, 'mean'), horizon);
