@@ -1,4 +1,5 @@
-import { buildDashboardData, renderDashboardHtml, scriptSafeJson } from '../../src/lib/dashboard';
+import { buildDashboardData, canonicalModelName, modelFamily, renderDashboardFiles, renderDashboardHtml, scriptSafeJson, splitDashboard } from '../../src/lib/dashboard';
+import { syntheticFleet, syntheticSku } from './syntheticFleet';
 
 function days(n: number, from: string): string[] {
   const start = Date.parse(`${from}T00:00:00Z`);
@@ -38,9 +39,9 @@ describe('buildDashboardData', () => {
 
   it('computes movers, run summary and quality counts', () => {
     // Recent 28 days: 28 × 3 = 84; the 28 before: 28 × 1 = 28 → +56 (+200 %).
-    expect(data.movers).toEqual([{ sku: 'A', recent: 84, previous: 28, change: 56, changePct: 200 }]);
+    expect(data.movers).toEqual([{ sku: 'A', description: 'MUG <b>', recent: 84, previous: 28, change: 56, changePct: 200 }]);
     expect(data.summary).toMatchObject({ skus: 1, forecastRows: 3, originDate: '2011-10-27', horizonDays: 3, wape: 0.25, medianMase: 0.8, actions: { ok: 1 }, atRisk: 0 });
-    expect(data.quality).toEqual({ quarantined: 3, reasons: { bad_price: 2, non_product_code: 1 } });
+    expect(data.quality).toEqual({ quarantined: 3, reasons: { bad_price: 2, non_product_code: 1 }, cancellations: null });
   });
 
   it('inlines data safely inside <script>', () => {
@@ -55,5 +56,56 @@ describe('buildDashboardData', () => {
     expect(() => buildDashboardData('r', { dailyDemand: [], forecasts: [], metrics: [], actions: [], drift: [], quarantine: [], products: [] }, { historyDays: 0 })).toThrow(
       /historyDays.*0/,
     );
+  });
+});
+
+describe('dashboard data for planners', () => {
+  it('names model combinations canonically and summarises them by family', () => {
+    expect(canonicalModelName('median(smedian,ets,snaive)')).toBe('median(ets,smedian,snaive)');
+    expect(canonicalModelName('median(ets,smedian,snaive)')).toBe('median(ets,smedian,snaive)');
+    expect(canonicalModelName('mean(theta,median(sba,croston))')).toBe('mean(median(croston,sba),theta)');
+    expect(modelFamily('median(ets,snaive)')).toBe('Ensemble');
+    expect(modelFamily('croston')).toBe('Intermittent demand');
+    expect(modelFamily('snaive')).toBe('Baseline');
+    const data = buildDashboardData('run-synthetic', syntheticFleet(30), { generatedAt: 'x' });
+    // Three member orders of one combination are one entry (SKUs 0, 3, …, 27: 10 of them).
+    expect(data.summary.models['median(ets,smedian,snaive)']).toBe(10);
+    expect(Object.keys(data.summary.models).filter((m) => m.startsWith('median('))).toHaveLength(1);
+    expect(data.summary.modelFamilies).toEqual({ Ensemble: 10, 'Exponential smoothing': 8, 'Intermittent demand': 8, Baseline: 4 });
+  });
+
+  it('draws the days after a SKU last sold as zeros, up to the fleet\'s last day', () => {
+    const data = buildDashboardData('run-synthetic', syntheticFleet(8), { generatedAt: 'x' });
+    // SKU 3 stopped selling 30 days before the origin: its window still ends on the origin, with zeros.
+    const stopped = data.skus.find((s) => s.sku === syntheticSku(3))!;
+    expect(stopped.historyStart).toBe('2024-01-03');
+    expect(stopped.units).toHaveLength(180);
+    expect(stopped.units.slice(-30)).toEqual(Array.from({ length: 30 }, () => 0));
+    // SKU 2 is intermittent (most days have no row): no nulls in its window, since it sold before it.
+    const intermittent = data.skus.find((s) => s.sku === syntheticSku(2))!;
+    expect(intermittent.units.every((u) => u !== null)).toBe(true);
+    expect(intermittent.units.filter((u) => u === 0).length).toBeGreaterThan(100);
+  });
+
+  it('splits a fleet into an urgent-first catalogue, series chunks and top-N action rows', () => {
+    const data = buildDashboardData('run-synthetic', syntheticFleet(1000), { generatedAt: 'x' });
+    const parts = splitDashboard(data, { chunkSize: 100 });
+    expect(parts.chunks).toHaveLength(10);
+    expect(parts.catalogue.sku).toHaveLength(1000);
+    // Reorder-now SKUs (every 10th) come first, then watch.
+    expect(parts.catalogue.action.slice(0, 100).every((a) => a === 'reorder_now')).toBe(true);
+    expect(parts.catalogue.action[100]).toBe('watch');
+    expect(parts.head.firstSku).toBe(parts.catalogue.sku[0]);
+    // Chunk i holds catalogue entries [100 i, 100 i + 100).
+    expect(parts.chunks[3]!.map((s) => s.sku)).toEqual(parts.catalogue.sku.slice(300, 400));
+    expect(parts.head.actionRows.filter((r) => r.action === 'no_stock_data')).toHaveLength(200);
+    expect(parts.head.actionRows[0]!.description).toMatch(/\w+ \w+ \d+/);
+    // The page carries the head only; the parts are files beside it.
+    const { html, files } = renderDashboardFiles(data, { partsDir: 'dash_files-1', assets: { js: '', css: '' } });
+    expect(files.size).toBe(11);
+    expect(files.get('chunk-00000.js')).toMatch(/^window\.demandDashboardPart\("chunk-00000", \[/);
+    expect(html.length).toBeLessThan(300_000);
+    expect(html).not.toContain('"units":'); // per-SKU series are in the chunks, not the page
+    expect(renderDashboardFiles(data, { assets: { js: '', css: '' } }).html).toContain('"units":');
   });
 });

@@ -3,12 +3,13 @@
  * per SKU a history tail and the forecast as parallel arrays (no repeated keys), plus run-level
  * summaries. `buildDashboardData` is pure; `loadDashboardData` reads the lake.
  */
-import { addDays, differenceInCalendarDays, formatISO, parseISO } from 'date-fns';
+import { addDays, formatISO, parseISO } from 'date-fns';
 import type { DeltaRow } from '../delta/types';
 import { ValidationError } from '../errors';
 import type { PipelineServices } from '../pipeline/contracts';
 import { forecastRunsTableName } from '../pipeline/activities/finalizeForecast';
 import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency } from '../publish/lakeRows';
+import { canonicalModelName, modelFamily } from './modelNames';
 
 export interface DashboardSku {
   sku: string;
@@ -47,16 +48,22 @@ export interface DashboardData {
     forecastRows: number;
     originDate: string | null;
     horizonDays: number;
+    /** Canonical model names (ensemble members sorted) → SKUs. */
     models: Record<string, number>;
+    /** Model families (Ensemble, Intermittent demand, …) → SKUs. */
+    modelFamilies: Record<string, number>;
     wape: number | null;
     medianMase: number | null;
     actions: Record<string, number>;
     atRisk: number;
     driftEvents: number;
   };
-  quality: { quarantined: number; reasons: Record<string, number> };
+  /** `cancellations`: order lines the newest Silver build diverted to cancellations (null when unknown). */
+  quality: { quarantined: number; reasons: Record<string, number>; cancellations: number | null };
   skus: DashboardSku[];
-  movers: Array<{ sku: string; recent: number; previous: number; change: number; changePct: number | null }>;
+  /** MASE histogram over all SKUs: bins of `width` from 0, the last bin open-ended. */
+  accuracy: { width: number; counts: number[] };
+  movers: Array<{ sku: string; description: string | null; recent: number; previous: number; change: number; changePct: number | null }>;
   drift: Array<{ detectedAt: string; sku: string | null; kind: string; value: number; threshold: number; action: string }>;
 }
 
@@ -68,6 +75,8 @@ export interface DashboardTables {
   drift: DeltaRow[];
   quarantine: DeltaRow[];
   products: DeltaRow[];
+  /** Cancelled order lines of the newest Silver build, when known. */
+  cancellations?: number | null;
 }
 
 export const defaultHistoryDays = 180;
@@ -100,17 +109,34 @@ function iso(date: Date): string {
   return formatISO(date, { representation: 'date' });
 }
 
-/** Dense daily arrays from dated rows, over [start, end]. */
-function denseDaily(rows: DeltaRow[], dateKey: string, valueKey: string, start: string, days: number): Array<number | null> {
-  const out: Array<number | null> = Array.from({ length: days }, () => null);
-  const origin = parseISO(start);
+/**
+ * Dense daily arrays from dated rows, over `days` days from `start`. Days from `zeroFrom` on with no
+ * row are 0 (daily_demand ends at a SKU's last sale: no row there means no demand, not unknown).
+ */
+function denseDaily(rows: DeltaRow[], dateKey: string, valueKey: string, start: string, days: number, zeroFrom?: string | null): Array<number | null> {
+  // Plain UTC day arithmetic: this runs once per daily row of the fleet, date-fns parsing is too slow here.
+  const origin = dayNumber(start);
+  const firstZero = zeroFrom ? Math.max(0, dayNumber(zeroFrom) - origin) : days;
+  const out: Array<number | null> = Array.from({ length: days }, (_, i) => (i >= firstZero ? 0 : null));
   for (const row of rows) {
     const date = str(row[dateKey]);
     if (date === null) continue;
-    const index = differenceInCalendarDays(parseISO(date), origin);
+    const index = dayNumber(date) - origin;
     if (index >= 0 && index < days) out[index] = num(row[valueKey]);
   }
   return out;
+}
+
+function dayNumber(isoDate: string): number {
+  return Math.round(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+}
+
+const modelOf = (name: string | null): string | null => (name === null ? null : canonicalModelName(name));
+
+function maseHistogram(values: number[], width = 0.25, bins = 12): { width: number; counts: number[] } {
+  const counts = Array.from({ length: bins }, () => 0);
+  for (const v of values) counts[Math.max(0, Math.min(bins - 1, Math.floor(v / width)))]! += 1;
+  return { width, counts };
 }
 
 function compactNulls(values: Array<number | null>): Array<number | null> {
@@ -131,12 +157,20 @@ export function buildDashboardData(
   const metricsBySku = new Map(tables.metrics.map((r) => [String(r.sku), r]));
   const actionsBySku = new Map(tables.actions.map((r) => [String(r.sku), r]));
   const descriptions = new Map(tables.products.map((r) => [String(r.sku), str(r.description)]));
+  const firstSales = new Map(tables.products.map((r) => [String(r.sku), str(r.first_sale_date)]));
+  // One history window for the whole fleet, ending on the fleet's last day of demand (the forecast
+  // origin), so a SKU that stopped selling shows its zero days instead of a chart ending early.
+  let fleetLastDay: string | null = str(tables.forecasts[0]?.origin_date);
+  if (fleetLastDay === null) for (const r of tables.dailyDemand) if (str(r.date) !== null && (fleetLastDay === null || String(r.date) > fleetLastDay)) fleetLastDay = String(r.date);
+  const fleetHistoryStart = fleetLastDay ? iso(addDays(parseISO(fleetLastDay), -(historyDays - 1))) : null;
   const allSkus = [...new Set([...forecastsBySku.keys(), ...(forecastsBySku.size === 0 ? demandBySku.keys() : [])])].sort();
 
   const skus: DashboardSku[] = allSkus.map((sku) => {
     const demand = demandBySku.get(sku) ?? [];
-    const lastDay = demand.map((r) => String(r.date)).sort().at(-1) ?? null;
-    const historyStart = lastDay ? iso(addDays(parseISO(lastDay), -(historyDays - 1))) : null;
+    const firstDay = demand.reduce<string | null>((a, r) => (str(r.date) !== null && (a === null || String(r.date) < a) ? String(r.date) : a), null);
+    const firstSale = firstSales.get(sku) ?? null;
+    const zeroFrom = firstSale !== null && (firstDay === null || firstSale < firstDay) ? firstSale : firstDay;
+    const historyStart = zeroFrom !== null ? fleetHistoryStart : null;
     const forecast = (forecastsBySku.get(sku) ?? []).slice().sort((a, b) => String(a.target_date).localeCompare(String(b.target_date)));
     const forecastStart = str(forecast[0]?.target_date);
     const metric = metricsBySku.get(sku);
@@ -146,7 +180,7 @@ export function buildDashboardData(
       sku,
       description: descriptions.get(sku) ?? null,
       historyStart,
-      units: historyStart ? denseDaily(demand, 'date', 'units', historyStart, historyDays) : [],
+      units: historyStart ? denseDaily(demand, 'date', 'units', historyStart, historyDays, zeroFrom) : [],
       // Stock is often unknown: an all-null series is sent as [] to keep the file small.
       onHand: historyStart ? compactNulls(denseDaily(demand, 'date', 'on_hand', historyStart, historyDays)) : [],
       forecastStart,
@@ -155,7 +189,7 @@ export function buildDashboardData(
       q25: series('q25'),
       q75: series('q75'),
       q95: series('q95'),
-      model: str(forecast[0]?.model) ?? str(metric?.model),
+      model: modelOf(str(forecast[0]?.model) ?? str(metric?.model)),
       metrics: metric
         ? { mase: num(metric.mase), wape: num(metric.wape), bias: num(metric.bias), coverage90: num(metric.coverage90), segment: str(metric.segment) }
         : null,
@@ -178,14 +212,21 @@ export function buildDashboardData(
       const tail = s.units.slice(-2 * moverWindowDays);
       const previous = tail.slice(0, Math.max(0, tail.length - moverWindowDays)).reduce<number>((a, v) => a + (v ?? 0), 0);
       const recent = tail.slice(-moverWindowDays).reduce<number>((a, v) => a + (v ?? 0), 0);
-      return { sku: s.sku, recent, previous, change: recent - previous, changePct: previous > 0 ? round((100 * (recent - previous)) / previous, 1) : null };
+      return { sku: s.sku, description: s.description, recent, previous, change: recent - previous, changePct: previous > 0 ? round((100 * (recent - previous)) / previous, 1) : null };
     })
     .filter((m) => m.recent > 0 || m.previous > 0)
     .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.sku.localeCompare(b.sku))
     .slice(0, 20);
 
   const models: Record<string, number> = {};
-  for (const s of skus) if (s.model) models[s.model] = (models[s.model] ?? 0) + 1;
+  const modelFamilies: Record<string, number> = {};
+  for (const s of skus) {
+    if (!s.model) continue;
+    models[s.model] = (models[s.model] ?? 0) + 1;
+    const family = modelFamily(s.model);
+    modelFamilies[family] = (modelFamilies[family] ?? 0) + 1;
+  }
+  const maseValues = skus.map((s) => s.metrics?.mase ?? null).filter((v): v is number => v !== null);
   const actions: Record<string, number> = {};
   for (const r of tables.actions) actions[String(r.action)] = (actions[String(r.action)] ?? 0) + 1;
   const absErr = tables.metrics.reduce((a, r) => a + (num(r.abs_err) ?? 0), 0);
@@ -209,14 +250,16 @@ export function buildDashboardData(
       originDate: str(tables.forecasts[0]?.origin_date),
       horizonDays: Math.max(0, ...skus.map((s) => s.point.length)),
       models,
+      modelFamilies,
       wape: absActual > 0 ? round(absErr / absActual, 4) : null,
       medianMase: median(tables.metrics.map((r) => num(r.mase)).filter((v): v is number => v !== null)),
       actions,
       atRisk: tables.actions.filter((r) => str(r.stockout_date) !== null && String(r.stockout_date) <= riskLimit(r)).length,
       driftEvents: tables.drift.length,
     },
-    quality: { quarantined: tables.quarantine.length, reasons },
+    quality: { quarantined: tables.quarantine.length, reasons, cancellations: tables.cancellations ?? null },
     skus,
+    accuracy: maseHistogram(maseValues),
     movers,
     drift: tables.drift
       .map((r) => ({
@@ -238,6 +281,12 @@ async function challengerRuns(services: Partial<Pick<PipelineServices, 'entities
   const index = await services.entities.table(forecastRunsTableName);
   for await (const row of index.list({ partitionKey: 'run' })) if (row['trigger'] === 'challenger') out.add(String(row['runId']));
   return out;
+}
+
+/** Order lines the given Silver run diverted to cancellations (only its run_id column is read). */
+async function cancellationsOfRun(lake: PipelineServices['lake'], runId: string | undefined, signal: { abortSignal?: AbortSignal }): Promise<number | null> {
+  if (runId === undefined) return null;
+  return (await readLakeRows(lake, 'cancellations', { runId, columns: ['run_id'], ...signal })).length;
 }
 
 /** How many recent runs the default dashboard draws on (a SKU shows its newest forecast among them). */
@@ -272,8 +321,9 @@ export async function loadDashboardData(
     readLakeRows(lake, 'drift_events', { ...byRuns, ...signal }),
     // Data quality of the newest run that built Silver (re-forecast runs quarantine nothing).
     readLakeRows(lake, 'quarantine', { partitionFilter: (v) => v.run_id === (options.runId ?? quarantineRuns[0]), columns: ['run_id', 'reason'], ...signal }),
-    readLakeRows(lake, 'products', { columns: ['sku', 'description'], ...signal }),
+    readLakeRows(lake, 'products', { columns: ['sku', 'description', 'first_sale_date'], ...signal }),
   ]);
+  const cancellations = await cancellationsOfRun(lake, options.runId ?? quarantineRuns[0], signal);
   // Only the months that hold the history tail are read (daily_demand is partitioned by month).
   const lastMonth = (await lakePartitions(lake, 'daily_demand', 'month', signal)).sort().at(-1);
   const firstMonth = lastMonth ? iso(addDays(parseISO(`${lastMonth}-01`), -historyDays - 1)).slice(0, 7) : '9999-12';
@@ -287,5 +337,5 @@ export async function loadDashboardData(
     metrics: newestRowsPerSku(metrics, runs),
     actions: newestRowsPerSku(actions, runs),
   };
-  return buildDashboardData(runId, { dailyDemand, ...current, drift, quarantine, products }, { historyDays, lake: lake.location });
+  return buildDashboardData(runId, { dailyDemand, ...current, drift, quarantine, products, cancellations }, { historyDays, lake: lake.location });
 }

@@ -1,3 +1,5 @@
 export * from './dashboardData';
 export * from './renderHtml';
 export * from './writeDashboard';
+export * from './dashboardParts';
+export * from './modelNames';
