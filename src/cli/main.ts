@@ -7,6 +7,7 @@ import { registerDashboardCommand } from './commands/dashboard';
 import { registerExportCommand } from './commands/export';
 import { registerModelsCommand } from './commands/models';
 import { registerRunCommand } from './commands/run';
+import { registerRunsCommand } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
 import { registerSourcesCommand } from './commands/sources';
 import type { CliContext } from './context';
@@ -60,6 +61,7 @@ export function buildProgram(outer: CliContext): Command {
   registerModelsCommand(program, context);
   registerDashboardCommand(program, context);
   registerSourcesCommand(program, context);
+  registerRunsCommand(program, context);
   return program;
 }
 

@@ -2,6 +2,7 @@ import { loadSettings, type PipelineSettings } from '../lib/config/settings';
 import { SkuCatalog } from '../lib/catalog/skuCatalog';
 import { getServices } from './services';
 import type { FunctionDeps } from './deps';
+import { durableRunHistory } from './durableRunHistory';
 import { azurePipelineClient } from './pipelineClient';
 
 let settings: PipelineSettings | undefined;
@@ -15,4 +16,5 @@ export const azureDeps: FunctionDeps = {
     catalog ??= SkuCatalog.fromLake((await getServices()).lake);
     return catalog.has(sku);
   },
+  runs: (_request, context) => durableRunHistory(context),
 };

@@ -10,3 +10,4 @@ import './scheduledPipeline';
 import './scheduledDriftCheck';
 import './reforecastSku';
 import './runStatus';
+import './listRuns';

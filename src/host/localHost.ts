@@ -71,6 +71,7 @@ export class LocalOrchestrationHost {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly log: (message: string) => void;
   private readonly onEvent: LocalHostOptions['onEvent'];
+  private readonly startListeners: Array<(instanceId: string, parentInstanceId: string | undefined) => void> = [];
 
   constructor(options: LocalHostOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -111,7 +112,13 @@ export class LocalOrchestrationHost {
     };
     this.instances.set(instance.id, instance);
     instance.done = this.drive(instance);
+    for (const listener of this.startListeners) listener(instance.id, instance.parentId);
     return instance.id;
+  }
+
+  /** Calls `listener` each time an instance starts (run journaling; see localRunJournal). */
+  onInstanceStarted(listener: (instanceId: string, parentInstanceId: string | undefined) => void): void {
+    this.startListeners.push(listener);
   }
 
   getStatus(instanceId: string): InstanceStatus | undefined {

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { journalRuns } from '../../host/localRunJournal';
 import { createLocalHost } from '../../host/localRuntime';
+import { RunJournal } from '../../lib/runs';
 import type { SettingName } from '../../lib/config/settings';
 import { closeSharedForecastPool } from '../../lib/pipeline/forecastPool';
 import { orchestratorNames } from '../../orchestrators/names';
@@ -74,12 +76,14 @@ export function registerRunCommand(program: Command, context: CliContext): void 
             onActivity: (name, phase) => (phase === 'started' ? progress.scheduled(name) : phase === 'completed' ? progress.completed(name) : undefined),
           },
         );
+        const journaled = journalRuns(host, await RunJournal.fromEntities(services.entities), (m) => context.stderr(m));
         const runId = options.runId ?? `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
         const input: DemandPipelineInput = { trigger: 'manual', options: pipelineOptionsFromSettings(settings) };
         if (!options.json) context.stderr(`Run ${runId}: lake ${services.lake.location}`);
         host.startNew(orchestratorNames.demandPipeline, { instanceId: runId, input });
         const status = await host.waitForCompletion(runId);
         progress.stop();
+        await journaled.settled();
         const summary: RunSummary =
           status.runtimeStatus === 'Completed'
             ? (status.output as RunSummary)

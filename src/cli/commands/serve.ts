@@ -9,6 +9,9 @@ import type { PipelineServices } from '../../lib/pipeline/contracts';
 import type { FunctionDeps } from '../../functions/deps';
 import { reforecastSkuHandler } from '../../functions/handlers/reforecastSku';
 import { runStatusHandler } from '../../functions/handlers/runStatus';
+import { listRunsHandler } from '../../functions/handlers/listRuns';
+import { journalRuns } from '../../host/localRunJournal';
+import { RunJournal } from '../../lib/runs';
 import { startPipelineHandler } from '../../functions/handlers/startPipeline';
 import type { CliContext } from '../context';
 
@@ -28,6 +31,7 @@ export function localRoutes(deps: FunctionDeps): Route[] {
     { method: 'POST', pattern: /^\/api\/pipeline\/start$/, params: [], name: 'startPipeline', handler: startPipelineHandler(deps) },
     { method: 'POST', pattern: /^\/api\/skus\/([^/]*)\/forecast$/, params: ['sku'], name: 'reforecastSku', handler: reforecastSkuHandler(deps) },
     { method: 'GET', pattern: /^\/api\/runs\/([^/]+)$/, params: ['instanceId'], name: 'runStatus', handler: runStatusHandler(deps) },
+    { method: 'GET', pattern: /^\/api\/runs$/, params: [], name: 'listRuns', handler: listRunsHandler(deps) },
   ];
 }
 
@@ -41,7 +45,9 @@ export async function startLocalServer(services: PipelineServices, options: { po
   const host = createLocalHost(services);
   const client = localPipelineClient(host);
   const catalog = SkuCatalog.fromLake(services.lake);
-  const routes = localRoutes({ client: () => client, settings: () => services.settings, skuExists: (sku) => catalog.has(sku) });
+  const journal = await RunJournal.fromEntities(services.entities);
+  journalRuns(host, journal, services.log);
+  const routes = localRoutes({ client: () => client, settings: () => services.settings, skuExists: (sku) => catalog.has(sku), runs: () => journal });
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res);
   });

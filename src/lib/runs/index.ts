@@ -1,0 +1,2 @@
+export * from './runHistory';
+export * from './runRecord';
