@@ -17,51 +17,181 @@ export type StageName = (typeof runStages)[number][0];
 
 export interface RunProgress {
   scheduled(stage: string): void;
-  completed(stage: string): void;
+  /** An activity finished; `result` is its output (the forecast counts SKUs from it). */
+  completed(stage: string, result?: unknown): void;
+  /** Progress reported from inside an activity (services.progress): a count, and a total when known. */
+  report(signal: string, done: number, total?: number): void;
   stop(): void;
 }
 
+/** Where in-activity signals show: which stage's line, and what unit they count. */
+const signals: Record<string, { stage: StageName; unit: string }> = {
+  'ingest-orders': { stage: 'ingestOrders', unit: 'lines' },
+  'ingest-orders:pages': { stage: 'ingestOrders', unit: 'pages' },
+  'silver:orders': { stage: 'buildSilver', unit: 'order records scanned' },
+  'silver:months': { stage: 'buildSilver', unit: 'months' },
+};
+
+interface Counter {
+  done: number;
+  total: number | undefined;
+  startedAtInMs: number;
+}
+
+/** What a stage has counted so far, per unit. */
+class StageCounts {
+  readonly counters = new Map<string, Counter>();
+  /** Rates count from the stage's first signal: a unit reported late still shares the stage's clock. */
+  private startedAtInMs: number | undefined;
+
+  set(unit: string, done: number, total: number | undefined, nowInMs: number): void {
+    this.startedAtInMs ??= nowInMs;
+    const c = this.counters.get(unit) ?? { done: 0, total: undefined, startedAtInMs: this.startedAtInMs };
+    c.done = done;
+    if (total !== undefined) c.total = total;
+    this.counters.set(unit, c);
+  }
+
+  add(unit: string, n: number, nowInMs: number): void {
+    const c = this.counters.get(unit);
+    this.set(unit, (c?.done ?? 0) + n, c?.total, nowInMs);
+  }
+
+  /** "1,200/3,757 SKUs, 14.2/s, about 3m 12s left · 42 pages". */
+  text(nowInMs: number): string {
+    return [...this.counters.entries()]
+      .map(([unit, c]) => {
+        const seconds = (nowInMs - c.startedAtInMs) / 1000;
+        const rate = seconds >= 1 && c.done > 0 ? c.done / seconds : undefined;
+        let out = c.total !== undefined ? `${n(c.done)}/${n(c.total)} ${unit}` : `${n(c.done)} ${unit}`;
+        if (rate !== undefined) out += `, ${rate >= 10 ? n(Math.round(rate)) : rate.toFixed(1)}/s`;
+        if (rate !== undefined && c.total !== undefined && c.done < c.total) out += `, about ${duration((c.total - c.done) / rate)} left`;
+        return out;
+      })
+      .join(' · ');
+  }
+}
+
+const n = (v: number): string => v.toLocaleString('en-GB');
+
+function duration(seconds: number): string {
+  const s = Math.max(1, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+function numberField(value: unknown, key: string): number | undefined {
+  const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export interface RunProgressOptions {
+  interactive: boolean;
+  write: (line: string) => void;
+  /** Plain mode: how often a line is printed for a stage still running (default 10 s). */
+  intervalInMs?: number;
+  now?: () => number;
+}
+
 /**
- * A progress bar per stage on a terminal; plain "stage done" lines otherwise (CI logs, --json
- * runs, where bars would garble the output). Bars count activity completions: one for most stages,
- * one per SKU batch for the forecast.
+ * A progress bar per stage on a terminal, with counts, rates and time left inside the long stages
+ * (order pages and lines, Silver months, SKUs forecast of the plan's total); plain lines otherwise
+ * (CI logs, redirected output): one when a stage ends and, for a long stage, one every
+ * `intervalInMs` with its counts. Bars count activity completions where nothing finer is known.
  */
-export function createRunProgress(options: { interactive: boolean; write: (line: string) => void }): RunProgress {
+export function createRunProgress(options: RunProgressOptions): RunProgress {
+  const now = options.now ?? (() => Date.now());
+  const interval = options.intervalInMs ?? 10_000;
   const totals = new Map<string, number>();
   const done = new Map<string, number>();
-  const labelOf = (stage: string): string => runStages.find(([n]) => n === stage)?.[1] ?? stage;
+  const counts = new Map<string, StageCounts>();
+  const lastLine = new Map<string, number>();
+  const labelOf = (stage: string): string => runStages.find(([name]) => name === stage)?.[1] ?? stage;
+  const countsOf = (stage: string): StageCounts => {
+    let c = counts.get(stage);
+    if (!c) counts.set(stage, (c = new StageCounts()));
+    return c;
+  };
+  /** Feeds the counts a stage's result carries: the plan's SKU total, each batch's SKUs. */
+  const absorb = (stage: string, result: unknown): void => {
+    const t = now();
+    if (stage === 'planForecast') {
+      const skus = numberField(result, 'skuCount');
+      if (skus !== undefined) countsOf('forecastBatch').set('SKUs', 0, skus, t); // the forecast's clock starts with its plan
+    } else if (stage === 'forecastBatch') {
+      const skus = numberField(result, 'skus');
+      if (skus !== undefined) countsOf('forecastBatch').add('SKUs', skus, t);
+    }
+  };
+
   if (!options.interactive) {
+    const maybeLine = (stage: string): void => {
+      const t = now();
+      const last = lastLine.get(stage);
+      if (last === undefined) {
+        lastLine.set(stage, t);
+        return;
+      }
+      if (t - last < interval) return;
+      lastLine.set(stage, t);
+      options.write(`… ${labelOf(stage)}: ${countsOf(stage).text(t)}`);
+    };
     return {
       scheduled: (stage) => totals.set(stage, (totals.get(stage) ?? 0) + 1),
-      completed: (stage) => {
-        const n = (done.get(stage) ?? 0) + 1;
-        done.set(stage, n);
-        if (n === totals.get(stage)) options.write(`✔ ${labelOf(stage)}${n > 1 ? ` (${n})` : ''}`);
+      completed: (stage, result) => {
+        absorb(stage, result);
+        const k = (done.get(stage) ?? 0) + 1;
+        done.set(stage, k);
+        if (k === totals.get(stage)) {
+          const text = counts.get(stage)?.text(now());
+          options.write(`✔ ${labelOf(stage)}${k > 1 ? ` (${k})` : ''}${text ? `: ${text}` : ''}`);
+          lastLine.delete(stage);
+        } else if (counts.has(stage)) maybeLine(stage);
+      },
+      report: (signal, value, total) => {
+        const s = signals[signal];
+        if (!s) return;
+        countsOf(s.stage).set(s.unit, value, total, now());
+        maybeLine(s.stage);
       },
       stop: () => undefined,
     };
   }
+
   const multibar = new MultiBar(
-    { format: ' {bar} {percentage}% | {value}/{total} | {stage}', hideCursor: true, clearOnComplete: false, stopOnComplete: false },
+    { format: ' {bar} {percentage}% | {value}/{total} | {stage} {detail}', hideCursor: true, clearOnComplete: false, stopOnComplete: false, fps: 5 },
     Presets.shades_classic,
   );
   const bars = new Map<string, SingleBar>();
   const barFor = (stage: string): SingleBar => {
     let bar = bars.get(stage);
     if (!bar) {
-      bar = multibar.create(0, 0, { stage: labelOf(stage) });
+      bar = multibar.create(0, 0, { stage: labelOf(stage), detail: '' });
       bars.set(stage, bar);
     }
     return bar;
+  };
+  const refresh = (stage: string): void => {
+    const text = counts.get(stage)?.text(now());
+    barFor(stage).update(done.get(stage) ?? 0, { detail: text ? `| ${text}` : '' });
   };
   return {
     scheduled: (stage) => {
       totals.set(stage, (totals.get(stage) ?? 0) + 1);
       barFor(stage).setTotal(totals.get(stage) as number);
+      refresh(stage);
     },
-    completed: (stage) => {
+    completed: (stage, result) => {
+      absorb(stage, result);
       done.set(stage, (done.get(stage) ?? 0) + 1);
-      barFor(stage).update(done.get(stage) as number);
+      refresh(stage);
+    },
+    report: (signal, value, total) => {
+      const s = signals[signal];
+      if (!s) return;
+      countsOf(s.stage).set(s.unit, value, total, now());
+      refresh(s.stage);
     },
     stop: () => multibar.stop(),
   };

@@ -9,7 +9,7 @@ import { LocalOrchestrationHost, type LocalHostOptions } from './localHost';
  */
 export function createLocalHost(
   services: PipelineServices,
-  options: LocalHostOptions & { onActivity?: (name: string, phase: 'started' | 'completed' | 'failed') => void } = {},
+  options: LocalHostOptions & { onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown) => void } = {},
 ): LocalOrchestrationHost {
   const { onActivity, ...hostOptions } = options;
   const host = new LocalOrchestrationHost({ log: services.log, ...hostOptions });
@@ -19,7 +19,7 @@ export function createLocalHost(
       onActivity?.(name, 'started');
       try {
         const result = await implementation(input, services);
-        onActivity?.(name, 'completed');
+        onActivity?.(name, 'completed', result);
         return result;
       } catch (err) {
         onActivity?.(name, 'failed');

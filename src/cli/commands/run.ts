@@ -68,12 +68,13 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           throw new Error('Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, use --sample, or name another source with --orders-source <file|preset>');
         }
         const interactive = options.progress !== false && !options.json && process.stderr.isTTY === true;
-        const progress = createRunProgress({ interactive, write: (line) => context.stderr(line) });
+        // --json keeps stderr as it was (stage lines only); periodic count lines are for people and logs.
+        const progress = createRunProgress({ interactive, write: (line) => context.stderr(line), ...(options.json ? { intervalInMs: Infinity } : {}) });
         const host = createLocalHost(
-          { ...services, log },
+          { ...services, log, progress: (signal, done, total) => progress.report(signal, done, total) },
           {
             log,
-            onActivity: (name, phase) => (phase === 'started' ? progress.scheduled(name) : phase === 'completed' ? progress.completed(name) : undefined),
+            onActivity: (name, phase, result) => (phase === 'started' ? progress.scheduled(name) : phase === 'completed' ? progress.completed(name, result) : undefined),
           },
         );
         const journaled = journalRuns(host, await RunJournal.fromEntities(services.entities), (m) => context.stderr(m));

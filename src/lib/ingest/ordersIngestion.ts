@@ -136,6 +136,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     abortSignal?.throwIfAborted();
     const fetched: OrdersPage = await client.fetchPage(page, token, since, abortSignal);
     pagesFetched++;
+    options.progress?.('ingest-orders:pages', pagesFetched);
     lastToken = token;
     buffer ??= { lines: [], pageFrom: page, pageTo: page, cursorFrom: token, quantitySum: 0, problems: {}, maxInvoiceDate: null };
     buffer.pageTo = page;

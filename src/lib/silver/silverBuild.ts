@@ -460,7 +460,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       catalogue.merge(r.catalogue);
       (files as DataFileQueue).add(writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
       (files as DataFileQueue).add(writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
-      options.progress?.('silver:months', windowMonths.length);
+      options.progress?.('silver:months', prepared - ahead.length, months.length);
 
       const monthCancellations = pending.priorCancellations;
       for (let c = 0; c < r.cancelled.sku.length; c += 1) {

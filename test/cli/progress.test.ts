@@ -1,0 +1,37 @@
+import { createRunProgress } from '../../src/cli/progress';
+
+describe('run progress in plain mode (not a terminal)', () => {
+  it('prints periodic lines with counts, rates and time left inside long stages, and a line per finished stage', () => {
+    let t = 0;
+    const lines: string[] = [];
+    const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), intervalInMs: 10_000, now: () => t });
+    p.scheduled('ingestOrders');
+    p.report('ingest-orders:pages', 1);
+    t = 12_000;
+    p.report('ingest-orders:pages', 25);
+    p.report('ingest-orders', 24_000);
+    t = 13_000;
+    p.report('ingest-orders:pages', 26); // within the interval: no line
+    p.completed('ingestOrders', { records: 26_000 });
+    p.scheduled('planForecast');
+    p.completed('planForecast', { skuCount: 1000 });
+    for (let b = 0; b < 10; b += 1) p.scheduled('forecastBatch');
+    t = 23_000;
+    p.completed('forecastBatch', { skus: 100 }); // first line of the stage only starts its clock
+    t = 33_000;
+    p.completed('forecastBatch', { skus: 100 });
+    expect(lines).toEqual([
+      '… Ingest orders (REST API → Bronze): 25 pages, 2.1/s',
+      '✔ Ingest orders (REST API → Bronze): 26 pages, 2.0/s · 24,000 lines, 1,846/s',
+      '✔ Plan SKU batches',
+      '… Forecast SKU batches (Gold): 200/1,000 SKUs, 10/s, about 1m 20s left',
+    ]);
+  });
+
+  it('ignores signals it does not know', () => {
+    const lines: string[] = [];
+    const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), now: () => 0 });
+    p.report('unknown', 1);
+    expect(lines).toEqual([]);
+  });
+});
