@@ -1,5 +1,6 @@
 import { activityImplementations } from '../lib/pipeline/activities';
 import type { PipelineServices } from '../lib/pipeline/contracts';
+import { recordStage, type TelemetrySink } from '../lib/telemetry';
 import { orchestrators } from '../orchestrators';
 import { LocalOrchestrationHost, type LocalHostOptions } from './localHost';
 
@@ -9,19 +10,22 @@ import { LocalOrchestrationHost, type LocalHostOptions } from './localHost';
  */
 export function createLocalHost(
   services: PipelineServices,
-  options: LocalHostOptions & { onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown) => void } = {},
+  options: LocalHostOptions & { onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown) => void; telemetry?: TelemetrySink } = {},
 ): LocalOrchestrationHost {
-  const { onActivity, ...hostOptions } = options;
+  const { onActivity, telemetry, ...hostOptions } = options;
   const host = new LocalOrchestrationHost({ log: services.log, ...hostOptions });
   for (const [name, handler] of Object.entries(orchestrators)) host.registerOrchestrator(name, handler);
   for (const [name, implementation] of Object.entries(activityImplementations)) {
     host.registerActivity(name, async (input) => {
       onActivity?.(name, 'started');
+      const started = performance.now();
       try {
         const result = await implementation(input, services);
+        if (telemetry) recordStage(telemetry, name, input, { output: result }, performance.now() - started);
         onActivity?.(name, 'completed', result);
         return result;
       } catch (err) {
+        if (telemetry) recordStage(telemetry, name, input, { error: err instanceof Error ? err.message : String(err) }, performance.now() - started);
         onActivity?.(name, 'failed');
         throw err;
       }
