@@ -21,8 +21,8 @@ describe('run progress in plain mode (not a terminal)', () => {
     t = 33_000;
     p.completed('forecastBatch', { skus: 100 });
     expect(lines).toEqual([
-      '… Ingest orders (REST API → Bronze): 25 pages, 2.1/s',
-      '✔ Ingest orders (REST API → Bronze): 26 pages, 2.0/s · 24,000 lines, 1,846/s',
+      '… Ingest orders (source → Bronze): 25 pages, 2.1/s',
+      '✔ Ingest orders (source → Bronze): 26 pages, 2.0/s · 24,000 lines, 1,846/s',
       '✔ Plan SKU batches',
       '… Forecast SKU batches (Gold): 200/1,000 SKUs, 10/s, about 1m 20s left',
     ]);
