@@ -52,6 +52,12 @@ class StageCounts {
     this.counters.set(unit, c);
   }
 
+  /** Adds to a unit's total (a second forecast run in the same orchestration plans more SKUs). */
+  addTotal(unit: string, n: number, nowInMs: number): void {
+    const c = this.counters.get(unit);
+    this.set(unit, c?.done ?? 0, (c?.total ?? 0) + n, nowInMs);
+  }
+
   add(unit: string, n: number, nowInMs: number): void {
     const c = this.counters.get(unit);
     this.set(unit, (c?.done ?? 0) + n, c?.total, nowInMs);
@@ -118,7 +124,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
     const t = now();
     if (stage === 'planForecast') {
       const skus = numberField(result, 'skuCount');
-      if (skus !== undefined) countsOf('forecastBatch').set('SKUs', 0, skus, t); // the forecast's clock starts with its plan
+      if (skus !== undefined) countsOf('forecastBatch').addTotal('SKUs', skus, t); // the forecast's clock starts with its first plan
     } else if (stage === 'forecastBatch') {
       const skus = numberField(result, 'skus');
       if (skus !== undefined) countsOf('forecastBatch').add('SKUs', skus, t);

@@ -28,6 +28,22 @@ describe('run progress in plain mode (not a terminal)', () => {
     ]);
   });
 
+  it('adds a second plan of the same run (a challenger forecast) to the SKU total instead of restarting it', () => {
+    let t = 0;
+    const lines: string[] = [];
+    const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), intervalInMs: 1000, now: () => t });
+    p.scheduled('planForecast');
+    p.completed('planForecast', { skuCount: 300 });
+    for (let b = 0; b < 6; b += 1) p.scheduled('forecastBatch');
+    t = 1000;
+    p.completed('forecastBatch', { skus: 100 });
+    p.scheduled('planForecast');
+    p.completed('planForecast', { skuCount: 300 });
+    t = 3000;
+    p.completed('forecastBatch', { skus: 100 });
+    expect(lines.at(-1)).toBe('… Forecast SKU batches (Gold): 200/600 SKUs, 67/s, about 6s left');
+  });
+
   it('ignores signals it does not know', () => {
     const lines: string[] = [];
     const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), now: () => 0 });
