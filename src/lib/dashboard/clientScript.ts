@@ -176,8 +176,8 @@ export const clientScript = String.raw`
     box.textContent = '';
     var d = chartData(s);
     var hasSales = s.units.some(function (u) { return u !== null && u > 0; });
-    if (!hasSales && !s.point.length) {
-      box.appendChild(el('div', { class: 'empty', text: 'Nothing to draw for ' + s.sku + ': no sales in the last ' + data.historyDays + ' days and no forecast in this run.' }));
+    if (!hasSales && !s.point.some(function (p) { return p > 0; })) {
+      box.appendChild(el('div', { class: 'empty', text: 'Nothing to draw for ' + s.sku + ': no sales in the last ' + data.historyDays + ' days and ' + (s.point.length ? 'a forecast of zero' : 'no forecast in this run') + '.' }));
       return;
     }
     var resting = restingIdxs(d);

@@ -50,21 +50,33 @@ export interface DashboardParts {
   chunks: DashboardSku[][];
 }
 
-function byUrgency(a: DashboardSku, b: DashboardSku): number {
+const recentDays = 28;
+
+/** Units sold in the last four weeks of the window: among equally urgent SKUs the big sellers come first. */
+function recentUnits(s: DashboardSku): number {
+  let total = 0;
+  for (const u of s.units.slice(-recentDays)) total += u ?? 0;
+  return total;
+}
+
+function byUrgency(a: DashboardSku & { recent: number }, b: DashboardSku & { recent: number }): number {
   const ua = a.action ? (actionUrgency[a.action.action] ?? noAction - 0.5) : noAction;
   const ub = b.action ? (actionUrgency[b.action.action] ?? noAction - 0.5) : noAction;
   const cover = (s: DashboardSku) => s.action?.daysOfCover ?? Infinity;
-  return ua - ub || cover(a) - cover(b) || a.sku.localeCompare(b.sku);
+  return ua - ub || cover(a) - cover(b) || b.recent - a.recent || a.sku.localeCompare(b.sku);
 }
 
-/** A SKU whose chart has something on it: a sale in the window or a forecast. */
+/** A SKU whose chart has something on it: a sale in the window or a forecast above zero. */
 export function hasSomethingToDraw(s: DashboardSku): boolean {
-  return s.point.length > 0 || s.units.some((u) => u !== null && u > 0);
+  return s.point.some((p) => p > 0) || s.units.some((u) => u !== null && u > 0);
 }
 
 export function splitDashboard(data: DashboardData, options: { chunkSize?: number } = {}): DashboardParts {
   const chunkSize = options.chunkSize ?? defaultChunkSize;
-  const ordered = [...data.skus].sort(byUrgency);
+  const ordered: DashboardSku[] = data.skus
+    .map((s) => Object.assign({}, s, { recent: recentUnits(s) }))
+    .sort(byUrgency)
+    .map(({ recent: _recent, ...s }) => s);
   const chunks: DashboardSku[][] = [];
   for (let i = 0; i < ordered.length; i += chunkSize) chunks.push(ordered.slice(i, i + chunkSize));
   const perKind = new Map<string, number>();
