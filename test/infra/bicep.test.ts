@@ -233,7 +233,9 @@ describe('infra/bicep Function App settings', () => {
     const defaults = settingsSchema.parse({}) as Record<string, unknown>;
     for (const [name, raw] of tuning) {
       const literal = stringLiteral(raw);
-      expect({ name, literal }).toEqual({ name, literal: String(defaults[name]) });
+      // An optional setting with no default is set as '' (loadSettings reads '' as unset).
+      const expected = defaults[name] === undefined ? '' : String(defaults[name]);
+      expect({ name, literal }).toEqual({ name, literal: expected });
     }
   });
 
