@@ -139,6 +139,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
       buffer.lines.push(JSON.stringify(item) ?? 'null');
       addReasons(buffer.problems, orderRecordProblems(item));
       buffer.quantitySum += numericQuantity(item) ?? 0;
+      // Only a record whose InvoiceDate passed validation may move the watermark.
       buffer.maxInvoiceDate = maxOf(buffer.maxInvoiceDate, wellFormedInvoiceDate(item));
     }
     finished = fetched.nextToken === null;
