@@ -7,7 +7,9 @@ import { registerDashboardCommand } from './commands/dashboard';
 import { registerExportCommand } from './commands/export';
 import { registerModelsCommand } from './commands/models';
 import { registerRunCommand } from './commands/run';
+import { registerSampleCommand } from './commands/sample';
 import { registerServeCommand } from './commands/serve';
+import { registerWatermarksCommand } from './commands/watermarks';
 import type { CliContext } from './context';
 import { sampleWorkspace, workspaceOverrides } from './workspace';
 
@@ -46,6 +48,8 @@ export function buildProgram(outer: CliContext): Command {
   registerBacktestCommand(program, context);
   registerModelsCommand(program, context);
   registerDashboardCommand(program, context);
+  registerSampleCommand(program, context);
+  registerWatermarksCommand(program, context);
   return program;
 }
 
