@@ -7,6 +7,7 @@ import { listBronzeManifests, readManifest } from '../bronze/reader';
 import { verifyBronzePart, writeBronzePart } from '../bronze/writer';
 import type { OrdersClient, OrdersPage } from './ordersClient';
 import { addReasons, mergeReasons, numericQuantity, orderRecordProblems, wellFormedInvoiceDate } from './orderRecord';
+import { crashPoint } from '../testing/crashPoints';
 import { sinceFromWatermark, type OrdersWatermarks } from './watermarks';
 
 export interface OrdersIngestionOptions {
@@ -123,6 +124,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     mergeReasons(problems, written.manifest.problems);
     maxInvoiceDate = maxOf(maxInvoiceDate, written.manifest.maxInvoiceDate);
     partIndex++;
+    crashPoint('ingest-orders:part-committed');
     options.progress?.('ingest-orders', records);
   };
 
@@ -154,6 +156,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     }
   }
 
+  crashPoint('ingest-orders:before-watermark');
   // Every part is committed: only now may the watermark move (and never backwards).
   const watermarkBefore = before.watermark?.lastOrderTimestamp ?? null;
   const watermarkAfter = maxOf(watermarkBefore, maxInvoiceDate);
@@ -164,6 +167,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
       ops,
     );
   }
+  crashPoint('ingest-orders:watermark-saved');
   log(`orders "${source}": run ${runId} ${pagesFetched} page(s) fetched, ${records} record(s) in ${batches.length} part(s), watermark ${watermarkBefore ?? '(none)'} → ${watermarkAfter ?? '(none)'}`);
   return {
     source,

@@ -1,15 +1,20 @@
 /**
- * Activity: Bronze → Silver for one run. Hands the run's Bronze order parts (scanned on worker
- * threads when large) and inventory records to the Silver build (cleansing rules, order lines, cancellations, quarantine, products,
- * daily demand for the affected months). Re-running the same run id changes nothing.
+ * Activity: Bronze → Silver. Silver applies every committed Bronze batch that no Silver build has
+ * applied yet, whichever run ingested it (the apply ledger, silver/_ledger): first it finishes any
+ * build a killed run left half done (under that build's apply id, so its commits are idempotent),
+ * then it applies the batches still pending (this run's and those of runs killed after ingesting)
+ * under this run's id. Order parts are scanned on worker threads when large. Re-running the same
+ * run id changes nothing: a finished apply's result is read back from its done record.
  */
 import { readBronzeRecords, readManifest } from '../../bronze/reader';
+import { SilverApplyLedger, type SilverApplyIntent } from '../../silver/applyLedger';
 import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
+import { crashPoint } from '../../testing/crashPoints';
 import type { BuildSilverInput, PipelineServices } from '../contracts';
 
-async function* inventoryOf(input: BuildSilverInput, services: PipelineServices): AsyncIterable<InventorySourceRecord> {
+async function* inventoryOf(manifests: readonly string[], services: PipelineServices): AsyncIterable<InventorySourceRecord> {
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
-  for (const manifestPath of input.inventoryManifests) {
+  for (const manifestPath of manifests) {
     const manifest = await readManifest(services.lake, manifestPath, signal);
     for await (const rec of readBronzeRecords(services.lake, manifestPath, signal)) {
       yield { ...rec, sourceFile: manifest.sourceFile ?? rec.sourcePath };
@@ -17,24 +22,73 @@ async function* inventoryOf(input: BuildSilverInput, services: PipelineServices)
   }
 }
 
-export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
-  const expected = await Promise.all(
-    input.orderManifests.map(async (m) => (await readManifest(services.lake, m, services.abortSignal ? { abortSignal: services.abortSignal } : {})).records),
-  );
+async function applyIntent(intent: SilverApplyIntent, services: PipelineServices): Promise<SilverBuildResult> {
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const expected = await Promise.all(intent.orderManifests.map(async (m) => (await readManifest(services.lake, m, signal)).records));
   const result = await buildSilverTables(services.lake, {
-    runId: input.runId,
-    orderParts: input.orderManifests,
+    runId: intent.applyId,
+    orderParts: intent.orderManifests,
     ...(services.settings.DEMAND_SILVER_WORKERS > 0 ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
     ...(services.settings.DEMAND_SCRATCH_DIR ? { scratchDir: services.settings.DEMAND_SCRATCH_DIR } : {}),
-    inventory: inventoryOf(input, services),
+    inventory: inventoryOf(intent.inventoryManifests, services),
     expectedLines: expected.reduce((a, b) => a + b, 0),
     log: services.log,
     ...(services.progress ? { progress: services.progress } : {}),
-    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+    ...signal,
   });
   services.log(
-    `buildSilver ${input.runId}: kept ${result.orderLinesKept} lines (${result.unitsKept} units), ${result.cancellations} cancellations, ` +
+    `buildSilver ${intent.applyId}: kept ${result.orderLinesKept} lines (${result.unitsKept} units), ${result.cancellations} cancellations, ` +
       `${result.quarantined} quarantined, ${result.redelivered} redelivered, daily_demand ${result.dailyDemandRows} rows for ${result.affectedFrom ?? '-'}..${result.affectedTo ?? '-'}`,
   );
   return result;
+}
+
+export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const ledger = await SilverApplyLedger.load(services.lake, signal);
+  const results: SilverBuildResult[] = [];
+  for (const intent of ledger.unfinished()) {
+    if (intent.applyId !== input.runId) services.log(`buildSilver: finishing Silver apply ${intent.applyId} that run ${intent.runId} left unfinished (${intent.orderManifests.length} order and ${intent.inventoryManifests.length} inventory batch(es))`);
+    const result = await applyIntent(intent, services);
+    await ledger.finish(intent.applyId, result, signal);
+    crashPoint('silver:apply-done');
+    results.push(result);
+  }
+  const pending = await ledger.pending(signal);
+  const own = ledger.get(input.runId);
+  const missing = [...input.orderManifests, ...input.inventoryManifests].filter((m) => !pending.orderManifests.includes(m) && !pending.inventoryManifests.includes(m) && !isApplied(ledger, m));
+  if (missing.length > 0) services.log(`buildSilver ${input.runId}: ${missing.length} batch(es) of the input are not committed Bronze batches (ignored): ${missing.slice(0, 3).join(', ')}`);
+  const foreign = pending.orderManifests.length + pending.inventoryManifests.length - [...input.orderManifests, ...input.inventoryManifests].filter((m) => pending.orderManifests.includes(m) || pending.inventoryManifests.includes(m)).length;
+  if (foreign > 0) services.log(`buildSilver ${input.runId}: also applies ${foreign} Bronze batch(es) that earlier runs committed but no Silver build applied`);
+  if (!own || pending.orderManifests.length + pending.inventoryManifests.length > 0) {
+    const intent: SilverApplyIntent = { applyId: ledger.freeApplyId(input.runId), runId: input.runId, createdAt: new Date().toISOString(), ...pending };
+    await ledger.begin(intent, signal);
+    crashPoint('silver:intent-written');
+    const result = await applyIntent(intent, services);
+    await ledger.finish(intent.applyId, result, signal);
+    crashPoint('silver:apply-done');
+    results.push(result);
+  } else if (own.done && results.length === 0) {
+    results.push(own.done);
+  }
+  return mergeResults(results);
+}
+
+function isApplied(ledger: SilverApplyLedger, manifest: string): boolean {
+  return ledger.applied().has(manifest);
+}
+
+/** One output for the run: counts added up, the table versions of the last build (the newest). */
+export function mergeResults(results: readonly SilverBuildResult[]): SilverBuildResult {
+  const last = results.at(-1);
+  if (!last) throw new Error('buildSilver: no Silver build result');
+  const out: SilverBuildResult = { ...last, quarantineReasons: {}, tableVersions: { ...last.tableVersions } };
+  const counted = ['orderLinesRead', 'orderLinesKept', 'unitsKept', 'cancellations', 'quarantined', 'inventoryRows', 'dailyDemandRows', 'redelivered', 'nettedLines', 'nettedUnits'] as const;
+  for (const k of counted) out[k] = results.reduce((a, r) => a + r[k], 0);
+  for (const r of results) for (const [reason, n] of Object.entries(r.quarantineReasons)) out.quarantineReasons[reason] = (out.quarantineReasons[reason] ?? 0) + n;
+  const froms = results.map((r) => r.affectedFrom).filter((d): d is string => d !== null).sort();
+  const tos = results.map((r) => r.affectedTo).filter((d): d is string => d !== null).sort();
+  out.affectedFrom = froms[0] ?? null;
+  out.affectedTo = tos.at(-1) ?? null;
+  return out;
 }

@@ -6,6 +6,7 @@ import type { ForecastBatchInput, ForecastBatchOutput, PipelineServices, ReasonC
 import { sharedForecastPool } from '../forecastPool';
 import { readSkuBatch } from '../skuBatches';
 import { lakeTables } from '../tables';
+import { crashPoint } from '../../testing/crashPoints';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
@@ -116,5 +117,6 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
     });
   }
   services.log(`batch ${input.batch.batchId}: ${results.length} SKUs, ${forecasts.length} forecast rows`);
+  crashPoint('forecast:batch-written');
   return output;
 }

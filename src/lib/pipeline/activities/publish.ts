@@ -1,5 +1,7 @@
 import { ValidationError } from '../../errors';
 import { createPublisher } from '../../publish/createPublisher';
+import { recordRunCompleted } from '../../publish/runCompletions';
+import { crashPoint } from '../../testing/crashPoints';
 import type { PipelineServices, PublishInput, PublishOutput } from '../contracts';
 
 /**
@@ -13,6 +15,12 @@ export async function publish(input: PublishInput, services: PipelineServices): 
   }
   if (input.mode === 'single' && (!input.skus || input.skus.length === 0)) {
     throw new ValidationError('skus', 'publish mode "single" needs the SKUs to publish');
+  }
+  crashPoint('publish:before');
+  if (!input.tables) {
+    // Every Gold table of the run is written: record the run as completed before it is shown.
+    await recordRunCompleted(services.lake, { runId: input.runId, completedAt: new Date().toISOString(), mode: input.mode }, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+    crashPoint('publish:completed-recorded');
   }
   const publisher = createPublisher(services);
   const signal = { ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}), ...(input.tables ? { tables: input.tables } : {}) };
