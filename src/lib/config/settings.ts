@@ -37,6 +37,9 @@ export const settingsSchema = z.object({
   DEMAND_ORDERS_RETRY_BUDGET_MS: int(1000, 3_600_000).default(120_000),
   DEMAND_ORDERS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
   DEMAND_INVENTORY_LANDING_PREFIX: z.string().min(1).default('landing/inventory'),
+  /** One writer at a time: how long a run waits for the lake's writer lock, and how long a lock lives without renewal. */
+  DEMAND_LAKE_LOCK_WAIT_MS: int(0, 86_400_000).default(600_000),
+  DEMAND_LAKE_LOCK_DURATION_MS: int(1000, 600_000).default(60_000),
   /** Pages per Bronze part (part boundaries follow the page sequence, so re-runs give the same parts). */
   DEMAND_ORDERS_PAGES_PER_PART: int(1, 10000).default(20),
 

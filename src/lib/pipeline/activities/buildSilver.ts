@@ -10,6 +10,7 @@ import { readBronzeRecords, readManifest } from '../../bronze/reader';
 import { SilverApplyLedger, type SilverApplyIntent } from '../../silver/applyLedger';
 import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
 import { crashPoint } from '../../testing/crashPoints';
+import { asOnlyWriter } from './writerStage';
 import type { BuildSilverInput, PipelineServices } from '../contracts';
 
 async function* inventoryOf(manifests: readonly string[], services: PipelineServices): AsyncIterable<InventorySourceRecord> {
@@ -44,6 +45,10 @@ async function applyIntent(intent: SilverApplyIntent, services: PipelineServices
 }
 
 export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
+  return asOnlyWriter(services, input.runId, 'buildSilver', () => buildSilverLocked(input, services));
+}
+
+async function buildSilverLocked(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
   const ledger = await SilverApplyLedger.load(services.lake, signal);
   const results: SilverBuildResult[] = [];

@@ -2,6 +2,7 @@ import { authorizationFromSettings } from '../../ingest/authorization';
 import { OrdersClient } from '../../ingest/ordersClient';
 import { ingestOrdersRun } from '../../ingest/ordersIngestion';
 import { OrdersWatermarks } from '../../ingest/watermarks';
+import { asOnlyWriter } from './writerStage';
 import type { IngestOrdersInput, IngestOrdersOutput, PipelineServices } from '../contracts';
 
 /**
@@ -14,6 +15,10 @@ import type { IngestOrdersInput, IngestOrdersOutput, PipelineServices } from '..
  * URL): an empty output, watermark untouched, reported as problem `orders_source_not_configured`.
  */
 export async function ingestOrders(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput> {
+  return asOnlyWriter(services, input.runId, 'ingestOrders', () => ingestOrdersLocked(input, services));
+}
+
+async function ingestOrdersLocked(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput> {
   const { settings } = services;
   const url = settings.DEMAND_ORDERS_API_URL;
   const source = input.source || 'orders';

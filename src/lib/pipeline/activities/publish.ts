@@ -2,6 +2,7 @@ import { ValidationError } from '../../errors';
 import { createPublisher } from '../../publish/createPublisher';
 import { recordRunCompleted } from '../../publish/runCompletions';
 import { crashPoint } from '../../testing/crashPoints';
+import { asOnlyWriter } from './writerStage';
 import type { PipelineServices, PublishInput, PublishOutput } from '../contracts';
 
 /**
@@ -9,6 +10,10 @@ import type { PipelineServices, PublishInput, PublishOutput } from '../contracts
  * ingestion to ADX, or the local dashboard); a single-SKU re-forecast publishes just its SKUs.
  */
 export async function publish(input: PublishInput, services: PipelineServices): Promise<PublishOutput> {
+  return asOnlyWriter(services, input.runId, 'publish', () => publishLocked(input, services));
+}
+
+async function publishLocked(input: PublishInput, services: PipelineServices): Promise<PublishOutput> {
   if (!input.runId) throw new ValidationError('runId', `publish needs a runId, got ${JSON.stringify(input.runId)}`);
   if (input.mode !== 'batch' && input.mode !== 'single') {
     throw new ValidationError('mode', `publish mode must be "batch" or "single", got ${JSON.stringify(input.mode)}`);
