@@ -220,6 +220,24 @@ describe('a run killed anywhere is completed by the next run with a new run id',
     expect(failures).toEqual([]);
   });
 
+  it('two runs at once (two processes): both complete, one after the other at each stage; Silver has no duplicated row', async () => {
+    const ws = await freshWorkspace('concurrent');
+    const [a, b] = await Promise.all([runChild(ws, day1.url, 'concurrent-a'), runChild(ws, day1.url, 'concurrent-b')]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const tables = await tablesOf(ws);
+    const silverOnly = (t: Record<string, string[]>) => Object.fromEntries(silverTables.map((name) => [name, t[name] ?? []]));
+    expect(diff(silverOnly(expected[0] as Record<string, string[]>), silverOnly(tables))).toEqual({});
+    // With no wait, the run that finds the lock taken fails with one clear message naming the holder.
+    const ws2 = await freshWorkspace('concurrent-nowait');
+    const [c, d] = await Promise.all([runChild(ws2, day1.url, 'nowait-c', { DEMAND_LAKE_LOCK_WAIT_MS: '0' }), runChild(ws2, day1.url, 'nowait-d', { DEMAND_LAKE_LOCK_WAIT_MS: '0' })]);
+    const failed = [c, d].filter((r) => r.code !== 0);
+    expect(failed.length).toBeLessThanOrEqual(1);
+    for (const f of failed) expect(f.stdout + f.stderr).toMatch(/The lake is locked by run nowait-[cd] \(\w+, [^)]+\) since \d{4}-\d{2}-\d{2}T/);
+    const tables2 = await tablesOf(ws2);
+    const lines = tables2['order_lines'] ?? [];
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+
   it('killed at random moments (seeded), re-run with a new id: nothing lost, nothing duplicated', async () => {
     let seed = 20261201;
     const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
