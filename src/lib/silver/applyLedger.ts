@@ -68,6 +68,10 @@ export class SilverApplyLedger {
     return new SilverApplyLedger(lake, applies);
   }
 
+  isEmpty(): boolean {
+    return this.applies.size === 0;
+  }
+
   get(applyId: string): SilverApply | undefined {
     return this.applies.get(applyId);
   }

@@ -9,7 +9,9 @@
 import { readBronzeRecords, readManifest } from '../../bronze/reader';
 import { SilverApplyLedger, type SilverApplyIntent } from '../../silver/applyLedger';
 import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
+import { DeltaTable } from '../../delta/deltaTable';
 import { crashPoint } from '../../testing/crashPoints';
+import { lakeTables } from '../tables';
 import { asOnlyWriter } from './writerStage';
 import type { BuildSilverInput, PipelineServices } from '../contracts';
 
@@ -51,6 +53,7 @@ export async function buildSilver(input: BuildSilverInput, services: PipelineSer
 async function buildSilverLocked(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
   const ledger = await SilverApplyLedger.load(services.lake, signal);
+  await adoptLegacyLake(ledger, input, services);
   const results: SilverBuildResult[] = [];
   for (const intent of ledger.unfinished()) {
     if (intent.applyId !== input.runId) services.log(`buildSilver: finishing Silver apply ${intent.applyId} that run ${intent.runId} left unfinished (${intent.orderManifests.length} order and ${intent.inventoryManifests.length} inventory batch(es))`);
@@ -77,6 +80,34 @@ async function buildSilverLocked(input: BuildSilverInput, services: PipelineServ
     results.push(own.done);
   }
   return mergeResults(results);
+}
+
+/**
+ * A lake whose Silver was built before the apply ledger existed: every committed Bronze batch but
+ * this run's is taken as applied (a baseline record), so the first run does not re-read all history.
+ */
+async function adoptLegacyLake(ledger: SilverApplyLedger, input: BuildSilverInput, services: PipelineServices): Promise<void> {
+  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  if (!ledger.isEmpty() || (await DeltaTable.forPath(services.lake, lakeTables.order_lines.path).version(signal)) < 0) return;
+  const own = new Set([...input.orderManifests, ...input.inventoryManifests]);
+  const pending = await ledger.pending(signal);
+  const baseline: SilverApplyIntent = {
+    applyId: 'baseline',
+    runId: input.runId,
+    createdAt: new Date(0).toISOString(),
+    orderManifests: pending.orderManifests.filter((m) => !own.has(m)),
+    inventoryManifests: pending.inventoryManifests.filter((m) => !own.has(m)),
+  };
+  await ledger.begin(baseline, signal);
+  await ledger.finish('baseline', { ...emptyResult(), tableVersions: {} }, signal);
+  services.log(`buildSilver: Silver was built before the apply ledger; ${baseline.orderManifests.length + baseline.inventoryManifests.length} earlier Bronze batch(es) recorded as applied (silver/_ledger/baseline)`);
+}
+
+function emptyResult(): SilverBuildResult {
+  return {
+    orderLinesRead: 0, orderLinesKept: 0, unitsKept: 0, cancellations: 0, quarantined: 0, quarantineReasons: {}, inventoryRows: 0, skus: 0,
+    dailyDemandRows: 0, affectedFrom: null, affectedTo: null, tableVersions: {}, ruleSetVersion: '', redelivered: 0, nettedLines: 0, nettedUnits: 0,
+  };
 }
 
 function isApplied(ledger: SilverApplyLedger, manifest: string): boolean {
