@@ -28,9 +28,9 @@ async function rowsOf(lake: FileSystemLake, name: LakeTableName, runs?: Set<stri
 }
 
 /** Silver tables whole; Gold tables as the rows of completed runs (what anyone is shown). */
-export async function workspaceTables(workspace: string): Promise<Record<string, string[]>> {
+export async function workspaceTables(workspace: string, options: { onlyRuns?: string[] } = {}): Promise<Record<string, string[]>> {
   const lake = FileSystemLake.fromDirectory(path.join(workspace, 'lake'));
-  const completed = (await completedRuns(lake)) ?? new Set<string>();
+  const completed = options.onlyRuns ? new Set(options.onlyRuns) : ((await completedRuns(lake)) ?? new Set<string>());
   const out: Record<string, string[]> = {};
   for (const t of silverTables) out[t] = await rowsOf(lake, t);
   for (const t of goldTables) out[`gold.${t}`] = await rowsOf(lake, t, completed);
