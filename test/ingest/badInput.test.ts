@@ -114,6 +114,23 @@ describe('bad input never stops the pipeline nor poisons its state', () => {
     }
   });
 
+  it('the bounds are settings: DEMAND_MAX_ORDER_QUANTITY=100 quarantines a quantity of 500', async () => {
+    const records = [...makeOrders(6), bad('900010-0001', { Quantity: 500 })];
+    const api = await startOrdersApi({ records });
+    try {
+      const lake = lakeAt(`${dir}/lake`);
+      const services = servicesFor(settingsWith({ DEMAND_MAX_ORDER_QUANTITY: '100' }), lake, `${dir}/state`);
+      const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
+      const client = OrdersClient.fromOptions({ source: 'orders', url: api.url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 });
+      const orders = await ingestOrdersRun({ source: 'orders', runId: 'run-1', runDate: '2011-03-01', client, lake, watermarks, overlapMinutes: 0, pagesPerPart: 2 });
+      await buildSilver({ runId: 'run-1', runDate: '2011-03-01', startedAt: '2011-03-01T00:00:00Z', orderManifests: orders.batches.map((b) => b.manifestPath), inventoryManifests: [] }, services);
+      const quarantine = await openLakeTable(lake, lakeTables.quarantine).readAll();
+      expect(quarantine.map((q) => [q.reason, q.detail])).toEqual([['schema_invalid:Quantity', 'Quantity=500: |value| must be at most 100']]);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('field validators: calendar instants, bounds and caps', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(checkWallClock('t', '2011-06-01 23:59:59', { now })).toEqual({ ok: true, value: '2011-06-01 23:59:59' });

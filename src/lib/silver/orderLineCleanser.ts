@@ -6,6 +6,7 @@
 import { FingerprintSet } from './fingerprintSet';
 import { checkOrderRecord, toOrderLine, type OrderLine } from './orderRecord';
 import type { CompiledRule, RuleField, RuleSet } from './ruleSet';
+import type { FieldBounds } from '../validation/fields';
 
 export type LineVerdict =
   | { kind: 'demand'; line: OrderLine }
@@ -46,8 +47,8 @@ export type RecordVerdict =
   /** Not a valid order record: no line, no id to trust. */
   | { kind: 'invalid'; reason: string; detail: string };
 
-export function classifyRecord(raw: unknown, rules: readonly CompiledRule[]): RecordVerdict {
-  const checked = checkOrderRecord(raw);
+export function classifyRecord(raw: unknown, rules: readonly CompiledRule[], bounds?: Readonly<FieldBounds>): RecordVerdict {
+  const checked = checkOrderRecord(raw, bounds);
   if (!checked.ok) return { kind: 'invalid', reason: `schema_invalid:${checked.field}`, detail: checked.detail };
   const line = toOrderLine(checked.record);
   for (const rule of rules) {

@@ -42,6 +42,7 @@ import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpa
 import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { SilverPool } from './silverPool';
 import { crashPoint } from '../testing/crashPoints';
+import type { FieldBounds } from '../validation/fields';
 
 export interface SourceRecord {
   record: unknown;
@@ -71,6 +72,8 @@ export interface SilverBuildOptions {
   log?: (message: string) => void;
   progress?: (stage: string, done: number, total?: number) => void;
   abortSignal?: AbortSignal;
+  /** Bounds of the field validators (DEMAND_MAX_* settings); the documented defaults when absent. */
+  fieldBounds?: FieldBounds;
 }
 
 export interface SilverBuildResult extends BuildSilverOutput {
@@ -237,7 +240,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     pool = madePool = SilverPool.create({ workers });
     if (options.inventory) {
       for await (const rec of options.inventory) {
-        const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath);
+        const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath, options.fieldBounds);
         if (checked.ok) newSnapshots.push(checked.snapshot);
         else await quarantine('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
       }

@@ -129,3 +129,16 @@ export function capDescription(value: string | null, bounds: Partial<FieldBounds
   if (value === null || value.length <= max) return value;
   return value.slice(0, max);
 }
+
+/** The bounds from the DEMAND_MAX_* settings (any absent one keeps its default). */
+export function fieldBoundsFromSettings(settings: Partial<Record<'DEMAND_MAX_ORDER_QUANTITY' | 'DEMAND_MAX_UNIT_PRICE' | 'DEMAND_MAX_STOCK_UNITS' | 'DEMAND_MAX_FUTURE_MINUTES' | 'DEMAND_EARLIEST_DATE', number | string>>): FieldBounds {
+  const n = (v: number | string | undefined, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
+  return {
+    ...defaultFieldBounds,
+    maxOrderQuantity: n(settings.DEMAND_MAX_ORDER_QUANTITY, defaultFieldBounds.maxOrderQuantity),
+    maxUnitPrice: n(settings.DEMAND_MAX_UNIT_PRICE, defaultFieldBounds.maxUnitPrice),
+    maxStockUnits: n(settings.DEMAND_MAX_STOCK_UNITS, defaultFieldBounds.maxStockUnits),
+    futureToleranceInMs: n(settings.DEMAND_MAX_FUTURE_MINUTES, defaultFieldBounds.futureToleranceInMs / 60_000) * 60_000,
+    floorDate: typeof settings.DEMAND_EARLIEST_DATE === 'string' ? settings.DEMAND_EARLIEST_DATE : defaultFieldBounds.floorDate,
+  };
+}

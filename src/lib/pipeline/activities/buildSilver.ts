@@ -11,6 +11,7 @@ import { SilverApplyLedger, type SilverApplyIntent } from '../../silver/applyLed
 import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
 import { DeltaTable } from '../../delta/deltaTable';
 import { crashPoint } from '../../testing/crashPoints';
+import { fieldBoundsFromSettings } from '../../validation/fields';
 import { lakeTables } from '../tables';
 import { asOnlyWriter } from './writerStage';
 import type { BuildSilverInput, PipelineServices } from '../contracts';
@@ -34,6 +35,7 @@ async function applyIntent(intent: SilverApplyIntent, services: PipelineServices
     ...(services.settings.DEMAND_SILVER_WORKERS > 0 ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
     ...(services.settings.DEMAND_SCRATCH_DIR ? { scratchDir: services.settings.DEMAND_SCRATCH_DIR } : {}),
     inventory: inventoryOf(intent.inventoryManifests, services),
+    fieldBounds: fieldBoundsFromSettings(services.settings),
     expectedLines: expected.reduce((a, b) => a + b, 0),
     log: services.log,
     ...(services.progress ? { progress: services.progress } : {}),
