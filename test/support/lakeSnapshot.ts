@@ -28,13 +28,22 @@ async function rowsOf(lake: FileSystemLake, name: LakeTableName, runs?: Set<stri
 }
 
 /** Silver tables whole; Gold tables as the rows of completed runs (what anyone is shown). */
-export async function workspaceTables(workspace: string, options: { onlyRuns?: string[] } = {}): Promise<Record<string, string[]>> {
+export async function workspaceTables(workspace: string, options: { onlyRuns?: string[]; exceptRuns?: string[] } = {}): Promise<Record<string, string[]>> {
   const lake = FileSystemLake.fromDirectory(path.join(workspace, 'lake'));
   const completed = options.onlyRuns ? new Set(options.onlyRuns) : ((await completedRuns(lake)) ?? new Set<string>());
+  for (const run of options.exceptRuns ?? []) completed.delete(run);
   const out: Record<string, string[]> = {};
   for (const t of silverTables) out[t] = await rowsOf(lake, t);
   for (const t of goldTables) out[`gold.${t}`] = await rowsOf(lake, t, completed);
   return out;
+}
+
+/**
+ * Whether a killed run got as far as its completion record: then it is a completed run, and its
+ * re-run another one, so the comparison leaves the killed run's Gold out (it is complete either way).
+ */
+export async function runCompleted(workspace: string, runId: string): Promise<boolean> {
+  return (await completedRuns(FileSystemLake.fromDirectory(path.join(workspace, 'lake'))))?.has(runId) ?? false;
 }
 
 /** Per table: rows of the reference missing here (lost) and rows here beyond the reference (extra: duplicated or wrong). */
