@@ -46,14 +46,16 @@ function run(args, killAfterMs) {
     if (ref.code !== 0) throw new Error(`reference run failed: ${ref.out.slice(-800)}`);
     const expected = await workspaceTables(ws('reference'));
     console.log(`reference run: ${ref.ms} ms; rows ${JSON.stringify(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v.length])))}`);
+    let lastFull = ref.ms;
     const total = { kills: 0, notKilled: 0, failedReruns: 0, lost: 0, extra: 0, lostWhenKilled: 0, extraWhenKilled: 0 };
     for (let i = 1; i <= n; i++) {
       const w = ws(`kill-${i}`);
       await run(['--workspace', w, 'sample', 'landing']);
-      // Runs are faster once the page cache is warm: kill within the first 80% of the reference time.
-      const at = Math.round(300 + random() * ref.ms * 0.8);
+      // Kill within the first 90% of the latest uninterrupted run's time (runs speed up as caches warm).
+      const at = Math.round(300 + random() * (lastFull - 300) * 0.9);
       const killed = await pipeline(w, `killed-${i}`, at);
       const rerun = await pipeline(w, `rerun-${i}`);
+      if (killed.signal !== 'SIGKILL') lastFull = Math.min(lastFull, killed.ms);
       // A run that finished before the kill is a completed run too: then Gold is compared for the re-run alone.
       const d = tableDiff(expected, await workspaceTables(w, (await runCompleted(w, `killed-${i}`)) ? { onlyRuns: [`rerun-${i}`] } : {}));
       const lost = Object.values(d).reduce((a, x) => a + x.lost, 0);
