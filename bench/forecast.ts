@@ -219,8 +219,8 @@ export async function runForecastBench(args: string[]): Promise<void> {
   if (!hasR) console.log(skipR ? 'R reference skipped (--skip-r)' : 'R reference skipped: Rscript or ../shared/anchors/r_reference.R is absent (apt-get install -y r-cran-forecast)');
   mkdirSync(outDir, { recursive: true });
   const datasets: Dataset[] = [
-    { key: 'store', file: path.join(outDir, 'store_item.csv'), horizon: 90, season: 7, ourModels: ['snaive', 'ets', 'theta', 'harmonic', 'mstl'] },
-    { key: 'retail', file: path.join(outDir, 'online_retail_top200.csv'), horizon: 28, season: 7, ourModels: ['snaive', 'ets', 'theta', 'croston', 'sba', 'tsb', 'adida'] },
+    { key: 'store', file: path.join(outDir, 'store_item.csv'), horizon: 90, season: 7, ourModels: ['snaive', 'ets', 'theta', 'harmonic', 'mstl', 'autoarima', 'autoarima_x', 'prophet'] },
+    { key: 'retail', file: path.join(outDir, 'online_retail_top200.csv'), horizon: 28, season: 7, ourModels: ['snaive', 'ets', 'theta', 'croston', 'sba', 'tsb', 'adida', 'autoarima', 'prophet'] },
   ].filter((d) => wanted.includes(d.key));
   const commands: string[] = [];
   for (const ds of datasets) {

@@ -23,7 +23,8 @@ param publisher = 'adx'
 param pipelineSchedule = '0 0 2 * * *'
 param pipelineTimerEnabled = false
 param codeVersion = readEnvironmentVariable('DEMAND_CODE_VERSION', '')
-param storeFunctionKey = bool(readEnvironmentVariable('STORE_FUNCTION_KEY', 'true'))
+// false unless asked: on an empty resource group the app has no code yet and listKeys fails.
+param storeFunctionKey = bool(readEnvironmentVariable('STORE_FUNCTION_KEY', 'false'))
 param pipelineSettingOverrides = {
   DEMAND_FORECAST_BATCH_SIZE: '50'
   DEMAND_DRIFT_MAX_REFORECASTS: '10'

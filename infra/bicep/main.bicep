@@ -7,7 +7,7 @@ targetScope = 'resourceGroup'
 @allowed(['dev', 'prod'])
 param environmentName string
 
-@description('Short lowercase prefix (2-8 letters/digits) for resource names.')
+@description('Short prefix (2-8 letters/digits; hyphens and underscores are dropped, uppercase is lowered) for resource names.')
 @minLength(2)
 @maxLength(8)
 param namePrefix string = 'demand'
@@ -83,8 +83,16 @@ param driftSchedule string = '0 30 */6 * * *'
 @description('Timer trigger on/off. Off when Data Factory schedules the pipeline, so runs are not doubled.')
 param pipelineTimerEnabled bool = false
 
-@description('Copy the Functions host key into Key Vault. false on the very first deployment, before code is published.')
-param storeFunctionKey bool = true
+@description('Copy the Functions host key into Key Vault. Only once code is published (the host answers listKeys only then); the release stores it in a step of its own after publishing.')
+param storeFunctionKey bool = false
+
+@description('Durable Functions backend. AzureStorage (default): queues and tables in the runtime storage account, as host.json says. DurableTaskScheduler: the managed scheduler (docs/deploy.md, "Durable backend").')
+@allowed(['AzureStorage', 'DurableTaskScheduler'])
+param durableBackend string = 'AzureStorage'
+
+@description('Durable Task Scheduler SKU when durableBackend is DurableTaskScheduler.')
+@allowed(['Consumption', 'Dedicated'])
+param durableTaskSchedulerSku string = 'Consumption'
 
 @description('Code version recorded on every tracked run (DEMAND_CODE_VERSION), e.g. the git sha.')
 param codeVersion string = ''
@@ -99,20 +107,27 @@ var tags = {
 
 // Deterministic per subscription + group + environment, so redeploying updates in place.
 var token = uniqueString(subscription().id, resourceGroup().id, environmentName)
+// Storage account and ADX cluster names allow only lowercase letters and digits, Key Vault no "--":
+// the prefix is normalised once, so a prefix like 'My-Shop' deploys instead of failing late.
+var prefix = toLower(replace(replace(namePrefix, '-', ''), '_', ''))
 var names = {
-  lakeAccount: take('st${namePrefix}lake${token}', 24)
-  runtimeAccount: take('st${namePrefix}fn${token}', 24)
+  lakeAccount: take('st${prefix}lake${token}', 24)
+  runtimeAccount: take('st${prefix}fn${token}', 24)
   deploymentContainer: 'app-package'
-  keyVault: take('kv-${namePrefix}-${token}', 24)
-  logAnalytics: 'log-${namePrefix}-${environmentName}-${token}'
-  appInsights: 'appi-${namePrefix}-${environmentName}-${token}'
-  plan: 'plan-${namePrefix}-${environmentName}-${token}'
-  functionApp: 'func-${namePrefix}-${environmentName}-${token}'
-  adxCluster: take('adx${namePrefix}${token}', 22)
-  dataFactory: 'adf-${namePrefix}-${environmentName}-${token}'
-  databricks: 'dbw-${namePrefix}-${environmentName}-${token}'
-  databricksConnector: 'dbac-${namePrefix}-${environmentName}-${token}'
+  keyVault: take('kv-${prefix}-${token}', 24)
+  logAnalytics: 'log-${prefix}-${environmentName}-${token}'
+  appInsights: 'appi-${prefix}-${environmentName}-${token}'
+  plan: 'plan-${prefix}-${environmentName}-${token}'
+  functionApp: 'func-${prefix}-${environmentName}-${token}'
+  adxCluster: take('adx${prefix}${token}', 22)
+  dataFactory: 'adf-${prefix}-${environmentName}-${token}'
+  databricks: 'dbw-${prefix}-${environmentName}-${token}'
+  databricksConnector: 'dbac-${prefix}-${environmentName}-${token}'
+  durableTaskScheduler: 'dts-${prefix}-${environmentName}-${token}'
 }
+// host.json's hub name, kept as the scheduler's task hub name.
+var durableHubName = 'DemandPipeline'
+var useDurableTaskScheduler = durableBackend == 'DurableTaskScheduler'
 var functionKeySecretName = 'function-host-key'
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -191,6 +206,26 @@ module databricks 'modules/databricks.bicep' = {
   }
 }
 
+module durableTaskScheduler 'modules/durableTaskScheduler.bicep' = if (useDurableTaskScheduler) {
+  name: 'durableTaskScheduler'
+  params: {
+    location: location
+    schedulerName: names.durableTaskScheduler
+    taskHubName: durableHubName
+    skuName: durableTaskSchedulerSku
+    tags: tags
+  }
+}
+
+// The scheduler backend overrides host.json's storage provider through app settings (the
+// AzureFunctionsJobHost__ prefix addresses host.json paths), so one package serves both backends.
+var durableSettings = useDurableTaskScheduler ? {
+  AzureFunctionsJobHost__extensions__durableTask__hubName: durableHubName
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: 'Endpoint=${durableTaskScheduler.outputs.endpoint};Authentication=ManagedIdentity'
+} : {}
+
 // Tuning settings: the code's defaults (src/lib/config/settings.ts), set explicitly so the
 // portal shows what runs; change them per environment with pipelineSettingOverrides.
 var pipelineTuningDefaults = {
@@ -206,6 +241,9 @@ var pipelineTuningDefaults = {
   DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: '500'
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: '5000'
   DEMAND_FORECAST_WORKERS: '0'
+  DEMAND_HOLIDAY_COUNTRY: ''
+  DEMAND_HOLIDAY_REGION: ''
+  DEMAND_EVENTS_PATH: ''
   DEMAND_SILVER_WORKERS: '0'
   DEMAND_SERVICE_LEVEL: '0.95'
   DEMAND_LEAD_TIME_DAYS: '7'
@@ -265,6 +303,7 @@ module functionApp 'modules/functionApp.bicep' = {
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
     appSettings: union(pipelineTuningDefaults, pipelineSettingOverrides, pipelineResourceSettings)
+    durableSettings: durableSettings
     tags: tags
   }
 }
@@ -303,11 +342,14 @@ module roles 'modules/roleAssignments.bicep' = {
     functionPrincipalId: functionApp.outputs.principalId
     dataFactoryPrincipalId: dataFactory.outputs.principalId
     databricksPrincipalId: databricks.outputs.accessConnectorPrincipalId
+    durableTaskSchedulerName: useDurableTaskScheduler ? durableTaskScheduler.outputs.schedulerName : ''
   }
 }
 
+// listKeys needs a running host, and the host needs its runtime storage roles to start.
 module functionKey 'modules/functionKeySecret.bicep' = if (storeFunctionKey) {
   name: 'functionKeySecret'
+  dependsOn: [roles]
   params: {
     functionAppName: functionApp.outputs.functionAppName
     keyVaultName: keyVault.outputs.vaultName
@@ -328,3 +370,5 @@ output dataFactoryName string = dataFactory.outputs.factoryName
 output databricksWorkspaceUrl string = 'https://${databricks.outputs.workspaceUrl}'
 output databricksAccessConnectorId string = databricks.outputs.accessConnectorId
 output functionKeySecretName string = functionKeySecretName
+output durableBackend string = durableBackend
+output durableTaskSchedulerDashboardUrl string = useDurableTaskScheduler ? durableTaskScheduler.outputs.dashboardUrl : ''

@@ -10,11 +10,24 @@ import { registerRunCommand } from './commands/run';
 import { registerSampleCommand } from './commands/sample';
 import { registerServeCommand } from './commands/serve';
 import { registerWatermarksCommand } from './commands/watermarks';
+import { registerSourcesCommand } from './commands/sources';
 import type { CliContext } from './context';
 import { sampleWorkspace, workspaceOverrides } from './workspace';
 
+/**
+ * A reader that stops early (`demand export … | head`) closes the pipe: the rest of the output has
+ * no one to go to, so the process ends quietly, as Unix tools do, instead of crashing on EPIPE.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout, exit: (code: number) => void = (code) => process.exit(code)): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    else throw err;
+  });
+}
+
 /** The process-level CLI context: settings from the environment, output to the real streams. */
 export function processContext(): CliContext {
+  exitQuietlyOnClosedPipe();
   return {
     settings: (overrides) => loadSettings(process.env, overrides),
     services: (settings) => createServices(settings),
@@ -50,6 +63,7 @@ export function buildProgram(outer: CliContext): Command {
   registerDashboardCommand(program, context);
   registerSampleCommand(program, context);
   registerWatermarksCommand(program, context);
+  registerSourcesCommand(program, context);
   return program;
 }
 

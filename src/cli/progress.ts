@@ -2,7 +2,7 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 
 /** The stages a run reports, in order, with the label shown to the user. */
 export const runStages = [
-  ['ingestOrders', 'Ingest orders (REST API → Bronze)'],
+  ['ingestOrders', 'Ingest orders (source → Bronze)'],
   ['ingestInventory', 'Ingest inventory (landing → Bronze)'],
   ['buildSilver', 'Cleanse, join, aggregate (Silver)'],
   ['planForecast', 'Plan SKU batches'],

@@ -2,12 +2,25 @@ import type { RunSummary } from '../orchestrators/summary';
 
 const n = (value: number | undefined | null): string => (value ?? 0).toLocaleString('en-GB');
 
-/** The human-readable end of `demand run`: counts per stage, quarantine reasons, outputs, next steps. */
+/**
+ * A counted reason as a reader sees it: per-SKU figures were replaced by N to count reasons by
+ * kind, and a sentence must not show that placeholder ("N stockout day(s)", "(N < N seasons)").
+ */
+export function readableReason(key: string): string {
+  return key
+    .replace(/\(N < N seasons\)/g, '(under 2 seasons)')
+    .replace(/\bN (?=[a-z])/g, '')
+    .replace(/\bday\(s\)/g, 'days')
+    .replace(/\(N\)/g, '')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
+}
+
 /** Top entries of a count map; combinations (mean(...)/median(...)) are grouped under one name. */
 function topCounts(counts: Record<string, number>, limit = 6): string {
   const grouped: Record<string, number> = {};
   for (const [key, value] of Object.entries(counts)) {
-    const name = /^(mean|median)\(/.test(key) ? `${key.slice(0, key.indexOf('('))} combination` : key;
+    const name = /^(mean|median)\(/.test(key) ? `${key.slice(0, key.indexOf('('))} combination` : readableReason(key);
     grouped[name] = (grouped[name] ?? 0) + value;
   }
   const sorted = Object.entries(grouped).sort((a, b) => b[1] - a[1]);
@@ -16,7 +29,17 @@ function topCounts(counts: Record<string, number>, limit = 6): string {
   return rest > 0 ? `${shown.join(', ')}, others ${rest}` : shown.join(', ');
 }
 
-export function formatRunSummary(summary: RunSummary, where: { lake: string; state: string; workspace?: string | undefined }): string {
+/** What the run's own data says, for the summary (read from Silver products after the run). */
+export interface RunDataFacts {
+  /** The SKU with the most units: the follow-up commands name it. */
+  topSku?: string;
+  /** First and last sale day in the data (not partition bounds). */
+  firstDay?: string;
+  lastDay?: string;
+}
+
+/** The human-readable end of `demand run`: counts per stage, quarantine reasons, outputs, next steps. */
+export function formatRunSummary(summary: RunSummary, where: { lake: string; state: string; workspace?: string | undefined; data?: RunDataFacts }): string {
   const s = summary.stages;
   const lines: string[] = [];
   lines.push('');
@@ -24,22 +47,28 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
   lines.push('');
   if (s.ingestOrders) {
     const problems = Object.entries(s.ingestOrders.problems);
-    lines.push(`  Orders ingested      ${n(s.ingestOrders.records)} lines in ${n(s.ingestOrders.pages)} pages → ${n(s.ingestOrders.batches)} Bronze parts` +
-      (problems.length ? ` (malformed, kept raw: ${problems.map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''));
+    const files = s.ingestOrders as { filesFound?: number; filesRejected?: number; rejected?: Array<{ file: string; reason: string }> };
+    const from = files.filesFound !== undefined ? `from ${n(files.filesFound)} file(s)${files.filesRejected ? `, ${n(files.filesRejected)} rejected` : ''}` : `in ${n(s.ingestOrders.pages)} pages`;
+    lines.push(`  Orders ingested      ${n(s.ingestOrders.records)} lines ${from} → ${n(s.ingestOrders.batches)} Bronze parts` +
+      (problems.length ? ` (not usable, kept in Bronze for quarantine: ${problems.map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''));
+    for (const r of files.rejected?.slice(0, 5) ?? []) lines.push(`                         rejected ${r.file}: ${r.reason}`);
   }
   if (s.ingestInventory) {
     lines.push(`  Inventory files      ${n(s.ingestInventory.filesIngested)} ingested (${n(s.ingestInventory.records)} rows), ${n(s.ingestInventory.filesRejected)} rejected`);
     for (const r of s.ingestInventory.rejected.slice(0, 5)) lines.push(`                         rejected ${r.file}: ${r.reason}`);
   }
   if (s.silver) {
-    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations)} cancellations, ${n(s.silver.quarantined)} quarantined`);
-    lines.push(`                       ${n(s.silver.skus)} SKUs, ${n(s.silver.dailyDemandRows)} daily demand rows (${s.silver.affectedFrom ?? '-'} … ${s.silver.affectedTo ?? '-'})`);
+    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations - (s.silver.returns ?? 0))} cancelled${s.silver.returns ? ` and ${n(s.silver.returns)} returned` : ''} (cancellations table), ${n(s.silver.quarantined)} quarantined` +
+      (s.silver.quality && s.silver.quality.records > 0 ? ` (${(100 * s.silver.quality.share).toFixed(1)}% of ${n(s.silver.quality.records)} order records)` : ''));
+    const range = where.data?.firstDay && where.data.lastDay ? `sales ${where.data.firstDay} … ${where.data.lastDay}` : `${s.silver.affectedFrom ?? '-'} … ${s.silver.affectedTo ?? '-'}`;
+    lines.push(`                       ${n(s.silver.skus)} SKUs, ${n(s.silver.dailyDemandRows)} daily demand rows (${range})`);
   }
   const reasons = Object.entries(summary.quarantineReasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) {
     lines.push('  Quarantined by reason');
     for (const [reason, count] of reasons) lines.push(`    ${reason.padEnd(28)} ${n(count).padStart(9)}`);
   }
+  for (const warning of s.silver?.quality?.warnings ?? []) lines.push(`  WARNING              ${warning}`);
   if (s.forecast) {
     const bt = s.forecast.backtest;
     const wape = bt.absActual > 0 ? (bt.absError / bt.absActual) * 100 : null;
@@ -62,12 +91,13 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
   }
   lines.push('');
   const ws = where.workspace ? ` --workspace ${where.workspace}` : '';
+  const sku = where.data?.topSku ?? '85123A';
   lines.push('Look at it');
   if (summary.outputs['dashboard']) lines.push(`  open the dashboard:      ${summary.outputs['dashboard']}`);
-  lines.push(`  a Silver table:          npx demand${ws} export daily_demand --where "sku=85123A" --format csv | head`);
+  lines.push(`  a Silver table:          npx demand${ws} export daily_demand --where "sku=${sku}" --format csv | head`);
   lines.push(`  this run's forecasts:    npx demand${ws} export forecasts --where "run_id=${summary.runId}" | head`);
   lines.push(`  quarantined records:     npx demand${ws} export quarantine --format ndjson | head`);
   lines.push(`  the policy registry:     npx demand${ws} models list`);
-  lines.push(`  the HTTP API, locally:   npx demand${ws} serve   (then POST /api/skus/85123A/forecast)`);
+  lines.push(`  the HTTP API, locally:   npx demand${ws} serve   (then POST /api/skus/${encodeURIComponent(sku)}/forecast)`);
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import { ValidationError, errorText } from '../lib/errors';
+import { DataQualityError, ValidationError, errorText } from '../lib/errors';
 import type {
   BuildSilverInput,
   BuildSilverOutput,
@@ -62,6 +62,8 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     const silver: BuildSilverOutput = yield context.df.callActivityWithRetry(activityNames.buildSilver, retry, silverInput);
     summary.stages.silver = silver;
     addCounts(summary.quarantineReasons, silver.quarantineReasons);
+    // Nothing usable is never "Completed": no forecast, no policy registered on such data.
+    if (silver.quality?.failed) throw new DataQualityError(silver.quality.message ?? 'order records quarantined above DEMAND_QUARANTINE_MAX_SHARE');
 
     context.df.setCustomStatus({ stage: 'forecastRun' });
     const forecastInput: ForecastRunInput = {

@@ -294,7 +294,8 @@ describe.each(['dev', 'prod'])('infra/bicep/%s.bicepparam', (env) => {
     const evaluate = (expr: string): string => {
       const take = /^take\((.+),\s*(\d+)\)$/.exec(expr);
       if (take) return evaluate(take[1]!).slice(0, Number(take[2]));
-      const text = stringLiteral(expr.replace(/\$\{(namePrefix|token|environmentName)\}/g, (_m, v: string) => ({ namePrefix: prefix, token, environmentName: env })[v] ?? ''));
+      // `prefix` is main.bicep's normalised namePrefix (the same for a lowercase alphanumeric one).
+      const text = stringLiteral(expr.replace(/\$\{(namePrefix|prefix|token|environmentName)\}/g, (_m, v: string) => ({ namePrefix: prefix, prefix, token, environmentName: env })[v] ?? ''));
       if (text === undefined) throw new Error(`cannot evaluate ${expr}`);
       return text;
     };

@@ -89,7 +89,8 @@ describe('finalizeForecast', () => {
     expect(out.metrics['bias']).toBeCloseTo(0, 12);
     expect(out.metrics['coverage90']).toBeCloseTo(0.9, 12);
     expect(out.metrics['pinball']).toBeCloseTo(2.5, 12);
-    expect(out.metrics).toMatchObject({ skus: 4, 'segment.fast.skus': 2, 'skus_by_model.ets': 3, 'fallbacks.short_history': 1, forecast_rows: 112 });
+    expect(out.metrics).toMatchObject({ skus: 4, 'segment.fast.skus': 2, 'models.distinct': 2, 'fallbacks.total': 1, forecast_rows: 112 });
+    expect(Object.keys(out.metrics).filter((k) => k.startsWith('skus_by_model') || k.startsWith('fallbacks.short'))).toEqual([]);
 
     const tracker = createTracker(services);
     const run = (await tracker.getRun(out.trackingRunId))!;
@@ -104,6 +105,9 @@ describe('finalizeForecast', () => {
       'policy.horizon_days': '28',
       'metrics.source': 'gold.forecast_metrics',
     });
+    // Counts by model and by fallback reason are JSON tags, not metric names.
+    expect(JSON.parse(run.tags['breakdown.skus_by_model']!)).toEqual({ ets: 3, tsb: 1 });
+    expect(JSON.parse(run.tags['breakdown.fallbacks']!)).toEqual({ short_history: 1 });
     const version = (await tracker.getModelVersion('demand-forecast-policy', '1'))!;
     expect(version).toMatchObject({ runId: out.trackingRunId, aliases: expect.arrayContaining(['production', 'champion']), tags: { 'pipeline.run_id': 'r1', 'promotion.reason': 'no_production' } });
     expect(version.source).toMatch(/^file:\/\/.*\/gold\/model_params\/run_id=r1$/);
@@ -161,5 +165,104 @@ describe('finalizeForecast', () => {
     expect(batch.params).toContainEqual({ key: 'gold.model_params', value: 'gold/model_params/run_id=r1' });
     expect(batch.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['wape', 'mase', 'bias', 'coverage90', 'pinball', 'segment.slow.wape']));
     expect(fake.models.get('demand-forecast-policy')?.aliases.get('production')).toBe('1');
+  });
+});
+
+describe('finalizeForecast against the MLflow fake (behaviours recorded from a real MLflow 2.12.2)', () => {
+  let dir: string;
+  let recorder: HttpRecorder;
+  let fake: FakeMlflow;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlops-final-mlflow-'));
+    // An open-source server: no token, local artifact root.
+    fake = new FakeMlflow({ artifactRoot: path.join(dir, 'mlartifacts') });
+    recorder = await HttpRecorder.start(fake.handle);
+  });
+  afterEach(async () => {
+    await recorder.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  const services = (env: Record<string, string> = {}): PipelineServices & { logs: string[] } => {
+    const logs: string[] = [];
+    return {
+      settings: loadSettings({ DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_CODE_VERSION: 'abc1234', DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: recorder.url, ...env }),
+      lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
+      entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
+      log: (m: string) => logs.push(m),
+      logs,
+    };
+  };
+  /** Batches as the real sample produced them: ensemble names and fallback reasons are free text. */
+  const realisticInput = (runId: string): FinalizeForecastInput => ({
+    ...input(runId),
+    batches: [
+      {
+        batchId: 'b0',
+        skus: 6,
+        forecastRows: 168,
+        models: { 'median(smedian,ets,snaive)': 3, 'median(harmonic_smooth,smedian,sba)': 2, ets: 1 },
+        fallbacks: { '3 stockout day(s) imputed, series too short for seasonality': 2, 'all-zero history → zero forecast': 1 },
+        backtest: { absError: 46, absActual: 400, maseSum: 3.8, maseCount: 4 },
+      },
+    ],
+  });
+  const logBatches = () => recorder.requests.filter((r) => r.url === '/api/2.0/mlflow/runs/log-batch');
+
+  it('logs a run whose models and fallbacks are free text: every key is MLflow-valid, the breakdowns are JSON tags', async () => {
+    const s = services();
+    await writeGold(s, 'r1', 1);
+    const out = await finalizeForecast(realisticInput('r1'), s);
+    expect(out.modelVersion).toBe('1');
+    expect(logBatches().map((r) => r.url)).toHaveLength(1);
+    const run = fake.runs.get(out.trackingRunId)!;
+    expect(run.info.status).toBe('FINISHED');
+    const tags = Object.fromEntries(run.tags.map((t) => [t.key, t.value]));
+    expect(JSON.parse(tags['breakdown.skus_by_model']!)).toEqual({ 'median(smedian,ets,snaive)': 3, 'median(harmonic_smooth,smedian,sba)': 2, ets: 1 });
+    expect(JSON.parse(tags['breakdown.fallbacks']!)).toEqual({ '3 stockout day(s) imputed, series too short for seasonality': 2, 'all-zero history → zero forecast': 1 });
+    expect(out.metrics).toMatchObject({ 'models.distinct': 3, 'fallbacks.total': 3 });
+  });
+
+  it('registers a local-lake version with a source inside the run artifact folder (a real registry refuses the lake path)', async () => {
+    const s = services();
+    await writeGold(s, 'r1', 1);
+    const out = await finalizeForecast(input('r1'), s);
+    const version = fake.models.get('demand-forecast-policy')!.versions[0]!;
+    expect(version.source).toBe(`${path.join(dir, 'mlartifacts')}/1/${out.trackingRunId}/artifacts/model_params`);
+    expect(version.run_id).toBe(out.trackingRunId);
+    expect(version.tags).toContainEqual({ key: 'gold.model_params.uri', value: `file://${path.join(dir, 'lake')}/gold/model_params/run_id=r1` });
+    expect(fake.models.get('demand-forecast-policy')!.aliases.get('production')).toBe('1');
+  });
+
+  it('a re-run with another code version is a new MLflow run; the finished run behind version 1 stays FINISHED', async () => {
+    const first = services({ DEMAND_CODE_VERSION: 'test-a' });
+    await writeGold(first, 'r1', 1);
+    const a = await finalizeForecast(input('r1'), first);
+    const b = await finalizeForecast(input('r1'), services({ DEMAND_CODE_VERSION: 'test-b' }));
+    expect(b.trackingRunId).not.toBe(a.trackingRunId);
+    expect(fake.runs.get(a.trackingRunId)!.info.status).toBe('FINISHED');
+    expect(fake.runs.get(b.trackingRunId)!.info.status).toBe('FINISHED');
+    expect(fake.runs.get(b.trackingRunId)!.params).toContainEqual({ key: 'code.version', value: `${packageJson.version}+test-b` });
+    expect(fake.runs.get(b.trackingRunId)!.tags).toContainEqual({ key: 'pipeline.supersedes', value: a.trackingRunId });
+    // The new run is a new policy version; version 1 keeps its own run.
+    expect(b.modelVersion).toBe('2');
+    expect(fake.models.get('demand-forecast-policy')!.versions.map((v) => v.run_id)).toEqual([a.trackingRunId, b.trackingRunId]);
+  });
+
+  it('a failure after the run finished leaves it FINISHED, and the retry completes without logging a metric point twice', async () => {
+    const s = services();
+    await writeGold(s, 'r1', 1);
+    // The registry refuses once, after the run was logged and finished: the activity fails.
+    fake.failOnce.set('POST model-versions/create', { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'refused once' } });
+    const err = await finalizeForecast(input('r1'), s).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/refused once.*\[permanent/);
+    const runId = [...fake.runs.keys()][0]!;
+    expect(fake.runs.get(runId)!.info.status).toBe('FINISHED');
+    const retried = await finalizeForecast(input('r1'), s);
+    expect(retried).toMatchObject({ trackingRunId: runId, modelVersion: '1' });
+    const again = await finalizeForecast(input('r1'), s);
+    expect(again).toMatchObject({ trackingRunId: runId, modelVersion: '1' });
+    for (const key of ['wape', 'mase', 'segment.fast.wape', 'forecast_rows']) expect(fake.metricHistory(runId, key)).toHaveLength(1);
+    expect(logBatches()).toHaveLength(1);
+    expect(fake.runs.size).toBe(1);
   });
 });

@@ -53,9 +53,9 @@ describe('MlflowTracker with an Entra ID credential', () => {
     const credential = new FakeCredential();
     const tracker = MlflowTracker.fromOptions({ trackingUri: server.url, credential, ...quick });
     expect(tracker.authMode).toBe('entra');
-    await tracker.ensureRegisteredModel('policy');
+    await tracker.setAlias('policy', 'production', '1');
     await tracker.setAlias('policy', 'champion', '1');
-    await Promise.all([tracker.deleteAlias('policy', 'champion'), tracker.ensureRegisteredModel('other')]);
+    await Promise.all([tracker.deleteAlias('policy', 'champion'), tracker.setAlias('other', 'a', '1')]);
     expect(server.requests).toHaveLength(4);
     expect(server.requests.map((r) => r.headers.authorization)).toEqual(Array(4).fill('Bearer tok-1'));
     expect(credential.calls).toEqual([{ scopes: ['2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default'] }]);
@@ -68,10 +68,10 @@ describe('MlflowTracker with an Entra ID credential', () => {
     const credential = new FakeCredential(60 * 60_000);
     const tracker = MlflowTracker.fromOptions({ trackingUri: server.url, credential, ...quick });
     const start = Date.now();
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
     jest.spyOn(Date, 'now').mockReturnValue(start + 61 * 60_000); // past expiresOnTimestamp
-    await tracker.ensureRegisteredModel('m');
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
+    await tracker.setAlias('m', 'a', '1');
     expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-2', 'Bearer tok-2']);
     expect(credential.calls).toHaveLength(2);
   });
@@ -81,11 +81,11 @@ describe('MlflowTracker with an Entra ID credential', () => {
     const credential = new FakeCredential(60 * 60_000);
     const tracker = MlflowTracker.fromOptions({ trackingUri: server.url, credential, ...quick });
     const start = Date.now();
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
     // One minute before expiry: inside the refresh window, the still-valid token is used while a new one is fetched.
     jest.spyOn(Date, 'now').mockReturnValue(start + 59 * 60_000);
-    await tracker.ensureRegisteredModel('m');
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
+    await tracker.setAlias('m', 'a', '1');
     expect(credential.calls).toHaveLength(2);
     expect(server.requests.map((r) => r.headers.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-1', 'Bearer tok-2']);
   });
@@ -103,7 +103,7 @@ describe('MlflowTracker with an Entra ID credential', () => {
   it('points at the workspace service principal step when Databricks refuses the identity', async () => {
     const server = await recorder(403);
     const tracker = MlflowTracker.fromOptions({ trackingUri: server.url, credential: new FakeCredential(), ...quick });
-    const err = await tracker.ensureRegisteredModel('m').catch((e: unknown) => e);
+    const err = await tracker.setAlias('m', 'a', '1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MlflowApiError);
     expect((err as MlflowApiError).status).toBe(403);
     expect((err as Error).message).toMatch(/no access \(Entra ID token: the identity must be added to the Databricks workspace/);
@@ -117,7 +117,7 @@ describe('MlflowTracker with a token (MLFLOW_TRACKING_TOKEN)', () => {
     const credential = new FakeCredential();
     const tracker = MlflowTracker.fromOptions({ trackingUri: server.url, token: 'pat-123', credential, ...quick });
     expect(tracker.authMode).toBe('token');
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
     expect(server.requests[0]?.headers.authorization).toBe('Bearer pat-123');
     expect(credential.calls).toHaveLength(0);
   });
@@ -130,7 +130,7 @@ describe('MlflowTracker with a token (MLFLOW_TRACKING_TOKEN)', () => {
     });
     const settings = loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: 'https://adb-1234567890.7.azuredatabricks.net', MLFLOW_TRACKING_TOKEN: 'pat-xyz' });
     const tracker = MlflowTracker.fromSettings(settings);
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
     expect(seen).toEqual(['Bearer pat-xyz']);
     expect(mockDefaultCredential).not.toHaveBeenCalled();
   });
@@ -148,8 +148,8 @@ describe('MlflowTracker with a token (MLFLOW_TRACKING_TOKEN)', () => {
     const tracker = MlflowTracker.fromSettings(settings);
     expect(tracker.authMode).toBe('entra');
     expect(mockDefaultCredential).not.toHaveBeenCalled(); // built on first use, not at construction
-    await tracker.ensureRegisteredModel('m');
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
+    await tracker.setAlias('m', 'a', '1');
     expect(seen).toEqual([`Bearer ${defaultCredentialToken}`, `Bearer ${defaultCredentialToken}`]);
     expect(mockDefaultCredential).toHaveBeenCalledTimes(1);
   });
@@ -160,7 +160,7 @@ describe('MlflowTracker against a plain MLflow server (no token, no credential, 
     const server = await recorder();
     const tracker = MlflowTracker.fromOptions({ trackingUri: server.url, ...quick });
     expect(tracker.authMode).toBe('none');
-    await tracker.ensureRegisteredModel('m');
+    await tracker.setAlias('m', 'a', '1');
     expect(server.requests[0]?.headers.authorization).toBeUndefined();
     expect(mockDefaultCredential).not.toHaveBeenCalled();
   });

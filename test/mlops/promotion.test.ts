@@ -9,8 +9,11 @@ import { createServices } from '../../src/lib/pipeline/services';
 import { decidePromotion, type PolicyEvidence } from '../../src/lib/registry/decision';
 import { listDecisions, promotePolicy } from '../../src/lib/registry/promotion';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
+import { MlflowTracker } from '../../src/lib/tracking/mlflowTracker';
 import { TablesTracker } from '../../src/lib/tracking/tablesTracker';
 import type { Tracker } from '../../src/lib/tracking/tracker';
+import { HttpRecorder } from '../support/httpRecorder';
+import { FakeMlflow } from './fakeMlflow';
 
 const window = 'origin=2011-12-09;windows=3;horizon=28';
 const production: PolicyEvidence = {
@@ -169,5 +172,70 @@ describe('promotePolicy and `demand models` on the Table-storage tracker', () =>
 
     await expect(cli('models', 'promote', '--version', '3', '--to', 'staging')).rejects.toThrow(/target must be "production", got "staging"/);
     await expect(cli('models', 'show', '42')).rejects.toThrow(/Version 42 of demand-forecast-policy does not exist/);
+  });
+});
+
+describe('`demand models` on MLflow (the fake answers as a real 2.12 server: search carries no aliases)', () => {
+  let dir: string;
+  let recorder: HttpRecorder;
+  let out: string[];
+  let err: string[];
+  let exitCode: number;
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mlops-promo-mlflow-'));
+    recorder = await HttpRecorder.start(new FakeMlflow().handle);
+  });
+  afterAll(async () => {
+    await recorder.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+  const cli = async (...args: string[]) => {
+    out = [];
+    err = [];
+    exitCode = 0;
+    const program = new Command().exitOverride();
+    registerModelsCommand(program, {
+      settings: (overrides) =>
+        loadSettings({ DEMAND_STATE_DIR: path.join(dir, 'state'), DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: recorder.url }, overrides),
+      services: (settings) => createServices(settings),
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      setExitCode: (c) => {
+        exitCode = c;
+      },
+    });
+    await program.parseAsync(['node', 'demand', ...args]);
+  };
+
+  it('lists the aliases the registry holds, refuses a worse version and approves a better one', async () => {
+    const tracker = MlflowTracker.fromOptions({ trackingUri: recorder.url });
+    const register = async (metrics: Record<string, number>) => {
+      const experimentId = await tracker.getOrCreateExperiment('demand-forecast');
+      const runId = await tracker.startRun(experimentId, { runName: `run-${Object.values(metrics).join('-')}` });
+      await tracker.logBatch(runId, { params: { 'backtest.window_key': window }, metrics: Object.entries(metrics).map(([key, value]) => ({ key, value })), tags: { 'breakdown.skus_by_model': '{"median(ets,sba)":2}' } });
+      await tracker.endRun(runId, 'FINISHED');
+      await tracker.ensureRegisteredModel('demand-forecast-policy');
+      return (await tracker.createModelVersion('demand-forecast-policy', { source: `https://acct.dfs.core.windows.net/lake/gold/model_params/run_id=${runId}`, runId })).version;
+    };
+    const v1 = await register(production.metrics);
+    await cli('models', 'promote', '--version', v1, '--to', 'production');
+    expect(exitCode).toBe(0);
+    const v2 = await register({ ...production.metrics, wape: 0.499 });
+    await cli('models', 'promote', '--version', v2, '--to', 'production');
+    expect(exitCode).toBe(2);
+    expect(err.join('')).toMatch(/REFUSED: version 2 not promoted over production version 1 \(worse\)/);
+    const v3 = await register({ wape: 0.45, 'segment.fast.wape': 0.39, 'segment.slow.wape': 0.6, 'segment.intermittent.wape': 0.9 });
+    await cli('models', 'promote', '--version', v3, '--to', 'production');
+    expect(exitCode).toBe(0);
+    expect(out.join('')).toMatch(/APPROVED: version 3 is now production \(better\)/);
+
+    await cli('models', 'list');
+    const lines = out.join('').split('\n');
+    expect(lines.find((l) => l.startsWith('1 '))).toMatch(/^1\s+-\s/);
+    expect(lines.find((l) => l.startsWith('3 '))).toMatch(/^3\s+(champion,production|production,champion)\s/);
+    await cli('models', 'show', '3');
+    expect(out.join('')).toMatch(/aliases: (champion, production|production, champion)/);
+    expect(out.join('')).toMatch(/run tags:\n(.*\n)*\s+breakdown\.skus_by_model\s+\{"median\(ets,sba\)":2\}/);
+    expect(out.join('')).not.toMatch(/mlflow\.runName/);
   });
 });

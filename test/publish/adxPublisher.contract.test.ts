@@ -154,7 +154,8 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
         ingestIfNotExists: JSON.stringify([tag]),
       },
     });
-    expect(new Set(messages.map((m) => m.TableName))).toEqual(new Set(['DailyDemand', 'Forecasts', 'ForecastAccuracy', 'DriftEvents']));
+    // Runs: the run record, queued last (see the run-record test below).
+    expect(new Set(messages.map((m) => m.TableName))).toEqual(new Set(['DailyDemand', 'Forecasts', 'ForecastAccuracy', 'DriftEvents', 'Runs']));
     // InventoryActions has no rows in this lake (planInventory did not run): nothing is queued for it.
     expect(messages.filter((m) => m.TableName === 'InventoryActions')).toHaveLength(0);
     expect(result.tables.InventoryActions).toBe(0);
@@ -201,6 +202,37 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     await second.publishRun('a-later-run');
     await second.close();
     expect(tagsOf()).toEqual(before);
+  });
+
+  it('a whole-run publish queues its run record last, once per run, with the row counts it queued; a table subset, a re-forecast of some SKUs or a single-SKU publish records none', async () => {
+    const adx = publisher();
+    const result = await adx.publishRun(fixtureRunId);
+    const messages = queuedMessages(recorder);
+    expect(messages.at(-1)!.TableName).toBe('Runs');
+    const runs = messages.filter((m) => m.TableName === 'Runs');
+    expect(runs).toHaveLength(1);
+    const tag = ingestByTag(fixtureRunId, 'Runs', 'run');
+    expect(runs[0]!.AdditionalProperties).toMatchObject({ ingestionMappingReference: 'Runs_json', ingestIfNotExists: JSON.stringify([tag]) });
+    const blob = new URL(runs[0]!.BlobPath).pathname.slice(`/${account}/tempstorage/`.length);
+    const rows = gunzipSync(Buffer.concat(standIn.blobs.get(blob) ?? [])).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows).toEqual([
+      {
+        run_id: fixtureRunId,
+        kind: 'full',
+        completed_at: '2011-12-10T03:00:00.000Z',
+        forecast_rows: result.tables.Forecasts,
+        accuracy_rows: result.tables.ForecastAccuracy,
+        inventory_rows: 0,
+        published_at: '2011-12-10T03:00:00.000Z',
+      },
+    ]);
+    expect(result.tables.Forecasts).toBeGreaterThan(0);
+    recorder.requests.length = 0;
+    await adx.publishRun('drift-run', { tables: ['drift_events'] });
+    await adx.publishRun(fixtureRunId, { reforecastSkus: ['22423', '85123A'] });
+    await adx.publishSkus('reforecast-run', ['22423']);
+    await adx.close();
+    expect(queuedMessages(recorder).filter((m) => m.TableName === 'Runs')).toHaveLength(0);
   });
 
   it('single-SKU publish streams only that SKU to the engine with the mapping name', async () => {

@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { adxColumns, adxTables, adxTypeOf } from '../../src/lib/publish/adxModel';
+import { adxColumns, adxRunsTable, adxTables, adxTypeFor } from '../../src/lib/publish/adxModel';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 
 const adxDir = path.resolve(__dirname, '../../adx');
@@ -56,13 +56,14 @@ describe('adx scripts', () => {
   });
 
   it('creates one table per published lake table with exactly the Gold/Silver columns and types', () => {
-    expect([...createdTables.keys()].sort()).toEqual(adxTables.map((t) => t.table).sort());
+    expect([...createdTables.keys()].sort()).toEqual([...adxTables.map((t) => t.table), adxRunsTable.table].sort());
+    expect(createdTables.get(adxRunsTable.table)).toEqual(adxRunsTable.columns);
     for (const def of adxTables) {
       const columns = createdTables.get(def.table)!;
       expect(columns).toEqual(adxColumns(def));
       // Every lake column is there with the mapped type (guards the model as well as the script).
       for (const field of lakeTables[def.lakeTable].schema.fields) {
-        expect(columns).toContainEqual({ name: field.name, type: adxTypeOf[field.type] });
+        expect(columns).toContainEqual({ name: field.name, type: adxTypeFor(field.type) });
       }
     }
   });

@@ -35,6 +35,9 @@ param maximumInstanceCount int = 40
 @description('Pipeline settings (name -> value) added to the platform settings below.')
 param appSettings object
 
+@description('Durable backend settings (host.json overrides and the scheduler connection); empty for the Azure Storage backend of host.json.')
+param durableSettings object = {}
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
@@ -65,7 +68,7 @@ var platformSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
 }
 
-var allSettings = union(appSettings, platformSettings)
+var allSettings = union(appSettings, platformSettings, durableSettings)
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: functionAppName

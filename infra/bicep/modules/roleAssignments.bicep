@@ -7,6 +7,7 @@
 //                 -> Application Insights: Monitoring Metrics Publisher (telemetry over Entra ID)
 //   Data Factory  -> lake filesystem: Storage Blob Data Contributor (copy partner files into landing/)
 //                 -> Key Vault: Key Vault Secrets User (read the Functions host key)
+//                 -> Durable Task Scheduler (when it is the backend): Durable Task Data Contributor
 //   Databricks access connector -> lake: Storage Blob Data Contributor (Delta compaction)
 // ADX database roles are in adxAccess.bicep.
 
@@ -34,6 +35,9 @@ param dataFactoryPrincipalId string
 @description('Databricks access connector identity (object id).')
 param databricksPrincipalId string
 
+@description('Durable Task Scheduler the Function App uses as its Durable backend; empty for the Azure Storage backend.')
+param durableTaskSchedulerName string = ''
+
 var roles = {
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -41,6 +45,7 @@ var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  durableTaskDataContributor: '0ad04412-c4d5-4796-b79c-f76d14c8d402'
 }
 
 resource lake 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -67,6 +72,21 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
+}
+
+resource scheduler 'Microsoft.DurableTask/schedulers@2025-11-01' existing = {
+  name: empty(durableTaskSchedulerName) ? 'none' : durableTaskSchedulerName
+}
+
+// Scheduler scope: every task hub in it (the app has one).
+resource functionDurableTask 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(durableTaskSchedulerName)) {
+  name: guid(scheduler.id, functionPrincipalId, roles.durableTaskDataContributor)
+  scope: scheduler
+  properties: {
+    principalId: functionPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.durableTaskDataContributor)
+  }
 }
 
 resource functionLakeBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {

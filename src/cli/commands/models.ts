@@ -87,6 +87,11 @@ export function registerModelsCommand(program: Command, context: CliContext): vo
         ...Object.entries(shown.run?.params ?? {}).map(([k, v]) => `  ${k.padEnd(34)} ${v}`),
         'tags:',
         ...Object.entries(shown.tags).map(([k, v]) => `  ${k.padEnd(34)} ${v}`),
+        // Breakdowns (skus by model, fallback reasons) are run tags holding JSON; the tracker's own tags are left out.
+        'run tags:',
+        ...Object.entries(shown.run?.tags ?? {})
+          .filter(([k]) => !k.startsWith('mlflow.'))
+          .map(([k, v]) => `  ${k.padEnd(34)} ${v}`),
       ];
       context.stdout(`${lines.join('\n')}\n`);
     });

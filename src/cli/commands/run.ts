@@ -10,14 +10,20 @@ import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../orc
 import type { RunSummary } from '../../orchestrators/summary';
 import type { CliContext } from '../context';
 import { createRunProgress } from '../progress';
+import { isPresetName, presetNames } from '../../lib/sources/presets';
+import { resolveOrdersSource } from '../../lib/sources/ordersSource';
 import { startSampleSources } from '../sampleSources';
-import { formatRunSummary } from '../summaryText';
+import { openLakeTable } from '../../lib/delta';
+import type { LakeStore } from '../../lib/lake/lakeStore';
+import { lakeTables } from '../../lib/pipeline/tables';
+import { formatRunSummary, type RunDataFacts } from '../summaryText';
 import { sampleWorkspace, workspaceOverrides } from '../workspace';
 
 export interface RunCommandOptions {
   json?: boolean;
   sample?: boolean;
   ordersApiUrl?: string;
+  ordersSource?: string;
   runId?: string;
   progress?: boolean;
 }
@@ -27,7 +33,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .command('run')
     .description('Run the whole pipeline locally: ingest → Silver → forecast → publish → drift, on the real Durable Functions replay engine')
     .option('--sample', 'use the bundled sample: a fresh workspace (.demand/sample), a local orders API serving the sample, sample inventory files')
-    .option('--orders-api-url <url>', 'orders REST API base URL (DEMAND_ORDERS_API_URL)')
+    .option('--orders-api-url <url>', 'orders collection URL of a REST source (DEMAND_ORDERS_API_URL)')
+    .option('--orders-source <file|preset>', `orders source: a definition JSON file or a preset (${presetNames.join(', ')}); DEMAND_ORDERS_SOURCE, see docs/sources.md`)
     .option('--run-id <id>', 'run id (re-running an id is idempotent)')
     .option('--json', 'print the run summary as one JSON object on stdout')
     .option('--no-progress', 'no progress bars')
@@ -36,6 +43,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       const overrides: Partial<Record<SettingName, string>> = {
         ...(workspace ? workspaceOverrides(path.resolve(workspace)) : {}),
         ...(options.ordersApiUrl ? { DEMAND_ORDERS_API_URL: options.ordersApiUrl } : {}),
+        ...(options.ordersSource ? { DEMAND_ORDERS_SOURCE: isPresetName(options.ordersSource) || options.ordersSource.trimStart().startsWith('{') ? options.ordersSource : path.resolve(options.ordersSource) } : {}),
       };
       if (options.sample && workspace) {
         // The sample run always starts from scratch, so it shows a full first run.
@@ -52,8 +60,10 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           settings = context.settings({ ...overrides, DEMAND_ORDERS_API_URL: sample.ordersApiUrl });
           Object.assign(services, { settings });
         }
-        if (!settings.DEMAND_ORDERS_API_URL) {
-          throw new Error('Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, or use --sample');
+        // A definition is read (and checked) before anything runs: a typo fails here, naming the key.
+        const source = await resolveOrdersSource(settings);
+        if (source.kind === 'online-retail-api' && !settings.DEMAND_ORDERS_API_URL) {
+          throw new Error('Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, use --sample, or name another source with --orders-source <file|preset>');
         }
         const interactive = options.progress !== false && !options.json && process.stderr.isTTY === true;
         const progress = createRunProgress({ interactive, write: (line) => context.stderr(line) });
@@ -81,11 +91,30 @@ export function registerRunCommand(program: Command, context: CliContext): void 
                 error: String(status.output),
               };
         if (options.json) context.stdout(JSON.stringify(summary));
-        else context.stdout(formatRunSummary(summary, { lake: services.lake.location, state: services.entities.location, workspace }));
+        else context.stdout(formatRunSummary(summary, { lake: services.lake.location, state: services.entities.location, workspace, data: await runDataFacts(services.lake) }));
         if (summary.status !== 'Completed') context.setExitCode(1);
       } finally {
         await sample?.close();
         await closeSharedForecastPool();
       }
     });
+}
+
+/** The data's own first and last sale day and its top SKU (Silver products), for the summary; empty when there is none. */
+async function runDataFacts(lake: LakeStore): Promise<RunDataFacts> {
+  try {
+    const products = await openLakeTable(lake, lakeTables.products).readAll();
+    if (products.length === 0) return {};
+    let top = products[0] as Record<string, unknown>;
+    let firstDay = String(top['first_sale_date']);
+    let lastDay = String(top['last_sale_date']);
+    for (const p of products) {
+      if (Number(p['total_units']) > Number(top['total_units'])) top = p;
+      if (String(p['first_sale_date']) < firstDay) firstDay = String(p['first_sale_date']);
+      if (String(p['last_sale_date']) > lastDay) lastDay = String(p['last_sale_date']);
+    }
+    return { topSku: String(top['sku']), firstDay: firstDay.slice(0, 10), lastDay: lastDay.slice(0, 10) };
+  } catch {
+    return {};
+  }
 }

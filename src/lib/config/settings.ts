@@ -46,8 +46,18 @@ export const settingsSchema = z.object({
   /** One writer at a time: how long a run waits for the lake's writer lock, and how long a lock lives without renewal. */
   DEMAND_LAKE_LOCK_WAIT_MS: int(0, 86_400_000).default(600_000),
   DEMAND_LAKE_LOCK_DURATION_MS: int(1000, 600_000).default(60_000),
+  /** Optional inventory source definition (file or JSON, docs/sources.md): partner stock files in their own columns, instead of the fixed landing format. */
+  DEMAND_INVENTORY_SOURCE: z.string().min(1).optional(),
   /** Pages per Bronze part (part boundaries follow the page sequence, so re-runs give the same parts). */
   DEMAND_ORDERS_PAGES_PER_PART: int(1, 10000).default(20),
+  /** Orders source: a preset name (online-retail, shopify, woocommerce), a source definition JSON file, or the definition's JSON itself (docs/sources.md). */
+  DEMAND_ORDERS_SOURCE: z.string().min(1).default('online-retail'),
+  /** IANA time zone whose calendar days demand is counted in (a source's shopTimeZone wins). */
+  DEMAND_SHOP_TIME_ZONE: z.string().min(1).optional(),
+  /** A run whose order records are quarantined above this share fails (naming the top reasons). */
+  DEMAND_QUARANTINE_MAX_SHARE: num(0, 1).default(0.5),
+  /** A quarantine reason above this share of the order records is a warning in the run summary. */
+  DEMAND_QUARANTINE_WARN_SHARE: num(0, 1).default(0.05),
 
   // --- forecasting (issue 5) ---
   DEMAND_FORECAST_HORIZON_DAYS: int(1, 365).default(28),
@@ -56,6 +66,12 @@ export const settingsSchema = z.object({
   DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: int(1, 1000).default(500),
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
+  /** ISO 3166 country whose public holidays are forecast regressors (date-holidays); empty = none. */
+  DEMAND_HOLIDAY_COUNTRY: z.string().regex(/^([A-Za-z]{2})?$/, 'a two-letter ISO 3166 country code').default(''),
+  /** State or region within the holiday country (date-holidays code, e.g. BY); empty = national holidays only. */
+  DEMAND_HOLIDAY_REGION: z.string().regex(/^[A-Za-z0-9]{0,4}$/, 'a date-holidays region code').default(''),
+  /** Lake path of an events/promotions CSV (date,sku,event[,end_date]); empty = no events. */
+  DEMAND_EVENTS_PATH: z.string().default(''),
   /** Silver build threads; 0 = automatic (one per core from 200,000 order lines on, in-process below). */
   DEMAND_SILVER_WORKERS: int(0, 64).default(0),
   /** Folder for the Silver build's month spill files (default: the OS temp folder). */
@@ -64,6 +80,8 @@ export const settingsSchema = z.object({
   // --- inventory actions (issue 7) ---
   DEMAND_SERVICE_LEVEL: num(0.5, 0.9999).default(0.95),
   DEMAND_LEAD_TIME_DAYS: int(0, 365).default(7),
+  /** Optional product catalogue source (definition file or JSON, docs/sources.md): its per-SKU lead times replace DEMAND_LEAD_TIME_DAYS. */
+  DEMAND_CATALOGUE_SOURCE: z.string().min(1).optional(),
   DEMAND_REVIEW_PERIOD_DAYS: int(1, 365).default(7),
 
   // --- tracking, registry, drift (issue 6) ---

@@ -4,7 +4,9 @@
  * min, max) in the same step. The writer then no longer keeps row objects alive until a flush, and
  * neither re-walks the rows for the Parquet columns nor again for the stats.
  */
+import { decimalToUnscaled, parseDecimalType } from './decimal';
 import { dateToDays, daysToDate } from './parquet';
+import { isoToMicros } from './timestamp';
 import { boundedStats, compareUtf8, type FileStats } from './stats';
 import type { DeltaField, DeltaRow } from './types';
 
@@ -52,6 +54,7 @@ class NumberColumn implements ColumnAccumulator {
   }
 }
 
+/** Booleans and binary: nulls counted, no bounds (Delta collects none for them). */
 class BooleanColumn implements ColumnAccumulator {
   readonly values: unknown[] = [];
   nulls = 0;
@@ -132,6 +135,7 @@ class TimestampColumn implements ColumnAccumulator {
   private lastText = '';
   private lastMs = 0;
   private lastMicros = 0n;
+  private lastSubMs = false;
   constructor(readonly field: DeltaField) {}
   push(value: unknown): void {
     if (value === null || value === undefined) {
@@ -145,14 +149,45 @@ class TimestampColumn implements ColumnAccumulator {
       const ms = Date.parse(s);
       this.lastText = s;
       this.lastMs = ms;
+      // Whole milliseconds (the common case) without a string scan; microseconds kept otherwise.
       this.lastMicros = Number.isSafeInteger(ms * 1000) ? BigInt(ms * 1000) : BigInt(ms) * 1000n;
+      this.lastSubMs = /\.\d{4}/.test(s);
+      if (this.lastSubMs) this.lastMicros = isoToMicros(s) ?? this.lastMicros;
     }
     if (this.lastMs < this.min) this.min = this.lastMs;
-    if (this.lastMs > this.max) this.max = this.lastMs;
+    // Stats are in milliseconds: a max with microseconds rounds up to stay an upper bound.
+    const upper = this.lastSubMs ? this.lastMs + 1 : this.lastMs;
+    if (upper > this.max) this.max = upper;
     this.values.push(this.lastMicros);
   }
   bounds(): { min: string; max: string } | undefined {
     return this.min > this.max ? undefined : { min: new Date(this.min).toISOString(), max: new Date(this.max).toISOString() };
+  }
+}
+
+/**
+ * Decimals as the unscaled bigint hyparquet-writer encodes exactly. No bounds: a JSON stats number
+ * could not carry 38 digits exactly, and a missing bound only means a file is never skipped.
+ */
+class DecimalColumn implements ColumnAccumulator {
+  readonly values: unknown[] = [];
+  nulls = 0;
+  private readonly scale: number;
+  constructor(readonly field: DeltaField) {
+    this.scale = parseDecimalType(field.type)?.scale ?? 0;
+  }
+  push(value: unknown): void {
+    if (value === null || value === undefined) {
+      this.nulls++;
+      this.values.push(null);
+      return;
+    }
+    const unscaled = decimalToUnscaled(value as string, this.scale);
+    if (unscaled === undefined) throw new RangeError(`column ${this.field.name}: ${String(value)} is not a ${this.field.type}`);
+    this.values.push(unscaled);
+  }
+  bounds(): undefined {
+    return undefined;
   }
 }
 
@@ -161,9 +196,13 @@ function accumulatorFor(field: DeltaField): ColumnAccumulator {
     case 'long':
       return new NumberColumn(field, true);
     case 'integer':
+    case 'short':
+    case 'byte':
     case 'double':
+    case 'float':
       return new NumberColumn(field, false);
     case 'boolean':
+    case 'binary':
       return new BooleanColumn(field);
     case 'string':
       return new StringColumn(field);
@@ -171,6 +210,10 @@ function accumulatorFor(field: DeltaField): ColumnAccumulator {
       return new DateColumn(field);
     case 'timestamp':
       return new TimestampColumn(field);
+    case 'timestamp_ntz':
+      throw new RangeError(`column ${field.name}: timestamp_ntz is read only (writer 2)`);
+    default:
+      return new DecimalColumn(field);
   }
 }
 

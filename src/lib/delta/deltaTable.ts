@@ -4,13 +4,24 @@
  * concurrent commits for logical conflicts before retrying (optimistic concurrency, as Delta does).
  */
 import { randomUUID } from 'node:crypto';
-import { DeltaCommitOutcomeUnknownError, DeltaConcurrentModificationError, DeltaProtocolError, DeltaSchemaMismatchError, DeltaTableNotFoundError, ValidationError } from '../errors';
+import {
+  DeltaCommitOutcomeUnknownError,
+  DeltaConcurrentModificationError,
+  DeltaProtocolError,
+  DeltaSchemaMismatchError,
+  DeltaTableNotFoundError,
+  DeltaUnsupportedFeatureError,
+  DemandError,
+  LakeNotFoundError,
+  ValidationError,
+} from '../errors';
 import { lakePath, type LakeStore } from '../lake/lakeStore';
 import { writeCheckpoint } from './checkpoint';
 import {
   commitFileName,
   decodeFilePath,
   encodeFilePath,
+  isAbsoluteFilePath,
   latestVersion,
   listLog,
   loadTableState,
@@ -23,15 +34,17 @@ import {
   type TableState,
 } from './log';
 import { ColumnBuffer } from './columnBuffer';
-import { decodeParquet, encodeParquetColumns, toDeltaValue } from './parquet';
+import { loadDeletionVector, type DeletionVectorDescriptor } from './deletionVector';
+import { decodeParquet, encodeParquetColumns, fromParquetValue } from './parquet';
 import { partitionFolder, partitionKey } from './partitions';
-import { assertSameSchema, assertValidSchema, fromSchemaString, partitionValueFromString, partitionValueString, rowValidator, toSchemaString } from './schema';
+import { assertSameSchema, assertValidSchema, fromSchemaString, partitionValueFromString, partitionValueString, readSchemaString, rowValidator, toSchemaString, unsupportedColumn } from './schema';
 import type {
   DeltaField,
   DeltaReadOptions,
   DeltaRow,
   DeltaSchema,
   DeltaSnapshotInfo,
+  DeltaValue,
   DeltaFileWriter,
   DeltaWriteOptions,
   DeltaWriteResult,
@@ -42,6 +55,10 @@ export const defaultTargetRowsPerFile = 250_000;
 export const maxCommitAttempts = 10;
 /** A Parquet checkpoint is written after every N-th version (Delta's default interval). */
 export const checkpointInterval = 10;
+
+/** Column mapping modes the reader resolves, and the reader features it reads (see assertReadable). */
+const columnMappingModes = new Set(['none', 'name', 'id']);
+const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'deletionVectors', 'v2Checkpoint', 'timestampNtz', 'variantType', 'variantType-preview']);
 
 const engineInfo = 'azure-demand-forecast-delta/0.1 (hyparquet-writer)';
 
@@ -81,7 +98,14 @@ export class DeltaTable {
 
   /** Loads the replayed log state (throws DeltaTableNotFoundError when there is no table). */
   async state(options: { version?: number; abortSignal?: AbortSignal } = {}): Promise<TableState> {
-    const state = await loadTableState(this.lake, this.path, options);
+    let state: TableState;
+    try {
+      state = await loadTableState(this.lake, this.path, options);
+    } catch (err) {
+      // A log another engine wrote can hold what no check here foresaw: a typed error, never a crash.
+      if (err instanceof DemandError || options.abortSignal?.aborted) throw err;
+      throw new DeltaProtocolError(this.path, `the log could not be replayed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
     this.assertReadable(state);
     return state;
   }
@@ -95,8 +119,8 @@ export class DeltaTable {
       partitionColumns: [...metadata.partitionColumns],
       files: [...state.files.entries()]
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .map(([path, add]) => ({
-          path,
+        .map(([, add]) => ({
+          path: decodeFilePath(this.path, add.path),
           partitionValues: { ...add.partitionValues },
           sizeInBytes: add.size,
           numRecords: numRecordsOf(add),
@@ -104,16 +128,34 @@ export class DeltaTable {
     };
   }
 
+  /**
+   * Reader version 1 is read. Version 2 means column mapping (none, name or id mode: columns are
+   * found in data files by physical name, or by Parquet field id in id mode).
+   * Version 3 lists reader features: read when each one is implemented here (columnMapping,
+   * deletionVectors, v2Checkpoint, timestampNtz), needs nothing of a reader (vacuumProtocolCheck)
+   * or only allows types refused by column (variantType); anything else (typeWidening...) is
+   * refused by its name.
+   */
   private assertReadable(state: TableState): void {
     const protocol = state.protocol;
-    if (protocol && protocol.minReaderVersion > 1) {
-      throw new DeltaProtocolError(
-        this.path,
-        `needs reader version ${protocol.minReaderVersion}${protocol.readerFeatures ? ` (features: ${protocol.readerFeatures.join(', ')})` : ''}; this module reads version 1`,
-      );
+    const format = state.metadata?.format?.provider;
+    if (format && format !== 'parquet') throw new DeltaUnsupportedFeatureError(this.path, [`format ${format}`], 'data files are not Parquet');
+    if (!protocol) return;
+    const reader = protocol.minReaderVersion;
+    const mappingMode = state.metadata?.configuration?.['delta.columnMapping.mode'] ?? 'none';
+    const mappingKnown = columnMappingModes.has(mappingMode);
+    const readable = (feature: string): boolean => readableReaderFeatures.has(feature) || (feature === 'columnMapping' && mappingKnown);
+    if (reader === 1) return;
+    if (reader === 2) {
+      if (mappingKnown) return;
+      throw new DeltaUnsupportedFeatureError(this.path, ['columnMapping'], `column mapping mode ${mappingMode} is none of ${[...columnMappingModes].join(', ')}`);
     }
-    const format = state.metadata?.format.provider;
-    if (format && format !== 'parquet') throw new DeltaProtocolError(this.path, `data format "${format}" is not parquet`);
+    if (reader === 3) {
+      const refused = (protocol.readerFeatures ?? []).filter((f) => !readable(f));
+      if (refused.length === 0) return;
+      throw new DeltaUnsupportedFeatureError(this.path, refused, `reader version 3 with features ${(protocol.readerFeatures ?? []).join(', ')}`);
+    }
+    throw new DeltaUnsupportedFeatureError(this.path, [`reader version ${reader}`], 'this module reads versions 1 to 3');
   }
 
   private assertWritable(state: TableState): void {
@@ -134,47 +176,104 @@ export class DeltaTable {
       }
     }
     const metadata = state.metadata as MetadataAction;
-    const schema = fromSchemaString(this.path, metadata.schemaString);
-    const partitionColumns = metadata.partitionColumns;
-    const byName = new Map(schema.fields.map((f) => [f.name, f]));
-    const wanted = options.columns ?? schema.fields.map((f) => f.name);
-    for (const column of wanted) {
-      if (!byName.has(column)) {
-        throw new DeltaSchemaMismatchError(this.path, column, `not in the table (columns: ${schema.fields.map((f) => f.name).join(', ')})`);
+    const readSchema = readSchemaString(this.path, metadata.schemaString);
+    const partitionColumns = metadata.partitionColumns ?? [];
+    const byName = new Map(readSchema.columns.map((c) => [c.name, c]));
+    const wanted = options.columns ?? readSchema.columns.map((c) => c.name);
+    const wantedFields: DeltaField[] = [];
+    for (const name of wanted) {
+      const column = byName.get(name);
+      if (!column) {
+        throw new DeltaSchemaMismatchError(this.path, name, `not in the table (columns: ${readSchema.columns.map((c) => c.name).join(', ')})`);
+      }
+      if (!column.field) throw unsupportedColumn(this.path, column);
+      wantedFields.push(column.field);
+    }
+    const dataFields = wantedFields.filter((f) => !partitionColumns.includes(f.name));
+    // Column mapping: data files and partitionValues use physical names (field ids in id mode).
+    const mappingMode = metadata.configuration?.['delta.columnMapping.mode'] ?? 'none';
+    const physical = (name: string): string => (mappingMode === 'none' ? name : (byName.get(name)?.physicalName ?? name));
+    const dataColumns = dataFields.map((f) => physical(f.name));
+    const fieldIds = new Map<string, number>();
+    if (mappingMode === 'id') {
+      for (const f of dataFields) {
+        const id = byName.get(f.name)?.fieldId;
+        if (id !== undefined) fieldIds.set(physical(f.name), id);
       }
     }
-    const wantedFields = wanted.map((c) => byName.get(c) as DeltaField);
-    const dataColumns = wanted.filter((c) => !partitionColumns.includes(c));
     const files = [...state.files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [relativePath, add] of files) {
+    for (const [, add] of files) {
       signal?.throwIfAborted();
+      const relativePath = decodeFilePath(this.path, add.path);
       const partitionValues: Record<string, string | null> = {};
-      for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[column] ?? null;
+      for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[physical(column)] ?? null;
       if (options.partitionFilter && !options.partitionFilter(partitionValues)) continue;
-      if (add.deletionVector) throw new DeltaProtocolError(this.path, `file ${relativePath} has a deletion vector (not supported)`);
+      if (isAbsoluteFilePath(relativePath)) {
+        throw new DeltaUnsupportedFeatureError(this.path, ['absolute file paths'], `data file ${relativePath} lies outside the table folder`);
+      }
+      const dv = add.deletionVector as DeletionVectorDescriptor | undefined;
+      const deleted = dv ? await loadDeletionVector(this.path, dv, (p) => this.readTableFile(p, signal)) : undefined;
       let decoded: Array<Record<string, unknown>>;
-      if (dataColumns.length === 0) {
-        decoded = Array.from({ length: numRecordsOf(add) ?? 0 }, () => ({}));
-        if (numRecordsOf(add) === undefined) decoded = await this.readDataFile(relativePath, [], signal);
+      if (dataColumns.length === 0 && numRecordsOf(add) !== undefined) {
+        decoded = Array.from({ length: (numRecordsOf(add) ?? 0) - (deleted?.size ?? 0) }, () => ({}));
       } else {
-        decoded = await this.readDataFile(relativePath, dataColumns, signal);
+        decoded = await this.readDataFile(relativePath, dataColumns, signal, fieldIds);
+        // Rows a DELETE/UPDATE/MERGE marked in the deletion vector, by their index in the file.
+        if (deleted && deleted.size > 0) decoded = decoded.filter((_, index) => !deleted.has(index));
+      }
+      const partitionRow: DeltaRow = {};
+      for (const field of wantedFields) {
+        if (partitionColumns.includes(field.name)) partitionRow[field.name] = partitionValueFromString(field, partitionValues[field.name]);
       }
       for (const raw of decoded) {
         const row: DeltaRow = {};
         for (const field of wantedFields) {
-          row[field.name] = partitionColumns.includes(field.name)
-            ? partitionValueFromString(field, partitionValues[field.name])
-            : toDeltaValue(raw[field.name]);
+          if (field.name in partitionRow) {
+            row[field.name] = partitionRow[field.name] as DeltaValue;
+            continue;
+          }
+          const value = fromParquetValue(field, raw[physical(field.name)]);
+          if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+            throw new DeltaProtocolError(this.path, `data file ${relativePath}: column "${field.name}" (${field.type}): ${value.problem}`);
+          }
+          row[field.name] = value;
         }
         yield row;
       }
     }
   }
 
-  private async readDataFile(relativePath: string, columns: string[], signal: AbortSignal | undefined): Promise<Array<Record<string, unknown>>> {
-    const data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
+  /** Bytes of a file inside the table folder (deletion vectors), a missing one named. */
+  private async readTableFile(relativePath: string, signal: AbortSignal | undefined): Promise<Uint8Array> {
+    if (isAbsoluteFilePath(relativePath)) {
+      throw new DeltaUnsupportedFeatureError(this.path, ['absolute file paths'], `${relativePath} lies outside the table folder`);
+    }
     try {
-      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns });
+      const data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } catch (err) {
+      if (err instanceof LakeNotFoundError) throw new DeltaProtocolError(this.path, `${relativePath} is in the log but not in the lake`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async readDataFile(
+    relativePath: string,
+    columns: string[],
+    signal: AbortSignal | undefined,
+    fieldIds?: ReadonlyMap<string, number>,
+  ): Promise<Array<Record<string, unknown>>> {
+    let data: Buffer;
+    try {
+      data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
+    } catch (err) {
+      if (err instanceof LakeNotFoundError) {
+        throw new DeltaProtocolError(this.path, `data file ${relativePath} is in the log but not in the lake (deleted outside Delta, or vacuumed too early)`, { cause: err });
+      }
+      throw err;
+    }
+    try {
+      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns, raw: true, ...(fieldIds ? { fieldIds } : {}) });
     } catch (err) {
       throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
     }
@@ -193,8 +292,8 @@ export class DeltaTable {
     const out: Array<Record<string, unknown>> = [];
     for (const version of versions) {
       const actions = await readCommit(this.lake, this.path, version, options.abortSignal);
-      const info = actions.find((a) => a.commitInfo)?.commitInfo ?? {};
-      out.push({ version, ...info });
+      const info = actions.find((a) => a.commitInfo)?.commitInfo;
+      out.push({ version, ...(info !== null && typeof info === 'object' && !Array.isArray(info) ? info : {}) });
     }
     return out;
   }

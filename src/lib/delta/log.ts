@@ -5,6 +5,7 @@
  */
 import { DeltaProtocolError, DeltaTableNotFoundError } from '../errors';
 import { lakePath, type LakeStore } from '../lake/lakeStore';
+import { deletionVectorId, type DeletionVectorDescriptor } from './deletionVector';
 import { decodeParquet } from './parquet';
 
 export interface ProtocolAction {
@@ -38,6 +39,7 @@ export interface AddAction {
 
 export interface RemoveAction {
   path: string;
+  deletionVector?: unknown;
   deletionTimestamp?: number | null;
   dataChange: boolean;
   extendedFileMetadata?: boolean;
@@ -82,16 +84,34 @@ export function checkpointFileName(version: number): string {
   return `${String(version).padStart(20, '0')}.checkpoint.parquet`;
 }
 
-/** Decodes a log path (a URI reference, relative to the table root) to a table-relative file path. */
+/**
+ * Decodes a log path (a URI reference, relative to the table root) to the file path it names, the
+ * key of the replayed state: a relative path stays relative; `file:/p`, `file:///p` and `/p` are
+ * the same absolute path '/p' (so an add and a remove spelt differently still cancel, as Delta
+ * canonicalises them); another scheme's URI is kept whole. Absolute paths are refused when read.
+ */
 export function decodeFilePath(table: string, path: string): string {
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path)) {
-    throw new DeltaProtocolError(table, `absolute file URIs in the log are not supported: ${path}`);
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new DeltaProtocolError(table, `a file action has no path: ${JSON.stringify(path)}`);
+  }
+  let uriPath = path;
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(path);
+  if (scheme) {
+    if ((scheme[1] as string).toLowerCase() !== 'file') return path;
+    uriPath = path.slice(scheme[0].length);
+    // file://authority/path: a local file has an empty authority.
+    if (uriPath.startsWith('//')) uriPath = uriPath.slice(uriPath.indexOf('/', 2) >= 0 ? uriPath.indexOf('/', 2) : uriPath.length);
   }
   try {
-    return decodeURIComponent(path);
+    return decodeURIComponent(uriPath);
   } catch (err) {
     throw new DeltaProtocolError(table, `file path is not a valid URI reference: ${path}`, { cause: err });
   }
+}
+
+/** Whether a decoded file path lies outside the table folder (absolute, or another scheme's URI). */
+export function isAbsoluteFilePath(decoded: string): boolean {
+  return decoded.startsWith('/') || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(decoded);
 }
 
 /** Encodes a table-relative file path for add/remove.path (RFC 2396 URI path, as Hadoop's Path.toUri does). */
@@ -113,19 +133,34 @@ export function emptyState(): TableState {
   };
 }
 
+/**
+ * The key of a file in the replayed state: its decoded path, and with a deletion vector also the
+ * vector's id (a DELETE on a file with a vector removes (path, old vector) and adds (path, new one),
+ * in either order, as Delta keys files).
+ */
+export function fileKey(table: string, file: { path: string; deletionVector?: unknown }): string {
+  const path = decodeFilePath(table, file.path);
+  const dv = file.deletionVector as DeletionVectorDescriptor | null | undefined;
+  return dv && typeof dv === 'object' && typeof dv.storageType === 'string' ? `${path}#dv:${deletionVectorId(dv)}` : path;
+}
+
 /** Applies one commit's (or checkpoint's) actions in order. */
 export function applyActions(table: string, state: TableState, actions: Iterable<DeltaAction>): void {
   for (const action of actions) {
+    // Unknown action kinds (cdc, domainMetadata, checkpointMetadata, sidecar...) carry nothing a
+    // reader of the table's rows needs; commitInfo may have any shape.
+    if (action.add && typeof action.add.path !== 'string') throw new DeltaProtocolError(table, `an add action has no path: ${JSON.stringify(action.add).slice(0, 200)}`);
+    if (action.remove && typeof action.remove.path !== 'string') throw new DeltaProtocolError(table, `a remove action has no path: ${JSON.stringify(action.remove).slice(0, 200)}`);
     if (action.protocol) state.protocol = action.protocol;
     if (action.metaData) state.metadata = action.metaData;
     if (action.txn) state.appTransactions.set(action.txn.appId, action.txn.version);
     if (action.add) {
-      const key = decodeFilePath(table, action.add.path);
+      const key = fileKey(table, action.add);
       state.files.set(key, action.add);
       state.tombstones.delete(key);
     }
     if (action.remove) {
-      const key = decodeFilePath(table, action.remove.path);
+      const key = fileKey(table, action.remove);
       state.files.delete(key);
       state.tombstones.set(key, action.remove);
     }
@@ -139,11 +174,16 @@ export function parseCommit(table: string, version: number, text: string): Delta
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
     if (line.length === 0) continue;
+    let action: unknown;
     try {
-      actions.push(JSON.parse(line) as DeltaAction);
+      action = JSON.parse(line);
     } catch (err) {
       throw new DeltaProtocolError(table, `commit ${commitFileName(version)} line ${i + 1} is not JSON`, { cause: err });
     }
+    if (action === null || typeof action !== 'object' || Array.isArray(action)) {
+      throw new DeltaProtocolError(table, `commit ${commitFileName(version)} line ${i + 1} is not an action object: ${line.slice(0, 100)}`);
+    }
+    actions.push(action as DeltaAction);
   }
   return actions;
 }
@@ -172,12 +212,22 @@ function mapValue(value: unknown): Record<string, string | null> {
 /** Converts one decoded checkpoint row (columns txn, add, remove, metaData, protocol) into actions. */
 export function checkpointRowToAction(row: Record<string, unknown>): DeltaAction {
   const action: DeltaAction = {};
-  if (isPresent(row.protocol, 'minReaderVersion')) action.protocol = row.protocol as ProtocolAction;
+  if (isPresent(row.protocol, 'minReaderVersion')) {
+    const p = row.protocol as Record<string, unknown>;
+    action.protocol = {
+      minReaderVersion: Number(p.minReaderVersion),
+      minWriterVersion: Number(p.minWriterVersion),
+      ...(Array.isArray(p.readerFeatures) ? { readerFeatures: p.readerFeatures.map(String) } : {}),
+      ...(Array.isArray(p.writerFeatures) ? { writerFeatures: p.writerFeatures.map(String) } : {}),
+    };
+  }
   if (isPresent(row.metaData, 'id')) {
     const m = row.metaData as Record<string, unknown>;
     const format = (m.format ?? {}) as Record<string, unknown>;
     action.metaData = {
       ...(m as unknown as MetadataAction),
+      // Spark writes a null schemaString for Delta's schema-less Metadata(): the empty schema.
+      schemaString: (m.schemaString ?? undefined) as string,
       format: { provider: String(format.provider ?? 'parquet'), options: mapValue(format.options) as Record<string, string> },
       partitionColumns: ((m.partitionColumns as unknown[] | null) ?? []).map(String),
       configuration: mapValue(m.configuration) as Record<string, string>,
@@ -186,9 +236,18 @@ export function checkpointRowToAction(row: Record<string, unknown>): DeltaAction
   if (isPresent(row.txn, 'appId')) action.txn = row.txn as TxnAction;
   if (isPresent(row.add, 'path')) {
     const a = row.add as Record<string, unknown>;
-    action.add = { ...(a as unknown as AddAction), partitionValues: mapValue(a.partitionValues) };
+    const { deletionVector, ...rest } = a;
+    action.add = {
+      ...(rest as unknown as AddAction),
+      partitionValues: mapValue(a.partitionValues),
+      // A checkpoint has the deletionVector column for every add: only a filled one is a vector.
+      ...(isPresent(deletionVector, 'storageType') ? { deletionVector } : {}),
+    };
   }
-  if (isPresent(row.remove, 'path')) action.remove = row.remove as RemoveAction;
+  if (isPresent(row.remove, 'path')) {
+    const { deletionVector, ...rest } = row.remove as Record<string, unknown>;
+    action.remove = { ...(rest as unknown as RemoveAction), ...(isPresent(deletionVector, 'storageType') ? { deletionVector } : {}) };
+  }
   return action;
 }
 
@@ -202,6 +261,8 @@ export interface LogListing {
 const commitPattern = /^(\d{20})\.json$/;
 const singleCheckpointPattern = /^(\d{20})\.checkpoint\.parquet$/;
 const multiCheckpointPattern = /^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$/;
+/** V2 checkpoints: `n.checkpoint.<uuid>.json|parquet`, whose file actions may sit in _sidecars/. */
+const v2CheckpointPattern = /^(\d{20})\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet)$/;
 
 export async function listLog(lake: LakeStore, tablePath: string, options: { abortSignal?: AbortSignal } = {}): Promise<LogListing> {
   const prefix = lakePath(tablePath, logFolder);
@@ -213,7 +274,10 @@ export async function listLog(lake: LakeStore, tablePath: string, options: { abo
     const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
     let m: RegExpExecArray | null;
     if ((m = commitPattern.exec(name))) commits.set(Number(m[1]), entry.path);
-    else if ((m = singleCheckpointPattern.exec(name))) single.set(Number(m[1]), entry.path);
+    else if ((m = singleCheckpointPattern.exec(name)) || (m = v2CheckpointPattern.exec(name))) {
+      // A classic name wins over a v2 one for the same version (either describes the same state).
+      if (!single.has(Number(m[1])) || singleCheckpointPattern.test(name)) single.set(Number(m[1]), entry.path);
+    }
     else if ((m = multiCheckpointPattern.exec(name))) {
       const version = Number(m[1]);
       const slot = parts.get(version) ?? { total: Number(m[3]), paths: new Map<number, string>() };
@@ -238,21 +302,78 @@ export function latestVersion(listing: LogListing): number {
   return latest;
 }
 
+/** Rows of a Parquet checkpoint (or sidecar) file, or a typed error naming it. */
+async function readCheckpointRows(lake: LakeStore, table: string, path: string, columns: string[], signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+  const data = await lake.read(path, signal ? { abortSignal: signal } : {});
+  try {
+    return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns });
+  } catch (err) {
+    throw new DeltaProtocolError(table, `checkpoint ${path} could not be read`, { cause: err });
+  }
+}
+
+/**
+ * The actions of a checkpoint: classic (single or multi-part Parquet) or v2 (a JSON or Parquet
+ * top-level file whose `sidecar` actions name Parquet files in _delta_log/_sidecars/ holding the
+ * add and remove actions). A classic-named file may be a v2 checkpoint too: its sidecars are read.
+ */
 async function readCheckpoint(lake: LakeStore, table: string, parts: string[], signal?: AbortSignal): Promise<DeltaAction[]> {
   const actions: DeltaAction[] = [];
+  const sidecars: string[] = [];
   for (const part of parts) {
-    const data = await lake.read(part, signal ? { abortSignal: signal } : {});
-    let rows: Array<Record<string, unknown>>;
-    try {
-      rows = await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
-        columns: ['txn', 'add', 'remove', 'metaData', 'protocol'],
-      });
-    } catch (err) {
-      throw new DeltaProtocolError(table, `checkpoint ${part} could not be read`, { cause: err });
+    if (part.endsWith('.json')) {
+      const text = (await lake.read(part, signal ? { abortSignal: signal } : {})).toString('utf8');
+      for (const action of parseCommit(table, -1, text)) {
+        const sidecar = (action as { sidecar?: { path?: unknown } }).sidecar;
+        if (typeof sidecar?.path === 'string') sidecars.push(sidecar.path);
+        else actions.push(action);
+      }
+      continue;
     }
-    for (const row of rows) actions.push(checkpointRowToAction(row));
+    for (const row of await readCheckpointRows(lake, table, part, ['txn', 'add', 'remove', 'metaData', 'protocol', 'sidecar'], signal)) {
+      const sidecar = row.sidecar as { path?: unknown } | null | undefined;
+      if (typeof sidecar?.path === 'string') sidecars.push(sidecar.path);
+      else actions.push(checkpointRowToAction(row));
+    }
+  }
+  for (const sidecar of sidecars) {
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:|^\//.test(sidecar)) {
+      throw new DeltaProtocolError(table, `checkpoint sidecar ${sidecar} lies outside the table's _delta_log/_sidecars`);
+    }
+    const path = lakePath(table, logFolder, '_sidecars', decodeURIComponent(sidecar));
+    for (const row of await readCheckpointRows(lake, table, path, ['add', 'remove'], signal)) actions.push(checkpointRowToAction(row));
   }
   return actions;
+}
+
+/**
+ * The state of the newest readable checkpoint among `candidates` (newest first). A checkpoint that
+ * cannot be read (truncated, not Parquet) is passed over for the next older one, then for the
+ * commits from version 0, as Delta falls back to listing; the empty state when there is none.
+ */
+async function stateFromCheckpoints(
+  lake: LakeStore,
+  table: string,
+  listing: LogListing,
+  candidates: number[],
+  signal: AbortSignal | undefined,
+): Promise<TableState> {
+  for (const version of candidates) {
+    // Without the commits before it, a broken checkpoint cannot be stepped over.
+    const commitsBefore = Array.from({ length: version + 1 }, (_, v) => v).every((v) => listing.commits.has(v));
+    let actions: DeltaAction[];
+    try {
+      actions = await readCheckpoint(lake, table, listing.checkpoints.get(version) ?? [], signal);
+    } catch (err) {
+      if (err instanceof DeltaProtocolError && candidates.some((older) => older < version || commitsBefore)) continue;
+      throw err;
+    }
+    const state = emptyState();
+    applyActions(table, state, actions);
+    state.version = version;
+    return state;
+  }
+  return emptyState();
 }
 
 /**
@@ -275,26 +396,11 @@ export async function loadTableState(
     throw new DeltaTableNotFoundError(table, `version ${target} does not exist (latest is ${latest})`);
   }
 
-  let checkpointVersion = -1;
-  if (listing.lastCheckpoint) {
-    try {
-      const hint = JSON.parse((await lake.read(listing.lastCheckpoint)).toString('utf8')) as { version?: number };
-      if (typeof hint.version === 'number' && hint.version <= target && listing.checkpoints.has(hint.version)) {
-        checkpointVersion = hint.version;
-      }
-    } catch {
-      // A torn or stale hint is not fatal: the listing below finds the checkpoints anyway.
-    }
-  }
-  for (const v of listing.checkpoints.keys()) {
-    if (v <= target && v > checkpointVersion) checkpointVersion = v;
-  }
-
-  const state = emptyState();
-  if (checkpointVersion >= 0) {
-    applyActions(table, state, await readCheckpoint(lake, table, listing.checkpoints.get(checkpointVersion) ?? [], signal));
-    state.version = checkpointVersion;
-  }
+  // Checkpoints at or below the target, newest first; the `_last_checkpoint` hint only says where
+  // to start, and a torn, empty or stale hint is ignored: the listing finds the checkpoints anyway.
+  const candidates = [...listing.checkpoints.keys()].filter((v) => v <= target).sort((a, b) => b - a);
+  const state = await stateFromCheckpoints(lake, table, listing, candidates, signal);
+  const checkpointVersion = state.version;
   for (let v = checkpointVersion + 1; v <= target; v++) {
     signal?.throwIfAborted();
     const path = listing.commits.get(v);
@@ -304,6 +410,9 @@ export async function loadTableState(
     const text = (await lake.read(path, signal ? { abortSignal: signal } : {})).toString('utf8');
     applyActions(table, state, parseCommit(table, v, text));
     state.version = v;
+  }
+  if (state.protocol && typeof state.protocol.minReaderVersion !== 'number') {
+    throw new DeltaProtocolError(table, `protocol action without minReaderVersion: ${JSON.stringify(state.protocol)}`);
   }
   if (!state.protocol || !state.metadata) {
     throw new DeltaProtocolError(table, `no ${state.protocol ? 'metaData' : 'protocol'} action up to version ${target}`);

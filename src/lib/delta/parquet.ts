@@ -22,6 +22,8 @@
  */
 import { parquetMetadata, parquetReadObjects, type ParquetParsers, type SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import { decimalToUnscaled, parseDecimalType, physicalToDecimal, unscaledToDecimal } from './decimal';
+import { isoToMicros, microsToIso, nanosToIso } from './timestamp';
 import type { DeltaField, DeltaRow, DeltaValue } from './types';
 
 const dayInMs = 86_400_000;
@@ -37,11 +39,18 @@ export function daysToDate(days: number): string {
 
 /** ISO-8601 → microseconds since the epoch (JS dates carry milliseconds). */
 export function timestampToMicros(value: string): bigint {
-  return BigInt(Date.parse(value)) * 1000n;
+  return isoToMicros(value) ?? BigInt(Date.parse(value)) * 1000n;
 }
 
 export function microsToTimestamp(micros: bigint): string {
-  return new Date(Number(micros / 1000n)).toISOString();
+  return microsToIso(micros);
+}
+
+/** Bytes a FIXED_LEN_BYTE_ARRAY needs for a decimal of this precision (as Spark sizes it). */
+function decimalBytes(precision: number): number {
+  let bytes = 1;
+  while (10n ** BigInt(precision) > 1n << BigInt(8 * bytes - 1)) bytes++;
+  return bytes;
 }
 
 function schemaElement(field: DeltaField): SchemaElement {
@@ -67,6 +76,24 @@ function schemaElement(field: DeltaField): SchemaElement {
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
         repetition_type,
       };
+    // Converted type only: hyparquet-writer 0.17 encodes the INTEGER logical type so that DuckDB
+    // rejects the footer (TProtocolException), and readers take INT_8/INT_16 alone (Spark writes both).
+    case 'timestamp_ntz':
+      return { name: field.name, type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' }, repetition_type };
+    case 'short':
+      return { name: field.name, type: 'INT32', converted_type: 'INT_16', repetition_type };
+    case 'byte':
+      return { name: field.name, type: 'INT32', converted_type: 'INT_8', repetition_type };
+    case 'float':
+      return { name: field.name, type: 'FLOAT', repetition_type };
+    case 'binary':
+      return { name: field.name, type: 'BYTE_ARRAY', repetition_type };
+    default: {
+      // Spark's layout: INT32 up to 9 digits, INT64 up to 18, fixed-length bytes beyond.
+      const { precision, scale } = parseDecimalType(field.type) ?? { precision: 38, scale: 0 };
+      const physical = precision <= 9 ? { type: 'INT32' as const } : precision <= 18 ? { type: 'INT64' as const } : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: decimalBytes(precision) };
+      return { name: field.name, ...physical, converted_type: 'DECIMAL', logical_type: { type: 'DECIMAL', precision, scale }, precision, scale, repetition_type };
+    }
   }
 }
 
@@ -89,8 +116,21 @@ function physicalColumn(field: DeltaField, rows: readonly DeltaRow[]): unknown[]
       case 'timestamp':
         out[i] = timestampToMicros(value as string);
         break;
-      default:
+      case 'timestamp_ntz':
+        out[i] = timestampToMicros(`${value as string}Z`);
+        break;
+      case 'string':
+      case 'integer':
+      case 'short':
+      case 'byte':
+      case 'double':
+      case 'float':
+      case 'boolean':
+      case 'binary':
         out[i] = value;
+        break;
+      default:
+        out[i] = decimalToUnscaled(value as string, parseDecimalType(field.type)?.scale ?? 0);
     }
   }
   return out;
@@ -135,8 +175,9 @@ export function encodeParquetColumns(fields: readonly DeltaField[], columns: rea
 const deltaParsers: Partial<ParquetParsers> = {
   dateFromDays: (days: number) => daysToDate(days),
   timestampFromMilliseconds: (millis: bigint) => new Date(Number(millis)).toISOString(),
-  timestampFromMicroseconds: (micros: bigint) => microsToTimestamp(micros),
-  timestampFromNanoseconds: (nanos: bigint) => new Date(Number(nanos / 1_000_000n)).toISOString(),
+  timestampFromMicroseconds: (micros: bigint) => microsToIso(BigInt(micros)),
+  // INT96 (Spark's legacy timestamps) and NANOS: Delta's precision is microseconds.
+  timestampFromNanoseconds: (nanos: bigint) => nanosToIso(BigInt(nanos)),
 };
 
 /** bigint → number (INT64 columns), recursively for nested checkpoint structs. */
@@ -157,33 +198,56 @@ function asyncBuffer(data: Uint8Array): { byteLength: number; slice(start: numbe
   return { byteLength: buffer.byteLength, slice: (start: number, end?: number) => buffer.slice(start, end) };
 }
 
+/** Indexes of the top-level columns in a flat Parquet schema (root, then each column and its descendants). */
+function topLevelIndexes(schema: readonly SchemaElement[]): Set<number> {
+  const out = new Set<number>();
+  const skip = (i: number): number => {
+    let next = i + 1;
+    for (let c = 0; c < (schema[i]?.num_children ?? 0); c++) next = skip(next);
+    return next;
+  };
+  for (let index = 1; index < schema.length; index = skip(index)) out.add(index);
+  return out;
+}
+
 /** Top-level column names stored in a Parquet file. */
 export function parquetColumnNames(data: Uint8Array): string[] {
   const metadata = parquetMetadata(asyncBuffer(data).slice(0));
-  const names: string[] = [];
-  // The flat schema lists the root, then each top-level column followed by its descendants.
-  let index = 1;
-  const skip = (i: number): number => {
-    const element = metadata.schema[i];
-    let next = i + 1;
-    for (let c = 0; c < (element?.num_children ?? 0); c++) next = skip(next);
-    return next;
-  };
-  while (index < metadata.schema.length) {
-    names.push(metadata.schema[index]?.name ?? '');
-    index = skip(index);
-  }
-  return names;
+  return [...topLevelIndexes(metadata.schema)].map((i) => metadata.schema[i]?.name ?? '');
 }
 
 /**
  * Decodes a Parquet file into plain rows: INT64 → number, DATE → 'YYYY-MM-DD', timestamps → ISO
  * strings, strings → strings. Requested columns absent from the file are left out (the caller fills
  * nulls, as Delta readers do for columns added after a file was written).
+ *
+ * With `raw` (data files): values keep their exact form for the caller's typed conversion: INT64 as
+ * bigint, unannotated BYTE_ARRAY as Uint8Array, decimals as exact text at the file's scale
+ * (hyparquet would scale them through a float), timestamps as ISO text with microseconds.
  */
-export async function decodeParquet(data: Uint8Array, options: { columns?: string[] } = {}): Promise<Array<Record<string, unknown>>> {
+export async function decodeParquet(
+  data: Uint8Array,
+  options: { columns?: string[]; raw?: boolean; fieldIds?: ReadonlyMap<string, number> } = {},
+): Promise<Array<Record<string, unknown>>> {
   const file = asyncBuffer(data);
   let columns = options.columns;
+  // Column mapping id mode: a requested column is the file's top-level column with its field id.
+  const renames = new Map<string, string>();
+  if (columns && options.fieldIds && options.fieldIds.size > 0) {
+    const metadata = parquetMetadata(file.slice(0));
+    const byId = new Map<number, string>();
+    for (const i of topLevelIndexes(metadata.schema)) {
+      const element = metadata.schema[i];
+      if (element?.field_id !== undefined) byId.set(element.field_id, element.name);
+    }
+    columns = columns.map((c) => {
+      const id = options.fieldIds?.get(c);
+      const inFile = id === undefined ? undefined : byId.get(id);
+      if (inFile === undefined || inFile === c) return c;
+      renames.set(inFile, c);
+      return inFile;
+    });
+  }
   if (columns) {
     const present = new Set(parquetColumnNames(data));
     columns = columns.filter((c) => present.has(c));
@@ -192,8 +256,83 @@ export async function decodeParquet(data: Uint8Array, options: { columns?: strin
       return Array.from({ length: Number(metadata.num_rows) }, () => ({}));
     }
   }
-  const rows = await parquetReadObjects({ file, ...(columns ? { columns } : {}), parsers: deltaParsers });
-  return rows.map((row) => normalize(row) as Record<string, unknown>);
+  if (!options.raw) {
+    const rows = await parquetReadObjects({ file, ...(columns ? { columns } : {}), parsers: deltaParsers });
+    return rows.map((row) => normalize(row) as Record<string, unknown>);
+  }
+  const metadata = parquetMetadata(file.slice(0));
+  const decimalScales = new Map<string, number>();
+  const topLevel = topLevelIndexes(metadata.schema);
+  const schema = metadata.schema.map((element, i) => {
+    const isDecimal = element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL';
+    if (!isDecimal) return element;
+    // Only top-level columns are read as rows (nested types are refused before any file is read).
+    if (topLevel.has(i)) decimalScales.set(element.name, element.scale ?? (element.logical_type?.type === 'DECIMAL' ? element.logical_type.scale : 0));
+    const { converted_type: _c, logical_type: _l, ...plain } = element;
+    return plain;
+  });
+  const rows = await parquetReadObjects({ file, metadata: { ...metadata, schema }, ...(columns ? { columns } : {}), parsers: deltaParsers, utf8: false });
+  if (decimalScales.size > 0) {
+    for (const row of rows) for (const [name, scale] of decimalScales) if (name in row) row[name] = physicalToDecimal(row[name], scale);
+  }
+  if (renames.size > 0) {
+    for (const row of rows) {
+      for (const [inFile, wanted] of renames) {
+        row[wanted] = row[inFile];
+        delete row[inFile];
+      }
+    }
+  }
+  return rows as Array<Record<string, unknown>>;
+}
+
+const utf8Decoder = new TextDecoder();
+
+/**
+ * A raw decoded value (decodeParquet with `raw`) → the column's DeltaValue, exactly, or the reason
+ * it cannot be (thrown by the caller as an error naming the table and column).
+ */
+export function fromParquetValue(field: DeltaField, raw: unknown): DeltaValue | { problem: string } {
+  if (raw === null || raw === undefined) return null;
+  switch (field.type) {
+    case 'string':
+      if (typeof raw === 'string') return raw;
+      return raw instanceof Uint8Array ? utf8Decoder.decode(raw) : { problem: `a ${typeof raw} in a string column` };
+    case 'long':
+    case 'integer':
+    case 'short':
+    case 'byte':
+      if (typeof raw === 'number') return raw;
+      if (typeof raw === 'bigint') {
+        return Number.isSafeInteger(Number(raw)) ? Number(raw) : { problem: `${raw} is beyond JavaScript's exact integers (±2^53)` };
+      }
+      return { problem: `a ${typeof raw} in an integer column` };
+    case 'double':
+    case 'float':
+      return typeof raw === 'number' ? raw : { problem: `a ${typeof raw} in a ${field.type} column` };
+    case 'boolean':
+      return typeof raw === 'boolean' ? raw : { problem: `a ${typeof raw} in a boolean column` };
+    case 'binary':
+      if (raw instanceof Uint8Array) return raw;
+      return typeof raw === 'string' ? new TextEncoder().encode(raw) : { problem: `a ${typeof raw} in a binary column` };
+    case 'date':
+      if (typeof raw === 'string') return raw;
+      return typeof raw === 'number' ? daysToDate(raw) : { problem: `a ${typeof raw} in a date column` };
+    case 'timestamp':
+      if (typeof raw === 'string') return raw;
+      return typeof raw === 'bigint' ? microsToIso(raw) : { problem: `a ${typeof raw} in a timestamp column` };
+    case 'timestamp_ntz':
+      // The parsers give UTC text; a timestamp without zone is the same wall-clock text without the Z.
+      if (typeof raw === 'string') return raw.endsWith('Z') ? raw.slice(0, -1) : raw;
+      return typeof raw === 'bigint' ? microsToIso(raw).slice(0, -1) : { problem: `a ${typeof raw} in a timestamp_ntz column` };
+    default: {
+      // Decimal text at the file's scale, rescaled to the column's (type widening may raise it).
+      const scale = parseDecimalType(field.type)?.scale ?? 0;
+      const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : undefined;
+      const unscaled = text === undefined ? undefined : decimalToUnscaled(text, scale);
+      return unscaled === undefined ? { problem: `${String(raw)} is not a ${field.type}` } : unscaledToDecimal(unscaled, scale);
+    }
+  }
 }
 
 /** Narrows a decoded value to a DeltaValue (non-primitive values are JSON-encoded). */

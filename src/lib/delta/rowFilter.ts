@@ -6,7 +6,9 @@
  * The text is tokenised and checked against the schema, never evaluated as code.
  */
 import { ValidationError } from '../errors';
+import { decimalToUnscaled, normalizeDecimal, parseDecimalType } from './decimal';
 import { partitionValueFromString } from './schema';
+import { isoToMicros, microsToIso } from './timestamp';
 import type { DeltaField, DeltaRow, DeltaSchema, DeltaValue } from './types';
 
 export type ComparisonOperator = '=' | '!=' | '>' | '>=' | '<' | '<=';
@@ -35,10 +37,13 @@ function typedValue(field: DeltaField, raw: string, quoted: boolean, where: stri
   switch (field.type) {
     case 'long':
     case 'integer':
-    case 'double': {
+    case 'short':
+    case 'byte':
+    case 'double':
+    case 'float': {
       const n = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(n)) throw bad('a number');
-      return n;
+      return field.type === 'float' ? Math.fround(n) : n;
     }
     case 'boolean':
       if (raw !== 'true' && raw !== 'false') throw bad('true or false');
@@ -53,7 +58,28 @@ function typedValue(field: DeltaField, raw: string, quoted: boolean, where: stri
     }
     case 'string':
       return raw;
+    case 'timestamp_ntz':
+      if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/.test(raw)) throw bad("a timestamp without zone 'YYYY-MM-DDTHH:MM:SS'");
+      // The read form: milliseconds always, microseconds when present.
+      return microsToIso(isoToMicros(`${raw}Z`) ?? 0n).slice(0, -1);
+    case 'binary':
+      throw new ValidationError('where', `--where: column "${field.name}" is binary, which cannot be compared (in "${where}")`);
+    default: {
+      const text = normalizeDecimal(raw, parseDecimalType(field.type)?.scale ?? 0);
+      if (text === undefined) throw bad(`a ${field.type} value`);
+      return text;
+    }
   }
+}
+
+/** Decimal text compares by value (as unscaled integers), not as text. */
+function compareDecimals(field: DeltaField, left: DeltaValue, operator: ComparisonOperator, right: DeltaValue): boolean {
+  const scale = parseDecimalType(field.type)?.scale ?? 0;
+  const l = decimalToUnscaled(String(left), scale);
+  const r = decimalToUnscaled(String(right), scale);
+  if (l === undefined || r === undefined) return false;
+  const order = l < r ? -1 : l > r ? 1 : 0;
+  return { '=': order === 0, '!=': order !== 0, '>': order > 0, '>=': order >= 0, '<': order < 0, '<=': order <= 0 }[operator];
 }
 
 function compare(field: DeltaField, left: DeltaValue, operator: ComparisonOperator, right: DeltaValue): boolean {
@@ -63,6 +89,7 @@ function compare(field: DeltaField, left: DeltaValue, operator: ComparisonOperat
     return false;
   }
   if (left === null) return false;
+  if (field.type.startsWith('decimal')) return compareDecimals(field, left, operator, right);
   const l = field.type === 'timestamp' && typeof left === 'string' ? new Date(Date.parse(left)).toISOString() : left;
   switch (operator) {
     case '=':

@@ -1,13 +1,34 @@
 /**
  * Public shapes of the project's Delta Lake module (implemented in src/lib/delta/*).
  * Rows are plain objects; logical types map to JS values as:
- *   string → string, long/integer → number (safe integers), double → number,
- *   boolean → boolean, date → 'YYYY-MM-DD' string, timestamp → ISO-8601 string (UTC).
- * null is allowed only in nullable fields.
+ *   string → string, long/integer/short/byte → number (safe integers), double/float → number
+ *   (a float is the float32 value, exactly), boolean → boolean, binary → Uint8Array,
+ *   decimal(p,s) → string with exactly s fraction digits ('-12.50'; exact, see decimal.ts),
+ *   date → 'YYYY-MM-DD' string, timestamp → ISO-8601 string (UTC; milliseconds as
+ *   '…T10:11:12.345Z', with six fraction digits when the value has microseconds),
+ *   timestamp_ntz → the same text without the zone ('2021-11-18T02:30:00.123456'; read only).
+ * null is allowed only in nullable fields. Nested types (array, map, struct) are refused by name.
  */
 import type { TableState } from './log';
 
-export type DeltaPrimitiveType = 'string' | 'long' | 'integer' | 'double' | 'boolean' | 'date' | 'timestamp';
+/** `decimal(precision,scale)` as Delta's schema writes it, e.g. 'decimal(10,2)'. */
+export type DeltaDecimalType = `decimal(${number},${number})`;
+
+export type DeltaPrimitiveType =
+  | 'string'
+  | 'long'
+  | 'integer'
+  | 'short'
+  | 'byte'
+  | 'double'
+  | 'float'
+  | 'boolean'
+  | 'binary'
+  | 'date'
+  | 'timestamp'
+  /** Read only (writing it needs the timestampNtz table feature, beyond writer 2). */
+  | 'timestamp_ntz'
+  | DeltaDecimalType;
 
 export interface DeltaField {
   name: string;
@@ -19,7 +40,7 @@ export interface DeltaSchema {
   fields: DeltaField[];
 }
 
-export type DeltaValue = string | number | boolean | null;
+export type DeltaValue = string | number | boolean | Uint8Array | null;
 export type DeltaRow = Record<string, DeltaValue>;
 
 export interface DeltaWriteOptions {

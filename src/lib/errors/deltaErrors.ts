@@ -59,3 +59,26 @@ export class DeltaProtocolError extends DemandError {
     this.table = table;
   }
 }
+
+/**
+ * The table needs a protocol feature this module does not implement (deletion vectors, column
+ * mapping, v2 checkpoints...): refused by the feature's name rather than read wrongly.
+ */
+export class DeltaUnsupportedFeatureError extends DeltaProtocolError {
+  readonly features: string[];
+  constructor(table: string, features: string[], detail: string) {
+    super(table, `needs ${features.map((f) => `"${f}"`).join(', ')}, which this module does not read: ${detail}`);
+    this.features = features;
+  }
+}
+
+/** A column of a type this module does not read (nested array/map/struct, variant...), named. */
+export class DeltaUnsupportedTypeError extends DeltaProtocolError {
+  readonly column: string;
+  readonly columnType: string;
+  constructor(table: string, column: string, columnType: string, detail: string) {
+    super(table, `column "${column}" has type ${columnType}: ${detail}; read the other columns with the columns option`);
+    this.column = column;
+    this.columnType = columnType;
+  }
+}

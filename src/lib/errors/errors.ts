@@ -21,6 +21,13 @@ export class ValidationError extends DemandError {
   }
 }
 
+/** A run's input is mostly unusable (quarantined above DEMAND_QUARANTINE_MAX_SHARE): the message names the top reasons. */
+export class DataQualityError extends DemandError {
+  constructor(message: string) {
+    super('data_quality', message);
+  }
+}
+
 /** A setting is missing or malformed. */
 export class SettingsError extends DemandError {
   readonly setting: string;

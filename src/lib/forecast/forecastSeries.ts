@@ -121,6 +121,9 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
     timeoutInMs: options.modelTimeoutInMs ?? defaultTimeoutInMs,
     censored,
     memo: new Map(),
+    sku,
+    startDate: String(input?.startDate ?? ''),
+    ...(options.calendar ? { calendar: options.calendar } : {}),
   };
   const observed = y.filter((_, t) => !censored[t]);
   const profile = classifyDemand(observed);

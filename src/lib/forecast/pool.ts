@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import { workerFilename } from '../workers/workerFile';
 import { forecastSeries } from './forecastSeries';
 import { stopArimaWorker } from './models/arima';
+import { stopProphetWorker } from './models/prophet';
 import type { ForecastTask } from './poolWorker';
 import type { ForecastOptions, SeriesInput, SkuForecast } from './types';
 
@@ -41,6 +42,7 @@ export class ForecastPool {
     try {
       if (this.pool) await this.pool.destroy();
       await stopArimaWorker();
+      await stopProphetWorker();
     } finally {
       this.cleanup();
     }

@@ -1,4 +1,7 @@
 /** Public types of the per-SKU forecasting engine. */
+import type { EventCalendar } from './events/types';
+
+export type { EventCalendar, EventDay } from './events/types';
 
 export interface SeriesInput {
   sku: string;
@@ -20,6 +23,8 @@ export interface ForecastOptions {
   modelTimeoutInMs?: number;
   /** Rolling-origin windows used for selection; default 3. */
   backtestWindows?: number;
+  /** Holidays and events, regressors of the models that take them (autoarima_x, prophet). */
+  calendar?: EventCalendar;
 }
 
 export type DemandClass = 'smooth' | 'erratic' | 'intermittent' | 'lumpy' | 'zero';
@@ -70,6 +75,10 @@ export interface ModelContext {
   censored?: boolean[];
   /** Per-series scratch space shared by the fits of one selection (e.g. the ETS form chosen once). */
   memo?: Map<string, unknown>;
+  /** The SKU and the date of y[0] (YYYY-MM-DD), for calendar regressors. */
+  sku?: string;
+  startDate?: string;
+  calendar?: EventCalendar;
 }
 
 export interface ModelOutput {

@@ -41,6 +41,15 @@ export interface OrdersClientOptions {
   authorization?: () => Promise<string | undefined>;
   onRetry?: (event: RetryEvent) => void;
   fetch?: typeof fetch;
+  /** Header the authorization value goes in (default `authorization`; Shopify: X-Shopify-Access-Token). */
+  authHeaderName?: string;
+  /** Source definitions: the run's first request URL (default: `?limit=&since=` on the collection URL). */
+  firstRequestUrl?: (since: string | null) => string;
+  /**
+   * Source definitions: items and the next page's URL from a parsed 200 body (default: the
+   * `{items, nextCursor | next}` body or a Link header). A thrown error is not retried.
+   */
+  readPage?: (body: unknown, headers: Headers, url: string) => { items: unknown[]; nextToken: string | null };
 }
 
 /** A failure worth retrying: throttling, 5xx, timeouts, resets, a truncated or non-JSON page. */
@@ -72,7 +81,9 @@ function parsePage(text: string): { items: unknown[]; nextCursor: string | null;
     throw new TransientFetchFailure(`body is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 40))}…)`, 200, undefined, { cause: err });
   }
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { items?: unknown }).items)) {
-    throw new TransientFetchFailure('body has no "items" array', 200, undefined);
+    // A complete JSON body of another shape will not change on retry: fail now, saying what came.
+    const shape = Array.isArray(body) ? 'a bare JSON array' : typeof body === 'object' && body !== null ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}` : typeof body;
+    throw new PermanentFetchFailure(`body has no "items" array (it is ${shape}); for another API shape use a source definition (--orders-source, docs/sources.md), e.g. "items": "" for a bare array`, 200);
   }
   const { items, nextCursor, next } = body as { items: unknown[]; nextCursor?: unknown; next?: unknown };
   return {
@@ -83,7 +94,7 @@ function parsePage(text: string): { items: unknown[]; nextCursor: string | null;
 }
 
 /** rel="next" target of an RFC 8288 Link header. */
-function linkNext(header: string | null): string | null {
+export function linkNext(header: string | null): string | null {
   if (!header) return null;
   for (const part of header.split(',')) {
     const m = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(part);
@@ -140,6 +151,7 @@ export class OrdersClient {
       }
       return link.toString();
     }
+    if (token === null && this.options.firstRequestUrl) return this.options.firstRequestUrl(since);
     const url = new URL(this.options.url);
     url.searchParams.set('limit', String(this.options.pageSize));
     if (token !== null) url.searchParams.set('cursor', token);
@@ -150,7 +162,7 @@ export class OrdersClient {
   private async attempt(url: string, signal: AbortSignal): Promise<{ items: unknown[]; nextToken: string | null }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     const auth = await this.options.authorization?.();
-    if (auth) headers.authorization = auth;
+    if (auth) headers[(this.options.authHeaderName ?? 'authorization').toLowerCase()] = auth;
     let response: Response;
     let text: string;
     try {
@@ -169,6 +181,15 @@ export class OrdersClient {
       );
     }
     if (response.status !== 200) throw new PermanentFetchFailure(`HTTP ${response.status}: ${text.slice(0, 200)}`, response.status);
+    if (this.options.readPage) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        throw new TransientFetchFailure(`body is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 40))}…)`, 200, undefined, { cause: err });
+      }
+      return this.options.readPage(body, response.headers, url);
+    }
     const page = parsePage(text);
     return { items: page.items, nextToken: page.nextCursor ?? page.next ?? linkNext(response.headers.get('link')) };
   }

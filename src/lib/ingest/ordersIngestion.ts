@@ -15,7 +15,12 @@ export interface OrdersIngestionOptions {
   runId: string;
   /** Bronze ingest_date partition (the run's date). */
   runDate: string;
-  client: OrdersClient;
+  client: Pick<OrdersClient, 'fetchPage'>;
+  /**
+   * What a received record says for the manifest (problems, units, watermark time as
+   * `YYYY-MM-DD HH:MM:SS`); default: the Online Retail API record's fields.
+   */
+  recordFacts?: (item: unknown) => { problems: string[]; quantity: number | undefined; timestamp: string | undefined };
   lake: LakeStore;
   watermarks: OrdersWatermarks;
   overlapMinutes: number;
@@ -139,10 +144,11 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     for (const item of fetched.items) {
       // Bronze keeps what came: the record re-serialised as received, problems only counted.
       buffer.lines.push(JSON.stringify(item) ?? 'null');
-      addReasons(buffer.problems, orderRecordProblems(item));
-      buffer.quantitySum += numericQuantity(item) ?? 0;
-      // Only a record whose InvoiceDate passed validation may move the watermark.
-      buffer.maxInvoiceDate = maxOf(buffer.maxInvoiceDate, wellFormedInvoiceDate(item));
+      const facts = options.recordFacts?.(item);
+      addReasons(buffer.problems, facts ? facts.problems : orderRecordProblems(item));
+      buffer.quantitySum += (facts ? facts.quantity : numericQuantity(item)) ?? 0;
+      // Only a record whose timestamp passed validation may move the watermark.
+      buffer.maxInvoiceDate = maxOf(buffer.maxInvoiceDate, facts ? facts.timestamp : wellFormedInvoiceDate(item));
     }
     finished = fetched.nextToken === null;
     token = fetched.nextToken;

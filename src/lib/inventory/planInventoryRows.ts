@@ -63,6 +63,8 @@ export function planInventoryRows(
   dailyDemandRows: Iterable<DeltaRow>,
   snapshotRows: Iterable<DeltaRow>,
   policy: InventoryPolicy,
+  /** The policy of one SKU (e.g. its supplier lead time from the product catalogue); default: `policy`. */
+  policyFor: (sku: string) => InventoryPolicy = () => policy,
 ): InventoryPlan {
   const forecasts = groupForecastsBySku(forecastRows);
   const asOfBySku = new Map([...forecasts].map(([sku, f]) => [sku, f.asOf]));
@@ -70,11 +72,11 @@ export function planInventoryRows(
   const actions = [...forecasts.keys()].sort().map((sku) => {
     const f = forecasts.get(sku)!;
     const s = stock.get(sku) ?? { onHand: null, onOrder: 0 };
-    return planSkuInventory({ sku, asOf: f.asOf, forecast: f.days, stock: { onHand: s.onHand, onOrder: s.onOrder } }, policy);
+    return planSkuInventory({ sku, asOf: f.asOf, forecast: f.days, stock: { onHand: s.onHand, onOrder: s.onOrder } }, policyFor(sku));
   });
   return {
     actions,
-    rows: actions.map((a) => toInventoryActionRow(runId, a, policy)),
+    rows: actions.map((a) => toInventoryActionRow(runId, a, policyFor(a.sku))),
     summary: {
       skus: actions.length,
       atRisk: actions.filter((a) => a.atRisk).length,

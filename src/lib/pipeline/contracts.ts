@@ -3,6 +3,7 @@
  * they hold references (lake paths, batch ids, counts), never rows: messages stay far below the
  * 45 KB at which Durable Functions spills them to blobs.
  */
+import type { DataQualityVerdict } from '../quality/quarantineGate';
 import type { PipelineSettings } from '../config/settings';
 import type { LakeStore } from '../lake/lakeStore';
 import type { EntityStore } from '../tables/entityStore';
@@ -65,6 +66,8 @@ export interface BuildSilverOutput {
   orderLinesKept: number;
   unitsKept: number;
   cancellations: number;
+  /** Of the cancellations, returned lines (sources with a status; 0 for online-retail). */
+  returns?: number;
   quarantined: number;
   quarantineReasons: ReasonCounts;
   inventoryRows: number;
@@ -75,6 +78,8 @@ export interface BuildSilverOutput {
   affectedTo: string | null;
   /** Silver table versions after this run: { order_lines: 3, daily_demand: 5, … }. */
   tableVersions: Record<string, number>;
+  /** The share of order records quarantined, warnings, and whether the run must fail (DEMAND_QUARANTINE_MAX_SHARE). */
+  quality?: DataQualityVerdict;
 }
 
 export interface SkuBatchRef {

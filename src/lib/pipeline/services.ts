@@ -1,5 +1,6 @@
 import type { PipelineSettings } from '../config/settings';
 import { createEntityStore, createLakeStore } from '../azure/factories';
+import { checkTrackerSettings } from '../tracking/createTracker';
 import type { PipelineServices } from './contracts';
 
 /**
@@ -12,6 +13,8 @@ export async function createServices(
   settings: PipelineSettings,
   options: { log?: (message: string) => void; progress?: PipelineServices['progress'] } = {},
 ): Promise<PipelineServices> {
+  // A tracker that cannot work is refused at start, not in the finalize step after the forecasts.
+  checkTrackerSettings(settings);
   return {
     settings,
     lake: createLakeStore(settings),

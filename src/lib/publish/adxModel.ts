@@ -3,7 +3,7 @@
  * mapping (created by adx/*.kql) and the columns the publisher adds to every row. The lake
  * columns keep their names, so a mapping is `$.<column>` for every column.
  */
-import type { DeltaPrimitiveType } from '../delta/types';
+import type { DeltaDecimalType, DeltaPrimitiveType } from '../delta/types';
 import { lakeTables, type LakeTableName } from '../pipeline/tables';
 
 export interface AdxTableDef {
@@ -19,18 +19,29 @@ export interface AdxTableDef {
   streaming: boolean;
 }
 
-export type AdxScalarType = 'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime';
+export type AdxScalarType = 'string' | 'long' | 'int' | 'real' | 'bool' | 'datetime' | 'decimal';
 
-/** Delta logical type → ADX scalar type. */
-export const adxTypeOf: Record<DeltaPrimitiveType, AdxScalarType> = {
+/** Delta logical type → ADX scalar type (decimal(p,s) → decimal: see adxTypeFor). */
+export const adxTypeOf: Record<Exclude<DeltaPrimitiveType, DeltaDecimalType>, AdxScalarType> = {
   string: 'string',
   long: 'long',
   integer: 'int',
+  short: 'int',
+  byte: 'int',
   double: 'real',
+  float: 'real',
   boolean: 'bool',
+  // JSON ingestion carries bytes as base64 text.
+  binary: 'string',
   date: 'datetime',
   timestamp: 'datetime',
+  timestamp_ntz: 'datetime',
 };
+
+/** The ADX scalar type of a Delta column type. */
+export function adxTypeFor(type: DeltaPrimitiveType): AdxScalarType {
+  return type.startsWith('decimal') ? 'decimal' : adxTypeOf[type as Exclude<DeltaPrimitiveType, DeltaDecimalType>];
+}
 
 const publishedAt = { name: 'published_at', type: 'datetime' as const };
 
@@ -64,10 +75,41 @@ export const adxTables: AdxTableDef[] = [
 
 /** All ADX columns of a table, lake columns first (the order of `.create-merge table`). */
 export function adxColumns(def: AdxTableDef): Array<{ name: string; type: AdxScalarType }> {
-  const lake = lakeTables[def.lakeTable].schema.fields.map((f) => ({ name: f.name, type: adxTypeOf[f.type] }));
+  const lake = lakeTables[def.lakeTable].schema.fields.map((f) => ({ name: f.name, type: adxTypeFor(f.type) }));
   return [...lake, ...def.publishColumns.filter((p) => !lake.some((l) => l.name === p.name))];
 }
 
 export function adxTableFor(lakeTable: LakeTableName): AdxTableDef | undefined {
   return adxTables.find((t) => t.lakeTable === lakeTable);
+}
+
+/**
+ * The run record: one row per completed full run, queued after every table of the run, with the
+ * rows it queued. ADX's LatestRunId() picks the newest run whose rows have all landed, so a
+ * re-forecast (a few SKUs streamed under their own run id) or a half-ingested run never becomes
+ * "the latest run" of the dashboards. Not a lake table: the publisher writes it.
+ */
+export const adxRunsTable = {
+  table: 'Runs',
+  mapping: 'Runs_json',
+  columns: [
+    { name: 'run_id', type: 'string' },
+    { name: 'kind', type: 'string' },
+    { name: 'completed_at', type: 'datetime' },
+    { name: 'forecast_rows', type: 'long' },
+    { name: 'accuracy_rows', type: 'long' },
+    { name: 'inventory_rows', type: 'long' },
+    { name: 'published_at', type: 'datetime' },
+  ] as Array<{ name: string; type: AdxScalarType }>,
+} as const;
+
+/** What a Runs row records about a run (see adxRunsTable). */
+export interface AdxRunRecord {
+  run_id: string;
+  kind: 'full';
+  completed_at: string;
+  forecast_rows: number;
+  accuracy_rows: number;
+  inventory_rows: number;
+  published_at: string;
 }

@@ -8,6 +8,8 @@
  * duplicates rows. Daily demand months are tagged by content instead (their Delta files), so a
  * month no run has changed is not ingested again by the next run. A single-SKU re-forecast streams its few rows (seconds instead of minutes of
  * batching); streaming has no tags, so the LatestForecast view's arg_max hides any repeat.
+ * After every table of a whole full run is queued, one Runs row records the run as completed with
+ * the rows it queued (adxRunsTable): ADX's LatestRunId() counts only such runs once they landed.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -29,7 +31,7 @@ import type { DeltaRow } from '../delta/types';
 import { UpstreamError, ValidationError, errorText } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
 import { lakeTables } from '../pipeline/tables';
-import { adxTables, type AdxTableDef } from './adxModel';
+import { adxRunsTable, adxTables, type AdxRunRecord, type AdxTableDef } from './adxModel';
 import { lakePartitions, readLakeRows } from './lakeRows';
 import type { PublishOptions, PublishResult, Publisher } from './publisher';
 
@@ -150,6 +152,23 @@ export class AdxPublisher implements Publisher {
     return new Map([...paths.entries()].map(([key, list]) => [key, createHash('sha256').update(list.sort().join('\n')).digest('hex').slice(0, 16)]));
   }
 
+  /** Queues rows once per tag: ADX drops a repeated ingestion with the same ingest-by tag. */
+  private async queueOnce(table: string, mapping: string, partition: string, tag: string, rows: DeltaRow[]): Promise<void> {
+    try {
+      await this.queued.ingestFromStream(new StreamDescriptor(Readable.from([toNdjsonGzip(rows)]), null, CompressionType.GZIP), {
+        database: this.options.database,
+        table,
+        format: DataFormat.JSON,
+        ingestionMappingReference: mapping,
+        ingestionMappingKind: IngestionMappingKind.JSON,
+        ingestByTags: [tag],
+        ingestIfNotExists: JSON.stringify([tag]),
+      });
+    } catch (err) {
+      throw new UpstreamError(`Queued ingestion into ADX table ${table} (${partition}) failed: ${errorText(err, 500)}`, undefined, { cause: err });
+    }
+  }
+
   async publishRun(runId: string, options: PublishOptions = {}): Promise<PublishResult> {
     const tables: Record<string, number> = {};
     for (const def of adxTables.filter((d) => !options.tables || options.tables.includes(d.lakeTable))) {
@@ -160,25 +179,32 @@ export class AdxPublisher implements Publisher {
       for (const [partition, rows] of partitions) {
         const content = fingerprints?.get(partition);
         const tag = content ? ingestByTag(`daily_demand@${content}`, def.table, partition) : ingestByTag(runId, def.table, partition);
-        try {
-          await this.queued.ingestFromStream(new StreamDescriptor(Readable.from([toNdjsonGzip(rows)]), null, CompressionType.GZIP), {
-            database: this.options.database,
-            table: def.table,
-            format: DataFormat.JSON,
-            ingestionMappingReference: def.mapping,
-            ingestionMappingKind: IngestionMappingKind.JSON,
-            ingestByTags: [tag],
-            ingestIfNotExists: JSON.stringify([tag]),
-          });
-        } catch (err) {
-          throw new UpstreamError(`Queued ingestion into ADX table ${def.table} (${partition}) failed: ${errorText(err, 500)}`, undefined, { cause: err });
-        }
+        await this.queueOnce(def.table, def.mapping, partition, tag, rows);
         published += rows.length;
       }
       tables[def.table] = published;
       this.log(`adx: queued ${published} rows for ${def.table} in ${partitions.size} partition(s)`);
     }
+    // A whole full run (not a table subset such as the drift check's, nor a re-forecast of some
+    // SKUs) is recorded as completed, last.
+    if (!options.tables && !(options.reforecastSkus && options.reforecastSkus.length > 0)) await this.recordRun(runId, tables);
     return { target: this.target, tables, outputs: { adx: this.databaseUrl } };
+  }
+
+  /** Queues the run's Runs row (see adxRunsTable) with the row counts just queued. */
+  private async recordRun(runId: string, tables: Record<string, number>): Promise<void> {
+    const now = this.now().toISOString();
+    const record: AdxRunRecord = {
+      run_id: runId,
+      kind: 'full',
+      completed_at: now,
+      forecast_rows: tables['Forecasts'] ?? 0,
+      accuracy_rows: tables['ForecastAccuracy'] ?? 0,
+      inventory_rows: tables['InventoryActions'] ?? 0,
+      published_at: now,
+    };
+    await this.queueOnce(adxRunsTable.table, adxRunsTable.mapping, 'run', ingestByTag(runId, adxRunsTable.table, 'run'), [{ ...record }]);
+    this.log(`adx: recorded run ${runId} as completed`);
   }
 
   async publishSkus(runId: string, skus: string[], options: PublishOptions = {}): Promise<PublishResult> {

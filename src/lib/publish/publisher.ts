@@ -7,6 +7,12 @@ export interface PublishOptions {
   abortSignal?: AbortSignal;
   /** Publish only these lake tables (e.g. drift_events after the drift check); all when absent. */
   tables?: string[];
+  /**
+   * Set when a batch run re-forecast only these SKUs (a drift or on-demand re-forecast): it is
+   * published, but never recorded as a completed full run, so it never becomes the dashboards'
+   * latest run.
+   */
+  reforecastSkus?: string[];
 }
 
 export interface PublishResult {

@@ -1,6 +1,9 @@
+import { parseKeySegment, trackingKey } from '../tracking/trackingKeys';
+
 /**
  * Names shared by whoever logs a forecasting run (finalizeForecast) and whoever judges it (the
- * promotion gate, the CLI): metric keys, segment names and the backtest-window param.
+ * promotion gate, the CLI): metric keys, segment names and the backtest-window param. Keys with
+ * a part from data are built by trackingKey (reversible, MLflow-valid; docs/tracking.md).
  */
 
 /** Mover segments the gate checks for regressions. */
@@ -15,8 +18,8 @@ export type PolicyMetricName = (typeof policyMetricNames)[number];
 export const primaryMetric: PolicyMetricName = 'wape';
 
 /** Metric key of a segment's figure, e.g. segment.fast.wape. */
-export function segmentMetricKey(segment: string, metric: PolicyMetricName): string {
-  return `segment.${segment}.${metric}`;
+export function segmentMetricKey(segment: string, metric: PolicyMetricName | 'skus'): string {
+  return trackingKey(['segment', segment, metric]);
 }
 
 /** Segments present in a run's metrics (from its segment.<name>.wape keys). */
@@ -24,7 +27,7 @@ export function segmentsIn(metrics: Record<string, number>): string[] {
   const out = new Set<string>();
   for (const key of Object.keys(metrics)) {
     const match = /^segment\.([^.]+)\.wape$/.exec(key);
-    if (match?.[1]) out.add(match[1]);
+    if (match?.[1]) out.add(parseKeySegment(match[1]));
   }
   return [...out].sort();
 }
@@ -37,4 +40,17 @@ export const runParamNames = {
   codeVersion: 'code.version',
   modelParamsPath: 'gold.model_params',
   trigger: 'pipeline.trigger',
+  /** Where the Gold model_params partition of the run lives (a lake URI), also when the version's source is elsewhere. */
+  modelParamsUri: 'gold.model_params.uri',
+} as const;
+
+/** Param key of a Silver table's version, e.g. silver.daily_demand.version. */
+export function silverVersionParamKey(table: string): string {
+  return trackingKey(['silver', table, 'version']);
+}
+
+/** Run tags holding the free-text breakdowns as JSON objects (text → count): never metric names. */
+export const breakdownTagNames = {
+  skusByModel: 'breakdown.skus_by_model',
+  fallbacks: 'breakdown.fallbacks',
 } as const;

@@ -6,6 +6,7 @@
  * the months in order (cancellation netting, daily demand) stays with the caller, which gets the
  * month's demand lines back as columns.
  */
+import { returnedLineSuffix } from './canonicalRecord';
 import { encodeDataFile, type EncodedDataFile } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
 import { DemandLines, lineRevenue } from './demandLines';
@@ -66,6 +67,8 @@ export interface MonthResult {
   kept: number;
   unitsKept: number;
   cancellations: number;
+  /** Of the cancellations, lines returned (canonical status `returned`). */
+  returns: number;
   redelivered: number;
   quarantine: InvalidRecord[];
   orderLineFiles: EncodedDataFile[];
@@ -119,6 +122,7 @@ export function processMonth(task: MonthTask): MonthResult {
     kept: 0,
     unitsKept: 0,
     cancellations: 0,
+    returns: 0,
     redelivered: 0,
     quarantine: [],
     orderLineFiles: [],
@@ -179,6 +183,7 @@ export function processMonth(task: MonthTask): MonthResult {
       const customerId = batch.customerId[i] ?? null;
       if (kind === lineKind.cancellation) {
         result.cancellations += 1;
+        if ((batch.orderLineId[i] as string).endsWith(returnedLineSuffix)) result.returns += 1;
         if (task.cancellationFields) cancellationColumns.push(batch, i, revenue);
         result.cancelled.sku.push(sku);
         result.cancelled.customerId.push(customerId);

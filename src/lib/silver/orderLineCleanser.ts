@@ -4,6 +4,8 @@
  * so a million lines cost ~32 MB here, not the lines themselves.
  */
 import { FingerprintSet } from './fingerprintSet';
+import { isCanonicalOrderRecord, isUnmappedOrderRecord } from '../orders/canonicalOrderLine';
+import { checkCanonicalRecord } from './canonicalRecord';
 import { checkOrderRecord, toOrderLine, type OrderLine } from './orderRecord';
 import type { CompiledRule, RuleField, RuleSet } from './ruleSet';
 import type { FieldBounds } from '../validation/fields';
@@ -14,8 +16,10 @@ export type LineVerdict =
   | { kind: 'quarantine'; reason: string; detail: string }
   | { kind: 'redelivered' };
 
-function ruleValue(line: OrderLine, field: RuleField): string | number | null {
+function ruleValue(line: OrderLine, field: RuleField, status: string | null): string | number | null {
   switch (field) {
+    case 'Status':
+      return status;
     case 'InvoiceNo':
       return line.invoiceNo;
     case 'StockCode':
@@ -47,12 +51,23 @@ export type RecordVerdict =
   /** Not a valid order record: no line, no id to trust. */
   | { kind: 'invalid'; reason: string; detail: string };
 
-export function classifyRecord(raw: unknown, rules: readonly CompiledRule[], bounds?: Readonly<FieldBounds>): RecordVerdict {
+/**
+ * Two Bronze shapes reach Silver: canonical order lines (every definition-based source, with a
+ * status) and the Online Retail API's records (the default source, no status).
+ */
+function lineOf(raw: unknown, bounds?: Readonly<FieldBounds>): { ok: true; line: OrderLine; status: string | null } | { ok: false; reason: string; detail: string } {
+  if (isUnmappedOrderRecord(raw) || isCanonicalOrderRecord(raw)) return checkCanonicalRecord(raw);
   const checked = checkOrderRecord(raw, bounds);
-  if (!checked.ok) return { kind: 'invalid', reason: `schema_invalid:${checked.field}`, detail: checked.detail };
-  const line = toOrderLine(checked.record);
+  if (!checked.ok) return { ok: false, reason: `schema_invalid:${checked.field}`, detail: checked.detail };
+  return { ok: true, line: toOrderLine(checked.record), status: null };
+}
+
+export function classifyRecord(raw: unknown, rules: readonly CompiledRule[], bounds?: Readonly<FieldBounds>): RecordVerdict {
+  const checked = lineOf(raw, bounds);
+  if (!checked.ok) return { kind: 'invalid', reason: checked.reason, detail: checked.detail };
+  const { line, status } = checked;
   for (const rule of rules) {
-    const value = ruleValue(line, rule.field);
+    const value = ruleValue(line, rule.field, status);
     if (!rule.test(value)) continue;
     if (rule.action === 'cancellation') return { kind: 'cancellation', line };
     return { kind: 'rejected', line, reason: rule.id, detail: `${rule.field}=${JSON.stringify(value)}` };

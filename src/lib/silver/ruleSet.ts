@@ -5,8 +5,10 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import defaultRuleSetJson from './rules/online-retail.v1.json';
+import orderStatusRuleSetJson from './rules/order-status.v1.json';
 
-const ruleFields = ['InvoiceNo', 'StockCode', 'Description', 'Quantity', 'UnitPrice', 'CustomerID', 'Country'] as const;
+/** `Status` is the canonical line's status (placed, cancelled, returned); null for Online Retail API records. */
+const ruleFields = ['InvoiceNo', 'StockCode', 'Description', 'Quantity', 'UnitPrice', 'CustomerID', 'Country', 'Status'] as const;
 export type RuleField = (typeof ruleFields)[number];
 
 const ruleSchema = z
@@ -114,4 +116,15 @@ export function ruleSetFromJson(json: unknown): RuleSet {
 /** The rule set shipped with the project (rules/online-retail.v1.json). */
 export function defaultRuleSet(): RuleSet {
   return ruleSetFromJson(defaultRuleSetJson);
+}
+
+export const ruleSetNames = ['online-retail', 'order-status'] as const;
+export type RuleSetName = (typeof ruleSetNames)[number];
+
+/**
+ * The rule set a source uses: `online-retail` (invoice-prefix rules, the UCI data's conventions)
+ * for that preset only, `order-status` (the canonical status decides) for every other source.
+ */
+export function ruleSetByName(name: RuleSetName): RuleSet {
+  return name === 'online-retail' ? defaultRuleSet() : ruleSetFromJson(orderStatusRuleSetJson);
 }

@@ -80,6 +80,9 @@ export interface SilverBuildResult extends BuildSilverOutput {
   ruleSetVersion: string;
   /** Lines already in Silver (same orderLineId) delivered again: dropped silently. */
   redelivered: number;
+  /** Order records quarantined (of orderLinesRead; inventory rows not counted) and the first example of each reason. */
+  orderQuarantined: number;
+  quarantineExamples: Record<string, { detail: string; raw: string }>;
   /** Demand lines taken out of daily demand by a matched cancellation, and their units. */
   nettedLines: number;
   nettedUnits: number;
@@ -207,11 +210,16 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     }
   }
   const quarantineReasons: ReasonCounts = {};
+  const quarantineExamples: Record<string, { detail: string; raw: string }> = {};
+  let orderQuarantined = 0;
   const quarantineChannel = new RowChannel();
   const quarantineWrite = streamedWrite(tables.quarantine, lakeTables.quarantine, quarantineChannel, runId, abortSignal);
   const quarantine = async (source: string, rec: Omit<SourceRecord, 'record'>, reason: string, detail: string, raw: string): Promise<void> => {
     if (!quarantinedBefore.add(quarantineKey(source, reason, raw))) return;
     count(quarantineReasons, reason);
+    if (source === 'orders') orderQuarantined++;
+    // One example per reason for the run's data-quality verdict (the table holds them all).
+    quarantineExamples[reason] ??= { detail, raw: raw.length > 300 ? `${raw.slice(0, 300)}…` : raw };
     await quarantineChannel.push({
       run_id: runId,
       source,
@@ -359,6 +367,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     let kept = 0;
     let unitsKept = 0;
     let cancellations = 0;
+    let returns = 0;
     let redelivered = 0;
     let nettedLines = 0;
     let nettedUnits = 0;
@@ -459,6 +468,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       kept += r.kept;
       unitsKept += r.unitsKept;
       cancellations += r.cancellations;
+      returns += r.returns;
       redelivered += r.redelivered;
       for (const bad of r.quarantine) {
         await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
@@ -578,6 +588,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       orderLinesKept: kept,
       unitsKept,
       cancellations,
+      returns,
       quarantined,
       quarantineReasons,
       inventoryRows: newSnapshots.length,
@@ -587,6 +598,8 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       affectedTo: lastAffected !== undefined ? new Date(monthBounds(lastAffected).last * 86_400_000).toISOString().slice(0, 10) : null,
       tableVersions,
       ruleSetVersion: ruleSet.versionTag,
+      orderQuarantined,
+      quarantineExamples,
       redelivered,
       nettedLines,
       nettedUnits,

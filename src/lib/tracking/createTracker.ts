@@ -1,4 +1,6 @@
 import type { PipelineServices } from '../pipeline/contracts';
+import type { PipelineSettings } from '../config/settings';
+import { checkMlflowSettings } from './mlflowSettings';
 import { MlflowTracker } from './mlflowTracker';
 import { TablesTracker } from './tablesTracker';
 import type { Tracker } from './tracker';
@@ -8,4 +10,9 @@ export function createTracker(services: Pick<PipelineServices, 'settings' | 'ent
   return services.settings.DEMAND_TRACKER === 'mlflow'
     ? MlflowTracker.fromSettings(services.settings)
     : TablesTracker.fromEntityStore(services.entities);
+}
+
+/** Refuses tracker settings that could only fail later (after the forecasts): call when a pipeline starts. */
+export function checkTrackerSettings(settings: PipelineSettings): void {
+  checkMlflowSettings(settings);
 }

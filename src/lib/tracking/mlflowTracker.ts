@@ -4,6 +4,8 @@ import { defaultAzureCredential } from '../azure/credential';
 import { errorText, MlflowApiError, RegistryNotFoundError, SettingsError, UpstreamError, ValidationError } from '../errors';
 import type { PipelineSettings } from '../config/settings';
 import { azureDatabricksScope, entraTokenProvider, isAzureDatabricksHost, type AccessTokenProvider } from './databricksAuth';
+import { checkMlflowSettings } from './mlflowSettings';
+import { assertRunBatch } from './runBatchRules';
 import {
   compareVersions,
   runStatuses,
@@ -29,7 +31,16 @@ interface WireMetric {
   step: number;
 }
 interface WireRun {
-  info: { run_id?: string; run_uuid?: string; experiment_id: string; run_name?: string; status?: string; start_time?: number | string; end_time?: number | string | null };
+  info: {
+    run_id?: string;
+    run_uuid?: string;
+    experiment_id: string;
+    run_name?: string;
+    status?: string;
+    start_time?: number | string;
+    end_time?: number | string | null;
+    artifact_uri?: string;
+  };
   data?: { metrics?: WireMetric[]; params?: KeyValue[]; tags?: KeyValue[] };
 }
 interface WireModelVersion {
@@ -67,10 +78,17 @@ export interface MlflowTrackerOptions {
   fetch?: typeof fetch;
 }
 
-/** HTTP statuses worth retrying: throttling and server-side failures. */
+/** HTTP statuses worth retrying: throttling, a request timeout and server-side failures; any other 4xx is final. */
 export function isRetryableStatus(status: number | undefined): boolean {
-  return status === 429 || (status !== undefined && status >= 500);
+  return status === 429 || status === 408 || (status !== undefined && status >= 500);
 }
+
+/** A metric point as MLflow stores it: the same key, value, timestamp and step is the same point. */
+const samePoint = (a: WireMetric, b: WireMetric): boolean =>
+  a.key === b.key && Number(a.value) === Number(b.value) && Number(a.timestamp) === Number(b.timestamp) && Number(a.step) === Number(b.step);
+
+/** Versions whose aliases are read at once when listing (one model-versions/get each). */
+const aliasReadConcurrency = 8;
 
 function toMs(value: number | string | null | undefined): number | null {
   if (value === null || value === undefined || value === '') return null;
@@ -138,9 +156,8 @@ export class MlflowTracker implements Tracker {
   }
 
   static fromSettings(settings: PipelineSettings): MlflowTracker {
-    if (!settings.MLFLOW_TRACKING_URI) {
-      throw new SettingsError('MLFLOW_TRACKING_URI', 'DEMAND_TRACKER=mlflow needs MLFLOW_TRACKING_URI (e.g. https://adb-<id>.<n>.azuredatabricks.net)');
-    }
+    checkMlflowSettings(settings);
+    if (!settings.MLFLOW_TRACKING_URI) throw new SettingsError('MLFLOW_TRACKING_URI', 'DEMAND_TRACKER=mlflow needs MLFLOW_TRACKING_URI');
     return new MlflowTracker({ trackingUri: settings.MLFLOW_TRACKING_URI, ...(settings.MLFLOW_TRACKING_TOKEN ? { token: settings.MLFLOW_TRACKING_TOKEN } : {}) });
   }
 
@@ -167,9 +184,19 @@ export class MlflowTracker implements Tracker {
     }
   }
 
-  /** One REST call: GET sends the fields as query parameters, POST/PATCH/DELETE as a JSON body (as MLflow's own client does). */
-  private call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', endpoint: string, body: Record<string, unknown>, options?: TrackerOptions): Promise<T> {
-    return this.policy.execute(async ({ signal }) => {
+  /**
+   * One REST call: GET sends the fields as query parameters, POST/PATCH/DELETE as a JSON body (as
+   * MLflow's own client does). `body` may be built per attempt (attempt 0 is the first), so a
+   * retried request can leave out what the failed attempt already wrote.
+   */
+  private call<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    endpoint: string,
+    bodyOrBuilder: Record<string, unknown> | ((attempt: number) => Promise<Record<string, unknown>>),
+    options?: TrackerOptions,
+  ): Promise<T> {
+    return this.policy.execute(async ({ signal, attempt }) => {
+      const body = typeof bodyOrBuilder === 'function' ? await bodyOrBuilder(attempt) : bodyOrBuilder;
       let url = this.base + endpoint;
       if (method === 'GET') {
         const query = new URLSearchParams();
@@ -225,7 +252,21 @@ export class MlflowTracker implements Tracker {
     }
   }
 
+  /**
+   * Looked up with experiments/search, which answers 200 with no experiment when there is none
+   * (get-by-name answers 404: a failed call in the server's log on every first run). A name with a
+   * quote cannot go in a filter string, so it is looked up by name.
+   */
   private async experimentIdByName(name: string, options?: TrackerOptions): Promise<string | undefined> {
+    if (!name.includes("'")) {
+      const found = await this.call<{ experiments?: Array<{ experiment_id: string; name: string }> }>(
+        'POST',
+        'experiments/search',
+        { filter: `name = '${name}'`, max_results: 1, view_type: 'ALL' },
+        options,
+      );
+      return found.experiments?.find((e) => e.name === name)?.experiment_id;
+    }
     try {
       const found = await this.call<{ experiment?: { experiment_id: string } }>('GET', 'experiments/get-by-name', { experiment_name: name }, options);
       return found.experiment?.experiment_id;
@@ -260,14 +301,28 @@ export class MlflowTracker implements Tracker {
   }
 
   async logBatch(runId: string, batch: RunBatch, options?: TrackerOptions): Promise<void> {
+    // A real server refuses the whole batch for one bad key: say which, before sending anything.
+    assertRunBatch(batch);
     const now = Date.now();
-    const metrics = (batch.metrics ?? []).map((m: MetricPoint): WireMetric => {
-      if (!Number.isFinite(m.value)) throw new ValidationError(`metrics.${m.key}`, `Metric ${m.key} must be a finite number, got ${m.value}`);
-      return { key: m.key, value: m.value, timestamp: m.timestampInMs ?? now, step: m.step ?? 0 };
-    });
+    const metrics = (batch.metrics ?? []).map((m: MetricPoint): WireMetric => ({ key: m.key, value: m.value, timestamp: m.timestampInMs ?? now, step: m.step ?? 0 }));
     for (const chunk of chunkLogBatch({ metrics, params: pairs(batch.params), tags: pairs(batch.tags) })) {
-      await this.call('POST', 'runs/log-batch', { run_id: runId, ...chunk }, options);
+      // log-batch appends every metric point. A retry after a timeout or 5xx may follow an attempt
+      // the server did apply, so it first drops the points the run already holds.
+      await this.call(
+        'POST',
+        'runs/log-batch',
+        async (attempt) => ({ run_id: runId, ...chunk, metrics: attempt === 0 ? chunk.metrics : await this.pointsNotLogged(runId, chunk.metrics, options) }),
+        options,
+      );
     }
+  }
+
+  /** The points of `points` that are not already the run's latest point of their key. */
+  private async pointsNotLogged(runId: string, points: WireMetric[], options?: TrackerOptions): Promise<WireMetric[]> {
+    if (points.length === 0) return points;
+    const found = await this.call<{ run: WireRun }>('GET', 'runs/get', { run_id: runId }, options);
+    const logged = found.run.data?.metrics ?? [];
+    return points.filter((p) => !logged.some((l) => samePoint(l, p)));
   }
 
   async endRun(runId: string, status: RunStatus, options?: TrackerOptions & { endTimeInMs?: number }): Promise<void> {
@@ -306,16 +361,32 @@ export class MlflowTracker implements Tracker {
       params: fromPairs(run.data?.params),
       metrics,
       tags: fromPairs(run.data?.tags),
+      artifactUri: run.info.artifact_uri || null,
     };
   }
 
   async ensureRegisteredModel(name: string, options?: TrackerOptions & { description?: string }): Promise<void> {
+    // Looked up first, so a model that exists costs no refused create (400 in the server's log).
+    if (await this.registeredModel(name, options)) return;
     try {
       await this.call('POST', 'registered-models/create', { name, ...(options?.description ? { description: options.description } : {}) }, options);
     } catch (err) {
       if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') return;
       throw err;
     }
+  }
+
+  /** The registered model with its aliases, or undefined (registered-models/search answers 200 either way). */
+  private async registeredModel(name: string, options?: TrackerOptions): Promise<{ name: string; aliases: Array<{ alias: string; version: string }> } | undefined> {
+    if (name.includes("'")) throw new ValidationError('registeredModel', `Model name must not contain a quote: ${JSON.stringify(name)}`);
+    const found = await this.call<{ registered_models?: Array<{ name: string; aliases?: Array<{ alias: string; version: string }> }> }>(
+      'GET',
+      'registered-models/search',
+      { filter: `name='${name}'`, max_results: 1 },
+      options,
+    );
+    const model = found.registered_models?.find((m) => m.name === name);
+    return model ? { name: model.name, aliases: model.aliases ?? [] } : undefined;
   }
 
   async createModelVersion(name: string, version: NewModelVersion, options?: TrackerOptions): Promise<ModelVersion> {
@@ -358,7 +429,7 @@ export class MlflowTracker implements Tracker {
     }
   }
 
-  async listModelVersions(name: string, options?: TrackerOptions): Promise<ModelVersion[]> {
+  async listModelVersions(name: string, options?: TrackerOptions & { withAliases?: boolean }): Promise<ModelVersion[]> {
     if (name.includes("'")) throw new ValidationError('registeredModel', `Model name must not contain a quote: ${JSON.stringify(name)}`);
     const out: ModelVersion[] = [];
     let pageToken: string | undefined;
@@ -372,7 +443,15 @@ export class MlflowTracker implements Tracker {
       out.push(...(page.model_versions ?? []).map((v) => this.toVersion(v)));
       pageToken = page.next_page_token || undefined;
     } while (pageToken);
-    return out.sort((a, b) => compareVersions(a.version, b.version));
+    if (options?.withAliases === false) return out.sort((a, b) => compareVersions(a.version, b.version));
+    // Open-source MLflow leaves aliases out of search answers (and an empty list is left out of
+    // any answer), so each version's aliases come from model-versions/get, which has them.
+    const withAliases: ModelVersion[] = [];
+    for (let i = 0; i < out.length; i += aliasReadConcurrency) {
+      const slice = out.slice(i, i + aliasReadConcurrency);
+      withAliases.push(...(await Promise.all(slice.map(async (v) => (await this.getModelVersion(name, v.version, options)) ?? v))));
+    }
+    return withAliases.sort((a, b) => compareVersions(a.version, b.version));
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string, options?: TrackerOptions): Promise<void> {
@@ -392,14 +471,15 @@ export class MlflowTracker implements Tracker {
     }
   }
 
+  /**
+   * Read through the registered model's alias list, then model-versions/get: GET
+   * registered-models/alias answers a missing alias with 400, a failed call in the server's log
+   * each time a first version is registered or no challenger exists.
+   */
   async getVersionByAlias(name: string, alias: string, options?: TrackerOptions): Promise<ModelVersion | undefined> {
-    try {
-      const found = await this.call<{ model_version: WireModelVersion }>('GET', 'registered-models/alias', { name, alias }, options);
-      return this.toVersion(found.model_version);
-    } catch (err) {
-      if (err instanceof MlflowApiError && (err.errorCode === 'RESOURCE_DOES_NOT_EXIST' || err.errorCode === 'INVALID_PARAMETER_VALUE')) return undefined;
-      throw err;
-    }
+    const model = await this.registeredModel(name, options);
+    const version = model?.aliases.find((a) => a.alias === alias)?.version;
+    return version === undefined ? undefined : this.getModelVersion(name, version, options);
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type Tracker,
   type TrackerOptions,
 } from './tracker';
+import { assertRunBatch } from './runBatchRules';
 
 /** Table names (letters and digits only, as Azure Table storage requires). */
 export const trackingTableNames = {
@@ -126,6 +127,8 @@ export class TablesTracker implements Tracker {
   }
 
   async logBatch(runId: string, batch: RunBatch, options?: TrackerOptions): Promise<void> {
+    // The same keys as MLflow accepts, so a run that logs here also logs to MLflow.
+    assertRunBatch(batch);
     const runs = await this.requireRun(runId, options);
     const params = Object.entries(batch.params ?? {});
     // One range query for the params already logged ('/' sorts right after '.'), not one read per param.
@@ -185,6 +188,7 @@ export class TablesTracker implements Tracker {
       params: {},
       metrics: {},
       tags: {},
+      artifactUri: null,
     };
     for (const row of rows) {
       const key = String(row['key']);

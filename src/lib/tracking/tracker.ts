@@ -46,6 +46,12 @@ export interface TrackedRun {
   /** Latest value per metric key. */
   metrics: Record<string, number>;
   tags: Record<string, string>;
+  /**
+   * Where the tracking server keeps the run's artifacts (MLflow's run.info.artifact_uri, e.g.
+   * /srv/mlflow/artifacts/3/<id>/artifacts or dbfs:/databricks/mlflow-tracking/…); null when the
+   * adapter has no artifact store (Table storage).
+   */
+  artifactUri: string | null;
 }
 
 export interface ModelVersion {
@@ -77,7 +83,11 @@ export interface Tracker {
   startRun(experimentId: string, run: { runName: string; startTimeInMs?: number; tags?: Record<string, string> }, options?: TrackerOptions): Promise<string>;
   /** The run with this name in the experiment, if one exists (lets a retried activity resume). */
   findRunByName(experimentId: string, runName: string, options?: TrackerOptions): Promise<TrackedRun | undefined>;
-  /** Logs params, metrics and tags in one call. Params are write-once; tags overwrite. */
+  /**
+   * Logs params, metrics and tags in one call. Params are write-once; tags overwrite; every metric
+   * point is appended (as MLflow does), so callers send only points not yet logged. Keys must be
+   * MLflow-valid (trackingKeys.ts): a bad key is a ValidationError before anything is written.
+   */
   logBatch(runId: string, batch: RunBatch, options?: TrackerOptions): Promise<void>;
   endRun(runId: string, status: RunStatus, options?: TrackerOptions & { endTimeInMs?: number }): Promise<void>;
   getRun(runId: string, options?: TrackerOptions): Promise<TrackedRun | undefined>;
@@ -86,8 +96,11 @@ export interface Tracker {
   ensureRegisteredModel(name: string, options?: TrackerOptions & { description?: string }): Promise<void>;
   createModelVersion(name: string, version: NewModelVersion, options?: TrackerOptions): Promise<ModelVersion>;
   getModelVersion(name: string, version: string, options?: TrackerOptions): Promise<ModelVersion | undefined>;
-  /** All versions, ascending by version number. */
-  listModelVersions(name: string, options?: TrackerOptions): Promise<ModelVersion[]>;
+  /**
+   * All versions, ascending by version number. `withAliases: false` lets an adapter skip the extra
+   * reads aliases may cost (MLflow: one model-versions/get per version); aliases are then [].
+   */
+  listModelVersions(name: string, options?: TrackerOptions & { withAliases?: boolean }): Promise<ModelVersion[]>;
   setModelVersionTag(name: string, version: string, key: string, value: string, options?: TrackerOptions): Promise<void>;
   /** Points an alias at a version (moving it if it pointed elsewhere). */
   setAlias(name: string, alias: string, version: string, options?: TrackerOptions): Promise<void>;

@@ -1,4 +1,5 @@
 import { InsufficientHistoryError } from '../errors';
+import { calendarRegressors } from '../events/regressors';
 import { solveNormalEquations } from '../numeric';
 import type { ForecastModel, ModelContext, ModelOutput } from '../types';
 
@@ -20,7 +21,7 @@ export interface HarmonicOptions {
 
 const yearLength = 365.25;
 
-function fillRow(row: Float64Array, t: number, m: number, k: number): void {
+function fillRow(row: Float64Array, t: number, m: number, k: number, calendar: readonly Float64Array[] = []): void {
   row.fill(0);
   row[0] = 1;
   row[1] = t / yearLength;
@@ -35,18 +36,22 @@ function fillRow(row: Float64Array, t: number, m: number, k: number): void {
     row[c++] = Math.sin(a);
     row[c++] = Math.cos(a);
   }
+  // Holiday and event days (0/1): on the log scale their effects are multiplicative uplifts.
+  for (const col of calendar) row[c++] = col[t] ?? 0;
 }
 
 interface Shape {
   m: number;
   k: number;
+  /** Calendar regressor columns over the history and horizon (none without a calendar). */
+  calendar: readonly Float64Array[];
 }
 
 function shapeFor(n: number, context: ModelContext, options: HarmonicOptions): Shape {
   const m = context.season > 1 && n >= 2 * context.season ? context.season : 1;
   const years = context.isDaily ? n / yearLength : 0;
   const k = years >= 2 ? options.yearlyTerms : years >= 1.5 ? Math.min(options.yearlyTerms, 3) : 0;
-  return { m, k };
+  return { m, k, calendar: [] };
 }
 
 function minLengthOf(season: number): number {
@@ -64,7 +69,7 @@ function fitShape(
   options: HarmonicOptions,
   out: ModelOutput[],
 ): void {
-  const p = 2 + Math.max(0, shape.m - 1) + 2 * shape.k;
+  const p = 2 + Math.max(0, shape.m - 1) + 2 * shape.k + shape.calendar.length;
   const a = new Float64Array(p * p);
   const b = new Float64Array(p);
   const row = new Float64Array(p);
@@ -81,7 +86,7 @@ function fitShape(
     if (context.censored?.[t]) continue;
     // Weights relative to the last origin; earlier origins differ by a constant factor only.
     const w = Math.exp(-decay * (last - 1 - t));
-    fillRow(row, t, shape.m, shape.k);
+    fillRow(row, t, shape.m, shape.k, shape.calendar);
     const target = Math.log1p(Math.max(0, y[t] as number)) * w;
     for (let j = 0; j < p; j++) {
       const xj = row[j] as number;
@@ -94,15 +99,16 @@ function fitShape(
 }
 
 function solveAndForecast(a: Float64Array, b: Float64Array, p: number, n: number, horizon: number, shape: Shape, options: HarmonicOptions): ModelOutput {
-  // Ridge relative to the prefix's total weight keeps the scale-free behaviour across origins.
+  // Ridge relative to the prefix's total weight keeps the scale-free behaviour across origins;
+  // it also pins the effect of an event the prefix has not seen yet at zero.
   const beta = solveNormalEquations(a, b, p, 1e-8 * Math.max(1e-300, a[0] as number));
   const row = new Float64Array(p);
-  fillRow(row, n - 1, shape.m, shape.k);
+  fillRow(row, n - 1, shape.m, shape.k, shape.calendar);
   const lastTrend = (row[1] as number) * (beta[1] as number);
   const slope = (beta[1] as number) / yearLength;
   const point: number[] = [];
   for (let h = 0; h < horizon; h++) {
-    fillRow(row, n + h, shape.m, shape.k);
+    fillRow(row, n + h, shape.m, shape.k, shape.calendar);
     let s = 0;
     for (let j = 0; j < p; j++) s += (row[j] as number) * (beta[j] as number);
     // Seasonal and Fourier parts at the target date; the trend continues from the last point.
@@ -121,6 +127,8 @@ export function harmonicForecastOrigins(
 ): ModelOutput[] {
   const out: ModelOutput[] = new Array<ModelOutput>(origins.length);
   const groups = new Map<string, number[]>();
+  const span = Math.max(0, ...origins.map((n, i) => n + (horizons[i] as number)));
+  const calendar = calendarRegressors(context, span).columns;
   origins.forEach((n, i) => {
     const need = minLengthOf(context.season);
     if (n < need) throw new InsufficientHistoryError('harmonic', n, need);
@@ -131,7 +139,7 @@ export function harmonicForecastOrigins(
     list.push(i);
   });
   for (const indices of groups.values()) {
-    const shape = shapeFor(origins[indices[0] as number] as number, context, options);
+    const shape = { ...shapeFor(origins[indices[0] as number] as number, context, options), calendar };
     fitShape(y, origins, horizons, indices, shape, context, options, out);
   }
   return out;

@@ -1,10 +1,12 @@
 import { UnknownModelError } from '../errors';
 import type { ForecastModel } from '../types';
 import { arimaModel } from './arima';
+import { autoArimaModels } from './autoArima';
 import { etsModel } from './ets';
 import { harmonicModel } from './harmonic';
 import { adidaModel, crostonModel, sbaModel, tsbModel } from './intermittent';
 import { mstlModel } from './mstl';
+import { prophetModel } from './prophet';
 import { meanModel, naiveModel, seasonalMedianModel, seasonalNaiveModel, zeroModel } from './simple';
 import { thetaModel } from './theta';
 
@@ -22,6 +24,8 @@ const models = new Map<string, ForecastModel>(
     harmonicModel('harmonic_smooth', { yearlyTerms: 8, halfLifeInDays: 730 }),
     mstlModel,
     arimaModel,
+    ...autoArimaModels,
+    prophetModel,
     crostonModel,
     sbaModel,
     tsbModel,

@@ -7,7 +7,10 @@
  * run id changes nothing: a finished apply's result is read back from its done record.
  */
 import { readBronzeRecords, readManifest } from '../../bronze/reader';
+import { assessQuarantine } from '../../quality/quarantineGate';
 import { SilverApplyLedger, type SilverApplyIntent } from '../../silver/applyLedger';
+import { ruleSetByName, type RuleSet } from '../../silver/ruleSet';
+import { resolveOrdersSource } from '../../sources/ordersSource';
 import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
 import { DeltaTable } from '../../delta/deltaTable';
 import { crashPoint } from '../../testing/crashPoints';
@@ -26,11 +29,12 @@ async function* inventoryOf(manifests: readonly string[], services: PipelineServ
   }
 }
 
-async function applyIntent(intent: SilverApplyIntent, services: PipelineServices): Promise<SilverBuildResult> {
+async function applyIntent(intent: SilverApplyIntent, services: PipelineServices, ruleSet: RuleSet): Promise<SilverBuildResult> {
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
   const expected = await Promise.all(intent.orderManifests.map(async (m) => (await readManifest(services.lake, m, signal)).records));
   const result = await buildSilverTables(services.lake, {
     runId: intent.applyId,
+    ruleSet,
     orderParts: intent.orderManifests,
     ...(services.settings.DEMAND_SILVER_WORKERS > 0 ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
     ...(services.settings.DEMAND_SCRATCH_DIR ? { scratchDir: services.settings.DEMAND_SCRATCH_DIR } : {}),
@@ -48,18 +52,22 @@ async function applyIntent(intent: SilverApplyIntent, services: PipelineServices
   return result;
 }
 
-export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
+type BuildSilverResult = Omit<SilverBuildResult, 'quarantineExamples'> & { quality: ReturnType<typeof assessQuarantine> };
+
+export async function buildSilver(input: BuildSilverInput, services: PipelineServices): Promise<BuildSilverResult> {
   return asOnlyWriter(services, input.runId, 'buildSilver', () => buildSilverLocked(input, services));
 }
 
-async function buildSilverLocked(input: BuildSilverInput, services: PipelineServices): Promise<SilverBuildResult> {
+async function buildSilverLocked(input: BuildSilverInput, services: PipelineServices): Promise<BuildSilverResult> {
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  // The rule set belongs to the source: invoice-prefix rules for online-retail only.
+  const ruleSet = ruleSetByName((await resolveOrdersSource(services.settings)).ruleSet);
   const ledger = await SilverApplyLedger.load(services.lake, signal);
   await adoptLegacyLake(ledger, input, services);
   const results: SilverBuildResult[] = [];
   for (const intent of ledger.unfinished()) {
     if (intent.applyId !== input.runId) services.log(`buildSilver: finishing Silver apply ${intent.applyId} that run ${intent.runId} left unfinished (${intent.orderManifests.length} order and ${intent.inventoryManifests.length} inventory batch(es))`);
-    const result = await applyIntent(intent, services);
+    const result = await applyIntent(intent, services, ruleSet);
     await ledger.finish(intent.applyId, result, signal);
     crashPoint('silver:apply-done');
     results.push(result);
@@ -74,14 +82,21 @@ async function buildSilverLocked(input: BuildSilverInput, services: PipelineServ
     const intent: SilverApplyIntent = { applyId: ledger.freeApplyId(input.runId), runId: input.runId, createdAt: new Date().toISOString(), ...pending };
     await ledger.begin(intent, signal);
     crashPoint('silver:intent-written');
-    const result = await applyIntent(intent, services);
+    const result = await applyIntent(intent, services, ruleSet);
     await ledger.finish(intent.applyId, result, signal);
     crashPoint('silver:apply-done');
     results.push(result);
   } else if (own.done && results.length === 0) {
     results.push(own.done);
   }
-  return mergeResults(results);
+  const merged = mergeResults(results);
+  const { quarantineExamples, ...output } = merged;
+  const quality = assessQuarantine(
+    { records: merged.orderLinesRead, quarantined: merged.orderQuarantined, reasons: merged.quarantineReasons, examples: quarantineExamples },
+    { maxShare: services.settings.DEMAND_QUARANTINE_MAX_SHARE, warnShare: services.settings.DEMAND_QUARANTINE_WARN_SHARE },
+  );
+  // Examples stay out of the orchestration history (only the verdict's short sentences travel).
+  return { ...output, quality };
 }
 
 /**
@@ -109,6 +124,7 @@ function emptyResult(): SilverBuildResult {
   return {
     orderLinesRead: 0, orderLinesKept: 0, unitsKept: 0, cancellations: 0, quarantined: 0, quarantineReasons: {}, inventoryRows: 0, skus: 0,
     dailyDemandRows: 0, affectedFrom: null, affectedTo: null, tableVersions: {}, ruleSetVersion: '', redelivered: 0, nettedLines: 0, nettedUnits: 0,
+    orderQuarantined: 0, quarantineExamples: {},
   };
 }
 
@@ -120,8 +136,9 @@ function isApplied(ledger: SilverApplyLedger, manifest: string): boolean {
 export function mergeResults(results: readonly SilverBuildResult[]): SilverBuildResult {
   const last = results.at(-1);
   if (!last) throw new Error('buildSilver: no Silver build result');
-  const out: SilverBuildResult = { ...last, quarantineReasons: {}, tableVersions: { ...last.tableVersions } };
-  const counted = ['orderLinesRead', 'orderLinesKept', 'unitsKept', 'cancellations', 'quarantined', 'inventoryRows', 'dailyDemandRows', 'redelivered', 'nettedLines', 'nettedUnits'] as const;
+  const out: SilverBuildResult = { ...last, quarantineReasons: {}, quarantineExamples: {}, tableVersions: { ...last.tableVersions } };
+  const counted = ['orderLinesRead', 'orderLinesKept', 'unitsKept', 'cancellations', 'quarantined', 'orderQuarantined', 'inventoryRows', 'dailyDemandRows', 'redelivered', 'nettedLines', 'nettedUnits'] as const;
+  for (const r of results) for (const [reason, example] of Object.entries(r.quarantineExamples ?? {})) out.quarantineExamples[reason] ??= example;
   for (const k of counted) out[k] = results.reduce((a, r) => a + r[k], 0);
   for (const r of results) for (const [reason, n] of Object.entries(r.quarantineReasons)) out.quarantineReasons[reason] = (out.quarantineReasons[reason] ?? 0) + n;
   const froms = results.map((r) => r.affectedFrom).filter((d): d is string => d !== null).sort();

@@ -1,10 +1,13 @@
 import packageJson from '../../../../package.json';
 import { openLakeTable, readOrEmpty } from '../../delta';
 import type { DeltaRow } from '../../delta/types';
-import { runParamNames } from '../../registry/policyMetrics';
+import { runParamNames, silverVersionParamKey } from '../../registry/policyMetrics';
 import { promotePolicy } from '../../registry/promotion';
-import { runMetricsFromBacktest, type BacktestMetricRow } from '../../registry/runMetrics';
+import { breakdownMetrics, breakdownTags, runMetricsFromBacktest, sumBreakdowns, type BacktestMetricRow } from '../../registry/runMetrics';
+import { modelParamsUri, policyVersionSource } from '../../registry/versionSource';
 import { createTracker } from '../../tracking/createTracker';
+import { experimentNameFor } from '../../tracking/mlflowSettings';
+import { isEmptyBatch, openRun, unloggedPart } from '../../tracking/runLog';
 import { entityKey } from '../../tracking/tablesTracker';
 import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../../tracking/tracker';
 import type { FinalizeForecastInput, FinalizeForecastOutput, PipelineServices } from '../contracts';
@@ -58,27 +61,27 @@ function metricsFromBatches(input: FinalizeForecastInput): Record<string, number
   return out;
 }
 
-async function findVersionOfRun(tracker: Tracker, modelName: string, pipelineRunId: string) {
-  const versions = await tracker.listModelVersions(modelName);
-  return versions.find((v) => v.tags[runParamNames.pipelineRunId] === pipelineRunId);
+/** The version registered from this tracking run (a re-run with changed params is another run, so another version). */
+async function findVersionOfRun(tracker: Tracker, modelName: string, trackingRunId: string) {
+  const versions = await tracker.listModelVersions(modelName, { withAliases: false });
+  return versions.find((v) => v.runId === trackingRunId);
 }
 
 /**
  * Tracks a forecast run (params, aggregate and per-segment backtest metrics, Gold paths) and
  * registers it as a new policy version with the `challenger` alias; with no production version
  * yet, the first one is promoted through the gate (which approves it) and the log says so.
- * Idempotent: a retry finds the run by name and the version by its pipeline.run_id tag.
+ * Idempotent: a retry finds the run by name (a new one when params changed) and the version by its run.
  */
 export async function finalizeForecast(input: FinalizeForecastInput, services: PipelineServices): Promise<FinalizeForecastOutput> {
   const { settings, lake } = services;
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
   const tracker = createTracker(services);
   const modelName = settings.DEMAND_REGISTERED_MODEL_NAME;
-  const experimentId = await tracker.getOrCreateExperiment(settings.DEMAND_EXPERIMENT_NAME, signal);
-  const existing = await tracker.findRunByName(experimentId, input.runId, signal);
-  const trackingRunId =
-    existing?.runId ??
-    (await tracker.startRun(experimentId, { runName: input.runId, startTimeInMs: Date.parse(input.startedAt) || Date.now(), tags: { [runParamNames.trigger]: input.trigger } }, signal));
+  const experimentId = await tracker.getOrCreateExperiment(experimentNameFor(settings), signal);
+  let openedRunId: string | undefined;
+  // Never turn a finished run (maybe behind a registered version) into a failed one.
+  let finished = false;
 
   try {
     const metricRows = (
@@ -87,10 +90,9 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     const fromTable = metricRows.length > 0;
     const metrics = fromTable ? runMetricsFromBacktest(metricRows) : metricsFromBatches(input);
     if (!fromTable) services.log(`finalize: no Gold forecast_metrics rows for run ${input.runId}; metrics from batch sums (no segments)`);
-    for (const b of input.batches) {
-      for (const [model, count] of Object.entries(b.models)) metrics[`skus_by_model.${model}`] = (metrics[`skus_by_model.${model}`] ?? 0) + count;
-      for (const [reason, count] of Object.entries(b.fallbacks)) metrics[`fallbacks.${reason}`] = (metrics[`fallbacks.${reason}`] ?? 0) + count;
-    }
+    // Model and fallback names are free text: counts by name go to JSON tags, never into metric keys.
+    const breakdowns = sumBreakdowns(input.batches);
+    Object.assign(metrics, breakdownMetrics(breakdowns));
     metrics['forecast_rows'] = input.batches.reduce((a, b) => a + b.forecastRows, 0);
 
     // The backtest windows end where the forecasts start: same origin + windows + horizon = comparable figures.
@@ -123,11 +125,22 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
       'policy.model_timeout_ms': String(settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS),
       'metrics.source': fromTable ? 'gold.forecast_metrics' : 'batch_sums',
     };
-    for (const [table, tableVersion] of Object.entries(input.tableVersions)) params[`silver.${table}.version`] = String(tableVersion);
+    for (const [table, tableVersion] of Object.entries(input.tableVersions)) params[silverVersionParamKey(table)] = String(tableVersion);
     const now = Date.now();
     const points: MetricPoint[] = Object.entries(metrics).map(([key, value]) => ({ key, value, timestampInMs: now, step: 0 }));
-    await tracker.logBatch(trackingRunId, { params, metrics: points, tags: { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version } }, signal);
-    await tracker.endRun(trackingRunId, 'FINISHED', signal);
+    const tags = { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version, ...breakdownTags(breakdowns) };
+
+    // A retry reuses the run; a re-run whose params changed gets a new one (params are write-once).
+    const { run } = await openRun(tracker, experimentId, { runName: input.runId, startTimeInMs: Date.parse(input.startedAt) || Date.now(), params, tags: { [runParamNames.trigger]: input.trigger } }, signal);
+    const trackingRunId = run.runId;
+    openedRunId = trackingRunId;
+    finished = run.status === 'FINISHED';
+    const missing = unloggedPart(run, { params, metrics: points, tags });
+    if (!isEmptyBatch(missing)) await tracker.logBatch(trackingRunId, missing, signal);
+    if (!finished) {
+      await tracker.endRun(trackingRunId, 'FINISHED', signal);
+      finished = true;
+    }
 
     const runIndex = await services.entities.table(forecastRunsTableName);
     const indexRun = (modelVersion: string | null) =>
@@ -141,14 +154,15 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
 
     await tracker.ensureRegisteredModel(modelName, { ...signal, description: 'Demand forecasting policy: config + code version + training data version; per-SKU params in Gold model_params' });
     const registered =
-      (await findVersionOfRun(tracker, modelName, input.runId)) ??
+      (await findVersionOfRun(tracker, modelName, trackingRunId)) ??
       (await tracker.createModelVersion(
         modelName,
         {
-          source: `${lake.location.replace(/\/+$/, '')}/${modelParamsPath}`,
+          source: policyVersionSource({ lakeLocation: lake.location, modelParamsPath, run, tracker }),
           runId: trackingRunId,
           tags: {
             [runParamNames.pipelineRunId]: input.runId,
+            [runParamNames.modelParamsUri]: modelParamsUri(lake.location, modelParamsPath),
             [runParamNames.trigger]: input.trigger,
             [runParamNames.codeVersion]: version,
             'data.daily_demand.version': String(input.tableVersions['daily_demand'] ?? 'unknown'),
@@ -182,7 +196,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     await indexRun(registered.version);
     return { trackingRunId, modelVersion: registered.version, metrics };
   } catch (err) {
-    await tracker.endRun(trackingRunId, 'FAILED', signal).catch(() => undefined);
+    if (openedRunId && !finished) await tracker.endRun(openedRunId, 'FAILED', signal).catch(() => undefined);
     throw err;
   }
 }

@@ -3,6 +3,7 @@ import { openLakeTable } from '../../delta';
 import type { DeltaRow } from '../../delta/types';
 import type { SkuForecast } from '../../forecast';
 import type { ForecastBatchInput, ForecastBatchOutput, PipelineServices, ReasonCounts } from '../contracts';
+import { loadForecastCalendar } from '../forecastCalendar';
 import { sharedForecastPool } from '../forecastPool';
 import { readSkuBatch } from '../skuBatches';
 import { lakeTables } from '../tables';
@@ -30,12 +31,14 @@ function count(into: ReasonCounts, key: string): void {
 export async function forecastBatch(input: ForecastBatchInput, services: PipelineServices): Promise<ForecastBatchOutput> {
   const batch = await readSkuBatch(services.lake, input.batch.path, services.abortSignal ? { abortSignal: services.abortSignal } : {});
   const pool = sharedForecastPool(services.settings);
+  const calendar = await loadForecastCalendar(services.lake, services.settings, services.abortSignal ? { abortSignal: services.abortSignal } : {});
   const results: SkuForecast[] = await pool.forecast(
     batch.series.map((s) => ({ sku: s.sku, startDate: s.startDate, values: s.values, censored: s.censored })),
     {
       horizon: input.horizonDays,
       season: input.season,
       modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
+      ...(calendar ? { calendar } : {}),
       ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
     },
   );

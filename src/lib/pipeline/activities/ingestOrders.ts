@@ -2,8 +2,45 @@ import { authorizationFromSettings } from '../../ingest/authorization';
 import { OrdersClient } from '../../ingest/ordersClient';
 import { ingestOrdersRun } from '../../ingest/ordersIngestion';
 import { OrdersWatermarks } from '../../ingest/watermarks';
+import { ValidationError } from '../../errors';
+import { ingestOrderFiles } from '../../sources/files/ingestOrderFiles';
+import { resolveOrdersSource } from '../../sources/ordersSource';
+import { ingestRestSource } from '../../sources/rest/ingestRestSource';
 import { asOnlyWriter } from './writerStage';
 import type { IngestOrdersInput, IngestOrdersOutput, PipelineServices } from '../contracts';
+
+/** A source definition's run (DEMAND_ORDERS_SOURCE other than online-retail): files or REST, mapped to canonical lines. */
+async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput | undefined> {
+  const resolved = await resolveOrdersSource(services.settings);
+  if (resolved.kind !== 'definition') return undefined;
+  const { definition, shopTimeZone } = resolved;
+  const source = definition.name ?? (input.source || 'orders');
+  const common = { source, runId: input.runId, runDate: input.runDate, lake: services.lake, log: services.log, ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}) };
+  if (definition.kind === 'files') return ingestOrderFiles({ ...common, definition, shopTimeZone });
+  const { settings } = services;
+  const url = definition.url ?? settings.DEMAND_ORDERS_API_URL;
+  if (!url) {
+    throw new ValidationError('DEMAND_ORDERS_API_URL', `Orders source ${resolved.loaded.origin} is a REST source without "url": set DEMAND_ORDERS_API_URL (or --orders-api-url) to its orders collection URL`);
+  }
+  const authorization = authorizationFromSettings(settings);
+  return ingestRestSource({
+    ...common,
+    definition,
+    shopTimeZone,
+    watermarks: await OrdersWatermarks.fromEntityStore(services.entities),
+    overlapMinutes: settings.DEMAND_ORDERS_OVERLAP_MINUTES,
+    pagesPerPart: settings.DEMAND_ORDERS_PAGES_PER_PART,
+    ...(services.progress ? { progress: services.progress } : {}),
+    client: {
+      url,
+      pageSize: settings.DEMAND_ORDERS_PAGE_SIZE,
+      requestTimeoutInMs: settings.DEMAND_ORDERS_REQUEST_TIMEOUT_MS,
+      retryBudgetInMs: settings.DEMAND_ORDERS_RETRY_BUDGET_MS,
+      ...(authorization ? { authorization } : {}),
+      onRetry: (e) => services.log(`orders "${e.source}" page ${e.page}: ${e.outcome}; retry ${e.attempt} in ${e.delayInMs} ms`),
+    },
+  });
+}
 
 /**
  * Activity: new order lines of one source from the orders REST API into Bronze, exactly once per
@@ -11,6 +48,7 @@ import type { IngestOrdersInput, IngestOrdersOutput, PipelineServices } from '..
  * DEMAND_ORDERS_PAGE_SIZE, DEMAND_ORDERS_PAGES_PER_PART, DEMAND_ORDERS_AUTH_HEADER or
  * DEMAND_ORDERS_AUTH_SCOPE, DEMAND_ORDERS_OVERLAP_MINUTES, DEMAND_ORDERS_RETRY_BUDGET_MS,
  * DEMAND_ORDERS_REQUEST_TIMEOUT_MS.
+ * DEMAND_ORDERS_SOURCE other than `online-retail` reads a source definition instead (docs/sources.md).
  * An unset DEMAND_ORDERS_API_URL skips orders (as infra/bicep/main.bicep documents for an empty
  * URL): an empty output, watermark untouched, reported as problem `orders_source_not_configured`.
  */
@@ -19,6 +57,8 @@ export async function ingestOrders(input: IngestOrdersInput, services: PipelineS
 }
 
 async function ingestOrdersLocked(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput> {
+  const defined = await ingestDefinedSource(input, services);
+  if (defined) return defined;
   const { settings } = services;
   const url = settings.DEMAND_ORDERS_API_URL;
   const source = input.source || 'orders';

@@ -3,6 +3,7 @@ import { openLakeTable } from '../../delta';
 import { planInventoryRows } from '../../inventory';
 import { readLakeRows } from '../../publish/lakeRows';
 import type { PipelineServices, PlanInventoryInput, PlanInventoryOutput } from '../contracts';
+import { loadCatalogueSource, readCatalogue } from '../../sources/catalogue';
 import { lakeTables } from '../tables';
 
 /** How far back before the earliest forecast origin a stock observation is still looked for. */
@@ -42,10 +43,21 @@ export async function planInventory(input: PlanInventoryInput, services: Pipelin
           ...signalOption,
         }),
       ]);
-  const plan = planInventoryRows(input.runId, forecasts, dailyDemand, snapshots, {
+  const policy = {
     serviceLevel: settings.DEMAND_SERVICE_LEVEL,
     leadTimeDays: settings.DEMAND_LEAD_TIME_DAYS,
     reviewPeriodDays: settings.DEMAND_REVIEW_PERIOD_DAYS,
+  };
+  // A product catalogue's supplier lead time, where it gives one, replaces the global setting per SKU.
+  const leadTimes = new Map<string, number>();
+  if (settings.DEMAND_CATALOGUE_SOURCE) {
+    const catalogue = await readCatalogue(lake, await loadCatalogueSource(settings.DEMAND_CATALOGUE_SOURCE), signalOption);
+    for (const entry of catalogue.entries.values()) if (entry.leadTimeDays !== null) leadTimes.set(entry.sku, entry.leadTimeDays);
+    services.log(`inventory: catalogue ${catalogue.files.join(', ') || '(no files)'}: ${catalogue.entries.size} SKUs, ${leadTimes.size} with a lead time, ${catalogue.problems.length} problem(s)${catalogue.problems[0] ? `, e.g. ${catalogue.problems[0].file} record ${catalogue.problems[0].record} ${catalogue.problems[0].field}: ${catalogue.problems[0].detail}` : ''}`);
+  }
+  const plan = planInventoryRows(input.runId, forecasts, dailyDemand, snapshots, policy, (sku) => {
+    const leadTimeDays = leadTimes.get(sku);
+    return leadTimeDays === undefined ? policy : { ...policy, leadTimeDays };
   });
   const def = lakeTables.inventory_actions;
   await openLakeTable(lake, def).write(plan.rows, {

@@ -28,7 +28,12 @@ async function publishLocked(input: PublishInput, services: PipelineServices): P
     crashPoint('publish:completed-recorded');
   }
   const publisher = createPublisher(services);
-  const signal = { ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}), ...(input.tables ? { tables: input.tables } : {}) };
+  const signal = {
+    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+    ...(input.tables ? { tables: input.tables } : {}),
+    // A batch publish that names SKUs is a re-forecast of those SKUs, not a full run.
+    ...(input.mode === 'batch' && input.skus && input.skus.length > 0 ? { reforecastSkus: input.skus } : {}),
+  };
   try {
     const result =
       input.mode === 'single' ? await publisher.publishSkus(input.runId, input.skus ?? [], signal) : await publisher.publishRun(input.runId, signal);

@@ -1,0 +1,49 @@
+/**
+ * A source record (an order with line items, or one flat line) to the Bronze records of a
+ * definition-based source: canonical order lines, and for what cannot be mapped an "unmapped"
+ * record that keeps the source data and names every problem, so Silver quarantines it with a reason.
+ */
+import { isUnmappedOrderRecord, type CanonicalOrderLine, type UnmappedOrderRecord } from '../orders/canonicalOrderLine';
+import type { OrdersSourceDefinition } from './definition';
+import { compileOrderMapping, valueAtPath, type FieldProblem } from './fieldMapping';
+
+export type BronzeOrderRecord = CanonicalOrderLine | UnmappedOrderRecord;
+
+export interface RecordMapper {
+  /** One source record to its lines (a line-item order gives one per item). */
+  map(raw: unknown): BronzeOrderRecord[];
+}
+
+export function createRecordMapper(definition: OrdersSourceDefinition, shopTimeZone: string): RecordMapper {
+  const mapLine = compileOrderMapping(definition.fields, { timeZone: definition.timeZone, shopTimeZone });
+  const lineItems = definition.kind === 'rest' ? definition.lineItems : undefined;
+  const unmapped = (raw: unknown, problems: FieldProblem[]): UnmappedOrderRecord => ({ $unmapped: raw, problems });
+  return {
+    map(raw) {
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [unmapped(raw, [{ field: 'record', detail: `${JSON.stringify(raw)?.slice(0, 80)}: not an object` }])];
+      if (lineItems === undefined) {
+        const mapped = mapLine({ record: raw });
+        return [mapped.ok ? mapped.line : unmapped(raw, mapped.problems)];
+      }
+      const items = valueAtPath({ record: raw }, lineItems);
+      if (!Array.isArray(items)) return [unmapped(raw, [{ field: 'lineItems', detail: `"${lineItems}" is ${items === undefined ? 'missing' : JSON.stringify(items).slice(0, 60)}: expected an array of line items` }])];
+      return items.map((item) => {
+        const mapped = mapLine({ record: item, order: raw });
+        // The order is kept once per bad line (without its other items), so the quarantine row is self-contained.
+        return mapped.ok ? mapped.line : unmapped({ ...(raw as Record<string, unknown>), [lineItems]: [item] }, mapped.problems);
+      });
+    },
+  };
+}
+
+/** `2024-01-02T03:04:05.000Z` → `2024-01-02 03:04:05` (the watermark table's form, UTC for these sources). */
+export function watermarkText(instant: string): string {
+  return new Date(instant).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** What a Bronze record of a definition source says for the manifest. */
+export function bronzeRecordFacts(record: unknown): { problems: string[]; quantity: number | undefined; timestamp: string | undefined } {
+  if (isUnmappedOrderRecord(record)) return { problems: [...new Set(record.problems.map((p) => `unmapped:${p.field}`))], quantity: undefined, timestamp: undefined };
+  const line = record as CanonicalOrderLine;
+  return { problems: [], quantity: line.quantity, timestamp: watermarkText(line.updatedAt ?? line.orderedAt) };
+}
