@@ -22,7 +22,7 @@ async function publishLocked(input: PublishInput, services: PipelineServices): P
     throw new ValidationError('skus', 'publish mode "single" needs the SKUs to publish');
   }
   crashPoint('publish:before');
-  if (!input.tables) {
+  if (!input.tables && services.lake) {
     // Every Gold table of the run is written: record the run as completed before it is shown.
     await recordRunCompleted(services.lake, { runId: input.runId, completedAt: new Date().toISOString(), mode: input.mode }, services.abortSignal ? { abortSignal: services.abortSignal } : {});
     crashPoint('publish:completed-recorded');

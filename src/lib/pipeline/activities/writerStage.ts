@@ -3,7 +3,9 @@ import type { PipelineServices } from '../contracts';
 
 /** Runs a stage that moves lake state (ingestion, Silver, publish) under the lake's writer lock. */
 export function asOnlyWriter<T>(services: PipelineServices, runId: string, activity: string, work: () => Promise<T>): Promise<T> {
-  const settings = services.settings as Partial<PipelineServices['settings']>;
+  const settings = (services.settings ?? {}) as Partial<PipelineServices['settings']>;
+  // Services without a lake (a publisher-only test double) have nothing to lock.
+  if (!services.lake) return work();
   return withWriterLock(
     services.lake,
     {
