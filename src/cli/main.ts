@@ -8,7 +8,9 @@ import { registerExportCommand } from './commands/export';
 import { registerModelsCommand } from './commands/models';
 import { registerRunCommand } from './commands/run';
 import { registerRunsCommand } from './commands/runs';
+import { registerSampleCommand } from './commands/sample';
 import { registerServeCommand } from './commands/serve';
+import { registerWatermarksCommand } from './commands/watermarks';
 import { registerSourcesCommand } from './commands/sources';
 import type { CliContext } from './context';
 import { sampleWorkspace, workspaceOverrides } from './workspace';
@@ -60,6 +62,8 @@ export function buildProgram(outer: CliContext): Command {
   registerBacktestCommand(program, context);
   registerModelsCommand(program, context);
   registerDashboardCommand(program, context);
+  registerSampleCommand(program, context);
+  registerWatermarksCommand(program, context);
   registerSourcesCommand(program, context);
   registerRunsCommand(program, context);
   return program;

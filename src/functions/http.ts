@@ -16,11 +16,54 @@ export function validationResponse(error: z.ZodError, source: Record<string, unk
   return jsonError(400, 'validation', `${field}: ${issue?.message ?? 'invalid'} (got ${shown})`, field);
 }
 
+/** Deepest nesting of arrays and objects a request body may have. */
+export const maxBodyDepth = 8;
+export const maxBodyBytes = 64 * 1024;
+
+/** Nesting depth of JSON text, counted outside strings, stopping early past `limit`. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * Answers never carry a local filesystem path (a workspace, a temp folder, file:// URLs): they
+ * are cut to `…/<last segment>`. Relative URLs such as `/api/runs/<id>` are kept.
+ */
+export function withoutLocalPaths<T>(value: T): T {
+  const redact = (text: string): string =>
+    text
+      .replace(/file:\/\/[^\s"'<>]+/g, (m) => `…/${m.slice(m.lastIndexOf('/') + 1)}`)
+      .replace(/(?<![A-Za-z0-9_.~:/%-])\/(?!api\/)[^\s"'<>/]+(?:\/[^\s"'<>/]*)+/g, (m) => `…/${m.slice(m.lastIndexOf('/') + 1)}`)
+      .replace(/(?<![A-Za-z0-9])[A-Za-z]:\\[^\s"'<>]+/g, (m) => `…\\${m.slice(m.lastIndexOf('\\') + 1)}`);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
 /** Reads a JSON body; an empty body is {}. Returns a 400 response for malformed JSON. */
 export async function readJsonBody(request: HttpRequest): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; response: HttpResponseInit }> {
   const text = await request.text();
   if (text.trim() === '') return { ok: true, body: {} };
-  if (text.length > 64 * 1024) return { ok: false, response: jsonError(413, 'validation', 'Request body is larger than 64 KB', 'body') };
+  if (text.length > maxBodyBytes) return { ok: false, response: jsonError(413, 'validation', 'Request body is larger than 64 KB', 'body') };
+  if (jsonDepth(text, maxBodyDepth) > maxBodyDepth) return { ok: false, response: jsonError(400, 'validation', `Request body is nested deeper than ${maxBodyDepth} levels`, 'body') };
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -34,7 +77,7 @@ export async function readJsonBody(request: HttpRequest): Promise<{ ok: true; bo
 
 /** Maps errors thrown by handlers: bad input → 400, bad settings → 500 naming the setting, else 500. */
 export function errorResponse(err: unknown): HttpResponseInit {
-  if (err instanceof ValidationError) return jsonError(400, 'validation', err.message, err.field);
+  if (err instanceof ValidationError) return withoutLocalPaths(jsonError(400, 'validation', err.message, err.field));
   if (err instanceof SettingsError) return jsonError(500, 'settings', err.message, err.setting);
-  return jsonError(500, 'internal', errorText(err, 500));
+  return withoutLocalPaths(jsonError(500, 'internal', errorText(err, 500)));
 }

@@ -2,8 +2,13 @@ import type { HttpRequest } from '@azure/functions';
 import type { CheckStatusPayload, PipelineClient, RunStatus } from '../functions/pipelineClient';
 import type { LocalOrchestrationHost } from './localHost';
 
-/** The PipelineClient of `demand serve` and the tests: the local host behind Durable's client API. */
-export function localPipelineClient(host: LocalOrchestrationHost): PipelineClient {
+/**
+ * The PipelineClient of `demand serve` and the tests: the local host behind Durable's client API.
+ * Status URLs are relative (`/api/runs/<id>`), or under `baseUrl` when one is configured: never
+ * built from the request's Host header, which a client controls.
+ */
+export function localPipelineClient(host: LocalOrchestrationHost, options: { baseUrl?: string } = {}): PipelineClient {
+  const base = (options.baseUrl ?? '').replace(/\/+$/, '');
   const status = (id: string): RunStatus | undefined => {
     const s = host.getStatus(id);
     return s
@@ -18,9 +23,8 @@ export function localPipelineClient(host: LocalOrchestrationHost): PipelineClien
       await host.waitForCompletion(id, { timeoutInMs });
       return status(id);
     },
-    checkStatusPayload: (request: HttpRequest, instanceId: string): CheckStatusPayload => {
-      const origin = new URL(request.url).origin;
-      return { id: instanceId, statusQueryGetUri: `${origin}/api/runs/${encodeURIComponent(instanceId)}` };
+    checkStatusPayload: (_request: HttpRequest, instanceId: string): CheckStatusPayload => {
+      return { id: instanceId, statusQueryGetUri: `${base}/api/runs/${encodeURIComponent(instanceId)}` };
     },
   };
 }

@@ -46,7 +46,8 @@ describe('POST /api/pipeline/start (ADF WebHook starter)', () => {
     const res = await startPipelineHandler(deps)(post('/api/pipeline/start', '{}'), ctx('startPipeline'));
     expect(res.status).toBe(202);
     const body = res.jsonBody as { id: string; statusQueryGetUri: string };
-    expect(body.statusQueryGetUri).toBe(`${base}/api/runs/${encodeURIComponent(body.id)}`);
+    // Relative: never built from the request's Host (the local client has no configured base URL).
+    expect(body.statusQueryGetUri).toBe(`/api/runs/${encodeURIComponent(body.id)}`);
     expect((res.headers as Record<string, string>)['location']).toBe(body.statusQueryGetUri);
     expect((await host.waitForCompletion(body.id)).runtimeStatus).toBe('Completed');
   });

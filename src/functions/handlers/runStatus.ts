@@ -1,6 +1,6 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import type { FunctionDeps } from '../deps';
-import { errorResponse, jsonError } from '../http';
+import { errorResponse, jsonError, withoutLocalPaths } from '../http';
 
 const instanceIdPattern = /^[A-Za-z0-9:._-]{1,200}$/;
 
@@ -15,7 +15,7 @@ export function runStatusHandler(deps: FunctionDeps) {
       const status = await deps.client(request, context).getStatus(instanceId);
       if (!status) return jsonError(404, 'not_found', `instanceId: no run "${instanceId}"`, 'instanceId');
       const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
-      return { status: running ? 202 : 200, jsonBody: status };
+      return { status: running ? 202 : 200, jsonBody: withoutLocalPaths(status) };
     } catch (err) {
       return errorResponse(err);
     }

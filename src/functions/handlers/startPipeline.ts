@@ -12,7 +12,8 @@ const bodySchema = z
     /** ADF's @pipeline().RunId: makes the start idempotent when ADF retries the call. */
     pipelineRunId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'letters, digits and dashes, at most 100').optional(),
   })
-  .passthrough();
+  // Nothing else: an unknown field (a typo, `__proto__`) is refused, not silently ignored.
+  .strict();
 
 /**
  * POST /api/pipeline/start — the HTTP starter that ADF's WebHook activity calls. Answers 202 at

@@ -37,6 +37,15 @@ export const settingsSchema = z.object({
   DEMAND_ORDERS_RETRY_BUDGET_MS: int(1000, 3_600_000).default(120_000),
   DEMAND_ORDERS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
   DEMAND_INVENTORY_LANDING_PREFIX: z.string().min(1).default('landing/inventory'),
+  /** Bounds of the field validators (src/lib/validation/fields.ts): beyond them a record is quarantined. */
+  DEMAND_MAX_ORDER_QUANTITY: int(1, 1_000_000_000).default(1_000_000),
+  DEMAND_MAX_UNIT_PRICE: num(1, 1e12).default(1_000_000),
+  DEMAND_MAX_STOCK_UNITS: int(1, 1_000_000_000_000).default(1_000_000_000),
+  DEMAND_MAX_FUTURE_MINUTES: int(0, 525_600).default(1440),
+  DEMAND_EARLIEST_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').default('1990-01-01'),
+  /** One writer at a time: how long a run waits for the lake's writer lock, and how long a lock lives without renewal. */
+  DEMAND_LAKE_LOCK_WAIT_MS: int(0, 86_400_000).default(600_000),
+  DEMAND_LAKE_LOCK_DURATION_MS: int(1000, 600_000).default(60_000),
   /** Optional inventory source definition (file or JSON, docs/sources.md): partner stock files in their own columns, instead of the fixed landing format. */
   DEMAND_INVENTORY_SOURCE: z.string().min(1).optional(),
   /** Pages per Bronze part (part boundaries follow the page sequence, so re-runs give the same parts). */

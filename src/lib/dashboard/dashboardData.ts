@@ -10,6 +10,7 @@ import type { PipelineServices } from '../pipeline/contracts';
 import { forecastRunsTableName } from '../pipeline/activities/finalizeForecast';
 import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency } from '../publish/lakeRows';
 import { canonicalModelName, modelFamily } from './modelNames';
+import { completedRuns } from '../publish/runCompletions';
 
 export interface DashboardSku {
   sku: string;
@@ -305,10 +306,12 @@ export async function loadDashboardData(
   const { lake } = services;
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
   const challengers = await challengerRuns(services);
+  // Runs that never completed (killed or failed before publish) are never the current view.
+  const completed = options.runId !== undefined ? undefined : await completedRuns(lake, signal);
   const runs =
     options.runId !== undefined
       ? [options.runId]
-      : (await runsByRecency(lake, 'forecasts', signal)).filter((run) => !challengers.has(run)).slice(0, recentRunsShown);
+      : (await runsByRecency(lake, 'forecasts', signal)).filter((run) => !challengers.has(run) && (completed === undefined || completed.has(run))).slice(0, recentRunsShown);
   const runSet = new Set(runs);
   const quarantineRuns = await runsByRecency(lake, 'quarantine', signal);
   const runId = runs[0] ?? null;

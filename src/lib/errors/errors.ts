@@ -55,6 +55,32 @@ export class LakeConflictError extends DemandError {
   }
 }
 
+/** The lake's writer lock is held by another run (the message names it and since when). */
+export class LakeLockedError extends DemandError {
+  readonly path: string;
+  readonly holder: { runId: string; activity: string; owner: string; acquiredAt: string; expiresAt: string } | undefined;
+  constructor(path: string, holder: LakeLockedError['holder'], message?: string) {
+    super(
+      'lake_locked',
+      message ??
+        (holder
+          ? `The lake is locked by run ${holder.runId} (${holder.activity}, ${holder.owner}) since ${holder.acquiredAt}, until ${holder.expiresAt} unless renewed (${path}); one writer at a time`
+          : `The lake is locked (${path}); one writer at a time`),
+    );
+    this.path = path;
+    this.holder = holder;
+  }
+}
+
+/** A lock this process held was taken over (it expired without renewal). */
+export class LakeLockLostError extends DemandError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super('lake_lock_lost', message);
+    this.path = path;
+  }
+}
+
 /** A table entity was changed by someone else (stale ETag) or already exists on insert. */
 export class EntityConflictError extends DemandError {
   constructor(table: string, partitionKey: string, rowKey: string, reason: 'exists' | 'etag') {

@@ -4,6 +4,7 @@ import { dataPathOf, type BronzeManifest } from '../bronze/manifest';
 import { bronzeRunFolder } from '../bronze/paths';
 import { listBronzeManifests, readManifest } from '../bronze/reader';
 import { writeBronzePart } from '../bronze/writer';
+import { crashPoint } from '../testing/crashPoints';
 import { checkInventorySnapshot, inventoryFormatOf } from './inventorySnapshot';
 
 export const inventorySource = 'inventory';
@@ -105,7 +106,9 @@ export async function ingestInventoryRun(options: InventoryIngestionOptions): Pr
       { ...ops, ...(options.now ? { now: options.now } : {}) },
     );
     const batch: BronzeBatchRef = written.ref;
+    crashPoint('ingest-inventory:bronze-committed');
     await lake.rename(file, await freeTarget(lake, `${landing}/processed`, name, runId, ops), ops);
+    crashPoint('ingest-inventory:moved');
     runParts.set(part, batch);
   }
   output.batches = [...runParts.entries()].sort(([a], [b]) => a - b).map(([, ref]) => ref);

@@ -1,4 +1,5 @@
 import type { ReasonCounts } from '../pipeline/contracts';
+import { checkWallClock } from '../validation/fields';
 
 /**
  * One order line as the orders API serves it (the contract with real sources too). Field names
@@ -61,6 +62,7 @@ export function orderRecordProblems(value: unknown): string[] {
       case 'invoiceDate':
         if (typeof v !== 'string') problems.push(`wrong_type:${field}`);
         else if (!invoiceDatePattern.test(v)) problems.push(`bad_format:${field}`);
+        else if (!checkWallClock(field, v).ok) problems.push(`impossible_or_out_of_range:${field}`);
         break;
     }
   }
@@ -74,11 +76,15 @@ export function numericQuantity(value: unknown): number | undefined {
   return typeof q === 'number' && Number.isFinite(q) ? q : undefined;
 }
 
-/** InvoiceDate when well-formed, else undefined (malformed dates never move a watermark). */
-export function wellFormedInvoiceDate(value: unknown): string | undefined {
+/**
+ * InvoiceDate when it is a real calendar time within the floor and now + tolerance, else undefined:
+ * a leap second, an impossible date or a year-9999 date never moves a watermark.
+ */
+export function wellFormedInvoiceDate(value: unknown, now: number = Date.now()): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const d = (value as { InvoiceDate?: unknown }).InvoiceDate;
-  return typeof d === 'string' && invoiceDatePattern.test(d) ? d : undefined;
+  if (typeof d !== 'string' || !invoiceDatePattern.test(d)) return undefined;
+  return checkWallClock('InvoiceDate', d, { now }).ok ? d : undefined;
 }
 
 export function addReasons(into: ReasonCounts, reasons: Iterable<string>): void {

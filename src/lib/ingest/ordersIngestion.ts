@@ -7,6 +7,7 @@ import { listBronzeManifests, readManifest } from '../bronze/reader';
 import { verifyBronzePart, writeBronzePart } from '../bronze/writer';
 import type { OrdersClient, OrdersPage } from './ordersClient';
 import { addReasons, mergeReasons, numericQuantity, orderRecordProblems, wellFormedInvoiceDate } from './orderRecord';
+import { crashPoint } from '../testing/crashPoints';
 import { sinceFromWatermark, type OrdersWatermarks } from './watermarks';
 
 export interface OrdersIngestionOptions {
@@ -128,6 +129,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     mergeReasons(problems, written.manifest.problems);
     maxInvoiceDate = maxOf(maxInvoiceDate, written.manifest.maxInvoiceDate);
     partIndex++;
+    crashPoint('ingest-orders:part-committed');
     options.progress?.('ingest-orders', records);
   };
 
@@ -146,6 +148,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
       const facts = options.recordFacts?.(item);
       addReasons(buffer.problems, facts ? facts.problems : orderRecordProblems(item));
       buffer.quantitySum += (facts ? facts.quantity : numericQuantity(item)) ?? 0;
+      // Only a record whose timestamp passed validation may move the watermark.
       buffer.maxInvoiceDate = maxOf(buffer.maxInvoiceDate, facts ? facts.timestamp : wellFormedInvoiceDate(item));
     }
     finished = fetched.nextToken === null;
@@ -160,6 +163,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     }
   }
 
+  crashPoint('ingest-orders:before-watermark');
   // Every part is committed: only now may the watermark move (and never backwards).
   const watermarkBefore = before.watermark?.lastOrderTimestamp ?? null;
   const watermarkAfter = maxOf(watermarkBefore, maxInvoiceDate);
@@ -170,6 +174,7 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
       ops,
     );
   }
+  crashPoint('ingest-orders:watermark-saved');
   log(`orders "${source}": run ${runId} ${pagesFetched} page(s) fetched, ${records} record(s) in ${batches.length} part(s), watermark ${watermarkBefore ?? '(none)'} → ${watermarkAfter ?? '(none)'}`);
   return {
     source,

@@ -68,6 +68,25 @@ export class OrdersWatermarks {
     }
     await this.table.replace(entity, { ...options, ifMatch: readEtag });
   }
+  /** Every source's watermark (a stored watermark that is not valid is skipped with its source named). */
+  async list(options: { abortSignal?: AbortSignal } = {}): Promise<OrdersWatermark[]> {
+    const out: OrdersWatermark[] = [];
+    for await (const e of this.table.list({ partitionKey, ...options })) {
+      out.push({
+        source: e.rowKey,
+        lastOrderTimestamp: String(e.lastOrderTimestamp),
+        cursor: typeof e.cursor === 'string' ? e.cursor : null,
+        runId: String(e.runId ?? ''),
+        updatedAt: String(e.updatedAt ?? ''),
+      });
+    }
+    return out;
+  }
+
+  /** Sets a watermark unconditionally (an operator's repair: it may move backwards). */
+  async set(next: OrdersWatermark, options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+    await this.table.upsert({ partitionKey, rowKey: next.source, ...next }, options);
+  }
 }
 
 /** `YYYY-MM-DD HH:MM:SS` minus minutes, as the ISO instant the API's `since` takes (same wall clock). */

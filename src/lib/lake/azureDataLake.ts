@@ -4,9 +4,9 @@ import { BlobServiceClient, type BlockBlobClient, type ContainerClient } from '@
 import { DataLakeServiceClient, type DataLakeFileSystemClient } from '@azure/storage-file-datalake';
 import { defaultAzureCredential } from '../azure/credential';
 import { isAlreadyExists, isNotFound, isStorageCode, toLakeError } from '../azure/storageErrors';
-import { LakeConflictError, LakeNotFoundError, ValidationError } from '../errors';
+import { LakeConflictError, LakeLockLostError, LakeLockedError, LakeNotFoundError, ValidationError } from '../errors';
 import { isEmulatorHost, parseAzureLakeUrl } from './azureLakeUrl';
-import type { LakeEntry, LakeListOptions, LakeOperationOptions, LakeStore } from './lakeStore';
+import type { LakeEntry, LakeListOptions, LakeLock, LakeLockHolder, LakeLockOptions, LakeOperationOptions, LakeStore } from './lakeStore';
 
 /**
  * How rename and list are done:
@@ -353,5 +353,50 @@ export class AzureDataLakeStore implements LakeStore {
     } catch (err) {
       if (!isStorageCode(err, 'ConditionNotMet')) throw toLakeError(err, 'delete', from);
     }
+  }
+
+  /**
+   * The writer lock as a blob lease: Azure expires a lease its holder stopped renewing (15-60 s),
+   * so a dead holder releases it by itself. The holder is kept in the blob's metadata (set under
+   * the lease) so a refused run can name it.
+   */
+  async tryLock(p: string, options: LakeLockOptions): Promise<LakeLock> {
+    const blob = this.blob(p);
+    const ops = options.abortSignal ? { abortSignal: options.abortSignal } : {};
+    const seconds = Math.max(15, Math.min(60, Math.round(options.durationInMs / 1000)));
+    await this.putIfAbsent(p, Buffer.from('writer lock (held under a blob lease; holder in metadata)\n'), ops);
+    const leases = blob.getBlobLeaseClient();
+    try {
+      await leases.acquireLease(seconds, ops);
+    } catch (err) {
+      if (!isStorageCode(err, 'LeaseAlreadyPresent') && (err as { statusCode?: number }).statusCode !== 409) throw toLakeError(err, 'write', p);
+      const metadata = (await blob.getProperties(ops).catch(() => ({ metadata: {} as Record<string, string> }))).metadata ?? {};
+      const held = metadata['runid']
+        ? { runId: metadata['runid'] ?? '', activity: metadata['activity'] ?? '', owner: metadata['owner'] ?? '', acquiredAt: metadata['acquiredat'] ?? '', expiresAt: metadata['expiresat'] ?? '' }
+        : undefined;
+      throw new LakeLockedError(p, held);
+    }
+    let holder: LakeLockHolder = { ...options.holder, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() };
+    const conditions = { conditions: { leaseId: leases.leaseId } };
+    const stamp = (h: LakeLockHolder) =>
+      blob.setMetadata({ runid: h.runId, activity: h.activity, owner: h.owner, acquiredat: h.acquiredAt, expiresat: h.expiresAt }, { ...ops, ...conditions });
+    await stamp(holder);
+    return {
+      get holder() {
+        return holder;
+      },
+      renew: async () => {
+        try {
+          await leases.renewLease(ops);
+        } catch (err) {
+          throw new LakeLockLostError(p, `Lost the lake lock ${p}: the blob lease could not be renewed (${(err as Error).message})`);
+        }
+        holder = { ...holder, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() };
+        await stamp(holder).catch(() => undefined);
+      },
+      release: async () => {
+        await leases.releaseLease(ops).catch(() => undefined);
+      },
+    };
   }
 }

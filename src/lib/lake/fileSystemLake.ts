@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { LakeConflictError, LakeNotFoundError, ValidationError } from '../errors';
-import type { LakeEntry, LakeListOptions, LakeStore } from './lakeStore';
+import { LakeConflictError, LakeLockLostError, LakeLockedError, LakeNotFoundError, ValidationError } from '../errors';
+import type { LakeEntry, LakeListOptions, LakeLock, LakeLockHolder, LakeLockOptions, LakeStore } from './lakeStore';
 
 function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
@@ -149,5 +149,71 @@ export class FileSystemLake implements LakeStore {
 
   async delete(p: string): Promise<void> {
     await fs.rm(this.resolve(p), { force: true });
+  }
+
+  /**
+   * An exclusive lock file `{ holder, token }`, created atomically (put-if-absent). An expired one
+   * is moved aside with rename (only one contender gets it) and checked to be the expired file
+   * that was read, then the create is tried again.
+   */
+  async tryLock(p: string, options: LakeLockOptions): Promise<LakeLock> {
+    const full = this.resolve(p);
+    const token = randomBytes(12).toString('hex');
+    const make = (): { holder: LakeLockHolder; text: string } => {
+      const holder: LakeLockHolder = { ...options.holder, expiresAt: new Date(Date.now() + options.durationInMs).toISOString() };
+      return { holder, text: JSON.stringify({ ...holder, token }) };
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let mine = make();
+      if (await this.putIfAbsent(p, Buffer.from(mine.text))) {
+        const readBack = async (): Promise<string | undefined> => fs.readFile(full, 'utf8').catch(() => undefined);
+        return {
+          get holder() {
+            return mine.holder;
+          },
+          renew: async () => {
+            const now = await readBack();
+            if (now === undefined || !now.includes(`"token":"${token}"`)) {
+              throw new LakeLockLostError(p, `Lost the lake lock ${p}: another run took it over after it expired`);
+            }
+            const next = make();
+            next.holder.acquiredAt = mine.holder.acquiredAt;
+            next.text = JSON.stringify({ ...next.holder, token });
+            await this.put(p, Buffer.from(next.text));
+            mine = next;
+          },
+          release: async () => {
+            const now = await readBack();
+            if (now !== undefined && now.includes(`"token":"${token}"`)) await fs.rm(full, { force: true });
+          },
+        };
+      }
+      const text = await fs.readFile(full, 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      let held: LakeLockHolder | undefined;
+      try {
+        held = JSON.parse(text) as LakeLockHolder;
+      } catch {
+        held = undefined;
+      }
+      const expired = held === undefined || !(Date.parse(held.expiresAt) > Date.now());
+      if (!expired) throw new LakeLockedError(p, held);
+      const aside = `${full}.expired-${token}`;
+      try {
+        await fs.rename(full, aside);
+      } catch (err) {
+        if (isErrno(err, 'ENOENT')) continue;
+        throw err;
+      }
+      const moved = await fs.readFile(aside, 'utf8');
+      if (moved !== text) {
+        // A contender's fresh lock was moved: put it back where it was and report it as the holder.
+        await fs.link(aside, full).catch(() => undefined);
+        await fs.rm(aside, { force: true });
+        throw new LakeLockedError(p, JSON.parse(moved) as LakeLockHolder);
+      }
+      await fs.rm(aside, { force: true });
+    }
+    throw new LakeLockedError(p, undefined, `The lake lock ${p} is contended; try again`);
   }
 }

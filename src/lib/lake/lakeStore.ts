@@ -19,6 +19,31 @@ export interface LakeListOptions extends LakeOperationOptions {
   recursive?: boolean;
 }
 
+/** Who holds a lake lock, and until when (renewed while the holder works). */
+export interface LakeLockHolder {
+  /** The run (or command) holding it. */
+  runId: string;
+  /** What it is doing, e.g. the activity name. */
+  activity: string;
+  /** host:pid of the process. */
+  owner: string;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+export interface LakeLockOptions extends LakeOperationOptions {
+  holder: Omit<LakeLockHolder, 'expiresAt'>;
+  /** A holder that stops renewing loses the lock this long after its last renewal. */
+  durationInMs: number;
+}
+
+export interface LakeLock {
+  readonly holder: LakeLockHolder;
+  /** Extends the expiry; throws LakeLockLostError when another holder took it over. */
+  renew(options?: LakeOperationOptions): Promise<void>;
+  release(options?: LakeOperationOptions): Promise<void>;
+}
+
 export interface LakeStore {
   /** Short name for messages and summaries, e.g. "file:///data/lake" or "abfss://lake@acct". */
   readonly location: string;
@@ -40,6 +65,12 @@ export interface LakeStore {
   rename(from: string, to: string, options?: LakeOperationOptions): Promise<void>;
   /** Deletes an object; deleting a missing object is not an error. */
   delete(path: string, options?: LakeOperationOptions): Promise<void>;
+  /**
+   * Takes the exclusive lock at `path` at once or throws LakeLockedError naming the holder (an
+   * exclusive lock file with owner and expiry locally, a blob lease in Azure). An expired lock
+   * (its holder died) is taken over. Stores without it cannot be locked (see writerLock.ts).
+   */
+  tryLock?(path: string, options: LakeLockOptions): Promise<LakeLock>;
 }
 
 /** Joins lake path segments with '/', dropping empty segments and duplicate slashes. */

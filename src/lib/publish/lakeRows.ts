@@ -6,6 +6,7 @@ import { DeltaTableNotFoundError, openLakeTable } from '../delta';
 import type { DeltaRow } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
 import { lakeTables, type LakeTableDef, type LakeTableName } from '../pipeline/tables';
+import { completedRuns } from './runCompletions';
 
 export interface LakeRowsOptions {
   /** Only this run's partition (tables partitioned by run_id). */
@@ -64,9 +65,10 @@ export async function lakePartitions(
   }
 }
 
-/** The run whose forecasts were written last (the default run to publish or show). */
+/** The completed run whose forecasts were written last (the default run to publish or show). */
 export async function latestForecastRunId(lake: LakeStore, options: { abortSignal?: AbortSignal } = {}): Promise<string | undefined> {
-  return (await runsByRecency(lake, 'forecasts', options)).at(0);
+  const completed = await completedRuns(lake, options);
+  return (await runsByRecency(lake, 'forecasts', options)).find((run) => completed === undefined || completed.has(run));
 }
 
 /**

@@ -3,6 +3,7 @@
  * CSV files or numbers from NDJSON), validated and normalised to inventory_snapshots rows.
  */
 import { z } from 'zod';
+import { checkBoundedInteger, checkCalendarDate, checkSku, defaultFieldBounds, type FieldBounds, type FieldCheck } from '../validation/fields';
 import { isValidCalendarDate, normaliseSku } from './orderRecord';
 
 const integerLike = z.union([
@@ -37,9 +38,23 @@ export interface InventorySnapshot {
 
 export type InventoryRecordCheck = { ok: true; snapshot: InventorySnapshot } | { ok: false; field: string; detail: string };
 
-export function checkInventoryRecord(raw: unknown, sourceFile: string): InventoryRecordCheck {
+export function checkInventoryRecord(raw: unknown, sourceFile: string, fieldBounds: Readonly<FieldBounds> = defaultFieldBounds): InventoryRecordCheck {
   const parsed = inventoryRecordSchema.safeParse(raw);
   if (parsed.success) {
+    // Bounds the schema cannot say: no snapshot dated in the future or before the floor, a SKU of
+    // the documented form, stock never negative nor beyond maxStockUnits (a 20-digit on_hand is
+    // quarantined here instead of failing the Delta write).
+    const raw0 = raw as Record<string, unknown>;
+    const bounds = fieldBounds;
+    const checks: Array<[string, FieldCheck<unknown>]> = [
+      ['snapshot_date', checkCalendarDate('snapshot_date', parsed.data.snapshot_date, { bounds })],
+      ['sku', checkSku('sku', raw0['sku'], bounds)],
+      ['on_hand', checkBoundedInteger('on_hand', parsed.data.on_hand, bounds.maxStockUnits, { nonNegative: true })],
+      ...(parsed.data.on_order === null
+        ? []
+        : ([['on_order', checkBoundedInteger('on_order', parsed.data.on_order, bounds.maxStockUnits, { nonNegative: true })]] as Array<[string, FieldCheck<unknown>]>)),
+    ];
+    for (const [field, check] of checks) if (!check.ok) return { ok: false, field, detail: check.detail };
     return {
       ok: true,
       snapshot: {

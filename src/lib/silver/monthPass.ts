@@ -104,11 +104,18 @@ function encodeAll(fields: DeltaField[] | null, columns: OrderLineColumns, out: 
   out.push(encodeDataFile(fields, ordered, taken.length));
 }
 
+/** Quarantine reason of a re-delivered line id whose content differs from its first delivery. */
+export const redeliveryConflictReason = 'redelivered_conflict';
+
 export function processMonth(task: MonthTask): MonthResult {
   const { month, prior } = task;
   const seen = new SeenLines(prior.idHi.length + 4096, task.duplicates.quarantine);
+  // The content fingerprint each line id was first delivered with: a later delivery of the id
+  // with other content is a conflict (recorded, the first delivery kept), not a silent drop.
+  const contentOf = new Map<string, string>();
   for (let i = 0; i < prior.idHi.length; i += 1) {
     seen.remember(prior.idHi[i] as number, prior.idLo[i] as number, prior.dupHi[i] as number, prior.dupLo[i] as number);
+    contentOf.set(`${prior.idHi[i]}:${prior.idLo[i]}`, `${prior.dupHi[i]}:${prior.dupLo[i]}`);
   }
   const result: MonthResult = {
     month,
@@ -138,12 +145,26 @@ export function processMonth(task: MonthTask): MonthResult {
     for (let i = 0; i < batch.length; i += 1) {
       const kind = batch.kind[i] as LineKind;
       const verdict = seen.check(batch.idHi[i] as number, batch.idLo[i] as number, batch.dupHi[i] as number, batch.dupLo[i] as number, kind === lineKind.quarantine);
-      if (verdict === 'redelivered') {
-        result.redelivered += 1;
-        continue;
-      }
+      const idKey = `${batch.idHi[i]}:${batch.idLo[i]}`;
+      const contentKey = `${batch.dupHi[i]}:${batch.dupLo[i]}`;
       const sourcePath = batch.sourcePaths[batch.source[i] as number] as string;
       const recordIndex = batch.recordIndex[i] as number;
+      if (verdict === 'redelivered') {
+        result.redelivered += 1;
+        const first = contentOf.get(idKey);
+        if (first !== undefined && first !== contentKey) {
+          const line = lineOf(batch, i);
+          result.quarantine.push({
+            sourcePath,
+            recordIndex,
+            reason: redeliveryConflictReason,
+            detail: `line ${line.orderLineId} delivered again with other content (quantity ${line.quantity}, price ${line.unitPrice}); the first delivery stays in Silver (first delivery wins), this one is kept here`,
+            raw: rawText(bronzeShape(line)),
+          });
+        }
+        continue;
+      }
+      if (!contentOf.has(idKey)) contentOf.set(idKey, contentKey);
       if (verdict === 'rejected') {
         while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
         const rejection = batch.rejections[nextRejection];

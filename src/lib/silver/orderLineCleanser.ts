@@ -8,6 +8,7 @@ import { isCanonicalOrderRecord, isUnmappedOrderRecord } from '../orders/canonic
 import { checkCanonicalRecord } from './canonicalRecord';
 import { checkOrderRecord, toOrderLine, type OrderLine } from './orderRecord';
 import type { CompiledRule, RuleField, RuleSet } from './ruleSet';
+import type { FieldBounds } from '../validation/fields';
 
 export type LineVerdict =
   | { kind: 'demand'; line: OrderLine }
@@ -54,15 +55,15 @@ export type RecordVerdict =
  * Two Bronze shapes reach Silver: canonical order lines (every definition-based source, with a
  * status) and the Online Retail API's records (the default source, no status).
  */
-function lineOf(raw: unknown): { ok: true; line: OrderLine; status: string | null } | { ok: false; reason: string; detail: string } {
+function lineOf(raw: unknown, bounds?: Readonly<FieldBounds>): { ok: true; line: OrderLine; status: string | null } | { ok: false; reason: string; detail: string } {
   if (isUnmappedOrderRecord(raw) || isCanonicalOrderRecord(raw)) return checkCanonicalRecord(raw);
-  const checked = checkOrderRecord(raw);
+  const checked = checkOrderRecord(raw, bounds);
   if (!checked.ok) return { ok: false, reason: `schema_invalid:${checked.field}`, detail: checked.detail };
   return { ok: true, line: toOrderLine(checked.record), status: null };
 }
 
-export function classifyRecord(raw: unknown, rules: readonly CompiledRule[]): RecordVerdict {
-  const checked = lineOf(raw);
+export function classifyRecord(raw: unknown, rules: readonly CompiledRule[], bounds?: Readonly<FieldBounds>): RecordVerdict {
+  const checked = lineOf(raw, bounds);
   if (!checked.ok) return { kind: 'invalid', reason: checked.reason, detail: checked.detail };
   const { line, status } = checked;
   for (const rule of rules) {

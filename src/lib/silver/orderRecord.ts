@@ -3,6 +3,7 @@
  * order record, and the normalisation of its values (SKU, customer id, description, timestamp).
  */
 import { z } from 'zod';
+import { capDescription, checkBoundedInteger, checkBoundedNumber, checkSku, checkWallClock, defaultFieldBounds, type FieldBounds } from '../validation/fields';
 
 const nullableText = z.union([z.string(), z.null()]).optional().transform((v) => v ?? null);
 
@@ -82,26 +83,32 @@ function wellFormed(raw: unknown): OrderRecord | undefined {
 }
 
 /** Validates one Bronze record; on failure names the first bad field and its value. */
-export function checkOrderRecord(raw: unknown): OrderRecordCheck {
+export function checkOrderRecord(raw: unknown, bounds: Readonly<FieldBounds> = defaultFieldBounds): OrderRecordCheck {
   const fast = wellFormed(raw);
-  if (fast) {
-    if (!isValidCalendarDate(fast.InvoiceDate.slice(0, 10))) {
-      return { ok: false, field: 'InvoiceDate', detail: `InvoiceDate=${describeValue(fast.InvoiceDate)}: not a calendar date` };
-    }
-    return { ok: true, record: fast };
-  }
+  if (fast) return checkBounds(fast, bounds);
   const parsed = orderRecordSchema.safeParse(raw);
-  if (parsed.success) {
-    const day = parsed.data.InvoiceDate.slice(0, 10);
-    if (!isValidCalendarDate(day)) {
-      return { ok: false, field: 'InvoiceDate', detail: `InvoiceDate=${describeValue(parsed.data.InvoiceDate)}: not a calendar date` };
-    }
-    return { ok: true, record: parsed.data };
-  }
+  if (parsed.success) return checkBounds(parsed.data, bounds);
   const issue = parsed.error.issues[0];
   const field = issue && issue.path.length > 0 ? String(issue.path[0]) : 'record';
   const value = field === 'record' ? raw : typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[field] : undefined;
   return { ok: false, field, detail: `${field}=${describeValue(value)}: ${issue?.message ?? 'invalid'}` };
+}
+
+/**
+ * What the schema cannot say: a real calendar time within the floor and now + tolerance, a bounded
+ * quantity and price (a 2^31 quantity or 1e308 price never reaches a Delta write), a SKU of the
+ * documented length and character set (see src/lib/validation/fields.ts for the bounds).
+ */
+function checkBounds(record: OrderRecord, bounds: Readonly<FieldBounds>): OrderRecordCheck {
+  const at = checkWallClock('InvoiceDate', record.InvoiceDate, { bounds });
+  if (!at.ok) return { ok: false, field: 'InvoiceDate', detail: at.detail };
+  const quantity = checkBoundedInteger('Quantity', record.Quantity, bounds.maxOrderQuantity);
+  if (!quantity.ok) return { ok: false, field: 'Quantity', detail: quantity.detail };
+  const price = checkBoundedNumber('UnitPrice', record.UnitPrice, -bounds.maxUnitPrice, bounds.maxUnitPrice);
+  if (!price.ok) return { ok: false, field: 'UnitPrice', detail: price.detail };
+  const sku = checkSku('StockCode', record.StockCode, bounds);
+  if (!sku.ok) return { ok: false, field: 'StockCode', detail: sku.detail };
+  return { ok: true, record };
 }
 
 const dayMs = 86_400_000;
@@ -184,7 +191,7 @@ export function toOrderLine(record: OrderRecord): OrderLine {
     orderLineId: record.orderLineId,
     invoiceNo: record.InvoiceNo.trim().toUpperCase(),
     sku: normaliseSku(record.StockCode),
-    description: normaliseDescription(record.Description),
+    description: capDescription(normaliseDescription(record.Description)),
     quantity: record.Quantity,
     unitPrice: record.UnitPrice,
     customerId: normaliseCustomerId(record.CustomerID),

@@ -11,6 +11,7 @@ import { parseBronzePart, parseNdjsonText } from '../bronze/reader';
 import type { BronzeFormat } from '../bronze/manifest';
 import { LineBatchBuilder, lineKind, type LineBatch } from './lineBatch';
 import { classifyRecord } from './orderLineCleanser';
+import type { FieldBounds } from '../validation/fields';
 import { dayNumber } from './orderRecord';
 import { ruleSetFromJson, type CompiledRule } from './ruleSet';
 
@@ -55,11 +56,14 @@ export class OrderScanner {
   private readonly batches = new Map<string, LineBatchBuilder>();
   private readonly summary: ScanSummary = { read: 0, invalid: [], months: {}, skuRanges: {} };
 
-  constructor(private readonly rules: readonly CompiledRule[]) {}
+  constructor(
+    private readonly rules: readonly CompiledRule[],
+    private readonly bounds?: Readonly<FieldBounds>,
+  ) {}
 
   add(record: unknown, recordIndex: number, sourcePath: string): void {
     this.summary.read += 1;
-    const verdict = classifyRecord(record, this.rules);
+    const verdict = classifyRecord(record, this.rules, this.bounds);
     if (verdict.kind === 'invalid') {
       this.summary.invalid.push({ sourcePath, recordIndex, reason: verdict.reason, detail: verdict.detail, raw: rawText(record) });
       return;
@@ -131,6 +135,8 @@ export interface ScanPartTask {
   spillDir: string;
   /** The rule set document (compiled again in the worker: functions do not cross threads). */
   ruleSetJson: unknown;
+  /** Field bounds (plain data: crosses threads as it is). */
+  bounds?: FieldBounds;
 }
 
 const compiledRuleSets = new Map<string, CompiledRule[]>();
@@ -140,7 +146,7 @@ export function scanBronzePart(task: ScanPartTask): ScanSummary {
   const key = JSON.stringify(task.ruleSetJson);
   let rules = compiledRuleSets.get(key);
   if (!rules) compiledRuleSets.set(key, (rules = ruleSetFromJson(task.ruleSetJson).rules));
-  const scanner = new OrderScanner(rules);
+  const scanner = new OrderScanner(rules, task.bounds);
   const records =
     task.firstIndex === undefined
       ? parseBronzePart(task.bytes, task.format, task.sourcePath)

@@ -11,6 +11,7 @@ import { BronzeIntegrityError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
 import { OrderScanner, writeSpills, type ScanPartTask, type ScanSummary } from './orderScan';
 import type { RuleSet } from './ruleSet';
+import type { FieldBounds } from '../validation/fields';
 import type { SourceRecord } from './silverBuild';
 import type { SilverPool } from './silverPool';
 
@@ -24,6 +25,7 @@ export interface ScanOrdersOptions {
   orders?: AsyncIterable<SourceRecord>;
   progress?: (stage: string, done: number, total?: number) => void;
   abortSignal?: AbortSignal;
+  fieldBounds?: FieldBounds;
 }
 
 function mergeSummary(into: ScanSummary, part: ScanSummary): void {
@@ -73,8 +75,8 @@ export async function scanOrders(lake: LakeStore, options: ScanOrdersOptions, ru
     // chunks, so the workers share even the last part of a run.
     const tasks: ScanPartTask[] =
       manifest.format === 'ndjson' && pool.workers > 0
-        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({ bytes, firstIndex, format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }))
-        : [{ bytes: ownBuffer(gzipped), format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document }];
+        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({ bytes, firstIndex, format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document, ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}) }))
+        : [{ bytes: ownBuffer(gzipped), format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document, ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}) }];
     for (const scanTask of tasks) {
       const mine = seq++;
       const task = pool.scan({ ...scanTask, seq: mine }).then((summary) => {
@@ -94,13 +96,13 @@ export async function scanOrders(lake: LakeStore, options: ScanOrdersOptions, ru
   }
   await Promise.all(inFlight);
   if (options.orders) {
-    let scanner = new OrderScanner(ruleSet.rules);
+    let scanner = new OrderScanner(ruleSet.rules, options.fieldBounds);
     let inChunk = 0;
     const flush = (): void => {
       const { batches, summary } = scanner.finish();
       writeSpills(spillDir, seq++, batches);
       mergeSummary(scanned, summary);
-      scanner = new OrderScanner(ruleSet.rules);
+      scanner = new OrderScanner(ruleSet.rules, options.fieldBounds);
       inChunk = 0;
     };
     for await (const rec of options.orders) {

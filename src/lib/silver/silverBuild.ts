@@ -41,6 +41,8 @@ import { RowChannel } from './rowChannel';
 import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpace';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { SilverPool } from './silverPool';
+import { crashPoint } from '../testing/crashPoints';
+import type { FieldBounds } from '../validation/fields';
 
 export interface SourceRecord {
   record: unknown;
@@ -70,6 +72,8 @@ export interface SilverBuildOptions {
   log?: (message: string) => void;
   progress?: (stage: string, done: number, total?: number) => void;
   abortSignal?: AbortSignal;
+  /** Bounds of the field validators (DEMAND_MAX_* settings); the documented defaults when absent. */
+  fieldBounds?: FieldBounds;
 }
 
 export interface SilverBuildResult extends BuildSilverOutput {
@@ -195,12 +199,23 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     }
   }
 
+  // A record quarantined once is not quarantined again when it comes again (an overlap window, a
+  // batch a killed run ingested and the next run fetched anew): same source, reason and raw text.
+  const quarantinedBefore = FingerprintSet.withCapacity(1024);
+  const quarantineKey = (source: string, reason: string, raw: string): string => `${source}\u0001${reason}\u0001${raw}`;
+  const quarantineState = await tables.quarantine.stateIfExists(signal);
+  if (quarantineState) {
+    for await (const row of tables.quarantine.read({ state: quarantineState, columns: ['run_id', 'source', 'reason', 'raw'], ...signal })) {
+      if (row.run_id !== runId) quarantinedBefore.add(quarantineKey(String(row.source), String(row.reason), String(row.raw)));
+    }
+  }
   const quarantineReasons: ReasonCounts = {};
   const quarantineExamples: Record<string, { detail: string; raw: string }> = {};
   let orderQuarantined = 0;
   const quarantineChannel = new RowChannel();
   const quarantineWrite = streamedWrite(tables.quarantine, lakeTables.quarantine, quarantineChannel, runId, abortSignal);
   const quarantine = async (source: string, rec: Omit<SourceRecord, 'record'>, reason: string, detail: string, raw: string): Promise<void> => {
+    if (!quarantinedBefore.add(quarantineKey(source, reason, raw))) return;
     count(quarantineReasons, reason);
     if (source === 'orders') orderQuarantined++;
     // One example per reason for the run's data-quality verdict (the table holds them all).
@@ -233,7 +248,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     pool = madePool = SilverPool.create({ workers });
     if (options.inventory) {
       for await (const rec of options.inventory) {
-        const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath);
+        const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath, options.fieldBounds);
         if (checked.ok) newSnapshots.push(checked.snapshot);
         else await quarantine('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
       }
@@ -246,6 +261,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         ...signal,
       });
       inventoryVersion = written.result.version;
+      crashPoint('silver:committed');
       if (written.replaced > 0) log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
     }
   } catch (err) {
@@ -491,15 +507,19 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     const tableVersions: Record<string, number> = {};
     const committedLines = await writers.orderLines.commit();
     tableVersions.order_lines = committedLines.version;
+    crashPoint('silver:committed');
     tableVersions.cancellations = (await writers.cancellations.commit()).version;
+    crashPoint('silver:committed');
     const quarantineOutcome = await quarantineWrite;
     if (!quarantineOutcome.ok) throw quarantineOutcome.error;
     tableVersions.quarantine = quarantineOutcome.result.version;
+    crashPoint('silver:committed');
     tableVersions.inventory_snapshots = inventoryVersion;
     log(`silver: read ${read} order records, kept ${kept}, cancellations ${cancellations}, redelivered ${redelivered}, quarantined ${JSON.stringify(quarantineReasons)}`);
     if (affectedMonths.length > 0) {
       const written = await writers.dailyDemand.commit();
       tableVersions.daily_demand = written.version;
+      crashPoint('silver:committed');
       if (written.skipped) dailyDemandRows = 0;
     } else {
       await writers.dailyDemand.abort();
@@ -549,11 +569,13 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         ...(startState.productDescriptions ? { readState: startState.productDescriptions } : {}),
       });
       tableVersions.product_descriptions = describedAs.version;
+      crashPoint('silver:committed');
       const written = await tables.products.write(
         stored.skus().map((sku) => stored.row(sku) as ProductRow),
         { ...writeOptions(lakeTables.products, runId, 'overwrite', abortSignal), ...(startState.products ? { readState: startState.products } : {}) },
       );
       tableVersions.products = written.version;
+      crashPoint('silver:committed');
       skuCount = stored.skus().length;
     } else {
       tableVersions.products = versionAtStart('products');

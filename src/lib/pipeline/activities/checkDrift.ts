@@ -18,6 +18,7 @@ import { entityKey } from '../../tracking/tablesTracker';
 import type { DriftCheckInput, DriftCheckOutput, PipelineServices } from '../contracts';
 import { lakeTables } from '../tables';
 import { forecastRunsTableName, partialRunTriggers } from './finalizeForecast';
+import { completedRuns } from '../../publish/runCompletions';
 
 /** Entity table mirroring the drift events (for the HTTP API and quick lookups). */
 export const driftEventsTableName = 'driftevents';
@@ -45,7 +46,10 @@ export async function forecastRunsInEffect(services: PipelineServices, currentRu
     runs.push({ runId: String(row['runId']), trigger: String(row['trigger']), startedAt: String(row['startedAt']) });
   }
   if (runs.length === 0) return undefined;
-  const candidates = runs.filter((r) => r.runId !== currentRunId && r.trigger !== 'challenger');
+  // A run killed after finalize but before publish is indexed, yet never completed: its forecasts
+  // were never in effect (see publish/runCompletions.ts).
+  const completed = await completedRuns(services.lake, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+  const candidates = runs.filter((r) => r.runId !== currentRunId && r.trigger !== 'challenger' && (completed === undefined || completed.has(r.runId)));
   const full = candidates.filter((r) => !partialRunTriggers.includes(r.trigger)).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const latestFull = full[full.length - 1];
   return new Set(candidates.filter((r) => !latestFull || r.runId === latestFull.runId || (partialRunTriggers.includes(r.trigger) && r.startedAt >= latestFull.startedAt)).map((r) => r.runId));

@@ -8,6 +8,7 @@ import { sharedForecastPool } from '../forecastPool';
 import { batchBreakdownPath, readSkuBatch } from '../skuBatches';
 import { capCounts } from '../breakdown';
 import { lakeTables } from '../tables';
+import { crashPoint } from '../../testing/crashPoints';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
@@ -123,5 +124,6 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   const breakdown = { models: output.models, fallbacks: output.fallbacks };
   await services.lake.put(batchBreakdownPath(input.runId, input.batch.batchId), Buffer.from(JSON.stringify(breakdown)));
   services.log(`batch ${input.batch.batchId}: ${results.length} SKUs, ${forecasts.length} forecast rows`);
+  crashPoint('forecast:batch-written');
   return { ...output, models: capCounts(output.models), fallbacks: capCounts(output.fallbacks) };
 }

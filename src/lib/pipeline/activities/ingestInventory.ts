@@ -1,5 +1,6 @@
 import { ingestInventoryRun } from '../../ingest/inventoryIngestion';
 import { ingestInventoryFiles, loadInventorySource } from '../../sources/inventorySource';
+import { asOnlyWriter } from './writerStage';
 import type { IngestInventoryInput, IngestInventoryOutput, PipelineServices } from '../contracts';
 
 /**
@@ -7,6 +8,10 @@ import type { IngestInventoryInput, IngestInventoryOutput, PipelineServices } fr
  * into Bronze; processed files move to processed/, unreadable ones to rejected/ with a reason file.
  */
 export async function ingestInventory(input: IngestInventoryInput, services: PipelineServices): Promise<IngestInventoryOutput> {
+  return asOnlyWriter(services, input.runId, 'ingestInventory', () => ingestInventoryLocked(input, services));
+}
+
+async function ingestInventoryLocked(input: IngestInventoryInput, services: PipelineServices): Promise<IngestInventoryOutput> {
   const ref = services.settings.DEMAND_INVENTORY_SOURCE;
   if (ref) {
     // A partner's own stock file shape, described as data (docs/sources.md#inventory-snapshots).

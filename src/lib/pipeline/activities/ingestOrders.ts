@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors';
 import { ingestOrderFiles } from '../../sources/files/ingestOrderFiles';
 import { resolveOrdersSource } from '../../sources/ordersSource';
 import { ingestRestSource } from '../../sources/rest/ingestRestSource';
+import { asOnlyWriter } from './writerStage';
 import type { IngestOrdersInput, IngestOrdersOutput, PipelineServices } from '../contracts';
 
 /** A source definition's run (DEMAND_ORDERS_SOURCE other than online-retail): files or REST, mapped to canonical lines. */
@@ -52,6 +53,10 @@ async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineS
  * URL): an empty output, watermark untouched, reported as problem `orders_source_not_configured`.
  */
 export async function ingestOrders(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput> {
+  return asOnlyWriter(services, input.runId, 'ingestOrders', () => ingestOrdersLocked(input, services));
+}
+
+async function ingestOrdersLocked(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput> {
   const defined = await ingestDefinedSource(input, services);
   if (defined) return defined;
   const { settings } = services;

@@ -1,5 +1,8 @@
 import { ValidationError } from '../../errors';
 import { createPublisher } from '../../publish/createPublisher';
+import { recordRunCompleted } from '../../publish/runCompletions';
+import { crashPoint } from '../../testing/crashPoints';
+import { asOnlyWriter } from './writerStage';
 import type { PipelineServices, PublishInput, PublishOutput } from '../contracts';
 
 /**
@@ -7,12 +10,22 @@ import type { PipelineServices, PublishInput, PublishOutput } from '../contracts
  * ingestion to ADX, or the local dashboard); a single-SKU re-forecast publishes just its SKUs.
  */
 export async function publish(input: PublishInput, services: PipelineServices): Promise<PublishOutput> {
+  return asOnlyWriter(services, input.runId, 'publish', () => publishLocked(input, services));
+}
+
+async function publishLocked(input: PublishInput, services: PipelineServices): Promise<PublishOutput> {
   if (!input.runId) throw new ValidationError('runId', `publish needs a runId, got ${JSON.stringify(input.runId)}`);
   if (input.mode !== 'batch' && input.mode !== 'single') {
     throw new ValidationError('mode', `publish mode must be "batch" or "single", got ${JSON.stringify(input.mode)}`);
   }
   if (input.mode === 'single' && (!input.skus || input.skus.length === 0)) {
     throw new ValidationError('skus', 'publish mode "single" needs the SKUs to publish');
+  }
+  crashPoint('publish:before');
+  if (!input.tables && services.lake) {
+    // Every Gold table of the run is written: record the run as completed before it is shown.
+    await recordRunCompleted(services.lake, { runId: input.runId, completedAt: new Date().toISOString(), mode: input.mode }, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+    crashPoint('publish:completed-recorded');
   }
   const publisher = createPublisher(services);
   const signal = {
