@@ -4,6 +4,8 @@
  * worked out at ingestion) is written as Silver's shop-local `orderTs`, as Online Retail times are.
  */
 import { canonicalLineKey, canonicalOrderLineSchema, isUnmappedOrderRecord, type OrderLineStatus } from '../orders/canonicalOrderLine';
+import { checkCanonicalLineBounds } from '../orders/canonicalLineBounds';
+import { capDescription, defaultFieldBounds, type FieldBounds } from '../validation/fields';
 import { normaliseCustomerId, normaliseDescription, normaliseSku, normaliseText, type OrderLine } from './orderRecord';
 
 /** Silver line ids of returned canonical lines end with this (the returns count reads it). */
@@ -18,7 +20,12 @@ function describe(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-export function checkCanonicalRecord(raw: unknown): CanonicalRecordCheck {
+/**
+ * A canonical Bronze record as a Silver line, or the reason it is quarantined: unmapped, not the
+ * schema, or a value outside the field bounds (`schema_invalid:<field>`, as the Online Retail path
+ * names them; the detail names the value and the bound).
+ */
+export function checkCanonicalRecord(raw: unknown, bounds: Readonly<FieldBounds> = defaultFieldBounds): CanonicalRecordCheck {
   if (isUnmappedOrderRecord(raw)) {
     const first = raw.problems[0];
     return {
@@ -33,7 +40,9 @@ export function checkCanonicalRecord(raw: unknown): CanonicalRecordCheck {
     const field = String(issue?.path[0] ?? 'record');
     return { ok: false, reason: `schema_invalid:${field}`, detail: `${field}=${describe((raw as Record<string, unknown>)[field])}: ${issue?.message ?? 'invalid'}` };
   }
-  const c = parsed.data;
+  const bounded = checkCanonicalLineBounds(parsed.data, { bounds });
+  if (!bounded.ok) return { ok: false, reason: `schema_invalid:${bounded.field}`, detail: bounded.detail };
+  const c = bounded.line;
   return {
     ok: true,
     status: c.status,
@@ -42,7 +51,7 @@ export function checkCanonicalRecord(raw: unknown): CanonicalRecordCheck {
       orderLineId: c.status === 'placed' ? canonicalLineKey(c) : `${canonicalLineKey(c)}#${c.status}`,
       invoiceNo: c.orderId,
       sku: normaliseSku(c.sku),
-      description: normaliseDescription(c.description),
+      description: capDescription(normaliseDescription(c.description), bounds),
       quantity: c.quantity,
       unitPrice: c.unitPrice,
       customerId: normaliseCustomerId(c.customerId),

@@ -56,7 +56,7 @@ export type RecordVerdict =
  * status) and the Online Retail API's records (the default source, no status).
  */
 function lineOf(raw: unknown, bounds?: Readonly<FieldBounds>): { ok: true; line: OrderLine; status: string | null } | { ok: false; reason: string; detail: string } {
-  if (isUnmappedOrderRecord(raw) || isCanonicalOrderRecord(raw)) return checkCanonicalRecord(raw);
+  if (isUnmappedOrderRecord(raw) || isCanonicalOrderRecord(raw)) return checkCanonicalRecord(raw, bounds);
   const checked = checkOrderRecord(raw, bounds);
   if (!checked.ok) return { ok: false, reason: `schema_invalid:${checked.field}`, detail: checked.detail };
   return { ok: true, line: toOrderLine(checked.record), status: null };

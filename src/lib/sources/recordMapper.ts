@@ -4,6 +4,8 @@
  * record that keeps the source data and names every problem, so Silver quarantines it with a reason.
  */
 import { isUnmappedOrderRecord, type CanonicalOrderLine, type UnmappedOrderRecord } from '../orders/canonicalOrderLine';
+import { checkCanonicalLineBounds, checkLineTimes } from '../orders/canonicalLineBounds';
+import type { FieldBounds } from '../validation/fields';
 import type { OrdersSourceDefinition } from './definition';
 import { compileOrderMapping, valueAtPath, type FieldProblem } from './fieldMapping';
 
@@ -41,9 +43,30 @@ export function watermarkText(instant: string): string {
   return new Date(instant).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** What a Bronze record of a definition source says for the manifest. */
-export function bronzeRecordFacts(record: unknown): { problems: string[]; quantity: number | undefined; timestamp: string | undefined } {
-  if (isUnmappedOrderRecord(record)) return { problems: [...new Set(record.problems.map((p) => `unmapped:${p.field}`))], quantity: undefined, timestamp: undefined };
-  const line = record as CanonicalOrderLine;
-  return { problems: [], quantity: line.quantity, timestamp: watermarkText(line.updatedAt ?? line.orderedAt) };
+export interface BronzeRecordFactsOptions {
+  /** The DEMAND_MAX_* / DEMAND_EARLIEST_DATE bounds (defaults when absent). */
+  bounds?: Readonly<FieldBounds>;
+  /** The clock the future tolerance counts from. */
+  now?: () => Date;
 }
+
+/**
+ * What a Bronze record of a definition source says for the manifest. Only a line whose order and
+ * update times are real instants within the floor and now plus the tolerance gives a watermark
+ * timestamp: a year-9999 `updated_at` is counted as a problem (Silver quarantines the line) and
+ * never moves the watermark. Lines breaking another bound are counted with Silver's reason.
+ */
+export function bronzeRecordFactsWith(options: BronzeRecordFactsOptions = {}): (record: unknown) => { problems: string[]; quantity: number | undefined; timestamp: string | undefined } {
+  return (record) => {
+    if (isUnmappedOrderRecord(record)) return { problems: [...new Set(record.problems.map((p) => `unmapped:${p.field}`))], quantity: undefined, timestamp: undefined };
+    const line = record as CanonicalOrderLine;
+    const checkOptions = { ...(options.bounds ? { bounds: options.bounds } : {}), now: (options.now?.() ?? new Date()).getTime() };
+    const times = checkLineTimes(line, checkOptions);
+    if (!times.ok) return { problems: [`impossible_or_out_of_range:${times.field}`], quantity: line.quantity, timestamp: undefined };
+    const bounded = checkCanonicalLineBounds(line, checkOptions);
+    return { problems: bounded.ok ? [] : [`schema_invalid:${bounded.field}`], quantity: line.quantity, timestamp: times.updatedAt ?? times.orderedAt };
+  };
+}
+
+/** bronzeRecordFactsWith the default bounds and the wall clock. */
+export const bronzeRecordFacts = bronzeRecordFactsWith();

@@ -6,6 +6,7 @@ import { ValidationError } from '../../errors';
 import { ingestOrderFiles } from '../../sources/files/ingestOrderFiles';
 import { resolveOrdersSource } from '../../sources/ordersSource';
 import { ingestRestSource } from '../../sources/rest/ingestRestSource';
+import { fieldBoundsFromSettings } from '../../validation/fields';
 import { asOnlyWriter } from './writerStage';
 import type { IngestOrdersInput, IngestOrdersOutput, PipelineServices } from '../contracts';
 
@@ -15,7 +16,7 @@ async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineS
   if (resolved.kind !== 'definition') return undefined;
   const { definition, shopTimeZone } = resolved;
   const source = definition.name ?? (input.source || 'orders');
-  const common = { source, runId: input.runId, runDate: input.runDate, lake: services.lake, log: services.log, ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}) };
+  const common = { source, runId: input.runId, runDate: input.runDate, lake: services.lake, log: services.log, fieldBounds: fieldBoundsFromSettings(services.settings), ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}) };
   if (definition.kind === 'files') return ingestOrderFiles({ ...common, definition, shopTimeZone });
   const { settings } = services;
   const url = definition.url ?? settings.DEMAND_ORDERS_API_URL;

@@ -9,7 +9,8 @@ import type { LakeStore } from '../../lake/lakeStore';
 import type { IngestOrdersOutput, ReasonCounts } from '../../pipeline/contracts';
 import { addReasons, mergeReasons } from '../../ingest/orderRecord';
 import type { FilesSourceDefinition } from '../definition';
-import { bronzeRecordFacts, createRecordMapper } from '../recordMapper';
+import type { FieldBounds } from '../../validation/fields';
+import { bronzeRecordFactsWith, createRecordMapper } from '../recordMapper';
 import { landedFilesRun } from './landedFilesRun';
 
 export { landedFiles } from './landedFilesRun';
@@ -24,6 +25,8 @@ export interface OrderFilesIngestionOptions {
   abortSignal?: AbortSignal;
   log?: (message: string) => void;
   now?: () => Date;
+  /** DEMAND_MAX_* / DEMAND_EARLIEST_DATE bounds the manifest's problem counts use. */
+  fieldBounds?: Readonly<FieldBounds>;
 }
 
 export interface OrderFilesOutput extends IngestOrdersOutput {
@@ -35,6 +38,7 @@ export interface OrderFilesOutput extends IngestOrdersOutput {
 export async function ingestOrderFiles(options: OrderFilesIngestionOptions): Promise<OrderFilesOutput> {
   const { definition, source } = options;
   const mapper = createRecordMapper(definition, options.shopTimeZone);
+  const bronzeRecordFacts = bronzeRecordFactsWith({ ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}), ...(options.now ? { now: options.now } : {}) });
   const run = await landedFilesRun({
     source,
     runId: options.runId,

@@ -7,13 +7,16 @@ import { OrdersClient, type OrdersClientOptions } from '../../ingest/ordersClien
 import { ingestOrdersRun, type OrdersIngestionOptions } from '../../ingest/ordersIngestion';
 import type { IngestOrdersOutput } from '../../pipeline/contracts';
 import type { RestSourceDefinition } from '../definition';
-import { bronzeRecordFacts, createRecordMapper } from '../recordMapper';
+import type { FieldBounds } from '../../validation/fields';
+import { bronzeRecordFactsWith, createRecordMapper } from '../recordMapper';
 import { restPaging } from './restPaging';
 
 export interface RestSourceIngestionOptions extends Omit<OrdersIngestionOptions, 'client' | 'recordFacts'> {
   definition: RestSourceDefinition;
   shopTimeZone: string;
   client: Omit<OrdersClientOptions, 'source' | 'firstRequestUrl' | 'readPage' | 'authHeaderName'>;
+  /** DEMAND_MAX_* / DEMAND_EARLIEST_DATE bounds: a line's times outside them never move the watermark. */
+  fieldBounds?: Readonly<FieldBounds>;
 }
 
 /** The orders client of a REST definition (pages as received: orders, not yet lines). */
@@ -33,14 +36,15 @@ export function restSourceClient(source: string, definition: RestSourceDefinitio
 export async function ingestRestSource(options: RestSourceIngestionOptions): Promise<IngestOrdersOutput> {
   const client = restSourceClient(options.source, options.definition, options.client);
   const mapper = createRecordMapper(options.definition, options.shopTimeZone);
+  const { fieldBounds, ...runOptions } = options;
   return ingestOrdersRun({
-    ...options,
+    ...runOptions,
     client: {
       fetchPage: async (page, token, since, abortSignal) => {
         const fetched = await client.fetchPage(page, token, since, abortSignal);
         return { ...fetched, items: fetched.items.flatMap((item) => mapper.map(item)) };
       },
     },
-    recordFacts: bronzeRecordFacts,
+    recordFacts: bronzeRecordFactsWith({ ...(fieldBounds ? { bounds: fieldBounds } : {}), ...(options.now ? { now: options.now } : {}) }),
   });
 }
