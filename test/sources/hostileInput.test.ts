@@ -5,6 +5,7 @@
  * Silver quarantines each with a reason naming the field and value, the watermark never moves past
  * now, and the next run still fetches new orders.
  */
+import { promises as fs } from 'node:fs';
 import { openLakeTable } from '../../src/lib/delta';
 import { OrdersWatermarks } from '../../src/lib/ingest/watermarks';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
@@ -18,7 +19,9 @@ import { loadOrdersSource, parseSourceDefinition } from '../../src/lib/sources/l
 import { ingestRestSource } from '../../src/lib/sources/rest/ingestRestSource';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { fieldBoundsFromSettings } from '../../src/lib/validation/fields';
-import { tempDir } from '../ingest/helpers';
+import { buildSilver } from '../../src/lib/pipeline/activities/buildSilver';
+import { ingestOrders } from '../../src/lib/pipeline/activities/ingestOrders';
+import { servicesFor, settingsWith, tempDir } from '../ingest/helpers';
 import { shopifyToken, startShopifyFake, type ShopifyOrder } from './fakes/shopifyFake';
 
 const nowText = (): string => new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -155,16 +158,18 @@ describe('hostile values through definition sources', () => {
     expect(silver2.orderLinesKept).toBe(1);
   });
 
-  it('the bounds are settings here too: DEMAND_MAX_ORDER_QUANTITY=100 quarantines a quantity of 500 from a file', async () => {
-    const definition = parseSourceDefinition(
-      { kind: 'files', folder: 'landing/orders', timeZone: 'UTC', fields: { orderId: 'order', lineId: 'line', sku: 'sku', quantity: 'qty', unitPrice: 'price', orderedAt: 'at', status: { path: 'state', default: 'placed' } } },
-      'test',
-    ) as FilesSourceDefinition;
+  it('the bounds are settings here too: through the activities, DEMAND_MAX_ORDER_QUANTITY=100 quarantines a quantity of 500 from a file', async () => {
+    const definitionFile = `${dir}/orders-source.json`;
+    await fs.writeFile(
+      definitionFile,
+      JSON.stringify({ kind: 'files', folder: 'landing/orders', timeZone: 'UTC', fields: { orderId: 'order', lineId: 'line', sku: 'sku', quantity: 'qty', unitPrice: 'price', orderedAt: 'at', status: { path: 'state', default: 'placed' } } }),
+    );
     await lake.put('landing/orders/a.csv', Buffer.from('order,line,sku,qty,price,at,state\nA-1,1,SKU-1,500,1,2024-03-30 10:00:00,\nA-2,1,SKU-1,50,1,2024-03-30 10:00:00,\n'));
-    const fieldBounds = fieldBoundsFromSettings({ DEMAND_MAX_ORDER_QUANTITY: 100 });
-    const out = await ingestOrderFiles({ source: 'orders', definition, shopTimeZone: 'UTC', runId: 'run-1', runDate: '2024-04-01', lake, fieldBounds });
+    const services = servicesFor(settingsWith({ DEMAND_ORDERS_SOURCE: definitionFile, DEMAND_MAX_ORDER_QUANTITY: '100' }), lake, `${dir}/state`);
+    const run = { runId: 'run-1', runDate: '2024-04-01', startedAt: '2024-04-01T00:00:00Z' };
+    const out = await ingestOrders({ ...run, source: 'orders' }, services);
     expect(out.problems).toEqual({ 'schema_invalid:quantity': 1 });
-    await buildSilverTables(lake, { runId: 'run-1', orderParts: out.batches.map((b) => b.manifestPath), ruleSet: ruleSetByName('order-status'), workers: 0, fieldBounds });
+    await buildSilver({ ...run, orderManifests: out.batches.map((b) => b.manifestPath), inventoryManifests: [] }, services);
     expect((await quarantineByKey(lake)).map((q) => [q.reason, q.detail])).toEqual([['schema_invalid:quantity', 'quantity=500: |value| must be at most 100']]);
   });
 });
