@@ -151,13 +151,11 @@ describe('a run killed anywhere is completed by the next run with a new run id',
     const last = (kind: string): string => (byKind.get(kind) ?? []).at(-1) as string;
     if (!everyPoint) {
       const commits = byKind.get('silver:committed') ?? [];
+      // Five, to keep npm test within its time: the others run with DEMAND_CRASH_TEST_ALL=1.
       return [
-        first('ingest-orders:part-committed'),
         first('ingest-orders:before-watermark'),
         last('ingest-inventory:moved'),
-        first('silver:intent-written'),
         commits[Math.floor(commits.length / 2)] as string,
-        last('silver:committed'),
         first('forecast:batch-written'),
         first('publish:completed-recorded'),
       ];
@@ -248,7 +246,10 @@ describe('a run killed anywhere is completed by the next run with a new run id',
       await runChild(ws, day1.url, `random-killed-${delay}`, {}, delay);
       const rerun = await runChild(ws, day1.url, `random-rerun-${delay}`);
       if (rerun.code !== 0) out.push(`random kill after ${delay} ms: re-run failed: ${rerun.stderr.slice(-500)}`);
-      const d = diff(expected[0] as Record<string, string[]>, await tablesOf(ws));
+      // A kill that lands after the run's completion record leaves a completed run, and the re-run is
+      // a second one: as at the named points, the killed run's Gold is then left out of the comparison.
+      const killed = `random-killed-${delay}`;
+      const d = diff(expected[0] as Record<string, string[]>, await tablesOf(ws, (await runCompleted(ws, killed)) ? { exceptRuns: [killed] } : {}));
       if (Object.keys(d).length > 0) out.push(`random kill after ${delay} ms: ${JSON.stringify(d)}`);
       return out;
     });
