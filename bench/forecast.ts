@@ -128,7 +128,7 @@ async function buildRetailAllFile(target: string): Promise<boolean> {
       const day = isoDay(row.date);
       if (day > lastDay) lastDay = day;
       let byDay = days.get(sku);
-      if (!byDay) days.set(sku, (byDay = new Map()));
+      if (!byDay) days.set(sku, (byDay = new Map<string, number>()));
       byDay.set(day, (byDay.get(day) ?? 0) + Number(row.units));
     }
     const out = ['series_id,date,y'];

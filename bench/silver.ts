@@ -199,8 +199,7 @@ function duckSql(dataDir: string, scale: number, outDir: string): string[] {
 }
 
 async function runDuckSide(dataDir: string, scale: number, outDir: string): Promise<Record<string, unknown>> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DuckDBInstance } = require('@duckdb/node-api') as typeof import('@duckdb/node-api');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   mkdirSync(outDir, { recursive: true });
   const started = performance.now();
   const instance = await DuckDBInstance.create(':memory:');

@@ -54,7 +54,7 @@ export function buildProgram(outer: CliContext): Command {
     .showHelpAfterError()
     .exitOverride()
     .hook('preAction', (command) => {
-      workspace = (command.optsWithGlobals() as { workspace?: string }).workspace;
+      workspace = command.optsWithGlobals<{ workspace?: string }>().workspace;
     });
   registerRunCommand(program, context);
   registerServeCommand(program, context);

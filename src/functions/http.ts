@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SettingsError, ValidationError, errorText } from '../lib/errors';
 
 /** JSON error bodies: { error: { code, field?, message } }. */

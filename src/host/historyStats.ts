@@ -28,8 +28,8 @@ export function historyMessages(instanceId: string, history: readonly HistoryEve
   const scheduled = new Map<number, string>();
   for (const event of history) {
     const fields = event as Record<string, unknown>;
-    if (typeof fields['Name'] === 'string' && typeof fields['EventId'] === 'number') scheduled.set(fields['EventId'] as number, fields['Name'] as string);
-    const name = typeof fields['Name'] === 'string' ? (fields['Name'] as string) : scheduled.get(fields['TaskScheduledId'] as number);
+    if (typeof fields['Name'] === 'string' && typeof fields['EventId'] === 'number') scheduled.set(fields['EventId'], fields['Name']);
+    const name = typeof fields['Name'] === 'string' ? (fields['Name']) : scheduled.get(fields['TaskScheduledId'] as number);
     for (const field of payloadFields) {
       const value = fields[field];
       if (typeof value !== 'string') continue;

@@ -20,7 +20,7 @@ import { addCounts, type ForecastRunOutput, type RunSummary } from './summary';
  * travel through the history.
  */
 export const demandPipeline: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const raw = context.df.getInput() as Partial<DemandPipelineInput> | undefined;
+  const raw = context.df.getInput<Partial<DemandPipelineInput> | undefined>();
   const parsed = demandPipelineInputSchema.safeParse(raw);
   // A malformed input still answers ADF's callback (with the failure), so ADF does not wait out its timeout.
   const callBackUri = parsed.success ? parsed.data.callBackUri : typeof raw?.callBackUri === 'string' ? raw.callBackUri : undefined;

@@ -34,7 +34,7 @@ export const forecastRun: OrchestrationHandler = function* (context: Orchestrati
 };
 
 /** The forecast run's steps, shared by forecastRun and reforecastSkus (no extra sub-orchestration hop). */
-export function* forecastRunSteps(context: OrchestrationContext, input: ForecastRunInput): Generator<Task, ForecastRunOutput, any> {
+export function* forecastRunSteps(context: OrchestrationContext, input: ForecastRunInput): Generator<Task, ForecastRunOutput, unknown> {
   const run = input.run ?? runContextOf(context);
   const retry = activityRetry(input.options);
 

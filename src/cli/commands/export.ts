@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DeltaTable } from '../../lib/delta';
 import { parseRowFilter } from '../../lib/delta/rowFilter';
-import type { DeltaRow, DeltaValue } from '../../lib/delta/types';
+import type { DeltaValue } from '../../lib/delta/types';
 import { errorText, ValidationError } from '../../lib/errors';
 import { lakeTables } from '../../lib/pipeline/tables';
 import type { CliContext } from '../context';
@@ -73,7 +73,7 @@ export function registerExportCommand(program: Command, context: CliContext): vo
             ...(version === undefined ? {} : { version }),
             ...(filter ? { partitionFilter: (values: Record<string, string | null>) => filter.matchesPartition(values) } : {}),
           });
-          for await (const row of rows as AsyncIterable<DeltaRow>) {
+          for await (const row of rows) {
             if (filter && !filter.matches(row)) continue;
             context.stdout(format === 'csv' ? `${columns.map((c) => csvCell(row[c] ?? null)).join(',')}\n` : `${JSON.stringify(row)}\n`);
             if (++written >= limit) break;

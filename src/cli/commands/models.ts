@@ -122,7 +122,7 @@ export function registerModelsCommand(program: Command, context: CliContext): vo
         const head = decision.approved
           ? `APPROVED: version ${decision.candidateVersion} ${outcome.promoted ? 'is now production' : flags.dryRun ? 'passes the gate (dry run: no alias moved)' : 'stays production'} (${decision.reason}).`
           : `REFUSED: version ${decision.candidateVersion} not promoted over production version ${decision.productionVersion ?? '-'} (${decision.reason}).`;
-        const write = decision.approved ? context.stdout : context.stderr;
+        const write = (text: string): void => (decision.approved ? context.stdout(text) : context.stderr(text));
         write(`${[head, ...decision.reasons.map((r) => `  - ${r}`), `  decision record: decisions/${outcome.recordKey}`].join('\n')}\n`);
       }
       if (!decision.approved) context.setExitCode(2);

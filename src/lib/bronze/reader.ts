@@ -58,7 +58,7 @@ export async function* readBronzeRecords(
   const sourcePath = dataPathOf(manifestPath, manifest.format);
   const raw = await lake.readStream(sourcePath, signal ? { abortSignal: signal } : {});
   const gunzip = createGunzip();
-  raw.on('error', (err) => gunzip.destroy(err));
+  raw.on('error', (err: Error) => gunzip.destroy(err));
   raw.pipe(gunzip);
   let index = 0;
   try {

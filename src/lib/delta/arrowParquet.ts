@@ -64,7 +64,7 @@ function int64Words(values: ArrayLike<unknown>, length: number, scale: number): 
 
 /** The values as a typed array of the given kind (as they are when they already are one); null → 0. */
 function typed<T extends Int32Array | Float64Array>(kind: { new (n: number): T }, values: ArrayLike<unknown>, length: number): T {
-  if (values instanceof kind) return values as T;
+  if (values instanceof kind) return values;
   const out = new kind(length);
   for (let i = 0; i < length; i++) out[i] = (values[i] as number | null | undefined) ?? 0;
   return out;

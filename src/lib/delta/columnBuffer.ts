@@ -9,6 +9,7 @@ import { dateToDays, daysToDate } from './parquet';
 import { isoToMicros } from './timestamp';
 import { boundedStats, compareUtf8, type FileStats } from './stats';
 import type { DeltaField, DeltaRow } from './types';
+import { valueText } from '../errors/valueText';
 
 const maxCachedValues = 100_000;
 
@@ -183,7 +184,7 @@ class DecimalColumn implements ColumnAccumulator {
       return;
     }
     const unscaled = decimalToUnscaled(value as string, this.scale);
-    if (unscaled === undefined) throw new RangeError(`column ${this.field.name}: ${String(value)} is not a ${this.field.type}`);
+    if (unscaled === undefined) throw new RangeError(`column ${this.field.name}: ${valueText(value)} is not a ${this.field.type}`);
     this.values.push(unscaled);
   }
   bounds(): undefined {

@@ -5,6 +5,7 @@
  * unscaled integer (INT32, INT64 or big-endian two's-complement bytes) with the scale in the schema;
  * the conversion goes through bigint, never through a float.
  */
+import { valueText } from '../errors/valueText';
 
 export interface DecimalType {
   precision: number;
@@ -79,7 +80,7 @@ export function physicalToDecimal(value: unknown, scale: number): string | null 
   if (typeof value === 'bigint') return unscaledToDecimal(value, scale);
   if (typeof value === 'number') return unscaledToDecimal(BigInt(value), scale);
   if (value instanceof Uint8Array) return unscaledToDecimal(bytesToUnscaled(value), scale);
-  throw new TypeError(`not a Parquet decimal value: ${String(value)}`);
+  throw new TypeError(`not a Parquet decimal value: ${valueText(value)}`);
 }
 
 /** Rewrites decimal text to exactly `scale` fraction digits (undefined when it would round). */

@@ -76,6 +76,10 @@ async function* iterateRows(rows: DeltaRow[] | AsyncIterable<DeltaRow>): AsyncIt
   else yield* rows;
 }
 
+/** What a winning concurrent commit means for ours (delta-rs names these conflict kinds too). */
+type ConflictVerdict = { kind: 'none' } | { kind: 'already-applied' } | { kind: 'conflict'; reason: string };
+const conflict = (reason: string): ConflictVerdict => ({ kind: 'conflict', reason });
+
 export class DeltaTable {
   readonly lake: LakeStore;
   /** Lake path of the table root (the folder holding `_delta_log`). */
@@ -659,11 +663,11 @@ export class DeltaTable {
         const winner = await readCommit(this.lake, this.path, v, signal);
         if (isOwnCommit(winner, commitId)) return landed(v);
         const verdict = this.checkConflict(winner, state, schema, partitionColumns, touched, options);
-        if (verdict === 'already-applied') {
+        if (verdict.kind === 'already-applied') {
           await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
           return { version: v, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 };
         }
-        if (verdict) throw new DeltaConcurrentModificationError(this.path, v, verdict);
+        if (verdict.kind === 'conflict') throw new DeltaConcurrentModificationError(this.path, v, verdict.reason);
       }
       this.assertWritable(latest);
       state = latest;
@@ -675,7 +679,7 @@ export class DeltaTable {
     );
   }
 
-  /** undefined: no logical conflict (retry); 'already-applied': same txn won; else the conflict reason. */
+  /** none: no logical conflict (retry); already-applied: the same transaction won; conflict: why this write cannot land. */
   private checkConflict(
     winner: DeltaAction[],
     readState: TableState | undefined,
@@ -683,43 +687,43 @@ export class DeltaTable {
     partitionColumns: string[],
     touched: Set<string>,
     options: DeltaWriteOptions,
-  ): string | 'already-applied' | undefined {
+  ): ConflictVerdict {
     const transaction = options.transaction;
     for (const action of winner) {
       if (transaction && action.txn && action.txn.appId === transaction.appId && action.txn.version >= transaction.version) {
-        return 'already-applied';
+        return { kind: 'already-applied' };
       }
     }
     for (const action of winner) {
-      if (action.protocol && readState) return 'the protocol changed';
+      if (action.protocol && readState) return conflict('the protocol changed');
       if (action.metaData) {
-        if (readState) return 'the table metadata (schema or partitioning) changed';
+        if (readState) return conflict('the table metadata (schema or partitioning) changed');
         // Both writers created the table: fine when the winner made the same table.
         const theirs = fromSchemaString(this.path, action.metaData.schemaString);
         try {
           assertSameSchema(this.path, theirs, schema);
         } catch (err) {
-          return `the table was created concurrently with a different schema (${(err as Error).message})`;
+          return conflict(`the table was created concurrently with a different schema (${(err as Error).message})`);
         }
         if (JSON.stringify(action.metaData.partitionColumns) !== JSON.stringify(partitionColumns)) {
-          return `the table was created concurrently partitioned by ${JSON.stringify(action.metaData.partitionColumns)}, not ${JSON.stringify(partitionColumns)}`;
+          return conflict(`the table was created concurrently partitioned by ${JSON.stringify(action.metaData.partitionColumns)}, not ${JSON.stringify(partitionColumns)}`);
         }
       }
     }
-    if (options.mode === 'append') return undefined;
+    if (options.mode === 'append') return { kind: 'none' };
     const dynamic = options.mode === 'overwritePartitions' && partitionColumns.length > 0;
     for (const action of winner) {
       const file = action.add ?? action.remove;
       if (!file || !file.dataChange) continue;
-      if (!dynamic) return `mode ${options.mode} replaces the whole table but another writer changed ${decodeFilePath(this.path, file.path)}`;
+      if (!dynamic) return conflict(`mode ${options.mode} replaces the whole table but another writer changed ${decodeFilePath(this.path, file.path)}`);
       const values = file.partitionValues;
-      if (!values) return `another writer removed ${file.path} without partition values`;
+      if (!values) return conflict(`another writer removed ${file.path} without partition values`);
       const key = partitionKey(partitionColumns, values);
       if (touched.has(key)) {
-        return `another writer changed partition ${partitionFolder(partitionColumns, values)} that this overwritePartitions write replaces (file ${decodeFilePath(this.path, file.path)})`;
+        return conflict(`another writer changed partition ${partitionFolder(partitionColumns, values)} that this overwritePartitions write replaces (file ${decodeFilePath(this.path, file.path)})`);
       }
     }
-    return undefined;
+    return { kind: 'none' };
   }
 
   private async tryCheckpoint(version: number, signal: AbortSignal | undefined): Promise<void> {

@@ -7,6 +7,7 @@ import { DeltaProtocolError, DeltaTableNotFoundError } from '../errors';
 import { lakePath, type LakeStore } from '../lake/lakeStore';
 import { deletionVectorId, type DeletionVectorDescriptor } from './deletionVector';
 import { decodeParquet } from './parquet';
+import { valueText } from '../errors/valueText';
 
 export interface ProtocolAction {
   minReaderVersion: number;
@@ -183,7 +184,7 @@ export function parseCommit(table: string, version: number, text: string): Delta
     if (action === null || typeof action !== 'object' || Array.isArray(action)) {
       throw new DeltaProtocolError(table, `commit ${commitFileName(version)} line ${i + 1} is not an action object: ${line.slice(0, 100)}`);
     }
-    actions.push(action as DeltaAction);
+    actions.push(action);
   }
   return actions;
 }
@@ -228,7 +229,7 @@ export function checkpointRowToAction(row: Record<string, unknown>): DeltaAction
       ...(m as unknown as MetadataAction),
       // Spark writes a null schemaString for Delta's schema-less Metadata(): the empty schema.
       schemaString: (m.schemaString ?? undefined) as string,
-      format: { provider: String(format.provider ?? 'parquet'), options: mapValue(format.options) as Record<string, string> },
+      format: { provider: valueText(format.provider ?? 'parquet'), options: mapValue(format.options) as Record<string, string> },
       partitionColumns: ((m.partitionColumns as unknown[] | null) ?? []).map(String),
       configuration: mapValue(m.configuration) as Record<string, string>,
     };

@@ -25,6 +25,7 @@ import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { decimalToUnscaled, parseDecimalType, physicalToDecimal, unscaledToDecimal } from './decimal';
 import { isoToMicros, microsToIso, nanosToIso } from './timestamp';
 import type { DeltaField, DeltaRow, DeltaValue } from './types';
+import { valueText } from '../errors/valueText';
 
 const dayInMs = 86_400_000;
 
@@ -271,7 +272,7 @@ export async function decodeParquet(
     const { converted_type: _c, logical_type: _l, ...plain } = element;
     return plain;
   });
-  const rows = await parquetReadObjects({ file, metadata: { ...metadata, schema }, ...(columns ? { columns } : {}), parsers: deltaParsers, utf8: false });
+  const rows: Record<string, unknown>[] = await parquetReadObjects({ file, metadata: { ...metadata, schema }, ...(columns ? { columns } : {}), parsers: deltaParsers, utf8: false });
   if (decimalScales.size > 0) {
     for (const row of rows) for (const [name, scale] of decimalScales) if (name in row) row[name] = physicalToDecimal(row[name], scale);
   }
@@ -330,7 +331,7 @@ export function fromParquetValue(field: DeltaField, raw: unknown): DeltaValue | 
       const scale = parseDecimalType(field.type)?.scale ?? 0;
       const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : undefined;
       const unscaled = text === undefined ? undefined : decimalToUnscaled(text, scale);
-      return unscaled === undefined ? { problem: `${String(raw)} is not a ${field.type}` } : unscaledToDecimal(unscaled, scale);
+      return unscaled === undefined ? { problem: `${valueText(raw)} is not a ${field.type}` } : unscaledToDecimal(unscaled, scale);
     }
   }
 }

@@ -5,7 +5,8 @@
 import { DeltaProtocolError, DeltaSchemaMismatchError, DeltaUnsupportedTypeError } from '../errors';
 import { decimalToUnscaled, fitsPrecision, normalizeDecimal, parseDecimalType } from './decimal';
 import { isoToMicros, microsToIso } from './timestamp';
-import type { DeltaDecimalType, DeltaField, DeltaPrimitiveType, DeltaRow, DeltaSchema, DeltaValue } from './types';
+import type { DeltaField, DeltaPrimitiveType, DeltaRow, DeltaSchema, DeltaValue } from './types';
+import { valueText } from '../errors/valueText';
 
 export interface SparkStructField {
   name: string;
@@ -35,7 +36,7 @@ export function primitiveTypeOf(type: unknown): DeltaPrimitiveType | undefined {
   if (typeof type !== 'string') return undefined;
   if (simpleTypes.includes(type)) return type as DeltaPrimitiveType;
   const decimal = parseDecimalType(type);
-  return decimal ? (`decimal(${decimal.precision},${decimal.scale})` as DeltaDecimalType) : undefined;
+  return decimal ? (`decimal(${decimal.precision},${decimal.scale})`) : undefined;
 }
 
 /** A short readable name for any Spark schema type: 'array<integer>', 'map<string,long>', 'struct<a:int>'. */
@@ -95,7 +96,7 @@ export function readSchemaString(table: string, schemaString: string | null | un
   return {
     columns: parseStruct(table, schemaString).map((f) => {
       const type = primitiveTypeOf(f.type);
-      const metadata = (f.metadata ?? {}) as Record<string, unknown>;
+      const metadata = (f.metadata ?? {});
       const physicalName = metadata['delta.columnMapping.physicalName'];
       const fieldId = metadata['delta.columnMapping.id'];
       return {
@@ -201,9 +202,9 @@ function show(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (value === undefined) return 'undefined';
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? valueText(value);
   } catch {
-    return String(value);
+    return valueText(value);
   }
 }
 

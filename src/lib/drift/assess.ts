@@ -95,7 +95,7 @@ export function computeDriftStats(
   const bySku = new Map<string, Map<string, DemandDay>>();
   for (const row of demand) {
     let days = bySku.get(row.sku);
-    if (!days) bySku.set(row.sku, (days = new Map()));
+    if (!days) bySku.set(row.sku, (days = new Map<string, DemandDay>()));
     days.set(row.date, row);
   }
 

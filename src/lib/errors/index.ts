@@ -4,3 +4,4 @@ export * from './deltaErrors';
 export * from './ingestErrors';
 export * from './trackingErrors';
 export * from './retryability';
+export * from './valueText';

@@ -197,7 +197,7 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
       size,
     );
   }
-  if (saleDays.length === 1) return flatResult('mean', mean(observed), 'single sale: demand rate = units / days', {}, integerValued ? (saleDays[0] as number) : undefined);
+  if (saleDays.length === 1) return flatResult('mean', mean(observed), 'single sale: demand rate = units / days', {}, integerValued ? (saleDays[0]) : undefined);
 
   let names = options.models?.length ? [...options.models] : defaultCandidates(profile, n, season, context.isDaily);
   const unknown = names.filter((name) => !forecastModels.has(name));
@@ -330,7 +330,7 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const pairs: ForecastPair[] = [];
   plan.origins.forEach((origin, w) => {
     if (!chosenWindows[w]) return;
-    for (let h = 0; h < hb; h++) if (!censored[origin + h]) pairs.push({ forecast: chosenWindows[w]![h] as number, actual: y[origin + h] as number });
+    for (let h = 0; h < hb; h++) if (!censored[origin + h]) pairs.push({ forecast: chosenWindows[w][h] as number, actual: y[origin + h] as number });
   });
   let intervalMethod = counts ? 'count-distribution' : 'scaled-conformal';
   let calibration = pairs;

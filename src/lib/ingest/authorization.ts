@@ -1,3 +1,4 @@
+import type { TokenCredential } from '@azure/identity';
 import type { PipelineSettings } from '../config/settings';
 
 export type AuthorizationProvider = () => Promise<string | undefined>;
@@ -10,7 +11,7 @@ export type AuthorizationProvider = () => Promise<string | undefined>;
 export function authorizationFromSettings(settings: PipelineSettings): AuthorizationProvider | undefined {
   const scope = settings.DEMAND_ORDERS_AUTH_SCOPE;
   if (scope) {
-    let credential: import('@azure/identity').TokenCredential | undefined;
+    let credential: TokenCredential | undefined;
     return async () => {
       // Loaded lazily: runs without a scope never pay for the identity SDK.
       if (!credential) {

@@ -41,7 +41,7 @@ interface PartBuffer {
   maxInvoiceDate: string | null;
 }
 
-const maxOf = (a: string | null, b: string | null | undefined): string | null => (b != null && (a === null || b > a) ? b : a);
+const maxOf = (a: string | null, b: string | null | undefined): string | null => (b !== null && b !== undefined && (a === null || b > a) ? b : a);
 
 /**
  * One run of one orders source into Bronze, exactly once:

@@ -4,7 +4,8 @@
  * and never holds more than one month of rows.
  */
 import type { DeltaRow } from '../delta/types';
-import { DemandLines, roundRevenue } from './demandLines';
+import type { DemandLines} from './demandLines';
+import { roundRevenue } from './demandLines';
 import { dayFromNumber, dayNumber } from './orderRecord';
 
 export interface DayRange {
@@ -54,7 +55,7 @@ export class OnHandIndex {
     const grouped = new Map<string, Map<number, number>>();
     for (const s of snapshots) {
       let m = grouped.get(s.sku);
-      if (!m) grouped.set(s.sku, (m = new Map()));
+      if (!m) grouped.set(s.sku, (m = new Map<number, number>()));
       // A later record for the same SKU and day replaces the earlier one.
       m.set(dayNumber(s.snapshotDate), s.onHand);
     }

@@ -9,7 +9,8 @@ export class RowChannel implements AsyncIterable<DeltaRow> {
   private queue: DeltaRow[] = [];
   private closed = false;
   private detached = false;
-  private failure: unknown = undefined;
+  /** Boxed so that a falsy or undefined thrown value still counts as a failure. */
+  private failure: { error: unknown } | undefined = undefined;
   private wakeConsumer: (() => void) | undefined;
   private wakeProducer: (() => void) | undefined;
   pushed = 0;
@@ -18,7 +19,7 @@ export class RowChannel implements AsyncIterable<DeltaRow> {
 
   /** Resolves once there is room; rejects if the consumer failed. */
   async push(row: DeltaRow): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
+    this.throwIfFailed();
     if (this.detached) return;
     this.queue.push(row);
     this.pushed += 1;
@@ -26,8 +27,12 @@ export class RowChannel implements AsyncIterable<DeltaRow> {
     if (this.queue.length >= this.highWaterMark) {
       await new Promise<void>((resolve) => (this.wakeProducer = resolve));
       this.wakeProducer = undefined;
-      if (this.failure !== undefined) throw this.failure;
+      this.throwIfFailed();
     }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
   }
 
   close(): void {
@@ -44,7 +49,7 @@ export class RowChannel implements AsyncIterable<DeltaRow> {
 
   /** Called when either side failed: the producer's pushes and the consumer's reads end with the error. */
   fail(err: unknown): void {
-    this.failure = err;
+    this.failure = { error: err };
     this.queue = [];
     this.wakeProducer?.();
     this.wakeConsumer?.();
@@ -53,7 +58,7 @@ export class RowChannel implements AsyncIterable<DeltaRow> {
   async *[Symbol.asyncIterator](): AsyncIterator<DeltaRow> {
     try {
       for (;;) {
-        if (this.failure !== undefined) throw this.failure;
+        this.throwIfFailed();
         if (this.queue.length > 0) {
           const batch = this.queue;
           this.queue = [];

@@ -7,6 +7,7 @@ import { canonicalOrderLineSchema, orderLineStatuses, type CanonicalOrderLine } 
 import type { FieldSpec, OrderFields, SingleFieldSpec } from './definition';
 import { parseTimestamp } from './timestamps';
 import { instantText, localDateTime } from './zonedTime';
+import { valueText } from '../errors/valueText';
 
 export interface FieldProblem {
   field: string;
@@ -51,7 +52,7 @@ const isEmpty = (v: unknown): boolean => v === undefined || v === null || (typeo
 
 export function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? valueText(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

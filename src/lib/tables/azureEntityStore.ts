@@ -4,6 +4,7 @@ import { defaultAzureCredential } from '../azure/credential';
 import { isNotFound, toEntityError } from '../azure/storageErrors';
 import { ValidationError } from '../errors';
 import type { Entity, EntityListOptions, EntityOperationOptions, EntityStore, EntityTable, EntityValue, StoredEntity } from './entityStore';
+import { valueText } from '../errors/valueText';
 
 const tableNamePattern = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 /** Characters Table storage forbids in PartitionKey/RowKey. */
@@ -83,8 +84,8 @@ function toPrimitive(value: unknown): EntityValue {
   if (typeof value === 'bigint') return Number(value); // Edm.Int64 written by other tools
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (typeof value === 'object' && value !== null && 'value' in value) return String((value as { value: unknown }).value); // Edm.Guid
-  return String(value);
+  if (typeof value === 'object' && value !== null && 'value' in value) return valueText(value.value); // Edm.Guid
+  return valueText(value);
 }
 
 function signal(options?: EntityOperationOptions): { abortSignal?: AbortSignal } {

@@ -18,6 +18,7 @@ import {
   type Tracker,
   type TrackerOptions,
 } from './tracker';
+import { valueText } from '../errors/valueText';
 
 /** Wire shapes of MLflow's REST API 2.0 (mlflow/protos/service.proto, model_registry.proto). */
 interface KeyValue {
@@ -200,7 +201,7 @@ export class MlflowTracker implements Tracker {
       let url = this.base + endpoint;
       if (method === 'GET') {
         const query = new URLSearchParams();
-        for (const [k, v] of Object.entries(body)) if (v !== undefined) query.append(k, String(v));
+        for (const [k, v] of Object.entries(body)) if (v !== undefined) query.append(k, valueText(v));
         url += `?${query.toString()}`;
       }
       const authorization = await this.authorization();

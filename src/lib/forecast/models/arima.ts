@@ -83,7 +83,7 @@ export function runArimaInWorker(y: readonly number[], horizon: number, options:
     if (Atomics.load(w.flag, 0) !== before) break;
   }
   for (;;) {
-    const message = receiveMessageOnPort(w.port) as { message: { id: number; point?: number[]; error?: string; elapsedInMs: number } } | undefined;
+    const message: { message: { id: number; point?: number[]; error?: string; elapsedInMs: number } } | undefined = receiveMessageOnPort(w.port);
     if (!message) throw new Error('arima worker signalled but sent no result');
     if (message.message.id !== id) continue;
     if (message.message.elapsedInMs > timeoutInMs) throw new ModelTimeoutError('arima', timeoutInMs);

@@ -93,7 +93,7 @@ export class BlockingWorker {
       if (Atomics.load(w.flag, 0) !== before) break;
     }
     for (;;) {
-      const received = receiveMessageOnPort(w.port) as { message: Reply } | undefined;
+      const received: { message: Reply } | undefined = receiveMessageOnPort(w.port);
       if (!received) throw new Error(`${this.model} worker signalled but sent no result`);
       const reply = received.message;
       if (reply.id !== id) continue;

@@ -169,7 +169,7 @@ export function fitEts(y: readonly number[], m: number, spec: EtsSpec, options: 
   // x = [alpha, beta?, gamma?, phi?, level, slope?] in natural units; constraints via penalty.
   const unpack = (x: number[]): EtsParams => {
     let i = 0;
-    const alpha = options.alpha ?? (x[i++] as number);
+    const alpha: number = options.alpha ?? (x[i++] as number);
     const beta = hasTrend ? (x[i++] as number) : 0;
     const gamma = hasSeason ? (x[i++] as number) : 0;
     const phi = damped ? (x[i++] as number) : 1;

@@ -45,7 +45,7 @@ export function armaParamCount(o: SarimaOrder): number {
 
 /** Applies (1-B)^d (1-B^m)^D; the result is shorter by d + mD. */
 export function difference(y: ArrayLike<number>, d: number, D: number, m: number): Float64Array {
-  let x = Float64Array.from(y as ArrayLike<number>);
+  let x = Float64Array.from(y);
   for (let k = 0; k < D; k++) {
     const next = new Float64Array(Math.max(0, x.length - m));
     for (let t = m; t < x.length; t++) next[t - m] = (x[t] as number) - (x[t - m] as number);

@@ -81,7 +81,7 @@ export function seasonalStrength(x: ArrayLike<number>, m: number, seasonWindow =
   const seasonal = new Float64Array(n).fill(Number.NaN);
   const reach = Math.floor(seasonWindow / 2);
   for (let t = 0; t < n; t++) {
-    if (Number.isNaN(detrended[t] as number)) continue;
+    if (Number.isNaN(detrended[t])) continue;
     let s = 0;
     let c = 0;
     for (let k = -reach; k <= reach; k++) {
