@@ -196,7 +196,7 @@ describe('adf/ against the @azure/arm-datafactory models', () => {
       const pipeline = find('pipeline/PL_DemandPipeline.json');
       const activities = (pipeline.json.properties as Json).activities as Json[];
       activities[1]!.type = 'WebActivty';
-      ((activities[2]!.typeProperties as Json).method as unknown) = 'PUT';
+      ((activities[2]!.typeProperties as Json).method) = 'PUT';
       expect(fileProblems(pipeline).map((p) => p.problem)).toEqual([
         '"WebActivty" is not a kind of Activity',
         '"PUT" is not one of POST',

@@ -233,7 +233,7 @@ export function modelProblems(mapper: Mapper, value: unknown, at: string, option
  * it back; serialize throws on a missing required property or a value of the wrong type.
  */
 export function serializerRoundTrip(mapper: Mapper, value: unknown, at: string): string | undefined {
-  const serializer = createSerializer(dataFactoryMappers() as unknown as Record<string, Mapper>, false);
+  const serializer = createSerializer(dataFactoryMappers(), false);
   try {
     serializer.serialize(mapper, serializer.deserialize(mapper, value, at), at);
     return undefined;

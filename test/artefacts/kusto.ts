@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/** Kusto.Language objects: Bridge.NET JavaScript with no type declarations (see eslint.config.mjs). */
 type Bridged = any;
 
 export interface KqlDiagnostic {

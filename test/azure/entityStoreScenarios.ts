@@ -119,7 +119,7 @@ export const entityStoreScenarios: EntityScenario[] = [
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
       for (const lost of results.filter((r) => r.status === 'rejected')) {
-        expect((lost as PromiseRejectedResult).reason).toBeInstanceOf(EntityConflictError);
+        expect((lost).reason).toBeInstanceOf(EntityConflictError);
       }
       const winner = ['a', 'b', 'c'][results.findIndex((r) => r.status === 'fulfilled')];
       expect((await table.get('p', 'r'))?.entity.owner).toBe(winner);

@@ -5,6 +5,7 @@ import type { PhysicalColumn } from '../../src/lib/delta/dataFile';
 import { dateToDays } from '../../src/lib/delta/parquet';
 import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import type { DeltaAction } from '../../src/lib/delta/log';
 
 /** A fresh filesystem lake in a temp dir; call cleanup() in afterEach. */
 export async function tempLake(): Promise<{ lake: FileSystemLake; root: string; cleanup: () => Promise<void> }> {
@@ -12,10 +13,11 @@ export async function tempLake(): Promise<{ lake: FileSystemLake; root: string; 
   return { lake: FileSystemLake.fromDirectory(root), root, cleanup: () => fs.rm(root, { recursive: true, force: true }) };
 }
 
-export async function readLogLines(root: string, table: string, version: number): Promise<Array<Record<string, any>>> {
+/** The actions of one commit file, as the table's reader types them (the tests check their JSON shape). */
+export async function readLogLines(root: string, table: string, version: number): Promise<DeltaAction[]> {
   const file = path.join(root, table, '_delta_log', `${String(version).padStart(20, '0')}.json`);
   const text = await fs.readFile(file, 'utf8');
-  return text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+  return text.trim().split('\n').map((l) => JSON.parse(l) as DeltaAction);
 }
 
 /** A schema with every Delta type the module writes, nullable and not. */

@@ -32,7 +32,7 @@ const weekly = (n: number, seed = 3): number[] => {
 
 describe('robustness: never a crash, never NaN, a clear reason', () => {
   it('all-zero history', () => {
-    const f = forecastSeries({ sku: 'z', startDate: '2024-01-01', values: new Array(60).fill(0) }, options);
+    const f = forecastSeries({ sku: 'z', startDate: '2024-01-01', values: new Array<number>(60).fill(0) }, options);
     expectSane(f);
     expect(f.point.every((v) => v === 0)).toBe(true);
     expect(f.demandClass).toBe('zero');
@@ -40,7 +40,7 @@ describe('robustness: never a crash, never NaN, a clear reason', () => {
   });
 
   it('single sale', () => {
-    const values = new Array(50).fill(0);
+    const values = new Array<number>(50).fill(0);
     values[20] = 10;
     const f = forecastSeries({ sku: 's', startDate: '2024-01-01', values }, options);
     expectSane(f);
@@ -49,7 +49,7 @@ describe('robustness: never a crash, never NaN, a clear reason', () => {
   });
 
   it('constant history', () => {
-    const f = forecastSeries({ sku: 'c', startDate: '2024-01-01', values: new Array(40).fill(7) }, options);
+    const f = forecastSeries({ sku: 'c', startDate: '2024-01-01', values: new Array<number>(40).fill(7) }, options);
     expectSane(f);
     expect(f.point.every((v) => v === 7)).toBe(true);
     expect(f.fallbackReason).toMatch(/constant/);
@@ -89,7 +89,7 @@ describe('robustness: never a crash, never NaN, a clear reason', () => {
 
   it('a model that throws or returns NaN is dropped with its reason', () => {
     registerForecastModel({ name: 'test_throws', minLength: () => 1, forecast: () => { throw new Error('boom'); } });
-    registerForecastModel({ name: 'test_nan', minLength: () => 1, forecast: (_y, h) => ({ point: new Array(h).fill(NaN), params: {} }) });
+    registerForecastModel({ name: 'test_nan', minLength: () => 1, forecast: (_y, h) => ({ point: new Array<number>(h).fill(NaN), params: {} }) });
     const f = forecastSeries({ sku: 'x', startDate: '2024-01-01', values: weekly(100) }, { ...options, models: ['test_throws', 'test_nan', 'snaive'] });
     expectSane(f);
     expect(f.model).toBe('snaive');

@@ -15,9 +15,9 @@ describe('LocalOrchestrationHost on the durable-functions replay engine', () => 
       sum: async (xs) => (xs as number[]).reduce((a, b) => a + b, 0),
     });
     host.registerOrchestrator('main', function* (context: OrchestrationContext) {
-      const first: number = yield context.df.callActivity('double', 1);
-      const many: number[] = yield context.df.Task.all([2, 3, 4].map((n) => context.df.callActivity('double', n)));
-      const total: number = yield context.df.callActivity('sum', [first, ...many]);
+      const first = (yield context.df.callActivity('double', 1)) as number;
+      const many = (yield context.df.Task.all([2, 3, 4].map((n) => context.df.callActivity('double', n)))) as number[];
+      const total = (yield context.df.callActivity('sum', [first, ...many])) as number;
       return { total, at: context.df.currentUtcDateTime.toISOString() };
     });
     const id = host.startNew('main', { instanceId: 'i1', input: null });
@@ -38,8 +38,8 @@ describe('LocalOrchestrationHost on the durable-functions replay engine', () => 
     });
     host.registerOrchestrator('main', function* (context: OrchestrationContext) {
       const retry = new df.RetryOptions(10, 5);
-      const a: string = yield context.df.callActivityWithRetry('flaky', retry, 'x');
-      const b: string = yield context.df.callActivity('after', a);
+      const a = (yield context.df.callActivityWithRetry('flaky', retry, 'x')) as string;
+      const b = (yield context.df.callActivity('after', a)) as string;
       return b;
     });
     const status = await host.waitForCompletion(host.startNew('main', { instanceId: 'r1' }));
@@ -62,7 +62,7 @@ describe('LocalOrchestrationHost on the durable-functions replay engine', () => 
         yield context.df.callActivityWithRetry('broken', new df.RetryOptions(10, 3), null);
         return 'unexpected';
       } catch (err) {
-        const reported: string = yield context.df.callActivity('report', `caught: ${(err as Error).message.slice(0, 60)}`);
+        const reported = (yield context.df.callActivity('report', `caught: ${(err as Error).message.slice(0, 60)}`)) as string;
         throw new Error(reported);
       }
     });
@@ -83,17 +83,17 @@ describe('LocalOrchestrationHost on the durable-functions replay engine', () => 
       },
     });
     host.registerOrchestrator('child', function* (context: OrchestrationContext) {
-      const items = context.df.getInput() as number[];
-      const results: number[] = yield context.df.Task.all(
+      const items = context.df.getInput<number[]>();
+      const results = (yield context.df.Task.all(
         items.map((n) => context.df.callActivityWithRetry('work', new df.RetryOptions(5, 3), n)),
-      );
+      )) as number[];
       return results.reduce((a, b) => a + b, 0);
     });
     host.registerOrchestrator('parent', function* (context: OrchestrationContext) {
-      const sums: number[] = yield context.df.Task.all([
+      const sums = (yield context.df.Task.all([
         context.df.callSubOrchestrator('child', [1, 2, 3], 'p:c0'),
         context.df.callSubOrchestrator('child', [4, 5, 6], 'p:c1'),
-      ]);
+      ])) as number[];
       return sums;
     });
     const status = await host.waitForCompletion(host.startNew('parent', { instanceId: 'p' }));
@@ -109,8 +109,8 @@ describe('LocalOrchestrationHost on the durable-functions replay engine', () => 
     host.registerOrchestrator('bad', function* (context: OrchestrationContext) {
       // Deliberately non-deterministic: changes between replays (what Date.now or Math.random do).
       flip++;
-      const first: number = yield context.df.callActivity(flip % 2 === 1 ? 'a' : 'b', null);
-      const second: number = yield context.df.callActivity('c', null);
+      const first = (yield context.df.callActivity(flip % 2 === 1 ? 'a' : 'b', null)) as number;
+      const second = (yield context.df.callActivity('c', null)) as number;
       return first + second;
     });
     const status = await host.waitForCompletion(host.startNew('bad', { instanceId: 'nd-1' }));
@@ -144,11 +144,11 @@ describe('sub-orchestration retries', () => {
       return 'child ok';
     });
     host.registerOrchestrator('child', function* (context: OrchestrationContext) {
-      const r: string = yield context.df.callActivity('flakyOnce', null);
+      const r = (yield context.df.callActivity('flakyOnce', null)) as string;
       return r;
     });
     host.registerOrchestrator('parent', function* (context: OrchestrationContext) {
-      const r: string = yield context.df.callSubOrchestratorWithRetry('child', new df.RetryOptions(5, 3), null, 'parent:child');
+      const r = (yield context.df.callSubOrchestratorWithRetry('child', new df.RetryOptions(5, 3), null, 'parent:child')) as string;
       return r;
     });
     const status = await host.waitForCompletion(host.startNew('parent', { instanceId: 'parent' }));

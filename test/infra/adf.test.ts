@@ -219,7 +219,7 @@ describe('adf/ Data Factory resources', () => {
   const factoryBicep = readBicep(path.join(repoRoot, 'infra/bicep/modules/dataFactory.bicep'));
   const factory = factoryBicep.resources.find((r) => r.type === 'Microsoft.DataFactory/factories')!;
   const globalParameters = new Set(objectEntries(propertyBody(factory.body, 'globalParameters')!).keys());
-  const pipeline = pipelines.get('PL_DemandPipeline')!.parsed as Pipeline;
+  const pipeline = pipelines.get('PL_DemandPipeline')!.parsed;
   const activities = allActivities(pipeline.properties.activities);
   const byName = new Map(activities.map((a) => [a.name, a]));
 
@@ -276,7 +276,7 @@ describe('adf/ Data Factory resources', () => {
       }
     }
     for (const [name, { parsed }] of datasets) {
-      const ds = parsed as Dataset;
+      const ds = parsed;
       const declared = Object.keys(ds.properties.parameters ?? {});
       for (const used of namesUsed(ds, /dataset\(\)\.(\w+)/g)) if (!declared.includes(used)) problems.push(`${name} reads undeclared dataset().${used}`);
       const ls = linkedServices.get(ds.properties.linkedServiceName.referenceName);
@@ -286,7 +286,7 @@ describe('adf/ Data Factory resources', () => {
       expect(`${ls.parsed.properties.type}:${locationType}`).toMatch(/^(Sftp:SftpLocation|AzureBlobFS:AzureBlobFSLocation)$/);
     }
     for (const [name, { parsed }] of linkedServices) {
-      const ls = parsed as LinkedService;
+      const ls = parsed;
       const declared = Object.keys(ls.properties.parameters ?? {});
       for (const used of namesUsed(ls, /linkedService\(\)\.(\w+)/g)) if (!declared.includes(used)) problems.push(`${name} reads undeclared linkedService().${used}`);
       for (const secret of strings(ls).length ? [ls.properties.typeProperties as Record<string, unknown>] : []) {
@@ -304,7 +304,7 @@ describe('adf/ Data Factory resources', () => {
   it('uses every dataset and linked service (no orphans)', () => {
     const usedDatasets = new Set(activities.flatMap((a) => [...(a.inputs ?? []), ...(a.outputs ?? [])] as Array<{ referenceName: string }>).map((r) => r.referenceName));
     expect([...datasets.keys()].filter((d) => !usedDatasets.has(d))).toEqual([]);
-    const usedLinked = new Set([...datasets.values()].map((d) => (d.parsed as Dataset).properties.linkedServiceName.referenceName));
+    const usedLinked = new Set([...datasets.values()].map((d) => (d.parsed).properties.linkedServiceName.referenceName));
     for (const ls of linkedServices.values()) for (const s of namesUsed(ls.raw, /^(LS_\w+)$/g)) usedLinked.add(s);
     expect([...linkedServices.keys()].filter((l) => !usedLinked.has(l))).toEqual([]);
   });
@@ -359,12 +359,12 @@ describe('adf/ Data Factory resources', () => {
   });
 
   it('schedules the pipeline daily with a trigger that passes only declared parameters', () => {
-    const trigger = triggers.get('TR_DailyDemandPipeline')!.parsed as Trigger;
+    const trigger = triggers.get('TR_DailyDemandPipeline')!.parsed;
     const problems: string[] = [];
     for (const p of trigger.properties.pipelines) {
       const target = pipelines.get(p.pipelineReference.referenceName);
       if (!target) { problems.push(`unknown pipeline ${p.pipelineReference.referenceName}`); continue; }
-      problems.push(...checkParameters(`trigger -> ${target.parsed.name}`, (target.parsed as Pipeline).properties.parameters, p.parameters));
+      problems.push(...checkParameters(`trigger -> ${target.parsed.name}`, (target.parsed).properties.parameters, p.parameters));
     }
     expect(problems).toEqual([]);
     expect(trigger.properties.typeProperties.recurrence.frequency).toBe('Day');

@@ -111,7 +111,7 @@ function fakeApi(options: { failuresPerPage?: number; failuresOn?: Record<number
     }
     return new Response(JSON.stringify({ items: [{ page }], next: options.next(page) }), { status: 200 });
   };
-  return { fetch: fake as typeof fetch, requests };
+  return { fetch: fake, requests };
 }
 
 describe('orders client: one retry budget per run, same-origin next links only', () => {

@@ -31,7 +31,7 @@ describe('ingestOrders', () => {
       DEMAND_ORDERS_RETRY_BUDGET_MS: '5000',
       DEMAND_ORDERS_REQUEST_TIMEOUT_MS: '300',
       ...extra,
-    } as never);
+    });
 
   it('pages through the API with cursors and lands every line once, in parts of whole pages', async () => {
     const source = makeOrders(260);

@@ -38,6 +38,31 @@ interface WireMetric {
   timestamp: number;
   step: number;
 }
+/** The request fields the fake reads, as MLflow's REST API documents them (every field optional: the fake validates). */
+interface MlflowRequestBody {
+  name?: string;
+  run_id?: string;
+  version?: string | number;
+  experiment_id?: string | number;
+  experiment_ids?: (string | number)[];
+  description?: string;
+  tags?: Kv[];
+  run_name?: string;
+  status?: string;
+  max_results?: number;
+  key?: string;
+  value?: string;
+  filter?: string;
+  order_by?: string[];
+  start_time?: number | string;
+  end_time?: number | string;
+  alias?: string;
+  source?: string;
+  run_link?: string;
+  params?: Kv[];
+  metrics?: WireMetric[];
+}
+
 interface StoredRun {
   info: {
     run_id: string;
@@ -182,7 +207,7 @@ export class FakeMlflow {
     const url = new URL(req.url, 'http://x');
     const endpoint = url.pathname.replace('/api/2.0/mlflow/', '');
     const q = Object.fromEntries(url.searchParams);
-    const body = (req.json ?? {}) as Record<string, any>;
+    const body = (req.json ?? {}) as MlflowRequestBody;
     const failure = this.failOnce.get(`${req.method} ${endpoint}`);
     if (failure) {
       this.failOnce.delete(`${req.method} ${endpoint}`);
@@ -192,7 +217,7 @@ export class FakeMlflow {
     return this.afterApply.shift() ?? answer;
   };
 
-  private route(key: string, q: Record<string, string>, body: Record<string, any>): RecorderReply {
+  private route(key: string, q: Record<string, string>, body: MlflowRequestBody): RecorderReply {
     switch (key) {
       case 'GET experiments/get-by-name': {
         const name = q['experiment_name'] ?? '';
@@ -250,7 +275,7 @@ export class FakeMlflow {
       case 'POST runs/log-batch':
         return this.logBatch(body);
       case 'POST runs/update': {
-        const run = this.runs.get(body.run_id);
+        const run = this.runs.get(body.run_id ?? '');
         if (!run) return error(404, 'RESOURCE_DOES_NOT_EXIST', `Run with id=${body.run_id} not found`);
         if (body.status) run.info.status = body.status;
         if (body.end_time !== undefined) run.info.end_time = Number(body.end_time);
@@ -267,6 +292,7 @@ export class FakeMlflow {
         return { status: 200, body: points.length ? { metrics: points } : {} };
       }
       case 'POST registered-models/create': {
+        if (!body.name) return badRequest("Missing value for required parameter 'name'.");
         if (this.models.has(body.name)) return error(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${body.name}) already exists.`);
         const now = Date.now();
         this.models.set(body.name, { creation_timestamp: now, description: body.description ?? '', versions: [], aliases: new Map() });
@@ -305,15 +331,17 @@ export class FakeMlflow {
         return { status: 200, body: { ...(page.length ? { model_versions: page } : {}), ...(more ? { next_page_token: String(start + size) } : {}) } };
       }
       case 'POST model-versions/set-tag': {
-        const v = this.models.get(body.name)?.versions.find((x) => x.version === String(body.version));
+        const v = this.models.get(body.name ?? '')?.versions.find((x) => x.version === String(body.version));
         if (!v) return error(404, 'RESOURCE_DOES_NOT_EXIST', `Model Version (name=${body.name}, version=${body.version}) not found`);
-        v.tags = [...v.tags.filter((t) => t.key !== body.key), { key: body.key, value: body.value }];
+        if (body.key === undefined || body.value === undefined) return badRequest("Missing value for required parameter 'key' or 'value'.");
+        const tag: Kv = { key: body.key, value: body.value };
+        v.tags = [...v.tags.filter((t) => t.key !== tag.key), tag];
         return { status: 200, body: {} };
       }
       case 'POST registered-models/alias': {
         const alias = String(body.alias ?? '');
         if (!/^[\w-]*$/.test(alias) || /^v\d+$/i.test(alias) || alias.toLowerCase() === 'latest') return badRequest(`Invalid alias name: '${alias}'.`);
-        const model = this.models.get(body.name);
+        const model = this.models.get(body.name ?? '');
         if (!model?.versions.some((v) => v.version === String(body.version))) {
           return error(404, 'RESOURCE_DOES_NOT_EXIST', `Model Version (name=${body.name}, version=${body.version}) not found`);
         }
@@ -322,7 +350,7 @@ export class FakeMlflow {
       }
       case 'DELETE registered-models/alias': {
         // A missing alias is no error (200), as the real server answers.
-        this.models.get(body.name)?.aliases.delete(body.alias);
+        this.models.get(body.name ?? '')?.aliases.delete(body.alias ?? '');
         return { status: 200, body: {} };
       }
       case 'GET registered-models/alias': {
@@ -336,7 +364,7 @@ export class FakeMlflow {
     }
   }
 
-  private logBatch(body: Record<string, any>): RecorderReply {
+  private logBatch(body: MlflowRequestBody): RecorderReply {
     const metrics: WireMetric[] = body.metrics ?? [];
     const params: Kv[] = body.params ?? [];
     const tags: Kv[] = body.tags ?? [];
@@ -360,7 +388,7 @@ export class FakeMlflow {
       if (problem) return badRequest(problem);
       if (String(t.value).length > limits.tagValue) return badRequest(`Tag value '${String(t.value).slice(0, 100)}...' had length ${String(t.value).length}, which exceeded length limit of ${limits.tagValue}`);
     }
-    const run = this.runs.get(body.run_id);
+    const run = this.runs.get(body.run_id ?? '');
     if (!run) return error(404, 'RESOURCE_DOES_NOT_EXIST', `Run with id=${body.run_id} not found`);
     if (run.info.lifecycle_stage !== 'active') return badRequest(`The run ${body.run_id} must be in the 'active' state. Current state is ${run.info.lifecycle_stage}.`);
     // Params longer than 6000 characters are truncated (MLFLOW_TRUNCATE_LONG_VALUES is on by default).
@@ -378,7 +406,7 @@ export class FakeMlflow {
     return { status: 200, body: {} };
   }
 
-  private createVersion(body: Record<string, any>): RecorderReply {
+  private createVersion(body: MlflowRequestBody): RecorderReply {
     const source = String(body.source ?? '');
     if (!body.name) return badRequest("Missing value for required parameter 'name'.");
     if (!source) return badRequest("Missing value for required parameter 'source'.");
@@ -386,7 +414,7 @@ export class FakeMlflow {
       const resolved = localPath(source);
       let inside = false;
       if (body.run_id) {
-        const run = this.runs.get(body.run_id);
+        const run = this.runs.get(body.run_id ?? '');
         if (!run) return error(404, 'RESOURCE_DOES_NOT_EXIST', `Run with id=${body.run_id} not found`);
         const artifacts = localPath(run.info.artifact_uri);
         inside = resolved === artifacts || resolved.startsWith(`${artifacts}/`);
@@ -402,7 +430,7 @@ export class FakeMlflow {
         return badRequest(`Invalid model version source: '${source}'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.`);
       }
     }
-    const model = this.models.get(body.name);
+    const model = this.models.get(body.name ?? '');
     if (!model) return error(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${body.name} not found`);
     const now = Date.now();
     const v: StoredVersion = {

@@ -39,15 +39,21 @@ function requestBody(text: string): { text: string; json: unknown } {
 
 const errorCodeIn = (text: string): string | undefined => /"error_code":\s*"([A-Z_]+)"/.exec(text)?.[1];
 
+/** The fields of a model version these checks read. */
+interface RecordedVersion {
+  version: string | number;
+  aliases?: string[];
+}
+
 /** [version, aliases] of each model version in a registry answer (absent aliases: none listed, as the server leaves them out). */
 function versionsAndAliases(text: string): Array<[string, string[] | 'absent']> | undefined {
-  let parsed: any;
+  let parsed: { model_versions?: RecordedVersion[]; model_version?: RecordedVersion };
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text) as typeof parsed;
   } catch {
     return undefined; // cut by the recorder
   }
-  const versions: any[] = parsed.model_versions ?? (parsed.model_version ? [parsed.model_version] : []);
+  const versions: RecordedVersion[] = parsed.model_versions ?? (parsed.model_version ? [parsed.model_version] : []);
   return versions.map((v) => [String(v.version), v.aliases ? [...v.aliases].sort() : 'absent']);
 }
 
@@ -60,7 +66,7 @@ function replay(file: string): { replayed: number; mismatches: string[]; byStatu
   const exchanges: Exchange[] = readFileSync(path.join(recordedDir, file), 'utf8')
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as Exchange);
   const fake = new FakeMlflow({ artifactRoot: '/srv/mlflow/artifacts' });
   const ids = new Map<string, string>();
   const mapIds = (text: string) => text.replace(/\b[0-9a-f]{32}\b/g, (id) => ids.get(id) ?? id);

@@ -4,21 +4,43 @@ import { parse } from 'yaml';
 
 /** Structural checks of the Azure DevOps pipelines (they cannot run here; no Azure DevOps agent). */
 const root = path.resolve(__dirname, '../..');
-const load = (file: string): any => parse(readFileSync(path.join(root, file), 'utf8'));
+type Step = { task?: string; script?: string; inputs?: Record<string, unknown>; name?: string; condition?: string; env?: Record<string, string>; displayName?: string };
+/** The parts of the Azure DevOps YAML schema these checks read (https://learn.microsoft.com/azure/devops/pipelines/yaml-schema). */
+interface Job {
+  steps?: Step[];
+  template?: string;
+  parameters?: Record<string, unknown>;
+  deployment?: string;
+  environment?: string;
+  strategy?: { runOnce: { deploy: { steps: Step[] } } };
+}
+interface Stage {
+  stage: string;
+  dependsOn?: string;
+  variables?: unknown;
+  jobs: Job[];
+}
+interface PipelineDoc {
+  stages: Stage[];
+  jobs: Job[];
+  variables: Record<string, unknown>;
+  resources: { pipelines: Record<string, unknown>[] };
+  parameters: { name: string; values?: unknown[] }[];
+}
+const load = (file: string): PipelineDoc => parse(readFileSync(path.join(root, file), 'utf8')) as PipelineDoc;
 const ci = load('azure-pipelines.yml');
 const release = load('pipelines/release.yml');
 const template = load('pipelines/templates/deploy-environment.yml');
 
-type Step = { task?: string; script?: string; inputs?: Record<string, unknown>; name?: string; condition?: string; env?: Record<string, string>; displayName?: string };
-const ciSteps: Step[] = ci.stages[0].jobs[0].steps;
-const deployJob = template.jobs[0];
-const deploySteps: Step[] = deployJob.strategy.runOnce.deploy.steps;
-const scriptOf = (s: Step): string => String(s.script ?? s.inputs?.['inlineScript'] ?? '');
+const ciSteps: Step[] = ci.stages[0]!.jobs[0]!.steps ?? [];
+const deployJob = template.jobs[0]!;
+const deploySteps: Step[] = deployJob.strategy?.runOnce.deploy.steps ?? [];
+const scriptOf = (s: Step): string => s.script ?? (s.inputs?.['inlineScript'] as string | undefined) ?? '';
 
 describe('azure-pipelines.yml (CI)', () => {
   it('installs with Node 22, tests, builds and packages the Function App as an artifact, in that order', () => {
     expect(ciSteps.find((s) => s.task === 'UseNode@1')?.inputs?.['version']).toBe('$(nodeVersion)');
-    expect(ci.variables.nodeVersion).toBe('22.x');
+    expect(ci.variables['nodeVersion']).toBe('22.x');
     const order = ['npm ci', 'npm test', 'npm run build', 'functionapp.zip'].map((needle) => ciSteps.findIndex((s) => scriptOf(s).includes(needle)));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -29,14 +51,14 @@ describe('azure-pipelines.yml (CI)', () => {
 
 describe('pipelines/release.yml (multi-stage)', () => {
   it('runs dev then prod, each through the deployment template with its own variable group', () => {
-    expect(release.stages.map((s: any) => s.stage)).toEqual(['dev', 'prod']);
+    expect(release.stages.map((s) => s.stage)).toEqual(['dev', 'prod']);
     const [dev, prod] = release.stages;
-    expect(prod.dependsOn).toBe('dev');
-    expect(dev.variables).toEqual([{ group: 'demand-forecast-dev' }]);
-    expect(prod.variables).toEqual([{ group: 'demand-forecast-prod' }]);
+    expect(prod?.dependsOn).toBe('dev');
+    expect(dev?.variables).toEqual([{ group: 'demand-forecast-dev' }]);
+    expect(prod?.variables).toEqual([{ group: 'demand-forecast-prod' }]);
     for (const stage of release.stages) {
-      expect(stage.jobs[0].template).toBe('templates/deploy-environment.yml');
-      expect(stage.jobs[0].parameters.environmentName).toBe(stage.stage);
+      expect(stage.jobs[0]?.template).toBe('templates/deploy-environment.yml');
+      expect(stage.jobs[0]?.parameters?.['environmentName']).toBe(stage.stage);
     }
     expect(release.resources.pipelines[0]).toMatchObject({ pipeline: 'ci', source: 'demand-forecast-ci' });
   });
@@ -44,7 +66,7 @@ describe('pipelines/release.yml (multi-stage)', () => {
   it('deploys into an Azure DevOps environment (approvals and checks) per stage', () => {
     expect(deployJob.deployment).toBe('deploy_${{ parameters.environmentName }}');
     expect(deployJob.environment).toBe('demand-forecast-${{ parameters.environmentName }}');
-    expect(template.parameters.find((p: any) => p.name === 'environmentName').values).toEqual(['dev', 'prod']);
+    expect(template.parameters.find((p) => p.name === 'environmentName')?.values).toEqual(['dev', 'prod']);
   });
 
   it('deploys Bicep, then the Flex Consumption Function App, then runs the gate, then promotes', () => {
