@@ -19,6 +19,8 @@ export default tseslint.config(
       // A `default:` clause is this codebase's way of saying "the rest": it counts as exhaustive.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       eqeqeq: ['error', 'always'],
+      // A `let` assigned once after a closure that reads it (a server handler and its owner) cannot be `const`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Rethrowing a caught `unknown` (a consumer's failure handed to its producer) is correct; new throws stay Errors.
       '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true }],
       // `interface Output extends Base {}` names an activity's contract even when it adds nothing yet.

@@ -103,7 +103,7 @@ function referenceProblems(files: AdfFile[], bicepGlobals: string[]): string[] {
       const kind = typeof o.type === 'string' ? referenceKinds[o.type] : undefined;
       if (!kind || typeof o.referenceName !== 'string') return;
       const target = byName.get(`${kind}/${o.referenceName}`);
-      if (!target) problems.push(`${at}: ${o.type} to ${o.referenceName}, which adf/${kind}/ does not have`);
+      if (!target) problems.push(`${at}: ${o.type as string} to ${o.referenceName}, which adf/${kind}/ does not have`);
       else checkArguments(at, target, o.parameters as Json | undefined);
     });
     if (f.kind === 'trigger') {

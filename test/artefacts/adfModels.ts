@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createSerializer, type CompositeMapper, type Mapper } from '@azure/core-client';
+import { runInThisContext } from 'node:vm';
 
 type Mappers = Record<string, CompositeMapper> & { discriminators: Record<string, CompositeMapper> };
 
@@ -25,7 +26,7 @@ export function dataFactoryMappers(): Mappers {
     const source = readFileSync(path.join(packageDir(), 'dist-esm/src/models/mappers.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
     if (/^import /m.test(source)) throw new Error('arm-datafactory mappers.js now has imports: load it another way');
     const names = [...source.matchAll(/^export (?:const|let) (\w+) =/gm)].map((m) => m[1]!);
-    mappers = new Function(`${source.replace(/^export (const|let) /gm, '$1 ')}\nreturn { ${names.join(', ')} };`)() as Mappers;
+    mappers = runInThisContext(`(() => {\n${source.replace(/^export (const|let) /gm, '$1 ')}\nreturn { ${names.join(', ')} };\n})()`) as Mappers;
   }
   return mappers;
 }

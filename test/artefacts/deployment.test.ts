@@ -100,7 +100,7 @@ describe('deployment defects', () => {
     type Step = { task?: string; name?: string; displayName?: string; inputs?: Record<string, unknown>; env?: Record<string, string> };
     const template = parse(readFileSync(path.join(repoRoot, 'pipelines/templates/deploy-environment.yml'), 'utf8')) as { jobs: Array<{ strategy: { runOnce: { deploy: { steps: Step[] } } } }> };
     const steps = template.jobs[0]!.strategy.runOnce.deploy.steps;
-    const script = (s: Step) => String(s.inputs?.inlineScript ?? '');
+    const script = (s: Step) => (s.inputs?.inlineScript as string | undefined) ?? '';
     const infra = steps.findIndex((s) => s.name === 'infra');
     const app = steps.findIndex((s) => s.task === 'AzureFunctionApp@2');
     const key = steps.findIndex((s) => script(s).includes('functionKeySecret.bicep'));

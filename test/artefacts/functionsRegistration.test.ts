@@ -37,7 +37,7 @@ function loadEntryPoint(env: Record<string, string | undefined> = {}): { registr
         }),
         { virtual: true },
       );
-      require('../../src/functions/index');
+      jest.requireActual('../../src/functions/index');
     });
   } finally {
     for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;

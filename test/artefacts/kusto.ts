@@ -17,7 +17,7 @@ export interface KqlDiagnostic {
   at: string;
 }
 
-let language: Bridged | undefined;
+let language: Bridged;
 
 /** The Kusto.Language namespace (Bridge.NET scripts define globals; loaded once per test file). */
 export function kustoLanguage(): Bridged {

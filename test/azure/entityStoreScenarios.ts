@@ -8,7 +8,7 @@ import { collect, upsertAll, type Entity, type EntityStore } from '../../src/lib
 export interface EntityStoreFixture {
   store: EntityStore;
   /** Fast bulk load for the paging scenario (each adapter's own best way; not part of the port). */
-  seed(tableName: string, entities: Entity[]): Promise<void>;
+  seed: (tableName: string, entities: Entity[]) => Promise<void>;
 }
 
 let tableCounter = 0;

@@ -7,6 +7,7 @@ import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { collect, type Entity } from '../../src/lib/tables/entityStore';
 import { azuriteAvailable, startAzurite, type Azurite } from '../support/azurite';
 import { entityStoreScenarios, freshTableName, type EntityStoreFixture } from './entityStoreScenarios';
+import { expect } from '@jest/globals';
 
 /**
  * One table-driven suite, two adapters: the embedded store (JSON files) and Azure Table storage on

@@ -7,6 +7,7 @@ import { AzureDataLakeStore } from '../../src/lib/lake/azureDataLake';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { AzureEntityStore } from '../../src/lib/tables/azureEntityStore';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
+import { expect } from '@jest/globals';
 
 // A syntactically valid connection string for a made-up account; nothing here touches the network.
 const fakeConnectionString =

@@ -62,7 +62,7 @@ describe('Delta interop types', () => {
     const db = await DuckDBInstance.create(':memory:');
     const connection = await db.connect();
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
-    const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)]));
+    const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [r['column_name'] as string, r['column_type'] as string]));
     expect(types).toEqual({
       id: 'INTEGER', b: 'TINYINT', sh: 'SMALLINT', f: 'FLOAT', bin: 'BLOB', d9: 'DECIMAL(9,2)', d18: 'DECIMAL(18,6)', d38: 'DECIMAL(38,10)', ts: 'TIMESTAMP WITH TIME ZONE',
     });

@@ -30,7 +30,7 @@ describe('Delta round trip', () => {
     const db = await DuckDBInstance.create(':memory:');
     const connection = await db.connect();
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
-    const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [String(r.column_name), String(r.column_type)]));
+    const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [r['column_name'] as string, r['column_type'] as string]));
     expect(types).toEqual({ s: 'VARCHAR', l: 'BIGINT', i: 'INTEGER', d: 'DOUBLE', b: 'BOOLEAN', dt: 'DATE', ts: 'TIMESTAMP WITH TIME ZONE', ns: 'VARCHAR' });
     const values = await connection.runAndReadAll(
       `SELECT s, l, i, dt::VARCHAR AS dt, epoch_ms(ts) AS ts_ms FROM read_parquet('${file}') ORDER BY l`,

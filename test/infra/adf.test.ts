@@ -164,10 +164,6 @@ const triggerSchema = gitResource('Microsoft.DataFactory/factories/triggers', z.
   annotations: z.array(z.unknown()).optional(),
 }).strict());
 
-type Pipeline = z.infer<typeof pipelineSchema>;
-type Dataset = z.infer<typeof datasetSchema>;
-type LinkedService = z.infer<typeof linkedServiceSchema>;
-type Trigger = z.infer<typeof triggerSchema>;
 
 function load<T>(folder: string, schema: z.ZodType<T>): Map<string, { file: string; raw: unknown; parsed: T }> {
   const dir = path.join(adfDir, folder);

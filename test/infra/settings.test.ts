@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSettings, settingNames, settingsSchema } from '../../src/lib/config/settings';
+import { expect } from '@jest/globals';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const readJson = (rel: string): unknown => JSON.parse(fs.readFileSync(path.join(repoRoot, rel), 'utf8'));
@@ -86,7 +87,7 @@ describe('docs/settings.md', () => {
       expect(meaning.length).toBeGreaterThan(10);
       const value = defaults[name];
       if (value === undefined) expect({ name, stated }).toEqual({ name, stated: expect.stringMatching(/^\(unset/) });
-      else expect({ name, stated }).toEqual({ name, stated: `\`${String(value)}\`` });
+      else expect({ name, stated }).toEqual({ name, stated: `\`${value as string | number | boolean}\`` });
     }
   });
 });

@@ -101,7 +101,7 @@ function fakeApi(options: { failuresPerPage?: number; failuresOn?: Record<number
   const requests: Array<{ url: string; authorization: string | undefined }> = [];
   const failures = new Map<number, number>();
   const fake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = String(input);
+    const url = input instanceof Request ? input.url : input.toString();
     requests.push({ url, authorization: (init?.headers as Record<string, string> | undefined)?.authorization });
     const page = Number(new URL(url).searchParams.get('cursor') ?? '0');
     const failed = failures.get(page) ?? 0;

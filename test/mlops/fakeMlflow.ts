@@ -376,7 +376,7 @@ export class FakeMlflow {
     for (const m of metrics) {
       const problem = nameProblem('metric', m.key);
       if (problem) return badRequest(problem);
-      if (typeof m.value !== 'number' && Number.isNaN(Number(m.value))) return badRequest(`Got invalid value ${m.value} for metric '${m.key}'`);
+      if (typeof m.value !== 'number' && Number.isNaN(Number(m.value))) return badRequest(`Got invalid value ${m.value as unknown as string} for metric '${m.key}'`);
     }
     for (const p of params) {
       const problem = nameProblem('parameter', p.key);

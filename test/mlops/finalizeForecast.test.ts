@@ -15,6 +15,7 @@ import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { createTracker } from '../../src/lib/tracking/createTracker';
 import { HttpRecorder } from '../support/httpRecorder';
 import { FakeMlflow } from './fakeMlflow';
+import { expect } from '@jest/globals';
 
 const segments: Record<string, string> = { S1: 'fast', S2: 'fast', S3: 'slow', S4: 'intermittent' };
 

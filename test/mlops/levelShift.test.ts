@@ -120,7 +120,7 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
     );
     expect(events.filter((e) => e['sku'] !== 'A' && e['action'] === 'reforecast')).toEqual([]);
     const entityEvents = await collect((await services.entities.table(driftEventsTableName)).list({ partitionKey: 'drift-1' }));
-    expect(entityEvents.map((e) => `${e['kind']}:${e['sku']}`).sort()).toEqual(events.map((e) => `${e['kind']}:${e['sku']}`).sort());
+    expect(entityEvents.map((e) => `${e['kind'] as string}:${e['sku'] as string}`).sort()).toEqual(events.map((e) => `${e['kind'] as string}:${e['sku'] as string}`).sort());
 
     // A retried drift check replaces its partition instead of duplicating events.
     await checkDrift(ctx('drift-1', shiftFromDay + horizon), services);

@@ -13,7 +13,7 @@ import { HttpRecorder } from '../support/httpRecorder';
 const defaultCredentialToken = 'default-credential-token';
 const mockDefaultCredential = jest.fn();
 jest.mock('../../src/lib/azure/credential', () => ({
-  defaultAzureCredential: () => mockDefaultCredential(),
+  defaultAzureCredential: (): unknown => mockDefaultCredential(),
 }));
 
 /** A credential that hands out tok-1, tok-2, … each valid for `lifetimeInMs` from Date.now(). */

@@ -178,7 +178,7 @@ describe('MlflowTracker against what a real MLflow server does', () => {
   it('reads aliases with model-versions/get: search answers carry none (open-source MLflow)', async () => {
     const { fake, recorder, tracker } = await fakeServer();
     await tracker.ensureRegisteredModel('policy');
-    const runId = (await fake.handle({ method: 'POST', url: '/api/2.0/mlflow/runs/create', headers: { authorization: `Bearer ${token}` }, body: Buffer.alloc(0), json: { experiment_id: '0', run_name: 'r' } }).body as any).run.info.run_id;
+    const runId = (fake.handle({ method: 'POST', url: '/api/2.0/mlflow/runs/create', headers: { authorization: `Bearer ${token}` }, body: Buffer.alloc(0), json: { experiment_id: '0', run_name: 'r' } }).body as { run: { info: { run_id: string } } }).run.info.run_id;
     for (const i of [1, 2, 3]) await tracker.createModelVersion('policy', { source: `https://acct.dfs.core.windows.net/lake/r${i}`, runId });
     await tracker.setAlias('policy', 'production', '1');
     await tracker.setAlias('policy', 'champion', '1');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { expect } from '@jest/globals';
 
 /** Structural checks of the Azure DevOps pipelines (they cannot run here; no Azure DevOps agent). */
 const root = path.resolve(__dirname, '../..');
@@ -99,7 +100,7 @@ describe('pipelines/release.yml (multi-stage)', () => {
 function* scalars(node: unknown, at: string): Generator<[string, string]> {
   if (Array.isArray(node)) for (const [i, v] of node.entries()) yield* scalars(v, `${at}[${i}]`);
   else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) yield* scalars(v, `${at}.${k}`);
-  else if (node !== null && node !== undefined) yield [at, String(node)];
+  else if (node !== null && node !== undefined) yield [at, `${node as string | number | boolean}`];
 }
 
 describe('no secret inline', () => {

@@ -14,6 +14,7 @@ import { TablesTracker } from '../../src/lib/tracking/tablesTracker';
 import type { Tracker } from '../../src/lib/tracking/tracker';
 import { HttpRecorder } from '../support/httpRecorder';
 import { FakeMlflow } from './fakeMlflow';
+import { expect } from '@jest/globals';
 
 const window = 'origin=2011-12-09;windows=3;horizon=28';
 const production: PolicyEvidence = {

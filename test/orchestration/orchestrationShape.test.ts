@@ -19,7 +19,7 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { classified } from '../../src/lib/pipeline/activities';
 import { finalizeForecast } from '../../src/lib/pipeline/activities/finalizeForecast';
-import type { ForecastBatchInput, ForecastBatchOutput, PipelineServices, PlanForecastInput, PlanForecastOutput } from '../../src/lib/pipeline/contracts';
+import type { FinalizeForecastInput, ForecastBatchInput, ForecastBatchOutput, PipelineServices, PlanForecastInput, PlanForecastOutput } from '../../src/lib/pipeline/contracts';
 import { batchBreakdownPath } from '../../src/lib/pipeline/skuBatches';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { orchestrators } from '../../src/orchestrators';
@@ -63,7 +63,7 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
       await services.lake.put(batchBreakdownPath(input.runId, input.batch.batchId), Buffer.from(JSON.stringify({ models: counts, fallbacks })));
       return { batchId: input.batch.batchId, skus: input.batch.skus, forecastRows: input.batch.skus * input.horizonDays, models: counts, fallbacks, backtest: { absError: 1, absActual: 10, maseSum: 1, maseCount: 1 } };
     }) as never;
-    activities[activityNames.finalizeForecast] = classified(activityNames.finalizeForecast, (input) => finalizeForecast(input, services)) as never;
+    activities[activityNames.finalizeForecast] = classified(activityNames.finalizeForecast, (input: FinalizeForecastInput) => finalizeForecast(input, services)) as never;
 
     const ids = new Set<string>();
     const host = new LocalOrchestrationHost({ sleep: async () => undefined, now: () => new Date('2026-11-24T02:00:00Z'), onEvent: (id) => ids.add(id) });

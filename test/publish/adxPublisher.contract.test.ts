@@ -130,7 +130,7 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     // 4 run-partitioned tables (one partition each) + daily demand by month over 60 days of history.
     const demandMessages = messages.filter((m) => m.TableName === 'DailyDemand');
     // Daily demand months are tagged by content (their Delta files), not by run.
-    const demandTags = demandMessages.map((m) => JSON.parse(m.AdditionalProperties.tags!)[0] as string);
+    const demandTags = demandMessages.map((m) => (JSON.parse(m.AdditionalProperties.tags!) as [string])[0]);
     expect(demandTags.map((t) => t.replace(/@[0-9a-f]{16}\|/, '@<content>|'))).toEqual([
       'ingest-by:daily_demand@<content>|DailyDemand|month=2011-09',
       'ingest-by:daily_demand@<content>|DailyDemand|month=2011-10',

@@ -75,7 +75,7 @@ describe('adx scripts', () => {
       expect(match).not.toBeNull();
       // KQL concatenates adjacent string literals: '[' '…' ']'.
       const json = [...match![3]!.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]).join('');
-      mappings.set(match![2]!, { table: match![1]!, entries: JSON.parse(json) });
+      mappings.set(match![2]!, { table: match![1]!, entries: JSON.parse(json) as Array<{ column: string; datatype: string; Properties: { Path: string } }> });
     }
     for (const def of adxTables) {
       const mapping = mappings.get(def.mapping);

@@ -48,8 +48,9 @@ export function orders(): Array<Record<string, unknown>> {
 
 /** Makes the commit of `tablePath` fail once, before it happens or just after it. */
 export function stopAt(tablePath: string, when: 'before' | 'after'): void {
-  const realWrite = DeltaTable.prototype.write;
-  const realOpen = DeltaTable.prototype.openWriter;
+  // Taken unbound on purpose: the spies below call them with the spied instance as `this`.
+  const realWrite = Reflect.get(DeltaTable.prototype, 'write');
+  const realOpen = Reflect.get(DeltaTable.prototype, 'openWriter');
   let armed = true;
   const fire = (): never => {
     armed = false;

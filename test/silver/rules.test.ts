@@ -8,6 +8,7 @@ import { ProductCatalogue } from '../../src/lib/silver/products';
 import { defaultRuleSet, ruleSetFromJson } from '../../src/lib/silver/ruleSet';
 import defaultJson from '../../src/lib/silver/rules/online-retail.v1.json';
 import { sampleOrderRecord } from './sampleOrderRecord';
+import { expect } from '@jest/globals';
 
 let seq = 0;
 function rec(over: Record<string, unknown> = {}): Record<string, unknown> {

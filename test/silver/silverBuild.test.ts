@@ -6,6 +6,7 @@ import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
+import { expect } from '@jest/globals';
 
 function line(id: string, invoice: string, sku: string, qty: number, date: string, customer: string | null = '17850.0'): Record<string, unknown> {
   return { orderLineId: id, InvoiceNo: invoice, StockCode: sku, Description: `ITEM ${sku}`, Quantity: qty, InvoiceDate: `${date} 10:00:00`, UnitPrice: 2, CustomerID: customer, Country: 'United Kingdom' };
@@ -86,7 +87,7 @@ describe('Silver build on a temp lake', () => {
     expect(quarantine.find((q) => q.reason === 'schema_invalid:Quantity')).toMatchObject({ run_id: 'run-1', record_index: 5, rule_set_version: 'online-retail@1.0.0', detail: expect.stringContaining('Quantity="x"') });
 
     const versions = async () =>
-      Object.fromEntries(await Promise.all(Object.values(lakeTables).filter((t) => t.path.startsWith('silver/')).map(async (t) => [t.name, await DeltaTable.forPath(lake, t.path).version()])));
+      Object.fromEntries(await Promise.all(Object.values(lakeTables).filter((t) => t.path.startsWith('silver/')).map(async (t): Promise<[string, number]> => [t.name, await DeltaTable.forPath(lake, t.path).version()])));
     const before = await versions();
     const again = await buildSilverTables(lake, {
       runId: 'run-1',

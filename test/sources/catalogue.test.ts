@@ -30,7 +30,7 @@ describe('product catalogue source', () => {
 
       await planInventory({ runId: fixtureRunId, runDate: fixtureOrigin, startedAt: `${fixtureOrigin}T02:00:00Z` }, fixture.services);
       const rows = await openLakeTable(lake, lakeTables.inventory_actions).readAll();
-      const leadTime = Object.fromEntries(rows.map((r) => [r.sku, r.lead_time_days]));
+      const leadTime = Object.fromEntries(rows.map((r): [string, unknown] => [r['sku'] as string, r['lead_time_days']]));
       expect(leadTime).toEqual({ [a]: 21, [b]: 5, [c]: 5 });
       // A longer lead time needs more stock to cover it.
       const withoutCatalogue = await createFixtureLake({ tables: ['forecasts', 'daily_demand', 'inventory_snapshots'], settings: { DEMAND_SERVICE_LEVEL: '0.9', DEMAND_LEAD_TIME_DAYS: '5', DEMAND_REVIEW_PERIOD_DAYS: '7' } });

@@ -284,7 +284,7 @@ export async function decodeParquet(
       }
     }
   }
-  return rows as Array<Record<string, unknown>>;
+  return rows;
 }
 
 const utf8Decoder = new TextDecoder();
