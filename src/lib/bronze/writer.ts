@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { BronzeIntegrityError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
-import type { BronzeBatchRef } from '../pipeline/contracts';
+import type { BronzeBatchRef } from './batchRef';
 import { dataPathOf, manifestSuffix, partName, type BronzeManifest } from './manifest';
 
 const gzipAsync = promisify(gzip);

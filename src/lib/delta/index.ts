@@ -3,7 +3,7 @@
  * overwritePartitions, idempotent txn, conflict checks, checkpoints) on any LakeStore.
  */
 import type { LakeStore } from '../lake/lakeStore';
-import type { LakeTableDef } from '../pipeline/tables';
+import type { LakeTableDef } from './tableDef';
 import { DeltaTable } from './deltaTable';
 
 export { readOrEmpty } from './readOrEmpty';

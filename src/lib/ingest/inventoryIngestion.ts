@@ -1,5 +1,6 @@
 import type { LakeStore } from '../lake/lakeStore';
-import type { BronzeBatchRef, IngestInventoryOutput } from '../pipeline/contracts';
+import type { BronzeBatchRef } from '../bronze/batchRef';
+import type { IngestInventoryOutput } from './ingestOutputs';
 import { dataPathOf, type BronzeManifest } from '../bronze/manifest';
 import { bronzeRunFolder } from '../bronze/paths';
 import { listBronzeManifests, readManifest } from '../bronze/reader';

@@ -1,4 +1,4 @@
-import type { ReasonCounts } from '../pipeline/contracts';
+import type { ReasonCounts } from '../quality/reasonCounts';
 import { checkWallClock } from '../validation/fields';
 
 /**

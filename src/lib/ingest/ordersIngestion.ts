@@ -1,6 +1,8 @@
 import { BronzeIntegrityError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
-import type { BronzeBatchRef, IngestOrdersOutput, ReasonCounts } from '../pipeline/contracts';
+import type { BronzeBatchRef } from '../bronze/batchRef';
+import type { IngestOrdersOutput } from './ingestOutputs';
+import type { ReasonCounts } from '../quality/reasonCounts';
 import type { BronzeManifest } from '../bronze/manifest';
 import { bronzeRunFolder } from '../bronze/paths';
 import { listBronzeManifests, readManifest } from '../bronze/reader';

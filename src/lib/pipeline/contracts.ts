@@ -7,6 +7,12 @@ import type { DataQualityVerdict } from '../quality/quarantineGate';
 import type { PipelineSettings } from '../config/settings';
 import type { LakeStore } from '../lake/lakeStore';
 import type { EntityStore } from '../tables/entityStore';
+import type { ReasonCounts } from '../quality/reasonCounts';
+import type { BronzeBatchRef } from '../bronze/batchRef';
+import type { IngestInventoryOutput, IngestOrdersOutput } from '../ingest/ingestOutputs';
+import type { BuildSilverOutput } from '../silver/buildSilverOutput';
+// Owned by the domain modules that produce them; re-exported so activity code keeps one contracts import.
+export type { ReasonCounts, BronzeBatchRef, IngestInventoryOutput, IngestOrdersOutput, BuildSilverOutput };
 
 export interface RunContext {
   /** Orchestration instance id; also the Bronze run_id and the tracking run name. */
@@ -17,69 +23,17 @@ export interface RunContext {
   startedAt: string;
 }
 
-/** Counts keyed by reason code, e.g. { cancellation: 9288, non_product_code: 2995 }. */
-export type ReasonCounts = Record<string, number>;
-
-export interface BronzeBatchRef {
-  /** Lake path of the data part, e.g. bronze/orders/ingest_date=…/run_id=…/part-00000.ndjson.gz */
-  path: string;
-  /** Lake path of its manifest (…/part-00000.manifest.json). */
-  manifestPath: string;
-  records: number;
-}
-
 export interface IngestOrdersInput extends RunContext {
   /** Source name; keys the watermark and the Bronze folder (default "orders"). */
   source: string;
 }
-export interface IngestOrdersOutput {
-  source: string;
-  pages: number;
-  records: number;
-  /** Sum of Quantity over records that had a numeric Quantity (a reconciliation figure). */
-  quantitySum: number;
-  batches: BronzeBatchRef[];
-  /** Records stored raw in Bronze but malformed (missing fields, wrong types), by problem. */
-  problems: ReasonCounts;
-  watermarkBefore: string | null;
-  watermarkAfter: string | null;
-}
 
 export interface IngestInventoryInput extends RunContext {}
-export interface IngestInventoryOutput {
-  filesFound: number;
-  filesIngested: number;
-  filesRejected: number;
-  /** Up to 20 rejected files with their reason (the rest are counted only). */
-  rejected: Array<{ file: string; reason: string }>;
-  records: number;
-  batches: BronzeBatchRef[];
-}
 
 export interface BuildSilverInput extends RunContext {
   /** Bronze manifests of this run (new orders and inventory files). */
   orderManifests: string[];
   inventoryManifests: string[];
-}
-export interface BuildSilverOutput {
-  orderLinesRead: number;
-  orderLinesKept: number;
-  unitsKept: number;
-  cancellations: number;
-  /** Of the cancellations, returned lines (sources with a status; 0 for online-retail). */
-  returns?: number;
-  quarantined: number;
-  quarantineReasons: ReasonCounts;
-  inventoryRows: number;
-  skus: number;
-  dailyDemandRows: number;
-  /** Date range whose partitions this run recomputed (null when nothing changed). */
-  affectedFrom: string | null;
-  affectedTo: string | null;
-  /** Silver table versions after this run: { order_lines: 3, daily_demand: 5, … }. */
-  tableVersions: Record<string, number>;
-  /** The share of order records quarantined, warnings, and whether the run must fail (DEMAND_QUARANTINE_MAX_SHARE). */
-  quality?: DataQualityVerdict;
 }
 
 export interface SkuBatchRef {

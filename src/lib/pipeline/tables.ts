@@ -3,19 +3,15 @@
  * shared by the writers (Silver build, forecast batches, inventory planning, drift) and the readers
  * (forecasting, publishing, the dashboard, `demand export`).
  */
+import type { LakeTableDef } from '../delta/tableDef';
 import type { DeltaField, DeltaPrimitiveType, DeltaSchema } from '../delta/types';
 
 function schema(...fields: Array<[string, DeltaPrimitiveType, boolean?]>): DeltaSchema {
   return { fields: fields.map(([name, type, nullable]): DeltaField => ({ name, type, nullable: nullable ?? false })) };
 }
 
-export interface LakeTableDef {
-  name: string;
-  path: string;
-  schema: DeltaSchema;
-  partitionBy: string[];
-  description: string;
-}
+// Owned by delta (openLakeTable takes one); re-exported for the table catalogue's users.
+export type { LakeTableDef };
 
 const orderLineFields: Array<[string, DeltaPrimitiveType, boolean?]> = [
   ['order_line_id', 'string'],

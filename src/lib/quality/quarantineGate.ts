@@ -3,7 +3,7 @@
  * nothing usable and must not end "Completed" (and register a policy); a reason above a smaller
  * share is a warning the summary shows. Messages name the top reasons with one example each.
  */
-import type { ReasonCounts } from '../pipeline/contracts';
+import type { ReasonCounts } from './reasonCounts';
 
 export interface QuarantineGateInput {
   /** Order records read by Silver. */

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
-import type { IngestInventoryOutput, ReasonCounts } from '../pipeline/contracts';
+import type { IngestInventoryOutput } from '../ingest/ingestOutputs';
+import type { ReasonCounts } from '../quality/reasonCounts';
 import { isValidCalendarDate } from '../silver/orderRecord';
 import { fieldSpecSchema, fileFormats } from './definition';
 import { numberOf, resolve, text } from './fieldMapping';

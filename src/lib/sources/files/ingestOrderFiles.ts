@@ -6,7 +6,8 @@
  * `<name>.reason.txt`, exactly as inventory files do. The original bytes stay in processed/.
  */
 import type { LakeStore } from '../../lake/lakeStore';
-import type { IngestOrdersOutput, ReasonCounts } from '../../pipeline/contracts';
+import type { IngestOrdersOutput } from '../../ingest/ingestOutputs';
+import type { ReasonCounts } from '../../quality/reasonCounts';
 import { addReasons, mergeReasons } from '../../ingest/orderRecord';
 import type { FilesSourceDefinition } from '../definition';
 import type { FieldBounds } from '../../validation/fields';

@@ -6,7 +6,8 @@
  * committed (same part number per file) and returns every part of the run.
  */
 import type { LakeStore } from '../../lake/lakeStore';
-import type { BronzeBatchRef, ReasonCounts } from '../../pipeline/contracts';
+import type { BronzeBatchRef } from '../../bronze/batchRef';
+import type { ReasonCounts } from '../../quality/reasonCounts';
 import { dataPathOf, type BronzeManifest } from '../../bronze/manifest';
 import { bronzeRunFolder } from '../../bronze/paths';
 import { listBronzeManifests, readManifest } from '../../bronze/reader';

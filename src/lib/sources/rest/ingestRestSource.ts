@@ -5,7 +5,7 @@
  */
 import { OrdersClient, type OrdersClientOptions } from '../../ingest/ordersClient';
 import { ingestOrdersRun, type OrdersIngestionOptions } from '../../ingest/ordersIngestion';
-import type { IngestOrdersOutput } from '../../pipeline/contracts';
+import type { IngestOrdersOutput } from '../../ingest/ingestOutputs';
 import type { RestSourceDefinition } from '../definition';
 import type { FieldBounds } from '../../validation/fields';
 import { bronzeRecordFactsWith, createRecordMapper } from '../recordMapper';
