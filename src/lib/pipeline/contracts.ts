@@ -3,7 +3,6 @@
  * they hold references (lake paths, batch ids, counts), never rows: messages stay far below the
  * 45 KB at which Durable Functions spills them to blobs.
  */
-import type { DataQualityVerdict } from '../quality/quarantineGate';
 import type { PipelineSettings } from '../config/settings';
 import type { LakeStore } from '../lake/lakeStore';
 import type { EntityStore } from '../tables/entityStore';
