@@ -33,7 +33,7 @@ export default tseslint.config(
   },
   {
     // Kusto.Language is Bridge.NET JavaScript loaded as globals, with no type declarations: its objects are `any` by nature.
-    files: ['test/artefacts/kusto.ts', 'test/artefacts/kql.test.ts'],
+    files: ['test/artefacts/kusto.ts', 'test/artefacts/kql.test.ts', 'test/telemetry/telemetry.test.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -234,7 +234,7 @@ describe('infra/bicep Function App settings', () => {
     for (const [name, raw] of tuning) {
       const literal = stringLiteral(raw);
       // An optional setting with no default is set as '' (loadSettings reads '' as unset).
-      const expected = defaults[name] === undefined ? '' : String(defaults[name]);
+      const expected = defaults[name] === undefined ? '' : `${defaults[name] as string | number | boolean}`;
       expect({ name, literal }).toEqual({ name, literal: expected });
     }
   });

@@ -23,6 +23,7 @@ import { buildSilver } from '../../src/lib/pipeline/activities/buildSilver';
 import { ingestOrders } from '../../src/lib/pipeline/activities/ingestOrders';
 import { servicesFor, settingsWith, tempDir } from '../ingest/helpers';
 import { shopifyToken, startShopifyFake, type ShopifyOrder } from './fakes/shopifyFake';
+import { expect } from '@jest/globals';
 
 const nowText = (): string => new Date().toISOString().slice(0, 19).replace('T', ' ');
 

@@ -15,6 +15,7 @@ import { RunJournal } from '../../lib/runs';
 import { startPipelineHandler } from '../../functions/handlers/startPipeline';
 import { maxBodyBytes } from '../../functions/http';
 import type { CliContext } from '../context';
+import { valueText } from '../../lib/errors/valueText';
 
 type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
@@ -107,7 +108,7 @@ export async function answerLocal(routes: Route[], req: IncomingMessage, options
   });
   const response = await route.handler(request, new InvocationContext({ functionName: route.name, invocationId: crypto.randomUUID(), logHandler: () => undefined }));
   const headers: Record<string, string> = { ...(response.headers as Record<string, string> | undefined) };
-  const text = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : String(response.body ?? '');
+  const text = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : valueText(response.body ?? '');
   if (response.jsonBody !== undefined) headers['content-type'] = 'application/json';
   return { status: response.status ?? 200, headers, body: text };
 }

@@ -370,7 +370,7 @@ export class AzureDataLakeStore implements LakeStore {
       await leases.acquireLease(seconds, ops);
     } catch (err) {
       if (!isStorageCode(err, 'LeaseAlreadyPresent') && (err as { statusCode?: number }).statusCode !== 409) throw toLakeError(err, 'write', p);
-      const metadata = (await blob.getProperties(ops).catch(() => ({ metadata: {} as Record<string, string> }))).metadata ?? {};
+      const metadata = (await blob.getProperties(ops).catch((): { metadata?: Record<string, string> } => ({ metadata: {} }))).metadata ?? {};
       const held = metadata['runid']
         ? { runId: metadata['runid'] ?? '', activity: metadata['activity'] ?? '', owner: metadata['owner'] ?? '', acquiredAt: metadata['acquiredat'] ?? '', expiresAt: metadata['expiresat'] ?? '' }
         : undefined;

@@ -26,7 +26,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);
-      reject(signal.reason);
+      reject(signal.reason as Error); // AbortSignal.reason is typed any; it is an Error (DOMException AbortError or ours)
     }, { once: true });
   });
 
@@ -51,14 +51,15 @@ export async function acquireWriterLock(lake: LakeStore, options: WriterLockOpti
 export async function withWriterLock<T>(lake: LakeStore, options: WriterLockOptions, work: () => Promise<T>): Promise<T> {
   const lock = await acquireWriterLock(lake, options);
   if (!lock) return work();
-  let renewError: unknown;
+  /** Boxed so the first renewal failure is kept whatever was thrown. */
+  let renewError: { error: unknown } | undefined;
   const timer = setInterval(() => {
-    lock.renew().catch((err: unknown) => (renewError ??= err));
+    lock.renew().catch((err: unknown) => (renewError ??= { error: err }));
   }, Math.max(50, Math.floor(options.durationInMs / 3)));
   timer.unref();
   try {
     const result = await work();
-    if (renewError) throw renewError;
+    if (renewError) throw renewError.error;
     return result;
   } finally {
     clearInterval(timer);

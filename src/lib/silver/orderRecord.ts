@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { capDescription, checkBoundedInteger, checkBoundedNumber, checkSku, checkWallClock, defaultFieldBounds, type FieldBounds } from '../validation/fields';
+import { valueText } from '../errors/valueText';
 
 const nullableText = z.union([z.string(), z.null()]).optional().transform((v) => v ?? null);
 
@@ -40,7 +41,7 @@ export type OrderRecordCheck = { ok: true; record: OrderRecord } | { ok: false; 
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? valueText(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -77,7 +78,7 @@ function wellFormed(raw: unknown): OrderRecord | undefined {
     Quantity,
     InvoiceDate,
     UnitPrice,
-    CustomerID: (CustomerID as string | number | null | undefined) ?? null,
+    CustomerID: (CustomerID) ?? null,
     Country: Country ?? null,
   };
 }

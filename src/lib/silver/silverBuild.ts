@@ -16,7 +16,6 @@
  */
 import { rmSync } from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { DeltaTable } from '../delta/deltaTable';
 import type { DeltaFileWriter, DeltaRow, DeltaWriteOptions } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
@@ -475,8 +474,8 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
       }
       catalogue.merge(r.catalogue);
-      (files as DataFileQueue).add(writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
-      (files as DataFileQueue).add(writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
+      (files).add(writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
+      (files).add(writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
       options.progress?.('silver:months', prepared - ahead.length, months.length);
 
       const monthCancellations = pending.priorCancellations;
@@ -499,10 +498,10 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       }
       // Lines no cancellation of a later month can reach are final.
       finalize(bounds.last + 1 - reach);
-      await (files as DataFileQueue).drainTo(filesInFlight);
+      await (files).drainTo(filesInFlight);
     }
     finalize(Infinity);
-    await (files as DataFileQueue).drainTo(0);
+    await (files).drainTo(0);
 
     quarantineChannel.close();
     const tableVersions: Record<string, number> = {};

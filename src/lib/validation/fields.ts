@@ -4,6 +4,7 @@
  * detail naming the field and the value, so callers quarantine with a reason instead of crashing.
  * Shared by the current order/inventory record path and by source definitions (canonical lines).
  */
+import { valueText } from '../errors/valueText';
 
 export type FieldCheck<T> = { ok: true; value: T } | { ok: false; reason: string; detail: string };
 
@@ -37,7 +38,7 @@ export const defaultFieldBounds: Readonly<FieldBounds> = Object.freeze({
 
 function shown(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = typeof value === 'bigint' ? `${value}` : (JSON.stringify(value) ?? String(value));
+  const text = typeof value === 'bigint' ? `${value}` : (JSON.stringify(value) ?? valueText(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -56,7 +57,7 @@ export function checkWallClock(field: string, value: unknown, options: { now?: n
   if (typeof value !== 'string') return fail('wrong_type', field, value, 'expected a YYYY-MM-DD HH:MM:SS string');
   const m = wallClock.exec(value);
   if (!m) return fail('bad_format', field, value, 'expected YYYY-MM-DD HH:MM:SS');
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '00', m[5] ?? '00', m[6] ?? '00'].map(Number) as number[];
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '00', m[5] ?? '00', m[6] ?? '00'].map(Number);
   const at = Date.UTC(year as number, (month as number) - 1, day, hour, minute, second);
   const back = new Date(at);
   if (
