@@ -1,12 +1,6 @@
 /** Jest runs the TypeScript sources through ts-jest. The Kusto SDKs, hyparquet and augurs ship
  * ESM only, so they are transformed too (everything else in node_modules is left alone). */
-const esmPackages = [
-  'azure-kusto-data',
-  'azure-kusto-ingest',
-  'hyparquet',
-  'hyparquet-writer',
-  '@bsull/augurs',
-];
+const esmPackages = ['azure-kusto-data', 'azure-kusto-ingest', 'hyparquet', 'hyparquet-writer', '@bsull/augurs'];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

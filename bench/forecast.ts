@@ -48,7 +48,8 @@ interface Dataset {
 }
 
 // bench/ from sources, dist/bench/ when compiled: the repository root is the one with tsconfig.json.
-const repoRoot = [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => existsSync(path.join(d, 'tsconfig.json'))) ?? process.cwd();
+const repoRoot =
+  [path.resolve(__dirname, '..'), path.resolve(__dirname, '../..')].find((d) => existsSync(path.join(d, 'tsconfig.json'))) ?? process.cwd();
 const sharedDir = path.resolve(repoRoot, '../shared');
 const outDir = path.join(repoRoot, 'bench-output');
 
@@ -59,7 +60,8 @@ function argValue(args: string[], name: string): string | undefined {
 
 function isoDays(from: string, to: string): string[] {
   const out: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000)
+    out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
 
@@ -102,10 +104,15 @@ async function buildRetailAllFile(target: string): Promise<boolean> {
   const sources = retailSources.map((f) => path.join(sharedDir, 'data', f));
   if (!sources.every((f) => existsSync(f))) return false;
   const [retailFile, retailIiFile] = sources as [string, string];
-  const cacheKey = JSON.stringify({ builder: 'silver-daily_demand-all-v2', sizes: sources.map((f) => [path.basename(f), statSync(f).size]) });
+  const cacheKey = JSON.stringify({
+    builder: 'silver-daily_demand-all-v2',
+    sizes: sources.map((f) => [path.basename(f), statSync(f).size]),
+  });
   const keyFile = `${target}.key.json`;
   if (existsSync(target) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === cacheKey) {
-    console.log(`online retail: ${path.relative(repoRoot, target)} cached (built from Silver daily_demand; inputs unchanged, keyed by file sizes) — Silver build skipped`);
+    console.log(
+      `online retail: ${path.relative(repoRoot, target)} cached (built from Silver daily_demand; inputs unchanged, keyed by file sizes) — Silver build skipped`,
+    );
     return true;
   }
   const lakeDir = mkdtempSync(path.join(os.tmpdir(), 'forecast-bench-silver-'));
@@ -173,8 +180,14 @@ function deriveRetailSets(allFile: string, horizon: number, files: { top200: str
   const units = (s: LongSeries): number => s.values.reduce((a, v) => a + v, 0);
   const byUnits = [...all].sort((a, b) => units(b) - units(a) || (a.seriesId < b.seriesId ? -1 : 1));
   const minLength = 3 * horizon + 14;
-  const top = byUnits.slice(0, 200).map(activeRange).filter((s) => s.values.length >= minLength);
-  writeSeries(files.top200, [...top].sort((a, b) => (a.seriesId < b.seriesId ? -1 : 1)));
+  const top = byUnits
+    .slice(0, 200)
+    .map(activeRange)
+    .filter((s) => s.values.length >= minLength);
+  writeSeries(
+    files.top200,
+    [...top].sort((a, b) => (a.seriesId < b.seriesId ? -1 : 1)),
+  );
   const topIds = new Set(byUnits.slice(0, 200).map((s) => s.seriesId));
   const eligible = byUnits.filter((s) => {
     if (topIds.has(s.seriesId) || s.values.length < minLength) return false;
@@ -184,9 +197,17 @@ function deriveRetailSets(allFile: string, horizon: number, files: { top200: str
   });
   const step = Math.max(1, eligible.length / 200);
   const picked = Array.from({ length: Math.min(200, eligible.length) }, (_, i) => eligible[Math.floor(i * step)] as LongSeries);
-  writeSeries(files.intermittent, [...picked].sort((a, b) => (a.seriesId < b.seriesId ? -1 : 1)));
-  writeSeries(files.all, all.filter((s) => s.values.length > horizon + 7));
-  console.log(`online retail: top200 ${top.length} series, intermittent ${picked.length} of ${eligible.length} eligible, all ${all.filter((s) => s.values.length > horizon + 7).length} of ${all.length} SKUs (more than H+M days)`);
+  writeSeries(
+    files.intermittent,
+    [...picked].sort((a, b) => (a.seriesId < b.seriesId ? -1 : 1)),
+  );
+  writeSeries(
+    files.all,
+    all.filter((s) => s.values.length > horizon + 7),
+  );
+  console.log(
+    `online retail: top200 ${top.length} series, intermittent ${picked.length} of ${eligible.length} eligible, all ${all.filter((s) => s.values.length > horizon + 7).length} of ${all.length} SKUs (more than H+M days)`,
+  );
 }
 
 interface Summary {
@@ -299,7 +320,23 @@ function fixed(v: number, digits: number): string {
 }
 
 function printTable(key: string, table: Summary[]): void {
-  const head = ['source:model'.padEnd(24), 'series', 'failed', 'meanMASE', 'WAPE', 'meanRMSSE', 'cov50', 'cov90', 'pit50', 'pit90', 'cov80', 'cov95', 'fleetBias', 'meanBias', 'median_ms'];
+  const head = [
+    'source:model'.padEnd(24),
+    'series',
+    'failed',
+    'meanMASE',
+    'WAPE',
+    'meanRMSSE',
+    'cov50',
+    'cov90',
+    'pit50',
+    'pit90',
+    'cov80',
+    'cov95',
+    'fleetBias',
+    'meanBias',
+    'median_ms',
+  ];
   console.log(`\n${key}  ${head.map((h, i) => (i === 0 ? h : h.padStart(9))).join(' ')}`);
   for (const s of table) {
     const cells = [
@@ -354,13 +391,35 @@ export async function runForecastBench(args: string[]): Promise<void> {
   const reuseR = args.includes('--reuse-r');
   const rScript = path.join(repoRoot, 'bench/r_forecast.R');
   const hasR = !skipR && spawnSync('Rscript', ['--version']).status === 0;
-  if (!hasR) console.log(skipR ? 'R reference skipped (--skip-r)' : 'R reference skipped: Rscript is absent (apt-get install -y r-cran-forecast)');
+  if (!hasR)
+    console.log(skipR ? 'R reference skipped (--skip-r)' : 'R reference skipped: Rscript is absent (apt-get install -y r-cran-forecast)');
   mkdirSync(outDir, { recursive: true });
   const models = ourModelList(args);
   const datasets: Dataset[] = [
-    { key: 'store', file: path.join(outDir, 'store_item.csv'), horizon: 90, season: 7, ourModels: models, rModels: 'snaive,ets,arima,theta,mstl' },
-    { key: 'retail', file: path.join(outDir, 'online_retail_top200.csv'), horizon: 28, season: 7, ourModels: models, rModels: 'snaive,ets,arima,theta,mstl,croston' },
-    { key: 'intermittent', file: path.join(outDir, 'online_retail_intermittent.csv'), horizon: 28, season: 7, ourModels: models, rModels: 'snaive,ets,arima,theta,croston' },
+    {
+      key: 'store',
+      file: path.join(outDir, 'store_item.csv'),
+      horizon: 90,
+      season: 7,
+      ourModels: models,
+      rModels: 'snaive,ets,arima,theta,mstl',
+    },
+    {
+      key: 'retail',
+      file: path.join(outDir, 'online_retail_top200.csv'),
+      horizon: 28,
+      season: 7,
+      ourModels: models,
+      rModels: 'snaive,ets,arima,theta,mstl,croston',
+    },
+    {
+      key: 'intermittent',
+      file: path.join(outDir, 'online_retail_intermittent.csv'),
+      horizon: 28,
+      season: 7,
+      ourModels: models,
+      rModels: 'snaive,ets,arima,theta,croston',
+    },
     // Every SKU, for the fleet bias: the engine only (R's models on 4,000 series would take hours here).
     { key: 'all', file: path.join(outDir, 'online_retail_all_skus.csv'), horizon: 28, season: 7, ourModels: [], rModels: '' },
   ].filter((d) => wanted.includes(d.key));
@@ -392,11 +451,14 @@ export async function runForecastBench(args: string[]): Promise<void> {
       models: ds.ourModels,
       onSeriesDone: (done, total) => {
         const every = total > 1000 ? 500 : 25;
-        if (done % every === 0 || done === total) process.stdout.write(`  ours: ${done}/${total} series (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+        if (done % every === 0 || done === total)
+          process.stdout.write(`  ours: ${done}/${total} series (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
       },
     });
     writeFileSync(oursOut, backtestRowsToCsv(ours));
-    commands.push(`node bin/demand.js backtest --input ${path.relative(repoRoot, file)} --horizon ${ds.horizon} --season ${ds.season} --output ${path.relative(repoRoot, oursOut)}${ds.ourModels.length ? ` --models ${ds.ourModels.join(',')}` : ''}`);
+    commands.push(
+      `node bin/demand.js backtest --input ${path.relative(repoRoot, file)} --horizon ${ds.horizon} --season ${ds.season} --output ${path.relative(repoRoot, oursOut)}${ds.ourModels.length ? ` --models ${ds.ourModels.join(',')}` : ''}`,
+    );
     let rRows: BenchRow[] = [];
     const rModels = argValue(args, `--r-models-${ds.key}`) ?? argValue(args, '--r-models') ?? ds.rModels;
     if (hasR && rModels) {
@@ -406,7 +468,9 @@ export async function runForecastBench(args: string[]): Promise<void> {
       const cached = reuseR && existsSync(rOut) && existsSync(`${rOut}.key`) && readFileSync(`${rOut}.key`, 'utf8') === key;
       if (cached) {
         rRows = readRCsv(rOut);
-        console.log(`  R: reused ${path.relative(repoRoot, rOut)} (--reuse-r; same series file, same script, written ${statSync(rOut).mtime.toISOString()}): its fit times come from that run`);
+        console.log(
+          `  R: reused ${path.relative(repoRoot, rOut)} (--reuse-r; same series file, same script, written ${statSync(rOut).mtime.toISOString()}): its fit times come from that run`,
+        );
       } else {
         console.log(`  R: Rscript ${rArgs.map((a) => path.relative(repoRoot, a) || a).join(' ')}`);
         const t1 = Date.now();
@@ -417,7 +481,9 @@ export async function runForecastBench(args: string[]): Promise<void> {
           console.log(`  R done in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
         } else console.log(`  R failed (exit ${r.status}); R columns left empty`);
       }
-      commands.push(`Rscript bench/r_forecast.R ${path.relative(repoRoot, file)} ${ds.horizon} ${ds.season} ${path.relative(repoRoot, rOut)} ${rModels}`);
+      commands.push(
+        `Rscript bench/r_forecast.R ${path.relative(repoRoot, file)} ${ds.horizon} ${ds.season} ${path.relative(repoRoot, rOut)} ${rModels}`,
+      );
     }
     const table = [...summarise('ours', ours), ...summarise('R', rRows)];
     printTable(ds.key, table);
@@ -426,12 +492,20 @@ export async function runForecastBench(args: string[]): Promise<void> {
     if (auto && rModelsOnly.length) {
       const bestR = rModelsOnly.reduce((a, b) => (b.meanMase < a.meanMase ? b : a));
       const rMstl = rModelsOnly.find((s) => s.model === 'mstl');
-      console.log(`${ds.key}  ratio MASE ours:auto / R:${bestR.model} (R's best) = ${(auto.meanMase / bestR.meanMase).toFixed(3)}  (${auto.meanMase.toFixed(4)} vs ${bestR.meanMase.toFixed(4)})`);
-      if (rMstl) console.log(`${ds.key}  ratio median fit_ms ours:auto / R:mstl = ${(auto.medianFitInMs / rMstl.medianFitInMs).toFixed(3)}  (${auto.medianFitInMs.toFixed(1)} ms vs ${rMstl.medianFitInMs.toFixed(1)} ms)`);
+      console.log(
+        `${ds.key}  ratio MASE ours:auto / R:${bestR.model} (R's best) = ${(auto.meanMase / bestR.meanMase).toFixed(3)}  (${auto.meanMase.toFixed(4)} vs ${bestR.meanMase.toFixed(4)})`,
+      );
+      if (rMstl)
+        console.log(
+          `${ds.key}  ratio median fit_ms ours:auto / R:mstl = ${(auto.medianFitInMs / rMstl.medianFitInMs).toFixed(3)}  (${auto.medianFitInMs.toFixed(1)} ms vs ${rMstl.medianFitInMs.toFixed(1)} ms)`,
+        );
     }
     if (auto) {
       const reasons = new Map<string, number>();
-      for (const r of ours) if (r.model === 'auto' && r.reason) for (const part of r.reason.split('; ')) reasons.set(part.replace(/\d+(\.\d+)?/g, 'N'), (reasons.get(part.replace(/\d+(\.\d+)?/g, 'N')) ?? 0) + 1);
+      for (const r of ours)
+        if (r.model === 'auto' && r.reason)
+          for (const part of r.reason.split('; '))
+            reasons.set(part.replace(/\d+(\.\d+)?/g, 'N'), (reasons.get(part.replace(/\d+(\.\d+)?/g, 'N')) ?? 0) + 1);
       const topReasons = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
       if (topReasons.length) console.log(`${ds.key}  auto reasons (top 5): ${topReasons.map(([r, c]) => `${c}× ${r}`).join(' | ')}`);
     }

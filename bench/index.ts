@@ -21,7 +21,8 @@ const benches: Record<string, { about: string; run: (args: string[]) => Promise<
     run: async (args) => (await import('./pipeline')).runPipelineBench(args),
   },
   scale: {
-    about: 'the whole pipeline on synthetic fleets (--skus 2000,8000,32000): wall and peak RSS per stage, ratios per size, an increment run',
+    about:
+      'the whole pipeline on synthetic fleets (--skus 2000,8000,32000): wall and peak RSS per stage, ratios per size, an increment run',
     run: async (args) => (await import('./scale')).runScaleBench(args),
   },
   parquet: {
@@ -45,7 +46,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

@@ -37,7 +37,8 @@ interface ScaleResult {
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name))).size;
+    if (entry.isFile())
+      total += (await fs.stat(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name))).size;
   }
   return total;
 }
@@ -59,11 +60,14 @@ async function runScale(args: string[], scale: number): Promise<ScaleResult> {
   };
   const api = await startOrdersApi({ records: records, pageSizeMax: 10_000 });
   try {
-    const settings = loadSettings({}, {
-      DEMAND_ORDERS_API_URL: api.url,
-      DEMAND_ORDERS_PAGE_SIZE: String(pageSize),
-      DEMAND_ORDERS_PAGES_PER_PART: '4',
-    });
+    const settings = loadSettings(
+      {},
+      {
+        DEMAND_ORDERS_API_URL: api.url,
+        DEMAND_ORDERS_PAGE_SIZE: String(pageSize),
+        DEMAND_ORDERS_PAGES_PER_PART: '4',
+      },
+    );
     const lake = FileSystemLake.fromDirectory(path.join(tmp, 'lake'));
     const started = process.hrtime.bigint();
     const out = await ingestOrders(
@@ -92,7 +96,9 @@ async function runScale(args: string[], scale: number): Promise<ScaleResult> {
 
 function runChild(args: string[], scale: number): Promise<ScaleResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [__filename, '--child', '--scale', String(scale), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [__filename, '--child', '--scale', String(scale), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
@@ -106,7 +112,9 @@ function runChild(args: string[], scale: number): Promise<ScaleResult> {
 
 export async function runIngestBench(args: string[]): Promise<void> {
   if (!onlineRetailPaths(args)) {
-    process.stdout.write('ingest bench SKIPPED: ../shared/data/online_retail/online_retail.csv.gz and ../shared/data/online_retail_ii/online_retail_ii_year_2009_2010.csv.gz are absent (pass --data <dir> to point elsewhere)\n');
+    process.stdout.write(
+      'ingest bench SKIPPED: ../shared/data/online_retail/online_retail.csv.gz and ../shared/data/online_retail_ii/online_retail_ii_year_2009_2010.csv.gz are absent (pass --data <dir> to point elsewhere)\n',
+    );
     return;
   }
   if (args.includes('--child')) {
@@ -116,7 +124,9 @@ export async function runIngestBench(args: string[]): Promise<void> {
   }
   const scales = (argValue(args, '--scales') ?? '1,4').split(',').map(Number);
   const passOn = args.filter((a, i) => a !== '--scales' && !a.startsWith('--scales=') && args[i - 1] !== '--scales');
-  process.stdout.write(`ingest bench: Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09 via the local orders API (${os.cpus().length} CPU, node ${process.version})\n`);
+  process.stdout.write(
+    `ingest bench: Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09 via the local orders API (${os.cpus().length} CPU, node ${process.version})\n`,
+  );
   const results: ScaleResult[] = [];
   for (const scale of scales) {
     const r = await runChild(passOn, scale);
@@ -130,9 +140,13 @@ export async function runIngestBench(args: string[]): Promise<void> {
   }
   const [a, b] = [results[0], results.at(-1)];
   if (a && b && a !== b) {
-    process.stdout.write(`  peak RSS ratio ${b.scale}×/${a.scale}×: ${(b.peakRssMb / a.peakRssMb).toFixed(2)} (input ratio ${b.scale / a.scale})\n`);
+    process.stdout.write(
+      `  peak RSS ratio ${b.scale}×/${a.scale}×: ${(b.peakRssMb / a.peakRssMb).toFixed(2)} (input ratio ${b.scale / a.scale})\n`,
+    );
   }
-  process.stdout.write(`reproduce: npm run bench -- ingest${args.length ? ` ${args.join(' ')}` : ''}   (built: node dist/bench/ingest.js)\n`);
+  process.stdout.write(
+    `reproduce: npm run bench -- ingest${args.length ? ` ${args.join(' ')}` : ''}   (built: node dist/bench/ingest.js)\n`,
+  );
 }
 
 if (require.main === module) {

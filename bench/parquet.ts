@@ -145,7 +145,12 @@ function writeFiles(columns: unknown[][], encode: (slice: unknown[][], n: number
   const n = (columns[0] as unknown[]).length;
   for (let from = 0; from < n; from += fileRows) {
     const to = Math.min(n, from + fileRows);
-    files.push(encode(columns.map((c) => c.slice(from, to)), to - from));
+    files.push(
+      encode(
+        columns.map((c) => c.slice(from, to)),
+        to - from,
+      ),
+    );
   }
   return files;
 }
@@ -164,10 +169,20 @@ async function columnsComparison(rows: DeltaRow[]): Promise<void> {
   check('parquet-wasm (columns)', rows, await readFiles(arrowFiles));
   const size = (files: Uint8Array[]): number => files.reduce((a, f) => a + f.byteLength, 0);
   console.table([
-    { 'from columns, 50,000-row files': 'hyparquet-writer', size: `${(size(hyFiles) / 1048576).toFixed(2)} MB`, write: `${hyMs.toFixed(0)} ms` },
-    { 'from columns, 50,000-row files': 'parquet-wasm (Arrow path)', size: `${(size(arrowFiles) / 1048576).toFixed(2)} MB`, write: `${arrowMs.toFixed(0)} ms` },
+    {
+      'from columns, 50,000-row files': 'hyparquet-writer',
+      size: `${(size(hyFiles) / 1048576).toFixed(2)} MB`,
+      write: `${hyMs.toFixed(0)} ms`,
+    },
+    {
+      'from columns, 50,000-row files': 'parquet-wasm (Arrow path)',
+      size: `${(size(arrowFiles) / 1048576).toFixed(2)} MB`,
+      write: `${arrowMs.toFixed(0)} ms`,
+    },
   ]);
-  console.log(`ratios hyparquet / parquet-wasm from columns: size ${(size(hyFiles) / size(arrowFiles)).toFixed(2)}, write ${(hyMs / arrowMs).toFixed(2)}`);
+  console.log(
+    `ratios hyparquet / parquet-wasm from columns: size ${(size(hyFiles) / size(arrowFiles)).toFixed(2)}, write ${(hyMs / arrowMs).toFixed(2)}`,
+  );
 }
 
 export async function runParquetBench(): Promise<void> {
@@ -177,7 +192,9 @@ export async function runParquetBench(): Promise<void> {
   await decodeParquet(encodeParquet(dataFields, warm));
   wasmRead(wasmWrite(warm));
   const rows = makeRows(count);
-  console.log(`Parquet bench: ${count.toLocaleString('en-US')} daily_demand-shaped rows, Snappy. Command: npm run build && node dist/bench/parquet.js`);
+  console.log(
+    `Parquet bench: ${count.toLocaleString('en-US')} daily_demand-shaped rows, Snappy. Command: npm run build && node dist/bench/parquet.js`,
+  );
 
   const [hyBytes, hyWriteMs] = time(() => encodeParquet(dataFields, rows));
   const [hyRows, hyReadMs] = await timeAsync(() => decodeParquet(hyBytes));

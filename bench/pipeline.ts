@@ -60,7 +60,17 @@ class StageMeter {
     let s = this.stages.get(name);
     if (!s) {
       const cpu = process.cpuUsage();
-      s = { calls: 0, firstStartMs: now, lastEndMs: now, busyMs: 0, peakRssMb: 0, active: 0, startedAt: [], cpuAtFirstStartUs: cpu.user + cpu.system, cpuSeconds: 0 };
+      s = {
+        calls: 0,
+        firstStartMs: now,
+        lastEndMs: now,
+        busyMs: 0,
+        peakRssMb: 0,
+        active: 0,
+        startedAt: [],
+        cpuAtFirstStartUs: cpu.user + cpu.system,
+        cpuSeconds: 0,
+      };
       this.stages.set(name, s);
     }
     if (phase === 'started') {
@@ -116,7 +126,10 @@ async function runOnce(
   });
   meter.stop();
   const status = run.status;
-  const summary = status.runtimeStatus === 'Completed' ? (status.output as RunSummary) : (status.customStatus as { summary?: RunSummary } | undefined)?.summary;
+  const summary =
+    status.runtimeStatus === 'Completed'
+      ? (status.output as RunSummary)
+      : (status.customStatus as { summary?: RunSummary } | undefined)?.summary;
   return {
     runId,
     status: status.runtimeStatus,
@@ -144,8 +157,19 @@ function printRun(r: RunFigures, write: (s: string) => void): void {
   if (s) {
     const silver = s.silver as { orderLinesRead?: number; orderLinesKept?: number; quarantined?: number } | undefined;
     const forecast = s.forecast as { skus?: number; batches?: number } | undefined;
-    const drift = s.drift as { skusChecked?: number; dataDrifted?: number; driftedSkus?: unknown; fleetDrift?: boolean; events?: number; challengerStarted?: boolean } | undefined;
-    write(`  silver read ${silver?.orderLinesRead ?? '?'}, kept ${silver?.orderLinesKept ?? '?'} lines, quarantined ${silver?.quarantined ?? '?'}; forecast ${forecast?.skus ?? '?'} SKUs in ${forecast?.batches ?? '?'} batches\n`);
+    const drift = s.drift as
+      | {
+          skusChecked?: number;
+          dataDrifted?: number;
+          driftedSkus?: unknown;
+          fleetDrift?: boolean;
+          events?: number;
+          challengerStarted?: boolean;
+        }
+      | undefined;
+    write(
+      `  silver read ${silver?.orderLinesRead ?? '?'}, kept ${silver?.orderLinesKept ?? '?'} lines, quarantined ${silver?.quarantined ?? '?'}; forecast ${forecast?.skus ?? '?'} SKUs in ${forecast?.batches ?? '?'} batches\n`,
+    );
     if (drift) write(`  drift: ${JSON.stringify(drift).slice(0, 400)}\n`);
   }
   const h = r.history;
@@ -156,10 +180,14 @@ function printRun(r: RunFigures, write: (s: string) => void): void {
   const forecastStage = r.stages.get('forecastBatch');
   const skus = (r.summary?.stages.forecast as { skus?: number } | undefined)?.skus;
   if (forecastStage && skus) {
-    write(`  forecast CPU per SKU: ${((forecastStage.cpuSeconds / skus) * 1000).toFixed(1)} ms (process CPU over the fan-out / ${skus} SKUs) = ${(skus / forecastStage.cpuSeconds).toFixed(1)} SKUs per core-second\n`);
+    write(
+      `  forecast CPU per SKU: ${((forecastStage.cpuSeconds / skus) * 1000).toFixed(1)} ms (process CPU over the fan-out / ${skus} SKUs) = ${(skus / forecastStage.cpuSeconds).toFixed(1)} SKUs per core-second\n`,
+    );
   }
   if (forecastStage) {
-    write(`  ratio: wall / forecast fan-out wall = ${(r.wallSeconds / ((forecastStage.lastEndMs - forecastStage.firstStartMs) / 1000)).toFixed(2)}\n`);
+    write(
+      `  ratio: wall / forecast fan-out wall = ${(r.wallSeconds / ((forecastStage.lastEndMs - forecastStage.firstStartMs) / 1000)).toFixed(2)}\n`,
+    );
   }
 }
 
@@ -168,7 +196,9 @@ export async function runPipelineBench(args: string[]): Promise<void> {
   const paths = synthetic ? undefined : onlineRetailPaths(args);
   const write = (s: string): void => void process.stdout.write(s);
   if (!paths && !synthetic) {
-    write('pipeline bench SKIPPED: ../shared/data/online_retail/online_retail.csv.gz and ../shared/data/online_retail_ii/online_retail_ii_year_2009_2010.csv.gz are absent (pass --data <dir> to point elsewhere)\n');
+    write(
+      'pipeline bench SKIPPED: ../shared/data/online_retail/online_retail.csv.gz and ../shared/data/online_retail_ii/online_retail_ii_year_2009_2010.csv.gz are absent (pass --data <dir> to point elsewhere)\n',
+    );
     return;
   }
   const keep = argValue(args, '--keep');
@@ -176,7 +206,11 @@ export async function runPipelineBench(args: string[]): Promise<void> {
   const root = keep ? path.resolve(keep) : await fs.mkdtemp(path.join(os.tmpdir(), 'bench-pipeline-'));
   await fs.mkdir(root, { recursive: true });
   const fleet = synthetic
-    ? syntheticFleet({ skus: Number(synthetic), days: Number(argValue(args, '--days') ?? 730), seed: Number(argValue(args, '--seed') ?? 7) })
+    ? syntheticFleet({
+        skus: Number(synthetic),
+        days: Number(argValue(args, '--days') ?? 730),
+        seed: Number(argValue(args, '--seed') ?? 7),
+      })
     : undefined;
   write(
     `pipeline bench: ${fleet ? `synthetic fleet of ${fleet.skus.length} SKUs over ${fleet.options.days} days (seed ${fleet.options.seed})` : 'Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09'}, ` +
@@ -193,18 +227,26 @@ export async function runPipelineBench(args: string[]): Promise<void> {
   };
   const api = await startOrdersApi({ records: orders, host: '127.0.0.1', port: 0, pageSizeMax: 10_000 });
   try {
-    const settings = loadSettings({}, {
-      DEMAND_LAKE_DIR: path.join(root, 'lake'),
-      DEMAND_STATE_DIR: path.join(root, 'state'),
-      DEMAND_DASHBOARD_PATH: path.join(root, 'dashboard.html'),
-      DEMAND_ORDERS_API_URL: api.url,
-      DEMAND_ORDERS_PAGE_SIZE: '5000',
-      DEMAND_ACTIVITY_FIRST_RETRY_MS: '1000',
-    });
+    const settings = loadSettings(
+      {},
+      {
+        DEMAND_LAKE_DIR: path.join(root, 'lake'),
+        DEMAND_STATE_DIR: path.join(root, 'state'),
+        DEMAND_DASHBOARD_PATH: path.join(root, 'dashboard.html'),
+        DEMAND_ORDERS_API_URL: api.url,
+        DEMAND_ORDERS_PAGE_SIZE: '5000',
+        DEMAND_ACTIVITY_FIRST_RETRY_MS: '1000',
+      },
+    );
     const services = await createServices(settings);
     const t = performance.now();
-    const inventory = await writeSampleInventory(services.lake, { orders: orders(), landingPrefix: settings.DEMAND_INVENTORY_LANDING_PREFIX });
-    write(`inventory: ${inventory.files.length} weekly snapshot files, ${inventory.rows} rows, written in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    const inventory = await writeSampleInventory(services.lake, {
+      orders: orders(),
+      landingPrefix: settings.DEMAND_INVENTORY_LANDING_PREFIX,
+    });
+    write(
+      `inventory: ${inventory.files.length} weekly snapshot files, ${inventory.rows} rows, written in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+    );
     const results: RunFigures[] = [];
     for (let k = 1; k <= (increment ? 2 : runs); k++) {
       if (increment && k === 2) until = undefined;
@@ -218,7 +260,12 @@ export async function runPipelineBench(args: string[]): Promise<void> {
         runId: r.runId,
         status: r.status,
         wallSeconds: r.wallSeconds,
-        stages: Object.fromEntries([...r.stages].map(([name, st]) => [name, { wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000, peakRssMb: st.peakRssMb, cpuSeconds: st.cpuSeconds }])),
+        stages: Object.fromEntries(
+          [...r.stages].map(([name, st]) => [
+            name,
+            { wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000, peakRssMb: st.peakRssMb, cpuSeconds: st.cpuSeconds },
+          ]),
+        ),
         largestMessageBytes: r.history.largest?.bytes ?? 0,
         historyEvents: r.history.events,
         skus: (r.summary?.stages.forecast as { skus?: number } | undefined)?.skus ?? 0,

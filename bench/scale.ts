@@ -25,12 +25,19 @@ interface RunJson {
 function runSize(skus: number, days: string, seed: string): Promise<{ runs: RunJson[]; peakRssMb: number }> {
   const script = path.join(__dirname, 'pipeline.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, '--synthetic-skus', String(skus), '--days', days, '--seed', seed, '--increment', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [script, '--synthetic-skus', String(skus), '--days', days, '--seed', seed, '--increment', '--json'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {
-      const line = out.split('\n').reverse().find((l) => l.startsWith('{'));
+      const line = out
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith('{'));
       if (code === 0 && line) resolve(JSON.parse(line) as { runs: RunJson[]; peakRssMb: number });
       else reject(new Error(`scale child for ${skus} SKUs exited with ${code}: ${out.slice(-800)}`));
     });
@@ -42,17 +49,23 @@ export async function runScaleBench(args: string[]): Promise<void> {
   const days = argValue(args, '--days') ?? '730';
   const seed = argValue(args, '--seed') ?? '7';
   const write = (s: string): void => void process.stdout.write(s);
-  write(`scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})\n`);
+  write(
+    `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})\n`,
+  );
   const results: Array<{ skus: number; full: RunJson; increment: RunJson; peakRssMb: number }> = [];
   for (const skus of sizes) {
     const r = await runSize(skus, days, seed);
     const [full, increment] = r.runs as [RunJson, RunJson];
     results.push({ skus, full, increment, peakRssMb: r.peakRssMb });
-    write(`  ${skus} SKUs (${full.skus} forecast): full build ${full.status} in ${full.wallSeconds.toFixed(1)} s, increment (+1 day) ${increment.status} in ${increment.wallSeconds.toFixed(1)} s ` +
-      `(${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build); process peak RSS ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`);
+    write(
+      `  ${skus} SKUs (${full.skus} forecast): full build ${full.status} in ${full.wallSeconds.toFixed(1)} s, increment (+1 day) ${increment.status} in ${increment.wallSeconds.toFixed(1)} s ` +
+        `(${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build); process peak RSS ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`,
+    );
     for (const [name, st] of Object.entries(full.stages)) {
       const inc = increment.stages[name];
-      write(`    ${name.padEnd(18)} wall ${st.wallSeconds.toFixed(1).padStart(7)} s  peak RSS ${st.peakRssMb.toFixed(0).padStart(6)} MB   increment wall ${inc ? inc.wallSeconds.toFixed(1).padStart(7) : '      -'} s\n`);
+      write(
+        `    ${name.padEnd(18)} wall ${st.wallSeconds.toFixed(1).padStart(7)} s  peak RSS ${st.peakRssMb.toFixed(0).padStart(6)} MB   increment wall ${inc ? inc.wallSeconds.toFixed(1).padStart(7) : '      -'} s\n`,
+      );
     }
   }
   const ref = results[0];
@@ -61,9 +74,13 @@ export async function runScaleBench(args: string[]): Promise<void> {
     for (const r of results.slice(1)) {
       const parts = Object.entries(r.full.stages).map(([name, st]) => {
         const base = ref.full.stages[name];
-        return base ? `${name} ${(st.wallSeconds / Math.max(base.wallSeconds, 0.001)).toFixed(2)}×/${(st.peakRssMb / Math.max(base.peakRssMb, 1)).toFixed(2)}×` : `${name} n/a`;
+        return base
+          ? `${name} ${(st.wallSeconds / Math.max(base.wallSeconds, 0.001)).toFixed(2)}×/${(st.peakRssMb / Math.max(base.peakRssMb, 1)).toFixed(2)}×`
+          : `${name} n/a`;
       });
-      write(`    ${r.skus / ref.skus}× SKUs: whole wall ${(r.full.wallSeconds / ref.full.wallSeconds).toFixed(2)}×, process peak RSS ${(r.peakRssMb / ref.peakRssMb).toFixed(2)}×; ${parts.join(', ')}\n`);
+      write(
+        `    ${r.skus / ref.skus}× SKUs: whole wall ${(r.full.wallSeconds / ref.full.wallSeconds).toFixed(2)}×, process peak RSS ${(r.peakRssMb / ref.peakRssMb).toFixed(2)}×; ${parts.join(', ')}\n`,
+      );
     }
   }
   write(`reproduce: npm run bench -- scale${args.length ? ` ${args.join(' ')}` : ''}   (built: node dist/bench/scale.js)\n`);

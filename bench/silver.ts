@@ -30,7 +30,9 @@ const shiftPerCopyYears = 3;
 const recordsPerPart = 100_000;
 
 function findDataDir(explicit: string | undefined): string | undefined {
-  const candidates = explicit ? [explicit] : [path.resolve(__dirname, '../../shared/data'), path.resolve(__dirname, '../../../shared/data')];
+  const candidates = explicit
+    ? [explicit]
+    : [path.resolve(__dirname, '../../shared/data'), path.resolve(__dirname, '../../../shared/data')];
   return candidates.find((d) => existsSync(path.join(d, retailFile)) && existsSync(path.join(d, retailIiFile)));
 }
 
@@ -49,7 +51,14 @@ async function* sourceRecords(dataDir: string, scale: number) {
 }
 
 /** One Bronze NDJSON part of order lines (JSON texts); returns its manifest path. */
-async function writeOrdersPart(lake: FileSystemLake, folder: string, runId: string, part: number, lines: string[], quantitySum: number): Promise<string> {
+async function writeOrdersPart(
+  lake: FileSystemLake,
+  folder: string,
+  runId: string,
+  part: number,
+  lines: string[],
+  quantitySum: number,
+): Promise<string> {
   const written = await writeBronzePart(lake, folder, part, 'ndjson', Buffer.from(`${lines.join('\n')}\n`), {
     source: 'orders',
     runId,
@@ -95,19 +104,23 @@ async function incrementManifests(lake: FileSystemLake, month: string): Promise<
   for (let i = 0; i < 5000; i++) {
     const quantity = 1 + (i % 7);
     quantitySum += quantity;
-    lines.push(JSON.stringify({
-      orderLineId: `inc-${month}:${i}`,
-      InvoiceNo: String(900000 + Math.floor(i / 5)),
-      StockCode: skus[i % skus.length],
-      Description: 'INCREMENT',
-      Quantity: quantity,
-      InvoiceDate: `${month}-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00`,
-      UnitPrice: 2.5,
-      CustomerID: String(13000 + (i % 50)),
-      Country: 'United Kingdom',
-    }));
+    lines.push(
+      JSON.stringify({
+        orderLineId: `inc-${month}:${i}`,
+        InvoiceNo: String(900000 + Math.floor(i / 5)),
+        StockCode: skus[i % skus.length],
+        Description: 'INCREMENT',
+        Quantity: quantity,
+        InvoiceDate: `${month}-${String(1 + (i % 28)).padStart(2, '0')} 10:00:00`,
+        UnitPrice: 2.5,
+        CustomerID: String(13000 + (i % 50)),
+        Country: 'United Kingdom',
+      }),
+    );
   }
-  return [await writeOrdersPart(lake, `bronze/orders/ingest_date=${month}-28/run_id=bench-${month}`, `bench-${month}`, 0, lines, quantitySum)];
+  return [
+    await writeOrdersPart(lake, `bronze/orders/ingest_date=${month}-28/run_id=bench-${month}`, `bench-${month}`, 0, lines, quantitySum),
+  ];
 }
 
 async function runNodeSide(lakeDir: string, manifests: string[], scale: number): Promise<Record<string, unknown>> {
@@ -131,7 +144,13 @@ async function runNodeSide(lakeDir: string, manifests: string[], scale: number):
   for (const month of ['01', '02', '03'].map((m) => `${nextYear}-${m}`)) {
     const at = performance.now();
     await buildSilver(
-      { runId: `bench-${month}`, runDate: `${month}-28`, startedAt: `${month}-28T00:00:00Z`, orderManifests: await incrementManifests(lake, month), inventoryManifests: [] },
+      {
+        runId: `bench-${month}`,
+        runDate: `${month}-28`,
+        startedAt: `${month}-28T00:00:00Z`,
+        orderManifests: await incrementManifests(lake, month),
+        inventoryManifests: [],
+      },
       services,
     );
     incrementalMs.push(Math.round(performance.now() - at));
@@ -222,7 +241,8 @@ async function child(args: string[]): Promise<void> {
   const work = argValue(args, '--work') as string;
   let result: Record<string, unknown>;
   if (mode === 'prepare') result = { manifests: await prepareBronze(path.join(work, 'bronze-lake'), dataDir, scale) };
-  else if (mode === 'node') result = await runNodeSide(path.join(work, 'lake'), JSON.parse(argValue(args, '--manifests') ?? '[]') as string[], scale);
+  else if (mode === 'node')
+    result = await runNodeSide(path.join(work, 'lake'), JSON.parse(argValue(args, '--manifests') ?? '[]') as string[], scale);
   else result = await runDuckSide(dataDir, scale, path.join(work, 'duck'));
   result.peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -244,7 +264,12 @@ export async function runSilverBench(args: string[]): Promise<void> {
   }
   const scales = (argValue(args, '--scales') ?? '1,3').split(',').map(Number);
   const repeat = Math.max(1, Number(argValue(args, '--repeat') ?? '3'));
-  console.log(`silver bench: Bronze → Silver vs DuckDB (node ${process.version}, ${os.cpus().length} cpus, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  console.log(
+    `silver bench: Bronze → Silver vs DuckDB (node ${process.version}, ${os.cpus().length} cpus, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
   console.log('scale | lines     | node wall s | node RSS MB | duckdb wall s | duckdb RSS MB | wall ratio | RSS ratio');
   for (const scale of scales) {
     const work = mkdtempSync(path.join(os.tmpdir(), 'silver-bench-'));
@@ -256,7 +281,20 @@ export async function runSilverBench(args: string[]): Promise<void> {
         rmSync(path.join(work, 'lake'), { recursive: true, force: true });
         cpSync(path.join(work, 'bronze-lake'), path.join(work, 'lake'), { recursive: true });
         rmSync(path.join(work, 'state'), { recursive: true, force: true });
-        nodeRuns.push(runChild(['--child', 'node', '--data', dataDir, '--scale', String(scale), '--work', work, '--manifests', JSON.stringify(prepared.manifests)]));
+        nodeRuns.push(
+          runChild([
+            '--child',
+            'node',
+            '--data',
+            dataDir,
+            '--scale',
+            String(scale),
+            '--work',
+            work,
+            '--manifests',
+            JSON.stringify(prepared.manifests),
+          ]),
+        );
         rmSync(path.join(work, 'duck'), { recursive: true, force: true });
         duckRuns.push(runChild(['--child', 'duckdb', '--data', dataDir, '--scale', String(scale), '--work', work]));
       }
@@ -276,14 +314,18 @@ export async function runSilverBench(args: string[]): Promise<void> {
       );
       const increments = nodeRuns.flatMap((run) => run.incrementalMs as number[]).sort((a, b) => a - b);
       const incrementMs = increments[Math.floor(increments.length / 2)] ?? 0;
-      console.log(`      incremental: 5,000 new lines of the next month into the built lake, median ${incrementMs} ms of ${increments.length} runs = ${((100 * incrementMs) / (nw * 1000)).toFixed(1)}% of the full build`);
+      console.log(
+        `      incremental: 5,000 new lines of the next month into the built lake, median ${incrementMs} ms of ${increments.length} runs = ${((100 * incrementMs) / (nw * 1000)).toFixed(1)}% of the full build`,
+      );
       for (const run of nodeRuns) console.log(`      node: ${JSON.stringify(run)}`);
       for (const run of duckRuns) console.log(`      duckdb: ${JSON.stringify(run)}`);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
   }
-  console.log(`medians of ${repeat} runs per side; reproduce: npm run build && node dist/bench/silver.js --scales ${scales.join(',')} --repeat ${repeat}`);
+  console.log(
+    `medians of ${repeat} runs per side; reproduce: npm run build && node dist/bench/silver.js --scales ${scales.join(',')} --repeat ${repeat}`,
+  );
 }
 
 if (require.main === module) {

@@ -40,12 +40,15 @@ function run(args, killAfterMs) {
   const url = await new Promise((resolve) => api.stdout.once('data', (d) => resolve(String(d).trim())));
   try {
     const ws = (name) => path.join(work, name);
-    const pipeline = (w, id, kill) => run(['--workspace', w, 'run', '--orders-api-url', url, '--run-id', id, '--json', '--no-progress'], kill);
+    const pipeline = (w, id, kill) =>
+      run(['--workspace', w, 'run', '--orders-api-url', url, '--run-id', id, '--json', '--no-progress'], kill);
     await run(['--workspace', ws('reference'), 'sample', 'landing']);
     const ref = await pipeline(ws('reference'), 'reference');
     if (ref.code !== 0) throw new Error(`reference run failed: ${ref.out.slice(-800)}`);
     const expected = await workspaceTables(ws('reference'));
-    console.log(`reference run: ${ref.ms} ms; rows ${JSON.stringify(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v.length])))}`);
+    console.log(
+      `reference run: ${ref.ms} ms; rows ${JSON.stringify(Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v.length])))}`,
+    );
     let lastFull = ref.ms;
     const total = { kills: 0, notKilled: 0, failedReruns: 0, lost: 0, extra: 0, lostWhenKilled: 0, extraWhenKilled: 0 };
     for (let i = 1; i <= n; i++) {
@@ -69,7 +72,9 @@ function run(args, killAfterMs) {
         total.lostWhenKilled += lost;
         total.extraWhenKilled += extra;
       }
-      console.log(`kill ${i}: SIGKILL at ${at} ms (${killed.signal ?? `exit ${killed.code}`}); re-run ${rerun.code === 0 ? 'ok' : `FAILED: ${rerun.out.slice(-300)}`}; lost ${lost}, extra ${extra} ${Object.keys(d).length ? JSON.stringify(d) : ''}`);
+      console.log(
+        `kill ${i}: SIGKILL at ${at} ms (${killed.signal ?? `exit ${killed.code}`}); re-run ${rerun.code === 0 ? 'ok' : `FAILED: ${rerun.out.slice(-300)}`}; lost ${lost}, extra ${extra} ${Object.keys(d).length ? JSON.stringify(d) : ''}`,
+      );
       fs.rmSync(w, { recursive: true, force: true });
     }
     console.log(`TOTAL ${JSON.stringify(total)}`);

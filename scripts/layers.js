@@ -62,7 +62,8 @@ for (const file of walk(src)) {
     const to = path.relative(src, target);
     const fromLayer = layerOf(from);
     const toLayer = layerOf(to);
-    if (toLayer > fromLayer) edges.push({ from, to, fromLayer: layers[fromLayer]?.[0] ?? 'other', toLayer: layers[toLayer]?.[0] ?? 'other' });
+    if (toLayer > fromLayer)
+      edges.push({ from, to, fromLayer: layers[fromLayer]?.[0] ?? 'other', toLayer: layers[toLayer]?.[0] ?? 'other' });
   }
 }
 

@@ -67,9 +67,14 @@ async function main() {
   const all = [...stats.values()].sort((a, b) => b.lines - a.lines || (a.sku < b.sku ? -1 : 1));
   const every = (list, n) => list.filter((_, i) => i % Math.max(1, Math.floor(list.length / n)) === 0).slice(0, n);
   const fast = every(all.slice(0, 36), 12);
-  const regular = every(all.filter((s) => s.lines >= 150 && s.lines <= 400 && s.weeks.size >= 40), 14);
+  const regular = every(
+    all.filter((s) => s.lines >= 150 && s.lines <= 400 && s.weeks.size >= 40),
+    14,
+  );
   const slow = every(
-    all.filter((s) => s.lines >= 15 && s.lines <= 60 && s.weeks.size >= 8 && s.weeks.size <= 30 && s.first < '2011-03-01' && s.last > '2011-09-01'),
+    all.filter(
+      (s) => s.lines >= 15 && s.lines <= 60 && s.weeks.size >= 8 && s.weeks.size <= 30 && s.first < '2011-03-01' && s.last > '2011-09-01',
+    ),
     14,
   );
   const chosen = new Set([...fast, ...regular, ...slow].map((s) => s.sku));
@@ -77,11 +82,22 @@ async function main() {
   // Pass 2: keep the chosen SKUs' lines and the quarantine cases.
   const perCode = new Map();
   const codeTotals = new Map();
-  for await (const l of lines()) if (!l.header && nonProductCodes.includes(l.code)) codeTotals.set(l.code, (codeTotals.get(l.code) ?? 0) + 1);
+  for await (const l of lines())
+    if (!l.header && nonProductCodes.includes(l.code)) codeTotals.set(l.code, (codeTotals.get(l.code) ?? 0) + 1);
   let writeOffs = 0;
   let lowerCase = 0;
   const seen = new Set();
-  const counts = { lines: 0, cancellations: 0, quantityNotPositive: 0, priceNotPositive: 0, nonProduct: 0, exactDuplicates: 0, lowerCaseSku: 0, missingCustomer: 0, badDebt: 0 };
+  const counts = {
+    lines: 0,
+    cancellations: 0,
+    quantityNotPositive: 0,
+    priceNotPositive: 0,
+    nonProduct: 0,
+    exactDuplicates: 0,
+    lowerCaseSku: 0,
+    missingCustomer: 0,
+    badDebt: 0,
+  };
   const descriptions = new Map();
   const kept = [];
   let header;

@@ -19,7 +19,10 @@ import { sampleWorkspace, workspaceOverrides } from './workspace';
  * A reader that stops early (`demand export … | head`) closes the pipe: the rest of the output has
  * no one to go to, so the process ends quietly, as Unix tools do, instead of crashing on EPIPE.
  */
-export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream = process.stdout, exit: (code: number) => void = (code) => process.exit(code)): void {
+export function exitQuietlyOnClosedPipe(
+  stream: NodeJS.WriteStream = process.stdout,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
     else throw err;
@@ -49,7 +52,9 @@ export function buildProgram(outer: CliContext): Command {
     workspace: () => workspace,
   };
   const program = new Command('demand')
-    .description('E-commerce demand forecasting pipeline: Bronze → Silver → Gold on Delta Lake, per-SKU forecasts, Durable Functions orchestration')
+    .description(
+      'E-commerce demand forecasting pipeline: Bronze → Silver → Gold on Delta Lake, per-SKU forecasts, Durable Functions orchestration',
+    )
     .option('--workspace <dir>', `local folder holding the lake, state and dashboard (after npm start: ${sampleWorkspace})`)
     .showHelpAfterError()
     .exitOverride()

@@ -166,7 +166,13 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
   }
 
   const multibar = new MultiBar(
-    { format: ' {bar} {percentage}% | {value}/{total} | {stage} {detail}', hideCursor: true, clearOnComplete: false, stopOnComplete: false, fps: 5 },
+    {
+      format: ' {bar} {percentage}% | {value}/{total} | {stage} {detail}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      fps: 5,
+    },
     Presets.shades_classic,
   );
   const bars = new Map<string, SingleBar>();

@@ -16,7 +16,12 @@ const when = (iso: string): string => iso.replace('T', ' ').slice(0, 19);
 
 function pad(cells: string[][]): string[] {
   const widths = cells[0]!.map((_, c) => Math.max(...cells.map((row) => row[c]!.length)));
-  return cells.map((row) => row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd());
+  return cells.map((row) =>
+    row
+      .map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function formatRunList(runs: RunRecord[]): string {
@@ -32,7 +37,9 @@ export function formatRunList(runs: RunRecord[]): string {
     n(r.stages['forecast']?.['skus']),
     r.errors.length ? r.errors[0]!.split('\n')[0]!.slice(0, 80) : '',
   ]);
-  return pad([['RUN', 'TRIGGER', 'STATUS', 'STARTED (UTC)', 'DURATION', 'ORDER LINES', 'QUARANTINED', 'SKUS', 'ERROR'], ...rows]).join('\n');
+  return pad([['RUN', 'TRIGGER', 'STATUS', 'STARTED (UTC)', 'DURATION', 'ORDER LINES', 'QUARANTINED', 'SKUS', 'ERROR'], ...rows]).join(
+    '\n',
+  );
 }
 
 export function formatRunDetail(run: RunRecord): string {
@@ -49,7 +56,9 @@ export function formatRunDetail(run: RunRecord): string {
   if (stages.length) {
     lines.push('Stages');
     for (const [stage, counts] of stages) {
-      const text = Object.entries(counts).map(([k, v]) => `${k} ${n(v)}`).join(', ');
+      const text = Object.entries(counts)
+        .map(([k, v]) => `${k} ${n(v)}`)
+        .join(', ');
       lines.push(`  ${stage.padEnd(16)}${text || '(no counts)'}`);
     }
   }

@@ -39,7 +39,10 @@ export interface RunDataFacts {
 }
 
 /** The human-readable end of `demand run`: counts per stage, quarantine reasons, outputs, next steps. */
-export function formatRunSummary(summary: RunSummary, where: { lake: string; state: string; workspace?: string | undefined; data?: RunDataFacts }): string {
+export function formatRunSummary(
+  summary: RunSummary,
+  where: { lake: string; state: string; workspace?: string | undefined; data?: RunDataFacts },
+): string {
   const s = summary.stages;
   const lines: string[] = [];
   lines.push('');
@@ -48,19 +51,33 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
   if (s.ingestOrders) {
     const problems = Object.entries(s.ingestOrders.problems);
     const files = s.ingestOrders as { filesFound?: number; filesRejected?: number; rejected?: Array<{ file: string; reason: string }> };
-    const from = files.filesFound !== undefined ? `from ${n(files.filesFound)} file(s)${files.filesRejected ? `, ${n(files.filesRejected)} rejected` : ''}` : `in ${n(s.ingestOrders.pages)} pages`;
-    lines.push(`  Orders ingested      ${n(s.ingestOrders.records)} lines ${from} → ${n(s.ingestOrders.batches)} Bronze parts` +
-      (problems.length ? ` (not usable, kept in Bronze for quarantine: ${problems.map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''));
+    const from =
+      files.filesFound !== undefined
+        ? `from ${n(files.filesFound)} file(s)${files.filesRejected ? `, ${n(files.filesRejected)} rejected` : ''}`
+        : `in ${n(s.ingestOrders.pages)} pages`;
+    lines.push(
+      `  Orders ingested      ${n(s.ingestOrders.records)} lines ${from} → ${n(s.ingestOrders.batches)} Bronze parts` +
+        (problems.length ? ` (not usable, kept in Bronze for quarantine: ${problems.map(([k, v]) => `${k} ${n(v)}`).join(', ')})` : ''),
+    );
     for (const r of files.rejected?.slice(0, 5) ?? []) lines.push(`                         rejected ${r.file}: ${r.reason}`);
   }
   if (s.ingestInventory) {
-    lines.push(`  Inventory files      ${n(s.ingestInventory.filesIngested)} ingested (${n(s.ingestInventory.records)} rows), ${n(s.ingestInventory.filesRejected)} rejected`);
+    lines.push(
+      `  Inventory files      ${n(s.ingestInventory.filesIngested)} ingested (${n(s.ingestInventory.records)} rows), ${n(s.ingestInventory.filesRejected)} rejected`,
+    );
     for (const r of s.ingestInventory.rejected.slice(0, 5)) lines.push(`                         rejected ${r.file}: ${r.reason}`);
   }
   if (s.silver) {
-    lines.push(`  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations - (s.silver.returns ?? 0))} cancelled${s.silver.returns ? ` and ${n(s.silver.returns)} returned` : ''} (cancellations table), ${n(s.silver.quarantined)} quarantined` +
-      (s.silver.quality && s.silver.quality.records > 0 ? ` (${(100 * s.silver.quality.share).toFixed(1)}% of ${n(s.silver.quality.records)} order records)` : ''));
-    const range = where.data?.firstDay && where.data.lastDay ? `sales ${where.data.firstDay} … ${where.data.lastDay}` : `${s.silver.affectedFrom ?? '-'} … ${s.silver.affectedTo ?? '-'}`;
+    lines.push(
+      `  Silver               ${n(s.silver.orderLinesKept)} clean order lines (${n(s.silver.unitsKept)} units), ${n(s.silver.cancellations - (s.silver.returns ?? 0))} cancelled${s.silver.returns ? ` and ${n(s.silver.returns)} returned` : ''} (cancellations table), ${n(s.silver.quarantined)} quarantined` +
+        (s.silver.quality && s.silver.quality.records > 0
+          ? ` (${(100 * s.silver.quality.share).toFixed(1)}% of ${n(s.silver.quality.records)} order records)`
+          : ''),
+    );
+    const range =
+      where.data?.firstDay && where.data.lastDay
+        ? `sales ${where.data.firstDay} … ${where.data.lastDay}`
+        : `${s.silver.affectedFrom ?? '-'} … ${s.silver.affectedTo ?? '-'}`;
     lines.push(`                       ${n(s.silver.skus)} SKUs, ${n(s.silver.dailyDemandRows)} daily demand rows (${range})`);
   }
   const reasons = Object.entries(summary.quarantineReasons).sort((a, b) => b[1] - a[1]);
@@ -74,14 +91,25 @@ export function formatRunSummary(summary: RunSummary, where: { lake: string; sta
     const wape = bt.absActual > 0 ? (bt.absError / bt.absActual) * 100 : null;
     const mase = bt.maseCount > 0 ? bt.maseSum / bt.maseCount : null;
     const inactive = s.forecast.inactiveSkus ? ` (${n(s.forecast.inactiveSkus)} SKUs with no sale in the last year skipped)` : '';
-    lines.push(`  Forecast             ${n(s.forecast.skus)} SKUs in ${n(s.forecast.batches)} batches, ${n(s.forecast.forecastRows)} Gold forecast rows${inactive}`);
-    lines.push(`                       backtest WAPE ${wape === null ? '-' : `${wape.toFixed(1)}%`}, mean MASE ${mase === null ? '-' : mase.toFixed(3)}`);
+    lines.push(
+      `  Forecast             ${n(s.forecast.skus)} SKUs in ${n(s.forecast.batches)} batches, ${n(s.forecast.forecastRows)} Gold forecast rows${inactive}`,
+    );
+    lines.push(
+      `                       backtest WAPE ${wape === null ? '-' : `${wape.toFixed(1)}%`}, mean MASE ${mase === null ? '-' : mase.toFixed(3)}`,
+    );
     lines.push(`                       models chosen: ${topCounts(s.forecast.models)}`);
-    if (Object.keys(s.forecast.fallbacks).length) lines.push(`                       fallbacks and notes: ${topCounts(s.forecast.fallbacks, 4)}`);
+    if (Object.keys(s.forecast.fallbacks).length)
+      lines.push(`                       fallbacks and notes: ${topCounts(s.forecast.fallbacks, 4)}`);
   }
   if (s.tracking) lines.push(`  Tracking             run ${s.tracking.trackingRunId}, policy version ${s.tracking.modelVersion ?? '-'}`);
-  if (s.inventory) lines.push(`  Inventory actions    ${n(s.inventory.skus)} SKUs, ${n(s.inventory.atRisk)} at stockout risk, ${n(s.inventory.reorderSuggested)} reorders suggested`);
-  if (s.drift) lines.push(`  Drift                ${n(s.drift.events)} events, ${n(s.drift.reforecastSkus)} SKUs re-forecast${s.drift.challengerStarted ? ', challenger run started' : ''}`);
+  if (s.inventory)
+    lines.push(
+      `  Inventory actions    ${n(s.inventory.skus)} SKUs, ${n(s.inventory.atRisk)} at stockout risk, ${n(s.inventory.reorderSuggested)} reorders suggested`,
+    );
+  if (s.drift)
+    lines.push(
+      `  Drift                ${n(s.drift.events)} events, ${n(s.drift.reforecastSkus)} SKUs re-forecast${s.drift.challengerStarted ? ', challenger run started' : ''}`,
+    );
   lines.push('');
   lines.push('Outputs');
   lines.push(`  lake (Bronze/Silver/Gold Delta tables)  ${where.lake}`);

@@ -11,7 +11,10 @@ export function jsonError(status: number, code: string, message: string, field?:
 export function validationResponse(error: z.ZodError, source: Record<string, unknown>): HttpResponseInit {
   const issue = error.issues[0];
   const field = issue?.path.map(String).join('.') || 'body';
-  const value = issue?.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined), source);
+  const value = issue?.path.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined),
+    source,
+  );
   const shown = value === undefined ? 'missing' : JSON.stringify(value)?.slice(0, 100);
   return jsonError(400, 'validation', `${field}: ${issue?.message ?? 'invalid'} (got ${shown})`, field);
 }
@@ -59,11 +62,14 @@ export function withoutLocalPaths<T>(value: T): T {
 }
 
 /** Reads a JSON body; an empty body is {}. Returns a 400 response for malformed JSON. */
-export async function readJsonBody(request: HttpRequest): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; response: HttpResponseInit }> {
+export async function readJsonBody(
+  request: HttpRequest,
+): Promise<{ ok: true; body: Record<string, unknown> } | { ok: false; response: HttpResponseInit }> {
   const text = await request.text();
   if (text.trim() === '') return { ok: true, body: {} };
   if (text.length > maxBodyBytes) return { ok: false, response: jsonError(413, 'validation', 'Request body is larger than 64 KB', 'body') };
-  if (jsonDepth(text, maxBodyDepth) > maxBodyDepth) return { ok: false, response: jsonError(400, 'validation', `Request body is nested deeper than ${maxBodyDepth} levels`, 'body') };
+  if (jsonDepth(text, maxBodyDepth) > maxBodyDepth)
+    return { ok: false, response: jsonError(400, 'validation', `Request body is nested deeper than ${maxBodyDepth} levels`, 'body') };
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {

@@ -16,7 +16,12 @@ if (schedule.toLowerCase() !== 'off') {
     handler: async (_timer: Timer, context: InvocationContext) => {
       const scheduledAt = new Date(Math.floor(Date.now() / 60_000) * 60_000);
       const input: DriftMonitorInput = { options: pipelineOptionsFromSettings(loadSettings(process.env)) };
-      const result = await startOnce(durableClientFor(context), orchestratorNames.driftMonitor, `drift-${scheduledAt.toISOString().slice(0, 16).replace(/:/g, '')}`, input);
+      const result = await startOnce(
+        durableClientFor(context),
+        orchestratorNames.driftMonitor,
+        `drift-${scheduledAt.toISOString().slice(0, 16).replace(/:/g, '')}`,
+        input,
+      );
       context.log(result.started ? `started ${result.instanceId}` : `${result.instanceId} already exists; not started again`);
     },
   });

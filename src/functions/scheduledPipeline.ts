@@ -21,11 +21,10 @@ if (timerEnabled) {
       // The occurrence, to the minute: a duplicate firing of the same occurrence maps to the same id.
       const scheduledAt = new Date(Math.floor(Date.now() / 60_000) * 60_000);
       if (timer.isPastDue) context.log('timer is past due; starting the missed run now');
-      const result = await startScheduledRun(
-        durableClientFor(context),
-        scheduledAt,
-        { trigger: 'scheduled', options: pipelineOptionsFromSettings(loadSettings(process.env)) },
-      );
+      const result = await startScheduledRun(durableClientFor(context), scheduledAt, {
+        trigger: 'scheduled',
+        options: pipelineOptionsFromSettings(loadSettings(process.env)),
+      });
       context.log(result.started ? `started ${result.instanceId}` : `${result.instanceId} already exists; not started again`);
     },
   });

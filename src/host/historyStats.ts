@@ -29,7 +29,7 @@ export function historyMessages(instanceId: string, history: readonly HistoryEve
   for (const event of history) {
     const fields = event as Record<string, unknown>;
     if (typeof fields['Name'] === 'string' && typeof fields['EventId'] === 'number') scheduled.set(fields['EventId'], fields['Name']);
-    const name = typeof fields['Name'] === 'string' ? (fields['Name']) : scheduled.get(fields['TaskScheduledId'] as number);
+    const name = typeof fields['Name'] === 'string' ? fields['Name'] : scheduled.get(fields['TaskScheduledId'] as number);
     for (const field of payloadFields) {
       const value = fields[field];
       if (typeof value !== 'string') continue;

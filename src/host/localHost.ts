@@ -169,7 +169,16 @@ export class LocalOrchestrationHost {
     };
     const track = (work: Promise<Completion>): void => {
       inFlight++;
-      work.then(enqueue, (err: unknown) => enqueue({ description: 'host error', events: () => { throw err; } })).finally(() => inFlight--);
+      work
+        .then(enqueue, (err: unknown) =>
+          enqueue({
+            description: 'host error',
+            events: () => {
+              throw err;
+            },
+          }),
+        )
+        .finally(() => inFlight--);
     };
 
     instance.status = 'Running';
@@ -204,7 +213,9 @@ export class LocalOrchestrationHost {
           track(this.start(instance, slot));
         }
         if (queue.length === 0 && inFlight === 0) {
-          throw new Error(`Instance '${instance.id}' is waiting for nothing: the orchestrator yielded a task the local host cannot complete`);
+          throw new Error(
+            `Instance '${instance.id}' is waiting for nothing: the orchestrator yielded a task the local host cannot complete`,
+          );
         }
         while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -266,9 +277,7 @@ export class LocalOrchestrationHost {
     const onFailure = (reason: string): Completion => ({
       description: `${name} failed (attempt ${slot.attempt})`,
       events: (now) =>
-        isActivity
-          ? [historyEvents.taskFailed(id, now, reason, reason)]
-          : [historyEvents.subOrchestrationFailed(id, now, reason, reason)],
+        isActivity ? [historyEvents.taskFailed(id, now, reason, reason)] : [historyEvents.subOrchestrationFailed(id, now, reason, reason)],
       // On a retryable task the executor answers a failure by numbering a retry timer next.
       ...(retryable ? { allocate: (inst: Instance) => this.allocateRetry(inst, slot, 'timer') } : {}),
     });
@@ -315,7 +324,9 @@ export class LocalOrchestrationHost {
       const id = slot.currentId;
       const delay = Math.min(
         options.firstRetryIntervalInMilliseconds * Math.pow(options.backoffCoefficient ?? 1, slot.attempt - 1),
-        options.maxRetryIntervalInMilliseconds && options.maxRetryIntervalInMilliseconds > 0 ? options.maxRetryIntervalInMilliseconds : Number.MAX_SAFE_INTEGER,
+        options.maxRetryIntervalInMilliseconds && options.maxRetryIntervalInMilliseconds > 0
+          ? options.maxRetryIntervalInMilliseconds
+          : Number.MAX_SAFE_INTEGER,
       );
       const fireAt = new Date(this.now().getTime() + delay);
       instance.history.push(historyEvents.timerCreated(id, this.now(), fireAt));

@@ -12,7 +12,15 @@ export function localPipelineClient(host: LocalOrchestrationHost, options: { bas
   const status = (id: string): RunStatus | undefined => {
     const s = host.getStatus(id);
     return s
-      ? { instanceId: s.instanceId, name: s.name, runtimeStatus: s.runtimeStatus, customStatus: s.customStatus, output: s.output, createdTime: s.createdTime, lastUpdatedTime: s.lastUpdatedTime }
+      ? {
+          instanceId: s.instanceId,
+          name: s.name,
+          runtimeStatus: s.runtimeStatus,
+          customStatus: s.customStatus,
+          output: s.output,
+          createdTime: s.createdTime,
+          lastUpdatedTime: s.lastUpdatedTime,
+        }
       : undefined;
   };
   return {

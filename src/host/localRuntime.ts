@@ -10,7 +10,10 @@ import { LocalOrchestrationHost, type LocalHostOptions } from './localHost';
  */
 export function createLocalHost(
   services: PipelineServices,
-  options: LocalHostOptions & { onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown) => void; telemetry?: TelemetrySink } = {},
+  options: LocalHostOptions & {
+    onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown) => void;
+    telemetry?: TelemetrySink;
+  } = {},
 ): LocalOrchestrationHost {
   const { onActivity, telemetry, ...hostOptions } = options;
   const host = new LocalOrchestrationHost({ log: services.log, ...hostOptions });
@@ -25,7 +28,8 @@ export function createLocalHost(
         onActivity?.(name, 'completed', result);
         return result;
       } catch (err) {
-        if (telemetry) recordStage(telemetry, name, input, { error: err instanceof Error ? err.message : String(err) }, performance.now() - started);
+        if (telemetry)
+          recordStage(telemetry, name, input, { error: err instanceof Error ? err.message : String(err) }, performance.now() - started);
         onActivity?.(name, 'failed');
         throw err;
       }

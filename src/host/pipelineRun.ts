@@ -19,7 +19,12 @@ export interface LocalPipelineRun {
  */
 export async function runLocalPipeline(
   services: PipelineServices,
-  options: { runId: string; input: DemandPipelineInput; onActivity?: (name: string, phase: 'started' | 'completed' | 'failed') => void; onEvent?: (instanceId: string) => void },
+  options: {
+    runId: string;
+    input: DemandPipelineInput;
+    onActivity?: (name: string, phase: 'started' | 'completed' | 'failed') => void;
+    onEvent?: (instanceId: string) => void;
+  },
 ): Promise<LocalPipelineRun> {
   const ids = new Set<string>([options.runId]);
   const host = createLocalHost(services, {

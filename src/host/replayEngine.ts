@@ -27,7 +27,11 @@ const testingUtils = require('durable-functions/lib/src/util/testingUtils') as {
     isReplaying?: boolean,
     parentInstanceId?: string,
   ) => object;
-  DummyOrchestrationContext: new (functionName?: string, invocationId?: string, logHandler?: (level: string, ...args: unknown[]) => void) => object;
+  DummyOrchestrationContext: new (
+    functionName?: string,
+    invocationId?: string,
+    logHandler?: (level: string, ...args: unknown[]) => void,
+  ) => object;
 };
 
 function historyModule<T>(name: string): T {
@@ -47,7 +51,8 @@ const SubOrchestrationInstanceCreatedEvent = historyModule<EventCtor>('SubOrches
 const SubOrchestrationInstanceCompletedEvent = historyModule<EventCtor>('SubOrchestrationInstanceCompletedEvent');
 const SubOrchestrationInstanceFailedEvent = historyModule<EventCtor>('SubOrchestrationInstanceFailedEvent');
 const ActionType = (require('durable-functions/lib/src/actions/ActionType') as { ActionType: Record<string, number> }).ActionType;
-const ReplaySchemaV1 = (require('durable-functions/lib/src/orchestrations/ReplaySchema') as { ReplaySchema: Record<string, number> }).ReplaySchema['V1'];
+const ReplaySchemaV1 = (require('durable-functions/lib/src/orchestrations/ReplaySchema') as { ReplaySchema: Record<string, number> })
+  .ReplaySchema['V1'];
 
 export type HistoryEvent = object;
 
@@ -58,7 +63,12 @@ export interface OrchestratorAction {
   input?: unknown;
   instanceId?: string;
   fireAt?: Date;
-  retryOptions?: { firstRetryIntervalInMilliseconds: number; maxNumberOfAttempts: number; backoffCoefficient?: number; maxRetryIntervalInMilliseconds?: number };
+  retryOptions?: {
+    firstRetryIntervalInMilliseconds: number;
+    maxNumberOfAttempts: number;
+    backoffCoefficient?: number;
+    maxRetryIntervalInMilliseconds?: number;
+  };
 }
 
 export interface ReplayResult {
@@ -104,7 +114,13 @@ export const historyEvents = {
   subOrchestrationCreated: (eventId: number, timestamp: Date, name: string, instanceId: string, input: unknown): HistoryEvent =>
     new SubOrchestrationInstanceCreatedEvent({ eventId, timestamp, isPlayed: false, name, instanceId, input: JSON.stringify(input) }),
   subOrchestrationCompleted: (taskScheduledId: number, timestamp: Date, result: unknown): HistoryEvent =>
-    new SubOrchestrationInstanceCompletedEvent({ eventId: -1, timestamp, isPlayed: false, taskScheduledId, result: JSON.stringify(result ?? null) }),
+    new SubOrchestrationInstanceCompletedEvent({
+      eventId: -1,
+      timestamp,
+      isPlayed: false,
+      taskScheduledId,
+      result: JSON.stringify(result ?? null),
+    }),
   subOrchestrationFailed: (taskScheduledId: number, timestamp: Date, reason: string, details: string): HistoryEvent =>
     new SubOrchestrationInstanceFailedEvent({ eventId: -1, timestamp, isPlayed: false, taskScheduledId, reason, details }),
 };
@@ -124,7 +140,14 @@ function parseInput(value: unknown): unknown {
  */
 export async function replay(
   handler: OrchestrationHandler,
-  options: { functionName: string; instanceId: string; parentInstanceId?: string; history: HistoryEvent[]; input: unknown; log?: (message: string) => void },
+  options: {
+    functionName: string;
+    instanceId: string;
+    parentInstanceId?: string;
+    history: HistoryEvent[];
+    input: unknown;
+    log?: (message: string) => void;
+  },
 ): Promise<ReplayResult> {
   const orchestrator = testingUtils.createOrchestrator(handler);
   const trigger = new testingUtils.DurableOrchestrationInput(

@@ -21,7 +21,12 @@ function unwrap<T>(context: OrchestrationContext, result: unknown): T {
 }
 
 /** callActivityWithRetry that fails fast on an ActivityFailure result. */
-export function* callActivity<T>(context: OrchestrationContext, name: string, retry: RetryOptions, input: unknown): Generator<Task, T, unknown> {
+export function* callActivity<T>(
+  context: OrchestrationContext,
+  name: string,
+  retry: RetryOptions,
+  input: unknown,
+): Generator<Task, T, unknown> {
   return unwrap<T>(context, yield context.df.callActivityWithRetry(name, retry, input));
 }
 

@@ -39,15 +39,28 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
   try {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ValidationError(String(issue?.path.join('.') || 'input'), `Orchestration input is invalid at ${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'bad value'}`);
+      throw new ValidationError(
+        String(issue?.path.join('.') || 'input'),
+        `Orchestration input is invalid at ${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'bad value'}`,
+      );
     }
     const input = parsed.data;
     context.df.setCustomStatus({ stage: 'ingestOrders' });
-    const { manifestsPath: orderManifestsPath, ...orders } = yield* callActivity<IngestOrdersMessage>(context, activityNames.ingestOrders, retry, { ...run, source: 'orders' });
+    const { manifestsPath: orderManifestsPath, ...orders } = yield* callActivity<IngestOrdersMessage>(
+      context,
+      activityNames.ingestOrders,
+      retry,
+      { ...run, source: 'orders' },
+    );
     summary.stages.ingestOrders = orders;
 
     context.df.setCustomStatus({ stage: 'ingestInventory' });
-    const { manifestsPath: inventoryManifestsPath, ...inventory } = yield* callActivity<IngestInventoryMessage>(context, activityNames.ingestInventory, retry, { ...run });
+    const { manifestsPath: inventoryManifestsPath, ...inventory } = yield* callActivity<IngestInventoryMessage>(
+      context,
+      activityNames.ingestInventory,
+      retry,
+      { ...run },
+    );
     summary.stages.ingestInventory = inventory;
 
     context.df.setCustomStatus({ stage: 'buildSilver' });
@@ -57,7 +70,8 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     summary.stages.silver = silver;
     addCounts(summary.quarantineReasons, silver.quarantineReasons);
     // Nothing usable is never "Completed": no forecast, no policy registered on such data.
-    if (silver.quality?.failed) throw new DataQualityError(silver.quality.message ?? 'order records quarantined above DEMAND_QUARANTINE_MAX_SHARE');
+    if (silver.quality?.failed)
+      throw new DataQualityError(silver.quality.message ?? 'order records quarantined above DEMAND_QUARANTINE_MAX_SHARE');
 
     context.df.setCustomStatus({ stage: 'forecastRun' });
     const forecastInput: ForecastRunInput = {

@@ -34,7 +34,13 @@ export const driftMonitor: OrchestrationHandler = function* (context: Orchestrat
   }
   const skus = drift.driftedSkus.slice(0, options.maxDriftReforecasts);
   if (skus.length > 0) {
-    yield* callSubOrchestrator(context, orchestratorNames.reforecastSkus, retry, { skus, reason: 'drift', options }, `${run.runId}:reforecast`);
+    yield* callSubOrchestrator(
+      context,
+      orchestratorNames.reforecastSkus,
+      retry,
+      { skus, reason: 'drift', options },
+      `${run.runId}:reforecast`,
+    );
   }
   // Older drift checks did not report challengerDue: fleet drift alone then decides.
   const startChallenger = drift.challengerDue ?? drift.fleetDrift;

@@ -94,6 +94,11 @@ export function* forecastRunSteps(context: OrchestrationContext, input: Forecast
 }
 
 /** Runs forecastRun as a child and fails fast when it returned an ActivityFailure. */
-export function* callForecastRun(context: OrchestrationContext, retry: ReturnType<typeof activityRetry>, input: ForecastRunInput, instanceId: string): Generator<Task, ForecastRunOutput, unknown> {
+export function* callForecastRun(
+  context: OrchestrationContext,
+  retry: ReturnType<typeof activityRetry>,
+  input: ForecastRunInput,
+  instanceId: string,
+): Generator<Task, ForecastRunOutput, unknown> {
   return yield* callSubOrchestrator<ForecastRunOutput>(context, orchestratorNames.forecastRun, retry, input, instanceId);
 }

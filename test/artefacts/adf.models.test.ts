@@ -14,7 +14,11 @@ const adfDir = path.resolve(__dirname, '../../adf');
 const bicepFactory = path.resolve(__dirname, '../../infra/bicep/modules/dataFactory.bicep');
 
 type Json = Record<string, unknown>;
-interface AdfFile { kind: string; file: string; json: Json }
+interface AdfFile {
+  kind: string;
+  file: string;
+  json: Json;
+}
 
 /** Folder → the model of a file in it and the resource type the Git layout records. */
 const kinds: Record<string, { model: string; type?: string }> = {
@@ -48,14 +52,16 @@ function fileProblems(f: AdfFile): ModelProblem[] {
   if (!kind) return [{ path: f.file, problem: `unknown folder ${f.kind} (Git layout: ${Object.keys(kinds).join(', ')})` }];
   const mapper = dataFactoryMappers()[kind.model] as Mapper;
   const problems = modelProblems(mapper, f.json, f.file, { allowReadOnly: new Set(['name', 'type']) });
-  if (f.json.name !== path.basename(f.file, '.json')) problems.push({ path: `${f.file}.name`, problem: `must be the file name, got ${JSON.stringify(f.json.name)}` });
+  if (f.json.name !== path.basename(f.file, '.json'))
+    problems.push({ path: `${f.file}.name`, problem: `must be the file name, got ${JSON.stringify(f.json.name)}` });
   if (kind.type && f.json.type !== kind.type) problems.push({ path: `${f.file}.type`, problem: `must be ${kind.type}` });
   const serializer = serializerRoundTrip(mapper, f.json, f.file);
   if (serializer) problems.push({ path: f.file, problem: `serializer: ${serializer}` });
   return problems;
 }
 
-const parametersOf = (f: AdfFile | undefined) => ((f?.json.properties as Json | undefined)?.parameters ?? {}) as Record<string, { defaultValue?: unknown }>;
+const parametersOf = (f: AdfFile | undefined) =>
+  ((f?.json.properties as Json | undefined)?.parameters ?? {}) as Record<string, { defaultValue?: unknown }>;
 
 function visit(value: unknown, at: string, onObject: (o: Json, at: string) => void): void {
   if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${at}[${i}]`, onObject));
@@ -87,15 +93,19 @@ function referenceProblems(files: AdfFile[], bicepGlobals: string[]): string[] {
   const byName = new Map(files.map((f) => [`${f.kind}/${String(f.json.name)}`, f]));
   const factories = files.filter((f) => f.kind === 'factory');
   if (factories.length !== 1) problems.push(`expected one factory/ file, found ${factories.length}`);
-  const globals = (((factories[0]?.json.properties as Json | undefined)?.globalParameters ?? {}) as Json);
+  const globals = ((factories[0]?.json.properties as Json | undefined)?.globalParameters ?? {}) as Json;
   if (JSON.stringify(Object.keys(globals).sort()) !== JSON.stringify([...bicepGlobals].sort())) {
-    problems.push(`factory/ global parameters ${Object.keys(globals).sort().join(',')} differ from Bicep's ${[...bicepGlobals].sort().join(',')}`);
+    problems.push(
+      `factory/ global parameters ${Object.keys(globals).sort().join(',')} differ from Bicep's ${[...bicepGlobals].sort().join(',')}`,
+    );
   }
   const checkArguments = (where: string, target: AdfFile, passed: Json | undefined) => {
     const declared = parametersOf(target);
-    for (const name of Object.keys(passed ?? {})) if (!(name in declared)) problems.push(`${where}: passes ${name}, which ${target.file} does not declare`);
+    for (const name of Object.keys(passed ?? {}))
+      if (!(name in declared)) problems.push(`${where}: passes ${name}, which ${target.file} does not declare`);
     for (const [name, spec] of Object.entries(declared)) {
-      if (spec.defaultValue === undefined && !(name in (passed ?? {}))) problems.push(`${where}: does not pass ${name}, which ${target.file} requires`);
+      if (spec.defaultValue === undefined && !(name in (passed ?? {})))
+        problems.push(`${where}: does not pass ${name}, which ${target.file} requires`);
     }
   };
   for (const f of files) {
@@ -107,19 +117,28 @@ function referenceProblems(files: AdfFile[], bicepGlobals: string[]): string[] {
       else checkArguments(at, target, o.parameters as Json | undefined);
     });
     if (f.kind === 'trigger') {
-      for (const [i, p] of (((f.json.properties as Json).pipelines ?? []) as Array<{ pipelineReference: { referenceName: string }; parameters?: Json }>).entries()) {
+      for (const [i, p] of (
+        ((f.json.properties as Json).pipelines ?? []) as Array<{ pipelineReference: { referenceName: string }; parameters?: Json }>
+      ).entries()) {
         const target = byName.get(`pipeline/${p.pipelineReference.referenceName}`);
         if (target) checkArguments(`${f.file}.pipelines[${i}]`, target, p.parameters ?? {});
       }
     }
     const text = strings(f.json).join('\n');
     const declared = parametersOf(f);
-    const own = { linkedService: /linkedService\(\)\.(\w+)/g, dataset: /dataset\(\)\.(\w+)/g, pipeline: /pipeline\(\)\.parameters\.(\w+)/g }[f.kind];
-    for (const m of own ? text.matchAll(own) : []) if (!(m[1]! in declared)) problems.push(`${f.file}: reads parameter ${m[1]}, which it does not declare`);
-    for (const m of text.matchAll(/pipeline\(\)\.globalParameters\.(\w+)/g)) if (!(m[1]! in globals)) problems.push(`${f.file}: reads global parameter ${m[1]}, which factory/ does not declare`);
+    const own = {
+      linkedService: /linkedService\(\)\.(\w+)/g,
+      dataset: /dataset\(\)\.(\w+)/g,
+      pipeline: /pipeline\(\)\.parameters\.(\w+)/g,
+    }[f.kind];
+    for (const m of own ? text.matchAll(own) : [])
+      if (!(m[1]! in declared)) problems.push(`${f.file}: reads parameter ${m[1]}, which it does not declare`);
+    for (const m of text.matchAll(/pipeline\(\)\.globalParameters\.(\w+)/g))
+      if (!(m[1]! in globals)) problems.push(`${f.file}: reads global parameter ${m[1]}, which factory/ does not declare`);
     if (f.kind === 'pipeline') {
       const activities = activityNames(f.json);
-      for (const m of text.matchAll(/activity\('([^']+)'\)/g)) if (!activities.has(m[1]!)) problems.push(`${f.file}: reads activity('${m[1]}'), which it does not have`);
+      for (const m of text.matchAll(/activity\('([^']+)'\)/g))
+        if (!activities.has(m[1]!)) problems.push(`${f.file}: reads activity('${m[1]}'), which it does not have`);
     }
   }
   return problems;
@@ -153,7 +172,10 @@ describe('adf/ against the @azure/arm-datafactory models', () => {
     expect(((sftp.json.properties as Json).typeProperties as Json).port).toBe('@linkedService().port');
     ((sftp.json.properties as Json).typeProperties as Json).port = '@{linkedService().port}';
     expect(fileProblems(sftp)).toEqual([
-      { path: 'linkedService/LS_PartnerSftp.json.properties.typeProperties.port', problem: '"@{linkedService().port}" cannot yield the integer SftpServerLinkedService.port must be' },
+      {
+        path: 'linkedService/LS_PartnerSftp.json.properties.typeProperties.port',
+        problem: '"@{linkedService().port}" cannot yield the integer SftpServerLinkedService.port must be',
+      },
     ]);
   });
 
@@ -179,7 +201,10 @@ describe('adf/ against the @azure/arm-datafactory models', () => {
       const copy = ((((pipeline.json.properties as Json).activities as Json[])[0]!.typeProperties as Json).ifTrueActivities as Json[])[0]!;
       (((copy.typeProperties as Json).source as Json).storeSettings as Json).recursiv = true;
       expect(fileProblems(pipeline)).toEqual([
-        { path: 'pipeline/PL_DemandPipeline.json.properties.activities[0].typeProperties.ifTrueActivities[0].typeProperties.source.storeSettings.recursiv', problem: 'not a property of SftpReadSettings' },
+        {
+          path: 'pipeline/PL_DemandPipeline.json.properties.activities[0].typeProperties.ifTrueActivities[0].typeProperties.source.storeSettings.recursiv',
+          problem: 'not a property of SftpReadSettings',
+        },
       ]);
     });
 
@@ -196,11 +221,8 @@ describe('adf/ against the @azure/arm-datafactory models', () => {
       const pipeline = find('pipeline/PL_DemandPipeline.json');
       const activities = (pipeline.json.properties as Json).activities as Json[];
       activities[1]!.type = 'WebActivty';
-      ((activities[2]!.typeProperties as Json).method) = 'PUT';
-      expect(fileProblems(pipeline).map((p) => p.problem)).toEqual([
-        '"WebActivty" is not a kind of Activity',
-        '"PUT" is not one of POST',
-      ]);
+      (activities[2]!.typeProperties as Json).method = 'PUT';
+      expect(fileProblems(pipeline).map((p) => p.problem)).toEqual(['"WebActivty" is not a kind of Activity', '"PUT" is not one of POST']);
     });
 
     it('a dataset naming a linked service that does not exist, and a pipeline reading an undeclared global parameter', () => {

@@ -23,10 +23,15 @@ let mappers: Mappers | undefined;
  */
 export function dataFactoryMappers(): Mappers {
   if (!mappers) {
-    const source = readFileSync(path.join(packageDir(), 'dist-esm/src/models/mappers.js'), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
+    const source = readFileSync(path.join(packageDir(), 'dist-esm/src/models/mappers.js'), 'utf8').replace(
+      /\/\/# sourceMappingURL=.*$/m,
+      '',
+    );
     if (/^import /m.test(source)) throw new Error('arm-datafactory mappers.js now has imports: load it another way');
     const names = [...source.matchAll(/^export (?:const|let) (\w+) =/gm)].map((m) => m[1]!);
-    mappers = runInThisContext(`(() => {\n${source.replace(/^export (const|let) /gm, '$1 ')}\nreturn { ${names.join(', ')} };\n})()`) as Mappers;
+    mappers = runInThisContext(
+      `(() => {\n${source.replace(/^export (const|let) /gm, '$1 ')}\nreturn { ${names.join(', ')} };\n})()`,
+    ) as Mappers;
   }
   return mappers;
 }
@@ -58,7 +63,10 @@ function typings() {
     }
     const knownValues = new Map<string, string[]>();
     for (const e of text.matchAll(/^export declare enum Known(\w+) \{([\s\S]*?)\n\}/gm)) {
-      knownValues.set(e[1]!, [...e[2]!.matchAll(/= "([^"]*)"/g)].map((m) => m[1]!));
+      knownValues.set(
+        e[1]!,
+        [...e[2]!.matchAll(/= "([^"]*)"/g)].map((m) => m[1]!),
+      );
     }
     docs = { properties, knownValues };
   }
@@ -82,7 +90,8 @@ function resolveComposite(all: Mappers, mapper: Mapper): CompositeMapper | undef
 
 /** The polymorphic subtype a value names with its discriminator (as core-client resolves it). */
 function polymorphic(all: Mappers, base: CompositeMapper, value: Record<string, unknown>): CompositeMapper | undefined {
-  const discriminator = base.type.polymorphicDiscriminator ?? (base.type.uberParent ? all[base.type.uberParent]?.type.polymorphicDiscriminator : undefined);
+  const discriminator =
+    base.type.polymorphicDiscriminator ?? (base.type.uberParent ? all[base.type.uberParent]?.type.polymorphicDiscriminator : undefined);
   if (!discriminator) return base;
   const kind = value[discriminator.serializedName];
   if (typeof kind !== 'string') return undefined;
@@ -161,7 +170,8 @@ export function modelProblems(mapper: Mapper, value: unknown, at: string, option
   const walk = (m: Mapper, v: unknown, p: string, owner?: { className: string; clientName: string }, top = false): void => {
     const name = m.type.name;
     if (name === 'Composite') {
-      if (jsType(v) !== 'object') return void problems.push({ path: p, problem: `expected an object (${(m as CompositeMapper).type.className}), got ${jsType(v)}` });
+      if (jsType(v) !== 'object')
+        return void problems.push({ path: p, problem: `expected an object (${(m as CompositeMapper).type.className}), got ${jsType(v)}` });
       const declared = resolveComposite(all, m);
       if (!declared) return void problems.push({ path: p, problem: `model ${(m as CompositeMapper).type.className} not found` });
       const object = v as Record<string, unknown>;
@@ -192,10 +202,12 @@ export function modelProblems(mapper: Mapper, value: unknown, at: string, option
       // Unknown keys at every level the model flattens (e.g. typeProperties.*).
       for (const [parent, keys] of known) {
         let cursor: unknown = object;
-        for (const part of parent === '' ? [] : parent.split('.')) cursor = cursor && typeof cursor === 'object' ? (cursor as Record<string, unknown>)[part] : undefined;
+        for (const part of parent === '' ? [] : parent.split('.'))
+          cursor = cursor && typeof cursor === 'object' ? (cursor as Record<string, unknown>)[part] : undefined;
         if (!cursor || typeof cursor !== 'object' || Array.isArray(cursor)) continue;
         for (const key of Object.keys(cursor)) {
-          if (!keys.has(key)) problems.push({ path: `${p}${parent ? `.${parent}` : ''}.${key}`, problem: `not a property of ${actual.type.className}` });
+          if (!keys.has(key))
+            problems.push({ path: `${p}${parent ? `.${parent}` : ''}.${key}`, problem: `not a property of ${actual.type.className}` });
         }
       }
       return;
@@ -212,17 +224,20 @@ export function modelProblems(mapper: Mapper, value: unknown, at: string, option
     }
     if (name === 'String' && typeof v !== 'string') problems.push({ path: p, problem: `expected a string, got ${jsType(v)}` });
     const known = name === 'String' && owner ? knownValues(owner.className, owner.clientName) : undefined;
-    if (known && !known.includes(v as string)) problems.push({ path: p, problem: `${JSON.stringify(v)} is not one of ${known.join(', ')}` });
+    if (known && !known.includes(v as string))
+      problems.push({ path: p, problem: `${JSON.stringify(v)} is not one of ${known.join(', ')}` });
     if (name === 'Number' && typeof v !== 'number') problems.push({ path: p, problem: `expected a number, got ${jsType(v)}` });
     if (name === 'Boolean' && typeof v !== 'boolean') problems.push({ path: p, problem: `expected a boolean, got ${jsType(v)}` });
     if (name === 'Enum') {
       const allowed = (m as { type: { allowedValues: unknown[] } }).type.allowedValues;
       if (!allowed.includes(v)) problems.push({ path: p, problem: `${JSON.stringify(v)} is not one of ${allowed.join(', ')}` });
     }
-    if (name === 'DateTime' && (typeof v !== 'string' || Number.isNaN(Date.parse(v)))) problems.push({ path: p, problem: `expected a date-time, got ${JSON.stringify(v)}` });
+    if (name === 'DateTime' && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
+      problems.push({ path: p, problem: `expected a date-time, got ${JSON.stringify(v)}` });
     if ((name === 'any' || name === 'Object') && owner) {
       const type = expectedResultType(owner.className, owner.clientName);
-      if (type && !yields(type, v)) problems.push({ path: p, problem: `${JSON.stringify(v)} cannot yield the ${type} ${owner.className}.${owner.clientName} must be` });
+      if (type && !yields(type, v))
+        problems.push({ path: p, problem: `${JSON.stringify(v)} cannot yield the ${type} ${owner.className}.${owner.clientName} must be` });
     }
   };
   walk(mapper, value, at, undefined, true);

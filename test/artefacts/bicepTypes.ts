@@ -11,18 +11,30 @@ import * as path from 'node:path';
 import { objectEntries, skipBalanced } from '../infra/bicepText';
 
 /* One entry of a types.json list; references are {"$ref": "#/<index>"}. */
-interface TypeRef { $ref: string }
+interface TypeRef {
+  $ref: string;
+}
 type TypeEntry =
   | { $type: 'ResourceType'; name: string; body: TypeRef }
   | { $type: 'ObjectType'; name: string; properties: Record<string, Property>; additionalProperties?: TypeRef }
-  | { $type: 'DiscriminatedObjectType'; name: string; discriminator: string; baseProperties: Record<string, Property>; elements: Record<string, TypeRef> }
+  | {
+      $type: 'DiscriminatedObjectType';
+      name: string;
+      discriminator: string;
+      baseProperties: Record<string, Property>;
+      elements: Record<string, TypeRef>;
+    }
   | { $type: 'UnionType'; elements: TypeRef[] }
   | { $type: 'StringLiteralType'; value: string }
   | { $type: 'StringType'; minLength?: number; maxLength?: number; pattern?: string }
   | { $type: 'IntegerType'; minValue?: number; maxValue?: number }
   | { $type: 'ArrayType'; itemType: TypeRef }
   | { $type: 'BooleanType' | 'AnyType' | 'ResourceFunctionType' };
-interface Property { type: TypeRef; flags: number; description?: string }
+interface Property {
+  type: TypeRef;
+  flags: number;
+  description?: string;
+}
 
 /** bicep-types PropertyFlags. */
 const Required = 1;
@@ -76,10 +88,22 @@ function arrayItems(text: string): string[] {
   const end = text.length - 1;
   while (i < end) {
     const c = text[i];
-    if (c === '{' || c === '[' || c === '(') { i = skipBalanced(text, i); continue; }
-    if (text.startsWith("'''", i)) { i = text.indexOf("'''", i + 3) + 3; continue; }
-    if (c === "'") { i = stringEnd(text, i); continue; }
-    if (c === '\n' || c === ',') { items.push(text.slice(start, i)); start = i + 1; }
+    if (c === '{' || c === '[' || c === '(') {
+      i = skipBalanced(text, i);
+      continue;
+    }
+    if (text.startsWith("'''", i)) {
+      i = text.indexOf("'''", i + 3) + 3;
+      continue;
+    }
+    if (c === "'") {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c === '\n' || c === ',') {
+      items.push(text.slice(start, i));
+      start = i + 1;
+    }
     i++;
   }
   items.push(text.slice(start, end));
@@ -90,9 +114,15 @@ function arrayItems(text: string): string[] {
 function stringEnd(text: string, start: number): number {
   let i = start + 1;
   while (i < text.length) {
-    if (text[i] === '\\') { i += 2; continue; }
+    if (text[i] === '\\') {
+      i += 2;
+      continue;
+    }
     if (text[i] === "'") return i + 1;
-    if (text[i] === '$' && text[i + 1] === '{') { i = skipBalanced(text, i + 1); continue; }
+    if (text[i] === '$' && text[i + 1] === '{') {
+      i = skipBalanced(text, i + 1);
+      continue;
+    }
     i++;
   }
   return i;
@@ -109,7 +139,8 @@ export function parseBicepValue(raw: string): BicepValue {
     if (loop) return { kind: 'array', items: [parseBicepValue(text.slice(loop[0].length, -1))] };
     return { kind: 'array', items: arrayItems(text).map(parseBicepValue) };
   }
-  if (text.startsWith("'''") && text.endsWith("'''") && text.length >= 6) return { kind: 'string', value: text.slice(3, -3), interpolated: false };
+  if (text.startsWith("'''") && text.endsWith("'''") && text.length >= 6)
+    return { kind: 'string', value: text.slice(3, -3), interpolated: false };
   if (text.startsWith("'") && stringEnd(text, 0) === text.length) {
     const body = text.slice(1, -1);
     return { kind: 'string', value: body.replace(/\\(.)/g, '$1'), interpolated: body.includes('${') };
@@ -123,7 +154,10 @@ export function parseBicepValue(raw: string): BicepValue {
 /** Keys Bicep itself understands in a resource body (not part of the resource's type). */
 const bicepKeywords = new Set(['parent', 'scope', 'dependsOn']);
 
-export interface TypeProblem { path: string; problem: string }
+export interface TypeProblem {
+  path: string;
+  problem: string;
+}
 
 function resolve(entries: TypeEntry[], ref: TypeRef): TypeEntry {
   const index = Number(ref.$ref.replace('#/', ''));
@@ -133,7 +167,11 @@ function resolve(entries: TypeEntry[], ref: TypeRef): TypeEntry {
 }
 
 const describe = (t: TypeEntry): string =>
-  t.$type === 'StringLiteralType' ? `'${t.value}'` : t.$type === 'ObjectType' || t.$type === 'DiscriminatedObjectType' ? t.name : t.$type.replace(/Type$/, '').toLowerCase();
+  t.$type === 'StringLiteralType'
+    ? `'${t.value}'`
+    : t.$type === 'ObjectType' || t.$type === 'DiscriminatedObjectType'
+      ? t.name
+      : t.$type.replace(/Type$/, '').toLowerCase();
 
 /**
  * The values a bare identifier can take, when the file says: a parameter's @allowed list or its
@@ -148,7 +186,10 @@ function check(entries: TypeEntry[], ref: TypeRef, value: BicepValue, at: string
   if (value.kind === 'expression') {
     const values = /^\w+$/.test(value.text) ? resolveIdentifier(value.text) : undefined;
     return (values ?? []).flatMap((v) =>
-      check(entries, ref, v, at, top, existing).map((p) => ({ ...p, problem: `${p.problem} (${value.text} = ${v.kind === 'string' ? `'${v.value}'` : v.kind})` })),
+      check(entries, ref, v, at, top, existing).map((p) => ({
+        ...p,
+        problem: `${p.problem} (${value.text} = ${v.kind === 'string' ? `'${v.value}'` : v.kind})`,
+      })),
     );
   }
   const type = resolve(entries, ref);
@@ -161,18 +202,25 @@ function check(entries: TypeEntry[], ref: TypeRef, value: BicepValue, at: string
     case 'StringType': {
       if (value.kind !== 'string') return mismatch('a string');
       if (value.interpolated) return [];
-      if (type.minLength !== undefined && value.value.length < type.minLength) problems.push({ path: at, problem: `shorter than ${type.minLength}` });
-      if (type.maxLength !== undefined && value.value.length > type.maxLength) problems.push({ path: at, problem: `longer than ${type.maxLength}` });
-      if (type.pattern && !new RegExp(type.pattern).test(value.value)) problems.push({ path: at, problem: `${JSON.stringify(value.value)} does not match ${type.pattern}` });
+      if (type.minLength !== undefined && value.value.length < type.minLength)
+        problems.push({ path: at, problem: `shorter than ${type.minLength}` });
+      if (type.maxLength !== undefined && value.value.length > type.maxLength)
+        problems.push({ path: at, problem: `longer than ${type.maxLength}` });
+      if (type.pattern && !new RegExp(type.pattern).test(value.value))
+        problems.push({ path: at, problem: `${JSON.stringify(value.value)} does not match ${type.pattern}` });
       return problems;
     }
     case 'StringLiteralType':
       if (value.kind !== 'string') return mismatch(`'${type.value}'`);
-      return value.interpolated || value.value === type.value ? [] : [{ path: at, problem: `${JSON.stringify(value.value)} is not '${type.value}'` }];
+      return value.interpolated || value.value === type.value
+        ? []
+        : [{ path: at, problem: `${JSON.stringify(value.value)} is not '${type.value}'` }];
     case 'IntegerType':
       if (value.kind !== 'number') return mismatch('an integer');
-      if (type.minValue !== undefined && value.value < type.minValue) problems.push({ path: at, problem: `below the minimum ${type.minValue}` });
-      if (type.maxValue !== undefined && value.value > type.maxValue) problems.push({ path: at, problem: `above the maximum ${type.maxValue}` });
+      if (type.minValue !== undefined && value.value < type.minValue)
+        problems.push({ path: at, problem: `below the minimum ${type.minValue}` });
+      if (type.maxValue !== undefined && value.value > type.maxValue)
+        problems.push({ path: at, problem: `above the maximum ${type.maxValue}` });
       return problems;
     case 'BooleanType':
       return value.kind === 'bool' ? [] : mismatch('a boolean');
@@ -201,7 +249,12 @@ function check(entries: TypeEntry[], ref: TypeRef, value: BicepValue, at: string
         const chosen = value.entries.find(([k]) => k === type.discriminator)?.[1];
         const element = chosen?.kind === 'string' && !chosen.interpolated ? type.elements[chosen.value] : undefined;
         if (chosen?.kind === 'string' && !chosen.interpolated && !element) {
-          return [{ path: `${at}.${type.discriminator}`, problem: `${JSON.stringify(chosen.value)} is not one of ${Object.keys(type.elements).join(', ')}` }];
+          return [
+            {
+              path: `${at}.${type.discriminator}`,
+              problem: `${JSON.stringify(chosen.value)} is not one of ${Object.keys(type.elements).join(', ')}`,
+            },
+          ];
         }
         const elements = element ? [element] : Object.values(type.elements);
         properties = { ...type.baseProperties };
@@ -239,7 +292,14 @@ function check(entries: TypeEntry[], ref: TypeRef, value: BicepValue, at: string
   }
 }
 
-export interface ResourceDeclaration { file: string; symbol: string; type: string; apiVersion: string; existing: boolean; body: string }
+export interface ResourceDeclaration {
+  file: string;
+  symbol: string;
+  type: string;
+  apiVersion: string;
+  existing: boolean;
+  body: string;
+}
 
 /** Values of a file's parameters: every @allowed value, else the literal default. */
 export function parameterValues(code: string): IdentifierValues {
@@ -267,13 +327,24 @@ export function parameterValues(code: string): IdentifierValues {
 }
 
 /** Problems of one `resource` declaration against the type files. */
-export function resourceProblems(index: TypeIndex, resource: ResourceDeclaration, identifiers: IdentifierValues = () => undefined): TypeProblem[] {
+export function resourceProblems(
+  index: TypeIndex,
+  resource: ResourceDeclaration,
+  identifiers: IdentifierValues = () => undefined,
+): TypeProblem[] {
   resolveIdentifier = identifiers;
   const at = `${resource.file}:${resource.symbol}`;
   const found = index.resources.get(`${resource.type}@${resource.apiVersion}`.toLowerCase());
   if (!found) {
     const versions = index.versions.get(resource.type.toLowerCase());
-    return [{ path: at, problem: versions ? `API version ${resource.apiVersion} of ${resource.type} not in the type files (have ${versions.join(', ')})` : `resource type ${resource.type} not in the type files` }];
+    return [
+      {
+        path: at,
+        problem: versions
+          ? `API version ${resource.apiVersion} of ${resource.type} not in the type files (have ${versions.join(', ')})`
+          : `resource type ${resource.type} not in the type files`,
+      },
+    ];
   }
   const value = parseBicepValue(resource.body);
   // A loop declares every item with the loop body's shape.

@@ -24,22 +24,36 @@ function evaluate(expr: string, env: Record<string, string>): string {
     const inner = call[2]!;
     for (let i = 0; i < inner.length; i++) {
       const c = inner[i];
-      if (c === "'") { i = inner.indexOf("'", i + 1); continue; }
+      if (c === "'") {
+        i = inner.indexOf("'", i + 1);
+        continue;
+      }
       if (c === '(') depth++;
       if (c === ')') depth--;
-      if (c === ',' && depth === 0) { args.push(inner.slice(start, i)); start = i + 1; }
+      if (c === ',' && depth === 0) {
+        args.push(inner.slice(start, i));
+        start = i + 1;
+      }
     }
     args.push(inner.slice(start));
     const [a, b, c] = args.map((x) => x.trim());
     switch (call[1]) {
-      case 'take': return evaluate(a!, env).slice(0, Number(b));
-      case 'toLower': return evaluate(a!, env).toLowerCase();
-      case 'replace': return evaluate(a!, env).split(evaluate(b!, env)).join(evaluate(c!, env));
-      default: throw new Error(`cannot evaluate ${call[1]}()`);
+      case 'take':
+        return evaluate(a!, env).slice(0, Number(b));
+      case 'toLower':
+        return evaluate(a!, env).toLowerCase();
+      case 'replace':
+        return evaluate(a!, env).split(evaluate(b!, env)).join(evaluate(c!, env));
+      default:
+        throw new Error(`cannot evaluate ${call[1]}()`);
     }
   }
   const literal = /^'((?:[^'\\]|\\.)*)'$/.exec(text);
-  if (literal) return literal[1]!.replace(/\$\{(\w+)\}/g, (_m, name: string) => { if (!(name in env)) throw new Error(`unknown ${name}`); return env[name]!; });
+  if (literal)
+    return literal[1]!.replace(/\$\{(\w+)\}/g, (_m, name: string) => {
+      if (!(name in env)) throw new Error(`unknown ${name}`);
+      return env[name]!;
+    });
   if (/^\w+$/.test(text) && text in env) return env[text]!;
   throw new Error(`cannot evaluate ${text}`);
 }
@@ -70,11 +84,23 @@ describe('deployment defects', () => {
     const problems: string[] = [];
     for (const namePrefix of ['demand', 'Demand', 'my-shop', 'SHOP_EU', 'ab', 'x1-y2-z3']) {
       for (const environmentName of ['dev', 'prod']) {
-        const env: Record<string, string> = { namePrefix, environmentName, token: 'abcdefghijklm' /* uniqueString(): 13 lowercase alphanumerics */ };
-        for (const [name, expr] of main.vars) if (!(name in env) && name !== 'names' && /^(take|toLower|replace)\(|^'/.test(expr)) { try { env[name] = evaluate(expr, env); } catch { /* not a name part */ } }
+        const env: Record<string, string> = {
+          namePrefix,
+          environmentName,
+          token: 'abcdefghijklm' /* uniqueString(): 13 lowercase alphanumerics */,
+        };
+        for (const [name, expr] of main.vars)
+          if (!(name in env) && name !== 'names' && /^(take|toLower|replace)\(|^'/.test(expr)) {
+            try {
+              env[name] = evaluate(expr, env);
+            } catch {
+              /* not a name part */
+            }
+          }
         for (const [key, rules] of Object.entries(namingRules)) {
           const value = evaluate(names.get(key)!, env);
-          for (const rule of rules) if (!rule.test(value)) problems.push(`${namePrefix}/${environmentName}: ${key} = ${value} breaks ${rule}`);
+          for (const rule of rules)
+            if (!rule.test(value)) problems.push(`${namePrefix}/${environmentName}: ${key} = ${value} breaks ${rule}`);
         }
       }
     }
@@ -86,7 +112,9 @@ describe('deployment defects', () => {
     expect(main.params.find((p) => p.name === 'storeFunctionKey')).toBeDefined();
     expect(main.code).toMatch(/param storeFunctionKey bool = false/);
     for (const env of ['dev', 'prod']) {
-      expect(readBicepParam(path.join(bicepDir, `${env}.bicepparam`)).values.get('storeFunctionKey')).toBe("bool(readEnvironmentVariable('STORE_FUNCTION_KEY', 'false'))");
+      expect(readBicepParam(path.join(bicepDir, `${env}.bicepparam`)).values.get('storeFunctionKey')).toBe(
+        "bool(readEnvironmentVariable('STORE_FUNCTION_KEY', 'false'))",
+      );
     }
   });
 
@@ -98,7 +126,9 @@ describe('deployment defects', () => {
 
   describe('release template', () => {
     type Step = { task?: string; name?: string; displayName?: string; inputs?: Record<string, unknown>; env?: Record<string, string> };
-    const template = parse(readFileSync(path.join(repoRoot, 'pipelines/templates/deploy-environment.yml'), 'utf8')) as { jobs: Array<{ strategy: { runOnce: { deploy: { steps: Step[] } } } }> };
+    const template = parse(readFileSync(path.join(repoRoot, 'pipelines/templates/deploy-environment.yml'), 'utf8')) as {
+      jobs: Array<{ strategy: { runOnce: { deploy: { steps: Step[] } } } }>;
+    };
     const steps = template.jobs[0]!.strategy.runOnce.deploy.steps;
     const script = (s: Step) => (s.inputs?.inlineScript as string | undefined) ?? '';
     const infra = steps.findIndex((s) => s.name === 'infra');
@@ -115,7 +145,9 @@ describe('deployment defects', () => {
         expect(script(steps[key]!)).toContain(`$(${variable})`);
       }
       expect(script(steps[key]!)).toMatch(/for attempt in 1 2 3 4 5; do/);
-      const moduleParams = readBicep(path.join(bicepDir, 'modules/functionKeySecret.bicep')).params.map((p) => p.name).sort();
+      const moduleParams = readBicep(path.join(bicepDir, 'modules/functionKeySecret.bicep'))
+        .params.map((p) => p.name)
+        .sort();
       expect([...script(steps[key]!).matchAll(/(\w+)="\$\(/g)].map((m) => m[1]).sort()).toEqual(moduleParams);
     });
 

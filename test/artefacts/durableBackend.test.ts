@@ -13,7 +13,9 @@ const bicepDir = path.join(repoRoot, 'infra/bicep');
 const main = readBicep(path.join(bicepDir, 'main.bicep'));
 const dts = readBicep(path.join(bicepDir, 'modules/durableTaskScheduler.bicep'));
 const roles = readBicep(path.join(bicepDir, 'modules/roleAssignments.bicep'));
-const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8')) as { extensions: { durableTask: { hubName: string; storageProvider: Record<string, unknown> } } };
+const host = JSON.parse(readFileSync(path.join(repoRoot, 'host.json'), 'utf8')) as {
+  extensions: { durableTask: { hubName: string; storageProvider: Record<string, unknown> } };
+};
 
 /** The ternary's "then" object of `var durableSettings = cond ? { … } : {}`. */
 function schedulerSettings(): Map<string, string> {
@@ -32,8 +34,11 @@ describe('Durable backend', () => {
     expect(host.extensions.durableTask.storageProvider).toMatchObject({ type: 'AzureStorage', connectionName: 'AzureWebJobsStorage' });
   });
 
-  it('deploys a scheduler and a task hub named like host.json\'s hub, only when chosen', () => {
-    expect(dts.resources.map((r) => `${r.type}@${r.apiVersion}`)).toEqual(['Microsoft.DurableTask/schedulers@2025-11-01', 'Microsoft.DurableTask/schedulers/taskHubs@2025-11-01']);
+  it("deploys a scheduler and a task hub named like host.json's hub, only when chosen", () => {
+    expect(dts.resources.map((r) => `${r.type}@${r.apiVersion}`)).toEqual([
+      'Microsoft.DurableTask/schedulers@2025-11-01',
+      'Microsoft.DurableTask/schedulers/taskHubs@2025-11-01',
+    ]);
     const module = main.modules.find((m) => m.path === 'modules/durableTaskScheduler.bicep')!;
     expect(main.code).toMatch(/module durableTaskScheduler 'modules\/durableTaskScheduler.bicep' = if \(useDurableTaskScheduler\)/);
     expect(objectEntries(propertyBody(module.body, 'params')!).get('taskHubName')).toBe('durableHubName');
@@ -48,11 +53,15 @@ describe('Durable backend', () => {
     const hostPath = (name: string) => name.replace(/^AzureFunctionsJobHost__/, '').split('__');
     // Every override addresses a path that exists in host.json.
     for (const name of [...settings.keys()].filter((n) => n.startsWith('AzureFunctionsJobHost__'))) {
-      const parent = hostPath(name).slice(0, -1).reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], host);
+      const parent = hostPath(name)
+        .slice(0, -1)
+        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], host);
       expect({ name, parent: typeof parent }).toEqual({ name, parent: 'object' });
     }
     expect(stringLiteral(settings.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__type')!)).toBe('azureManaged');
-    const connection = stringLiteral(settings.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName')!)!;
+    const connection = stringLiteral(
+      settings.get('AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName')!,
+    )!;
     expect(settings.get(connection)).toBe("'Endpoint=${durableTaskScheduler.outputs.endpoint};Authentication=ManagedIdentity'");
     // No key anywhere: the identity needs the data role on the scheduler.
     expect(objectEntries(roles.vars.get('roles')!).get('durableTaskDataContributor')).toBe("'0ad04412-c4d5-4796-b79c-f76d14c8d402'");
@@ -62,7 +71,9 @@ describe('Durable backend', () => {
     expect(roles.code).toMatch(/resource functionDurableTask '[^']+' = if \(!empty\(durableTaskSchedulerName\)\)/);
     const fnModule = main.modules.find((m) => m.path === 'modules/functionApp.bicep')!;
     expect(objectEntries(propertyBody(fnModule.body, 'params')!).get('durableSettings')).toBe('durableSettings');
-    expect(readBicep(path.join(bicepDir, 'modules/functionApp.bicep')).vars.get('allSettings')).toBe('union(appSettings, platformSettings, durableSettings)');
+    expect(readBicep(path.join(bicepDir, 'modules/functionApp.bicep')).vars.get('allSettings')).toBe(
+      'union(appSettings, platformSettings, durableSettings)',
+    );
   });
 
   it('is documented in docs/deploy.md, with the reason for the default', () => {

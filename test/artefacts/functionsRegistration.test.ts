@@ -10,8 +10,15 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { activityNames, orchestratorNames } from '../../src/orchestrators/names';
 
-interface Binding { type: string; direction: string; [option: string]: unknown }
-interface Registration { name: string; bindings: Record<string, Binding> }
+interface Binding {
+  type: string;
+  direction: string;
+  [option: string]: unknown;
+}
+interface Registration {
+  name: string;
+  bindings: Record<string, Binding>;
+}
 
 const srcDir = path.resolve(__dirname, '../../src');
 
@@ -20,13 +27,17 @@ function loadEntryPoint(env: Record<string, string | undefined> = {}): { registr
   const registrations: Registration[] = [];
   let programmingModel: unknown;
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     jest.isolateModules(() => {
       jest.doMock(
         '@azure/functions-core',
         () => ({
-          setProgrammingModel: (model: unknown) => { programmingModel = model; },
+          setProgrammingModel: (model: unknown) => {
+            programmingModel = model;
+          },
           registerFunction: (metadata: Registration, callback: unknown) => {
             if (typeof callback !== 'function') throw new Error(`registerFunction(${metadata.name}) without a handler`);
             registrations.push(metadata);
@@ -40,17 +51,27 @@ function loadEntryPoint(env: Record<string, string | undefined> = {}): { registr
       jest.requireActual('../../src/functions/index');
     });
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
   return { registrations, programmingModel };
 }
 
 const triggerOf = (r: Registration) => Object.values(r.bindings).find((b) => /Trigger$/.test(b.type))!;
-const byTrigger = (rs: Registration[], type: string) => rs.filter((r) => triggerOf(r)?.type === type).map((r) => r.name).sort();
+const byTrigger = (rs: Registration[], type: string) =>
+  rs
+    .filter((r) => triggerOf(r)?.type === type)
+    .map((r) => r.name)
+    .sort();
 
 function sources(dir: string): Array<{ file: string; text: string }> {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [{ file: path.join(dir, e.name), text: readFileSync(path.join(dir, e.name), 'utf8') }] : [],
+    e.isDirectory()
+      ? sources(path.join(dir, e.name))
+      : e.name.endsWith('.ts')
+        ? [{ file: path.join(dir, e.name), text: readFileSync(path.join(dir, e.name), 'utf8') }]
+        : [],
   );
 }
 
@@ -66,28 +87,44 @@ function declaredAppFunctions(kind: 'http' | 'timer'): string[] {
  * orchestrators' typed helpers, `callActivity<T>(context, name, …)` in src/orchestrators/calls.ts). A forwarder
  * (a helper passing on its own name parameter) is skipped: its callers are scanned instead.
  */
-function calledNames(methods: string[], files = sources(srcDir)): Array<{ file: string; method: string; argument: string; name: string | undefined }> {
+function calledNames(
+  methods: string[],
+  files = sources(srcDir),
+): Array<{ file: string; method: string; argument: string; name: string | undefined }> {
   const names: Record<string, Record<string, string>> = { activityNames, orchestratorNames };
   return files.flatMap((s) =>
-    [...s.text.matchAll(new RegExp(`(?<!function )\\b(${methods.join('|')})(?:<[^<>()]*>)?\\(\\s*(?:\\w+\\([^)]*\\),\\s*|client,\\s*|context,\\s*)?([^,)]+)`, 'g'))].flatMap((m) => {
+    [
+      ...s.text.matchAll(
+        new RegExp(
+          `(?<!function )\\b(${methods.join('|')})(?:<[^<>()]*>)?\\(\\s*(?:\\w+\\([^)]*\\),\\s*|client,\\s*|context,\\s*)?([^,)]+)`,
+          'g',
+        ),
+      ),
+    ].flatMap((m) => {
       const argument = m[2]!.trim();
       if (/^\w+$/.test(argument) && new RegExp(`\\b${argument}\\??: (?:OrchestratorName|ActivityName|string)\\b`).test(s.text)) return [];
       // A declaration (`startOnce(client: …`, `startNew(name: string, …`), not a call.
       if (argument.includes(':')) return [];
       const constant = /^(\w+)\.(\w+)$/.exec(argument);
       const literal = /^'([^']+)'$/.exec(argument);
-      return [{
-        file: path.relative(srcDir, s.file),
-        method: m[1]!,
-        argument,
-        name: literal ? literal[1] : constant ? names[constant[1]!]?.[constant[2]!] : undefined,
-      }];
+      return [
+        {
+          file: path.relative(srcDir, s.file),
+          method: m[1]!,
+          argument,
+          name: literal ? literal[1] : constant ? names[constant[1]!]?.[constant[2]!] : undefined,
+        },
+      ];
     }),
   );
 }
 
 describe('Functions entry point registrations (stand-in for @azure/functions-core)', () => {
-  const loaded = loadEntryPoint({ DEMAND_PIPELINE_TIMER_ENABLED: undefined, DEMAND_DRIFT_SCHEDULE: undefined, DEMAND_PIPELINE_SCHEDULE: undefined });
+  const loaded = loadEntryPoint({
+    DEMAND_PIPELINE_TIMER_ENABLED: undefined,
+    DEMAND_DRIFT_SCHEDULE: undefined,
+    DEMAND_PIPELINE_SCHEDULE: undefined,
+  });
   const all = loaded.registrations;
 
   it('registers every orchestrator and activity of names.ts, and every HTTP and timer function, once each', () => {
@@ -98,22 +135,38 @@ describe('Functions entry point registrations (stand-in for @azure/functions-cor
     expect(byTrigger(all, 'timerTrigger')).toEqual(declaredAppFunctions('timer'));
     expect(new Set(all.map((r) => r.name)).size).toBe(all.length);
     // Nothing registered with a trigger this test does not know about.
-    expect(all.filter((r) => !['orchestrationTrigger', 'activityTrigger', 'httpTrigger', 'timerTrigger'].includes(triggerOf(r)?.type ?? ''))).toEqual([]);
+    expect(
+      all.filter((r) => !['orchestrationTrigger', 'activityTrigger', 'httpTrigger', 'timerTrigger'].includes(triggerOf(r)?.type ?? '')),
+    ).toEqual([]);
     // Today's figures, as a readable record (the assertions above are the check).
-    const counts = Object.fromEntries(['orchestrationTrigger', 'activityTrigger', 'httpTrigger', 'timerTrigger'].map((t) => [t, byTrigger(all, t).length]));
+    const counts = Object.fromEntries(
+      ['orchestrationTrigger', 'activityTrigger', 'httpTrigger', 'timerTrigger'].map((t) => [t, byTrigger(all, t).length]),
+    );
     expect(counts.orchestrationTrigger).toBeGreaterThanOrEqual(5);
     expect(counts.activityTrigger).toBeGreaterThanOrEqual(10);
   });
 
-  const callMethods = ['callActivity', 'callActivityWithRetry', 'callSubOrchestrator', 'callSubOrchestratorWithRetry', 'startNew', 'startOnce'];
+  const callMethods = [
+    'callActivity',
+    'callActivityWithRetry',
+    'callSubOrchestrator',
+    'callSubOrchestratorWithRetry',
+    'startNew',
+    'startOnce',
+  ];
   const unresolvedOf = (calls: ReturnType<typeof calledNames>) => {
-    const registered = { activity: new Set(byTrigger(all, 'activityTrigger')), orchestration: new Set(byTrigger(all, 'orchestrationTrigger')) };
+    const registered = {
+      activity: new Set(byTrigger(all, 'activityTrigger')),
+      orchestration: new Set(byTrigger(all, 'orchestrationTrigger')),
+    };
     return calls.filter((c) => !(/^callActivity/.test(c.method) ? registered.activity : registered.orchestration).has(c.name ?? ''));
   };
 
   it('every name an orchestrator calls or a client starts resolves to a registered function of that kind', () => {
     const calls = calledNames(callMethods);
-    const orchestratorCalls = calls.filter((c) => c.file.startsWith(`orchestrators${path.sep}`) || c.file.startsWith(`functions${path.sep}`));
+    const orchestratorCalls = calls.filter(
+      (c) => c.file.startsWith(`orchestrators${path.sep}`) || c.file.startsWith(`functions${path.sep}`),
+    );
     // 19 callActivity*/callSubOrchestrator* calls when this was written; at least one per activity.
     expect(orchestratorCalls.filter((c) => /^call/.test(c.method)).length).toBeGreaterThanOrEqual(Object.keys(activityNames).length);
     expect(unresolvedOf(orchestratorCalls)).toEqual([]);
@@ -128,11 +181,9 @@ describe('Functions entry point registrations (stand-in for @azure/functions-cor
       'yield context.df.callActivity(someName, input);',
       'yield context.df.callActivityWithRetry(activityNames.publish, retry, input);',
     ].join('\n');
-    expect(unresolvedOf(calledNames(callMethods, [{ file: path.join(srcDir, 'orchestrators/broken.ts'), text }])).map((c) => c.argument)).toEqual([
-      "'publsh'",
-      'activityNames.publish',
-      'someName',
-    ]);
+    expect(
+      unresolvedOf(calledNames(callMethods, [{ file: path.join(srcDir, 'orchestrators/broken.ts'), text }])).map((c) => c.argument),
+    ).toEqual(["'publsh'", 'activityNames.publish', 'someName']);
   });
 
   it('HTTP functions need a function key and have distinct routes; timers carry a durable client and a schedule', () => {

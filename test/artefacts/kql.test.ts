@@ -24,13 +24,20 @@ const dashboard = JSON.parse(readFileSync(path.join(adxDir, 'dashboard.json'), '
 /** The dashboard's parameters as query parameters: string → string, a time range → two datetimes. */
 function dashboardDeclaration(d: Dashboard): string {
   const declared = d.parameters.flatMap((p) =>
-    p.kind === 'duration' ? [`${p.beginVariableName}:datetime`, `${p.endVariableName}:datetime`] : p.kind === 'string' ? [`${p.variableName}:string`] : [],
+    p.kind === 'duration'
+      ? [`${p.beginVariableName}:datetime`, `${p.endVariableName}:datetime`]
+      : p.kind === 'string'
+        ? [`${p.variableName}:string`]
+        : [],
   );
   return `declare query_parameters(${declared.join(', ')});\n`;
 }
 
 const errorsOf = (diagnostics: KqlDiagnostic[]) => diagnostics.filter((d) => d.severity === 'Error');
-const problems = (schema: AdxSchema) => schema.commands.filter((c) => c.diagnostics.length > 0).map((c) => ({ file: c.file, command: c.command.slice(0, 90), diagnostics: c.diagnostics }));
+const problems = (schema: AdxSchema) =>
+  schema.commands
+    .filter((c) => c.diagnostics.length > 0)
+    .map((c) => ({ file: c.file, command: c.command.slice(0, 90), diagnostics: c.diagnostics }));
 
 describe('KQL checked by Kusto.Language against the schema the adx scripts create', () => {
   let schema: AdxSchema;
@@ -43,7 +50,14 @@ describe('KQL checked by Kusto.Language against the schema the adx scripts creat
     expect(problems(schema)).toEqual([]);
     expect([...schema.tables.keys()].sort()).toEqual([...adxTables.map((t) => t.table), adxRunsTable.table].sort());
     expect([...schema.views.keys()].sort()).toEqual(['DailyDemandLatest', 'LatestForecast']);
-    expect([...schema.functions.keys()].sort()).toEqual(['AccuracyDistribution', 'DriftEventsFor', 'ForecastVsActual', 'LatestRunId', 'StockoutRisk', 'TopMovers']);
+    expect([...schema.functions.keys()].sort()).toEqual([
+      'AccuracyDistribution',
+      'DriftEventsFor',
+      'ForecastVsActual',
+      'LatestRunId',
+      'StockoutRisk',
+      'TopMovers',
+    ]);
     // Every block of every file was analyzed (a regex that stopped matching would shrink this).
     const blocks = scripts.reduce((n, s) => n + s.text.split(/\n\s*\n/).filter((b) => /^\s*\./m.test(b)).length, 0);
     expect(schema.commands).toHaveLength(blocks);
@@ -101,17 +115,42 @@ describe('KQL checked by Kusto.Language against the schema the adx scripts creat
       const renamed = new Map(schema.tables);
       renamed.set('Forecasts', schema.tables.get('Forecasts')!.replace("['published_at']", "['publish_time']"));
       const globals = globalsFor({ tables: renamed, views: new Map(), functions: new Map() });
-      expect(brokenCommand('04-views.kql', 'LatestForecast on table Forecasts', 'LatestForecast on table Forecasts', globals).length).toBeGreaterThan(0);
-      expect(brokenCommand('05-functions.kql', 'LatestRunId()\n{', 'LatestRunId()\n{', globalsFor({ tables: renamed, views: schema.views, functions: new Map() }))).toEqual([]);
-      expect(brokenCommand('05-functions.kql', 'ForecastVsActual(skuId', 'ForecastVsActual(skuId', globalsFor({ tables: renamed, views: new Map(), functions: new Map() })).length).toBeGreaterThan(0);
+      expect(
+        brokenCommand('04-views.kql', 'LatestForecast on table Forecasts', 'LatestForecast on table Forecasts', globals).length,
+      ).toBeGreaterThan(0);
+      expect(
+        brokenCommand(
+          '05-functions.kql',
+          'LatestRunId()\n{',
+          'LatestRunId()\n{',
+          globalsFor({ tables: renamed, views: schema.views, functions: new Map() }),
+        ),
+      ).toEqual([]);
+      expect(
+        brokenCommand(
+          '05-functions.kql',
+          'ForecastVsActual(skuId',
+          'ForecastVsActual(skuId',
+          globalsFor({ tables: renamed, views: new Map(), functions: new Map() }),
+        ).length,
+      ).toBeGreaterThan(0);
     });
 
     it('a policy on a table that does not exist', () => {
-      expect(brokenCommand('03-policies.kql', '.alter table Forecasts policy streamingingestion enable', '.alter table Forecast policy streamingingestion enable').map((d) => d.code)).toEqual(['KS204']);
+      expect(
+        brokenCommand(
+          '03-policies.kql',
+          '.alter table Forecasts policy streamingingestion enable',
+          '.alter table Forecast policy streamingingestion enable',
+        ).map((d) => d.code),
+      ).toEqual(['KS204']);
     });
 
     it('a dashboard query reading a column its function does not return', () => {
-      const { diagnostics } = analyze(`${dashboardDeclaration(dashboard)}AccuracyDistribution()\n| summarize sum(units) by mase_bin`, schema.globals);
+      const { diagnostics } = analyze(
+        `${dashboardDeclaration(dashboard)}AccuracyDistribution()\n| summarize sum(units) by mase_bin`,
+        schema.globals,
+      );
       expect(errorsOf(diagnostics).map((d) => d.code)).toEqual(['KS142']);
     });
 

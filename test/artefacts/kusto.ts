@@ -74,7 +74,11 @@ export interface AdxSchema {
 const normalisedColumns = (list: string): string =>
   list
     .split(',')
-    .map((c) => c.trim().replace(/^(?:\['(\w+)'\]|(\w+))\s*:\s*/, (_m, quoted: string | undefined, bare: string | undefined) => `['${quoted ?? bare}']:`))
+    .map((c) =>
+      c
+        .trim()
+        .replace(/^(?:\['(\w+)'\]|(\w+))\s*:\s*/, (_m, quoted: string | undefined, bare: string | undefined) => `['${quoted ?? bare}']:`),
+    )
     .join(', ');
 
 /** Columns of a tabular result as a Kusto schema string, e.g. "(sku:string, day:datetime)". */
@@ -106,7 +110,10 @@ export function replayScripts(files: Array<{ file: string; text: string }>): Adx
     for (const command of scriptBlocks(text)) {
       const globals = globalsOf();
       schema.commands.push({ file, command, diagnostics: analyze(command, globals).diagnostics });
-      const uncommented = command.split('\n').filter((l) => !l.trim().startsWith('//')).join('\n');
+      const uncommented = command
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('//'))
+        .join('\n');
       const table = /^\.create-merge table (\w+) \(([\s\S]*?)\)\s*(?:with \([\s\S]*\))?$/.exec(uncommented);
       if (table) {
         const columns = normalisedColumns(table[2]!);

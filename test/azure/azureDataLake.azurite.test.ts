@@ -162,7 +162,10 @@ suite('AzureDataLakeStore on Azurite (Blob API)', () => {
     expect(await lake.putIfAbsent(key, Buffer.from('wired'))).toBe(true);
     expect((await lake.read(key)).toString()).toBe('wired');
     const sameLakeByUrl = createLakeStore(
-      loadSettings({ DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString, DEMAND_LAKE_URL: `${azurite.blobUrl}/lake/wired-${process.pid}` }),
+      loadSettings({
+        DEMAND_STORAGE_CONNECTION_STRING: azurite.connectionString,
+        DEMAND_LAKE_URL: `${azurite.blobUrl}/lake/wired-${process.pid}`,
+      }),
     );
     expect((await sameLakeByUrl.read('b.txt')).toString()).toBe('wired');
     const table = await createEntityStore(settings).table('wiredcheck');
@@ -175,7 +178,9 @@ suite('AzureDataLakeStore on Azurite (Blob API)', () => {
     await lake.put('warm.txt', Buffer.from('w'));
     const controller = new AbortController();
     controller.abort();
-    await expect(lake.put('aborted.txt', Buffer.from('x'), { abortSignal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(lake.put('aborted.txt', Buffer.from('x'), { abortSignal: controller.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(await lake.exists('aborted.txt')).toBe(false);
   });
 });

@@ -96,7 +96,9 @@ describe('AzureDataLakeStore requests (contract, against a recorder)', () => {
       [412, 'ConditionNotMet'],
     ])('maps %i %s (destination exists) to LakeConflictError naming the destination', async (status, code) => {
       handler = () => storageError(status, code);
-      const error = await lake().rename('a.csv', 'b.csv').catch((e: unknown) => e);
+      const error = await lake()
+        .rename('a.csv', 'b.csv')
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LakeConflictError);
       expect((error as LakeConflictError).path).toBe('b.csv');
       expect(recorder.requests).toHaveLength(1);
@@ -104,7 +106,9 @@ describe('AzureDataLakeStore requests (contract, against a recorder)', () => {
 
     it('maps 404 SourcePathNotFound to LakeNotFoundError naming the source', async () => {
       handler = () => storageError(404, 'SourcePathNotFound');
-      const error = await lake().rename('missing.csv', 'b.csv').catch((e: unknown) => e);
+      const error = await lake()
+        .rename('missing.csv', 'b.csv')
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LakeNotFoundError);
       expect((error as LakeNotFoundError).path).toBe('missing.csv');
     });
@@ -232,7 +236,10 @@ describe('AzureDataLakeStore requests (contract, against a recorder)', () => {
       expect(await lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).toBe(false);
       // A lease conflict is a failure, not "already exists".
       handler = () => storageError(409, 'LeaseIdMissing');
-      await expect(lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).rejects.toMatchObject({ statusCode: 409, code: 'LeaseIdMissing' });
+      await expect(lake().putIfAbsent('bronze/m.json', Buffer.from('{}'))).rejects.toMatchObject({
+        statusCode: 409,
+        code: 'LeaseIdMissing',
+      });
     });
 
     it('a large put stages blocks and commits them with one Put Block List, conditions only on the commit', async () => {
@@ -253,7 +260,8 @@ describe('AzureDataLakeStore requests (contract, against a recorder)', () => {
       expect(calls[calls.length - 1]!.query.get('comp')).toBe('blocklist'); // commit last
       const commit = recorder.requests.find((r) => parse(r).query.get('comp') === 'blocklist')!;
       expect(commit.headers['if-none-match']).toBe('*');
-      for (const r of recorder.requests.filter((r) => parse(r).query.get('comp') === 'block')) expect(r.headers['if-none-match']).toBeUndefined();
+      for (const r of recorder.requests.filter((r) => parse(r).query.get('comp') === 'block'))
+        expect(r.headers['if-none-match']).toBeUndefined();
       const committedIds = [...commit.body.toString().matchAll(/<Latest>([^<]+)<\/Latest>/g)].map((m) => m[1]);
       expect(committedIds).toEqual(blocks.map((b) => b.query.get('blockid')));
     });

@@ -21,7 +21,13 @@ describe('EmbeddedEntityStore partition files', () => {
   it('writes a run’s events to its own file, of the same size after 1 or 40 earlier runs, leaving earlier files untouched', async () => {
     const table = await EmbeddedEntityStore.fromDirectory(dir).table('driftevents');
     const events = (run: number) =>
-      Array.from({ length: 200 }, (_, i) => ({ partitionKey: `run-${String(run).padStart(3, '0')}`, rowKey: `data_psi:SKU${String(i).padStart(5, '0')}`, value: 0.5, threshold: 0.3, action: 'reforecast' }));
+      Array.from({ length: 200 }, (_, i) => ({
+        partitionKey: `run-${String(run).padStart(3, '0')}`,
+        rowKey: `data_psi:SKU${String(i).padStart(5, '0')}`,
+        value: 0.5,
+        threshold: 0.3,
+        action: 'reforecast',
+      }));
     const folder = path.join(dir, 'driftevents');
     const sizes: number[] = [];
     for (let run = 1; run <= 41; run++) {

@@ -44,7 +44,12 @@ export const entityStoreScenarios: EntityScenario[] = [
       const table = await store.table(freshTableName('batch'));
       await table.upsert({ partitionKey: 'run-1', rowKey: 'r000', value: 'old', extra: 1 });
       const entities: Entity[] = [
-        ...Array.from({ length: 150 }, (_, i) => ({ partitionKey: 'run-1', rowKey: `r${String(i).padStart(3, '0')}`, value: i, note: null })),
+        ...Array.from({ length: 150 }, (_, i) => ({
+          partitionKey: 'run-1',
+          rowKey: `r${String(i).padStart(3, '0')}`,
+          value: i,
+          note: null,
+        })),
         ...Array.from({ length: 3 }, (_, i) => ({ partitionKey: 'run-2', rowKey: `r${i}`, value: -i, note: 'x' })),
         { partitionKey: 'run-2', rowKey: 'r0', value: 99, note: 'last' },
       ];
@@ -119,7 +124,7 @@ export const entityStoreScenarios: EntityScenario[] = [
       const won = results.filter((r) => r.status === 'fulfilled');
       expect(won).toHaveLength(1);
       for (const lost of results.filter((r) => r.status === 'rejected')) {
-        expect((lost).reason).toBeInstanceOf(EntityConflictError);
+        expect(lost.reason).toBeInstanceOf(EntityConflictError);
       }
       const winner = ['a', 'b', 'c'][results.findIndex((r) => r.status === 'fulfilled')];
       expect((await table.get('p', 'r'))?.entity.owner).toBe(winner);
@@ -155,14 +160,17 @@ export const entityStoreScenarios: EntityScenario[] = [
       const table = await store.table(freshTableName('filter'));
       const rows: Entity[] = [];
       for (const pk of ['sku-B', 'sku-A', "sku-'quoted'"]) {
-        for (const rk of ['2024-01-03', '2024-01-01', '2024-01-02', '2024-02-01']) rows.push({ partitionKey: pk, rowKey: rk, qty: rk.length });
+        for (const rk of ['2024-01-03', '2024-01-01', '2024-01-02', '2024-02-01'])
+          rows.push({ partitionKey: pk, rowKey: rk, qty: rk.length });
       }
       for (const row of rows) await table.insert(row);
       const keys = (entities: Entity[]): string[] => entities.map((e) => `${e.partitionKey}|${e.rowKey}`);
 
       const all = await collect(table.list());
       expect(keys(all)).toEqual(
-        [...rows].sort((a, b) => (a.partitionKey === b.partitionKey ? (a.rowKey < b.rowKey ? -1 : 1) : a.partitionKey < b.partitionKey ? -1 : 1)).map((e) => `${e.partitionKey}|${e.rowKey}`),
+        [...rows]
+          .sort((a, b) => (a.partitionKey === b.partitionKey ? (a.rowKey < b.rowKey ? -1 : 1) : a.partitionKey < b.partitionKey ? -1 : 1))
+          .map((e) => `${e.partitionKey}|${e.rowKey}`),
       );
       expect(keys(await collect(table.list({ partitionKey: 'sku-A' })))).toEqual([
         'sku-A|2024-01-01',
@@ -180,7 +188,9 @@ export const entityStoreScenarios: EntityScenario[] = [
         'sku-B|2024-02-01',
       ]);
       // Quotes in values are data, not filter syntax.
-      expect(keys(await collect(table.list({ partitionKey: "sku-'quoted'", rowKeyTo: '2024-01-02' })))).toEqual(["sku-'quoted'|2024-01-01"]);
+      expect(keys(await collect(table.list({ partitionKey: "sku-'quoted'", rowKeyTo: '2024-01-02' })))).toEqual([
+        "sku-'quoted'|2024-01-01",
+      ]);
       expect(await collect(table.list({ partitionKey: "sku-A' or PartitionKey ne 'x" }))).toEqual([]);
       expect(await collect(table.list({ partitionKey: 'sku-C' }))).toEqual([]);
       expect(all.find((e) => e.partitionKey === 'sku-A' && e.rowKey === '2024-01-01')).toEqual({

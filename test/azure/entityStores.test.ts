@@ -103,22 +103,45 @@ azureSuite('AzureEntityStore on Azurite (shared EntityStore scenarios)', () => {
       const table = await store.table(name);
       await table.insert({ partitionKey: 'p', rowKey: 'r', big: 1_717_171_717_171, small: 42, frac: 0.5, gone: null, s: 'x' });
       const sent = JSON.parse(bodies.find((b) => b.includes('"big"'))!) as Record<string, unknown>;
-      expect(sent).toMatchObject({ big: 1_717_171_717_171, 'big@odata.type': 'Edm.Double', small: 42, frac: 0.5, 'frac@odata.type': 'Edm.Double' });
+      expect(sent).toMatchObject({
+        big: 1_717_171_717_171,
+        'big@odata.type': 'Edm.Double',
+        small: 42,
+        frac: 0.5,
+        'frac@odata.type': 'Edm.Double',
+      });
       expect(sent['small@odata.type']).toBeUndefined();
       expect('gone' in sent).toBe(false);
       expect(sent[nullPropertiesProperty]).toBe('["gone"]');
       const raw = await rawClient(name).getEntity<Record<string, unknown>>('p', 'r');
       expect(raw['gone']).toBeUndefined();
       expect(raw[nullPropertiesProperty]).toBe('["gone"]');
-      expect((await table.get('p', 'r'))?.entity).toEqual({ partitionKey: 'p', rowKey: 'r', big: 1_717_171_717_171, small: 42, frac: 0.5, gone: null, s: 'x' });
+      expect((await table.get('p', 'r'))?.entity).toEqual({
+        partitionKey: 'p',
+        rowKey: 'r',
+        big: 1_717_171_717_171,
+        small: 42,
+        frac: 0.5,
+        gone: null,
+        s: 'x',
+      });
     });
 
     it('rejects keys Table storage forbids and reserved property names, naming the field', async () => {
       const table = await fixture.store.table(freshTableName('keys'));
-      await expect(table.insert({ partitionKey: 'a/b', rowKey: 'r' })).rejects.toMatchObject({ name: 'ValidationError', field: 'partitionKey' });
+      await expect(table.insert({ partitionKey: 'a/b', rowKey: 'r' })).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'partitionKey',
+      });
       await expect(table.insert({ partitionKey: 'p', rowKey: 'r#1' })).rejects.toMatchObject({ name: 'ValidationError', field: 'rowKey' });
-      await expect(table.insert({ partitionKey: 'p', rowKey: 'r', timestamp: 'x' })).rejects.toMatchObject({ name: 'ValidationError', field: 'timestamp' });
-      await expect(table.insert({ partitionKey: 'p', rowKey: 'r', 'bad-name': 1 })).rejects.toMatchObject({ name: 'ValidationError', field: 'bad-name' });
+      await expect(table.insert({ partitionKey: 'p', rowKey: 'r', timestamp: 'x' })).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'timestamp',
+      });
+      await expect(table.insert({ partitionKey: 'p', rowKey: 'r', 'bad-name': 1 })).rejects.toMatchObject({
+        name: 'ValidationError',
+        field: 'bad-name',
+      });
       await expect(table.upsert({ partitionKey: 'p', rowKey: 'r', doc: 'x'.repeat(40_000) })).rejects.toMatchObject({
         name: 'ValidationError',
         field: 'doc',

@@ -10,8 +10,7 @@ import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { expect } from '@jest/globals';
 
 // A syntactically valid connection string for a made-up account; nothing here touches the network.
-const fakeConnectionString =
-  'DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey=ZmFrZWtleQ==;EndpointSuffix=core.windows.net';
+const fakeConnectionString = 'DefaultEndpointsProtocol=https;AccountName=fakeacct;AccountKey=ZmFrZWtleQ==;EndpointSuffix=core.windows.net';
 
 describe('createLakeStore / createEntityStore', () => {
   let dir: string;

@@ -79,6 +79,8 @@ describe('demand sample and demand watermarks', () => {
     expect(set.exitCode()).toBe(0);
     const show = capture();
     await main(['node', 'demand', '--workspace', workspace, 'watermarks', 'show', '--json'], show.context);
-    expect(JSON.parse(show.out.join(''))).toEqual([expect.objectContaining({ source: 'orders', lastOrderTimestamp: '2011-06-01 12:00:00', runId: 'set-by-operator' })]);
+    expect(JSON.parse(show.out.join(''))).toEqual([
+      expect.objectContaining({ source: 'orders', lastOrderTimestamp: '2011-06-01 12:00:00', runId: 'set-by-operator' }),
+    ]);
   });
 });

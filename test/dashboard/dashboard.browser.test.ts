@@ -30,7 +30,14 @@ describeBrowser('local dashboard in chromium', () => {
     browser = await chromium.launch({
       executablePath: chromiumPath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -143,7 +150,9 @@ describeBrowser('local dashboard in chromium', () => {
     const loadMs = performance.now() - loadStart;
     const pageReadyMs = Number(await page.locator('body').getAttribute('data-ready-ms'));
     // Reported, never asserted: wall time depends on the machine.
-    console.log(`dashboard at scale: ${JSON.stringify({ skus: skuCount, buildMs: Math.round(buildMs), loadMs: Math.round(loadMs), pageReadyMs })}`);
+    console.log(
+      `dashboard at scale: ${JSON.stringify({ skus: skuCount, buildMs: Math.round(buildMs), loadMs: Math.round(loadMs), pageReadyMs })}`,
+    );
 
     // Opens on a SKU that needs action, with a chart; only the first chunk was loaded.
     const first = await page.locator('body').getAttribute('data-sku');
@@ -165,12 +174,22 @@ describeBrowser('local dashboard in chromium', () => {
     expect(await page.textContent('#chart-title')).toContain(`SKU ${target} — `);
     expect(loaded.length).toBe(2);
     // A SKU that stopped selling 30 days ago (profile 3) draws its zeros up to the origin.
-    await page.evaluate((sku) => (globalThis as unknown as { demandDashboard: { selectSku(s: string): Promise<void> } }).demandDashboard.selectSku(sku), syntheticSku(4323));
+    await page.evaluate(
+      (sku) => (globalThis as unknown as { demandDashboard: { selectSku(s: string): Promise<void> } }).demandDashboard.selectSku(sku),
+      syntheticSku(4323),
+    );
     expect(await page.locator('#forecast-chart .empty').count()).toBe(0);
 
     mkdirSync(path.resolve(__dirname, '../../test-output'), { recursive: true });
     await page.screenshot({ path: path.resolve(__dirname, '../../test-output/dashboard-fleet.png'), fullPage: true });
-    const report = { skus: skuCount, htmlBytes: html.length, partFiles: partFiles.length, buildMs: Math.round(buildMs), loadMs: Math.round(loadMs), pageReadyMs };
+    const report = {
+      skus: skuCount,
+      htmlBytes: html.length,
+      partFiles: partFiles.length,
+      buildMs: Math.round(buildMs),
+      loadMs: Math.round(loadMs),
+      pageReadyMs,
+    };
     await fs.writeFile(path.resolve(__dirname, '../../test-output/dashboard-fleet.json'), JSON.stringify(report, null, 2));
     expect(problems).toEqual([]);
     expect(network).toEqual([]);

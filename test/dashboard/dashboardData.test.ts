@@ -1,4 +1,12 @@
-import { buildDashboardData, canonicalModelName, modelFamily, renderDashboardFiles, renderDashboardHtml, scriptSafeJson, splitDashboard } from '../../src/lib/dashboard';
+import {
+  buildDashboardData,
+  canonicalModelName,
+  modelFamily,
+  renderDashboardFiles,
+  renderDashboardHtml,
+  scriptSafeJson,
+  splitDashboard,
+} from '../../src/lib/dashboard';
 import { syntheticFleet, syntheticSku } from './syntheticFleet';
 
 function days(n: number, from: string): string[] {
@@ -10,15 +18,53 @@ describe('buildDashboardData', () => {
   // SKU A: 300 days of history, 1 unit/day for the first 272 days, then 3/day for the last 28.
   const history = days(300, '2011-01-01').map((date, i) => ({ sku: 'A', date, units: i >= 272 ? 3 : 1, on_hand: i === 299 ? 50 : null }));
   const forecasts = days(3, '2011-10-28').map((target_date, i) => ({
-    run_id: 'r', sku: 'A', origin_date: '2011-10-27', target_date, step: i + 1, point: 3, q05: 1, q25: 2, q50: 3, q75: 4, q95: 5.123456, model: 'ets',
+    run_id: 'r',
+    sku: 'A',
+    origin_date: '2011-10-27',
+    target_date,
+    step: i + 1,
+    point: 3,
+    q05: 1,
+    q25: 2,
+    q50: 3,
+    q75: 4,
+    q95: 5.123456,
+    model: 'ets',
   }));
   const data = buildDashboardData(
     'r',
     {
       dailyDemand: history,
       forecasts,
-      metrics: [{ run_id: 'r', sku: 'A', model: 'ets', segment: 'smooth', mase: 0.8, wape: 0.25, bias: 0, coverage90: 0.9, abs_err: 30, abs_actual: 120 }],
-      actions: [{ run_id: 'r', sku: 'A', as_of: '2011-10-27', on_hand: 50, days_of_cover: 16.7, stockout_date: '2011-11-13', safety_stock: 2, reorder_point: 23, order_qty: 0, lead_time_days: 7, action: 'ok' }],
+      metrics: [
+        {
+          run_id: 'r',
+          sku: 'A',
+          model: 'ets',
+          segment: 'smooth',
+          mase: 0.8,
+          wape: 0.25,
+          bias: 0,
+          coverage90: 0.9,
+          abs_err: 30,
+          abs_actual: 120,
+        },
+      ],
+      actions: [
+        {
+          run_id: 'r',
+          sku: 'A',
+          as_of: '2011-10-27',
+          on_hand: 50,
+          days_of_cover: 16.7,
+          stockout_date: '2011-11-13',
+          safety_stock: 2,
+          reorder_point: 23,
+          order_qty: 0,
+          lead_time_days: 7,
+          action: 'ok',
+        },
+      ],
       drift: [],
       quarantine: [{ reason: 'bad_price' }, { reason: 'bad_price' }, { reason: 'non_product_code' }],
       products: [{ sku: 'A', description: 'MUG <b>' }],
@@ -40,7 +86,16 @@ describe('buildDashboardData', () => {
   it('computes movers, run summary and quality counts', () => {
     // Recent 28 days: 28 × 3 = 84; the 28 before: 28 × 1 = 28 → +56 (+200 %).
     expect(data.movers).toEqual([{ sku: 'A', description: 'MUG <b>', recent: 84, previous: 28, change: 56, changePct: 200 }]);
-    expect(data.summary).toMatchObject({ skus: 1, forecastRows: 3, originDate: '2011-10-27', horizonDays: 3, wape: 0.25, medianMase: 0.8, actions: { ok: 1 }, atRisk: 0 });
+    expect(data.summary).toMatchObject({
+      skus: 1,
+      forecastRows: 3,
+      originDate: '2011-10-27',
+      horizonDays: 3,
+      wape: 0.25,
+      medianMase: 0.8,
+      actions: { ok: 1 },
+      atRisk: 0,
+    });
     expect(data.quality).toEqual({ quarantined: 3, reasons: { bad_price: 2, non_product_code: 1 }, cancellations: null });
   });
 
@@ -53,9 +108,13 @@ describe('buildDashboardData', () => {
   });
 
   it('rejects a bad history length naming the field', () => {
-    expect(() => buildDashboardData('r', { dailyDemand: [], forecasts: [], metrics: [], actions: [], drift: [], quarantine: [], products: [] }, { historyDays: 0 })).toThrow(
-      /historyDays.*0/,
-    );
+    expect(() =>
+      buildDashboardData(
+        'r',
+        { dailyDemand: [], forecasts: [], metrics: [], actions: [], drift: [], quarantine: [], products: [] },
+        { historyDays: 0 },
+      ),
+    ).toThrow(/historyDays.*0/);
   });
 });
 
@@ -74,7 +133,7 @@ describe('dashboard data for planners', () => {
     expect(data.summary.modelFamilies).toEqual({ Ensemble: 10, 'Exponential smoothing': 8, 'Intermittent demand': 8, Baseline: 4 });
   });
 
-  it('draws the days after a SKU last sold as zeros, up to the fleet\'s last day', () => {
+  it("draws the days after a SKU last sold as zeros, up to the fleet's last day", () => {
     const data = buildDashboardData('run-synthetic', syntheticFleet(8), { generatedAt: 'x' });
     // SKU 3 stopped selling 30 days before the origin: its window still ends on the origin, with zeros.
     const stopped = data.skus.find((s) => s.sku === syntheticSku(3))!;

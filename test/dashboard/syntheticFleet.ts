@@ -18,7 +18,8 @@ function rng(seed: number): () => number {
   };
 }
 
-const day = (offset: number): string => new Date(Date.parse(`${syntheticOrigin}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
+const day = (offset: number): string =>
+  new Date(Date.parse(`${syntheticOrigin}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
 const words = ['MUG', 'LANTERN', 'TEA TOWEL', 'BUNTING', 'CANDLE', 'JAR', 'CUSHION', 'TRAY', 'CLOCK', 'BAG'];
 const colours = ['RED', 'BLUE', 'VINTAGE', 'PINK', 'GREEN', 'WHITE', 'RETRO', 'IVORY'];
 const ensembles = ['median(ets,snaive,smedian)', 'median(smedian,ets,snaive)', 'median(snaive,smedian,ets)'];
@@ -32,7 +33,16 @@ export function syntheticFleet(skuCount: number, options: { seed?: number; histo
   const random = rng(options.seed ?? 7);
   const historyDays = options.historyDays ?? 180;
   const horizon = options.horizon ?? 28;
-  const tables: DashboardTables = { dailyDemand: [], forecasts: [], metrics: [], actions: [], drift: [], quarantine: [], products: [], cancellations: 42 };
+  const tables: DashboardTables = {
+    dailyDemand: [],
+    forecasts: [],
+    metrics: [],
+    actions: [],
+    drift: [],
+    quarantine: [],
+    products: [],
+    cancellations: 42,
+  };
   for (let i = 0; i < skuCount; i += 1) {
     const sku = syntheticSku(i);
     const profile = i % 4; // 0 fast, 1 slow, 2 intermittent, 3 discontinued 30 days before the origin
@@ -45,19 +55,64 @@ export function syntheticFleet(skuCount: number, options: { seed?: number; histo
     }
     for (let h = 1; h <= horizon; h += 1) {
       const point = profile === 3 ? 0 : Math.round(level * 100) / 100;
-      tables.forecasts.push({ run_id: 'run-synthetic', sku, origin_date: syntheticOrigin, target_date: day(h), step: h, point, q05: point * 0.5, q25: point * 0.8, q50: point, q75: point * 1.2, q95: point * 1.6, model: (i % 3 === 0 ? ensembles[i % ensembles.length] : singles[i % singles.length]) as string });
+      tables.forecasts.push({
+        run_id: 'run-synthetic',
+        sku,
+        origin_date: syntheticOrigin,
+        target_date: day(h),
+        step: h,
+        point,
+        q05: point * 0.5,
+        q25: point * 0.8,
+        q50: point,
+        q75: point * 1.2,
+        q95: point * 1.6,
+        model: (i % 3 === 0 ? ensembles[i % ensembles.length] : singles[i % singles.length]) as string,
+      });
     }
     const mase = Math.round(random() * 2000) / 1000;
-    tables.metrics.push({ run_id: 'run-synthetic', sku, model: 'ets', segment: 'smooth', mase, wape: 0.3, bias: 0, coverage90: 0.9, abs_err: 30, abs_actual: 100 });
+    tables.metrics.push({
+      run_id: 'run-synthetic',
+      sku,
+      model: 'ets',
+      segment: 'smooth',
+      mase,
+      wape: 0.3,
+      bias: 0,
+      coverage90: 0.9,
+      abs_err: 30,
+      abs_actual: 100,
+    });
     const action = i % 10 === 0 ? 'reorder_now' : i % 10 === 1 ? 'watch' : i % 10 < 5 ? 'no_stock_data' : 'ok';
     const noStock = action === 'no_stock_data';
     tables.actions.push({
-      run_id: 'run-synthetic', sku, as_of: syntheticOrigin, on_hand: noStock ? null : Math.round(level * 10), days_of_cover: noStock ? null : Math.round(random() * 300) / 10,
-      stockout_date: action === 'reorder_now' ? day(3) : null, safety_stock: level, reorder_point: level * 8, order_qty: action === 'reorder_now' ? Math.round(level * 20) : 0, lead_time_days: 7, action,
+      run_id: 'run-synthetic',
+      sku,
+      as_of: syntheticOrigin,
+      on_hand: noStock ? null : Math.round(level * 10),
+      days_of_cover: noStock ? null : Math.round(random() * 300) / 10,
+      stockout_date: action === 'reorder_now' ? day(3) : null,
+      safety_stock: level,
+      reorder_point: level * 8,
+      order_qty: action === 'reorder_now' ? Math.round(level * 20) : 0,
+      lead_time_days: 7,
+      action,
     });
-    tables.products.push({ sku, description: `${colours[i % colours.length]} ${words[Math.floor(i / colours.length) % words.length]} ${i}`, first_sale_date: day(-400) });
+    tables.products.push({
+      sku,
+      description: `${colours[i % colours.length]} ${words[Math.floor(i / colours.length) % words.length]} ${i}`,
+      first_sale_date: day(-400),
+    });
   }
-  for (let i = 0; i < 30; i += 1) tables.drift.push({ detected_at: `${syntheticOrigin}T03:00:00Z`, sku: syntheticSku(i * 7), kind: 'data_psi', value: 0.4, threshold: 0.25, action: 'none:forecast_current' });
+  for (let i = 0; i < 30; i += 1)
+    tables.drift.push({
+      detected_at: `${syntheticOrigin}T03:00:00Z`,
+      sku: syntheticSku(i * 7),
+      kind: 'data_psi',
+      value: 0.4,
+      threshold: 0.25,
+      action: 'none:forecast_current',
+    });
   for (let i = 0; i < 500; i += 1) tables.quarantine.push({ reason: i % 3 === 0 ? 'price_not_positive' : 'non_product_code' });
   return tables;
 }

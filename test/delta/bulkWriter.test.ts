@@ -51,8 +51,19 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
     const connection = await db.connect();
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
     const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [r['column_name'] as string, r['column_type'] as string]));
-    expect(types).toEqual({ s: 'VARCHAR', l: 'BIGINT', i: 'INTEGER', d: 'DOUBLE', b: 'BOOLEAN', dt: 'DATE', ts: 'TIMESTAMP WITH TIME ZONE', ns: 'VARCHAR' });
-    const values = await connection.runAndReadAll(`SELECT s, l, dt::VARCHAR AS dt, epoch_ms(ts) AS ts_ms FROM read_parquet('${file}', hive_partitioning = false) ORDER BY l`);
+    expect(types).toEqual({
+      s: 'VARCHAR',
+      l: 'BIGINT',
+      i: 'INTEGER',
+      d: 'DOUBLE',
+      b: 'BOOLEAN',
+      dt: 'DATE',
+      ts: 'TIMESTAMP WITH TIME ZONE',
+      ns: 'VARCHAR',
+    });
+    const values = await connection.runAndReadAll(
+      `SELECT s, l, dt::VARCHAR AS dt, epoch_ms(ts) AS ts_ms FROM read_parquet('${file}', hive_partitioning = false) ORDER BY l`,
+    );
     expect(values.getRowObjectsJson()).toEqual([
       { s: '𝄞 clef', l: '-9007199254740991', dt: '2024-02-29', ts_ms: '-1' },
       { s: 'bé ü', l: '-42', dt: '1969-12-31', ts_ms: '0' },
@@ -82,9 +93,9 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
     const dropped = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append' });
     await dropped.addFile({ part: 'p2' }, encodeDataFile(dropped.dataFields, columnsOf([...dropped.dataFields], rows), rows.length));
     await dropped.abort();
-    await expect(dropped.addFile({ part: 'p2' }, encodeDataFile(dropped.dataFields, columnsOf([...dropped.dataFields], rows), rows.length))).rejects.toThrow(
-      /already committed or aborted/,
-    );
+    await expect(
+      dropped.addFile({ part: 'p2' }, encodeDataFile(dropped.dataFields, columnsOf([...dropped.dataFields], rows), rows.length)),
+    ).rejects.toThrow(/already committed or aborted/);
     await expect(fs.readdir(path.join(ctx.root, 'silver/bulk/part=p2'))).resolves.toEqual([]);
     expect(await table.version()).toBe(0);
   });
@@ -94,6 +105,8 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
     const writer = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append' });
     const columns = columnsOf([...writer.dataFields], rows);
     expect(() => encodeDataFile(writer.dataFields, columns, rows.length + 1)).toThrow(/column s has 4 values, expected 5/);
-    await expect(writer.addFile({}, encodeDataFile(writer.dataFields, columns, rows.length))).rejects.toThrow(/lacks partition column "part"/);
+    await expect(writer.addFile({}, encodeDataFile(writer.dataFields, columns, rows.length))).rejects.toThrow(
+      /lacks partition column "part"/,
+    );
   });
 });

@@ -13,7 +13,8 @@ const schema: DeltaSchema = {
     { name: 'month', type: 'string', nullable: false },
   ],
 };
-const sortRows = (rows: DeltaRow[]): DeltaRow[] => [...rows].sort((a, b) => `${String(a.sku)}${String(a.month)}`.localeCompare(`${String(b.sku)}${String(b.month)}`));
+const sortRows = (rows: DeltaRow[]): DeltaRow[] =>
+  [...rows].sort((a, b) => `${String(a.sku)}${String(a.month)}`.localeCompare(`${String(b.sku)}${String(b.month)}`));
 
 async function buildHistory(table: DeltaTable, versions: number): Promise<void> {
   for (let v = 0; v < versions; v++) {
@@ -69,8 +70,10 @@ describe('Delta checkpoints', () => {
     const nulls = {
       txn: 'NULL::STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)',
       add: 'NULL::STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, tags MAP(VARCHAR, VARCHAR), stats VARCHAR)',
-      remove: 'NULL::STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT)',
-      metaData: 'NULL::STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, format STRUCT(provider VARCHAR, options MAP(VARCHAR, VARCHAR)), schemaString VARCHAR, partitionColumns VARCHAR[], configuration MAP(VARCHAR, VARCHAR), createdTime BIGINT)',
+      remove:
+        'NULL::STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT)',
+      metaData:
+        'NULL::STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, format STRUCT(provider VARCHAR, options MAP(VARCHAR, VARCHAR)), schemaString VARCHAR, partitionColumns VARCHAR[], configuration MAP(VARCHAR, VARCHAR), createdTime BIGINT)',
       protocol: 'NULL::STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER)',
     };
     const row = (column: keyof typeof nulls, value: string): string =>
@@ -78,21 +81,34 @@ describe('Delta checkpoints', () => {
     const m = state.metadata!;
     selects.push(row('protocol', '{minReaderVersion: 1, minWriterVersion: 2}'));
     selects.push(
-      row('metaData', `{id: ${quote(m.id)}, name: NULL, description: NULL, format: {provider: 'parquet', options: MAP {}}, schemaString: ${quote(m.schemaString)}, partitionColumns: ['month'], configuration: MAP {}, createdTime: ${m.createdTime}}`),
+      row(
+        'metaData',
+        `{id: ${quote(m.id)}, name: NULL, description: NULL, format: {provider: 'parquet', options: MAP {}}, schemaString: ${quote(m.schemaString)}, partitionColumns: ['month'], configuration: MAP {}, createdTime: ${m.createdTime}}`,
+      ),
     );
     selects.push(row('txn', `{appId: 'builder', version: 3, lastUpdated: NULL}`));
     for (const add of state.files.values()) {
       selects.push(
-        row('add', `{path: ${quote(add.path)}, partitionValues: MAP {'month': ${quote(add.partitionValues.month)}}, size: ${add.size}, modificationTime: ${add.modificationTime}, dataChange: false, tags: NULL, stats: ${quote(add.stats)}}`),
+        row(
+          'add',
+          `{path: ${quote(add.path)}, partitionValues: MAP {'month': ${quote(add.partitionValues.month)}}, size: ${add.size}, modificationTime: ${add.modificationTime}, dataChange: false, tags: NULL, stats: ${quote(add.stats)}}`,
+        ),
       );
     }
     for (const remove of state.tombstones.values()) {
-      selects.push(row('remove', `{path: ${quote(remove.path)}, deletionTimestamp: ${remove.deletionTimestamp}, dataChange: false, extendedFileMetadata: true, partitionValues: MAP {'month': ${quote(remove.partitionValues?.month)}}, size: ${remove.size}}`));
+      selects.push(
+        row(
+          'remove',
+          `{path: ${quote(remove.path)}, deletionTimestamp: ${remove.deletionTimestamp}, dataChange: false, extendedFileMetadata: true, partitionValues: MAP {'month': ${quote(remove.partitionValues?.month)}}, size: ${remove.size}}`,
+        ),
+      );
     }
     const checkpoint = path.join(ctx.root, 't', '_delta_log', '00000000000000000003.checkpoint.parquet');
     const db = await DuckDBInstance.create(':memory:');
     const connection = await db.connect();
-    await connection.run(`COPY (${selects.join(' UNION ALL ')}) TO '${checkpoint.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION snappy)`);
+    await connection.run(
+      `COPY (${selects.join(' UNION ALL ')}) TO '${checkpoint.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION snappy)`,
+    );
     connection.closeSync();
     await fs.writeFile(path.join(ctx.root, 't', '_delta_log', '_last_checkpoint'), JSON.stringify({ version: 3, size: selects.length }));
     await deleteCommits(ctx.root, 't', 3);
@@ -144,7 +160,9 @@ describe('Delta log replay on delta-rs test tables (test/fixtures/delta, see REA
     const expectLive = async (version: number, count: number, names: string[]): Promise<void> => {
       const state = await loadTableState(fixtures, 'cdf-table-non-partitioned', { version });
       expect(state.files.size).toBe(count);
-      const liveNames = [...state.files.values()].map((a) => (JSON.parse(a.stats ?? '{}') as { minValues: { name: string } }).minValues.name).sort();
+      const liveNames = [...state.files.values()]
+        .map((a) => (JSON.parse(a.stats ?? '{}') as { minValues: { name: string } }).minValues.name)
+        .sort();
       expect(liveNames).toEqual([...names].sort());
       return undefined;
     };
@@ -152,7 +170,11 @@ describe('Delta log replay on delta-rs test tables (test/fixtures/delta, see REA
     await expectLive(0, 10, original);
     await expectLive(1, 10, original); // UPDATE ids 2-4 rewrote 3 files
     await expectLive(2, 10, original); // UPDATE ids 5-7 rewrote 3 more
-    await expectLive(3, 9, original.filter((n) => n !== 'Dennis')); // DELETE name = Dennis
+    await expectLive(
+      3,
+      9,
+      original.filter((n) => n !== 'Dennis'),
+    ); // DELETE name = Dennis
     await expectLive(4, 11, [...original.filter((n) => n !== 'Dennis'), 'Alex', 'Alan']); // append 2 rows
     const state = await loadTableState(fixtures, 'cdf-table-non-partitioned');
     expect(state.version).toBe(4);
@@ -165,8 +187,14 @@ describe('Delta log replay on delta-rs test tables (test/fixtures/delta, see REA
 
     const table = DeltaTable.forPath(fixtures, 'cdf-table-non-partitioned');
     // short (smallint) is read since the interop work (issue 19); it used to be refused.
-    expect((await table.snapshot()).schema.fields.find((f) => f.name === 'smallint_field')).toEqual({ name: 'smallint_field', type: 'short', nullable: true });
+    expect((await table.snapshot()).schema.fields.find((f) => f.name === 'smallint_field')).toEqual({
+      name: 'smallint_field',
+      type: 'short',
+      nullable: true,
+    });
     await expect(table.write([], { schema: { fields: [] }, mode: 'append' })).rejects.toThrow(DeltaProtocolError);
-    await expect(table.write([], { schema: { fields: [] }, mode: 'append' })).rejects.toThrow(/needs writer version 4; this module writes version 2/);
+    await expect(table.write([], { schema: { fields: [] }, mode: 'append' })).rejects.toThrow(
+      /needs writer version 4; this module writes version 2/,
+    );
   });
 });

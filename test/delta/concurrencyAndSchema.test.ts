@@ -36,7 +36,11 @@ describe('Delta optimistic concurrency', () => {
   let ctx: Awaited<ReturnType<typeof tempLake>>;
   beforeEach(async () => {
     ctx = await tempLake();
-    await DeltaTable.forPath(ctx.lake, 't').write([row('A', 1), row('B', 2, '2011-02')], { schema, partitionBy: ['month'], mode: 'append' });
+    await DeltaTable.forPath(ctx.lake, 't').write([row('A', 1), row('B', 2, '2011-02')], {
+      schema,
+      partitionBy: ['month'],
+      mode: 'append',
+    });
   });
   afterEach(async () => ctx.cleanup());
 
@@ -63,7 +67,9 @@ describe('Delta optimistic concurrency', () => {
   });
 
   it('overwritePartitions succeeds after a rival touched only other partitions', async () => {
-    const lake = racingLake(ctx.lake, (inner) => DeltaTable.forPath(inner, 't').write([row('RIVAL', 5, '2011-02')], { schema, mode: 'append' }));
+    const lake = racingLake(ctx.lake, (inner) =>
+      DeltaTable.forPath(inner, 't').write([row('RIVAL', 5, '2011-02')], { schema, mode: 'append' }),
+    );
     const result = await DeltaTable.forPath(lake, 't').write([row('MINE', 7)], { schema, mode: 'overwritePartitions' });
     expect(result).toMatchObject({ version: 2, filesRemoved: 1 });
     expect((await DeltaTable.forPath(ctx.lake, 't').readAll()).map((r) => r.sku).sort()).toEqual(['B', 'MINE', 'RIVAL']);
@@ -74,8 +80,12 @@ describe('Delta optimistic concurrency', () => {
     const readState = await table.state();
     await table.write([row('B', 9, '2011-02')], { schema, mode: 'overwritePartitions' });
     // An overwrite from the older state would silently replace B=9: refused.
-    await expect(table.write([row('A', 3), row('B', 2, '2011-02')], { schema, mode: 'overwrite', readState })).rejects.toThrow(DeltaConcurrentModificationError);
-    await expect(table.write([row('B', 4, '2011-02')], { schema, mode: 'overwritePartitions', readState })).rejects.toThrow(/changed partition month=2011-02/);
+    await expect(table.write([row('A', 3), row('B', 2, '2011-02')], { schema, mode: 'overwrite', readState })).rejects.toThrow(
+      DeltaConcurrentModificationError,
+    );
+    await expect(table.write([row('B', 4, '2011-02')], { schema, mode: 'overwritePartitions', readState })).rejects.toThrow(
+      /changed partition month=2011-02/,
+    );
     // Another partition, or an append, does not conflict.
     expect((await table.write([row('A', 5)], { schema, mode: 'overwritePartitions', readState })).version).toBe(2);
     expect((await table.readAll()).map((r) => `${String(r.sku)}=${String(r.units)}`).sort()).toEqual(['A=5', 'B=9']);
@@ -83,7 +93,9 @@ describe('Delta optimistic concurrency', () => {
 
   it('a same-transaction rival makes the loser a skipped no-op', async () => {
     const transaction = { appId: 'run-9', version: 3 };
-    const lake = racingLake(ctx.lake, (inner) => DeltaTable.forPath(inner, 't').write([row('X', 1)], { schema, mode: 'append', transaction }));
+    const lake = racingLake(ctx.lake, (inner) =>
+      DeltaTable.forPath(inner, 't').write([row('X', 1)], { schema, mode: 'append', transaction }),
+    );
     const result = await DeltaTable.forPath(lake, 't').write([row('X', 1)], { schema, mode: 'append', transaction });
     expect(result).toEqual({ version: 1, skipped: true, filesAdded: 0, filesRemoved: 0, rowsWritten: 0 });
     expect((await DeltaTable.forPath(ctx.lake, 't').readAll()).filter((r) => r.sku === 'X')).toHaveLength(1);
@@ -115,14 +127,17 @@ describe('a Delta commit whose answer is lost', () => {
 
   const dataFiles = async (): Promise<number> => (await listAll(ctx.lake, 't/month=2011-03/')).length;
 
-  it.each(['conflict', 'error'] as const)('that landed (heard as %s) is the writer\'s own success: its files stay and are read', async (answer) => {
-    const transaction = { appId: 'silver:run-1:t', version: 0 };
-    const lake = lostAnswerLake(ctx.lake, true, answer);
-    const result = await DeltaTable.forPath(lake, 't').write([row('X', 5, '2011-03')], { schema, mode: 'append', transaction });
-    expect(result).toEqual({ version: 1, skipped: false, filesAdded: 1, filesRemoved: 0, rowsWritten: 1 });
-    expect(await dataFiles()).toBe(1);
-    expect((await DeltaTable.forPath(ctx.lake, 't').readAll()).map((r) => r.sku).sort()).toEqual(['A', 'X']);
-  });
+  it.each(['conflict', 'error'] as const)(
+    "that landed (heard as %s) is the writer's own success: its files stay and are read",
+    async (answer) => {
+      const transaction = { appId: 'silver:run-1:t', version: 0 };
+      const lake = lostAnswerLake(ctx.lake, true, answer);
+      const result = await DeltaTable.forPath(lake, 't').write([row('X', 5, '2011-03')], { schema, mode: 'append', transaction });
+      expect(result).toEqual({ version: 1, skipped: false, filesAdded: 1, filesRemoved: 0, rowsWritten: 1 });
+      expect(await dataFiles()).toBe(1);
+      expect((await DeltaTable.forPath(ctx.lake, 't').readAll()).map((r) => r.sku).sort()).toEqual(['A', 'X']);
+    },
+  );
 
   it('that did not land and failed without an answer is reported as unknown, and its files are kept', async () => {
     const lake = lostAnswerLake(ctx.lake, false, 'error');
@@ -132,7 +147,10 @@ describe('a Delta commit whose answer is lost', () => {
     expect(await DeltaTable.forPath(ctx.lake, 't').version()).toBe(0);
 
     const writer = await table.openWriter({ schema, partitionBy: ['month'], mode: 'append' });
-    await writer.addFile({ month: '2011-03' }, encodeDataFile(writer.dataFields, columnsOf([...writer.dataFields], [row('Y', 1, '2011-03')]), 1));
+    await writer.addFile(
+      { month: '2011-03' },
+      encodeDataFile(writer.dataFields, columnsOf([...writer.dataFields], [row('Y', 1, '2011-03')]), 1),
+    );
     await expect(writer.commit()).rejects.toThrow(/version 1 may or may not have landed; its data files are kept/);
     await writer.abort();
     expect(await dataFiles()).toBe(2);
@@ -156,9 +174,24 @@ describe('Delta schema enforcement', () => {
   afterEach(async () => ctx.cleanup());
 
   const cases: Array<[string, DeltaSchema | undefined, DeltaRow, RegExp]> = [
-    ['missing column in schema', { fields: schema.fields.filter((f) => f.name !== 'day') }, row('A', 1), /column "day": missing from the write schema/],
-    ['extra column in schema', { fields: [...schema.fields, { name: 'extra', type: 'string', nullable: true }] }, row('A', 1), /column "extra": not in the table schema/],
-    ['retyped column', { fields: schema.fields.map((f) => (f.name === 'units' ? { ...f, type: 'double' as const } : f)) }, row('A', 1), /column "units": write schema has type double, table has long/],
+    [
+      'missing column in schema',
+      { fields: schema.fields.filter((f) => f.name !== 'day') },
+      row('A', 1),
+      /column "day": missing from the write schema/,
+    ],
+    [
+      'extra column in schema',
+      { fields: [...schema.fields, { name: 'extra', type: 'string', nullable: true }] },
+      row('A', 1),
+      /column "extra": not in the table schema/,
+    ],
+    [
+      'retyped column',
+      { fields: schema.fields.map((f) => (f.name === 'units' ? { ...f, type: 'double' as const } : f)) },
+      row('A', 1),
+      /column "units": write schema has type double, table has long/,
+    ],
     ['null in a not-null field', undefined, { ...row('A', 1), units: null }, /column "units": null in a not-null column \(row 1\)/],
     ['wrong JS type', undefined, { ...row('A', 1), units: '12' }, /column "units": expected a safe integer \(long\), got "12" \(string\)/],
     ['fractional long', undefined, { ...row('A', 1), units: 1.5 }, /column "units": expected a safe integer \(long\), got 1.5/],
@@ -174,6 +207,8 @@ describe('Delta schema enforcement', () => {
   });
 
   it('refuses an unknown column in a read projection', async () => {
-    await expect(table.readAll({ columns: ['nope'] })).rejects.toThrow(/column "nope": not in the table \(columns: sku, units, day, month\)/);
+    await expect(table.readAll({ columns: ['nope'] })).rejects.toThrow(
+      /column "nope": not in the table \(columns: sku, units, day, month\)/,
+    );
   });
 });

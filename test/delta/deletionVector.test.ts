@@ -24,18 +24,32 @@ function z85Encode(bytes: Uint8Array): string {
 
 class Bytes {
   private readonly parts: number[] = [];
-  u8(v: number): this { this.parts.push(v & 0xff); return this; }
-  u16(v: number): this { return this.u8(v).u8(v >> 8); }
-  u32(v: number): this { return this.u16(v & 0xffff).u16(v >>> 16); }
-  u64(v: number): this { return this.u32(v).u32(0); }
-  done(): Uint8Array { return Uint8Array.from(this.parts); }
+  u8(v: number): this {
+    this.parts.push(v & 0xff);
+    return this;
+  }
+  u16(v: number): this {
+    return this.u8(v).u8(v >> 8);
+  }
+  u32(v: number): this {
+    return this.u16(v & 0xffff).u16(v >>> 16);
+  }
+  u64(v: number): this {
+    return this.u32(v).u32(0);
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
 }
 
 /** RoaringBitmapArray with one 32-bit bitmap (high key 0): an array container (key 0) and a run container (key 1). */
 function withRunContainer(): Uint8Array {
   const b = new Bytes().u32(1681511377).u64(1).u32(0);
   b.u32(12347 | ((2 - 1) << 16)).u8(0b10); // cookie with run containers, 2 containers; container 1 is a run
-  b.u16(0).u16(3 - 1).u16(1).u16(5 - 1); // key 0: 3 values; key 1: 5 values
+  b.u16(0)
+    .u16(3 - 1)
+    .u16(1)
+    .u16(5 - 1); // key 0: 3 values; key 1: 5 values
   b.u16(3).u16(7).u16(65535); // array container
   b.u16(1).u16(10).u16(4); // run container: 1 run, 10..14
   return b.done();
@@ -43,9 +57,16 @@ function withRunContainer(): Uint8Array {
 
 describe('Delta deletion vectors', () => {
   it('decodes array and run containers, and bitmap containers under a high key', () => {
-    expect([...decodeRoaringBitmapArray(withRunContainer())].sort((x, y) => x - y)).toEqual([3, 7, 65535, 65546, 65547, 65548, 65549, 65550]);
+    expect([...decodeRoaringBitmapArray(withRunContainer())].sort((x, y) => x - y)).toEqual([
+      3, 7, 65535, 65546, 65547, 65548, 65549, 65550,
+    ]);
     const bitmap = new Bytes().u32(1681511377).u64(1).u32(1); // high key 1: values + 2^32
-    bitmap.u32(12346).u32(1).u16(0).u16(4097 - 1).u32(0); // no runs, 1 container of 4097 values (a bitmap), its offset
+    bitmap
+      .u32(12346)
+      .u32(1)
+      .u16(0)
+      .u16(4097 - 1)
+      .u32(0); // no runs, 1 container of 4097 values (a bitmap), its offset
     for (let w = 0; w < 2048; w++) bitmap.u32(w < 128 ? 0xffffffff : w === 128 ? 1 : 0); // values 0..4096
     const values = decodeRoaringBitmapArray(bitmap.done());
     expect(values.size).toBe(4097);

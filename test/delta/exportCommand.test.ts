@@ -10,7 +10,17 @@ import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { tempLake } from './helpers';
 
 function demandRow(sku: string, date: string, units: number, onHand: number | null): DeltaRow {
-  return { sku, date, units, revenue: units * 2.5, orders: units ? 1 : 0, customers: units ? 1 : 0, on_hand: onHand, stockout: onHand === 0, month: date.slice(0, 7) };
+  return {
+    sku,
+    date,
+    units,
+    revenue: units * 2.5,
+    orders: units ? 1 : 0,
+    customers: units ? 1 : 0,
+    on_hand: onHand,
+    stockout: onHand === 0,
+    month: date.slice(0, 7),
+  };
 }
 
 async function runExport(lake: LakeStore, args: string[]): Promise<{ out: string; err: string; code: number; readFiles: string[] }> {
@@ -49,7 +59,12 @@ describe('demand export', () => {
     ctx = await tempLake();
     const table = openLakeTable(ctx.lake, lakeTables.daily_demand);
     await table.write(
-      [demandRow('85123A', '2011-01-03', 6, 10), demandRow('85123A', '2011-02-01', 0, 0), demandRow('22423', '2011-02-02', 3, null), demandRow('22423', '2011-03-02', 1, 4)],
+      [
+        demandRow('85123A', '2011-01-03', 6, 10),
+        demandRow('85123A', '2011-02-01', 0, 0),
+        demandRow('22423', '2011-02-02', 3, null),
+        demandRow('22423', '2011-03-02', 1, 4),
+      ],
       { schema: lakeTables.daily_demand.schema, partitionBy: ['month'], mode: 'append' },
     );
     await table.write([demandRow('NEW', '2011-03-05', 2, 1)], { schema: lakeTables.daily_demand.schema, mode: 'append' });
@@ -70,8 +85,13 @@ describe('demand export', () => {
   });
 
   it('prints NDJSON, honours --limit, --version and quoted values and null', async () => {
-    const ndjson = await runExport(ctx.lake, ['daily_demand', '--format', 'ndjson', '--where', "on_hand=null"]);
-    expect(ndjson.out.trim().split('\n').map((l) => JSON.parse(l) as DeltaRow)).toEqual([demandRow('22423', '2011-02-02', 3, null)]);
+    const ndjson = await runExport(ctx.lake, ['daily_demand', '--format', 'ndjson', '--where', 'on_hand=null']);
+    expect(
+      ndjson.out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as DeltaRow),
+    ).toEqual([demandRow('22423', '2011-02-02', 3, null)]);
     const limited = await runExport(ctx.lake, ['silver/daily_demand', '--limit', '2', '--format', 'ndjson']);
     expect(limited.out.trim().split('\n')).toHaveLength(2);
     const v0 = await runExport(ctx.lake, ['daily_demand', '--version', '0', '--where', "sku='NEW'"]);

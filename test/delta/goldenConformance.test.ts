@@ -36,14 +36,18 @@ function canonical(row: DeltaRow): string {
 const canonicalRows = (rows: DeltaRow[]): string[] => rows.map(canonical).sort();
 
 const full = process.env.DELTA_GOLDEN_FULL === '1';
-type Outcome = 'read' | 'read (rows checked with DELTA_GOLDEN_FULL=1)' | 'read (log only)' | 'refused by name' | 'negative (documented error)';
+type Outcome =
+  'read' | 'read (rows checked with DELTA_GOLDEN_FULL=1)' | 'read (log only)' | 'refused by name' | 'negative (documented error)';
 const outcomes = new Map<string, Outcome>();
 
 async function check(name: string, expectation: Expectation): Promise<void> {
   const table = DeltaTable.forPath(lake, name);
   switch (expectation.kind) {
     case 'rows': {
-      const rows = await table.readAll({ ...(expectation.columns ? { columns: expectation.columns } : {}), ...(expectation.version !== undefined ? { version: expectation.version } : {}) });
+      const rows = await table.readAll({
+        ...(expectation.columns ? { columns: expectation.columns } : {}),
+        ...(expectation.version !== undefined ? { version: expectation.version } : {}),
+      });
       expect(canonicalRows(rows)).toEqual(canonicalRows(expectation.rows()));
       outcomes.set(name, 'read');
       return;
@@ -66,7 +70,8 @@ async function check(name: string, expectation: Expectation): Promise<void> {
         const want = expectation.row(key);
         const columns = Object.keys(want);
         // Plain values compare with ===: a million rows in seconds, no JSON per row.
-        if (columns.length !== Object.keys(row).length || columns.some((c) => row[c] !== want[c])) first ??= `got ${canonical(row)}, want ${canonical(want)}`;
+        if (columns.length !== Object.keys(row).length || columns.some((c) => row[c] !== want[c]))
+          first ??= `got ${canonical(row)}, want ${canonical(want)}`;
       }
       expect(first).toBeUndefined();
       expect(rows).toBe(expectation.keys.length);
@@ -85,9 +90,14 @@ async function check(name: string, expectation: Expectation): Promise<void> {
       for (const field of schema.fields) {
         const scale = Number(/,(\d+)\)$/.exec(field.type)?.[1]);
         const values = rows.map((r) => r[field.name] as string | null);
-        const want = [maxima.get(field.name), minima.get(field.name)].filter((v): v is string => v !== undefined).map((v) => normalizeDecimal(v, scale));
+        const want = [maxima.get(field.name), minima.get(field.name)]
+          .filter((v): v is string => v !== undefined)
+          .map((v) => normalizeDecimal(v, scale));
         // Spark's stats leave out a column that is null in every row.
-        expect({ column: field.name, values: values.filter((v) => v !== null).sort() }).toEqual({ column: field.name, values: want.sort() });
+        expect({ column: field.name, values: values.filter((v) => v !== null).sort() }).toEqual({
+          column: field.name,
+          values: want.sort(),
+        });
       }
       outcomes.set(name, 'read');
       return;
@@ -101,7 +111,10 @@ async function check(name: string, expectation: Expectation): Promise<void> {
       return;
     }
     case 'refused': {
-      const error = await table.readAll().then(() => undefined, (err: unknown) => err);
+      const error = await table.readAll().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(error).toBeInstanceOf(DeltaProtocolError);
       expect((error as Error).message).toMatch(expectation.error);
       if (expectation.projection) {
@@ -112,7 +125,10 @@ async function check(name: string, expectation: Expectation): Promise<void> {
       return;
     }
     case 'negative': {
-      const error = await table.readAll().then(() => undefined, (err: unknown) => err);
+      const error = await table.readAll().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       expect(error instanceof DeltaProtocolError || error instanceof DeltaTableNotFoundError).toBe(true);
       expect((error as Error).message).toMatch(expectation.error);
       outcomes.set(name, 'negative (documented error)');
@@ -144,7 +160,8 @@ function statsValues(stats: string, which: 'minValues' | 'maxValues'): Map<strin
         await check(name, expectation);
       } catch (err) {
         // Anything but a typed error is a crash, whatever the expectation.
-        if (!(err instanceof DemandError) && !(err instanceof Error && 'matcherResult' in err)) throw new Error(`crashed: ${String(err)}`, { cause: err });
+        if (!(err instanceof DemandError) && !(err instanceof Error && 'matcherResult' in err))
+          throw new Error(`crashed: ${String(err)}`, { cause: err });
         throw err;
       }
     });
@@ -193,12 +210,20 @@ function statsValues(stats: string, which: 'minValues' | 'maxValues'): Map<strin
     expect(canonicalRows(await schema.readAll({ version: 0 }))).toEqual(canonicalRows(Array.from({ length: 10 }, (_, id) => ({ id }))));
     const partitions = DeltaTable.forPath(lake, 'time-travel-partition-changes-b');
     expect((await partitions.snapshot({ version: 0 })).partitionColumns).toEqual(['part5']);
-    expect(canonicalRows(await partitions.readAll({ version: 0 }))).toEqual(canonicalRows(Array.from({ length: 10 }, (_, id) => ({ id, part5: id % 5 }))));
+    expect(canonicalRows(await partitions.readAll({ version: 0 }))).toEqual(
+      canonicalRows(Array.from({ length: 10 }, (_, id) => ({ id, part5: id % 5 }))),
+    );
   });
 
   it('commitInfo of any shape: Databricks job/notebook fields, OPTIMIZE parameters of any type', async () => {
     const [info] = await DeltaTable.forPath(lake, 'deltalog-commit-info').history();
-    expect(info).toMatchObject({ version: 0, userId: 'user_0', job: { jobId: 'job_id_0' }, notebook: { notebookId: 'notebook_id_0' }, clusterId: 'cluster_id_0' });
+    expect(info).toMatchObject({
+      version: 0,
+      userId: 'user_0',
+      job: { jobId: 'job_id_0' },
+      notebook: { notebookId: 'notebook_id_0' },
+      clusterId: 'cluster_id_0',
+    });
     const history = await DeltaTable.forPath(lake, 'commit-info-containing-arbitrary-operationParams-types').history();
     expect(history.map((h) => h.operation)).toContain('OPTIMIZE');
     const state = await DeltaTable.forPath(lake, 'deltalog-getChanges').state();
@@ -215,7 +240,9 @@ function statsValues(stats: string, which: 'minValues' | 'maxValues'): Map<strin
       for (const [, o] of entries) out[o] = (out[o] ?? 0) + 1;
       return out;
     };
-    console.log(`golden tables (top level ${topLevel.length}): ${JSON.stringify(count(topLevel))}; all ${outcomes.size}: ${JSON.stringify(count([...outcomes]))}`);
+    console.log(
+      `golden tables (top level ${topLevel.length}): ${JSON.stringify(count(topLevel))}; all ${outcomes.size}: ${JSON.stringify(count([...outcomes]))}`,
+    );
   });
 });
 

@@ -17,7 +17,10 @@ export async function tempLake(): Promise<{ lake: FileSystemLake; root: string; 
 export async function readLogLines(root: string, table: string, version: number): Promise<DeltaAction[]> {
   const file = path.join(root, table, '_delta_log', `${String(version).padStart(20, '0')}.json`);
   const text = await fs.readFile(file, 'utf8');
-  return text.trim().split('\n').map((l) => JSON.parse(l) as DeltaAction);
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as DeltaAction);
 }
 
 /** A schema with every Delta type the module writes, nullable and not. */

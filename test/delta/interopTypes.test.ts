@@ -29,10 +29,29 @@ const schema: DeltaSchema = {
 
 const rows: DeltaRow[] = [
   {
-    id: 1, b: -128, sh: 32767, f: Math.fround(0.1), bin: Uint8Array.from([0, 255, 7]), d9: '-9999999.99', d18: '123456789012.345678',
-    d38: '9999999999999999999999999999.9999999999', ts: '2011-01-04T10:11:12.345678Z', region: '-12.5',
+    id: 1,
+    b: -128,
+    sh: 32767,
+    f: Math.fround(0.1),
+    bin: Uint8Array.from([0, 255, 7]),
+    d9: '-9999999.99',
+    d18: '123456789012.345678',
+    d38: '9999999999999999999999999999.9999999999',
+    ts: '2011-01-04T10:11:12.345678Z',
+    region: '-12.5',
   },
-  { id: 2, b: 127, sh: -32768, f: 3.5, bin: new Uint8Array(0), d9: '0.05', d18: '-0.000001', d38: '-0.0000000001', ts: '1969-12-31T23:59:59.999999Z', region: '0.0' },
+  {
+    id: 2,
+    b: 127,
+    sh: -32768,
+    f: 3.5,
+    bin: new Uint8Array(0),
+    d9: '0.05',
+    d18: '-0.000001',
+    d38: '-0.0000000001',
+    ts: '1969-12-31T23:59:59.999999Z',
+    region: '0.0',
+  },
   { id: 3, b: null, sh: null, f: null, bin: null, d9: null, d18: null, d38: null, ts: null, region: null },
 ];
 
@@ -54,23 +73,44 @@ describe('Delta interop types', () => {
     expect(log.flatMap((a) => (a.add ? [a.add.partitionValues['region']] : [])).sort()).toEqual(['-12.5', '0.0', null]);
   });
 
-  it('writes Parquet that DuckDB reads with the same values and Spark\'s physical decimal layout', async () => {
+  it("writes Parquet that DuckDB reads with the same values and Spark's physical decimal layout", async () => {
     const table = DeltaTable.forPath(ctx.lake, 't');
     const unpartitioned: DeltaSchema = { fields: schema.fields.filter((f) => f.name !== 'region') };
-    await table.write(rows.map(({ region: _r, ...rest }) => rest), { schema: unpartitioned, mode: 'append' });
+    await table.write(
+      rows.map(({ region: _r, ...rest }) => rest),
+      { schema: unpartitioned, mode: 'append' },
+    );
     const file = path.join(ctx.root, 't', (await table.snapshot()).files[0]!.path);
     const db = await DuckDBInstance.create(':memory:');
     const connection = await db.connect();
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
     const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [r['column_name'] as string, r['column_type'] as string]));
     expect(types).toEqual({
-      id: 'INTEGER', b: 'TINYINT', sh: 'SMALLINT', f: 'FLOAT', bin: 'BLOB', d9: 'DECIMAL(9,2)', d18: 'DECIMAL(18,6)', d38: 'DECIMAL(38,10)', ts: 'TIMESTAMP WITH TIME ZONE',
+      id: 'INTEGER',
+      b: 'TINYINT',
+      sh: 'SMALLINT',
+      f: 'FLOAT',
+      bin: 'BLOB',
+      d9: 'DECIMAL(9,2)',
+      d18: 'DECIMAL(18,6)',
+      d38: 'DECIMAL(38,10)',
+      ts: 'TIMESTAMP WITH TIME ZONE',
     });
     const values = await connection.runAndReadAll(
       `SELECT id, b, sh, f::DOUBLE AS f, hex(bin) AS bin, d9::VARCHAR AS d9, d18::VARCHAR AS d18, d38::VARCHAR AS d38, epoch_us(ts)::VARCHAR AS ts FROM read_parquet('${file}') ORDER BY id`,
     );
     expect(values.getRowObjectsJson()).toEqual([
-      { id: 1, b: -128, sh: 32767, f: Math.fround(0.1), bin: '00FF07', d9: '-9999999.99', d18: '123456789012.345678', d38: '9999999999999999999999999999.9999999999', ts: '1294135872345678' },
+      {
+        id: 1,
+        b: -128,
+        sh: 32767,
+        f: Math.fround(0.1),
+        bin: '00FF07',
+        d9: '-9999999.99',
+        d18: '123456789012.345678',
+        d38: '9999999999999999999999999999.9999999999',
+        ts: '1294135872345678',
+      },
       { id: 2, b: 127, sh: -32768, f: 3.5, bin: '', d9: '0.05', d18: '-0.000001', d38: '-0.0000000001', ts: '-1' },
       { id: 3, b: null, sh: null, f: null, bin: null, d9: null, d18: null, d38: null, ts: null },
     ]);
@@ -79,7 +119,8 @@ describe('Delta interop types', () => {
 
   it('refuses values the column cannot hold exactly, naming the column', async () => {
     const table = DeltaTable.forPath(ctx.lake, 't');
-    const write = (row: Partial<DeltaRow>): Promise<unknown> => table.write([{ ...rows[2], ...row } as DeltaRow], { schema, mode: 'append' });
+    const write = (row: Partial<DeltaRow>): Promise<unknown> =>
+      table.write([{ ...rows[2], ...row } as DeltaRow], { schema, mode: 'append' });
     await expect(write({ b: 128 })).rejects.toThrow(/column "b": expected a 8-bit integer/);
     await expect(write({ d9: '0.001' })).rejects.toThrow(/column "d9": expected decimal text/); // would round
     await expect(write({ d9: '12345678.00' })).rejects.toThrow(DeltaSchemaMismatchError); // 10 digits in decimal(9,2)

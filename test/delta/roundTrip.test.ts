@@ -31,7 +31,16 @@ describe('Delta round trip', () => {
     const connection = await db.connect();
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`);
     const types = Object.fromEntries(described.getRowObjectsJson().map((r) => [r['column_name'] as string, r['column_type'] as string]));
-    expect(types).toEqual({ s: 'VARCHAR', l: 'BIGINT', i: 'INTEGER', d: 'DOUBLE', b: 'BOOLEAN', dt: 'DATE', ts: 'TIMESTAMP WITH TIME ZONE', ns: 'VARCHAR' });
+    expect(types).toEqual({
+      s: 'VARCHAR',
+      l: 'BIGINT',
+      i: 'INTEGER',
+      d: 'DOUBLE',
+      b: 'BOOLEAN',
+      dt: 'DATE',
+      ts: 'TIMESTAMP WITH TIME ZONE',
+      ns: 'VARCHAR',
+    });
     const values = await connection.runAndReadAll(
       `SELECT s, l, i, dt::VARCHAR AS dt, epoch_ms(ts) AS ts_ms FROM read_parquet('${file}') ORDER BY l`,
     );
@@ -51,11 +60,22 @@ describe('reading from a loaded state', () => {
   });
   afterEach(async () => ctx.cleanup());
 
-  const schema = { fields: [{ name: 'month', type: 'string' as const, nullable: false }, { name: 'n', type: 'long' as const, nullable: false }] };
+  const schema = {
+    fields: [
+      { name: 'month', type: 'string' as const, nullable: false },
+      { name: 'n', type: 'long' as const, nullable: false },
+    ],
+  };
 
   it('reads every partition of one version from a single log replay, and time-travels with an older state', async () => {
     const table = DeltaTable.forPath(ctx.lake, 'silver/months');
-    await table.write([{ month: '2011-01', n: 1 }, { month: '2011-02', n: 2 }], { schema, partitionBy: ['month'], mode: 'append' });
+    await table.write(
+      [
+        { month: '2011-01', n: 1 },
+        { month: '2011-02', n: 2 },
+      ],
+      { schema, partitionBy: ['month'], mode: 'append' },
+    );
     await table.write([{ month: '2011-03', n: 3 }], { schema, partitionBy: ['month'], mode: 'append' });
     const old = await table.state({ version: 0 });
     const latest = await table.state();

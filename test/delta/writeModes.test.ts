@@ -55,7 +55,16 @@ describe('Delta writes: partitions, modes, time travel', () => {
     // The data files hold every column except the partition column.
     const { parquetColumnNames } = await import('../../src/lib/delta/parquet');
     const bytes = await fs.readFile(path.join(ctx.root, 'silver/daily_demand', snap.files[0]!.path));
-    expect(parquetColumnNames(new Uint8Array(bytes))).toEqual(['sku', 'date', 'units', 'revenue', 'orders', 'customers', 'on_hand', 'stockout']);
+    expect(parquetColumnNames(new Uint8Array(bytes))).toEqual([
+      'sku',
+      'date',
+      'units',
+      'revenue',
+      'orders',
+      'customers',
+      'on_hand',
+      'stockout',
+    ]);
 
     expect((await table.readAll()).sort(bySkuDate)).toEqual([...rows].sort(bySkuDate));
     const seen: string[] = [];
@@ -74,7 +83,12 @@ describe('Delta writes: partitions, modes, time travel', () => {
 
   it('streams an async iterable into several files of targetRowsPerFile rows', async () => {
     const table = openLakeTable(ctx.lake, lakeTables.daily_demand);
-    const result = await table.write(generate(500), { schema: demandSchema, partitionBy: ['month'], mode: 'append', targetRowsPerFile: 60 });
+    const result = await table.write(generate(500), {
+      schema: demandSchema,
+      partitionBy: ['month'],
+      mode: 'append',
+      targetRowsPerFile: 60,
+    });
     expect(result.rowsWritten).toBe(500);
     const snap = await table.snapshot();
     expect(snap.files.length).toBe(result.filesAdded);
@@ -102,7 +116,10 @@ describe('Delta writes: partitions, modes, time travel', () => {
     const log = await readLogLines(ctx.root, 'silver/daily_demand', 1);
     const removed = log.flatMap((a) => (a.remove ? [a.remove.partitionValues?.['month']] : [])).sort();
     expect(removed).toEqual(['2011-02', '2011-03']);
-    expect(log.find((a) => a.commitInfo)?.commitInfo?.operationParameters).toMatchObject({ mode: 'Overwrite', partitionOverwriteMode: 'DYNAMIC' });
+    expect(log.find((a) => a.commitInfo)?.commitInfo?.operationParameters).toMatchObject({
+      mode: 'Overwrite',
+      partitionOverwriteMode: 'DYNAMIC',
+    });
 
     const r2 = await table.write([demandRow('Z', '2011-05-01', 1)], { schema: demandSchema, mode: 'overwrite' });
     expect(r2).toMatchObject({ version: 2, filesRemoved: 2 });
@@ -123,7 +140,12 @@ describe('Delta writes: partitions, modes, time travel', () => {
   it('skips a write whose transaction (appId, version) was already committed', async () => {
     const table = openLakeTable(ctx.lake, lakeTables.daily_demand);
     const transaction = { appId: 'daily_demand:run-1', version: 0 };
-    const first = await table.write([demandRow('A', '2011-01-03', 2)], { schema: demandSchema, partitionBy: ['month'], mode: 'overwritePartitions', transaction });
+    const first = await table.write([demandRow('A', '2011-01-03', 2)], {
+      schema: demandSchema,
+      partitionBy: ['month'],
+      mode: 'overwritePartitions',
+      transaction,
+    });
     expect(first).toMatchObject({ version: 0, skipped: false, rowsWritten: 1 });
     const filesBefore = (await fs.readdir(path.join(ctx.root, 'silver/daily_demand/month=2011-01'))).sort();
     const again = await table.write([demandRow('A', '2011-01-03', 99)], { schema: demandSchema, mode: 'overwritePartitions', transaction });
@@ -131,7 +153,11 @@ describe('Delta writes: partitions, modes, time travel', () => {
     expect(await table.version()).toBe(0);
     expect(await table.readAll()).toEqual([demandRow('A', '2011-01-03', 2)]);
     expect((await fs.readdir(path.join(ctx.root, 'silver/daily_demand/month=2011-01'))).sort()).toEqual(filesBefore);
-    const next = await table.write([demandRow('A', '2011-01-03', 5)], { schema: demandSchema, mode: 'overwritePartitions', transaction: { ...transaction, version: 1 } });
+    const next = await table.write([demandRow('A', '2011-01-03', 5)], {
+      schema: demandSchema,
+      mode: 'overwritePartitions',
+      transaction: { ...transaction, version: 1 },
+    });
     expect(next).toMatchObject({ version: 1, skipped: false });
     const state = await table.state();
     expect(state.appTransactions.get('daily_demand:run-1')).toBe(1);
@@ -158,7 +184,10 @@ describe('Delta writes: partitions, modes, time travel', () => {
     );
     const actions = await readLogLines(ctx.root, 'gold/odd', 0);
     const commitInfo = actions.find((a) => a.commitInfo)?.commitInfo;
-    expect(commitInfo).toMatchObject({ operationParameters: { mode: 'Append', partitionBy: '["part"]', runId: 'r1' }, isBlindAppend: true });
+    expect(commitInfo).toMatchObject({
+      operationParameters: { mode: 'Append', partitionBy: '["part"]', runId: 'r1' },
+      isBlindAppend: true,
+    });
     expect(typeof commitInfo?.timestamp).toBe('number');
     expect(actions.find((a) => a.protocol)?.protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
     const metaData = actions.find((a) => a.metaData)?.metaData;
@@ -191,7 +220,9 @@ describe('Delta writes: partitions, modes, time travel', () => {
       maxValues: { id: 2, when: '2011-01-04T10:00:00.000Z' }, // a 40-char string max is left out rather than truncated wrongly
       nullCount: { id: 0, label: 0, when: 1 },
     });
-    expect((JSON.parse(nullPart?.stats ?? 'null') as { minValues: Record<string, unknown> }).minValues['when']).toBe('2011-01-05T09:00:00.500Z');
+    expect((JSON.parse(nullPart?.stats ?? 'null') as { minValues: Record<string, unknown> }).minValues['when']).toBe(
+      '2011-01-05T09:00:00.500Z',
+    );
     const back = await table.readAll();
     expect(back.find((r) => r.id === 3)).toEqual({ id: 3, label: null, when: '2011-01-05T09:00:00.500Z', part: null });
     expect(back.find((r) => r.id === 1)?.part).toBe('a b:c%d/e');

@@ -3,7 +3,14 @@
  * known 10% of SKUs, the shifted SKUs are flagged and the stable ones are not (a fixed PSI
  * threshold of 0.25 over 28-day windows flagged about a third of a stable fleet on every run).
  */
-import { computeDriftStats, defaultDriftStatsOptions, driftWindows, evaluateDrift, type DemandDay, type DriftThresholds } from '../../src/lib/drift';
+import {
+  computeDriftStats,
+  defaultDriftStatsOptions,
+  driftWindows,
+  evaluateDrift,
+  type DemandDay,
+  type DriftThresholds,
+} from '../../src/lib/drift';
 import { populationStabilityIndex, psiCriticalValue } from '../../src/lib/drift/psi';
 import { syntheticDemandDays, syntheticFleet, type SyntheticSku } from '../../src/lib/sample/syntheticFleet';
 
@@ -20,7 +27,11 @@ function assess(skus: number, shiftShare: number, seed: number) {
   const byKey = new Map(fleet.skus.map((s) => [s.sku, s]));
   const share = (pick: (s: SyntheticSku) => boolean) => {
     const group = [...checked].filter((k) => pick(byKey.get(k)!));
-    return { n: group.length, flagged: group.filter((k) => flagged.has(k)).length, share: group.length ? group.filter((k) => flagged.has(k)).length / group.length : 0 };
+    return {
+      n: group.length,
+      flagged: group.filter((k) => flagged.has(k)).length,
+      share: group.length ? group.filter((k) => flagged.has(k)).length / group.length : 0,
+    };
   };
   // The same windows under the old verdict: 1e-4 floor, fixed 0.25.
   let oldFlagged = 0;

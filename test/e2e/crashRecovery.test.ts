@@ -47,13 +47,23 @@ const childEnv = {
   DEMAND_ACTIVITY_FIRST_RETRY_MS: '100',
 };
 
-function runChild(workspace: string, url: string, runId: string, env: Record<string, string> = {}, killAfterMs?: number): Promise<ChildResult> {
+function runChild(
+  workspace: string,
+  url: string,
+  runId: string,
+  env: Record<string, string> = {},
+  killAfterMs?: number,
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DEMAND_')));
-    const proc = spawn(process.execPath, [child, '--workspace', workspace, 'run', '--orders-api-url', url, '--run-id', runId, '--json', '--no-progress'], {
-      env: { ...clean, ...childEnv, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [child, '--workspace', workspace, 'run', '--orders-api-url', url, '--run-id', runId, '--json', '--no-progress'],
+      {
+        env: { ...clean, ...childEnv, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -127,9 +137,20 @@ describe('a run killed anywhere is completed by the next run with a new run id',
 
   it('the reference run fills every table and reaches every kind of crash point', () => {
     for (const t of silverTables) expect([t, (expected[0]?.[t] ?? []).length > 0]).toEqual([t, true]);
-    for (const t of ['gold.forecasts', 'gold.forecast_metrics', 'gold.inventory_actions']) expect([t, (expected[0]?.[t] ?? []).length > 0]).toEqual([t, true]);
+    for (const t of ['gold.forecasts', 'gold.forecast_metrics', 'gold.inventory_actions'])
+      expect([t, (expected[0]?.[t] ?? []).length > 0]).toEqual([t, true]);
     const kinds = new Set(points.map((p) => p.split('#')[0]));
-    for (const kind of ['ingest-orders:part-committed', 'ingest-orders:before-watermark', 'ingest-inventory:bronze-committed', 'ingest-inventory:moved', 'silver:intent-written', 'silver:committed', 'forecast:batch-written', 'publish:before', 'publish:completed-recorded']) {
+    for (const kind of [
+      'ingest-orders:part-committed',
+      'ingest-orders:before-watermark',
+      'ingest-inventory:bronze-committed',
+      'ingest-inventory:moved',
+      'silver:intent-written',
+      'silver:committed',
+      'forecast:batch-written',
+      'publish:before',
+      'publish:completed-recorded',
+    ]) {
       expect(kinds).toContain(kind);
     }
     // The second day adds order lines and stock.
@@ -190,7 +211,10 @@ describe('a run killed anywhere is completed by the next run with a new run id',
       if (killed.signal !== 'SIGKILL') out.push(`${point}: the run was not killed (exit ${killed.code})`);
       const rerun = await runChild(ws, day1.url, 'rerun-1');
       if (rerun.code !== 0) out.push(`${point}: re-run failed: ${rerun.stderr.slice(-500)}${rerun.stdout.slice(-500)}`);
-      const d = diff(expected[0] as Record<string, string[]>, await tablesOf(ws, (await runCompleted(ws, 'killed-1')) ? { exceptRuns: ['killed-1'] } : {}));
+      const d = diff(
+        expected[0] as Record<string, string[]>,
+        await tablesOf(ws, (await runCompleted(ws, 'killed-1')) ? { exceptRuns: ['killed-1'] } : {}),
+      );
       if (Object.keys(d).length > 0) out.push(`${point}: ${JSON.stringify(d)}`);
       return out;
     });
@@ -202,7 +226,20 @@ describe('a run killed anywhere is completed by the next run with a new run id',
     const base = await freshWorkspace('day2-base');
     expect((await runChild(base, day1.url, 'day1')).code).toBe(0);
     await land(base, 2);
-    const kinds = ['ingest-inventory:moved', 'silver:committed#3', 'publish:before', ...(everyPoint ? ['ingest-orders:before-watermark', 'silver:committed#1', 'silver:committed#6', 'forecast:batch-written', 'publish:completed-recorded'] : [])];
+    const kinds = [
+      'ingest-inventory:moved',
+      'silver:committed#3',
+      'publish:before',
+      ...(everyPoint
+        ? [
+            'ingest-orders:before-watermark',
+            'silver:committed#1',
+            'silver:committed#6',
+            'forecast:batch-written',
+            'publish:completed-recorded',
+          ]
+        : []),
+    ];
     const failures = await inPairs(kinds, async (point) => {
       const out: string[] = [];
       const ws = path.join(root, `day2-${point.replace(/[^a-z0-9]+/gi, '_')}`);
@@ -211,7 +248,10 @@ describe('a run killed anywhere is completed by the next run with a new run id',
       if (killed.signal !== 'SIGKILL') out.push(`${point}: the run was not killed (exit ${killed.code})`);
       const rerun = await runChild(ws, day2.url, 'rerun-2');
       if (rerun.code !== 0) out.push(`${point}: re-run failed: ${rerun.stderr.slice(-500)}`);
-      const d = diff(expected[1] as Record<string, string[]>, await tablesOf(ws, (await runCompleted(ws, 'killed-2')) ? { exceptRuns: ['killed-2'] } : {}));
+      const d = diff(
+        expected[1] as Record<string, string[]>,
+        await tablesOf(ws, (await runCompleted(ws, 'killed-2')) ? { exceptRuns: ['killed-2'] } : {}),
+      );
       if (Object.keys(d).length > 0) out.push(`${point}: ${JSON.stringify(d)}`);
       return out;
     });
@@ -227,10 +267,14 @@ describe('a run killed anywhere is completed by the next run with a new run id',
     expect(diff(silverOnly(expected[0] as Record<string, string[]>), silverOnly(tables))).toEqual({});
     // With no wait, the run that finds the lock taken fails with one clear message naming the holder.
     const ws2 = await freshWorkspace('concurrent-nowait');
-    const [c, d] = await Promise.all([runChild(ws2, day1.url, 'nowait-c', { DEMAND_LAKE_LOCK_WAIT_MS: '0' }), runChild(ws2, day1.url, 'nowait-d', { DEMAND_LAKE_LOCK_WAIT_MS: '0' })]);
+    const [c, d] = await Promise.all([
+      runChild(ws2, day1.url, 'nowait-c', { DEMAND_LAKE_LOCK_WAIT_MS: '0' }),
+      runChild(ws2, day1.url, 'nowait-d', { DEMAND_LAKE_LOCK_WAIT_MS: '0' }),
+    ]);
     const failed = [c, d].filter((r) => r.code !== 0);
     expect(failed.length).toBeLessThanOrEqual(1);
-    for (const f of failed) expect(f.stdout + f.stderr).toMatch(/The lake is locked by run nowait-[cd] \(\w+, [^)]+\) since \d{4}-\d{2}-\d{2}T/);
+    for (const f of failed)
+      expect(f.stdout + f.stderr).toMatch(/The lake is locked by run nowait-[cd] \(\w+, [^)]+\) since \d{4}-\d{2}-\d{2}T/);
     const tables2 = await tablesOf(ws2);
     const lines = tables2['order_lines'] ?? [];
     expect(new Set(lines).size).toBe(lines.length);
@@ -238,7 +282,7 @@ describe('a run killed anywhere is completed by the next run with a new run id',
 
   it('killed at random moments (seeded), re-run with a new id: nothing lost, nothing duplicated', async () => {
     let seed = 20261201;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const delays = (everyPoint ? [0, 1, 2, 3] : [0]).map(() => 1500 + Math.floor(random() * 8000));
     const failures = await inPairs(delays, async (delay) => {
       const out: string[] = [];
@@ -249,7 +293,10 @@ describe('a run killed anywhere is completed by the next run with a new run id',
       // A kill that lands after the run's completion record leaves a completed run, and the re-run is
       // a second one: as at the named points, the killed run's Gold is then left out of the comparison.
       const killed = `random-killed-${delay}`;
-      const d = diff(expected[0] as Record<string, string[]>, await tablesOf(ws, (await runCompleted(ws, killed)) ? { exceptRuns: [killed] } : {}));
+      const d = diff(
+        expected[0] as Record<string, string[]>,
+        await tablesOf(ws, (await runCompleted(ws, killed)) ? { exceptRuns: [killed] } : {}),
+      );
       if (Object.keys(d).length > 0) out.push(`random kill after ${delay} ms: ${JSON.stringify(d)}`);
       return out;
     });

@@ -31,7 +31,8 @@ const present = existsSync(paths.onlineRetailII) && existsSync(paths.onlineRetai
 const enabled = process.env['DEMAND_FULL_E2E'] === '1';
 const run = present && enabled ? describe : describe.skip;
 if (!present) console.log(`test/e2e/fullData.test.ts SKIPPED: ${paths.onlineRetailII} or ${paths.onlineRetail} is absent`);
-else if (!enabled) console.log('test/e2e/fullData.test.ts SKIPPED: set DEMAND_FULL_E2E=1 to run the whole pipeline on the full data (several minutes)');
+else if (!enabled)
+  console.log('test/e2e/fullData.test.ts SKIPPED: set DEMAND_FULL_E2E=1 to run the whole pipeline on the full data (several minutes)');
 
 run('the whole pipeline on the full Online Retail data (DEMAND_FULL_E2E=1)', () => {
   let dir: string;
@@ -46,25 +47,42 @@ run('the whole pipeline on the full Online Retail data (DEMAND_FULL_E2E=1)', () 
   it('completes on every real day, keeps the Silver check’s 1,003,214 lines, and sends only small messages through history', async () => {
     const api = await startOrdersApi({ records: () => readOnlineRetailTwoYears(paths), host: '127.0.0.1', port: 0 });
     try {
-      const settings = loadSettings({}, {
-        DEMAND_LAKE_DIR: path.join(dir, 'lake'),
-        DEMAND_STATE_DIR: path.join(dir, 'state'),
-        DEMAND_DASHBOARD_PATH: path.join(dir, 'dashboard.html'),
-        DEMAND_ORDERS_API_URL: api.url,
-        DEMAND_ACTIVITY_FIRST_RETRY_MS: '1000',
-      });
+      const settings = loadSettings(
+        {},
+        {
+          DEMAND_LAKE_DIR: path.join(dir, 'lake'),
+          DEMAND_STATE_DIR: path.join(dir, 'state'),
+          DEMAND_DASHBOARD_PATH: path.join(dir, 'dashboard.html'),
+          DEMAND_ORDERS_API_URL: api.url,
+          DEMAND_ACTIVITY_FIRST_RETRY_MS: '1000',
+        },
+      );
       const services = await createServices(settings);
-      await writeSampleInventory(services.lake, { orders: readOnlineRetailTwoYears(paths), landingPrefix: settings.DEMAND_INVENTORY_LANDING_PREFIX, includeMalformed: false });
-      const result = await runLocalPipeline(services, { runId: 'full-e2e', input: { trigger: 'manual', options: pipelineOptionsFromSettings(settings) } });
+      await writeSampleInventory(services.lake, {
+        orders: readOnlineRetailTwoYears(paths),
+        landingPrefix: settings.DEMAND_INVENTORY_LANDING_PREFIX,
+        includeMalformed: false,
+      });
+      const result = await runLocalPipeline(services, {
+        runId: 'full-e2e',
+        input: { trigger: 'manual', options: pipelineOptionsFromSettings(settings) },
+      });
       expect(result.status.output).toMatchObject({ status: 'Completed' });
       expect(result.status.runtimeStatus).toBe('Completed');
       const summary = result.status.output as RunSummary;
       // The counts of docs/cleansing-rules.md (checked there against a plain re-implementation).
       expect(summary.stages.ingestOrders?.records).toBe(1_044_847);
-      expect(summary.stages.silver).toMatchObject({ orderLinesRead: 1_044_847, orderLinesKept: 1_003_214, unitsKept: 11_187_774, cancellations: 17_914 });
+      expect(summary.stages.silver).toMatchObject({
+        orderLinesRead: 1_044_847,
+        orderLinesKept: 1_003_214,
+        unitsKept: 11_187_774,
+        cancellations: 17_914,
+      });
       // Every forecast SKU has an inventory action, with dates inside the cover horizon.
       expect(summary.stages.inventory?.skus).toBe(summary.stages.forecast?.skus);
-      const actions = await openLakeTable(services.lake, lakeTables.inventory_actions).readAll({ partitionFilter: (p) => p['run_id'] === 'full-e2e' });
+      const actions = await openLakeTable(services.lake, lakeTables.inventory_actions).readAll({
+        partitionFilter: (p) => p['run_id'] === 'full-e2e',
+      });
       expect(actions.length).toBe(summary.stages.forecast?.skus);
       expect(actions.every((a) => a['stockout_date'] === null || String(a['stockout_date']) <= '2012-12-09')).toBe(true);
       // No challenger inside the daily run; only references through history.

@@ -19,7 +19,26 @@ import { lakeTables } from '../../src/lib/pipeline/tables';
 import type { RunSummary } from '../../src/orchestrators/summary';
 
 const samplePath = path.resolve(__dirname, '../../sample/orders/online_retail_sample.csv.gz');
-const nonProduct = [/^POST$/, /^DOT$/, /^M$/, /^C2$/, /^C3$/, /^D$/, /^S$/, /^B$/, /^CRUK$/, /^PADS$/, /^AMAZONFEE$/, /^BANK CHARGES$/, /^ADJUST\d*$/, /^TEST\d*$/, /^SP\d+$/, /^GIFT$/, /^GIFT_0001_\d+$/, /^DCGS/];
+const nonProduct = [
+  /^POST$/,
+  /^DOT$/,
+  /^M$/,
+  /^C2$/,
+  /^C3$/,
+  /^D$/,
+  /^S$/,
+  /^B$/,
+  /^CRUK$/,
+  /^PADS$/,
+  /^AMAZONFEE$/,
+  /^BANK CHARGES$/,
+  /^ADJUST\d*$/,
+  /^TEST\d*$/,
+  /^SP\d+$/,
+  /^GIFT$/,
+  /^GIFT_0001_\d+$/,
+  /^DCGS/,
+];
 
 interface Expected {
   records: number;
@@ -33,7 +52,9 @@ interface Expected {
 
 async function expectedFromSample(): Promise<Expected> {
   const rows: Array<Record<string, string>> = [];
-  const parser = createReadStream(samplePath).pipe(createGunzip()).pipe(parse({ columns: true }));
+  const parser = createReadStream(samplePath)
+    .pipe(createGunzip())
+    .pipe(parse({ columns: true }));
   for await (const row of parser) rows.push(row as Record<string, string>);
   const reasons: Record<string, number> = {};
   const bump = (k: string) => (reasons[k] = (reasons[k] ?? 0) + 1);
@@ -113,7 +134,16 @@ describe('demand run --sample --json (end to end on the bundled sample)', () => 
   it('completes with a run id and every stage', () => {
     expect(summary.status).toBe('Completed');
     expect(summary.runId).toMatch(/^run-/);
-    expect(Object.keys(summary.stages).sort()).toEqual(['drift', 'forecast', 'ingestInventory', 'ingestOrders', 'inventory', 'publish', 'silver', 'tracking']);
+    expect(Object.keys(summary.stages).sort()).toEqual([
+      'drift',
+      'forecast',
+      'ingestInventory',
+      'ingestOrders',
+      'inventory',
+      'publish',
+      'silver',
+      'tracking',
+    ]);
   });
 
   it('ingests exactly the sample’s order lines into Bronze (count and sum of quantity)', () => {

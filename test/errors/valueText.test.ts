@@ -2,7 +2,14 @@ import { valueText } from '../../src/lib/errors';
 
 describe('valueText: a value as error-message text', () => {
   it('writes primitives as String does', () => {
-    expect([valueText('x'), valueText(1.5), valueText(12n), valueText(true), valueText(undefined), valueText(null)]).toEqual(['x', '1.5', '12', 'true', 'undefined', 'null']);
+    expect([valueText('x'), valueText(1.5), valueText(12n), valueText(true), valueText(undefined), valueText(null)]).toEqual([
+      'x',
+      '1.5',
+      '12',
+      'true',
+      'undefined',
+      'null',
+    ]);
   });
 
   it('writes objects as JSON, never [object Object], bigints inside included', () => {

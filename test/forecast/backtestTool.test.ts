@@ -33,7 +33,9 @@ describe('parseLongSeriesCsv: bad input is a clear error naming series and date'
   });
 
   it('a text value and an impossible date', () => {
-    expect(() => parseLongSeriesCsv(csv([...days('a', [1, 2]), ['a', '2024-01-03', 'ten']]))).toThrow(/row 4: series "a" on 2024-01-03: y "ten" is not a number/);
+    expect(() => parseLongSeriesCsv(csv([...days('a', [1, 2]), ['a', '2024-01-03', 'ten']]))).toThrow(
+      /row 4: series "a" on 2024-01-03: y "ten" is not a number/,
+    );
     expect(() => parseLongSeriesCsv(csv([['a', '2024-02-30', '1']]))).toThrow(ValidationError);
   });
 
@@ -45,7 +47,10 @@ describe('parseLongSeriesCsv: bad input is a clear error naming series and date'
 
 describe('runBacktest: one bad series is a row with a reason, never an abort', () => {
   const rng = normalRng(5);
-  const good = days('good', Array.from({ length: 70 }, (_, t) => Math.max(0, Math.round(10 + 4 * Math.sin((2 * Math.PI * t) / 7) + 2 * rng()))));
+  const good = days(
+    'good',
+    Array.from({ length: 70 }, (_, t) => Math.max(0, Math.round(10 + 4 * Math.sin((2 * Math.PI * t) / 7) + 2 * rng()))),
+  );
 
   it('a too-short series and a throwing model give rows with reasons; the rest is scored', () => {
     registerForecastModel({
@@ -55,7 +60,11 @@ describe('runBacktest: one bad series is a row with a reason, never an abort', (
         throw new Error('boom');
       },
     });
-    const rows = runBacktest(parseLongSeriesCsv(csv([...good, ...days('short', [1, 2, 3])])), { horizon: 7, season: 7, models: ['test_throws'] });
+    const rows = runBacktest(parseLongSeriesCsv(csv([...good, ...days('short', [1, 2, 3])])), {
+      horizon: 7,
+      season: 7,
+      models: ['test_throws'],
+    });
     const short = rows.filter((r) => r.seriesId === 'short');
     expect(short).toHaveLength(2);
     for (const r of short) {
@@ -65,11 +74,14 @@ describe('runBacktest: one bad series is a row with a reason, never an abort', (
     const auto = rows.find((r) => r.seriesId === 'good' && r.model === 'auto')!;
     expect(Number.isFinite(auto.mase)).toBe(true);
     expect(auto.chosen).not.toBe('');
-    for (const v of [auto.coverage50, auto.coverage90, auto.pinball, auto.rmsse, auto.pitCoverage50, auto.pitCoverage90]) expect(Number.isFinite(v)).toBe(true);
+    for (const v of [auto.coverage50, auto.coverage90, auto.pinball, auto.rmsse, auto.pitCoverage50, auto.pitCoverage90])
+      expect(Number.isFinite(v)).toBe(true);
     const thrown = rows.find((r) => r.seriesId === 'good' && r.model === 'test_throws')!;
     expect(thrown.reason).toMatch(/test_throws failed: (Error: )?boom/);
     const out = backtestRowsToCsv(rows);
-    expect(out.split('\n')[0]).toBe('series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90');
+    expect(out.split('\n')[0]).toBe(
+      'series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90',
+    );
   });
 
   it('unknown actuals in the hold-out and training are left out, not NaN', () => {
@@ -108,16 +120,35 @@ describe('demand backtest --forecasts --fill-gaps', () => {
   it('writes every hold-out point with its quantiles, fills a gap when asked and says so', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'backtest-tool-'));
     try {
-      const rows = days('a', Array.from({ length: 40 }, (_, t) => 5 + (t % 7))).filter((r) => r[1] !== '2024-01-10');
+      const rows = days(
+        'a',
+        Array.from({ length: 40 }, (_, t) => 5 + (t % 7)),
+      ).filter((r) => r[1] !== '2024-01-10');
       const input = path.join(dir, 'in.csv');
       await fs.writeFile(input, csv(rows));
       const out: string[] = [];
       const err: string[] = [];
       let exitCode = 0;
-      const context = { stdout: (t: string) => void out.push(t), stderr: (t: string) => void err.push(t), setExitCode: (c: number) => void (exitCode = c) } as unknown as CliContext;
+      const context = {
+        stdout: (t: string) => void out.push(t),
+        stderr: (t: string) => void err.push(t),
+        setExitCode: (c: number) => void (exitCode = c),
+      } as unknown as CliContext;
       const program = new Command('demand').exitOverride();
       registerBacktestCommand(program, context);
-      const args = ['node', 'demand', 'backtest', '--input', input, '--horizon', '7', '--season', '7', '--output', path.join(dir, 'out.csv')];
+      const args = [
+        'node',
+        'demand',
+        'backtest',
+        '--input',
+        input,
+        '--horizon',
+        '7',
+        '--season',
+        '7',
+        '--output',
+        path.join(dir, 'out.csv'),
+      ];
       await program.parseAsync(args);
       expect(exitCode).toBe(1);
       expect(err.join('')).toMatch(/series "a" has no row for 2024-01-10/);

@@ -106,7 +106,10 @@ describe('pooled rates for sparse SKUs', () => {
     expect(prior.skus).toBe(30);
     expect(prior.ratePerDay).toBeCloseTo(20 / (30 * 182), 10);
     // Two sales in its last 11 days: alone that is 0.18/day; pooled it is far lower.
-    const newcomer = sparse('new', 11, [[3, 1], [10, 1]]);
+    const newcomer = sparse('new', 11, [
+      [3, 1],
+      [10, 1],
+    ]);
     const f = forecastSeries(newcomer, { horizon: 28, season: 7, fleetPrior: prior });
     expect(f.model).toBe('pooled');
     expect(f.fallbackReason).toMatch(/sparse: 2 sale day\(s\) in the last 11 days: rate pooled/);

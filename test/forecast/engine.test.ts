@@ -64,7 +64,7 @@ describe('robustness: never a crash, never NaN, a clear reason', () => {
   it('empty and garbage input', () => {
     expectSane(forecastSeries({ sku: 'e', startDate: '2024-01-01', values: [] }, options));
     expectSane(forecastSeries({ sku: 'g', startDate: 'not a date', values: [NaN, Infinity, -Infinity] }, options));
-    expectSane(forecastSeries({ sku: 'h', startDate: '2024-01-01', values: [1, 2, 3] }, { horizon: NaN, season: -3 }, ), 1);
+    expectSane(forecastSeries({ sku: 'h', startDate: '2024-01-01', values: [1, 2, 3] }, { horizon: NaN, season: -3 }), 1);
   });
 
   it('negative, NaN and Infinity values are repaired and reported', () => {
@@ -88,9 +88,22 @@ describe('robustness: never a crash, never NaN, a clear reason', () => {
   });
 
   it('a model that throws or returns NaN is dropped with its reason', () => {
-    registerForecastModel({ name: 'test_throws', minLength: () => 1, forecast: () => { throw new Error('boom'); } });
-    registerForecastModel({ name: 'test_nan', minLength: () => 1, forecast: (_y, h) => ({ point: new Array<number>(h).fill(NaN), params: {} }) });
-    const f = forecastSeries({ sku: 'x', startDate: '2024-01-01', values: weekly(100) }, { ...options, models: ['test_throws', 'test_nan', 'snaive'] });
+    registerForecastModel({
+      name: 'test_throws',
+      minLength: () => 1,
+      forecast: () => {
+        throw new Error('boom');
+      },
+    });
+    registerForecastModel({
+      name: 'test_nan',
+      minLength: () => 1,
+      forecast: (_y, h) => ({ point: new Array<number>(h).fill(NaN), params: {} }),
+    });
+    const f = forecastSeries(
+      { sku: 'x', startDate: '2024-01-01', values: weekly(100) },
+      { ...options, models: ['test_throws', 'test_nan', 'snaive'] },
+    );
     expectSane(f);
     expect(f.model).toBe('snaive');
     expect(f.candidates.find((c) => c.model === 'test_throws')?.error).toMatch(/boom/);
@@ -126,7 +139,10 @@ describe('ARIMA under a time budget', () => {
   it('a timed-out ARIMA candidate is recorded, not fatal', () => {
     // A warm worker, so the 1 ms budget has no start-up allowance.
     runArimaInWorker(weekly(60), 7, { p: 1, d: 1, q: 1 }, 20_000);
-    const f = forecastSeries({ sku: 'a', startDate: '2024-01-01', values: weekly(1000) }, { ...options, models: ['arima', 'snaive'], modelTimeoutInMs: 1 });
+    const f = forecastSeries(
+      { sku: 'a', startDate: '2024-01-01', values: weekly(1000) },
+      { ...options, models: ['arima', 'snaive'], modelTimeoutInMs: 1 },
+    );
     expectSane(f);
     const arima = f.candidates.find((c) => c.model === 'arima');
     expect(arima?.error).toMatch(/exceeded its 1 ms budget/);
@@ -155,7 +171,10 @@ describe('selection, intervals, censoring', () => {
       const values = weekly(238, seed);
       const train = values.slice(0, 224);
       const test = values.slice(224);
-      const f = forecastSeries({ sku: `c${seed}`, startDate: '2024-01-01', values: train }, { ...options, backtestWindows: 6, models: ['snaive', 'theta'] });
+      const f = forecastSeries(
+        { sku: `c${seed}`, startDate: '2024-01-01', values: train },
+        { ...options, backtestWindows: 6, models: ['snaive', 'theta'] },
+      );
       test.forEach((a, h) => {
         covered += a >= (f.quantiles['q05']![h] as number) && a <= (f.quantiles['q95']![h] as number) ? 1 : 0;
         mid += a >= (f.quantiles['q25']![h] as number) && a <= (f.quantiles['q75']![h] as number) ? 1 : 0;

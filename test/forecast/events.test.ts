@@ -117,15 +117,25 @@ describe('a synthetic promotion uplift is recovered within 10%', () => {
 
   it('reaches the engine through ForecastOptions.calendar (harmonic and autoarima_x forecast the uplift)', () => {
     const calendar: EventCalendar = { events: [...history, { date: iso(future), sku: '*', name: 'promo' }] };
-    const f = forecastSeries({ sku: 'S', startDate: start, values: y }, { horizon: 14, season: 7, models: ['harmonic', 'autoarima_x'], calendar });
-    const g = forecastSeries({ sku: 'S', startDate: start, values: y }, { horizon: 14, season: 7, models: ['harmonic', 'autoarima_x'], calendar: { events: history } });
+    const f = forecastSeries(
+      { sku: 'S', startDate: start, values: y },
+      { horizon: 14, season: 7, models: ['harmonic', 'autoarima_x'], calendar },
+    );
+    const g = forecastSeries(
+      { sku: 'S', startDate: start, values: y },
+      { horizon: 14, season: 7, models: ['harmonic', 'autoarima_x'], calendar: { events: history } },
+    );
     expect((f.point[future - n] as number) - (g.point[future - n] as number)).toBeGreaterThan(0.9 * trueUplift);
     expect((f.point[future - n] as number) - (g.point[future - n] as number)).toBeLessThan(1.1 * trueUplift);
   });
 });
 
 describe('calendar from the settings (loadForecastCalendar)', () => {
-  const settings = (country: string, eventsPath: string, region = '') => ({ DEMAND_HOLIDAY_COUNTRY: country, DEMAND_HOLIDAY_REGION: region, DEMAND_EVENTS_PATH: eventsPath });
+  const settings = (country: string, eventsPath: string, region = '') => ({
+    DEMAND_HOLIDAY_COUNTRY: country,
+    DEMAND_HOLIDAY_REGION: region,
+    DEMAND_EVENTS_PATH: eventsPath,
+  });
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-'));
@@ -146,7 +156,11 @@ describe('calendar from the settings (loadForecastCalendar)', () => {
   it('names the setting and the row of a bad events file, and the value of an unknown country', async () => {
     const lake = FileSystemLake.fromDirectory(dir);
     await lake.put('config/bad.csv', Buffer.from('date,sku,event\n29/11/2024,*,black friday\n'));
-    await expect(loadForecastCalendar(lake, settings('', 'config/bad.csv'))).rejects.toThrow(/DEMAND_EVENTS_PATH config\/bad.csv: events file row 2: date "29\/11\/2024"/);
-    await expect(loadForecastCalendar(lake, settings('QQ', ''))).rejects.toThrow(/DEMAND_HOLIDAY_COUNTRY\/DEMAND_HOLIDAY_REGION: holiday country "QQ"/);
+    await expect(loadForecastCalendar(lake, settings('', 'config/bad.csv'))).rejects.toThrow(
+      /DEMAND_EVENTS_PATH config\/bad.csv: events file row 2: date "29\/11\/2024"/,
+    );
+    await expect(loadForecastCalendar(lake, settings('QQ', ''))).rejects.toThrow(
+      /DEMAND_HOLIDAY_COUNTRY\/DEMAND_HOLIDAY_REGION: holiday country "QQ"/,
+    );
   });
 });

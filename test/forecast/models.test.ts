@@ -104,7 +104,8 @@ describe('intermittent models', () => {
 describe('harmonic regression', () => {
   it('recovers a multiplicative weekly × yearly pattern with growth', () => {
     const dow = [0.8, 1.0, 1.0, 1.05, 1.1, 1.25, 1.3];
-    const truth = (t: number): number => 40 * (1 + 0.0002 * t) * (dow[t % 7] as number) * Math.exp(0.2 * Math.sin((2 * Math.PI * t) / 365.25));
+    const truth = (t: number): number =>
+      40 * (1 + 0.0002 * t) * (dow[t % 7] as number) * Math.exp(0.2 * Math.sin((2 * Math.PI * t) / 365.25));
     const y = Array.from({ length: 800 }, (_, t) => truth(t));
     const model = harmonicModel('harmonic', { yearlyTerms: 4, halfLifeInDays: 365 });
     const f = model.forecast(y, 28, ctx(7, true)).point;

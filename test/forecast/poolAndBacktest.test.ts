@@ -12,12 +12,21 @@ import { normalRng } from './rng';
 
 function series(sku: string, n: number, seed: number): SeriesInput {
   const rng = normalRng(seed);
-  return { sku, startDate: '2024-01-01', values: Array.from({ length: n }, (_, t) => Math.max(0, Math.round(20 + 6 * Math.sin((2 * Math.PI * t) / 7) + 2 * rng()))) };
+  return {
+    sku,
+    startDate: '2024-01-01',
+    values: Array.from({ length: n }, (_, t) => Math.max(0, Math.round(20 + 6 * Math.sin((2 * Math.PI * t) / 7) + 2 * rng()))),
+  };
 }
 
 describe('ForecastPool', () => {
   it('gives the same results on worker threads as in-process', async () => {
-    const inputs = [series('a', 120, 1), series('b', 90, 2), { sku: 'z', startDate: '2024-01-01', values: [0, 0, 0, 0] }, series('c', 60, 3)];
+    const inputs = [
+      series('a', 120, 1),
+      series('b', 90, 2),
+      { sku: 'z', startDate: '2024-01-01', values: [0, 0, 0, 0] },
+      series('c', 60, 3),
+    ];
     const options = { horizon: 14, season: 7 };
     const inProcess = ForecastPool.create({ workers: 0 });
     const threaded = ForecastPool.create({ workers: 1 });
@@ -71,16 +80,45 @@ describe('backtest contract (same definitions as r_reference.R)', () => {
       } as unknown as CliContext;
       const program = new Command('demand').exitOverride();
       registerBacktestCommand(program, context);
-      await program.parseAsync(['node', 'demand', 'backtest', '--input', input, '--horizon', '3', '--season', '2', '--output', output, '--models', 'snaive,theta']);
+      await program.parseAsync([
+        'node',
+        'demand',
+        'backtest',
+        '--input',
+        input,
+        '--horizon',
+        '3',
+        '--season',
+        '2',
+        '--output',
+        output,
+        '--models',
+        'snaive,theta',
+      ]);
       expect(err).toEqual([]);
       expect(exitCode).toBe(0);
       const lines = (await fs.readFile(output, 'utf8')).trim().split('\n');
       expect(lines[0]).toBe(backtestCsvHeader);
       // r_reference.R's columns first, unchanged; the probabilistic ones after them.
-      expect(lines[0]!.startsWith('series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason')).toBe(true);
+      expect(
+        lines[0]!.startsWith('series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason'),
+      ).toBe(true);
       expect(lines).toHaveLength(1 + 2 * 3);
-      expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join('/'))).toEqual(['b/auto', 'b/snaive', 'b/theta', 'flat/auto', 'flat/snaive', 'flat/theta']);
-      for (const line of lines.slice(1)) expect(line.split(',').slice(2, 11).every((v) => v === 'Inf' || Number.isFinite(Number(v)))).toBe(true);
+      expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join('/'))).toEqual([
+        'b/auto',
+        'b/snaive',
+        'b/theta',
+        'flat/auto',
+        'flat/snaive',
+        'flat/theta',
+      ]);
+      for (const line of lines.slice(1))
+        expect(
+          line
+            .split(',')
+            .slice(2, 11)
+            .every((v) => v === 'Inf' || Number.isFinite(Number(v))),
+        ).toBe(true);
 
       await program.parseAsync(['node', 'demand', 'backtest', '--input', input, '--horizon', 'x', '--season', '2', '--output', output]);
       expect(exitCode).toBe(1);

@@ -8,12 +8,23 @@ afterAll(async () => {
   await stopProphetWorker();
 });
 
-const context = (timeoutInMs: number): ModelContext => ({ season: 7, startDayOfWeek: 1, isDaily: true, timeoutInMs, startDate: '2022-01-03', sku: 'p', memo: new Map() });
+const context = (timeoutInMs: number): ModelContext => ({
+  season: 7,
+  startDayOfWeek: 1,
+  isDaily: true,
+  timeoutInMs,
+  startDate: '2022-01-03',
+  sku: 'p',
+  memo: new Map(),
+});
 
 /** Two and a half years of daily demand: level 100, weekly ±10, yearly amplitude 30, noise σ 3. */
 function seasonalDemand(): number[] {
   const r = normalRng(5);
-  return Array.from({ length: 900 }, (_, t) => 100 + 10 * Math.sin((2 * Math.PI * t) / 7) + 30 * Math.sin((2 * Math.PI * t) / 365.25) + 3 * r());
+  return Array.from(
+    { length: 900 },
+    (_, t) => 100 + 10 * Math.sin((2 * Math.PI * t) / 7) + 30 * Math.sin((2 * Math.PI * t) / 365.25) + 3 * r(),
+  );
 }
 
 describe('prophet (augurs + wasmstan optimiser, in a worker)', () => {
@@ -34,7 +45,10 @@ describe('prophet (augurs + wasmstan optimiser, in a worker)', () => {
 
   it('is a candidate of forecastSeries by name, scored on the backtest windows', () => {
     const y = seasonalDemand().slice(0, 200);
-    const f = forecastSeries({ sku: 'p', startDate: '2022-01-03', values: y }, { horizon: 7, season: 7, models: ['prophet', 'snaive'], modelTimeoutInMs: 30_000, backtestWindows: 1 });
+    const f = forecastSeries(
+      { sku: 'p', startDate: '2022-01-03', values: y },
+      { horizon: 7, season: 7, models: ['prophet', 'snaive'], modelTimeoutInMs: 30_000, backtestWindows: 1 },
+    );
     const c = f.candidates.find((k) => k.model === 'prophet');
     expect(c?.error).toBeUndefined();
     expect(c?.score).not.toBeNull();

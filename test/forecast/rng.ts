@@ -10,4 +10,3 @@ export function normalRng(seed: number): () => number {
   };
   return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
 }
-

@@ -27,14 +27,19 @@ function setup(options: { settings?: Partial<Record<string, string>>; knownSkus?
   for (const [name, handler] of Object.entries(orchestrators)) host.registerOrchestrator(name, handler);
   for (const [name, fn] of Object.entries(activities)) host.registerActivity(name, fn);
   host.registerActivity(activityNames.notifyCallback, (input) => notifyCallback(input as never, { log: () => undefined }));
-  const settings: PipelineSettings = loadSettings({ DEMAND_ACTIVITY_FIRST_RETRY_MS: '100', DEMAND_REFORECAST_WAIT_MS: '5000', ...options.settings });
+  const settings: PipelineSettings = loadSettings({
+    DEMAND_ACTIVITY_FIRST_RETRY_MS: '100',
+    DEMAND_REFORECAST_WAIT_MS: '5000',
+    ...options.settings,
+  });
   const client = localPipelineClient(host);
   const known = new Set(options.knownSkus ?? ['85123A', '22423']);
   const deps: FunctionDeps = { client: () => client, settings: () => settings, skuExists: async (sku) => known.has(sku) };
   return { host, deps, calls };
 }
 
-const ctx = (name: string) => new InvocationContext({ functionName: name, invocationId: `inv-${Math.random().toString(16).slice(2)}`, logHandler: () => undefined });
+const ctx = (name: string) =>
+  new InvocationContext({ functionName: name, invocationId: `inv-${Math.random().toString(16).slice(2)}`, logHandler: () => undefined });
 
 function post(path: string, body?: string, params: Record<string, string> = {}): HttpRequest {
   return new HttpRequest({ method: 'POST', url: `${base}${path}`, params, ...(body !== undefined ? { body: { string: body } } : {}) });
@@ -83,7 +88,10 @@ describe('POST /api/pipeline/start (ADF WebHook starter)', () => {
     try {
       const { deps, host } = setup();
       const callBackUri = `${receiver.url}/subscriptions/x/callbacks/run-9?sig=abc`;
-      const res = await startPipelineHandler(deps)(post('/api/pipeline/start', JSON.stringify({ callBackUri, pipelineRunId: 'run-9' })), ctx('startPipeline'));
+      const res = await startPipelineHandler(deps)(
+        post('/api/pipeline/start', JSON.stringify({ callBackUri, pipelineRunId: 'run-9' })),
+        ctx('startPipeline'),
+      );
       expect(res.status).toBe(202);
       expect(receiver.requests).toHaveLength(0); // answered before the run finished
       await host.waitForCompletion('adf-run-9');
@@ -154,7 +162,10 @@ describe('POST /api/skus/{sku}/forecast', () => {
 
 describe('GET /api/runs/{instanceId}', () => {
   const get = (deps: FunctionDeps, instanceId: string) =>
-    runStatusHandler(deps)(new HttpRequest({ method: 'GET', url: `${base}/api/runs/${encodeURIComponent(instanceId)}`, params: { instanceId } }), ctx('runStatus'));
+    runStatusHandler(deps)(
+      new HttpRequest({ method: 'GET', url: `${base}/api/runs/${encodeURIComponent(instanceId)}`, params: { instanceId } }),
+      ctx('runStatus'),
+    );
 
   it('reports a finished run with 200 and its summary, unknown runs with 404, odd ids with 400', async () => {
     const { deps, host } = setup();
@@ -177,7 +188,10 @@ describe('timer starts (scheduled pipeline, drift monitor)', () => {
     const { deps, calls } = setup();
     const client = deps.client(post('/', ''), ctx('timer'));
     const at = new Date('2026-11-25T02:00:00Z');
-    const input = { trigger: 'scheduled' as const, options: (await import('../../src/orchestrators/input')).pipelineOptionsFromSettings(deps.settings()) };
+    const input = {
+      trigger: 'scheduled' as const,
+      options: (await import('../../src/orchestrators/input')).pipelineOptionsFromSettings(deps.settings()),
+    };
     const first = await startScheduledRun(client, at, input);
     const second = await startScheduledRun(client, at, input);
     expect(first).toEqual({ instanceId: 'scheduled-2026-11-25T0200', started: true });

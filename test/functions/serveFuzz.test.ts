@@ -55,8 +55,15 @@ describe('demand serve: hostile requests', () => {
     for (const [name, handler] of Object.entries(orchestrators)) host.registerOrchestrator(name, handler);
     for (const [name, fn] of Object.entries(activities)) host.registerActivity(name, fn);
     const client = localPipelineClient(host);
-    const counting = { ...client, startNew: async (name: string, o: { instanceId: string; input: unknown }) => (started++, client.startNew(name, o)) };
-    const settings = loadSettings({ DEMAND_ACTIVITY_FIRST_RETRY_MS: '100', DEMAND_REFORECAST_WAIT_MS: '2000', DEMAND_LAKE_DIR: '/tmp/secret-workspace/lake' });
+    const counting = {
+      ...client,
+      startNew: async (name: string, o: { instanceId: string; input: unknown }) => (started++, client.startNew(name, o)),
+    };
+    const settings = loadSettings({
+      DEMAND_ACTIVITY_FIRST_RETRY_MS: '100',
+      DEMAND_REFORECAST_WAIT_MS: '2000',
+      DEMAND_LAKE_DIR: '/tmp/secret-workspace/lake',
+    });
     const routes = localRoutes({ client: () => counting, settings: () => settings, skuExists: async (sku) => sku === '85123A' });
     server = await serveRoutes(routes);
     port = Number(new URL(server.url).port);
@@ -65,11 +72,14 @@ describe('demand serve: hostile requests', () => {
     await server?.close();
   });
 
-  it.each(['/api/runs/%ZZ', '/api/runs/%', '/api/runs/%E0%A4%A', '/api/runs/%C0%AF', '/api/skus/%ZZ/forecast'])('%s is a 400 and the server keeps serving', async (target) => {
-    const method = target.startsWith('/api/skus') ? 'POST' : 'GET';
-    expect((await send(port, request(method, target))).status).toBe(400);
-    expect((await send(port, request('GET', '/api/runs/run-1'))).status).toBe(404);
-  });
+  it.each(['/api/runs/%ZZ', '/api/runs/%', '/api/runs/%E0%A4%A', '/api/runs/%C0%AF', '/api/skus/%ZZ/forecast'])(
+    '%s is a 400 and the server keeps serving',
+    async (target) => {
+      const method = target.startsWith('/api/skus') ? 'POST' : 'GET';
+      expect((await send(port, request(method, target))).status).toBe(400);
+      expect((await send(port, request('GET', '/api/runs/run-1'))).status).toBe(404);
+    },
+  );
 
   it.each(['a b', 'evil.example:99999x', '[::1', 'x/y', ''])('Host %j is a 400', async (host) => {
     const res = await send(port, request('GET', '/api/runs/run-1', { host }));
@@ -84,11 +94,14 @@ describe('demand serve: hostile requests', () => {
     expect(res.text).toMatch(/\r\nlocation: \/api\/runs\/run-[^\r]+\r\n/i);
   });
 
-  it.each([['true'], ['[5]'], ['"0x10"'], ['" 7 "'], ['"1e1"'], ['7.5'], ['0'], ['366']])('horizonDays %s is refused with 400', async (value) => {
-    const res = await send(port, request('POST', '/api/skus/85123A/forecast', { body: `{"horizonDays":${value}}` }));
-    expect(res.status).toBe(400);
-    expect(res.text).toMatch(/horizonDays/);
-  });
+  it.each([['true'], ['[5]'], ['"0x10"'], ['" 7 "'], ['"1e1"'], ['7.5'], ['0'], ['366']])(
+    'horizonDays %s is refused with 400',
+    async (value) => {
+      const res = await send(port, request('POST', '/api/skus/85123A/forecast', { body: `{"horizonDays":${value}}` }));
+      expect(res.status).toBe(400);
+      expect(res.text).toMatch(/horizonDays/);
+    },
+  );
 
   it('horizonDays as an integer or a digit string is accepted', async () => {
     expect((await send(port, request('POST', '/api/skus/85123A/forecast', { body: '{"horizonDays":14}' }))).status).toBe(200);
@@ -119,24 +132,41 @@ describe('demand serve: hostile requests', () => {
     );
     const target = fc.oneof(
       fc.tuple(segment).map(([s]) => `/api/runs/${s}`),
-      fc.tuple(segment, fc.constantFrom('', '?horizonDays=7', '?horizonDays=%ZZ', '?horizonDays=1e3')).map(([s, q]) => `/api/skus/${s}/forecast${q}`),
+      fc
+        .tuple(segment, fc.constantFrom('', '?horizonDays=7', '?horizonDays=%ZZ', '?horizonDays=1e3'))
+        .map(([s, q]) => `/api/skus/${s}/forecast${q}`),
       fc.constant('/api/pipeline/start'),
       fc.stringMatching(/^\/[A-Za-z0-9%/._~?=&-]{0,30}$/),
     );
-    const host = fc.oneof(fc.constant(marker), fc.constant(`${marker}:8443`), fc.constant('127.0.0.1:7071'), fc.stringMatching(/^[ -~]{0,20}$/).filter((h) => !/[\r\n]/.test(h)));
+    const host = fc.oneof(
+      fc.constant(marker),
+      fc.constant(`${marker}:8443`),
+      fc.constant('127.0.0.1:7071'),
+      fc.stringMatching(/^[ -~]{0,20}$/).filter((h) => !/[\r\n]/.test(h)),
+    );
     const body = fc.oneof(
       fc.constant(''),
       fc.json({ depthSize: 'small' }),
       fc.jsonValue({ maxDepth: 12 }).map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 50 }),
       fc.record({ horizonDays: fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.boolean()) }).map((v) => JSON.stringify(v)),
-      fc.record({ callBackUri: fc.constantFrom('http://127.0.0.1:9/callback', 'not a url'), pipelineRunId: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/), extra: fc.option(fc.string({ maxLength: 5 }), { nil: undefined }) }).map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          callBackUri: fc.constantFrom('http://127.0.0.1:9/callback', 'not a url'),
+          pipelineRunId: fc.stringMatching(/^[A-Za-z0-9-]{1,20}$/),
+          extra: fc.option(fc.string({ maxLength: 5 }), { nil: undefined }),
+        })
+        .map((v) => JSON.stringify(v)),
     );
     const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS');
     await fc.assert(
       fc.asyncProperty(method, target, host, body, async (m, t, h, b) => {
         const res = await send(port, request(m, t, { host: h, body: b }));
-        expect(documented.has(res.status) ? res.status : `status ${res.status} for ${m} ${t} host ${JSON.stringify(h)}: ${res.text.slice(0, 300)}`).toBe(res.status);
+        expect(
+          documented.has(res.status)
+            ? res.status
+            : `status ${res.status} for ${m} ${t} host ${JSON.stringify(h)}: ${res.text.slice(0, 300)}`,
+        ).toBe(res.status);
         expect(res.text.includes(marker)).toBe(false);
         expect(res.text).not.toMatch(/\/tmp\/|secret-workspace|file:\/\//);
       }),

@@ -11,7 +11,9 @@ const pinned = '3.5.0';
 describe('durable-functions internals used by the local host', () => {
   it('is the pinned version (upgrade deliberately, then re-run this suite)', () => {
     const pkg = JSON.parse(fs.readFileSync(require.resolve('durable-functions/package.json'), 'utf8')) as { version: string };
-    const ours = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const ours = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     expect(ours.dependencies['durable-functions']).toBe(pinned);
     expect(pkg.version).toBe(pinned);
   });

@@ -101,11 +101,17 @@ describe('infra/bicep resource types and API versions', () => {
   it('gives the Function identity ADX database Ingestor and Viewer', () => {
     const roles = allResources
       .filter((r) => r.type === 'Microsoft.Kusto/clusters/databases/principalAssignments')
-      .map((r) => ({ role: /role:\s*'(\w+)'/.exec(r.body)?.[1], principal: /principalId:\s*(\w+)/.exec(r.body)?.[1], type: /principalType:\s*'(\w+)'/.exec(r.body)?.[1] }));
-    expect(roles).toEqual(expect.arrayContaining([
-      { role: 'Ingestor', principal: 'functionPrincipalId', type: 'App' },
-      { role: 'Viewer', principal: 'functionPrincipalId', type: 'App' },
-    ]));
+      .map((r) => ({
+        role: /role:\s*'(\w+)'/.exec(r.body)?.[1],
+        principal: /principalId:\s*(\w+)/.exec(r.body)?.[1],
+        type: /principalType:\s*'(\w+)'/.exec(r.body)?.[1],
+      }));
+    expect(roles).toEqual(
+      expect.arrayContaining([
+        { role: 'Ingestor', principal: 'functionPrincipalId', type: 'App' },
+        { role: 'Viewer', principal: 'functionPrincipalId', type: 'App' },
+      ]),
+    );
   });
 
   it('assigns every data-plane role the design needs, by well-known role id', () => {
@@ -131,16 +137,18 @@ describe('infra/bicep resource types and API versions', () => {
         expect(r.body).toContain(`guid(${scope}.id, ${principal}, roles.${role})`);
         return `${principal} ${role} ${scope}`;
       });
-    expect(grants).toEqual(expect.arrayContaining([
-      'functionPrincipalId storageBlobDataContributor lake',
-      'functionPrincipalId storageTableDataContributor lake',
-      'functionPrincipalId storageBlobDataOwner runtime',
-      'functionPrincipalId storageQueueDataContributor runtime',
-      'functionPrincipalId storageTableDataContributor runtime',
-      'functionPrincipalId keyVaultSecretsUser vault',
-      'dataFactoryPrincipalId storageBlobDataContributor lakeFilesystem',
-      'dataFactoryPrincipalId keyVaultSecretsUser vault',
-    ]));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        'functionPrincipalId storageBlobDataContributor lake',
+        'functionPrincipalId storageTableDataContributor lake',
+        'functionPrincipalId storageBlobDataOwner runtime',
+        'functionPrincipalId storageQueueDataContributor runtime',
+        'functionPrincipalId storageTableDataContributor runtime',
+        'functionPrincipalId keyVaultSecretsUser vault',
+        'dataFactoryPrincipalId storageBlobDataContributor lakeFilesystem',
+        'dataFactoryPrincipalId keyVaultSecretsUser vault',
+      ]),
+    );
   });
 });
 
@@ -159,20 +167,26 @@ describe('infra/bicep wiring', () => {
     expect(referenced.map((p) => path.basename(p)).sort()).toEqual([...moduleFiles].sort());
   });
 
-  it.each(main.modules.map((m) => [m.symbol, m] as const))('module %s gets exactly the parameters it declares (all required ones)', (_s, m) => {
-    const target = mod(path.basename(m.path));
-    const passed = [...objectEntries(propertyBody(m.body, 'params') ?? '{}').keys()];
-    const declared = target.params.map((p) => p.name);
-    expect(passed.filter((p) => !declared.includes(p))).toEqual([]);
-    const required = target.params.filter((p) => !p.hasDefault).map((p) => p.name);
-    expect(required.filter((p) => !passed.includes(p))).toEqual([]);
-  });
+  it.each(main.modules.map((m) => [m.symbol, m] as const))(
+    'module %s gets exactly the parameters it declares (all required ones)',
+    (_s, m) => {
+      const target = mod(path.basename(m.path));
+      const passed = [...objectEntries(propertyBody(m.body, 'params') ?? '{}').keys()];
+      const declared = target.params.map((p) => p.name);
+      expect(passed.filter((p) => !declared.includes(p))).toEqual([]);
+      const required = target.params.filter((p) => !p.hasDefault).map((p) => p.name);
+      expect(required.filter((p) => !passed.includes(p))).toEqual([]);
+    },
+  );
 
   it('applies every adx/*.kql script, and every referenced script exists', () => {
     const referenced = [...main.code.matchAll(/loadTextContent\('\.\.\/\.\.\/adx\/([^']+)'\)/g)].map((m) => m[1]!);
     expect(referenced.length).toBeGreaterThan(0);
     for (const f of referenced) expect(fs.existsSync(path.join(repoRoot, 'adx', f))).toBe(true);
-    const present = fs.readdirSync(path.join(repoRoot, 'adx')).filter((f) => f.endsWith('.kql')).sort();
+    const present = fs
+      .readdirSync(path.join(repoRoot, 'adx'))
+      .filter((f) => f.endsWith('.kql'))
+      .sort();
     // A new adx/*.kql file must be added to adxScripts in main.bicep, or it never reaches Azure.
     expect([...referenced].sort()).toEqual(present);
     // Applied in file-name order, one at a time.
@@ -251,8 +265,12 @@ describe('infra/bicep Function App settings', () => {
   it('points the lake and tables at the lake account, and secrets at Key Vault references', () => {
     expect(resourceSettings.get('DEMAND_LAKE_URL')).toBe("'${lake.outputs.dfsEndpoint}${lake.outputs.filesystemName}'");
     expect(main.vars.get('tableEndpoint')).toBe('lake.outputs.tableEndpoint');
-    expect(main.vars.get('ordersAuthHeaderSetting')).toContain('@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/orders-auth-header/)');
-    expect(main.vars.get('mlflowTrackingTokenSetting')).toContain('@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/mlflow-tracking-token/)');
+    expect(main.vars.get('ordersAuthHeaderSetting')).toContain(
+      '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/orders-auth-header/)',
+    );
+    expect(main.vars.get('mlflowTrackingTokenSetting')).toContain(
+      '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/mlflow-tracking-token/)',
+    );
     expect(resourceSettings.get('DEMAND_PIPELINE_TIMER_ENABLED')).toBe("pipelineTimerEnabled ? 'true' : 'false'");
   });
 });
@@ -297,7 +315,12 @@ describe.each(['dev', 'prod'])('infra/bicep/%s.bicepparam', (env) => {
       const take = /^take\((.+),\s*(\d+)\)$/.exec(expr);
       if (take) return evaluate(take[1]!).slice(0, Number(take[2]));
       // `prefix` is main.bicep's normalised namePrefix (the same for a lowercase alphanumeric one).
-      const text = stringLiteral(expr.replace(/\$\{(namePrefix|prefix|token|environmentName)\}/g, (_m, v: string) => ({ namePrefix: prefix, prefix, token, environmentName: env })[v] ?? ''));
+      const text = stringLiteral(
+        expr.replace(
+          /\$\{(namePrefix|prefix|token|environmentName)\}/g,
+          (_m, v: string) => ({ namePrefix: prefix, prefix, token, environmentName: env })[v] ?? '',
+        ),
+      );
       if (text === undefined) throw new Error(`cannot evaluate ${expr}`);
       return text;
     };

@@ -5,10 +5,30 @@
  */
 import * as fs from 'node:fs';
 
-export interface BicepParam { name: string; type: string; hasDefault: boolean; secure: boolean; decorators: string }
-export interface BicepResource { symbol: string; type: string; apiVersion: string; existing: boolean; body: string }
-export interface BicepModule { symbol: string; path: string; body: string }
-export interface BicepOutput { name: string; type: string; expression: string }
+export interface BicepParam {
+  name: string;
+  type: string;
+  hasDefault: boolean;
+  secure: boolean;
+  decorators: string;
+}
+export interface BicepResource {
+  symbol: string;
+  type: string;
+  apiVersion: string;
+  existing: boolean;
+  body: string;
+}
+export interface BicepModule {
+  symbol: string;
+  path: string;
+  body: string;
+}
+export interface BicepOutput {
+  name: string;
+  type: string;
+  expression: string;
+}
 export interface BicepFile {
   path: string;
   /** Source with comments blanked out (strings kept). */
@@ -35,7 +55,10 @@ export function stripComments(text: string): string {
       out += text.slice(i, stop);
       i = stop;
     } else if (text.startsWith('//', i)) {
-      while (i < text.length && text[i] !== '\n') { out += ' '; i++; }
+      while (i < text.length && text[i] !== '\n') {
+        out += ' ';
+        i++;
+      }
     } else if (text.startsWith('/*', i)) {
       const end = text.indexOf('*/', i + 2);
       const stop = end < 0 ? text.length : end + 2;
@@ -54,9 +77,15 @@ function skipString(text: string, start: number): number {
   let i = start + 1;
   while (i < text.length) {
     const c = text[i];
-    if (c === '\\') { i += 2; continue; }
+    if (c === '\\') {
+      i += 2;
+      continue;
+    }
     if (c === "'") return i + 1;
-    if (c === '$' && text[i + 1] === '{') { i = skipBalanced(text, i + 1); continue; }
+    if (c === '$' && text[i + 1] === '{') {
+      i = skipBalanced(text, i + 1);
+      continue;
+    }
     i++;
   }
   return i;
@@ -70,10 +99,20 @@ export function skipBalanced(text: string, start: number): number {
   let i = start;
   while (i < text.length) {
     const c = text[i];
-    if (text.startsWith("'''", i)) { const end = text.indexOf("'''", i + 3); i = end < 0 ? text.length : end + 3; continue; }
-    if (c === "'") { i = skipString(text, i); continue; }
+    if (text.startsWith("'''", i)) {
+      const end = text.indexOf("'''", i + 3);
+      i = end < 0 ? text.length : end + 3;
+      continue;
+    }
+    if (c === "'") {
+      i = skipString(text, i);
+      continue;
+    }
     if (c === open) depth++;
-    else if (c === close) { depth--; if (depth === 0) return i + 1; }
+    else if (c === close) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
     i++;
   }
   throw new Error(`Unbalanced ${open} at offset ${start}`);
@@ -143,15 +182,24 @@ export function objectEntries(body: string): Map<string, string> {
   while (i < end) {
     const rest = body.slice(i, end);
     const m = /^\s*(?:(\w+)|'([^']*)')\s*:\s*/.exec(rest);
-    if (!m) { i++; continue; }
+    if (!m) {
+      i++;
+      continue;
+    }
     const key = (m[1] ?? m[2])!;
     let j = i + m[0].length;
     const valueStart = j;
     // A value ends at a newline (or comma) at depth 0.
     while (j < end) {
       const c = body[j];
-      if (c === '{' || c === '[' || c === '(') { j = skipBalanced(body, j); continue; }
-      if (c === "'") { j = body.startsWith("'''", j) ? body.indexOf("'''", j + 3) + 3 : skipString(body, j); continue; }
+      if (c === '{' || c === '[' || c === '(') {
+        j = skipBalanced(body, j);
+        continue;
+      }
+      if (c === "'") {
+        j = body.startsWith("'''", j) ? body.indexOf("'''", j + 3) + 3 : skipString(body, j);
+        continue;
+      }
       if (c === '\n' || c === ',') break;
       j++;
     }
@@ -184,7 +232,10 @@ export function readBicepParam(filePath: string): { using: string | undefined; v
     const c = code[start];
     let value: string;
     if (c === '{' || c === '[') value = code.slice(start, skipBalanced(code, start));
-    else { const lineEnd = code.indexOf('\n', start); value = code.slice(start, lineEnd < 0 ? code.length : lineEnd).trim(); }
+    else {
+      const lineEnd = code.indexOf('\n', start);
+      value = code.slice(start, lineEnd < 0 ? code.length : lineEnd).trim();
+    }
     values.set(m[1]!, value);
   }
   return { using, values };

@@ -70,7 +70,10 @@ describe('host.json', () => {
 describe('docs/settings.md', () => {
   const doc = fs.readFileSync(path.join(repoRoot, 'docs/settings.md'), 'utf8');
   const section = doc.split('## Pipeline settings')[1]?.split('\n## ')[0] ?? '';
-  const rows = section.split('\n').filter((l) => l.startsWith('| `')).map((l) => l.split('|').map((c) => c.trim()));
+  const rows = section
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .map((l) => l.split('|').map((c) => c.trim()));
 
   it('has one row per setting the code reads, no more, no fewer, no duplicates', () => {
     const names = rows.map((r) => r[1]!.replace(/`/g, ''));

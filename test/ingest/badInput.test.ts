@@ -17,7 +17,8 @@ import { lakeAt, makeOrders, servicesFor, settingsWith, tempDir } from './helper
 
 const good = makeOrders(30);
 const base = good[5] as OrderRecord;
-const bad = (id: string, patch: Partial<Record<keyof OrderRecord, unknown>>): OrderRecord => ({ ...base, orderLineId: id, InvoiceNo: id.split('-')[0] as string, ...patch }) as OrderRecord;
+const bad = (id: string, patch: Partial<Record<keyof OrderRecord, unknown>>): OrderRecord =>
+  ({ ...base, orderLineId: id, InvoiceNo: id.split('-')[0] as string, ...patch }) as OrderRecord;
 const hugeSku = 'A'.repeat(2_000_000);
 const badOrders: Array<[string, OrderRecord, RegExp]> = [
   ['leap second', bad('900001-0001', { InvoiceDate: '2011-06-01 23:59:60' }), /^schema_invalid:InvoiceDate$/],
@@ -63,29 +64,61 @@ describe('bad input never stops the pipeline nor poisons its state', () => {
     const services = servicesFor(settings, lake, `${dir}/state`);
     const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
     const ingest = (url: string, runId: string) =>
-      ingestOrdersRun({ source: 'orders', runId, runDate: '2011-03-01', client: OrdersClient.fromOptions({ source: 'orders', url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 }), lake, watermarks, overlapMinutes: 0, pagesPerPart: 2 });
+      ingestOrdersRun({
+        source: 'orders',
+        runId,
+        runDate: '2011-03-01',
+        client: OrdersClient.fromOptions({ source: 'orders', url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 }),
+        lake,
+        watermarks,
+        overlapMinutes: 0,
+        pagesPerPart: 2,
+      });
     try {
       await lake.put('landing/inventory/inv.csv', Buffer.from(csv));
       const orders = await ingest(api1.url, 'run-1');
       const inventory = await ingestInventory({ runId: 'run-1', runDate: '2011-03-01', startedAt: '2011-03-01T00:00:00Z' }, services);
       expect(inventory.filesIngested).toBe(1);
-      const lastGood = good.map((r) => r.InvoiceDate).sort().at(-1);
+      const lastGood = good
+        .map((r) => r.InvoiceDate)
+        .sort()
+        .at(-1);
       expect(orders.watermarkAfter).toBe(lastGood);
-      const silver = await buildSilver({ runId: 'run-1', runDate: '2011-03-01', startedAt: '2011-03-01T00:00:00Z', orderManifests: orders.batches.map((b) => b.manifestPath), inventoryManifests: inventory.batches.map((b) => b.manifestPath) }, services);
+      const silver = await buildSilver(
+        {
+          runId: 'run-1',
+          runDate: '2011-03-01',
+          startedAt: '2011-03-01T00:00:00Z',
+          orderManifests: orders.batches.map((b) => b.manifestPath),
+          inventoryManifests: inventory.batches.map((b) => b.manifestPath),
+        },
+        services,
+      );
 
       const quarantine = await openLakeTable(lake, lakeTables.quarantine).readAll();
       for (const [label, record, reason] of badOrders) {
         const row = quarantine.find((q) => String(q.raw).includes(record.orderLineId));
         expect([label, row ? String(row.reason) : 'not quarantined']).toEqual([label, expect.stringMatching(reason)]);
       }
-      const inventoryReasons = quarantine.filter((q) => q.source === 'inventory').map((q) => String(q.reason)).sort();
-      expect(inventoryReasons).toEqual(['schema_invalid:on_hand', 'schema_invalid:on_hand', 'schema_invalid:on_order', 'schema_invalid:sku', 'schema_invalid:snapshot_date']);
+      const inventoryReasons = quarantine
+        .filter((q) => q.source === 'inventory')
+        .map((q) => String(q.reason))
+        .sort();
+      expect(inventoryReasons).toEqual([
+        'schema_invalid:on_hand',
+        'schema_invalid:on_hand',
+        'schema_invalid:on_order',
+        'schema_invalid:sku',
+        'schema_invalid:snapshot_date',
+      ]);
       const stock = await openLakeTable(lake, lakeTables.inventory_snapshots).readAll();
       expect(stock.map((r) => r.sku)).toEqual(['20005']);
 
       const lines = await openLakeTable(lake, lakeTables.order_lines).readAll();
       expect(lines).toHaveLength(good.length + 1);
-      expect(String(lines.find((l) => l.order_line_id === longDescription.orderLineId)?.description)).toHaveLength(defaultFieldBounds.maxDescriptionLength);
+      expect(String(lines.find((l) => l.order_line_id === longDescription.orderLineId)?.description)).toHaveLength(
+        defaultFieldBounds.maxDescriptionLength,
+      );
       expect(silver.orderLinesKept).toBe(good.length + 1);
 
       // Day 2: new orders and a conflicting re-delivery; the watermark was not poisoned, so they come.
@@ -94,8 +127,22 @@ describe('bad input never stops the pipeline nor poisons its state', () => {
       try {
         const orders2 = await ingest(api2.url, 'run-2');
         expect(orders2.records).toBeGreaterThanOrEqual(later.length);
-        expect(orders2.watermarkAfter).toBe(later.map((r) => r.InvoiceDate).sort().at(-1));
-        await buildSilver({ runId: 'run-2', runDate: '2011-03-02', startedAt: '2011-03-02T00:00:00Z', orderManifests: orders2.batches.map((b) => b.manifestPath), inventoryManifests: [] }, services);
+        expect(orders2.watermarkAfter).toBe(
+          later
+            .map((r) => r.InvoiceDate)
+            .sort()
+            .at(-1),
+        );
+        await buildSilver(
+          {
+            runId: 'run-2',
+            runDate: '2011-03-02',
+            startedAt: '2011-03-02T00:00:00Z',
+            orderManifests: orders2.batches.map((b) => b.manifestPath),
+            inventoryManifests: [],
+          },
+          services,
+        );
         const lines2 = await openLakeTable(lake, lakeTables.order_lines).readAll();
         expect(lines2).toHaveLength(good.length + 1 + later.length);
         // First delivery wins in Silver; the other version is kept as a conflict in quarantine.
@@ -121,11 +168,37 @@ describe('bad input never stops the pipeline nor poisons its state', () => {
       const lake = lakeAt(`${dir}/lake`);
       const services = servicesFor(settingsWith({ DEMAND_MAX_ORDER_QUANTITY: '100' }), lake, `${dir}/state`);
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
-      const client = OrdersClient.fromOptions({ source: 'orders', url: api.url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 });
-      const orders = await ingestOrdersRun({ source: 'orders', runId: 'run-1', runDate: '2011-03-01', client, lake, watermarks, overlapMinutes: 0, pagesPerPart: 2 });
-      await buildSilver({ runId: 'run-1', runDate: '2011-03-01', startedAt: '2011-03-01T00:00:00Z', orderManifests: orders.batches.map((b) => b.manifestPath), inventoryManifests: [] }, services);
+      const client = OrdersClient.fromOptions({
+        source: 'orders',
+        url: api.url,
+        pageSize: 10,
+        requestTimeoutInMs: 30_000,
+        retryBudgetInMs: 5_000,
+      });
+      const orders = await ingestOrdersRun({
+        source: 'orders',
+        runId: 'run-1',
+        runDate: '2011-03-01',
+        client,
+        lake,
+        watermarks,
+        overlapMinutes: 0,
+        pagesPerPart: 2,
+      });
+      await buildSilver(
+        {
+          runId: 'run-1',
+          runDate: '2011-03-01',
+          startedAt: '2011-03-01T00:00:00Z',
+          orderManifests: orders.batches.map((b) => b.manifestPath),
+          inventoryManifests: [],
+        },
+        services,
+      );
       const quarantine = await openLakeTable(lake, lakeTables.quarantine).readAll();
-      expect(quarantine.map((q) => [q.reason, q.detail])).toEqual([['schema_invalid:Quantity', 'Quantity=500: |value| must be at most 100']]);
+      expect(quarantine.map((q) => [q.reason, q.detail])).toEqual([
+        ['schema_invalid:Quantity', 'Quantity=500: |value| must be at most 100'],
+      ]);
     } finally {
       await api.close();
     }

@@ -40,7 +40,12 @@ export function settingsWith(overrides: Partial<Record<SettingName, string>>): P
   return loadSettings({}, overrides);
 }
 
-export function servicesFor(settings: PipelineSettings, lake: LakeStore, stateDir: string, extra: Partial<PipelineServices> = {}): PipelineServices {
+export function servicesFor(
+  settings: PipelineSettings,
+  lake: LakeStore,
+  stateDir: string,
+  extra: Partial<PipelineServices> = {},
+): PipelineServices {
   return { settings, lake, entities: EmbeddedEntityStore.fromDirectory(stateDir), log: () => undefined, ...extra };
 }
 
@@ -49,7 +54,10 @@ export function lakeAt(dir: string): FileSystemLake {
 }
 
 /** Everything the given manifests hold, read back through the Bronze reader. */
-export async function readAll(lake: LakeStore, manifestPaths: string[]): Promise<{ records: unknown[]; manifestRecords: number; manifestQuantity: number }> {
+export async function readAll(
+  lake: LakeStore,
+  manifestPaths: string[],
+): Promise<{ records: unknown[]; manifestRecords: number; manifestQuantity: number }> {
   const records: unknown[] = [];
   let manifestRecords = 0;
   let manifestQuantity = 0;

@@ -6,7 +6,8 @@ import { lakeAt, servicesFor, settingsWith, tempDir } from './helpers';
 
 const run = (runId: string) => ({ runId, runDate: '2011-06-06', startedAt: '2011-06-06T02:00:00Z' });
 const csv = 'snapshot_date,sku,on_hand,on_order\n2011-06-06,85123A,120,0\n2011-06-06,22423,7,24\n';
-const ndjson = '{"snapshot_date":"2011-06-06","sku":"84879","on_hand":33,"on_order":0}\n{"snapshot_date":"2011-06-06","sku":"47566","on_hand":0,"on_order":60}\n\n';
+const ndjson =
+  '{"snapshot_date":"2011-06-06","sku":"84879","on_hand":33,"on_order":0}\n{"snapshot_date":"2011-06-06","sku":"47566","on_hand":0,"on_order":60}\n\n';
 
 async function names(lake: LakeStore, prefix: string): Promise<string[]> {
   const out: string[] = [];
@@ -35,14 +36,24 @@ describe('ingestInventory', () => {
     expect(out.filesIngested).toBe(2);
     expect(out.filesRejected).toBe(4);
     expect(out.records).toBe(4);
-    expect(out.rejected.map((r) => r.file)).toEqual(['landing/inventory/c.csv', 'landing/inventory/d.ndjson', 'landing/inventory/e.csv', 'landing/inventory/f.parquet']);
+    expect(out.rejected.map((r) => r.file)).toEqual([
+      'landing/inventory/c.csv',
+      'landing/inventory/d.ndjson',
+      'landing/inventory/e.csv',
+      'landing/inventory/f.parquet',
+    ]);
     expect(out.rejected[0]?.reason).toBe('line 2: on_hand "lots" is not a number');
     expect(out.rejected[1]?.reason).toMatch(/^line 1: not JSON/);
     expect(out.rejected[2]?.reason).toMatch(/lacks column\(s\) snapshot_date, sku, on_hand, on_order/);
-    expect(await names(lake, 'landing/inventory/processed')).toEqual(['landing/inventory/processed/a.csv', 'landing/inventory/processed/b.ndjson']);
+    expect(await names(lake, 'landing/inventory/processed')).toEqual([
+      'landing/inventory/processed/a.csv',
+      'landing/inventory/processed/b.ndjson',
+    ]);
     expect((await lake.read('landing/inventory/rejected/c.csv.reason.txt')).toString()).toContain('on_hand "lots"');
     expect(await lake.exists('landing/inventory/rejected/f.parquet')).toBe(true);
-    expect(await names(lake, 'landing/inventory').then((n) => n.filter((p) => !p.includes('/processed/') && !p.includes('/rejected/')))).toEqual([]);
+    expect(
+      await names(lake, 'landing/inventory').then((n) => n.filter((p) => !p.includes('/processed/') && !p.includes('/rejected/'))),
+    ).toEqual([]);
 
     expect(out.batches.map((b) => b.path)).toEqual([
       'bronze/inventory/ingest_date=2011-06-06/run_id=inv1/part-00000.csv.gz',

@@ -28,7 +28,11 @@ describe('local orders API', () => {
     const viaCursor = (await (await fetch(`${api.url}?cursor=${body.nextCursor}&limit=10`)).json()) as { items: unknown[] };
     expect(viaNext.items).toEqual(viaCursor.items);
     expect(viaNext.items).toEqual(expected.slice(10, 20));
-    const last = (await (await fetch(`${api.url}?since=2011-01-03T01:00:00Z&limit=100`)).json()) as { items: unknown[]; nextCursor: unknown; next: unknown };
+    const last = (await (await fetch(`${api.url}?since=2011-01-03T01:00:00Z&limit=100`)).json()) as {
+      items: unknown[];
+      nextCursor: unknown;
+      next: unknown;
+    };
     expect(last.items).toHaveLength(expected.length);
     expect(last.nextCursor).toBeNull();
     expect(last.next).toBeNull();
@@ -36,7 +40,12 @@ describe('local orders API', () => {
 
   it('answers 400 naming the parameter for a bad limit, since or cursor', async () => {
     api = await startOrdersApi({ records: makeOrders(5), pageSizeMax: 50 });
-    for (const [query, parameter] of [['limit=0', 'limit'], ['limit=51', 'limit'], ['since=yesterday', 'since'], ['cursor=zzz', 'cursor']] as const) {
+    for (const [query, parameter] of [
+      ['limit=0', 'limit'],
+      ['limit=51', 'limit'],
+      ['since=yesterday', 'since'],
+      ['cursor=zzz', 'cursor'],
+    ] as const) {
       const res = await fetch(`${api.url}?${query}`);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { parameter: string } }).error.parameter).toBe(parameter);
@@ -47,7 +56,14 @@ describe('local orders API', () => {
   it('streams a factory source page by page (continuing one iterator) and serves the same pages as an array', async () => {
     const records = makeOrders(95);
     let opened = 0;
-    api = await startOrdersApi({ records: () => (opened++, (async function* () { yield* records; })()) });
+    api = await startOrdersApi({
+      records: () => (
+        opened++,
+        (async function* () {
+          yield* records;
+        })()
+      ),
+    });
     const client = OrdersClient.fromOptions({ source: 's', url: api.url, pageSize: 20, requestTimeoutInMs: 1000, retryBudgetInMs: 2000 });
     const got: unknown[] = [];
     let token: string | null = null;
@@ -63,9 +79,19 @@ describe('local orders API', () => {
   });
 
   it('the client honours Retry-After on 429 and backs off with jitter on 5xx', async () => {
-    api = await startOrdersApi({ records: makeOrders(10), faults: { seed: 3, rate: 1, kinds: ['throttle'], maxPerPage: 2, retryAfterSeconds: 0.25 } });
+    api = await startOrdersApi({
+      records: makeOrders(10),
+      faults: { seed: 3, rate: 1, kinds: ['throttle'], maxPerPage: 2, retryAfterSeconds: 0.25 },
+    });
     const events: RetryEvent[] = [];
-    const client = OrdersClient.fromOptions({ source: 's', url: api.url, pageSize: 50, requestTimeoutInMs: 1000, retryBudgetInMs: 5000, onRetry: (e) => events.push(e) });
+    const client = OrdersClient.fromOptions({
+      source: 's',
+      url: api.url,
+      pageSize: 50,
+      requestTimeoutInMs: 1000,
+      retryBudgetInMs: 5000,
+      onRetry: (e) => events.push(e),
+    });
     const page = await client.fetchPage(0, null, null);
     expect(page.items).toHaveLength(10);
     expect(page.attempts).toBe(3);
@@ -77,16 +103,36 @@ describe('local orders API', () => {
 
     api = await startOrdersApi({ records: makeOrders(10), faults: { seed: 3, rate: 1, kinds: ['error500'], maxPerPage: 3 } });
     const backoffs: number[] = [];
-    const client2 = OrdersClient.fromOptions({ source: 's', url: api.url, pageSize: 50, requestTimeoutInMs: 1000, retryBudgetInMs: 5000, initialBackoffInMs: 20, maxBackoffInMs: 200, onRetry: (e) => backoffs.push(e.delayInMs) });
+    const client2 = OrdersClient.fromOptions({
+      source: 's',
+      url: api.url,
+      pageSize: 50,
+      requestTimeoutInMs: 1000,
+      retryBudgetInMs: 5000,
+      initialBackoffInMs: 20,
+      maxBackoffInMs: 200,
+      onRetry: (e) => backoffs.push(e.delayInMs),
+    });
     expect((await client2.fetchPage(0, null, null)).attempts).toBe(4);
     expect(backoffs).toHaveLength(3);
     expect(backoffs.every((d) => d >= 0 && d <= 200)).toBe(true);
   });
 
   it('a timeout is retried: the slow answer is abandoned and the next attempt succeeds', async () => {
-    api = await startOrdersApi({ records: makeOrders(10), faults: { seed: 9, rate: 1, kinds: ['slow'], maxPerPage: 1, slowDelayInMs: 1500 } });
+    api = await startOrdersApi({
+      records: makeOrders(10),
+      faults: { seed: 9, rate: 1, kinds: ['slow'], maxPerPage: 1, slowDelayInMs: 1500 },
+    });
     const events: RetryEvent[] = [];
-    const client = OrdersClient.fromOptions({ source: 's', url: api.url, pageSize: 50, requestTimeoutInMs: 200, retryBudgetInMs: 3000, initialBackoffInMs: 10, onRetry: (e) => events.push(e) });
+    const client = OrdersClient.fromOptions({
+      source: 's',
+      url: api.url,
+      pageSize: 50,
+      requestTimeoutInMs: 200,
+      retryBudgetInMs: 3000,
+      initialBackoffInMs: 10,
+      onRetry: (e) => events.push(e),
+    });
     const page = await client.fetchPage(0, null, null);
     expect(page.items).toHaveLength(10);
     expect(events[0]?.outcome).toBe('timeout after 200 ms');
@@ -94,7 +140,12 @@ describe('local orders API', () => {
 });
 
 /** A fake orders API as a fetch function: `pages` pages of one item each, linked by `next(page)`. */
-function fakeApi(options: { failuresPerPage?: number; failuresOn?: Record<number, number>; retryAfterSeconds?: number; next: (page: number) => string | null }): {
+function fakeApi(options: {
+  failuresPerPage?: number;
+  failuresOn?: Record<number, number>;
+  retryAfterSeconds?: number;
+  next: (page: number) => string | null;
+}): {
   fetch: typeof fetch;
   requests: Array<{ url: string; authorization: string | undefined }>;
 } {
@@ -121,7 +172,14 @@ describe('orders client: one retry budget per run, same-origin next links only',
     // Every page fails twice with 503 (Retry-After 0.2 s): ~400 ms lost per page. A per-page budget of
     // 1000 ms would let all six pages through; the run's 1000 ms runs out within the first few.
     const api = fakeApi({ failuresPerPage: 2, retryAfterSeconds: 0.2, next: (p) => (p < 5 ? `${base}?cursor=${p + 1}` : null) });
-    const client = OrdersClient.fromOptions({ source: 'flappy', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 1000, fetch: api.fetch });
+    const client = OrdersClient.fromOptions({
+      source: 'flappy',
+      url: base,
+      pageSize: 1,
+      requestTimeoutInMs: 1000,
+      retryBudgetInMs: 1000,
+      fetch: api.fetch,
+    });
     let token: string | null = null;
     const fetched: number[] = [];
     const error = await (async () => {
@@ -138,7 +196,9 @@ describe('orders client: one retry budget per run, same-origin next links only',
     expect(e.page).toBeGreaterThanOrEqual(1);
     expect(e.page).toBeLessThan(5);
     expect(fetched).toEqual([...Array(e.page).keys()]);
-    expect(e.message).toMatch(new RegExp(`Orders source "flappy" page ${e.page} failed after \\d+ attempt\\(s\\) in \\d+ ms; last status: 503`));
+    expect(e.message).toMatch(
+      new RegExp(`Orders source "flappy" page ${e.page} failed after \\d+ attempt\\(s\\) in \\d+ ms; last status: 503`),
+    );
   });
 
   it('pages that succeed at once do not spend the retry budget: a late blip after a long healthy run is still retried', async () => {
@@ -148,7 +208,14 @@ describe('orders client: one retry budget per run, same-origin next links only',
       await new Promise((r) => setTimeout(r, 5));
       return api.fetch(input, init);
     }) as typeof fetch;
-    const client = OrdersClient.fromOptions({ source: 's', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 100, fetch: slow });
+    const client = OrdersClient.fromOptions({
+      source: 's',
+      url: base,
+      pageSize: 1,
+      requestTimeoutInMs: 1000,
+      retryBudgetInMs: 100,
+      fetch: slow,
+    });
     let token: string | null = null;
     let page = 0;
     let last;
@@ -163,7 +230,15 @@ describe('orders client: one retry budget per run, same-origin next links only',
 
   it('follows same-origin next links (absolute or relative) with the Authorization header', async () => {
     const api = fakeApi({ next: (p) => (p === 0 ? `${base}?cursor=1` : p === 1 ? '/api/orders?cursor=2' : null) });
-    const client = OrdersClient.fromOptions({ source: 's', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 1000, fetch: api.fetch, authorization: async () => 'Bearer secret' });
+    const client = OrdersClient.fromOptions({
+      source: 's',
+      url: base,
+      pageSize: 1,
+      requestTimeoutInMs: 1000,
+      retryBudgetInMs: 1000,
+      fetch: api.fetch,
+      authorization: async () => 'Bearer secret',
+    });
     const p0 = await client.fetchPage(0, null, null);
     const p1 = await client.fetchPage(1, p0.nextToken, null);
     const p2 = await client.fetchPage(2, p1.nextToken, null);
@@ -178,7 +253,15 @@ describe('orders client: one retry budget per run, same-origin next links only',
     ['the same host over plain http', 'http://shop.example/api/orders?cursor=1'],
   ])('refuses %s: fails naming the link, nothing is sent there', async (_what, link) => {
     const api = fakeApi({ next: () => link });
-    const client = OrdersClient.fromOptions({ source: 's', url: base, pageSize: 1, requestTimeoutInMs: 1000, retryBudgetInMs: 1000, fetch: api.fetch, authorization: async () => 'Bearer secret' });
+    const client = OrdersClient.fromOptions({
+      source: 's',
+      url: base,
+      pageSize: 1,
+      requestTimeoutInMs: 1000,
+      retryBudgetInMs: 1000,
+      fetch: api.fetch,
+      authorization: async () => 'Bearer secret',
+    });
     const p0 = await client.fetchPage(0, null, null);
     expect(p0.nextToken).toBe(link);
     const error = await client.fetchPage(1, p0.nextToken, null).catch((e: unknown) => e);
@@ -207,9 +290,39 @@ describe('Online Retail CSV reader', () => {
       const out = [];
       for await (const r of readOnlineRetailCsv(ii)) out.push(r);
       expect(out).toEqual([
-        { orderLineId: '489434-0001', InvoiceNo: '489434', StockCode: '85048', Description: '15CM CHRISTMAS GLASS BALL, 20 LIGHTS', Quantity: 12, InvoiceDate: '2009-12-01 07:45:00', UnitPrice: 6.95, CustomerID: '13085', Country: 'United Kingdom' },
-        { orderLineId: '489434-0002', InvoiceNo: '489434', StockCode: '79323P', Description: null, Quantity: 'x', InvoiceDate: '2009-12-01 07:45:00', UnitPrice: 6.75, CustomerID: '13085', Country: null },
-        { orderLineId: '489435-0001', InvoiceNo: '489435', StockCode: '22350', Description: 'CAT BOWL ', Quantity: 12, InvoiceDate: '2009-12-01 07:45:00', UnitPrice: 2.55, CustomerID: null, Country: 'United Kingdom' },
+        {
+          orderLineId: '489434-0001',
+          InvoiceNo: '489434',
+          StockCode: '85048',
+          Description: '15CM CHRISTMAS GLASS BALL, 20 LIGHTS',
+          Quantity: 12,
+          InvoiceDate: '2009-12-01 07:45:00',
+          UnitPrice: 6.95,
+          CustomerID: '13085',
+          Country: 'United Kingdom',
+        },
+        {
+          orderLineId: '489434-0002',
+          InvoiceNo: '489434',
+          StockCode: '79323P',
+          Description: null,
+          Quantity: 'x',
+          InvoiceDate: '2009-12-01 07:45:00',
+          UnitPrice: 6.75,
+          CustomerID: '13085',
+          Country: null,
+        },
+        {
+          orderLineId: '489435-0001',
+          InvoiceNo: '489435',
+          StockCode: '22350',
+          Description: 'CAT BOWL ',
+          Quantity: 12,
+          InvoiceDate: '2009-12-01 07:45:00',
+          UnitPrice: 2.55,
+          CustomerID: null,
+          Country: 'United Kingdom',
+        },
       ]);
     } finally {
       await cleanup();

@@ -46,7 +46,10 @@ describe('ingestOrders', () => {
     expect(out.watermarkBefore).toBeNull();
     expect(out.watermarkAfter).toBe(source.at(-1)?.InvoiceDate);
     expect(out.batches[0]?.path).toBe('bronze/orders/ingest_date=2011-06-01/run_id=r1/part-00000.ndjson.gz');
-    const back = await readAll(lake, out.batches.map((b) => b.manifestPath));
+    const back = await readAll(
+      lake,
+      out.batches.map((b) => b.manifestPath),
+    );
     expect(back.records).toEqual(source); // as received, in API order
     expect(back.manifestRecords).toBe(260);
     // No temporary names left behind.
@@ -58,7 +61,12 @@ describe('ingestOrders', () => {
   it('is incremental: the next run fetches only lines since the watermark minus the overlap window', async () => {
     const all = makeOrders(300); // 100 invoices, 37 minutes apart
     let visible = all.slice(0, 150);
-    api = await startOrdersApi({ records: () => (async function* () { yield* visible; })() });
+    api = await startOrdersApi({
+      records: () =>
+        (async function* () {
+          yield* visible;
+        })(),
+    });
     const lake = lakeAt(`${dir}/lake`);
     const services = servicesFor(settingsFor(api.url, { DEMAND_ORDERS_OVERLAP_MINUTES: '60' }), lake, `${dir}/state`);
     const first = await ingestOrders(run('r1'), services);
@@ -74,7 +82,10 @@ describe('ingestOrders', () => {
     expect(second.records).toBeLessThan(160);
     expect(second.watermarkBefore).toBe(watermark);
     expect(second.watermarkAfter).toBe(all.at(-1)!.InvoiceDate);
-    const back = await readAll(lake, second.batches.map((b) => b.manifestPath));
+    const back = await readAll(
+      lake,
+      second.batches.map((b) => b.manifestPath),
+    );
     expect((back.records as OrderRecord[]).map((r) => r.orderLineId)).toEqual(expected.map((r) => r.orderLineId));
     // A third run with nothing new re-delivers only the overlap and keeps the watermark.
     const third = await ingestOrders(run('r3', '2011-06-03'), services);
@@ -82,31 +93,31 @@ describe('ingestOrders', () => {
     expect(third.records).toBeLessThan(10);
   });
 
-  it.each([11, 12, 13])('survives 429/5xx/timeouts/resets/truncated pages (seed %i): manifests add up exactly to the source', async (seed) => {
-    const source = makeOrders(400);
-    api = await startOrdersApi({
-      records: source,
-      faults: { seed, rate: 0.4, retryAfterSeconds: 0.01, slowDelayInMs: 600, maxPerPage: 3 },
-    });
-    const lake = lakeAt(`${dir}/lake`);
-    const retries: string[] = [];
-    const services = servicesFor(
-      settingsFor(api.url, { DEMAND_ORDERS_RETRY_BUDGET_MS: '20000' }),
-      lake,
-      `${dir}/state`,
-      { log: (m) => retries.push(m) },
-    );
-    const out = await ingestOrders(run(`seed${seed}`), services);
-    const injected = api.faultsInjected();
-    expect(Object.values(injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(3);
-    expect(retries.filter((m) => m.includes('retry')).length).toBeGreaterThan(3);
-    expect(out.records).toBe(400);
-    expect(out.quantitySum).toBe(sumQuantity(source));
-    const back = await readAll(lake, await listBronzeManifests(lake, 'orders', `seed${seed}`));
-    expect(back.manifestRecords).toBe(400);
-    expect(back.manifestQuantity).toBe(sumQuantity(source));
-    expect(new Set((back.records as OrderRecord[]).map((r) => r.orderLineId)).size).toBe(400);
-  });
+  it.each([11, 12, 13])(
+    'survives 429/5xx/timeouts/resets/truncated pages (seed %i): manifests add up exactly to the source',
+    async (seed) => {
+      const source = makeOrders(400);
+      api = await startOrdersApi({
+        records: source,
+        faults: { seed, rate: 0.4, retryAfterSeconds: 0.01, slowDelayInMs: 600, maxPerPage: 3 },
+      });
+      const lake = lakeAt(`${dir}/lake`);
+      const retries: string[] = [];
+      const services = servicesFor(settingsFor(api.url, { DEMAND_ORDERS_RETRY_BUDGET_MS: '20000' }), lake, `${dir}/state`, {
+        log: (m) => retries.push(m),
+      });
+      const out = await ingestOrders(run(`seed${seed}`), services);
+      const injected = api.faultsInjected();
+      expect(Object.values(injected).reduce((a, b) => a + b, 0)).toBeGreaterThan(3);
+      expect(retries.filter((m) => m.includes('retry')).length).toBeGreaterThan(3);
+      expect(out.records).toBe(400);
+      expect(out.quantitySum).toBe(sumQuantity(source));
+      const back = await readAll(lake, await listBronzeManifests(lake, 'orders', `seed${seed}`));
+      expect(back.manifestRecords).toBe(400);
+      expect(back.manifestQuantity).toBe(sumQuantity(source));
+      expect(new Set((back.records as OrderRecord[]).map((r) => r.orderLineId)).size).toBe(400);
+    },
+  );
 
   it('after a crash in the middle, a re-run of the same run id lands exactly the source: no loss, no duplicates, watermark untouched by the failed run', async () => {
     const source = makeOrders(500);
@@ -157,7 +168,10 @@ describe('ingestOrders', () => {
     expect(seen).toBe(150);
     const out = await ingestOrders(run('ab'), servicesFor(settings, lake, `${dir}/state`));
     expect(out.records).toBe(300);
-    const back = await readAll(lake, out.batches.map((b) => b.manifestPath));
+    const back = await readAll(
+      lake,
+      out.batches.map((b) => b.manifestPath),
+    );
     expect(back.records).toEqual(source);
   });
 
@@ -184,7 +198,10 @@ describe('ingestOrders', () => {
     const logged: string[] = [];
     const services = servicesFor(settingsWith({}), lake, `${dir}/state`, { log: (m: string) => logged.push(m) });
     const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
-    await watermarks.advance({ source: 'orders', lastOrderTimestamp: '2011-05-31 17:00:00', cursor: null, runId: 'earlier', updatedAt: '2011-05-31T18:00:00Z' }, undefined);
+    await watermarks.advance(
+      { source: 'orders', lastOrderTimestamp: '2011-05-31 17:00:00', cursor: null, runId: 'earlier', updatedAt: '2011-05-31T18:00:00Z' },
+      undefined,
+    );
     const out = await ingestOrders(run('skip'), services);
     expect(out).toEqual({
       source: 'orders',
@@ -213,7 +230,10 @@ describe('ingestOrders', () => {
     const port = (server.address() as { port: number }).port;
     try {
       const lake = lakeAt(`${dir}/lake`);
-      const error = await ingestOrders(run('auth'), servicesFor(settingsFor(`http://127.0.0.1:${port}/orders`, { DEMAND_ORDERS_AUTH_HEADER: 'Bearer nope' }), lake, `${dir}/state`)).catch((e: unknown) => e);
+      const error = await ingestOrders(
+        run('auth'),
+        servicesFor(settingsFor(`http://127.0.0.1:${port}/orders`, { DEMAND_ORDERS_AUTH_HEADER: 'Bearer nope' }), lake, `${dir}/state`),
+      ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OrdersFetchError);
       expect((error as OrdersFetchError).status).toBe(401);
       expect(hits).toBe(1);
@@ -234,9 +254,17 @@ describe('ingestOrders', () => {
     const lake = lakeAt(`${dir}/lake`);
     const out = await ingestOrders(run('bad'), servicesFor(settingsFor(api.url), lake, `${dir}/state`));
     expect(out.records).toBe(44);
-    expect(out.problems).toEqual({ 'wrong_type:Quantity': 1, 'missing:UnitPrice': 1, 'bad_format:InvoiceDate': 1, 'wrong_type:CustomerID': 1 });
+    expect(out.problems).toEqual({
+      'wrong_type:Quantity': 1,
+      'missing:UnitPrice': 1,
+      'bad_format:InvoiceDate': 1,
+      'wrong_type:CustomerID': 1,
+    });
     expect(out.quantitySum).toBe(sumQuantity(good) + sumQuantity(bad.slice(1) as never));
-    const back = await readAll(lake, out.batches.map((b) => b.manifestPath));
+    const back = await readAll(
+      lake,
+      out.batches.map((b) => b.manifestPath),
+    );
     const stored = back.records.find((r) => (r as OrderRecord).orderLineId === 'bad-1');
     expect(stored).toEqual({ ...good[5], orderLineId: 'bad-1', Quantity: 'twelve' });
   });

@@ -22,7 +22,12 @@ const validate = rowValidator('gold/inventory_actions', lakeTables.inventory_act
 
 function forecast(n: number, point: number, q05 = point, q95 = point): ForecastDay[] {
   const first = Date.parse('2011-12-10T00:00:00Z');
-  return Array.from({ length: n }, (_, i) => ({ targetDate: new Date(first + i * 86_400_000).toISOString().slice(0, 10), point, q05, q95 }));
+  return Array.from({ length: n }, (_, i) => ({
+    targetDate: new Date(first + i * 86_400_000).toISOString().slice(0, 10),
+    point,
+    q05,
+    q95,
+  }));
 }
 
 const isDate = (d: string | null) => d === null || (/^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)));
@@ -34,13 +39,25 @@ describe('projectCover is bounded by the cover horizon', () => {
   });
 
   it('caps a forecast of 3.3e-31 a day (was: RangeError Invalid time value)', () => {
-    expect(projectCover('2011-12-09', forecast(28, 3.3e-31), 1_000)).toMatchObject({ daysOfCover: coverHorizonDays, stockoutDate: null, beyondHorizon: true });
+    expect(projectCover('2011-12-09', forecast(28, 3.3e-31), 1_000)).toMatchObject({
+      daysOfCover: coverHorizonDays,
+      stockoutDate: null,
+      beyondHorizon: true,
+    });
   });
 
   it('projects a stockout just inside the horizon and caps one just beyond it', () => {
     // 1 a day, 28 days of forecast, then the same rate: 364 on hand lasts 364 days → stockout day 365.
-    expect(projectCover('2011-12-09', forecast(28, 1), 364)).toEqual({ daysOfCover: 364, stockoutDate: '2012-12-08', beyondHorizon: false });
-    expect(projectCover('2011-12-09', forecast(28, 1), 365)).toMatchObject({ daysOfCover: coverHorizonDays, stockoutDate: null, beyondHorizon: true });
+    expect(projectCover('2011-12-09', forecast(28, 1), 364)).toEqual({
+      daysOfCover: 364,
+      stockoutDate: '2012-12-08',
+      beyondHorizon: false,
+    });
+    expect(projectCover('2011-12-09', forecast(28, 1), 365)).toMatchObject({
+      daysOfCover: coverHorizonDays,
+      stockoutDate: null,
+      beyondHorizon: true,
+    });
   });
 
   it('keeps "no demand at all" as null cover (infinite), not beyond-horizon', () => {
@@ -81,7 +98,14 @@ describe('planSkuInventory is total: every Gold row passes the inventory_actions
   ];
   it.each(cases)('%s', (_label, days, onHand) => {
     const action = planSkuInventory({ sku: 'X', asOf: '2011-12-09', forecast: days, stock: { onHand, onOrder: 0 } }, policy);
-    for (const value of [action.leadTimeDemand, action.leadTimeSigma, action.safetyStock, action.reorderPoint, action.orderUpTo, action.orderQty]) {
+    for (const value of [
+      action.leadTimeDemand,
+      action.leadTimeSigma,
+      action.safetyStock,
+      action.reorderPoint,
+      action.orderUpTo,
+      action.orderQty,
+    ]) {
       expect(Number.isFinite(value)).toBe(true);
     }
     expect(action.daysOfCover === null || (action.daysOfCover >= 0 && action.daysOfCover <= coverHorizonDays)).toBe(true);

@@ -144,8 +144,34 @@ describe('planSkuInventory on hand-computed cases', () => {
 describe('planInventoryRows', () => {
   it('groups forecast rows, picks the latest stock at the origin and writes Gold rows', () => {
     const forecastRows = flatForecast(7, 10, 2).flatMap((d, i) => [
-      { run_id: 'r1', sku: 'A', origin_date: '2011-12-09', target_date: d.targetDate, step: i + 1, point: d.point, q05: d.q05, q25: 0, q50: 10, q75: 0, q95: d.q95, model: 'ets' },
-      { run_id: 'r1', sku: 'B', origin_date: '2011-12-09', target_date: d.targetDate, step: i + 1, point: d.point, q05: d.q05, q25: 0, q50: 10, q75: 0, q95: d.q95, model: 'ets' },
+      {
+        run_id: 'r1',
+        sku: 'A',
+        origin_date: '2011-12-09',
+        target_date: d.targetDate,
+        step: i + 1,
+        point: d.point,
+        q05: d.q05,
+        q25: 0,
+        q50: 10,
+        q75: 0,
+        q95: d.q95,
+        model: 'ets',
+      },
+      {
+        run_id: 'r1',
+        sku: 'B',
+        origin_date: '2011-12-09',
+        target_date: d.targetDate,
+        step: i + 1,
+        point: d.point,
+        q05: d.q05,
+        q25: 0,
+        q50: 10,
+        q75: 0,
+        q95: d.q95,
+        model: 'ets',
+      },
     ]);
     const dailyDemand = [
       { sku: 'A', date: '2011-12-08', on_hand: 500 },
@@ -162,13 +188,33 @@ describe('planInventoryRows', () => {
     const plan = planInventoryRows('r1', forecastRows, dailyDemand, snapshots, policy);
     expect(plan.rows).toEqual([
       {
-        run_id: 'r1', sku: 'A', as_of: '2011-12-09', on_hand: 30, days_of_cover: 3, stockout_date: '2011-12-13',
-        safety_stock: 6.58, reorder_point: 46.58, order_qty: 49, service_level: 0.95, lead_time_days: 4, action: 'reorder_now',
+        run_id: 'r1',
+        sku: 'A',
+        as_of: '2011-12-09',
+        on_hand: 30,
+        days_of_cover: 3,
+        stockout_date: '2011-12-13',
+        safety_stock: 6.58,
+        reorder_point: 46.58,
+        order_qty: 49,
+        service_level: 0.95,
+        lead_time_days: 4,
+        action: 'reorder_now',
       },
       {
         // IP = 200 + 10 > S = 78.70 → ok. Cover: 70 over the horizon, then (200 − 70)/10 = 13 → 20 days.
-        run_id: 'r1', sku: 'B', as_of: '2011-12-09', on_hand: 200, days_of_cover: 20, stockout_date: '2011-12-30',
-        safety_stock: 6.58, reorder_point: 46.58, order_qty: 0, service_level: 0.95, lead_time_days: 4, action: 'ok',
+        run_id: 'r1',
+        sku: 'B',
+        as_of: '2011-12-09',
+        on_hand: 200,
+        days_of_cover: 20,
+        stockout_date: '2011-12-30',
+        safety_stock: 6.58,
+        reorder_point: 46.58,
+        order_qty: 0,
+        service_level: 0.95,
+        lead_time_days: 4,
+        action: 'ok',
       },
     ]);
     // A: qty = ⌈78.703744 − 30⌉ = 49 (no on-order on the daily-demand observation).

@@ -31,7 +31,9 @@ describe('lake writer lock', () => {
     const first = await lake.tryLock(writerLockPath, { holder: holder('run-a'), durationInMs: 60_000 });
     const refused = lake.tryLock(writerLockPath, { holder: holder('run-b'), durationInMs: 60_000 });
     await expect(refused).rejects.toThrow(LakeLockedError);
-    await expect(lake.tryLock(writerLockPath, { holder: holder('run-b'), durationInMs: 60_000 })).rejects.toThrow(/locked by run run-a \(buildSilver, test:1\) since 2026-01-01T00:00:00.000Z/);
+    await expect(lake.tryLock(writerLockPath, { holder: holder('run-b'), durationInMs: 60_000 })).rejects.toThrow(
+      /locked by run run-a \(buildSilver, test:1\) since 2026-01-01T00:00:00.000Z/,
+    );
     await first.release();
     const second = await lake.tryLock(writerLockPath, { holder: holder('run-b'), durationInMs: 60_000 });
     expect(second.holder.runId).toBe('run-b');
@@ -75,13 +77,20 @@ describe('lake writer lock', () => {
     const log = path.join(dir, 'log.txt');
     const run = (id: string, holdMs: number, waitMs?: number) =>
       new Promise<number | null>((resolve, reject) => {
-        const p = spawn(process.execPath, [holderScript, path.join(dir, 'lake'), id, String(holdMs), log, ...(waitMs === undefined ? [] : [String(waitMs)])], { stdio: 'ignore' });
+        const p = spawn(
+          process.execPath,
+          [holderScript, path.join(dir, 'lake'), id, String(holdMs), log, ...(waitMs === undefined ? [] : [String(waitMs)])],
+          { stdio: 'ignore' },
+        );
         p.on('error', reject);
         p.on('close', resolve);
       });
     const codes = await Promise.all([run('p1', 700), run('p2', 700), run('p3', 700)]);
     expect(codes).toEqual([0, 0, 0]);
-    const lines = (await fs.readFile(log, 'utf8')).trim().split('\n').map((l) => l.split(' '));
+    const lines = (await fs.readFile(log, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     // Enter/exit strictly alternate: no two holders at once.
     expect(lines.map((l) => l[0])).toEqual(['enter', 'exit', 'enter', 'exit', 'enter', 'exit']);
     for (let i = 0; i < 6; i += 2) expect(lines[i]?.[1]).toBe(lines[i + 1]?.[1]);
@@ -89,7 +98,8 @@ describe('lake writer lock', () => {
     await fs.rm(log);
     const entered = async (): Promise<void> => {
       // The second starts once the first holds the lock (child start-up time varies with load).
-      for (let i = 0; i < 400 && !(await fs.readFile(log, 'utf8').catch(() => '')).includes('enter q1'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 400 && !(await fs.readFile(log, 'utf8').catch(() => '')).includes('enter q1'); i++)
+        await new Promise((r) => setTimeout(r, 50));
     };
     const [a, b] = await Promise.all([run('q1', 2500), entered().then(() => run('q2', 10, 0))]);
     expect([a, b]).toEqual([0, 3]);

@@ -1,4 +1,13 @@
-import { accuracyRatio, evaluateDrift, mase, populationStabilityIndex, quantileEdges, wape, type DriftThresholds, type SkuDriftStats } from '../../src/lib/drift';
+import {
+  accuracyRatio,
+  evaluateDrift,
+  mase,
+  populationStabilityIndex,
+  quantileEdges,
+  wape,
+  type DriftThresholds,
+  type SkuDriftStats,
+} from '../../src/lib/drift';
 import { addDays, computeDriftStats, driftWindows } from '../../src/lib/drift/assess';
 
 const thresholds: DriftThresholds = { psi: 0.25, accuracyRatio: 1.5, fleetShare: 0.3, stockoutDelta: 0.1, maxReforecasts: 2 };
@@ -7,8 +16,14 @@ describe('populationStabilityIndex', () => {
   it('is zero for identical samples and grows with a level shift', () => {
     const ref = Array.from({ length: 84 }, (_, i) => 10 + (i % 7));
     expect(populationStabilityIndex(ref, ref)).toBeCloseTo(0, 10);
-    const small = populationStabilityIndex(ref, ref.map((v) => v + 1))!;
-    const big = populationStabilityIndex(ref, ref.map((v) => v * 3))!;
+    const small = populationStabilityIndex(
+      ref,
+      ref.map((v) => v + 1),
+    )!;
+    const big = populationStabilityIndex(
+      ref,
+      ref.map((v) => v * 3),
+    )!;
     expect(small).toBeGreaterThan(0);
     expect(big).toBeGreaterThan(small);
     expect(big).toBeGreaterThan(0.25);
@@ -48,7 +63,15 @@ const sku = (s: Partial<SkuDriftStats> & { sku: string }): SkuDriftStats => ({
   realisedDays: 0,
   ...s,
 });
-const base = { overallPsi: 0.01, newSkus: [], vanishedSkus: [], referenceSkuCount: 10, stockoutRate: { reference: 0.05, recent: 0.06 }, recentWindowStart: '2024-05-01', thresholds };
+const base = {
+  overallPsi: 0.01,
+  newSkus: [],
+  vanishedSkus: [],
+  referenceSkuCount: 10,
+  stockoutRate: { reference: 0.05, recent: 0.06 },
+  recentWindowStart: '2024-05-01',
+  thresholds,
+};
 
 describe('evaluateDrift', () => {
   it('re-forecasts accuracy drift, and data drift only while accuracy cannot judge', () => {
@@ -91,15 +114,29 @@ describe('evaluateDrift', () => {
   it('caps re-forecasts, keeping the most severe', () => {
     const result = evaluateDrift({
       ...base,
-      skus: [1.6, 3, 2, 5].map((r, i) => sku({ sku: `s${i}`, realisedWape: r * 0.2, expectedWape: 0.2, realisedDays: 10 })).concat(Array.from({ length: 16 }, (_, i) => sku({ sku: `q${i}` }))),
+      skus: [1.6, 3, 2, 5]
+        .map((r, i) => sku({ sku: `s${i}`, realisedWape: r * 0.2, expectedWape: 0.2, realisedDays: 10 }))
+        .concat(Array.from({ length: 16 }, (_, i) => sku({ sku: `q${i}` }))),
     });
     expect(result.driftedSkus).toEqual(['s3', 's1']);
-    expect(result.findings.filter((f) => f.action === 'none:cap_reached').map((f) => f.sku).sort()).toEqual(['s0', 's2']);
+    expect(
+      result.findings
+        .filter((f) => f.action === 'none:cap_reached')
+        .map((f) => f.sku)
+        .sort(),
+    ).toEqual(['s0', 's2']);
     expect(result.fleetDrift).toBe(false); // 4 of 20
   });
 
   it('reports overall PSI, churn and stockout-rate change as fleet events', () => {
-    const result = evaluateDrift({ ...base, skus: [sku({ sku: 'a' })], overallPsi: 0.4, newSkus: ['n1', 'n2'], vanishedSkus: ['v1', 'v2'], stockoutRate: { reference: 0.05, recent: 0.2 } });
+    const result = evaluateDrift({
+      ...base,
+      skus: [sku({ sku: 'a' })],
+      overallPsi: 0.4,
+      newSkus: ['n1', 'n2'],
+      vanishedSkus: ['v1', 'v2'],
+      stockoutRate: { reference: 0.05, recent: 0.2 },
+    });
     expect(result.fleetDrift).toBe(true);
     expect(result.findings.map((f) => [f.kind, f.action])).toEqual([
       ['overall_psi', 'challenger'],
@@ -121,14 +158,42 @@ describe('computeDriftStats', () => {
     const w = driftWindows('2024-01-28', 7, 21);
     expect(w).toEqual({ referenceStart: '2024-01-01', referenceEnd: '2024-01-21', recentStart: '2024-01-22', recentEnd: '2024-01-28' });
     const days = (s: string, from: number, to: number, units: (d: number) => number) =>
-      Array.from({ length: to - from + 1 }, (_, i) => ({ sku: s, date: addDays('2024-01-01', from + i), units: units(from + i), stockout: false }));
-    const demand = [...days('old', 0, 20, () => 3), ...days('old', 21, 27, () => 0), ...days('new', 21, 27, () => 2), ...days('a', 0, 27, (d) => (d >= 21 ? 30 : 10))];
+      Array.from({ length: to - from + 1 }, (_, i) => ({
+        sku: s,
+        date: addDays('2024-01-01', from + i),
+        units: units(from + i),
+        stockout: false,
+      }));
+    const demand = [
+      ...days('old', 0, 20, () => 3),
+      ...days('old', 21, 27, () => 0),
+      ...days('new', 21, 27, () => 2),
+      ...days('a', 0, 27, (d) => (d >= 21 ? 30 : 10)),
+    ];
     const forecasts = [
       // an older run and a newer one for SKU a: the newer origin is in effect
-      ...Array.from({ length: 7 }, (_, i) => ({ runId: 'r1', sku: 'a', originDate: '2024-01-14', targetDate: addDays('2024-01-15', i), point: 10 })),
-      ...Array.from({ length: 7 }, (_, i) => ({ runId: 'r2', sku: 'a', originDate: '2024-01-21', targetDate: addDays('2024-01-22', i), point: 10 })),
+      ...Array.from({ length: 7 }, (_, i) => ({
+        runId: 'r1',
+        sku: 'a',
+        originDate: '2024-01-14',
+        targetDate: addDays('2024-01-15', i),
+        point: 10,
+      })),
+      ...Array.from({ length: 7 }, (_, i) => ({
+        runId: 'r2',
+        sku: 'a',
+        originDate: '2024-01-21',
+        targetDate: addDays('2024-01-22', i),
+        point: 10,
+      })),
     ];
-    const stats = computeDriftStats(demand, forecasts, [{ runId: 'r2', sku: 'a', wape: 0.1, mase: 0.5 }], w, { season: 7, minReferenceDays: 14, minRecentDays: 7, minRealisedDays: 7, skuPsiBins: 5 });
+    const stats = computeDriftStats(demand, forecasts, [{ runId: 'r2', sku: 'a', wape: 0.1, mase: 0.5 }], w, {
+      season: 7,
+      minReferenceDays: 14,
+      minRecentDays: 7,
+      minRealisedDays: 7,
+      skuPsiBins: 5,
+    });
     expect(stats.newSkus).toEqual(['new']);
     expect(stats.vanishedSkus).toEqual(['old']);
     expect(stats.referenceSkuCount).toBe(2);

@@ -122,7 +122,10 @@ function latestMetrics(history: readonly WireMetric[]): WireMetric[] {
   const latest = new Map<string, WireMetric>();
   for (const m of history) {
     const prev = latest.get(m.key);
-    const newer = !prev || m.step > prev.step || (m.step === prev.step && (m.timestamp > prev.timestamp || (m.timestamp === prev.timestamp && m.value > prev.value)));
+    const newer =
+      !prev ||
+      m.step > prev.step ||
+      (m.step === prev.step && (m.timestamp > prev.timestamp || (m.timestamp === prev.timestamp && m.value > prev.value)));
     if (newer) latest.set(m.key, m);
   }
   return [...latest.values()];
@@ -203,7 +206,8 @@ export class FakeMlflow {
   handle = (req: RecordedRequest): RecorderReply => {
     const next = this.injected.shift();
     if (next) return next;
-    if (this.token !== undefined && req.headers['authorization'] !== `Bearer ${this.token}`) return error(401, 'UNAUTHENTICATED', 'bad token');
+    if (this.token !== undefined && req.headers['authorization'] !== `Bearer ${this.token}`)
+      return error(401, 'UNAUTHENTICATED', 'bad token');
     const url = new URL(req.url, 'http://x');
     const endpoint = url.pathname.replace('/api/2.0/mlflow/', '');
     const q = Object.fromEntries(url.searchParams);
@@ -223,13 +227,21 @@ export class FakeMlflow {
         const name = q['experiment_name'] ?? '';
         const id = this.experiments.get(name);
         return id
-          ? { status: 200, body: { experiment: { experiment_id: id, name, artifact_location: `${this.artifactRoot}/${id}`, lifecycle_stage: 'active' } } }
+          ? {
+              status: 200,
+              body: { experiment: { experiment_id: id, name, artifact_location: `${this.artifactRoot}/${id}`, lifecycle_stage: 'active' } },
+            }
           : error(404, 'RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${name}'`);
       }
       case 'POST experiments/search': {
         const name = /^(?:attribute\.)?name\s*=\s*'(.*)'$/.exec(body.filter ?? '')?.[1];
         const found = [...this.experiments].filter(([n]) => name === undefined || n === name).slice(0, body.max_results ?? 1000);
-        const experiments = found.map(([n, id]) => ({ experiment_id: id, name: n, artifact_location: `${this.artifactRoot}/${id}`, lifecycle_stage: 'active' }));
+        const experiments = found.map(([n, id]) => ({
+          experiment_id: id,
+          name: n,
+          artifact_location: `${this.artifactRoot}/${id}`,
+          lifecycle_stage: 'active',
+        }));
         return { status: 200, body: experiments.length ? { experiments } : {} };
       }
       case 'POST experiments/create': {
@@ -240,7 +252,8 @@ export class FakeMlflow {
         return { status: 200, body: { experiment_id: id } };
       }
       case 'POST runs/create': {
-        if (![...this.experiments.values()].includes(String(body.experiment_id))) return error(404, 'RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${body.experiment_id} exists`);
+        if (![...this.experiments.values()].includes(String(body.experiment_id)))
+          return error(404, 'RESOURCE_DOES_NOT_EXIST', `No Experiment with id=${body.experiment_id} exists`);
         const run_id = this.newRunId();
         const tags: Kv[] = [...(body.tags ?? [])];
         if (body.run_name && !tags.some((t) => t.key === 'mlflow.runName')) tags.push({ key: 'mlflow.runName', value: body.run_name });
@@ -283,7 +296,9 @@ export class FakeMlflow {
       }
       case 'GET runs/get': {
         const run = this.runs.get(q['run_id'] ?? '');
-        return run ? { status: 200, body: { run: this.wireRun(run) } } : error(404, 'RESOURCE_DOES_NOT_EXIST', `Run with id=${q['run_id']} not found`);
+        return run
+          ? { status: 200, body: { run: this.wireRun(run) } }
+          : error(404, 'RESOURCE_DOES_NOT_EXIST', `Run with id=${q['run_id']} not found`);
       }
       case 'GET metrics/get-history': {
         const run = this.runs.get(q['run_id'] ?? '');
@@ -293,17 +308,33 @@ export class FakeMlflow {
       }
       case 'POST registered-models/create': {
         if (!body.name) return badRequest("Missing value for required parameter 'name'.");
-        if (this.models.has(body.name)) return error(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${body.name}) already exists.`);
+        if (this.models.has(body.name))
+          return error(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${body.name}) already exists.`);
         const now = Date.now();
         this.models.set(body.name, { creation_timestamp: now, description: body.description ?? '', versions: [], aliases: new Map() });
-        return { status: 200, body: { registered_model: { name: body.name, creation_timestamp: now, last_updated_timestamp: now, ...(body.description ? { description: body.description } : {}) } } };
+        return {
+          status: 200,
+          body: {
+            registered_model: {
+              name: body.name,
+              creation_timestamp: now,
+              last_updated_timestamp: now,
+              ...(body.description ? { description: body.description } : {}),
+            },
+          },
+        };
       }
       case 'GET registered-models/search': {
         const name = /^name\s*=\s*'(.*)'$/.exec(q['filter'] ?? '')?.[1];
         const found = [...this.models].filter(([n]) => name === undefined || n === name).slice(0, Number(q['max_results'] ?? 100));
         const registered_models = found.map(([n, model]) => {
           const aliases = [...model.aliases].map(([alias, version]) => ({ alias, version }));
-          return { name: n, creation_timestamp: model.creation_timestamp, ...(model.description ? { description: model.description } : {}), ...(aliases.length ? { aliases } : {}) };
+          return {
+            name: n,
+            creation_timestamp: model.creation_timestamp,
+            ...(model.description ? { description: model.description } : {}),
+            ...(aliases.length ? { aliases } : {}),
+          };
         });
         return { status: 200, body: registered_models.length ? { registered_models } : {} };
       }
@@ -311,7 +342,17 @@ export class FakeMlflow {
         const model = this.models.get(q['name'] ?? '');
         if (!model) return error(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${q['name']} not found`);
         const aliases = [...model.aliases].map(([alias, version]) => ({ alias, version }));
-        return { status: 200, body: { registered_model: { name: q['name'], creation_timestamp: model.creation_timestamp, description: model.description, ...(aliases.length ? { aliases } : {}) } } };
+        return {
+          status: 200,
+          body: {
+            registered_model: {
+              name: q['name'],
+              creation_timestamp: model.creation_timestamp,
+              description: model.description,
+              ...(aliases.length ? { aliases } : {}),
+            },
+          },
+        };
       }
       case 'POST model-versions/create':
         return this.createVersion(body);
@@ -328,7 +369,10 @@ export class FakeMlflow {
         const start = Number(q['page_token'] ?? 0);
         const page = all.slice(start, start + size).map((v) => this.wireVersion(v, false));
         const more = start + size < all.length;
-        return { status: 200, body: { ...(page.length ? { model_versions: page } : {}), ...(more ? { next_page_token: String(start + size) } : {}) } };
+        return {
+          status: 200,
+          body: { ...(page.length ? { model_versions: page } : {}), ...(more ? { next_page_token: String(start + size) } : {}) },
+        };
       }
       case 'POST model-versions/set-tag': {
         const v = this.models.get(body.name ?? '')?.versions.find((x) => x.version === String(body.version));
@@ -340,7 +384,8 @@ export class FakeMlflow {
       }
       case 'POST registered-models/alias': {
         const alias = String(body.alias ?? '');
-        if (!/^[\w-]*$/.test(alias) || /^v\d+$/i.test(alias) || alias.toLowerCase() === 'latest') return badRequest(`Invalid alias name: '${alias}'.`);
+        if (!/^[\w-]*$/.test(alias) || /^v\d+$/i.test(alias) || alias.toLowerCase() === 'latest')
+          return badRequest(`Invalid alias name: '${alias}'.`);
         const model = this.models.get(body.name ?? '');
         if (!model?.versions.some((v) => v.version === String(body.version))) {
           return error(404, 'RESOURCE_DOES_NOT_EXIST', `Model Version (name=${body.name}, version=${body.version}) not found`);
@@ -357,7 +402,9 @@ export class FakeMlflow {
         const model = this.models.get(q['name'] ?? '');
         const version = model?.aliases.get(q['alias'] ?? '');
         const v = model?.versions.find((x) => x.version === version);
-        return v ? { status: 200, body: { model_version: this.wireVersion(v, true) } } : badRequest(`Registered model alias ${q['alias']} not found.`);
+        return v
+          ? { status: 200, body: { model_version: this.wireVersion(v, true) } }
+          : badRequest(`Registered model alias ${q['alias']} not found.`);
       }
       default:
         return error(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${key}`);
@@ -368,29 +415,39 @@ export class FakeMlflow {
     const metrics: WireMetric[] = body.metrics ?? [];
     const params: Kv[] = body.params ?? [];
     const tags: Kv[] = body.tags ?? [];
-    if (metrics.length > limits.metrics) return badRequest(`A batch logging request can contain at most ${limits.metrics} metrics. Got ${metrics.length} metrics.`);
-    if (params.length > limits.paramsOrTags) return badRequest(`A batch logging request can contain at most ${limits.paramsOrTags} params. Got ${params.length} params.`);
-    if (tags.length > limits.paramsOrTags) return badRequest(`A batch logging request can contain at most ${limits.paramsOrTags} tags. Got ${tags.length} tags.`);
-    if (metrics.length + params.length + tags.length > limits.total) return badRequest(`A batch logging request can contain at most ${limits.total} metrics, params, and tags.`);
+    if (metrics.length > limits.metrics)
+      return badRequest(`A batch logging request can contain at most ${limits.metrics} metrics. Got ${metrics.length} metrics.`);
+    if (params.length > limits.paramsOrTags)
+      return badRequest(`A batch logging request can contain at most ${limits.paramsOrTags} params. Got ${params.length} params.`);
+    if (tags.length > limits.paramsOrTags)
+      return badRequest(`A batch logging request can contain at most ${limits.paramsOrTags} tags. Got ${tags.length} tags.`);
+    if (metrics.length + params.length + tags.length > limits.total)
+      return badRequest(`A batch logging request can contain at most ${limits.total} metrics, params, and tags.`);
     // Everything is checked before anything is written: one bad entry refuses the whole batch.
     for (const m of metrics) {
       const problem = nameProblem('metric', m.key);
       if (problem) return badRequest(problem);
-      if (typeof m.value !== 'number' && Number.isNaN(Number(m.value))) return badRequest(`Got invalid value ${m.value as unknown as string} for metric '${m.key}'`);
+      if (typeof m.value !== 'number' && Number.isNaN(Number(m.value)))
+        return badRequest(`Got invalid value ${m.value as unknown as string} for metric '${m.key}'`);
     }
     for (const p of params) {
       const problem = nameProblem('parameter', p.key);
       if (problem) return badRequest(problem);
-      if (p.key.length > limits.key) return badRequest(`Param key '${p.key.slice(0, 250)}' had length ${p.key.length}, which exceeded length limit of ${limits.key}`);
+      if (p.key.length > limits.key)
+        return badRequest(`Param key '${p.key.slice(0, 250)}' had length ${p.key.length}, which exceeded length limit of ${limits.key}`);
     }
     for (const t of tags) {
       const problem = nameProblem('tag', t.key);
       if (problem) return badRequest(problem);
-      if (String(t.value).length > limits.tagValue) return badRequest(`Tag value '${String(t.value).slice(0, 100)}...' had length ${String(t.value).length}, which exceeded length limit of ${limits.tagValue}`);
+      if (String(t.value).length > limits.tagValue)
+        return badRequest(
+          `Tag value '${String(t.value).slice(0, 100)}...' had length ${String(t.value).length}, which exceeded length limit of ${limits.tagValue}`,
+        );
     }
     const run = this.runs.get(body.run_id ?? '');
     if (!run) return error(404, 'RESOURCE_DOES_NOT_EXIST', `Run with id=${body.run_id} not found`);
-    if (run.info.lifecycle_stage !== 'active') return badRequest(`The run ${body.run_id} must be in the 'active' state. Current state is ${run.info.lifecycle_stage}.`);
+    if (run.info.lifecycle_stage !== 'active')
+      return badRequest(`The run ${body.run_id} must be in the 'active' state. Current state is ${run.info.lifecycle_stage}.`);
     // Params longer than 6000 characters are truncated (MLFLOW_TRUNCATE_LONG_VALUES is on by default).
     const incoming = params.map((p) => ({ key: p.key, value: String(p.value).slice(0, limits.paramValue) }));
     const changed = incoming
@@ -401,7 +458,9 @@ export class FakeMlflow {
       return badRequest(`Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${body.run_id}'.`);
     }
     for (const p of incoming) if (!run.params.some((x) => x.key === p.key)) run.params.push(p);
-    run.history.push(...metrics.map((m) => ({ key: m.key, value: Number(m.value), timestamp: Number(m.timestamp), step: Number(m.step ?? 0) })));
+    run.history.push(
+      ...metrics.map((m) => ({ key: m.key, value: Number(m.value), timestamp: Number(m.timestamp), step: Number(m.step ?? 0) })),
+    );
     for (const t of tags) run.tags = [...run.tags.filter((x) => x.key !== t.key), { key: t.key, value: String(t.value) }];
     return { status: 200, body: {} };
   }
@@ -427,7 +486,9 @@ export class FakeMlflow {
     } else {
       const sourcePath = decodeURIComponent(new URL(source).pathname).replace(/\/+/g, '/').replace(/\/$/, '');
       if (path.posix.resolve(sourcePath) !== sourcePath && sourcePath !== '') {
-        return badRequest(`Invalid model version source: '${source}'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.`);
+        return badRequest(
+          `Invalid model version source: '${source}'. If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path.`,
+        );
       }
     }
     const model = this.models.get(body.name ?? '');

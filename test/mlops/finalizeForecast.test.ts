@@ -39,9 +39,23 @@ async function writeGold(services: PipelineServices, runId: string, errorScale: 
     fallback_reason: null,
   }));
   const forecasts: DeltaRow[] = Object.keys(segments).map((sku) => ({
-    run_id: runId, sku, origin_date: '2011-12-09', target_date: '2011-12-10', step: 1, point: 1, q05: 0, q25: 1, q50: 1, q75: 1, q95: 2, model: 'ets',
+    run_id: runId,
+    sku,
+    origin_date: '2011-12-09',
+    target_date: '2011-12-10',
+    step: 1,
+    point: 1,
+    q05: 0,
+    q25: 1,
+    q50: 1,
+    q75: 1,
+    q95: 2,
+    model: 'ets',
   }));
-  for (const [def, rows] of [[lakeTables.forecast_metrics, metrics], [lakeTables.forecasts, forecasts]] as const) {
+  for (const [def, rows] of [
+    [lakeTables.forecast_metrics, metrics],
+    [lakeTables.forecasts, forecasts],
+  ] as const) {
     await openLakeTable(services.lake, def).write(rows, { schema: def.schema, partitionBy: def.partitionBy, mode: 'overwritePartitions' });
   }
 }
@@ -52,7 +66,16 @@ const input = (runId: string, trigger = 'scheduled', startedAt = '2011-12-10T02:
   startedAt,
   trigger,
   tableVersions: { daily_demand: 3, order_lines: 2 },
-  batches: [{ batchId: 'b0', skus: 4, forecastRows: 112, models: { ets: 3, tsb: 1 }, fallbacks: { short_history: 1 }, backtest: { absError: 46, absActual: 400, maseSum: 3.8, maseCount: 4 } }],
+  batches: [
+    {
+      batchId: 'b0',
+      skus: 4,
+      forecastRows: 112,
+      models: { ets: 3, tsb: 1 },
+      fallbacks: { short_history: 1 },
+      backtest: { absError: 46, absActual: 400, maseSum: 3.8, maseCount: 4 },
+    },
+  ],
 });
 
 describe('finalizeForecast', () => {
@@ -110,7 +133,11 @@ describe('finalizeForecast', () => {
     expect(JSON.parse(run.tags['breakdown.skus_by_model']!)).toEqual({ ets: 3, tsb: 1 });
     expect(JSON.parse(run.tags['breakdown.fallbacks']!)).toEqual({ short_history: 1 });
     const version = (await tracker.getModelVersion('demand-forecast-policy', '1'))!;
-    expect(version).toMatchObject({ runId: out.trackingRunId, aliases: expect.arrayContaining(['production', 'champion']), tags: { 'pipeline.run_id': 'r1', 'promotion.reason': 'no_production' } });
+    expect(version).toMatchObject({
+      runId: out.trackingRunId,
+      aliases: expect.arrayContaining(['production', 'champion']),
+      tags: { 'pipeline.run_id': 'r1', 'promotion.reason': 'no_production' },
+    });
     expect(version.source).toMatch(/^file:\/\/.*\/gold\/model_params\/run_id=r1$/);
     expect(services.logs.join('\n')).toMatch(/first policy version 1 promoted to production automatically/);
     expect((await listDecisions(services.entities, 'demand-forecast-policy')).map((d) => d['reason'])).toEqual(['no_production']);
@@ -159,12 +186,24 @@ describe('finalizeForecast', () => {
     const out = await finalizeForecast(input('r1'), services);
     expect(out.modelVersion).toBe('1');
     const calls = recorder.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`);
-    for (const endpoint of ['POST /api/2.0/mlflow/runs/create', 'POST /api/2.0/mlflow/runs/log-batch', 'POST /api/2.0/mlflow/runs/update', 'POST /api/2.0/mlflow/registered-models/create', 'POST /api/2.0/mlflow/model-versions/create', 'POST /api/2.0/mlflow/registered-models/alias']) {
+    for (const endpoint of [
+      'POST /api/2.0/mlflow/runs/create',
+      'POST /api/2.0/mlflow/runs/log-batch',
+      'POST /api/2.0/mlflow/runs/update',
+      'POST /api/2.0/mlflow/registered-models/create',
+      'POST /api/2.0/mlflow/model-versions/create',
+      'POST /api/2.0/mlflow/registered-models/alias',
+    ]) {
       expect(calls).toContain(endpoint);
     }
-    const batch = recorder.requests.find((r) => r.url === '/api/2.0/mlflow/runs/log-batch')!.json as { params: Array<{ key: string; value: string }>; metrics: Array<{ key: string }> };
+    const batch = recorder.requests.find((r) => r.url === '/api/2.0/mlflow/runs/log-batch')!.json as {
+      params: Array<{ key: string; value: string }>;
+      metrics: Array<{ key: string }>;
+    };
     expect(batch.params).toContainEqual({ key: 'gold.model_params', value: 'gold/model_params/run_id=r1' });
-    expect(batch.metrics.map((m) => m.key)).toEqual(expect.arrayContaining(['wape', 'mase', 'bias', 'coverage90', 'pinball', 'segment.slow.wape']));
+    expect(batch.metrics.map((m) => m.key)).toEqual(
+      expect.arrayContaining(['wape', 'mase', 'bias', 'coverage90', 'pinball', 'segment.slow.wape']),
+    );
     expect(fake.models.get('demand-forecast-policy')?.aliases.get('production')).toBe('1');
   });
 });
@@ -186,7 +225,13 @@ describe('finalizeForecast against the MLflow fake (behaviours recorded from a r
   const services = (env: Record<string, string> = {}): PipelineServices & { logs: string[] } => {
     const logs: string[] = [];
     return {
-      settings: loadSettings({ DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_CODE_VERSION: 'abc1234', DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: recorder.url, ...env }),
+      settings: loadSettings({
+        DEMAND_LAKE_DIR: path.join(dir, 'lake'),
+        DEMAND_CODE_VERSION: 'abc1234',
+        DEMAND_TRACKER: 'mlflow',
+        MLFLOW_TRACKING_URI: recorder.url,
+        ...env,
+      }),
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m: string) => logs.push(m),
@@ -218,8 +263,15 @@ describe('finalizeForecast against the MLflow fake (behaviours recorded from a r
     const run = fake.runs.get(out.trackingRunId)!;
     expect(run.info.status).toBe('FINISHED');
     const tags = Object.fromEntries(run.tags.map((t) => [t.key, t.value]));
-    expect(JSON.parse(tags['breakdown.skus_by_model']!)).toEqual({ 'median(smedian,ets,snaive)': 3, 'median(harmonic_smooth,smedian,sba)': 2, ets: 1 });
-    expect(JSON.parse(tags['breakdown.fallbacks']!)).toEqual({ '3 stockout day(s) imputed, series too short for seasonality': 2, 'all-zero history → zero forecast': 1 });
+    expect(JSON.parse(tags['breakdown.skus_by_model']!)).toEqual({
+      'median(smedian,ets,snaive)': 3,
+      'median(harmonic_smooth,smedian,sba)': 2,
+      ets: 1,
+    });
+    expect(JSON.parse(tags['breakdown.fallbacks']!)).toEqual({
+      '3 stockout day(s) imputed, series too short for seasonality': 2,
+      'all-zero history → zero forecast': 1,
+    });
     expect(out.metrics).toMatchObject({ 'models.distinct': 3, 'fallbacks.total': 3 });
   });
 
@@ -230,7 +282,10 @@ describe('finalizeForecast against the MLflow fake (behaviours recorded from a r
     const version = fake.models.get('demand-forecast-policy')!.versions[0]!;
     expect(version.source).toBe(`${path.join(dir, 'mlartifacts')}/1/${out.trackingRunId}/artifacts/model_params`);
     expect(version.run_id).toBe(out.trackingRunId);
-    expect(version.tags).toContainEqual({ key: 'gold.model_params.uri', value: `file://${path.join(dir, 'lake')}/gold/model_params/run_id=r1` });
+    expect(version.tags).toContainEqual({
+      key: 'gold.model_params.uri',
+      value: `file://${path.join(dir, 'lake')}/gold/model_params/run_id=r1`,
+    });
     expect(fake.models.get('demand-forecast-policy')!.aliases.get('production')).toBe('1');
   });
 
@@ -253,7 +308,10 @@ describe('finalizeForecast against the MLflow fake (behaviours recorded from a r
     const s = services();
     await writeGold(s, 'r1', 1);
     // The registry refuses once, after the run was logged and finished: the activity fails.
-    fake.failOnce.set('POST model-versions/create', { status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'refused once' } });
+    fake.failOnce.set('POST model-versions/create', {
+      status: 400,
+      body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'refused once' },
+    });
     const err = await finalizeForecast(input('r1'), s).catch((e: unknown) => e);
     expect(String(err)).toMatch(/refused once.*\[permanent/);
     const runId = [...fake.runs.keys()][0]!;

@@ -47,7 +47,17 @@ function dailyDemand(lastDay: number, shifted: boolean): DeltaRow[] {
     for (let d = 0; d <= lastDay; d++) {
       const factor = shifted && sku === 'A' && d >= shiftFromDay ? 3 : 1;
       const units = Math.max(0, Math.round(level * weekly[d % 7]! * factor) + noise(sku, d));
-      rows.push({ sku, date: day(d), units, revenue: units * 2.5, orders: units, customers: units, on_hand: 100, stockout: false, month: day(d).slice(0, 7) });
+      rows.push({
+        sku,
+        date: day(d),
+        units,
+        revenue: units * 2.5,
+        orders: units,
+        customers: units,
+        on_hand: 100,
+        stockout: false,
+        month: day(d).slice(0, 7),
+      });
     }
   }
   return rows;
@@ -80,14 +90,21 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
 
   async function writeSilver(lastDay: number, shifted: boolean): Promise<number> {
     const def = lakeTables.daily_demand;
-    return (await openLakeTable(services.lake, def).write(dailyDemand(lastDay, shifted), { schema: def.schema, partitionBy: def.partitionBy, mode: 'overwrite' })).version;
+    return (
+      await openLakeTable(services.lake, def).write(dailyDemand(lastDay, shifted), {
+        schema: def.schema,
+        partitionBy: def.partitionBy,
+        mode: 'overwrite',
+      })
+    ).version;
   }
 
   /** The forecast path the orchestrator runs (also for HTTP and drift re-forecasts). */
   async function forecastRun(ctx: RunContext, version: number, trigger: string, skus?: string[]) {
     const plan = await planForecast({ ...ctx, dailyDemandVersion: version, batchSize: 100, ...(skus ? { skus } : {}) }, services);
     const batches = [];
-    for (const batch of planBatchRefs(ctx.runId, plan)) batches.push(await forecastBatch({ ...ctx, batch, dailyDemandVersion: version, horizonDays: horizon, season: 7 }, services));
+    for (const batch of planBatchRefs(ctx.runId, plan))
+      batches.push(await forecastBatch({ ...ctx, batch, dailyDemandVersion: version, horizonDays: horizon, season: 7 }, services));
     return finalizeForecast({ ...ctx, batches, tableVersions: { daily_demand: version }, trigger }, services);
   }
 
@@ -109,28 +126,43 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
     const a1 = before.stats.skus.find((s) => s.sku === 'A')!;
     expect(a1.forecastRunId).toBe('run-1');
     expect(accuracyRatio(a1)!).toBeGreaterThan(services.settings.DEMAND_DRIFT_ACCURACY_RATIO);
-    for (const s of before.stats.skus.filter((x) => x.sku !== 'A')) expect(accuracyRatio(s) ?? 0).toBeLessThan(services.settings.DEMAND_DRIFT_ACCURACY_RATIO);
+    for (const s of before.stats.skus.filter((x) => x.sku !== 'A'))
+      expect(accuracyRatio(s) ?? 0).toBeLessThan(services.settings.DEMAND_DRIFT_ACCURACY_RATIO);
 
-    const events = await openLakeTable(services.lake, lakeTables.drift_events).readAll({ partitionFilter: (p) => p['run_id'] === 'drift-1' });
+    const events = await openLakeTable(services.lake, lakeTables.drift_events).readAll({
+      partitionFilter: (p) => p['run_id'] === 'drift-1',
+    });
     expect(events).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ sku: 'A', kind: 'accuracy_wape', action: 'reforecast', threshold: 1.5, detected_at: `${day(shiftFromDay + horizon)}T02:00:00.000Z` }),
+        expect.objectContaining({
+          sku: 'A',
+          kind: 'accuracy_wape',
+          action: 'reforecast',
+          threshold: 1.5,
+          detected_at: `${day(shiftFromDay + horizon)}T02:00:00.000Z`,
+        }),
         expect.objectContaining({ sku: 'A', kind: 'data_psi', action: 'reforecast' }),
       ]),
     );
     expect(events.filter((e) => e['sku'] !== 'A' && e['action'] === 'reforecast')).toEqual([]);
     const entityEvents = await collect((await services.entities.table(driftEventsTableName)).list({ partitionKey: 'drift-1' }));
-    expect(entityEvents.map((e) => `${e['kind'] as string}:${e['sku'] as string}`).sort()).toEqual(events.map((e) => `${e['kind'] as string}:${e['sku'] as string}`).sort());
+    expect(entityEvents.map((e) => `${e['kind'] as string}:${e['sku'] as string}`).sort()).toEqual(
+      events.map((e) => `${e['kind'] as string}:${e['sku'] as string}`).sort(),
+    );
 
     // A retried drift check replaces its partition instead of duplicating events.
     await checkDrift(ctx('drift-1', shiftFromDay + horizon), services);
-    expect(await openLakeTable(services.lake, lakeTables.drift_events).readAll({ partitionFilter: (p) => p['run_id'] === 'drift-1' })).toHaveLength(events.length);
+    expect(
+      await openLakeTable(services.lake, lakeTables.drift_events).readAll({ partitionFilter: (p) => p['run_id'] === 'drift-1' }),
+    ).toHaveLength(events.length);
 
     // 3. The drifted SKU is re-forecast through the same activities; a partial run registers no policy version.
     const reforecast = await forecastRun(ctx('reforecast-1', shiftFromDay + horizon), v2, 'drift', drift1.driftedSkus);
     expect(reforecast.modelVersion).toBeNull();
     expect(reforecast.metrics['skus']).toBe(1);
-    const newForecast = await openLakeTable(services.lake, lakeTables.forecasts).readAll({ partitionFilter: (p) => p['run_id'] === 'reforecast-1' });
+    const newForecast = await openLakeTable(services.lake, lakeTables.forecasts).readAll({
+      partitionFilter: (p) => p['run_id'] === 'reforecast-1',
+    });
     expect(new Set(newForecast.map((r) => r['sku']))).toEqual(new Set(['A']));
 
     // 4. Two more weeks of actuals (still at the new level): the re-forecast's realised error is back under the threshold.
@@ -143,13 +175,19 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
     expect(accuracyRatio(a2)!).toBeLessThan(services.settings.DEMAND_DRIFT_ACCURACY_RATIO);
     expect(a2.realisedWape!).toBeLessThan(a1.realisedWape! / 2);
     expect(drift2.driftedSkus).not.toContain('A');
-    const events2 = await openLakeTable(services.lake, lakeTables.drift_events).readAll({ partitionFilter: (p) => p['run_id'] === 'drift-2' });
+    const events2 = await openLakeTable(services.lake, lakeTables.drift_events).readAll({
+      partitionFilter: (p) => p['run_id'] === 'drift-2',
+    });
     expect(events2.filter((e) => e['sku'] === 'A' && e['kind'] === 'accuracy_wape')).toEqual([]);
     // Figures for the report: realised WAPE of A before and after the re-forecast.
-    console.log(`SKU A realised WAPE ${a1.realisedWape!.toFixed(3)} (ratio ${accuracyRatio(a1)!.toFixed(2)}) → ${a2.realisedWape!.toFixed(3)} (ratio ${accuracyRatio(a2)!.toFixed(2)}); overall PSI ${drift1.psiOverall?.toFixed(3)}`);
+    console.log(
+      `SKU A realised WAPE ${a1.realisedWape!.toFixed(3)} (ratio ${accuracyRatio(a1)!.toFixed(2)}) → ${a2.realisedWape!.toFixed(3)} (ratio ${accuracyRatio(a2)!.toFixed(2)}); overall PSI ${drift1.psiOverall?.toFixed(3)}`,
+    );
 
     // The policy registry still has one version, in production, from the scheduled run.
-    const versions = await TablesTracker.fromEntityStore(services.entities).listModelVersions(services.settings.DEMAND_REGISTERED_MODEL_NAME);
+    const versions = await TablesTracker.fromEntityStore(services.entities).listModelVersions(
+      services.settings.DEMAND_REGISTERED_MODEL_NAME,
+    );
     expect(versions.map((v) => [v.version, v.aliases.sort()])).toEqual([['1', ['champion', 'production']]]);
   });
 });

@@ -40,7 +40,9 @@ afterAll(async () => {
 });
 
 async function recorder(status = 200): Promise<HttpRecorder> {
-  const r = await HttpRecorder.start(() => (status === 200 ? { status, body: {} } : { status, body: { error_code: 'PERMISSION_DENIED', message: 'no access' } }));
+  const r = await HttpRecorder.start(() =>
+    status === 200 ? { status, body: {} } : { status, body: { error_code: 'PERMISSION_DENIED', message: 'no access' } },
+  );
   recorders.push(r);
   return r;
 }
@@ -96,7 +98,9 @@ describe('MlflowTracker with an Entra ID credential', () => {
     const tracker = MlflowTracker.fromOptions({ trackingUri: server.url, credential, ...quick });
     const err = await tracker.getRun('r1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamError);
-    expect((err as Error).message).toMatch(/Entra ID token .*scope 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d\/\.default.*no identity endpoint.*MLFLOW_TRACKING_TOKEN/);
+    expect((err as Error).message).toMatch(
+      /Entra ID token .*scope 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d\/\.default.*no identity endpoint.*MLFLOW_TRACKING_TOKEN/,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -128,7 +132,11 @@ describe('MlflowTracker with a token (MLFLOW_TRACKING_TOKEN)', () => {
       seen.push(new Headers(init?.headers).get('authorization'));
       return new Response('{}', { status: 200 });
     });
-    const settings = loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: 'https://adb-1234567890.7.azuredatabricks.net', MLFLOW_TRACKING_TOKEN: 'pat-xyz' });
+    const settings = loadSettings({
+      DEMAND_TRACKER: 'mlflow',
+      MLFLOW_TRACKING_URI: 'https://adb-1234567890.7.azuredatabricks.net',
+      MLFLOW_TRACKING_TOKEN: 'pat-xyz',
+    });
     const tracker = MlflowTracker.fromSettings(settings);
     await tracker.setAlias('m', 'a', '1');
     expect(seen).toEqual(['Bearer pat-xyz']);
@@ -141,10 +149,16 @@ describe('MlflowTracker with a token (MLFLOW_TRACKING_TOKEN)', () => {
       seen.push(new Headers(init?.headers).get('authorization'));
       return new Response('{}', { status: 200 });
     });
-    const credential: TokenCredential = { getToken: async () => ({ token: defaultCredentialToken, expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    const credential: TokenCredential = {
+      getToken: async () => ({ token: defaultCredentialToken, expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
     mockDefaultCredential.mockReturnValue(credential);
     // In Azure the app setting is '' when no token secret was given: that counts as no token.
-    const settings = loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: 'https://adb-1234567890.7.azuredatabricks.net', MLFLOW_TRACKING_TOKEN: '' });
+    const settings = loadSettings({
+      DEMAND_TRACKER: 'mlflow',
+      MLFLOW_TRACKING_URI: 'https://adb-1234567890.7.azuredatabricks.net',
+      MLFLOW_TRACKING_TOKEN: '',
+    });
     const tracker = MlflowTracker.fromSettings(settings);
     expect(tracker.authMode).toBe('entra');
     expect(mockDefaultCredential).not.toHaveBeenCalled(); // built on first use, not at construction

@@ -86,14 +86,17 @@ function replay(file: string): { replayed: number; mismatches: string[]; byStatu
     const key = `${x.s} ${realCode ?? ''}`.trim();
     byStatus[key] = (byStatus[key] ?? 0) + 1;
     if (reply.status !== x.s || fakeCode !== realCode) {
-      mismatches.push(`#${i} ${x.m} ${x.u}: real ${x.s} ${realCode ?? ''} (${(x.res ?? '').slice(0, 160)}), fake ${reply.status} ${fakeCode ?? ''} (${answer.slice(0, 160)})`);
+      mismatches.push(
+        `#${i} ${x.m} ${x.u}: real ${x.s} ${realCode ?? ''} (${(x.res ?? '').slice(0, 160)}), fake ${reply.status} ${fakeCode ?? ''} (${answer.slice(0, 160)})`,
+      );
     }
     // Registry answers also match in which versions they list, in order, and the aliases they carry
     // (a search answer carries none on the real server, even for a version that has some).
     if (reply.status === 200 && /model-versions\/(search|get)|registered-models\/alias/.test(x.u)) {
       const real = versionsAndAliases(x.res ?? '');
       const mine = versionsAndAliases(answer);
-      if (real && JSON.stringify(real) !== JSON.stringify(mine)) mismatches.push(`#${i} ${x.m} ${x.u}: real versions/aliases ${JSON.stringify(real)}, fake ${JSON.stringify(mine)}`);
+      if (real && JSON.stringify(real) !== JSON.stringify(mine))
+        mismatches.push(`#${i} ${x.m} ${x.u}: real versions/aliases ${JSON.stringify(real)}, fake ${JSON.stringify(mine)}`);
       if (real) shapesChecked++;
     }
     const realIds = runIdsIn(x.res ?? '');
@@ -106,12 +109,15 @@ function replay(file: string): { replayed: number; mismatches: string[]; byStatu
 }
 
 (present ? describe : describe.skip)('FakeMlflow replays the exchanges recorded against a real MLflow 2.12.2 server', () => {
-  it.each(['exchanges.ndjson', 'contract.ndjson'])('%s: every answer has the recorded status and error_code, registry answers the recorded versions and aliases', (file) => {
-    const { replayed, mismatches, byStatus, shapesChecked } = replay(file);
-    expect(mismatches).toEqual([]);
-    expect(replayed).toBeGreaterThan(50);
-    expect(shapesChecked).toBeGreaterThan(3);
-    // The refusals the recordings hold are among those replayed (so the check is not vacuous).
-    expect(Object.keys(byStatus).some((k) => k.startsWith('400 INVALID_PARAMETER_VALUE'))).toBe(true);
-  });
+  it.each(['exchanges.ndjson', 'contract.ndjson'])(
+    '%s: every answer has the recorded status and error_code, registry answers the recorded versions and aliases',
+    (file) => {
+      const { replayed, mismatches, byStatus, shapesChecked } = replay(file);
+      expect(mismatches).toEqual([]);
+      expect(replayed).toBeGreaterThan(50);
+      expect(shapesChecked).toBeGreaterThan(3);
+      // The refusals the recordings hold are among those replayed (so the check is not vacuous).
+      expect(Object.keys(byStatus).some((k) => k.startsWith('400 INVALID_PARAMETER_VALUE'))).toBe(true);
+    },
+  );
 });

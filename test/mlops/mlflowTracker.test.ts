@@ -28,13 +28,19 @@ describeTrackerContract('MlflowTracker on the MLflow fake (recorded behaviours)'
 
 /** By hand, against a real server: MLFLOW_CONTRACT_URI=http://127.0.0.1:5000 npx jest test/mlops/mlflowTracker.test.ts */
 const realUri = process.env['MLFLOW_CONTRACT_URI'];
-if (realUri) describeTrackerContract(`MlflowTracker on the real MLflow server at ${realUri}`, async () => MlflowTracker.fromOptions({ trackingUri: realUri }));
+if (realUri)
+  describeTrackerContract(`MlflowTracker on the real MLflow server at ${realUri}`, async () =>
+    MlflowTracker.fromOptions({ trackingUri: realUri }),
+  );
 
 describe('MlflowTracker request shapes', () => {
   it('gets or creates the experiment: POST experiments/search by name (200 when absent), then POST experiments/create {name}', async () => {
     const { recorder, tracker } = await fakeServer();
     const id = await tracker.getOrCreateExperiment('/Shared/demand-forecast');
-    expect(recorder.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /api/2.0/mlflow/experiments/search', 'POST /api/2.0/mlflow/experiments/create']);
+    expect(recorder.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST /api/2.0/mlflow/experiments/search',
+      'POST /api/2.0/mlflow/experiments/create',
+    ]);
     expect(recorder.requests[0]?.json).toEqual({ filter: "name = '/Shared/demand-forecast'", max_results: 1, view_type: 'ALL' });
     // CreateExperiment request: { name }; response: { experiment_id }.
     expect(recorder.requests[1]?.json).toEqual({ name: '/Shared/demand-forecast' });
@@ -77,7 +83,12 @@ describe('MlflowTracker request shapes', () => {
     await tracker.endRun(runId, 'FINISHED', { endTimeInMs: 1700000009000 });
     const [create, batch, update] = recorder.requests;
     // CreateRun: experiment_id, run_name, start_time (ms), tags [{key,value}]; response run.info.run_id.
-    expect(create?.json).toEqual({ experiment_id: '5', run_name: 'orch-1', start_time: 1700000000000, tags: [{ key: 'trigger', value: 'scheduled' }] });
+    expect(create?.json).toEqual({
+      experiment_id: '5',
+      run_name: 'orch-1',
+      start_time: 1700000000000,
+      tags: [{ key: 'trigger', value: 'scheduled' }],
+    });
     // LogBatch: run_id, metrics [{key,value,timestamp,step}], params [{key,value}], tags [{key,value}].
     expect(batch?.url).toBe('/api/2.0/mlflow/runs/log-batch');
     expect(batch?.json).toEqual({
@@ -108,20 +119,24 @@ describe('MlflowTracker request shapes', () => {
     const { recorder, tracker } = await fakeServer();
     await tracker.ensureRegisteredModel('policy');
     await tracker.ensureRegisteredModel('policy'); // RESOURCE_ALREADY_EXISTS is success here
-    const v = await tracker.createModelVersion('policy', { source: 'abfss://lake@acct.dfs.core.windows.net/gold/model_params/run_id=r1', runId: 'run9', tags: { 'pipeline.run_id': 'r1' } });
+    const v = await tracker.createModelVersion('policy', {
+      source: 'abfss://lake@acct.dfs.core.windows.net/gold/model_params/run_id=r1',
+      runId: 'run9',
+      tags: { 'pipeline.run_id': 'r1' },
+    });
     await tracker.setAlias('policy', 'challenger', v.version);
     await tracker.getVersionByAlias('policy', 'challenger');
     await tracker.deleteAlias('policy', 'challenger');
     const calls = recorder.requests.map((r) => `${r.method} ${r.url}`);
     expect(calls).toEqual([
       // A model that exists is found by search: no refused create on every run.
-      "GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1",
+      'GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1',
       'POST /api/2.0/mlflow/registered-models/create',
-      "GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1",
+      'GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1',
       'POST /api/2.0/mlflow/model-versions/create',
       'POST /api/2.0/mlflow/registered-models/alias',
       // An alias is read from the model's alias list (GET registered-models/alias answers 400 when it is absent).
-      "GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1",
+      'GET /api/2.0/mlflow/registered-models/search?filter=name%3D%27policy%27&max_results=1',
       'GET /api/2.0/mlflow/model-versions/get?name=policy&version=1',
       'DELETE /api/2.0/mlflow/registered-models/alias',
     ]);
@@ -142,25 +157,32 @@ describe('MlflowTracker request shapes', () => {
     const { fake, recorder, tracker } = await fakeServer();
     fake.searchPageSize = 2;
     await tracker.ensureRegisteredModel('p');
-    for (let i = 0; i < 5; i++) await tracker.createModelVersion('p', { source: `https://acct.dfs.core.windows.net/lake/s${i}`, runId: `r${i}` });
+    for (let i = 0; i < 5; i++)
+      await tracker.createModelVersion('p', { source: `https://acct.dfs.core.windows.net/lake/s${i}`, runId: `r${i}` });
     recorder.requests.length = 0;
     const all = await tracker.listModelVersions('p');
     expect(all.map((v) => v.version)).toEqual(['1', '2', '3', '4', '5']);
     expect(recorder.requests.map((r) => r.url).filter((u) => u.includes('/search'))).toEqual([
-      "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200",
-      "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=2",
-      "/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=4",
+      '/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200',
+      '/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=2',
+      '/api/2.0/mlflow/model-versions/search?filter=name%3D%27p%27&max_results=200&page_token=4',
     ]);
   });
 
   it('retries 429 and 5xx, then succeeds; does not retry a 400', async () => {
     const { fake, recorder, tracker } = await fakeServer();
-    fake.injected.push({ status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' } }, { status: 503, body: 'unavailable' });
+    fake.injected.push(
+      { status: 429, body: { error_code: 'REQUEST_LIMIT_EXCEEDED', message: 'slow down' } },
+      { status: 503, body: 'unavailable' },
+    );
     await tracker.getRun('0123456789abcdef0123456789abcdef');
     expect(recorder.requests).toHaveLength(3);
     recorder.requests.length = 0;
     fake.injected.push({ status: 400, body: { error_code: 'INVALID_PARAMETER_VALUE', message: 'bad' } });
-    await expect(tracker.getRun('0123456789abcdef0123456789abcdef')).rejects.toMatchObject({ errorCode: 'INVALID_PARAMETER_VALUE', status: 400 });
+    await expect(tracker.getRun('0123456789abcdef0123456789abcdef')).rejects.toMatchObject({
+      errorCode: 'INVALID_PARAMETER_VALUE',
+      status: 400,
+    });
     expect(recorder.requests).toHaveLength(1);
   });
 
@@ -178,8 +200,17 @@ describe('MlflowTracker against what a real MLflow server does', () => {
   it('reads aliases with model-versions/get: search answers carry none (open-source MLflow)', async () => {
     const { fake, recorder, tracker } = await fakeServer();
     await tracker.ensureRegisteredModel('policy');
-    const runId = (fake.handle({ method: 'POST', url: '/api/2.0/mlflow/runs/create', headers: { authorization: `Bearer ${token}` }, body: Buffer.alloc(0), json: { experiment_id: '0', run_name: 'r' } }).body as { run: { info: { run_id: string } } }).run.info.run_id;
-    for (const i of [1, 2, 3]) await tracker.createModelVersion('policy', { source: `https://acct.dfs.core.windows.net/lake/r${i}`, runId });
+    const runId = (
+      fake.handle({
+        method: 'POST',
+        url: '/api/2.0/mlflow/runs/create',
+        headers: { authorization: `Bearer ${token}` },
+        body: Buffer.alloc(0),
+        json: { experiment_id: '0', run_name: 'r' },
+      }).body as { run: { info: { run_id: string } } }
+    ).run.info.run_id;
+    for (const i of [1, 2, 3])
+      await tracker.createModelVersion('policy', { source: `https://acct.dfs.core.windows.net/lake/r${i}`, runId });
     await tracker.setAlias('policy', 'production', '1');
     await tracker.setAlias('policy', 'champion', '1');
     await tracker.setAlias('policy', 'challenger', '3');
@@ -205,7 +236,13 @@ describe('MlflowTracker against what a real MLflow server does', () => {
     const runId = await tracker.startRun(experimentId, { runName: 'r' });
     // The server writes the batch, then the answer is lost to a 503 (or a timeout).
     fake.afterApply.push({ status: 503, body: { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'gateway' } });
-    await tracker.logBatch(runId, { metrics: [{ key: 'wape', value: 0.4, timestampInMs: 1, step: 0 }, { key: 'mase', value: 0.9, timestampInMs: 1, step: 0 }], tags: { t: '1' } });
+    await tracker.logBatch(runId, {
+      metrics: [
+        { key: 'wape', value: 0.4, timestampInMs: 1, step: 0 },
+        { key: 'mase', value: 0.9, timestampInMs: 1, step: 0 },
+      ],
+      tags: { t: '1' },
+    });
     expect(fake.metricHistory(runId, 'wape')).toHaveLength(1);
     expect(fake.metricHistory(runId, 'mase')).toHaveLength(1);
     const retry = recorder.requests.filter((r) => r.url === '/api/2.0/mlflow/runs/log-batch')[1]!.json as { metrics: unknown[] };
@@ -235,7 +272,9 @@ describe('MlflowTracker against what a real MLflow server does', () => {
 
   it('refuses a bad key before any request, naming it', async () => {
     const { recorder, tracker } = await fakeServer();
-    const err = await tracker.logBatch('0123456789abcdef0123456789abcdef', { metrics: [{ key: 'skus_by_model.median(smedian,ets,snaive)', value: 1 }] }).catch((e: unknown) => e);
+    const err = await tracker
+      .logBatch('0123456789abcdef0123456789abcdef', { metrics: [{ key: 'skus_by_model.median(smedian,ets,snaive)', value: 1 }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).field).toBe('metrics.skus_by_model.median(smedian,ets,snaive)');
     expect(recorder.requests).toHaveLength(0);

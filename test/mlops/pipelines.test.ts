@@ -5,7 +5,15 @@ import { expect } from '@jest/globals';
 
 /** Structural checks of the Azure DevOps pipelines (they cannot run here; no Azure DevOps agent). */
 const root = path.resolve(__dirname, '../..');
-type Step = { task?: string; script?: string; inputs?: Record<string, unknown>; name?: string; condition?: string; env?: Record<string, string>; displayName?: string };
+type Step = {
+  task?: string;
+  script?: string;
+  inputs?: Record<string, unknown>;
+  name?: string;
+  condition?: string;
+  env?: Record<string, string>;
+  displayName?: string;
+};
 /** The parts of the Azure DevOps YAML schema these checks read (https://learn.microsoft.com/azure/devops/pipelines/yaml-schema). */
 interface Job {
   steps?: Step[];
@@ -42,7 +50,9 @@ describe('azure-pipelines.yml (CI)', () => {
   it('installs with Node 22, tests, builds and packages the Function App as an artifact, in that order', () => {
     expect(ciSteps.find((s) => s.task === 'UseNode@1')?.inputs?.['version']).toBe('$(nodeVersion)');
     expect(ci.variables['nodeVersion']).toBe('22.x');
-    const order = ['npm ci', 'npm test', 'npm run build', 'functionapp.zip'].map((needle) => ciSteps.findIndex((s) => scriptOf(s).includes(needle)));
+    const order = ['npm ci', 'npm test', 'npm run build', 'functionapp.zip'].map((needle) =>
+      ciSteps.findIndex((s) => scriptOf(s).includes(needle)),
+    );
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const published = ciSteps.filter((s) => s.task === 'PublishPipelineArtifact@1').map((s) => s.inputs?.['artifact']);
@@ -83,7 +93,11 @@ describe('pipelines/release.yml (multi-stage)', () => {
     const infraScript = scriptOf(deploySteps[infra]!);
     expect(infraScript).toContain('infra/bicep/main.bicep');
     expect(infraScript).toContain('infra/bicep/${{ parameters.environmentName }}.bicepparam');
-    expect(deploySteps[app]?.inputs).toMatchObject({ isFlexConsumption: true, appType: 'functionAppLinux', package: expect.stringContaining('functionapp.zip') });
+    expect(deploySteps[app]?.inputs).toMatchObject({
+      isFlexConsumption: true,
+      appType: 'functionAppLinux',
+      package: expect.stringContaining('functionapp.zip'),
+    });
 
     // The gate runs the CLI's promotion command; set -e + pipefail make a refusal (exit 2) fail the step and stop the stage.
     const gateScript = scriptOf(deploySteps[gate]!);
@@ -114,10 +128,15 @@ describe('no secret inline', () => {
     /Bearer\s+[A-Za-z0-9._-]{12,}/,
     /[A-Za-z0-9+/]{60,}={0,2}/, // a base64 key
   ];
-  const secretKey = /(password|passwd|secret|token|apikey|api_key|accountkey|connectionstring|connection_string|auth_header|client_secret)/i;
+  const secretKey =
+    /(password|passwd|secret|token|apikey|api_key|accountkey|connectionstring|connection_string|auth_header|client_secret)/i;
   const reference = /^\$\((\w|\.)+\)$|^\$\[.*\]$|^\$\{\{.*\}\}$/;
 
-  for (const [file, doc] of [['azure-pipelines.yml', ci], ['pipelines/release.yml', release], ['pipelines/templates/deploy-environment.yml', template]] as const) {
+  for (const [file, doc] of [
+    ['azure-pipelines.yml', ci],
+    ['pipelines/release.yml', release],
+    ['pipelines/templates/deploy-environment.yml', template],
+  ] as const) {
     it(`${file} holds no keys, tokens, connection strings or passwords`, () => {
       for (const [at, value] of scalars(doc, file)) {
         for (const pattern of secretValue) expect({ at, match: pattern.test(value) }).toEqual({ at, match: false });
@@ -130,7 +149,9 @@ describe('no secret inline', () => {
 
   it('the checks would catch an inline secret', () => {
     const leaked = { env: { MLFLOW_TRACKING_TOKEN: 'dapi0123456789abcdef0123456789abcdef' } };
-    const found = [...scalars(leaked, 'x')].filter(([at, v]) => secretValue.some((p) => p.test(v)) || (secretKey.test(at.split('.').pop() ?? '') && !reference.test(v)));
+    const found = [...scalars(leaked, 'x')].filter(
+      ([at, v]) => secretValue.some((p) => p.test(v)) || (secretKey.test(at.split('.').pop() ?? '') && !reference.test(v)),
+    );
     expect(found).toHaveLength(1);
   });
 });

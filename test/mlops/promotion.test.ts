@@ -29,7 +29,11 @@ describe('decidePromotion', () => {
     const d = decidePromotion({
       ...gate,
       production,
-      candidate: { version: '2', windowKey: window, metrics: { wape: 0.45, 'segment.fast.wape': 0.38, 'segment.slow.wape': 0.62, 'segment.intermittent.wape': 0.85 } },
+      candidate: {
+        version: '2',
+        windowKey: window,
+        metrics: { wape: 0.45, 'segment.fast.wape': 0.38, 'segment.slow.wape': 0.62, 'segment.intermittent.wape': 0.85 },
+      },
     });
     expect(d).toMatchObject({ approved: true, reason: 'better', productionVersion: '1' });
     // slow got a little worse (0.62 vs 0.6) but within 5%: limit 0.63
@@ -40,7 +44,11 @@ describe('decidePromotion', () => {
     const d = decidePromotion({
       ...gate,
       production,
-      candidate: { version: '2', windowKey: window, metrics: { wape: 0.495, 'segment.fast.wape': 0.4, 'segment.slow.wape': 0.6, 'segment.intermittent.wape': 0.9 } },
+      candidate: {
+        version: '2',
+        windowKey: window,
+        metrics: { wape: 0.495, 'segment.fast.wape': 0.4, 'segment.slow.wape': 0.6, 'segment.intermittent.wape': 0.9 },
+      },
     });
     expect(d).toMatchObject({ approved: false, reason: 'worse' });
     expect(d.reasons).toEqual([expect.stringContaining('wape: candidate 0.4950 > limit 0.4900 (production 0.5000')]);
@@ -50,7 +58,11 @@ describe('decidePromotion', () => {
     const d = decidePromotion({
       ...gate,
       production,
-      candidate: { version: '3', windowKey: window, metrics: { wape: 0.4, 'segment.fast.wape': 0.3, 'segment.slow.wape': 0.6, 'segment.intermittent.wape': 0.99 } },
+      candidate: {
+        version: '3',
+        windowKey: window,
+        metrics: { wape: 0.4, 'segment.fast.wape': 0.3, 'segment.slow.wape': 0.6, 'segment.intermittent.wape': 0.99 },
+      },
     });
     expect(d).toMatchObject({ approved: false, reason: 'segment_regression' });
     expect(d.reasons).toHaveLength(1);
@@ -69,7 +81,11 @@ describe('decidePromotion', () => {
   });
 
   it('refuses to compare policies backtested on different windows', () => {
-    const d = decidePromotion({ ...gate, production, candidate: { version: '2', windowKey: 'origin=2011-12-01;windows=3;horizon=28', metrics: { wape: 0.1 } } });
+    const d = decidePromotion({
+      ...gate,
+      production,
+      candidate: { version: '2', windowKey: 'origin=2011-12-01;windows=3;horizon=28', metrics: { wape: 0.1 } },
+    });
     expect(d).toMatchObject({ approved: false, reason: 'not_comparable' });
   });
 });
@@ -78,7 +94,10 @@ describe('decidePromotion', () => {
 async function registerVersion(tracker: Tracker, name: string, metrics: Record<string, number>, windowKey = window): Promise<string> {
   const experimentId = await tracker.getOrCreateExperiment('demand-forecast');
   const runId = await tracker.startRun(experimentId, { runName: `run-${Object.values(metrics).join('-')}` });
-  await tracker.logBatch(runId, { params: { 'backtest.window_key': windowKey }, metrics: Object.entries(metrics).map(([key, value]) => ({ key, value })) });
+  await tracker.logBatch(runId, {
+    params: { 'backtest.window_key': windowKey },
+    metrics: Object.entries(metrics).map(([key, value]) => ({ key, value })),
+  });
   await tracker.endRun(runId, 'FINISHED');
   await tracker.ensureRegisteredModel(name);
   return (await tracker.createModelVersion(name, { source: `gold/model_params/run_id=${runId}`, runId })).version;
@@ -92,7 +111,8 @@ describe('promotePolicy and `demand models` on the Table-storage tracker', () =>
   const name = 'demand-forecast-policy';
 
   const context = (): CliContext => ({
-    settings: (overrides) => loadSettings({ DEMAND_STATE_DIR: path.join(dir, 'state'), DEMAND_LAKE_DIR: path.join(dir, 'lake') }, overrides),
+    settings: (overrides) =>
+      loadSettings({ DEMAND_STATE_DIR: path.join(dir, 'state'), DEMAND_LAKE_DIR: path.join(dir, 'lake') }, overrides),
     services: (settings) => createServices(settings),
     stdout: (t) => stdout.push(t),
     stderr: (t) => stderr.push(t),
@@ -120,21 +140,43 @@ describe('promotePolicy and `demand models` on the Table-storage tracker', () =>
     const entities = EmbeddedEntityStore.fromDirectory(path.join(dir, 'state'));
     const tracker = TablesTracker.fromEntityStore(entities);
     const v1 = await registerVersion(tracker, name, production.metrics);
-    const first = await promotePolicy({ tracker, entities, modelName: name, version: v1, to: 'production', ...gate, decidedAt: '2026-01-01T00:00:00.000Z' });
+    const first = await promotePolicy({
+      tracker,
+      entities,
+      modelName: name,
+      version: v1,
+      to: 'production',
+      ...gate,
+      decidedAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(first).toMatchObject({ promoted: true, decision: { reason: 'no_production' } });
     expect((await tracker.getVersionByAlias(name, 'production'))?.version).toBe(v1);
     expect((await tracker.getVersionByAlias(name, 'champion'))?.version).toBe(v1);
 
     // worse on the intermittent segment: the CLI refuses, exits non-zero and keeps production
-    const v2 = await registerVersion(tracker, name, { wape: 0.4, 'segment.fast.wape': 0.3, 'segment.slow.wape': 0.5, 'segment.intermittent.wape': 1.2 });
+    const v2 = await registerVersion(tracker, name, {
+      wape: 0.4,
+      'segment.fast.wape': 0.3,
+      'segment.slow.wape': 0.5,
+      'segment.intermittent.wape': 1.2,
+    });
     await cli('models', 'promote', '--version', v2, '--to', 'production');
     expect(exitCode).toBe(2);
     expect(stderr.join('')).toMatch(/REFUSED: version 2 .*segment_regression/);
     expect(stderr.join('')).toMatch(/segment\.intermittent\.wape: candidate 1\.2000 > limit 0\.9450/);
     expect((await tracker.getVersionByAlias(name, 'production'))?.version).toBe(v1);
-    expect((await tracker.getModelVersion(name, v2))?.tags).toMatchObject({ 'promotion.decision': 'refused', 'promotion.reason': 'segment_regression', 'promotion.against': '1' });
+    expect((await tracker.getModelVersion(name, v2))?.tags).toMatchObject({
+      'promotion.decision': 'refused',
+      'promotion.reason': 'segment_regression',
+      'promotion.against': '1',
+    });
 
-    const v3 = await registerVersion(tracker, name, { wape: 0.45, 'segment.fast.wape': 0.39, 'segment.slow.wape': 0.6, 'segment.intermittent.wape': 0.9 });
+    const v3 = await registerVersion(tracker, name, {
+      wape: 0.45,
+      'segment.fast.wape': 0.39,
+      'segment.slow.wape': 0.6,
+      'segment.intermittent.wape': 0.9,
+    });
     // the release pipeline's gate: evaluate and record, move nothing
     await cli('models', 'promote', '--version', v3, '--to', 'production', '--dry-run');
     expect(exitCode).toBe(0);
@@ -158,7 +200,9 @@ describe('promotePolicy and `demand models` on the Table-storage tracker', () =>
         ['3', true, 'better', false],
       ]),
     );
-    expect(records[1]?.['figures']).toEqual(expect.arrayContaining([expect.objectContaining({ metric: 'segment.intermittent.wape', passed: false, candidate: 1.2 })]));
+    expect(records[1]?.['figures']).toEqual(
+      expect.arrayContaining([expect.objectContaining({ metric: 'segment.intermittent.wape', passed: false, candidate: 1.2 })]),
+    );
 
     await cli('models', 'list', '--json');
     const listed = JSON.parse(stdout.join('')) as { versions: Array<{ version: string; aliases: string[] }> };
@@ -171,7 +215,9 @@ describe('promotePolicy and `demand models` on the Table-storage tracker', () =>
     expect(stdout.join('')).toMatch(/version 3 +aliases: (champion, production|production, champion)/);
     expect(stdout.join('')).toMatch(/segment\.intermittent\.wape +0\.9000/);
 
-    await expect(cli('models', 'promote', '--version', '3', '--to', 'staging')).rejects.toThrow(/target must be "production", got "staging"/);
+    await expect(cli('models', 'promote', '--version', '3', '--to', 'staging')).rejects.toThrow(
+      /target must be "production", got "staging"/,
+    );
     await expect(cli('models', 'show', '42')).rejects.toThrow(/Version 42 of demand-forecast-policy does not exist/);
   });
 });
@@ -197,7 +243,15 @@ describe('`demand models` on MLflow (the fake answers as a real 2.12 server: sea
     const program = new Command().exitOverride();
     registerModelsCommand(program, {
       settings: (overrides) =>
-        loadSettings({ DEMAND_STATE_DIR: path.join(dir, 'state'), DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: recorder.url }, overrides),
+        loadSettings(
+          {
+            DEMAND_STATE_DIR: path.join(dir, 'state'),
+            DEMAND_LAKE_DIR: path.join(dir, 'lake'),
+            DEMAND_TRACKER: 'mlflow',
+            MLFLOW_TRACKING_URI: recorder.url,
+          },
+          overrides,
+        ),
       services: (settings) => createServices(settings),
       stdout: (t) => out.push(t),
       stderr: (t) => err.push(t),
@@ -213,10 +267,19 @@ describe('`demand models` on MLflow (the fake answers as a real 2.12 server: sea
     const register = async (metrics: Record<string, number>) => {
       const experimentId = await tracker.getOrCreateExperiment('demand-forecast');
       const runId = await tracker.startRun(experimentId, { runName: `run-${Object.values(metrics).join('-')}` });
-      await tracker.logBatch(runId, { params: { 'backtest.window_key': window }, metrics: Object.entries(metrics).map(([key, value]) => ({ key, value })), tags: { 'breakdown.skus_by_model': '{"median(ets,sba)":2}' } });
+      await tracker.logBatch(runId, {
+        params: { 'backtest.window_key': window },
+        metrics: Object.entries(metrics).map(([key, value]) => ({ key, value })),
+        tags: { 'breakdown.skus_by_model': '{"median(ets,sba)":2}' },
+      });
       await tracker.endRun(runId, 'FINISHED');
       await tracker.ensureRegisteredModel('demand-forecast-policy');
-      return (await tracker.createModelVersion('demand-forecast-policy', { source: `https://acct.dfs.core.windows.net/lake/gold/model_params/run_id=${runId}`, runId })).version;
+      return (
+        await tracker.createModelVersion('demand-forecast-policy', {
+          source: `https://acct.dfs.core.windows.net/lake/gold/model_params/run_id=${runId}`,
+          runId,
+        })
+      ).version;
     };
     const v1 = await register(production.metrics);
     await cli('models', 'promote', '--version', v1, '--to', 'production');

@@ -17,7 +17,9 @@ suite('TablesTracker on AzureEntityStore (Azurite)', () => {
     await azurite?.stop();
   });
 
-  describeTrackerContract('TablesTracker on Azure Table storage', async () => TablesTracker.fromEntityStore(AzureEntityStore.fromConnectionString(azurite.connectionString)));
+  describeTrackerContract('TablesTracker on Azure Table storage', async () =>
+    TablesTracker.fromEntityStore(AzureEntityStore.fromConnectionString(azurite.connectionString)),
+  );
 
   it('records promotion decisions and moves aliases with ETag-guarded writes', async () => {
     const entities = AzureEntityStore.fromConnectionString(azurite.connectionString);
@@ -26,7 +28,13 @@ suite('TablesTracker on AzureEntityStore (Azurite)', () => {
     const experimentId = await tracker.getOrCreateExperiment('azurite-exp');
     const register = async (wape: number) => {
       const runId = await tracker.startRun(experimentId, { runName: `run-${wape}` });
-      await tracker.logBatch(runId, { params: { 'backtest.window_key': 'w' }, metrics: [{ key: 'wape', value: wape }, { key: 'segment.fast.wape', value: wape }] });
+      await tracker.logBatch(runId, {
+        params: { 'backtest.window_key': 'w' },
+        metrics: [
+          { key: 'wape', value: wape },
+          { key: 'segment.fast.wape', value: wape },
+        ],
+      });
       await tracker.ensureRegisteredModel(name);
       return (await tracker.createModelVersion(name, { source: `gold/model_params/run_id=${runId}`, runId })).version;
     };

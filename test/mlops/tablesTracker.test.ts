@@ -13,7 +13,9 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describeTrackerContract('TablesTracker on EmbeddedEntityStore', async () => TablesTracker.fromEntityStore(EmbeddedEntityStore.fromDirectory(dir)));
+describeTrackerContract('TablesTracker on EmbeddedEntityStore', async () =>
+  TablesTracker.fromEntityStore(EmbeddedEntityStore.fromDirectory(dir)),
+);
 
 describe('entityKey', () => {
   it('escapes characters Azure Table keys forbid, keeps the rest', () => {

@@ -36,7 +36,10 @@ export function describeTrackerContract(label: string, make: () => Promise<Track
         ],
         tags: { trigger: 'drift' },
       });
-      await tracker.logBatch(runId, { params: { 'policy.models': 'ets,tsb' }, metrics: [{ key: 'wape', value: 0.4, step: 1, timestampInMs: 20 }] });
+      await tracker.logBatch(runId, {
+        params: { 'policy.models': 'ets,tsb' },
+        metrics: [{ key: 'wape', value: 0.4, step: 1, timestampInMs: 20 }],
+      });
       await expect(tracker.logBatch(runId, { params: { 'policy.models': 'naive' } })).rejects.toThrow(/policy\.models/);
       await tracker.endRun(runId, 'FINISHED', { endTimeInMs: 5_000 });
 
@@ -60,8 +63,23 @@ export function describeTrackerContract(label: string, make: () => Promise<Track
     it('refuses a key MLflow refuses before writing anything of the batch, naming the key', async () => {
       const experimentId = await tracker.getOrCreateExperiment(named('keys-exp'));
       const runId = await tracker.startRun(experimentId, { runName: 'keys' });
-      for (const key of ['skus_by_model.median(smedian,ets,snaive)', 'fallbacks.3 stockout day(s) imputed, 2 gaps', 'a//b', '/abs', 'x/../y', 'x'.repeat(251)]) {
-        const err = await tracker.logBatch(runId, { params: { 'ok.param': '1' }, metrics: [{ key: 'ok.metric', value: 1 }, { key, value: 2 }] }).catch((e: unknown) => e);
+      for (const key of [
+        'skus_by_model.median(smedian,ets,snaive)',
+        'fallbacks.3 stockout day(s) imputed, 2 gaps',
+        'a//b',
+        '/abs',
+        'x/../y',
+        'x'.repeat(251),
+      ]) {
+        const err = await tracker
+          .logBatch(runId, {
+            params: { 'ok.param': '1' },
+            metrics: [
+              { key: 'ok.metric', value: 1 },
+              { key, value: 2 },
+            ],
+          })
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ValidationError);
         expect((err as Error).message).toContain(JSON.stringify(key));
       }
@@ -80,12 +98,17 @@ export function describeTrackerContract(label: string, make: () => Promise<Track
       await tracker.endRun(first.run.runId, 'FINISHED');
       const retried = await openRun(tracker, experimentId, { runName: 'run-a', startTimeInMs: 1_000, params: { 'code.version': '1' } });
       expect(retried).toMatchObject({ created: false, run: { runId: first.run.runId, status: 'FINISHED' } });
-      expect(isEmptyBatch(unloggedPart(retried.run, { params: { 'code.version': '1' }, metrics: [{ key: 'wape', value: 0.5 }] }))).toBe(true);
+      expect(isEmptyBatch(unloggedPart(retried.run, { params: { 'code.version': '1' }, metrics: [{ key: 'wape', value: 0.5 }] }))).toBe(
+        true,
+      );
 
       const rerun = await openRun(tracker, experimentId, { runName: 'run-a', startTimeInMs: 1_000, params: { 'code.version': '2' } });
       expect(rerun.created).toBe(true);
       expect(rerun.run.runId).not.toBe(first.run.runId);
-      expect(rerun.run.tags).toMatchObject({ 'pipeline.supersedes': first.run.runId, 'pipeline.new_run_reason': 'params changed: code.version' });
+      expect(rerun.run.tags).toMatchObject({
+        'pipeline.supersedes': first.run.runId,
+        'pipeline.new_run_reason': 'params changed: code.version',
+      });
       await tracker.logBatch(rerun.run.runId, { params: { 'code.version': '2' } });
       expect((await tracker.getRun(first.run.runId))?.status).toBe('FINISHED');
       expect((await tracker.findRunByName(experimentId, 'run-a'))?.runId).toBe(rerun.run.runId);
@@ -98,8 +121,15 @@ export function describeTrackerContract(label: string, make: () => Promise<Track
       const name = named('demand-forecast-policy');
       await tracker.ensureRegisteredModel(name);
       await tracker.ensureRegisteredModel(name); // idempotent
-      const v1 = await tracker.createModelVersion(name, { source: 'https://acct.dfs.core.windows.net/lake/gold/model_params/run_id=r1', runId: run1, tags: { 'pipeline.run_id': 'r1' } });
-      const v2 = await tracker.createModelVersion(name, { source: 'abfss://lake@acct.dfs.core.windows.net/gold/model_params/run_id=r2', runId: run2 });
+      const v1 = await tracker.createModelVersion(name, {
+        source: 'https://acct.dfs.core.windows.net/lake/gold/model_params/run_id=r1',
+        runId: run1,
+        tags: { 'pipeline.run_id': 'r1' },
+      });
+      const v2 = await tracker.createModelVersion(name, {
+        source: 'abfss://lake@acct.dfs.core.windows.net/gold/model_params/run_id=r2',
+        runId: run2,
+      });
       expect([v1.version, v2.version]).toEqual(['1', '2']);
 
       await tracker.setAlias(name, 'production', '1');
@@ -129,7 +159,9 @@ export function describeTrackerContract(label: string, make: () => Promise<Track
       const name = named('concurrent-policy');
       await tracker.ensureRegisteredModel(name);
       const runs = await Promise.all([1, 2, 3, 4].map((i) => tracker.startRun(experimentId, { runName: `c${i}` })));
-      const created = await Promise.all(runs.map((runId, i) => tracker.createModelVersion(name, { source: `https://acct.dfs.core.windows.net/lake/s${i}`, runId })));
+      const created = await Promise.all(
+        runs.map((runId, i) => tracker.createModelVersion(name, { source: `https://acct.dfs.core.windows.net/lake/s${i}`, runId })),
+      );
       expect(created.map((v) => Number(v.version)).sort()).toEqual([1, 2, 3, 4]);
     });
   });

@@ -9,8 +9,21 @@ import { keyProblem, keySegment, parseKeySegment, parseTrackingKey, trackingKey 
 
 describe('tracking keys (MLflow-valid, reversible)', () => {
   it('accepts what MLflow accepts and refuses what it refuses', () => {
-    for (const ok of ['wape', 'segment.fast.wape', 'silver/daily_demand.version', 'a b-c_d', 'x'.repeat(250)]) expect(keyProblem(ok)).toBeUndefined();
-    for (const bad of ['skus_by_model.median(smedian,ets,snaive)', 'fallbacks.3 stockout day(s) imputed, …', 'a,b', 'é', '', '/a', 'a/', 'a//b', 'a/./b', '..', 'x'.repeat(251)]) {
+    for (const ok of ['wape', 'segment.fast.wape', 'silver/daily_demand.version', 'a b-c_d', 'x'.repeat(250)])
+      expect(keyProblem(ok)).toBeUndefined();
+    for (const bad of [
+      'skus_by_model.median(smedian,ets,snaive)',
+      'fallbacks.3 stockout day(s) imputed, …',
+      'a,b',
+      'é',
+      '',
+      '/a',
+      'a/',
+      'a//b',
+      'a/./b',
+      '..',
+      'x'.repeat(251),
+    ]) {
       expect(keyProblem(bad)).toBeDefined();
     }
   });
@@ -43,7 +56,10 @@ describe('breakdowns as JSON tags', () => {
       { models: { ets: 4 }, fallbacks: {} },
     ]);
     expect(b).toEqual({ skusByModel: { 'median(ets,sba)': 2, ets: 5 }, fallbacks: { 'short history': 1 } });
-    expect(breakdownTags(b)).toEqual({ 'breakdown.skus_by_model': '{"ets":5,"median(ets,sba)":2}', 'breakdown.fallbacks': '{"short history":1}' });
+    expect(breakdownTags(b)).toEqual({
+      'breakdown.skus_by_model': '{"ets":5,"median(ets,sba)":2}',
+      'breakdown.fallbacks': '{"short history":1}',
+    });
   });
 
   it('folds the smallest entries into "(other)" to stay within the tag value limit', () => {
@@ -62,14 +78,40 @@ describe('policy version source', () => {
   const run = { runId: 'abc', artifactUri: '/srv/mlflow/artifacts/1/abc/artifacts' };
   it('is the lake URI for a lake in Azure, whatever the tracker', () => {
     const lakeLocation = 'https://acct.dfs.core.windows.net/lake';
-    expect(policyVersionSource({ lakeLocation, modelParamsPath: 'gold/model_params/run_id=r1', run, tracker: { kind: 'mlflow' } })).toBe('https://acct.dfs.core.windows.net/lake/gold/model_params/run_id=r1');
-    expect(policyVersionSource({ lakeLocation: 'abfss://lake@acct.dfs.core.windows.net/', modelParamsPath: 'gold/m', run, tracker: { kind: 'mlflow' } })).toBe('abfss://lake@acct.dfs.core.windows.net/gold/m');
+    expect(policyVersionSource({ lakeLocation, modelParamsPath: 'gold/model_params/run_id=r1', run, tracker: { kind: 'mlflow' } })).toBe(
+      'https://acct.dfs.core.windows.net/lake/gold/model_params/run_id=r1',
+    );
+    expect(
+      policyVersionSource({
+        lakeLocation: 'abfss://lake@acct.dfs.core.windows.net/',
+        modelParamsPath: 'gold/m',
+        run,
+        tracker: { kind: 'mlflow' },
+      }),
+    ).toBe('abfss://lake@acct.dfs.core.windows.net/gold/m');
   });
   it('is the run artifact folder for a local lake with MLflow, the lake URI with the embedded registry', () => {
-    expect(policyVersionSource({ lakeLocation: 'file:///home/u/lake', modelParamsPath: 'gold/m', run, tracker: { kind: 'mlflow' } })).toBe('/srv/mlflow/artifacts/1/abc/artifacts/model_params');
-    expect(policyVersionSource({ lakeLocation: 'file:///home/u/lake', modelParamsPath: 'gold/m', run, tracker: { kind: 'tables' } })).toBe('file:///home/u/lake/gold/m');
-    expect(() => policyVersionSource({ lakeLocation: '/home/u/lake', modelParamsPath: 'gold/m', run: { runId: 'abc', artifactUri: null }, tracker: { kind: 'mlflow' } })).toThrow(/no artifact location/);
-    expect([isLocalUri('/a'), isLocalUri('file:///a'), isLocalUri('C:/a'), isLocalUri('https://x/a'), isLocalUri('dbfs:/a')]).toEqual([true, true, true, false, false]);
+    expect(policyVersionSource({ lakeLocation: 'file:///home/u/lake', modelParamsPath: 'gold/m', run, tracker: { kind: 'mlflow' } })).toBe(
+      '/srv/mlflow/artifacts/1/abc/artifacts/model_params',
+    );
+    expect(policyVersionSource({ lakeLocation: 'file:///home/u/lake', modelParamsPath: 'gold/m', run, tracker: { kind: 'tables' } })).toBe(
+      'file:///home/u/lake/gold/m',
+    );
+    expect(() =>
+      policyVersionSource({
+        lakeLocation: '/home/u/lake',
+        modelParamsPath: 'gold/m',
+        run: { runId: 'abc', artifactUri: null },
+        tracker: { kind: 'mlflow' },
+      }),
+    ).toThrow(/no artifact location/);
+    expect([isLocalUri('/a'), isLocalUri('file:///a'), isLocalUri('C:/a'), isLocalUri('https://x/a'), isLocalUri('dbfs:/a')]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -77,20 +119,32 @@ describe('MLflow settings on Databricks and Unity Catalog', () => {
   const adb = 'https://adb-123.4.azuredatabricks.net';
   it('places the default experiment at a workspace path on Databricks only', () => {
     expect(experimentNameFor(loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: adb }))).toBe('/Shared/demand-forecast');
-    expect(experimentNameFor(loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: adb, DEMAND_EXPERIMENT_NAME: '/Users/me@x.com/f' }))).toBe('/Users/me@x.com/f');
-    expect(experimentNameFor(loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' }))).toBe('demand-forecast');
+    expect(
+      experimentNameFor(loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: adb, DEMAND_EXPERIMENT_NAME: '/Users/me@x.com/f' })),
+    ).toBe('/Users/me@x.com/f');
+    expect(experimentNameFor(loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: 'http://127.0.0.1:5000' }))).toBe(
+      'demand-forecast',
+    );
     expect(experimentNameFor(loadSettings({}))).toBe('demand-forecast');
   });
 
   it('refuses a Unity Catalog model name when the pipeline starts, saying what is supported', async () => {
-    const settings = loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: adb, DEMAND_REGISTERED_MODEL_NAME: 'main.demand.policy' });
+    const settings = loadSettings({
+      DEMAND_TRACKER: 'mlflow',
+      MLFLOW_TRACKING_URI: adb,
+      DEMAND_REGISTERED_MODEL_NAME: 'main.demand.policy',
+    });
     const err = await createServices(settings).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SettingsError);
     expect((err as SettingsError).setting).toBe('DEMAND_REGISTERED_MODEL_NAME');
     expect((err as Error).message).toMatch(/Unity Catalog.*not supported.*workspace model registry/);
     // The embedded registry takes any name; a two-part name is a workspace registry name.
-    await expect(createServices(loadSettings({ DEMAND_REGISTERED_MODEL_NAME: 'main.demand.policy', DEMAND_LAKE_DIR: '/nonexistent-lake' }))).resolves.toBeDefined();
-    await expect(createServices(loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: adb, DEMAND_REGISTERED_MODEL_NAME: 'demand.policy' }))).resolves.toBeDefined();
+    await expect(
+      createServices(loadSettings({ DEMAND_REGISTERED_MODEL_NAME: 'main.demand.policy', DEMAND_LAKE_DIR: '/nonexistent-lake' })),
+    ).resolves.toBeDefined();
+    await expect(
+      createServices(loadSettings({ DEMAND_TRACKER: 'mlflow', MLFLOW_TRACKING_URI: adb, DEMAND_REGISTERED_MODEL_NAME: 'demand.policy' })),
+    ).resolves.toBeDefined();
     await expect(createServices(loadSettings({ DEMAND_TRACKER: 'mlflow' }))).rejects.toThrow(/MLFLOW_TRACKING_URI/);
   });
 });

@@ -11,7 +11,12 @@ import type { RunSummary } from '../../src/orchestrators/summary';
 import { HttpRecorder } from '../support/httpRecorder';
 import { fakeActivities } from './fakeActivities';
 
-const options = { ...pipelineOptionsFromSettings(loadSettings({})), batchSize: 10, maxActivitiesPerSubOrchestration: 3, firstRetryIntervalInMs: 5 };
+const options = {
+  ...pipelineOptionsFromSettings(loadSettings({})),
+  batchSize: 10,
+  maxActivitiesPerSubOrchestration: 3,
+  firstRetryIntervalInMs: 5,
+};
 
 function makeHost(activities: Record<string, (input: unknown) => Promise<unknown>>) {
   const host = new LocalOrchestrationHost({ sleep: async () => undefined, now: () => new Date('2026-11-24T02:00:00Z') });
@@ -36,7 +41,16 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
     expect(summary.quarantineReasons).toEqual({ price_not_positive: 10, non_product_code: 5 });
     // Order of the sequential stages.
     const order = calls.map((c) => c.name).filter((n) => n !== 'forecastBatch');
-    expect(order).toEqual(['ingestOrders', 'ingestInventory', 'buildSilver', 'planForecast', 'finalizeForecast', 'planInventory', 'publish', 'checkDrift']);
+    expect(order).toEqual([
+      'ingestOrders',
+      'ingestInventory',
+      'buildSilver',
+      'planForecast',
+      'finalizeForecast',
+      'planInventory',
+      'publish',
+      'checkDrift',
+    ]);
     // 10 batches in chunks of at most 3 activities: 4 fan-out sub-orchestrations.
     expect(host.getStatus('run-1:forecast:3')?.runtimeStatus).toBe('Completed');
     expect(host.getStatus('run-1:forecast:4')).toBeUndefined();
@@ -59,7 +73,9 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
       return realSilver(input);
     };
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-retry', input: { trigger: 'manual', options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-retry', input: { trigger: 'manual', options } }),
+    );
     expect(status.runtimeStatus).toBe('Completed');
     expect(silverCalls).toBe(2);
   });
@@ -74,7 +90,12 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
         throw new Error(`landing folder unreadable ${'x'.repeat(10_000)}`);
       };
       const host = makeHost(activities);
-      const input: DemandPipelineInput = { trigger: 'adf', callBackUri: `${recorder.url}/callback/abc?token=1`, pipelineRunId: 'adf-run-7', options };
+      const input: DemandPipelineInput = {
+        trigger: 'adf',
+        callBackUri: `${recorder.url}/callback/abc?token=1`,
+        pipelineRunId: 'adf-run-7',
+        options,
+      };
       const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-fail', input }));
       expect(status.runtimeStatus).toBe('Failed');
       expect(attempts).toBe(options.maxAttempts);
@@ -83,7 +104,11 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
       const callback = recorder.requests[0]!;
       expect(callback.method).toBe('POST');
       expect(callback.url).toBe('/callback/abc?token=1');
-      const body = callback.json as { StatusCode: string; Error: { ErrorCode: string; Message: string }; Output: { pipelineRunId: string } };
+      const body = callback.json as {
+        StatusCode: string;
+        Error: { ErrorCode: string; Message: string };
+        Output: { pipelineRunId: string };
+      };
       expect(body.StatusCode).toBe('500');
       expect(body.Error.ErrorCode).toBe('DemandPipelineFailed');
       expect(body.Error.Message).toContain('landing folder unreadable');
@@ -112,7 +137,9 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
   it('re-forecasts drifted SKUs through the re-forecast path; fleet drift does not start a challenger inside the daily run', async () => {
     const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10, drifted: ['SKU0003', 'SKU0007'], fleetDrift: true });
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-drift', input: { trigger: 'scheduled', options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-drift', input: { trigger: 'scheduled', options } }),
+    );
     expect(status.runtimeStatus).toBe('Completed');
     const plans = calls.filter((c) => c.name === 'planForecast').map((c) => c.input as { skus?: string[]; runId: string });
     expect(plans).toHaveLength(2);
@@ -134,10 +161,14 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
       throw new ScratchSpaceError('/no/such/folder', 'is not a folder that exists');
     }) as never;
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-scratch', input: { trigger: 'manual', options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-scratch', input: { trigger: 'manual', options } }),
+    );
     expect(status.runtimeStatus).toBe('Failed');
     expect(calls.filter((c) => c.name === 'buildSilver')).toHaveLength(1);
-    expect(String(status.output)).toMatch(/activity buildSilver: ScratchSpaceError: \[scratch_space\] Scratch folder \/no\/such\/folder: is not a folder that exists/);
+    expect(String(status.output)).toMatch(
+      /activity buildSilver: ScratchSpaceError: \[scratch_space\] Scratch folder \/no\/such\/folder: is not a folder that exists/,
+    );
     // No retry timer was ever created.
     expect(host.getHistory('run-scratch').some((e) => e.constructor.name === 'TimerCreatedEvent')).toBe(false);
   });
@@ -146,13 +177,25 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
     const { activities, calls } = fakeActivities({ skus: 30, batchSize: 10 });
     activities[activityNames.forecastBatch] = classified(activityNames.forecastBatch, async (input: { batch: { batchId: string } }) => {
       calls.push({ name: 'forecastBatch', input });
-      if (input.batch.batchId === 'batch-00001') throw new ValidationError('batch', 'SKU batch runs/x/batches/batch-00001.json is malformed: series.0.values expected array');
-      return { batchId: input.batch.batchId, skus: 10, forecastRows: 10, models: {}, fallbacks: {}, backtest: { absError: 0, absActual: 0, maseSum: 0, maseCount: 0 } };
+      if (input.batch.batchId === 'batch-00001')
+        throw new ValidationError('batch', 'SKU batch runs/x/batches/batch-00001.json is malformed: series.0.values expected array');
+      return {
+        batchId: input.batch.batchId,
+        skus: 10,
+        forecastRows: 10,
+        models: {},
+        fallbacks: {},
+        backtest: { absError: 0, absActual: 0, maseSum: 0, maseCount: 0 },
+      };
     }) as never;
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-bad-batch', input: { trigger: 'manual', options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-bad-batch', input: { trigger: 'manual', options } }),
+    );
     expect(status.runtimeStatus).toBe('Failed');
-    expect(calls.filter((c) => c.name === 'forecastBatch' && (c.input as { batch: { batchId: string } }).batch.batchId === 'batch-00001')).toHaveLength(1);
+    expect(
+      calls.filter((c) => c.name === 'forecastBatch' && (c.input as { batch: { batchId: string } }).batch.batchId === 'batch-00001'),
+    ).toHaveLength(1);
     expect(String(status.output)).toMatch(/activity forecastBatch: ValidationError: \[validation\] SKU batch .*batch-00001/);
     expect(calls.some((c) => c.name === 'finalizeForecast')).toBe(false);
   });
@@ -167,7 +210,9 @@ describe('demandPipeline orchestrator (real durable-functions replay engine)', (
       return real(input);
     }) as never;
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-flaky', input: { trigger: 'manual', options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.demandPipeline, { instanceId: 'run-flaky', input: { trigger: 'manual', options } }),
+    );
     expect(status.runtimeStatus).toBe('Completed');
     expect(attempts).toBe(3);
     const failed = host.getHistory('run-flaky:forecast:0').filter((e) => e.constructor.name === 'TaskFailedEvent');
@@ -211,24 +256,37 @@ describe('driftMonitor orchestrator (the drift timer between runs)', () => {
   it('checks drift, publishes the events, re-forecasts drifted SKUs and starts a challenger run (its own orchestration) on fleet drift', async () => {
     const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10, drifted: ['SKU0001'], fleetDrift: true });
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-20261124T0630', input: { options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-20261124T0630', input: { options } }),
+    );
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toMatchObject({ reforecastSkus: 1, challengerStarted: true });
     expect(calls.filter((c) => c.name === 'ingestOrders')).toHaveLength(0);
-    const plans = calls.filter((c) => c.name === 'planForecast').map((c) => c.input as { skus?: string[]; runId: string; dailyDemandVersion: number });
+    const plans = calls
+      .filter((c) => c.name === 'planForecast')
+      .map((c) => c.input as { skus?: string[]; runId: string; dailyDemandVersion: number });
     expect(plans.map((p) => p.skus ?? 'all')).toEqual([['SKU0001'], 'all']);
     expect(plans[1]).toMatchObject({ runId: 'drift-20261124T0630-challenger', dailyDemandVersion: -1 });
-    expect(host.getStatus('drift-20261124T0630-challenger')).toMatchObject({ name: orchestratorNames.challengerRun, runtimeStatus: 'Completed' });
+    expect(host.getStatus('drift-20261124T0630-challenger')).toMatchObject({
+      name: orchestratorNames.challengerRun,
+      runtimeStatus: 'Completed',
+    });
     expect(calls.some((c) => c.name === 'publish' && (c.input as { tables?: string[] }).tables?.includes('drift_events'))).toBe(true);
     // The challenger tries the wide policy, is tracked, and is never published or planned.
-    const challengerBatches = calls.filter((c) => c.name === 'forecastBatch' && (c.input as { runId: string }).runId === 'drift-20261124T0630-challenger');
+    const challengerBatches = calls.filter(
+      (c) => c.name === 'forecastBatch' && (c.input as { runId: string }).runId === 'drift-20261124T0630-challenger',
+    );
     expect(challengerBatches.length).toBe(2);
     expect(challengerBatches.every((c) => (c.input as { policy: string }).policy === 'wide')).toBe(true);
-    const finalize = calls.filter((c) => c.name === 'finalizeForecast').map((c) => c.input as { runId: string; policy: string; trigger: string });
+    const finalize = calls
+      .filter((c) => c.name === 'finalizeForecast')
+      .map((c) => c.input as { runId: string; policy: string; trigger: string });
     expect(finalize.find((f) => f.runId === 'drift-20261124T0630-challenger')).toMatchObject({ policy: 'wide', trigger: 'challenger' });
     const published = calls.filter((c) => c.name === 'publish').map((c) => c.input as { runId: string });
     expect(published.some((p) => p.runId === 'drift-20261124T0630-challenger')).toBe(false);
-    expect(calls.some((c) => c.name === 'planInventory' && (c.input as { runId: string }).runId === 'drift-20261124T0630-challenger')).toBe(false);
+    expect(calls.some((c) => c.name === 'planInventory' && (c.input as { runId: string }).runId === 'drift-20261124T0630-challenger')).toBe(
+      false,
+    );
   });
 
   it('does not start a challenger when the drift check says one already ran since the production run', async () => {
@@ -236,7 +294,9 @@ describe('driftMonitor orchestrator (the drift timer between runs)', () => {
     const check = activities[activityNames.checkDrift] as (i: unknown) => Promise<unknown>;
     activities[activityNames.checkDrift] = async (input) => ({ ...((await check(input)) as object), challengerDue: false });
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-again', input: { options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-again', input: { options } }),
+    );
     expect(status.output).toMatchObject({ challengerStarted: false });
     expect(calls.some((c) => c.name === 'planForecast')).toBe(false);
   });
@@ -244,7 +304,9 @@ describe('driftMonitor orchestrator (the drift timer between runs)', () => {
   it('does nothing more than the check when nothing drifted', async () => {
     const { activities, calls } = fakeActivities({ skus: 20, batchSize: 10 });
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-quiet', input: { options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.driftMonitor, { instanceId: 'drift-quiet', input: { options } }),
+    );
     expect(status.runtimeStatus).toBe('Completed');
     expect(calls.map((c) => c.name)).toEqual(['checkDrift']);
   });
@@ -257,7 +319,9 @@ describe('fail-fast children started on their own', () => {
       throw new ValidationError('skus', 'SKU "??" is not a SKU code');
     }) as never;
     const host = makeHost(activities);
-    const status = await host.waitForCompletion(host.startNew(orchestratorNames.reforecastSkus, { instanceId: 'http-reforecast', input: { skus: ['??'], reason: 'http', options } }));
+    const status = await host.waitForCompletion(
+      host.startNew(orchestratorNames.reforecastSkus, { instanceId: 'http-reforecast', input: { skus: ['??'], reason: 'http', options } }),
+    );
     expect(status.runtimeStatus).toBe('Failed');
     expect(String(status.output)).toMatch(/activity planForecast: ValidationError: \[validation\] SKU "\?\?" is not a SKU code/);
   });

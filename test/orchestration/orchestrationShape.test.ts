@@ -19,7 +19,14 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { classified } from '../../src/lib/pipeline/activities';
 import { finalizeForecast } from '../../src/lib/pipeline/activities/finalizeForecast';
-import type { FinalizeForecastInput, ForecastBatchInput, ForecastBatchOutput, PipelineServices, PlanForecastInput, PlanForecastOutput } from '../../src/lib/pipeline/contracts';
+import type {
+  FinalizeForecastInput,
+  ForecastBatchInput,
+  ForecastBatchOutput,
+  PipelineServices,
+  PlanForecastInput,
+  PlanForecastOutput,
+} from '../../src/lib/pipeline/contracts';
 import { batchBreakdownPath } from '../../src/lib/pipeline/skuBatches';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { orchestrators } from '../../src/orchestrators';
@@ -49,7 +56,12 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: () => undefined,
     };
-    const { activities } = fakeActivities({ skus: skuCount, batchSize: options.batchSize, drifted: Array.from({ length: 50 }, (_, i) => `SKU${i}`), fleetDrift: true });
+    const { activities } = fakeActivities({
+      skus: skuCount,
+      batchSize: options.batchSize,
+      drifted: Array.from({ length: 50 }, (_, i) => `SKU${i}`),
+      fleetDrift: true,
+    });
     // The plan of 100k SKUs, as the real planForecast reports it (counts, no list).
     activities[activityNames.planForecast] = async (input: unknown): Promise<PlanForecastOutput> => {
       const i = input as PlanForecastInput;
@@ -57,16 +69,35 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
       return { skuCount: n, dailyDemandVersion: 7, inactiveSkus: 1234, batchCount: Math.ceil(n / i.batchSize), batchSize: i.batchSize };
     };
     const models = Array.from({ length: 40 }, (_, k) => `ensemble(model_${k}+model_${(k * 7) % 40})`);
-    activities[activityNames.forecastBatch] = classified(activityNames.forecastBatch, async (input: ForecastBatchInput): Promise<ForecastBatchOutput> => {
-      const counts = Object.fromEntries(models.map((m, k) => [m, k % 3]));
-      const fallbacks = Object.fromEntries(models.map((_, k) => [`reason ${k}: history shorter than N days`, 1]));
-      await services.lake.put(batchBreakdownPath(input.runId, input.batch.batchId), Buffer.from(JSON.stringify({ models: counts, fallbacks })));
-      return { batchId: input.batch.batchId, skus: input.batch.skus, forecastRows: input.batch.skus * input.horizonDays, models: counts, fallbacks, backtest: { absError: 1, absActual: 10, maseSum: 1, maseCount: 1 } };
-    }) as never;
-    activities[activityNames.finalizeForecast] = classified(activityNames.finalizeForecast, (input: FinalizeForecastInput) => finalizeForecast(input, services)) as never;
+    activities[activityNames.forecastBatch] = classified(
+      activityNames.forecastBatch,
+      async (input: ForecastBatchInput): Promise<ForecastBatchOutput> => {
+        const counts = Object.fromEntries(models.map((m, k) => [m, k % 3]));
+        const fallbacks = Object.fromEntries(models.map((_, k) => [`reason ${k}: history shorter than N days`, 1]));
+        await services.lake.put(
+          batchBreakdownPath(input.runId, input.batch.batchId),
+          Buffer.from(JSON.stringify({ models: counts, fallbacks })),
+        );
+        return {
+          batchId: input.batch.batchId,
+          skus: input.batch.skus,
+          forecastRows: input.batch.skus * input.horizonDays,
+          models: counts,
+          fallbacks,
+          backtest: { absError: 1, absActual: 10, maseSum: 1, maseCount: 1 },
+        };
+      },
+    ) as never;
+    activities[activityNames.finalizeForecast] = classified(activityNames.finalizeForecast, (input: FinalizeForecastInput) =>
+      finalizeForecast(input, services),
+    ) as never;
 
     const ids = new Set<string>();
-    const host = new LocalOrchestrationHost({ sleep: async () => undefined, now: () => new Date('2026-11-24T02:00:00Z'), onEvent: (id) => ids.add(id) });
+    const host = new LocalOrchestrationHost({
+      sleep: async () => undefined,
+      now: () => new Date('2026-11-24T02:00:00Z'),
+      onEvent: (id) => ids.add(id),
+    });
     for (const [name, handler] of Object.entries(orchestrators)) host.registerOrchestrator(name, handler);
     for (const [name, fn] of Object.entries(activities)) host.registerActivity(name, fn);
     const input: DemandPipelineInput = { trigger: 'scheduled', options };
@@ -80,7 +111,11 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
     expect(fanOuts).toHaveLength(2);
     const messages = [...ids].flatMap((id) => historyMessages(id, host.getHistory(id)));
     const largest = messages.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    const perInstance = [...ids].map((id) => ({ id, events: host.getHistory(id).length, activities: host.getHistory(id).filter((e) => e.constructor.name === 'TaskScheduledEvent').length }));
+    const perInstance = [...ids].map((id) => ({
+      id,
+      events: host.getHistory(id).length,
+      activities: host.getHistory(id).filter((e) => e.constructor.name === 'TaskScheduledEvent').length,
+    }));
     console.log(
       `100k SKUs: ${ids.size} instances, ${perInstance.reduce((a, b) => a + b.events, 0)} history events (most ${Math.max(...perInstance.map((p) => p.events))} in one), ` +
         `largest message ${largest.bytes} bytes (${largest.event}.${largest.field} of ${largest.name} in ${largest.instanceId})`,
@@ -91,7 +126,9 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
       expect(p.activities).toBeLessThanOrEqual(options.maxActivitiesPerSubOrchestration);
     }
     // The breakdown is complete in the lake, and only its top counts went through history.
-    const breakdown = JSON.parse((await services.lake.read(summary.stages.tracking!.breakdownPath)).toString('utf8')) as { models: Record<string, number> };
+    const breakdown = JSON.parse((await services.lake.read(summary.stages.tracking!.breakdownPath)).toString('utf8')) as {
+      models: Record<string, number>;
+    };
     expect(Object.keys(breakdown.models)).toHaveLength(40);
     expect(breakdown.models[models[2]!]).toBe(2 * 1000);
     expect(Object.keys(summary.stages.forecast!.models).length).toBeLessThanOrEqual(12);

@@ -23,8 +23,18 @@ function day(offset: number): string {
 function dailyDemand(): DeltaRow[] {
   const rows: DeltaRow[] = [];
   const add = (sku: string, offset: number, units: number, onHand: number | null = null) =>
-    rows.push({ sku, date: day(offset), units, revenue: units * 2, orders: units > 0 ? 1 : 0, customers: units > 0 ? 1 : 0, on_hand: onHand, stockout: onHand !== null && onHand <= 0, month: day(offset).slice(0, 7) });
-  for (let d = 0; d < 200; d++) add('WEEKLY', d, 10 + ((d % 7) === 3 ? 20 : 0) + (d % 5));
+    rows.push({
+      sku,
+      date: day(offset),
+      units,
+      revenue: units * 2,
+      orders: units > 0 ? 1 : 0,
+      customers: units > 0 ? 1 : 0,
+      on_hand: onHand,
+      stockout: onHand !== null && onHand <= 0,
+      month: day(offset).slice(0, 7),
+    });
+  for (let d = 0; d < 200; d++) add('WEEKLY', d, 10 + (d % 7 === 3 ? 20 : 0) + (d % 5));
   for (let d = 0; d < 200; d++) add('SPARSE', d, d % 9 === 0 ? 3 : 0, d >= 150 && d < 160 ? 0 : 50);
   for (let d = 0; d < 120; d++) add('ENDS', d, d % 2);
   add('DEAD', 0, 4); // a single sale on the first day: padded with zeros to the end

@@ -14,7 +14,11 @@ const credential = { getToken: async () => ({ token: 'test-token', expiresOnTime
 const account = 'devstoreaccount1';
 
 function v1Table(columns: string[], rows: unknown[][]): object {
-  return { Tables: [{ TableName: 'Table_0', Columns: columns.map((c) => ({ ColumnName: c, DataType: 'String', ColumnType: 'string' })), Rows: rows }] };
+  return {
+    Tables: [
+      { TableName: 'Table_0', Columns: columns.map((c) => ({ ColumnName: c, DataType: 'String', ColumnType: 'string' })), Rows: rows },
+    ],
+  };
 }
 
 /** Answers like the ADX DM + engine endpoints and like Azure Storage for the resources handed out. */
@@ -48,7 +52,10 @@ function adxStandIn(baseUrl: () => string) {
       const blob = url.pathname.slice(`/${account}/tempstorage/`.length);
       if (url.searchParams.get('comp') === 'block') blobs.set(blob, [...(blobs.get(blob) ?? []), request.body]);
       else if (url.searchParams.get('comp') !== 'blocklist') blobs.set(blob, [request.body]);
-      return { status: 201, headers: { etag: '"0x1"', 'last-modified': new Date().toUTCString(), 'x-ms-request-server-encrypted': 'true' } };
+      return {
+        status: 201,
+        headers: { etag: '"0x1"', 'last-modified': new Date().toUTCString(), 'x-ms-request-server-encrypted': 'true' },
+      };
     }
     if (url.pathname === `/${account}/readyforaggregation/messages` && request.method === 'POST') {
       const now = new Date().toUTCString();
@@ -107,7 +114,15 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
   });
 
   function publisher(): AdxPublisher {
-    return AdxPublisher.fromOptions({ clusterUrl: recorder.url, ingestUrl: recorder.url, database: 'demand', lake: fixture.services.lake, credential, now, historyDays: 60 });
+    return AdxPublisher.fromOptions({
+      clusterUrl: recorder.url,
+      ingestUrl: recorder.url,
+      database: 'demand',
+      lake: fixture.services.lake,
+      credential,
+      now,
+      historyDays: 60,
+    });
   }
 
   it('bulk publish: asks the DM for resources, uploads each partition and queues it with mapping, ingest-by tag and ingestIfNotExists', async () => {
@@ -155,7 +170,9 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
       },
     });
     // Runs: the run record, queued last (see the run-record test below).
-    expect(new Set(messages.map((m) => m.TableName))).toEqual(new Set(['DailyDemand', 'Forecasts', 'ForecastAccuracy', 'DriftEvents', 'Runs']));
+    expect(new Set(messages.map((m) => m.TableName))).toEqual(
+      new Set(['DailyDemand', 'Forecasts', 'ForecastAccuracy', 'DriftEvents', 'Runs']),
+    );
     // InventoryActions has no rows in this lake (planInventory did not run): nothing is queued for it.
     expect(messages.filter((m) => m.TableName === 'InventoryActions')).toHaveLength(0);
     expect(result.tables.InventoryActions).toBe(0);
@@ -165,7 +182,11 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     expect(blobPath.pathname.startsWith(`/${account}/tempstorage/`)).toBe(true);
     expect(blobPath.searchParams.get('sig')).toBe('blob-sas');
     const uploaded = Buffer.concat(standIn.blobs.get(blobPath.pathname.slice(`/${account}/tempstorage/`.length)) ?? []);
-    const lines = gunzipSync(uploaded).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = gunzipSync(uploaded)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3 * 28);
     expect(result.tables.Forecasts).toBe(3 * 28);
     expect(lines[0]).toMatchObject({ run_id: fixtureRunId, published_at: '2011-12-10T03:00:00.000Z' });
@@ -177,12 +198,16 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     const first = publisher();
     await first.publishRun(fixtureRunId);
     await first.close();
-    const tagsFirst = queuedMessages(recorder).map((m) => m.AdditionalProperties.ingestIfNotExists).sort();
+    const tagsFirst = queuedMessages(recorder)
+      .map((m) => m.AdditionalProperties.ingestIfNotExists)
+      .sort();
     recorder.requests.length = 0;
     const second = publisher();
     await second.publishRun(fixtureRunId);
     await second.close();
-    const tagsSecond = queuedMessages(recorder).map((m) => m.AdditionalProperties.ingestIfNotExists).sort();
+    const tagsSecond = queuedMessages(recorder)
+      .map((m) => m.AdditionalProperties.ingestIfNotExists)
+      .sort();
     expect(tagsSecond).toEqual(tagsFirst);
     expect(new Set(tagsFirst).size).toBe(tagsFirst.length);
   });
@@ -212,9 +237,16 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     const runs = messages.filter((m) => m.TableName === 'Runs');
     expect(runs).toHaveLength(1);
     const tag = ingestByTag(fixtureRunId, 'Runs', 'run');
-    expect(runs[0]!.AdditionalProperties).toMatchObject({ ingestionMappingReference: 'Runs_json', ingestIfNotExists: JSON.stringify([tag]) });
+    expect(runs[0]!.AdditionalProperties).toMatchObject({
+      ingestionMappingReference: 'Runs_json',
+      ingestIfNotExists: JSON.stringify([tag]),
+    });
     const blob = new URL(runs[0]!.BlobPath).pathname.slice(`/${account}/tempstorage/`.length);
-    const rows = gunzipSync(Buffer.concat(standIn.blobs.get(blob) ?? [])).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = gunzipSync(Buffer.concat(standIn.blobs.get(blob) ?? []))
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toEqual([
       {
         run_id: fixtureRunId,
@@ -250,7 +282,11 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     expect(forecast.headers['content-type']).toBe('application/octet-stream');
     expect(forecast.headers.authorization).toBe('Bearer test-token');
     expect(forecast.headers['x-ms-client-request-id']).toMatch(/^KNC\.executeStreamingIngest;/);
-    const rows = gunzipSync(forecast.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { sku: string });
+    const rows = gunzipSync(forecast.body)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sku: string });
     expect(rows).toHaveLength(28);
     expect(new Set(rows.map((r) => r.sku))).toEqual(new Set(['22423']));
     expect(result.tables).toEqual({ Forecasts: 28, ForecastAccuracy: 1, InventoryActions: 0 });
@@ -266,7 +302,9 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     const query = recorder.requests.find((r) => r.url === '/v1/rest/query')!;
     const body = query.json as { db: string; csl: string; properties: { Parameters: Record<string, string> } };
     expect(body.db).toBe('demand');
-    expect(body.csl).toBe('declare query_parameters(skuId:string, fromDate:datetime, toDate:datetime);\nForecastVsActual(skuId, fromDate, toDate)');
+    expect(body.csl).toBe(
+      'declare query_parameters(skuId:string, fromDate:datetime, toDate:datetime);\nForecastVsActual(skuId, fromDate, toDate)',
+    );
     expect(body.csl).not.toContain('85123A');
     expect(body.properties.Parameters).toEqual({
       skuId: hostile,

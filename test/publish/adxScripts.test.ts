@@ -69,13 +69,19 @@ describe('adx scripts', () => {
   });
 
   it('has a JSON mapping for every table covering every column by its JSON path', () => {
-    const mappings = new Map<string, { table: string; entries: Array<{ column: string; datatype: string; Properties: { Path: string } }> }>();
+    const mappings = new Map<
+      string,
+      { table: string; entries: Array<{ column: string; datatype: string; Properties: { Path: string } }> }
+    >();
     for (const command of commands('02-mappings.kql')) {
       const match = /^\.create-or-alter table (\w+) ingestion json mapping "(\w+)"\s*\n([\s\S]*)$/.exec(command);
       expect(match).not.toBeNull();
       // KQL concatenates adjacent string literals: '[' '…' ']'.
       const json = [...match![3]!.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]).join('');
-      mappings.set(match![2]!, { table: match![1]!, entries: JSON.parse(json) as Array<{ column: string; datatype: string; Properties: { Path: string } }> });
+      mappings.set(match![2]!, {
+        table: match![1]!,
+        entries: JSON.parse(json) as Array<{ column: string; datatype: string; Properties: { Path: string } }>,
+      });
     }
     for (const def of adxTables) {
       const mapping = mappings.get(def.mapping);
@@ -121,7 +127,14 @@ describe('adx/dashboard.json', () => {
     schema_version: string;
     tiles: Array<{ id: string; title: string; pageId: string; visualType: string; queryRef: { kind: string; queryId: string } }>;
     queries: Array<{ id: string; text: string; usedVariables: string[]; dataSource: { kind: string; dataSourceId: string } }>;
-    parameters: Array<{ kind: string; id: string; variableName?: string; beginVariableName?: string; endVariableName?: string; dataSource?: { queryRef: { queryId: string } } }>;
+    parameters: Array<{
+      kind: string;
+      id: string;
+      variableName?: string;
+      beginVariableName?: string;
+      endVariableName?: string;
+      dataSource?: { queryRef: { queryId: string } };
+    }>;
     dataSources: Array<{ id: string; kind: string; scopeId: string; clusterUri: string; database: string }>;
     pages: Array<{ id: string; name: string }>;
   };
@@ -131,7 +144,9 @@ describe('adx/dashboard.json', () => {
     expect(dashboard.$schema).toBe(`https://dataexplorer.azure.com/static/d/schema/${dashboard.schema_version}/dashboard.json`);
     expect(dashboard.dataSources).toHaveLength(1);
     expect(dashboard.dataSources[0]).toMatchObject({ kind: 'manual-kusto', scopeId: 'kusto', database: 'demand' });
-    const ids = [...dashboard.tiles, ...dashboard.queries, ...dashboard.parameters, ...dashboard.pages, ...dashboard.dataSources].map((x) => x.id);
+    const ids = [...dashboard.tiles, ...dashboard.queries, ...dashboard.parameters, ...dashboard.pages, ...dashboard.dataSources].map(
+      (x) => x.id,
+    );
     for (const id of ids) expect(id).toMatch(uuid);
     expect(new Set(ids).size).toBe(ids.length);
   });
@@ -139,7 +154,10 @@ describe('adx/dashboard.json', () => {
   it('wires every tile to a query, a page and the data source; every query is used once', () => {
     const queryIds = new Set(dashboard.queries.map((q) => q.id));
     const pageIds = new Set(dashboard.pages.map((p) => p.id));
-    const used = [...dashboard.tiles.map((t) => t.queryRef.queryId), ...dashboard.parameters.flatMap((p) => p.dataSource?.queryRef.queryId ?? [])];
+    const used = [
+      ...dashboard.tiles.map((t) => t.queryRef.queryId),
+      ...dashboard.parameters.flatMap((p) => p.dataSource?.queryRef.queryId ?? []),
+    ];
     for (const tile of dashboard.tiles) {
       expect(queryIds).toContain(tile.queryRef.queryId);
       expect(pageIds).toContain(tile.pageId);
@@ -150,7 +168,8 @@ describe('adx/dashboard.json', () => {
 
   it('has the views the issue asks for, over existing tables and functions', () => {
     const titles = dashboard.tiles.map((t) => t.title.toLowerCase()).join(' | ');
-    for (const view of ['forecast vs actual', 'top movers', 'accuracy distribution', 'stockout risk', 'drift events']) expect(titles).toContain(view);
+    for (const view of ['forecast vs actual', 'top movers', 'accuracy distribution', 'stockout risk', 'drift events'])
+      expect(titles).toContain(view);
     for (const query of dashboard.queries) {
       const entities = referencedEntities(query.text);
       expect(entities.length).toBeGreaterThan(0);
@@ -159,7 +178,9 @@ describe('adx/dashboard.json', () => {
   });
 
   it('declares a SKU parameter and every variable a query uses', () => {
-    const variables = new Set(dashboard.parameters.flatMap((p) => [p.variableName, p.beginVariableName, p.endVariableName].filter((v): v is string => !!v)));
+    const variables = new Set(
+      dashboard.parameters.flatMap((p) => [p.variableName, p.beginVariableName, p.endVariableName].filter((v): v is string => !!v)),
+    );
     expect(variables).toContain('_sku');
     for (const query of dashboard.queries) {
       const inText = [...new Set(query.text.match(/\b_[a-zA-Z]+\b/g) ?? [])];

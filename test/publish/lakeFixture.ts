@@ -39,38 +39,131 @@ export function fixtureRows(): Record<string, DeltaRow[]> {
       const units = Math.max(0, Math.round(level * weekly * (0.6 + 0.8 * rnd())));
       onHand = Math.max(0, onHand - units + (i % 30 === 0 ? level * 30 : 0));
       daily.push({
-        sku, date, units, revenue: units * 2.5, orders: Math.ceil(units / 3), customers: Math.ceil(units / 4),
+        sku,
+        date,
+        units,
+        revenue: units * 2.5,
+        orders: Math.ceil(units / 3),
+        customers: Math.ceil(units / 4),
         // The second SKU runs low at the end: a reorder_now case.
-        on_hand: i > -5 ? (k === 1 ? 15 : onHand) : null, stockout: onHand === 0, month: date.slice(0, 7),
+        on_hand: i > -5 ? (k === 1 ? 15 : onHand) : null,
+        stockout: onHand === 0,
+        month: date.slice(0, 7),
       });
     }
-    snapshots.push({ snapshot_date: day(-3), sku, on_hand: [120, 20, 300][k]!, on_order: [0, 10, 0][k]!, source_file: 'inv.csv', snapshot_month: day(-3).slice(0, 7) });
+    snapshots.push({
+      snapshot_date: day(-3),
+      sku,
+      on_hand: [120, 20, 300][k]!,
+      on_order: [0, 10, 0][k]!,
+      source_file: 'inv.csv',
+      snapshot_month: day(-3).slice(0, 7),
+    });
     for (let step = 1; step <= 28; step++) {
       const mean = level * (1 + 0.3 * Math.sin((2 * Math.PI * step) / 7));
       const spread = 0.25 * mean + 1;
       forecasts.push({
-        run_id: fixtureRunId, sku, origin_date: fixtureOrigin, target_date: day(step), step, point: mean,
-        q05: Math.max(0, mean - 1.645 * spread), q25: Math.max(0, mean - 0.674 * spread), q50: mean,
-        q75: mean + 0.674 * spread, q95: mean + 1.645 * spread, model: k === 2 ? 'tsb' : 'mstl_ets',
+        run_id: fixtureRunId,
+        sku,
+        origin_date: fixtureOrigin,
+        target_date: day(step),
+        step,
+        point: mean,
+        q05: Math.max(0, mean - 1.645 * spread),
+        q25: Math.max(0, mean - 0.674 * spread),
+        q50: mean,
+        q75: mean + 0.674 * spread,
+        q95: mean + 1.645 * spread,
+        model: k === 2 ? 'tsb' : 'mstl_ets',
       });
     }
     metrics.push({
-      run_id: fixtureRunId, sku, model: k === 2 ? 'tsb' : 'mstl_ets', segment: k === 2 ? 'intermittent' : 'smooth', demand_class: k === 2 ? 'intermittent' : 'smooth',
-      mase: [0.7, 1.1, 1.6][k]!, wape: [0.2, 0.35, 0.6][k]!, smape: 0.3, bias: 0.01, coverage90: 0.88, pinball: 1.2,
-      abs_err: 100, abs_actual: 400, windows: 3, fallback_reason: null,
+      run_id: fixtureRunId,
+      sku,
+      model: k === 2 ? 'tsb' : 'mstl_ets',
+      segment: k === 2 ? 'intermittent' : 'smooth',
+      demand_class: k === 2 ? 'intermittent' : 'smooth',
+      mase: [0.7, 1.1, 1.6][k]!,
+      wape: [0.2, 0.35, 0.6][k]!,
+      smape: 0.3,
+      bias: 0.01,
+      coverage90: 0.88,
+      pinball: 1.2,
+      abs_err: 100,
+      abs_actual: 400,
+      windows: 3,
+      fallback_reason: null,
     });
-    products.push({ sku, description: `PRODUCT ${sku}`, first_sale_date: day(-199), last_sale_date: fixtureOrigin, total_units: 1000, order_lines: 300 });
+    products.push({
+      sku,
+      description: `PRODUCT ${sku}`,
+      first_sale_date: day(-199),
+      last_sale_date: fixtureOrigin,
+      total_units: 1000,
+      order_lines: 300,
+    });
   });
   const drift: DeltaRow[] = [
-    { run_id: fixtureRunId, detected_at: `${fixtureOrigin}T02:10:00.000Z`, sku: '22423', kind: 'accuracy', value: 1.9, threshold: 1.5, action: 'reforecast' },
-    { run_id: fixtureRunId, detected_at: `${fixtureOrigin}T02:10:00.000Z`, sku: null, kind: 'psi', value: 0.11, threshold: 0.25, action: 'none' },
+    {
+      run_id: fixtureRunId,
+      detected_at: `${fixtureOrigin}T02:10:00.000Z`,
+      sku: '22423',
+      kind: 'accuracy',
+      value: 1.9,
+      threshold: 1.5,
+      action: 'reforecast',
+    },
+    {
+      run_id: fixtureRunId,
+      detected_at: `${fixtureOrigin}T02:10:00.000Z`,
+      sku: null,
+      kind: 'psi',
+      value: 0.11,
+      threshold: 0.25,
+      action: 'none',
+    },
   ];
   const quarantine: DeltaRow[] = [
-    { run_id: fixtureRunId, source: 'orders', source_path: 'bronze/orders/x', record_index: 4, reason: 'non_product_code', detail: 'POST', raw: '{}', rule_set_version: '1' },
-    { run_id: fixtureRunId, source: 'orders', source_path: 'bronze/orders/x', record_index: 9, reason: 'non_product_code', detail: 'M', raw: '{}', rule_set_version: '1' },
-    { run_id: fixtureRunId, source: 'orders', source_path: 'bronze/orders/x', record_index: 11, reason: 'negative_quantity', detail: null, raw: '{}', rule_set_version: '1' },
+    {
+      run_id: fixtureRunId,
+      source: 'orders',
+      source_path: 'bronze/orders/x',
+      record_index: 4,
+      reason: 'non_product_code',
+      detail: 'POST',
+      raw: '{}',
+      rule_set_version: '1',
+    },
+    {
+      run_id: fixtureRunId,
+      source: 'orders',
+      source_path: 'bronze/orders/x',
+      record_index: 9,
+      reason: 'non_product_code',
+      detail: 'M',
+      raw: '{}',
+      rule_set_version: '1',
+    },
+    {
+      run_id: fixtureRunId,
+      source: 'orders',
+      source_path: 'bronze/orders/x',
+      record_index: 11,
+      reason: 'negative_quantity',
+      detail: null,
+      raw: '{}',
+      rule_set_version: '1',
+    },
   ];
-  return { daily_demand: daily, forecasts, forecast_metrics: metrics, inventory_snapshots: snapshots, products, drift_events: drift, quarantine };
+  return {
+    daily_demand: daily,
+    forecasts,
+    forecast_metrics: metrics,
+    inventory_snapshots: snapshots,
+    products,
+    drift_events: drift,
+    quarantine,
+  };
 }
 
 export interface FixtureLake {
@@ -89,7 +182,10 @@ export async function createFixtureLake(
   options: { tables?: LakeTableName[]; settings?: Record<string, string> } = {},
 ): Promise<FixtureLake> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'demand-publish-'));
-  const settings = loadSettings({}, { DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_STATE_DIR: path.join(dir, 'state'), ...options.settings });
+  const settings = loadSettings(
+    {},
+    { DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_STATE_DIR: path.join(dir, 'state'), ...options.settings },
+  );
   const logs: string[] = [];
   const services: PipelineServices = {
     settings,

@@ -40,7 +40,10 @@ describe('local publishing, the publish activity and the dashboard command', () 
     expect(createPublisher(fixture.services)).toBeInstanceOf(LocalPublisher);
     const adxSettings = { ...fixture.settings, DEMAND_PUBLISHER: 'adx' as const };
     expect(() => createPublisher({ ...fixture.services, settings: adxSettings })).toThrow(SettingsError);
-    const adx = createPublisher({ ...fixture.services, settings: { ...adxSettings, DEMAND_ADX_CLUSTER_URL: 'https://demand.westeurope.kusto.windows.net' } });
+    const adx = createPublisher({
+      ...fixture.services,
+      settings: { ...adxSettings, DEMAND_ADX_CLUSTER_URL: 'https://demand.westeurope.kusto.windows.net' },
+    });
     expect(adx).toBeInstanceOf(AdxPublisher);
     expect(ingestUrlFor('https://demand.westeurope.kusto.windows.net')).toBe('https://ingest-demand.westeurope.kusto.windows.net');
     void adx.close();

@@ -9,8 +9,14 @@ import type { PipelineServices, PublishInput } from '../../src/lib/pipeline/cont
 const calls: Array<{ method: string; runId: string; skus?: string[]; options?: PublishOptions }> = [];
 const fake: Publisher = {
   target: 'fake',
-  publishRun: async (runId, options) => { calls.push({ method: 'publishRun', runId, ...(options ? { options } : {}) }); return { target: 'fake', tables: {}, outputs: {} }; },
-  publishSkus: async (runId, skus, options) => { calls.push({ method: 'publishSkus', runId, skus, ...(options ? { options } : {}) }); return { target: 'fake', tables: {}, outputs: {} }; },
+  publishRun: async (runId, options) => {
+    calls.push({ method: 'publishRun', runId, ...(options ? { options } : {}) });
+    return { target: 'fake', tables: {}, outputs: {} };
+  },
+  publishSkus: async (runId, skus, options) => {
+    calls.push({ method: 'publishSkus', runId, skus, ...(options ? { options } : {}) });
+    return { target: 'fake', tables: {}, outputs: {} };
+  },
   close: async () => undefined,
 };
 jest.mock('../../src/lib/publish/createPublisher', () => ({ createPublisher: () => fake }));
@@ -22,7 +28,9 @@ const services = { log: () => undefined } as unknown as PipelineServices;
 const run = { runId: 'r1' } as unknown as PublishInput;
 
 describe('publish activity → publisher options', () => {
-  beforeEach(() => { calls.length = 0; });
+  beforeEach(() => {
+    calls.length = 0;
+  });
 
   it('a full batch run is published as a full run', async () => {
     await publish({ ...run, mode: 'batch' }, services);

@@ -37,7 +37,10 @@ describe('run-completion records', () => {
   });
 
   it('the publish activity records the run as completed (once; a drift-events-only publish does not)', async () => {
-    await publish({ runId: fixtureRunId, runDate: '2011-12-09', startedAt: '2011-12-09T02:00:00Z', mode: 'batch', tables: ['drift_events'] }, fixture.services);
+    await publish(
+      { runId: fixtureRunId, runDate: '2011-12-09', startedAt: '2011-12-09T02:00:00Z', mode: 'batch', tables: ['drift_events'] },
+      fixture.services,
+    );
     expect(await completedRuns(fixture.services.lake)).toBeUndefined();
     await publish({ runId: fixtureRunId, runDate: '2011-12-09', startedAt: '2011-12-09T02:00:00Z', mode: 'batch' }, fixture.services);
     const first = await fixture.services.lake.read(`gold/_completed_runs/${fixtureRunId}.json`);

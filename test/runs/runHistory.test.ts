@@ -35,7 +35,15 @@ describe('run history', () => {
       const input = context.df.getInput<{ trigger: string; fail?: boolean }>();
       const startedAt = context.df.currentUtcDateTime.toISOString();
       const ingest = (yield context.df.callActivity('count', 20720)) as { records: number; pages: number };
-      const summary = { runId: context.df.instanceId, trigger: input.trigger, startedAt, status: 'Completed', stages: { ingestOrders: { ...ingest, source: 'x', batches: 3 }, silver: { quarantined: 534 }, forecast: { skus: 40 } }, quarantineReasons: { non_product_code: 256 }, outputs: {} };
+      const summary = {
+        runId: context.df.instanceId,
+        trigger: input.trigger,
+        startedAt,
+        status: 'Completed',
+        stages: { ingestOrders: { ...ingest, source: 'x', batches: 3 }, silver: { quarantined: 534 }, forecast: { skus: 40 } },
+        quarantineReasons: { non_product_code: 256 },
+        outputs: {},
+      };
       context.df.setCustomStatus({ summary });
       if (input.fail) yield context.df.callActivity('boom', null);
       return summary;

@@ -31,8 +31,15 @@ describe('Silver apply ledger', () => {
       const lake = lakeAt(`${dir}/lake`);
       const services = servicesFor(settingsWith({}), lake, `${dir}/state`);
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
-      const client = OrdersClient.fromOptions({ source: 'orders', url: api.url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 });
-      const ingest = (runId: string) => ingestOrdersRun({ source: 'orders', runId, runDate: '2011-03-01', client, lake, watermarks, overlapMinutes: 60, pagesPerPart: 2 });
+      const client = OrdersClient.fromOptions({
+        source: 'orders',
+        url: api.url,
+        pageSize: 10,
+        requestTimeoutInMs: 30_000,
+        retryBudgetInMs: 5_000,
+      });
+      const ingest = (runId: string) =>
+        ingestOrdersRun({ source: 'orders', runId, runDate: '2011-03-01', client, lake, watermarks, overlapMinutes: 60, pagesPerPart: 2 });
       await lake.put('landing/inventory/a.csv', Buffer.from('snapshot_date,sku,on_hand,on_order\n2011-01-10,20001,12,0\n'));
 
       // The killed run: orders and inventory in Bronze, watermark moved, file moved; no Silver.
@@ -46,7 +53,10 @@ describe('Silver apply ledger', () => {
       expect(next.records).toBeLessThan(orders.length);
       expect(nextInventory.batches).toEqual([]);
       // …and its Silver build still applies the killed run's batches.
-      const silver = await buildSilver({ ...ctx('next'), orderManifests: next.batches.map((b) => b.manifestPath), inventoryManifests: [] }, services);
+      const silver = await buildSilver(
+        { ...ctx('next'), orderManifests: next.batches.map((b) => b.manifestPath), inventoryManifests: [] },
+        services,
+      );
       expect(silver.orderLinesKept).toBe(orders.length);
       expect(await openLakeTable(lake, lakeTables.order_lines).readAll()).toHaveLength(orders.length);
       expect(await openLakeTable(lake, lakeTables.inventory_snapshots).readAll()).toHaveLength(1);
@@ -70,11 +80,32 @@ describe('Silver apply ledger', () => {
       const lake = lakeAt(`${dir}/lake`);
       const services = servicesFor(settingsWith({}), lake, `${dir}/state`);
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
-      const client = OrdersClient.fromOptions({ source: 'orders', url: api.url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 });
-      const killed = await ingestOrdersRun({ source: 'orders', runId: 'killed', runDate: '2011-03-01', client, lake, watermarks, overlapMinutes: 0, pagesPerPart: 2 });
+      const client = OrdersClient.fromOptions({
+        source: 'orders',
+        url: api.url,
+        pageSize: 10,
+        requestTimeoutInMs: 30_000,
+        retryBudgetInMs: 5_000,
+      });
+      const killed = await ingestOrdersRun({
+        source: 'orders',
+        runId: 'killed',
+        runDate: '2011-03-01',
+        client,
+        lake,
+        watermarks,
+        overlapMinutes: 0,
+        pagesPerPart: 2,
+      });
       // The intent the killed build wrote, and nothing else.
       const ledger = await SilverApplyLedger.load(lake);
-      await ledger.begin({ applyId: 'killed', runId: 'killed', createdAt: new Date().toISOString(), orderManifests: killed.batches.map((b) => b.manifestPath), inventoryManifests: [] });
+      await ledger.begin({
+        applyId: 'killed',
+        runId: 'killed',
+        createdAt: new Date().toISOString(),
+        orderManifests: killed.batches.map((b) => b.manifestPath),
+        inventoryManifests: [],
+      });
       const silver = await buildSilver({ ...ctx('next'), orderManifests: [], inventoryManifests: [] }, services);
       expect(silver.orderLinesKept).toBe(orders.length);
       const rows = await openLakeTable(lake, lakeTables.order_lines).readAll();

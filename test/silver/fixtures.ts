@@ -37,7 +37,13 @@ export function orders(): Array<Record<string, unknown>> {
       if (customer !== null && next() < 0.05) {
         // Cancelled 1–20 days later, often in the next month.
         const later = new Date(Date.parse(`${when.replace(' ', 'T')}Z`) + (1 + Math.floor(next() * 20)) * 86_400_000).toISOString();
-        out.push({ ...record, orderLineId: `L${id++}`, InvoiceNo: `C${530000 + invoice}`, Quantity: -quantity, InvoiceDate: `${later.slice(0, 10)} ${later.slice(11, 19)}` });
+        out.push({
+          ...record,
+          orderLineId: `L${id++}`,
+          InvoiceNo: `C${530000 + invoice}`,
+          Quantity: -quantity,
+          InvoiceDate: `${later.slice(0, 10)} ${later.slice(11, 19)}`,
+        });
       }
       if (next() < 0.01) out.push({ ...record, orderLineId: `L${id++}`, Quantity: 'x' });
     }

@@ -21,10 +21,25 @@ if (!present) console.log(`Online Retail data absent under ${dataDir}: skipping 
 const describeData = present ? describe : describe.skip;
 
 // --- the independent computation: plain code, nothing from src ---
-interface PlainLine { inv: string; sku: string; d: string; q: number; ts: string; p: number; cust: string; c: string }
+interface PlainLine {
+  inv: string;
+  sku: string;
+  d: string;
+  q: number;
+  ts: string;
+  p: number;
+  cust: string;
+  c: string;
+}
 const nonProductCodes = new Set(['POST', 'DOT', 'M', 'C2', 'C3', 'D', 'S', 'B', 'CRUK', 'PADS', 'AMAZONFEE', 'BANK CHARGES', 'GIFT']);
 function isNonProduct(sku: string): boolean {
-  return nonProductCodes.has(sku) || sku.startsWith('DCGS') || sku.startsWith('GIFT_0001_') || /^(ADJUST|TEST)\d*$/.test(sku) || /^SP\d+$/.test(sku);
+  return (
+    nonProductCodes.has(sku) ||
+    sku.startsWith('DCGS') ||
+    sku.startsWith('GIFT_0001_') ||
+    /^(ADJUST|TEST)\d*$/.test(sku) ||
+    /^SP\d+$/.test(sku)
+  );
 }
 /** The plain side reads the same parsed CSV rows (header first) as the core; only parsing is shared. */
 function plainRows(rows: readonly string[][], skipFrom?: string): PlainLine[] {
@@ -68,12 +83,21 @@ describeData('Silver on the Online Retail data (slow)', () => {
     // Each file is parsed once; both sides read the same rows.
     const rowsII = await parsedRows(fileII);
     const rowsI = await parsedRows(fileI);
-    const sources = [retailRecordsFromRows(rowsII, fileII, { idPrefix: 'ii', before: '2010-12-01' }), retailRecordsFromRows(rowsI, fileI, { idPrefix: 'i' })];
+    const sources = [
+      retailRecordsFromRows(rowsII, fileII, { idPrefix: 'ii', before: '2010-12-01' }),
+      retailRecordsFromRows(rowsI, fileI, { idPrefix: 'i' }),
+    ];
     for (const src of sources) {
       for await (const rec of src) {
         const v = cleanser.classify(rec.record);
         if (v.kind === 'quarantine') reasons[v.reason] = (reasons[v.reason] ?? 0) + 1;
-        else if (v.kind === 'cancellation') cancels.push({ sku: v.line.sku, customerId: v.line.customerId, quantity: -v.line.quantity, ts: Date.parse(v.line.orderTs) / 1000 });
+        else if (v.kind === 'cancellation')
+          cancels.push({
+            sku: v.line.sku,
+            customerId: v.line.customerId,
+            quantity: -v.line.quantity,
+            ts: Date.parse(v.line.orderTs) / 1000,
+          });
         else if (v.kind === 'demand') {
           kept += 1;
           units += v.line.quantity;
@@ -89,7 +113,10 @@ describeData('Silver on the Online Retail data (slow)', () => {
       }
     }
     netCancellations(demand, cancels, { maxDaysBetween: 28 });
-    const months = monthsBetween(Math.min(...[...ranges.values()].map((r) => r.first)), Math.max(...[...ranges.values()].map((r) => r.last)));
+    const months = monthsBetween(
+      Math.min(...[...ranges.values()].map((r) => r.first)),
+      Math.max(...[...ranges.values()].map((r) => r.last)),
+    );
     const gotByDay = new Map<string, number>();
     let gotRows = 0;
     let gotOrders = 0;
@@ -145,7 +172,8 @@ describeData('Silver on the Online Retail data (slow)', () => {
       for (const i of byKey.get(`${c.cust}|${c.sku}|${-c.q}`) ?? []) {
         const lt = secs((keptLines[i] as PlainLine).ts);
         if (netted.has(i) || lt > t || t - lt > 28 * 86400) continue;
-        if (best < 0 || lt > secs((keptLines[best] as PlainLine).ts) || (lt === secs((keptLines[best] as PlainLine).ts) && i > best)) best = i;
+        if (best < 0 || lt > secs((keptLines[best] as PlainLine).ts) || (lt === secs((keptLines[best] as PlainLine).ts) && i > best))
+          best = i;
       }
       if (best >= 0) netted.add(best);
     }

@@ -54,16 +54,18 @@ function viaZod(raw: unknown): unknown {
 }
 
 describe('checkOrderRecord fast path', () => {
-  it.each(variants.map((v) => [JSON.stringify(v, (_k, x: unknown) => (x === undefined ? 'undefined' : typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)), v]))(
-    'agrees with the zod schema for %s',
-    (_name, over) => {
-      const raw = { ...base, ...(over) };
-      const got = checkOrderRecord(raw);
-      const want = viaZod(raw) as { ok: boolean; record?: unknown };
-      expect(got.ok).toBe(want.ok);
-      if (got.ok) expect(got.record).toStrictEqual(want.record);
-    },
-  );
+  it.each(
+    variants.map((v) => [
+      JSON.stringify(v, (_k, x: unknown) => (x === undefined ? 'undefined' : typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)),
+      v,
+    ]),
+  )('agrees with the zod schema for %s', (_name, over) => {
+    const raw = { ...base, ...over };
+    const got = checkOrderRecord(raw);
+    const want = viaZod(raw) as { ok: boolean; record?: unknown };
+    expect(got.ok).toBe(want.ok);
+    if (got.ok) expect(got.record).toStrictEqual(want.record);
+  });
 
   it('refuses non-objects with a field-naming detail', () => {
     for (const raw of [null, 'text', 42, [base]]) {

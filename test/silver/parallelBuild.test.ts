@@ -17,17 +17,24 @@ async function writeParts(lake: FileSystemLake, records: Array<Record<string, un
   const manifests: string[] = [];
   for (let part = 0, from = 0; from < records.length; part++, from += 500) {
     const chunk = records.slice(from, from + 500);
-    const written = await writeBronzePart(lake, 'bronze/orders/ingest_date=2011-05-01/run_id=run-1', part, 'ndjson', Buffer.from(`${chunk.map((r) => JSON.stringify(r)).join('\n')}\n`), {
-      source: 'orders',
-      runId: 'run-1',
-      records: chunk.length,
-      pageFrom: null,
-      pageTo: null,
-      cursorFrom: null,
-      cursorTo: null,
-      quantitySum: chunk.reduce((s, r) => s + (typeof r.Quantity === 'number' ? r.Quantity : 0), 0),
-      problems: {},
-    });
+    const written = await writeBronzePart(
+      lake,
+      'bronze/orders/ingest_date=2011-05-01/run_id=run-1',
+      part,
+      'ndjson',
+      Buffer.from(`${chunk.map((r) => JSON.stringify(r)).join('\n')}\n`),
+      {
+        source: 'orders',
+        runId: 'run-1',
+        records: chunk.length,
+        pageFrom: null,
+        pageTo: null,
+        cursorFrom: null,
+        cursorTo: null,
+        quantitySum: chunk.reduce((s, r) => s + (typeof r.Quantity === 'number' ? r.Quantity : 0), 0),
+        problems: {},
+      },
+    );
     manifests.push(written.ref.manifestPath);
   }
   return manifests;
@@ -61,13 +68,24 @@ describe('Silver build on worker threads', () => {
     await fs.mkdir(scratch);
 
     const a = await buildSilverTables(threaded, { runId: 'run-1', orderParts: manifests, workers: 2, scratchDir: scratch });
-    const b = await buildSilverTables(inProcess, { runId: 'run-1', orders: recordsOf(inProcess, manifests), workers: 0, scratchDir: scratch });
+    const b = await buildSilverTables(inProcess, {
+      runId: 'run-1',
+      orders: recordsOf(inProcess, manifests),
+      workers: 0,
+      scratchDir: scratch,
+    });
 
     expect(a.orderLinesRead).toBe(records.length);
     expect(a.redelivered).toBe(40);
     expect(a.cancellations).toBeGreaterThan(20);
     expect(a.nettedLines).toBeGreaterThan(10);
-    expect(Object.keys(a.quarantineReasons).sort()).toEqual(['duplicate_line', 'non_product_code', 'price_not_positive', 'quantity_not_positive', 'schema_invalid:Quantity']);
+    expect(Object.keys(a.quarantineReasons).sort()).toEqual([
+      'duplicate_line',
+      'non_product_code',
+      'price_not_positive',
+      'quantity_not_positive',
+      'schema_invalid:Quantity',
+    ]);
     expect({ ...a, tableVersions: undefined }).toEqual({ ...b, tableVersions: undefined });
     for (const name of ['order_lines', 'cancellations', 'quarantine', 'daily_demand', 'products'] as const) {
       expect(await tableRows(threaded, name)).toEqual(await tableRows(inProcess, name));
@@ -96,7 +114,9 @@ describe('Silver build from a damaged Bronze part', () => {
     const scratch = path.join(dir, 'scratch');
     await fs.mkdir(scratch);
     await expect(buildSilverTables(lake, { runId: 'run-1', orderParts: manifests, workers: 2, scratchDir: scratch })).rejects.toThrow(
-      new RegExp(`Bronze part ${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: holds 23 bytes with sha256 [0-9a-f]{64}, its manifest committed`),
+      new RegExp(
+        `Bronze part ${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: holds 23 bytes with sha256 [0-9a-f]{64}, its manifest committed`,
+      ),
     );
     for (const name of ['order_lines', 'cancellations', 'daily_demand', 'products'] as const) {
       expect(await DeltaTable.forPath(lake, lakeTables[name].path).version()).toBe(-1);
@@ -152,7 +172,11 @@ describe('the scratch folder of the Silver build', () => {
     const notAFolder = path.join(dir, 'file');
     await fs.writeFile(notAFolder, 'x');
     const inventory = (async function* () {
-      yield { record: { snapshot_date: '2011-01-11', sku: '20001', on_hand: '3', on_order: '' }, index: 0, sourcePath: 'bronze/inventory/a.csv.gz' };
+      yield {
+        record: { snapshot_date: '2011-01-11', sku: '20001', on_hand: '3', on_order: '' },
+        index: 0,
+        sourcePath: 'bronze/inventory/a.csv.gz',
+      };
     })();
     const build = buildSilverTables(lake, { runId: 'run-1', orderParts: manifests, workers: 2, scratchDir: notAFolder, inventory });
     await expect(build).rejects.toThrow(new ScratchSpaceError(notAFolder, 'cannot be written to (ENOTDIR)'));
@@ -164,10 +188,16 @@ describe('the scratch folder of the Silver build', () => {
   it('a failure while reading inventory fails the build, commits nothing and leaves no spill folder', async () => {
     const lake = FileSystemLake.fromDirectory(path.join(dir, 'lake'));
     const inventory = (async function* () {
-      yield { record: { snapshot_date: 'not a date', sku: 'X', on_hand: '1', on_order: '' }, index: 0, sourcePath: 'bronze/inventory/a.csv.gz' };
+      yield {
+        record: { snapshot_date: 'not a date', sku: 'X', on_hand: '1', on_order: '' },
+        index: 0,
+        sourcePath: 'bronze/inventory/a.csv.gz',
+      };
       throw new Error('landing file vanished');
     })();
-    await expect(buildSilverTables(lake, { runId: 'run-1', orders: recordsOf(lake, []), inventory, scratchDir: dir })).rejects.toThrow('landing file vanished');
+    await expect(buildSilverTables(lake, { runId: 'run-1', orders: recordsOf(lake, []), inventory, scratchDir: dir })).rejects.toThrow(
+      'landing file vanished',
+    );
     expect(await DeltaTable.forPath(lake, lakeTables.quarantine.path).version()).toBe(-1);
     expect((await fs.readdir(dir)).filter((f) => f.startsWith('silver-spill-'))).toEqual([]);
   });
@@ -186,7 +216,12 @@ describe('the scratch folder of the Silver build', () => {
       expect(readdirSync(spillDir)).toHaveLength(1);
       throw Object.assign(new Error(`ENOSPC: no space left on device, write '${spillDir}'`), { code: 'ENOSPC' });
     });
-    const err = await buildSilverTables(lake, { runId: 'run-1', orders: recordsOf(lake, manifests), workers: 0, scratchDir: scratch }).catch((e: unknown) => e);
+    const err = await buildSilverTables(lake, {
+      runId: 'run-1',
+      orders: recordsOf(lake, manifests),
+      workers: 0,
+      scratchDir: scratch,
+    }).catch((e: unknown) => e);
     expect(calls).toBe(1);
     expect(err).toBeInstanceOf(ScratchSpaceError);
     expect((err as Error).message).toMatch(`Scratch folder ${scratch}: ran out of space while spilling order lines`);

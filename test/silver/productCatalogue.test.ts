@@ -36,7 +36,17 @@ function orders(): Array<Record<string, unknown>> {
   }
   // A SKU first sold in April, so the last run brings a SKU the catalogue has not seen.
   for (let i = 0; i < 6; i++) {
-    out.push({ orderLineId: `N${i}`, InvoiceNo: String(549000 + i), StockCode: '29999', Description: 'BRAND NEW', Quantity: 2, InvoiceDate: `2011-04-1${i} 09:00:00`, UnitPrice: 3, CustomerID: '13001', Country: 'United Kingdom' });
+    out.push({
+      orderLineId: `N${i}`,
+      InvoiceNo: String(549000 + i),
+      StockCode: '29999',
+      Description: 'BRAND NEW',
+      Quantity: 2,
+      InvoiceDate: `2011-04-1${i} 09:00:00`,
+      UnitPrice: 3,
+      CustomerID: '13001',
+      Country: 'United Kingdom',
+    });
   }
   return out;
 }
@@ -60,7 +70,9 @@ async function catalogueOf(lake: FileSystemLake): Promise<{ products: unknown[];
 async function stopBeforeProducts(lake: FileSystemLake, runId: string, records: Array<Record<string, unknown>>): Promise<void> {
   stopAt(lakeTables.products.path, 'before');
   try {
-    await expect(buildSilverTables(lake, { runId, orders: source(records) })).rejects.toThrow('host stopped before committing silver/products');
+    await expect(buildSilverTables(lake, { runId, orders: source(records) })).rejects.toThrow(
+      'host stopped before committing silver/products',
+    );
   } finally {
     jest.restoreAllMocks();
   }
@@ -93,7 +105,9 @@ describe('the SKU catalogue across runs', () => {
 
   it('built run by run equals the catalogue of one build, and a run reads no order lines outside its months', async () => {
     // The data must make the catalogue depend on several runs: some SKU's description changes.
-    const changed = whole.products.map((p) => JSON.parse(p as string) as { description: string }).filter((p) => p.description.startsWith('NEW'));
+    const changed = whole.products
+      .map((p) => JSON.parse(p as string) as { description: string })
+      .filter((p) => p.description.startsWith('NEW'));
     expect(changed.length).toBeGreaterThan(0);
     expect(changed.length).toBeLessThan(whole.products.length);
 
@@ -102,7 +116,9 @@ describe('the SKU catalogue across runs', () => {
     await buildSilverTables(lake, { runId: 'run-2', orders: source(runs[1] ?? []) });
     const reads = jest.spyOn(lake, 'read');
     await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
-    const orderLineMonths = new Set(reads.mock.calls.map(([p]) => /^silver\/order_lines\/order_month=([0-9-]+)\//.exec(p)?.[1]).filter((m) => m !== undefined));
+    const orderLineMonths = new Set(
+      reads.mock.calls.map(([p]) => /^silver\/order_lines\/order_month=([0-9-]+)\//.exec(p)?.[1]).filter((m) => m !== undefined),
+    );
     expect([...orderLineMonths].every((m) => m >= '2011-03')).toBe(true);
 
     expect(await catalogueOf(lake)).toEqual(whole);
@@ -136,11 +152,18 @@ describe('the SKU catalogue across runs', () => {
     expect(await catalogueOf(lake)).toEqual(whole);
   });
 
-  it('a run stopped before its products commit keeps its new SKUs\' descriptions through another run, until it is run again', async () => {
+  it("a run stopped before its products commit keeps its new SKUs' descriptions through another run, until it is run again", async () => {
     // Another run in between, on February (its netting context, March, holds none of run 3's lines).
-    const february = [{ ...(runs[1]?.find((r) => month(r) === '2011-02') ?? {}), orderLineId: 'feb-1', InvoiceNo: '598001', Description: 'OTHER TEXT' }];
+    const february = [
+      { ...(runs[1]?.find((r) => month(r) === '2011-02') ?? {}), orderLineId: 'feb-1', InvoiceNo: '598001', Description: 'OTHER TEXT' },
+    ];
     const clean = FileSystemLake.fromDirectory(path.join(dir, 'clean'));
-    for (const [runId, records] of [['run-1', runs[0]], ['run-2', runs[1]], ['run-3', runs[2]], ['run-feb', february]] as const) {
+    for (const [runId, records] of [
+      ['run-1', runs[0]],
+      ['run-2', runs[1]],
+      ['run-3', runs[2]],
+      ['run-feb', february],
+    ] as const) {
       await buildSilverTables(clean, { runId, orders: source(records ?? []) });
     }
 
@@ -162,7 +185,9 @@ describe('the SKU catalogue across runs', () => {
     const late = [{ ...(runs[2]?.[0] ?? {}), orderLineId: 'late-1', InvoiceNo: '599999' }];
     const refused = buildSilverTables(lake, { runId: 'run-4', orders: source(late) });
     await expect(refused).rejects.toThrow(IncompleteSilverRunError);
-    await expect(refused).rejects.toThrow(/^Silver run run-3 stopped part-way: order_lines holds its line .* outside what products lists for that SKU\. Re-run run-3/);
+    await expect(refused).rejects.toThrow(
+      /^Silver run run-3 stopped part-way: order_lines holds its line .* outside what products lists for that SKU\. Re-run run-3/,
+    );
     await buildSilverTables(lake, { runId: 'run-3', orders: source(runs[2] ?? []) });
     await buildSilverTables(lake, { runId: 'run-4', orders: source(late) });
     expect((await DeltaTable.forPath(lake, lakeTables.order_lines.path).readAll()).filter((r) => r.run_id === 'run-4')).toHaveLength(1);

@@ -98,7 +98,13 @@ describe('canonical description', () => {
     add(null, '2010-03-02T10:00:00.000Z');
     expect(c.canonicalDescription('X')).toBe('NEW NAME');
     add('OLD NAME', '2010-01-05T10:00:00.000Z');
-    expect(c.row('X')).toMatchObject({ description: 'OLD NAME', first_sale_date: '2010-01-01', last_sale_date: '2010-03-02', order_lines: 5, total_units: 5 });
+    expect(c.row('X')).toMatchObject({
+      description: 'OLD NAME',
+      first_sale_date: '2010-01-01',
+      last_sale_date: '2010-03-02',
+      order_lines: 5,
+      total_units: 5,
+    });
   });
 });
 
@@ -126,8 +132,16 @@ describe('cancellation netting', () => {
   });
   it('does not net outside the window or without a customer', () => {
     const d = demandOf([['A', '2011-01-01T09:00:00.000Z', 3, '1', '5']]);
-    expect(netCancellations(d, [{ sku: 'A', customerId: '5', quantity: 3, ts: Date.parse('2011-02-15T00:00:00Z') / 1000 }], { maxDaysBetween: 28 }).matched).toBe(0);
-    expect(netCancellations(d, [{ sku: 'A', customerId: null, quantity: 3, ts: Date.parse('2011-01-02T00:00:00Z') / 1000 }], { maxDaysBetween: 28 }).matched).toBe(0);
+    expect(
+      netCancellations(d, [{ sku: 'A', customerId: '5', quantity: 3, ts: Date.parse('2011-02-15T00:00:00Z') / 1000 }], {
+        maxDaysBetween: 28,
+      }).matched,
+    ).toBe(0);
+    expect(
+      netCancellations(d, [{ sku: 'A', customerId: null, quantity: 3, ts: Date.parse('2011-01-02T00:00:00Z') / 1000 }], {
+        maxDaysBetween: 28,
+      }).matched,
+    ).toBe(0);
   });
 });
 
@@ -164,7 +178,13 @@ describe('inventory records', () => {
       snapshot: { snapshotDate: '2011-01-03', sku: '85123A', onHand: 12, onOrder: null, sourceFile: 'f.csv' },
     });
     expect(checkInventoryRecord({ snapshot_date: '2011-01-03', sku: 'X', on_hand: 3, on_order: 4 }, 'f').ok).toBe(true);
-    expect(checkInventoryRecord({ snapshot_date: '2011-01-03', sku: 'X', on_hand: 'lots' }, 'f')).toMatchObject({ ok: false, field: 'on_hand' });
-    expect(checkInventoryRecord({ snapshot_date: '03/01/2011', sku: 'X', on_hand: 1 }, 'f')).toMatchObject({ ok: false, field: 'snapshot_date' });
+    expect(checkInventoryRecord({ snapshot_date: '2011-01-03', sku: 'X', on_hand: 'lots' }, 'f')).toMatchObject({
+      ok: false,
+      field: 'on_hand',
+    });
+    expect(checkInventoryRecord({ snapshot_date: '03/01/2011', sku: 'X', on_hand: 1 }, 'f')).toMatchObject({
+      ok: false,
+      field: 'snapshot_date',
+    });
   });
 });

@@ -8,8 +8,25 @@ import { lakeTables } from '../../src/lib/pipeline/tables';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
 import { expect } from '@jest/globals';
 
-function line(id: string, invoice: string, sku: string, qty: number, date: string, customer: string | null = '17850.0'): Record<string, unknown> {
-  return { orderLineId: id, InvoiceNo: invoice, StockCode: sku, Description: `ITEM ${sku}`, Quantity: qty, InvoiceDate: `${date} 10:00:00`, UnitPrice: 2, CustomerID: customer, Country: 'United Kingdom' };
+function line(
+  id: string,
+  invoice: string,
+  sku: string,
+  qty: number,
+  date: string,
+  customer: string | null = '17850.0',
+): Record<string, unknown> {
+  return {
+    orderLineId: id,
+    InvoiceNo: invoice,
+    StockCode: sku,
+    Description: `ITEM ${sku}`,
+    Quantity: qty,
+    InvoiceDate: `${date} 10:00:00`,
+    UnitPrice: 2,
+    CustomerID: customer,
+    Country: 'United Kingdom',
+  };
 }
 
 async function* source(records: unknown[], sourcePath = 'bronze/orders/part-00000.ndjson.gz'): AsyncIterable<SourceRecord> {
@@ -82,17 +99,36 @@ describe('Silver build on a temp lake', () => {
     expect(a.find((r) => r.date === '2011-01-10')).toMatchObject({ units: 5, orders: 1, customers: 1, on_hand: null, stockout: false });
     expect(a.find((r) => r.date === '2011-01-12')).toMatchObject({ units: 2, orders: 1, customers: 0, on_hand: 0, stockout: true });
     expect(a.find((r) => r.date === '2011-02-03')).toMatchObject({ units: 0, on_hand: 30, stockout: false });
-    expect((await readTable(lake, 'products')).find((p) => p.sku === 'A')).toMatchObject({ first_sale_date: '2011-01-10', last_sale_date: '2011-02-03', total_units: 14, order_lines: 3 });
+    expect((await readTable(lake, 'products')).find((p) => p.sku === 'A')).toMatchObject({
+      first_sale_date: '2011-01-10',
+      last_sale_date: '2011-02-03',
+      total_units: 14,
+      order_lines: 3,
+    });
     const quarantine = await readTable(lake, 'quarantine');
-    expect(quarantine.find((q) => q.reason === 'schema_invalid:Quantity')).toMatchObject({ run_id: 'run-1', record_index: 5, rule_set_version: 'online-retail@1.0.0', detail: expect.stringContaining('Quantity="x"') });
+    expect(quarantine.find((q) => q.reason === 'schema_invalid:Quantity')).toMatchObject({
+      run_id: 'run-1',
+      record_index: 5,
+      rule_set_version: 'online-retail@1.0.0',
+      detail: expect.stringContaining('Quantity="x"'),
+    });
 
     const versions = async () =>
-      Object.fromEntries(await Promise.all(Object.values(lakeTables).filter((t) => t.path.startsWith('silver/')).map(async (t): Promise<[string, number]> => [t.name, await DeltaTable.forPath(lake, t.path).version()])));
+      Object.fromEntries(
+        await Promise.all(
+          Object.values(lakeTables)
+            .filter((t) => t.path.startsWith('silver/'))
+            .map(async (t): Promise<[string, number]> => [t.name, await DeltaTable.forPath(lake, t.path).version()]),
+        ),
+      );
     const before = await versions();
     const again = await buildSilverTables(lake, {
       runId: 'run-1',
       orders: source(run1),
-      inventory: source([{ snapshot_date: '2011-01-11', sku: 'a', on_hand: '0', on_order: '' }, { snapshot_date: '2011-02-01', sku: 'A', on_hand: '30', on_order: '5' }]),
+      inventory: source([
+        { snapshot_date: '2011-01-11', sku: 'a', on_hand: '0', on_order: '' },
+        { snapshot_date: '2011-02-01', sku: 'A', on_hand: '30', on_order: '5' },
+      ]),
     });
     expect(again.orderLinesKept).toBe(4);
     expect(await versions()).toEqual(before);
@@ -112,19 +148,33 @@ describe('Silver build on a temp lake', () => {
       line('o9', '106', 'K', 3, '2011-04-02'), // exact copy within the invoice
     ];
     const second = await buildSilverTables(lake, { runId: 'run-2', orders: source(run2) });
-    expect(second).toMatchObject({ redelivered: 1, orderLinesKept: 1, quarantineReasons: { duplicate_line: 1 }, affectedFrom: '2011-01-01', affectedTo: '2011-04-30' });
+    expect(second).toMatchObject({
+      redelivered: 1,
+      orderLinesKept: 1,
+      quarantineReasons: { duplicate_line: 1 },
+      affectedFrom: '2011-01-01',
+      affectedTo: '2011-04-30',
+    });
     // K's range grew into Feb–Apr (zero rows needed), and January holds K's Jan 11–31 zeros anew.
     const rows = await readTable(lake, 'daily_demand');
     const b = rows.filter((r) => r.sku === 'K');
     expect(b).toHaveLength(83); // 2011-01-10 .. 2011-04-02
     expect(b.reduce((s, r) => s + Number(r.units), 0)).toBe(4);
     expect(rows.filter((r) => r.sku === 'A')).toHaveLength(25);
-    expect((await readTable(lake, 'products')).find((p) => p.sku === 'K')).toMatchObject({ last_sale_date: '2011-04-02', total_units: 4, order_lines: 2 });
+    expect((await readTable(lake, 'products')).find((p) => p.sku === 'K')).toMatchObject({
+      last_sale_date: '2011-04-02',
+      total_units: 4,
+      order_lines: 2,
+    });
     expect(await readTable(lake, 'order_lines')).toHaveLength(5);
 
     // A third run touching only April recomputes April and March (a stored March cancellation
     // could now prefer the new line) and leaves the other months' files alone.
-    const filesOf = async (month: string) => (await dd.snapshot()).files.filter((f) => f.partitionValues.month === month).map((f) => f.path).sort();
+    const filesOf = async (month: string) =>
+      (await dd.snapshot()).files
+        .filter((f) => f.partitionValues.month === month)
+        .map((f) => f.path)
+        .sort();
     const janAfterRun2 = await filesOf('2011-01');
     const aprAfterRun2 = await filesOf('2011-04');
     expect(janAfterRun2).not.toEqual(janFiles.sort()); // run 2 did rewrite January (K's zero-fill)
@@ -155,7 +205,8 @@ describe('Silver build on a temp lake', () => {
   });
 
   it('a corrected stock snapshot replaces the stored one of the same SKU and day, for good', async () => {
-    const stock = (onHand: string, file: string) => source([{ snapshot_date: '2011-01-11', sku: 'A', on_hand: onHand, on_order: '' }], file);
+    const stock = (onHand: string, file: string) =>
+      source([{ snapshot_date: '2011-01-11', sku: 'A', on_hand: onHand, on_order: '' }], file);
     const onJan12 = async () => (await readTable(lake, 'daily_demand')).find((r) => r.sku === 'A' && r.date === '2011-01-12');
     await buildSilverTables(lake, { runId: 'run-1', orders: source(run1), inventory: stock('0', 'inventory/2011-01-11.csv') });
     expect(await onJan12()).toMatchObject({ on_hand: 0, stockout: true });
@@ -171,10 +222,9 @@ describe('Silver build on a temp lake', () => {
     );
     await buildSilverTables(lake, { runId: 'run-2', orders: source([]), inventory: corrected });
     const snapshots = await readTable(lake, 'inventory_snapshots');
-    expect(snapshots.map((r) => `${String(r.sku)} ${String(r.snapshot_date)} ${String(r.on_hand)} ${String(r.source_file)}`).sort()).toEqual([
-      'A 2011-01-11 30 inventory/2011-01-11-corrected.csv',
-      'K 2011-01-20 4 inventory/2011-01-11-corrected.csv',
-    ]);
+    expect(
+      snapshots.map((r) => `${String(r.sku)} ${String(r.snapshot_date)} ${String(r.on_hand)} ${String(r.source_file)}`).sort(),
+    ).toEqual(['A 2011-01-11 30 inventory/2011-01-11-corrected.csv', 'K 2011-01-20 4 inventory/2011-01-11-corrected.csv']);
     expect(await onJan12()).toMatchObject({ on_hand: 30, stockout: false });
 
     // A later run recomputing January reads one snapshot for that day, whatever the file order.

@@ -3,7 +3,12 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { createServices } from '../../src/lib/pipeline/services';
 
 /** The real CLI with settings from the given environment only (not the process's) and captured output. */
-export function captureCli(env: Record<string, string> = {}): { context: CliContext; out: string[]; err: string[]; exitCode: () => number } {
+export function captureCli(env: Record<string, string> = {}): {
+  context: CliContext;
+  out: string[];
+  err: string[];
+  exitCode: () => number;
+} {
   const out: string[] = [];
   const err: string[] = [];
   let code = 0;

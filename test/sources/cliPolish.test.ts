@@ -16,7 +16,9 @@ describe('CLI polish', () => {
   it('prints counted reasons without their N placeholders', () => {
     expect(readableReason('N stockout day(s) imputed, excluded from losses')).toBe('stockout days imputed, excluded from losses');
     expect(readableReason('short history (N < N seasons)')).toBe('short history (under 2 seasons)');
-    expect(readableReason('every candidate failed: seasonal naive / mean fallback')).toBe('every candidate failed: seasonal naive / mean fallback');
+    expect(readableReason('every candidate failed: seasonal naive / mean fallback')).toBe(
+      'every candidate failed: seasonal naive / mean fallback',
+    );
   });
 
   it('names a SKU of this run and the data’s own date range; files sources say files, not pages', () => {
@@ -28,15 +30,47 @@ describe('CLI polish', () => {
       quarantineReasons: { 'unmapped:orderedAt': 9 },
       outputs: {},
       stages: {
-        ingestOrders: { source: 'orders', pages: 1, records: 100, quantitySum: 100, batches: 1, problems: { 'unmapped:orderedAt': 9 }, watermarkBefore: null, watermarkAfter: null, filesFound: 2, filesRejected: 1, rejected: [{ file: 'landing/orders/x.xlsx', reason: 'unsupported file type' }] },
+        ingestOrders: {
+          source: 'orders',
+          pages: 1,
+          records: 100,
+          quantitySum: 100,
+          batches: 1,
+          problems: { 'unmapped:orderedAt': 9 },
+          watermarkBefore: null,
+          watermarkAfter: null,
+          filesFound: 2,
+          filesRejected: 1,
+          rejected: [{ file: 'landing/orders/x.xlsx', reason: 'unsupported file type' }],
+        },
         silver: {
-          orderLinesRead: 100, orderLinesKept: 80, unitsKept: 80, cancellations: 11, quarantined: 9, quarantineReasons: { 'unmapped:orderedAt': 9 }, inventoryRows: 0, skus: 3, dailyDemandRows: 90,
-          affectedFrom: '2017-08-01', affectedTo: '2017-10-31', tableVersions: {},
-          quality: { records: 100, quarantined: 9, share: 0.09, failed: false, warnings: ['unmapped:orderedAt: 9 of 100 order records (9.0%) quarantined, e.g. x'] },
+          orderLinesRead: 100,
+          orderLinesKept: 80,
+          unitsKept: 80,
+          cancellations: 11,
+          quarantined: 9,
+          quarantineReasons: { 'unmapped:orderedAt': 9 },
+          inventoryRows: 0,
+          skus: 3,
+          dailyDemandRows: 90,
+          affectedFrom: '2017-08-01',
+          affectedTo: '2017-10-31',
+          tableVersions: {},
+          quality: {
+            records: 100,
+            quarantined: 9,
+            share: 0.09,
+            failed: false,
+            warnings: ['unmapped:orderedAt: 9 of 100 order records (9.0%) quarantined, e.g. x'],
+          },
         },
       },
     } as unknown as RunSummary;
-    const text = formatRunSummary(summary, { lake: 'file:///l', state: 'file:///s', data: { topSku: 'ABC-1', firstDay: '2017-08-03', lastDay: '2017-10-29' } });
+    const text = formatRunSummary(summary, {
+      lake: 'file:///l',
+      state: 'file:///s',
+      data: { topSku: 'ABC-1', firstDay: '2017-08-03', lastDay: '2017-10-29' },
+    });
     expect(text).toContain('100 lines from 2 file(s), 1 rejected');
     expect(text).toContain('rejected landing/orders/x.xlsx: unsupported file type');
     expect(text).toContain('(sales 2017-08-03 … 2017-10-29)');

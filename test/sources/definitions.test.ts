@@ -23,7 +23,9 @@ describe('source definitions', () => {
   });
 
   it('says what it is when the reference is neither a preset nor a file', async () => {
-    await expect(loadOrdersSource('/nonexistent/shop.json')).rejects.toThrow(/neither a preset \(online-retail, shopify, woocommerce\) nor a readable file/);
+    await expect(loadOrdersSource('/nonexistent/shop.json')).rejects.toThrow(
+      /neither a preset \(online-retail, shopify, woocommerce\) nor a readable file/,
+    );
   });
 });
 
@@ -44,7 +46,15 @@ describe('the online-retail preset as a mapping', () => {
       const viaCanonical = checkCanonicalRecord(mapped);
       if (!viaCanonical.ok) throw new Error(`${JSON.stringify(record)}: ${viaCanonical.detail}`);
       const got = viaCanonical.line;
-      expect([got.sku, got.quantity, got.unitPrice, got.orderTs, got.orderDate, got.customerId, got.country]).toEqual([expected.sku, expected.quantity, expected.unitPrice, expected.orderTs, expected.orderDate, expected.customerId, expected.country]);
+      expect([got.sku, got.quantity, got.unitPrice, got.orderTs, got.orderDate, got.customerId, got.country]).toEqual([
+        expected.sku,
+        expected.quantity,
+        expected.unitPrice,
+        expected.orderTs,
+        expected.orderDate,
+        expected.customerId,
+        expected.country,
+      ]);
       if (++compared >= 5000) break;
     }
     expect(compared).toBe(5000);

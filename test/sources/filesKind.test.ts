@@ -45,10 +45,28 @@ const rows = [
 ];
 const csv = (rs: typeof rows): string =>
   `order,line,item.sku,qty,price,at,state,customer\n${rs.map((r) => [r.order, r.line, r.sku, r.qty, r.price, r.at, r.state, r.customer].join(',')).join('\n')}\n`;
-const ndjson = (rs: typeof rows): string => rs.map((r) => JSON.stringify({ ...r, item: { sku: r.sku }, sku: undefined, qty: Number(r.qty) })).join('\n');
+const ndjson = (rs: typeof rows): string =>
+  rs.map((r) => JSON.stringify({ ...r, item: { sku: r.sku }, sku: undefined, qty: Number(r.qty) })).join('\n');
 function parquet(rs: typeof rows): Buffer {
-  const col = (name: keyof (typeof rows)[number]) => ({ name: name === 'sku' ? 'item.sku' : name, data: rs.map((r) => r[name]), type: 'STRING' as const });
-  return Buffer.from(parquetWriteBuffer({ columnData: [col('order'), col('line'), col('sku'), { name: 'qty', data: rs.map((r) => Number(r.qty)), type: 'INT32' }, { name: 'price', data: rs.map((r) => Number(r.price)), type: 'DOUBLE' }, col('at'), col('state'), col('customer')] }));
+  const col = (name: keyof (typeof rows)[number]) => ({
+    name: name === 'sku' ? 'item.sku' : name,
+    data: rs.map((r) => r[name]),
+    type: 'STRING' as const,
+  });
+  return Buffer.from(
+    parquetWriteBuffer({
+      columnData: [
+        col('order'),
+        col('line'),
+        col('sku'),
+        { name: 'qty', data: rs.map((r) => Number(r.qty)), type: 'INT32' },
+        { name: 'price', data: rs.map((r) => Number(r.price)), type: 'DOUBLE' },
+        col('at'),
+        col('state'),
+        col('customer'),
+      ],
+    }),
+  );
 }
 
 describe('files kind', () => {
@@ -68,14 +86,22 @@ describe('files kind', () => {
         'h.xlsx': Buffer.from('PK\u0003\u0004'),
       };
       for (const [name, bytes] of Object.entries(files)) await lake.put(`landing/orders/${name}`, bytes);
-      const out = await ingestOrderFiles({ source: 'orders', definition, shopTimeZone: 'Europe/Berlin', runId: 'run-1', runDate: '2024-04-01', lake });
+      const out = await ingestOrderFiles({
+        source: 'orders',
+        definition,
+        shopTimeZone: 'Europe/Berlin',
+        runId: 'run-1',
+        runDate: '2024-04-01',
+        lake,
+      });
       expect(out.filesFound).toBe(8);
       expect(out.filesRejected).toBe(2);
       expect(out.rejected.map((r) => r.file)).toEqual(['landing/orders/g.csv', 'landing/orders/h.xlsx']);
       expect(out.rejected[0]!.reason).toMatch(/CSV does not parse/);
       expect(out.rejected[1]!.reason).toMatch(/unsupported file type/);
       expect((await lake.read('landing/orders/rejected/g.csv.reason.txt')).toString()).toMatch(/CSV does not parse/);
-      for (const name of ['a.csv', 'b.csv.gz', 'c.ndjson', 'd.jsonl.gz', 'e.parquet', 'f.parquet.gz']) expect(await lake.exists(`landing/orders/processed/${name}`)).toBe(true);
+      for (const name of ['a.csv', 'b.csv.gz', 'c.ndjson', 'd.jsonl.gz', 'e.parquet', 'f.parquet.gz'])
+        expect(await lake.exists(`landing/orders/processed/${name}`)).toBe(true);
       expect(out.batches).toHaveLength(6);
       expect(out.records).toBe(24);
       expect(out.problems).toEqual({});
@@ -92,7 +118,14 @@ describe('files kind', () => {
         ]);
       }
       // A re-run of the run finds nothing new in landing and returns the committed parts.
-      const again = await ingestOrderFiles({ source: 'orders', definition, shopTimeZone: 'Europe/Berlin', runId: 'run-1', runDate: '2024-04-01', lake });
+      const again = await ingestOrderFiles({
+        source: 'orders',
+        definition,
+        shopTimeZone: 'Europe/Berlin',
+        runId: 'run-1',
+        runDate: '2024-04-01',
+        lake,
+      });
       expect(again.batches).toEqual(out.batches);
     } finally {
       await cleanup();
@@ -102,7 +135,9 @@ describe('files kind', () => {
   it('keeps a record it cannot map, naming every problem by field', () => {
     const definition = parseSourceDefinition(flatDefinition, 'test');
     const map = compileOrderMapping(definition.fields, { timeZone: 'Europe/Berlin', shopTimeZone: 'Europe/Berlin' });
-    const mapped = map({ record: { order: 'A-9', line: '', 'item.sku': 'x', qty: '1.5', price: 'n/a', at: '2024-02-30 10:00:00', state: 'weird' } });
+    const mapped = map({
+      record: { order: 'A-9', line: '', 'item.sku': 'x', qty: '1.5', price: 'n/a', at: '2024-02-30 10:00:00', state: 'weird' },
+    });
     expect(mapped.ok).toBe(false);
     const problems = (mapped as { problems: UnmappedOrderRecord['problems'] }).problems;
     expect(problems.map((p) => p.field)).toEqual(['lineId', 'quantity', 'unitPrice', 'orderedAt']);
@@ -110,9 +145,13 @@ describe('files kind', () => {
   });
 
   it('refuses a definition naming the bad key and value', () => {
-    expect(() => parseSourceDefinition({ ...flatDefinition, timeZone: 'Europe/Berlln' }, 'x.json')).toThrow(/"timeZone" = "Europe\/Berlln" is not an IANA time zone/);
+    expect(() => parseSourceDefinition({ ...flatDefinition, timeZone: 'Europe/Berlln' }, 'x.json')).toThrow(
+      /"timeZone" = "Europe\/Berlln" is not an IANA time zone/,
+    );
     expect(() => parseSourceDefinition({ ...flatDefinition, kind: 'ftp' }, 'x.json')).toThrow(/"kind"/);
-    expect(() => parseSourceDefinition({ ...flatDefinition, fields: { ...flatDefinition.fields, sku: undefined } }, 'x.json')).toThrow(/"fields.sku"/);
+    expect(() => parseSourceDefinition({ ...flatDefinition, fields: { ...flatDefinition.fields, sku: undefined } }, 'x.json')).toThrow(
+      /"fields.sku"/,
+    );
   });
 });
 
@@ -174,7 +213,9 @@ describe('shop days around midnight and DST changes', () => {
     expect(localDateTime(Date.parse('2018-02-18T02:30:00Z'), 'America/Sao_Paulo')).toBe('2018-02-17T23:30:00');
     expect(new Date(at('2017-10-29 01:30:00', 'Europe/London')).toISOString()).toBe('2017-10-29T00:30:00.000Z');
     expect(new Date(at('2017-03-26 01:30:00', 'Europe/London')).toISOString()).toBe('2017-03-26T01:30:00.000Z');
-    expect(instantOfWallTime({ year: 2017, month: 7, day: 1, hour: 12, minute: 0, second: 0, millisecond: 0 }, 'Europe/London')).toBe(Date.parse('2017-07-01T11:00:00Z'));
+    expect(instantOfWallTime({ year: 2017, month: 7, day: 1, hour: 12, minute: 0, second: 0, millisecond: 0 }, 'Europe/London')).toBe(
+      Date.parse('2017-07-01T11:00:00Z'),
+    );
   });
   it('takes offsets and Z as written, and custom date-fns patterns', () => {
     expect(new Date(at('2017-10-02T10:56:33-03:00', 'UTC')).toISOString()).toBe('2017-10-02T13:56:33.000Z');
@@ -185,18 +226,31 @@ describe('shop days around midnight and DST changes', () => {
 });
 
 describe('quarantine threshold', () => {
-  const examples = { 'unmapped:orderedAt': { detail: 'orderedAt="31.03.2024": expected ISO 8601', raw: '{"at":"31.03.2024"}' }, duplicate_line: { detail: 'exact copy', raw: '{}' } };
+  const examples = {
+    'unmapped:orderedAt': { detail: 'orderedAt="31.03.2024": expected ISO 8601', raw: '{"at":"31.03.2024"}' },
+    duplicate_line: { detail: 'exact copy', raw: '{}' },
+  };
   it('fails above the share, naming the top reasons with an example each', () => {
-    const v = assessQuarantine({ records: 100, quarantined: 60, reasons: { 'unmapped:orderedAt': 55, duplicate_line: 5 }, examples }, { maxShare: 0.5, warnShare: 0.05 });
+    const v = assessQuarantine(
+      { records: 100, quarantined: 60, reasons: { 'unmapped:orderedAt': 55, duplicate_line: 5 }, examples },
+      { maxShare: 0.5, warnShare: 0.05 },
+    );
     expect(v.failed).toBe(true);
     expect(v.message).toMatch(/60 of 100 order records \(60.0%\) were quarantined, above DEMAND_QUARANTINE_MAX_SHARE 50.0%/);
-    expect(v.message).toMatch(/unmapped:orderedAt ×55 \(e.g. orderedAt="31.03.2024": expected ISO 8601; record \{"at":"31.03.2024"\}\); duplicate_line ×5/);
+    expect(v.message).toMatch(
+      /unmapped:orderedAt ×55 \(e.g. orderedAt="31.03.2024": expected ISO 8601; record \{"at":"31.03.2024"\}\); duplicate_line ×5/,
+    );
     expect(v.warnings).toHaveLength(1);
   });
   it('passes at or below the share, warning on reasons above 5%', () => {
-    const v = assessQuarantine({ records: 100, quarantined: 12, reasons: { 'unmapped:orderedAt': 7, duplicate_line: 5 }, examples }, { maxShare: 0.5, warnShare: 0.05 });
+    const v = assessQuarantine(
+      { records: 100, quarantined: 12, reasons: { 'unmapped:orderedAt': 7, duplicate_line: 5 }, examples },
+      { maxShare: 0.5, warnShare: 0.05 },
+    );
     expect(v.failed).toBe(false);
     expect(v.warnings).toEqual([expect.stringMatching(/^unmapped:orderedAt: 7 of 100 order records \(7.0%\) quarantined, e.g. /)]);
-    expect(assessQuarantine({ records: 0, quarantined: 0, reasons: {}, examples: {} }, { maxShare: 0.5, warnShare: 0.05 }).failed).toBe(false);
+    expect(assessQuarantine({ records: 0, quarantined: 0, reasons: {}, examples: {} }, { maxShare: 0.5, warnShare: 0.05 }).failed).toBe(
+      false,
+    );
   });
 });

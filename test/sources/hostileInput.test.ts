@@ -28,7 +28,11 @@ import { expect } from '@jest/globals';
 const nowText = (): string => new Date().toISOString().slice(0, 19).replace('T', ' ');
 
 async function quarantineByKey(lake: FileSystemLake): Promise<Array<{ reason: string; detail: string; raw: string }>> {
-  return (await openLakeTable(lake, lakeTables.quarantine).readAll()).map((q) => ({ reason: String(q.reason), detail: String(q.detail), raw: String(q.raw) }));
+  return (await openLakeTable(lake, lakeTables.quarantine).readAll()).map((q) => ({
+    reason: String(q.reason),
+    detail: String(q.detail),
+    raw: String(q.raw),
+  }));
 }
 
 function shopifyOrder(id: number, at: string, item: Partial<ShopifyOrder['line_items'][number]> = {}, updatedAt = at): ShopifyOrder {
@@ -40,7 +44,18 @@ function shopifyOrder(id: number, at: string, item: Partial<ShopifyOrder['line_i
     financial_status: 'paid',
     currency: 'USD',
     customer: { id: 207119551 },
-    line_items: [{ id: id * 10, variant_id: 39072856, product_id: 632910392, sku: 'IPOD2008GREEN', title: 'IPod Nano - 8gb', quantity: 1, price: '199.00', ...item }],
+    line_items: [
+      {
+        id: id * 10,
+        variant_id: 39072856,
+        product_id: 632910392,
+        sku: 'IPOD2008GREEN',
+        title: 'IPod Nano - 8gb',
+        quantity: 1,
+        price: '199.00',
+        ...item,
+      },
+    ],
   };
 }
 
@@ -82,7 +97,14 @@ describe('hostile values through definition sources', () => {
           definition,
           shopTimeZone: 'America/New_York',
           fieldBounds: bounds,
-          client: { url: fake.url, pageSize: 250, requestTimeoutInMs: 5_000, retryBudgetInMs: 10_000, initialBackoffInMs: 10, authorization: async () => shopifyToken },
+          client: {
+            url: fake.url,
+            pageSize: 250,
+            requestTimeoutInMs: 5_000,
+            retryBudgetInMs: 10_000,
+            initialBackoffInMs: 10,
+            authorization: async () => shopifyToken,
+          },
         });
 
       const first = await run('run-1');
@@ -90,17 +112,39 @@ describe('hostile values through definition sources', () => {
       // Largest valid updated_at (1006's, 17:00Z), not 9999: the hostile lines never move it.
       expect(first.watermarkAfter).toBe('2024-03-03 17:00:00');
       expect(first.watermarkAfter! <= nowText()).toBe(true);
-      expect(first.problems).toMatchObject({ 'impossible_or_out_of_range:orderedAt': 1, 'impossible_or_out_of_range:updatedAt': 1, 'unmapped:orderedAt': 1, 'schema_invalid:quantity': 1, 'schema_invalid:sku': 1 });
+      expect(first.problems).toMatchObject({
+        'impossible_or_out_of_range:orderedAt': 1,
+        'impossible_or_out_of_range:updatedAt': 1,
+        'unmapped:orderedAt': 1,
+        'schema_invalid:quantity': 1,
+        'schema_invalid:sku': 1,
+      });
 
-      const silver = await buildSilverTables(lake, { runId: 'run-1', orderParts: first.batches.map((b) => b.manifestPath), ruleSet: ruleSetByName('order-status'), workers: 0, fieldBounds: bounds });
+      const silver = await buildSilverTables(lake, {
+        runId: 'run-1',
+        orderParts: first.batches.map((b) => b.manifestPath),
+        ruleSet: ruleSetByName('order-status'),
+        workers: 0,
+        fieldBounds: bounds,
+      });
       expect(silver.orderLinesKept).toBe(2);
       const quarantine = await quarantineByKey(lake);
-      const of = (orderId: number) => quarantine.find((q) => q.raw.includes(`"orderId":"${orderId}"`) || q.raw.includes(`"id":${orderId},`));
-      expect(of(1003)).toMatchObject({ reason: 'schema_invalid:orderedAt', detail: expect.stringMatching(/^orderedAt="9999-12-31T23:59:59.000Z": later than now/) });
+      const of = (orderId: number) =>
+        quarantine.find((q) => q.raw.includes(`"orderId":"${orderId}"`) || q.raw.includes(`"id":${orderId},`));
+      expect(of(1003)).toMatchObject({
+        reason: 'schema_invalid:orderedAt',
+        detail: expect.stringMatching(/^orderedAt="9999-12-31T23:59:59.000Z": later than now/),
+      });
       expect(of(1004)).toMatchObject({ reason: 'unmapped:orderedAt', detail: expect.stringContaining('2011-06-01T23:59:60Z') });
       expect(of(1005)).toMatchObject({ reason: 'schema_invalid:quantity', detail: 'quantity=2147483648: |value| must be at most 1000000' });
-      expect(of(1006)).toMatchObject({ reason: 'schema_invalid:sku', detail: expect.stringMatching(/^sku="\.\.\/\.\.\/ETC\/PASSWD": letters, digits/) });
-      expect(of(1007)).toMatchObject({ reason: 'schema_invalid:updatedAt', detail: expect.stringMatching(/^updatedAt="9999-01-01T00:00:00.000Z": later than now/) });
+      expect(of(1006)).toMatchObject({
+        reason: 'schema_invalid:sku',
+        detail: expect.stringMatching(/^sku="\.\.\/\.\.\/ETC\/PASSWD": letters, digits/),
+      });
+      expect(of(1007)).toMatchObject({
+        reason: 'schema_invalid:updatedAt',
+        detail: expect.stringMatching(/^updatedAt="9999-01-01T00:00:00.000Z": later than now/),
+      });
       expect(quarantine).toHaveLength(5);
 
       // The next run asks from the valid watermark and gets the new order.
@@ -109,7 +153,13 @@ describe('hostile values through definition sources', () => {
       const second = await run('run-2');
       expect(fake.requests[requestsBefore]!.url.searchParams.get('updated_at_min')).toBe('2024-03-03T17:00:00Z');
       expect(second.watermarkAfter).toBe('2024-03-09 14:00:00');
-      const silver2 = await buildSilverTables(lake, { runId: 'run-2', orderParts: second.batches.map((b) => b.manifestPath), ruleSet: ruleSetByName('order-status'), workers: 0, fieldBounds: bounds });
+      const silver2 = await buildSilverTables(lake, {
+        runId: 'run-2',
+        orderParts: second.batches.map((b) => b.manifestPath),
+        ruleSet: ruleSetByName('order-status'),
+        workers: 0,
+        fieldBounds: bounds,
+      });
       expect(silver2.orderLinesKept).toBe(1);
     } finally {
       await fake.close();
@@ -118,7 +168,21 @@ describe('hostile values through definition sources', () => {
 
   it('files kind: a CSV with the same values is ingested, each hostile line quarantined with its reason; the next file is read', async () => {
     const definition = parseSourceDefinition(
-      { kind: 'files', folder: 'landing/orders', timeZone: 'UTC', fields: { orderId: 'order', lineId: 'line', sku: 'sku', quantity: 'qty', unitPrice: 'price', orderedAt: 'at', status: { path: 'state', default: 'placed' }, description: 'text' } },
+      {
+        kind: 'files',
+        folder: 'landing/orders',
+        timeZone: 'UTC',
+        fields: {
+          orderId: 'order',
+          lineId: 'line',
+          sku: 'sku',
+          quantity: 'qty',
+          unitPrice: 'price',
+          orderedAt: 'at',
+          status: { path: 'state', default: 'placed' },
+          description: 'text',
+        },
+      },
       'test',
     ) as FilesSourceDefinition;
     const header = 'order,line,sku,qty,price,at,state,text';
@@ -133,17 +197,40 @@ describe('hostile values through definition sources', () => {
       'A-6,1,SKU-2,1,1e308,2024-03-30 12:00:00,,',
     ].join('\n');
     await lake.put('landing/orders/day1.csv', Buffer.from(day1));
-    const ingest = (runId: string) => ingestOrderFiles({ source: 'orders', definition, shopTimeZone: 'UTC', runId, runDate: '2024-04-01', lake, fieldBounds: fieldBoundsFromSettings({}) });
+    const ingest = (runId: string) =>
+      ingestOrderFiles({
+        source: 'orders',
+        definition,
+        shopTimeZone: 'UTC',
+        runId,
+        runDate: '2024-04-01',
+        lake,
+        fieldBounds: fieldBoundsFromSettings({}),
+      });
     const first = await ingest('run-1');
     expect(first.records).toBe(6);
-    expect(first.problems).toEqual({ 'impossible_or_out_of_range:orderedAt': 1, 'unmapped:orderedAt': 1, 'schema_invalid:quantity': 1, 'schema_invalid:sku': 1, 'schema_invalid:unitPrice': 1 });
+    expect(first.problems).toEqual({
+      'impossible_or_out_of_range:orderedAt': 1,
+      'unmapped:orderedAt': 1,
+      'schema_invalid:quantity': 1,
+      'schema_invalid:sku': 1,
+      'schema_invalid:unitPrice': 1,
+    });
     expect(first.watermarkAfter).toBeNull();
 
-    const silver = await buildSilverTables(lake, { runId: 'run-1', orderParts: first.batches.map((b) => b.manifestPath), ruleSet: ruleSetByName('order-status'), workers: 0 });
+    const silver = await buildSilverTables(lake, {
+      runId: 'run-1',
+      orderParts: first.batches.map((b) => b.manifestPath),
+      ruleSet: ruleSetByName('order-status'),
+      workers: 0,
+    });
     expect(silver.orderLinesKept).toBe(1);
     const quarantine = await quarantineByKey(lake);
     const of = (orderId: string) => quarantine.find((q) => q.raw.includes(`"${orderId}"`));
-    expect(of('A-2')).toMatchObject({ reason: 'schema_invalid:orderedAt', detail: expect.stringMatching(/^orderedAt="9999-12-31T23:59:59.000Z": later than now/) });
+    expect(of('A-2')).toMatchObject({
+      reason: 'schema_invalid:orderedAt',
+      detail: expect.stringMatching(/^orderedAt="9999-12-31T23:59:59.000Z": later than now/),
+    });
     expect(of('A-3')).toMatchObject({ reason: 'unmapped:orderedAt', detail: expect.stringContaining('2011-06-01 23:59:60') });
     expect(of('A-4')).toMatchObject({ reason: 'schema_invalid:quantity', detail: 'quantity=2147483648: |value| must be at most 1000000' });
     expect(of('A-5')).toMatchObject({ reason: 'schema_invalid:sku' });
@@ -155,7 +242,12 @@ describe('hostile values through definition sources', () => {
     await lake.put('landing/orders/day2.csv', Buffer.from([header, 'B-1,1,SKU-3,4,2.50,2024-03-31 09:00:00,,'].join('\n')));
     const second = await ingest('run-2');
     expect(second.records).toBe(1);
-    const silver2 = await buildSilverTables(lake, { runId: 'run-2', orderParts: second.batches.map((b) => b.manifestPath), ruleSet: ruleSetByName('order-status'), workers: 0 });
+    const silver2 = await buildSilverTables(lake, {
+      runId: 'run-2',
+      orderParts: second.batches.map((b) => b.manifestPath),
+      ruleSet: ruleSetByName('order-status'),
+      workers: 0,
+    });
     expect(silver2.orderLinesKept).toBe(1);
   });
 
@@ -163,14 +255,36 @@ describe('hostile values through definition sources', () => {
     const definitionFile = `${dir}/orders-source.json`;
     await fs.writeFile(
       definitionFile,
-      JSON.stringify({ kind: 'files', folder: 'landing/orders', timeZone: 'UTC', fields: { orderId: 'order', lineId: 'line', sku: 'sku', quantity: 'qty', unitPrice: 'price', orderedAt: 'at', status: { path: 'state', default: 'placed' } } }),
+      JSON.stringify({
+        kind: 'files',
+        folder: 'landing/orders',
+        timeZone: 'UTC',
+        fields: {
+          orderId: 'order',
+          lineId: 'line',
+          sku: 'sku',
+          quantity: 'qty',
+          unitPrice: 'price',
+          orderedAt: 'at',
+          status: { path: 'state', default: 'placed' },
+        },
+      }),
     );
-    await lake.put('landing/orders/a.csv', Buffer.from('order,line,sku,qty,price,at,state\nA-1,1,SKU-1,500,1,2024-03-30 10:00:00,\nA-2,1,SKU-1,50,1,2024-03-30 10:00:00,\n'));
-    const services = servicesFor(settingsWith({ DEMAND_ORDERS_SOURCE: definitionFile, DEMAND_MAX_ORDER_QUANTITY: '100' }), lake, `${dir}/state`);
+    await lake.put(
+      'landing/orders/a.csv',
+      Buffer.from('order,line,sku,qty,price,at,state\nA-1,1,SKU-1,500,1,2024-03-30 10:00:00,\nA-2,1,SKU-1,50,1,2024-03-30 10:00:00,\n'),
+    );
+    const services = servicesFor(
+      settingsWith({ DEMAND_ORDERS_SOURCE: definitionFile, DEMAND_MAX_ORDER_QUANTITY: '100' }),
+      lake,
+      `${dir}/state`,
+    );
     const run = { runId: 'run-1', runDate: '2024-04-01', startedAt: '2024-04-01T00:00:00Z' };
     const out = await ingestOrders({ ...run, source: 'orders' }, services);
     expect(out.problems).toEqual({ 'schema_invalid:quantity': 1 });
     await buildSilver({ ...run, orderManifests: out.batches.map((b) => b.manifestPath), inventoryManifests: [] }, services);
-    expect((await quarantineByKey(lake)).map((q) => [q.reason, q.detail])).toEqual([['schema_invalid:quantity', 'quantity=500: |value| must be at most 100']]);
+    expect((await quarantineByKey(lake)).map((q) => [q.reason, q.detail])).toEqual([
+      ['schema_invalid:quantity', 'quantity=500: |value| must be at most 100'],
+    ]);
   });
 });

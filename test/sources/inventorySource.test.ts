@@ -22,10 +22,21 @@ describe('inventory source definition', () => {
     const { dir, cleanup } = await tempDir('demand-inv-source-');
     try {
       const lake = FileSystemLake.fromDirectory(dir);
-      await lake.put('landing/stock/lager.csv.gz', gzipSync('Artikelnummer;Bestand;Bestellt;Stand\n85123a;120;0;2024-03-30T23:30:00Z\n22423;7;;2024-03-31\n47566;viele;5;2024-03-31\n'));
+      await lake.put(
+        'landing/stock/lager.csv.gz',
+        gzipSync(
+          'Artikelnummer;Bestand;Bestellt;Stand\n85123a;120;0;2024-03-30T23:30:00Z\n22423;7;;2024-03-31\n47566;viele;5;2024-03-31\n',
+        ),
+      );
       await lake.put('landing/stock/lager.json', Buffer.from('{}'));
       const def = parseInventoryDefinition(definition, 'test');
-      const out = await ingestInventoryFiles({ definition: def, shopTimeZone: 'Europe/Berlin', runId: 'run-1', runDate: '2024-04-01', lake });
+      const out = await ingestInventoryFiles({
+        definition: def,
+        shopTimeZone: 'Europe/Berlin',
+        runId: 'run-1',
+        runDate: '2024-04-01',
+        lake,
+      });
       expect(out).toMatchObject({ filesFound: 2, filesIngested: 1, filesRejected: 1, records: 3 });
       expect(out.rejected[0]?.reason).toMatch(/unsupported file type/);
       expect(await lake.exists('landing/stock/processed/lager.csv.gz')).toBe(true);
@@ -33,7 +44,8 @@ describe('inventory source definition', () => {
       expect(manifest.problems).toEqual({ 'unmapped:onHand': 1 });
 
       async function* inventory(): AsyncIterable<InventorySourceRecord> {
-        for (const b of out.batches) for await (const rec of readBronzeRecords(lake, b.manifestPath)) yield { ...rec, sourceFile: 'landing/stock/lager.csv.gz' };
+        for (const b of out.batches)
+          for await (const rec of readBronzeRecords(lake, b.manifestPath)) yield { ...rec, sourceFile: 'landing/stock/lager.csv.gz' };
       }
       const silver = await buildSilverTables(lake, { runId: 'run-1', inventory: inventory(), workers: 0 });
       expect(silver.inventoryRows).toBe(2);

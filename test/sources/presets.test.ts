@@ -28,10 +28,23 @@ interface Harness {
 
 async function harness(): Promise<Harness> {
   const { dir, cleanup } = await tempDir('demand-presets-');
-  return { dir, cleanup, lake: FileSystemLake.fromDirectory(`${dir}/lake`), watermarks: await OrdersWatermarks.fromEntityStore(EmbeddedEntityStore.fromDirectory(`${dir}/state`)) };
+  return {
+    dir,
+    cleanup,
+    lake: FileSystemLake.fromDirectory(`${dir}/lake`),
+    watermarks: await OrdersWatermarks.fromEntityStore(EmbeddedEntityStore.fromDirectory(`${dir}/state`)),
+  };
 }
 
-async function run(h: Harness, definition: RestSourceDefinition, url: string, runId: string, auth: string, shopTimeZone: string, retries: RetryEvent[]): Promise<IngestOrdersOutput> {
+async function run(
+  h: Harness,
+  definition: RestSourceDefinition,
+  url: string,
+  runId: string,
+  auth: string,
+  shopTimeZone: string,
+  retries: RetryEvent[],
+): Promise<IngestOrdersOutput> {
   return ingestRestSource({
     source: definition.name ?? 'orders',
     runId,
@@ -42,18 +55,32 @@ async function run(h: Harness, definition: RestSourceDefinition, url: string, ru
     pagesPerPart: 2,
     definition,
     shopTimeZone,
-    client: { url, pageSize: 500, requestTimeoutInMs: 5_000, retryBudgetInMs: 10_000, initialBackoffInMs: 10, authorization: async () => auth, onRetry: (e) => retries.push(e) },
+    client: {
+      url,
+      pageSize: 500,
+      requestTimeoutInMs: 5_000,
+      retryBudgetInMs: 10_000,
+      initialBackoffInMs: 10,
+      authorization: async () => auth,
+      onRetry: (e) => retries.push(e),
+    },
   });
 }
 
 async function bronzeLines(h: Harness, output: IngestOrdersOutput): Promise<CanonicalOrderLine[]> {
   const lines: CanonicalOrderLine[] = [];
-  for (const batch of output.batches) for await (const rec of readBronzeRecords(h.lake, batch.manifestPath)) lines.push(rec.record as CanonicalOrderLine);
+  for (const batch of output.batches)
+    for await (const rec of readBronzeRecords(h.lake, batch.manifestPath)) lines.push(rec.record as CanonicalOrderLine);
   return lines;
 }
 
 async function silverOf(h: Harness, runId: string, output: IngestOrdersOutput) {
-  return buildSilverTables(h.lake, { runId, orderParts: output.batches.map((b) => b.manifestPath), ruleSet: ruleSetByName('order-status'), workers: 0 });
+  return buildSilverTables(h.lake, {
+    runId,
+    orderParts: output.batches.map((b) => b.manifestPath),
+    ruleSet: ruleSetByName('order-status'),
+    workers: 0,
+  });
 }
 
 function shopifyOrders(): ShopifyOrder[] {
@@ -71,8 +98,28 @@ function shopifyOrders(): ShopifyOrder[] {
       customer: { id: 207119551 + (i % 3) },
       shipping_address: { country_code: 'US' },
       line_items: [
-        { id: 466157049 + i * 10, variant_id: 39072856, product_id: 632910392, sku: 'IPOD2008GREEN', title: 'IPod Nano - 8gb', quantity: 1 + (i % 2), price: '199.00' },
-        ...(i === 0 ? [{ id: 518995019, variant_id: 49148385, product_id: 632910393, sku: '', title: 'IPod Nano - 8gb (red)', quantity: 3, price: '199.00' }] : []),
+        {
+          id: 466157049 + i * 10,
+          variant_id: 39072856,
+          product_id: 632910392,
+          sku: 'IPOD2008GREEN',
+          title: 'IPod Nano - 8gb',
+          quantity: 1 + (i % 2),
+          price: '199.00',
+        },
+        ...(i === 0
+          ? [
+              {
+                id: 518995019,
+                variant_id: 49148385,
+                product_id: 632910393,
+                sku: '',
+                title: 'IPod Nano - 8gb (red)',
+                quantity: 3,
+                price: '199.00',
+              },
+            ]
+          : []),
       ],
     });
   }
@@ -110,7 +157,14 @@ describe('preset shopify against a fake of the Admin REST orders.json', () => {
         ['466157049', 'IPOD2008GREEN', 1, 199],
         ['518995019', '49148385', 3, 199], // empty sku: the variant id stands in
       ]);
-      expect(two[0]).toMatchObject({ orderedAt: '2024-03-02T03:30:00.000Z', orderedAtLocal: '2024-03-01T22:30:00', currency: 'USD', customerId: '207119551', location: 'US', status: 'placed' });
+      expect(two[0]).toMatchObject({
+        orderedAt: '2024-03-02T03:30:00.000Z',
+        orderedAtLocal: '2024-03-01T22:30:00',
+        currency: 'USD',
+        customerId: '207119551',
+        location: 'US',
+        status: 'placed',
+      });
       expect(lines.find((l) => l.orderId === '450789471')?.status).toBe('cancelled');
       expect(lines.find((l) => l.orderId === '450789473')?.status).toBe('returned');
 
@@ -124,7 +178,12 @@ describe('preset shopify against a fake of the Admin REST orders.json', () => {
 
       // The next run starts at the watermark (largest updated_at) minus the 60-minute overlap.
       expect(first.watermarkAfter).toBe('2024-03-08 17:00:00');
-      orders.push({ ...shopifyOrders()[1]!, id: 450789499, created_at: '2024-03-09T09:00:00-05:00', updated_at: '2024-03-09T09:00:00-05:00' });
+      orders.push({
+        ...shopifyOrders()[1]!,
+        id: 450789499,
+        created_at: '2024-03-09T09:00:00-05:00',
+        updated_at: '2024-03-09T09:00:00-05:00',
+      });
       const second = await run(h, definition, fake.url, 'run-2', shopifyToken, 'America/New_York', []);
       const resumed = fake.requests[4]!.url.searchParams;
       expect(resumed.get('updated_at_min')).toBe('2024-03-08T16:00:00Z');
@@ -162,7 +221,9 @@ function wooOrders(): WooOrder[] {
     billing: { country: 'BR' },
     line_items: [
       { id: 315 + i * 10, name: 'Woo Single #1', product_id: 93, variation_id: 0, quantity: 2, sku: 'WOO-SINGLE-1', price: 3 },
-      ...(i === 0 ? [{ id: 316, name: 'Ship Your Idea - Color: Black, Size: M', product_id: 22, variation_id: 23, quantity: 1, sku: '', price: 12 }] : []),
+      ...(i === 0
+        ? [{ id: 316, name: 'Ship Your Idea - Color: Black, Size: M', product_id: 22, variation_id: 23, quantity: 1, sku: '', price: 12 }]
+        : []),
     ],
   }));
 }
@@ -194,8 +255,21 @@ describe('preset woocommerce against a fake of wc/v3/orders', () => {
         ['316', '22', 1, 12],
       ]);
       // 00:30 UTC on 2 March is 21:30 on 1 March in São Paulo: the shop's day.
-      expect(firstOrder[0]).toMatchObject({ orderedAt: '2024-03-02T00:30:00.000Z', orderedAtLocal: '2024-03-01T21:30:00', currency: 'BRL', customerId: '25' });
-      expect(Object.fromEntries(lines.map((l) => [l.orderId, l.status]))).toEqual({ '727': 'placed', '728': 'placed', '729': 'cancelled', '730': 'placed', '731': 'returned', '732': 'placed', '733': 'cancelled' });
+      expect(firstOrder[0]).toMatchObject({
+        orderedAt: '2024-03-02T00:30:00.000Z',
+        orderedAtLocal: '2024-03-01T21:30:00',
+        currency: 'BRL',
+        customerId: '25',
+      });
+      expect(Object.fromEntries(lines.map((l) => [l.orderId, l.status]))).toEqual({
+        '727': 'placed',
+        '728': 'placed',
+        '729': 'cancelled',
+        '730': 'placed',
+        '731': 'returned',
+        '732': 'placed',
+        '733': 'cancelled',
+      });
 
       const silver = await silverOf(h, 'run-1', first);
       expect(silver.orderLinesKept).toBe(5);
@@ -221,7 +295,14 @@ describe('the default (online-retail) client meeting another API shape', () => {
     const { OrdersClient } = await import('../../src/lib/ingest/ordersClient');
     const fake = await startWooFake(wooOrders(), { maxPerPage: 3 });
     try {
-      const client = OrdersClient.fromOptions({ source: 'orders', url: fake.url, pageSize: 3, requestTimeoutInMs: 2_000, retryBudgetInMs: 60_000, authorization: async () => wooAuth });
+      const client = OrdersClient.fromOptions({
+        source: 'orders',
+        url: fake.url,
+        pageSize: 3,
+        requestTimeoutInMs: 2_000,
+        retryBudgetInMs: 60_000,
+        authorization: async () => wooAuth,
+      });
       await expect(client.fetchPage(0, null, null)).rejects.toThrow(/bare JSON array.*--orders-source.*"items": ""/);
       expect(fake.requests).toHaveLength(1);
     } finally {
@@ -240,7 +321,9 @@ describe('demand sources check against a REST source', () => {
       await main(['node', 'demand', 'sources', 'check', 'shopify', '--orders-api-url', fake.url, '--limit', '2'], cli.context);
       const text = cli.out.join('\n');
       expect(text).toMatch(/Read 2 record\(s\) from page 1/);
-      expect(text).toMatch(/#1 order 450789469 line 466157049 {2}sku IPOD2008GREEN {2}qty 1 {2}price 199 USD {2}2024-03-02T03:30:00.000Z = shop time 2024-03-01 22:30:00 {2}placed/);
+      expect(text).toMatch(
+        /#1 order 450789469 line 466157049 {2}sku IPOD2008GREEN {2}qty 1 {2}price 199 USD {2}2024-03-02T03:30:00.000Z = shop time 2024-03-01 22:30:00 {2}placed/,
+      );
       expect(text).toMatch(/demand days in America\/New_York/);
       expect(cli.exitCode()).toBe(0);
       expect(fake.requests[0]!.url.searchParams.get('limit')).toBe('2');
@@ -250,7 +333,16 @@ describe('demand sources check against a REST source', () => {
   });
 
   it('takes the definition inline, as a Function App setting would hold it', async () => {
-    const definition = await loadOrdersSource(JSON.stringify({ kind: 'files', folder: 'landing/x', fields: { orderId: 'o', lineId: 'l', sku: 's', quantity: 'q', unitPrice: 'p', orderedAt: 't' } }));
-    expect(definition).toMatchObject({ origin: 'inline definition', definition: { kind: 'files', folder: 'landing/x', ruleSet: 'order-status' } });
+    const definition = await loadOrdersSource(
+      JSON.stringify({
+        kind: 'files',
+        folder: 'landing/x',
+        fields: { orderId: 'o', lineId: 'l', sku: 's', quantity: 'q', unitPrice: 'p', orderedAt: 't' },
+      }),
+    );
+    expect(definition).toMatchObject({
+      origin: 'inline definition',
+      definition: { kind: 'files', folder: 'landing/x', ruleSet: 'order-status' },
+    });
   });
 });

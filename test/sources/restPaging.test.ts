@@ -3,19 +3,36 @@ import type { RestSourceDefinition } from '../../src/lib/sources/definition';
 import { restPaging, watermarkParam } from '../../src/lib/sources/rest/restPaging';
 
 const fields = { orderId: 'id', lineId: 'line', sku: 'sku', quantity: 'qty', unitPrice: 'price', orderedAt: 'at' };
-const def = (extra: Record<string, unknown>): RestSourceDefinition => parseSourceDefinition({ kind: 'rest', fields, ...extra }, 'test') as RestSourceDefinition;
+const def = (extra: Record<string, unknown>): RestSourceDefinition =>
+  parseSourceDefinition({ kind: 'rest', fields, ...extra }, 'test') as RestSourceDefinition;
 const h = (headers: Record<string, string> = {}): Headers => new Headers(headers);
 const url = 'https://api.example/v1/orders';
 
 describe('REST paging kinds', () => {
   it('body cursor: items under a path, the cursor added to the request, a next link used when there is no cursor, end on neither', () => {
-    const p = restPaging(def({ items: 'data.orders', paging: { kind: 'cursor', cursorParam: 'after', nextCursorPath: 'meta.next', nextLinkPath: 'links.next' }, watermark: { param: 'updated_since', format: 'epoch-seconds' }, query: { state: 'all' } }), url, 2);
+    const p = restPaging(
+      def({
+        items: 'data.orders',
+        paging: { kind: 'cursor', cursorParam: 'after', nextCursorPath: 'meta.next', nextLinkPath: 'links.next' },
+        watermark: { param: 'updated_since', format: 'epoch-seconds' },
+        query: { state: 'all' },
+      }),
+      url,
+      2,
+    );
     const first = p.firstRequestUrl('2024-03-08T16:00:00Z');
     expect(first).toBe('https://api.example/v1/orders?state=all&limit=2&updated_since=1709913600');
-    expect(p.readPage({ data: { orders: [1, 2] }, meta: { next: 'c2' } }, h(), first)).toEqual({ items: [1, 2], nextToken: `${first}&after=c2` });
-    expect(p.readPage({ data: { orders: [3] }, links: { next: '/v1/orders?after=c3' } }, h(), first).nextToken).toBe('https://api.example/v1/orders?after=c3');
+    expect(p.readPage({ data: { orders: [1, 2] }, meta: { next: 'c2' } }, h(), first)).toEqual({
+      items: [1, 2],
+      nextToken: `${first}&after=c2`,
+    });
+    expect(p.readPage({ data: { orders: [3] }, links: { next: '/v1/orders?after=c3' } }, h(), first).nextToken).toBe(
+      'https://api.example/v1/orders?after=c3',
+    );
     expect(p.readPage({ data: { orders: [] }, meta: { next: null } }, h(), first).nextToken).toBeNull();
-    expect(() => p.readPage([1, 2], h(), first)).toThrow(/no array at "items": "data.orders"; the body is a bare array \(set "items": ""\)/);
+    expect(() => p.readPage([1, 2], h(), first)).toThrow(
+      /no array at "items": "data.orders"; the body is a bare array \(set "items": ""\)/,
+    );
   });
 
   it('page number without a total-pages header: stops on a short or empty page', () => {

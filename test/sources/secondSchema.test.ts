@@ -47,7 +47,15 @@ const definition = {
   },
 };
 
-interface Line { order: string; seq: number; sku: string; qty: number; price: number; localDay: string; state: string }
+interface Line {
+  order: string;
+  seq: number;
+  sku: string;
+  qty: number;
+  price: number;
+  localDay: string;
+  state: string;
+}
 
 /** UK local wall time → ISO with offset, by the plain rule (BST from 2010-03-28 01:00 UTC; shop hours never straddle it). */
 function exported(local: string, index: number): string {
@@ -70,11 +78,31 @@ describeData('a second real schema end to end (Online Retail II re-exported by a
       const seq = (seqs.get(invoice) ?? 0) + 1;
       seqs.set(invoice, seq);
       const state = invoice.startsWith('C') ? 'canceled' : invoice.startsWith('A') ? 'void' : 'complete';
-      lines.push({ order: invoice.replace(/^[CA]/, 'X'), seq, sku: stock, qty: state === 'complete' ? Number(qty) : Math.abs(Number(qty)), price: Number(price), localDay: day, state });
+      lines.push({
+        order: invoice.replace(/^[CA]/, 'X'),
+        seq,
+        sku: stock,
+        qty: state === 'complete' ? Number(qty) : Math.abs(Number(qty)),
+        price: Number(price),
+        localDay: day,
+        state,
+      });
     }
     const raw = rows.filter((r) => (r[4] as string).slice(0, 10) >= from && (r[4] as string).slice(0, 10) <= to);
     const text = `order_ref;item_seq;article;units;price_gbp;created;state;client;country_name\n${lines
-      .map((l, i) => [l.order, l.seq, l.sku, l.qty, l.price.toFixed(2), exported((raw[i] as string[])[4] as string, i), l.state, ((raw[i] as string[])[6] ?? '').replace(/\.0$/, ''), (raw[i] as string[])[7]].join(';'))
+      .map((l, i) =>
+        [
+          l.order,
+          l.seq,
+          l.sku,
+          l.qty,
+          l.price.toFixed(2),
+          exported((raw[i] as string[])[4] as string, i),
+          l.state,
+          ((raw[i] as string[])[6] ?? '').replace(/\.0$/, ''),
+          (raw[i] as string[])[7],
+        ].join(';'),
+      )
       .join('\n')}\n`;
 
     // The plain side: the order-status rules as docs/sources.md states them.
@@ -92,10 +120,22 @@ describeData('a second real schema end to end (Online Retail II re-exported by a
       const lake = FileSystemLake.fromDirectory(dir);
       await lake.put('landing/shop-export/orders-2010-03.csv.gz', gzipSync(text));
       const def = parseSourceDefinition(definition, 'test') as FilesSourceDefinition;
-      const ingested = await ingestOrderFiles({ source: 'shop', definition: def, shopTimeZone: 'Europe/London', runId: 'run-1', runDate: '2010-04-05', lake });
+      const ingested = await ingestOrderFiles({
+        source: 'shop',
+        definition: def,
+        shopTimeZone: 'Europe/London',
+        runId: 'run-1',
+        runDate: '2010-04-05',
+        lake,
+      });
       expect(ingested.records).toBe(lines.length);
       expect(ingested.problems).toEqual({});
-      const silver = await buildSilverTables(lake, { runId: 'run-1', orderParts: ingested.batches.map((b) => b.manifestPath), ruleSet: ruleSetByName('order-status'), workers: 0 });
+      const silver = await buildSilverTables(lake, {
+        runId: 'run-1',
+        orderParts: ingested.batches.map((b) => b.manifestPath),
+        ruleSet: ruleSetByName('order-status'),
+        workers: 0,
+      });
       expect(silver.orderLinesRead).toBe(lines.length);
       expect(silver.orderLinesKept).toBe(kept.length);
       expect(silver.unitsKept).toBe(kept.reduce((s, l) => s + l.qty, 0));

@@ -43,17 +43,31 @@ interface Row {
 
 /** A deterministic export: 6 products over 120 days, orders of 1–3 items (equal items repeat), some cancelled. */
 function exportRows(): Row[] {
-  const products = ['a1b2c3d4e5f60718293a4b5c6d7e8f90', 'c0ffee00c0ffee00c0ffee00c0ffee00', '0bad0bad0bad0bad0bad0bad0bad0bad', '5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e', 'abcdef0123456789abcdef0123456789', 'ca11ab1eca11ab1eca11ab1eca11ab1e'];
+  const products = [
+    'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    'c0ffee00c0ffee00c0ffee00c0ffee00',
+    '0bad0bad0bad0bad0bad0bad0bad0bad',
+    '5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e',
+    'abcdef0123456789abcdef0123456789',
+    'ca11ab1eca11ab1eca11ab1eca11ab1e',
+  ];
   const rows: Row[] = [];
   let seed = 7;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const start = Date.UTC(2017, 6, 1);
   for (let day = 0; day < 120; day++) {
     const orders = 2 + Math.floor(rand() * 3);
     for (let o = 0; o < orders; o++) {
       // Hex order ids, some starting with a or c (the UCI rules would have taken those out).
-      const orderId = `${['a', 'c', 'e', '1', '9'][Math.floor(rand() * 5)]}${Math.floor(rand() * 1e15).toString(16).padStart(13, '0')}${day}${o}`;
-      const status = rand() < 0.1 ? (rand() < 0.5 ? 'canceled' : 'unavailable') : ['delivered', 'shipped', 'invoiced'][Math.floor(rand() * 3)] as string;
+      const orderId = `${['a', 'c', 'e', '1', '9'][Math.floor(rand() * 5)]}${Math.floor(rand() * 1e15)
+        .toString(16)
+        .padStart(13, '0')}${day}${o}`;
+      const status =
+        rand() < 0.1
+          ? rand() < 0.5
+            ? 'canceled'
+            : 'unavailable'
+          : (['delivered', 'shipped', 'invoiced'][Math.floor(rand() * 3)] as string);
       const product = products[Math.floor(rand() * products.length)] as string;
       const items = 1 + Math.floor(rand() * 3);
       const d = new Date(start + day * 86_400_000);
@@ -61,12 +75,28 @@ function exportRows(): Row[] {
       const mm = String(Math.floor(rand() * 60)).padStart(2, '0');
       const ts = `${d.toISOString().slice(0, 10)} ${hh}:${mm}:33`;
       for (let item = 1; item <= items; item++) {
-        rows.push({ order_id: orderId, order_item_id: item, product_id: product, price: (10 + (product.charCodeAt(0) % 7) * 3.5).toFixed(2), order_purchase_timestamp: ts, order_status: status, customer_id: `cust${Math.floor(rand() * 40)}` });
+        rows.push({
+          order_id: orderId,
+          order_item_id: item,
+          product_id: product,
+          price: (10 + (product.charCodeAt(0) % 7) * 3.5).toFixed(2),
+          order_purchase_timestamp: ts,
+          order_status: status,
+          customer_id: `cust${Math.floor(rand() * 40)}`,
+        });
       }
     }
   }
   // Late evening in São Paulo is the next day in UTC: it must count on the shop's day.
-  rows.push({ order_id: 'late0001', order_item_id: 1, product_id: products[0] as string, price: '10.00', order_purchase_timestamp: '2017-10-02 22:30:00', order_status: 'delivered', customer_id: 'cust1' });
+  rows.push({
+    order_id: 'late0001',
+    order_item_id: 1,
+    product_id: products[0] as string,
+    price: '10.00',
+    order_purchase_timestamp: '2017-10-02 22:30:00',
+    order_status: 'delivered',
+    customer_id: 'cust1',
+  });
   return rows;
 }
 
@@ -88,7 +118,20 @@ describe('user contract: one CSV row per order item, America/Sao_Paulo local tim
     await fs.writeFile(path.join(workspace, 'lake', 'landing', 'orders', 'order_items.csv'), csvOf(rows));
     await fs.writeFile(path.join(workspace, 'orders.source.json'), JSON.stringify(definition, null, 2));
     const cli = captureCli();
-    await main(['node', 'demand', '--workspace', workspace, 'run', '--orders-source', path.join(workspace, 'orders.source.json'), '--json', '--no-progress'], cli.context);
+    await main(
+      [
+        'node',
+        'demand',
+        '--workspace',
+        workspace,
+        'run',
+        '--orders-source',
+        path.join(workspace, 'orders.source.json'),
+        '--json',
+        '--no-progress',
+      ],
+      cli.context,
+    );
     exitCode = cli.exitCode();
     if (cli.out.length !== 1) throw new Error(`expected one JSON summary, got stdout ${cli.out.join('\n')} stderr ${cli.err.join('\n')}`);
     summary = JSON.parse(cli.out[0] as string) as RunSummary;
@@ -122,8 +165,15 @@ describe('user contract: one CSV row per order item, America/Sao_Paulo local tim
     const demand = await openLakeTable(lake, lakeTables.daily_demand).readAll();
     const sku = 'A1B2C3D4E5F60718293A4B5C6D7E8F90';
     const localDay = (day: string): number =>
-      rows.filter((r) => r.product_id.toUpperCase() === sku && r.order_purchase_timestamp.startsWith(day) && r.order_status !== 'canceled' && r.order_status !== 'unavailable').length;
-    const units = (day: string): number => demand.filter((r) => r['sku'] === sku && String(r['date']).startsWith(day)).reduce((s, r) => s + Number(r['units']), 0);
+      rows.filter(
+        (r) =>
+          r.product_id.toUpperCase() === sku &&
+          r.order_purchase_timestamp.startsWith(day) &&
+          r.order_status !== 'canceled' &&
+          r.order_status !== 'unavailable',
+      ).length;
+    const units = (day: string): number =>
+      demand.filter((r) => r['sku'] === sku && String(r['date']).startsWith(day)).reduce((s, r) => s + Number(r['units']), 0);
     expect(localDay('2017-10-02')).toBeGreaterThanOrEqual(1);
     expect(units('2017-10-02')).toBe(localDay('2017-10-02'));
     expect(units('2017-10-03')).toBe(localDay('2017-10-03'));
@@ -145,12 +195,27 @@ describe('a run whose records are mostly quarantined fails, naming the reasons',
   it('ends Failed with exit 1 and no forecast when the timestamps do not map', async () => {
     const workspace = await fs.mkdtemp(path.join(os.tmpdir(), 'demand-contract-bad-'));
     try {
-      const rows = exportRows().slice(0, 40).map((r) => ({ ...r, order_purchase_timestamp: r.order_purchase_timestamp.replace(/^(\d{4})-(\d{2})-(\d{2})/, '$3/$2/$1') }));
+      const rows = exportRows()
+        .slice(0, 40)
+        .map((r) => ({ ...r, order_purchase_timestamp: r.order_purchase_timestamp.replace(/^(\d{4})-(\d{2})-(\d{2})/, '$3/$2/$1') }));
       await fs.mkdir(path.join(workspace, 'lake', 'landing', 'orders'), { recursive: true });
       await fs.writeFile(path.join(workspace, 'lake', 'landing', 'orders', 'order_items.csv'), csvOf(rows));
       await fs.writeFile(path.join(workspace, 'orders.source.json'), JSON.stringify(definition));
       const cli = captureCli();
-      await main(['node', 'demand', '--workspace', workspace, 'run', '--orders-source', path.join(workspace, 'orders.source.json'), '--json', '--no-progress'], cli.context);
+      await main(
+        [
+          'node',
+          'demand',
+          '--workspace',
+          workspace,
+          'run',
+          '--orders-source',
+          path.join(workspace, 'orders.source.json'),
+          '--json',
+          '--no-progress',
+        ],
+        cli.context,
+      );
       const summary = JSON.parse(cli.out[0] as string) as RunSummary;
       expect(cli.exitCode()).toBe(1);
       expect(summary.status).toBe('Failed');

@@ -19,8 +19,7 @@ import * as path from 'node:path';
 
 /** The emulator's fixed, publicly documented development account. Tests only; never in src/. */
 export const azuriteAccountName = 'devstoreaccount1';
-export const azuriteAccountKey =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+export const azuriteAccountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 const repoRoot = path.resolve(__dirname, '../..');
 const azuriteScript = path.join(repoRoot, 'node_modules', 'azurite', 'dist', 'src', 'azurite.js');
@@ -57,11 +56,21 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'azurite-'));
   const args = [
     azuriteScript,
-    '--blobHost', '127.0.0.1', '--blobPort', '0',
-    '--queueHost', '127.0.0.1', '--queuePort', '0',
-    '--tableHost', '127.0.0.1', '--tablePort', '0',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    '0',
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    '0',
     '--inMemoryPersistence',
-    '--extentMemoryLimit', String(options.extentMemoryLimitInMb ?? 512),
+    '--extentMemoryLimit',
+    String(options.extentMemoryLimitInMb ?? 512),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
@@ -118,14 +127,15 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   const blobUrl = `${endpoints.get('Blob')}/${azuriteAccountName}`;
   const tableUrl = `${endpoints.get('Table')}/${azuriteAccountName}`;
   const queueUrl = endpoints.has('Queue') ? `${endpoints.get('Queue')}/${azuriteAccountName}` : undefined;
-  const connectionString = [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${azuriteAccountName}`,
-    `AccountKey=${azuriteAccountKey}`,
-    `BlobEndpoint=${blobUrl}`,
-    ...(queueUrl ? [`QueueEndpoint=${queueUrl}`] : []),
-    `TableEndpoint=${tableUrl}`,
-  ].join(';') + ';';
+  const connectionString =
+    [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${azuriteAccountName}`,
+      `AccountKey=${azuriteAccountKey}`,
+      `BlobEndpoint=${blobUrl}`,
+      ...(queueUrl ? [`QueueEndpoint=${queueUrl}`] : []),
+      `TableEndpoint=${tableUrl}`,
+    ].join(';') + ';';
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -54,7 +54,10 @@ export class HttpRecorder {
                 : typeof reply.body === 'string' || Buffer.isBuffer(reply.body)
                   ? reply.body
                   : JSON.stringify(reply.body);
-            const headers = { ...(typeof reply.body === 'object' && !Buffer.isBuffer(reply.body) ? { 'content-type': 'application/json' } : {}), ...reply.headers };
+            const headers = {
+              ...(typeof reply.body === 'object' && !Buffer.isBuffer(reply.body) ? { 'content-type': 'application/json' } : {}),
+              ...reply.headers,
+            };
             res.writeHead(reply.status, headers);
             res.end(payload);
           })

@@ -9,7 +9,15 @@ import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables, type LakeTableName } from '../../src/lib/pipeline/tables';
 import { completedRuns } from '../../src/lib/publish/runCompletions';
 
-export const silverTables: LakeTableName[] = ['order_lines', 'cancellations', 'quarantine', 'inventory_snapshots', 'products', 'product_descriptions', 'daily_demand'];
+export const silverTables: LakeTableName[] = [
+  'order_lines',
+  'cancellations',
+  'quarantine',
+  'inventory_snapshots',
+  'products',
+  'product_descriptions',
+  'daily_demand',
+];
 export const goldTables: LakeTableName[] = ['forecasts', 'forecast_metrics', 'model_params', 'inventory_actions', 'drift_events'];
 /** Columns that name the run or where in Bronze a record sat (a run-scoped path), or stamp a time. */
 const runColumns = new Set(['run_id', 'source_path', 'record_index', 'detected_at']);
@@ -19,7 +27,15 @@ async function rowsOf(lake: FileSystemLake, name: LakeTableName, runs?: Set<stri
     const rows = await openLakeTable(lake, lakeTables[name]).readAll();
     return rows
       .filter((r) => runs === undefined || runs.has(String(r.run_id)))
-      .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !runColumns.has(k)).sort(([a], [b]) => (a < b ? -1 : 1)))))
+      .map((r) =>
+        JSON.stringify(
+          Object.fromEntries(
+            Object.entries(r)
+              .filter(([k]) => !runColumns.has(k))
+              .sort(([a], [b]) => (a < b ? -1 : 1)),
+          ),
+        ),
+      )
       .sort();
   } catch (err) {
     if (err instanceof DeltaTableNotFoundError) return [];
@@ -28,7 +44,10 @@ async function rowsOf(lake: FileSystemLake, name: LakeTableName, runs?: Set<stri
 }
 
 /** Silver tables whole; Gold tables as the rows of completed runs (what anyone is shown). */
-export async function workspaceTables(workspace: string, options: { onlyRuns?: string[]; exceptRuns?: string[] } = {}): Promise<Record<string, string[]>> {
+export async function workspaceTables(
+  workspace: string,
+  options: { onlyRuns?: string[]; exceptRuns?: string[] } = {},
+): Promise<Record<string, string[]>> {
   const lake = FileSystemLake.fromDirectory(path.join(workspace, 'lake'));
   const completed = options.onlyRuns ? new Set(options.onlyRuns) : ((await completedRuns(lake)) ?? new Set<string>());
   for (const run of options.exceptRuns ?? []) completed.delete(run);
@@ -47,7 +66,10 @@ export async function runCompleted(workspace: string, runId: string): Promise<bo
 }
 
 /** Per table: rows of the reference missing here (lost) and rows here beyond the reference (extra: duplicated or wrong). */
-export function tableDiff(expected: Record<string, string[]>, actual: Record<string, string[]>): Record<string, { lost: number; extra: number }> {
+export function tableDiff(
+  expected: Record<string, string[]>,
+  actual: Record<string, string[]>,
+): Record<string, { lost: number; extra: number }> {
   const out: Record<string, { lost: number; extra: number }> = {};
   for (const table of Object.keys(expected)) {
     const want = new Map<string, number>();

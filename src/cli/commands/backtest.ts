@@ -2,7 +2,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { errorText, ValidationError } from '../../lib/errors';
-import { backtestPointsCsvHeader, backtestPointToCsv, backtestRowsToCsv, parseLongSeriesCsv, runBacktest } from '../../lib/forecast/backtest';
+import {
+  backtestPointsCsvHeader,
+  backtestPointToCsv,
+  backtestRowsToCsv,
+  parseLongSeriesCsv,
+  runBacktest,
+} from '../../lib/forecast/backtest';
 import type { CliContext } from '../context';
 
 interface BacktestFlags {
@@ -41,19 +47,35 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .requiredOption('--input <file>', 'CSV with header series_id,date,y')
     .requiredOption('--horizon <H>', 'points held out per series')
     .requiredOption('--season <M>', 'season length (7 for daily data)')
-    .requiredOption('--output <file>', 'CSV: series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90')
+    .requiredOption(
+      '--output <file>',
+      'CSV: series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90',
+    )
     .option('--models <list>', 'extra models, comma-separated (each gets its own row per series)')
-    .option('--fill-gaps', 'fill days missing from a series with 0 (each filled series says so in its reason); default: a missing day is an error')
+    .option(
+      '--fill-gaps',
+      'fill days missing from a series with 0 (each filled series says so in its reason); default: a missing day is an error',
+    )
     .option('--forecasts <file>', 'also write every hold-out point: series_id,model,date,actual,point,q05,q25,q50,q75,q95')
     .action(async (flags: BacktestFlags) => {
       try {
         const horizon = positiveInt('horizon', flags.horizon);
         const season = positiveInt('season', flags.season);
-        const models = flags.models ? flags.models.split(',').map((m) => m.trim()).filter(Boolean) : [];
+        const models = flags.models
+          ? flags.models
+              .split(',')
+              .map((m) => m.trim())
+              .filter(Boolean)
+          : [];
         const text = await fs.readFile(flags.input, 'utf8');
         const series = parseLongSeriesCsv(text, { fillGaps: flags.fillGaps === true });
         const points: string[] = [];
-        const rows = runBacktest(series, { horizon, season, models, ...(flags.forecasts ? { onPoint: (p) => void points.push(backtestPointToCsv(p)) } : {}) });
+        const rows = runBacktest(series, {
+          horizon,
+          season,
+          models,
+          ...(flags.forecasts ? { onPoint: (p) => void points.push(backtestPointToCsv(p)) } : {}),
+        });
         const out = await writeAtomically(flags.output, backtestRowsToCsv(rows));
         if (flags.forecasts) await writeAtomically(flags.forecasts, `${backtestPointsCsvHeader}\n${points.map((l) => `${l}\n`).join('')}`);
         const auto = rows.filter((r) => r.model === 'auto' && Number.isFinite(r.mase));

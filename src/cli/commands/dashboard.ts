@@ -14,7 +14,9 @@ interface DashboardFlags {
 export function registerDashboardCommand(program: Command, context: CliContext): void {
   program
     .command('dashboard')
-    .description('Write the self-contained HTML dashboard (forecast vs actual, movers, accuracy, inventory actions, drift, data quality) of a run')
+    .description(
+      'Write the self-contained HTML dashboard (forecast vs actual, movers, accuracy, inventory actions, drift, data quality) of a run',
+    )
     .option('--run <id>', 'run id to show (default: the latest forecast run)')
     .option('--output <file>', 'HTML file to write (default: DEMAND_DASHBOARD_PATH)')
     .action(async (flags: DashboardFlags) => {

@@ -15,7 +15,8 @@ interface ExportFlags {
 
 function nonNegativeInt(field: string, raw: string): number {
   const v = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v)) throw new ValidationError(field, `--${field} must be a non-negative integer, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(v))
+    throw new ValidationError(field, `--${field} must be a non-negative integer, got "${raw}"`);
   return v;
 }
 
@@ -52,14 +53,15 @@ export function registerExportCommand(program: Command, context: CliContext): vo
     .command('export')
     .description(`Print a lake Delta table as CSV or NDJSON (tables: ${Object.keys(lakeTables).join(', ')}, or a lake path)`)
     .argument('<table>', 'lake table name or lake path of a Delta table')
-    .option('--where <expr>', "filter, e.g. \"sku=85123A and date>=2011-01-01\" (ops = != > >= < <=, values may be 'quoted', null)")
+    .option('--where <expr>', 'filter, e.g. "sku=85123A and date>=2011-01-01" (ops = != > >= < <=, values may be \'quoted\', null)')
     .option('--format <format>', 'csv or ndjson', 'csv')
     .option('--version <N>', 'read the table as of this Delta version (time travel)')
     .option('--limit <N>', 'stop after N rows')
     .action(async (name: string, flags: ExportFlags) => {
       try {
         const format = flags.format.toLowerCase();
-        if (format !== 'csv' && format !== 'ndjson') throw new ValidationError('format', `--format must be csv or ndjson, got "${flags.format}"`);
+        if (format !== 'csv' && format !== 'ndjson')
+          throw new ValidationError('format', `--format must be csv or ndjson, got "${flags.format}"`);
         const version = flags.version === undefined ? undefined : nonNegativeInt('version', flags.version);
         const limit = flags.limit === undefined ? Number.POSITIVE_INFINITY : nonNegativeInt('limit', flags.limit);
         const table = await resolveTable(context, name);

@@ -54,7 +54,10 @@ export function registerModelsCommand(program: Command, context: CliContext): vo
         context.stdout(`No versions of ${modelName} yet (tracker: ${tracker.kind}).\n`);
         return;
       }
-      const lines = [`${modelName} (tracker: ${tracker.kind})`, 'version  aliases                     wape     mase     created                   pipeline run'];
+      const lines = [
+        `${modelName} (tracker: ${tracker.kind})`,
+        'version  aliases                     wape     mase     created                   pipeline run',
+      ];
       for (const v of versions) {
         lines.push(
           `${v.version.padEnd(8)} ${(v.aliases.join(',') || '-').padEnd(27)} ${fmt(v.run?.metrics['wape']).padEnd(8)} ${fmt(v.run?.metrics['mase']).padEnd(8)} ${v.createdAt.padEnd(25)} ${v.run?.runName ?? '-'}`,
@@ -98,7 +101,9 @@ export function registerModelsCommand(program: Command, context: CliContext): vo
 
   models
     .command('promote')
-    .description(`Promote a version to production if it beats production's ${primaryMetric} by DEMAND_PROMOTION_MARGIN with no segment regressing beyond DEMAND_PROMOTION_SEGMENT_TOLERANCE`)
+    .description(
+      `Promote a version to production if it beats production's ${primaryMetric} by DEMAND_PROMOTION_MARGIN with no segment regressing beyond DEMAND_PROMOTION_SEGMENT_TOLERANCE`,
+    )
     .requiredOption('--version <n>', 'candidate version number')
     .requiredOption('--to <alias>', 'target (production)')
     .option('--dry-run', 'evaluate the gate and record the decision without moving any alias')

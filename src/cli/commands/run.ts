@@ -33,10 +33,18 @@ export interface RunCommandOptions {
 export function registerRunCommand(program: Command, context: CliContext): void {
   program
     .command('run')
-    .description('Run the whole pipeline locally: ingest → Silver → forecast → publish → drift, on the real Durable Functions replay engine')
-    .option('--sample', 'use the bundled sample: a fresh workspace (.demand/sample), a local orders API serving the sample, sample inventory files')
+    .description(
+      'Run the whole pipeline locally: ingest → Silver → forecast → publish → drift, on the real Durable Functions replay engine',
+    )
+    .option(
+      '--sample',
+      'use the bundled sample: a fresh workspace (.demand/sample), a local orders API serving the sample, sample inventory files',
+    )
     .option('--orders-api-url <url>', 'orders collection URL of a REST source (DEMAND_ORDERS_API_URL)')
-    .option('--orders-source <file|preset>', `orders source: a definition JSON file or a preset (${presetNames.join(', ')}); DEMAND_ORDERS_SOURCE, see docs/sources.md`)
+    .option(
+      '--orders-source <file|preset>',
+      `orders source: a definition JSON file or a preset (${presetNames.join(', ')}); DEMAND_ORDERS_SOURCE, see docs/sources.md`,
+    )
     .option('--run-id <id>', 'run id (re-running an id is idempotent)')
     .option('--json', 'print the run summary as one JSON object on stdout')
     .option('--no-progress', 'no progress bars')
@@ -45,7 +53,14 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       const overrides: Partial<Record<SettingName, string>> = {
         ...(workspace ? workspaceOverrides(path.resolve(workspace)) : {}),
         ...(options.ordersApiUrl ? { DEMAND_ORDERS_API_URL: options.ordersApiUrl } : {}),
-        ...(options.ordersSource ? { DEMAND_ORDERS_SOURCE: isPresetName(options.ordersSource) || options.ordersSource.trimStart().startsWith('{') ? options.ordersSource : path.resolve(options.ordersSource) } : {}),
+        ...(options.ordersSource
+          ? {
+              DEMAND_ORDERS_SOURCE:
+                isPresetName(options.ordersSource) || options.ordersSource.trimStart().startsWith('{')
+                  ? options.ordersSource
+                  : path.resolve(options.ordersSource),
+            }
+          : {}),
       };
       if (options.sample && workspace) {
         // The sample run always starts from scratch, so it shows a full first run.
@@ -65,20 +80,29 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         // A definition is read (and checked) before anything runs: a typo fails here, naming the key.
         const source = await resolveOrdersSource(settings);
         if (source.kind === 'online-retail-api' && !settings.DEMAND_ORDERS_API_URL) {
-          throw new Error('Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, use --sample, or name another source with --orders-source <file|preset>');
+          throw new Error(
+            'Setting DEMAND_ORDERS_API_URL is missing: pass --orders-api-url <url>, set the variable, use --sample, or name another source with --orders-source <file|preset>',
+          );
         }
         const interactive = options.progress !== false && !options.json && process.stderr.isTTY === true;
         // --json keeps stderr as it was (stage lines only); periodic count lines are for people and logs.
-        const progress = createRunProgress({ interactive, write: (line) => context.stderr(line), ...(options.json ? { intervalInMs: Infinity } : {}) });
+        const progress = createRunProgress({
+          interactive,
+          write: (line) => context.stderr(line),
+          ...(options.json ? { intervalInMs: Infinity } : {}),
+        });
         const host = createLocalHost(
           { ...services, log, progress: (signal, done, total) => progress.report(signal, done, total) },
           {
             log,
-            onActivity: (name, phase, result) => (phase === 'started' ? progress.scheduled(name) : phase === 'completed' ? progress.completed(name, result) : undefined),
+            onActivity: (name, phase, result) =>
+              phase === 'started' ? progress.scheduled(name) : phase === 'completed' ? progress.completed(name, result) : undefined,
           },
         );
         const journaled = journalRuns(host, await RunJournal.fromEntities(services.entities), (m) => context.stderr(m));
-        const runId = options.runId ?? `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
+        const runId =
+          options.runId ??
+          `run-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomUUID().slice(0, 8)}`;
         const input: DemandPipelineInput = { trigger: 'manual', options: pipelineOptionsFromSettings(settings) };
         if (!options.json) context.stderr(`Run ${runId}: lake ${services.lake.location}`);
         host.startNew(orchestratorNames.demandPipeline, { instanceId: runId, input });
@@ -90,13 +114,26 @@ export function registerRunCommand(program: Command, context: CliContext): void 
             ? (status.output as RunSummary)
             : {
                 ...((status.customStatus as { summary?: RunSummary } | undefined)?.summary ?? {
-                  runId, trigger: 'manual', startedAt: status.createdTime, stages: {}, quarantineReasons: {}, outputs: {},
+                  runId,
+                  trigger: 'manual',
+                  startedAt: status.createdTime,
+                  stages: {},
+                  quarantineReasons: {},
+                  outputs: {},
                 }),
                 status: 'Failed',
                 error: String(status.output),
               };
         if (options.json) context.stdout(JSON.stringify(summary));
-        else context.stdout(formatRunSummary(summary, { lake: services.lake.location, state: services.entities.location, workspace, data: await runDataFacts(services.lake) }));
+        else
+          context.stdout(
+            formatRunSummary(summary, {
+              lake: services.lake.location,
+              state: services.entities.location,
+              workspace,
+              data: await runDataFacts(services.lake),
+            }),
+          );
         if (summary.status !== 'Completed') context.setExitCode(1);
       } finally {
         await sample?.close();

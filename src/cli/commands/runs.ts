@@ -24,7 +24,8 @@ export function registerRunsCommand(program: Command, context: CliContext): void
     .option('--json', 'print a JSON array')
     .action(async (flags: RunsFlags) => {
       const limit = flags.limit === undefined ? defaultRunListLimit : Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new ValidationError('limit', `--limit must be a positive whole number, got ${JSON.stringify(flags.limit)}`);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new ValidationError('limit', `--limit must be a positive whole number, got ${JSON.stringify(flags.limit)}`);
       const list = await (await journal()).list({ limit });
       context.stdout(flags.json ? JSON.stringify(list) : formatRunList(list));
     });

@@ -10,7 +10,8 @@ const loopbackHost = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1)$/;
 
 function portOf(text: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValidationError('port', `--port must be an integer from 0 to 65535: ${JSON.stringify(text)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ValidationError('port', `--port must be an integer from 0 to 65535: ${JSON.stringify(text)}`);
   return port;
 }
 
@@ -23,14 +24,17 @@ function portOf(text: string): number {
  *   demand --workspace W run --orders-api-url http://127.0.0.1:8080/orders
  */
 export function registerSampleCommand(program: Command, context: CliContext, options: { untilStopped?: () => Promise<void> } = {}): void {
-  const sample = program.command('sample').description('The bundled sample as real sources: a paged orders API, inventory files in landing');
+  const sample = program
+    .command('sample')
+    .description('The bundled sample as real sources: a paged orders API, inventory files in landing');
   sample
     .command('orders-api')
     .description('Serve the bundled sample orders as the paged orders REST API (GET /orders?since=&limit=&cursor=) until stopped')
     .option('--port <port>', 'port (0 = any free port)', '0')
     .option('--host <host>', 'loopback address to listen on', '127.0.0.1')
     .action(async (opts: { port: string; host: string }) => {
-      if (!loopbackHost.test(opts.host)) throw new ValidationError('host', `--host must be a loopback address (127.x.x.x, ::1 or localhost): ${JSON.stringify(opts.host)}`);
+      if (!loopbackHost.test(opts.host))
+        throw new ValidationError('host', `--host must be a loopback address (127.x.x.x, ::1 or localhost): ${JSON.stringify(opts.host)}`);
       const api = await startOrdersApi({ records: loadSampleOrders(), host: opts.host, port: portOf(opts.port) });
       // The URL alone on stdout, so a script can read it; the hint on stderr.
       context.stdout(api.url);
@@ -43,12 +47,16 @@ export function registerSampleCommand(program: Command, context: CliContext, opt
     });
   sample
     .command('landing')
-    .description('Drop the bundled sample inventory snapshot files into the landing folder (DEMAND_INVENTORY_LANDING_PREFIX) of the workspace lake')
+    .description(
+      'Drop the bundled sample inventory snapshot files into the landing folder (DEMAND_INVENTORY_LANDING_PREFIX) of the workspace lake',
+    )
     .action(async () => {
       const settings = context.settings();
       const services = await context.services(settings);
       const written = await writeSampleInventory(services.lake, { landingPrefix: settings.DEMAND_INVENTORY_LANDING_PREFIX });
-      context.stdout(`${written.files.length} inventory file(s), ${written.rows} row(s) in ${services.lake.location}/${settings.DEMAND_INVENTORY_LANDING_PREFIX}`);
+      context.stdout(
+        `${written.files.length} inventory file(s), ${written.rows} row(s) in ${services.lake.location}/${settings.DEMAND_INVENTORY_LANDING_PREFIX}`,
+      );
     });
 }
 

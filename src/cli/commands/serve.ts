@@ -31,7 +31,13 @@ export interface Route {
 export function localRoutes(deps: FunctionDeps): Route[] {
   return [
     { method: 'POST', pattern: /^\/api\/pipeline\/start$/, params: [], name: 'startPipeline', handler: startPipelineHandler(deps) },
-    { method: 'POST', pattern: /^\/api\/skus\/([^/]*)\/forecast$/, params: ['sku'], name: 'reforecastSku', handler: reforecastSkuHandler(deps) },
+    {
+      method: 'POST',
+      pattern: /^\/api\/skus\/([^/]*)\/forecast$/,
+      params: ['sku'],
+      name: 'reforecastSku',
+      handler: reforecastSkuHandler(deps),
+    },
     { method: 'GET', pattern: /^\/api\/runs\/([^/]+)$/, params: ['instanceId'], name: 'runStatus', handler: runStatusHandler(deps) },
     { method: 'GET', pattern: /^\/api\/runs$/, params: [], name: 'listRuns', handler: listRunsHandler(deps) },
   ];
@@ -43,7 +49,8 @@ export interface LocalServer {
 }
 
 /** A Host header as RFC 9110 allows it: a name or IPv4 address or [IPv6], and an optional port. */
-const hostHeader = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+const hostHeader =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 interface LocalAnswer {
   status: number;
@@ -88,7 +95,9 @@ export async function answerLocal(routes: Route[], req: IncomingMessage, options
   if (!route) {
     const known = routes.some((r) => r.pattern.test(url.pathname));
     req.resume();
-    return known ? answer(405, 'method_not_allowed', `Method ${String(req.method).slice(0, 16)} is not allowed here`) : answer(404, 'not_found', 'No such route; see GET /api/runs/{id}, POST /api/pipeline/start, POST /api/skus/{sku}/forecast');
+    return known
+      ? answer(405, 'method_not_allowed', `Method ${String(req.method).slice(0, 16)} is not allowed here`)
+      : answer(404, 'not_found', 'No such route; see GET /api/runs/{id}, POST /api/pipeline/start, POST /api/skus/{sku}/forecast');
   }
   const body = await readBounded(req, maxBodyBytes);
   if (body === undefined) return answer(413, 'validation', `Request body is larger than ${maxBodyBytes / 1024} KB`);
@@ -106,7 +115,10 @@ export async function answerLocal(routes: Route[], req: IncomingMessage, options
     params,
     ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: { string: body.toString('utf8') } }),
   });
-  const response = await route.handler(request, new InvocationContext({ functionName: route.name, invocationId: crypto.randomUUID(), logHandler: () => undefined }));
+  const response = await route.handler(
+    request,
+    new InvocationContext({ functionName: route.name, invocationId: crypto.randomUUID(), logHandler: () => undefined }),
+  );
   const headers: Record<string, string> = { ...(response.headers as Record<string, string> | undefined) };
   const text = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : valueText(response.body ?? '');
   if (response.jsonBody !== undefined) headers['content-type'] = 'application/json';
@@ -114,18 +126,29 @@ export async function answerLocal(routes: Route[], req: IncomingMessage, options
 }
 
 /** Starts the local HTTP server on 127.0.0.1 (port 0 = any free port). `baseUrl`, when set, prefixes status URLs. */
-export async function startLocalServer(services: PipelineServices, options: { port?: number; baseUrl?: string } = {}): Promise<LocalServer> {
+export async function startLocalServer(
+  services: PipelineServices,
+  options: { port?: number; baseUrl?: string } = {},
+): Promise<LocalServer> {
   const host = createLocalHost(services);
   const client = localPipelineClient(host, options.baseUrl ? { baseUrl: options.baseUrl } : {});
   const catalog = SkuCatalog.fromLake(services.lake);
   const journal = await RunJournal.fromEntities(services.entities);
   journalRuns(host, journal, services.log);
-  const routes = localRoutes({ client: () => client, settings: () => services.settings, skuExists: (sku) => catalog.has(sku), runs: () => journal });
+  const routes = localRoutes({
+    client: () => client,
+    settings: () => services.settings,
+    skuExists: (sku) => catalog.has(sku),
+    runs: () => journal,
+  });
   return serveRoutes(routes, { ...options, log: services.log });
 }
 
 /** Serves routes on 127.0.0.1; a failure of one request is logged and answered 500, never a crash. */
-export async function serveRoutes(routes: Route[], options: { port?: number; baseUrl?: string; log?: (message: string) => void } = {}): Promise<LocalServer> {
+export async function serveRoutes(
+  routes: Route[],
+  options: { port?: number; baseUrl?: string; log?: (message: string) => void } = {},
+): Promise<LocalServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     answerLocal(routes, req, options.baseUrl ? { baseUrl: options.baseUrl } : {})
       .catch((err: unknown) => {
@@ -164,7 +187,9 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       const settings = context.settings();
       const services = await context.services(settings);
       const server = await startLocalServer({ ...services, log: (m) => context.stderr(m) }, { port: Number(options.port) });
-      context.stderr(`Serving on ${server.url}: POST /api/pipeline/start, POST /api/skus/{sku}/forecast, GET /api/runs/{instanceId} (Ctrl+C stops)`);
+      context.stderr(
+        `Serving on ${server.url}: POST /api/pipeline/start, POST /api/skus/{sku}/forecast, GET /api/runs/{instanceId} (Ctrl+C stops)`,
+      );
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       await server.close();
     });

@@ -27,7 +27,11 @@ function formatReport(origin: string, summary: string, report: SourceCheckReport
       );
     }
     if (report.lines.length > 50) out.push(`  … ${report.lines.length - 50} more`);
-    out.push(`Statuses: ${Object.entries(report.statuses).map(([s, n]) => `${s} ${n}`).join(', ')}`);
+    out.push(
+      `Statuses: ${Object.entries(report.statuses)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ')}`,
+    );
   }
   if (report.problems.length === 0) out.push('', 'No problems: every record maps to canonical lines.');
   else {
@@ -45,14 +49,17 @@ export function registerSourcesCommand(program: Command, context: CliContext): v
   const sources = program.command('sources').description('orders source definitions (docs/sources.md)');
   sources
     .command('check <definition>')
-    .description(`read the first records of a source through a definition file or preset (${presetNames.join(', ')}) without writing anything; print the canonical lines and every problem by field`)
+    .description(
+      `read the first records of a source through a definition file or preset (${presetNames.join(', ')}) without writing anything; print the canonical lines and every problem by field`,
+    )
     .option('--limit <n>', 'source records to read', '20')
     .option('--file <path...>', 'files kind: check these local files instead of the workspace lake folder')
     .option('--orders-api-url <url>', 'REST kind: the orders collection URL (DEMAND_ORDERS_API_URL)')
     .option('--json', 'print the report as JSON')
     .action(async (ref: string, options: CheckOptions) => {
       const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a whole number >= 1, got ${JSON.stringify(options.limit)}`);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new Error(`--limit must be a whole number >= 1, got ${JSON.stringify(options.limit)}`);
       const loaded = await loadOrdersSource(isPresetName(ref) || ref.trimStart().startsWith('{') ? ref : path.resolve(ref));
       const settings = context.settings(options.ordersApiUrl ? { DEMAND_ORDERS_API_URL: options.ordersApiUrl } : {});
       const definition = loaded.definition;
@@ -72,18 +79,29 @@ export function registerSourcesCommand(program: Command, context: CliContext): v
         }
       } else {
         const url = definition.url ?? settings.DEMAND_ORDERS_API_URL;
-        if (!url) throw new Error(`${loaded.origin} is a REST source without "url": pass --orders-api-url <orders collection URL> or set DEMAND_ORDERS_API_URL`);
+        if (!url)
+          throw new Error(
+            `${loaded.origin} is a REST source without "url": pass --orders-api-url <orders collection URL> or set DEMAND_ORDERS_API_URL`,
+          );
         const authorization = authorizationFromSettings(settings);
         // One page of at most --limit records is all a check needs.
         const checked = { ...definition, pageSize: Math.min(limit, definition.pageSize ?? limit) };
         report = await checkOrdersSource(checked, {
           ...base,
-          client: { url, pageSize: checked.pageSize, requestTimeoutInMs: settings.DEMAND_ORDERS_REQUEST_TIMEOUT_MS, retryBudgetInMs: Math.min(settings.DEMAND_ORDERS_RETRY_BUDGET_MS, 30_000), ...(authorization ? { authorization } : {}) },
+          client: {
+            url,
+            pageSize: checked.pageSize,
+            requestTimeoutInMs: settings.DEMAND_ORDERS_REQUEST_TIMEOUT_MS,
+            retryBudgetInMs: Math.min(settings.DEMAND_ORDERS_RETRY_BUDGET_MS, 30_000),
+            ...(authorization ? { authorization } : {}),
+          },
         });
         where = url;
       }
       const summary = `${definition.kind} (${where}), timestamps without offset in ${definition.timeZone}, demand days in ${shopTimeZone}, rules ${definition.ruleSet}`;
-      context.stdout(options.json ? JSON.stringify({ source: loaded.origin, shopTimeZone, ...report }) : formatReport(loaded.origin, summary, report));
+      context.stdout(
+        options.json ? JSON.stringify({ source: loaded.origin, shopTimeZone, ...report }) : formatReport(loaded.origin, summary, report),
+      );
       if (report.problems.length > 0 || report.unreadable.length > 0 || report.records === 0) context.setExitCode(1);
     });
 }

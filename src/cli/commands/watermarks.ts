@@ -20,7 +20,12 @@ export function registerWatermarksCommand(program: Command, context: CliContext)
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
       const all = source ? [await watermarks.get(source)].flatMap((w) => (w.watermark ? [w.watermark] : [])) : await watermarks.list();
       if (options.json) return context.stdout(JSON.stringify(all));
-      if (all.length === 0) return context.stdout(source ? `No watermark for source "${source}" (the next run fetches everything)` : 'No watermarks yet (the next run fetches everything)');
+      if (all.length === 0)
+        return context.stdout(
+          source
+            ? `No watermark for source "${source}" (the next run fetches everything)`
+            : 'No watermarks yet (the next run fetches everything)',
+        );
       for (const w of all) context.stdout(`${w.source}\t${w.lastOrderTimestamp}\trun ${w.runId}\tupdated ${w.updatedAt}`);
     });
   command
@@ -32,7 +37,13 @@ export function registerWatermarksCommand(program: Command, context: CliContext)
       const services = await context.services(context.settings());
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
       const before = await watermarks.get(source).catch(() => ({ watermark: undefined }));
-      await watermarks.set({ source, lastOrderTimestamp: checked.value, cursor: null, runId: 'set-by-operator', updatedAt: new Date().toISOString() });
+      await watermarks.set({
+        source,
+        lastOrderTimestamp: checked.value,
+        cursor: null,
+        runId: 'set-by-operator',
+        updatedAt: new Date().toISOString(),
+      });
       context.stdout(`${source}: ${before.watermark?.lastOrderTimestamp ?? '(none)'} → ${checked.value}`);
     });
 }

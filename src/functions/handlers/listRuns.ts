@@ -13,7 +13,12 @@ export function listRunsHandler(deps: FunctionDeps) {
       const raw = request.query.get('limit');
       const limit = raw === null ? defaultRunListLimit : Number(raw);
       if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
-        return jsonError(400, 'validation', `limit: must be a whole number from 1 to ${maxLimit} (got ${JSON.stringify(raw).slice(0, 50)})`, 'limit');
+        return jsonError(
+          400,
+          'validation',
+          `limit: must be a whole number from 1 to ${maxLimit} (got ${JSON.stringify(raw).slice(0, 50)})`,
+          'limit',
+        );
       }
       const runs = await deps.runs(request, context).list({ limit });
       return { status: 200, jsonBody: { runs } };

@@ -11,12 +11,25 @@ import { isTerminal } from '../pipelineClient';
 export const skuPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 const requestSchema = z.object({
-  sku: z.string().min(1, 'is required').max(64, 'is longer than 64 characters').regex(skuPattern, 'must be letters, digits, "_", "-" or "." (max 64)'),
+  sku: z
+    .string()
+    .min(1, 'is required')
+    .max(64, 'is longer than 64 characters')
+    .regex(skuPattern, 'must be letters, digits, "_", "-" or "." (max 64)'),
   // An integer, or a string of digits (the query string): not true, [5], "0x10", " 7 " or 1e1 text.
   horizonDays: z
-    .union([z.number().int('must be a whole number'), z.string().regex(/^\d{1,6}$/, 'must be a whole number of days (digits only)').transform(Number)], {
-      error: 'must be a whole number of days',
-    })
+    .union(
+      [
+        z.number().int('must be a whole number'),
+        z
+          .string()
+          .regex(/^\d{1,6}$/, 'must be a whole number of days (digits only)')
+          .transform(Number),
+      ],
+      {
+        error: 'must be a whole number of days',
+      },
+    )
     .pipe(z.number().min(1, 'must be at least 1').max(365, 'must be at most 365'))
     .optional(),
 });
@@ -56,9 +69,16 @@ export function reforecastSkuHandler(deps: FunctionDeps) {
       const payload = client.checkStatusPayload(request, instanceId);
       if (status && isTerminal(status)) {
         const ok = status.runtimeStatus === 'Completed';
-        return { status: ok ? 200 : 500, jsonBody: withoutLocalPaths({ instanceId, sku, runtimeStatus: status.runtimeStatus, output: status.output, ...payload }) };
+        return {
+          status: ok ? 200 : 500,
+          jsonBody: withoutLocalPaths({ instanceId, sku, runtimeStatus: status.runtimeStatus, output: status.output, ...payload }),
+        };
       }
-      return { status: 202, headers: { location: payload.statusQueryGetUri, 'retry-after': '5' }, jsonBody: { instanceId, sku, ...payload } };
+      return {
+        status: 202,
+        headers: { location: payload.statusQueryGetUri, 'retry-after': '5' },
+        jsonBody: { instanceId, sku, ...payload },
+      };
     } catch (err) {
       return errorResponse(err);
     }

@@ -10,7 +10,12 @@ export function runStatusHandler(deps: FunctionDeps) {
     try {
       const instanceId = request.params['instanceId'] ?? '';
       if (!instanceIdPattern.test(instanceId)) {
-        return jsonError(400, 'validation', `instanceId: must be 1-200 letters, digits or ":._-" (got ${JSON.stringify(instanceId).slice(0, 100)})`, 'instanceId');
+        return jsonError(
+          400,
+          'validation',
+          `instanceId: must be 1-200 letters, digits or ":._-" (got ${JSON.stringify(instanceId).slice(0, 100)})`,
+          'instanceId',
+        );
       }
       const status = await deps.client(request, context).getStatus(instanceId);
       if (!status) return jsonError(404, 'not_found', `instanceId: no run "${instanceId}"`, 'instanceId');

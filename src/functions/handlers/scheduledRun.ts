@@ -6,8 +6,17 @@ import type { PipelineClient } from '../pipelineClient';
  * Starts the daily pipeline on a schedule. The instance id is derived from the scheduled time, so a
  * timer that fires twice (scale-out, restart) does not start the run twice.
  */
-export async function startScheduledRun(client: Pick<PipelineClient, 'startNew' | 'getStatus'>, scheduledAt: Date, input: DemandPipelineInput): Promise<{ instanceId: string; started: boolean }> {
-  return startOnce(client, orchestratorNames.demandPipeline, `scheduled-${scheduledAt.toISOString().slice(0, 16).replace(/[:]/g, '')}`, input);
+export async function startScheduledRun(
+  client: Pick<PipelineClient, 'startNew' | 'getStatus'>,
+  scheduledAt: Date,
+  input: DemandPipelineInput,
+): Promise<{ instanceId: string; started: boolean }> {
+  return startOnce(
+    client,
+    orchestratorNames.demandPipeline,
+    `scheduled-${scheduledAt.toISOString().slice(0, 16).replace(/[:]/g, '')}`,
+    input,
+  );
 }
 
 /** Starts `orchestrator` as `instanceId` unless that instance already exists. */
@@ -21,4 +30,3 @@ export async function startOnce(
   await client.startNew(orchestrator, { instanceId, input });
   return { instanceId, started: true };
 }
-

@@ -10,7 +10,10 @@ const bodySchema = z
     /** Set by ADF's WebHook activity; we POST the outcome there when the run ends. */
     callBackUri: z.string().url().max(4096).optional(),
     /** ADF's @pipeline().RunId: makes the start idempotent when ADF retries the call. */
-    pipelineRunId: z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'letters, digits and dashes, at most 100').optional(),
+    pipelineRunId: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,100}$/, 'letters, digits and dashes, at most 100')
+      .optional(),
   })
   // Nothing else: an unknown field (a typo, `__proto__`) is refused, not silently ignored.
   .strict();

@@ -12,11 +12,7 @@ import type { EntityStore } from '../tables/entityStore';
 
 type StorageSettings = Pick<
   PipelineSettings,
-  | 'DEMAND_LAKE_DIR'
-  | 'DEMAND_LAKE_URL'
-  | 'DEMAND_STATE_DIR'
-  | 'DEMAND_TABLES_URL'
-  | 'DEMAND_STORAGE_CONNECTION_STRING'
+  'DEMAND_LAKE_DIR' | 'DEMAND_LAKE_URL' | 'DEMAND_STATE_DIR' | 'DEMAND_TABLES_URL' | 'DEMAND_STORAGE_CONNECTION_STRING'
 >;
 
 /** The lake's file system when only DEMAND_STORAGE_CONNECTION_STRING is set (give DEMAND_LAKE_URL to choose another). */

@@ -72,16 +72,11 @@ export function isNotFound(err: unknown): boolean {
  * Maps a Table storage failure: 409 on insert → 'exists'; 412 (stale ETag) or 404 (gone) on a
  * conditional replace → 'etag'.
  */
-export function toEntityError(
-  err: unknown,
-  operation: 'insert' | 'replace',
-  table: string,
-  partitionKey: string,
-  rowKey: string,
-): unknown {
+export function toEntityError(err: unknown, operation: 'insert' | 'replace', table: string, partitionKey: string, rowKey: string): unknown {
   const failure = storageFailure(err);
   if (!failure) return err;
-  if (operation === 'insert' && failure.status === 409) return withCause(new EntityConflictError(table, partitionKey, rowKey, 'exists'), err);
+  if (operation === 'insert' && failure.status === 409)
+    return withCause(new EntityConflictError(table, partitionKey, rowKey, 'exists'), err);
   if (operation === 'replace' && (failure.status === 412 || failure.status === 404)) {
     return withCause(new EntityConflictError(table, partitionKey, rowKey, 'etag'), err);
   }

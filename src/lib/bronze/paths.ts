@@ -7,7 +7,10 @@ const datePattern = /^\d{4}-\d{2}-\d{2}$/;
 /** Checks a source name or run id before it becomes a lake path segment. */
 export function checkPathSegment(field: string, value: string): string {
   if (!namePattern.test(value)) {
-    throw new ValidationError(field, `${field} must be 1-128 letters, digits, '.', '_', ':' or '-' (starting with a letter or digit): ${JSON.stringify(value)}`);
+    throw new ValidationError(
+      field,
+      `${field} must be 1-128 letters, digits, '.', '_', ':' or '-' (starting with a letter or digit): ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

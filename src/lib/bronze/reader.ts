@@ -17,12 +17,19 @@ export interface BronzeRecord {
 
 function requireField(manifestPath: string, value: Record<string, unknown>, field: string, kind: 'string' | 'number'): void {
   if (typeof value[field] !== kind) {
-    throw new ValidationError(field, `Bronze manifest ${manifestPath}: field "${field}" must be a ${kind}, got ${JSON.stringify(value[field])}`);
+    throw new ValidationError(
+      field,
+      `Bronze manifest ${manifestPath}: field "${field}" must be a ${kind}, got ${JSON.stringify(value[field])}`,
+    );
   }
 }
 
 /** Reads and checks a part's manifest. */
-export async function readManifest(lake: LakeStore, manifestPath: string, options: { abortSignal?: AbortSignal } = {}): Promise<BronzeManifest> {
+export async function readManifest(
+  lake: LakeStore,
+  manifestPath: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<BronzeManifest> {
   if (!manifestPath.endsWith(manifestSuffix)) {
     throw new ValidationError('manifestPath', `A Bronze manifest path ends with ${manifestSuffix}: ${JSON.stringify(manifestPath)}`);
   }
@@ -33,12 +40,16 @@ export async function readManifest(lake: LakeStore, manifestPath: string, option
   } catch (err) {
     throw new ValidationError('manifest', `Bronze manifest ${manifestPath} is not JSON`, { cause: err });
   }
-  if (typeof value !== 'object' || value === null) throw new ValidationError('manifest', `Bronze manifest ${manifestPath} is not an object`);
+  if (typeof value !== 'object' || value === null)
+    throw new ValidationError('manifest', `Bronze manifest ${manifestPath} is not an object`);
   const m = value as Record<string, unknown>;
   for (const f of ['source', 'runId', 'sha256']) requireField(manifestPath, m, f, 'string');
   for (const f of ['part', 'records', 'bytes']) requireField(manifestPath, m, f, 'number');
   if (m.format !== 'ndjson' && m.format !== 'csv') {
-    throw new ValidationError('format', `Bronze manifest ${manifestPath}: format must be "ndjson" or "csv", got ${JSON.stringify(m.format)}`);
+    throw new ValidationError(
+      'format',
+      `Bronze manifest ${manifestPath}: format must be "ndjson" or "csv", got ${JSON.stringify(m.format)}`,
+    );
   }
   return value as BronzeManifest;
 }
@@ -129,7 +140,9 @@ export function* parseBronzePart(gzipped: Uint8Array, format: BronzeManifest['fo
     yield* parseNdjsonText(text, sourcePath);
     return;
   }
-  const rows = parseCsvSync(text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }) as Array<Record<string, string>>;
+  const rows = parseCsvSync(text, { columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }) as Array<
+    Record<string, string>
+  >;
   let index = 0;
   for (const row of rows) yield { record: row, index: index++, sourcePath };
 }
@@ -180,7 +193,9 @@ export async function listBronzeManifests(
 ): Promise<string[]> {
   checkPathSegment('source', source);
   checkPathSegment('runId', runId);
-  const prefix = options.ingestDate ? `bronze/${source}/ingest_date=${checkIngestDate(options.ingestDate)}/run_id=${runId}` : `bronze/${source}`;
+  const prefix = options.ingestDate
+    ? `bronze/${source}/ingest_date=${checkIngestDate(options.ingestDate)}/run_id=${runId}`
+    : `bronze/${source}`;
   const marker = `/run_id=${runId}/`;
   const found: string[] = [];
   for await (const entry of lake.list(prefix, { recursive: true, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) })) {

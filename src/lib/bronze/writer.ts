@@ -47,7 +47,10 @@ export async function writeBronzePart(
   if (await lake.exists(manifestPath, ops)) {
     const committed = JSON.parse((await lake.read(manifestPath, ops)).toString('utf8')) as BronzeManifest;
     if (committed.sha256 !== sha256) {
-      throw new BronzeIntegrityError(dataPath, `already committed with sha256 ${committed.sha256}, this run produced ${sha256} (the source changed under the same run id)`);
+      throw new BronzeIntegrityError(
+        dataPath,
+        `already committed with sha256 ${committed.sha256}, this run produced ${sha256} (the source changed under the same run id)`,
+      );
     }
     return { manifest: committed, ref: { ...ref, records: committed.records }, reused: true };
   }
@@ -74,11 +77,19 @@ export async function writeBronzePart(
 }
 
 /** Re-reads a committed part and checks its bytes against the manifest. */
-export async function verifyBronzePart(lake: LakeStore, manifestPath: string, manifest: BronzeManifest, options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+export async function verifyBronzePart(
+  lake: LakeStore,
+  manifestPath: string,
+  manifest: BronzeManifest,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<void> {
   const dataPath = dataPathOf(manifestPath, manifest.format);
   const bytes = await lake.read(dataPath, options.abortSignal ? { abortSignal: options.abortSignal } : {});
   const actual = sha256Hex(bytes);
   if (actual !== manifest.sha256 || bytes.byteLength !== manifest.bytes) {
-    throw new BronzeIntegrityError(dataPath, `sha256 ${actual} (${bytes.byteLength} bytes) does not match its manifest (${manifest.sha256}, ${manifest.bytes} bytes)`);
+    throw new BronzeIntegrityError(
+      dataPath,
+      `sha256 ${actual} (${bytes.byteLength} bytes) does not match its manifest (${manifest.sha256}, ${manifest.bytes} bytes)`,
+    );
   }
 }

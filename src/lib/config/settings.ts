@@ -8,9 +8,7 @@ import { SettingsError } from '../errors';
  */
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const optionalUrl = z.string().url().optional();
 
 export const settingsSchema = z.object({
@@ -42,7 +40,10 @@ export const settingsSchema = z.object({
   DEMAND_MAX_UNIT_PRICE: num(1, 1e12).default(1_000_000),
   DEMAND_MAX_STOCK_UNITS: int(1, 1_000_000_000_000).default(1_000_000_000),
   DEMAND_MAX_FUTURE_MINUTES: int(0, 525_600).default(1440),
-  DEMAND_EARLIEST_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').default('1990-01-01'),
+  DEMAND_EARLIEST_DATE: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+    .default('1990-01-01'),
   /** One writer at a time: how long a run waits for the lake's writer lock, and how long a lock lives without renewal. */
   DEMAND_LAKE_LOCK_WAIT_MS: int(0, 86_400_000).default(600_000),
   DEMAND_LAKE_LOCK_DURATION_MS: int(1000, 600_000).default(60_000),
@@ -67,9 +68,15 @@ export const settingsSchema = z.object({
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
   /** ISO 3166 country whose public holidays are forecast regressors (date-holidays); empty = none. */
-  DEMAND_HOLIDAY_COUNTRY: z.string().regex(/^([A-Za-z]{2})?$/, 'a two-letter ISO 3166 country code').default(''),
+  DEMAND_HOLIDAY_COUNTRY: z
+    .string()
+    .regex(/^([A-Za-z]{2})?$/, 'a two-letter ISO 3166 country code')
+    .default(''),
   /** State or region within the holiday country (date-holidays code, e.g. BY); empty = national holidays only. */
-  DEMAND_HOLIDAY_REGION: z.string().regex(/^[A-Za-z0-9]{0,4}$/, 'a date-holidays region code').default(''),
+  DEMAND_HOLIDAY_REGION: z
+    .string()
+    .regex(/^[A-Za-z0-9]{0,4}$/, 'a date-holidays region code')
+    .default(''),
   /** Lake path of an events/promotions CSV (date,sku,event[,end_date]); empty = no events. */
   DEMAND_EVENTS_PATH: z.string().default(''),
   /** Silver build threads; 0 = automatic (one per core from 200,000 order lines on, in-process below). */

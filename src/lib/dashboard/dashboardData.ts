@@ -114,7 +114,14 @@ function iso(date: Date): string {
  * Dense daily arrays from dated rows, over `days` days from `start`. Days from `zeroFrom` on with no
  * row are 0 (daily_demand ends at a SKU's last sale: no row there means no demand, not unknown).
  */
-function denseDaily(rows: DeltaRow[], dateKey: string, valueKey: string, start: string, days: number, zeroFrom?: string | null): Array<number | null> {
+function denseDaily(
+  rows: DeltaRow[],
+  dateKey: string,
+  valueKey: string,
+  start: string,
+  days: number,
+  zeroFrom?: string | null,
+): Array<number | null> {
   // Plain UTC day arithmetic: this runs once per daily row of the fleet, date-fns parsing is too slow here.
   const origin = dayNumber(start);
   const firstZero = zeroFrom ? Math.max(0, dayNumber(zeroFrom) - origin) : days;
@@ -162,13 +169,18 @@ export function buildDashboardData(
   // One history window for the whole fleet, ending on the fleet's last day of demand (the forecast
   // origin), so a SKU that stopped selling shows its zero days instead of a chart ending early.
   let fleetLastDay: string | null = str(tables.forecasts[0]?.origin_date);
-  if (fleetLastDay === null) for (const r of tables.dailyDemand) if (str(r.date) !== null && (fleetLastDay === null || String(r.date) > fleetLastDay)) fleetLastDay = String(r.date);
+  if (fleetLastDay === null)
+    for (const r of tables.dailyDemand)
+      if (str(r.date) !== null && (fleetLastDay === null || String(r.date) > fleetLastDay)) fleetLastDay = String(r.date);
   const fleetHistoryStart = fleetLastDay ? iso(addDays(parseISO(fleetLastDay), -(historyDays - 1))) : null;
   const allSkus = [...new Set([...forecastsBySku.keys(), ...(forecastsBySku.size === 0 ? demandBySku.keys() : [])])].sort();
 
   const skus: DashboardSku[] = allSkus.map((sku) => {
     const demand = demandBySku.get(sku) ?? [];
-    const firstDay = demand.reduce<string | null>((a, r) => (str(r.date) !== null && (a === null || String(r.date) < a) ? String(r.date) : a), null);
+    const firstDay = demand.reduce<string | null>(
+      (a, r) => (str(r.date) !== null && (a === null || String(r.date) < a) ? String(r.date) : a),
+      null,
+    );
     const firstSale = firstSales.get(sku) ?? null;
     const zeroFrom = firstSale !== null && (firstDay === null || firstSale < firstDay) ? firstSale : firstDay;
     const historyStart = zeroFrom !== null ? fleetHistoryStart : null;
@@ -192,7 +204,13 @@ export function buildDashboardData(
       q95: series('q95'),
       model: modelOf(str(forecast[0]?.model) ?? str(metric?.model)),
       metrics: metric
-        ? { mase: num(metric.mase), wape: num(metric.wape), bias: num(metric.bias), coverage90: num(metric.coverage90), segment: str(metric.segment) }
+        ? {
+            mase: num(metric.mase),
+            wape: num(metric.wape),
+            bias: num(metric.bias),
+            coverage90: num(metric.coverage90),
+            segment: str(metric.segment),
+          }
         : null,
       action: action
         ? {
@@ -213,7 +231,14 @@ export function buildDashboardData(
       const tail = s.units.slice(-2 * moverWindowDays);
       const previous = tail.slice(0, Math.max(0, tail.length - moverWindowDays)).reduce<number>((a, v) => a + (v ?? 0), 0);
       const recent = tail.slice(-moverWindowDays).reduce<number>((a, v) => a + (v ?? 0), 0);
-      return { sku: s.sku, description: s.description, recent, previous, change: recent - previous, changePct: previous > 0 ? round((100 * (recent - previous)) / previous, 1) : null };
+      return {
+        sku: s.sku,
+        description: s.description,
+        recent,
+        previous,
+        change: recent - previous,
+        changePct: previous > 0 ? round((100 * (recent - previous)) / previous, 1) : null,
+      };
     })
     .filter((m) => m.recent > 0 || m.previous > 0)
     .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.sku.localeCompare(b.sku))
@@ -285,7 +310,11 @@ async function challengerRuns(services: Partial<Pick<PipelineServices, 'entities
 }
 
 /** Order lines the given Silver run diverted to cancellations (only its run_id column is read). */
-async function cancellationsOfRun(lake: PipelineServices['lake'], runId: string | undefined, signal: { abortSignal?: AbortSignal }): Promise<number | null> {
+async function cancellationsOfRun(
+  lake: PipelineServices['lake'],
+  runId: string | undefined,
+  signal: { abortSignal?: AbortSignal },
+): Promise<number | null> {
   if (runId === undefined) return null;
   return (await readLakeRows(lake, 'cancellations', { runId, columns: ['run_id'], ...signal })).length;
 }
@@ -311,7 +340,9 @@ export async function loadDashboardData(
   const runs =
     options.runId !== undefined
       ? [options.runId]
-      : (await runsByRecency(lake, 'forecasts', signal)).filter((run) => !challengers.has(run) && (completed === undefined || completed.has(run))).slice(0, recentRunsShown);
+      : (await runsByRecency(lake, 'forecasts', signal))
+          .filter((run) => !challengers.has(run) && (completed === undefined || completed.has(run)))
+          .slice(0, recentRunsShown);
   const runSet = new Set(runs);
   const quarantineRuns = await runsByRecency(lake, 'quarantine', signal);
   const runId = runs[0] ?? null;
@@ -323,7 +354,11 @@ export async function loadDashboardData(
     readLakeRows(lake, 'inventory_actions', { ...byRuns, ...signal }),
     readLakeRows(lake, 'drift_events', { ...byRuns, ...signal }),
     // Data quality of the newest run that built Silver (re-forecast runs quarantine nothing).
-    readLakeRows(lake, 'quarantine', { partitionFilter: (v) => v.run_id === (options.runId ?? quarantineRuns[0]), columns: ['run_id', 'reason'], ...signal }),
+    readLakeRows(lake, 'quarantine', {
+      partitionFilter: (v) => v.run_id === (options.runId ?? quarantineRuns[0]),
+      columns: ['run_id', 'reason'],
+      ...signal,
+    }),
     readLakeRows(lake, 'products', { columns: ['sku', 'description', 'first_sale_date'], ...signal }),
   ]);
   const cancellations = await cancellationsOfRun(lake, options.runId ?? quarantineRuns[0], signal);
@@ -340,5 +375,9 @@ export async function loadDashboardData(
     metrics: newestRowsPerSku(metrics, runs),
     actions: newestRowsPerSku(actions, runs),
   };
-  return buildDashboardData(runId, { dailyDemand, ...current, drift, quarantine, products, cancellations }, { historyDays, lake: lake.location });
+  return buildDashboardData(
+    runId,
+    { dailyDemand, ...current, drift, quarantine, products, cancellations },
+    { historyDays, lake: lake.location },
+  );
 }

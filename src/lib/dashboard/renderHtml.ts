@@ -102,10 +102,17 @@ export interface DashboardFiles {
  * The page and, with `partsDir` (a folder name relative to the HTML), its part files. Without
  * `partsDir`, every part is inlined into the one file.
  */
-export function renderDashboardFiles(data: DashboardData, options: { partsDir?: string; chunkSize?: number; assets?: ChartAssets } = {}): DashboardFiles {
+export function renderDashboardFiles(
+  data: DashboardData,
+  options: { partsDir?: string; chunkSize?: number; assets?: ChartAssets } = {},
+): DashboardFiles {
   const parts = splitDashboard(data, options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {});
   const named = partsByName(parts);
-  if (options.partsDir === undefined) return { html: renderPage(data, { head: parts.head, inline: Object.fromEntries(named), partsDir: null }, options.assets), files: new Map() };
+  if (options.partsDir === undefined)
+    return {
+      html: renderPage(data, { head: parts.head, inline: Object.fromEntries(named), partsDir: null }, options.assets),
+      files: new Map(),
+    };
   const files = new Map([...named].map(([name, payload]) => [`${name}.js`, partScript(name, payload)] as const));
   return { html: renderPage(data, { head: parts.head, inline: {}, partsDir: options.partsDir }, options.assets), files };
 }

@@ -52,7 +52,11 @@ export async function writeDashboard(
 }
 
 /** Writes already loaded dashboard data (the browser test feeds a synthetic fleet through here). */
-export async function writeDashboardFiles(data: DashboardData, outputPath: string, split: 'auto' | 'always' | 'never' = 'auto'): Promise<WrittenDashboard> {
+export async function writeDashboardFiles(
+  data: DashboardData,
+  outputPath: string,
+  split: 'auto' | 'always' | 'never' = 'auto',
+): Promise<WrittenDashboard> {
   const target = path.resolve(outputPath);
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
@@ -76,5 +80,10 @@ export async function writeDashboardFiles(data: DashboardData, outputPath: strin
   for (const entry of await fs.readdir(dir)) {
     if (entry.startsWith(`${base}_files-`) && entry !== partsDir) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
   }
-  return { path: target, skus: data.skus.length, bytes: html.length, ...(partsDir !== undefined ? { partsDir: path.join(dir, partsDir) } : {}) };
+  return {
+    path: target,
+    skus: data.skus.length,
+    bytes: html.length,
+    ...(partsDir !== undefined ? { partsDir: path.join(dir, partsDir) } : {}),
+  };
 }

@@ -133,7 +133,12 @@ export function encodeCheckpoint(state: TableState): { bytes: Uint8Array; action
     { name: 'metaData', data: metaData as ColumnSource['data'] },
     { name: 'protocol', data: protocol as ColumnSource['data'] },
   ];
-  const buffer = parquetWriteBuffer({ columnData, schema: checkpointSchema, codec: 'SNAPPY', createdBy: 'azure-demand-forecast delta module' });
+  const buffer = parquetWriteBuffer({
+    columnData,
+    schema: checkpointSchema,
+    codec: 'SNAPPY',
+    createdBy: 'azure-demand-forecast delta module',
+  });
   return { bytes: new Uint8Array(buffer), actions: txn.length, addFiles: state.files.size };
 }
 

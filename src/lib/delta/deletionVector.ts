@@ -47,7 +47,8 @@ export function deletionVectorId(dv: DeletionVectorDescriptor): string {
 export function deletionVectorFile(table: string, dv: DeletionVectorDescriptor): string {
   if (dv.storageType === 'p') return dv.pathOrInlineDv;
   const encoded = dv.pathOrInlineDv;
-  if (encoded.length < 20) throw new DeltaProtocolError(table, `deletion vector path ${JSON.stringify(encoded)} is shorter than a Z85 UUID`);
+  if (encoded.length < 20)
+    throw new DeltaProtocolError(table, `deletion vector path ${JSON.stringify(encoded)} is shorter than a Z85 UUID`);
   const prefix = encoded.slice(0, encoded.length - 20);
   const hex = Buffer.from(z85Decode(encoded.slice(-20))).toString('hex');
   const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -155,6 +156,8 @@ export async function loadDeletionVector(
     return rows;
   } catch (err) {
     if (err instanceof DeltaProtocolError) throw err;
-    throw new DeltaProtocolError(table, `deletion vector ${deletionVectorId(dv)} could not be read: ${(err as Error).message}`, { cause: err });
+    throw new DeltaProtocolError(table, `deletion vector ${deletionVectorId(dv)} could not be read: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 }

@@ -37,7 +37,17 @@ import { ColumnBuffer } from './columnBuffer';
 import { loadDeletionVector, type DeletionVectorDescriptor } from './deletionVector';
 import { decodeParquet, encodeParquetColumns, fromParquetValue } from './parquet';
 import { partitionFolder, partitionKey } from './partitions';
-import { assertSameSchema, assertValidSchema, fromSchemaString, partitionValueFromString, partitionValueString, readSchemaString, rowValidator, toSchemaString, unsupportedColumn } from './schema';
+import {
+  assertSameSchema,
+  assertValidSchema,
+  fromSchemaString,
+  partitionValueFromString,
+  partitionValueString,
+  readSchemaString,
+  rowValidator,
+  toSchemaString,
+  unsupportedColumn,
+} from './schema';
 import type {
   DeltaField,
   DeltaReadOptions,
@@ -58,7 +68,14 @@ export const checkpointInterval = 10;
 
 /** Column mapping modes the reader resolves, and the reader features it reads (see assertReadable). */
 const columnMappingModes = new Set(['none', 'name', 'id']);
-const readableReaderFeatures = new Set(['vacuumProtocolCheck', 'deletionVectors', 'v2Checkpoint', 'timestampNtz', 'variantType', 'variantType-preview']);
+const readableReaderFeatures = new Set([
+  'vacuumProtocolCheck',
+  'deletionVectors',
+  'v2Checkpoint',
+  'timestampNtz',
+  'variantType',
+  'variantType-preview',
+]);
 
 const engineInfo = 'azure-demand-forecast-delta/0.1 (hyparquet-writer)';
 
@@ -143,7 +160,8 @@ export class DeltaTable {
   private assertReadable(state: TableState): void {
     const protocol = state.protocol;
     const format = state.metadata?.format?.provider;
-    if (format && format !== 'parquet') throw new DeltaUnsupportedFeatureError(this.path, [`format ${format}`], 'data files are not Parquet');
+    if (format && format !== 'parquet')
+      throw new DeltaUnsupportedFeatureError(this.path, [`format ${format}`], 'data files are not Parquet');
     if (!protocol) return;
     const reader = protocol.minReaderVersion;
     const mappingMode = state.metadata?.configuration?.['delta.columnMapping.mode'] ?? 'none';
@@ -152,12 +170,20 @@ export class DeltaTable {
     if (reader === 1) return;
     if (reader === 2) {
       if (mappingKnown) return;
-      throw new DeltaUnsupportedFeatureError(this.path, ['columnMapping'], `column mapping mode ${mappingMode} is none of ${[...columnMappingModes].join(', ')}`);
+      throw new DeltaUnsupportedFeatureError(
+        this.path,
+        ['columnMapping'],
+        `column mapping mode ${mappingMode} is none of ${[...columnMappingModes].join(', ')}`,
+      );
     }
     if (reader === 3) {
       const refused = (protocol.readerFeatures ?? []).filter((f) => !readable(f));
       if (refused.length === 0) return;
-      throw new DeltaUnsupportedFeatureError(this.path, refused, `reader version 3 with features ${(protocol.readerFeatures ?? []).join(', ')}`);
+      throw new DeltaUnsupportedFeatureError(
+        this.path,
+        refused,
+        `reader version 3 with features ${(protocol.readerFeatures ?? []).join(', ')}`,
+      );
     }
     throw new DeltaUnsupportedFeatureError(this.path, [`reader version ${reader}`], 'this module reads versions 1 to 3');
   }
@@ -172,11 +198,16 @@ export class DeltaTable {
   /** Rows of the table (optionally at a version), pruned by partition, projected to `columns`. */
   async *read(options: DeltaReadOptions = {}): AsyncIterable<DeltaRow> {
     const signal = options.abortSignal;
-    const state = options.state ?? (await this.state({ ...(options.version !== undefined ? { version: options.version } : {}), ...signalOption(signal) }));
+    const state =
+      options.state ??
+      (await this.state({ ...(options.version !== undefined ? { version: options.version } : {}), ...signalOption(signal) }));
     if (options.state) {
       this.assertReadable(state);
       if (options.version !== undefined && options.version !== state.version) {
-        throw new ValidationError('version', `read of ${this.path} asked for version ${options.version} with a state of version ${state.version}`);
+        throw new ValidationError(
+          'version',
+          `read of ${this.path} asked for version ${options.version} with a state of version ${state.version}`,
+        );
       }
     }
     const metadata = state.metadata as MetadataAction;
@@ -188,7 +219,11 @@ export class DeltaTable {
     for (const name of wanted) {
       const column = byName.get(name);
       if (!column) {
-        throw new DeltaSchemaMismatchError(this.path, name, `not in the table (columns: ${readSchema.columns.map((c) => c.name).join(', ')})`);
+        throw new DeltaSchemaMismatchError(
+          this.path,
+          name,
+          `not in the table (columns: ${readSchema.columns.map((c) => c.name).join(', ')})`,
+        );
       }
       if (!column.field) throw unsupportedColumn(this.path, column);
       wantedFields.push(column.field);
@@ -213,7 +248,11 @@ export class DeltaTable {
       for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[physical(column)] ?? null;
       if (options.partitionFilter && !options.partitionFilter(partitionValues)) continue;
       if (isAbsoluteFilePath(relativePath)) {
-        throw new DeltaUnsupportedFeatureError(this.path, ['absolute file paths'], `data file ${relativePath} lies outside the table folder`);
+        throw new DeltaUnsupportedFeatureError(
+          this.path,
+          ['absolute file paths'],
+          `data file ${relativePath} lies outside the table folder`,
+        );
       }
       const dv = add.deletionVector as DeletionVectorDescriptor | undefined;
       const deleted = dv ? await loadDeletionVector(this.path, dv, (p) => this.readTableFile(p, signal)) : undefined;
@@ -256,7 +295,8 @@ export class DeltaTable {
       const data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     } catch (err) {
-      if (err instanceof LakeNotFoundError) throw new DeltaProtocolError(this.path, `${relativePath} is in the log but not in the lake`, { cause: err });
+      if (err instanceof LakeNotFoundError)
+        throw new DeltaProtocolError(this.path, `${relativePath} is in the log but not in the lake`, { cause: err });
       throw err;
     }
   }
@@ -272,12 +312,20 @@ export class DeltaTable {
       data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
     } catch (err) {
       if (err instanceof LakeNotFoundError) {
-        throw new DeltaProtocolError(this.path, `data file ${relativePath} is in the log but not in the lake (deleted outside Delta, or vacuumed too early)`, { cause: err });
+        throw new DeltaProtocolError(
+          this.path,
+          `data file ${relativePath} is in the log but not in the lake (deleted outside Delta, or vacuumed too early)`,
+          { cause: err },
+        );
       }
       throw err;
     }
     try {
-      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns, raw: true, ...(fieldIds ? { fieldIds } : {}) });
+      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
+        columns,
+        raw: true,
+        ...(fieldIds ? { fieldIds } : {}),
+      });
     } catch (err) {
       throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
     }
@@ -313,7 +361,9 @@ export class DeltaTable {
   }
 
   /** Checks the options against the table; a write whose txn was already committed is answered here. */
-  private async prepareWrite(options: DeltaWriteOptions): Promise<
+  private async prepareWrite(
+    options: DeltaWriteOptions,
+  ): Promise<
     | { skipped: DeltaWriteResult }
     | { skipped?: undefined; state: TableState | undefined; schema: DeltaSchema; partitionColumns: string[]; targetRowsPerFile: number }
   > {
@@ -323,7 +373,10 @@ export class DeltaTable {
     }
     const transaction = options.transaction;
     if (transaction && (!transaction.appId || !Number.isSafeInteger(transaction.version) || transaction.version < 0)) {
-      throw new ValidationError('transaction', `transaction needs a non-empty appId and a non-negative integer version, got ${JSON.stringify(transaction)}`);
+      throw new ValidationError(
+        'transaction',
+        `transaction needs a non-empty appId and a non-negative integer version, got ${JSON.stringify(transaction)}`,
+      );
     }
     const targetRowsPerFile = options.targetRowsPerFile ?? defaultTargetRowsPerFile;
     if (!Number.isSafeInteger(targetRowsPerFile) || targetRowsPerFile < 1) {
@@ -388,7 +441,8 @@ export class DeltaTable {
         if (!open) throw new ValidationError('writer', `Delta writer for ${this.path} is already committed or aborted`);
         const values: Record<string, string | null> = {};
         for (const column of partitionColumns) {
-          if (!(column in partitionValues)) throw new ValidationError('partitionValues', `data file for ${this.path} lacks partition column "${column}"`);
+          if (!(column in partitionValues))
+            throw new ValidationError('partitionValues', `data file for ${this.path} lacks partition column "${column}"`);
           values[column] = partitionValues[column] ?? null;
         }
         const folder = partitionFolder(partitionColumns, values);
@@ -457,7 +511,8 @@ export class DeltaTable {
     } catch (err) {
       // Nothing references these files unless a commit succeeded; remove them (best effort),
       // unless the commit may have landed.
-      if (!(err instanceof DeltaCommitOutcomeUnknownError)) await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
+      if (!(err instanceof DeltaCommitOutcomeUnknownError))
+        await Promise.all(written.files.map((f) => this.lake.delete(f.lakePath).catch(() => undefined)));
       throw err;
     }
   }
@@ -647,11 +702,18 @@ export class DeltaTable {
       };
       let committed: boolean;
       try {
-        committed = await this.lake.putIfAbsent(lakePath(this.path, logFolder, commitFileName(commitVersion)), Buffer.from(body, 'utf8'), signalOption(signal));
+        committed = await this.lake.putIfAbsent(
+          lakePath(this.path, logFolder, commitFileName(commitVersion)),
+          Buffer.from(body, 'utf8'),
+          signalOption(signal),
+        );
       } catch (err) {
         // No answer: the commit may have landed all the same. Look once; if it is not there
         // (or the look fails), its outcome stays unknown and the files are kept.
-        const ours = await readCommit(this.lake, this.path, commitVersion).then((a) => isOwnCommit(a, commitId), () => false);
+        const ours = await readCommit(this.lake, this.path, commitVersion).then(
+          (a) => isOwnCommit(a, commitId),
+          () => false,
+        );
         if (ours) return landed(commitVersion);
         throw new DeltaCommitOutcomeUnknownError(this.path, commitVersion, { cause: err });
       }
@@ -706,7 +768,9 @@ export class DeltaTable {
           return conflict(`the table was created concurrently with a different schema (${(err as Error).message})`);
         }
         if (JSON.stringify(action.metaData.partitionColumns) !== JSON.stringify(partitionColumns)) {
-          return conflict(`the table was created concurrently partitioned by ${JSON.stringify(action.metaData.partitionColumns)}, not ${JSON.stringify(partitionColumns)}`);
+          return conflict(
+            `the table was created concurrently partitioned by ${JSON.stringify(action.metaData.partitionColumns)}, not ${JSON.stringify(partitionColumns)}`,
+          );
         }
       }
     }
@@ -715,12 +779,15 @@ export class DeltaTable {
     for (const action of winner) {
       const file = action.add ?? action.remove;
       if (!file || !file.dataChange) continue;
-      if (!dynamic) return conflict(`mode ${options.mode} replaces the whole table but another writer changed ${decodeFilePath(this.path, file.path)}`);
+      if (!dynamic)
+        return conflict(`mode ${options.mode} replaces the whole table but another writer changed ${decodeFilePath(this.path, file.path)}`);
       const values = file.partitionValues;
       if (!values) return conflict(`another writer removed ${file.path} without partition values`);
       const key = partitionKey(partitionColumns, values);
       if (touched.has(key)) {
-        return conflict(`another writer changed partition ${partitionFolder(partitionColumns, values)} that this overwritePartitions write replaces (file ${decodeFilePath(this.path, file.path)})`);
+        return conflict(
+          `another writer changed partition ${partitionFolder(partitionColumns, values)} that this overwritePartitions write replaces (file ${decodeFilePath(this.path, file.path)})`,
+        );
       }
     }
     return { kind: 'none' };

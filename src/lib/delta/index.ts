@@ -13,12 +13,7 @@ export { loadTableState, listLog, parseCommit, applyActions, emptyState, commitF
 export type { AddAction, RemoveAction, MetadataAction, ProtocolAction, TxnAction, DeltaAction, TableState } from './log';
 export { toSchemaString, fromSchemaString } from './schema';
 export { escapePartitionValue, partitionFolder, hiveDefaultPartition } from './partitions';
-export {
-  DeltaConcurrentModificationError,
-  DeltaProtocolError,
-  DeltaSchemaMismatchError,
-  DeltaTableNotFoundError,
-} from '../errors';
+export { DeltaConcurrentModificationError, DeltaProtocolError, DeltaSchemaMismatchError, DeltaTableNotFoundError } from '../errors';
 export type * from './types';
 
 /** The DeltaTable of one of the project's lake tables (see src/lib/pipeline/tables.ts). */

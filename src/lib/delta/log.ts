@@ -150,8 +150,10 @@ export function applyActions(table: string, state: TableState, actions: Iterable
   for (const action of actions) {
     // Unknown action kinds (cdc, domainMetadata, checkpointMetadata, sidecar...) carry nothing a
     // reader of the table's rows needs; commitInfo may have any shape.
-    if (action.add && typeof action.add.path !== 'string') throw new DeltaProtocolError(table, `an add action has no path: ${JSON.stringify(action.add).slice(0, 200)}`);
-    if (action.remove && typeof action.remove.path !== 'string') throw new DeltaProtocolError(table, `a remove action has no path: ${JSON.stringify(action.remove).slice(0, 200)}`);
+    if (action.add && typeof action.add.path !== 'string')
+      throw new DeltaProtocolError(table, `an add action has no path: ${JSON.stringify(action.add).slice(0, 200)}`);
+    if (action.remove && typeof action.remove.path !== 'string')
+      throw new DeltaProtocolError(table, `a remove action has no path: ${JSON.stringify(action.remove).slice(0, 200)}`);
     if (action.protocol) state.protocol = action.protocol;
     if (action.metaData) state.metadata = action.metaData;
     if (action.txn) state.appTransactions.set(action.txn.appId, action.txn.version);
@@ -190,8 +192,12 @@ export function parseCommit(table: string, version: number, text: string): Delta
 }
 
 function isPresent(value: unknown, key: string): boolean {
-  return value !== null && typeof value === 'object' && (value as Record<string, unknown>)[key] !== null &&
-    (value as Record<string, unknown>)[key] !== undefined;
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    (value as Record<string, unknown>)[key] !== null &&
+    (value as Record<string, unknown>)[key] !== undefined
+  );
 }
 
 /** Parquet decoders give maps either as objects or as arrays of {key, value}: normalise to objects. */
@@ -278,8 +284,7 @@ export async function listLog(lake: LakeStore, tablePath: string, options: { abo
     else if ((m = singleCheckpointPattern.exec(name)) || (m = v2CheckpointPattern.exec(name))) {
       // A classic name wins over a v2 one for the same version (either describes the same state).
       if (!single.has(Number(m[1])) || singleCheckpointPattern.test(name)) single.set(Number(m[1]), entry.path);
-    }
-    else if ((m = multiCheckpointPattern.exec(name))) {
+    } else if ((m = multiCheckpointPattern.exec(name))) {
       const version = Number(m[1]);
       const slot = parts.get(version) ?? { total: Number(m[3]), paths: new Map<number, string>() };
       slot.paths.set(Number(m[2]), entry.path);
@@ -290,7 +295,10 @@ export async function listLog(lake: LakeStore, tablePath: string, options: { abo
   for (const [version, path] of single) checkpoints.set(version, [path]);
   for (const [version, slot] of parts) {
     if (slot.paths.size === slot.total && !checkpoints.has(version)) {
-      checkpoints.set(version, [...slot.paths.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p));
+      checkpoints.set(
+        version,
+        [...slot.paths.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p),
+      );
     }
   }
   return { commits, checkpoints, lastCheckpoint };
@@ -304,7 +312,13 @@ export function latestVersion(listing: LogListing): number {
 }
 
 /** Rows of a Parquet checkpoint (or sidecar) file, or a typed error naming it. */
-async function readCheckpointRows(lake: LakeStore, table: string, path: string, columns: string[], signal?: AbortSignal): Promise<Array<Record<string, unknown>>> {
+async function readCheckpointRows(
+  lake: LakeStore,
+  table: string,
+  path: string,
+  columns: string[],
+  signal?: AbortSignal,
+): Promise<Array<Record<string, unknown>>> {
   const data = await lake.read(path, signal ? { abortSignal: signal } : {});
   try {
     return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), { columns });

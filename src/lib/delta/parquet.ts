@@ -80,7 +80,12 @@ function schemaElement(field: DeltaField): SchemaElement {
     // Converted type only: hyparquet-writer 0.17 encodes the INTEGER logical type so that DuckDB
     // rejects the footer (TProtocolException), and readers take INT_8/INT_16 alone (Spark writes both).
     case 'timestamp_ntz':
-      return { name: field.name, type: 'INT64', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' }, repetition_type };
+      return {
+        name: field.name,
+        type: 'INT64',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' },
+        repetition_type,
+      };
     case 'short':
       return { name: field.name, type: 'INT32', converted_type: 'INT_16', repetition_type };
     case 'byte':
@@ -92,8 +97,21 @@ function schemaElement(field: DeltaField): SchemaElement {
     default: {
       // Spark's layout: INT32 up to 9 digits, INT64 up to 18, fixed-length bytes beyond.
       const { precision, scale } = parseDecimalType(field.type) ?? { precision: 38, scale: 0 };
-      const physical = precision <= 9 ? { type: 'INT32' as const } : precision <= 18 ? { type: 'INT64' as const } : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: decimalBytes(precision) };
-      return { name: field.name, ...physical, converted_type: 'DECIMAL', logical_type: { type: 'DECIMAL', precision, scale }, precision, scale, repetition_type };
+      const physical =
+        precision <= 9
+          ? { type: 'INT32' as const }
+          : precision <= 18
+            ? { type: 'INT64' as const }
+            : { type: 'FIXED_LEN_BYTE_ARRAY' as const, type_length: decimalBytes(precision) };
+      return {
+        name: field.name,
+        ...physical,
+        converted_type: 'DECIMAL',
+        logical_type: { type: 'DECIMAL', precision, scale },
+        precision,
+        scale,
+        repetition_type,
+      };
     }
   }
 }
@@ -152,7 +170,11 @@ export function encodeParquet(fields: readonly DeltaField[], rows: readonly Delt
 }
 
 /** Encodes columns already in the physical form (INT64 as bigint, DATE as days, TIMESTAMP as micros). */
-export function encodeParquetColumns(fields: readonly DeltaField[], columns: readonly unknown[][], options: ParquetEncodeOptions = {}): Uint8Array {
+export function encodeParquetColumns(
+  fields: readonly DeltaField[],
+  columns: readonly unknown[][],
+  options: ParquetEncodeOptions = {},
+): Uint8Array {
   const schema: SchemaElement[] = [{ name: 'spark_schema', num_children: fields.length }, ...fields.map(schemaElement)];
   // No footer min/max: Delta readers skip files by the stats in the log (add.stats), which the
   // writers compute anyway; the footer copy cost a tenth of the encoding time.
@@ -268,11 +290,18 @@ export async function decodeParquet(
     const isDecimal = element.converted_type === 'DECIMAL' || element.logical_type?.type === 'DECIMAL';
     if (!isDecimal) return element;
     // Only top-level columns are read as rows (nested types are refused before any file is read).
-    if (topLevel.has(i)) decimalScales.set(element.name, element.scale ?? (element.logical_type?.type === 'DECIMAL' ? element.logical_type.scale : 0));
+    if (topLevel.has(i))
+      decimalScales.set(element.name, element.scale ?? (element.logical_type?.type === 'DECIMAL' ? element.logical_type.scale : 0));
     const { converted_type: _c, logical_type: _l, ...plain } = element;
     return plain;
   });
-  const rows: Record<string, unknown>[] = await parquetReadObjects({ file, metadata: { ...metadata, schema }, ...(columns ? { columns } : {}), parsers: deltaParsers, utf8: false });
+  const rows: Record<string, unknown>[] = await parquetReadObjects({
+    file,
+    metadata: { ...metadata, schema },
+    ...(columns ? { columns } : {}),
+    parsers: deltaParsers,
+    utf8: false,
+  });
   if (decimalScales.size > 0) {
     for (const row of rows) for (const [name, scale] of decimalScales) if (name in row) row[name] = physicalToDecimal(row[name], scale);
   }

@@ -5,11 +5,7 @@
 export const hiveDefaultPartition = '__HIVE_DEFAULT_PARTITION__';
 
 function needsEscape(code: number): boolean {
-  return (
-    (code >= 0x01 && code <= 0x1f) ||
-    code === 0x7f ||
-    '"#%\'*/:=?\\{[]^'.includes(String.fromCharCode(code))
-  );
+  return (code >= 0x01 && code <= 0x1f) || code === 0x7f || '"#%\'*/:=?\\{[]^'.includes(String.fromCharCode(code));
 }
 
 export function escapePartitionValue(value: string | null): string {
@@ -24,9 +20,7 @@ export function escapePartitionValue(value: string | null): string {
 
 /** Folder path (no trailing slash) for a partition, '' for an unpartitioned table. */
 export function partitionFolder(partitionColumns: readonly string[], values: Record<string, string | null>): string {
-  return partitionColumns
-    .map((column) => `${escapePartitionValue(column)}=${escapePartitionValue(values[column] ?? null)}`)
-    .join('/');
+  return partitionColumns.map((column) => `${escapePartitionValue(column)}=${escapePartitionValue(values[column] ?? null)}`).join('/');
 }
 
 /** A stable key for a partition (to group rows and compare touched partitions). */

@@ -33,7 +33,10 @@ const conditionPattern = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|!=|=|>|<)\s*('(?
 function typedValue(field: DeltaField, raw: string, quoted: boolean, where: string): DeltaValue {
   if (!quoted && raw.toLowerCase() === 'null') return null;
   const bad = (expected: string): ValidationError =>
-    new ValidationError('where', `--where: column "${field.name}" is ${field.type}; ${JSON.stringify(raw)} is not ${expected} (in "${where}")`);
+    new ValidationError(
+      'where',
+      `--where: column "${field.name}" is ${field.type}; ${JSON.stringify(raw)} is not ${expected} (in "${where}")`,
+    );
   switch (field.type) {
     case 'long':
     case 'integer':
@@ -115,7 +118,10 @@ export function parseRowFilter(where: string, schema: DeltaSchema, partitionColu
   while (rest.trim().length > 0) {
     const m = conditionPattern.exec(rest);
     if (!m) {
-      throw new ValidationError('where', `--where: cannot parse ${JSON.stringify(rest.trim())}; expected <column><op><value> joined by "and" (ops: = != > >= < <=)`);
+      throw new ValidationError(
+        'where',
+        `--where: cannot parse ${JSON.stringify(rest.trim())}; expected <column><op><value> joined by "and" (ops: = != > >= < <=)`,
+      );
     }
     const [whole, column = '', operator = '=', token = ''] = m;
     const field = byName.get(column);

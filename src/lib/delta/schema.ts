@@ -20,7 +20,20 @@ export interface SparkStructType {
   fields: SparkStructField[];
 }
 
-const simpleTypes: readonly string[] = ['string', 'long', 'integer', 'short', 'byte', 'double', 'float', 'boolean', 'binary', 'date', 'timestamp', 'timestamp_ntz'];
+const simpleTypes: readonly string[] = [
+  'string',
+  'long',
+  'integer',
+  'short',
+  'byte',
+  'double',
+  'float',
+  'boolean',
+  'binary',
+  'date',
+  'timestamp',
+  'timestamp_ntz',
+];
 const supportedTypesText = `${simpleTypes.join(', ')}, decimal(p,s)`;
 
 export function toSchemaString(schema: DeltaSchema): string {
@@ -36,7 +49,7 @@ export function primitiveTypeOf(type: unknown): DeltaPrimitiveType | undefined {
   if (typeof type !== 'string') return undefined;
   if (simpleTypes.includes(type)) return type as DeltaPrimitiveType;
   const decimal = parseDecimalType(type);
-  return decimal ? (`decimal(${decimal.precision},${decimal.scale})`) : undefined;
+  return decimal ? `decimal(${decimal.precision},${decimal.scale})` : undefined;
 }
 
 /** A short readable name for any Spark schema type: 'array<integer>', 'map<string,long>', 'struct<a:int>'. */
@@ -96,7 +109,7 @@ export function readSchemaString(table: string, schemaString: string | null | un
   return {
     columns: parseStruct(table, schemaString).map((f) => {
       const type = primitiveTypeOf(f.type);
-      const metadata = (f.metadata ?? {});
+      const metadata = f.metadata ?? {};
       const physicalName = metadata['delta.columnMapping.physicalName'];
       const fieldId = metadata['delta.columnMapping.id'];
       return {
@@ -153,11 +166,7 @@ export function assertSameSchema(table: string, tableSchema: DeltaSchema, writeS
   const tableNames = new Set(tableSchema.fields.map((f) => f.name));
   for (const field of writeSchema.fields) {
     if (!tableNames.has(field.name)) {
-      throw new DeltaSchemaMismatchError(
-        table,
-        field.name,
-        `not in the table schema (table columns: ${[...tableNames].join(', ')})`,
-      );
+      throw new DeltaSchemaMismatchError(table, field.name, `not in the table schema (table columns: ${[...tableNames].join(', ')})`);
     }
   }
 }
@@ -171,7 +180,11 @@ export function assertValidSchema(table: string, schema: DeltaSchema, partitionB
     }
     seen.add(field.name.toLowerCase());
     if (primitiveTypeOf(field.type) !== field.type) {
-      throw new DeltaSchemaMismatchError(table, field.name, `unknown type ${JSON.stringify(field.type)} (supported: ${supportedTypesText})`);
+      throw new DeltaSchemaMismatchError(
+        table,
+        field.name,
+        `unknown type ${JSON.stringify(field.type)} (supported: ${supportedTypesText})`,
+      );
     }
   }
   for (const column of partitionBy) {
@@ -185,7 +198,11 @@ export function assertValidSchema(table: string, schema: DeltaSchema, partitionB
   }
   for (const field of schema.fields) {
     if (field.type === 'timestamp_ntz') {
-      throw new DeltaSchemaMismatchError(table, field.name, 'timestamp_ntz is read only: writing it needs the timestampNtz table feature (reader 3 / writer 7), and this module writes reader 1 / writer 2');
+      throw new DeltaSchemaMismatchError(
+        table,
+        field.name,
+        'timestamp_ntz is read only: writing it needs the timestampNtz table feature (reader 3 / writer 7), and this module writes reader 1 / writer 2',
+      );
     }
   }
   if (partitionBy.length > 0 && partitionBy.length === schema.fields.length) {
@@ -245,7 +262,9 @@ function valueProblem(field: DeltaField, value: unknown): string | undefined {
     case 'binary':
       return value instanceof Uint8Array ? undefined : 'expected a Uint8Array (binary)';
     case 'date':
-      return typeof value === 'string' && datePattern.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
+      return typeof value === 'string' &&
+        datePattern.test(value) &&
+        !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) &&
         new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
         ? undefined
         : "expected a date 'YYYY-MM-DD'";
@@ -338,7 +357,11 @@ export function rowValidator(table: string, schema: DeltaSchema): (row: DeltaRow
       }
       if (!(checks[i] as ValueCheck)(value)) {
         const problem = valueProblem(field, value) ?? 'invalid value';
-        throw new DeltaSchemaMismatchError(table, field.name, `${problem}, got ${show(value)} (${typeof value}) in row ${rowNumber}${skuOfRow(row)}`);
+        throw new DeltaSchemaMismatchError(
+          table,
+          field.name,
+          `${problem}, got ${show(value)} (${typeof value}) in row ${rowNumber}${skuOfRow(row)}`,
+        );
       }
     }
     // Counting keys without allocating an array (every column is present, so more keys means extras).

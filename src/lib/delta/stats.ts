@@ -51,9 +51,13 @@ export function boundedStats(numRecords: number, columns: readonly ColumnSummary
     if (field.type === 'string') {
       const minText = bounds.min as string;
       const maxText = bounds.max as string;
-      stats.minValues[field.name] = minText.length > maxStringStatLength && Array.from(minText).length > maxStringStatLength ? prefix(minText, maxStringStatLength) : minText;
+      stats.minValues[field.name] =
+        minText.length > maxStringStatLength && Array.from(minText).length > maxStringStatLength
+          ? prefix(minText, maxStringStatLength)
+          : minText;
       // A max that would need truncation is left out (a prefix would not be an upper bound).
-      if (!(maxText.length > maxStringStatLength && Array.from(maxText).length > maxStringStatLength)) stats.maxValues[field.name] = maxText;
+      if (!(maxText.length > maxStringStatLength && Array.from(maxText).length > maxStringStatLength))
+        stats.maxValues[field.name] = maxText;
     } else {
       stats.minValues[field.name] = bounds.min;
       stats.maxValues[field.name] = bounds.max;

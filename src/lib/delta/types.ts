@@ -93,10 +93,7 @@ export interface DeltaFileWriter {
   /** The non-partition fields, in the order the encoded columns must follow. */
   readonly dataFields: readonly DeltaField[];
   /** Stores one encoded data file of the given partition (values in Delta's partition-string form). */
-  addFile(
-    partitionValues: Record<string, string | null>,
-    file: { bytes: Uint8Array; stats: { numRecords: number } },
-  ): Promise<void>;
+  addFile(partitionValues: Record<string, string | null>, file: { bytes: Uint8Array; stats: { numRecords: number } }): Promise<void>;
   commit(): Promise<DeltaWriteResult>;
   /**
    * Deletes the files added so far (best effort); nothing references them before a commit. After

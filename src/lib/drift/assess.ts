@@ -77,7 +77,6 @@ export const defaultDriftStatsOptions: Omit<DriftStatsOptions, 'season'> = {
   skuPsiSmoothing: 0.5,
 };
 
-
 const inRange = (d: string, from: string, to: string): boolean => d >= from && d <= to;
 
 /**
@@ -103,7 +102,8 @@ export function computeDriftStats(
   for (const f of forecasts) {
     if (f.originDate > windows.recentEnd) continue;
     const cur = inEffect.get(f.sku);
-    if (!cur || f.originDate > cur.origin || (f.originDate === cur.origin && f.runId > cur.runId)) inEffect.set(f.sku, { runId: f.runId, origin: f.originDate });
+    if (!cur || f.originDate > cur.origin || (f.originDate === cur.origin && f.runId > cur.runId))
+      inEffect.set(f.sku, { runId: f.runId, origin: f.originDate });
   }
   const pointsBySku = new Map<string, ForecastPoint[]>();
   for (const f of forecasts) {
@@ -145,7 +145,8 @@ export function computeDriftStats(
     if (refUnits > 0 && recentUnits === 0) vanishedSkus.push(sku);
     if (refUnits === 0 && recentUnits === 0) continue;
 
-    const psiEligible = reference.length >= options.minReferenceDays && recent.length >= options.minRecentDays && refUnits > 0 && recentUnits > 0;
+    const psiEligible =
+      reference.length >= options.minReferenceDays && recent.length >= options.minRecentDays && refUnits > 0 && recentUnits > 0;
     if (psiEligible) {
       pooledReference.push(...reference);
       pooledRecent.push(...recent);
@@ -157,14 +158,19 @@ export function computeDriftStats(
     const predicted = points.map((p) => p.point);
     const enough = points.length >= options.minRealisedDays;
     const history = chosen
-      ? [...days.values()].filter((d) => d.date < chosen.origin && d.date >= addDays(chosen.origin, -120)).sort((a, b) => (a.date < b.date ? -1 : 1)).map((d) => d.units)
+      ? [...days.values()]
+          .filter((d) => d.date < chosen.origin && d.date >= addDays(chosen.origin, -120))
+          .sort((a, b) => (a.date < b.date ? -1 : 1))
+          .map((d) => d.units)
       : [];
     const exp = chosen ? expectedByKey.get(`${chosen.runId}\u0000${sku}`) : undefined;
     const smoothing = options.skuPsiSmoothing ?? 0.5;
     stats.push({
       sku,
       psi: psiEligible ? populationStabilityIndex(reference, recent, { bins: options.skuPsiBins, smoothing }) : null,
-      psiCritical: psiEligible ? psiCriticalValue(reference.length, recent.length, psiBinCount(reference, options.skuPsiBins), options.skuPsiAlpha ?? 0.01) : null,
+      psiCritical: psiEligible
+        ? psiCriticalValue(reference.length, recent.length, psiBinCount(reference, options.skuPsiBins), options.skuPsiAlpha ?? 0.01)
+        : null,
       realisedWape: enough ? wape(actual, predicted) : null,
       expectedWape: exp?.wape ?? null,
       realisedMase: enough ? mase(actual, predicted, history, options.season) : null,
@@ -181,6 +187,9 @@ export function computeDriftStats(
     newSkus,
     vanishedSkus,
     referenceSkuCount,
-    stockoutRate: { reference: stockRefDays ? stockRef / stockRefDays : null, recent: stockRecentDays ? stockRecent / stockRecentDays : null },
+    stockoutRate: {
+      reference: stockRefDays ? stockRef / stockRefDays : null,
+      recent: stockRecentDays ? stockRecent / stockRecentDays : null,
+    },
   };
 }

@@ -96,12 +96,19 @@ export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
     const accuracyDrift = ratio !== null && ratio > thresholds.accuracyRatio;
     const psiThreshold = Math.max(thresholds.psi, s.psiCritical ?? 0);
     const dataDrift = s.psi !== null && s.psi > psiThreshold;
-    if (accuracyDrift) own.push({ sku: s.sku, kind: 'accuracy_wape', value: ratio, threshold: thresholds.accuracyRatio, action: 'reforecast' });
+    if (accuracyDrift)
+      own.push({ sku: s.sku, kind: 'accuracy_wape', value: ratio, threshold: thresholds.accuracyRatio, action: 'reforecast' });
     if (dataDrift) {
       // PSI is the leading indicator: it acts only while realised accuracy cannot judge the forecast
       // yet, and not when the forecast was made inside the recent window (it saw the change).
       const current = s.forecastOrigin !== null && s.forecastOrigin >= input.recentWindowStart;
-      const action: DriftAction = accuracyDrift ? 'reforecast' : ratio !== null ? 'none:accuracy_ok' : current ? 'none:forecast_current' : 'reforecast';
+      const action: DriftAction = accuracyDrift
+        ? 'reforecast'
+        : ratio !== null
+          ? 'none:accuracy_ok'
+          : current
+            ? 'none:forecast_current'
+            : 'reforecast';
       own.push({ sku: s.sku, kind: 'data_psi', value: s.psi!, threshold: psiThreshold, action });
     }
     // The fleet share counts SKUs whose drift calls for action: accuracy drift, or data drift that
@@ -130,9 +137,24 @@ export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
   const churnDrift = newShare + vanishedShare >= thresholds.fleetShare;
   const fleetDrift = (input.skus.length > 0 && driftShare >= thresholds.fleetShare) || overallDrift || churnDrift;
 
-  if (overallDrift) findings.push({ sku: null, kind: 'overall_psi', value: input.overallPsi!, threshold: thresholds.psi, action: 'challenger' });
-  if (input.newSkus.length > 0) findings.push({ sku: null, kind: 'new_skus', value: newShare, threshold: thresholds.fleetShare, action: churnDrift ? 'challenger' : 'none' });
-  if (input.vanishedSkus.length > 0) findings.push({ sku: null, kind: 'vanished_skus', value: vanishedShare, threshold: thresholds.fleetShare, action: churnDrift ? 'challenger' : 'none' });
+  if (overallDrift)
+    findings.push({ sku: null, kind: 'overall_psi', value: input.overallPsi!, threshold: thresholds.psi, action: 'challenger' });
+  if (input.newSkus.length > 0)
+    findings.push({
+      sku: null,
+      kind: 'new_skus',
+      value: newShare,
+      threshold: thresholds.fleetShare,
+      action: churnDrift ? 'challenger' : 'none',
+    });
+  if (input.vanishedSkus.length > 0)
+    findings.push({
+      sku: null,
+      kind: 'vanished_skus',
+      value: vanishedShare,
+      threshold: thresholds.fleetShare,
+      action: churnDrift ? 'challenger' : 'none',
+    });
   const { reference, recent } = input.stockoutRate;
   if (reference !== null && recent !== null && Math.abs(recent - reference) >= thresholds.stockoutDelta) {
     findings.push({ sku: null, kind: 'stockout_rate', value: recent - reference, threshold: thresholds.stockoutDelta, action: 'none' });

@@ -36,7 +36,11 @@ export class DeltaCommitOutcomeUnknownError extends DemandError {
   readonly table: string;
   readonly version: number;
   constructor(table: string, version: number, options?: { cause?: unknown }) {
-    super('delta_commit_outcome_unknown', `Delta table ${table}: the commit of version ${version} may or may not have landed; its data files are kept`, options);
+    super(
+      'delta_commit_outcome_unknown',
+      `Delta table ${table}: the commit of version ${version} may or may not have landed; its data files are kept`,
+      options,
+    );
     this.table = table;
     this.version = version;
   }

@@ -106,7 +106,11 @@ export class UpstreamError extends DemandError {
 export class ScratchSpaceError extends DemandError {
   readonly folder: string;
   constructor(folder: string, message: string, options?: { cause?: unknown }) {
-    super('scratch_space', `Scratch folder ${folder}: ${message}. Free space there, or point DEMAND_SCRATCH_DIR at a larger disk.`, options);
+    super(
+      'scratch_space',
+      `Scratch folder ${folder}: ${message}. Free space there, or point DEMAND_SCRATCH_DIR at a larger disk.`,
+      options,
+    );
     this.folder = folder;
   }
 }
@@ -118,7 +122,10 @@ export class ScratchSpaceError extends DemandError {
 export class IncompleteSilverRunError extends DemandError {
   readonly runId: string;
   constructor(runId: string, detail: string) {
-    super('incomplete_silver_run', `Silver run ${runId} stopped part-way: ${detail}. Re-run ${runId} (the same run id completes it), then this run.`);
+    super(
+      'incomplete_silver_run',
+      `Silver run ${runId} stopped part-way: ${detail}. Re-run ${runId} (the same run id completes it), then this run.`,
+    );
     this.runId = runId;
   }
 }
@@ -131,7 +138,11 @@ export class SkuError extends DemandError {
   readonly sku: string;
   readonly table: string;
   constructor(details: { sku: string; table: string; step: string }, cause: Error) {
-    super(cause instanceof DemandError ? cause.code : 'sku_failed', `SKU ${details.sku} (${details.step}, table ${details.table}): ${cause.message}`, { cause });
+    super(
+      cause instanceof DemandError ? cause.code : 'sku_failed',
+      `SKU ${details.sku} (${details.step}, table ${details.table}): ${cause.message}`,
+      { cause },
+    );
     this.sku = details.sku;
     this.table = details.table;
   }

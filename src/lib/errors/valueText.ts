@@ -18,7 +18,9 @@ export function valueText(value: unknown): string {
     default:
       if (value === null) return 'null';
       try {
-        return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? Object.prototype.toString.call(value);
+        return (
+          JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? Object.prototype.toString.call(value)
+        );
       } catch {
         return Object.prototype.toString.call(value);
       }

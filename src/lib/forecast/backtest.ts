@@ -76,7 +76,8 @@ export interface BacktestOptions {
 }
 
 export const backtestQuantileLevels: readonly number[] = [0.05, 0.25, 0.5, 0.75, 0.95];
-export const backtestCsvHeader = 'series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90';
+export const backtestCsvHeader =
+  'series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90';
 /** The grid the PIT is read from (1%..99%). */
 const pitLevels: readonly number[] = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
 export const backtestPointsCsvHeader = `series_id,model,date,actual,point,${backtestQuantileLevels.map(quantileKey).join(',')}`;
@@ -117,7 +118,10 @@ export function parseLongSeriesCsv(text: string, options: ParseLongSeriesOptions
     const raw = r['y'] ?? '';
     const y = raw === '' || raw.toUpperCase() === 'NA' ? Number.NaN : Number(raw);
     if (Number.isNaN(y) && raw !== '' && raw.toUpperCase() !== 'NA') {
-      throw new ValidationError('y', `row ${row}: series "${id}" on ${date}: y "${raw}" is not a number (leave it empty or NA for unknown)`);
+      throw new ValidationError(
+        'y',
+        `row ${row}: series "${id}" on ${date}: y "${raw}" is not a number (leave it empty or NA for unknown)`,
+      );
     }
     let list = bySeries.get(id);
     if (!list) bySeries.set(id, (list = []));
@@ -132,10 +136,15 @@ export function parseLongSeriesCsv(text: string, options: ParseLongSeriesOptions
       let filledDays = 0;
       for (const [date, y, row] of list) {
         const last = dates[dates.length - 1];
-        if (last === date) throw new ValidationError('date', `row ${row}: series "${seriesId}" has date ${date} twice (first at an earlier row)`);
+        if (last === date)
+          throw new ValidationError('date', `row ${row}: series "${seriesId}" has date ${date} twice (first at an earlier row)`);
         if (last !== undefined) {
           for (let d = nextDay(last); d < date; d = nextDay(d)) {
-            if (!options.fillGaps) throw new ValidationError('date', `series "${seriesId}" has no row for ${d} (between ${last} and ${date}); add it, or fill gaps with 0 explicitly (--fill-gaps)`);
+            if (!options.fillGaps)
+              throw new ValidationError(
+                'date',
+                `series "${seriesId}" has no row for ${d} (between ${last} and ${date}); add it, or fill gaps with 0 explicitly (--fill-gaps)`,
+              );
             dates.push(d);
             values.push(0);
             filledDays++;
@@ -199,7 +208,10 @@ export function holdoutScores(train: readonly number[], test: readonly number[],
 }
 
 /** Coverage of the central 50% and 90% bands and mean pinball loss over the known hold-out points. */
-export function intervalScores(test: readonly number[], quantiles: Record<string, readonly number[]>): { coverage50: number; coverage90: number; pinball: number } {
+export function intervalScores(
+  test: readonly number[],
+  quantiles: Record<string, readonly number[]>,
+): { coverage50: number; coverage90: number; pinball: number } {
   const q = (p: number, i: number): number => quantiles[quantileKey(p)]?.[i] ?? Number.NaN;
   let in50 = 0;
   let in90 = 0;
@@ -214,7 +226,9 @@ export function intervalScores(test: readonly number[], quantiles: Record<string
     pinball += loss / backtestQuantileLevels.length;
     count++;
   });
-  return count ? { coverage50: in50 / count, coverage90: in90 / count, pinball: pinball / count } : { coverage50: Number.NaN, coverage90: Number.NaN, pinball: Number.NaN };
+  return count
+    ? { coverage50: in50 / count, coverage90: in90 / count, pinball: pinball / count }
+    : { coverage50: Number.NaN, coverage90: Number.NaN, pinball: Number.NaN };
 }
 
 /** Share of [lo, hi] ∩ [band] in [lo, hi] (1 or 0 for a point PIT). */
@@ -224,7 +238,10 @@ function overlapShare(lo: number, hi: number, bandLo: number, bandHi: number): n
 }
 
 /** Randomized-PIT coverage of the central 50% and 90% bands, from quantiles on the 1%..99% grid. */
-export function pitCoverage(test: readonly number[], quantiles: Record<string, readonly number[]>): { pitCoverage50: number; pitCoverage90: number } {
+export function pitCoverage(
+  test: readonly number[],
+  quantiles: Record<string, readonly number[]>,
+): { pitCoverage50: number; pitCoverage90: number } {
   let c50 = 0;
   let c90 = 0;
   let count = 0;
@@ -248,12 +265,44 @@ export function pitCoverage(test: readonly number[], quantiles: Record<string, r
 
 function failedRow(seriesId: string, model: string, reason: string): BacktestRow {
   const nan = Number.NaN;
-  return { seriesId, model, mase: nan, smape: nan, absError: nan, absActual: nan, fitInMs: 0, rmsse: nan, coverage50: nan, coverage90: nan, pinball: nan, bias: nan, chosen: '', reason, meanBias: nan, pitCoverage50: nan, pitCoverage90: nan };
+  return {
+    seriesId,
+    model,
+    mase: nan,
+    smape: nan,
+    absError: nan,
+    absActual: nan,
+    fitInMs: 0,
+    rmsse: nan,
+    coverage50: nan,
+    coverage90: nan,
+    pinball: nan,
+    bias: nan,
+    chosen: '',
+    reason,
+    meanBias: nan,
+    pitCoverage50: nan,
+    pitCoverage90: nan,
+  };
 }
 
-function scoreRow(s: LongSeries, model: string, train: number[], test: number[], result: SkuForecast, fitInMs: number, options: BacktestOptions, reasons: string[]): BacktestRow {
+function scoreRow(
+  s: LongSeries,
+  model: string,
+  train: number[],
+  test: number[],
+  result: SkuForecast,
+  fitInMs: number,
+  options: BacktestOptions,
+  reasons: string[],
+): BacktestRow {
   const scores = holdoutScores(train, test, result.point, options.season);
-  if (!Number.isFinite(scores.mase)) reasons.push(Number.isFinite(scores.absError) && scores.absActual >= 0 ? 'MASE undefined: the lag-M naive scale is 0 or unknown' : 'no known hold-out value');
+  if (!Number.isFinite(scores.mase))
+    reasons.push(
+      Number.isFinite(scores.absError) && scores.absActual >= 0
+        ? 'MASE undefined: the lag-M naive scale is 0 or unknown'
+        : 'no known hold-out value',
+    );
   const cut = train.length;
   test.forEach((actual, i) => {
     options.onPoint?.({
@@ -262,7 +311,9 @@ function scoreRow(s: LongSeries, model: string, train: number[], test: number[],
       date: s.dates[cut + i] ?? '',
       actual,
       point: result.point[i] as number,
-      quantiles: Object.fromEntries(backtestQuantileLevels.map((p) => [quantileKey(p), result.quantiles[quantileKey(p)]?.[i] ?? Number.NaN])),
+      quantiles: Object.fromEntries(
+        backtestQuantileLevels.map((p) => [quantileKey(p), result.quantiles[quantileKey(p)]?.[i] ?? Number.NaN]),
+      ),
     });
   });
   return {
@@ -290,10 +341,13 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
   const models = options.models ?? [];
   for (const name of models) modelByName(name);
   const inputs: Array<SeriesInput | null> = series.map((s) =>
-    s.values.length > horizon + season ? { sku: s.seriesId, startDate: s.dates[0] ?? '', values: s.values.slice(0, s.values.length - horizon) } : null,
+    s.values.length > horizon + season
+      ? { sku: s.seriesId, startDate: s.dates[0] ?? '', values: s.values.slice(0, s.values.length - horizon) }
+      : null,
   );
   // Sparse SKUs borrow strength from the rest of the file, as they do from their batch in the pipeline.
-  const prior: FleetPrior | undefined = options.pooling === false ? undefined : fleetPriorOf(inputs.filter((x): x is SeriesInput => x !== null));
+  const prior: FleetPrior | undefined =
+    options.pooling === false ? undefined : fleetPriorOf(inputs.filter((x): x is SeriesInput => x !== null));
   const rows: BacktestRow[] = [];
   series.forEach((s, i) => {
     options.abortSignal?.throwIfAborted();
@@ -363,5 +417,12 @@ export function backtestRowsToCsv(rows: readonly BacktestRow[]): string {
 }
 
 export function backtestPointToCsv(p: BacktestPoint): string {
-  return [csvText(p.seriesId), csvText(p.model), p.date, csvNumber(p.actual), csvNumber(p.point), ...backtestQuantileLevels.map((l) => csvNumber(p.quantiles[quantileKey(l)] ?? Number.NaN))].join(',');
+  return [
+    csvText(p.seriesId),
+    csvText(p.model),
+    p.date,
+    csvNumber(p.actual),
+    csvNumber(p.point),
+    ...backtestQuantileLevels.map((l) => csvNumber(p.quantiles[quantileKey(l)] ?? Number.NaN)),
+  ].join(',');
 }

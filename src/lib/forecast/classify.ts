@@ -23,8 +23,7 @@ export function classifyDemand(y: readonly number[], options: { fastMeanPerPerio
   const adi = y.length / sizes.length;
   const m = mean(sizes);
   const cv2 = sizes.length > 1 && m > 0 ? variance(sizes) / (m * m) : 0;
-  const demandClass: DemandClass =
-    adi < adiCutoff ? (cv2 < cv2Cutoff ? 'smooth' : 'erratic') : cv2 < cv2Cutoff ? 'intermittent' : 'lumpy';
+  const demandClass: DemandClass = adi < adiCutoff ? (cv2 < cv2Cutoff ? 'smooth' : 'erratic') : cv2 < cv2Cutoff ? 'intermittent' : 'lumpy';
   const segment: Segment = adi >= adiCutoff ? 'intermittent' : meanDemand >= (options.fastMeanPerPeriod ?? 5) ? 'fast' : 'slow';
   return { demandClass, segment, adi, cv2, meanDemand };
 }

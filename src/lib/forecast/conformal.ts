@@ -78,12 +78,19 @@ function conformalQuantileSorted(s: readonly number[], p: number): number {
  * thus follows the level (a quiet season has narrower bands than a busy one), and every window
  * and step contributes to one pool, which is what makes 5% tails estimable from a few windows.
  */
-export function scaledConformalQuantiles(point: readonly number[], pairs: readonly ForecastPair[], levels: readonly number[]): Record<string, number[]> {
+export function scaledConformalQuantiles(
+  point: readonly number[],
+  pairs: readonly ForecastPair[],
+  levels: readonly number[],
+): Record<string, number[]> {
   const sorted = [...levels].sort((a, b) => a - b);
   const levelMean = pairs.length ? pairs.reduce((s, p) => s + Math.max(0, p.forecast), 0) / pairs.length : 0;
   const floor = Math.max(0.5, 0.1 * levelMean);
   const spread = (f: number): number => Math.sqrt(Math.max(0, f) + floor);
-  const scores = pairs.map((p) => (p.actual - p.forecast) / spread(p.forecast)).filter(Number.isFinite).sort((a, b) => a - b);
+  const scores = pairs
+    .map((p) => (p.actual - p.forecast) / spread(p.forecast))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const z = sorted.map((p) => conformalQuantileSorted(scores, p));
   const out: Record<string, number[]> = {};
   for (const p of sorted) out[quantileKey(p)] = new Array<number>(point.length).fill(0);
@@ -183,7 +190,12 @@ export function meanAdjustment(pairs: readonly ForecastPair[]): (forecast: numbe
  * carries the demand rate), its variance a dispersion index times the mean (compound Poisson:
  * one order brings several units), estimated from the same residuals.
  */
-export function countDistributionQuantiles(point: readonly number[], pairs: readonly ForecastPair[], levels: readonly number[], fallbackDispersion = 1): { quantiles: Record<string, number[]>; dispersion: number } {
+export function countDistributionQuantiles(
+  point: readonly number[],
+  pairs: readonly ForecastPair[],
+  levels: readonly number[],
+  fallbackDispersion = 1,
+): { quantiles: Record<string, number[]>; dispersion: number } {
   const adjust = meanAdjustment(pairs);
   let sq = 0;
   let level = 0;

@@ -1,7 +1,15 @@
 import { errorText } from '../errors';
 import { classifyDemand, type DemandProfile } from './classify';
 import { cleanSeries } from './clean';
-import { countDistributionQuantiles, countQuantiles, meanAdjustment, pinballLoss, quantileKey, scaledConformalQuantiles, type ForecastPair } from './conformal';
+import {
+  countDistributionQuantiles,
+  countQuantiles,
+  meanAdjustment,
+  pinballLoss,
+  quantileKey,
+  scaledConformalQuantiles,
+  type ForecastPair,
+} from './conformal';
 import { checkPlausible } from './models/arima';
 import { forecastModels, modelByName } from './models/registry';
 import { isSparse, pooledRate, recentWindow, type FleetPrior } from './pooling';
@@ -109,7 +117,12 @@ const minCalibrationPairs = 8;
  * demand that is intermittent or low (where a continuous band would put q05 above 0 on days
  * that are mostly 0), locally scaled conformal bands otherwise.
  */
-function predictiveQuantiles(point: readonly number[], pairs: readonly ForecastPair[], levels: readonly number[], counts: boolean): Record<string, number[]> {
+function predictiveQuantiles(
+  point: readonly number[],
+  pairs: readonly ForecastPair[],
+  levels: readonly number[],
+  counts: boolean,
+): Record<string, number[]> {
   return counts ? countDistributionQuantiles(point, pairs, levels).quantiles : scaledConformalQuantiles(point, pairs, levels);
 }
 
@@ -117,7 +130,8 @@ function predictiveQuantiles(point: readonly number[], pairs: readonly ForecastP
 function naivePairs(y: readonly number[], censored: readonly boolean[], season: number): ForecastPair[] {
   const lag = season > 1 && y.length > season ? season : 1;
   const pairs: ForecastPair[] = [];
-  for (let t = lag; t < y.length; t++) if (!censored[t] && !censored[t - lag]) pairs.push({ forecast: y[t - lag] as number, actual: y[t] as number });
+  for (let t = lag; t < y.length; t++)
+    if (!censored[t] && !censored[t - lag]) pairs.push({ forecast: y[t - lag] as number, actual: y[t] as number });
   return pairs;
 }
 
@@ -137,7 +151,9 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const options: Partial<ForecastOptions> = forecastOptions ?? {};
   const horizon = Math.max(1, Math.floor(Number.isFinite(options.horizon) ? (options.horizon as number) : 1));
   const season = Math.max(1, Math.floor(Number.isFinite(options.season) ? (options.season as number) : 1));
-  const levels = (Array.isArray(options.quantiles) ? options.quantiles : defaultQuantileLevels).filter((p) => typeof p === 'number' && p > 0 && p < 1);
+  const levels = (Array.isArray(options.quantiles) ? options.quantiles : defaultQuantileLevels).filter(
+    (p) => typeof p === 'number' && p > 0 && p < 1,
+  );
   const sku = String(input?.sku ?? '');
   const reasons: string[] = [];
   const { y, censored, notes } = cleanSeries(input ?? { sku, startDate: '', values: [] }, season);
@@ -156,8 +172,25 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   };
   const observed = y.filter((_, t) => !censored[t]);
   const profile = classifyDemand(observed);
-  const emptyMetrics: ForecastMetrics = { mase: null, wape: null, smape: null, bias: null, coverage50: null, coverage90: null, pinball: null, absError: 0, absActual: 0, windows: 0 };
-  const flatResult = (model: string, level: number, reason: string, params: Record<string, unknown> = {}, unitsPerSaleDay?: number): SkuForecast => {
+  const emptyMetrics: ForecastMetrics = {
+    mase: null,
+    wape: null,
+    smape: null,
+    bias: null,
+    coverage50: null,
+    coverage90: null,
+    pinball: null,
+    absError: 0,
+    absActual: 0,
+    windows: 0,
+  };
+  const flatResult = (
+    model: string,
+    level: number,
+    reason: string,
+    params: Record<string, unknown> = {},
+    unitsPerSaleDay?: number,
+  ): SkuForecast => {
     const point = new Array<number>(horizon).fill(Math.max(0, Number.isFinite(level) ? level : 0));
     let quantiles: Record<string, number[]> = {};
     if (unitsPerSaleDay !== undefined) quantiles = rateQuantiles(point[0] as number, unitsPerSaleDay, horizon, levels);
@@ -193,11 +226,18 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
       'pooled',
       rate,
       `sparse: ${recent.saleDays} sale day(s) in the last ${recent.days} days: rate pooled with the fleet's sparse SKUs (shrinkage ${prior.strengthInDays.toFixed(0)} days)`,
-      { ratePerDay: rate, ownRatePerDay: recent.days ? recent.units / recent.days : 0, priorRatePerDay: prior.ratePerDay, priorStrengthInDays: prior.strengthInDays, priorSkus: prior.skus },
+      {
+        ratePerDay: rate,
+        ownRatePerDay: recent.days ? recent.units / recent.days : 0,
+        priorRatePerDay: prior.ratePerDay,
+        priorStrengthInDays: prior.strengthInDays,
+        priorSkus: prior.skus,
+      },
       size,
     );
   }
-  if (saleDays.length === 1) return flatResult('mean', mean(observed), 'single sale: demand rate = units / days', {}, integerValued ? (saleDays[0]) : undefined);
+  if (saleDays.length === 1)
+    return flatResult('mean', mean(observed), 'single sale: demand rate = units / days', {}, integerValued ? saleDays[0] : undefined);
 
   let names = options.models?.length ? [...options.models] : defaultCandidates(profile, n, season, context.isDaily);
   const unknown = names.filter((name) => !forecastModels.has(name));
@@ -286,7 +326,12 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
     if (top.length >= 2) combos.push({ how: 'mean', members: top, margin: comboMargin });
     if (ranked.length > comboSize) combos.push({ how: 'median', members: ranked, margin: allMargin });
     for (const { how, members, margin } of combos) {
-      const windows = plan.origins.map((_, w) => combine(members.map((r) => r.windows[w] as number[]), how));
+      const windows = plan.origins.map((_, w) =>
+        combine(
+          members.map((r) => r.windows[w] as number[]),
+          how,
+        ),
+      );
       const e = errorOf(windows);
       const score = e.count > 0 ? e.abs / e.count / scale : Infinity;
       const name = `${how}(${members.map((r) => r.name).join(',')})`;
@@ -295,7 +340,10 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
         bestEffective = score * (1 - margin);
         chosenName = name;
         chosenWindows = windows;
-        chosenPoint = combine(members.map((r) => r.final as number[]), how);
+        chosenPoint = combine(
+          members.map((r) => r.final as number[]),
+          how,
+        );
         chosenParams = Object.fromEntries(members.map((r) => [r.name, r.params]));
       }
     }
@@ -330,7 +378,8 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const pairs: ForecastPair[] = [];
   plan.origins.forEach((origin, w) => {
     if (!chosenWindows[w]) return;
-    for (let h = 0; h < hb; h++) if (!censored[origin + h]) pairs.push({ forecast: chosenWindows[w][h] as number, actual: y[origin + h] as number });
+    for (let h = 0; h < hb; h++)
+      if (!censored[origin + h]) pairs.push({ forecast: chosenWindows[w][h] as number, actual: y[origin + h] as number });
   });
   let intervalMethod = counts ? 'count-distribution' : 'scaled-conformal';
   let calibration = pairs;
@@ -339,9 +388,14 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
     calibration = naivePairs(y, censored, season);
   }
   const quantiles = predictiveQuantiles(chosenPoint, calibration, levels, counts);
-  const lastMonth = y.slice(-30).filter((v, i) => !censored[n - Math.min(30, n) + i]).reduce((a, v) => a + v, 0);
+  const lastMonth = y
+    .slice(-30)
+    .filter((v, i) => !censored[n - Math.min(30, n) + i])
+    .reduce((a, v) => a + v, 0);
   if (lastMonth > 0 && chosenPoint.every((v) => !(v > 0))) {
-    reasons.push(`all-zero forecast from ${chosenName} although ${lastMonth} unit(s) sold in the last 30 days (most days are 0, so the median-type forecast is 0, while the mean and the quantiles carry the rate)`);
+    reasons.push(
+      `all-zero forecast from ${chosenName} although ${lastMonth} unit(s) sold in the last 30 days (most days are 0, so the median-type forecast is 0, while the mean and the quantiles carry the rate)`,
+    );
   }
 
   const metrics = backtestMetrics(y, censored, plan, chosenWindows, scale, levels, counts);
@@ -371,7 +425,13 @@ const medianTypeModels = new Set(['smedian', 'zero']);
  * candidates' forecasts (ETS, Theta, SBA, harmonic regression: least-squares or smoothing
  * estimates of the level); without any, the chosen forecast corrected by its backtest error.
  */
-function expectedUnits(chosen: string, point: readonly number[], runs: readonly CandidateRun[], calibration: readonly ForecastPair[], horizon: number): number[] {
+function expectedUnits(
+  chosen: string,
+  point: readonly number[],
+  runs: readonly CandidateRun[],
+  calibration: readonly ForecastPair[],
+  horizon: number,
+): number[] {
   // A median or mean of mean-type forecasts still estimates a mean; one with a median-type member does not.
   const members = chosen.replace(/^(median|mean)\((.*)\)$/, '$2').split(',');
   const medianType = members.some((m) => medianTypeModels.has(m));

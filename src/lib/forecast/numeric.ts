@@ -20,7 +20,10 @@ export function variance(x: readonly number[]): number {
 
 /** Linear-interpolated quantile (R type 7). */
 export function quantile(x: readonly number[], p: number): number {
-  return quantileSorted([...x].sort((a, b) => a - b), p);
+  return quantileSorted(
+    [...x].sort((a, b) => a - b),
+    p,
+  );
 }
 
 /** quantile() of an already ascending array (no copy, no sort). */

@@ -32,7 +32,11 @@ export interface RecentWindow {
 }
 
 /** Units, known days, sale days and Σy² over the last `windowInDays` known days of a history. */
-export function recentWindow(values: readonly number[], censored: readonly boolean[] | undefined, windowInDays = rateWindowInDays): RecentWindow {
+export function recentWindow(
+  values: readonly number[],
+  censored: readonly boolean[] | undefined,
+  windowInDays = rateWindowInDays,
+): RecentWindow {
   const out: RecentWindow = { units: 0, days: 0, saleDays: 0, sumSquares: 0 };
   for (let t = Math.max(0, values.length - windowInDays); t < values.length; t++) {
     const v = Number(values[t]);
@@ -56,13 +60,16 @@ export function isSparse(window: RecentWindow): boolean {
  * compound-Poisson rates); undefined when fewer than 5 sparse SKUs are there to learn from.
  */
 export function fleetPriorOf(inputs: readonly SeriesInput[]): FleetPrior | undefined {
-  const windows = inputs.map((s) => recentWindow(Array.isArray(s.values) ? s.values : [], s.censored)).filter((w) => w.days > 0 && isSparse(w));
+  const windows = inputs
+    .map((s) => recentWindow(Array.isArray(s.values) ? s.values : [], s.censored))
+    .filter((w) => w.days > 0 && isSparse(w));
   if (windows.length < 5) return undefined;
   const units = windows.reduce((s, w) => s + w.units, 0);
   const days = windows.reduce((s, w) => s + w.days, 0);
   const saleDays = windows.reduce((s, w) => s + w.saleDays, 0);
   const mu = units / days;
-  if (!(mu > 0)) return { ratePerDay: 0, strengthInDays: rateWindowInDays, unitsPerSaleDay: 1, windowInDays: rateWindowInDays, skus: windows.length };
+  if (!(mu > 0))
+    return { ratePerDay: 0, strengthInDays: rateWindowInDays, unitsPerSaleDay: 1, windowInDays: rateWindowInDays, skus: windows.length };
   // Between-SKU variance of the observed rates, less what compound-Poisson sampling alone gives.
   let observed = 0;
   let sampling = 0;
@@ -74,7 +81,13 @@ export function fleetPriorOf(inputs: readonly SeriesInput[]): FleetPrior | undef
   sampling /= days;
   const tau2 = Math.max(observed - sampling, 0.05 * observed, 1e-12);
   const strengthInDays = Math.min(10 * rateWindowInDays, Math.max(1, mu / tau2));
-  return { ratePerDay: mu, strengthInDays, unitsPerSaleDay: saleDays ? units / saleDays : 1, windowInDays: rateWindowInDays, skus: windows.length };
+  return {
+    ratePerDay: mu,
+    strengthInDays,
+    unitsPerSaleDay: saleDays ? units / saleDays : 1,
+    windowInDays: rateWindowInDays,
+    skus: windows.length,
+  };
 }
 
 /** A sparse SKU's shrunk daily rate: (own units + β·μ) / (own days + β). */

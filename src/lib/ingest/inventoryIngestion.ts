@@ -23,7 +23,13 @@ export interface InventoryIngestionOptions {
 }
 
 /** Where a file moves: `<folder>/<name>`, or `<folder>/<runId>-<name>` when that name is taken (the same name dropped again). */
-async function freeTarget(lake: LakeStore, folder: string, name: string, runId: string, ops: { abortSignal?: AbortSignal }): Promise<string> {
+async function freeTarget(
+  lake: LakeStore,
+  folder: string,
+  name: string,
+  runId: string,
+  ops: { abortSignal?: AbortSignal },
+): Promise<string> {
   const target = `${folder}/${name}`;
   return (await lake.exists(target, ops)) ? `${folder}/${runId}-${name}` : target;
 }
@@ -66,13 +72,22 @@ export async function ingestInventoryRun(options: InventoryIngestionOptions): Pr
   const landingNow = new Set(files);
   const movedEarlier = [...bySourceFile.keys()].filter((f) => !landingNow.has(f)).length;
 
-  const output: IngestInventoryOutput = { filesFound: files.length + movedEarlier, filesIngested: 0, filesRejected: 0, rejected: [], records: 0, batches: [] };
+  const output: IngestInventoryOutput = {
+    filesFound: files.length + movedEarlier,
+    filesIngested: 0,
+    filesRejected: 0,
+    rejected: [],
+    records: 0,
+    batches: [],
+  };
   for (const file of files) {
     abortSignal?.throwIfAborted();
     const name = file.slice(file.lastIndexOf('/') + 1);
     const format = inventoryFormatOf(name);
     const bytes = await lake.read(file, ops);
-    const check = format ? checkInventorySnapshot(bytes, format) : ({ ok: false, reason: `unsupported file type (expected .csv, .ndjson or .jsonl): ${name}` } as const);
+    const check = format
+      ? checkInventorySnapshot(bytes, format)
+      : ({ ok: false, reason: `unsupported file type (expected .csv, .ndjson or .jsonl): ${name}` } as const);
     if (!check.ok || !format) {
       const reason = check.ok ? 'unsupported file type' : check.reason;
       const target = await freeTarget(lake, `${landing}/rejected`, name, runId, ops);
@@ -115,6 +130,8 @@ export async function ingestInventoryRun(options: InventoryIngestionOptions): Pr
   output.batches = [...runParts.entries()].sort(([a], [b]) => a - b).map(([, ref]) => ref);
   output.filesIngested = output.batches.length;
   output.records = output.batches.reduce((sum, b) => sum + b.records, 0);
-  log(`inventory: ${output.filesFound} file(s) found, ${output.filesIngested} ingested, ${output.filesRejected} rejected, ${output.records} row(s)`);
+  log(
+    `inventory: ${output.filesFound} file(s) found, ${output.filesIngested} ingested, ${output.filesRejected} rejected, ${output.records} row(s)`,
+  );
   return output;
 }

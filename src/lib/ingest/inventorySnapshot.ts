@@ -22,7 +22,8 @@ export function inventoryFormatOf(name: string): InventoryFileFormat | undefined
 
 export type SnapshotCheck = { ok: true; rows: number; onHandSum: number } | { ok: false; reason: string };
 
-const isDate = (v: unknown): boolean => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+const isDate = (v: unknown): boolean =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
 
 function checkRow(row: Record<string, unknown>, where: string, numbersAsText: boolean): string | undefined {
   if (!isDate(row.snapshot_date)) return `${where}: snapshot_date ${JSON.stringify(row.snapshot_date)} is not a YYYY-MM-DD date`;
@@ -49,9 +50,15 @@ export function checkInventorySnapshot(bytes: Buffer, format: InventoryFileForma
     } catch (err) {
       return { ok: false, reason: `CSV does not parse: ${err instanceof Error ? err.message : String(err)}` };
     }
-    const header = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0]?.split(',').map((c) => c.trim()) ?? [];
+    const header =
+      text
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/, 1)[0]
+        ?.split(',')
+        .map((c) => c.trim()) ?? [];
     const missing = inventoryColumns.filter((c) => !header.includes(c));
-    if (missing.length > 0) return { ok: false, reason: `CSV header ${JSON.stringify(header.join(','))} lacks column(s) ${missing.join(', ')}` };
+    if (missing.length > 0)
+      return { ok: false, reason: `CSV header ${JSON.stringify(header.join(','))} lacks column(s) ${missing.join(', ')}` };
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as Record<string, string>;
       const problem = checkRow(row, `line ${i + 2}`, true);
@@ -71,7 +78,8 @@ export function checkInventorySnapshot(bytes: Buffer, format: InventoryFileForma
     } catch {
       return { ok: false, reason: `line ${i + 1}: not JSON: ${JSON.stringify(line.slice(0, 60))}` };
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, reason: `line ${i + 1}: not a JSON object` };
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return { ok: false, reason: `line ${i + 1}: not a JSON object` };
     const problem = checkRow(value as Record<string, unknown>, `line ${i + 1}`, false);
     if (problem) return { ok: false, reason: problem };
     onHandSum += (value as { on_hand: number }).on_hand;

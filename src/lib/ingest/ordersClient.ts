@@ -66,7 +66,10 @@ class TransientFetchFailure extends Error {
 
 /** A failure retrying cannot fix (400, 401, 403, 404…). */
 class PermanentFetchFailure extends Error {
-  constructor(readonly outcome: string, readonly status: number | undefined) {
+  constructor(
+    readonly outcome: string,
+    readonly status: number | undefined,
+  ) {
     super(outcome);
   }
 }
@@ -78,12 +81,21 @@ function parsePage(text: string): { items: unknown[]; nextCursor: string | null;
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new TransientFetchFailure(`body is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 40))}…)`, 200, undefined, { cause: err });
+    throw new TransientFetchFailure(`body is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 40))}…)`, 200, undefined, {
+      cause: err,
+    });
   }
   if (typeof body !== 'object' || body === null || !Array.isArray((body as { items?: unknown }).items)) {
     // A complete JSON body of another shape will not change on retry: fail now, saying what came.
-    const shape = Array.isArray(body) ? 'a bare JSON array' : typeof body === 'object' && body !== null ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}` : typeof body;
-    throw new PermanentFetchFailure(`body has no "items" array (it is ${shape}); for another API shape use a source definition (--orders-source, docs/sources.md), e.g. "items": "" for a bare array`, 200);
+    const shape = Array.isArray(body)
+      ? 'a bare JSON array'
+      : typeof body === 'object' && body !== null
+        ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}`
+        : typeof body;
+    throw new PermanentFetchFailure(
+      `body has no "items" array (it is ${shape}); for another API shape use a source definition (--orders-source, docs/sources.md), e.g. "items": "" for a bare array`,
+      200,
+    );
   }
   const { items, nextCursor, next } = body as { items: unknown[]; nextCursor?: unknown; next?: unknown };
   return {
@@ -171,14 +183,15 @@ export class OrdersClient {
     } catch (err) {
       if (signal.aborted) throw err; // timeout or caller abort: sorted out by the caller
       const cause = toError(err).cause as { code?: string } | undefined;
-      throw new TransientFetchFailure(`transport error: ${toError(err).message}${cause?.code ? ` (${cause.code})` : ''}`, undefined, undefined, { cause: err });
+      throw new TransientFetchFailure(
+        `transport error: ${toError(err).message}${cause?.code ? ` (${cause.code})` : ''}`,
+        undefined,
+        undefined,
+        { cause: err },
+      );
     }
     if (response.status >= 500 || transientStatuses.has(response.status)) {
-      throw new TransientFetchFailure(
-        `HTTP ${response.status}`,
-        response.status,
-        parseRetryAfterInMs(response.headers.get('retry-after')),
-      );
+      throw new TransientFetchFailure(`HTTP ${response.status}`, response.status, parseRetryAfterInMs(response.headers.get('retry-after')));
     }
     if (response.status !== 200) throw new PermanentFetchFailure(`HTTP ${response.status}: ${text.slice(0, 200)}`, response.status);
     if (this.options.readPage) {
@@ -186,7 +199,9 @@ export class OrdersClient {
       try {
         body = JSON.parse(text);
       } catch (err) {
-        throw new TransientFetchFailure(`body is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 40))}…)`, 200, undefined, { cause: err });
+        throw new TransientFetchFailure(`body is not JSON (${text.length} chars: ${JSON.stringify(text.slice(0, 40))}…)`, 200, undefined, {
+          cause: err,
+        });
       }
       return this.options.readPage(body, response.headers, url);
     }
@@ -228,7 +243,15 @@ export class OrdersClient {
           nextDelayInMs = transient.retryAfterInMs ?? backoff.duration;
           // Until this page succeeds, all its time so far is lost to failures: it counts against the run's budget.
           const retrying = this.retrySpentInMs + (Date.now() - startedAt) + nextDelayInMs < retryBudgetInMs;
-          if (retrying) this.options.onRetry?.({ source, page, attempt: attempts, delayInMs: nextDelayInMs, outcome: transient.outcome, status: transient.status });
+          if (retrying)
+            this.options.onRetry?.({
+              source,
+              page,
+              attempt: attempts,
+              delayInMs: nextDelayInMs,
+              outcome: transient.outcome,
+              status: transient.status,
+            });
           return retrying;
         }),
         { maxAttempts: Number.MAX_SAFE_INTEGER, backoff: new DelegateBackoff(() => nextDelayInMs) },

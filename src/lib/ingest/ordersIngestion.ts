@@ -43,7 +43,8 @@ interface PartBuffer {
   maxInvoiceDate: string | null;
 }
 
-const maxOf = (a: string | null, b: string | null | undefined): string | null => (b !== null && b !== undefined && (a === null || b > a) ? b : a);
+const maxOf = (a: string | null, b: string | null | undefined): string | null =>
+  b !== null && b !== undefined && (a === null || b > a) ? b : a;
 
 /**
  * One run of one orders source into Bronze, exactly once:
@@ -66,7 +67,10 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
   for (const manifestPath of await listBronzeManifests(lake, source, runId, { ingestDate: options.runDate, ...ops })) {
     const manifest = await readManifest(lake, manifestPath, ops);
     if (manifest.part !== committed.length) {
-      throw new BronzeIntegrityError(manifestPath, `expected part ${committed.length} of run ${runId}, found part ${manifest.part} (a gap in the committed parts)`);
+      throw new BronzeIntegrityError(
+        manifestPath,
+        `expected part ${committed.length} of run ${runId}, found part ${manifest.part} (a gap in the committed parts)`,
+      );
     }
     await verifyBronzePart(lake, manifestPath, manifest, ops);
     committed.push({ path: manifestPath, manifest });
@@ -177,7 +181,9 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     );
   }
   crashPoint('ingest-orders:watermark-saved');
-  log(`orders "${source}": run ${runId} ${pagesFetched} page(s) fetched, ${records} record(s) in ${batches.length} part(s), watermark ${watermarkBefore ?? '(none)'} → ${watermarkAfter ?? '(none)'}`);
+  log(
+    `orders "${source}": run ${runId} ${pagesFetched} page(s) fetched, ${records} record(s) in ${batches.length} part(s), watermark ${watermarkBefore ?? '(none)'} → ${watermarkAfter ?? '(none)'}`,
+  );
   return {
     source,
     pages: page,

@@ -33,7 +33,10 @@ export class OrdersWatermarks {
     if (!hit) return { watermark: undefined, etag: undefined };
     const e = hit.entity;
     if (typeof e.lastOrderTimestamp !== 'string' || !invoiceDatePattern.test(e.lastOrderTimestamp)) {
-      throw new ValidationError('lastOrderTimestamp', `Watermark of source "${source}" has a bad lastOrderTimestamp: ${JSON.stringify(e.lastOrderTimestamp)}`);
+      throw new ValidationError(
+        'lastOrderTimestamp',
+        `Watermark of source "${source}" has a bad lastOrderTimestamp: ${JSON.stringify(e.lastOrderTimestamp)}`,
+      );
     }
     return {
       etag: hit.etag,

@@ -145,7 +145,11 @@ export function projectCover(
   const stock = units(onHand);
   const moments = dailyMoments(forecast);
   const avgMean = moments.length === 0 ? 0 : moments.reduce((s, m) => s + m.mean, 0) / moments.length;
-  const stockoutAfter = (days: number) => ({ daysOfCover: days, stockoutDate: isoDate(addDays(start, Math.floor(days) + 1)), beyondHorizon: false });
+  const stockoutAfter = (days: number) => ({
+    daysOfCover: days,
+    stockoutDate: isoDate(addDays(start, Math.floor(days) + 1)),
+    beyondHorizon: false,
+  });
   const beyond = { daysOfCover: coverHorizonDays, stockoutDate: null, beyondHorizon: true };
   let cumulative = 0;
   for (let i = 0; i < Math.min(moments.length, coverHorizonDays); i++) {
@@ -194,14 +198,22 @@ export function planSkuInventory(input: SkuInventoryInput, policy: InventoryPoli
     orderUpTo,
   };
   if (input.stock.onHand === null || !Number.isFinite(input.stock.onHand)) {
-    return { ...base, onHand: null, daysOfCover: null, stockoutDate: null, beyondHorizon: false, orderQty: 0, action: 'no_stock_data', atRisk: false };
+    return {
+      ...base,
+      onHand: null,
+      daysOfCover: null,
+      stockoutDate: null,
+      beyondHorizon: false,
+      orderQty: 0,
+      action: 'no_stock_data',
+      atRisk: false,
+    };
   }
   const onHand = Math.max(0, input.stock.onHand);
   const position = onHand + onOrder;
   const cover = projectCover(input.asOf, input.forecast, onHand);
   const orderQty = Math.max(0, Math.ceil(orderUpTo - position - 1e-9));
-  const action: InventoryActionLabel =
-    position <= reorderPoint && orderQty > 0 ? 'reorder_now' : position < orderUpTo ? 'watch' : 'ok';
+  const action: InventoryActionLabel = position <= reorderPoint && orderQty > 0 ? 'reorder_now' : position < orderUpTo ? 'watch' : 'ok';
   const riskHorizon = isoDate(addDays(origin, policy.leadTimeDays));
   const atRisk = cover.stockoutDate !== null && cover.stockoutDate <= riskHorizon;
   return { ...base, onHand, ...cover, orderQty, action, atRisk };

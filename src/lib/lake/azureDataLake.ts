@@ -288,7 +288,11 @@ export class AzureDataLakeStore implements LakeStore {
       const items = recursive ? this.container.listBlobsFlat(common) : this.container.listBlobsByHierarchy('/', common);
       for await (const item of items) {
         if ('kind' in item && item.kind === 'prefix') continue;
-        const blob = item as { name: string; metadata?: Record<string, string>; properties: { contentLength?: number; lastModified: Date } };
+        const blob = item as {
+          name: string;
+          metadata?: Record<string, string>;
+          properties: { contentLength?: number; lastModified: Date };
+        };
         if (isDirectoryMarker(blob.metadata)) continue;
         yield {
           path: this.lakePathOf(blob.name),
@@ -324,7 +328,9 @@ export class AzureDataLakeStore implements LakeStore {
       // Unlike a write, a rename does not create the destination's parent folders.
       const parent = path.posix.dirname(target);
       try {
-        await this.fileSystem.getDirectoryClient(parent).createIfNotExists(options?.abortSignal ? { abortSignal: options.abortSignal } : {});
+        await this.fileSystem
+          .getDirectoryClient(parent)
+          .createIfNotExists(options?.abortSignal ? { abortSignal: options.abortSignal } : {});
         await move();
       } catch (retryErr) {
         throw toLakeError(retryErr, 'rename', from, to);
@@ -369,17 +375,28 @@ export class AzureDataLakeStore implements LakeStore {
     try {
       await leases.acquireLease(seconds, ops);
     } catch (err) {
-      if (!isStorageCode(err, 'LeaseAlreadyPresent') && (err as { statusCode?: number }).statusCode !== 409) throw toLakeError(err, 'write', p);
-      const metadata = (await blob.getProperties(ops).catch((): { metadata?: Record<string, string> } => ({ metadata: {} }))).metadata ?? {};
+      if (!isStorageCode(err, 'LeaseAlreadyPresent') && (err as { statusCode?: number }).statusCode !== 409)
+        throw toLakeError(err, 'write', p);
+      const metadata =
+        (await blob.getProperties(ops).catch((): { metadata?: Record<string, string> } => ({ metadata: {} }))).metadata ?? {};
       const held = metadata['runid']
-        ? { runId: metadata['runid'] ?? '', activity: metadata['activity'] ?? '', owner: metadata['owner'] ?? '', acquiredAt: metadata['acquiredat'] ?? '', expiresAt: metadata['expiresat'] ?? '' }
+        ? {
+            runId: metadata['runid'] ?? '',
+            activity: metadata['activity'] ?? '',
+            owner: metadata['owner'] ?? '',
+            acquiredAt: metadata['acquiredat'] ?? '',
+            expiresAt: metadata['expiresat'] ?? '',
+          }
         : undefined;
       throw new LakeLockedError(p, held);
     }
     let holder: LakeLockHolder = { ...options.holder, expiresAt: new Date(Date.now() + seconds * 1000).toISOString() };
     const conditions = { conditions: { leaseId: leases.leaseId } };
     const stamp = (h: LakeLockHolder) =>
-      blob.setMetadata({ runid: h.runId, activity: h.activity, owner: h.owner, acquiredat: h.acquiredAt, expiresat: h.expiresAt }, { ...ops, ...conditions });
+      blob.setMetadata(
+        { runid: h.runId, activity: h.activity, owner: h.owner, acquiredat: h.acquiredAt, expiresat: h.expiresAt },
+        { ...ops, ...conditions },
+      );
     await stamp(holder);
     return {
       get holder() {

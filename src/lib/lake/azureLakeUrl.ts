@@ -40,7 +40,9 @@ export function parseAzureLakeUrl(url: string): AzureLakeAddress {
   } catch (err) {
     throw new ValidationError('lakeUrl', `Lake URL is not a URL: "${url}"`, { cause: err });
   }
-  const segments = decodeURIComponent(parsed.pathname).split('/').filter((s) => s.length > 0);
+  const segments = decodeURIComponent(parsed.pathname)
+    .split('/')
+    .filter((s) => s.length > 0);
   let fileSystem: string | undefined;
   let accountName: string | undefined;
   let origin: string;

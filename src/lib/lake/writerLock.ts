@@ -24,20 +24,33 @@ export interface WriterLockOptions {
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error); // AbortSignal.reason is typed any; it is an Error (DOMException AbortError or ours)
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error); // AbortSignal.reason is typed any; it is an Error (DOMException AbortError or ours)
+      },
+      { once: true },
+    );
   });
 
 export async function acquireWriterLock(lake: LakeStore, options: WriterLockOptions): Promise<LakeLock | undefined> {
   if (!lake.tryLock) return undefined;
   const deadline = Date.now() + options.waitInMs;
-  const holder = { runId: options.runId, activity: options.activity, owner: `${hostname()}:${process.pid}`, acquiredAt: new Date().toISOString() };
+  const holder = {
+    runId: options.runId,
+    activity: options.activity,
+    owner: `${hostname()}:${process.pid}`,
+    acquiredAt: new Date().toISOString(),
+  };
   let told = false;
   for (;;) {
     try {
-      return await lake.tryLock(writerLockPath, { holder: { ...holder, acquiredAt: new Date().toISOString() }, durationInMs: options.durationInMs, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
+      return await lake.tryLock(writerLockPath, {
+        holder: { ...holder, acquiredAt: new Date().toISOString() },
+        durationInMs: options.durationInMs,
+        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+      });
     } catch (err) {
       if (!(err instanceof LakeLockedError) || Date.now() >= deadline) throw err;
       if (!told) options.log?.(`${options.activity} ${options.runId}: waiting for the lake lock: ${err.message}`);
@@ -53,9 +66,12 @@ export async function withWriterLock<T>(lake: LakeStore, options: WriterLockOpti
   if (!lock) return work();
   /** Boxed so the first renewal failure is kept whatever was thrown. */
   let renewError: { error: unknown } | undefined;
-  const timer = setInterval(() => {
-    lock.renew().catch((err: unknown) => (renewError ??= { error: err }));
-  }, Math.max(50, Math.floor(options.durationInMs / 3)));
+  const timer = setInterval(
+    () => {
+      lock.renew().catch((err: unknown) => (renewError ??= { error: err }));
+    },
+    Math.max(50, Math.floor(options.durationInMs / 3)),
+  );
   timer.unref();
   try {
     const result = await work();

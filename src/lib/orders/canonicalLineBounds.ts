@@ -6,7 +6,15 @@
  * character set, a capped description. Used at ingestion (which timestamps may move the watermark)
  * and by Silver (what is quarantined).
  */
-import { capDescription, checkBoundedInteger, checkBoundedNumber, checkSku, checkWallClock, defaultFieldBounds, type FieldBounds } from '../validation/fields';
+import {
+  capDescription,
+  checkBoundedInteger,
+  checkBoundedNumber,
+  checkSku,
+  checkWallClock,
+  defaultFieldBounds,
+  type FieldBounds,
+} from '../validation/fields';
 import type { CanonicalOrderLine } from './canonicalOrderLine';
 
 export interface LineBoundsOptions {
@@ -25,7 +33,11 @@ function utcWallClock(instant: string): string {
 
 type TimeCheck = { ok: true; value: string } | { ok: false; field: string; reason: string; detail: string };
 
-function checkInstant(field: 'orderedAt' | 'updatedAt', instant: string, options: { bounds: Readonly<FieldBounds>; now?: number }): TimeCheck {
+function checkInstant(
+  field: 'orderedAt' | 'updatedAt',
+  instant: string,
+  options: { bounds: Readonly<FieldBounds>; now?: number },
+): TimeCheck {
   const wall = utcWallClock(instant);
   const checked = checkWallClock(field, wall, options);
   if (checked.ok) return checked;
@@ -36,7 +48,10 @@ function checkInstant(field: 'orderedAt' | 'updatedAt', instant: string, options
 }
 
 /** orderedAt and updatedAt (when set) as checked UTC wall clocks; the first bad one fails. */
-export function checkLineTimes(line: Pick<CanonicalOrderLine, 'orderedAt' | 'updatedAt'>, options: LineBoundsOptions = {}): { ok: true; orderedAt: string; updatedAt: string | null } | { ok: false; field: string; reason: string; detail: string } {
+export function checkLineTimes(
+  line: Pick<CanonicalOrderLine, 'orderedAt' | 'updatedAt'>,
+  options: LineBoundsOptions = {},
+): { ok: true; orderedAt: string; updatedAt: string | null } | { ok: false; field: string; reason: string; detail: string } {
   const timeOptions = { bounds: options.bounds ?? defaultFieldBounds, ...(options.now !== undefined ? { now: options.now } : {}) };
   const orderedAt = checkInstant('orderedAt', line.orderedAt, timeOptions);
   if (!orderedAt.ok) return orderedAt;

@@ -19,7 +19,12 @@ export interface ActivityFailure {
 }
 
 export function isActivityFailure(value: unknown): value is ActivityFailure {
-  return typeof value === 'object' && value !== null && 'activityFailure' in value && typeof (value as ActivityFailure).activityFailure === 'object';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'activityFailure' in value &&
+    typeof (value as ActivityFailure).activityFailure === 'object'
+  );
 }
 
 /** A thrown activity error, re-thrown with the activity's name in front (Durable retries these). */
@@ -38,5 +43,12 @@ export class ActivityError extends DemandError {
 export function failureOf(activity: string, err: unknown): ActivityFailure {
   const e = toError(err);
   if (isRetryable(e)) throw new ActivityError(activity, e);
-  return { activityFailure: { activity, name: e.name, code: e instanceof DemandError ? e.code : 'unknown', message: `activity ${activity}: ${errorText(e)}` } };
+  return {
+    activityFailure: {
+      activity,
+      name: e.name,
+      code: e instanceof DemandError ? e.code : 'unknown',
+      message: `activity ${activity}: ${errorText(e)}`,
+    },
+  };
 }

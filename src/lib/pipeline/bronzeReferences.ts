@@ -33,13 +33,19 @@ export function manifestListPath(runId: string, kind: BronzeKind, source: string
 
 const listSchema = z.array(z.string().min(1));
 
-export async function writeManifestList(lake: LakeStore, path: string, manifests: readonly string[], options: { abortSignal?: AbortSignal } = {}): Promise<void> {
+export async function writeManifestList(
+  lake: LakeStore,
+  path: string,
+  manifests: readonly string[],
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<void> {
   // Same run → same list → same bytes: a retried activity rewrites it identically.
   await lake.put(path, Buffer.from(JSON.stringify(manifests)), options);
 }
 
 export async function readManifestList(lake: LakeStore, path: string, options: { abortSignal?: AbortSignal } = {}): Promise<string[]> {
   const parsed = listSchema.safeParse(JSON.parse((await lake.read(path, options)).toString('utf8')));
-  if (!parsed.success) throw new ValidationError('manifestsPath', `Bronze manifest list ${path} is malformed: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new ValidationError('manifestsPath', `Bronze manifest list ${path} is malformed: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }

@@ -24,7 +24,8 @@ export async function loadForecastCalendar(
     try {
       checkHolidayCountry(country, region || undefined);
     } catch (e) {
-      if (e instanceof ValidationError) throw new ValidationError('DEMAND_HOLIDAY_COUNTRY', `DEMAND_HOLIDAY_COUNTRY/DEMAND_HOLIDAY_REGION: ${e.message}`, { cause: e });
+      if (e instanceof ValidationError)
+        throw new ValidationError('DEMAND_HOLIDAY_COUNTRY', `DEMAND_HOLIDAY_COUNTRY/DEMAND_HOLIDAY_REGION: ${e.message}`, { cause: e });
       throw e;
     }
     calendar.holidayCountry = country;

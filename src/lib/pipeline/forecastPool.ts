@@ -10,7 +10,9 @@ let shared: ForecastPool | undefined;
  * DEMAND_FORECAST_WORKERS=0 means one worker per available core.
  */
 export function sharedForecastPool(settings: PipelineSettings): ForecastPool {
-  shared ??= ForecastPool.create({ workers: settings.DEMAND_FORECAST_WORKERS > 0 ? settings.DEMAND_FORECAST_WORKERS : os.availableParallelism() });
+  shared ??= ForecastPool.create({
+    workers: settings.DEMAND_FORECAST_WORKERS > 0 ? settings.DEMAND_FORECAST_WORKERS : os.availableParallelism(),
+  });
   return shared;
 }
 

@@ -47,20 +47,31 @@ export function batchIdOf(index: number): string {
  * The reference to batch `index` of a plan of `skuCount` SKUs in batches of `batchSize`: paths
  * follow from the run and the index, so a plan travels through history as two numbers, not a list.
  */
-export function skuBatchRef(runId: string, index: number, skuCount: number, batchSize: number): { batchId: string; path: string; skus: number } {
+export function skuBatchRef(
+  runId: string,
+  index: number,
+  skuCount: number,
+  batchSize: number,
+): { batchId: string; path: string; skus: number } {
   const batchId = batchIdOf(index);
   return { batchId, path: skuBatchPath(runId, batchId), skus: Math.max(0, Math.min(batchSize, skuCount - index * batchSize)) };
 }
 
 /** Every batch reference of a plan (for callers outside an orchestration: tests, tools). */
-export function planBatchRefs(runId: string, plan: { batchCount: number; skuCount: number; batchSize: number }): Array<{ batchId: string; path: string; skus: number }> {
+export function planBatchRefs(
+  runId: string,
+  plan: { batchCount: number; skuCount: number; batchSize: number },
+): Array<{ batchId: string; path: string; skus: number }> {
   return Array.from({ length: plan.batchCount }, (_, i) => skuBatchRef(runId, i, plan.skuCount, plan.batchSize));
 }
 
 export async function readSkuBatch(lake: LakeStore, path: string, options: { abortSignal?: AbortSignal } = {}): Promise<SkuBatch> {
   const parsed = skuBatchSchema.safeParse(JSON.parse((await lake.read(path, options)).toString('utf8')));
   if (!parsed.success) {
-    throw new ValidationError('batch', `SKU batch ${path} is malformed: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+    throw new ValidationError(
+      'batch',
+      `SKU batch ${path} is malformed: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+    );
   }
   return parsed.data;
 }

@@ -90,7 +90,11 @@ export class AdxPublisher implements Publisher {
     }
     const credential = options.credential ?? new DefaultAzureCredential();
     // autoCorrectEndpoint=false: both endpoints are given explicitly.
-    this.queued = new IngestClient(KustoConnectionStringBuilder.withTokenCredential(options.ingestUrl, credential), { database: options.database }, false);
+    this.queued = new IngestClient(
+      KustoConnectionStringBuilder.withTokenCredential(options.ingestUrl, credential),
+      { database: options.database },
+      false,
+    );
     this.streaming = new StreamingIngestClient(
       KustoConnectionStringBuilder.withTokenCredential(options.clusterUrl, credential),
       { database: options.database },
@@ -113,7 +117,11 @@ export class AdxPublisher implements Publisher {
   private async partitionsOf(def: AdxTableDef, runId: string, options: PublishOptions): Promise<Map<string, DeltaRow[]>> {
     const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
     const publishedAt = this.now().toISOString();
-    const stamp = (row: DeltaRow): DeltaRow => ({ ...row, ...(def.publishColumns.some((c) => c.name === 'run_id') ? { run_id: runId } : {}), published_at: publishedAt });
+    const stamp = (row: DeltaRow): DeltaRow => ({
+      ...row,
+      ...(def.publishColumns.some((c) => c.name === 'run_id') ? { run_id: runId } : {}),
+      published_at: publishedAt,
+    });
     if (def.lakeTable !== 'daily_demand') {
       const rows = await readLakeRows(this.options.lake, def.lakeTable, { runId, ...signal });
       return new Map(rows.length > 0 ? [[`run_id=${runId}`, rows.map(stamp)]] : []);
@@ -143,13 +151,17 @@ export class AdxPublisher implements Publisher {
    * history window on every run.
    */
   private async monthFingerprints(options: PublishOptions): Promise<Map<string, string>> {
-    const snapshot = await openLakeTable(this.options.lake, lakeTables.daily_demand).snapshot(options.abortSignal ? { abortSignal: options.abortSignal } : {});
+    const snapshot = await openLakeTable(this.options.lake, lakeTables.daily_demand).snapshot(
+      options.abortSignal ? { abortSignal: options.abortSignal } : {},
+    );
     const paths = new Map<string, string[]>();
     for (const file of snapshot.files) {
       const key = `month=${file.partitionValues['month'] ?? ''}`;
       paths.set(key, [...(paths.get(key) ?? []), file.path]);
     }
-    return new Map([...paths.entries()].map(([key, list]) => [key, createHash('sha256').update(list.sort().join('\n')).digest('hex').slice(0, 16)]));
+    return new Map(
+      [...paths.entries()].map(([key, list]) => [key, createHash('sha256').update(list.sort().join('\n')).digest('hex').slice(0, 16)]),
+    );
   }
 
   /** Queues rows once per tag: ADX drops a repeated ingestion with the same ingest-by tag. */
@@ -165,7 +177,9 @@ export class AdxPublisher implements Publisher {
         ingestIfNotExists: JSON.stringify([tag]),
       });
     } catch (err) {
-      throw new UpstreamError(`Queued ingestion into ADX table ${table} (${partition}) failed: ${errorText(err, 500)}`, undefined, { cause: err });
+      throw new UpstreamError(`Queued ingestion into ADX table ${table} (${partition}) failed: ${errorText(err, 500)}`, undefined, {
+        cause: err,
+      });
     }
   }
 
@@ -214,7 +228,12 @@ export class AdxPublisher implements Publisher {
     const publishedAt = this.now().toISOString();
     for (const def of adxTables.filter((t) => t.streaming)) {
       options.abortSignal?.throwIfAborted();
-      const rows = (await readLakeRows(this.options.lake, def.lakeTable, { runId, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) }))
+      const rows = (
+        await readLakeRows(this.options.lake, def.lakeTable, {
+          runId,
+          ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+        })
+      )
         .filter((r) => typeof r.sku === 'string' && wanted.has(r.sku))
         .map((r) => ({ ...r, published_at: publishedAt }));
       tables[def.table] = rows.length;
@@ -228,7 +247,9 @@ export class AdxPublisher implements Publisher {
           ingestionMappingKind: IngestionMappingKind.JSON,
         });
       } catch (err) {
-        throw new UpstreamError(`Streaming ingestion into ADX table ${def.table} failed: ${errorText(err, 500)}`, undefined, { cause: err });
+        throw new UpstreamError(`Streaming ingestion into ADX table ${def.table} failed: ${errorText(err, 500)}`, undefined, {
+          cause: err,
+        });
       }
       this.log(`adx: streamed ${rows.length} rows for ${def.table}`);
     }

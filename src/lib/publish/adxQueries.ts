@@ -21,11 +21,13 @@ export interface ParameterisedQuery {
 function literal(name: string, type: AdxParameterType, value: AdxParameterValue): string {
   switch (type) {
     case 'string':
-      if (typeof value !== 'string') throw new ValidationError(name, `Query parameter ${name} must be a string, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'string')
+        throw new ValidationError(name, `Query parameter ${name} must be a string, got ${JSON.stringify(value)}`);
       return value;
     case 'datetime': {
       const date = value instanceof Date ? value : new Date(String(value));
-      if (Number.isNaN(date.getTime())) throw new ValidationError(name, `Query parameter ${name} must be a date, got ${JSON.stringify(value)}`);
+      if (Number.isNaN(date.getTime()))
+        throw new ValidationError(name, `Query parameter ${name} must be a date, got ${JSON.stringify(value)}`);
       return `datetime(${date.toISOString()})`;
     }
     case 'long':
@@ -37,7 +39,8 @@ function literal(name: string, type: AdxParameterType, value: AdxParameterValue)
       return `${type}(${n})`;
     }
     case 'bool':
-      if (typeof value !== 'boolean') throw new ValidationError(name, `Query parameter ${name} must be a boolean, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'boolean')
+        throw new ValidationError(name, `Query parameter ${name} must be a boolean, got ${JSON.stringify(value)}`);
       return `bool(${value})`;
   }
 }
@@ -52,7 +55,8 @@ export function parameterisedQuery(
 ): ParameterisedQuery {
   const entries = Object.entries(parameters);
   for (const [name] of entries) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ValidationError('parameters', `Query parameter name is not an identifier: ${JSON.stringify(name)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new ValidationError('parameters', `Query parameter name is not an identifier: ${JSON.stringify(name)}`);
   }
   const declaration = `declare query_parameters(${entries.map(([name, p]) => `${name}:${p.type}`).join(', ')});`;
   return {
@@ -78,7 +82,9 @@ export interface AdxQueryClientOptions {
 export class AdxQueryClient {
   private readonly client: KustoClient;
   private constructor(private readonly options: AdxQueryClientOptions) {
-    this.client = new KustoClient(KustoConnectionStringBuilder.withTokenCredential(options.clusterUrl, options.credential ?? new DefaultAzureCredential()));
+    this.client = new KustoClient(
+      KustoConnectionStringBuilder.withTokenCredential(options.clusterUrl, options.credential ?? new DefaultAzureCredential()),
+    );
   }
 
   static fromOptions(options: AdxQueryClientOptions): AdxQueryClient {

@@ -17,7 +17,10 @@ export function createPublisher(services: PipelineServices): Publisher {
   if (settings.DEMAND_PUBLISHER === 'local') return LocalPublisher.fromServices(services);
   const clusterUrl = settings.DEMAND_ADX_CLUSTER_URL;
   if (!clusterUrl) {
-    throw new SettingsError('DEMAND_ADX_CLUSTER_URL', 'DEMAND_PUBLISHER=adx needs DEMAND_ADX_CLUSTER_URL (https://<cluster>.<region>.kusto.windows.net)');
+    throw new SettingsError(
+      'DEMAND_ADX_CLUSTER_URL',
+      'DEMAND_PUBLISHER=adx needs DEMAND_ADX_CLUSTER_URL (https://<cluster>.<region>.kusto.windows.net)',
+    );
   }
   return AdxPublisher.fromOptions({
     clusterUrl,

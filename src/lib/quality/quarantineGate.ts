@@ -28,7 +28,11 @@ export interface DataQualityVerdict {
 
 const pct = (x: number): string => `${(100 * x).toFixed(x < 0.01 ? 2 : 1)}%`;
 
-export function assessQuarantine(input: QuarantineGateInput, thresholds: { maxShare: number; warnShare: number }, orderReasons: (reason: string) => boolean = () => true): DataQualityVerdict {
+export function assessQuarantine(
+  input: QuarantineGateInput,
+  thresholds: { maxShare: number; warnShare: number },
+  orderReasons: (reason: string) => boolean = () => true,
+): DataQualityVerdict {
   const { records, quarantined } = input;
   const share = records > 0 ? quarantined / records : 0;
   const top = Object.entries(input.reasons)
@@ -36,7 +40,10 @@ export function assessQuarantine(input: QuarantineGateInput, thresholds: { maxSh
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const warnings = top
     .filter(([, n]) => records > 0 && n / records > thresholds.warnShare)
-    .map(([reason, n]) => `${reason}: ${n.toLocaleString('en-US')} of ${records.toLocaleString('en-US')} order records (${pct(n / records)}) quarantined${input.examples[reason] ? `, e.g. ${input.examples[reason].detail}` : ''}`);
+    .map(
+      ([reason, n]) =>
+        `${reason}: ${n.toLocaleString('en-US')} of ${records.toLocaleString('en-US')} order records (${pct(n / records)}) quarantined${input.examples[reason] ? `, e.g. ${input.examples[reason].detail}` : ''}`,
+    );
   const failed = records > 0 && share > thresholds.maxShare;
   const verdict: DataQualityVerdict = { records, quarantined, share, failed, warnings };
   if (failed) {

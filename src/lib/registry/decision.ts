@@ -7,7 +7,8 @@ export interface PolicyEvidence {
   windowKey: string | undefined;
 }
 
-export type PromotionReason = 'no_production' | 'already_production' | 'better' | 'worse' | 'segment_regression' | 'not_comparable' | 'missing_metrics';
+export type PromotionReason =
+  'no_production' | 'already_production' | 'better' | 'worse' | 'segment_regression' | 'not_comparable' | 'missing_metrics';
 
 export interface PromotionFigure {
   metric: string;
@@ -49,19 +50,40 @@ export function decidePromotion(input: {
   const base = { candidateVersion: candidate.version, productionVersion: production?.version ?? null, margin, segmentTolerance };
   const candidatePrimary = candidate.metrics[primaryMetric];
   if (candidatePrimary === undefined) {
-    return { ...base, approved: false, reason: 'missing_metrics', figures: [], reasons: [`candidate version ${candidate.version} has no ${primaryMetric} metric on its run`] };
+    return {
+      ...base,
+      approved: false,
+      reason: 'missing_metrics',
+      figures: [],
+      reasons: [`candidate version ${candidate.version} has no ${primaryMetric} metric on its run`],
+    };
   }
   if (!production) {
     return {
       ...base,
       approved: true,
       reason: 'no_production',
-      figures: [{ metric: primaryMetric, candidate: candidatePrimary, production: null, limit: null, rule: 'no production version yet', passed: true }],
+      figures: [
+        {
+          metric: primaryMetric,
+          candidate: candidatePrimary,
+          production: null,
+          limit: null,
+          rule: 'no production version yet',
+          passed: true,
+        },
+      ],
       reasons: [`no production version yet: version ${candidate.version} (${primaryMetric} ${fmt(candidatePrimary)}) becomes production`],
     };
   }
   if (production.version === candidate.version) {
-    return { ...base, approved: true, reason: 'already_production', figures: [], reasons: [`version ${candidate.version} is already production`] };
+    return {
+      ...base,
+      approved: true,
+      reason: 'already_production',
+      figures: [],
+      reasons: [`version ${candidate.version} is already production`],
+    };
   }
   if (candidate.windowKey !== production.windowKey) {
     return {
@@ -77,7 +99,13 @@ export function decidePromotion(input: {
   }
   const productionPrimary = production.metrics[primaryMetric];
   if (productionPrimary === undefined) {
-    return { ...base, approved: false, reason: 'missing_metrics', figures: [], reasons: [`production version ${production.version} has no ${primaryMetric} metric on its run`] };
+    return {
+      ...base,
+      approved: false,
+      reason: 'missing_metrics',
+      figures: [],
+      reasons: [`production version ${production.version} has no ${primaryMetric} metric on its run`],
+    };
   }
 
   const figures: PromotionFigure[] = [];

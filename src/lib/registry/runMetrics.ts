@@ -62,7 +62,9 @@ export interface RunBreakdowns {
   fallbacks: Record<string, number>;
 }
 
-export function sumBreakdowns(batches: ReadonlyArray<{ models: Record<string, number>; fallbacks: Record<string, number> }>): RunBreakdowns {
+export function sumBreakdowns(
+  batches: ReadonlyArray<{ models: Record<string, number>; fallbacks: Record<string, number> }>,
+): RunBreakdowns {
   const out: RunBreakdowns = { skusByModel: {}, fallbacks: {} };
   for (const b of batches) {
     for (const [model, count] of Object.entries(b.models)) out.skusByModel[model] = (out.skusByModel[model] ?? 0) + count;
@@ -107,5 +109,8 @@ export function breakdownJson(counts: Record<string, number>, limit: number = ma
 
 /** Run tags holding the breakdowns: breakdown.skus_by_model and breakdown.fallbacks. */
 export function breakdownTags(breakdowns: RunBreakdowns): Record<string, string> {
-  return { [breakdownTagNames.skusByModel]: breakdownJson(breakdowns.skusByModel), [breakdownTagNames.fallbacks]: breakdownJson(breakdowns.fallbacks) };
+  return {
+    [breakdownTagNames.skusByModel]: breakdownJson(breakdowns.skusByModel),
+    [breakdownTagNames.fallbacks]: breakdownJson(breakdowns.fallbacks),
+  };
 }

@@ -22,11 +22,19 @@ export const modelParamsArtifactPath = 'model_params';
  *   URI of the partition is kept in the version's `gold.model_params.uri` tag.
  * - The embedded (tables) registry: the lake URI, local or not.
  */
-export function policyVersionSource(input: { lakeLocation: string; modelParamsPath: string; run: Pick<TrackedRun, 'runId' | 'artifactUri'>; tracker: Pick<Tracker, 'kind'> }): string {
+export function policyVersionSource(input: {
+  lakeLocation: string;
+  modelParamsPath: string;
+  run: Pick<TrackedRun, 'runId' | 'artifactUri'>;
+  tracker: Pick<Tracker, 'kind'>;
+}): string {
   const lakeUri = modelParamsUri(input.lakeLocation, input.modelParamsPath);
   if (input.tracker.kind === 'tables' || !isLocalUri(input.lakeLocation)) return lakeUri;
   if (!input.run.artifactUri) {
-    throw new ValidationError('source', `Run ${input.run.runId} has no artifact location, and a local lake path (${lakeUri}) is not a source MLflow's registry accepts`);
+    throw new ValidationError(
+      'source',
+      `Run ${input.run.runId} has no artifact location, and a local lake path (${lakeUri}) is not a source MLflow's registry accepts`,
+    );
   }
   return `${input.run.artifactUri.replace(/\/+$/, '')}/${modelParamsArtifactPath}`;
 }

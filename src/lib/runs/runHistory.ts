@@ -43,7 +43,10 @@ export class RunJournal implements RunHistory {
 
   async list(options: RunListOptions = {}): Promise<RunRecord[]> {
     const out: RunRecord[] = [];
-    for await (const row of this.table.list({ partitionKey: partition, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) })) {
+    for await (const row of this.table.list({
+      partitionKey: partition,
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    })) {
       out.push(JSON.parse(String(row['record'])) as RunRecord);
     }
     return newestFirst(out).slice(0, options.limit ?? defaultRunListLimit);

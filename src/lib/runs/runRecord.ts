@@ -63,7 +63,7 @@ export function runRecordFromStatus(status: OrchestrationStatusLike): RunRecord 
   const summary = isSummary(status.output)
     ? status.output
     : isSummary((status.customStatus as { summary?: unknown } | null)?.summary)
-      ? ((status.customStatus as { summary: RunSummary }).summary)
+      ? (status.customStatus as { summary: RunSummary }).summary
       : undefined;
   const inputTrigger = (status.input as { trigger?: unknown } | null | undefined)?.trigger;
   const finished = terminal.has(status.runtimeStatus);

@@ -62,7 +62,9 @@ export class SilverApplyLedger {
     const applies = new Map<string, SilverApply>();
     for (const id of intents) {
       const intent = await readJson<SilverApplyIntent>(lake, `${ledgerFolder}/${id}.intent.json`, ops);
-      const done = dones.has(id) ? (await readJson<{ result: SilverBuildResult }>(lake, `${ledgerFolder}/${id}.done.json`, ops)).result : undefined;
+      const done = dones.has(id)
+        ? (await readJson<{ result: SilverBuildResult }>(lake, `${ledgerFolder}/${id}.done.json`, ops)).result
+        : undefined;
       applies.set(id, { intent, ...(done ? { done } : {}) });
     }
     return new SilverApplyLedger(lake, applies);
@@ -93,7 +95,8 @@ export class SilverApplyLedger {
   /** Every batch some intent names. */
   applied(): Set<string> {
     const applied = new Set<string>();
-    for (const { intent } of this.applies.values()) for (const m of [...intent.orderManifests, ...intent.inventoryManifests]) applied.add(m);
+    for (const { intent } of this.applies.values())
+      for (const m of [...intent.orderManifests, ...intent.inventoryManifests]) applied.add(m);
     return applied;
   }
 
@@ -120,7 +123,10 @@ export class SilverApplyLedger {
   async begin(intent: SilverApplyIntent, ops: Ops = {}): Promise<void> {
     const path = `${ledgerFolder}/${intent.applyId}.intent.json`;
     if (!(await this.lake.putIfAbsent(path, Buffer.from(JSON.stringify(intent, null, 2)), ops))) {
-      throw new ValidationError('applyId', `Silver apply ${intent.applyId} already has an intent (${path}): another run is applying; the lake lock should have prevented this`);
+      throw new ValidationError(
+        'applyId',
+        `Silver apply ${intent.applyId} already has an intent (${path}): another run is applying; the lake lock should have prevented this`,
+      );
     }
     this.applies.set(intent.applyId, { intent });
   }
@@ -129,7 +135,11 @@ export class SilverApplyLedger {
   async finish(applyId: string, result: SilverBuildResult, ops: Ops = {}): Promise<void> {
     const apply = this.applies.get(applyId);
     if (!apply) throw new LakeNotFoundError(`${ledgerFolder}/${applyId}.intent.json`);
-    await this.lake.put(`${ledgerFolder}/${applyId}.done.json`, Buffer.from(JSON.stringify({ applyId, finishedAt: new Date().toISOString(), result }, null, 2)), ops);
+    await this.lake.put(
+      `${ledgerFolder}/${applyId}.done.json`,
+      Buffer.from(JSON.stringify({ applyId, finishedAt: new Date().toISOString(), result }, null, 2)),
+      ops,
+    );
     apply.done = result;
   }
 }

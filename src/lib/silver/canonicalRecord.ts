@@ -11,9 +11,7 @@ import { normaliseCustomerId, normaliseDescription, normaliseSku, normaliseText,
 /** Silver line ids of returned canonical lines end with this (the returns count reads it). */
 export const returnedLineSuffix = '#returned';
 
-export type CanonicalRecordCheck =
-  | { ok: true; line: OrderLine; status: OrderLineStatus }
-  | { ok: false; reason: string; detail: string };
+export type CanonicalRecordCheck = { ok: true; line: OrderLine; status: OrderLineStatus } | { ok: false; reason: string; detail: string };
 
 function describe(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -38,7 +36,11 @@ export function checkCanonicalRecord(raw: unknown, bounds: Readonly<FieldBounds>
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = String(issue?.path[0] ?? 'record');
-    return { ok: false, reason: `schema_invalid:${field}`, detail: `${field}=${describe((raw as Record<string, unknown>)[field])}: ${issue?.message ?? 'invalid'}` };
+    return {
+      ok: false,
+      reason: `schema_invalid:${field}`,
+      detail: `${field}=${describe((raw as Record<string, unknown>)[field])}: ${issue?.message ?? 'invalid'}`,
+    };
   }
   const bounded = checkCanonicalLineBounds(parsed.data, { bounds });
   if (!bounded.ok) return { ok: false, reason: `schema_invalid:${bounded.field}`, detail: bounded.detail };

@@ -4,7 +4,7 @@
  * and never holds more than one month of rows.
  */
 import type { DeltaRow } from '../delta/types';
-import type { DemandLines} from './demandLines';
+import type { DemandLines } from './demandLines';
 import { roundRevenue } from './demandLines';
 import { dayFromNumber, dayNumber } from './orderRecord';
 
@@ -141,7 +141,8 @@ export function monthsBetween(from: number, to: number): string[] {
 /** Line indexes grouped by SKU id, each group sorted by day; netted lines left out. */
 function linesBySku(lines: DemandLinesView): Int32Array[] {
   const counts = new Int32Array(lines.skus.size);
-  for (let i = 0; i < lines.length; i += 1) if (lines.netted[i] === 0) counts[lines.sku[i] as number] = (counts[lines.sku[i] as number] as number) + 1;
+  for (let i = 0; i < lines.length; i += 1)
+    if (lines.netted[i] === 0) counts[lines.sku[i] as number] = (counts[lines.sku[i] as number] as number) + 1;
   const groups = Array.from(counts, (n) => new Int32Array(n));
   const fill = new Int32Array(lines.skus.size);
   for (let i = 0; i < lines.length; i += 1) {

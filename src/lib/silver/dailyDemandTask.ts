@@ -87,7 +87,12 @@ export function buildDailyDemandFiles(task: DailyDemandTask): EncodedDataFile[] 
   const ranges = new Map<string, DayRange>(task.skus.map((s, i) => [s, { first: task.first[i] as number, last: task.last[i] as number }]));
   const dictionary = new Dictionary();
   for (const s of task.skus) dictionary.id(s);
-  const lines: DemandLinesView = { length: task.lines.sku.length, skus: dictionary, ...task.lines, netted: new Uint8Array(task.lines.sku.length) };
+  const lines: DemandLinesView = {
+    length: task.lines.sku.length,
+    skus: dictionary,
+    ...task.lines,
+    netted: new Uint8Array(task.lines.sku.length),
+  };
   const c = new DailyDemandBuilder(lines, ranges, OnHandIndex.fromColumns(task.skus, task.onHand), task.skus).month(task.month);
   const files: EncodedDataFile[] = [];
   for (let from = 0; from < c.length; from += task.fileRows) {

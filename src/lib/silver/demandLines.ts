@@ -79,7 +79,15 @@ export class DemandLines {
   }
 
   /** Adds one line from its values (`tsSeconds`: epoch seconds of the order time). */
-  addValues(sku: string, day: number, tsSeconds: number, quantity: number, revenue: number, invoiceNo: string, customerId: string | null): number {
+  addValues(
+    sku: string,
+    day: number,
+    tsSeconds: number,
+    quantity: number,
+    revenue: number,
+    invoiceNo: string,
+    customerId: string | null,
+  ): number {
     if (this.length === this.sku.length) this.reserve(this.length + 1);
     const i = this.length;
     this.sku[i] = this.skus.id(sku);

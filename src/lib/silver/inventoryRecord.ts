@@ -3,7 +3,14 @@
  * CSV files or numbers from NDJSON), validated and normalised to inventory_snapshots rows.
  */
 import { z } from 'zod';
-import { checkBoundedInteger, checkCalendarDate, checkSku, defaultFieldBounds, type FieldBounds, type FieldCheck } from '../validation/fields';
+import {
+  checkBoundedInteger,
+  checkCalendarDate,
+  checkSku,
+  defaultFieldBounds,
+  type FieldBounds,
+  type FieldCheck,
+} from '../validation/fields';
 import { isValidCalendarDate, normaliseSku } from './orderRecord';
 
 const integerLike = z.union([
@@ -20,7 +27,10 @@ export const inventoryRecordSchema = z.object({
     .string()
     .trim()
     .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && isValidCalendarDate(s), 'expected YYYY-MM-DD'),
-  sku: z.union([z.string(), z.number()]).transform((v) => normaliseSku(String(v))).refine((s) => s.length > 0, 'empty'),
+  sku: z
+    .union([z.string(), z.number()])
+    .transform((v) => normaliseSku(String(v)))
+    .refine((s) => s.length > 0, 'empty'),
   on_hand: integerLike,
   on_order: z
     .union([integerLike, z.literal(''), z.null()])
@@ -38,7 +48,11 @@ export interface InventorySnapshot {
 
 export type InventoryRecordCheck = { ok: true; snapshot: InventorySnapshot } | { ok: false; field: string; detail: string };
 
-export function checkInventoryRecord(raw: unknown, sourceFile: string, fieldBounds: Readonly<FieldBounds> = defaultFieldBounds): InventoryRecordCheck {
+export function checkInventoryRecord(
+  raw: unknown,
+  sourceFile: string,
+  fieldBounds: Readonly<FieldBounds> = defaultFieldBounds,
+): InventoryRecordCheck {
   const parsed = inventoryRecordSchema.safeParse(raw);
   if (parsed.success) {
     // Bounds the schema cannot say: no snapshot dated in the future or before the floor, a SKU of
@@ -52,7 +66,9 @@ export function checkInventoryRecord(raw: unknown, sourceFile: string, fieldBoun
       ['on_hand', checkBoundedInteger('on_hand', parsed.data.on_hand, bounds.maxStockUnits, { nonNegative: true })],
       ...(parsed.data.on_order === null
         ? []
-        : ([['on_order', checkBoundedInteger('on_order', parsed.data.on_order, bounds.maxStockUnits, { nonNegative: true })]] as Array<[string, FieldCheck<unknown>]>)),
+        : ([['on_order', checkBoundedInteger('on_order', parsed.data.on_order, bounds.maxStockUnits, { nonNegative: true })]] as Array<
+            [string, FieldCheck<unknown>]
+          >)),
     ];
     for (const [field, check] of checks) if (!check.ok) return { ok: false, field, detail: check.detail };
     return {

@@ -27,11 +27,22 @@ export interface InventoryWriteResult {
 const keyOf = (sku: string, date: string): string => `${sku}\u0000${date}`;
 
 function rowOf(s: InventorySnapshot): DeltaRow {
-  return { snapshot_date: s.snapshotDate, sku: s.sku, on_hand: s.onHand, on_order: s.onOrder, source_file: s.sourceFile, snapshot_month: s.snapshotDate.slice(0, 7) };
+  return {
+    snapshot_date: s.snapshotDate,
+    sku: s.sku,
+    on_hand: s.onHand,
+    on_order: s.onOrder,
+    source_file: s.sourceFile,
+    snapshot_month: s.snapshotDate.slice(0, 7),
+  };
 }
 
 /** Rewrites the months the snapshots fall in, with each SKU and day once (the latest snapshot wins). */
-export async function writeInventorySnapshots(table: DeltaTable, snapshots: readonly InventorySnapshot[], options: InventoryWriteOptions): Promise<InventoryWriteResult> {
+export async function writeInventorySnapshots(
+  table: DeltaTable,
+  snapshots: readonly InventorySnapshot[],
+  options: InventoryWriteOptions,
+): Promise<InventoryWriteResult> {
   const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
   const latest = new Map<string, DeltaRow>();
   let replaced = 0;
@@ -44,7 +55,11 @@ export async function writeInventorySnapshots(table: DeltaTable, snapshots: read
   const kept: DeltaRow[] = [];
   if (options.readState) {
     const wanted = new Set(months);
-    for await (const row of table.read({ state: options.readState, partitionFilter: (pv) => wanted.has(pv.snapshot_month ?? ''), ...signal })) {
+    for await (const row of table.read({
+      state: options.readState,
+      partitionFilter: (pv) => wanted.has(pv.snapshot_month ?? ''),
+      ...signal,
+    })) {
       if (latest.has(keyOf(String(row.sku), String(row.snapshot_date)))) replaced += 1;
       else kept.push(row);
     }

@@ -144,7 +144,13 @@ export function processMonth(task: MonthTask): MonthResult {
     let nextRejection = 0;
     for (let i = 0; i < batch.length; i += 1) {
       const kind = batch.kind[i] as LineKind;
-      const verdict = seen.check(batch.idHi[i] as number, batch.idLo[i] as number, batch.dupHi[i] as number, batch.dupLo[i] as number, kind === lineKind.quarantine);
+      const verdict = seen.check(
+        batch.idHi[i] as number,
+        batch.idLo[i] as number,
+        batch.dupHi[i] as number,
+        batch.dupLo[i] as number,
+        kind === lineKind.quarantine,
+      );
       const idKey = `${batch.idHi[i]}:${batch.idLo[i]}`;
       const contentKey = `${batch.dupHi[i]}:${batch.dupLo[i]}`;
       const sourcePath = batch.sourcePaths[batch.source[i] as number] as string;
@@ -168,12 +174,19 @@ export function processMonth(task: MonthTask): MonthResult {
       if (verdict === 'rejected') {
         while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
         const rejection = batch.rejections[nextRejection];
-        if (rejection) result.quarantine.push({ sourcePath, recordIndex, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
+        if (rejection)
+          result.quarantine.push({ sourcePath, recordIndex, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
         continue;
       }
       if (verdict === 'duplicate') {
         const line = lineOf(batch, i);
-        result.quarantine.push({ sourcePath, recordIndex, reason: task.duplicates.reason, detail: duplicateDetail(line), raw: rawText(bronzeShape(line)) });
+        result.quarantine.push({
+          sourcePath,
+          recordIndex,
+          reason: task.duplicates.reason,
+          detail: duplicateDetail(line),
+          raw: rawText(bronzeShape(line)),
+        });
         continue;
       }
       const quantity = batch.quantity[i] as number;

@@ -22,11 +22,7 @@ export interface NettingResult {
   matched: number;
 }
 
-export function netCancellations(
-  lines: DemandLines,
-  cancellations: CancellationRef[],
-  options: { maxDaysBetween: number },
-): NettingResult {
+export function netCancellations(lines: DemandLines, cancellations: CancellationRef[], options: { maxDaysBetween: number }): NettingResult {
   const maxSeconds = options.maxDaysBetween * 86_400;
   const byKey = new Map<string, number[]>();
   cancellations.forEach((c, ci) => {
@@ -59,7 +55,9 @@ export function netCancellations(
     const originals = candidates.get(key);
     if (!originals) continue;
     // Earliest cancellation first; ties by position, so the result does not depend on input order.
-    const sortedCancels = [...cancelIdx].sort((a, b) => (cancellations[a] as CancellationRef).ts - (cancellations[b] as CancellationRef).ts || a - b);
+    const sortedCancels = [...cancelIdx].sort(
+      (a, b) => (cancellations[a] as CancellationRef).ts - (cancellations[b] as CancellationRef).ts || a - b,
+    );
     const taken = new Set<number>();
     for (const ci of sortedCancels) {
       const cts = (cancellations[ci] as CancellationRef).ts;

@@ -55,7 +55,10 @@ export type RecordVerdict =
  * Two Bronze shapes reach Silver: canonical order lines (every definition-based source, with a
  * status) and the Online Retail API's records (the default source, no status).
  */
-function lineOf(raw: unknown, bounds?: Readonly<FieldBounds>): { ok: true; line: OrderLine; status: string | null } | { ok: false; reason: string; detail: string } {
+function lineOf(
+  raw: unknown,
+  bounds?: Readonly<FieldBounds>,
+): { ok: true; line: OrderLine; status: string | null } | { ok: false; reason: string; detail: string } {
   if (isUnmappedOrderRecord(raw) || isCanonicalOrderRecord(raw)) return checkCanonicalRecord(raw, bounds);
   const checked = checkOrderRecord(raw, bounds);
   if (!checked.ok) return { ok: false, reason: `schema_invalid:${checked.field}`, detail: checked.detail };
@@ -141,7 +144,9 @@ export class OrderLineCleanser {
       case 'duplicate':
         return { kind: 'quarantine', reason: this.duplicateReason, detail: duplicateDetail(line) };
       default:
-        return verdict.kind === 'rejected' ? { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail } : { kind: verdict.kind, line };
+        return verdict.kind === 'rejected'
+          ? { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail }
+          : { kind: verdict.kind, line };
     }
   }
 }

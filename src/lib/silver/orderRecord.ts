@@ -3,10 +3,21 @@
  * order record, and the normalisation of its values (SKU, customer id, description, timestamp).
  */
 import { z } from 'zod';
-import { capDescription, checkBoundedInteger, checkBoundedNumber, checkSku, checkWallClock, defaultFieldBounds, type FieldBounds } from '../validation/fields';
+import {
+  capDescription,
+  checkBoundedInteger,
+  checkBoundedNumber,
+  checkSku,
+  checkWallClock,
+  defaultFieldBounds,
+  type FieldBounds,
+} from '../validation/fields';
 import { valueText } from '../errors/valueText';
 
-const nullableText = z.union([z.string(), z.null()]).optional().transform((v) => v ?? null);
+const nullableText = z
+  .union([z.string(), z.null()])
+  .optional()
+  .transform((v) => v ?? null);
 
 export const orderRecordSchema = z.object({
   orderLineId: z.string().min(1),
@@ -16,7 +27,10 @@ export const orderRecordSchema = z.object({
   Quantity: z.number().int(),
   InvoiceDate: z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$/, 'expected YYYY-MM-DD HH:MM:SS'),
   UnitPrice: z.number().refine(Number.isFinite, 'not finite'),
-  CustomerID: z.union([z.string(), z.number(), z.null()]).optional().transform((v) => v ?? null),
+  CustomerID: z
+    .union([z.string(), z.number(), z.null()])
+    .optional()
+    .transform((v) => v ?? null),
   Country: nullableText,
 });
 
@@ -67,7 +81,12 @@ function wellFormed(raw: unknown): OrderRecord | undefined {
   if (typeof Quantity !== 'number' || !Number.isSafeInteger(Quantity)) return undefined;
   if (typeof InvoiceDate !== 'string' || !invoiceDatePattern.test(InvoiceDate)) return undefined;
   if (typeof UnitPrice !== 'number' || !Number.isFinite(UnitPrice)) return undefined;
-  if (!(CustomerID === undefined || CustomerID === null || typeof CustomerID === 'string' || (typeof CustomerID === 'number' && Number.isFinite(CustomerID)))) {
+  if (!(
+    CustomerID === undefined ||
+    CustomerID === null ||
+    typeof CustomerID === 'string' ||
+    (typeof CustomerID === 'number' && Number.isFinite(CustomerID))
+  )) {
     return undefined;
   }
   return {
@@ -78,7 +97,7 @@ function wellFormed(raw: unknown): OrderRecord | undefined {
     Quantity,
     InvoiceDate,
     UnitPrice,
-    CustomerID: (CustomerID) ?? null,
+    CustomerID: CustomerID ?? null,
     Country: Country ?? null,
   };
 }

@@ -76,7 +76,11 @@ export class OrderScanner {
     if (!counts) this.summary.months[month] = counts = { demand: 0, cancellation: 0, rejected: 0 };
     if (verdict.kind === 'rejected') {
       counts.rejected += 1;
-      batch.add(line, lineKind.quarantine, sourcePath, recordIndex, { reason: verdict.reason, detail: verdict.detail, raw: rawText(record) });
+      batch.add(line, lineKind.quarantine, sourcePath, recordIndex, {
+        reason: verdict.reason,
+        detail: verdict.detail,
+        raw: rawText(record),
+      });
       return;
     }
     if (verdict.kind === 'cancellation') {
@@ -150,7 +154,11 @@ export function scanBronzePart(task: ScanPartTask): ScanSummary {
   const records =
     task.firstIndex === undefined
       ? parseBronzePart(task.bytes, task.format, task.sourcePath)
-      : parseNdjsonText(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength).toString('utf8'), task.sourcePath, task.firstIndex);
+      : parseNdjsonText(
+          Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength).toString('utf8'),
+          task.sourcePath,
+          task.firstIndex,
+        );
   for (const rec of records) scanner.add(rec.record, rec.index, rec.sourcePath);
   const { batches, summary } = scanner.finish();
   writeSpills(task.spillDir, task.seq, batches);

@@ -41,7 +41,11 @@ export class ProductCatalogue {
    * `product_descriptions`. A run then merges only its own lines into it, so it never re-reads
    * the order lines of months it does not touch.
    */
-  static fromTables(products: Iterable<ProductRow>, descriptions: Iterable<ProductDescriptionRow>, tieBreak: 'latest' | 'earliest' = 'latest'): ProductCatalogue {
+  static fromTables(
+    products: Iterable<ProductRow>,
+    descriptions: Iterable<ProductDescriptionRow>,
+    tieBreak: 'latest' | 'earliest' = 'latest',
+  ): ProductCatalogue {
     const catalogue = new ProductCatalogue(tieBreak);
     for (const p of products) {
       catalogue.stats.set(p.sku, {
@@ -144,7 +148,10 @@ export class ProductCatalogue {
 
   /** SKUs with at least one line, sorted. */
   skus(): string[] {
-    return [...this.stats].filter(([, s]) => s.lines > 0).map(([sku]) => sku).sort();
+    return [...this.stats]
+      .filter(([, s]) => s.lines > 0)
+      .map(([sku]) => sku)
+      .sort();
   }
 
   range(sku: string): { first: number; last: number } | undefined {
@@ -162,8 +169,7 @@ export class ProductCatalogue {
       const ts = this.tieBreak === 'latest' ? d.lastTs : d.firstTs;
       const better =
         d.count > bestCount ||
-        (d.count === bestCount &&
-          (this.tieBreak === 'latest' ? ts > bestTs : ts < bestTs) ) ||
+        (d.count === bestCount && (this.tieBreak === 'latest' ? ts > bestTs : ts < bestTs)) ||
         (d.count === bestCount && ts === bestTs && best !== null && text < best);
       if (best === null || better) {
         best = text;

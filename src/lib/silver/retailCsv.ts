@@ -38,7 +38,9 @@ function columnOf(header: readonly string[], ...names: string[]): number {
 /** Parsed CSV rows (string arrays, header first) of an Online Retail file. */
 export function parseRetailCsvRows(filePath: string): AsyncIterable<string[]> {
   const input = createReadStream(filePath);
-  return (filePath.endsWith('.gz') ? input.pipe(createGunzip()) : input).pipe(parse({ bom: true, relax_column_count: true })) as AsyncIterable<string[]>;
+  return (filePath.endsWith('.gz') ? input.pipe(createGunzip()) : input).pipe(
+    parse({ bom: true, relax_column_count: true }),
+  ) as AsyncIterable<string[]>;
 }
 
 /**

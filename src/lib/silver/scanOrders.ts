@@ -49,11 +49,19 @@ function mergeSummary(into: ScanSummary, part: ScanSummary): void {
 
 /** A standalone copy when the bytes are a view of a bigger (e.g. pooled) buffer, so it can be transferred. */
 function ownBuffer(bytes: Buffer): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : Uint8Array.from(bytes);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? new Uint8Array(bytes.buffer, 0, bytes.byteLength)
+    : Uint8Array.from(bytes);
 }
 
 /** First pass: every order record scanned into month spill files; parts in parallel, merged in order. */
-export async function scanOrders(lake: LakeStore, options: ScanOrdersOptions, ruleSet: RuleSet, pool: SilverPool, spillDir: string): Promise<ScanSummary> {
+export async function scanOrders(
+  lake: LakeStore,
+  options: ScanOrdersOptions,
+  ruleSet: RuleSet,
+  pool: SilverPool,
+  spillDir: string,
+): Promise<ScanSummary> {
   const scanned: ScanSummary = { read: 0, invalid: [], months: {}, skuRanges: {} };
   const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
   let seq = 0;
@@ -69,14 +77,36 @@ export async function scanOrders(lake: LakeStore, options: ScanOrdersOptions, ru
     // The part must be the bytes its manifest committed (a damaged part would otherwise surface as
     // a zlib error or, worse, as wrong records).
     if (gzipped.byteLength !== manifest.bytes || sha256Hex(gzipped) !== manifest.sha256) {
-      throw new BronzeIntegrityError(sourcePath, `holds ${gzipped.byteLength} bytes with sha256 ${sha256Hex(gzipped)}, its manifest committed ${manifest.bytes} bytes with sha256 ${manifest.sha256}`);
+      throw new BronzeIntegrityError(
+        sourcePath,
+        `holds ${gzipped.byteLength} bytes with sha256 ${sha256Hex(gzipped)}, its manifest committed ${manifest.bytes} bytes with sha256 ${manifest.sha256}`,
+      );
     }
     // NDJSON parts are decompressed here (this thread is otherwise idle in this pass) and cut into
     // chunks, so the workers share even the last part of a run.
     const tasks: ScanPartTask[] =
       manifest.format === 'ndjson' && pool.workers > 0
-        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({ bytes, firstIndex, format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document, ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}) }))
-        : [{ bytes: ownBuffer(gzipped), format: manifest.format, sourcePath, seq: 0, spillDir, ruleSetJson: ruleSet.document, ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}) }];
+        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({
+            bytes,
+            firstIndex,
+            format: manifest.format,
+            sourcePath,
+            seq: 0,
+            spillDir,
+            ruleSetJson: ruleSet.document,
+            ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}),
+          }))
+        : [
+            {
+              bytes: ownBuffer(gzipped),
+              format: manifest.format,
+              sourcePath,
+              seq: 0,
+              spillDir,
+              ruleSetJson: ruleSet.document,
+              ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}),
+            },
+          ];
     for (const scanTask of tasks) {
       const mine = seq++;
       const task = pool.scan({ ...scanTask, seq: mine }).then((summary) => {

@@ -31,7 +31,10 @@ export function assertScratchSpace(folder: string, expectedLines: number, freeBy
     throw err;
   }
   if (free < needed) {
-    throw new ScratchSpaceError(folder, `has ${megabytes(free)} free; spilling ${expectedLines.toLocaleString('en-US')} order lines needs about ${megabytes(needed)}`);
+    throw new ScratchSpaceError(
+      folder,
+      `has ${megabytes(free)} free; spilling ${expectedLines.toLocaleString('en-US')} order lines needs about ${megabytes(needed)}`,
+    );
   }
 }
 

@@ -214,7 +214,13 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
   let orderQuarantined = 0;
   const quarantineChannel = new RowChannel();
   const quarantineWrite = streamedWrite(tables.quarantine, lakeTables.quarantine, quarantineChannel, runId, abortSignal);
-  const quarantine = async (source: string, rec: Omit<SourceRecord, 'record'>, reason: string, detail: string, raw: string): Promise<void> => {
+  const quarantine = async (
+    source: string,
+    rec: Omit<SourceRecord, 'record'>,
+    reason: string,
+    detail: string,
+    raw: string,
+  ): Promise<void> => {
     if (!quarantinedBefore.add(quarantineKey(source, reason, raw))) return;
     count(quarantineReasons, reason);
     if (source === 'orders') orderQuarantined++;
@@ -279,7 +285,9 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
   try {
     const scanStarted = performance.now();
     const scanned = await scanOrders(lake, options, ruleSet, pool, spillDir);
-    log(`silver: scanned ${scanned.read} order records into ${Object.keys(scanned.months).length} months in ${Math.round(performance.now() - scanStarted)} ms (${pool.workers} workers)`);
+    log(
+      `silver: scanned ${scanned.read} order records into ${Object.keys(scanned.months).length} months in ${Math.round(performance.now() - scanStarted)} ms (${pool.workers} workers)`,
+    );
     for (const bad of scanned.invalid) {
       await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
     }
@@ -311,7 +319,8 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     // So do they for a new line: a stored cancellation may now prefer it (the latest earlier
     // line), which frees the line it netted before, up to maxDaysBetween days earlier.
     if (netting.enabled) {
-      for (const m of [...newCancellationMonths, ...newLineMonths]) monthsBetween(monthBounds(m).first - netting.maxDaysBetween, monthBounds(m).first).forEach((x) => affected.add(x));
+      for (const m of [...newCancellationMonths, ...newLineMonths])
+        monthsBetween(monthBounds(m).first - netting.maxDaysBetween, monthBounds(m).first).forEach((x) => affected.add(x));
     }
     // New stock figures change on_hand (and stockout) from their day to the end of the SKU's range.
     for (const snapshot of newSnapshots) {
@@ -417,7 +426,10 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
           const range = ranges.get(line.sku);
           const day = dayNumber(line.orderDate);
           if (!range || day < range.first || day > range.last) {
-            throw new IncompleteSilverRunError(String(row.run_id), `order_lines holds its line ${line.orderLineId} (SKU ${line.sku}, ${line.orderDate}) outside what products lists for that SKU`);
+            throw new IncompleteSilverRunError(
+              String(row.run_id),
+              `order_lines holds its line ${line.orderLineId} (SKU ${line.sku}, ${line.orderDate}) outside what products lists for that SKU`,
+            );
           }
           remember(line);
           priorLines.push({ line, revenue: Number(row.revenue) });
@@ -428,10 +440,20 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
           if (row.run_id === runId) continue;
           const line = lineFromRow(row);
           remember(line);
-          priorCancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
+          priorCancellations.push({
+            sku: line.sku,
+            customerId: line.customerId,
+            quantity: -line.quantity,
+            ts: Date.parse(line.orderTs) / 1000,
+          });
         }
       }
-      const [idHi, idLo, dupHi, dupLo] = fingerprints.map((f) => Uint32Array.from(f)) as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+      const [idHi, idLo, dupHi, dupLo] = fingerprints.map((f) => Uint32Array.from(f)) as [
+        Uint32Array,
+        Uint32Array,
+        Uint32Array,
+        Uint32Array,
+      ];
       const result = pool.month({
         month,
         spillDir,
@@ -474,8 +496,8 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
         await quarantine('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
       }
       catalogue.merge(r.catalogue);
-      (files).add(writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
-      (files).add(writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
+      files.add(writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
+      files.add(writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
       options.progress?.('silver:months', prepared - ahead.length, months.length);
 
       const monthCancellations = pending.priorCancellations;
@@ -498,10 +520,10 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       }
       // Lines no cancellation of a later month can reach are final.
       finalize(bounds.last + 1 - reach);
-      await (files).drainTo(filesInFlight);
+      await files.drainTo(filesInFlight);
     }
     finalize(Infinity);
-    await (files).drainTo(0);
+    await files.drainTo(0);
 
     quarantineChannel.close();
     const tableVersions: Record<string, number> = {};
@@ -515,7 +537,9 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     tableVersions.quarantine = quarantineOutcome.result.version;
     crashPoint('silver:committed');
     tableVersions.inventory_snapshots = inventoryVersion;
-    log(`silver: read ${read} order records, kept ${kept}, cancellations ${cancellations}, redelivered ${redelivered}, quarantined ${JSON.stringify(quarantineReasons)}`);
+    log(
+      `silver: read ${read} order records, kept ${kept}, cancellations ${cancellations}, redelivered ${redelivered}, quarantined ${JSON.stringify(quarantineReasons)}`,
+    );
     if (affectedMonths.length > 0) {
       const written = await writers.dailyDemand.commit();
       tableVersions.daily_demand = written.version;
@@ -535,7 +559,8 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       let descriptionsCounted = false;
       if (startState.productDescriptions) {
         const descriptions: ProductDescriptionRow[] = [];
-        for await (const row of tables.productDescriptions.read({ state: startState.productDescriptions, ...signal })) descriptions.push(row as ProductDescriptionRow);
+        for await (const row of tables.productDescriptions.read({ state: startState.productDescriptions, ...signal }))
+          descriptions.push(row as ProductDescriptionRow);
         stored = ProductCatalogue.fromTables(priorProducts.values(), descriptions, tieBreak);
         const descriptionsTxn = txn(runId, 'product_descriptions');
         descriptionsCounted = (startState.productDescriptions.appTransactions.get(descriptionsTxn.appId) ?? -1) >= descriptionsTxn.version;
@@ -572,7 +597,10 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       crashPoint('silver:committed');
       const written = await tables.products.write(
         stored.skus().map((sku) => stored.row(sku) as ProductRow),
-        { ...writeOptions(lakeTables.products, runId, 'overwrite', abortSignal), ...(startState.products ? { readState: startState.products } : {}) },
+        {
+          ...writeOptions(lakeTables.products, runId, 'overwrite', abortSignal),
+          ...(startState.products ? { readState: startState.products } : {}),
+        },
       );
       tableVersions.products = written.version;
       crashPoint('silver:committed');

@@ -24,10 +24,16 @@ export class SilverPool {
     if (workers === 0) return new SilverPool(null, () => undefined, 0);
     const { filename, cleanup } = workerFilename(__dirname, 'silverWorker');
     // A deep queue is fine: each queued task is a part's compressed bytes or one file's columns.
-        // A larger young generation: scanning and encoding allocate many short-lived strings and arrays,
+    // A larger young generation: scanning and encoding allocate many short-lived strings and arrays,
     // and fewer scavenges cost less than the default's (measured: less CPU, same peak RSS).
     return new SilverPool(
-      new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 1_000, resourceLimits: { maxYoungGenerationSizeMb: 64 } }),
+      new Piscina({
+        filename,
+        minThreads: workers,
+        maxThreads: workers,
+        idleTimeout: 1_000,
+        resourceLimits: { maxYoungGenerationSizeMb: 64 },
+      }),
       cleanup,
       workers,
     );
@@ -43,14 +49,28 @@ export class SilverPool {
     if (!this.pool) return processMonth(task);
     const message: SilverTask = { kind: 'month', task };
     const p = task.prior;
-    return (await this.pool.run(message, { transferList: [p.idHi.buffer, p.idLo.buffer, p.dupHi.buffer, p.dupLo.buffer] as ArrayBuffer[] })) as MonthResult;
+    return (await this.pool.run(message, {
+      transferList: [p.idHi.buffer, p.idLo.buffer, p.dupHi.buffer, p.dupLo.buffer] as ArrayBuffer[],
+    })) as MonthResult;
   }
 
   async dailyDemand(task: DailyDemandTask): Promise<EncodedDataFile[]> {
     if (!this.pool) return buildDailyDemandFiles(task);
     const message: SilverTask = { kind: 'dailyDemand', task };
     const { lines, onHand } = task;
-    const views = [task.first, task.last, lines.sku, lines.day, lines.quantity, lines.revenue, lines.invoice, lines.customer, onHand.sku, onHand.day, onHand.onHand];
+    const views = [
+      task.first,
+      task.last,
+      lines.sku,
+      lines.day,
+      lines.quantity,
+      lines.revenue,
+      lines.invoice,
+      lines.customer,
+      onHand.sku,
+      onHand.day,
+      onHand.onHand,
+    ];
     return (await this.pool.run(message, { transferList: views.map((v) => v.buffer as ArrayBuffer) })) as EncodedDataFile[];
   }
 

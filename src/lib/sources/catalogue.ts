@@ -64,14 +64,21 @@ export function parseCatalogueDefinition(doc: unknown, origin: string): Catalogu
 const numericFields = ['leadTimeDays', 'unitCost', 'packSize', 'minOrderQuantity'] as const;
 const wholeFields = new Set<string>(['leadTimeDays', 'packSize', 'minOrderQuantity']);
 
-export async function readCatalogue(lake: LakeStore, definition: CatalogueSourceDefinition, options: { abortSignal?: AbortSignal } = {}): Promise<Catalogue> {
+export async function readCatalogue(
+  lake: LakeStore,
+  definition: CatalogueSourceDefinition,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<Catalogue> {
   const catalogue: Catalogue = { entries: new Map(), problems: [], files: [] };
   for (const file of await landedFiles(lake, definition.folder.replace(/\/+$/, ''), options)) {
     const name = file.slice(file.lastIndexOf('/') + 1);
     const announced = sourceFileFormatOf(name);
     const format = definition.format ?? announced?.format;
     if (!format) continue;
-    const read = await readSourceFile(await lake.read(file, options), format, { gzipped: announced?.gzipped ?? false, ...(definition.delimiter ? { delimiter: definition.delimiter } : {}) });
+    const read = await readSourceFile(await lake.read(file, options), format, {
+      gzipped: announced?.gzipped ?? false,
+      ...(definition.delimiter ? { delimiter: definition.delimiter } : {}),
+    });
     if (!read.ok) {
       catalogue.problems.push({ file, record: 0, field: 'file', detail: read.reason });
       continue;
@@ -82,7 +89,16 @@ export async function readCatalogue(lake: LakeStore, definition: CatalogueSource
       const problem = (field: string, detail: string): void => void catalogue.problems.push({ file, record: i + 1, field, detail });
       const sku = text(resolve(definition.fields.sku, scope).value);
       if (sku === null) return problem('sku', 'required');
-      const entry: CatalogueEntry = { sku: normaliseSku(sku), description: null, category: null, supplier: null, leadTimeDays: null, unitCost: null, packSize: null, minOrderQuantity: null };
+      const entry: CatalogueEntry = {
+        sku: normaliseSku(sku),
+        description: null,
+        category: null,
+        supplier: null,
+        leadTimeDays: null,
+        unitCost: null,
+        packSize: null,
+        minOrderQuantity: null,
+      };
       for (const field of ['description', 'category', 'supplier'] as const) {
         const spec = definition.fields[field];
         if (spec) entry[field] = text(resolve(spec, scope).value);
@@ -93,7 +109,8 @@ export async function readCatalogue(lake: LakeStore, definition: CatalogueSource
         const r = resolve(spec, scope);
         if (r.value === undefined || r.value === null || r.value === '') continue;
         const n = numberOf(r.value);
-        if (n === undefined || n < 0 || (wholeFields.has(field) && !Number.isInteger(n))) problem(field, `${describe(r.found)}: expected a ${wholeFields.has(field) ? 'whole ' : ''}number >= 0`);
+        if (n === undefined || n < 0 || (wholeFields.has(field) && !Number.isInteger(n)))
+          problem(field, `${describe(r.found)}: expected a ${wholeFields.has(field) ? 'whole ' : ''}number >= 0`);
         else entry[field] = n;
       }
       catalogue.entries.set(entry.sku, entry);
@@ -109,13 +126,21 @@ export async function loadCatalogueSource(ref: string): Promise<CatalogueSourceD
   try {
     text = inline ? ref : await (await import('node:fs/promises')).readFile(ref, 'utf8');
   } catch (err) {
-    throw new ValidationError('DEMAND_CATALOGUE_SOURCE', `Catalogue source ${JSON.stringify(ref)} is not a readable file: ${(err as Error).message}`, { cause: err });
+    throw new ValidationError(
+      'DEMAND_CATALOGUE_SOURCE',
+      `Catalogue source ${JSON.stringify(ref)} is not a readable file: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new ValidationError('DEMAND_CATALOGUE_SOURCE', `Catalogue source ${inline ? '(inline)' : ref} is not JSON: ${(err as Error).message}`, { cause: err });
+    throw new ValidationError(
+      'DEMAND_CATALOGUE_SOURCE',
+      `Catalogue source ${inline ? '(inline)' : ref} is not JSON: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return parseCatalogueDefinition(doc, inline ? '(inline)' : ref);
 }

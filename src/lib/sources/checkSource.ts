@@ -36,22 +36,35 @@ export interface SourceCheckOptions {
   abortSignal?: AbortSignal;
 }
 
-async function* sourceRecords(definition: OrdersSourceDefinition, options: SourceCheckOptions, report: SourceCheckReport): AsyncGenerator<unknown> {
+async function* sourceRecords(
+  definition: OrdersSourceDefinition,
+  options: SourceCheckOptions,
+  report: SourceCheckReport,
+): AsyncGenerator<unknown> {
   if (definition.kind === 'files') {
     const files: Array<{ name: string; bytes: () => Promise<Buffer> }> = options.files
       ? options.files.map((f) => ({ name: f.name, bytes: async () => f.bytes }))
       : options.lake
-        ? (await landedFiles(options.lake, definition.folder.replace(/\/+$/, ''))).map((p) => ({ name: p, bytes: () => (options.lake as LakeStore).read(p) }))
+        ? (await landedFiles(options.lake, definition.folder.replace(/\/+$/, ''))).map((p) => ({
+            name: p,
+            bytes: () => (options.lake as LakeStore).read(p),
+          }))
         : [];
     for (const file of files) {
       const announced = sourceFileFormatOf(file.name);
       const format = definition.format ?? announced?.format;
       if (!format) {
-        report.unreadable.push({ file: file.name, reason: 'unsupported file type (expected .csv, .ndjson, .jsonl or .parquet, optionally .gz)' });
+        report.unreadable.push({
+          file: file.name,
+          reason: 'unsupported file type (expected .csv, .ndjson, .jsonl or .parquet, optionally .gz)',
+        });
         continue;
       }
       const bytes = await file.bytes();
-      const read = await readSourceFile(bytes, format, { gzipped: announced?.gzipped ?? (bytes[0] === 0x1f && bytes[1] === 0x8b), ...(definition.delimiter ? { delimiter: definition.delimiter } : {}) });
+      const read = await readSourceFile(bytes, format, {
+        gzipped: announced?.gzipped ?? (bytes[0] === 0x1f && bytes[1] === 0x8b),
+        ...(definition.delimiter ? { delimiter: definition.delimiter } : {}),
+      });
       if (!read.ok) {
         report.unreadable.push({ file: file.name, reason: read.reason });
         continue;

@@ -7,7 +7,10 @@
 import { z } from 'zod';
 import { orderLineStatuses } from '../orders/canonicalOrderLine';
 
-const path = z.string().min(1).describe('a column name, or a dotted path into the record (a line item of an order: `order.<path>` reaches the order)');
+const path = z
+  .string()
+  .min(1)
+  .describe('a column name, or a dotted path into the record (a line item of an order: `order.<path>` reaches the order)');
 
 /** A field spec without alternatives. */
 const singleFieldSpec = z.union([
@@ -15,15 +18,34 @@ const singleFieldSpec = z.union([
   z.strictObject({ value: z.union([z.string(), z.number(), z.boolean(), z.null()]).describe('a constant for every record') }),
   z.strictObject({
     path,
-    map: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional().describe('source value → canonical value (e.g. statuses); matched exactly, then case-insensitively'),
+    map: z
+      .record(z.string(), z.union([z.string(), z.number(), z.null()]))
+      .optional()
+      .describe('source value → canonical value (e.g. statuses); matched exactly, then case-insensitively'),
     default: z.union([z.string(), z.number(), z.null()]).optional().describe('used when the value is absent, empty or not in `map`'),
-    whenPresent: z.union([z.string(), z.number()]).optional().describe('the value when the path holds anything non-empty (e.g. `cancelled_at` → "cancelled")'),
-    format: z.string().min(1).optional().describe('timestamps: `auto` (ISO 8601 with or without offset), `epoch-seconds`, `epoch-millis`, or a date-fns pattern such as `dd/MM/yyyy HH:mm`'),
-    timeZone: z.string().min(1).optional().describe("timestamps without an offset are read in this IANA zone (default: the source's timeZone)"),
+    whenPresent: z
+      .union([z.string(), z.number()])
+      .optional()
+      .describe('the value when the path holds anything non-empty (e.g. `cancelled_at` → "cancelled")'),
+    format: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'timestamps: `auto` (ISO 8601 with or without offset), `epoch-seconds`, `epoch-millis`, or a date-fns pattern such as `dd/MM/yyyy HH:mm`',
+      ),
+    timeZone: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("timestamps without an offset are read in this IANA zone (default: the source's timeZone)"),
   }),
 ]);
 
-export const fieldSpecSchema = z.union([singleFieldSpec, z.array(singleFieldSpec).min(1).describe('alternatives: the first that gives a value wins')]);
+export const fieldSpecSchema = z.union([
+  singleFieldSpec,
+  z.array(singleFieldSpec).min(1).describe('alternatives: the first that gives a value wins'),
+]);
 export type FieldSpec = z.infer<typeof fieldSpecSchema>;
 export type SingleFieldSpec = z.infer<typeof singleFieldSpec>;
 
@@ -46,11 +68,22 @@ export type OrderFields = z.infer<typeof orderFieldsSchema>;
 
 const common = {
   $schema: z.string().optional(),
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _').optional().describe('source name: Bronze folder and watermark key (default "orders")'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _')
+    .optional()
+    .describe('source name: Bronze folder and watermark key (default "orders")'),
   description: z.string().optional(),
   timeZone: z.string().min(1).default('UTC').describe('IANA zone of timestamps written without an offset'),
-  shopTimeZone: z.string().min(1).optional().describe("IANA zone whose calendar days demand is counted in (default: setting DEMAND_SHOP_TIME_ZONE, else timeZone)"),
-  ruleSet: z.enum(['order-status', 'online-retail']).default('order-status').describe('cleansing rules: `order-status` uses the status field; `online-retail` the UCI invoice-prefix rules'),
+  shopTimeZone: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('IANA zone whose calendar days demand is counted in (default: setting DEMAND_SHOP_TIME_ZONE, else timeZone)'),
+  ruleSet: z
+    .enum(['order-status', 'online-retail'])
+    .default('order-status')
+    .describe('cleansing rules: `order-status` uses the status field; `online-retail` the UCI invoice-prefix rules'),
   fields: orderFieldsSchema,
 };
 
@@ -78,7 +111,10 @@ const pagingSchema = z.discriminatedUnion('kind', [
     firstPage: z.number().int().min(0).default(1),
     totalPagesHeader: z.string().min(1).optional().describe('e.g. X-WP-TotalPages; without it paging stops on an empty or short page'),
   }),
-  z.strictObject({ kind: z.literal('offset'), offsetParam: z.string().min(1).default('offset').describe('stops on an empty or short page') }),
+  z.strictObject({
+    kind: z.literal('offset'),
+    offsetParam: z.string().min(1).default('offset').describe('stops on an empty or short page'),
+  }),
 ]);
 
 export const restSourceSchema = z.strictObject({
@@ -96,7 +132,11 @@ export const restSourceSchema = z.strictObject({
       format: z.enum(['iso', 'iso-millis', 'epoch-seconds']).default('iso').describe('`iso`: 2024-01-02T03:04:05Z'),
     })
     .default({ param: 'since', format: 'iso' }),
-  authHeader: z.string().min(1).default('authorization').describe('header that carries DEMAND_ORDERS_AUTH_HEADER (or the managed-identity token)'),
+  authHeader: z
+    .string()
+    .min(1)
+    .default('authorization')
+    .describe('header that carries DEMAND_ORDERS_AUTH_HEADER (or the managed-identity token)'),
   ...common,
 });
 

@@ -132,7 +132,8 @@ export function compileOrderMapping(fields: OrderFields, options: MappingOptions
     }
     const quantity = resolve(fields.quantity, scope);
     const q = numberOf(quantity.value);
-    if (q === undefined || !Number.isSafeInteger(q)) problems.push({ field: 'quantity', detail: `${describe(quantity.found)}: expected a whole number` });
+    if (q === undefined || !Number.isSafeInteger(q))
+      problems.push({ field: 'quantity', detail: `${describe(quantity.found)}: expected a whole number` });
     out.quantity = q;
     const price = resolve(fields.unitPrice, scope);
     const p = numberOf(price.value);
@@ -164,14 +165,23 @@ export function compileOrderMapping(fields: OrderFields, options: MappingOptions
     const status = resolve(fields.status, scope);
     const word = text(status.value)?.toLowerCase();
     if (word === undefined || !statusWords.has(word)) {
-      problems.push({ field: 'status', detail: `${describe(status.found)}: maps to ${describe(status.value)}, not one of ${orderLineStatuses.join(', ')} (add it to "map" or set "default")` });
+      problems.push({
+        field: 'status',
+        detail: `${describe(status.found)}: maps to ${describe(status.value)}, not one of ${orderLineStatuses.join(', ')} (add it to "map" or set "default")`,
+      });
     }
     out.status = word;
 
     if (problems.length > 0) return { ok: false, problems };
     const parsed = canonicalOrderLineSchema.safeParse(out);
     if (!parsed.success) {
-      return { ok: false, problems: parsed.error.issues.map((i) => ({ field: String(i.path[0] ?? 'record'), detail: `${describe(out[String(i.path[0])])}: ${i.message}` })) };
+      return {
+        ok: false,
+        problems: parsed.error.issues.map((i) => ({
+          field: String(i.path[0] ?? 'record'),
+          detail: `${describe(out[String(i.path[0])])}: ${i.message}`,
+        })),
+      };
     }
     return { ok: true, line: parsed.data };
   };

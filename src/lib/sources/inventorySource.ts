@@ -53,13 +53,21 @@ export async function loadInventorySource(ref: string): Promise<InventorySourceD
   try {
     doc = JSON.parse(inline ? ref : await (await import('node:fs/promises')).readFile(ref, 'utf8'));
   } catch (err) {
-    throw new ValidationError('DEMAND_INVENTORY_SOURCE', `Inventory source ${inline ? '(inline)' : JSON.stringify(ref)} is not a readable JSON definition: ${(err as Error).message}`, { cause: err });
+    throw new ValidationError(
+      'DEMAND_INVENTORY_SOURCE',
+      `Inventory source ${inline ? '(inline)' : JSON.stringify(ref)} is not a readable JSON definition: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return parseInventoryDefinition(doc, inline ? '(inline)' : ref);
 }
 
 /** One source row as a canonical snapshot row; a value that cannot be read is kept as found (Silver names the field). */
-export function mapInventoryRow(definition: InventorySourceDefinition, shopTimeZone: string, record: unknown): { row: Record<string, unknown>; problems: string[] } {
+export function mapInventoryRow(
+  definition: InventorySourceDefinition,
+  shopTimeZone: string,
+  record: unknown,
+): { row: Record<string, unknown>; problems: string[] } {
   const scope = { record };
   const problems: string[] = [];
   const day = resolve(definition.fields.snapshotDate, scope);
@@ -84,7 +92,12 @@ export function mapInventoryRow(definition: InventorySourceDefinition, shopTimeZ
   const onOrder = onOrderRaw === null || onOrderRaw === undefined || onOrderRaw === '' ? null : numberOf(onOrderRaw);
   if (onOrder === undefined) problems.push('unmapped:onOrder');
   return {
-    row: { snapshot_date: snapshotDate ?? null, sku: sku ?? null, on_hand: onHand ?? onHandRaw ?? null, on_order: onOrder === undefined ? onOrderRaw : onOrder },
+    row: {
+      snapshot_date: snapshotDate ?? null,
+      sku: sku ?? null,
+      on_hand: onHand ?? onHandRaw ?? null,
+      on_order: onOrder === undefined ? onOrderRaw : onOrder,
+    },
     problems,
   };
 }
@@ -129,6 +142,8 @@ export async function ingestInventoryFiles(options: {
     records: run.parts.reduce((s, p) => s + p.manifest.records, 0),
     batches: run.parts.map((p) => p.ref),
   };
-  options.log?.(`inventory: ${output.filesFound} file(s) in ${definition.folder}, ${output.filesIngested} ingested, ${output.filesRejected} rejected, ${output.records} row(s)`);
+  options.log?.(
+    `inventory: ${output.filesFound} file(s) in ${definition.folder}, ${output.filesIngested} ingested, ${output.filesRejected} rejected, ${output.records} row(s)`,
+  );
   return output;
 }

@@ -31,15 +31,25 @@ export function parseSourceDefinition(doc: unknown, origin: string): OrdersSourc
     const issue = parsed.error.issues[0];
     const key = issue?.path.map(String).join('.') || '(root)';
     const found = issue ? valueAt(doc, issue.path) : undefined;
-    throw new ValidationError(key, `Source definition ${origin}: "${key}" ${found === undefined ? 'is missing or unknown' : `= ${JSON.stringify(found)}`}: ${issue?.message ?? 'invalid'}`);
+    throw new ValidationError(
+      key,
+      `Source definition ${origin}: "${key}" ${found === undefined ? 'is missing or unknown' : `= ${JSON.stringify(found)}`}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const definition = parsed.data;
-  for (const [key, zone] of [['timeZone', definition.timeZone], ['shopTimeZone', definition.shopTimeZone]] as const) {
+  for (const [key, zone] of [
+    ['timeZone', definition.timeZone],
+    ['shopTimeZone', definition.shopTimeZone],
+  ] as const) {
     if (zone === undefined) continue;
     try {
       assertTimeZone(zone);
     } catch (err) {
-      throw new ValidationError(key, `Source definition ${origin}: "${key}" = ${JSON.stringify(zone)} is not an IANA time zone (e.g. "America/Sao_Paulo")`, { cause: err });
+      throw new ValidationError(
+        key,
+        `Source definition ${origin}: "${key}" = ${JSON.stringify(zone)} is not an IANA time zone (e.g. "America/Sao_Paulo")`,
+        { cause: err },
+      );
     }
   }
   return definition;
@@ -50,7 +60,8 @@ export function parseSourceDefinition(doc: unknown, origin: string): OrdersSourc
  * with `{`: a Function App setting can hold it where there is no file to point at).
  */
 export async function loadOrdersSource(ref: string): Promise<LoadedSource> {
-  if (isPresetName(ref)) return { origin: `preset ${ref}`, preset: ref, definition: parseSourceDefinition(presetDocument(ref), `preset ${ref}`) };
+  if (isPresetName(ref))
+    return { origin: `preset ${ref}`, preset: ref, definition: parseSourceDefinition(presetDocument(ref), `preset ${ref}`) };
   if (ref.trimStart().startsWith('{')) {
     let doc: unknown;
     try {
@@ -64,7 +75,11 @@ export async function loadOrdersSource(ref: string): Promise<LoadedSource> {
   try {
     text = await readFile(ref, 'utf8');
   } catch (err) {
-    throw new ValidationError('ordersSource', `Orders source ${JSON.stringify(ref)} is neither a preset (${presetNames.join(', ')}) nor a readable file: ${(err as Error).message}`, { cause: err });
+    throw new ValidationError(
+      'ordersSource',
+      `Orders source ${JSON.stringify(ref)} is neither a preset (${presetNames.join(', ')}) nor a readable file: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   let doc: unknown;
   try {

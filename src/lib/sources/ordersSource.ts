@@ -13,9 +13,17 @@ export type ResolvedOrdersSource =
   | { kind: 'online-retail-api'; loaded: LoadedSource; ruleSet: RuleSetName }
   | { kind: 'definition'; loaded: LoadedSource; definition: OrdersSourceDefinition; shopTimeZone: string; ruleSet: RuleSetName };
 
-export async function resolveOrdersSource(settings: Pick<PipelineSettings, 'DEMAND_ORDERS_SOURCE' | 'DEMAND_SHOP_TIME_ZONE'>): Promise<ResolvedOrdersSource> {
+export async function resolveOrdersSource(
+  settings: Pick<PipelineSettings, 'DEMAND_ORDERS_SOURCE' | 'DEMAND_SHOP_TIME_ZONE'>,
+): Promise<ResolvedOrdersSource> {
   const loaded = await loadOrdersSource(settings.DEMAND_ORDERS_SOURCE);
   if (loaded.preset === 'online-retail') return { kind: 'online-retail-api', loaded, ruleSet: 'online-retail' };
   const definition = loaded.definition;
-  return { kind: 'definition', loaded, definition, shopTimeZone: shopTimeZoneOf(definition, settings.DEMAND_SHOP_TIME_ZONE), ruleSet: definition.ruleSet };
+  return {
+    kind: 'definition',
+    loaded,
+    definition,
+    shopTimeZone: shopTimeZoneOf(definition, settings.DEMAND_SHOP_TIME_ZONE),
+    ruleSet: definition.ruleSet,
+  };
 }

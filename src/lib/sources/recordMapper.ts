@@ -22,13 +22,22 @@ export function createRecordMapper(definition: OrdersSourceDefinition, shopTimeZ
   const unmapped = (raw: unknown, problems: FieldProblem[]): UnmappedOrderRecord => ({ $unmapped: raw, problems });
   return {
     map(raw) {
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [unmapped(raw, [{ field: 'record', detail: `${JSON.stringify(raw)?.slice(0, 80)}: not an object` }])];
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+        return [unmapped(raw, [{ field: 'record', detail: `${JSON.stringify(raw)?.slice(0, 80)}: not an object` }])];
       if (lineItems === undefined) {
         const mapped = mapLine({ record: raw });
         return [mapped.ok ? mapped.line : unmapped(raw, mapped.problems)];
       }
       const items = valueAtPath({ record: raw }, lineItems);
-      if (!Array.isArray(items)) return [unmapped(raw, [{ field: 'lineItems', detail: `"${lineItems}" is ${items === undefined ? 'missing' : JSON.stringify(items).slice(0, 60)}: expected an array of line items` }])];
+      if (!Array.isArray(items))
+        return [
+          unmapped(raw, [
+            {
+              field: 'lineItems',
+              detail: `"${lineItems}" is ${items === undefined ? 'missing' : JSON.stringify(items).slice(0, 60)}: expected an array of line items`,
+            },
+          ]),
+        ];
       return items.map((item) => {
         const mapped = mapLine({ record: item, order: raw });
         // The order is kept once per bad line (without its other items), so the quarantine row is self-contained.
@@ -56,15 +65,22 @@ export interface BronzeRecordFactsOptions {
  * timestamp: a year-9999 `updated_at` is counted as a problem (Silver quarantines the line) and
  * never moves the watermark. Lines breaking another bound are counted with Silver's reason.
  */
-export function bronzeRecordFactsWith(options: BronzeRecordFactsOptions = {}): (record: unknown) => { problems: string[]; quantity: number | undefined; timestamp: string | undefined } {
+export function bronzeRecordFactsWith(
+  options: BronzeRecordFactsOptions = {},
+): (record: unknown) => { problems: string[]; quantity: number | undefined; timestamp: string | undefined } {
   return (record) => {
-    if (isUnmappedOrderRecord(record)) return { problems: [...new Set(record.problems.map((p) => `unmapped:${p.field}`))], quantity: undefined, timestamp: undefined };
+    if (isUnmappedOrderRecord(record))
+      return { problems: [...new Set(record.problems.map((p) => `unmapped:${p.field}`))], quantity: undefined, timestamp: undefined };
     const line = record as CanonicalOrderLine;
     const checkOptions = { ...(options.bounds ? { bounds: options.bounds } : {}), now: (options.now?.() ?? new Date()).getTime() };
     const times = checkLineTimes(line, checkOptions);
     if (!times.ok) return { problems: [`impossible_or_out_of_range:${times.field}`], quantity: line.quantity, timestamp: undefined };
     const bounded = checkCanonicalLineBounds(line, checkOptions);
-    return { problems: bounded.ok ? [] : [`schema_invalid:${bounded.field}`], quantity: line.quantity, timestamp: times.updatedAt ?? times.orderedAt };
+    return {
+      problems: bounded.ok ? [] : [`schema_invalid:${bounded.field}`],
+      quantity: line.quantity,
+      timestamp: times.updatedAt ?? times.orderedAt,
+    };
   };
 }
 

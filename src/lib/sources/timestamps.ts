@@ -27,7 +27,8 @@ const ms = (fraction: string | undefined): number => (fraction ? Math.floor(Numb
 export function parseTimestamp(value: unknown, format: TimestampFormat, timeZone: string): TimestampResult {
   if (format === 'epoch-seconds' || format === 'epoch-millis') {
     const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isFinite(n)) return { ok: false, detail: `expected a number of ${format === 'epoch-seconds' ? 'seconds' : 'milliseconds'} since 1970` };
+    if (!Number.isFinite(n))
+      return { ok: false, detail: `expected a number of ${format === 'epoch-seconds' ? 'seconds' : 'milliseconds'} since 1970` };
     return { ok: true, epochMs: Math.round(format === 'epoch-seconds' ? n * 1000 : n) };
   }
   if (typeof value !== 'string') return { ok: false, detail: 'expected a timestamp text' };
@@ -40,7 +41,15 @@ export function parseTimestamp(value: unknown, format: TimestampFormat, timeZone
     return {
       ok: true,
       epochMs: instantOfWallTime(
-        { year: parsed.getFullYear(), month: parsed.getMonth() + 1, day: parsed.getDate(), hour: parsed.getHours(), minute: parsed.getMinutes(), second: parsed.getSeconds(), millisecond: parsed.getMilliseconds() },
+        {
+          year: parsed.getFullYear(),
+          month: parsed.getMonth() + 1,
+          day: parsed.getDate(),
+          hour: parsed.getHours(),
+          minute: parsed.getMinutes(),
+          second: parsed.getSeconds(),
+          millisecond: parsed.getMilliseconds(),
+        },
         timeZone,
       ),
     };
@@ -62,7 +71,10 @@ export function parseTimestamp(value: unknown, format: TimestampFormat, timeZone
     if (!realWall(+y!, +mo!, +d!, +(h ?? 0), +(mi ?? 0), +(s ?? 0))) return { ok: false, detail: 'not a real calendar date and time' };
     return {
       ok: true,
-      epochMs: instantOfWallTime({ year: +y!, month: +mo!, day: +d!, hour: +(h ?? 0), minute: +(mi ?? 0), second: +(s ?? 0), millisecond: ms(f) }, timeZone),
+      epochMs: instantOfWallTime(
+        { year: +y!, month: +mo!, day: +d!, hour: +(h ?? 0), minute: +(mi ?? 0), second: +(s ?? 0), millisecond: ms(f) },
+        timeZone,
+      ),
     };
   }
   return { ok: false, detail: 'expected ISO 8601 (2017-10-02 10:56:33, 2017-10-02T10:56:33-03:00 or …Z), or set "format"' };

@@ -21,7 +21,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
         second: '2-digit',
       });
     } catch (err) {
-      throw new ValidationError('timeZone', `Unknown IANA time zone ${JSON.stringify(timeZone)} (e.g. "Europe/London", "America/Sao_Paulo", "UTC")`, { cause: err });
+      throw new ValidationError(
+        'timeZone',
+        `Unknown IANA time zone ${JSON.stringify(timeZone)} (e.g. "Europe/London", "America/Sao_Paulo", "UTC")`,
+        { cause: err },
+      );
     }
     formatters.set(timeZone, f);
   }

@@ -28,7 +28,10 @@ type WireValue = string | number | boolean | { value: number; type: 'Double' };
 function checkKey(field: 'partitionKey' | 'rowKey', value: unknown): string {
   if (typeof value !== 'string') throw new ValidationError(field, `Entity ${field} must be a string, got ${JSON.stringify(value)}`);
   if (forbiddenKeyCharacters.test(value) || value.length > 1024) {
-    throw new ValidationError(field, `Entity ${field} must be at most 1 KiB without / \\ # ? or control characters: ${JSON.stringify(value)}`);
+    throw new ValidationError(
+      field,
+      `Entity ${field} must be at most 1 KiB without / \\ # ? or control characters: ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -43,7 +46,10 @@ function toWire(entity: Entity): TableEntity<Record<string, WireValue>> {
     if (name === 'partitionKey' || name === 'rowKey') continue;
     if (systemProperties.has(name)) throw new ValidationError(name, `Entity property name "${name}" is reserved by Table storage`);
     if (!propertyNamePattern.test(name)) {
-      throw new ValidationError(name, `Entity property name must be letters, digits or _ (not starting with a digit, at most 255): "${name}"`);
+      throw new ValidationError(
+        name,
+        `Entity property name must be letters, digits or _ (not starting with a digit, at most 255): "${name}"`,
+      );
     }
     if (value === null) {
       nulls.push(name);
@@ -52,7 +58,10 @@ function toWire(entity: Entity): TableEntity<Record<string, WireValue>> {
       wire[name] = Number.isInteger(value) && value >= int32Min && value <= int32Max ? value : { value, type: 'Double' };
     } else if (typeof value === 'string') {
       if (value.length > maxStringLength) {
-        throw new ValidationError(name, `Entity property ${name} is ${value.length} characters; Table storage takes at most ${maxStringLength} per string (store larger documents in the lake)`);
+        throw new ValidationError(
+          name,
+          `Entity property ${name} is ${value.length} characters; Table storage takes at most ${maxStringLength} per string (store larger documents in the lake)`,
+        );
       }
       wire[name] = value;
     } else if (typeof value === 'boolean') {
@@ -98,9 +107,17 @@ class AzureEntityTable implements EntityTable {
     private readonly client: TableClient,
   ) {}
 
-  async get<T extends Entity = Entity>(partitionKey: string, rowKey: string, options?: EntityOperationOptions): Promise<StoredEntity<T> | undefined> {
+  async get<T extends Entity = Entity>(
+    partitionKey: string,
+    rowKey: string,
+    options?: EntityOperationOptions,
+  ): Promise<StoredEntity<T> | undefined> {
     try {
-      const raw = await this.client.getEntity<Record<string, unknown>>(checkKey('partitionKey', partitionKey), checkKey('rowKey', rowKey), signal(options));
+      const raw = await this.client.getEntity<Record<string, unknown>>(
+        checkKey('partitionKey', partitionKey),
+        checkKey('rowKey', rowKey),
+        signal(options),
+      );
       return { entity: fromWire<T>(raw), etag: raw.etag };
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -143,7 +160,9 @@ class AzureEntityTable implements EntityTable {
       // The last write of a key wins, as one-by-one upserts would; a transaction may not repeat a key.
       const unique = [...new Map(group.map((e) => [e.rowKey, e])).values()];
       for (let i = 0; i < unique.length; i += 100) {
-        const actions = unique.slice(i, i + 100).map((e) => ['upsert', toWire(e), 'Replace'] as ['upsert', TableEntity<Record<string, WireValue>>, 'Replace']);
+        const actions = unique
+          .slice(i, i + 100)
+          .map((e) => ['upsert', toWire(e), 'Replace'] as ['upsert', TableEntity<Record<string, WireValue>>, 'Replace']);
         await this.client.submitTransaction(actions, signal(options));
       }
     }

@@ -108,7 +108,8 @@ class EmbeddedEntityTable implements EntityTable {
     for (const name of names) {
       const short = /^p([0-9a-f]*)\.json$/.exec(name);
       if (short) keys.push(Buffer.from(short[1] as string, 'hex').toString('utf8'));
-      else if (/^h[0-9a-f]{64}\.json$/.test(name)) keys.push((JSON.parse(await fs.readFile(path.join(this.folder, name), 'utf8')) as PartitionFile).partitionKey);
+      else if (/^h[0-9a-f]{64}\.json$/.test(name))
+        keys.push((JSON.parse(await fs.readFile(path.join(this.folder, name), 'utf8')) as PartitionFile).partitionKey);
     }
     return keys.sort();
   }

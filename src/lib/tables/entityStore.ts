@@ -30,7 +30,11 @@ export interface EntityListOptions extends EntityOperationOptions {
 
 export interface EntityTable {
   readonly name: string;
-  get<T extends Entity = Entity>(partitionKey: string, rowKey: string, options?: EntityOperationOptions): Promise<StoredEntity<T> | undefined>;
+  get<T extends Entity = Entity>(
+    partitionKey: string,
+    rowKey: string,
+    options?: EntityOperationOptions,
+  ): Promise<StoredEntity<T> | undefined>;
   /** Creates; throws EntityConflictError('exists') if the key is taken. Returns the new etag. */
   insert(entity: Entity, options?: EntityOperationOptions): Promise<string>;
   /** Replaces; with `ifMatch` throws EntityConflictError('etag') when the stored etag differs. */

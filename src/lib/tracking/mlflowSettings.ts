@@ -21,7 +21,9 @@ export function isDatabricksHost(uri: string | undefined): boolean {
  * refuses any other name; so there a name without a leading "/" (the default demand-forecast
  * included) is placed in /Shared: /Shared/demand-forecast. Elsewhere the name is used as it is.
  */
-export function experimentNameFor(settings: Pick<PipelineSettings, 'DEMAND_EXPERIMENT_NAME' | 'DEMAND_TRACKER' | 'MLFLOW_TRACKING_URI'>): string {
+export function experimentNameFor(
+  settings: Pick<PipelineSettings, 'DEMAND_EXPERIMENT_NAME' | 'DEMAND_TRACKER' | 'MLFLOW_TRACKING_URI'>,
+): string {
   const name = settings.DEMAND_EXPERIMENT_NAME;
   const onDatabricks = settings.DEMAND_TRACKER === 'mlflow' && isDatabricksHost(settings.MLFLOW_TRACKING_URI);
   return onDatabricks && !name.startsWith('/') ? `${databricksExperimentFolder}/${name}` : name;
@@ -40,7 +42,10 @@ export function isUnityCatalogName(name: string): boolean {
 export function checkMlflowSettings(settings: PipelineSettings): void {
   if (settings.DEMAND_TRACKER !== 'mlflow') return;
   if (!settings.MLFLOW_TRACKING_URI) {
-    throw new SettingsError('MLFLOW_TRACKING_URI', 'DEMAND_TRACKER=mlflow needs MLFLOW_TRACKING_URI (e.g. https://adb-<id>.<n>.azuredatabricks.net, or http://127.0.0.1:5000 for a local mlflow server)');
+    throw new SettingsError(
+      'MLFLOW_TRACKING_URI',
+      'DEMAND_TRACKER=mlflow needs MLFLOW_TRACKING_URI (e.g. https://adb-<id>.<n>.azuredatabricks.net, or http://127.0.0.1:5000 for a local mlflow server)',
+    );
   }
   const model = settings.DEMAND_REGISTERED_MODEL_NAME;
   if (isUnityCatalogName(model)) {

@@ -86,7 +86,10 @@ export function isRetryableStatus(status: number | undefined): boolean {
 
 /** A metric point as MLflow stores it: the same key, value, timestamp and step is the same point. */
 const samePoint = (a: WireMetric, b: WireMetric): boolean =>
-  a.key === b.key && Number(a.value) === Number(b.value) && Number(a.timestamp) === Number(b.timestamp) && Number(a.step) === Number(b.step);
+  a.key === b.key &&
+  Number(a.value) === Number(b.value) &&
+  Number(a.timestamp) === Number(b.timestamp) &&
+  Number(a.step) === Number(b.step);
 
 /** Versions whose aliases are read at once when listing (one model-versions/get each). */
 const aliasReadConcurrency = 8;
@@ -108,7 +111,11 @@ function fromPairs(list: KeyValue[] | undefined): Record<string, string> {
 }
 
 /** Splits a batch so each request stays inside MLflow's log-batch limits. */
-export function chunkLogBatch(batch: { metrics: WireMetric[]; params: KeyValue[]; tags: KeyValue[] }): Array<{ metrics: WireMetric[]; params: KeyValue[]; tags: KeyValue[] }> {
+export function chunkLogBatch(batch: {
+  metrics: WireMetric[];
+  params: KeyValue[];
+  tags: KeyValue[];
+}): Array<{ metrics: WireMetric[]; params: KeyValue[]; tags: KeyValue[] }> {
   const chunks: Array<{ metrics: WireMetric[]; params: KeyValue[]; tags: KeyValue[] }> = [];
   let params = [...batch.params];
   let tags = [...batch.tags];
@@ -147,7 +154,10 @@ export class MlflowTracker implements Tracker {
       handleWhen((err) => (err instanceof MlflowApiError ? isRetryableStatus(err.status) : err instanceof TypeError)),
       {
         maxAttempts: options.maxRetries ?? 3,
-        backoff: new ExponentialBackoff({ initialDelay: options.initialRetryDelayInMs ?? 500, maxDelay: options.maxRetryDelayInMs ?? 15_000 }),
+        backoff: new ExponentialBackoff({
+          initialDelay: options.initialRetryDelayInMs ?? 500,
+          maxDelay: options.maxRetryDelayInMs ?? 15_000,
+        }),
       },
     );
   }
@@ -159,7 +169,10 @@ export class MlflowTracker implements Tracker {
   static fromSettings(settings: PipelineSettings): MlflowTracker {
     checkMlflowSettings(settings);
     if (!settings.MLFLOW_TRACKING_URI) throw new SettingsError('MLFLOW_TRACKING_URI', 'DEMAND_TRACKER=mlflow needs MLFLOW_TRACKING_URI');
-    return new MlflowTracker({ trackingUri: settings.MLFLOW_TRACKING_URI, ...(settings.MLFLOW_TRACKING_TOKEN ? { token: settings.MLFLOW_TRACKING_TOKEN } : {}) });
+    return new MlflowTracker({
+      trackingUri: settings.MLFLOW_TRACKING_URI,
+      ...(settings.MLFLOW_TRACKING_TOKEN ? { token: settings.MLFLOW_TRACKING_TOKEN } : {}),
+    });
   }
 
   /** How this tracker authenticates (for diagnostics and tests). */
@@ -172,7 +185,10 @@ export class MlflowTracker implements Tracker {
     if (this.auth === 'token') return `Bearer ${this.options.token}`;
     if (this.auth === 'none') return undefined;
     // Resolved lazily: a tracker that never calls (or has a token) never builds a credential.
-    this.entraToken ??= entraTokenProvider(this.options.credential ?? defaultAzureCredential(), this.options.tokenScope ?? azureDatabricksScope);
+    this.entraToken ??= entraTokenProvider(
+      this.options.credential ?? defaultAzureCredential(),
+      this.options.tokenScope ?? azureDatabricksScope,
+    );
     try {
       return `Bearer ${await this.entraToken()}`;
     } catch (err) {
@@ -205,7 +221,11 @@ export class MlflowTracker implements Tracker {
         url += `?${query.toString()}`;
       }
       const authorization = await this.authorization();
-      const signals = [signal, AbortSignal.timeout(this.options.requestTimeoutInMs ?? 30_000), ...(options?.abortSignal ? [options.abortSignal] : [])];
+      const signals = [
+        signal,
+        AbortSignal.timeout(this.options.requestTimeoutInMs ?? 30_000),
+        ...(options?.abortSignal ? [options.abortSignal] : []),
+      ];
       const response = await this.fetchImpl(url, {
         method,
         headers: {
@@ -230,7 +250,12 @@ export class MlflowTracker implements Tracker {
           this.auth === 'entra' && (response.status === 401 || response.status === 403)
             ? ' (Entra ID token: the identity must be added to the Databricks workspace as a service principal; see docs/deploy.md)'
             : '';
-        throw new MlflowApiError(endpoint, response.status, error.error_code ?? `HTTP_${response.status}`, (error.message ?? text.slice(0, 300)) + hint);
+        throw new MlflowApiError(
+          endpoint,
+          response.status,
+          error.error_code ?? `HTTP_${response.status}`,
+          (error.message ?? text.slice(0, 300)) + hint,
+        );
       }
       return (json ?? {}) as T;
     }, options?.abortSignal);
@@ -269,7 +294,12 @@ export class MlflowTracker implements Tracker {
       return found.experiments?.find((e) => e.name === name)?.experiment_id;
     }
     try {
-      const found = await this.call<{ experiment?: { experiment_id: string } }>('GET', 'experiments/get-by-name', { experiment_name: name }, options);
+      const found = await this.call<{ experiment?: { experiment_id: string } }>(
+        'GET',
+        'experiments/get-by-name',
+        { experiment_name: name },
+        options,
+      );
       return found.experiment?.experiment_id;
     } catch (err) {
       if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') return undefined;
@@ -277,7 +307,11 @@ export class MlflowTracker implements Tracker {
     }
   }
 
-  async startRun(experimentId: string, run: { runName: string; startTimeInMs?: number; tags?: Record<string, string> }, options?: TrackerOptions): Promise<string> {
+  async startRun(
+    experimentId: string,
+    run: { runName: string; startTimeInMs?: number; tags?: Record<string, string> },
+    options?: TrackerOptions,
+  ): Promise<string> {
     const created = await this.call<{ run: WireRun }>(
       'POST',
       'runs/create',
@@ -294,7 +328,12 @@ export class MlflowTracker implements Tracker {
     const found = await this.call<{ runs?: WireRun[] }>(
       'POST',
       'runs/search',
-      { experiment_ids: [experimentId], filter: `attributes.run_name = '${runName}'`, max_results: 1, order_by: ['attributes.start_time DESC'] },
+      {
+        experiment_ids: [experimentId],
+        filter: `attributes.run_name = '${runName}'`,
+        max_results: 1,
+        order_by: ['attributes.start_time DESC'],
+      },
       options,
     );
     const first = found.runs?.[0];
@@ -305,14 +344,23 @@ export class MlflowTracker implements Tracker {
     // A real server refuses the whole batch for one bad key: say which, before sending anything.
     assertRunBatch(batch);
     const now = Date.now();
-    const metrics = (batch.metrics ?? []).map((m: MetricPoint): WireMetric => ({ key: m.key, value: m.value, timestamp: m.timestampInMs ?? now, step: m.step ?? 0 }));
+    const metrics = (batch.metrics ?? []).map((m: MetricPoint): WireMetric => ({
+      key: m.key,
+      value: m.value,
+      timestamp: m.timestampInMs ?? now,
+      step: m.step ?? 0,
+    }));
     for (const chunk of chunkLogBatch({ metrics, params: pairs(batch.params), tags: pairs(batch.tags) })) {
       // log-batch appends every metric point. A retry after a timeout or 5xx may follow an attempt
       // the server did apply, so it first drops the points the run already holds.
       await this.call(
         'POST',
         'runs/log-batch',
-        async (attempt) => ({ run_id: runId, ...chunk, metrics: attempt === 0 ? chunk.metrics : await this.pointsNotLogged(runId, chunk.metrics, options) }),
+        async (attempt) => ({
+          run_id: runId,
+          ...chunk,
+          metrics: attempt === 0 ? chunk.metrics : await this.pointsNotLogged(runId, chunk.metrics, options),
+        }),
         options,
       );
     }
@@ -327,7 +375,8 @@ export class MlflowTracker implements Tracker {
   }
 
   async endRun(runId: string, status: RunStatus, options?: TrackerOptions & { endTimeInMs?: number }): Promise<void> {
-    if (!runStatuses.includes(status)) throw new ValidationError('status', `Run status must be one of ${runStatuses.join(', ')}, got "${status}"`);
+    if (!runStatuses.includes(status))
+      throw new ValidationError('status', `Run status must be one of ${runStatuses.join(', ')}, got "${status}"`);
     await this.call('POST', 'runs/update', { run_id: runId, status, end_time: options?.endTimeInMs ?? Date.now() }, options);
   }
 
@@ -370,7 +419,12 @@ export class MlflowTracker implements Tracker {
     // Looked up first, so a model that exists costs no refused create (400 in the server's log).
     if (await this.registeredModel(name, options)) return;
     try {
-      await this.call('POST', 'registered-models/create', { name, ...(options?.description ? { description: options.description } : {}) }, options);
+      await this.call(
+        'POST',
+        'registered-models/create',
+        { name, ...(options?.description ? { description: options.description } : {}) },
+        options,
+      );
     } catch (err) {
       if (err instanceof MlflowApiError && err.errorCode === 'RESOURCE_ALREADY_EXISTS') return;
       throw err;
@@ -378,7 +432,10 @@ export class MlflowTracker implements Tracker {
   }
 
   /** The registered model with its aliases, or undefined (registered-models/search answers 200 either way). */
-  private async registeredModel(name: string, options?: TrackerOptions): Promise<{ name: string; aliases: Array<{ alias: string; version: string }> } | undefined> {
+  private async registeredModel(
+    name: string,
+    options?: TrackerOptions,
+  ): Promise<{ name: string; aliases: Array<{ alias: string; version: string }> } | undefined> {
     if (name.includes("'")) throw new ValidationError('registeredModel', `Model name must not contain a quote: ${JSON.stringify(name)}`);
     const found = await this.call<{ registered_models?: Array<{ name: string; aliases?: Array<{ alias: string; version: string }> }> }>(
       'GET',

@@ -14,6 +14,7 @@ export function assertRunBatch(batch: RunBatch): void {
   }
   for (const metric of batch.metrics ?? []) {
     assertTrackingKey('metric', metric.key);
-    if (!Number.isFinite(metric.value)) throw new ValidationError(`metrics.${metric.key}`, `Metric ${metric.key} must be a finite number, got ${metric.value}`);
+    if (!Number.isFinite(metric.value))
+      throw new ValidationError(`metrics.${metric.key}`, `Metric ${metric.key} must be a finite number, got ${metric.value}`);
   }
 }

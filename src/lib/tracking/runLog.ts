@@ -39,7 +39,11 @@ export async function openRun(
     tags[newRunReasonTag] = `params changed: ${changed.join(', ')}`.slice(0, 5000);
   }
   // A replacing run starts now, so "newest of that name" finds it next time.
-  const runId = await tracker.startRun(experimentId, { runName: wanted.runName, startTimeInMs: existing ? Date.now() : wanted.startTimeInMs, tags }, options);
+  const runId = await tracker.startRun(
+    experimentId,
+    { runName: wanted.runName, startTimeInMs: existing ? Date.now() : wanted.startTimeInMs, tags },
+    options,
+  );
   const run = await tracker.getRun(runId, options);
   if (!run) throw new RegistryNotFoundError(`Run ${runId} (just started)`);
   return { run, created: true };
@@ -50,7 +54,10 @@ export async function openRun(
  * differs, tags with another value. Logging only that makes a retry or a re-run add no metric
  * points (MLflow appends every point it is sent).
  */
-export function unloggedPart(run: TrackedRun, batch: { params?: Record<string, string>; metrics?: MetricPoint[]; tags?: Record<string, string> }): RunBatch {
+export function unloggedPart(
+  run: TrackedRun,
+  batch: { params?: Record<string, string>; metrics?: MetricPoint[]; tags?: Record<string, string> },
+): RunBatch {
   const params = Object.fromEntries(Object.entries(batch.params ?? {}).filter(([key]) => !(key in run.params)));
   const metrics = (batch.metrics ?? []).filter((m) => run.metrics[m.key] !== m.value);
   const tags = Object.fromEntries(Object.entries(batch.tags ?? {}).filter(([key, value]) => run.tags[key] !== value));

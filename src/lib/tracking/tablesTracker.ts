@@ -134,13 +134,17 @@ export class TablesTracker implements Tracker {
     // One range query for the params already logged ('/' sorts right after '.'), not one read per param.
     const logged = new Map<string, unknown>();
     if (params.length > 0) {
-      for await (const row of runs.list({ ...options, partitionKey: runId, rowKeyFrom: 'p.', rowKeyTo: 'p/' })) logged.set(row.rowKey, row['value']);
+      for await (const row of runs.list({ ...options, partitionKey: runId, rowKeyFrom: 'p.', rowKeyTo: 'p/' }))
+        logged.set(row.rowKey, row['value']);
     }
     for (const [key, value] of params) {
       const rowKey = `p.${entityKey(key)}`;
       // Params are write-once, as in MLflow: the same value again is fine, a different one is not.
       if (logged.has(rowKey) && logged.get(rowKey) !== value) {
-        throw new ValidationError(`params.${key}`, `Param ${key} of run ${runId} is already ${JSON.stringify(logged.get(rowKey))}; cannot change it to ${JSON.stringify(value)}`);
+        throw new ValidationError(
+          `params.${key}`,
+          `Param ${key} of run ${runId} is already ${JSON.stringify(logged.get(rowKey))}; cannot change it to ${JSON.stringify(value)}`,
+        );
       }
       if (!logged.has(rowKey)) await runs.upsert({ partitionKey: runId, rowKey, key, value }, options);
     }
@@ -166,11 +170,15 @@ export class TablesTracker implements Tracker {
   }
 
   async endRun(runId: string, status: RunStatus, options?: TrackerOptions & { endTimeInMs?: number }): Promise<void> {
-    if (!runStatuses.includes(status)) throw new ValidationError('status', `Run status must be one of ${runStatuses.join(', ')}, got "${status}"`);
+    if (!runStatuses.includes(status))
+      throw new ValidationError('status', `Run status must be one of ${runStatuses.join(', ')}, got "${status}"`);
     const runs = await this.table(trackingTableNames.runs);
     const current = await runs.get<RunInfoEntity>(runId, 'info', options);
     if (!current) throw new RegistryNotFoundError(`Run ${runId}`);
-    await runs.replace({ ...current.entity, status, endTimeInMs: options?.endTimeInMs ?? Date.now() }, { ...options, ifMatch: current.etag });
+    await runs.replace(
+      { ...current.entity, status, endTimeInMs: options?.endTimeInMs ?? Date.now() },
+      { ...options, ifMatch: current.etag },
+    );
   }
 
   async getRun(runId: string, options?: TrackerOptions): Promise<TrackedRun | undefined> {
@@ -204,7 +212,14 @@ export class TablesTracker implements Tracker {
     const models = await this.table(trackingTableNames.models);
     try {
       await models.insert(
-        { partitionKey: 'model', rowKey: entityKey(name), name, latestVersion: 0, description: options?.description ?? null, createdAtInMs: Date.now() },
+        {
+          partitionKey: 'model',
+          rowKey: entityKey(name),
+          name,
+          latestVersion: 0,
+          description: options?.description ?? null,
+          createdAtInMs: Date.now(),
+        },
         options,
       );
     } catch (err) {
@@ -272,7 +287,8 @@ export class TablesTracker implements Tracker {
 
   private parseVersionNumber(version: string): number {
     const number = Number(version);
-    if (!Number.isInteger(number) || number < 1) throw new ValidationError('version', `Model version must be a positive integer, got "${version}"`);
+    if (!Number.isInteger(number) || number < 1)
+      throw new ValidationError('version', `Model version must be a positive integer, got "${version}"`);
     return number;
   }
 
@@ -288,7 +304,9 @@ export class TablesTracker implements Tracker {
     const versions = await this.table(trackingTableNames.versions);
     const aliases = await this.aliasMap(name, options);
     const rows = await collect(versions.list<VersionEntity>({ ...options, partitionKey: entityKey(name) }));
-    return rows.map((row) => this.toModelVersion(row, aliases.get(row.version) ?? [])).sort((a, b) => compareVersions(a.version, b.version));
+    return rows
+      .map((row) => this.toModelVersion(row, aliases.get(row.version) ?? []))
+      .sort((a, b) => compareVersions(a.version, b.version));
   }
 
   async setModelVersionTag(name: string, version: string, key: string, value: string, options?: TrackerOptions): Promise<void> {

@@ -80,7 +80,11 @@ export interface Tracker {
   /** Returns the experiment id, creating the experiment when it does not exist. */
   getOrCreateExperiment(name: string, options?: TrackerOptions): Promise<string>;
   /** Starts a run (status RUNNING); returns its run id. */
-  startRun(experimentId: string, run: { runName: string; startTimeInMs?: number; tags?: Record<string, string> }, options?: TrackerOptions): Promise<string>;
+  startRun(
+    experimentId: string,
+    run: { runName: string; startTimeInMs?: number; tags?: Record<string, string> },
+    options?: TrackerOptions,
+  ): Promise<string>;
   /** The run with this name in the experiment, if one exists (lets a retried activity resume). */
   findRunByName(experimentId: string, runName: string, options?: TrackerOptions): Promise<TrackedRun | undefined>;
   /**

@@ -25,7 +25,8 @@ export function keyProblem(key: string): string | undefined {
   if (key.length === 0) return 'it is empty';
   if (key.length > maxKeyLength) return `it is ${key.length} characters long (at most ${maxKeyLength})`;
   // ASCII only (JS \w): Python's \w would also let other scripts' letters through; we never need them.
-  if (!validKey.test(key)) return 'names may only contain letters, digits, underscores (_), dashes (-), periods (.), spaces ( ) and slashes (/)';
+  if (!validKey.test(key))
+    return 'names may only contain letters, digits, underscores (_), dashes (-), periods (.), spaces ( ) and slashes (/)';
   const parts = key.split('/');
   if (key.startsWith('/') || key.endsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
     return 'it must not read as a path that resolves elsewhere (no leading, trailing or double "/", no "." or ".." parts)';
@@ -42,7 +43,11 @@ export function assertTrackingKey(kind: 'metric' | 'param' | 'tag', key: string)
 /** Throws when a param or tag value is longer than MLflow stores. */
 export function assertTrackingValue(kind: 'param' | 'tag', key: string, value: string): void {
   const limit = kind === 'param' ? maxParamValueLength : maxTagValueLength;
-  if (value.length > limit) throw new ValidationError(`${kind}s.${key}`, `Value of ${kind} ${key} is ${value.length} characters long (MLflow keeps at most ${limit})`);
+  if (value.length > limit)
+    throw new ValidationError(
+      `${kind}s.${key}`,
+      `Value of ${kind} ${key} is ${value.length} characters long (MLflow keeps at most ${limit})`,
+    );
 }
 
 /** One key part built from data: `[A-Za-z0-9_]` kept, every other character as `-XX` per UTF-8 byte. */
@@ -62,7 +67,8 @@ export function parseKeySegment(segment: string): string {
     const ch = segment[i]!;
     if (ch === '-') {
       const hex = segment.slice(i + 1, i + 3);
-      if (!/^[0-9A-F]{2}$/.test(hex)) throw new ValidationError('key', `Not an encoded key part: ${JSON.stringify(segment)} (bad escape at ${i})`);
+      if (!/^[0-9A-F]{2}$/.test(hex))
+        throw new ValidationError('key', `Not an encoded key part: ${JSON.stringify(segment)} (bad escape at ${i})`);
       bytes.push(parseInt(hex, 16));
       i += 2;
     } else {

@@ -42,7 +42,11 @@ function shown(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-const fail = <T>(reason: string, field: string, value: unknown, why: string): FieldCheck<T> => ({ ok: false, reason, detail: `${field}=${shown(value)}: ${why}` });
+const fail = <T>(reason: string, field: string, value: unknown, why: string): FieldCheck<T> => ({
+  ok: false,
+  reason,
+  detail: `${field}=${shown(value)}: ${why}`,
+});
 
 const wallClock = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
@@ -52,7 +56,11 @@ const wallClock = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?
  * `23:59:60` is not one), not before `floorDate` and not later than now plus the tolerance.
  * The value is the canonical `YYYY-MM-DD HH:MM:SS` text (what watermarks compare).
  */
-export function checkWallClock(field: string, value: unknown, options: { now?: number; bounds?: Partial<FieldBounds> } = {}): FieldCheck<string> {
+export function checkWallClock(
+  field: string,
+  value: unknown,
+  options: { now?: number; bounds?: Partial<FieldBounds> } = {},
+): FieldCheck<string> {
   const bounds = { ...defaultFieldBounds, ...options.bounds };
   if (typeof value !== 'string') return fail('wrong_type', field, value, 'expected a YYYY-MM-DD HH:MM:SS string');
   const m = wallClock.exec(value);
@@ -69,27 +77,47 @@ export function checkWallClock(field: string, value: unknown, options: { now?: n
     (minute as number) > 59 ||
     (second as number) > 59
   ) {
-    return fail('impossible_time', field, value, 'not a real calendar time (month, day, hour, minute or second out of range; leap seconds are not kept)');
+    return fail(
+      'impossible_time',
+      field,
+      value,
+      'not a real calendar time (month, day, hour, minute or second out of range; leap seconds are not kept)',
+    );
   }
   const text = back.toISOString().slice(0, 19).replace('T', ' ');
   if (text.slice(0, 10) < bounds.floorDate) return fail('too_old', field, value, `before the floor ${bounds.floorDate}`);
   const now = options.now ?? Date.now();
   // A wall clock with no zone is compared as if UTC; the tolerance covers the zones ahead of it.
   if (at > now + bounds.futureToleranceInMs) {
-    return fail('in_future', field, value, `later than now (${new Date(now).toISOString()}) plus ${Math.round(bounds.futureToleranceInMs / 60_000)} min`);
+    return fail(
+      'in_future',
+      field,
+      value,
+      `later than now (${new Date(now).toISOString()}) plus ${Math.round(bounds.futureToleranceInMs / 60_000)} min`,
+    );
   }
   return { ok: true, value: text };
 }
 
 /** A calendar date `YYYY-MM-DD` within the same floor and future tolerance. */
-export function checkCalendarDate(field: string, value: unknown, options: { now?: number; bounds?: Partial<FieldBounds> } = {}): FieldCheck<string> {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value.trim())) return fail('bad_format', field, value, 'expected YYYY-MM-DD');
+export function checkCalendarDate(
+  field: string,
+  value: unknown,
+  options: { now?: number; bounds?: Partial<FieldBounds> } = {},
+): FieldCheck<string> {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value.trim()))
+    return fail('bad_format', field, value, 'expected YYYY-MM-DD');
   const checked = checkWallClock(field, value.trim(), options);
   return checked.ok ? { ok: true, value: checked.value.slice(0, 10) } : checked;
 }
 
 /** An integer (a safe JS integer) with |value| ≤ max, and ≥ 0 when `nonNegative`. */
-export function checkBoundedInteger(field: string, value: unknown, max: number, options: { nonNegative?: boolean } = {}): FieldCheck<number> {
+export function checkBoundedInteger(
+  field: string,
+  value: unknown,
+  max: number,
+  options: { nonNegative?: boolean } = {},
+): FieldCheck<number> {
   if (typeof value !== 'number') return fail('wrong_type', field, value, 'expected a number');
   if (!Number.isFinite(value) || !Number.isInteger(value)) return fail('not_an_integer', field, value, 'expected a whole number');
   if (options.nonNegative && value < 0) return fail('negative', field, value, 'must not be negative');
@@ -120,7 +148,8 @@ export function checkSku(field: string, value: unknown, bounds: Partial<FieldBou
   const sku = raw.trim().replace(/\s+/g, ' ').toUpperCase();
   if (sku.length === 0) return fail('empty', field, value, 'empty');
   if (sku.length > max) return fail('too_long', field, value, `longer than ${max} characters`);
-  if (!skuCharset.test(sku) || sku.includes('..')) return fail('bad_charset', field, value, 'letters, digits, space and "_.#+&-" only, starting with a letter or digit');
+  if (!skuCharset.test(sku) || sku.includes('..'))
+    return fail('bad_charset', field, value, 'letters, digits, space and "_.#+&-" only, starting with a letter or digit');
   return { ok: true, value: sku };
 }
 
@@ -132,7 +161,18 @@ export function capDescription(value: string | null, bounds: Partial<FieldBounds
 }
 
 /** The bounds from the DEMAND_MAX_* settings (any absent one keeps its default). */
-export function fieldBoundsFromSettings(settings: Partial<Record<'DEMAND_MAX_ORDER_QUANTITY' | 'DEMAND_MAX_UNIT_PRICE' | 'DEMAND_MAX_STOCK_UNITS' | 'DEMAND_MAX_FUTURE_MINUTES' | 'DEMAND_EARLIEST_DATE', number | string>>): FieldBounds {
+export function fieldBoundsFromSettings(
+  settings: Partial<
+    Record<
+      | 'DEMAND_MAX_ORDER_QUANTITY'
+      | 'DEMAND_MAX_UNIT_PRICE'
+      | 'DEMAND_MAX_STOCK_UNITS'
+      | 'DEMAND_MAX_FUTURE_MINUTES'
+      | 'DEMAND_EARLIEST_DATE',
+      number | string
+    >
+  >,
+): FieldBounds {
   const n = (v: number | string | undefined, fallback: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : fallback);
   return {
     ...defaultFieldBounds,

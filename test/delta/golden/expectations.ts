@@ -117,8 +117,18 @@ const allTypesNtz = (i: number): string | null => (i % 69 !== 0 ? microsToIso(Bi
 /** generateCMIcebegCompatTableHelper, the primitive columns: rows 0..4 and a row of nulls (TimeZone UTC). */
 function columnMappingRows(): DeltaRow[] {
   const row = (i: number): DeltaRow => ({
-    ByteType: i, ShortType: i, IntegerType: i, LongType: i, FloatType: i, DoubleType: i, decimal: `${i}.00`, BooleanType: i % 2 === 0,
-    StringType: String(i), BinaryType: utf8(String(i)), DateType: '2021-11-18', TimestampType: iso(i),
+    ByteType: i,
+    ShortType: i,
+    IntegerType: i,
+    LongType: i,
+    FloatType: i,
+    DoubleType: i,
+    decimal: `${i}.00`,
+    BooleanType: i % 2 === 0,
+    StringType: String(i),
+    BinaryType: utf8(String(i)),
+    DateType: '2021-11-18',
+    TimestampType: iso(i),
   });
   const nulls = Object.fromEntries(Object.keys(row(0)).map((k) => [k, null])) as DeltaRow;
   return [...range(0, 5).map(row), nulls];
@@ -129,13 +139,34 @@ const columnMappingColumns = Object.keys(columnMappingRows()[0] as DeltaRow);
 function timestampNtzRows(): DeltaRow[] {
   const a = '2021-11-18T02:30:00.123456';
   const b = '2013-07-05T17:01:00.123456';
-  const values: Array<[string | null, string | null]> = [[a, a], [b, a], [null, a], [a, b], [b, b], [null, b], [a, null], [b, null], [null, null]];
+  const values: Array<[string | null, string | null]> = [
+    [a, a],
+    [b, a],
+    [null, a],
+    [a, b],
+    [b, b],
+    [null, b],
+    [a, null],
+    [b, null],
+    [null, null],
+  ];
   return values.map(([tsNtz, tsNtzPartition], id) => ({ id, tsNtz, tsNtzPartition }));
 }
 
 const statsAllTypesRow = (): DeltaRow[] => [
   // Timestamp.valueOf('2000-01-01 00:00:00') in the generator's America/Los_Angeles (its add.stats say -08:00).
-  { as_int: 0, as_long: 0, as_byte: 0, as_short: 0, as_float: 0, as_double: 0, as_string: '0', as_date: '2000-01-01', as_timestamp: '2000-01-01T08:00:00.000Z', as_big_decimal: '0' },
+  {
+    as_int: 0,
+    as_long: 0,
+    as_byte: 0,
+    as_short: 0,
+    as_float: 0,
+    as_double: 0,
+    as_string: '0',
+    as_date: '2000-01-01',
+    as_timestamp: '2000-01-01T08:00:00.000Z',
+    as_big_decimal: '0',
+  },
 ];
 
 /** parquet-decimal-type: col1 decimal(5,1), col2 decimal(10,5), col3 decimal(20,5). */
@@ -163,7 +194,8 @@ const dvRows = (): DeltaRow[] =>
     .map((x) => ({ part: x % 10, col1: x, col2: `foo${x % 5}` }));
 
 const featureRefusal = (feature: string): RegExp => new RegExp(`needs [^:]*"${feature}"`);
-const typeRefusal = (column: string, type: string): RegExp => new RegExp(`column "${column}" has type ${type.replace(/[<>(),]/g, (c) => `\\${c}`)}`);
+const typeRefusal = (column: string, type: string): RegExp =>
+  new RegExp(`column "${column}" has type ${type.replace(/[<>(),]/g, (c) => `\\${c}`)}`);
 
 export const expectations: Record<string, Expectation> = {
   '124-decimal-decode-bug': { kind: 'rows', rows: () => [{ large_decimal: '1000000' }], source: G },
@@ -190,7 +222,11 @@ export const expectations: Record<string, Expectation> = {
     rows: () => range(0, 100).map((id) => ({ id, str: id < 50 ? 'N/A' : `val=${id}` })),
     source: G,
   },
-  'basic-with-vacuum-protocol-check-feature': { kind: 'rows', rows: () => range(0, 100).map((id) => ({ id, str: `val=${id}` })), source: G },
+  'basic-with-vacuum-protocol-check-feature': {
+    kind: 'rows',
+    rows: () => range(0, 100).map((id) => ({ id, str: `val=${id}` })),
+    source: G,
+  },
   // An add of /p and a remove of file:/p (file:///p) are one file: none is left (DeltaLogSuite).
   'canonicalized-paths-normal-a': { kind: 'state', files: [], source: G },
   'canonicalized-paths-normal-b': { kind: 'state', files: [], source: G },
@@ -200,42 +236,127 @@ export const expectations: Record<string, Expectation> = {
   // Written by Databricks Runtime (no generator in the Scala file): a CREATE TABLE without data.
   'collations-preview-table': { kind: 'rows', rows: () => [], source: 'its _delta_log (CREATE TABLE, no add)' },
   'collations-table': { kind: 'rows', rows: () => [], source: 'its _delta_log (CREATE TABLE, no add)' },
-  'commit-info-containing-arbitrary-operationParams-types': { kind: 'rows', rows: () => [{ id: 1, month: 1 }, { id: 2, month: 2 }], source: G },
+  'commit-info-containing-arbitrary-operationParams-types': {
+    kind: 'rows',
+    rows: () => [
+      { id: 1, month: 1 },
+      { id: 2, month: 2 },
+    ],
+    source: G,
+  },
   'corrupted-last-checkpoint': { kind: 'state', files: range(0, 11).map(String), source: G },
   'corrupted-last-checkpoint-kernel': { kind: 'rows', rows: () => ids(range(0, 100)), source: G },
-  'data-reader-absolute-paths-escaped-chars': { kind: 'negative', error: /no metaData action/, source: 'its _delta_log (no metaData action)' },
-  'data-reader-array-complex-objects': { kind: 'refused', error: typeRefusal('3d_int_list', 'array<array<array<integer>>>'), projection: { columns: ['i'], rows: () => ids(range(0, 10), 'i') }, source: G },
+  'data-reader-absolute-paths-escaped-chars': {
+    kind: 'negative',
+    error: /no metaData action/,
+    source: 'its _delta_log (no metaData action)',
+  },
+  'data-reader-array-complex-objects': {
+    kind: 'refused',
+    error: typeRefusal('3d_int_list', 'array<array<array<integer>>>'),
+    projection: { columns: ['i'], rows: () => ids(range(0, 10), 'i') },
+    source: G,
+  },
   'data-reader-array-primitives': { kind: 'refused', error: typeRefusal('as_array_int', 'array<integer>'), source: G },
-  'data-reader-date-types-America/Los_Angeles': { kind: 'rows', rows: () => [{ timestamp: '2020-01-01T16:09:10.000Z', date: '2020-01-01' }], source: G },
-  'data-reader-date-types-Asia/Beirut': { kind: 'rows', rows: () => [{ timestamp: '2020-01-01T06:09:10.000Z', date: '2020-01-01' }], source: G },
-  'data-reader-date-types-Etc/GMT+9': { kind: 'rows', rows: () => [{ timestamp: '2020-01-01T17:09:10.000Z', date: '2020-01-01' }], source: G },
-  'data-reader-date-types-Iceland': { kind: 'rows', rows: () => [{ timestamp: '2020-01-01T08:09:10.000Z', date: '2020-01-01' }], source: G },
+  'data-reader-date-types-America/Los_Angeles': {
+    kind: 'rows',
+    rows: () => [{ timestamp: '2020-01-01T16:09:10.000Z', date: '2020-01-01' }],
+    source: G,
+  },
+  'data-reader-date-types-Asia/Beirut': {
+    kind: 'rows',
+    rows: () => [{ timestamp: '2020-01-01T06:09:10.000Z', date: '2020-01-01' }],
+    source: G,
+  },
+  'data-reader-date-types-Etc/GMT+9': {
+    kind: 'rows',
+    rows: () => [{ timestamp: '2020-01-01T17:09:10.000Z', date: '2020-01-01' }],
+    source: G,
+  },
+  'data-reader-date-types-Iceland': {
+    kind: 'rows',
+    rows: () => [{ timestamp: '2020-01-01T08:09:10.000Z', date: '2020-01-01' }],
+    source: G,
+  },
   'data-reader-date-types-JST': { kind: 'rows', rows: () => [{ timestamp: '2019-12-31T23:09:10.000Z', date: '2020-01-01' }], source: G },
   'data-reader-date-types-PST': { kind: 'rows', rows: () => [{ timestamp: '2020-01-01T16:09:10.000Z', date: '2020-01-01' }], source: G },
   'data-reader-date-types-UTC': { kind: 'rows', rows: () => [{ timestamp: '2020-01-01T08:09:10.000Z', date: '2020-01-01' }], source: G },
   'data-reader-escaped-chars': {
     kind: 'rows',
-    rows: () => [{ _1: 'foo1', _2: 'bar+%21' }, { _1: 'foo2', _2: 'bar+%22' }, { _1: 'foo3', _2: 'bar+%23' }],
+    rows: () => [
+      { _1: 'foo1', _2: 'bar+%21' },
+      { _1: 'foo2', _2: 'bar+%22' },
+      { _1: 'foo3', _2: 'bar+%23' },
+    ],
     source: G,
   },
-  'data-reader-map': { kind: 'refused', error: typeRefusal('a', 'map<integer,integer>'), projection: { columns: ['i'], rows: () => ids(range(0, 10), 'i') }, source: G },
-  'data-reader-nested-struct': { kind: 'refused', error: /column "a" has type struct</, projection: { columns: ['b'], rows: () => ids(range(0, 10), 'b') }, source: G },
-  'data-reader-nullable-field-invalid-schema-key': { kind: 'refused', error: typeRefusal('array_can_contain_null', 'array<string>'), source: G },
+  'data-reader-map': {
+    kind: 'refused',
+    error: typeRefusal('a', 'map<integer,integer>'),
+    projection: { columns: ['i'], rows: () => ids(range(0, 10), 'i') },
+    source: G,
+  },
+  'data-reader-nested-struct': {
+    kind: 'refused',
+    error: /column "a" has type struct</,
+    projection: { columns: ['b'], rows: () => ids(range(0, 10), 'b') },
+    source: G,
+  },
+  'data-reader-nullable-field-invalid-schema-key': {
+    kind: 'refused',
+    error: typeRefusal('array_can_contain_null', 'array<string>'),
+    source: G,
+  },
   'data-reader-partition-values': {
     kind: 'refused',
     error: typeRefusal('as_list_of_records', 'array<struct<val:integer>>'),
     projection: {
-      columns: ['as_int', 'as_long', 'as_byte', 'as_short', 'as_boolean', 'as_float', 'as_double', 'as_string', 'as_string_lit_null', 'as_date', 'as_timestamp', 'as_big_decimal', 'value'],
+      columns: [
+        'as_int',
+        'as_long',
+        'as_byte',
+        'as_short',
+        'as_boolean',
+        'as_float',
+        'as_double',
+        'as_string',
+        'as_string_lit_null',
+        'as_date',
+        'as_timestamp',
+        'as_big_decimal',
+        'value',
+      ],
       rows: () => [
         ...[0, 1].map((i) => ({
-          as_int: i, as_long: i, as_byte: i, as_short: i, as_boolean: i % 2 === 0, as_float: f32(i), as_double: i,
-          as_string: String(i), as_string_lit_null: 'null', as_date: '2021-09-08',
+          as_int: i,
+          as_long: i,
+          as_byte: i,
+          as_short: i,
+          as_boolean: i % 2 === 0,
+          as_float: f32(i),
+          as_double: i,
+          as_string: String(i),
+          as_string_lit_null: 'null',
+          as_date: '2021-09-08',
           // The partition value is the local time Spark wrote, read as UTC (as Delta Kernel reads it).
-          as_timestamp: '2021-09-08T11:11:11.000Z', as_big_decimal: String(i), value: String(i),
+          as_timestamp: '2021-09-08T11:11:11.000Z',
+          as_big_decimal: String(i),
+          value: String(i),
         })),
         {
-          as_int: null, as_long: null, as_byte: null, as_short: null, as_boolean: null, as_float: null, as_double: null,
-          as_string: null, as_string_lit_null: null, as_date: null, as_timestamp: null, as_big_decimal: null, value: '2',
+          as_int: null,
+          as_long: null,
+          as_byte: null,
+          as_short: null,
+          as_boolean: null,
+          as_float: null,
+          as_double: null,
+          as_string: null,
+          as_string_lit_null: null,
+          as_date: null,
+          as_timestamp: null,
+          as_big_decimal: null,
+          value: '2',
         },
       ],
     },
@@ -244,7 +365,18 @@ export const expectations: Record<string, Expectation> = {
   'data-reader-primitives': {
     kind: 'rows',
     rows: () => [
-      { as_int: null, as_long: null, as_byte: null, as_short: null, as_boolean: null, as_float: null, as_double: null, as_string: null, as_binary: null, as_big_decimal: null },
+      {
+        as_int: null,
+        as_long: null,
+        as_byte: null,
+        as_short: null,
+        as_boolean: null,
+        as_float: null,
+        as_double: null,
+        as_string: null,
+        as_binary: null,
+        as_big_decimal: null,
+      },
       ...range(0, 10).map(primitivesRow),
     ],
     source: G,
@@ -255,20 +387,55 @@ export const expectations: Record<string, Expectation> = {
   'data-skipping-basic-stats-all-types': {
     kind: 'rows',
     // Timestamp.valueOf('2000-01-01 00:00:00') in the generator's America/Los_Angeles (its add.stats say -08:00).
-    rows: () => [{ as_int: 0, as_long: 0, as_byte: 0, as_short: 0, as_float: 0, as_double: 0, as_string: '0', as_date: '2000-01-01', as_timestamp: '2000-01-01T08:00:00.000Z', as_big_decimal: '0' }],
+    rows: () => [
+      {
+        as_int: 0,
+        as_long: 0,
+        as_byte: 0,
+        as_short: 0,
+        as_float: 0,
+        as_double: 0,
+        as_string: '0',
+        as_date: '2000-01-01',
+        as_timestamp: '2000-01-01T08:00:00.000Z',
+        as_big_decimal: '0',
+      },
+    ],
     source: G,
   },
   'data-skipping-basic-stats-all-types-checkpoint': {
     kind: 'rows',
-    rows: () => [{ as_int: 0, as_long: 0, as_byte: 0, as_short: 0, as_float: 0, as_double: 0, as_string: '0', as_date: '2000-01-01', as_timestamp: '2000-01-01T08:00:00.000Z', as_big_decimal: '0' }],
+    rows: () => [
+      {
+        as_int: 0,
+        as_long: 0,
+        as_byte: 0,
+        as_short: 0,
+        as_float: 0,
+        as_double: 0,
+        as_string: '0',
+        as_date: '2000-01-01',
+        as_timestamp: '2000-01-01T08:00:00.000Z',
+        as_big_decimal: '0',
+      },
+    ],
     source: G,
   },
   'data-skipping-basic-stats-all-types-columnmapping-id': { kind: 'rows', rows: statsAllTypesRow, source: G },
   'data-skipping-basic-stats-all-types-columnmapping-name': { kind: 'rows', rows: statsAllTypesRow, source: G },
-  'data-skipping-change-stats-collected-across-versions': { kind: 'rows', rows: () => [0, 1, 2].map(() => ({ col1: 0, col2: 0 })), source: G },
+  'data-skipping-change-stats-collected-across-versions': {
+    kind: 'rows',
+    rows: () => [0, 1, 2].map(() => ({ col1: 0, col2: 0 })),
+    source: G,
+  },
   'data-skipping-partition-and-data-column': {
     kind: 'rows',
-    rows: () => [{ part: 1, id: 0 }, { part: 1, id: 1 }, { part: 0, id: 1 }, { part: 0, id: 0 }],
+    rows: () => [
+      { part: 1, id: 0 },
+      { part: 1, id: 1 },
+      { part: 0, id: 1 },
+      { part: 0, id: 0 },
+    ],
     source: G,
   },
   // Random values (java.util.Random(27)): checked against the min/max Spark wrote into add.stats (see the test).
@@ -277,8 +444,16 @@ export const expectations: Record<string, Expectation> = {
   'deltalog-commit-info': { kind: 'state', files: ['abc'], source: G },
   'deltalog-getChanges': { kind: 'rows', rows: () => [], source: G },
   'deltalog-invalid-protocol-version': { kind: 'refused', error: featureRefusal('reader version 99'), source: G },
-  'deltalog-state-reconstruction-from-checkpoint-missing-metadata': { kind: 'negative', error: /no metaData action up to version 10/, source: G },
-  'deltalog-state-reconstruction-from-checkpoint-missing-protocol': { kind: 'negative', error: /no protocol action up to version 10/, source: G },
+  'deltalog-state-reconstruction-from-checkpoint-missing-metadata': {
+    kind: 'negative',
+    error: /no metaData action up to version 10/,
+    source: G,
+  },
+  'deltalog-state-reconstruction-from-checkpoint-missing-protocol': {
+    kind: 'negative',
+    error: /no protocol action up to version 10/,
+    source: G,
+  },
   'deltalog-state-reconstruction-without-metadata': { kind: 'negative', error: /no metaData action up to version 0/, source: G },
   'deltalog-state-reconstruction-without-protocol': { kind: 'negative', error: /no protocol action up to version 0/, source: G },
   // 50 rows (x % 10, x, foo{x % 5}), then DELETE col1 = 0, 2, ..., 28 (deletion vectors).
@@ -290,7 +465,10 @@ export const expectations: Record<string, Expectation> = {
   'kernel-timestamp-TIMESTAMP_MILLIS': { kind: 'rows', rows: () => kernelTimestampRows(0), source: `${G}; DeltaTableReadsSuite` },
   'kernel-timestamp-partition-col-ISO8601': {
     kind: 'rows',
-    rows: () => [{ str: '2024-01-01 10:00:00', ts: '2024-01-01T10:00:00.000Z' }, { str: '2024-01-02 12:30:00', ts: '2024-01-02T12:30:00.000Z' }],
+    rows: () => [
+      { str: '2024-01-01 10:00:00', ts: '2024-01-01T10:00:00.000Z' },
+      { str: '2024-01-02 12:30:00', ts: '2024-01-02T12:30:00.000Z' },
+    ],
     source: 'DeltaTableReadsSuite (ISO8601 partition column)',
   },
   // range(50), then DELETE id = 0, 7, 14: three vectors replacing each other on one file.
@@ -309,35 +487,73 @@ export const expectations: Record<string, Expectation> = {
   'parquet-all-types': {
     kind: 'refused',
     error: /column "nested_struct" has type struct</,
-    projection: { columns: [...allTypesColumns, 'TimestampNTZType'], rows: () => range(0, 200).map((i) => ({ ...allTypesRow(i), TimestampNTZType: allTypesNtz(i) })) },
+    projection: {
+      columns: [...allTypesColumns, 'TimestampNTZType'],
+      rows: () => range(0, 200).map((i) => ({ ...allTypesRow(i), TimestampNTZType: allTypesNtz(i) })),
+    },
     source: G,
   },
   'parquet-all-types-legacy-format': {
     kind: 'refused',
     error: /column "nested_struct" has type struct</,
-    projection: { columns: [...allTypesColumns, 'TimestampNTZType'], rows: () => range(0, 200).map((i) => ({ ...allTypesRow(i), TimestampNTZType: allTypesNtz(i) })) },
+    projection: {
+      columns: [...allTypesColumns, 'TimestampNTZType'],
+      rows: () => range(0, 200).map((i) => ({ ...allTypesRow(i), TimestampNTZType: allTypesNtz(i) })),
+    },
     source: G,
   },
-  'parquet-decimal-dictionaries': { kind: 'keyed', key: 'id', keys: range(0, 1_000_000), row: dictionaryRow, source: `${G} (parquet-decimal-dictionaries-*)` },
+  'parquet-decimal-dictionaries': {
+    kind: 'keyed',
+    key: 'id',
+    keys: range(0, 1_000_000),
+    row: dictionaryRow,
+    source: `${G} (parquet-decimal-dictionaries-*)`,
+  },
   // The shared copy lacks this table's data file (see the folder's README): the log replays, the file is named missing.
-  'parquet-decimal-dictionaries-v1': { kind: 'state', files: ['part-00000-92f97f0b-304f-4587-9d25-088cb386fa64-c000.snappy.parquet'], source: 'README (data file not copied)' },
+  'parquet-decimal-dictionaries-v1': {
+    kind: 'state',
+    files: ['part-00000-92f97f0b-304f-4587-9d25-088cb386fa64-c000.snappy.parquet'],
+    source: 'README (data file not copied)',
+  },
   'parquet-decimal-dictionaries-v2': { kind: 'keyed', key: 'id', keys: range(0, 1_000_000), row: dictionaryRow, source: G },
   'parquet-decimal-type': { kind: 'keyed', key: 'id', keys: range(0, 99998), row: decimalTypeRow, source: G },
   'snapshot-data0': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ col1: x, col2: `data-0-${x}` })), source: G },
-  'snapshot-data1': { kind: 'rows', rows: () => [0, 1].flatMap((d) => range(0, 10).map((x) => ({ col1: x, col2: `data-${d}-${x}` }))), source: G },
+  'snapshot-data1': {
+    kind: 'rows',
+    rows: () => [0, 1].flatMap((d) => range(0, 10).map((x) => ({ col1: x, col2: `data-${d}-${x}` }))),
+    source: G,
+  },
   'snapshot-data2': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ col1: x, col2: `data-2-${x}` })), source: G },
   'snapshot-data3': {
     kind: 'rows',
-    rows: () => [...range(0, 10).map((x) => ({ col1: x, col2: `data-2-${x}` })), ...range(0, 20).map((x) => ({ col1: x, col2: `data-3-${x}` }))],
+    rows: () => [
+      ...range(0, 10).map((x) => ({ col1: x, col2: `data-2-${x}` })),
+      ...range(0, 20).map((x) => ({ col1: x, col2: `data-3-${x}` })),
+    ],
     source: G,
   },
   'snapshot-data2-deleted': { kind: 'rows', rows: () => range(0, 20).map((x) => ({ col1: x, col2: `data-3-${x}` })), source: G },
   'snapshot-repartitioned': { kind: 'rows', rows: () => range(0, 20).map((x) => ({ col1: x, col2: `data-3-${x}` })), source: G },
   'snapshot-vacuumed': { kind: 'rows', rows: () => range(0, 20).map((x) => ({ col1: x, col2: `data-3-${x}` })), source: G },
   'spark-variant-checkpoint': { kind: 'refused', error: /column "v" has type variant/, source: 'its _delta_log (variant column)' },
-  'table-with-columnmapping-mode-id': { kind: 'refused', error: /column "nested_struct" has type struct</, projection: { columns: columnMappingColumns, rows: columnMappingRows }, source: G },
-  'table-with-columnmapping-mode-name': { kind: 'refused', error: /column "nested_struct" has type struct</, projection: { columns: columnMappingColumns, rows: columnMappingRows }, source: G },
-  'table-with-icebegCompatV2Enabled': { kind: 'refused', error: /column "nested_struct" has type struct</, projection: { columns: columnMappingColumns, rows: columnMappingRows }, source: G },
+  'table-with-columnmapping-mode-id': {
+    kind: 'refused',
+    error: /column "nested_struct" has type struct</,
+    projection: { columns: columnMappingColumns, rows: columnMappingRows },
+    source: G,
+  },
+  'table-with-columnmapping-mode-name': {
+    kind: 'refused',
+    error: /column "nested_struct" has type struct</,
+    projection: { columns: columnMappingColumns, rows: columnMappingRows },
+    source: G,
+  },
+  'table-with-icebegCompatV2Enabled': {
+    kind: 'refused',
+    error: /column "nested_struct" has type struct</,
+    projection: { columns: columnMappingColumns, rows: columnMappingRows },
+    source: G,
+  },
   'time-travel-partition-changes-a': { kind: 'rows', rows: () => range(0, 10).map((id) => ({ id, part5: id % 5 })), source: G },
   'time-travel-partition-changes-b': { kind: 'rows', rows: () => range(10, 20).map((id) => ({ id, part2: id % 2 })), source: G },
   'time-travel-schema-changes-a': { kind: 'rows', rows: () => ids(range(0, 10)), source: G },
@@ -361,13 +577,29 @@ export const expectations: Record<string, Expectation> = {
   // hive/: tables the Hive connector tests read.
   'hive/deltatbl-non-partitioned': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ c1: x, c2: `foo${x % 2}` })), source: G },
   'hive/deltatbl-partitioned': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ c1: x, c2: `foo${x % 2}` })), source: G },
-  'hive/deltatbl-touch-files-needed-for-partitioned': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ c1: x, c2: `foo${x % 2}` })), source: G },
+  'hive/deltatbl-touch-files-needed-for-partitioned': {
+    kind: 'rows',
+    rows: () => range(0, 10).map((x) => ({ c1: x, c2: `foo${x % 2}` })),
+    source: G,
+  },
   'hive/deltatbl-deleted-path': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ c1: x, c2: `foo${x % 2}` })), source: G },
   'hive/deltatbl-not-allow-write': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ a: x, b: `foo${x % 2}` })), source: G },
   'hive/deltatbl-incorrect-format-config': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ a: x, b: `foo${x % 2}` })), source: G },
-  'hive/deltatbl-schema-match': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ a: x, b: `foo${x % 2}`, c: `test${x % 3}` })), source: G },
-  'hive/deltatbl-column-names-case-insensitive': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ FooBar: x, BarFoo: `foo${x % 2}` })), source: G },
-  'hive/deltatbl-special-chars-in-partition-column': { kind: 'rows', rows: () => range(0, 10).map((x) => ({ c1: x, c2: `+ =%${x % 2}` })), source: G },
+  'hive/deltatbl-schema-match': {
+    kind: 'rows',
+    rows: () => range(0, 10).map((x) => ({ a: x, b: `foo${x % 2}`, c: `test${x % 3}` })),
+    source: G,
+  },
+  'hive/deltatbl-column-names-case-insensitive': {
+    kind: 'rows',
+    rows: () => range(0, 10).map((x) => ({ FooBar: x, BarFoo: `foo${x % 2}` })),
+    source: G,
+  },
+  'hive/deltatbl-special-chars-in-partition-column': {
+    kind: 'rows',
+    rows: () => range(0, 10).map((x) => ({ c1: x, c2: `+ =%${x % 2}` })),
+    source: G,
+  },
   'hive/deltatbl-partition-prune': {
     kind: 'rows',
     rows: () => [
@@ -386,9 +618,18 @@ export const expectations: Record<string, Expectation> = {
       columns: ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10', 'c11', 'c12'],
       rows: () => [
         {
-          c1: 97, c2: bytes(98, 99), c3: true, c4: 4, c5: 5, c6: 'foo', c7: 6, c8: 7, c9: 8,
+          c1: 97,
+          c2: bytes(98, 99),
+          c3: true,
+          c4: 4,
+          c5: 5,
+          c6: 'foo',
+          c7: 6,
+          c8: 7,
+          c9: 8,
           // java.sql.Date/Timestamp(60000000L): 1970-01-01 16:40 UTC, the same day in Los Angeles.
-          c10: '1970-01-01', c11: '1970-01-01T16:40:00.000Z',
+          c10: '1970-01-01',
+          c11: '1970-01-01T16:40:00.000Z',
           // new java.math.BigDecimal(12345.6789): the double's exact value, HALF_UP into DecimalType(38,18).
           c12: doubleToDecimal(12345.6789, 18),
         },

@@ -9,7 +9,9 @@ export interface FakeRequest {
 export type FakeAnswer = { status: number; headers?: Record<string, string>; body: unknown };
 
 /** A loopback HTTP server answering with `handle`; records every request. */
-export async function startFake(handle: (req: FakeRequest, base: string) => FakeAnswer): Promise<{ base: string; requests: FakeRequest[]; close: () => Promise<void> }> {
+export async function startFake(
+  handle: (req: FakeRequest, base: string) => FakeAnswer,
+): Promise<{ base: string; requests: FakeRequest[]; close: () => Promise<void> }> {
   const requests: FakeRequest[] = [];
   let base = '';
   const server = http.createServer((req, res) => {

@@ -18,7 +18,15 @@ export interface ShopifyOrder {
   currency: string;
   customer: { id: number } | null;
   shipping_address?: { country_code: string };
-  line_items: Array<{ id: number; variant_id: number | null; product_id: number | null; sku: string | null; title: string; quantity: number; price: string }>;
+  line_items: Array<{
+    id: number;
+    variant_id: number | null;
+    product_id: number | null;
+    sku: string | null;
+    title: string;
+    quantity: number;
+    price: string;
+  }>;
 }
 
 export const shopifyToken = 'shpat_test_token';
@@ -30,15 +38,22 @@ export async function startShopifyFake(orders: ShopifyOrder[], options: { maxPer
   const fake = await startFake((req, base): FakeAnswer => {
     served += 1;
     if (req.url.pathname !== apiPath) return { status: 404, body: { errors: 'Not Found' } };
-    if (req.headers['x-shopify-access-token'] !== shopifyToken) return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
-    if (served === options.throttleRequest) return { status: 429, headers: { 'retry-after': '0.2' }, body: { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' } };
+    if (req.headers['x-shopify-access-token'] !== shopifyToken)
+      return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
+    if (served === options.throttleRequest)
+      return {
+        status: 429,
+        headers: { 'retry-after': '0.2' },
+        body: { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' },
+      };
     const q = req.url.searchParams;
     const limit = Math.min(Number(q.get('limit') ?? 50), options.maxPerPage);
     let state: { from: number; filtered: ShopifyOrder[] };
     const pageInfo = q.get('page_info');
     if (pageInfo) {
       const extra = [...q.keys()].filter((k) => k !== 'page_info' && k !== 'limit' && k !== 'fields');
-      if (extra.length > 0) return { status: 400, body: { errors: { page_info: [`${extra[0]} cannot be passed when page_info is present`] } } };
+      if (extra.length > 0)
+        return { status: 400, body: { errors: { page_info: [`${extra[0]} cannot be passed when page_info is present`] } } };
       const found = cursors.get(pageInfo);
       if (!found) return { status: 400, body: { errors: { page_info: ['Invalid value.'] } } };
       state = found;

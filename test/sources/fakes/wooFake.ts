@@ -26,9 +26,22 @@ export async function startWooFake(orders: WooOrder[], options: { maxPerPage: nu
   let served = 0;
   const fake = await startFake((req): FakeAnswer => {
     served += 1;
-    if (req.url.pathname !== apiPath) return { status: 404, body: { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } } };
-    if (req.headers.authorization !== wooAuth) return { status: 401, body: { code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } } };
-    if (served === options.throttleRequest) return { status: 429, headers: { 'retry-after': '0.2' }, body: { code: 'too_many_requests', message: 'Too many requests', data: { status: 429 } } };
+    if (req.url.pathname !== apiPath)
+      return {
+        status: 404,
+        body: { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } },
+      };
+    if (req.headers.authorization !== wooAuth)
+      return {
+        status: 401,
+        body: { code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } },
+      };
+    if (served === options.throttleRequest)
+      return {
+        status: 429,
+        headers: { 'retry-after': '0.2' },
+        body: { code: 'too_many_requests', message: 'Too many requests', data: { status: 429 } },
+      };
     const q = req.url.searchParams;
     const perPage = Math.min(Number(q.get('per_page') ?? 10), options.maxPerPage);
     const page = Number(q.get('page') ?? 1);
@@ -36,7 +49,9 @@ export async function startWooFake(orders: WooOrder[], options: { maxPerPage: nu
     const gmt = q.get('dates_are_gmt') === 'true';
     const filtered = orders
       .filter((o) => (after ? Date.parse(`${o.date_modified_gmt}Z`) > Date.parse(gmt ? after : `${after}Z`) : true))
-      .sort((a, b) => (q.get('orderby') === 'modified' ? a.date_modified_gmt.localeCompare(b.date_modified_gmt) : b.id - a.id) || a.id - b.id);
+      .sort(
+        (a, b) => (q.get('orderby') === 'modified' ? a.date_modified_gmt.localeCompare(b.date_modified_gmt) : b.id - a.id) || a.id - b.id,
+      );
     const totalPages = Math.max(1, Math.ceil(filtered.length / perPage));
     return {
       status: 200,

@@ -22,10 +22,18 @@ function dayMs(value: string, row: number, field: string): number {
 }
 
 export function parseEventsCsv(text: string): EventDay[] {
-  const records = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[];
+  const records = parse(text, {
+    columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+    skip_empty_lines: true,
+    trim: true,
+    bom: true,
+  }) as Record<string, string>[];
   const first = records[0];
   if (first && !('date' in first && 'sku' in first && 'event' in first)) {
-    throw new ValidationError('header', `events file header must start with date,sku,event (optional end_date); got ${Object.keys(first).join(',')}`);
+    throw new ValidationError(
+      'header',
+      `events file header must start with date,sku,event (optional end_date); got ${Object.keys(first).join(',')}`,
+    );
   }
   const out: EventDay[] = [];
   records.forEach((r, i) => {
@@ -34,7 +42,11 @@ export function parseEventsCsv(text: string): EventDay[] {
     const endText = r['end_date'] ?? '';
     const end = endText === '' ? start : dayMs(endText, row, 'end_date');
     const days = Math.round((end - start) / dayInMs) + 1;
-    if (days < 1 || days > maxEventDays) throw new ValidationError('end_date', `events file row ${row}: end_date "${endText}" must be on or after date and within ${maxEventDays} days`);
+    if (days < 1 || days > maxEventDays)
+      throw new ValidationError(
+        'end_date',
+        `events file row ${row}: end_date "${endText}" must be on or after date and within ${maxEventDays} days`,
+      );
     const sku = r['sku'] ?? '';
     if (sku === '') throw new ValidationError('sku', `events file row ${row}: sku is empty (use * for every SKU)`);
     const name = (r['event'] ?? '').replace(/\s+/g, '_');

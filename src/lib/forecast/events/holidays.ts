@@ -13,7 +13,10 @@ function calendarFor(country: string, region: string | undefined): Holidays {
   const known = country.toUpperCase() in hd.getCountries() && (!region || region.toUpperCase() in (hd.getStates(country) ?? {}));
   if (known) hd.init(country, region ?? '');
   if (!known) {
-    throw new ValidationError('holidayCountry', `holiday country "${country}"${region ? ` region "${region}"` : ''} is not known to date-holidays`);
+    throw new ValidationError(
+      'holidayCountry',
+      `holiday country "${country}"${region ? ` region "${region}"` : ''} is not known to date-holidays`,
+    );
   }
   return hd;
 }

@@ -17,7 +17,10 @@ function isoDay(startMs: number, offset: number): string {
   return new Date(startMs + offset * dayInMs).toISOString().slice(0, 10);
 }
 
-export function calendarRegressors(context: Pick<ModelContext, 'calendar' | 'startDate' | 'sku' | 'isDaily'>, length: number): CalendarColumns {
+export function calendarRegressors(
+  context: Pick<ModelContext, 'calendar' | 'startDate' | 'sku' | 'isDaily'>,
+  length: number,
+): CalendarColumns {
   const calendar = context.calendar;
   const startMs = context.startDate ? Date.parse(`${context.startDate}T00:00:00Z`) : Number.NaN;
   if (!calendar || !context.isDaily || !Number.isFinite(startMs) || length <= 0) return { names: [], columns: [] };

@@ -64,7 +64,12 @@ function startWorker(): ArimaWorker {
  * answer is already there: on a busy machine the waiting thread may wake late, and the verdict
  * must not depend on when it was scheduled.
  */
-export function runArimaInWorker(y: readonly number[], horizon: number, options: Record<string, number | boolean>, timeoutInMs: number): number[] {
+export function runArimaInWorker(
+  y: readonly number[],
+  horizon: number,
+  options: Record<string, number | boolean>,
+  timeoutInMs: number,
+): number[] {
   const fresh = current === null;
   const w = current ?? (current = startWorker());
   const id = ++w.nextId;
@@ -75,7 +80,10 @@ export function runArimaInWorker(y: readonly number[], horizon: number, options:
     const left = deadline - Date.now();
     if (left <= 0 || Atomics.wait(w.flag, 0, before, left) === 'timed-out') {
       if (Atomics.load(w.flag, 0) !== before) break;
-      const done: Promise<unknown> = w.worker.terminate().catch(() => 0).finally(() => stopping.delete(done));
+      const done: Promise<unknown> = w.worker
+        .terminate()
+        .catch(() => 0)
+        .finally(() => stopping.delete(done));
       stopping.add(done);
       current = null;
       throw new ModelTimeoutError('arima', timeoutInMs);
@@ -83,7 +91,9 @@ export function runArimaInWorker(y: readonly number[], horizon: number, options:
     if (Atomics.load(w.flag, 0) !== before) break;
   }
   for (;;) {
-    const message: { message: { id: number; point?: number[]; error?: string; elapsedInMs: number } } | undefined = receiveMessageOnPort(w.port);
+    const message: { message: { id: number; point?: number[]; error?: string; elapsedInMs: number } } | undefined = receiveMessageOnPort(
+      w.port,
+    );
     if (!message) throw new Error('arima worker signalled but sent no result');
     if (message.message.id !== id) continue;
     if (message.message.elapsedInMs > timeoutInMs) throw new ModelTimeoutError('arima', timeoutInMs);

@@ -34,7 +34,15 @@ function key(o: SarimaOrder): string {
 
 function withinLimits(o: SarimaOrder): boolean {
   return (
-    o.p >= 0 && o.q >= 0 && o.P >= 0 && o.Q >= 0 && o.p <= limits.p && o.q <= limits.q && o.P <= limits.P && o.Q <= limits.Q && o.p + o.q + o.P + o.Q <= limits.order
+    o.p >= 0 &&
+    o.q >= 0 &&
+    o.P >= 0 &&
+    o.Q >= 0 &&
+    o.p <= limits.p &&
+    o.q <= limits.q &&
+    o.P <= limits.P &&
+    o.Q <= limits.Q &&
+    o.p + o.q + o.P + o.Q <= limits.order
   );
 }
 
@@ -91,7 +99,11 @@ export function searchArima(y: ArrayLike<number>, options: SearchOptions): Searc
   // The search runs on the series with the regression part fixed at its least-squares value on
   // the differenced data; the chosen order is then refitted with the coefficients free.
   let fixedBeta: Float64Array | undefined;
-  if (xreg.length) fixedBeta = olsBeta(difference(y, d, D, m), xreg.map((c) => difference(c, d, D, m)));
+  if (xreg.length)
+    fixedBeta = olsBeta(
+      difference(y, d, D, m),
+      xreg.map((c) => difference(c, d, D, m)),
+    );
   const seen = new Map<string, SarimaFit>();
   let best: SarimaFit | null = null;
   let truncated = false;
@@ -115,7 +127,7 @@ export function searchArima(y: ArrayLike<number>, options: SearchOptions): Searc
   tryOrder(1, 0, 1, 0, true);
   tryOrder(0, 1, 0, 1, true);
   if (constantAllowed) tryOrder(0, 0, 0, 0, false);
-  for (let improved = true; improved && !truncated; ) {
+  for (let improved = true; improved && !truncated;) {
     improved = false;
     const b = (best as SarimaFit | null)?.order;
     if (!b) break;

@@ -292,7 +292,8 @@ export const etsModel: ForecastModel = {
     // The form is chosen by AICc on the first fit of a selection and reused by the others (the
     // rolling-origin refits), which keeps the backtest affordable.
     const memoSpec = context.memo?.get('ets.spec') as EtsSpec | undefined;
-    const specs = memoSpec && etsCandidateSpecs(tail, context.season).some((s) => etsName(s) === etsName(memoSpec)) ? [memoSpec] : undefined;
+    const specs =
+      memoSpec && etsCandidateSpecs(tail, context.season).some((s) => etsName(s) === etsName(memoSpec)) ? [memoSpec] : undefined;
     const fit = autoEts(tail, context.season, { specs, skip: context.censored?.slice(from) });
     context.memo?.set('ets.spec', fit.spec);
     return {

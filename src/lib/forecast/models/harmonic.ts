@@ -98,7 +98,15 @@ function fitShape(
   }
 }
 
-function solveAndForecast(a: Float64Array, b: Float64Array, p: number, n: number, horizon: number, shape: Shape, options: HarmonicOptions): ModelOutput {
+function solveAndForecast(
+  a: Float64Array,
+  b: Float64Array,
+  p: number,
+  n: number,
+  horizon: number,
+  shape: Shape,
+  options: HarmonicOptions,
+): ModelOutput {
   // Ridge relative to the prefix's total weight keeps the scale-free behaviour across origins;
   // it also pins the effect of an event the prefix has not seen yet at zero.
   const beta = solveNormalEquations(a, b, p, 1e-8 * Math.max(1e-300, a[0] as number));

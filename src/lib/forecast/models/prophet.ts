@@ -102,7 +102,10 @@ export const prophetModel: ForecastModel = {
     };
     let point: number[];
     try {
-      point = prophetWorker().run<number[]>({ ds: ds.slice(0, n), y: Array.from(y), future: ds.slice(n), options, holidays }, context.timeoutInMs);
+      point = prophetWorker().run<number[]>(
+        { ds: ds.slice(0, n), y: Array.from(y), future: ds.slice(n), options, holidays },
+        context.timeoutInMs,
+      );
     } catch (e) {
       if (e instanceof ModelTimeoutError) throw e;
       throw new Error(errorText(e));

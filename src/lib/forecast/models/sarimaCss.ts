@@ -128,7 +128,14 @@ export function rootsOutside(a: readonly number[], r: number): boolean {
 export function isAdmissible(o: SarimaOrder, coef: ArrayLike<number>): boolean {
   const { ar, ma } = expand(o, coef);
   if (ar.lags.length && !rootsOutside(dense(ar), 1.01)) return false;
-  if (ma.lags.length && !rootsOutside(dense(ma).map((v) => -v), 1.01)) return false;
+  if (
+    ma.lags.length &&
+    !rootsOutside(
+      dense(ma).map((v) => -v),
+      1.01,
+    )
+  )
+    return false;
   return true;
 }
 
@@ -302,7 +309,13 @@ export function fitSarima(y: ArrayLike<number>, order: SarimaOrder, options: Fit
 }
 
 /** Point forecasts for `horizon` steps after y; `xregFuture` columns have `horizon` values each. */
-export function forecastSarima(y: ArrayLike<number>, fit: SarimaFit, horizon: number, xreg: readonly Float64Array[] = [], xregFuture: readonly Float64Array[] = []): number[] {
+export function forecastSarima(
+  y: ArrayLike<number>,
+  fit: SarimaFit,
+  horizon: number,
+  xreg: readonly Float64Array[] = [],
+  xregFuture: readonly Float64Array[] = [],
+): number[] {
   const o = fit.order;
   const n = y.length;
   // Regression part removed on the original scale, ARIMA on the rest, added back at the end.

@@ -66,7 +66,10 @@ async function buildSilverLocked(input: BuildSilverInput, services: PipelineServ
   await adoptLegacyLake(ledger, input, services);
   const results: SilverBuildResult[] = [];
   for (const intent of ledger.unfinished()) {
-    if (intent.applyId !== input.runId) services.log(`buildSilver: finishing Silver apply ${intent.applyId} that run ${intent.runId} left unfinished (${intent.orderManifests.length} order and ${intent.inventoryManifests.length} inventory batch(es))`);
+    if (intent.applyId !== input.runId)
+      services.log(
+        `buildSilver: finishing Silver apply ${intent.applyId} that run ${intent.runId} left unfinished (${intent.orderManifests.length} order and ${intent.inventoryManifests.length} inventory batch(es))`,
+      );
     const result = await applyIntent(intent, services, ruleSet);
     await ledger.finish(intent.applyId, result, signal);
     crashPoint('silver:apply-done');
@@ -74,12 +77,30 @@ async function buildSilverLocked(input: BuildSilverInput, services: PipelineServ
   }
   const pending = await ledger.pending(signal);
   const own = ledger.get(input.runId);
-  const missing = [...input.orderManifests, ...input.inventoryManifests].filter((m) => !pending.orderManifests.includes(m) && !pending.inventoryManifests.includes(m) && !isApplied(ledger, m));
-  if (missing.length > 0) services.log(`buildSilver ${input.runId}: ${missing.length} batch(es) of the input are not committed Bronze batches (ignored): ${missing.slice(0, 3).join(', ')}`);
-  const foreign = pending.orderManifests.length + pending.inventoryManifests.length - [...input.orderManifests, ...input.inventoryManifests].filter((m) => pending.orderManifests.includes(m) || pending.inventoryManifests.includes(m)).length;
-  if (foreign > 0) services.log(`buildSilver ${input.runId}: also applies ${foreign} Bronze batch(es) that earlier runs committed but no Silver build applied`);
+  const missing = [...input.orderManifests, ...input.inventoryManifests].filter(
+    (m) => !pending.orderManifests.includes(m) && !pending.inventoryManifests.includes(m) && !isApplied(ledger, m),
+  );
+  if (missing.length > 0)
+    services.log(
+      `buildSilver ${input.runId}: ${missing.length} batch(es) of the input are not committed Bronze batches (ignored): ${missing.slice(0, 3).join(', ')}`,
+    );
+  const foreign =
+    pending.orderManifests.length +
+    pending.inventoryManifests.length -
+    [...input.orderManifests, ...input.inventoryManifests].filter(
+      (m) => pending.orderManifests.includes(m) || pending.inventoryManifests.includes(m),
+    ).length;
+  if (foreign > 0)
+    services.log(
+      `buildSilver ${input.runId}: also applies ${foreign} Bronze batch(es) that earlier runs committed but no Silver build applied`,
+    );
   if (!own || pending.orderManifests.length + pending.inventoryManifests.length > 0) {
-    const intent: SilverApplyIntent = { applyId: ledger.freeApplyId(input.runId), runId: input.runId, createdAt: new Date().toISOString(), ...pending };
+    const intent: SilverApplyIntent = {
+      applyId: ledger.freeApplyId(input.runId),
+      runId: input.runId,
+      createdAt: new Date().toISOString(),
+      ...pending,
+    };
     await ledger.begin(intent, signal);
     crashPoint('silver:intent-written');
     const result = await applyIntent(intent, services, ruleSet);
@@ -92,7 +113,12 @@ async function buildSilverLocked(input: BuildSilverInput, services: PipelineServ
   const merged = mergeResults(results);
   const { quarantineExamples, ...output } = merged;
   const quality = assessQuarantine(
-    { records: merged.orderLinesRead, quarantined: merged.orderQuarantined, reasons: merged.quarantineReasons, examples: quarantineExamples },
+    {
+      records: merged.orderLinesRead,
+      quarantined: merged.orderQuarantined,
+      reasons: merged.quarantineReasons,
+      examples: quarantineExamples,
+    },
     { maxShare: services.settings.DEMAND_QUARANTINE_MAX_SHARE, warnShare: services.settings.DEMAND_QUARANTINE_WARN_SHARE },
   );
   // Examples stay out of the orchestration history (only the verdict's short sentences travel).
@@ -117,14 +143,31 @@ async function adoptLegacyLake(ledger: SilverApplyLedger, input: BuildSilverInpu
   };
   await ledger.begin(baseline, signal);
   await ledger.finish('baseline', { ...emptyResult(), tableVersions: {} }, signal);
-  services.log(`buildSilver: Silver was built before the apply ledger; ${baseline.orderManifests.length + baseline.inventoryManifests.length} earlier Bronze batch(es) recorded as applied (silver/_ledger/baseline)`);
+  services.log(
+    `buildSilver: Silver was built before the apply ledger; ${baseline.orderManifests.length + baseline.inventoryManifests.length} earlier Bronze batch(es) recorded as applied (silver/_ledger/baseline)`,
+  );
 }
 
 function emptyResult(): SilverBuildResult {
   return {
-    orderLinesRead: 0, orderLinesKept: 0, unitsKept: 0, cancellations: 0, quarantined: 0, quarantineReasons: {}, inventoryRows: 0, skus: 0,
-    dailyDemandRows: 0, affectedFrom: null, affectedTo: null, tableVersions: {}, ruleSetVersion: '', redelivered: 0, nettedLines: 0, nettedUnits: 0,
-    orderQuarantined: 0, quarantineExamples: {},
+    orderLinesRead: 0,
+    orderLinesKept: 0,
+    unitsKept: 0,
+    cancellations: 0,
+    quarantined: 0,
+    quarantineReasons: {},
+    inventoryRows: 0,
+    skus: 0,
+    dailyDemandRows: 0,
+    affectedFrom: null,
+    affectedTo: null,
+    tableVersions: {},
+    ruleSetVersion: '',
+    redelivered: 0,
+    nettedLines: 0,
+    nettedUnits: 0,
+    orderQuarantined: 0,
+    quarantineExamples: {},
   };
 }
 
@@ -137,12 +180,32 @@ export function mergeResults(results: readonly SilverBuildResult[]): SilverBuild
   const last = results.at(-1);
   if (!last) throw new Error('buildSilver: no Silver build result');
   const out: SilverBuildResult = { ...last, quarantineReasons: {}, quarantineExamples: {}, tableVersions: { ...last.tableVersions } };
-  const counted = ['orderLinesRead', 'orderLinesKept', 'unitsKept', 'cancellations', 'quarantined', 'orderQuarantined', 'inventoryRows', 'dailyDemandRows', 'redelivered', 'nettedLines', 'nettedUnits'] as const;
-  for (const r of results) for (const [reason, example] of Object.entries(r.quarantineExamples ?? {})) out.quarantineExamples[reason] ??= example;
+  const counted = [
+    'orderLinesRead',
+    'orderLinesKept',
+    'unitsKept',
+    'cancellations',
+    'quarantined',
+    'orderQuarantined',
+    'inventoryRows',
+    'dailyDemandRows',
+    'redelivered',
+    'nettedLines',
+    'nettedUnits',
+  ] as const;
+  for (const r of results)
+    for (const [reason, example] of Object.entries(r.quarantineExamples ?? {})) out.quarantineExamples[reason] ??= example;
   for (const k of counted) out[k] = results.reduce((a, r) => a + r[k], 0);
-  for (const r of results) for (const [reason, n] of Object.entries(r.quarantineReasons)) out.quarantineReasons[reason] = (out.quarantineReasons[reason] ?? 0) + n;
-  const froms = results.map((r) => r.affectedFrom).filter((d): d is string => d !== null).sort();
-  const tos = results.map((r) => r.affectedTo).filter((d): d is string => d !== null).sort();
+  for (const r of results)
+    for (const [reason, n] of Object.entries(r.quarantineReasons)) out.quarantineReasons[reason] = (out.quarantineReasons[reason] ?? 0) + n;
+  const froms = results
+    .map((r) => r.affectedFrom)
+    .filter((d): d is string => d !== null)
+    .sort();
+  const tos = results
+    .map((r) => r.affectedTo)
+    .filter((d): d is string => d !== null)
+    .sort();
   out.affectedFrom = froms[0] ?? null;
   out.affectedTo = tos.at(-1) ?? null;
   return out;

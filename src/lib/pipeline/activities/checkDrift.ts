@@ -31,7 +31,6 @@ export interface DriftAssessment {
   evaluation: DriftEvaluation;
 }
 
-
 const monthOf = (date: string): string => date.slice(0, 7);
 
 /**
@@ -49,10 +48,21 @@ export async function forecastRunsInEffect(services: PipelineServices, currentRu
   // A run killed after finalize but before publish is indexed, yet never completed: its forecasts
   // were never in effect (see publish/runCompletions.ts).
   const completed = await completedRuns(services.lake, services.abortSignal ? { abortSignal: services.abortSignal } : {});
-  const candidates = runs.filter((r) => r.runId !== currentRunId && r.trigger !== 'challenger' && (completed === undefined || completed.has(r.runId)));
-  const full = candidates.filter((r) => !partialRunTriggers.includes(r.trigger)).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  const candidates = runs.filter(
+    (r) => r.runId !== currentRunId && r.trigger !== 'challenger' && (completed === undefined || completed.has(r.runId)),
+  );
+  const full = candidates
+    .filter((r) => !partialRunTriggers.includes(r.trigger))
+    .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const latestFull = full[full.length - 1];
-  return new Set(candidates.filter((r) => !latestFull || r.runId === latestFull.runId || (partialRunTriggers.includes(r.trigger) && r.startedAt >= latestFull.startedAt)).map((r) => r.runId));
+  return new Set(
+    candidates
+      .filter(
+        (r) =>
+          !latestFull || r.runId === latestFull.runId || (partialRunTriggers.includes(r.trigger) && r.startedAt >= latestFull.startedAt),
+      )
+      .map((r) => r.runId),
+  );
 }
 
 /**
@@ -95,7 +105,14 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
   const months = new Set<string>();
   await readOrEmpty(() => demandTable.readAll({ ...signal, partitionFilter: (p) => (p['month'] && months.add(p['month']), false) }));
   const latestMonth = [...months].sort().pop();
-  const emptyStats: DriftStats = { skus: [], overallPsi: null, newSkus: [], vanishedSkus: [], referenceSkuCount: 0, stockoutRate: { reference: null, recent: null } };
+  const emptyStats: DriftStats = {
+    skus: [],
+    overallPsi: null,
+    newSkus: [],
+    vanishedSkus: [],
+    referenceSkuCount: 0,
+    stockoutRate: { reference: null, recent: null },
+  };
   if (!latestMonth) {
     services.log('drift: no Silver daily_demand yet, nothing to check');
     return { windows: null, stats: emptyStats, evaluation: evaluateDrift({ ...emptyStats, recentWindowStart: input.runDate, thresholds }) };
@@ -110,7 +127,12 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
     columns: ['sku', 'date', 'units', 'stockout'],
     partitionFilter: (p) => (p['month'] ?? '') >= fromMonth,
   });
-  const demand: DemandDay[] = demandRows.map((r) => ({ sku: String(r['sku']), date: String(r['date']), units: Number(r['units']), stockout: r['stockout'] === true }));
+  const demand: DemandDay[] = demandRows.map((r) => ({
+    sku: String(r['sku']),
+    date: String(r['date']),
+    units: Number(r['units']),
+    stockout: r['stockout'] === true,
+  }));
 
   // Forecasts of earlier runs (this run's own forecasts have no realised actuals yet).
   const inEffectRuns = await forecastRunsInEffect(services, input.runId);
@@ -123,11 +145,21 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
   );
   const forecasts: ForecastPoint[] = forecastRows
     .filter((r) => String(r['target_date']) >= windows.referenceStart)
-    .map((r) => ({ runId: String(r['run_id']), sku: String(r['sku']), originDate: String(r['origin_date']), targetDate: String(r['target_date']), point: Number(r['point']) }));
+    .map((r) => ({
+      runId: String(r['run_id']),
+      sku: String(r['sku']),
+      originDate: String(r['origin_date']),
+      targetDate: String(r['target_date']),
+      point: Number(r['point']),
+    }));
   const runIds = new Set(forecasts.map((f) => f.runId));
   const metricRows = runIds.size
     ? await readOrEmpty(() =>
-        openLakeTable(lake, lakeTables.forecast_metrics).readAll({ ...signal, columns: ['run_id', 'sku', 'wape', 'mase'], partitionFilter: (p) => runIds.has(p['run_id'] ?? '') }),
+        openLakeTable(lake, lakeTables.forecast_metrics).readAll({
+          ...signal,
+          columns: ['run_id', 'sku', 'wape', 'mase'],
+          partitionFilter: (p) => runIds.has(p['run_id'] ?? ''),
+        }),
       )
     : [];
   const expected: ExpectedAccuracy[] = metricRows.map((r) => ({
@@ -137,12 +169,19 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
     mase: r['mase'] === null ? null : Number(r['mase']),
   }));
 
-  const computed = computeDriftStats(demand, forecasts, expected, windows, { ...defaultDriftStatsOptions, season: settings.DEMAND_FORECAST_SEASON });
+  const computed = computeDriftStats(demand, forecasts, expected, windows, {
+    ...defaultDriftStatsOptions,
+    season: settings.DEMAND_FORECAST_SEASON,
+  });
   // This run's own forecasts have no actuals yet, but they were made from the recent window: a
   // SKU that this run just forecast is current, and data drift alone must not re-forecast it again.
   const ownOrigins = new Map<string, string>();
   for (const r of await readOrEmpty(() =>
-    openLakeTable(lake, lakeTables.forecasts).readAll({ ...signal, columns: ['sku', 'origin_date'], partitionFilter: (p) => p['run_id'] === input.runId }),
+    openLakeTable(lake, lakeTables.forecasts).readAll({
+      ...signal,
+      columns: ['sku', 'origin_date'],
+      partitionFilter: (p) => p['run_id'] === input.runId,
+    }),
   )) {
     ownOrigins.set(String(r['sku']), String(r['origin_date']));
   }

@@ -3,7 +3,14 @@ import { openLakeTable, readOrEmpty } from '../../delta';
 import type { DeltaRow } from '../../delta/types';
 import { runParamNames, silverVersionParamKey } from '../../registry/policyMetrics';
 import { promotePolicy } from '../../registry/promotion';
-import { breakdownMetrics, breakdownTags, runMetricsFromBacktest, sumBreakdowns, type BacktestMetricRow, type RunBreakdowns } from '../../registry/runMetrics';
+import {
+  breakdownMetrics,
+  breakdownTags,
+  runMetricsFromBacktest,
+  sumBreakdowns,
+  type BacktestMetricRow,
+  type RunBreakdowns,
+} from '../../registry/runMetrics';
 import { modelParamsUri, policyVersionSource } from '../../registry/versionSource';
 import { createTracker } from '../../tracking/createTracker';
 import { experimentNameFor } from '../../tracking/mlflowSettings';
@@ -35,7 +42,6 @@ export function codeVersion(extra: string | undefined): string {
   return extra ? `${packageJson.version}+${extra}` : packageJson.version;
 }
 
-
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function toMetricRow(r: DeltaRow): BacktestMetricRow {
@@ -56,7 +62,12 @@ function toMetricRow(r: DeltaRow): BacktestMetricRow {
 /** Figures from the batch outputs alone, when the Gold metrics table has nothing for the run. */
 function metricsFromBatches(input: FinalizeForecastInput): Record<string, number> {
   const sum = input.batches.reduce(
-    (a, b) => ({ absError: a.absError + b.backtest.absError, absActual: a.absActual + b.backtest.absActual, maseSum: a.maseSum + b.backtest.maseSum, maseCount: a.maseCount + b.backtest.maseCount }),
+    (a, b) => ({
+      absError: a.absError + b.backtest.absError,
+      absActual: a.absActual + b.backtest.absActual,
+      maseSum: a.maseSum + b.backtest.maseSum,
+      maseCount: a.maseCount + b.backtest.maseCount,
+    }),
     { absError: 0, absActual: 0, maseSum: 0, maseCount: 0 },
   );
   const out: Record<string, number> = { skus: input.batches.reduce((a, b) => a + b.skus, 0) };
@@ -104,7 +115,11 @@ async function originOfRun(input: FinalizeForecastInput, services: PipelineServi
     }
   }
   const origins = await readOrEmpty(() =>
-    openLakeTable(services.lake, lakeTables.forecasts).readAll({ ...signal, columns: ['origin_date'], partitionFilter: (p) => p['run_id'] === input.runId }),
+    openLakeTable(services.lake, lakeTables.forecasts).readAll({
+      ...signal,
+      columns: ['origin_date'],
+      partitionFilter: (p) => p['run_id'] === input.runId,
+    }),
   );
   return origins.reduce((max, r) => (String(r['origin_date']) > max ? String(r['origin_date']) : max), '');
 }
@@ -133,7 +148,9 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
 
   try {
     const metricRows = (
-      await readOrEmpty(() => openLakeTable(lake, lakeTables.forecast_metrics).readAll({ ...signal, partitionFilter: (p) => p['run_id'] === input.runId }))
+      await readOrEmpty(() =>
+        openLakeTable(lake, lakeTables.forecast_metrics).readAll({ ...signal, partitionFilter: (p) => p['run_id'] === input.runId }),
+      )
     ).map(toMetricRow);
     const fromTable = metricRows.length > 0;
     const metrics = fromTable ? runMetricsFromBacktest(metricRows) : metricsFromBatches(input);
@@ -179,7 +196,17 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     const tags = { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version, ...breakdownTags(breakdowns) };
 
     // A retry reuses the run; a re-run whose params changed gets a new one (params are write-once).
-    const { run } = await openRun(tracker, experimentId, { runName: input.runId, startTimeInMs: Date.parse(input.startedAt) || Date.now(), params, tags: { [runParamNames.trigger]: input.trigger } }, signal);
+    const { run } = await openRun(
+      tracker,
+      experimentId,
+      {
+        runName: input.runId,
+        startTimeInMs: Date.parse(input.startedAt) || Date.now(),
+        params,
+        tags: { [runParamNames.trigger]: input.trigger },
+      },
+      signal,
+    );
     const trackingRunId = run.runId;
     openedRunId = trackingRunId;
     finished = run.status === 'FINISHED';
@@ -192,15 +219,29 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
 
     const runIndex = await services.entities.table(forecastRunsTableName);
     const indexRun = (modelVersion: string | null) =>
-      runIndex.upsert({ partitionKey: 'run', rowKey: entityKey(input.runId), runId: input.runId, trigger: input.trigger, runDate: input.runDate, startedAt: input.startedAt, trackingRunId, modelVersion });
+      runIndex.upsert({
+        partitionKey: 'run',
+        rowKey: entityKey(input.runId),
+        runId: input.runId,
+        trigger: input.trigger,
+        runDate: input.runDate,
+        startedAt: input.startedAt,
+        trackingRunId,
+        modelVersion,
+      });
 
     if (partialRunTriggers.includes(input.trigger)) {
       await indexRun(null);
-      services.log(`finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`);
+      services.log(
+        `finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`,
+      );
       return { trackingRunId, modelVersion: null, metrics, breakdownPath };
     }
 
-    await tracker.ensureRegisteredModel(modelName, { ...signal, description: 'Demand forecasting policy: config + code version + training data version; per-SKU params in Gold model_params' });
+    await tracker.ensureRegisteredModel(modelName, {
+      ...signal,
+      description: 'Demand forecasting policy: config + code version + training data version; per-SKU params in Gold model_params',
+    });
     const registered =
       (await findVersionOfRun(tracker, modelName, trackingRunId)) ??
       (await tracker.createModelVersion(
@@ -239,7 +280,9 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
       );
     } else if (production.version !== registered.version) {
       await tracker.setAlias(modelName, challengerAlias, registered.version, signal);
-      services.log(`finalize: version ${registered.version} registered as challenger (production is version ${production.version}); promote with \`demand models promote --version ${registered.version} --to production\``);
+      services.log(
+        `finalize: version ${registered.version} registered as challenger (production is version ${production.version}); promote with \`demand models promote --version ${registered.version} --to production\``,
+      );
     }
     await indexRun(registered.version);
     return { trackingRunId, modelVersion: registered.version, metrics, breakdownPath };

@@ -14,7 +14,19 @@ import { crashPoint } from '../../testing/crashPoints';
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
  * per-demand-class shortlist. Models that need more history than a SKU has drop out with a reason.
  */
-export const wideCandidates = ['harmonic', 'harmonic_smooth', 'smedian', 'theta', 'ets', 'mstl', 'snaive', 'croston', 'sba', 'tsb', 'adida'] as const;
+export const wideCandidates = [
+  'harmonic',
+  'harmonic_smooth',
+  'smedian',
+  'theta',
+  'ets',
+  'mstl',
+  'snaive',
+  'croston',
+  'sba',
+  'tsb',
+  'adida',
+] as const;
 
 function finiteOr(value: number | null | undefined, fallback: number | null): number | null {
   return value === null || value === undefined || !Number.isFinite(value) ? fallback : value;
@@ -32,7 +44,11 @@ function count(into: ReasonCounts, key: string): void {
 export async function forecastBatch(input: ForecastBatchInput, services: PipelineServices): Promise<ForecastBatchOutput> {
   const batch = await readSkuBatch(services.lake, input.batch.path, services.abortSignal ? { abortSignal: services.abortSignal } : {});
   const pool = sharedForecastPool(services.settings);
-  const calendar = await loadForecastCalendar(services.lake, services.settings, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+  const calendar = await loadForecastCalendar(
+    services.lake,
+    services.settings,
+    services.abortSignal ? { abortSignal: services.abortSignal } : {},
+  );
   const results: SkuForecast[] = await pool.forecast(
     batch.series.map((s) => ({ sku: s.sku, startDate: s.startDate, values: s.values, censored: s.censored })),
     {
@@ -66,7 +82,9 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
         run_id: input.runId,
         sku: f.sku,
         origin_date: batch.endDate,
-        target_date: addDays(origin, step + 1).toISOString().slice(0, 10),
+        target_date: addDays(origin, step + 1)
+          .toISOString()
+          .slice(0, 10),
         step: step + 1,
         point: Math.max(0, finiteOr(f.point[step], 0) ?? 0),
         q05: q('q05'),
@@ -95,7 +113,13 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       windows: m.windows,
       fallback_reason: f.fallbackReason,
     });
-    params.push({ run_id: input.runId, sku: f.sku, model: f.model, params: JSON.stringify(f.params), candidates: JSON.stringify(f.candidates) });
+    params.push({
+      run_id: input.runId,
+      sku: f.sku,
+      model: f.model,
+      params: JSON.stringify(f.params),
+      candidates: JSON.stringify(f.candidates),
+    });
     output.backtest.absError += finiteOr(m.absError, 0) ?? 0;
     output.backtest.absActual += finiteOr(m.absActual, 0) ?? 0;
     if (m.mase !== null && Number.isFinite(m.mase)) {

@@ -44,14 +44,24 @@ const signalOf = (services: PipelineServices) => (services.abortSignal ? { abort
 async function ingestOrdersByReference(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersMessage> {
   const { batches, ...out } = await ingestOrders(input, services);
   const manifestsPath = manifestListPath(input.runId, 'orders', input.source || 'orders');
-  await writeManifestList(services.lake, manifestsPath, batches.map((b) => b.manifestPath), signalOf(services));
+  await writeManifestList(
+    services.lake,
+    manifestsPath,
+    batches.map((b) => b.manifestPath),
+    signalOf(services),
+  );
   return { ...out, batches: batches.length, manifestsPath };
 }
 
 async function ingestInventoryByReference(input: IngestInventoryInput, services: PipelineServices): Promise<IngestInventoryMessage> {
   const { batches, ...out } = await ingestInventory(input, services);
   const manifestsPath = manifestListPath(input.runId, 'inventory');
-  await writeManifestList(services.lake, manifestsPath, batches.map((b) => b.manifestPath), signalOf(services));
+  await writeManifestList(
+    services.lake,
+    manifestsPath,
+    batches.map((b) => b.manifestPath),
+    signalOf(services),
+  );
   return { ...out, batches: batches.length, manifestsPath };
 }
 

@@ -16,12 +16,23 @@ async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineS
   if (resolved.kind !== 'definition') return undefined;
   const { definition, shopTimeZone } = resolved;
   const source = definition.name ?? (input.source || 'orders');
-  const common = { source, runId: input.runId, runDate: input.runDate, lake: services.lake, log: services.log, fieldBounds: fieldBoundsFromSettings(services.settings), ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}) };
+  const common = {
+    source,
+    runId: input.runId,
+    runDate: input.runDate,
+    lake: services.lake,
+    log: services.log,
+    fieldBounds: fieldBoundsFromSettings(services.settings),
+    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+  };
   if (definition.kind === 'files') return ingestOrderFiles({ ...common, definition, shopTimeZone });
   const { settings } = services;
   const url = definition.url ?? settings.DEMAND_ORDERS_API_URL;
   if (!url) {
-    throw new ValidationError('DEMAND_ORDERS_API_URL', `Orders source ${resolved.loaded.origin} is a REST source without "url": set DEMAND_ORDERS_API_URL (or --orders-api-url) to its orders collection URL`);
+    throw new ValidationError(
+      'DEMAND_ORDERS_API_URL',
+      `Orders source ${resolved.loaded.origin} is a REST source without "url": set DEMAND_ORDERS_API_URL (or --orders-api-url) to its orders collection URL`,
+    );
   }
   const authorization = authorizationFromSettings(settings);
   return ingestRestSource({
@@ -67,8 +78,19 @@ async function ingestOrdersLocked(input: IngestOrdersInput, services: PipelineSe
   if (!url) {
     const ops = services.abortSignal ? { abortSignal: services.abortSignal } : {};
     const watermark = (await watermarks.get(source, ops)).watermark?.lastOrderTimestamp ?? null;
-    services.log(`orders "${source}": skipped, DEMAND_ORDERS_API_URL is not set (no orders source configured); watermark ${watermark ?? '(none)'} unchanged`);
-    return { source, pages: 0, records: 0, quantitySum: 0, batches: [], problems: { orders_source_not_configured: 1 }, watermarkBefore: watermark, watermarkAfter: watermark };
+    services.log(
+      `orders "${source}": skipped, DEMAND_ORDERS_API_URL is not set (no orders source configured); watermark ${watermark ?? '(none)'} unchanged`,
+    );
+    return {
+      source,
+      pages: 0,
+      records: 0,
+      quantitySum: 0,
+      batches: [],
+      problems: { orders_source_not_configured: 1 },
+      watermarkBefore: watermark,
+      watermarkAfter: watermark,
+    };
   }
   const authorization = authorizationFromSettings(settings);
   const client = OrdersClient.fromOptions({

@@ -9,7 +9,10 @@ class RetryableCallbackError extends UpstreamError {}
  * StatusCode }). ADF marks its activity failed when StatusCode is not 2xx, so a failed run fails
  * the ADF pipeline. Transient failures (network, 429, 5xx) are retried with backoff.
  */
-export async function notifyCallback(input: NotifyCallbackInput, services: Pick<PipelineServices, 'log' | 'abortSignal'>): Promise<{ status: number }> {
+export async function notifyCallback(
+  input: NotifyCallbackInput,
+  services: Pick<PipelineServices, 'log' | 'abortSignal'>,
+): Promise<{ status: number }> {
   let url: URL;
   try {
     url = new URL(input.callBackUri);
@@ -19,10 +22,13 @@ export async function notifyCallback(input: NotifyCallbackInput, services: Pick<
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ValidationError('callBackUri', `callBackUri must be http(s): ${JSON.stringify(input.callBackUri)}`);
   }
-  const policy = retry(handleWhen((err) => err instanceof RetryableCallbackError || err instanceof TypeError), {
-    maxAttempts: 4,
-    backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }),
-  });
+  const policy = retry(
+    handleWhen((err) => err instanceof RetryableCallbackError || err instanceof TypeError),
+    {
+      maxAttempts: 4,
+      backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }),
+    },
+  );
   return policy.execute(async () => {
     const response = await fetch(url, {
       method: 'POST',

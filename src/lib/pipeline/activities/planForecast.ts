@@ -34,11 +34,21 @@ interface SkuSpan {
  * 200,000 rows; then each batch is built from its file alone. Only one batch's series are in
  * memory at a time.
  */
-export async function planForecast(input: PlanForecastInput, services: PipelineServices, options: { spillRows?: number } = {}): Promise<PlanForecastOutput> {
+export async function planForecast(
+  input: PlanForecastInput,
+  services: PipelineServices,
+  options: { spillRows?: number } = {},
+): Promise<PlanForecastOutput> {
   const spillRows = options.spillRows ?? defaultSpillRows;
   const table = openLakeTable(services.lake, lakeTables.daily_demand);
   const version = input.dailyDemandVersion >= 0 ? input.dailyDemandVersion : await table.version();
-  const empty: PlanForecastOutput = { skuCount: 0, dailyDemandVersion: version, inactiveSkus: 0, batchCount: 0, batchSize: input.batchSize };
+  const empty: PlanForecastOutput = {
+    skuCount: 0,
+    dailyDemandVersion: version,
+    inactiveSkus: 0,
+    batchCount: 0,
+    batchSize: input.batchSize,
+  };
   if (version < 0) return empty;
   const wanted = input.skus ? new Set(input.skus) : undefined;
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
@@ -57,10 +67,12 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     spans.set(sku, s);
   }
   if (!Number.isFinite(end)) return empty;
-  const skus = [...spans.keys()].filter((sku) => {
-    const lastSale = spans.get(sku)!.lastSale;
-    return lastSale !== null && end - lastSale <= inactiveAfterDays;
-  }).sort();
+  const skus = [...spans.keys()]
+    .filter((sku) => {
+      const lastSale = spans.get(sku)!.lastSale;
+      return lastSale !== null && end - lastSale <= inactiveAfterDays;
+    })
+    .sort();
   const slot = new Map(skus.map((sku, i) => [sku, i]));
   const batchCount = Math.ceil(skus.length / input.batchSize);
 
@@ -70,7 +82,8 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     const buffers = new Map<number, number[]>();
     let buffered = 0;
     const spill = async (): Promise<void> => {
-      for (const [batch, values] of buffers) await fs.appendFile(path.join(scratch, `${batch}.f64`), Buffer.from(new Float64Array(values).buffer));
+      for (const [batch, values] of buffers)
+        await fs.appendFile(path.join(scratch, `${batch}.f64`), Buffer.from(new Float64Array(values).buffer));
       buffers.clear();
       buffered = 0;
     };
@@ -80,7 +93,13 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
       const batch = Math.floor(index / input.batchSize);
       const values = buffers.get(batch) ?? [];
       const s = spans.get(String(row['sku']))!;
-      values.push(index % input.batchSize, dayNumber(String(row['date'])) - s.first, Number(row['units'] ?? 0), row['stockout'] === true ? 1 : 0, row['on_hand'] === null || row['on_hand'] === undefined ? Number.NaN : Number(row['on_hand']));
+      values.push(
+        index % input.batchSize,
+        dayNumber(String(row['date'])) - s.first,
+        Number(row['units'] ?? 0),
+        row['stockout'] === true ? 1 : 0,
+        row['on_hand'] === null || row['on_hand'] === undefined ? Number.NaN : Number(row['on_hand']),
+      );
       buffers.set(batch, values);
       if (++buffered >= spillRows) await spill();
     }
@@ -92,7 +111,14 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
       const members = skus.slice(b * input.batchSize, (b + 1) * input.batchSize);
       const series = members.map((sku) => {
         const days = end - spans.get(sku)!.first + 1;
-        return { sku, startDate: isoOfDayNumber(spans.get(sku)!.first), values: new Array<number>(days).fill(0), censored: new Array<boolean>(days).fill(false), lastOnHandDay: -1, onHand: null as number | null };
+        return {
+          sku,
+          startDate: isoOfDayNumber(spans.get(sku)!.first),
+          values: new Array<number>(days).fill(0),
+          censored: new Array<boolean>(days).fill(false),
+          lastOnHandDay: -1,
+          onHand: null as number | null,
+        };
       });
       const bytes = await fs.readFile(path.join(scratch, `${b}.f64`));
       // A fresh ArrayBuffer: a small file's Buffer may sit at an offset in a pool, unaligned for Float64Array.
@@ -122,5 +148,11 @@ export async function planForecast(input: PlanForecastInput, services: PipelineS
     await fs.rm(scratch, { recursive: true, force: true });
   }
   services.log(`planned ${skus.length} SKUs in ${batchCount} batches from daily_demand v${version}`);
-  return { skuCount: skus.length, dailyDemandVersion: version, inactiveSkus: spans.size - skus.length, batchCount, batchSize: input.batchSize };
+  return {
+    skuCount: skus.length,
+    dailyDemandVersion: version,
+    inactiveSkus: spans.size - skus.length,
+    batchCount,
+    batchSize: input.batchSize,
+  };
 }

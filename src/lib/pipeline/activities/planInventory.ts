@@ -50,7 +50,12 @@ export async function planInventory(input: PlanInventoryInput, services: Pipelin
   };
   const stock = new LatestStock(asOfBySku);
   if (asOfBySku.size > 0) {
-    for await (const row of rowsOf(lake, 'daily_demand', { partitionFilter: inMonths('month'), columns: ['sku', 'date', 'on_hand'], ...signalOption })) stock.addDemand(row);
+    for await (const row of rowsOf(lake, 'daily_demand', {
+      partitionFilter: inMonths('month'),
+      columns: ['sku', 'date', 'on_hand'],
+      ...signalOption,
+    }))
+      stock.addDemand(row);
     for await (const row of rowsOf(lake, 'inventory_snapshots', {
       partitionFilter: inMonths('snapshot_month'),
       columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
@@ -69,12 +74,20 @@ export async function planInventory(input: PlanInventoryInput, services: Pipelin
   if (settings.DEMAND_CATALOGUE_SOURCE) {
     const catalogue = await readCatalogue(lake, await loadCatalogueSource(settings.DEMAND_CATALOGUE_SOURCE), signalOption);
     for (const entry of catalogue.entries.values()) if (entry.leadTimeDays !== null) leadTimes.set(entry.sku, entry.leadTimeDays);
-    services.log(`inventory: catalogue ${catalogue.files.join(', ') || '(no files)'}: ${catalogue.entries.size} SKUs, ${leadTimes.size} with a lead time, ${catalogue.problems.length} problem(s)${catalogue.problems[0] ? `, e.g. ${catalogue.problems[0].file} record ${catalogue.problems[0].record} ${catalogue.problems[0].field}: ${catalogue.problems[0].detail}` : ''}`);
+    services.log(
+      `inventory: catalogue ${catalogue.files.join(', ') || '(no files)'}: ${catalogue.entries.size} SKUs, ${leadTimes.size} with a lead time, ${catalogue.problems.length} problem(s)${catalogue.problems[0] ? `, e.g. ${catalogue.problems[0].file} record ${catalogue.problems[0].record} ${catalogue.problems[0].field}: ${catalogue.problems[0].detail}` : ''}`,
+    );
   }
-  const plan = planInventoryActions(input.runId, groups.bySku, (sku) => stock.of(sku), policy, (sku) => {
-    const leadTimeDays = leadTimes.get(sku);
-    return leadTimeDays === undefined ? policy : { ...policy, leadTimeDays };
-  });
+  const plan = planInventoryActions(
+    input.runId,
+    groups.bySku,
+    (sku) => stock.of(sku),
+    policy,
+    (sku) => {
+      const leadTimeDays = leadTimes.get(sku);
+      return leadTimeDays === undefined ? policy : { ...policy, leadTimeDays };
+    },
+  );
   const def = lakeTables.inventory_actions;
   await openLakeTable(lake, def).write(plan.rows, {
     schema: def.schema,

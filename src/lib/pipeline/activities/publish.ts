@@ -24,7 +24,11 @@ async function publishLocked(input: PublishInput, services: PipelineServices): P
   crashPoint('publish:before');
   if (!input.tables && services.lake) {
     // Every Gold table of the run is written: record the run as completed before it is shown.
-    await recordRunCompleted(services.lake, { runId: input.runId, completedAt: new Date().toISOString(), mode: input.mode }, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+    await recordRunCompleted(
+      services.lake,
+      { runId: input.runId, completedAt: new Date().toISOString(), mode: input.mode },
+      services.abortSignal ? { abortSignal: services.abortSignal } : {},
+    );
     crashPoint('publish:completed-recorded');
   }
   const publisher = createPublisher(services);
@@ -36,8 +40,14 @@ async function publishLocked(input: PublishInput, services: PipelineServices): P
   };
   try {
     const result =
-      input.mode === 'single' ? await publisher.publishSkus(input.runId, input.skus ?? [], signal) : await publisher.publishRun(input.runId, signal);
-    services.log(`publish (${result.target}, ${input.mode}): ${Object.entries(result.tables).map(([t, n]) => `${t}=${n}`).join(', ')}`);
+      input.mode === 'single'
+        ? await publisher.publishSkus(input.runId, input.skus ?? [], signal)
+        : await publisher.publishRun(input.runId, signal);
+    services.log(
+      `publish (${result.target}, ${input.mode}): ${Object.entries(result.tables)
+        .map(([t, n]) => `${t}=${n}`)
+        .join(', ')}`,
+    );
     return { target: result.target, tables: result.tables, outputs: result.outputs };
   } finally {
     await publisher.close();

@@ -39,7 +39,10 @@ export interface OrderFilesOutput extends IngestOrdersOutput {
 export async function ingestOrderFiles(options: OrderFilesIngestionOptions): Promise<OrderFilesOutput> {
   const { definition, source } = options;
   const mapper = createRecordMapper(definition, options.shopTimeZone);
-  const bronzeRecordFacts = bronzeRecordFactsWith({ ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}), ...(options.now ? { now: options.now } : {}) });
+  const bronzeRecordFacts = bronzeRecordFactsWith({
+    ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const run = await landedFilesRun({
     source,
     runId: options.runId,
@@ -84,6 +87,8 @@ export async function ingestOrderFiles(options: OrderFilesIngestionOptions): Pro
     output.quantitySum += p.manifest.quantitySum;
     mergeReasons(output.problems, p.manifest.problems);
   }
-  options.log?.(`orders "${source}": ${output.filesFound} file(s) in ${definition.folder}, ${run.parts.length} ingested, ${output.filesRejected} rejected, ${output.records} line(s)`);
+  options.log?.(
+    `orders "${source}": ${output.filesFound} file(s) in ${definition.folder}, ${run.parts.length} ingested, ${output.filesRejected} rejected, ${output.records} line(s)`,
+  );
   return output;
 }

@@ -36,7 +36,13 @@ export interface LandedFilesRunResult {
   rejected: Array<{ file: string; reason: string }>;
 }
 
-async function freeTarget(lake: LakeStore, folder: string, name: string, runId: string, ops: { abortSignal?: AbortSignal }): Promise<string> {
+async function freeTarget(
+  lake: LakeStore,
+  folder: string,
+  name: string,
+  runId: string,
+  ops: { abortSignal?: AbortSignal },
+): Promise<string> {
   const target = `${folder}/${name}`;
   return (await lake.exists(target, ops)) ? `${folder}/${runId}-${name}` : target;
 }
@@ -63,12 +69,20 @@ export async function landedFilesRun(options: LandedFilesRunOptions): Promise<La
   for (const manifestPath of await listBronzeManifests(lake, source, runId, { ingestDate: options.runDate, ...ops })) {
     const manifest = await readManifest(lake, manifestPath, ops);
     if (manifest.sourceFile) bySourceFile.set(manifest.sourceFile, manifest);
-    runParts.set(manifest.part, { ref: { path: dataPathOf(manifestPath, manifest.format), manifestPath, records: manifest.records }, manifest });
+    runParts.set(manifest.part, {
+      ref: { path: dataPathOf(manifestPath, manifest.format), manifestPath, records: manifest.records },
+      manifest,
+    });
     nextPart = Math.max(nextPart, manifest.part + 1);
   }
 
   const files = await landedFiles(lake, landing, ops);
-  const result: LandedFilesRunResult = { parts: [], filesFound: files.length + [...bySourceFile.keys()].filter((f) => !files.includes(f)).length, filesRejected: 0, rejected: [] };
+  const result: LandedFilesRunResult = {
+    parts: [],
+    filesFound: files.length + [...bySourceFile.keys()].filter((f) => !files.includes(f)).length,
+    filesRejected: 0,
+    rejected: [],
+  };
   for (const file of files) {
     abortSignal?.throwIfAborted();
     const name = file.slice(file.lastIndexOf('/') + 1);
@@ -98,7 +112,18 @@ export async function landedFilesRun(options: LandedFilesRunOptions): Promise<La
       part,
       'ndjson',
       Buffer.from(mapped.lines.length ? `${mapped.lines.join('\n')}\n` : '', 'utf8'),
-      { source, runId, records: mapped.lines.length, pageFrom: null, pageTo: null, cursorFrom: null, cursorTo: null, quantitySum: mapped.quantitySum, problems: mapped.problems, sourceFile: file },
+      {
+        source,
+        runId,
+        records: mapped.lines.length,
+        pageFrom: null,
+        pageTo: null,
+        cursorFrom: null,
+        cursorTo: null,
+        quantitySum: mapped.quantitySum,
+        problems: mapped.problems,
+        sourceFile: file,
+      },
       { ...ops, ...(options.now ? { now: options.now } : {}) },
     );
     await lake.rename(file, await freeTarget(lake, `${landing}/processed`, name, runId, ops), ops);

@@ -32,7 +32,11 @@ function plain(value: unknown): unknown {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-export async function readSourceFile(bytes: Buffer, format: SourceFileFormat, options: { gzipped: boolean; delimiter?: string }): Promise<SourceFileRead> {
+export async function readSourceFile(
+  bytes: Buffer,
+  format: SourceFileFormat,
+  options: { gzipped: boolean; delimiter?: string },
+): Promise<SourceFileRead> {
   let data: Buffer;
   try {
     data = options.gzipped ? gunzipSync(bytes) : bytes;
@@ -41,7 +45,13 @@ export async function readSourceFile(bytes: Buffer, format: SourceFileFormat, op
   }
   if (format === 'csv') {
     try {
-      const records = parse(data.toString('utf8'), { columns: true, bom: true, skip_empty_lines: true, delimiter: options.delimiter ?? ',', trim: true }) as unknown[];
+      const records = parse(data.toString('utf8'), {
+        columns: true,
+        bom: true,
+        skip_empty_lines: true,
+        delimiter: options.delimiter ?? ',',
+        trim: true,
+      }) as unknown[];
       if (records.length === 0 && data.toString('utf8').trim() === '') return { ok: false, reason: 'empty file (no header row)' };
       return { ok: true, records };
     } catch (err) {

@@ -20,7 +20,11 @@ export interface RestSourceIngestionOptions extends Omit<OrdersIngestionOptions,
 }
 
 /** The orders client of a REST definition (pages as received: orders, not yet lines). */
-export function restSourceClient(source: string, definition: RestSourceDefinition, options: RestSourceIngestionOptions['client']): OrdersClient {
+export function restSourceClient(
+  source: string,
+  definition: RestSourceDefinition,
+  options: RestSourceIngestionOptions['client'],
+): OrdersClient {
   const pageSize = definition.pageSize ?? options.pageSize;
   const paging = restPaging(definition, options.url, pageSize);
   return OrdersClient.fromOptions({

@@ -24,7 +24,11 @@ export function watermarkParam(since: string, format: RestSourceDefinition['wate
 function itemsOf(body: unknown, path: string): unknown[] {
   const items = path === '' ? body : valueAtPath({ record: body }, path);
   if (!Array.isArray(items)) {
-    const shape = Array.isArray(body) ? 'a bare array (set "items": "")' : typeof body === 'object' && body !== null ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}` : typeof body;
+    const shape = Array.isArray(body)
+      ? 'a bare array (set "items": "")'
+      : typeof body === 'object' && body !== null
+        ? `an object with keys ${Object.keys(body).slice(0, 8).join(', ') || '(none)'}`
+        : typeof body;
     throw new Error(`body has no array at "items": ${JSON.stringify(path)}; the body is ${shape}`);
   }
   return items;
@@ -52,7 +56,8 @@ export function restPaging(definition: RestSourceDefinition, url: string, pageSi
           return { items, nextToken: linkNext(headers.get('link')) };
         case 'cursor': {
           const cursor = valueAtPath({ record: body }, paging.nextCursorPath);
-          if (typeof cursor === 'string' && cursor !== '') return { items, nextToken: withParams(requestUrl, { [paging.cursorParam]: cursor }) };
+          if (typeof cursor === 'string' && cursor !== '')
+            return { items, nextToken: withParams(requestUrl, { [paging.cursorParam]: cursor }) };
           if (typeof cursor === 'number') return { items, nextToken: withParams(requestUrl, { [paging.cursorParam]: String(cursor) }) };
           const link = paging.nextLinkPath ? valueAtPath({ record: body }, paging.nextLinkPath) : undefined;
           return { items, nextToken: typeof link === 'string' && link !== '' ? new URL(link, requestUrl).toString() : null };
@@ -60,12 +65,22 @@ export function restPaging(definition: RestSourceDefinition, url: string, pageSi
         case 'page': {
           const current = Number(new URL(requestUrl).searchParams.get(paging.pageParam) ?? paging.firstPage);
           const total = paging.totalPagesHeader ? Number(headers.get(paging.totalPagesHeader)) : NaN;
-          const last = items.length === 0 || (Number.isFinite(total) && headers.get(paging.totalPagesHeader as string) !== null ? current - paging.firstPage + 1 >= total : items.length < pageSize);
+          const last =
+            items.length === 0 ||
+            (Number.isFinite(total) && headers.get(paging.totalPagesHeader as string) !== null
+              ? current - paging.firstPage + 1 >= total
+              : items.length < pageSize);
           return { items, nextToken: last ? null : withParams(requestUrl, { [paging.pageParam]: String(current + 1) }) };
         }
         case 'offset': {
           const offset = Number(new URL(requestUrl).searchParams.get(paging.offsetParam) ?? 0);
-          return { items, nextToken: items.length === 0 || items.length < pageSize ? null : withParams(requestUrl, { [paging.offsetParam]: String(offset + items.length) }) };
+          return {
+            items,
+            nextToken:
+              items.length === 0 || items.length < pageSize
+                ? null
+                : withParams(requestUrl, { [paging.offsetParam]: String(offset + items.length) }),
+          };
         }
       }
     },
