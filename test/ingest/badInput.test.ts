@@ -4,7 +4,6 @@
  * the run or poisons the watermark, and the next run still fetches new orders.
  */
 import { ingestOrdersRun } from '../../src/lib/ingest/ordersIngestion';
-import { OrdersClient } from '../../src/lib/ingest/ordersClient';
 import type { OrderRecord } from '../../src/lib/ingest/orderRecord';
 import { OrdersWatermarks } from '../../src/lib/ingest/watermarks';
 import { openLakeTable } from '../../src/lib/delta';
@@ -13,7 +12,7 @@ import { ingestInventory } from '../../src/lib/pipeline/activities/ingestInvento
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { startOrdersApi } from '../../src/lib/sample/ordersApi';
 import { capDescription, checkWallClock, defaultFieldBounds } from '../../src/lib/validation/fields';
-import { lakeAt, makeOrders, servicesFor, settingsWith, tempDir } from './helpers';
+import { lakeAt, makeOrders, servicesFor, settingsWith, tempDir, testOrdersClient } from './helpers';
 
 const good = makeOrders(30);
 const base = good[5] as OrderRecord;
@@ -68,7 +67,7 @@ describe('bad input never stops the pipeline nor poisons its state', () => {
         source: 'orders',
         runId,
         runDate: '2011-03-01',
-        client: OrdersClient.fromOptions({ source: 'orders', url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 }),
+        client: testOrdersClient(url),
         lake,
         watermarks,
         overlapMinutes: 0,
@@ -168,13 +167,7 @@ describe('bad input never stops the pipeline nor poisons its state', () => {
       const lake = lakeAt(`${dir}/lake`);
       const services = servicesFor(settingsWith({ DEMAND_MAX_ORDER_QUANTITY: '100' }), lake, `${dir}/state`);
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
-      const client = OrdersClient.fromOptions({
-        source: 'orders',
-        url: api.url,
-        pageSize: 10,
-        requestTimeoutInMs: 30_000,
-        retryBudgetInMs: 5_000,
-      });
+      const client = testOrdersClient(api.url);
       const orders = await ingestOrdersRun({
         source: 'orders',
         runId: 'run-1',

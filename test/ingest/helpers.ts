@@ -8,6 +8,7 @@ import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import type { PipelineServices } from '../../src/lib/pipeline/contracts';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { readBronzeRecords, readManifest } from '../../src/lib/bronze/reader';
+import { OrdersClient } from '../../src/lib/ingest/ordersClient';
 
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -72,3 +73,8 @@ export async function readAll(
 
 export const sumQuantity = (records: Array<{ Quantity: unknown }>): number =>
   records.reduce((s, r) => s + (typeof r.Quantity === 'number' ? r.Quantity : 0), 0);
+
+/** An orders client for a local test API: pages of 10, a short retry budget so a failing test ends quickly. */
+export function testOrdersClient(url: string): OrdersClient {
+  return OrdersClient.fromOptions({ source: 'orders', url, pageSize: 10, requestTimeoutInMs: 30_000, retryBudgetInMs: 5_000 });
+}

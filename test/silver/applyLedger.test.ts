@@ -4,7 +4,6 @@
  * Silver; the next run, with a new id, fetched only the overlap and found no landing file).
  */
 import { openLakeTable } from '../../src/lib/delta';
-import { OrdersClient } from '../../src/lib/ingest/ordersClient';
 import { ingestOrdersRun } from '../../src/lib/ingest/ordersIngestion';
 import { OrdersWatermarks } from '../../src/lib/ingest/watermarks';
 import { buildSilver } from '../../src/lib/pipeline/activities/buildSilver';
@@ -12,7 +11,7 @@ import { ingestInventory } from '../../src/lib/pipeline/activities/ingestInvento
 import { lakeTables } from '../../src/lib/pipeline/tables';
 import { SilverApplyLedger } from '../../src/lib/silver/applyLedger';
 import { startOrdersApi } from '../../src/lib/sample/ordersApi';
-import { lakeAt, makeOrders, servicesFor, settingsWith, tempDir } from '../ingest/helpers';
+import { lakeAt, makeOrders, servicesFor, settingsWith, tempDir, testOrdersClient } from '../ingest/helpers';
 
 const ctx = (runId: string) => ({ runId, runDate: '2011-03-01', startedAt: '2011-03-01T00:00:00Z' });
 
@@ -31,13 +30,7 @@ describe('Silver apply ledger', () => {
       const lake = lakeAt(`${dir}/lake`);
       const services = servicesFor(settingsWith({}), lake, `${dir}/state`);
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
-      const client = OrdersClient.fromOptions({
-        source: 'orders',
-        url: api.url,
-        pageSize: 10,
-        requestTimeoutInMs: 30_000,
-        retryBudgetInMs: 5_000,
-      });
+      const client = testOrdersClient(api.url);
       const ingest = (runId: string) =>
         ingestOrdersRun({ source: 'orders', runId, runDate: '2011-03-01', client, lake, watermarks, overlapMinutes: 60, pagesPerPart: 2 });
       await lake.put('landing/inventory/a.csv', Buffer.from('snapshot_date,sku,on_hand,on_order\n2011-01-10,20001,12,0\n'));
@@ -80,13 +73,7 @@ describe('Silver apply ledger', () => {
       const lake = lakeAt(`${dir}/lake`);
       const services = servicesFor(settingsWith({}), lake, `${dir}/state`);
       const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
-      const client = OrdersClient.fromOptions({
-        source: 'orders',
-        url: api.url,
-        pageSize: 10,
-        requestTimeoutInMs: 30_000,
-        retryBudgetInMs: 5_000,
-      });
+      const client = testOrdersClient(api.url);
       const killed = await ingestOrdersRun({
         source: 'orders',
         runId: 'killed',
