@@ -33,7 +33,7 @@ import { openLakeTable } from '../src/lib/delta';
 import { backtestRowsToCsv, parseLongSeriesCsv, runBacktest, type BacktestRow, type LongSeries } from '../src/lib/forecast/backtest';
 import { forecastModels } from '../src/lib/forecast/models/registry';
 import { FileSystemLake } from '../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../src/lib/pipeline/tables';
+import { lakeTables } from '../src/lib/lakeTables';
 import { readRetailCsv } from '../src/lib/silver/retailCsv';
 import { buildSilverTables } from '../src/lib/silver/silverBuild';
 

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSettings } from '../src/lib/config/settings';
 import { FileSystemLake } from '../src/lib/lake/fileSystemLake';
-import { ingestOrders } from '../src/lib/pipeline/activities/ingestOrders';
+import { ingestOrders } from '../src/activities/ingestOrders';
 import { readOnlineRetailTwoYears, repeatOrders } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
 import { EmbeddedEntityStore } from '../src/lib/tables/embeddedEntityStore';

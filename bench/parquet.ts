@@ -16,7 +16,7 @@ import * as parquetWasm from 'parquet-wasm';
 import { encodeArrowParquet } from '../src/lib/delta/arrowParquet';
 import { decodeParquet, dateToDays, encodeParquet, encodeParquetColumns } from '../src/lib/delta/parquet';
 import type { DeltaField, DeltaRow } from '../src/lib/delta/types';
-import { lakeTables } from '../src/lib/pipeline/tables';
+import { lakeTables } from '../src/lib/lakeTables';
 
 const dataFields: DeltaField[] = lakeTables.daily_demand.schema.fields.filter((f) => f.name !== 'month');
 

@@ -1,5 +1,5 @@
 import type { PipelineSettings, SettingName } from '../lib/config/settings';
-import type { PipelineServices } from '../lib/pipeline/contracts';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 /**
  * What a CLI command gets: settings and services are created lazily (a command that only prints

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadSettings } from '../lib/config/settings';
 import { DemandError, errorText } from '../lib/errors';
-import { createServices } from '../lib/pipeline/services';
+import { createServices } from '../composition/services';
 import { registerBacktestCommand } from './commands/backtest';
 import { registerDashboardCommand } from './commands/dashboard';
 import { registerExportCommand } from './commands/export';

@@ -1,4 +1,4 @@
-import type { PipelineServices } from '../lib/pipeline/contracts';
+import type { PipelineServices } from '../lib/pipelineServices';
 import { writeSampleInventory } from '../lib/sample/inventorySnapshots';
 import { startOrdersApi } from '../lib/sample/ordersApi';
 import { loadSampleOrders } from '../lib/sample/sampleOrders';

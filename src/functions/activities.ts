@@ -1,6 +1,6 @@
 import * as df from 'durable-functions';
 import { errorText } from '../lib/errors';
-import { activityImplementations } from '../lib/pipeline/activities';
+import { activityImplementations } from '../activities';
 import { logLineTelemetry, recordStage } from '../lib/telemetry';
 import { getServices } from './services';
 

@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { newestFirst, runRecordFromStatus, type RunHistory, type RunRecord } from '../lib/runs';
-import { orchestratorNames } from '../orchestrators/names';
+import { orchestratorNames } from '../contracts/names';
 
 /** Orchestrations an operator starts (the others are their sub-orchestrations). */
 const topLevel = new Set<string>([orchestratorNames.demandPipeline, orchestratorNames.reforecastSkus, orchestratorNames.driftMonitor]);

@@ -1,7 +1,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import * as df from 'durable-functions';
 import { loadSettings } from '../lib/config/settings';
-import { orchestratorNames } from '../orchestrators/names';
+import { orchestratorNames } from '../contracts/names';
 import { pipelineOptionsFromSettings } from '../orchestrators/input';
 import type { DriftMonitorInput } from '../orchestrators/driftMonitor';
 import { startOnce } from './handlers/scheduledRun';

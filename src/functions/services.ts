@@ -1,6 +1,6 @@
 import { loadSettings } from '../lib/config/settings';
-import type { PipelineServices } from '../lib/pipeline/contracts';
-import { createServices } from '../lib/pipeline/services';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { createServices } from '../composition/services';
 
 let services: Promise<PipelineServices> | undefined;
 

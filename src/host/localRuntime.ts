@@ -1,5 +1,5 @@
-import { activityImplementations } from '../lib/pipeline/activities';
-import type { PipelineServices } from '../lib/pipeline/contracts';
+import { activityImplementations } from '../activities';
+import type { PipelineServices } from '../lib/pipelineServices';
 import { recordStage, type TelemetrySink } from '../lib/telemetry';
 import { orchestrators } from '../orchestrators';
 import { LocalOrchestrationHost, type LocalHostOptions } from './localHost';

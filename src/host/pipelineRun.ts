@@ -1,5 +1,5 @@
-import type { PipelineServices } from '../lib/pipeline/contracts';
-import { orchestratorNames } from '../orchestrators/names';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { orchestratorNames } from '../contracts/names';
 import type { DemandPipelineInput } from '../orchestrators/input';
 import { historyStats, type HistoryStats } from './historyStats';
 import type { InstanceStatus } from './localHost';

@@ -1,6 +1,6 @@
 import type { OrchestrationContext, OrchestrationHandler, RetryOptions, Task } from 'durable-functions';
 import { DemandError, errorText, isRetryable } from '../lib/errors';
-import { isActivityFailure, type ActivityFailure } from '../lib/pipeline/activityFailure';
+import { isActivityFailure, type ActivityFailure } from '../contracts/activityFailure';
 
 /**
  * A failure no retry can fix, raised in an orchestrator from an ActivityFailure result (of an

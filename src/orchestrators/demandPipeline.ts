@@ -1,11 +1,11 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { DataQualityError, ValidationError, errorText } from '../lib/errors';
-import type { BuildSilverMessage, IngestInventoryMessage, IngestOrdersMessage } from '../lib/pipeline/bronzeReferences';
-import type { BuildSilverOutput, DriftCheckOutput, NotifyCallbackInput, PublishInput } from '../lib/pipeline/contracts';
+import type { BuildSilverMessage, IngestInventoryMessage, IngestOrdersMessage } from '../contracts/bronzeReferences';
+import type { BuildSilverOutput, DriftCheckOutput, NotifyCallbackInput, PublishInput } from '../contracts/messages';
 import { callActivity, callSubOrchestrator } from './calls';
 import { callForecastRun, runContextOf } from './forecastRun';
 import { demandPipelineInputSchema, type DemandPipelineInput, type ForecastRunInput } from './input';
-import { activityNames, orchestratorNames } from './names';
+import { activityNames, orchestratorNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { addCounts, type ForecastRunOutput, type RunSummary } from './summary';
 

@@ -1,10 +1,10 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { DriftCheckOutput, PublishInput } from '../lib/pipeline/contracts';
+import type { DriftCheckOutput, PublishInput } from '../contracts/messages';
 import { callActivity, callSubOrchestrator } from './calls';
 import type { ChallengerRunInput } from './challengerRun';
 import { runContextOf } from './forecastRun';
 import { pipelineOptionsSchema } from './input';
-import { activityNames, orchestratorNames } from './names';
+import { activityNames, orchestratorNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { z } from 'zod';
 

@@ -1,10 +1,10 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { z } from 'zod';
-import type { ForecastBatchInput, ForecastBatchOutput, RunContext } from '../lib/pipeline/contracts';
-import { skuBatchRef } from '../lib/pipeline/skuBatches';
+import type { ForecastBatchInput, ForecastBatchOutput, RunContext } from '../contracts/messages';
+import { skuBatchRef } from '../contracts/skuBatches';
 import { all } from './calls';
 import { pipelineOptionsSchema } from './input';
-import { activityNames } from './names';
+import { activityNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { sumForecastBatches } from './summary';
 

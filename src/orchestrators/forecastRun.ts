@@ -9,11 +9,11 @@ import type {
   PublishInput,
   PublishOutput,
   RunContext,
-} from '../lib/pipeline/contracts';
+} from '../contracts/messages';
 import { all, callActivity, callSubOrchestrator } from './calls';
 import type { ForecastFanOutInput } from './forecastFanOut';
 import { forecastRunInputSchema, type ForecastRunInput } from './input';
-import { activityNames, orchestratorNames } from './names';
+import { activityNames, orchestratorNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { sumForecastBatches, type ForecastRunOutput } from './summary';
 

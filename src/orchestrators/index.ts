@@ -2,7 +2,7 @@ import type { OrchestrationHandler } from 'durable-functions';
 import { demandPipeline } from './demandPipeline';
 import { forecastFanOut } from './forecastFanOut';
 import { forecastRun } from './forecastRun';
-import { orchestratorNames, type OrchestratorName } from './names';
+import { orchestratorNames, type OrchestratorName } from '../contracts/names';
 import { reforecastSkus } from './reforecastSkus';
 import { driftMonitor } from './driftMonitor';
 import { challengerRun } from './challengerRun';

@@ -8,8 +8,8 @@ import type {
   PlanInventoryOutput,
   PublishOutput,
   ReasonCounts,
-} from '../lib/pipeline/contracts';
-import { capCounts } from '../lib/pipeline/breakdown';
+} from '../contracts/messages';
+import { capCounts } from '../contracts/breakdown';
 
 /** What a forecast run (all batches of one run) adds up to. */
 export interface ForecastTotals {

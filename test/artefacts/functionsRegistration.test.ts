@@ -2,13 +2,13 @@
  * The Function App's entry point (src/functions/index.ts, package.json "main" once built) loaded
  * the way the Functions host loads it, with a stand-in for `@azure/functions-core` (the module the
  * host's Node.js worker provides) that records every registration the v4 programming model makes.
- * The expected functions come from the code (src/orchestrators/names.ts and the app.http/app.timer
+ * The expected functions come from the code (src/contracts/names.ts and the app.http/app.timer
  * calls in src/functions), so adding a function needs no edit here; every name an orchestrator
  * calls or a client starts must resolve to a registered function of the right kind.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { activityNames, orchestratorNames } from '../../src/orchestrators/names';
+import { activityNames, orchestratorNames } from '../../src/contracts/names';
 
 interface Binding {
   type: string;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { CliContext } from '../../src/cli/context';
 import { main } from '../../src/cli/main';
 import { loadSettings } from '../../src/lib/config/settings';
-import { createServices } from '../../src/lib/pipeline/services';
+import { createServices } from '../../src/composition/services';
 
 const child = path.resolve(__dirname, '../support/cliChild.js');
 

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { planInventory } from '../../src/lib/pipeline/activities/planInventory';
+import { planInventory } from '../../src/activities/planInventory';
 import { buildDashboardData, writeDashboard, writeDashboardFiles } from '../../src/lib/dashboard';
 import { syntheticFleet, syntheticSku } from './syntheticFleet';
 import { createFixtureLake, fixtureOrigin, fixtureRunId, type FixtureLake } from '../publish/lakeFixture';

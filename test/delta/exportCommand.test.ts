@@ -3,9 +3,9 @@ import { registerExportCommand } from '../../src/cli/commands/export';
 import type { CliContext } from '../../src/cli/context';
 import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
-import type { PipelineServices } from '../../src/lib/pipeline/contracts';
+import type { PipelineServices } from '../../src/lib/pipelineServices';
 import type { PipelineSettings } from '../../src/lib/config/settings';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { tempLake } from './helpers';
 

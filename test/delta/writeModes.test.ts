@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DeltaTable, openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { readLogLines, tempLake } from './helpers';
 
 const demandSchema = lakeTables.daily_demand.schema;

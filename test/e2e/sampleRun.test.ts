@@ -14,8 +14,8 @@ import type { CliContext } from '../../src/cli/context';
 import { loadSettings } from '../../src/lib/config/settings';
 import { openLakeTable } from '../../src/lib/delta';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { createServices } from '../../src/lib/pipeline/services';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { createServices } from '../../src/composition/services';
+import { lakeTables } from '../../src/lib/lakeTables';
 import type { RunSummary } from '../../src/orchestrators/summary';
 
 const samplePath = path.resolve(__dirname, '../../sample/orders/online_retail_sample.csv.gz');

@@ -1,6 +1,6 @@
 import { isRetryable } from '../../src/lib/errors';
 import { MlflowApiError } from '../../src/lib/errors/trackingErrors';
-import { failureOf } from '../../src/lib/pipeline/activityFailure';
+import { failureOf } from '../../src/contracts/activityFailure';
 
 describe('isRetryable', () => {
   it('refuses to retry an MLflow 4xx (the same request is refused again), also inside a cause chain', () => {

@@ -12,7 +12,7 @@ import { harmonicModel } from '../../src/lib/forecast/models/harmonic';
 import { prophetModel, stopProphetWorker } from '../../src/lib/forecast/models/prophet';
 import type { ForecastModel, ModelContext } from '../../src/lib/forecast/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { loadForecastCalendar } from '../../src/lib/pipeline/forecastCalendar';
+import { loadForecastCalendar } from '../../src/activities/forecastCalendar';
 import { normalRng } from './rng';
 
 afterAll(async () => {

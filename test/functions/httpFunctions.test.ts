@@ -6,9 +6,9 @@ import { startPipelineHandler } from '../../src/functions/handlers/startPipeline
 import { LocalOrchestrationHost } from '../../src/host/localHost';
 import { localPipelineClient } from '../../src/host/localPipelineClient';
 import { loadSettings, type PipelineSettings } from '../../src/lib/config/settings';
-import { notifyCallback } from '../../src/lib/pipeline/activities/notifyCallback';
+import { notifyCallback } from '../../src/activities/notifyCallback';
 import { orchestrators } from '../../src/orchestrators';
-import { activityNames } from '../../src/orchestrators/names';
+import { activityNames } from '../../src/contracts/names';
 import { fakeActivities } from '../orchestration/fakeActivities';
 import { HttpRecorder } from '../support/httpRecorder';
 

@@ -5,7 +5,7 @@ import { loadSettings, type PipelineSettings, type SettingName } from '../../src
 import type { OrderRecord } from '../../src/lib/ingest/orderRecord';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
-import type { PipelineServices } from '../../src/lib/pipeline/contracts';
+import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { readBronzeRecords, readManifest } from '../../src/lib/bronze/reader';
 import { OrdersClient } from '../../src/lib/ingest/ordersClient';

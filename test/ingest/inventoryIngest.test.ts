@@ -1,6 +1,6 @@
 import { listBronzeManifests, readBronzeRecords, readManifest } from '../../src/lib/bronze/reader';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
-import { ingestInventory } from '../../src/lib/pipeline/activities/ingestInventory';
+import { ingestInventory } from '../../src/activities/ingestInventory';
 import { gunzipSync } from 'node:zlib';
 import { lakeAt, servicesFor, settingsWith, tempDir } from './helpers';
 

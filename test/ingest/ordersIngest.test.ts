@@ -2,7 +2,7 @@ import { listBronzeManifests } from '../../src/lib/bronze/reader';
 import { OrdersFetchError } from '../../src/lib/errors';
 import type { OrderRecord } from '../../src/lib/ingest/orderRecord';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
-import { ingestOrders } from '../../src/lib/pipeline/activities/ingestOrders';
+import { ingestOrders } from '../../src/activities/ingestOrders';
 import { startOrdersApi, type OrdersApi } from '../../src/lib/sample/ordersApi';
 import { OrdersWatermarks } from '../../src/lib/ingest/watermarks';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { OrderRecord } from '../../src/lib/ingest/orderRecord';
-import { ingestInventory } from '../../src/lib/pipeline/activities/ingestInventory';
-import { ingestOrders } from '../../src/lib/pipeline/activities/ingestOrders';
+import { ingestInventory } from '../../src/activities/ingestInventory';
+import { ingestOrders } from '../../src/activities/ingestOrders';
 import { writeSampleInventory } from '../../src/lib/sample/inventorySnapshots';
 import { startOrdersApi } from '../../src/lib/sample/ordersApi';
 import { loadSampleOrders } from '../../src/lib/sample/sampleOrders';

@@ -15,7 +15,7 @@ import {
   type ForecastDay,
   type InventoryPolicy,
 } from '../../src/lib/inventory';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 
 const policy: InventoryPolicy = { serviceLevel: 0.95, leadTimeDays: 7, reviewPeriodDays: 7 };
 const validate = rowValidator('gold/inventory_actions', lakeTables.inventory_actions.schema);

@@ -1,6 +1,6 @@
 import { openLakeTable } from '../../src/lib/delta';
-import { planInventory } from '../../src/lib/pipeline/activities/planInventory';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { planInventory } from '../../src/activities/planInventory';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { createFixtureLake, fixtureOrigin, fixtureRunId, type FixtureLake } from '../publish/lakeFixture';
 
 describe('planInventory activity', () => {

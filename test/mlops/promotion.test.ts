@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { registerModelsCommand } from '../../src/cli/commands/models';
 import type { CliContext } from '../../src/cli/context';
 import { loadSettings } from '../../src/lib/config/settings';
-import { createServices } from '../../src/lib/pipeline/services';
+import { createServices } from '../../src/composition/services';
 import { decidePromotion, type PolicyEvidence } from '../../src/lib/registry/decision';
 import { listDecisions, promotePolicy } from '../../src/lib/registry/promotion';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';

@@ -1,6 +1,6 @@
 import { loadSettings } from '../../src/lib/config/settings';
 import { SettingsError } from '../../src/lib/errors';
-import { createServices } from '../../src/lib/pipeline/services';
+import { createServices } from '../../src/composition/services';
 import { segmentMetricKey, segmentsIn, silverVersionParamKey } from '../../src/lib/registry/policyMetrics';
 import { breakdownJson, breakdownTags, otherEntriesKey, sumBreakdowns } from '../../src/lib/registry/runMetrics';
 import { isLocalUri, policyVersionSource } from '../../src/lib/registry/versionSource';

@@ -1,4 +1,4 @@
-import type { BuildSilverMessage, IngestInventoryMessage, IngestOrdersMessage } from '../../src/lib/pipeline/bronzeReferences';
+import type { BuildSilverMessage, IngestInventoryMessage, IngestOrdersMessage } from '../../src/contracts/bronzeReferences';
 import type {
   BuildSilverOutput,
   FinalizeForecastInput,
@@ -6,8 +6,8 @@ import type {
   ForecastBatchOutput,
   PlanForecastInput,
   PlanForecastOutput,
-} from '../../src/lib/pipeline/contracts';
-import { activityNames } from '../../src/orchestrators/names';
+} from '../../src/contracts/messages';
+import { activityNames } from '../../src/contracts/names';
 
 /**
  * Contract-shaped stand-ins for the activities, so the orchestrator's sequencing, fan-out, retries

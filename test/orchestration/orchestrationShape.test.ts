@@ -17,21 +17,21 @@ import { historyMessages } from '../../src/host/historyStats';
 import { LocalOrchestrationHost } from '../../src/host/localHost';
 import { loadSettings } from '../../src/lib/config/settings';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { classified } from '../../src/lib/pipeline/activities';
-import { finalizeForecast } from '../../src/lib/pipeline/activities/finalizeForecast';
+import { classified } from '../../src/activities';
+import { finalizeForecast } from '../../src/activities/finalizeForecast';
 import type {
   FinalizeForecastInput,
   ForecastBatchInput,
   ForecastBatchOutput,
-  PipelineServices,
   PlanForecastInput,
   PlanForecastOutput,
-} from '../../src/lib/pipeline/contracts';
-import { batchBreakdownPath } from '../../src/lib/pipeline/skuBatches';
+} from '../../src/contracts/messages';
+import type { PipelineServices } from '../../src/lib/pipelineServices';
+import { batchBreakdownPath } from '../../src/contracts/skuBatches';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { orchestrators } from '../../src/orchestrators';
 import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../src/orchestrators/input';
-import { activityNames, orchestratorNames } from '../../src/orchestrators/names';
+import { activityNames, orchestratorNames } from '../../src/contracts/names';
 import type { RunSummary } from '../../src/orchestrators/summary';
 import { fakeActivities } from './fakeActivities';
 

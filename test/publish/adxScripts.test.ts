@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { adxColumns, adxRunsTable, adxTables, adxTypeFor } from '../../src/lib/publish/adxModel';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 
 const adxDir = path.resolve(__dirname, '../../adx');
 

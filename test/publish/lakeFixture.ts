@@ -10,8 +10,8 @@ import { loadSettings, type PipelineSettings } from '../../src/lib/config/settin
 import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import type { PipelineServices } from '../../src/lib/pipeline/contracts';
-import { lakeTables, type LakeTableName } from '../../src/lib/pipeline/tables';
+import type { PipelineServices } from '../../src/lib/pipelineServices';
+import { lakeTables, type LakeTableName } from '../../src/lib/lakeTables';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 

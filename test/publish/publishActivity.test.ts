@@ -4,7 +4,8 @@
  * otherwise ADX's LatestRunId() would take it for the newest run and the dashboards would shrink.
  */
 import type { PublishOptions, Publisher } from '../../src/lib/publish/publisher';
-import type { PipelineServices, PublishInput } from '../../src/lib/pipeline/contracts';
+import type { PublishInput } from '../../src/contracts/messages';
+import type { PipelineServices } from '../../src/lib/pipelineServices';
 
 const calls: Array<{ method: string; runId: string; skus?: string[]; options?: PublishOptions }> = [];
 const fake: Publisher = {
@@ -22,7 +23,7 @@ const fake: Publisher = {
 jest.mock('../../src/lib/publish/createPublisher', () => ({ createPublisher: () => fake }));
 
 // Imported after the mock is declared (jest hoists jest.mock above imports anyway).
-import { publish } from '../../src/lib/pipeline/activities/publish';
+import { publish } from '../../src/activities/publish';
 
 const services = { log: () => undefined } as unknown as PipelineServices;
 const run = { runId: 'r1' } as unknown as PublishInput;

@@ -5,7 +5,7 @@
 import { loadDashboardData } from '../../src/lib/dashboard/dashboardData';
 import { latestForecastRunId } from '../../src/lib/publish/lakeRows';
 import { completedRuns, recordRunCompleted } from '../../src/lib/publish/runCompletions';
-import { publish } from '../../src/lib/pipeline/activities/publish';
+import { publish } from '../../src/activities/publish';
 import { createFixtureLake, fixtureRows, fixtureRunId, writeFixtureTable, type FixtureLake } from './lakeFixture';
 
 describe('run-completion records', () => {

@@ -6,9 +6,9 @@
 import { openLakeTable } from '../../src/lib/delta';
 import { ingestOrdersRun } from '../../src/lib/ingest/ordersIngestion';
 import { OrdersWatermarks } from '../../src/lib/ingest/watermarks';
-import { buildSilver } from '../../src/lib/pipeline/activities/buildSilver';
-import { ingestInventory } from '../../src/lib/pipeline/activities/ingestInventory';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { buildSilver } from '../../src/activities/buildSilver';
+import { ingestInventory } from '../../src/activities/ingestInventory';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { SilverApplyLedger } from '../../src/lib/silver/applyLedger';
 import { startOrdersApi } from '../../src/lib/sample/ordersApi';
 import { lakeAt, makeOrders, servicesFor, settingsWith, tempDir, testOrdersClient } from '../ingest/helpers';

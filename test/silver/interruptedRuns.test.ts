@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
 import { orders, stopAt } from './fixtures';
 

@@ -6,7 +6,7 @@ import { writeBronzePart } from '../../src/lib/bronze/writer';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { ScratchSpaceError } from '../../src/lib/errors';
 import * as orderScan from '../../src/lib/silver/orderScan';
 import { assertScratchSpace, freeBytesIn, isNoSpaceError } from '../../src/lib/silver/scratchSpace';

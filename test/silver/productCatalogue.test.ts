@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import { IncompleteSilverRunError } from '../../src/lib/errors';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
 import { stopAt } from './fixtures';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
 import { expect } from '@jest/globals';
 

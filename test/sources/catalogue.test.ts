@@ -1,8 +1,8 @@
 /** The product catalogue source: its per-SKU supplier lead time replaces DEMAND_LEAD_TIME_DAYS in the inventory policy. */
 import { gzipSync } from 'node:zlib';
 import { openLakeTable } from '../../src/lib/delta';
-import { planInventory } from '../../src/lib/pipeline/activities/planInventory';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { planInventory } from '../../src/activities/planInventory';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { readCatalogue, parseCatalogueDefinition } from '../../src/lib/sources/catalogue';
 import { createFixtureLake, fixtureOrigin, fixtureRunId, fixtureSkus } from '../publish/lakeFixture';
 

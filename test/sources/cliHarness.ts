@@ -1,6 +1,6 @@
 import type { CliContext } from '../../src/cli/context';
 import { loadSettings } from '../../src/lib/config/settings';
-import { createServices } from '../../src/lib/pipeline/services';
+import { createServices } from '../../src/composition/services';
 
 /** The real CLI with settings from the given environment only (not the process's) and captured output. */
 export function captureCli(env: Record<string, string> = {}): {

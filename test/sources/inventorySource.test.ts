@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { readBronzeRecords, readManifest } from '../../src/lib/bronze/reader';
 import { openLakeTable } from '../../src/lib/delta';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { buildSilverTables, type InventorySourceRecord } from '../../src/lib/silver/silverBuild';
 import { ingestInventoryFiles, parseInventoryDefinition } from '../../src/lib/sources/inventorySource';
 import { tempDir } from '../ingest/helpers';

@@ -13,7 +13,7 @@ import type { RestSourceDefinition } from '../../src/lib/sources/definition';
 import { loadOrdersSource } from '../../src/lib/sources/loadDefinition';
 import { ingestRestSource } from '../../src/lib/sources/rest/ingestRestSource';
 import type { CanonicalOrderLine } from '../../src/lib/orders/canonicalOrderLine';
-import type { IngestOrdersOutput } from '../../src/lib/pipeline/contracts';
+import type { IngestOrdersOutput } from '../../src/contracts/messages';
 import type { RetryEvent } from '../../src/lib/ingest/ordersClient';
 import { tempDir } from '../ingest/helpers';
 import { shopifyToken, startShopifyFake, type ShopifyOrder } from './fakes/shopifyFake';

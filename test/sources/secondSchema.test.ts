@@ -12,7 +12,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { openLakeTable } from '../../src/lib/delta';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { ruleSetByName } from '../../src/lib/silver/ruleSet';
 import type { FilesSourceDefinition } from '../../src/lib/sources/definition';

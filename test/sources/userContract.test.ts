@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import { openLakeTable } from '../../src/lib/delta';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { lakeTables } from '../../src/lib/lakeTables';
 import type { RunSummary } from '../../src/orchestrators/summary';
 import { captureCli } from './cliHarness';
 

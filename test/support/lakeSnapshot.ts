@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { DeltaTableNotFoundError, openLakeTable } from '../../src/lib/delta';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { lakeTables, type LakeTableName } from '../../src/lib/pipeline/tables';
+import { lakeTables, type LakeTableName } from '../../src/lib/lakeTables';
 import { completedRuns } from '../../src/lib/publish/runCompletions';
 
 export const silverTables: LakeTableName[] = [

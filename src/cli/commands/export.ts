@@ -3,7 +3,7 @@ import { DeltaTable } from '../../lib/delta';
 import { parseRowFilter } from '../../lib/delta/rowFilter';
 import type { DeltaValue } from '../../lib/delta/types';
 import { errorText, ValidationError } from '../../lib/errors';
-import { lakeTables } from '../../lib/pipeline/tables';
+import { lakeTables } from '../../lib/lakeTables';
 import type { CliContext } from '../context';
 
 interface ExportFlags {
@@ -26,7 +26,7 @@ function csvCell(value: DeltaValue): string {
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** A table name from src/lib/pipeline/tables.ts, or a lake path holding a Delta log. */
+/** A table name from src/lib/lakeTables.ts, or a lake path holding a Delta log. */
 async function resolveTable(context: CliContext, name: string): Promise<DeltaTable> {
   const services = await context.services(context.settings());
   const def = (lakeTables as Record<string, { path: string } | undefined>)[name];

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { createLocalHost } from '../../host/localRuntime';
 import { localPipelineClient } from '../../host/localPipelineClient';
 import { SkuCatalog } from '../../lib/catalog/skuCatalog';
-import type { PipelineServices } from '../../lib/pipeline/contracts';
+import type { PipelineServices } from '../../lib/pipelineServices';
 import type { FunctionDeps } from '../../functions/deps';
 import { reforecastSkuHandler } from '../../functions/handlers/reforecastSku';
 import { runStatusHandler } from '../../functions/handlers/runStatus';

@@ -1,6 +1,6 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { orchestratorNames } from '../../orchestrators/names';
+import { orchestratorNames } from '../../contracts/names';
 import { pipelineOptionsFromSettings } from '../../orchestrators/input';
 import type { ReforecastSkusInput } from '../../orchestrators/reforecastSkus';
 import type { FunctionDeps } from '../deps';

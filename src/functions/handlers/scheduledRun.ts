@@ -1,4 +1,4 @@
-import { orchestratorNames } from '../../orchestrators/names';
+import { orchestratorNames } from '../../contracts/names';
 import type { DemandPipelineInput } from '../../orchestrators/input';
 import type { PipelineClient } from '../pipelineClient';
 

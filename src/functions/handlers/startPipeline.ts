@@ -1,6 +1,6 @@
 import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { orchestratorNames } from '../../orchestrators/names';
+import { orchestratorNames } from '../../contracts/names';
 import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../orchestrators/input';
 import type { FunctionDeps } from '../deps';
 import { errorResponse, readJsonBody, validationResponse } from '../http';

@@ -1,6 +1,6 @@
 import { openLakeTable } from '../delta';
 import type { LakeStore } from '../lake/lakeStore';
-import { lakeTables } from '../pipeline/tables';
+import { lakeTables } from '../lakeTables';
 
 /**
  * SKUs known to Silver's product catalogue, cached per table version so repeated HTTP calls cost

@@ -6,8 +6,8 @@
 import { addDays, formatISO, parseISO } from 'date-fns';
 import type { DeltaRow } from '../delta/types';
 import { ValidationError } from '../errors';
-import type { PipelineServices } from '../pipeline/contracts';
-import { forecastRunsTableName } from '../pipeline/activities/finalizeForecast';
+import type { PipelineServices } from '../pipelineServices';
+import { forecastRunsTableName } from '../runs/forecastRunIndex';
 import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency } from '../publish/lakeRows';
 import { canonicalModelName, modelFamily } from './modelNames';
 import { completedRuns } from '../publish/runCompletions';

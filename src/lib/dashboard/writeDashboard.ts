@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
-import type { PipelineServices } from '../pipeline/contracts';
+import type { PipelineServices } from '../pipelineServices';
 import { loadDashboardData, type DashboardData } from './dashboardData';
 import { renderDashboardFiles } from './renderHtml';
 

@@ -16,7 +16,7 @@ export { escapePartitionValue, partitionFolder, hiveDefaultPartition } from './p
 export { DeltaConcurrentModificationError, DeltaProtocolError, DeltaSchemaMismatchError, DeltaTableNotFoundError } from '../errors';
 export type * from './types';
 
-/** The DeltaTable of one of the project's lake tables (see src/lib/pipeline/tables.ts). */
+/** The DeltaTable of one of the project's lake tables (see src/lib/lakeTables.ts). */
 export function openLakeTable(lake: LakeStore, def: LakeTableDef): DeltaTable {
   return DeltaTable.forPath(lake, def.path);
 }

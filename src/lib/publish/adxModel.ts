@@ -4,7 +4,7 @@
  * columns keep their names, so a mapping is `$.<column>` for every column.
  */
 import type { DeltaDecimalType, DeltaPrimitiveType } from '../delta/types';
-import { lakeTables, type LakeTableName } from '../pipeline/tables';
+import { lakeTables, type LakeTableName } from '../lakeTables';
 
 export interface AdxTableDef {
   /** Lake table the rows come from. */

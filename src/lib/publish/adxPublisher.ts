@@ -30,7 +30,7 @@ import { openLakeTable } from '../delta';
 import type { DeltaRow } from '../delta/types';
 import { UpstreamError, ValidationError, errorText } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
-import { lakeTables } from '../pipeline/tables';
+import { lakeTables } from '../lakeTables';
 import { adxRunsTable, adxTables, type AdxRunRecord, type AdxTableDef } from './adxModel';
 import { lakePartitions, readLakeRows } from './lakeRows';
 import type { PublishOptions, PublishResult, Publisher } from './publisher';

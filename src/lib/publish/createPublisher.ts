@@ -1,5 +1,5 @@
 import { SettingsError } from '../errors';
-import type { PipelineServices } from '../pipeline/contracts';
+import type { PipelineServices } from '../pipelineServices';
 import { AdxPublisher } from './adxPublisher';
 import { LocalPublisher } from './localPublisher';
 import type { Publisher } from './publisher';

@@ -5,7 +5,7 @@
 import { DeltaTableNotFoundError, openLakeTable } from '../delta';
 import type { DeltaRow } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
-import { lakeTables, type LakeTableDef, type LakeTableName } from '../pipeline/tables';
+import { lakeTables, type LakeTableDef, type LakeTableName } from '../lakeTables';
 import { completedRuns } from './runCompletions';
 
 export interface LakeRowsOptions {

@@ -1,7 +1,7 @@
 import { writeDashboard } from '../dashboard/writeDashboard';
 import { ValidationError } from '../errors';
-import type { PipelineServices } from '../pipeline/contracts';
-import type { LakeTableName } from '../pipeline/tables';
+import type { PipelineServices } from '../pipelineServices';
+import type { LakeTableName } from '../lakeTables';
 import { countRunRows } from './lakeRows';
 import type { PublishOptions, PublishResult, Publisher } from './publisher';
 

@@ -6,7 +6,7 @@
 import type { DeltaTable } from '../delta/deltaTable';
 import type { DeltaRow, DeltaWriteResult } from '../delta/types';
 import type { TableState } from '../delta/log';
-import { lakeTables } from '../pipeline/tables';
+import { lakeTables } from '../lakeTables';
 import type { InventorySnapshot } from './inventoryRecord';
 
 export interface InventoryWriteOptions {

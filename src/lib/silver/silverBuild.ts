@@ -22,7 +22,7 @@ import type { LakeStore } from '../lake/lakeStore';
 import { IncompleteSilverRunError } from '../errors';
 import type { BuildSilverOutput } from './buildSilverOutput';
 import type { ReasonCounts } from '../quality/reasonCounts';
-import { lakeTables, type LakeTableDef } from '../pipeline/tables';
+import { lakeTables, type LakeTableDef } from '../lakeTables';
 import { monthBounds, monthOfDay, monthsBetween, OnHandIndex, type DayRange } from './dailyDemand';
 import { dailyDemandTask } from './dailyDemandTask';
 import { DemandLines } from './demandLines';

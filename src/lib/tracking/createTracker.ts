@@ -1,4 +1,4 @@
-import type { PipelineServices } from '../pipeline/contracts';
+import type { PipelineServices } from '../pipelineServices';
 import type { PipelineSettings } from '../config/settings';
 import { checkMlflowSettings } from './mlflowSettings';
 import { MlflowTracker } from './mlflowTracker';

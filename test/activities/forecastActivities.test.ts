@@ -5,12 +5,12 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { forecastBatch } from '../../src/lib/pipeline/activities/forecastBatch';
-import { planForecast } from '../../src/lib/pipeline/activities/planForecast';
-import type { PipelineServices } from '../../src/lib/pipeline/contracts';
-import { closeSharedForecastPool } from '../../src/lib/pipeline/forecastPool';
-import { planBatchRefs, readSkuBatch } from '../../src/lib/pipeline/skuBatches';
-import { lakeTables } from '../../src/lib/pipeline/tables';
+import { forecastBatch } from '../../src/activities/forecastBatch';
+import { planForecast } from '../../src/activities/planForecast';
+import type { PipelineServices } from '../../src/lib/pipelineServices';
+import { closeSharedForecastPool } from '../../src/activities/forecastPool';
+import { planBatchRefs, readSkuBatch } from '../../src/contracts/skuBatches';
+import { lakeTables } from '../../src/lib/lakeTables';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 
 const run = { runId: 'run-fa', runDate: '2011-12-10', startedAt: '2011-12-10T02:00:00.000Z' };

@@ -1,8 +1,8 @@
-import packageJson from '../../../../package.json';
-import { openLakeTable, readOrEmpty } from '../../delta';
-import type { DeltaRow } from '../../delta/types';
-import { runParamNames, silverVersionParamKey } from '../../registry/policyMetrics';
-import { promotePolicy } from '../../registry/promotion';
+import packageJson from '../../package.json';
+import { openLakeTable, readOrEmpty } from '../lib/delta';
+import type { DeltaRow } from '../lib/delta/types';
+import { runParamNames, silverVersionParamKey } from '../lib/registry/policyMetrics';
+import { promotePolicy } from '../lib/registry/promotion';
 import {
   breakdownMetrics,
   breakdownTags,
@@ -10,32 +10,27 @@ import {
   sumBreakdowns,
   type BacktestMetricRow,
   type RunBreakdowns,
-} from '../../registry/runMetrics';
-import { modelParamsUri, policyVersionSource } from '../../registry/versionSource';
-import { createTracker } from '../../tracking/createTracker';
-import { experimentNameFor } from '../../tracking/mlflowSettings';
-import { isEmptyBatch, openRun, unloggedPart } from '../../tracking/runLog';
-import { entityKey } from '../../tracking/tablesTracker';
-import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../../tracking/tracker';
-import type { FinalizeForecastInput, FinalizeForecastOutput, PipelineServices } from '../contracts';
-import { lakeTables } from '../tables';
-import { mergeCounts } from '../breakdown';
-import { batchBreakdownPath, batchIdOf, readSkuBatch, runBreakdownPath, skuBatchPath } from '../skuBatches';
-import type { ReasonCounts } from '../contracts';
-import { LakeNotFoundError } from '../../errors';
+} from '../lib/registry/runMetrics';
+import { modelParamsUri, policyVersionSource } from '../lib/registry/versionSource';
+import { createTracker } from '../lib/tracking/createTracker';
+import { experimentNameFor } from '../lib/tracking/mlflowSettings';
+import { isEmptyBatch, openRun, unloggedPart } from '../lib/tracking/runLog';
+import { entityKey } from '../lib/tracking/tablesTracker';
+import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../lib/tracking/tracker';
+import type { FinalizeForecastInput, FinalizeForecastOutput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { lakeTables } from '../lib/lakeTables';
+import { mergeCounts } from '../contracts/breakdown';
+import { batchBreakdownPath, batchIdOf, readSkuBatch, runBreakdownPath, skuBatchPath } from '../contracts/skuBatches';
+import type { ReasonCounts } from '../contracts/messages';
+import { LakeNotFoundError } from '../lib/errors';
+import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
 
 /**
  * Runs that re-forecast a subset of SKUs are tracked but register no policy version: their
  * metrics cover a few SKUs and are not comparable with a full run's.
  */
 export const partialRunTriggers: readonly string[] = ['drift', 'reforecast', 'http'];
-
-/**
- * Entity table indexing forecast runs (trigger, start, policy version), so the drift check can
- * find the forecasts in effect without scanning every run's Gold partition, and leave challenger
- * runs (not in production) out.
- */
-export const forecastRunsTableName = 'forecastruns';
 
 /** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
 export function codeVersion(extra: string | undefined): string {

@@ -1,14 +1,15 @@
 import { addDays, parseISO } from 'date-fns';
-import { openLakeTable } from '../../delta';
-import type { DeltaRow } from '../../delta/types';
-import type { SkuForecast } from '../../forecast';
-import type { ForecastBatchInput, ForecastBatchOutput, PipelineServices, ReasonCounts } from '../contracts';
-import { loadForecastCalendar } from '../forecastCalendar';
-import { sharedForecastPool } from '../forecastPool';
-import { batchBreakdownPath, readSkuBatch } from '../skuBatches';
-import { capCounts } from '../breakdown';
-import { lakeTables } from '../tables';
-import { crashPoint } from '../../testing/crashPoints';
+import { openLakeTable } from '../lib/delta';
+import type { DeltaRow } from '../lib/delta/types';
+import type { SkuForecast } from '../lib/forecast';
+import type { ForecastBatchInput, ForecastBatchOutput, ReasonCounts } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { loadForecastCalendar } from './forecastCalendar';
+import { sharedForecastPool } from './forecastPool';
+import { batchBreakdownPath, readSkuBatch } from '../contracts/skuBatches';
+import { capCounts } from '../contracts/breakdown';
+import { lakeTables } from '../lib/lakeTables';
+import { crashPoint } from '../lib/testing/crashPoints';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the

@@ -1,4 +1,4 @@
-import { DemandError, errorText, isRetryable, toError } from '../errors';
+import { DemandError, errorText, isRetryable, toError } from '../lib/errors';
 
 /**
  * What an activity returns instead of throwing when its failure cannot succeed on retry.

@@ -1,7 +1,8 @@
-import { ingestInventoryRun } from '../../ingest/inventoryIngestion';
-import { ingestInventoryFiles, loadInventorySource } from '../../sources/inventorySource';
+import { ingestInventoryRun } from '../lib/ingest/inventoryIngestion';
+import { ingestInventoryFiles, loadInventorySource } from '../lib/sources/inventorySource';
 import { asOnlyWriter } from './writerStage';
-import type { IngestInventoryInput, IngestInventoryOutput, PipelineServices } from '../contracts';
+import type { IngestInventoryInput, IngestInventoryOutput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 /**
  * Activity: inventory snapshot files from the landing folder (DEMAND_INVENTORY_LANDING_PREFIX)

@@ -6,18 +6,19 @@
  * under this run's id. Order parts are scanned on worker threads when large. Re-running the same
  * run id changes nothing: a finished apply's result is read back from its done record.
  */
-import { readBronzeRecords, readManifest } from '../../bronze/reader';
-import { assessQuarantine } from '../../quality/quarantineGate';
-import { SilverApplyLedger, type SilverApplyIntent } from '../../silver/applyLedger';
-import { ruleSetByName, type RuleSet } from '../../silver/ruleSet';
-import { resolveOrdersSource } from '../../sources/ordersSource';
-import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../../silver/silverBuild';
-import { DeltaTable } from '../../delta/deltaTable';
-import { crashPoint } from '../../testing/crashPoints';
-import { fieldBoundsFromSettings } from '../../validation/fields';
-import { lakeTables } from '../tables';
+import { readBronzeRecords, readManifest } from '../lib/bronze/reader';
+import { assessQuarantine } from '../lib/quality/quarantineGate';
+import { SilverApplyLedger, type SilverApplyIntent } from '../lib/silver/applyLedger';
+import { ruleSetByName, type RuleSet } from '../lib/silver/ruleSet';
+import { resolveOrdersSource } from '../lib/sources/ordersSource';
+import { buildSilverTables, type InventorySourceRecord, type SilverBuildResult } from '../lib/silver/silverBuild';
+import { DeltaTable } from '../lib/delta/deltaTable';
+import { crashPoint } from '../lib/testing/crashPoints';
+import { fieldBoundsFromSettings } from '../lib/validation/fields';
+import { lakeTables } from '../lib/lakeTables';
 import { asOnlyWriter } from './writerStage';
-import type { BuildSilverInput, PipelineServices } from '../contracts';
+import type { BuildSilverInput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 async function* inventoryOf(manifests: readonly string[], services: PipelineServices): AsyncIterable<InventorySourceRecord> {
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};

@@ -1,9 +1,10 @@
-import { ValidationError } from '../../errors';
-import { createPublisher } from '../../publish/createPublisher';
-import { recordRunCompleted } from '../../publish/runCompletions';
-import { crashPoint } from '../../testing/crashPoints';
+import { ValidationError } from '../lib/errors';
+import { createPublisher } from '../lib/publish/createPublisher';
+import { recordRunCompleted } from '../lib/publish/runCompletions';
+import { crashPoint } from '../lib/testing/crashPoints';
 import { asOnlyWriter } from './writerStage';
-import type { PipelineServices, PublishInput, PublishOutput } from '../contracts';
+import type { PublishInput, PublishOutput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 /**
  * Publishes a run through the configured publisher: a batch run publishes every table (queued

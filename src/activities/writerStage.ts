@@ -1,5 +1,5 @@
-import { withWriterLock } from '../../lake/writerLock';
-import type { PipelineServices } from '../contracts';
+import { withWriterLock } from '../lib/lake/writerLock';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 /** Runs a stage that moves lake state (ingestion, Silver, publish) under the lake's writer lock. */
 export function asOnlyWriter<T>(services: PipelineServices, runId: string, activity: string, work: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
-import type { PipelineSettings } from '../config/settings';
-import { createEntityStore, createLakeStore } from '../azure/factories';
-import { checkTrackerSettings } from '../tracking/createTracker';
-import type { PipelineServices } from './contracts';
+import type { PipelineSettings } from '../lib/config/settings';
+import { createEntityStore, createLakeStore } from '../lib/azure/factories';
+import { checkTrackerSettings } from '../lib/tracking/createTracker';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 /**
  * The composition root: picks the adapter behind each port from settings — ADLS Gen2 and Table

@@ -1,10 +1,11 @@
 import { addDays, formatISO, parseISO } from 'date-fns';
-import { DeltaTableNotFoundError, openLakeTable } from '../../delta';
-import type { DeltaReadOptions, DeltaRow } from '../../delta/types';
-import { ForecastGroups, LatestStock, planInventoryActions } from '../../inventory';
-import type { PipelineServices, PlanInventoryInput, PlanInventoryOutput } from '../contracts';
-import { loadCatalogueSource, readCatalogue } from '../../sources/catalogue';
-import { lakeTables, type LakeTableName } from '../tables';
+import { DeltaTableNotFoundError, openLakeTable } from '../lib/delta';
+import type { DeltaReadOptions, DeltaRow } from '../lib/delta/types';
+import { ForecastGroups, LatestStock, planInventoryActions } from '../lib/inventory';
+import type { PlanInventoryInput, PlanInventoryOutput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { loadCatalogueSource, readCatalogue } from '../lib/sources/catalogue';
+import { lakeTables, type LakeTableName } from '../lib/lakeTables';
 
 /** A lake table's rows as a stream; a table not written yet is empty. */
 async function* rowsOf(lake: PipelineServices['lake'], name: LakeTableName, options: DeltaReadOptions): AsyncIterable<DeltaRow> {

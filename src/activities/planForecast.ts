@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openLakeTable } from '../../delta';
-import type { PipelineServices, PlanForecastInput, PlanForecastOutput } from '../contracts';
-import { batchIdOf, skuBatchPath, type SkuBatch } from '../skuBatches';
-import { lakeTables } from '../tables';
+import { openLakeTable } from '../lib/delta';
+import type { PlanForecastInput, PlanForecastOutput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { batchIdOf, skuBatchPath, type SkuBatch } from '../contracts/skuBatches';
+import { lakeTables } from '../lib/lakeTables';
 
 /** SKUs with no sale in this many days before the data's end are not forecast (discontinued). */
 export const inactiveAfterDays = 365;

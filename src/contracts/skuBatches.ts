@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors';
-import type { LakeStore } from '../lake/lakeStore';
-import { lakePath } from '../lake/lakeStore';
+import { ValidationError } from '../lib/errors';
+import type { LakeStore } from '../lib/lake/lakeStore';
+import { lakePath } from '../lib/lake/lakeStore';
 
 /**
  * A SKU batch as planForecast materialises it in the lake: the batch's daily series, read once from

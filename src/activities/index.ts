@@ -1,4 +1,4 @@
-import { failureOf } from '../activityFailure';
+import { failureOf } from '../contracts/activityFailure';
 import {
   manifestListPath,
   readManifestList,
@@ -6,9 +6,10 @@ import {
   type BuildSilverMessage,
   type IngestInventoryMessage,
   type IngestOrdersMessage,
-} from '../bronzeReferences';
-import type { BuildSilverInput, IngestInventoryInput, IngestOrdersInput, PipelineServices } from '../contracts';
-import { activityNames, type ActivityName } from '../../../orchestrators/names';
+} from '../contracts/bronzeReferences';
+import type { BuildSilverInput, IngestInventoryInput, IngestOrdersInput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { activityNames, type ActivityName } from '../contracts/names';
 import { buildSilver } from './buildSilver';
 import { checkDrift } from './checkDrift';
 import { finalizeForecast } from './finalizeForecast';

@@ -1,9 +1,9 @@
-import type { PipelineSettings } from '../config/settings';
-import { ValidationError } from '../errors';
-import type { EventCalendar } from '../forecast';
-import { parseEventsCsv } from '../forecast/events/eventsFile';
-import { checkHolidayCountry } from '../forecast/events/holidays';
-import type { LakeOperationOptions, LakeStore } from '../lake/lakeStore';
+import type { PipelineSettings } from '../lib/config/settings';
+import { ValidationError } from '../lib/errors';
+import type { EventCalendar } from '../lib/forecast';
+import { parseEventsCsv } from '../lib/forecast/events/eventsFile';
+import { checkHolidayCountry } from '../lib/forecast/events/holidays';
+import type { LakeOperationOptions, LakeStore } from '../lib/lake/lakeStore';
 
 /**
  * The forecast calendar from the settings: the holiday country (and region) and the events file

@@ -1,5 +1,5 @@
-import { openLakeTable, readOrEmpty } from '../../delta';
-import type { DeltaRow } from '../../delta/types';
+import { openLakeTable, readOrEmpty } from '../lib/delta';
+import type { DeltaRow } from '../lib/delta/types';
 import {
   addDays,
   computeDriftStats,
@@ -12,13 +12,15 @@ import {
   type DriftWindows,
   type ExpectedAccuracy,
   type ForecastPoint,
-} from '../../drift';
-import { upsertAll } from '../../tables/entityStore';
-import { entityKey } from '../../tracking/tablesTracker';
-import type { DriftCheckInput, DriftCheckOutput, PipelineServices } from '../contracts';
-import { lakeTables } from '../tables';
-import { forecastRunsTableName, partialRunTriggers } from './finalizeForecast';
-import { completedRuns } from '../../publish/runCompletions';
+} from '../lib/drift';
+import { upsertAll } from '../lib/tables/entityStore';
+import { entityKey } from '../lib/tracking/tablesTracker';
+import type { DriftCheckInput, DriftCheckOutput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { lakeTables } from '../lib/lakeTables';
+import { partialRunTriggers } from './finalizeForecast';
+import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
+import { completedRuns } from '../lib/publish/runCompletions';
 
 /** Entity table mirroring the drift events (for the HTTP API and quick lookups). */
 export const driftEventsTableName = 'driftevents';

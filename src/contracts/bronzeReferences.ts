@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors';
-import type { LakeStore } from '../lake/lakeStore';
-import { lakePath } from '../lake/lakeStore';
-import type { BuildSilverInput, IngestInventoryOutput, IngestOrdersOutput } from './contracts';
+import { ValidationError } from '../lib/errors';
+import type { LakeStore } from '../lib/lake/lakeStore';
+import { lakePath } from '../lib/lake/lakeStore';
+import type { BuildSilverInput, IngestInventoryOutput, IngestOrdersOutput } from './messages';
 
 /**
  * Ingestion lists every Bronze part it wrote (one per few thousand lines: 25–98 KB of manifests

@@ -3,13 +3,10 @@
  * they hold references (lake paths, batch ids, counts), never rows: messages stay far below the
  * 45 KB at which Durable Functions spills them to blobs.
  */
-import type { PipelineSettings } from '../config/settings';
-import type { LakeStore } from '../lake/lakeStore';
-import type { EntityStore } from '../tables/entityStore';
-import type { ReasonCounts } from '../quality/reasonCounts';
-import type { BronzeBatchRef } from '../bronze/batchRef';
-import type { IngestInventoryOutput, IngestOrdersOutput } from '../ingest/ingestOutputs';
-import type { BuildSilverOutput } from '../silver/buildSilverOutput';
+import type { ReasonCounts } from '../lib/quality/reasonCounts';
+import type { BronzeBatchRef } from '../lib/bronze/batchRef';
+import type { IngestInventoryOutput, IngestOrdersOutput } from '../lib/ingest/ingestOutputs';
+import type { BuildSilverOutput } from '../lib/silver/buildSilverOutput';
 // Owned by the domain modules that produce them; re-exported so activity code keeps one contracts import.
 export type { ReasonCounts, BronzeBatchRef, IngestInventoryOutput, IngestOrdersOutput, BuildSilverOutput };
 
@@ -154,15 +151,4 @@ export interface NotifyCallbackInput {
   callBackUri: string;
   /** ADF WebHook callback body, as ADF's docs spell it: { Output: {...}, Error?: { ErrorCode, Message }, StatusCode: "200" | "500" } */
   body: Record<string, unknown>;
-}
-
-/** What an activity implementation gets besides its input. */
-export interface PipelineServices {
-  settings: PipelineSettings;
-  lake: LakeStore;
-  entities: EntityStore;
-  log: (message: string) => void;
-  /** Optional progress reporting for the local CLI (no-op in Azure). */
-  progress?: (stage: string, done: number, total?: number) => void;
-  abortSignal?: AbortSignal;
 }

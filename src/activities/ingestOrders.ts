@@ -1,14 +1,15 @@
-import { authorizationFromSettings } from '../../ingest/authorization';
-import { OrdersClient } from '../../ingest/ordersClient';
-import { ingestOrdersRun } from '../../ingest/ordersIngestion';
-import { OrdersWatermarks } from '../../ingest/watermarks';
-import { ValidationError } from '../../errors';
-import { ingestOrderFiles } from '../../sources/files/ingestOrderFiles';
-import { resolveOrdersSource } from '../../sources/ordersSource';
-import { ingestRestSource } from '../../sources/rest/ingestRestSource';
-import { fieldBoundsFromSettings } from '../../validation/fields';
+import { authorizationFromSettings } from '../lib/ingest/authorization';
+import { OrdersClient } from '../lib/ingest/ordersClient';
+import { ingestOrdersRun } from '../lib/ingest/ordersIngestion';
+import { OrdersWatermarks } from '../lib/ingest/watermarks';
+import { ValidationError } from '../lib/errors';
+import { ingestOrderFiles } from '../lib/sources/files/ingestOrderFiles';
+import { resolveOrdersSource } from '../lib/sources/ordersSource';
+import { ingestRestSource } from '../lib/sources/rest/ingestRestSource';
+import { fieldBoundsFromSettings } from '../lib/validation/fields';
 import { asOnlyWriter } from './writerStage';
-import type { IngestOrdersInput, IngestOrdersOutput, PipelineServices } from '../contracts';
+import type { IngestOrdersInput, IngestOrdersOutput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 /** A source definition's run (DEMAND_ORDERS_SOURCE other than online-retail): files or REST, mapped to canonical lines. */
 async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput | undefined> {

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
-import { ForecastPool } from '../forecast';
-import type { PipelineSettings } from '../config/settings';
+import { ForecastPool } from '../lib/forecast';
+import type { PipelineSettings } from '../lib/config/settings';
 
 let shared: ForecastPool | undefined;
 

@@ -1,4 +1,4 @@
-import type { ReasonCounts } from './contracts';
+import type { ReasonCounts } from './messages';
 
 /** Breakdowns through history keep this many keys; the rest is summed under "other". */
 export const maxBreakdownKeys = 12;

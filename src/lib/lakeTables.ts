@@ -3,8 +3,8 @@
  * shared by the writers (Silver build, forecast batches, inventory planning, drift) and the readers
  * (forecasting, publishing, the dashboard, `demand export`).
  */
-import type { LakeTableDef } from '../delta/tableDef';
-import type { DeltaField, DeltaPrimitiveType, DeltaSchema } from '../delta/types';
+import type { LakeTableDef } from './delta/tableDef';
+import type { DeltaField, DeltaPrimitiveType, DeltaSchema } from './delta/types';
 
 function schema(...fields: Array<[string, DeltaPrimitiveType, boolean?]>): DeltaSchema {
   return { fields: fields.map(([name, type, nullable]): DeltaField => ({ name, type, nullable: nullable ?? false })) };

@@ -1,6 +1,7 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import { UpstreamError, ValidationError } from '../../errors';
-import type { NotifyCallbackInput, PipelineServices } from '../contracts';
+import { UpstreamError, ValidationError } from '../lib/errors';
+import type { NotifyCallbackInput } from '../contracts/messages';
+import type { PipelineServices } from '../lib/pipelineServices';
 
 class RetryableCallbackError extends UpstreamError {}
 
