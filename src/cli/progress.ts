@@ -87,6 +87,17 @@ function duration(seconds: number): string {
   return m < 60 ? `${m}m ${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
+/**
+ * The label of one completed round of a stage: the drift check's publish carries only
+ * drift_events, so it is named for what it publishes rather than repeating the batch publish's label.
+ */
+function roundLabel(stage: string, result: unknown, label: string): string {
+  const tables = typeof result === 'object' && result !== null ? (result as Record<string, unknown>)['tables'] : undefined;
+  const names = typeof tables === 'object' && tables !== null ? Object.keys(tables) : [];
+  if (stage === 'publish' && names.length === 1 && names[0] === 'drift_events') return 'Publish drift events';
+  return label;
+}
+
 function numberField(value: unknown, key: string): number | undefined {
   const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
@@ -111,6 +122,8 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
   const interval = options.intervalInMs ?? 10_000;
   const totals = new Map<string, number>();
   const done = new Map<string, number>();
+  /** Completions already reported in a stage's earlier rounds (the drift publish after the batch publish). */
+  const reported = new Map<string, number>();
   const counts = new Map<string, StageCounts>();
   const lastLine = new Map<string, number>();
   const labelOf = (stage: string): string => runStages.find(([name]) => name === stage)?.[1] ?? stage;
@@ -150,8 +163,11 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
         const k = (done.get(stage) ?? 0) + 1;
         done.set(stage, k);
         if (k === totals.get(stage)) {
+          // A stage scheduled again later (publish after the drift check) reports its own round, not a running total.
+          const round = k - (reported.get(stage) ?? 0);
+          reported.set(stage, k);
           const text = counts.get(stage)?.text(now());
-          options.write(`✔ ${labelOf(stage)}${k > 1 ? ` (${k})` : ''}${text ? `: ${text}` : ''}`);
+          options.write(`✔ ${roundLabel(stage, result, labelOf(stage))}${round > 1 ? ` (${round})` : ''}${text ? `: ${text}` : ''}`);
           lastLine.delete(stage);
         } else if (counts.has(stage)) maybeLine(stage);
       },
@@ -197,6 +213,8 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
     completed: (stage, result) => {
       absorb(stage, result);
       done.set(stage, (done.get(stage) ?? 0) + 1);
+      const label = roundLabel(stage, result, labelOf(stage));
+      if (label !== labelOf(stage)) barFor(stage).update({ stage: `${labelOf(stage)} + drift events` });
       refresh(stage);
     },
     report: (signal, value, total) => {

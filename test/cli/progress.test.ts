@@ -44,6 +44,25 @@ describe('run progress in plain mode (not a terminal)', () => {
     expect(lines.at(-1)).toBe('… Forecast SKU batches (Gold): 200/600 SKUs, 67/s, about 6s left');
   });
 
+  it("names the drift check's publish for what it publishes instead of repeating the batch publish with a count", () => {
+    const lines: string[] = [];
+    const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), now: () => 0 });
+    p.scheduled('publish');
+    p.completed('publish', { target: 'local', tables: { forecasts: 84, inventory_actions: 3 }, outputs: {} });
+    p.scheduled('checkDrift');
+    p.completed('checkDrift', { events: 2, driftedSkus: [], fleetDrift: false, psiOverall: 0.1 });
+    p.scheduled('publish');
+    p.completed('publish', { target: 'local', tables: { drift_events: 2 }, outputs: {} });
+    for (let b = 0; b < 3; b += 1) p.scheduled('forecastBatch');
+    for (let b = 0; b < 3; b += 1) p.completed('forecastBatch', { skus: 10 });
+    p.scheduled('forecastBatch'); // a second round (the drift re-forecast) counts its own batches
+    p.completed('forecastBatch', { skus: 2 });
+    expect(lines.slice(0, 3)).toEqual(['✔ Publish (Gold, dashboard)', '✔ Drift check', '✔ Publish drift events']);
+    expect(lines.filter((l) => l.includes('(2)'))).toEqual([]);
+    expect(lines[3]).toMatch(/^✔ Forecast SKU batches \(Gold\) \(3\): /);
+    expect(lines[4]).toMatch(/^✔ Forecast SKU batches \(Gold\): /);
+  });
+
   it('ignores signals it does not know', () => {
     const lines: string[] = [];
     const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), now: () => 0 });
