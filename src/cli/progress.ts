@@ -11,14 +11,16 @@ export const runStages = [
   ['planInventory', 'Inventory actions'],
   ['publish', 'Publish (Gold, dashboard)'],
   ['checkDrift', 'Drift check'],
+  ['publishDrift', 'Publish drift events'],
 ] as const;
 
 export type StageName = (typeof runStages)[number][0];
 
 export interface RunProgress {
-  scheduled(stage: string): void;
+  /** An activity started; `input` tells calls of one activity apart (progressStage). */
+  scheduled(stage: string, input?: unknown): void;
   /** An activity finished; `result` is its output (the forecast counts SKUs from it). */
-  completed(stage: string, result?: unknown): void;
+  completed(stage: string, result?: unknown, input?: unknown): void;
   /** Progress reported from inside an activity (services.progress): a count, and a total when known. */
   report(signal: string, done: number, total?: number): void;
   stop(): void;
@@ -88,14 +90,13 @@ function duration(seconds: number): string {
 }
 
 /**
- * The label of one completed round of a stage: the drift check's publish carries only
- * drift_events, so it is named for what it publishes rather than repeating the batch publish's label.
+ * The progress line an activity call counts on. The drift check's publish (only drift_events)
+ * gets its own line: counted with the batch publish it read "Publish (Gold, dashboard) (2)".
  */
-function roundLabel(stage: string, result: unknown, label: string): string {
-  const tables = typeof result === 'object' && result !== null ? (result as Record<string, unknown>)['tables'] : undefined;
-  const names = typeof tables === 'object' && tables !== null ? Object.keys(tables) : [];
-  if (stage === 'publish' && names.length === 1 && names[0] === 'drift_events') return 'Publish drift events';
-  return label;
+export function progressStage(stage: string, input?: unknown): string {
+  const tables = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)['tables'] : undefined;
+  if (stage === 'publish' && Array.isArray(tables) && tables.length === 1 && tables[0] === 'drift_events') return 'publishDrift';
+  return stage;
 }
 
 function numberField(value: unknown, key: string): number | undefined {
@@ -157,8 +158,12 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
       options.write(`… ${labelOf(stage)}: ${countsOf(stage).text(t)}`);
     };
     return {
-      scheduled: (stage) => totals.set(stage, (totals.get(stage) ?? 0) + 1),
-      completed: (stage, result) => {
+      scheduled: (activity, input) => {
+        const stage = progressStage(activity, input);
+        totals.set(stage, (totals.get(stage) ?? 0) + 1);
+      },
+      completed: (activity, result, input) => {
+        const stage = progressStage(activity, input);
         absorb(stage, result);
         const k = (done.get(stage) ?? 0) + 1;
         done.set(stage, k);
@@ -167,7 +172,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
           const round = k - (reported.get(stage) ?? 0);
           reported.set(stage, k);
           const text = counts.get(stage)?.text(now());
-          options.write(`✔ ${roundLabel(stage, result, labelOf(stage))}${round > 1 ? ` (${round})` : ''}${text ? `: ${text}` : ''}`);
+          options.write(`✔ ${labelOf(stage)}${round > 1 ? ` (${round})` : ''}${text ? `: ${text}` : ''}`);
           lastLine.delete(stage);
         } else if (counts.has(stage)) maybeLine(stage);
       },
@@ -205,16 +210,16 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
     barFor(stage).update(done.get(stage) ?? 0, { detail: text ? `| ${text}` : '' });
   };
   return {
-    scheduled: (stage) => {
+    scheduled: (activity, input) => {
+      const stage = progressStage(activity, input);
       totals.set(stage, (totals.get(stage) ?? 0) + 1);
       barFor(stage).setTotal(totals.get(stage) as number);
       refresh(stage);
     },
-    completed: (stage, result) => {
+    completed: (activity, result, input) => {
+      const stage = progressStage(activity, input);
       absorb(stage, result);
       done.set(stage, (done.get(stage) ?? 0) + 1);
-      const label = roundLabel(stage, result, labelOf(stage));
-      if (label !== labelOf(stage)) barFor(stage).update({ stage: `${labelOf(stage)} + drift events` });
       refresh(stage);
     },
     report: (signal, value, total) => {

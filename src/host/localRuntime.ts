@@ -11,7 +11,8 @@ import { LocalOrchestrationHost, type LocalHostOptions } from './localHost';
 export function createLocalHost(
   services: PipelineServices,
   options: LocalHostOptions & {
-    onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown) => void;
+    /** `input` is the activity's input, so a listener can tell calls of one activity apart. */
+    onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown, input?: unknown) => void;
     telemetry?: TelemetrySink;
   } = {},
 ): LocalOrchestrationHost {
@@ -20,17 +21,17 @@ export function createLocalHost(
   for (const [name, handler] of Object.entries(orchestrators)) host.registerOrchestrator(name, handler);
   for (const [name, implementation] of Object.entries(activityImplementations)) {
     host.registerActivity(name, async (input) => {
-      onActivity?.(name, 'started');
+      onActivity?.(name, 'started', undefined, input);
       const started = performance.now();
       try {
         const result = await implementation(input, services);
         if (telemetry) recordStage(telemetry, name, input, { output: result }, performance.now() - started);
-        onActivity?.(name, 'completed', result);
+        onActivity?.(name, 'completed', result, input);
         return result;
       } catch (err) {
         if (telemetry)
           recordStage(telemetry, name, input, { error: err instanceof Error ? err.message : String(err) }, performance.now() - started);
-        onActivity?.(name, 'failed');
+        onActivity?.(name, 'failed', undefined, input);
         throw err;
       }
     });

@@ -51,8 +51,14 @@ describe('run progress in plain mode (not a terminal)', () => {
     p.completed('publish', { target: 'local', tables: { forecasts: 84, inventory_actions: 3 }, outputs: {} });
     p.scheduled('checkDrift');
     p.completed('checkDrift', { events: 2, driftedSkus: [], fleetDrift: false, psiOverall: 0.1 });
-    p.scheduled('publish');
-    p.completed('publish', { target: 'local', tables: { drift_events: 2 }, outputs: {} });
+    // The local publisher rewrites the dashboard and counts every Gold table either way: only the input tells the calls apart.
+    const driftPublish = { runId: 'r', mode: 'batch', tables: ['drift_events'] };
+    p.scheduled('publish', driftPublish);
+    p.completed(
+      'publish',
+      { target: 'local', tables: { forecasts: 84, inventory_actions: 3, drift_events: 2 }, outputs: {} },
+      driftPublish,
+    );
     for (let b = 0; b < 3; b += 1) p.scheduled('forecastBatch');
     for (let b = 0; b < 3; b += 1) p.completed('forecastBatch', { skus: 10 });
     p.scheduled('forecastBatch'); // a second round (the drift re-forecast) counts its own batches

@@ -95,8 +95,12 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           { ...services, log, progress: (signal, done, total) => progress.report(signal, done, total) },
           {
             log,
-            onActivity: (name, phase, result) =>
-              phase === 'started' ? progress.scheduled(name) : phase === 'completed' ? progress.completed(name, result) : undefined,
+            onActivity: (name, phase, result, input) =>
+              phase === 'started'
+                ? progress.scheduled(name, input)
+                : phase === 'completed'
+                  ? progress.completed(name, result, input)
+                  : undefined,
           },
         );
         const journaled = journalRuns(host, await RunJournal.fromEntities(services.entities), (m) => context.stderr(m));
