@@ -1,15 +1,20 @@
 import * as df from 'durable-functions';
 import { errorText } from '../lib/errors';
 import { activityImplementations } from '../activities';
-import { logLineTelemetry, recordStage } from '../lib/telemetry';
+import { telemetryFromSettings } from '../lib/azure/azureMonitorTelemetry';
+import { logLineTelemetry, recordStage, type TelemetrySink } from '../lib/telemetry';
 import { getServices } from './services';
+
+// Custom events and metrics through the Azure Monitor distro when the App Insights connection string is set.
+const processTelemetry = telemetryFromSettings(process.env);
 
 // Thin registrations: each activity gets the process's adapters, logging through its invocation.
 for (const [name, implementation] of Object.entries(activityImplementations)) {
   df.app.activity(name, {
     handler: async (input: unknown, context) => {
-      // One structured record per stage, through the invocation's log into Application Insights traces.
-      const telemetry = logLineTelemetry((line) => context.log(line));
+      // One structured record per stage: customEvents/customMetrics, or else a line in the invocation's log.
+      const telemetry: TelemetrySink =
+        processTelemetry.target === 'none' ? logLineTelemetry((line) => context.log(line)) : processTelemetry.sink;
       const started = performance.now();
       try {
         const services = await getServices();

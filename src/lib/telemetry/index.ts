@@ -1,1 +1,2 @@
 export * from './stageTelemetry';
+export * from './openTelemetrySink';

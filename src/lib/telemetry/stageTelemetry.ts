@@ -3,7 +3,8 @@
  * metrics an operator alerts on (lines, quarantined by reason and share, SKUs, backtest error,
  * drift), derived from the activity's output, which already carries counts (never rows).
  * Sinks: `noopTelemetry` (default), `logLineTelemetry` (one JSON line per record through a log
- * function: in Azure, `context.log` lands in Application Insights' traces table, see docs/telemetry.md).
+ * function), `OpenTelemetrySink` (custom events and metrics; in Azure through the Azure Monitor
+ * distro into Application Insights, see docs/telemetry.md).
  */
 
 export interface StageEvent {
@@ -73,6 +74,12 @@ export function stageMetrics(stage: string, output: unknown, runId: string | nul
     push('demand.backtest.absError', num(backtest['absError']));
     push('demand.backtest.absActual', num(backtest['absActual']));
   }
+  if (stage === 'finalizeForecast') {
+    // The run's figures over every SKU's backtest (pooled WAPE; coverage of the q05–q95 interval).
+    const m = bag(o['metrics']);
+    push('demand.backtest.wape', num(m['wape']));
+    push('demand.backtest.coverage90', num(m['coverage90']));
+  }
   if (stage === 'planInventory') {
     push('demand.inventory.skus', num(o['skus']));
     push('demand.inventory.atRisk', num(o['atRisk']));
@@ -82,6 +89,7 @@ export function stageMetrics(stage: string, output: unknown, runId: string | nul
     if (Array.isArray(o['driftedSkus'])) push('demand.drift.skusToReforecast', (o['driftedSkus'] as unknown[]).length);
     push('demand.drift.fleetDrift', o['fleetDrift'] === true ? 1 : o['fleetDrift'] === false ? 0 : undefined);
     push('demand.drift.psiOverall', num(o['psiOverall']));
+    push('demand.drift.share', num(o['driftShare']));
   }
   return points;
 }
