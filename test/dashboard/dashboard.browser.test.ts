@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { planInventory } from '../../src/activities/planInventory';
-import { buildDashboardData, writeDashboard, writeDashboardFiles } from '../../src/lib/dashboard';
+import { buildDashboardData, splitDashboard, writeDashboard, writeDashboardFiles } from '../../src/lib/dashboard';
 import { syntheticFleet, syntheticSku } from './syntheticFleet';
 import { createFixtureLake, fixtureOrigin, fixtureRunId, type FixtureLake } from '../publish/lakeFixture';
 
@@ -134,13 +134,18 @@ describeBrowser('local dashboard in chromium', () => {
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     const loaded: string[] = [];
     const network: string[] = [];
-    await page.route('**/*', (route) => {
+    // One chunk answers slowly, as a big file on a slow disk or share would.
+    const catalogue = splitDashboard(data).catalogue.sku;
+    const slowSku = syntheticSku(2222);
+    const slowChunk = `chunk-${String(Math.floor(catalogue.indexOf(slowSku) / 100)).padStart(5, '0')}.js`;
+    await page.route('**/*', async (route) => {
       const url = route.request().url();
       if (!url.startsWith('file://')) {
         network.push(url);
         return route.abort();
       }
       if (url.includes('/chunk-')) loaded.push(url.slice(url.lastIndexOf('/') + 1));
+      if (url.endsWith(`/${slowChunk}`)) await new Promise((resolve) => setTimeout(resolve, 800));
       return route.continue();
     });
     const loadStart = performance.now();
@@ -179,6 +184,30 @@ describeBrowser('local dashboard in chromium', () => {
       syntheticSku(4323),
     );
     expect(await page.locator('#forecast-chart .empty').count()).toBe(0);
+
+    // A second search while the first one's chunk is still loading: the header and chart end on the second SKU.
+    expect(loaded).not.toContain(slowChunk);
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { partsArrived: string[]; demandDashboardPart: (name: string, payload: unknown) => void };
+      const original = w.demandDashboardPart;
+      w.partsArrived = [];
+      w.demandDashboardPart = (name, payload) => {
+        original(name, payload);
+        w.partsArrived.push(name);
+      };
+    });
+    await page.fill('#sku-search', slowSku);
+    await page.waitForSelector('body[data-loading]', { state: 'attached' });
+    await page.fill('#sku-search', first!);
+    await page.waitForSelector(`body[data-sku="${first}"]`);
+    // Wait for the slow chunk itself to arrive (its script calls demandDashboardPart), then check again.
+    await page.waitForFunction(
+      (name) => (globalThis as unknown as { partsArrived: string[] }).partsArrived.includes(name),
+      slowChunk.slice(0, -3),
+    );
+    expect(await page.locator('body').getAttribute('data-sku')).toBe(first);
+    expect(await page.textContent('#chart-title')).toContain(`SKU ${first} — `);
+    await page.fill('#sku-search', '');
 
     mkdirSync(path.resolve(__dirname, '../../test-output'), { recursive: true });
     await page.screenshot({ path: path.resolve(__dirname, '../../test-output/dashboard-fleet.png'), fullPage: true });

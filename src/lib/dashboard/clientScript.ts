@@ -235,16 +235,21 @@ export const clientScript = String.raw`
   }
   var catalogue = null;
   var indexOf = {};
+  // Each pick is numbered: a chunk that arrives after a newer pick (a second search while the first
+  // one's chunk was still loading) must not put its SKU back in the header and chart.
+  var picks = 0;
   function selectSku(sku) {
     var at = indexOf[sku];
     if (at === undefined) return Promise.resolve();
+    var pick = ++picks;
     var name = chunkName(Math.floor(at / data.chunkSize));
     document.body.setAttribute('data-loading', name);
     return loadPart(name).then(function (chunk) {
+      if (pick !== picks) return;
       document.body.removeAttribute('data-loading');
       var s = chunk.filter(function (x) { return x.sku === sku; })[0];
       if (s) showSku(s);
-    }, showError);
+    }, function (err) { if (pick === picks) showError(err); });
   }
   function showError(err) {
     var box = document.getElementById('forecast-chart');
