@@ -146,6 +146,24 @@ describe('dashboard data for planners', () => {
     expect(intermittent.units.filter((u) => u === 0).length).toBeGreaterThan(100);
   });
 
+  it("lists the newest drift check's events with the thresholds it used, not an earlier check's superseded ones", () => {
+    const event = (run_id: string, detected_at: string, threshold: number) => ({
+      run_id,
+      detected_at,
+      sku: 'SYN000001',
+      kind: 'data_psi',
+      value: 0.6,
+      threshold,
+      action: 'none:forecast_current',
+    });
+    const tables = syntheticFleet(4);
+    // The current view reads the last runs: an old check flagged against the fixed 0.25, the newest against the calibrated 0.54.
+    tables.drift = [event('run-old', '2024-06-23T04:00:00Z', 0.25), event('run-new', '2024-06-30T04:00:00Z', 0.5414)];
+    const data = buildDashboardData('run-new', tables, { generatedAt: 'x' });
+    expect(data.drift.map((d) => d.threshold)).toEqual([0.5414]);
+    expect(data.summary.driftEvents).toBe(1);
+  });
+
   it('splits a fleet into an urgent-first catalogue, series chunks and top-N action rows', () => {
     const data = buildDashboardData('run-synthetic', syntheticFleet(1000), { generatedAt: 'x' });
     const parts = splitDashboard(data, { chunkSize: 100 });

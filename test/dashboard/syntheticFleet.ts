@@ -4,6 +4,7 @@
  * stock data included) and ensemble names recorded in different member orders.
  */
 import type { DashboardTables } from '../../src/lib/dashboard';
+import { psiCriticalValue } from '../../src/lib/drift/psi';
 
 export const syntheticOrigin = '2024-06-30';
 
@@ -104,13 +105,17 @@ export function syntheticFleet(skuCount: number, options: { seed?: number; histo
       first_sale_date: day(-400),
     });
   }
+  // Data drift is flagged against the SKU's calibrated threshold, as checkDrift writes it: the PSI
+  // that sampling noise alone exceeds at 1 % for a 28-day window against 84 days (above the 0.25 floor).
+  const psiThreshold = Math.max(0.25, psiCriticalValue(84, 28, 6, 0.01)!);
   for (let i = 0; i < 30; i += 1)
     tables.drift.push({
+      run_id: 'run-synthetic',
       detected_at: `${syntheticOrigin}T03:00:00Z`,
       sku: syntheticSku(i * 7),
       kind: 'data_psi',
-      value: 0.4,
-      threshold: 0.25,
+      value: Math.round(psiThreshold * (1.2 + random()) * 1000) / 1000,
+      threshold: psiThreshold,
       action: 'none:forecast_current',
     });
   for (let i = 0; i < 500; i += 1) tables.quarantine.push({ reason: i % 3 === 0 ? 'price_not_positive' : 'non_product_code' });

@@ -151,82 +151,117 @@ function compactNulls(values: Array<number | null>): Array<number | null> {
   return values.every((v) => v === null) ? [] : values;
 }
 
-export function buildDashboardData(
-  runId: string | null,
-  tables: DashboardTables,
-  options: { historyDays?: number; generatedAt?: string; lake?: string } = {},
-): DashboardData {
-  const historyDays = options.historyDays ?? defaultHistoryDays;
+type DashboardSummary = DashboardData['summary'];
+
+/** The tables indexed by SKU, built once for the per-SKU pass. */
+interface SkuIndex {
+  demand: Map<string, DeltaRow[]>;
+  forecasts: Map<string, DeltaRow[]>;
+  metrics: Map<string, DeltaRow>;
+  actions: Map<string, DeltaRow>;
+  descriptions: Map<string, string | null>;
+  firstSales: Map<string, string | null>;
+}
+
+function indexBySku(tables: DashboardTables): SkuIndex {
+  return {
+    demand: groupBy(tables.dailyDemand, 'sku'),
+    forecasts: groupBy(tables.forecasts, 'sku'),
+    metrics: new Map(tables.metrics.map((r) => [String(r.sku), r])),
+    actions: new Map(tables.actions.map((r) => [String(r.sku), r])),
+    descriptions: new Map(tables.products.map((r) => [String(r.sku), str(r.description)])),
+    firstSales: new Map(tables.products.map((r) => [String(r.sku), str(r.first_sale_date)])),
+  };
+}
+
+function checkedHistoryDays(historyDays: number): number {
   if (!Number.isInteger(historyDays) || historyDays < 1) {
     throw new ValidationError('historyDays', `historyDays must be a positive whole number, got ${historyDays}`);
   }
-  const demandBySku = groupBy(tables.dailyDemand, 'sku');
-  const forecastsBySku = groupBy(tables.forecasts, 'sku');
-  const metricsBySku = new Map(tables.metrics.map((r) => [String(r.sku), r]));
-  const actionsBySku = new Map(tables.actions.map((r) => [String(r.sku), r]));
-  const descriptions = new Map(tables.products.map((r) => [String(r.sku), str(r.description)]));
-  const firstSales = new Map(tables.products.map((r) => [String(r.sku), str(r.first_sale_date)]));
-  // One history window for the whole fleet, ending on the fleet's last day of demand (the forecast
-  // origin), so a SKU that stopped selling shows its zero days instead of a chart ending early.
-  let fleetLastDay: string | null = str(tables.forecasts[0]?.origin_date);
-  if (fleetLastDay === null)
+  return historyDays;
+}
+
+/**
+ * First day of the one history window the whole fleet shares: it ends on the fleet's last day of
+ * demand (the forecast origin), so a SKU that stopped selling shows its zero days instead of a
+ * chart ending early.
+ */
+function fleetHistoryStart(tables: DashboardTables, historyDays: number): string | null {
+  let lastDay: string | null = str(tables.forecasts[0]?.origin_date);
+  if (lastDay === null)
     for (const r of tables.dailyDemand)
-      if (str(r.date) !== null && (fleetLastDay === null || String(r.date) > fleetLastDay)) fleetLastDay = String(r.date);
-  const fleetHistoryStart = fleetLastDay ? iso(addDays(parseISO(fleetLastDay), -(historyDays - 1))) : null;
-  const allSkus = [...new Set([...forecastsBySku.keys(), ...(forecastsBySku.size === 0 ? demandBySku.keys() : [])])].sort();
+      if (str(r.date) !== null && (lastDay === null || String(r.date) > lastDay)) lastDay = String(r.date);
+  return lastDay ? iso(addDays(parseISO(lastDay), -(historyDays - 1))) : null;
+}
 
-  const skus: DashboardSku[] = allSkus.map((sku) => {
-    const demand = demandBySku.get(sku) ?? [];
-    const firstDay = demand.reduce<string | null>(
-      (a, r) => (str(r.date) !== null && (a === null || String(r.date) < a) ? String(r.date) : a),
-      null,
-    );
-    const firstSale = firstSales.get(sku) ?? null;
-    const zeroFrom = firstSale !== null && (firstDay === null || firstSale < firstDay) ? firstSale : firstDay;
-    const historyStart = zeroFrom !== null ? fleetHistoryStart : null;
-    const forecast = (forecastsBySku.get(sku) ?? []).slice().sort((a, b) => String(a.target_date).localeCompare(String(b.target_date)));
-    const forecastStart = str(forecast[0]?.target_date);
-    const metric = metricsBySku.get(sku);
-    const action = actionsBySku.get(sku);
-    const series = (key: string) => forecast.map((r) => round(num(r[key]) ?? 0, 2));
-    return {
-      sku,
-      description: descriptions.get(sku) ?? null,
-      historyStart,
-      units: historyStart ? denseDaily(demand, 'date', 'units', historyStart, historyDays, zeroFrom) : [],
-      // Stock is often unknown: an all-null series is sent as [] to keep the file small.
-      onHand: historyStart ? compactNulls(denseDaily(demand, 'date', 'on_hand', historyStart, historyDays)) : [],
-      forecastStart,
-      point: series('point'),
-      q05: series('q05'),
-      q25: series('q25'),
-      q75: series('q75'),
-      q95: series('q95'),
-      model: modelOf(str(forecast[0]?.model) ?? str(metric?.model)),
-      metrics: metric
-        ? {
-            mase: num(metric.mase),
-            wape: num(metric.wape),
-            bias: num(metric.bias),
-            coverage90: num(metric.coverage90),
-            segment: str(metric.segment),
-          }
-        : null,
-      action: action
-        ? {
-            onHand: num(action.on_hand),
-            daysOfCover: num(action.days_of_cover),
-            stockoutDate: str(action.stockout_date),
-            safetyStock: num(action.safety_stock) ?? 0,
-            reorderPoint: num(action.reorder_point) ?? 0,
-            orderQty: num(action.order_qty) ?? 0,
-            action: String(action.action),
-          }
-        : null,
-    };
-  });
+/** The SKUs shown: those forecast in the run, or, when nothing was forecast, those with demand. */
+function shownSkus(index: SkuIndex): string[] {
+  return [...new Set([...index.forecasts.keys(), ...(index.forecasts.size === 0 ? index.demand.keys() : [])])].sort();
+}
 
-  const movers = skus
+/** From which day a SKU's missing days are zeros: its first sale (catalogue) or first demand row. */
+function zeroFromDay(demand: DeltaRow[], firstSale: string | null): string | null {
+  const firstDay = demand.reduce<string | null>(
+    (a, r) => (str(r.date) !== null && (a === null || String(r.date) < a) ? String(r.date) : a),
+    null,
+  );
+  return firstSale !== null && (firstDay === null || firstSale < firstDay) ? firstSale : firstDay;
+}
+
+function skuMetrics(metric: DeltaRow | undefined): DashboardSku['metrics'] {
+  if (!metric) return null;
+  return {
+    mase: num(metric.mase),
+    wape: num(metric.wape),
+    bias: num(metric.bias),
+    coverage90: num(metric.coverage90),
+    segment: str(metric.segment),
+  };
+}
+
+function skuAction(action: DeltaRow | undefined): DashboardSku['action'] {
+  if (!action) return null;
+  return {
+    onHand: num(action.on_hand),
+    daysOfCover: num(action.days_of_cover),
+    stockoutDate: str(action.stockout_date),
+    safetyStock: num(action.safety_stock) ?? 0,
+    reorderPoint: num(action.reorder_point) ?? 0,
+    orderQty: num(action.order_qty) ?? 0,
+    action: String(action.action),
+  };
+}
+
+/** One SKU's history tail, forecast, metrics and action, as dense arrays. */
+function dashboardSku(sku: string, index: SkuIndex, windowStart: string | null, historyDays: number): DashboardSku {
+  const demand = index.demand.get(sku) ?? [];
+  const zeroFrom = zeroFromDay(demand, index.firstSales.get(sku) ?? null);
+  const historyStart = zeroFrom !== null ? windowStart : null;
+  const forecast = (index.forecasts.get(sku) ?? []).slice().sort((a, b) => String(a.target_date).localeCompare(String(b.target_date)));
+  const metric = index.metrics.get(sku);
+  const series = (key: string) => forecast.map((r) => round(num(r[key]) ?? 0, 2));
+  return {
+    sku,
+    description: index.descriptions.get(sku) ?? null,
+    historyStart,
+    units: historyStart ? denseDaily(demand, 'date', 'units', historyStart, historyDays, zeroFrom) : [],
+    // Stock is often unknown: an all-null series is sent as [] to keep the file small.
+    onHand: historyStart ? compactNulls(denseDaily(demand, 'date', 'on_hand', historyStart, historyDays)) : [],
+    forecastStart: str(forecast[0]?.target_date),
+    point: series('point'),
+    q05: series('q05'),
+    q25: series('q25'),
+    q75: series('q75'),
+    q95: series('q95'),
+    model: modelOf(str(forecast[0]?.model) ?? str(metric?.model)),
+    metrics: skuMetrics(metric),
+    action: skuAction(index.actions.get(sku)),
+  };
+}
+
+/** The 20 SKUs whose last four weeks of units changed most against the four weeks before. */
+function topMovers(skus: DashboardSku[]): DashboardData['movers'] {
+  return skus
     .map((s) => {
       const tail = s.units.slice(-2 * moverWindowDays);
       const previous = tail.slice(0, Math.max(0, tail.length - moverWindowDays)).reduce<number>((a, v) => a + (v ?? 0), 0);
@@ -243,60 +278,96 @@ export function buildDashboardData(
     .filter((m) => m.recent > 0 || m.previous > 0)
     .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.sku.localeCompare(b.sku))
     .slice(0, 20);
+}
 
-  const models: Record<string, number> = {};
-  const modelFamilies: Record<string, number> = {};
-  for (const s of skus) {
-    if (!s.model) continue;
-    models[s.model] = (models[s.model] ?? 0) + 1;
-    const family = modelFamily(s.model);
-    modelFamilies[family] = (modelFamilies[family] ?? 0) + 1;
+function countBy<T>(items: readonly T[], key: (item: T) => string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const k = key(item);
+    if (k !== null) out[k] = (out[k] ?? 0) + 1;
   }
-  const maseValues = skus.map((s) => s.metrics?.mase ?? null).filter((v): v is number => v !== null);
-  const actions: Record<string, number> = {};
-  for (const r of tables.actions) actions[String(r.action)] = (actions[String(r.action)] ?? 0) + 1;
-  const absErr = tables.metrics.reduce((a, r) => a + (num(r.abs_err) ?? 0), 0);
-  const absActual = tables.metrics.reduce((a, r) => a + (num(r.abs_actual) ?? 0), 0);
-  const reasons: Record<string, number> = {};
-  for (const r of tables.quarantine) reasons[String(r.reason)] = (reasons[String(r.reason)] ?? 0) + 1;
+  return out;
+}
+
+/** SKUs whose projected stockout falls within their lead time. */
+function atRiskCount(actions: DeltaRow[]): number {
   const riskLimit = (r: DeltaRow) => {
     const asOf = str(r.as_of);
-    const lead = num(r.lead_time_days) ?? 0;
-    return asOf ? iso(addDays(parseISO(asOf), lead)) : '';
+    return asOf ? iso(addDays(parseISO(asOf), num(r.lead_time_days) ?? 0)) : '';
   };
+  return actions.filter((r) => str(r.stockout_date) !== null && String(r.stockout_date) <= riskLimit(r)).length;
+}
 
+/** Pooled backtest WAPE (Σ|error| / Σ|actual|), null when nothing was backtested. */
+function pooledWape(metrics: DeltaRow[]): number | null {
+  const absErr = metrics.reduce((a, r) => a + (num(r.abs_err) ?? 0), 0);
+  const absActual = metrics.reduce((a, r) => a + (num(r.abs_actual) ?? 0), 0);
+  return absActual > 0 ? round(absErr / absActual, 4) : null;
+}
+
+function runSummary(tables: DashboardTables, skus: DashboardSku[], drift: DashboardData['drift']): DashboardSummary {
+  return {
+    skus: skus.length,
+    forecastRows: tables.forecasts.length,
+    originDate: str(tables.forecasts[0]?.origin_date),
+    horizonDays: Math.max(0, ...skus.map((s) => s.point.length)),
+    models: countBy(skus, (s) => s.model || null),
+    modelFamilies: countBy(skus, (s) => (s.model ? modelFamily(s.model) : null)),
+    wape: pooledWape(tables.metrics),
+    medianMase: median(tables.metrics.map((r) => num(r.mase)).filter((v): v is number => v !== null)),
+    actions: countBy(tables.actions, (r) => String(r.action)),
+    atRisk: atRiskCount(tables.actions),
+    driftEvents: drift.length,
+  };
+}
+
+/**
+ * The events of the newest drift check among the rows (the current view reads several runs):
+ * an earlier check's events carry the thresholds of that check, and listing them beside the
+ * newest ones showed superseded figures (a fixed 0.25 from before per-SKU calibration) as current.
+ */
+function newestDriftCheck(rows: DeltaRow[]): DashboardData['drift'] {
+  const newestAt = rows.reduce((a, r) => (String(r.detected_at) > a ? String(r.detected_at) : a), '');
+  const newestRun = rows.find((r) => String(r.detected_at) === newestAt)?.run_id;
+  return rows
+    .filter((r) => r.run_id === undefined || r.run_id === newestRun)
+    .map((r) => ({
+      detectedAt: String(r.detected_at),
+      sku: str(r.sku),
+      kind: String(r.kind),
+      value: num(r.value) ?? 0,
+      threshold: num(r.threshold) ?? 0,
+      action: String(r.action),
+    }))
+    .sort((a, b) => b.detectedAt.localeCompare(a.detectedAt));
+}
+
+export function buildDashboardData(
+  runId: string | null,
+  tables: DashboardTables,
+  options: { historyDays?: number; generatedAt?: string; lake?: string } = {},
+): DashboardData {
+  const historyDays = checkedHistoryDays(options.historyDays ?? defaultHistoryDays);
+  const index = indexBySku(tables);
+  const windowStart = fleetHistoryStart(tables, historyDays);
+  const skus = shownSkus(index).map((sku) => dashboardSku(sku, index, windowStart, historyDays));
+  const drift = newestDriftCheck(tables.drift);
+  const maseValues = skus.map((s) => s.metrics?.mase ?? null).filter((v): v is number => v !== null);
   return {
     runId,
     generatedAt: options.generatedAt ?? new Date().toISOString(),
     lake: options.lake ?? '',
     historyDays,
-    summary: {
-      skus: skus.length,
-      forecastRows: tables.forecasts.length,
-      originDate: str(tables.forecasts[0]?.origin_date),
-      horizonDays: Math.max(0, ...skus.map((s) => s.point.length)),
-      models,
-      modelFamilies,
-      wape: absActual > 0 ? round(absErr / absActual, 4) : null,
-      medianMase: median(tables.metrics.map((r) => num(r.mase)).filter((v): v is number => v !== null)),
-      actions,
-      atRisk: tables.actions.filter((r) => str(r.stockout_date) !== null && String(r.stockout_date) <= riskLimit(r)).length,
-      driftEvents: tables.drift.length,
+    summary: runSummary(tables, skus, drift),
+    quality: {
+      quarantined: tables.quarantine.length,
+      reasons: countBy(tables.quarantine, (r) => String(r.reason)),
+      cancellations: tables.cancellations ?? null,
     },
-    quality: { quarantined: tables.quarantine.length, reasons, cancellations: tables.cancellations ?? null },
     skus,
     accuracy: maseHistogram(maseValues),
-    movers,
-    drift: tables.drift
-      .map((r) => ({
-        detectedAt: String(r.detected_at),
-        sku: str(r.sku),
-        kind: String(r.kind),
-        value: num(r.value) ?? 0,
-        threshold: num(r.threshold) ?? 0,
-        action: String(r.action),
-      }))
-      .sort((a, b) => b.detectedAt.localeCompare(a.detectedAt)),
+    movers: topMovers(skus),
+    drift,
   };
 }
 

@@ -165,7 +165,7 @@ function renderPage(data: DashboardData, payload: PagePayload, assets: ChartAsse
     <div class="scroll"><table id="actions"><thead><tr><th>SKU</th><th>Product</th><th>Action</th><th>On hand</th><th>Days of cover</th><th>Stockout</th><th>Safety stock</th><th>Reorder point</th><th>Order qty</th></tr></thead><tbody></tbody></table></div></section>
   <section class="span-4" id="quality-panel"><h2>Data quality</h2><div id="quality"></div></section>
   <section class="span-12" id="drift-panel"><h2>Drift events</h2>
-    <div class="scroll"><table id="drift"><thead><tr><th>Detected</th><th>Kind</th><th>SKU</th><th>Product</th><th>Value</th><th>Threshold</th><th>Action</th></tr></thead><tbody></tbody></table></div></section>
+    <div class="scroll"><table id="drift"><thead><tr><th>Detected</th><th>Kind</th><th>SKU</th><th>Product</th><th>Value</th><th title="The threshold the check used: a SKU’s demand shift (PSI) is judged against the level sampling noise alone reaches at 1 % for its window lengths (never below DEMAND_DRIFT_PSI_THRESHOLD); the other kinds use their settings">Threshold</th><th>Action</th></tr></thead><tbody></tbody></table></div></section>
 </main>
 <footer>Charts: uPlot (MIT). ${payload.partsDir === null ? 'This file is self-contained and needs no network.' : `Per-SKU data is in the folder ${escapeHtml(payload.partsDir)} beside this file (keep them together); no network is needed.`}</footer>
 <script id="dashboard-data" type="application/json">${scriptSafeJson(payload)}</script>
