@@ -86,13 +86,18 @@ export function syntheticFleet(skuCount: number, options: { seed?: number; histo
     });
     const action = i % 10 === 0 ? 'reorder_now' : i % 10 === 1 ? 'watch' : i % 10 < 5 ? 'no_stock_data' : 'ok';
     const noStock = action === 'no_stock_data';
+    // Stock that agrees with the action: a few days of cover to reorder now, about the lead time to watch, weeks when ok.
+    const dailyForecast = profile === 3 ? 0 : Math.round(level * 100) / 100;
+    const coverDays = (action === 'reorder_now' ? 2 : action === 'watch' ? 8 : 30) + 3 * random();
+    const onHand = Math.round(Math.max(dailyForecast, 0.5) * coverDays);
+    const cover = dailyForecast > 0 ? Math.round((10 * onHand) / dailyForecast) / 10 : null;
     tables.actions.push({
       run_id: 'run-synthetic',
       sku,
       as_of: syntheticOrigin,
-      on_hand: noStock ? null : Math.round(level * 10),
-      days_of_cover: noStock ? null : Math.round(random() * 300) / 10,
-      stockout_date: action === 'reorder_now' ? day(3) : null,
+      on_hand: noStock ? null : onHand,
+      days_of_cover: noStock ? null : cover,
+      stockout_date: !noStock && cover !== null && cover <= horizon ? day(Math.max(1, Math.floor(cover))) : null,
       safety_stock: level,
       reorder_point: level * 8,
       order_qty: action === 'reorder_now' ? Math.round(level * 20) : 0,

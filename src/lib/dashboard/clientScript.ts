@@ -187,7 +187,8 @@ export const clientScript = String.raw`
       height: size.height,
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.05)]; } } },
       series: [
-        {},
+        // Daily data: the legend names the day, not a time of day ("2011-12-09 12:00am" read as a timestamp).
+        { label: 'Day', value: function (u, v) { return v === null || v === undefined ? '–' : new Date(v * 1000).toISOString().slice(0, 10); } },
         { label: 'Actual units', stroke: '#1f4e79', width: 1.5, points: { show: false } },
         { label: 'Forecast', stroke: '#c0392b', width: 2, dash: [6, 3], points: { show: false } },
         { label: 'q05', stroke: 'rgba(192,57,43,0.35)', width: 1, points: { show: false } },

@@ -56,11 +56,12 @@ const styles = `
   .span-12 { grid-column: span 12; } .span-9 { grid-column: span 9; } .span-3 { grid-column: span 3; }
   .span-6 { grid-column: span 6; } .span-4 { grid-column: span 4; } .span-8 { grid-column: span 8; }
   @media (max-width: 1000px) { .span-9, .span-3, .span-6, .span-4, .span-8 { grid-column: span 12; } }
+  /* Bases small enough that the nine cards fit one row on a 1400 px window (a lone wrapped card stretched across the page). */
   #summary { display: flex; flex-wrap: wrap; gap: 10px; }
-  .card { flex: 1 1 130px; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; background: #fbfcfd; }
+  .card { flex: 1 1 112px; border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; background: #fbfcfd; }
   .card .label { font-size: 11px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.03em; }
-  .card .value { font-size: 18px; font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-  .card.wide { flex: 2 1 260px; } .card.wide .value { font-size: 14px; line-height: 25px; font-family: ui-monospace, Menlo, Consolas, monospace; }
+  .card .value { font-size: 17px; font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  .card.wide { flex: 2 1 232px; } .card.wide .value { font-size: 14px; line-height: 25px; font-family: ui-monospace, Menlo, Consolas, monospace; }
   .note { color: var(--muted); font-size: 12px; margin: 4px 0 8px; }
   .empty { color: var(--muted); padding: 40px 10px; text-align: center; border: 1px dashed var(--line); border-radius: 6px; }
   #sku-count { color: var(--muted); font-size: 11px; margin: 4px 0 0; }
