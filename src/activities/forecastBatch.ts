@@ -59,6 +59,8 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       ...(calendar ? { calendar } : {}),
       ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
     },
+    // SKUs done as worker chunks land (a delta, not a running total: batches run side by side).
+    services.progress ? { onForecast: (skus) => services.progress?.('forecast:skus', skus) } : {},
   );
 
   const origin = parseISO(batch.endDate);

@@ -21,13 +21,19 @@ export interface RunProgress {
   scheduled(stage: string, input?: unknown): void;
   /** An activity finished; `result` is its output (the forecast counts SKUs from it). */
   completed(stage: string, result?: unknown, input?: unknown): void;
+  /** An attempt failed; a retry schedules it again, so it leaves the stage's total. */
+  failed(stage: string, input?: unknown): void;
   /** Progress reported from inside an activity (services.progress): a count, and a total when known. */
   report(signal: string, done: number, total?: number): void;
   stop(): void;
 }
 
-/** Where in-activity signals show: which stage's line, and what unit they count. */
-const signals: Record<string, { stage: StageName; unit: string }> = {
+/**
+ * Where in-activity signals show: which stage's line, and what unit they count. An additive
+ * signal carries what was just done (parallel batches each report their own), the others a running count.
+ */
+const signals: Record<string, { stage: StageName; unit: string; additive?: boolean }> = {
+  'forecast:skus': { stage: 'forecastBatch', unit: 'SKUs', additive: true },
   'ingest-orders': { stage: 'ingestOrders', unit: 'lines' },
   'ingest-orders:pages': { stage: 'ingestOrders', unit: 'pages' },
   'silver:orders': { stage: 'buildSilver', unit: 'order records scanned' },
@@ -71,9 +77,11 @@ class StageCounts {
       .map(([unit, c]) => {
         const seconds = (nowInMs - c.startedAtInMs) / 1000;
         const rate = seconds >= 1 && c.done > 0 ? c.done / seconds : undefined;
-        let out = c.total !== undefined ? `${n(c.done)}/${n(c.total)} ${unit}` : `${n(c.done)} ${unit}`;
+        // A retried attempt may report again what its failed attempt reported: never above the total.
+        const shown = c.total !== undefined ? Math.min(c.done, c.total) : c.done;
+        let out = c.total !== undefined ? `${n(shown)}/${n(c.total)} ${unit}` : `${n(shown)} ${unit}`;
         if (rate !== undefined) out += `, ${rate >= 10 ? n(Math.round(rate)) : rate.toFixed(1)}/s`;
-        if (rate !== undefined && c.total !== undefined && c.done < c.total) out += `, about ${duration((c.total - c.done) / rate)} left`;
+        if (rate !== undefined && c.total !== undefined && shown < c.total) out += `, about ${duration((c.total - c.done) / rate)} left`;
         return out;
       })
       .join(' · ');
@@ -127,6 +135,10 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
   const reported = new Map<string, number>();
   const counts = new Map<string, StageCounts>();
   const lastLine = new Map<string, number>();
+  /** Stages whose units come from additive signals (their results' counts would count them twice). */
+  const streamed = new Set<string>();
+  /** Failed attempts per stage (retried, or the run fails). */
+  const retried = new Map<string, number>();
   const labelOf = (stage: string): string => runStages.find(([name]) => name === stage)?.[1] ?? stage;
   const countsOf = (stage: string): StageCounts => {
     let c = counts.get(stage);
@@ -139,11 +151,34 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
     if (stage === 'planForecast') {
       const skus = numberField(result, 'skuCount');
       if (skus !== undefined) countsOf('forecastBatch').addTotal('SKUs', skus, t); // the forecast's clock starts with its first plan
-    } else if (stage === 'forecastBatch') {
+    } else if (stage === 'forecastBatch' && !streamed.has(stage)) {
       const skus = numberField(result, 'skus');
       if (skus !== undefined) countsOf('forecastBatch').add('SKUs', skus, t);
     }
   };
+
+  /** Applies an in-activity signal; returns the stage it counts on. */
+  const apply = (signal: string, value: number, total: number | undefined): string | undefined => {
+    const s = signals[signal];
+    if (!s) return undefined;
+    if (s.additive) {
+      streamed.add(s.stage);
+      countsOf(s.stage).add(s.unit, value, now());
+    } else countsOf(s.stage).set(s.unit, value, total, now());
+    return s.stage;
+  };
+  /** A failed attempt leaves the total (its retry is scheduled anew). */
+  const fail = (activity: string, input: unknown): string => {
+    const stage = progressStage(activity, input);
+    totals.set(stage, Math.max(0, (totals.get(stage) ?? 0) - 1));
+    retried.set(stage, (retried.get(stage) ?? 0) + 1);
+    return stage;
+  };
+  const retriedText = (stage: string): string => {
+    const k = retried.get(stage) ?? 0;
+    return k ? `${k} failed attempt${k === 1 ? '' : 's'} retried` : '';
+  };
+  const detailOf = (stage: string): string => [counts.get(stage)?.text(now()), retriedText(stage)].filter(Boolean).join(' · ');
 
   if (!options.interactive) {
     const maybeLine = (stage: string): void => {
@@ -155,7 +190,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
       }
       if (t - last < interval) return;
       lastLine.set(stage, t);
-      options.write(`… ${labelOf(stage)}: ${countsOf(stage).text(t)}`);
+      options.write(`… ${labelOf(stage)}: ${detailOf(stage)}`);
     };
     return {
       scheduled: (activity, input) => {
@@ -171,16 +206,15 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
           // A stage scheduled again later (publish after the drift check) reports its own round, not a running total.
           const round = k - (reported.get(stage) ?? 0);
           reported.set(stage, k);
-          const text = counts.get(stage)?.text(now());
+          const text = detailOf(stage);
           options.write(`✔ ${labelOf(stage)}${round > 1 ? ` (${round})` : ''}${text ? `: ${text}` : ''}`);
           lastLine.delete(stage);
         } else if (counts.has(stage)) maybeLine(stage);
       },
+      failed: (activity, input) => void fail(activity, input),
       report: (signal, value, total) => {
-        const s = signals[signal];
-        if (!s) return;
-        countsOf(s.stage).set(s.unit, value, total, now());
-        maybeLine(s.stage);
+        const stage = apply(signal, value, total);
+        if (stage) maybeLine(stage);
       },
       stop: () => undefined,
     };
@@ -206,7 +240,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
     return bar;
   };
   const refresh = (stage: string): void => {
-    const text = counts.get(stage)?.text(now());
+    const text = detailOf(stage);
     barFor(stage).update(done.get(stage) ?? 0, { detail: text ? `| ${text}` : '' });
   };
   return {
@@ -222,11 +256,14 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
       done.set(stage, (done.get(stage) ?? 0) + 1);
       refresh(stage);
     },
+    failed: (activity, input) => {
+      const stage = fail(activity, input);
+      barFor(stage).setTotal(totals.get(stage) ?? 0);
+      refresh(stage);
+    },
     report: (signal, value, total) => {
-      const s = signals[signal];
-      if (!s) return;
-      countsOf(s.stage).set(s.unit, value, total, now());
-      refresh(s.stage);
+      const stage = apply(signal, value, total);
+      if (stage) refresh(stage);
     },
     stop: () => multibar.stop(),
   };

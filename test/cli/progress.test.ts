@@ -69,6 +69,29 @@ describe('run progress in plain mode (not a terminal)', () => {
     expect(lines[4]).toMatch(/^✔ Forecast SKU batches \(Gold\): /);
   });
 
+  it('counts SKUs as the parallel batches report them, and a failed attempt leaves the batch total', () => {
+    let t = 0;
+    const lines: string[] = [];
+    const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), intervalInMs: 10_000, now: () => t });
+    p.scheduled('planForecast');
+    p.completed('planForecast', { skuCount: 200 });
+    p.scheduled('forecastBatch');
+    p.scheduled('forecastBatch');
+    p.report('forecast:skus', 25); // worker chunks of both batches land long before either batch ends
+    p.report('forecast:skus', 25);
+    t = 10_000;
+    p.report('forecast:skus', 50);
+    expect(lines.at(-1)).toBe('… Forecast SKU batches (Gold): 100/200 SKUs, 10/s, about 10s left');
+    p.failed('forecastBatch'); // one attempt fails after its chunks reported; the retry starts again
+    p.scheduled('forecastBatch');
+    p.report('forecast:skus', 100);
+    t = 20_000;
+    p.report('forecast:skus', 50);
+    p.completed('forecastBatch', { skus: 100 });
+    p.completed('forecastBatch', { skus: 100 });
+    expect(lines.at(-1)).toBe('✔ Forecast SKU batches (Gold) (2): 200/200 SKUs, 13/s · 1 failed attempt retried');
+  });
+
   it('ignores signals it does not know', () => {
     const lines: string[] = [];
     const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), now: () => 0 });

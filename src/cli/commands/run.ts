@@ -100,7 +100,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
                 ? progress.scheduled(name, input)
                 : phase === 'completed'
                   ? progress.completed(name, result, input)
-                  : undefined,
+                  : progress.failed(name, input),
           },
         );
         const journaled = journalRuns(host, await RunJournal.fromEntities(services.entities), (m) => context.stderr(m));

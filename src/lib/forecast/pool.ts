@@ -30,18 +30,33 @@ export class ForecastPool {
   /**
    * Forecasts a batch. Sparse SKUs borrow strength from the batch's other sparse SKUs (a fleet
    * prior estimated here, once, unless `options.fleetPrior` is given), so results depend on the
-   * batch, never on how it is split over workers.
+   * batch, never on how it is split over workers. `progress.onForecast` hears of each worker
+   * chunk's SKUs as it completes.
    */
-  async forecast(inputs: SeriesInput[], forecastOptions: ForecastOptions): Promise<SkuForecast[]> {
+  async forecast(
+    inputs: SeriesInput[],
+    forecastOptions: ForecastOptions,
+    progress: { onForecast?: (skus: number) => void } = {},
+  ): Promise<SkuForecast[]> {
     const prior = forecastOptions.fleetPrior ?? fleetPriorOf(inputs);
     const options: ForecastOptions = prior ? { ...forecastOptions, fleetPrior: prior } : forecastOptions;
-    if (!this.pool) return inputs.map((input) => forecastSeries(input, options));
+    if (!this.pool) {
+      const out = inputs.map((input) => forecastSeries(input, options));
+      progress.onForecast?.(out.length);
+      return out;
+    }
     // A few chunks per worker balances uneven SKUs without paying per-SKU messaging.
     const chunkSize = Math.max(1, Math.ceil(inputs.length / (this.workers * 4)));
     const tasks: Promise<SkuForecast[]>[] = [];
     for (let i = 0; i < inputs.length; i += chunkSize) {
       const task: ForecastTask = { inputs: inputs.slice(i, i + chunkSize), options };
-      tasks.push(this.pool.run(task) as Promise<SkuForecast[]>);
+      // Batches share the pool and finish together near the end: each chunk reports as it lands.
+      tasks.push(
+        (this.pool.run(task) as Promise<SkuForecast[]>).then((done) => {
+          progress.onForecast?.(done.length);
+          return done;
+        }),
+      );
     }
     return (await Promise.all(tasks)).flat();
   }
