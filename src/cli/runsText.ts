@@ -24,6 +24,30 @@ function pad(cells: string[][]): string[] {
   );
 }
 
+/**
+ * An error as the run list shows it: the failing stage and the innermost message. The recorded
+ * text wraps it in each layer's class and kind ("Error: ActivityError: [upstream] activity
+ * ingestOrders: OrdersFetchError: [upstream] …"), which filled the column before the cause.
+ */
+export function shortError(text: string, width = 100): string {
+  const first = text.split('\n')[0] ?? '';
+  const stage = /activity (\w+):/.exec(first)?.[1];
+  const wrapper = /^(?:(?:\w*Error|Error): |\[\w+\] |activity \w+: )/;
+  let rest = first.trim();
+  while (wrapper.test(rest)) rest = rest.replace(wrapper, '');
+  const out = stage ? `${stage}: ${rest}` : rest;
+  return out.length > width ? `${out.slice(0, width - 1)}…` : out;
+}
+
+/** The error's lines with repeats dropped (a message recorded as text and again as its stack's head). */
+function distinctLines(text: string): string[] {
+  const seen = new Set<string>();
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !seen.has(l.replace(/^Error: /, '')) && seen.add(l.replace(/^Error: /, '')));
+}
+
 export function formatRunList(runs: RunRecord[]): string {
   if (runs.length === 0) return 'No runs recorded yet: `demand run` (or `npm start`) records each run here.';
   const rows = runs.map((r) => [
@@ -35,7 +59,7 @@ export function formatRunList(runs: RunRecord[]): string {
     n(r.stages['ingestOrders']?.['records']),
     n(r.stages['silver']?.['quarantined']),
     n(r.stages['forecast']?.['skus']),
-    r.errors.length ? r.errors[0]!.split('\n')[0]!.slice(0, 80) : '',
+    r.errors.length ? shortError(r.errors[0]!) : '',
   ]);
   return pad([['RUN', 'TRIGGER', 'STATUS', 'STARTED (UTC)', 'DURATION', 'ORDER LINES', 'QUARANTINED', 'SKUS', 'ERROR'], ...rows]).join(
     '\n',
@@ -69,7 +93,7 @@ export function formatRunDetail(run: RunRecord): string {
   }
   if (run.errors.length) {
     lines.push('Errors');
-    for (const e of run.errors) lines.push(`  ${e}`);
+    for (const e of run.errors) for (const line of distinctLines(e)) lines.push(`  ${line}`);
   }
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import type { OrchestrationContext } from 'durable-functions';
 import { main } from '../../src/cli/main';
 import type { CliContext } from '../../src/cli/context';
+import { formatRunDetail, shortError } from '../../src/cli/runsText';
 import { listRunsHandler } from '../../src/functions/handlers/listRuns';
 import { LocalOrchestrationHost } from '../../src/host/localHost';
 import { journalRuns } from '../../src/host/localRunJournal';
@@ -97,6 +98,30 @@ describe('run history', () => {
     await main(['node', 'demand', 'runs', 'show', 'nope'], context);
     expect(err.join()).toContain('No run "nope"');
     expect(exitCode).toBe(1);
+  });
+
+  it('lists an error by its stage and innermost message, and shows each line of it once', () => {
+    const recorded =
+      'Error: ActivityError: [upstream] activity ingestOrders: OrdersFetchError: [upstream] Orders source "orders" page 0 failed after 4 attempt(s) in 695 ms; last status: none (transport error: fetch failed) \n' +
+      ' ActivityError: [upstream] activity ingestOrders: OrdersFetchError: [upstream] Orders source "orders" page 0 failed after 4 attempt(s) in 695 ms; last status: none (transport error: fetch failed)';
+    const short = shortError(recorded);
+    expect(short.startsWith('ingestOrders: Orders source "orders" page 0 failed after 4 attempt(s)')).toBe(true);
+    expect(short).toHaveLength(100);
+    expect(short.endsWith('…')).toBe(true);
+    expect(shortError('plain failure')).toBe('plain failure');
+    const detail = formatRunDetail({
+      runId: 'r',
+      orchestrator: 'demandPipeline',
+      trigger: 'manual',
+      status: 'Failed',
+      startedAt: '2026-01-05T02:00:00Z',
+      finishedAt: '2026-01-05T02:00:01Z',
+      durationInMs: 1000,
+      stages: {},
+      quarantineReasons: {},
+      errors: [recorded],
+    });
+    expect(detail.split('\n').filter((l) => l.includes('page 0 failed'))).toHaveLength(1);
   });
 
   it('serves the same records at GET /api/runs and rejects a bad limit naming it', async () => {
