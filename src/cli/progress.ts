@@ -52,6 +52,13 @@ class StageCounts {
   /** Rates count from the stage's first signal: a unit reported late still shares the stage's clock. */
   private startedAtInMs: number | undefined;
 
+  /** The first unit with a known total (SKUs of the plan, Silver months): what a bar should fill by. */
+  measured(): { done: number; total: number } | undefined {
+    for (const c of this.counters.values())
+      if (c.total !== undefined && c.total > 0) return { done: Math.min(c.done, c.total), total: c.total };
+    return undefined;
+  }
+
   set(unit: string, done: number, total: number | undefined, nowInMs: number): void {
     this.startedAtInMs ??= nowInMs;
     const c = this.counters.get(unit) ?? { done: 0, total: undefined, startedAtInMs: this.startedAtInMs };
@@ -110,6 +117,23 @@ export function progressStage(stage: string, input?: unknown): string {
 function numberField(value: unknown, key: string): number | undefined {
   const v = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * What a stage's bar shows: it fills by the stage's measured unit when one has a total (the bar
+ * read "0% | 0/38" batches while 2,980 of 3,754 SKUs were done), else by activity calls.
+ */
+export function barState(
+  calls: { done: number; total: number },
+  counts: { measured(): { done: number; total: number } | undefined; text(nowInMs: number): string } | undefined,
+  nowInMs: number,
+  extra = '',
+): { value: number; total: number; detail: string } {
+  const measured = counts?.measured();
+  const text = counts?.text(nowInMs) ?? '';
+  const callsText = calls.total > 1 ? `${n(calls.done)}/${n(calls.total)} calls` : '';
+  if (measured) return { value: measured.done, total: measured.total, detail: [text, callsText, extra].filter(Boolean).join(' · ') };
+  return { value: calls.done, total: calls.total, detail: [`${n(calls.done)}/${n(calls.total)}`, text, extra].filter(Boolean).join(' · ') };
 }
 
 export interface RunProgressOptions {
@@ -222,7 +246,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
 
   const multibar = new MultiBar(
     {
-      format: ' {bar} {percentage}% | {value}/{total} | {stage} {detail}',
+      format: ' {bar} {percentage}% | {stage} | {detail}',
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -240,14 +264,15 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
     return bar;
   };
   const refresh = (stage: string): void => {
-    const text = detailOf(stage);
-    barFor(stage).update(done.get(stage) ?? 0, { detail: text ? `| ${text}` : '' });
+    const state = barState({ done: done.get(stage) ?? 0, total: totals.get(stage) ?? 0 }, counts.get(stage), now(), retriedText(stage));
+    const bar = barFor(stage);
+    bar.setTotal(state.total);
+    bar.update(state.value, { detail: state.detail });
   };
   return {
     scheduled: (activity, input) => {
       const stage = progressStage(activity, input);
       totals.set(stage, (totals.get(stage) ?? 0) + 1);
-      barFor(stage).setTotal(totals.get(stage) as number);
       refresh(stage);
     },
     completed: (activity, result, input) => {
@@ -257,9 +282,7 @@ export function createRunProgress(options: RunProgressOptions): RunProgress {
       refresh(stage);
     },
     failed: (activity, input) => {
-      const stage = fail(activity, input);
-      barFor(stage).setTotal(totals.get(stage) ?? 0);
-      refresh(stage);
+      refresh(fail(activity, input));
     },
     report: (signal, value, total) => {
       const stage = apply(signal, value, total);

@@ -1,4 +1,4 @@
-import { createRunProgress } from '../../src/cli/progress';
+import { barState, createRunProgress } from '../../src/cli/progress';
 
 describe('run progress in plain mode (not a terminal)', () => {
   it('prints periodic lines with counts, rates and time left inside long stages, and a line per finished stage', () => {
@@ -97,5 +97,26 @@ describe('run progress in plain mode (not a terminal)', () => {
     const p = createRunProgress({ interactive: false, write: (l) => lines.push(l), now: () => 0 });
     p.report('unknown', 1);
     expect(lines).toEqual([]);
+  });
+});
+
+describe('progress bars on a terminal', () => {
+  it('fill by the measured unit when it has a total, with the calls beside it, else by calls', () => {
+    const counts = (done: number, total?: number) => ({
+      measured: () => (total ? { done: Math.min(done, total), total } : undefined),
+      text: () => `${done}${total ? `/${total}` : ''} SKUs`,
+    });
+    // 2,980 of 3,754 SKUs done while no batch of 38 has finished: the bar is at 79 %, not 0 %.
+    expect(barState({ done: 0, total: 38 }, counts(2980, 3754), 0)).toEqual({
+      value: 2980,
+      total: 3754,
+      detail: '2980/3754 SKUs · 0/38 calls',
+    });
+    expect(barState({ done: 1, total: 1 }, undefined, 0)).toEqual({ value: 1, total: 1, detail: '1/1' });
+    expect(barState({ done: 0, total: 1 }, counts(600_000), 0, '1 failed attempt retried')).toEqual({
+      value: 0,
+      total: 1,
+      detail: '0/1 · 600000 SKUs · 1 failed attempt retried',
+    });
   });
 });
