@@ -125,6 +125,7 @@ describe('dashboard data for planners', () => {
     expect(canonicalModelName('mean(theta,median(sba,croston))')).toBe('mean(median(croston,sba),theta)');
     expect(modelFamily('median(ets,snaive)')).toBe('Ensemble');
     expect(modelFamily('croston')).toBe('Intermittent demand');
+    expect(modelFamily('pooled')).toBe('Intermittent demand');
     expect(modelFamily('snaive')).toBe('Baseline');
     const data = buildDashboardData('run-synthetic', syntheticFleet(30), { generatedAt: 'x' });
     // Three member orders of one combination are one entry (SKUs 0, 3, …, 27: 10 of them).

@@ -33,7 +33,8 @@ function splitMembers(text: string): string[] {
 
 const families: Array<[RegExp, string]> = [
   [/^(median|mean|ensemble)\(/, 'Ensemble'],
-  [/^(croston|sba|tsb|adida|imapa)/, 'Intermittent demand'],
+  // `pooled`: a sparse SKU's rate shrunk towards the fleet's sparse SKUs (shown raw as "pooled 732" on Online Retail).
+  [/^(croston|sba|tsb|adida|imapa|pooled)/, 'Intermittent demand'],
   [/^(ets|theta|ses|holt)/, 'Exponential smoothing'],
   [/arima/, 'ARIMA'],
   [/^(mstl|harmonic|prophet|fourier)/, 'Seasonal decomposition'],
