@@ -135,8 +135,17 @@ function denseDaily(
   return out;
 }
 
+/** Day numbers by date: a fleet has a few hundred distinct days but a row per SKU and day (parsing was half the build). */
+const dayNumbers = new Map<string, number>();
+
 function dayNumber(isoDate: string): number {
-  return Math.round(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+  let day = dayNumbers.get(isoDate);
+  if (day === undefined) {
+    day = Math.round(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) / 86_400_000);
+    if (dayNumbers.size >= 100_000) dayNumbers.clear();
+    dayNumbers.set(isoDate, day);
+  }
+  return day;
 }
 
 const modelOf = (name: string | null): string | null => (name === null ? null : canonicalModelName(name));
