@@ -2,7 +2,7 @@ import { errorText } from '../errors';
 import { checkPlausible } from './models/arima';
 import { modelByName } from './models/registry';
 import { mean } from './numeric';
-import type { ModelContext } from './types';
+import type { ModelContext, ModelOutput } from './types';
 
 /** Backtest windows: each origin's forecast covers `horizon` steps. */
 export interface WindowSet {
@@ -30,6 +30,8 @@ export interface CandidateRun {
   /** Point forecast per window. */
   windows: number[][];
   final: number[] | null;
+  /** The model's expected units from the full history when its point is not a mean (ModelOutput.mean). */
+  finalMean: number[] | null;
   params: Record<string, unknown>;
   score: number | null;
   error?: string;
@@ -63,18 +65,21 @@ function runCandidate(name: string, y: readonly number[], horizon: number, plan:
   const model = modelByName(name);
   const n = y.length;
   const hb = plan.horizon;
-  const run: CandidateRun = { name, windows: [], final: null, params: {}, score: null };
+  const run: CandidateRun = { name, windows: [], final: null, finalMean: null, params: {}, score: null };
   try {
     if (model.forecastOrigins) {
       const outs = model.forecastOrigins(y, [n, ...plan.origins], [horizon, ...plan.origins.map(() => hb)], context);
       outs.forEach((o, i) => checkPlausible(name, y.slice(0, i === 0 ? n : plan.origins[i - 1]), o.point));
-      run.final = safePoint((outs[0] as { point: number[] }).point, horizon);
-      run.params = (outs[0] as { params: Record<string, unknown> }).params;
+      const full = outs[0] as ModelOutput;
+      run.final = safePoint(full.point, horizon);
+      run.finalMean = full.mean ? safePoint(full.mean, horizon) : null;
+      run.params = full.params;
       run.windows = outs.slice(1).map((o) => safePoint(o.point, hb));
     } else {
       const out = model.forecast(y, horizon, context);
       checkPlausible(name, y, out.point);
       run.final = safePoint(out.point, horizon);
+      run.finalMean = out.mean ? safePoint(out.mean, horizon) : null;
       run.params = out.params;
       for (const origin of plan.origins) {
         const trainContext: ModelContext = { ...context, censored: (context.censored ?? []).slice(0, origin) };

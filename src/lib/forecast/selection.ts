@@ -114,14 +114,23 @@ export function chooseForecast(
   return unscoredChoice(runs, data.y, horizon, context, reasons);
 }
 
-/** Models whose forecast estimates a median (what absolute-error selection rewards), not a mean. */
+/** Models whose forecast estimates a median (what absolute-error selection rewards), not a mean, and that give no mean of their own. */
 const medianTypeModels = new Set(['smedian', 'zero']);
 
+/** A run's expected units: its own mean (ModelOutput.mean), its point for a mean-type model, null for a median-type one. */
+function runMean(run: CandidateRun): number[] | null {
+  if (!run.final || run.error) return null;
+  if (run.finalMean) return run.finalMean;
+  return medianTypeModels.has(run.name) ? null : run.final;
+}
+
 /**
- * Expected units per step. A mean-type forecast is its own mean. For a median-type choice
- * (a seasonal median, or a combination with one), the mean is the average of the mean-type
- * candidates' forecasts (ETS, Theta, SBA, harmonic regression: least-squares or smoothing
- * estimates of the level); without any, the chosen forecast corrected by its backtest error.
+ * Expected units per step. A mean-type forecast, or a combination of them, is its own mean; a
+ * model that states its mean (the harmonic regression, whose point is a median on the log scale)
+ * gives it, and a combination of such and mean-type models averages their means. With a
+ * median-type member without a mean (a seasonal median), the mean is the average of every
+ * candidate's mean (ETS, Theta, SBA, harmonic regression: least-squares or smoothing estimates of
+ * the level); without any, the chosen forecast corrected by its backtest error.
  */
 export function expectedUnits(
   chosen: string,
@@ -130,11 +139,15 @@ export function expectedUnits(
   calibration: readonly ForecastPair[],
   horizon: number,
 ): number[] {
-  // A median or mean of mean-type forecasts still estimates a mean; one with a median-type member does not.
   const members = chosen.replace(/^(median|mean)\((.*)\)$/, '$2').split(',');
-  const medianType = members.some((m) => medianTypeModels.has(m));
-  if (!medianType) return point.slice();
-  const meanType = runs.filter((r) => r.final && !r.error && !medianTypeModels.has(r.name)).map((r) => r.final as number[]);
+  const byName = new Map(runs.map((r) => [r.name, r]));
+  const memberRuns = members.map((m) => byName.get(m));
+  // A fallback outside the candidates (seasonal naive, the mean) and mean-type choices are their own mean.
+  if (memberRuns.some((r) => r === undefined) && !members.some((m) => medianTypeModels.has(m))) return point.slice();
+  if (memberRuns.every((r) => r && !r.finalMean && !medianTypeModels.has(r.name))) return point.slice();
+  const memberMeans = memberRuns.map((r) => (r ? runMean(r) : null));
+  if (memberMeans.every((m) => m !== null)) return safePoint(combine(memberMeans, 'mean'), horizon);
+  const meanType = runs.map(runMean).filter((m): m is number[] => m !== null);
   if (meanType.length) return safePoint(combine(meanType, 'mean'), horizon);
   const adjust = meanAdjustment(calibration);
   return point.map((v) => adjust(v));

@@ -94,6 +94,11 @@ export interface ModelContext {
 
 export interface ModelOutput {
   point: number[];
+  /**
+   * Expected units per step, when the model's point is not a mean (e.g. exp of a fitted log is a
+   * median): what fleet totals add up. Absent: the point is the model's mean.
+   */
+  mean?: number[];
   params: Record<string, unknown>;
 }
 
