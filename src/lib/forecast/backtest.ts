@@ -65,6 +65,8 @@ export interface BacktestOptions {
   season: number;
   /** Extra single models, each with its own row per series (besides `auto`). */
   models?: string[];
+  /** Models added to `auto`'s default candidates (ForecastOptions.extraCandidates). */
+  extraCandidates?: string[];
   /** Rolling-origin windows for selection and calibration (default: the engine's). */
   backtestWindows?: number;
   /** Pool sparse SKUs' rates over the whole file (default true), as the pipeline pools a batch. */
@@ -339,7 +341,7 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
   if (!Number.isInteger(horizon) || horizon < 1) throw new ValidationError('horizon', `horizon must be a positive integer, got ${horizon}`);
   if (!Number.isInteger(season) || season < 1) throw new ValidationError('season', `season must be a positive integer, got ${season}`);
   const models = options.models ?? [];
-  for (const name of models) modelByName(name);
+  for (const name of [...models, ...(options.extraCandidates ?? [])]) modelByName(name);
   const inputs: Array<SeriesInput | null> = series.map((s) =>
     s.values.length > horizon + season
       ? { sku: s.seriesId, startDate: s.dates[0] ?? '', values: s.values.slice(0, s.values.length - horizon) }
@@ -367,7 +369,11 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
             season,
             quantiles: [...pitLevels],
             ...(options.backtestWindows !== undefined ? { backtestWindows: options.backtestWindows } : {}),
-            ...(model === 'auto' ? {} : { models: [model] }),
+            ...(model === 'auto'
+              ? options.extraCandidates?.length
+                ? { extraCandidates: options.extraCandidates }
+                : {}
+              : { models: [model] }),
             ...(prior ? { fleetPrior: prior } : {}),
           });
           rows.push(scoreRow(s, model, input.values, test, result, performance.now() - t0, options, [...reasons]));

@@ -185,7 +185,7 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const context = modelContextOf(input, settings, censored, sku);
   const usable = usableCandidates(
     options.models,
-    () => defaultCandidates(profile, n, season, context.isDaily),
+    () => [...new Set([...defaultCandidates(profile, n, season, context.isDaily), ...(options.extraCandidates ?? [])])],
     n,
     season,
     horizon,

@@ -20,6 +20,8 @@ export interface ForecastOptions {
   quantiles?: number[];
   /** Candidate models; default: chosen by the demand class and history length. */
   models?: string[];
+  /** Models added to the default candidates (not to `models`), e.g. ['prophet'] for long daily series. */
+  extraCandidates?: string[];
   /** Budget for the slow external candidates (ARIMA); default 5000 ms. */
   modelTimeoutInMs?: number;
   /** Rolling-origin windows used for selection; default 3. */
