@@ -3,6 +3,7 @@ import { errorText, ValidationError } from '../errors';
 import { pinballLoss, quantileKey } from './conformal';
 import { forecastSeries } from './forecastSeries';
 import { modelByName } from './models/registry';
+import { fleetSeasonOf } from './fleetSeason';
 import { fleetPriorOf, type FleetPrior } from './pooling';
 import type { SeriesInput, SkuForecast } from './types';
 
@@ -69,7 +70,7 @@ export interface BacktestOptions {
   extraCandidates?: string[];
   /** Rolling-origin windows for selection and calibration (default: the engine's). */
   backtestWindows?: number;
-  /** Pool sparse SKUs' rates over the whole file (default true), as the pipeline pools a batch. */
+  /** Pool sparse SKUs' rates and the fleet's year-ago movement over the whole file (default true), as the pipeline pools a batch. */
   pooling?: boolean;
   abortSignal?: AbortSignal;
   onSeriesDone?: (done: number, total: number) => void;
@@ -348,8 +349,9 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
       : null,
   );
   // Sparse SKUs borrow strength from the rest of the file, as they do from their batch in the pipeline.
-  const prior: FleetPrior | undefined =
-    options.pooling === false ? undefined : fleetPriorOf(inputs.filter((x): x is SeriesInput => x !== null));
+  const known = inputs.filter((x): x is SeriesInput => x !== null);
+  const prior: FleetPrior | undefined = options.pooling === false ? undefined : fleetPriorOf(known);
+  const fleetSeason = options.pooling === false ? undefined : fleetSeasonOf(known, horizon);
   const rows: BacktestRow[] = [];
   series.forEach((s, i) => {
     options.abortSignal?.throwIfAborted();
@@ -375,6 +377,7 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
                 : {}
               : { models: [model] }),
             ...(prior ? { fleetPrior: prior } : {}),
+            ...(fleetSeason ? { fleetSeason } : {}),
           });
           rows.push(scoreRow(s, model, input.values, test, result, performance.now() - t0, options, [...reasons]));
         } catch (e) {

@@ -1,3 +1,4 @@
+import { fleetWeekdayShares, historyEnd, weekdayShape, yearAgoBaseDays, yearAgoDays, yearAgoRatio } from './fleetSeason';
 import { classifyDemand, type DemandProfile } from './classify';
 import { cleanSeries, type CleanSeries } from './clean';
 import { defaultCandidates, usableCandidates } from './candidates';
@@ -163,6 +164,17 @@ function zeroForecastReason(y: readonly number[], censored: readonly boolean[], 
 }
 
 /**
+ * The fleet's year-ago ratio for a SKU with a year of history (null without a fleet season, or
+ * for a younger SKU: a launch has its own curve).
+ */
+function yearlyFactorOf(input: SeriesInput, settings: Settings, n: number): number | null {
+  const season = settings.options.fleetSeason;
+  if (!season || n < yearAgoDays + yearAgoBaseDays) return null;
+  const end = historyEnd(input);
+  return end === null ? null : yearAgoRatio(season, end, settings.horizon);
+}
+
+/**
  * Forecasts one SKU: cleans the history, classifies its demand, backtests the candidate models
  * on rolling origins, picks the model (or a combination of the best few) with the lowest MASE,
  * and derives conformal quantiles from the backtest residuals. Never throws for bad data and
@@ -205,23 +217,35 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const integerValued = observed.every((v) => Number.isInteger(v));
   const counts = integerValued && (profile.segment === 'intermittent' || profile.meanDemand < countLevelCutoff);
   const { pairs: calibration, intervalMethod } = calibrationOf(y, censored, plan, chosen.windows, season, counts);
-  const quantiles = predictiveQuantiles(chosen.point, calibration, levels, counts);
+  const yearly = yearlyFactorOf(input, settings, n);
+  const point = safePoint(chosen.point, horizon);
+  const weekly = season === 7 ? weekdayShape(y, censored, context.startDayOfWeek, horizon, fleetWeekdayShares(options.fleetSeason)) : null;
+  const expected = expectedUnits(chosen.name, point, runs, calibration, horizon, yearly, weekly);
+  // A count distribution's mean is the forecast's expected units.
+  const quantiles = predictiveQuantiles(chosen.point, calibration, levels, counts, expected);
   const zeroReason = zeroForecastReason(y, censored, chosen);
   if (zeroReason) reasons.push(zeroReason);
 
   const metrics = backtestMetrics(y, censored, plan, chosen.windows, scale, levels, counts);
-  const point = safePoint(chosen.point, horizon);
   return {
     sku,
     model: chosen.name,
     point,
-    mean: expectedUnits(chosen.name, point, runs, calibration, horizon),
+    mean: expected,
     quantiles,
     demandClass: profile.demandClass,
     segment: profile.segment,
     metrics,
     fallbackReason: reasons.length || notes.length ? [...reasons, ...notes].join('; ') : null,
-    params: { ...chosen.params, intervalMethod, adi: profile.adi, cv2: profile.cv2, backtestHorizon: plan.horizon, notes },
+    params: {
+      ...chosen.params,
+      intervalMethod,
+      ...(yearly !== null ? { fleetYearAgoRatio: yearly } : {}),
+      adi: profile.adi,
+      cv2: profile.cv2,
+      backtestHorizon: plan.horizon,
+      notes,
+    },
     candidates,
   };
 }

@@ -17,15 +17,16 @@ export const minCalibrationPairs = 8;
 /**
  * Quantiles around a point forecast from backtest pairs: a count distribution for integer
  * demand that is intermittent or low (where a continuous band would put q05 above 0 on days
- * that are mostly 0), locally scaled conformal bands otherwise.
+ * that are mostly 0; centred on `expected` units when given), locally scaled conformal bands otherwise.
  */
 export function predictiveQuantiles(
   point: readonly number[],
   pairs: readonly ForecastPair[],
   levels: readonly number[],
   counts: boolean,
+  expected?: readonly number[],
 ): Record<string, number[]> {
-  return counts ? countDistributionQuantiles(point, pairs, levels).quantiles : scaledConformalQuantiles(point, pairs, levels);
+  return counts ? countDistributionQuantiles(point, pairs, levels, 1, expected).quantiles : scaledConformalQuantiles(point, pairs, levels);
 }
 
 /** The in-sample lag-M naive pairs: what calibrates when there is no backtest (wider, honest). */

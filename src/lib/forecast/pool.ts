@@ -4,6 +4,7 @@ import { workerFilename } from '../workers/workerFile';
 import { forecastSeries } from './forecastSeries';
 import { stopArimaWorker } from './models/arima';
 import { stopProphetWorker } from './models/prophet';
+import { fleetSeasonOf } from './fleetSeason';
 import { fleetPriorOf } from './pooling';
 import type { ForecastTask } from './poolWorker';
 import type { ForecastOptions, SeriesInput, SkuForecast } from './types';
@@ -34,7 +35,12 @@ export class ForecastPool {
    */
   async forecast(inputs: SeriesInput[], forecastOptions: ForecastOptions): Promise<SkuForecast[]> {
     const prior = forecastOptions.fleetPrior ?? fleetPriorOf(inputs);
-    const options: ForecastOptions = prior ? { ...forecastOptions, fleetPrior: prior } : forecastOptions;
+    const fleetSeason = forecastOptions.fleetSeason ?? fleetSeasonOf(inputs, forecastOptions.horizon);
+    const options: ForecastOptions = {
+      ...forecastOptions,
+      ...(prior ? { fleetPrior: prior } : {}),
+      ...(fleetSeason ? { fleetSeason } : {}),
+    };
     if (!this.pool) return inputs.map((input) => forecastSeries(input, options));
     // A few chunks per worker balances uneven SKUs without paying per-SKU messaging.
     const chunkSize = Math.max(1, Math.ceil(inputs.length / (this.workers * 4)));

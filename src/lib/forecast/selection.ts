@@ -117,11 +117,27 @@ export function chooseForecast(
 /** Models whose forecast estimates a median (what absolute-error selection rewards), not a mean, and that give no mean of their own. */
 const medianTypeModels = new Set(['smedian', 'zero']);
 
-/** A run's expected units: its own mean (ModelOutput.mean), its point for a mean-type model, null for a median-type one. */
-function runMean(run: CandidateRun): number[] | null {
+/** Models with a yearly term of their own: they do not borrow the fleet's year-ago movement. */
+const yearlyModels = new Set(['prophet', 'autoarima_x', 'mstl']);
+
+function hasYearlyTerm(run: CandidateRun): boolean {
+  return yearlyModels.has(run.name) || Number(run.params['yearlyTerms']) > 0;
+}
+
+/** A run's expected units: its own mean (ModelOutput.mean), its point for a mean-type model, null for a median-type one; × the fleet's year-ago ratio unless it has a yearly term. */
+function runMean(run: CandidateRun, yearly: number | null, weekly: readonly number[] | null): number[] | null {
   if (!run.final || run.error) return null;
-  if (run.finalMean) return run.finalMean;
-  return medianTypeModels.has(run.name) ? null : run.final;
+  let own = run.finalMean ?? (medianTypeModels.has(run.name) ? null : run.final);
+  if (own && yearly !== null && !hasYearlyTerm(run)) own = own.map((v) => v * yearly);
+  return own && weekly ? shapedIfFlat(own, weekly) : own;
+}
+
+/** A flat level (Croston-type, SES) spread over the days of the week by `weekly`; any other forecast as it is. */
+function shapedIfFlat(mean: readonly number[], weekly: readonly number[]): number[] {
+  const lo = Math.min(...mean);
+  const hi = Math.max(...mean);
+  if (!(hi > 0) || hi - lo > 1e-9 * hi) return mean.slice();
+  return mean.map((v, h) => v * (weekly[h] ?? 1));
 }
 
 /**
@@ -130,7 +146,9 @@ function runMean(run: CandidateRun): number[] | null {
  * gives it, and a combination of such and mean-type models averages their means. With a
  * median-type member without a mean (a seasonal median), the mean is the average of every
  * candidate's mean (ETS, Theta, SBA, harmonic regression: least-squares or smoothing estimates of
- * the level); without any, the chosen forecast corrected by its backtest error.
+ * the level); without any, the chosen forecast corrected by its backtest error. With a fleet
+ * year-ago ratio (`yearly`), the means of models without a yearly term are scaled by it; with a
+ * day-of-week shape (`weekly`), flat means are spread over the week by it.
  */
 export function expectedUnits(
   chosen: string,
@@ -138,17 +156,30 @@ export function expectedUnits(
   runs: readonly CandidateRun[],
   calibration: readonly ForecastPair[],
   horizon: number,
+  yearly: number | null = null,
+  weekly: readonly number[] | null = null,
 ): number[] {
   const members = chosen.replace(/^(median|mean)\((.*)\)$/, '$2').split(',');
   const byName = new Map(runs.map((r) => [r.name, r]));
   const memberRuns = members.map((m) => byName.get(m));
+  const flat = (v: readonly number[]): number[] => {
+    const scaled =
+      yearly === null
+        ? v.slice()
+        : safePoint(
+            v.map((x) => x * yearly),
+            horizon,
+          );
+    return weekly ? shapedIfFlat(scaled, weekly) : scaled;
+  };
   // A fallback outside the candidates (seasonal naive, the mean) and mean-type choices are their own mean.
-  if (memberRuns.some((r) => r === undefined) && !members.some((m) => medianTypeModels.has(m))) return point.slice();
-  if (memberRuns.every((r) => r && !r.finalMean && !medianTypeModels.has(r.name))) return point.slice();
-  const memberMeans = memberRuns.map((r) => (r ? runMean(r) : null));
+  if (memberRuns.some((r) => r === undefined) && !members.some((m) => medianTypeModels.has(m))) return flat(point);
+  const plainMeanType = (r: CandidateRun | undefined): boolean => !!r && !r.finalMean && !medianTypeModels.has(r.name);
+  if (memberRuns.every(plainMeanType) && (yearly === null || memberRuns.every((r) => r && !hasYearlyTerm(r)))) return flat(point);
+  const memberMeans = memberRuns.map((r) => (r ? runMean(r, yearly, weekly) : null));
   if (memberMeans.every((m) => m !== null)) return safePoint(combine(memberMeans, 'mean'), horizon);
-  const meanType = runs.map(runMean).filter((m): m is number[] => m !== null);
+  const meanType = runs.map((r) => runMean(r, yearly, weekly)).filter((m): m is number[] => m !== null);
   if (meanType.length) return safePoint(combine(meanType, 'mean'), horizon);
   const adjust = meanAdjustment(calibration);
-  return point.map((v) => adjust(v));
+  return flat(point.map((v) => adjust(v)));
 }

@@ -1,5 +1,6 @@
 /** Public types of the per-SKU forecasting engine. */
 import type { EventCalendar } from './events/types';
+import type { FleetSeason } from './fleetSeason';
 import type { FleetPrior } from './pooling';
 
 export type { EventCalendar, EventDay } from './events/types';
@@ -30,6 +31,8 @@ export interface ForecastOptions {
   calendar?: EventCalendar;
   /** Prior for sparse SKUs' rates, pooled over the fleet or batch (see pooling.ts). */
   fleetPrior?: FleetPrior;
+  /** The fleet's daily units a year ago (see fleetSeason.ts): the yearly movement level forecasts borrow. */
+  fleetSeason?: FleetSeason;
 }
 
 export type DemandClass = 'smooth' | 'erratic' | 'intermittent' | 'lumpy' | 'zero';
