@@ -5,7 +5,8 @@
  * run on the same machine (fit-time ratios only mean something within one run).
  *
  *   npm run bench -- forecast [--limit N] [--datasets store,retail,intermittent,all] [--skip-r] [--reuse-r]
- *     [--models a,b] [--skip-models a,b]      (ours; default: every model in the registry)
+ *     [--models a,b] [--skip-models a,b]      (ours besides auto; default: every model in the registry; --models auto: auto alone)
+ *     [--auto-extra a,b]                      (models added to auto's default candidates, e.g. prophet)
  *     [--r-models a,b] [--r-models-<dataset> a,b]   (R: snaive,ets,arima,theta,mstl,croston)
  *
  * Printed per model: mean MASE, WAPE, mean RMSSE, coverage of [q25,q75] and [q05,q95] (bounds
@@ -381,7 +382,8 @@ function fileHash(files: readonly string[]): string {
 function ourModelList(args: string[]): string[] {
   const listed = argValue(args, '--models');
   const skip = new Set((argValue(args, '--skip-models') ?? '').split(',').filter(Boolean));
-  return (listed ? listed.split(',').filter(Boolean) : [...forecastModels.keys()]).filter((m) => !skip.has(m));
+  // `auto` always runs; naming it (--models auto) runs it alone.
+  return (listed ? listed.split(',').filter(Boolean) : [...forecastModels.keys()]).filter((m) => !skip.has(m) && m !== 'auto');
 }
 
 export async function runForecastBench(args: string[]): Promise<void> {
@@ -395,6 +397,7 @@ export async function runForecastBench(args: string[]): Promise<void> {
     console.log(skipR ? 'R reference skipped (--skip-r)' : 'R reference skipped: Rscript is absent (apt-get install -y r-cran-forecast)');
   mkdirSync(outDir, { recursive: true });
   const models = ourModelList(args);
+  const autoExtra = (argValue(args, '--auto-extra') ?? '').split(',').filter(Boolean);
   const datasets: Dataset[] = [
     {
       key: 'store',
@@ -420,8 +423,15 @@ export async function runForecastBench(args: string[]): Promise<void> {
       ourModels: models,
       rModels: 'snaive,ets,arima,theta,croston',
     },
-    // Every SKU, for the fleet bias: the engine only (R's models on 4,000 series would take hours here).
-    { key: 'all', file: path.join(outDir, 'online_retail_all_skus.csv'), horizon: 28, season: 7, ourModels: [], rModels: '' },
+    // Every SKU, for the fleet bias: the engine only unless --models names some (R's models on 4,000 series would take hours here).
+    {
+      key: 'all',
+      file: path.join(outDir, 'online_retail_all_skus.csv'),
+      horizon: 28,
+      season: 7,
+      ourModels: argValue(args, '--models') ? models : [],
+      rModels: '',
+    },
   ].filter((d) => wanted.includes(d.key));
   const retailAll = path.join(outDir, 'online_retail_daily.csv');
   const retailWanted = datasets.some((d) => d.key !== 'store');
@@ -449,6 +459,7 @@ export async function runForecastBench(args: string[]): Promise<void> {
       horizon: ds.horizon,
       season: ds.season,
       models: ds.ourModels,
+      ...(autoExtra.length ? { extraCandidates: autoExtra } : {}),
       onSeriesDone: (done, total) => {
         const every = total > 1000 ? 500 : 25;
         if (done % every === 0 || done === total)
@@ -457,7 +468,7 @@ export async function runForecastBench(args: string[]): Promise<void> {
     });
     writeFileSync(oursOut, backtestRowsToCsv(ours));
     commands.push(
-      `node bin/demand.js backtest --input ${path.relative(repoRoot, file)} --horizon ${ds.horizon} --season ${ds.season} --output ${path.relative(repoRoot, oursOut)}${ds.ourModels.length ? ` --models ${ds.ourModels.join(',')}` : ''}`,
+      `node bin/demand.js backtest --input ${path.relative(repoRoot, file)} --horizon ${ds.horizon} --season ${ds.season} --output ${path.relative(repoRoot, oursOut)}${ds.ourModels.length ? ` --models ${ds.ourModels.join(',')}` : ''}${autoExtra.length ? ` --auto-extra ${autoExtra.join(',')}` : ''}`,
     );
     let rRows: BenchRow[] = [];
     const rModels = argValue(args, `--r-models-${ds.key}`) ?? argValue(args, '--r-models') ?? ds.rModels;

@@ -123,6 +123,16 @@ describe('robustness: never a crash, never NaN, a clear reason', () => {
     expectSane(f);
     expect(f.fallbackReason).toMatch(/unknown model\(s\) ignored: nope/);
   });
+
+  it('extra candidates join the default set (once), not an explicit model list', () => {
+    const input = { sku: 'x', startDate: '2024-01-01', values: weekly(100) };
+    const plain = forecastSeries(input, options).candidates.map((c) => c.model);
+    const extended = forecastSeries(input, { ...options, extraCandidates: ['mean', 'ets'] }).candidates.map((c) => c.model);
+    expect(plain).not.toContain('mean');
+    expect(extended.filter((m) => !m.includes('('))).toEqual([...plain.filter((m) => !m.includes('(')), 'mean']);
+    const explicit = forecastSeries(input, { ...options, models: ['snaive'], extraCandidates: ['mean'] }).candidates.map((c) => c.model);
+    expect(explicit).toEqual(['snaive']);
+  });
 });
 
 describe('ARIMA under a time budget', () => {

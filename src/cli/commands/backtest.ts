@@ -17,6 +17,7 @@ interface BacktestFlags {
   season: string;
   output: string;
   models?: string;
+  autoExtra?: string;
   fillGaps?: boolean;
   forecasts?: string;
 }
@@ -52,6 +53,7 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
       'CSV: series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90',
     )
     .option('--models <list>', 'extra models, comma-separated (each gets its own row per series)')
+    .option('--auto-extra <list>', "models added to auto's default candidates, comma-separated (e.g. prophet)")
     .option(
       '--fill-gaps',
       'fill days missing from a series with 0 (each filled series says so in its reason); default: a missing day is an error',
@@ -61,12 +63,13 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
       try {
         const horizon = positiveInt('horizon', flags.horizon);
         const season = positiveInt('season', flags.season);
-        const models = flags.models
-          ? flags.models
-              .split(',')
-              .map((m) => m.trim())
-              .filter(Boolean)
-          : [];
+        const list = (raw: string | undefined): string[] =>
+          (raw ?? '')
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean);
+        const models = list(flags.models);
+        const autoExtra = list(flags.autoExtra);
         const text = await fs.readFile(flags.input, 'utf8');
         const series = parseLongSeriesCsv(text, { fillGaps: flags.fillGaps === true });
         const points: string[] = [];
@@ -74,6 +77,7 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
           horizon,
           season,
           models,
+          ...(autoExtra.length ? { extraCandidates: autoExtra } : {}),
           ...(flags.forecasts ? { onPoint: (p) => void points.push(backtestPointToCsv(p)) } : {}),
         });
         const out = await writeAtomically(flags.output, backtestRowsToCsv(rows));

@@ -3,6 +3,7 @@ import { errorText, ValidationError } from '../errors';
 import { pinballLoss, quantileKey } from './conformal';
 import { forecastSeries } from './forecastSeries';
 import { modelByName } from './models/registry';
+import { fleetSeasonOf } from './fleetSeason';
 import { fleetPriorOf, type FleetPrior } from './pooling';
 import type { SeriesInput, SkuForecast } from './types';
 
@@ -65,9 +66,11 @@ export interface BacktestOptions {
   season: number;
   /** Extra single models, each with its own row per series (besides `auto`). */
   models?: string[];
+  /** Models added to `auto`'s default candidates (ForecastOptions.extraCandidates). */
+  extraCandidates?: string[];
   /** Rolling-origin windows for selection and calibration (default: the engine's). */
   backtestWindows?: number;
-  /** Pool sparse SKUs' rates over the whole file (default true), as the pipeline pools a batch. */
+  /** Pool sparse SKUs' rates and the fleet's year-ago movement over the whole file (default true), as the pipeline pools a batch. */
   pooling?: boolean;
   abortSignal?: AbortSignal;
   onSeriesDone?: (done: number, total: number) => void;
@@ -339,15 +342,16 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
   if (!Number.isInteger(horizon) || horizon < 1) throw new ValidationError('horizon', `horizon must be a positive integer, got ${horizon}`);
   if (!Number.isInteger(season) || season < 1) throw new ValidationError('season', `season must be a positive integer, got ${season}`);
   const models = options.models ?? [];
-  for (const name of models) modelByName(name);
+  for (const name of [...models, ...(options.extraCandidates ?? [])]) modelByName(name);
   const inputs: Array<SeriesInput | null> = series.map((s) =>
     s.values.length > horizon + season
       ? { sku: s.seriesId, startDate: s.dates[0] ?? '', values: s.values.slice(0, s.values.length - horizon) }
       : null,
   );
   // Sparse SKUs borrow strength from the rest of the file, as they do from their batch in the pipeline.
-  const prior: FleetPrior | undefined =
-    options.pooling === false ? undefined : fleetPriorOf(inputs.filter((x): x is SeriesInput => x !== null));
+  const known = inputs.filter((x): x is SeriesInput => x !== null);
+  const prior: FleetPrior | undefined = options.pooling === false ? undefined : fleetPriorOf(known);
+  const fleetSeason = options.pooling === false ? undefined : fleetSeasonOf(known, horizon);
   const rows: BacktestRow[] = [];
   series.forEach((s, i) => {
     options.abortSignal?.throwIfAborted();
@@ -367,8 +371,13 @@ export function runBacktest(series: readonly LongSeries[], options: BacktestOpti
             season,
             quantiles: [...pitLevels],
             ...(options.backtestWindows !== undefined ? { backtestWindows: options.backtestWindows } : {}),
-            ...(model === 'auto' ? {} : { models: [model] }),
+            ...(model === 'auto'
+              ? options.extraCandidates?.length
+                ? { extraCandidates: options.extraCandidates }
+                : {}
+              : { models: [model] }),
             ...(prior ? { fleetPrior: prior } : {}),
+            ...(fleetSeason ? { fleetSeason } : {}),
           });
           rows.push(scoreRow(s, model, input.values, test, result, performance.now() - t0, options, [...reasons]));
         } catch (e) {

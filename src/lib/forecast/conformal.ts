@@ -188,13 +188,15 @@ export function meanAdjustment(pairs: readonly ForecastPair[]): (forecast: numbe
  * Count-distribution quantiles around a forecast, calibrated on backtest pairs: each step's mean
  * is the forecast's expected units (meanAdjustment: a median-type 0 on a mostly-zero day still
  * carries the demand rate), its variance a dispersion index times the mean (compound Poisson:
- * one order brings several units), estimated from the same residuals.
+ * one order brings several units), estimated from the same residuals. Given `expected` (the
+ * forecast's own expected units), each step's mean is that instead.
  */
 export function countDistributionQuantiles(
   point: readonly number[],
   pairs: readonly ForecastPair[],
   levels: readonly number[],
   fallbackDispersion = 1,
+  expected?: readonly number[],
 ): { quantiles: Record<string, number[]>; dispersion: number } {
   const adjust = meanAdjustment(pairs);
   let sq = 0;
@@ -209,7 +211,7 @@ export function countDistributionQuantiles(
   const out: Record<string, number[]> = {};
   for (const p of sorted) out[quantileKey(p)] = new Array<number>(point.length).fill(0);
   point.forEach((f, h) => {
-    const m = adjust(f);
+    const m = expected?.[h] ?? adjust(f);
     const q = countQuantiles(m, m * dispersion, sorted);
     sorted.forEach((p, i) => (out[quantileKey(p)]![h] = q[i] as number));
   });

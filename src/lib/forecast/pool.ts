@@ -4,6 +4,7 @@ import { workerFilename } from '../workers/workerFile';
 import { forecastSeries } from './forecastSeries';
 import { stopArimaWorker } from './models/arima';
 import { stopProphetWorker } from './models/prophet';
+import { fleetSeasonOf } from './fleetSeason';
 import { fleetPriorOf } from './pooling';
 import type { ForecastTask } from './poolWorker';
 import type { ForecastOptions, SeriesInput, SkuForecast } from './types';
@@ -39,7 +40,12 @@ export class ForecastPool {
     progress: { onForecast?: (skus: number) => void } = {},
   ): Promise<SkuForecast[]> {
     const prior = forecastOptions.fleetPrior ?? fleetPriorOf(inputs);
-    const options: ForecastOptions = prior ? { ...forecastOptions, fleetPrior: prior } : forecastOptions;
+    const fleetSeason = forecastOptions.fleetSeason ?? fleetSeasonOf(inputs, forecastOptions.horizon);
+    const options: ForecastOptions = {
+      ...forecastOptions,
+      ...(prior ? { fleetPrior: prior } : {}),
+      ...(fleetSeason ? { fleetSeason } : {}),
+    };
     if (!this.pool) {
       const out = inputs.map((input) => forecastSeries(input, options));
       progress.onForecast?.(out.length);

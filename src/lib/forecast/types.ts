@@ -1,5 +1,6 @@
 /** Public types of the per-SKU forecasting engine. */
 import type { EventCalendar } from './events/types';
+import type { FleetSeason } from './fleetSeason';
 import type { FleetPrior } from './pooling';
 
 export type { EventCalendar, EventDay } from './events/types';
@@ -20,6 +21,8 @@ export interface ForecastOptions {
   quantiles?: number[];
   /** Candidate models; default: chosen by the demand class and history length. */
   models?: string[];
+  /** Models added to the default candidates (not to `models`), e.g. ['prophet'] for long daily series. */
+  extraCandidates?: string[];
   /** Budget for the slow external candidates (ARIMA); default 5000 ms. */
   modelTimeoutInMs?: number;
   /** Rolling-origin windows used for selection; default 3. */
@@ -28,6 +31,8 @@ export interface ForecastOptions {
   calendar?: EventCalendar;
   /** Prior for sparse SKUs' rates, pooled over the fleet or batch (see pooling.ts). */
   fleetPrior?: FleetPrior;
+  /** The fleet's daily units a year ago (see fleetSeason.ts): the yearly movement level forecasts borrow. */
+  fleetSeason?: FleetSeason;
 }
 
 export type DemandClass = 'smooth' | 'erratic' | 'intermittent' | 'lumpy' | 'zero';
@@ -94,6 +99,11 @@ export interface ModelContext {
 
 export interface ModelOutput {
   point: number[];
+  /**
+   * Expected units per step, when the model's point is not a mean (e.g. exp of a fitted log is a
+   * median): what fleet totals add up. Absent: the point is the model's mean.
+   */
+  mean?: number[];
   params: Record<string, unknown>;
 }
 

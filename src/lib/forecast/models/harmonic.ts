@@ -8,7 +8,9 @@ import type { ForecastModel, ModelContext, ModelOutput } from '../types';
  * effects (day of week for M = 7) + yearly Fourier terms, fitted by weighted least squares with
  * exponentially decaying weights so the level follows recent data. On the log scale the weekly and
  * yearly effects multiply, which is how retail demand behaves; exp of the fitted log is a median
- * forecast, the right target for absolute-error losses. Cheap: one small linear solve, and the
+ * forecast, the right target for absolute-error losses. Its mean (`mean`, expected units) is that
+ * median times the weighted in-sample ratio Σw·y ÷ Σw·median (a smearing estimate on the original
+ * scale: on skewed or intermittent demand exp(E log(1+y)) − 1 is far below E y). Cheap: one small linear solve, and the
  * rolling-origin refits share one pass over the data (the decay weights of a prefix are the full
  * weights times a constant, so prefix normal equations are running sums).
  */
@@ -80,7 +82,7 @@ function fitShape(
   for (let t = 0; t <= last && next < order.length; t++) {
     while (next < order.length && origins[order[next] as number] === t) {
       const i = order[next++] as number;
-      out[i] = solveAndForecast(a, b, p, t, horizons[i] as number, shape, options);
+      out[i] = solveAndForecast(a, b, p, t, horizons[i] as number, shape, options, { y, censored: context.censored, decay });
     }
     if (t === last) break;
     if (context.censored?.[t]) continue;
@@ -98,6 +100,40 @@ function fitShape(
   }
 }
 
+/** The history a fit came from, for the in-sample mean ratio. */
+interface FitData {
+  y: readonly number[];
+  censored: readonly boolean[] | undefined;
+  decay: number;
+}
+
+/** Bounds of the mean ÷ median ratio: a handful of huge days must not multiply the forecast without limit. */
+const maxMeanRatio = 10;
+
+/**
+ * Σw·y ÷ Σw·fitted over the first n days, with the fit's own decay weights: what turns the fitted
+ * median into expected units (1 when the fit is 0 everywhere: the additive gap is taken then).
+ */
+function meanRatio(beta: Float64Array, p: number, n: number, shape: Shape, data: FitData): { ratio: number; gap: number } {
+  const row = new Float64Array(p);
+  let sumY = 0;
+  let sumF = 0;
+  let sumW = 0;
+  for (let t = 0; t < n; t++) {
+    if (data.censored?.[t]) continue;
+    fillRow(row, t, shape.m, shape.k, shape.calendar);
+    let s = 0;
+    for (let j = 0; j < p; j++) s += (row[j] as number) * (beta[j] as number);
+    const w = Math.exp(-data.decay * (n - 1 - t));
+    sumY += w * Math.max(0, data.y[t] as number);
+    sumF += w * Math.max(0, Math.expm1(Math.min(s, 50)));
+    sumW += w;
+  }
+  if (!(sumW > 0)) return { ratio: 1, gap: 0 };
+  if (sumF > 1e-9 * sumW) return { ratio: Math.min(maxMeanRatio, Math.max(1 / maxMeanRatio, sumY / sumF)), gap: 0 };
+  return { ratio: 1, gap: Math.max(0, (sumY - sumF) / sumW) };
+}
+
 function solveAndForecast(
   a: Float64Array,
   b: Float64Array,
@@ -106,10 +142,12 @@ function solveAndForecast(
   horizon: number,
   shape: Shape,
   options: HarmonicOptions,
+  data: FitData,
 ): ModelOutput {
   // Ridge relative to the prefix's total weight keeps the scale-free behaviour across origins;
   // it also pins the effect of an event the prefix has not seen yet at zero.
   const beta = solveNormalEquations(a, b, p, 1e-8 * Math.max(1e-300, a[0] as number));
+  const { ratio, gap } = meanRatio(beta, p, n, shape, data);
   const row = new Float64Array(p);
   fillRow(row, n - 1, shape.m, shape.k, shape.calendar);
   const lastTrend = (row[1] as number) * (beta[1] as number);
@@ -123,7 +161,11 @@ function solveAndForecast(
     s += lastTrend + slope * (h + 1) - (row[1] as number) * (beta[1] as number);
     point.push(Math.max(0, Math.expm1(Math.min(s, 50))));
   }
-  return { point, params: { seasonPeriod: shape.m, yearlyTerms: shape.k, halfLifeInDays: options.halfLifeInDays, slopePerStep: slope } };
+  return {
+    point,
+    mean: point.map((v) => v * ratio + gap),
+    params: { seasonPeriod: shape.m, yearlyTerms: shape.k, halfLifeInDays: options.halfLifeInDays, slopePerStep: slope, meanRatio: ratio },
+  };
 }
 
 export function harmonicForecastOrigins(
