@@ -8,7 +8,8 @@
  *
  *   npm run bench -- pipeline [--data <dir>] [--keep <dir>] [--runs 1] [--until YYYY-MM-DD]
  *   npm run bench -- pipeline --synthetic-skus N [--days 730] [--seed 7]   (a synthetic fleet instead)
- *   (or, once built: node dist/bench/pipeline.js)
+ *   (or, once built: node dist/bench/pipeline.js; `node --expose-gc dist/bench/pipeline.js ...` adds each
+ *   stage's live heap after a forced GC, which is what the scale bench does)
  *
  * --runs N runs the pipeline N times on the same workspace (later runs find nothing new to ingest),
  * so the drift check's time can be compared across a growing history of earlier runs.
@@ -41,19 +42,51 @@ interface StageFigures {
   /** Process CPU (all threads, user + system) from the stage's first start to its last end. */
   cpuAtFirstStartUs: number;
   cpuSeconds: number;
+  /** Main-thread live heap (V8 heap used + external, after a forced GC) when the stage first started. */
+  liveAtStartMb: number;
+  /** Largest live heap (after a forced GC) seen while a call of the stage ran. */
+  peakLiveMb: number;
 }
 
-/** Wall (first start → last end) and peak RSS seen while any call of the stage ran, per activity name. */
+/** `global.gc` when node runs with --expose-gc (the scale bench starts this script so). */
+const forcedGc = (globalThis as { gc?: () => void }).gc;
+
+/** Main-thread memory that is reachable: a full GC first, so V8's lazy release does not count. */
+function liveHeapMb(): number {
+  forcedGc?.();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.external) / 1024 / 1024;
+}
+
+/**
+ * Wall (first start → last end) and peak RSS seen while any call of the stage ran, per activity name.
+ * With --expose-gc also the live heap: every `liveEveryMs` while a stage runs (and at each start and
+ * end) a full GC, then heap used + external. RSS is the whole process (every activity of the local
+ * host, V8's lazily released pages, the worker threads); the live heap is what the main thread holds.
+ */
 class StageMeter {
   readonly stages = new Map<string, StageFigures>();
   private readonly timer: NodeJS.Timeout;
-  constructor(private readonly t0: number) {
+  private readonly liveTimer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly t0: number,
+    liveEveryMs = 1000,
+  ) {
     this.timer = setInterval(() => this.sample(), 50);
     this.timer.unref();
+    if (forcedGc) {
+      this.liveTimer = setInterval(() => this.sampleLive(), liveEveryMs);
+      this.liveTimer.unref();
+    }
   }
   private sample(): void {
     const rss = process.memoryUsage.rss() / 1024 / 1024;
     for (const s of this.stages.values()) if (s.active > 0) s.peakRssMb = Math.max(s.peakRssMb, rss);
+  }
+  private sampleLive(): void {
+    if (![...this.stages.values()].some((s) => s.active > 0)) return;
+    const live = liveHeapMb();
+    for (const s of this.stages.values()) if (s.active > 0) s.peakLiveMb = Math.max(s.peakLiveMb, live);
   }
   on(name: string, phase: 'started' | 'completed' | 'failed'): void {
     const now = performance.now() - this.t0;
@@ -70,6 +103,8 @@ class StageMeter {
         startedAt: [],
         cpuAtFirstStartUs: cpu.user + cpu.system,
         cpuSeconds: 0,
+        liveAtStartMb: forcedGc ? liveHeapMb() : 0,
+        peakLiveMb: 0,
       };
       this.stages.set(name, s);
     }
@@ -85,9 +120,11 @@ class StageMeter {
       s.busyMs += now - (s.startedAt.shift() ?? now);
     }
     this.sample();
+    if (phase === 'started' && forcedGc) s.peakLiveMb = Math.max(s.peakLiveMb, s.liveAtStartMb);
   }
   stop(): void {
     clearInterval(this.timer);
+    if (this.liveTimer) clearInterval(this.liveTimer);
   }
 }
 
@@ -144,10 +181,12 @@ async function runOnce(
 
 function printRun(r: RunFigures, write: (s: string) => void): void {
   write(`run ${r.runId}: ${r.status} in ${r.wallSeconds.toFixed(1)} s${r.error ? `: ${r.error}` : ''}\n`);
-  write('  stage                 calls    wall s   busy s   CPU s  peak RSS MB\n');
+  const live = forcedGc !== undefined;
+  write(`  stage                 calls    wall s   busy s   CPU s  peak RSS MB${live ? '  live heap MB: at start  peak' : ''}\n`);
   for (const [name, s] of r.stages) {
     write(
-      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.cpuSeconds.toFixed(1).padStart(7)} ${s.peakRssMb.toFixed(0).padStart(12)}\n`,
+      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.cpuSeconds.toFixed(1).padStart(7)} ${s.peakRssMb.toFixed(0).padStart(12)}` +
+        `${live ? ` ${s.liveAtStartMb.toFixed(0).padStart(24)} ${s.peakLiveMb.toFixed(0).padStart(5)}` : ''}\n`,
     );
   }
   for (const [kind, g] of r.subOrchestrations) {
@@ -263,7 +302,12 @@ export async function runPipelineBench(args: string[]): Promise<void> {
         stages: Object.fromEntries(
           [...r.stages].map(([name, st]) => [
             name,
-            { wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000, peakRssMb: st.peakRssMb, cpuSeconds: st.cpuSeconds },
+            {
+              wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000,
+              peakRssMb: st.peakRssMb,
+              cpuSeconds: st.cpuSeconds,
+              ...(forcedGc ? { liveAtStartMb: st.liveAtStartMb, peakLiveMb: st.peakLiveMb } : {}),
+            },
           ]),
         ),
         largestMessageBytes: r.history.largest?.bytes ?? 0,
