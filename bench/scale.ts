@@ -64,7 +64,7 @@ function ratioLine(r: SizeResult, ref: SizeResult): string {
   });
   return (
     `${r.skus / ref.skus}× SKUs (${ref.skus} → ${r.skus}): whole wall ${ratio(r.full.wallSeconds, ref.full.wallSeconds)}, ` +
-    `process peak RSS ${ratio(r.peakRssMb, ref.peakRssMb)}; ${parts.join(', ')}`
+    `peak RSS ${ratio(r.peakRssMb, ref.peakRssMb)}; ${parts.join(', ')}`
   );
 }
 
@@ -83,7 +83,7 @@ export async function runScaleBench(args: string[]): Promise<void> {
     results.push({ skus, full, increment, peakRssMb: r.peakRssMb });
     write(
       `  ${skus} SKUs (${full.skus} forecast): full build ${full.status} in ${full.wallSeconds.toFixed(1)} s, increment (+1 day) ${increment.status} in ${increment.wallSeconds.toFixed(1)} s ` +
-        `(${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build); process peak RSS ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`,
+        `(${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build); peak RSS while a stage ran ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`,
     );
     for (const [name, st] of Object.entries(full.stages)) {
       const inc = increment.stages[name];
