@@ -32,7 +32,16 @@ function runSize(skus: number, days: string, seed: string): Promise<{ runs: RunJ
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // The child's own report goes to stderr as it comes, so a size that runs out of time still
+    // leaves its full build's figures (the summary below prints only when both runs are done).
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString();
+      out += text;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line && !line.startsWith('{')) process.stderr.write(`[${skus} SKUs] ${line}\n`);
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = out
