@@ -8,7 +8,8 @@
  *
  *   npm run bench -- pipeline [--data <dir>] [--keep <dir>] [--runs 1] [--until YYYY-MM-DD]
  *   npm run bench -- pipeline --synthetic-skus N [--days 730] [--seed 7]   (a synthetic fleet instead)
- *   (or, once built: node dist/bench/pipeline.js)
+ *   (or, once built: node dist/bench/pipeline.js; `node --expose-gc dist/bench/pipeline.js ...` adds each
+ *   stage's live heap after a forced GC, which is what the scale bench does)
  *
  * --runs N runs the pipeline N times on the same workspace (later runs find nothing new to ingest),
  * so the drift check's time can be compared across a growing history of earlier runs.
@@ -16,12 +17,12 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { historyStats } from '../src/host/historyStats';
 import { runLocalPipeline } from '../src/host/pipelineRun';
 import { loadSettings } from '../src/lib/config/settings';
 import { closeSharedForecastPool } from '../src/activities/forecastPool';
 import { createServices } from '../src/composition/services';
-import { writeSampleInventory } from '../src/lib/sample/inventorySnapshots';
 import { readOnlineRetailTwoYears } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
 import { syntheticFleet, syntheticOrders } from '../src/lib/sample/syntheticFleet';
@@ -29,6 +30,19 @@ import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../src/or
 import type { RunSummary } from '../src/orchestrators/summary';
 import type { OrderRecord } from '../src/lib/ingest/orderRecord';
 import { argValue, onlineRetailPaths } from './args';
+import type { SampleInventoryJob } from './sampleInventoryWorker';
+
+/** The sample's weekly inventory snapshots, written by bench/sampleInventoryWorker on its own thread. */
+function sampleInventoryOnWorker(job: SampleInventoryJob): Promise<{ files: number; rows: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(path.join(__dirname, 'sampleInventoryWorker.js'), { workerData: job });
+    worker.once('message', (m: { ok: boolean; files: number; rows: number; error?: string }) =>
+      m.ok ? resolve({ files: m.files, rows: m.rows }) : reject(new Error(`sample inventory worker: ${m.error}`)),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`sample inventory worker exited with ${code}`)));
+  });
+}
 
 interface StageFigures {
   calls: number;
@@ -41,19 +55,51 @@ interface StageFigures {
   /** Process CPU (all threads, user + system) from the stage's first start to its last end. */
   cpuAtFirstStartUs: number;
   cpuSeconds: number;
+  /** Main-thread live heap (V8 heap used + external, after a forced GC) when the stage first started. */
+  liveAtStartMb: number;
+  /** Largest live heap (after a forced GC) seen while a call of the stage ran. */
+  peakLiveMb: number;
 }
 
-/** Wall (first start → last end) and peak RSS seen while any call of the stage ran, per activity name. */
+/** `global.gc` when node runs with --expose-gc (the scale bench starts this script so). */
+const forcedGc = (globalThis as { gc?: () => void }).gc;
+
+/** Main-thread memory that is reachable: a full GC first, so V8's lazy release does not count. */
+function liveHeapMb(): number {
+  forcedGc?.();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.external) / 1024 / 1024;
+}
+
+/**
+ * Wall (first start → last end) and peak RSS seen while any call of the stage ran, per activity name.
+ * With --expose-gc also the live heap: every `liveEveryMs` while a stage runs (and at each start and
+ * end) a full GC, then heap used + external. RSS is the whole process (every activity of the local
+ * host, V8's lazily released pages, the worker threads); the live heap is what the main thread holds.
+ */
 class StageMeter {
   readonly stages = new Map<string, StageFigures>();
   private readonly timer: NodeJS.Timeout;
-  constructor(private readonly t0: number) {
+  private readonly liveTimer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly t0: number,
+    liveEveryMs = 1000,
+  ) {
     this.timer = setInterval(() => this.sample(), 50);
     this.timer.unref();
+    if (forcedGc) {
+      this.liveTimer = setInterval(() => this.sampleLive(), liveEveryMs);
+      this.liveTimer.unref();
+    }
   }
   private sample(): void {
     const rss = process.memoryUsage.rss() / 1024 / 1024;
     for (const s of this.stages.values()) if (s.active > 0) s.peakRssMb = Math.max(s.peakRssMb, rss);
+  }
+  private sampleLive(): void {
+    if (![...this.stages.values()].some((s) => s.active > 0)) return;
+    const live = liveHeapMb();
+    for (const s of this.stages.values()) if (s.active > 0) s.peakLiveMb = Math.max(s.peakLiveMb, live);
   }
   on(name: string, phase: 'started' | 'completed' | 'failed'): void {
     const now = performance.now() - this.t0;
@@ -70,6 +116,8 @@ class StageMeter {
         startedAt: [],
         cpuAtFirstStartUs: cpu.user + cpu.system,
         cpuSeconds: 0,
+        liveAtStartMb: forcedGc ? liveHeapMb() : 0,
+        peakLiveMb: 0,
       };
       this.stages.set(name, s);
     }
@@ -85,9 +133,11 @@ class StageMeter {
       s.busyMs += now - (s.startedAt.shift() ?? now);
     }
     this.sample();
+    if (phase === 'started' && forcedGc) s.peakLiveMb = Math.max(s.peakLiveMb, s.liveAtStartMb);
   }
   stop(): void {
     clearInterval(this.timer);
+    if (this.liveTimer) clearInterval(this.liveTimer);
   }
 }
 
@@ -144,10 +194,12 @@ async function runOnce(
 
 function printRun(r: RunFigures, write: (s: string) => void): void {
   write(`run ${r.runId}: ${r.status} in ${r.wallSeconds.toFixed(1)} s${r.error ? `: ${r.error}` : ''}\n`);
-  write('  stage                 calls    wall s   busy s   CPU s  peak RSS MB\n');
+  const live = forcedGc !== undefined;
+  write(`  stage                 calls    wall s   busy s   CPU s  peak RSS MB${live ? '  live heap MB: at start  peak' : ''}\n`);
   for (const [name, s] of r.stages) {
     write(
-      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.cpuSeconds.toFixed(1).padStart(7)} ${s.peakRssMb.toFixed(0).padStart(12)}\n`,
+      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.cpuSeconds.toFixed(1).padStart(7)} ${s.peakRssMb.toFixed(0).padStart(12)}` +
+        `${live ? ` ${s.liveAtStartMb.toFixed(0).padStart(24)} ${s.peakLiveMb.toFixed(0).padStart(5)}` : ''}\n`,
     );
   }
   for (const [kind, g] of r.subOrchestrations) {
@@ -189,6 +241,11 @@ function printRun(r: RunFigures, write: (s: string) => void): void {
       `  ratio: wall / forecast fan-out wall = ${(r.wallSeconds / ((forecastStage.lastEndMs - forecastStage.firstStartMs) / 1000)).toFixed(2)}\n`,
     );
   }
+}
+
+/** Largest RSS sampled while any stage of the runs ran (the pipeline's peak, not the bench's set-up). */
+function stagesPeak(results: readonly RunFigures[]): number {
+  return Math.max(0, ...results.flatMap((r) => [...r.stages.values()].map((s) => s.peakRssMb)));
 }
 
 export async function runPipelineBench(args: string[]): Promise<void> {
@@ -240,12 +297,15 @@ export async function runPipelineBench(args: string[]): Promise<void> {
     );
     const services = await createServices(settings);
     const t = performance.now();
-    const inventory = await writeSampleInventory(services.lake, {
-      orders: orders(),
+    const inventory = await sampleInventoryOnWorker({
+      lakeDir: settings.DEMAND_LAKE_DIR,
       landingPrefix: settings.DEMAND_INVENTORY_LANDING_PREFIX,
+      ...(fleet ? { fleet: fleet.options } : {}),
+      ...(paths ? { paths } : {}),
+      ...(until ? { until } : {}),
     });
     write(
-      `inventory: ${inventory.files.length} weekly snapshot files, ${inventory.rows} rows, written in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+      `inventory: ${inventory.files} weekly snapshot files, ${inventory.rows} rows, written in ${((performance.now() - t) / 1000).toFixed(1)} s (on a worker thread: the generator's memory is not the pipeline's)\n`,
     );
     const results: RunFigures[] = [];
     for (let k = 1; k <= (increment ? 2 : runs); k++) {
@@ -263,16 +323,23 @@ export async function runPipelineBench(args: string[]): Promise<void> {
         stages: Object.fromEntries(
           [...r.stages].map(([name, st]) => [
             name,
-            { wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000, peakRssMb: st.peakRssMb, cpuSeconds: st.cpuSeconds },
+            {
+              wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000,
+              peakRssMb: st.peakRssMb,
+              cpuSeconds: st.cpuSeconds,
+              ...(forcedGc ? { liveAtStartMb: st.liveAtStartMb, peakLiveMb: st.peakLiveMb } : {}),
+            },
           ]),
         ),
         largestMessageBytes: r.history.largest?.bytes ?? 0,
         historyEvents: r.history.events,
         skus: (r.summary?.stages.forecast as { skus?: number } | undefined)?.skus ?? 0,
       }));
-      write(`${JSON.stringify({ runs: json, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+      write(`${JSON.stringify({ runs: json, peakRssMb: stagesPeak(results), processMaxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
     }
-    write(`peak RSS of the process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
+    write(
+      `peak RSS while a stage ran: ${stagesPeak(results).toFixed(0)} MB; process max RSS (inventory generator and orders API included): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
+    );
   } finally {
     await api.close();
     await closeSharedForecastPool();

@@ -16,7 +16,7 @@ interface RunJson {
   runId: string;
   status: string;
   wallSeconds: number;
-  stages: Record<string, { wallSeconds: number; peakRssMb: number }>;
+  stages: Record<string, { wallSeconds: number; peakRssMb: number; liveAtStartMb?: number; peakLiveMb?: number }>;
   largestMessageBytes: number;
   historyEvents: number;
   skus: number;
@@ -27,11 +27,21 @@ function runSize(skus: number, days: string, seed: string): Promise<{ runs: RunJ
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [script, '--synthetic-skus', String(skus), '--days', days, '--seed', seed, '--increment', '--json'],
+      // --expose-gc: the child measures each stage's live heap after a forced GC besides RSS.
+      ['--expose-gc', script, '--synthetic-skus', String(skus), '--days', days, '--seed', seed, '--increment', '--json'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // The child's own report goes to stderr as it comes, so a size that runs out of time still
+    // leaves its full build's figures (the summary below prints only when both runs are done).
+    let partial = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const text = d.toString();
+      out += text;
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line && !line.startsWith('{')) process.stderr.write(`[${skus} SKUs] ${line}\n`);
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       const line = out
@@ -44,6 +54,29 @@ function runSize(skus: number, days: string, seed: string): Promise<{ runs: RunJ
   });
 }
 
+const mb = (v: number | undefined): string => (v === undefined ? '     -' : v.toFixed(0).padStart(6));
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`);
+
+interface SizeResult {
+  skus: number;
+  full: RunJson;
+  increment: RunJson;
+  peakRssMb: number;
+}
+
+function ratioLine(r: SizeResult, ref: SizeResult): string {
+  const parts = Object.entries(r.full.stages).map(([name, st]) => {
+    const base = ref.full.stages[name];
+    return base
+      ? `${name} ${ratio(st.wallSeconds, Math.max(base.wallSeconds, 0.001))}/${ratio(st.peakRssMb, Math.max(base.peakRssMb, 1))}/${ratio(st.peakLiveMb, base.peakLiveMb)}`
+      : `${name} n/a`;
+  });
+  return (
+    `${r.skus / ref.skus}× SKUs (${ref.skus} → ${r.skus}): whole wall ${ratio(r.full.wallSeconds, ref.full.wallSeconds)}, ` +
+    `peak RSS ${ratio(r.peakRssMb, ref.peakRssMb)}; ${parts.join(', ')}`
+  );
+}
+
 export async function runScaleBench(args: string[]): Promise<void> {
   const sizes = (argValue(args, '--skus') ?? '2000,8000,32000').split(',').map(Number);
   const days = argValue(args, '--days') ?? '730';
@@ -52,36 +85,31 @@ export async function runScaleBench(args: string[]): Promise<void> {
   write(
     `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})\n`,
   );
-  const results: Array<{ skus: number; full: RunJson; increment: RunJson; peakRssMb: number }> = [];
+  const results: SizeResult[] = [];
   for (const skus of sizes) {
     const r = await runSize(skus, days, seed);
     const [full, increment] = r.runs as [RunJson, RunJson];
     results.push({ skus, full, increment, peakRssMb: r.peakRssMb });
     write(
       `  ${skus} SKUs (${full.skus} forecast): full build ${full.status} in ${full.wallSeconds.toFixed(1)} s, increment (+1 day) ${increment.status} in ${increment.wallSeconds.toFixed(1)} s ` +
-        `(${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build); process peak RSS ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`,
+        `(${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build); peak RSS while a stage ran ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`,
     );
     for (const [name, st] of Object.entries(full.stages)) {
       const inc = increment.stages[name];
       write(
-        `    ${name.padEnd(18)} wall ${st.wallSeconds.toFixed(1).padStart(7)} s  peak RSS ${st.peakRssMb.toFixed(0).padStart(6)} MB   increment wall ${inc ? inc.wallSeconds.toFixed(1).padStart(7) : '      -'} s\n`,
+        `    ${name.padEnd(18)} wall ${st.wallSeconds.toFixed(1).padStart(7)} s  peak RSS ${st.peakRssMb.toFixed(0).padStart(6)} MB  ` +
+          `live heap ${mb(st.liveAtStartMb)} → peak ${mb(st.peakLiveMb)} MB   increment wall ${inc ? inc.wallSeconds.toFixed(1).padStart(7) : '      -'} s\n`,
       );
     }
   }
   const ref = results[0];
   if (ref) {
-    write(`  ratios against ${ref.skus} SKUs (per stage: wall ×, peak RSS ×):\n`);
-    for (const r of results.slice(1)) {
-      const parts = Object.entries(r.full.stages).map(([name, st]) => {
-        const base = ref.full.stages[name];
-        return base
-          ? `${name} ${(st.wallSeconds / Math.max(base.wallSeconds, 0.001)).toFixed(2)}×/${(st.peakRssMb / Math.max(base.peakRssMb, 1)).toFixed(2)}×`
-          : `${name} n/a`;
-      });
-      write(
-        `    ${r.skus / ref.skus}× SKUs: whole wall ${(r.full.wallSeconds / ref.full.wallSeconds).toFixed(2)}×, process peak RSS ${(r.peakRssMb / ref.peakRssMb).toFixed(2)}×; ${parts.join(', ')}\n`,
-      );
-    }
+    write(`  ratios against ${ref.skus} SKUs (per stage: wall ×, peak RSS ×, peak live heap ×):\n`);
+    for (const r of results.slice(1)) write(`    ${ratioLine(r, ref)}\n`);
+  }
+  if (results.length > 2) {
+    write('  ratios per step (each size against the one before):\n');
+    for (let i = 1; i < results.length; i++) write(`    ${ratioLine(results[i]!, results[i - 1]!)}\n`);
   }
   write(`reproduce: npm run bench -- scale${args.length ? ` ${args.join(' ')}` : ''}   (built: node dist/bench/scale.js)\n`);
 }

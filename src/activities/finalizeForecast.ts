@@ -1,22 +1,23 @@
 import packageJson from '../../package.json';
-import { openLakeTable, readOrEmpty } from '../lib/delta';
-import type { DeltaRow } from '../lib/delta/types';
+import { DeltaTableNotFoundError, openLakeTable } from '../lib/delta';
 import { runParamNames, silverVersionParamKey } from '../lib/registry/policyMetrics';
 import { promotePolicy } from '../lib/registry/promotion';
 import {
-  breakdownMetrics,
-  breakdownTags,
-  runMetricsFromBacktest,
-  sumBreakdowns,
-  type BacktestMetricRow,
-  type RunBreakdowns,
-} from '../lib/registry/runMetrics';
+  addBacktestRow,
+  backtestRowOf,
+  emptySegmentedSums,
+  isSegmentedSums,
+  mergeSegmentedSums,
+  metricsFromSums,
+  type SegmentedBacktestSums,
+} from '../lib/registry/backtestSums';
+import { breakdownMetrics, breakdownTags, sumBreakdowns, type RunBreakdowns } from '../lib/registry/runMetrics';
 import { modelParamsUri, policyVersionSource } from '../lib/registry/versionSource';
 import { createTracker } from '../lib/tracking/createTracker';
 import { experimentNameFor } from '../lib/tracking/mlflowSettings';
 import { isEmptyBatch, openRun, unloggedPart } from '../lib/tracking/runLog';
 import { entityKey } from '../lib/tracking/tablesTracker';
-import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../lib/tracking/tracker';
+import { challengerAlias, productionAlias, type MetricPoint, type TrackedRun, type Tracker } from '../lib/tracking/tracker';
 import type { FinalizeForecastInput, FinalizeForecastOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
 import { lakeTables } from '../lib/lakeTables';
@@ -37,24 +38,27 @@ export function codeVersion(extra: string | undefined): string {
   return extra ? `${packageJson.version}+${extra}` : packageJson.version;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** Where a run's figures came from (the `metrics.source` param). */
+type MetricsSource = 'batch_summaries' | 'gold.forecast_metrics' | 'batch_sums';
 
-function toMetricRow(r: DeltaRow): BacktestMetricRow {
-  return {
-    sku: String(r['sku']),
-    segment: String(r['segment']),
-    mase: num(r['mase']),
-    wape: num(r['wape']),
-    bias: num(r['bias']),
-    coverage90: num(r['coverage90']),
-    pinball: num(r['pinball']),
-    absError: Number(r['abs_err']),
-    absActual: Number(r['abs_actual']),
-    windows: Number(r['windows']),
-  };
+interface RunFigures {
+  metrics: Record<string, number>;
+  breakdowns: RunBreakdowns;
+  /** Backtest windows of the run (0 when unknown). */
+  windows: number;
+  source: MetricsSource;
 }
 
-/** Figures from the batch outputs alone, when the Gold metrics table has nothing for the run. */
+/** A batch's summary file (forecastBatch): its full breakdown and, since coverage50, its backtest sums. */
+interface BatchSummary {
+  models: ReasonCounts;
+  fallbacks: ReasonCounts;
+  backtest?: unknown;
+}
+
+const signalOf = (services: PipelineServices) => (services.abortSignal ? { abortSignal: services.abortSignal } : {});
+
+/** Figures from the batch outputs alone, when neither batch summaries nor Gold rows have the run. */
 function metricsFromBatches(input: FinalizeForecastInput): Record<string, number> {
   const sum = input.batches.reduce(
     (a, b) => ({
@@ -72,27 +76,72 @@ function metricsFromBatches(input: FinalizeForecastInput): Record<string, number
 }
 
 /**
- * The run's full breakdown: merged from each batch's breakdown file in the lake when the plan's
- * batch count is known (what history carries is capped to the top counts), else from the batch
- * outputs themselves.
+ * The run's full breakdown and backtest sums, merged from each batch's summary file in the lake one
+ * file at a time when the plan's batch count is known (what history carries is capped to the top
+ * counts), else the breakdown from the batch outputs. Sums are undefined when a batch file has none
+ * (written before batches summed their backtest).
  */
-async function runBreakdowns(input: FinalizeForecastInput, services: PipelineServices): Promise<RunBreakdowns> {
-  if (input.batchCount === undefined) return sumBreakdowns(input.batches);
-  const out = { models: {} as ReasonCounts, fallbacks: {} as ReasonCounts };
-  const options = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+async function readBatchSummaries(
+  input: FinalizeForecastInput,
+  services: PipelineServices,
+): Promise<{ breakdowns: RunBreakdowns; sums: SegmentedBacktestSums | undefined }> {
+  if (input.batchCount === undefined) return { breakdowns: sumBreakdowns(input.batches), sums: undefined };
+  const counts = { models: {} as ReasonCounts, fallbacks: {} as ReasonCounts };
+  let sums: SegmentedBacktestSums | undefined = emptySegmentedSums();
   for (let i = 0; i < input.batchCount; i++) {
     let text: string;
     try {
-      text = (await services.lake.read(batchBreakdownPath(input.runId, batchIdOf(i)), options)).toString('utf8');
+      text = (await services.lake.read(batchBreakdownPath(input.runId, batchIdOf(i)), signalOf(services))).toString('utf8');
     } catch (err) {
       if (err instanceof LakeNotFoundError) continue; // a batch with no SKUs writes none
       throw err;
     }
-    const b = JSON.parse(text) as { models: ReasonCounts; fallbacks: ReasonCounts };
-    mergeCounts(out.models, b.models);
-    mergeCounts(out.fallbacks, b.fallbacks);
+    const b = JSON.parse(text) as BatchSummary;
+    mergeCounts(counts.models, b.models);
+    mergeCounts(counts.fallbacks, b.fallbacks);
+    sums = sums && isSegmentedSums(b.backtest) ? mergeSegmentedSums(sums, b.backtest) : undefined;
   }
-  return sumBreakdowns([out]);
+  return { breakdowns: sumBreakdowns([counts]), sums };
+}
+
+/** The run's Gold forecast_metrics rows added up as they stream (one data file at a time, never the fleet's rows). */
+async function sumsFromGold(input: FinalizeForecastInput, services: PipelineServices): Promise<SegmentedBacktestSums> {
+  const sums = emptySegmentedSums();
+  try {
+    const rows = openLakeTable(services.lake, lakeTables.forecast_metrics).read({
+      ...signalOf(services),
+      partitionFilter: (p) => p['run_id'] === input.runId,
+    });
+    for await (const row of rows) addBacktestRow(sums, backtestRowOf(row));
+  } catch (err) {
+    if (!(err instanceof DeltaTableNotFoundError)) throw err;
+  }
+  return sums;
+}
+
+/**
+ * The run's tracked figures: from the batch summaries when every batch has its sums (coverage50
+ * included), else from the Gold forecast_metrics rows, else from the batch outputs (no segments);
+ * plus the breakdown counts and the Gold forecast row count.
+ */
+async function runFigures(input: FinalizeForecastInput, services: PipelineServices): Promise<RunFigures> {
+  const { breakdowns, sums } = await readBatchSummaries(input, services);
+  let figures: Omit<RunFigures, 'breakdowns'>;
+  if (sums && sums.total.skus > 0) {
+    figures = { metrics: metricsFromSums(sums), windows: sums.total.windows, source: 'batch_summaries' };
+  } else {
+    const gold = await sumsFromGold(input, services);
+    figures =
+      gold.total.skus > 0
+        ? { metrics: metricsFromSums(gold), windows: gold.total.windows, source: 'gold.forecast_metrics' }
+        : { metrics: metricsFromBatches(input), windows: 0, source: 'batch_sums' };
+  }
+  if (figures.source === 'batch_sums')
+    services.log(`finalize: no Gold forecast_metrics rows for run ${input.runId}; metrics from batch sums (no segments)`);
+  // Model and fallback names are free text: counts by name go to JSON tags, never into metric keys.
+  Object.assign(figures.metrics, breakdownMetrics(breakdowns));
+  figures.metrics['forecast_rows'] = input.batches.reduce((a, b) => a + b.forecastRows, 0);
+  return { ...figures, breakdowns };
 }
 
 /**
@@ -101,7 +150,7 @@ async function runBreakdowns(input: FinalizeForecastInput, services: PipelineSer
  * (a run finalized from outside an orchestration), the latest origin among its Gold forecasts.
  */
 async function originOfRun(input: FinalizeForecastInput, services: PipelineServices): Promise<string> {
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
   if (input.batchCount !== undefined && input.batchCount > 0) {
     try {
       return (await readSkuBatch(services.lake, skuBatchPath(input.runId, batchIdOf(0)), signal)).endDate;
@@ -109,14 +158,49 @@ async function originOfRun(input: FinalizeForecastInput, services: PipelineServi
       if (!(err instanceof LakeNotFoundError)) throw err;
     }
   }
-  const origins = await readOrEmpty(() =>
-    openLakeTable(services.lake, lakeTables.forecasts).readAll({
+  let latest = '';
+  try {
+    const rows = openLakeTable(services.lake, lakeTables.forecasts).read({
       ...signal,
       columns: ['origin_date'],
       partitionFilter: (p) => p['run_id'] === input.runId,
-    }),
-  );
-  return origins.reduce((max, r) => (String(r['origin_date']) > max ? String(r['origin_date']) : max), '');
+    });
+    for await (const r of rows) if (String(r['origin_date']) > latest) latest = String(r['origin_date']);
+  } catch (err) {
+    if (!(err instanceof DeltaTableNotFoundError)) throw err;
+  }
+  return latest;
+}
+
+/** Run params: pipeline identity, code and data versions, Gold paths, the policy and where the metrics came from. */
+function runParams(
+  input: FinalizeForecastInput,
+  services: PipelineServices,
+  run: { version: string; windowKey: string; modelParamsPath: string; source: MetricsSource },
+): Record<string, string> {
+  const { settings, lake } = services;
+  const params: Record<string, string> = {
+    [runParamNames.pipelineRunId]: input.runId,
+    [runParamNames.codeVersion]: run.version,
+    [runParamNames.modelParamsPath]: run.modelParamsPath,
+    [runParamNames.backtestWindowKey]: run.windowKey,
+    'run.date': input.runDate,
+    'gold.forecasts': `${lakeTables.forecasts.path}/run_id=${input.runId}`,
+    'gold.forecast_metrics': `${lakeTables.forecast_metrics.path}/run_id=${input.runId}`,
+    'lake.location': lake.location,
+    'policy.name': input.policy ?? 'default',
+    'policy.selection':
+      input.policy === 'wide'
+        ? 'per-SKU model chosen by rolling-origin backtest over the wide candidate set (every model but ARIMA)'
+        : 'per-SKU model chosen by rolling-origin backtest within its demand class',
+    'policy.horizon_days': String(settings.DEMAND_FORECAST_HORIZON_DAYS),
+    'policy.season': String(settings.DEMAND_FORECAST_SEASON),
+    'policy.batch_size': String(settings.DEMAND_FORECAST_BATCH_SIZE),
+    'policy.model_timeout_ms': String(settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS),
+    'metrics.source': run.source,
+  };
+  for (const [table, tableVersion] of Object.entries(input.tableVersions)) params[silverVersionParamKey(table)] = String(tableVersion);
+  return params;
 }
 
 /** The version registered from this tracking run (a re-run with changed params is another run, so another version). */
@@ -125,164 +209,186 @@ async function findVersionOfRun(tracker: Tracker, modelName: string, trackingRun
   return versions.find((v) => v.runId === trackingRunId);
 }
 
+/** What the catch of finalizeForecast needs to know: the run opened, and whether it is finished already. */
+interface TrackingProgress {
+  trackingRunId?: string;
+  finished: boolean;
+}
+
+/**
+ * Opens the tracking run (a retry reuses it; a re-run whose params changed gets a new one, params
+ * being write-once), logs what it lacks and ends it FINISHED.
+ */
+async function logTrackingRun(
+  tracker: Tracker,
+  experimentId: string,
+  input: FinalizeForecastInput,
+  logged: { params: Record<string, string>; metrics: MetricPoint[]; tags: Record<string, string> },
+  progress: TrackingProgress,
+  signal: { abortSignal?: AbortSignal },
+): Promise<TrackedRun> {
+  const { run } = await openRun(
+    tracker,
+    experimentId,
+    {
+      runName: input.runId,
+      startTimeInMs: Date.parse(input.startedAt) || Date.now(),
+      params: logged.params,
+      tags: { [runParamNames.trigger]: input.trigger },
+    },
+    signal,
+  );
+  progress.trackingRunId = run.runId;
+  // Never turn a finished run (maybe behind a registered version) into a failed one.
+  progress.finished = run.status === 'FINISHED';
+  const missing = unloggedPart(run, logged);
+  if (!isEmptyBatch(missing)) await tracker.logBatch(run.runId, missing, signal);
+  if (!progress.finished) {
+    await tracker.endRun(run.runId, 'FINISHED', signal);
+    progress.finished = true;
+  }
+  return run;
+}
+
+/** Records the run in the forecast-runs index (the drift check's way to the forecasts in effect). */
+async function indexRun(services: PipelineServices, input: FinalizeForecastInput, trackingRunId: string, modelVersion: string | null) {
+  const runIndex = await services.entities.table(forecastRunsTableName);
+  await runIndex.upsert({
+    partitionKey: 'run',
+    rowKey: entityKey(input.runId),
+    runId: input.runId,
+    trigger: input.trigger,
+    runDate: input.runDate,
+    startedAt: input.startedAt,
+    trackingRunId,
+    modelVersion,
+  });
+}
+
+/** The policy version of this tracking run: found (a retry) or created, under the registered model. */
+async function registerPolicyVersion(
+  tracker: Tracker,
+  services: PipelineServices,
+  input: FinalizeForecastInput,
+  run: { tracked: TrackedRun; version: string; modelParamsPath: string },
+  signal: { abortSignal?: AbortSignal },
+): Promise<string> {
+  const { lake } = services;
+  const modelName = services.settings.DEMAND_REGISTERED_MODEL_NAME;
+  await tracker.ensureRegisteredModel(modelName, {
+    ...signal,
+    description: 'Demand forecasting policy: config + code version + training data version; per-SKU params in Gold model_params',
+  });
+  const found = await findVersionOfRun(tracker, modelName, run.tracked.runId);
+  if (found) return found.version;
+  const created = await tracker.createModelVersion(
+    modelName,
+    {
+      source: policyVersionSource({ lakeLocation: lake.location, modelParamsPath: run.modelParamsPath, run: run.tracked, tracker }),
+      runId: run.tracked.runId,
+      tags: {
+        [runParamNames.pipelineRunId]: input.runId,
+        [runParamNames.modelParamsUri]: modelParamsUri(lake.location, run.modelParamsPath),
+        [runParamNames.trigger]: input.trigger,
+        [runParamNames.codeVersion]: run.version,
+        'data.daily_demand.version': String(input.tableVersions['daily_demand'] ?? 'unknown'),
+      },
+      description: `Forecast run ${input.runId} of ${input.runDate}`,
+    },
+    signal,
+  );
+  return created.version;
+}
+
+/**
+ * With no production version yet, the first one is promoted through the gate (which approves it);
+ * otherwise a new version becomes the challenger. The log says which.
+ */
+async function promoteFirstOrChallenge(
+  tracker: Tracker,
+  services: PipelineServices,
+  input: FinalizeForecastInput,
+  version: string,
+  signal: { abortSignal?: AbortSignal },
+): Promise<void> {
+  const { settings } = services;
+  const modelName = settings.DEMAND_REGISTERED_MODEL_NAME;
+  const production = await tracker.getVersionByAlias(modelName, productionAlias, signal);
+  if (!production) {
+    const outcome = await promotePolicy({
+      tracker,
+      entities: services.entities,
+      modelName,
+      version,
+      to: productionAlias,
+      margin: settings.DEMAND_PROMOTION_MARGIN,
+      segmentTolerance: settings.DEMAND_PROMOTION_SEGMENT_TOLERANCE,
+      decidedAt: input.startedAt,
+      ...signal,
+    });
+    services.log(
+      outcome.promoted
+        ? `finalize: first policy version ${version} promoted to production automatically (no production version existed)`
+        : `finalize: version ${version} not promoted: ${outcome.decision.reasons.join('; ')}`,
+    );
+  } else if (production.version !== version) {
+    await tracker.setAlias(modelName, challengerAlias, version, signal);
+    services.log(
+      `finalize: version ${version} registered as challenger (production is version ${production.version}); promote with \`demand models promote --version ${version} --to production\``,
+    );
+  }
+}
+
 /**
  * Tracks a forecast run (params, aggregate and per-segment backtest metrics, Gold paths) and
  * registers it as a new policy version with the `challenger` alias; with no production version
  * yet, the first one is promoted through the gate (which approves it) and the log says so.
  * Idempotent: a retry finds the run by name (a new one when params changed) and the version by its run.
+ * Memory stays flat in the fleet: figures are sums merged batch by batch, never a row per SKU.
  */
 export async function finalizeForecast(input: FinalizeForecastInput, services: PipelineServices): Promise<FinalizeForecastOutput> {
   const { settings, lake } = services;
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
   const tracker = createTracker(services);
-  const modelName = settings.DEMAND_REGISTERED_MODEL_NAME;
   const experimentId = await tracker.getOrCreateExperiment(experimentNameFor(settings), signal);
-  let openedRunId: string | undefined;
-  // Never turn a finished run (maybe behind a registered version) into a failed one.
-  let finished = false;
-
+  const progress: TrackingProgress = { finished: false };
   try {
-    const metricRows = (
-      await readOrEmpty(() =>
-        openLakeTable(lake, lakeTables.forecast_metrics).readAll({ ...signal, partitionFilter: (p) => p['run_id'] === input.runId }),
-      )
-    ).map(toMetricRow);
-    const fromTable = metricRows.length > 0;
-    const metrics = fromTable ? runMetricsFromBacktest(metricRows) : metricsFromBatches(input);
-    if (!fromTable) services.log(`finalize: no Gold forecast_metrics rows for run ${input.runId}; metrics from batch sums (no segments)`);
-    // Model and fallback names are free text: counts by name go to JSON tags, never into metric keys.
-    const breakdowns = await runBreakdowns(input, services);
-    Object.assign(metrics, breakdownMetrics(breakdowns));
-    metrics['forecast_rows'] = input.batches.reduce((a, b) => a + b.forecastRows, 0);
+    const figures = await runFigures(input, services);
+    const { metrics, breakdowns } = figures;
     // The whole breakdown stays in the lake; the output carries its path, not the counts.
     const breakdownPath = runBreakdownPath(input.runId);
     await lake.put(breakdownPath, Buffer.from(JSON.stringify({ models: breakdowns.skusByModel, fallbacks: breakdowns.fallbacks })), signal);
-
     // The backtest windows end where the forecasts start: same origin + windows + horizon = comparable figures.
     const origin = (await originOfRun(input, services)) || 'unknown';
-    const windows = metricRows.reduce((max, r) => Math.max(max, r.windows), 0);
-    const windowKey = `origin=${origin};windows=${windows};horizon=${settings.DEMAND_FORECAST_HORIZON_DAYS}`;
-
+    const windowKey = `origin=${origin};windows=${figures.windows};horizon=${settings.DEMAND_FORECAST_HORIZON_DAYS}`;
     const version = codeVersion(settings.DEMAND_CODE_VERSION);
     const modelParamsPath = `${lakeTables.model_params.path}/run_id=${input.runId}`;
-    const params: Record<string, string> = {
-      [runParamNames.pipelineRunId]: input.runId,
-      [runParamNames.codeVersion]: version,
-      [runParamNames.modelParamsPath]: modelParamsPath,
-      [runParamNames.backtestWindowKey]: windowKey,
-      'run.date': input.runDate,
-      'gold.forecasts': `${lakeTables.forecasts.path}/run_id=${input.runId}`,
-      'gold.forecast_metrics': `${lakeTables.forecast_metrics.path}/run_id=${input.runId}`,
-      'lake.location': lake.location,
-      'policy.name': input.policy ?? 'default',
-      'policy.selection':
-        input.policy === 'wide'
-          ? 'per-SKU model chosen by rolling-origin backtest over the wide candidate set (every model but ARIMA)'
-          : 'per-SKU model chosen by rolling-origin backtest within its demand class',
-      'policy.horizon_days': String(settings.DEMAND_FORECAST_HORIZON_DAYS),
-      'policy.season': String(settings.DEMAND_FORECAST_SEASON),
-      'policy.batch_size': String(settings.DEMAND_FORECAST_BATCH_SIZE),
-      'policy.model_timeout_ms': String(settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS),
-      'metrics.source': fromTable ? 'gold.forecast_metrics' : 'batch_sums',
-    };
-    for (const [table, tableVersion] of Object.entries(input.tableVersions)) params[silverVersionParamKey(table)] = String(tableVersion);
+    const params = runParams(input, services, { version, windowKey, modelParamsPath, source: figures.source });
     const now = Date.now();
     const points: MetricPoint[] = Object.entries(metrics).map(([key, value]) => ({ key, value, timestampInMs: now, step: 0 }));
     const tags = { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version, ...breakdownTags(breakdowns) };
-
-    // A retry reuses the run; a re-run whose params changed gets a new one (params are write-once).
-    const { run } = await openRun(
-      tracker,
-      experimentId,
-      {
-        runName: input.runId,
-        startTimeInMs: Date.parse(input.startedAt) || Date.now(),
-        params,
-        tags: { [runParamNames.trigger]: input.trigger },
-      },
-      signal,
-    );
-    const trackingRunId = run.runId;
-    openedRunId = trackingRunId;
-    finished = run.status === 'FINISHED';
-    const missing = unloggedPart(run, { params, metrics: points, tags });
-    if (!isEmptyBatch(missing)) await tracker.logBatch(trackingRunId, missing, signal);
-    if (!finished) {
-      await tracker.endRun(trackingRunId, 'FINISHED', signal);
-      finished = true;
-    }
-
-    const runIndex = await services.entities.table(forecastRunsTableName);
-    const indexRun = (modelVersion: string | null) =>
-      runIndex.upsert({
-        partitionKey: 'run',
-        rowKey: entityKey(input.runId),
-        runId: input.runId,
-        trigger: input.trigger,
-        runDate: input.runDate,
-        startedAt: input.startedAt,
-        trackingRunId,
-        modelVersion,
-      });
+    const tracked = await logTrackingRun(tracker, experimentId, input, { params, metrics: points, tags }, progress, signal);
+    const output = { trackingRunId: tracked.runId, metrics, breakdownPath, ...fleetBiasOf(metrics) };
 
     if (partialRunTriggers.includes(input.trigger)) {
-      await indexRun(null);
+      await indexRun(services, input, tracked.runId, null);
       services.log(
-        `finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`,
+        `finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${tracked.runId}; partial re-forecast, no policy version registered`,
       );
-      return { trackingRunId, modelVersion: null, metrics, breakdownPath };
+      return { ...output, modelVersion: null };
     }
-
-    await tracker.ensureRegisteredModel(modelName, {
-      ...signal,
-      description: 'Demand forecasting policy: config + code version + training data version; per-SKU params in Gold model_params',
-    });
-    const registered =
-      (await findVersionOfRun(tracker, modelName, trackingRunId)) ??
-      (await tracker.createModelVersion(
-        modelName,
-        {
-          source: policyVersionSource({ lakeLocation: lake.location, modelParamsPath, run, tracker }),
-          runId: trackingRunId,
-          tags: {
-            [runParamNames.pipelineRunId]: input.runId,
-            [runParamNames.modelParamsUri]: modelParamsUri(lake.location, modelParamsPath),
-            [runParamNames.trigger]: input.trigger,
-            [runParamNames.codeVersion]: version,
-            'data.daily_demand.version': String(input.tableVersions['daily_demand'] ?? 'unknown'),
-          },
-          description: `Forecast run ${input.runId} of ${input.runDate}`,
-        },
-        signal,
-      ));
-    const production = await tracker.getVersionByAlias(modelName, productionAlias, signal);
-    if (!production) {
-      const outcome = await promotePolicy({
-        tracker,
-        entities: services.entities,
-        modelName,
-        version: registered.version,
-        to: productionAlias,
-        margin: settings.DEMAND_PROMOTION_MARGIN,
-        segmentTolerance: settings.DEMAND_PROMOTION_SEGMENT_TOLERANCE,
-        decidedAt: input.startedAt,
-        ...signal,
-      });
-      services.log(
-        outcome.promoted
-          ? `finalize: first policy version ${registered.version} promoted to production automatically (no production version existed)`
-          : `finalize: version ${registered.version} not promoted: ${outcome.decision.reasons.join('; ')}`,
-      );
-    } else if (production.version !== registered.version) {
-      await tracker.setAlias(modelName, challengerAlias, registered.version, signal);
-      services.log(
-        `finalize: version ${registered.version} registered as challenger (production is version ${production.version}); promote with \`demand models promote --version ${registered.version} --to production\``,
-      );
-    }
-    await indexRun(registered.version);
-    return { trackingRunId, modelVersion: registered.version, metrics, breakdownPath };
+    const modelVersion = await registerPolicyVersion(tracker, services, input, { tracked, version, modelParamsPath }, signal);
+    await promoteFirstOrChallenge(tracker, services, input, modelVersion, signal);
+    await indexRun(services, input, tracked.runId, modelVersion);
+    return { ...output, modelVersion };
   } catch (err) {
-    if (openedRunId && !finished) await tracker.endRun(openedRunId, 'FAILED', signal).catch(() => undefined);
+    if (progress.trackingRunId && !progress.finished) await tracker.endRun(progress.trackingRunId, 'FAILED', signal).catch(() => undefined);
     throw err;
   }
+}
+
+/** The fleet bias as a top-level number of the output, so run records (numbers one level deep) carry it. */
+function fleetBiasOf(metrics: Record<string, number>): { fleetBias?: number } {
+  const value = metrics['fleet_bias'];
+  return value !== undefined && Number.isFinite(value) ? { fleetBias: value } : {};
 }

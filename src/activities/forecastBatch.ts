@@ -10,6 +10,7 @@ import { batchBreakdownPath, readSkuBatch } from '../contracts/skuBatches';
 import { capCounts } from '../contracts/breakdown';
 import { lakeTables } from '../lib/lakeTables';
 import { crashPoint } from '../lib/testing/crashPoints';
+import { addBacktestRow, backtestRowOf, emptySegmentedSums } from '../lib/registry/backtestSums';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
@@ -67,6 +68,8 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   const forecasts: DeltaRow[] = [];
   const metrics: DeltaRow[] = [];
   const params: DeltaRow[] = [];
+  // The batch's backtest as sums per segment: finalizeForecast adds these up instead of reading every SKU's row.
+  const backtestSums = emptySegmentedSums();
   const output: ForecastBatchOutput = {
     batchId: input.batch.batchId,
     skus: results.length,
@@ -99,7 +102,7 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       });
     }
     const m = f.metrics;
-    metrics.push({
+    const metricRow: DeltaRow = {
       run_id: input.runId,
       sku: f.sku,
       model: f.model,
@@ -115,7 +118,9 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       abs_actual: finiteOr(m.absActual, 0) ?? 0,
       windows: m.windows,
       fallback_reason: f.fallbackReason,
-    });
+    };
+    metrics.push(metricRow);
+    addBacktestRow(backtestSums, backtestRowOf({ ...metricRow, coverage50: finiteOr(m.coverage50, null) }));
     params.push({
       run_id: input.runId,
       sku: f.sku,
@@ -147,8 +152,8 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       commitInfo: { runId: input.runId, batchId: input.batch.batchId },
     });
   }
-  // The full breakdown goes to the lake (finalizeForecast merges it); history gets the top counts.
-  const breakdown = { models: output.models, fallbacks: output.fallbacks };
+  // The full breakdown and backtest sums go to the lake (finalizeForecast merges them); history gets the top counts.
+  const breakdown = { models: output.models, fallbacks: output.fallbacks, backtest: backtestSums };
   await services.lake.put(batchBreakdownPath(input.runId, input.batch.batchId), Buffer.from(JSON.stringify(breakdown)));
   services.log(`batch ${input.batch.batchId}: ${results.length} SKUs, ${forecasts.length} forecast rows`);
   crashPoint('forecast:batch-written');

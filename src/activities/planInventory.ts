@@ -1,7 +1,8 @@
 import { addDays, formatISO, parseISO } from 'date-fns';
 import { DeltaTableNotFoundError, openLakeTable } from '../lib/delta';
 import type { DeltaReadOptions, DeltaRow } from '../lib/delta/types';
-import { ForecastGroups, LatestStock, planInventoryActions } from '../lib/inventory';
+import { LatestStock, planInventoryActions } from '../lib/inventory';
+import { ForecastBuckets } from '../lib/inventory/forecastBuckets';
 import type { PlanInventoryInput, PlanInventoryOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
 import { loadCatalogueSource, readCatalogue } from '../lib/sources/catalogue';
@@ -20,25 +21,27 @@ async function* rowsOf(lake: PipelineServices['lake'], name: LakeTableName, opti
 /** How far back before the earliest forecast origin a stock observation is still looked for. */
 const stockLookbackDays = 62;
 
-/**
- * Inventory actions for a run: reads the run's Gold forecasts and the Silver stock around their
- * origins, applies the policy from settings (service level, lead time, review period) and replaces
- * the run's partition of Gold `inventory_actions` — re-running the activity gives the same table.
- */
-export async function planInventory(input: PlanInventoryInput, services: PipelineServices): Promise<PlanInventoryOutput> {
-  const { lake, settings } = services;
-  const signal = services.abortSignal;
-  const signalOption = signal ? { abortSignal: signal } : {};
-  // Streamed: one small record per SKU is kept (its forecast days, its latest stock), never the rows read.
-  const groups = new ForecastGroups();
+/** Each SKU's latest forecast origin in the run (one string per SKU, never its rows). */
+async function originsBySku(lake: PipelineServices['lake'], runId: string, signalOption: DeltaReadOptions): Promise<Map<string, string>> {
+  const asOfBySku = new Map<string, string>();
   for await (const row of rowsOf(lake, 'forecasts', {
-    partitionFilter: (p) => p['run_id'] === input.runId,
-    columns: ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'],
+    partitionFilter: (p) => p['run_id'] === runId,
+    columns: ['sku', 'origin_date', 'target_date'],
     ...signalOption,
   })) {
-    groups.add(row);
+    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') continue;
+    const asOf = asOfBySku.get(row.sku);
+    if (asOf === undefined || row.origin_date > asOf) asOfBySku.set(row.sku, row.origin_date);
   }
-  const asOfBySku = new Map([...groups.bySku].map(([sku, f]) => [sku, f.asOf]));
+  return asOfBySku;
+}
+
+/** Each SKU's latest stock at or before its origin, from Silver daily demand and snapshots around the origins. */
+async function stockAtOrigins(
+  lake: PipelineServices['lake'],
+  asOfBySku: ReadonlyMap<string, string>,
+  signalOption: DeltaReadOptions,
+): Promise<LatestStock> {
   const origins = [...asOfBySku.values()].sort();
   const firstOrigin = origins[0];
   const fromMonth = firstOrigin
@@ -50,56 +53,96 @@ export async function planInventory(input: PlanInventoryInput, services: Pipelin
     return month !== null && month !== undefined && month >= fromMonth && month <= lastMonth;
   };
   const stock = new LatestStock(asOfBySku);
-  if (asOfBySku.size > 0) {
-    for await (const row of rowsOf(lake, 'daily_demand', {
-      partitionFilter: inMonths('month'),
-      columns: ['sku', 'date', 'on_hand'],
-      ...signalOption,
-    }))
-      stock.addDemand(row);
-    for await (const row of rowsOf(lake, 'inventory_snapshots', {
-      partitionFilter: inMonths('snapshot_month'),
-      columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
-      ...signalOption,
-    })) {
-      stock.addSnapshot(row);
-    }
-  }
+  if (asOfBySku.size === 0) return stock;
+  for await (const row of rowsOf(lake, 'daily_demand', {
+    partitionFilter: inMonths('month'),
+    columns: ['sku', 'date', 'on_hand'],
+    ...signalOption,
+  }))
+    stock.addDemand(row);
+  for await (const row of rowsOf(lake, 'inventory_snapshots', {
+    partitionFilter: inMonths('snapshot_month'),
+    columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
+    ...signalOption,
+  }))
+    stock.addSnapshot(row);
+  return stock;
+}
+
+/** A product catalogue's supplier lead time per SKU, where it gives one (it replaces the global setting). */
+async function catalogueLeadTimes(services: PipelineServices, signalOption: DeltaReadOptions): Promise<Map<string, number>> {
+  const leadTimes = new Map<string, number>();
+  const { settings, lake } = services;
+  if (!settings.DEMAND_CATALOGUE_SOURCE) return leadTimes;
+  const catalogue = await readCatalogue(lake, await loadCatalogueSource(settings.DEMAND_CATALOGUE_SOURCE), signalOption);
+  for (const entry of catalogue.entries.values()) if (entry.leadTimeDays !== null) leadTimes.set(entry.sku, entry.leadTimeDays);
+  services.log(
+    `inventory: catalogue ${catalogue.files.join(', ') || '(no files)'}: ${catalogue.entries.size} SKUs, ${leadTimes.size} with a lead time, ${catalogue.problems.length} problem(s)${catalogue.problems[0] ? `, e.g. ${catalogue.problems[0].file} record ${catalogue.problems[0].record} ${catalogue.problems[0].field}: ${catalogue.problems[0].detail}` : ''}`,
+  );
+  return leadTimes;
+}
+
+/**
+ * Inventory actions for a run: reads the run's Gold forecasts and the Silver stock around their
+ * origins, applies the policy from settings (service level, lead time, review period) and replaces
+ * the run's partition of Gold `inventory_actions` — re-running the activity gives the same table.
+ *
+ * Memory stays flat in the fleet: a first pass keeps each SKU's origin and stock (a few numbers per
+ * SKU); a second spills the forecast rows to scratch files by SKU bucket (ForecastBuckets); then the
+ * actions are planned and streamed to the writer one bucket at a time.
+ */
+export async function planInventory(
+  input: PlanInventoryInput,
+  services: PipelineServices,
+  options: { bucketSkus?: number; spillRows?: number } = {},
+): Promise<PlanInventoryOutput> {
+  const { lake, settings } = services;
+  const signal = services.abortSignal;
+  const signalOption = signal ? { abortSignal: signal } : {};
+  const asOfBySku = await originsBySku(lake, input.runId, signalOption);
+  const stock = await stockAtOrigins(lake, asOfBySku, signalOption);
   const policy = {
     serviceLevel: settings.DEMAND_SERVICE_LEVEL,
     leadTimeDays: settings.DEMAND_LEAD_TIME_DAYS,
     reviewPeriodDays: settings.DEMAND_REVIEW_PERIOD_DAYS,
   };
-  // A product catalogue's supplier lead time, where it gives one, replaces the global setting per SKU.
-  const leadTimes = new Map<string, number>();
-  if (settings.DEMAND_CATALOGUE_SOURCE) {
-    const catalogue = await readCatalogue(lake, await loadCatalogueSource(settings.DEMAND_CATALOGUE_SOURCE), signalOption);
-    for (const entry of catalogue.entries.values()) if (entry.leadTimeDays !== null) leadTimes.set(entry.sku, entry.leadTimeDays);
-    services.log(
-      `inventory: catalogue ${catalogue.files.join(', ') || '(no files)'}: ${catalogue.entries.size} SKUs, ${leadTimes.size} with a lead time, ${catalogue.problems.length} problem(s)${catalogue.problems[0] ? `, e.g. ${catalogue.problems[0].file} record ${catalogue.problems[0].record} ${catalogue.problems[0].field}: ${catalogue.problems[0].detail}` : ''}`,
-    );
+  const leadTimes = await catalogueLeadTimes(services, signalOption);
+  const policyFor = (sku: string) => {
+    const leadTimeDays = leadTimes.get(sku);
+    return leadTimeDays === undefined ? policy : { ...policy, leadTimeDays };
+  };
+  const buckets = await ForecastBuckets.create(asOfBySku, { scratchDir: settings.DEMAND_SCRATCH_DIR, ...options });
+  const summary: PlanInventoryOutput = { skus: 0, atRisk: 0, reorderSuggested: 0 };
+  try {
+    for await (const row of rowsOf(lake, 'forecasts', {
+      partitionFilter: (p) => p['run_id'] === input.runId,
+      columns: ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'],
+      ...signalOption,
+    }))
+      await buckets.add(row);
+    const actionRows = async function* (): AsyncIterable<DeltaRow> {
+      for await (const bucket of buckets.buckets()) {
+        const plan = planInventoryActions(input.runId, bucket, (sku) => stock.of(sku), policy, policyFor);
+        summary.skus += plan.summary.skus;
+        summary.atRisk += plan.summary.atRisk;
+        summary.reorderSuggested += plan.summary.reorderSuggested;
+        yield* plan.rows;
+      }
+    };
+    const def = lakeTables.inventory_actions;
+    await openLakeTable(lake, def).write(actionRows(), {
+      schema: def.schema,
+      partitionBy: def.partitionBy,
+      mode: 'overwritePartitions',
+      partitions: [{ run_id: input.runId }],
+      commitInfo: { runId: input.runId, operation: 'planInventory' },
+      ...signalOption,
+    });
+  } finally {
+    await buckets.close();
   }
-  const plan = planInventoryActions(
-    input.runId,
-    groups.bySku,
-    (sku) => stock.of(sku),
-    policy,
-    (sku) => {
-      const leadTimeDays = leadTimes.get(sku);
-      return leadTimeDays === undefined ? policy : { ...policy, leadTimeDays };
-    },
-  );
-  const def = lakeTables.inventory_actions;
-  await openLakeTable(lake, def).write(plan.rows, {
-    schema: def.schema,
-    partitionBy: def.partitionBy,
-    mode: 'overwritePartitions',
-    partitions: [{ run_id: input.runId }],
-    commitInfo: { runId: input.runId, operation: 'planInventory' },
-    ...signalOption,
-  });
   services.log(
-    `inventory: ${plan.summary.skus} SKUs, ${plan.summary.atRisk} at risk of stockout within ${settings.DEMAND_LEAD_TIME_DAYS} days, ${plan.summary.reorderSuggested} to reorder now`,
+    `inventory: ${summary.skus} SKUs, ${summary.atRisk} at risk of stockout within ${settings.DEMAND_LEAD_TIME_DAYS} days, ${summary.reorderSuggested} to reorder now`,
   );
-  return plan.summary;
+  return summary;
 }

@@ -29,6 +29,19 @@ function topCounts(counts: Record<string, number>, limit = 6): string {
   return rest > 0 ? `${shown.join(', ')}, others ${rest}` : shown.join(', ');
 }
 
+const percent = (v: number, signed = false): string => `${signed && v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
+
+/** Fleet bias and band coverage of the run's backtest, from its tracked metrics (absent before finalize ran). */
+function backtestCalibration(tracking: { fleetBias?: number; metrics?: Record<string, number> } | undefined): string {
+  const m = tracking?.metrics ?? {};
+  const bias = tracking?.fleetBias ?? m['fleet_bias'];
+  const parts: string[] = [];
+  if (bias !== undefined) parts.push(`fleet bias ${percent(bias, true)} (Σ forecast ÷ Σ actual − 1)`);
+  if (m['coverage50'] !== undefined) parts.push(`q25–q75 holds ${percent(m['coverage50'])}`);
+  if (m['coverage90'] !== undefined) parts.push(`q05–q95 ${percent(m['coverage90'])}`);
+  return parts.length ? `, ${parts.join(', ')}` : '';
+}
+
 /** What the run's own data says, for the summary (read from Silver products after the run). */
 export interface RunDataFacts {
   /** The SKU with the most units: the follow-up commands name it. */
@@ -95,7 +108,7 @@ export function formatRunSummary(
       `  Forecast             ${n(s.forecast.skus)} SKUs in ${n(s.forecast.batches)} batches, ${n(s.forecast.forecastRows)} Gold forecast rows${inactive}`,
     );
     lines.push(
-      `                       backtest WAPE ${wape === null ? '-' : `${wape.toFixed(1)}%`}, mean MASE ${mase === null ? '-' : mase.toFixed(3)}`,
+      `                       backtest WAPE ${wape === null ? '-' : `${wape.toFixed(1)}%`}, mean MASE ${mase === null ? '-' : mase.toFixed(3)}${backtestCalibration(s.tracking)}`,
     );
     lines.push(`                       models chosen: ${topCounts(s.forecast.models)}`);
     if (Object.keys(s.forecast.fallbacks).length)

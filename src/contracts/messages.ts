@@ -104,6 +104,8 @@ export interface FinalizeForecastOutput {
    * are in the lake at `breakdownPath`.
    */
   metrics: Record<string, number>;
+  /** Backtest Σ forecast ÷ Σ actual − 1 over the run's SKUs (metrics.fleet_bias, here for run records). */
+  fleetBias?: number;
   /** Lake path of the run's breakdown JSON: { models: {...}, fallbacks: {...} }. */
   breakdownPath: string;
 }

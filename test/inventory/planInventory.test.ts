@@ -1,4 +1,5 @@
 import { openLakeTable } from '../../src/lib/delta';
+import { planInventoryRows } from '../../src/lib/inventory';
 import { planInventory } from '../../src/activities/planInventory';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { createFixtureLake, fixtureOrigin, fixtureRunId, type FixtureLake } from '../publish/lakeFixture';
@@ -40,5 +41,32 @@ describe('planInventory activity', () => {
     const again = await table.readAll();
     expect(again).toHaveLength(3);
     expect(again.map((r) => r.sku).sort()).toEqual(rows.map((r) => r.sku).sort());
+  });
+
+  it('plans the same rows whether forecasts spill one SKU per bucket every 2 rows or all in one bucket', async () => {
+    const table = openLakeTable(fixture.services.lake, lakeTables.inventory_actions);
+    const bySku = (rows: Array<Record<string, unknown>>) => [...rows].sort((a, b) => String(a.sku).localeCompare(String(b.sku)));
+    const whole = await planInventory(input, fixture.services);
+    const wholeRows = bySku(await table.readAll());
+    const split = await planInventory(input, fixture.services, { bucketSkus: 1, spillRows: 2 });
+    expect(split).toEqual(whole);
+    const splitRows = bySku(await table.readAll());
+    expect(splitRows).toEqual(wholeRows);
+    // The same as the in-memory planner over every row at once (what the activity did before it spilled).
+    const read = (name: 'forecasts' | 'daily_demand' | 'inventory_snapshots') =>
+      openLakeTable(fixture.services.lake, lakeTables[name]).readAll();
+    const inMemory = planInventoryRows(
+      fixtureRunId,
+      await read('forecasts'),
+      await read('daily_demand'),
+      await read('inventory_snapshots'),
+      {
+        serviceLevel: 0.9,
+        leadTimeDays: 5,
+        reviewPeriodDays: 7,
+      },
+    );
+    expect(splitRows).toEqual(bySku(inMemory.rows));
+    expect(split).toEqual(inMemory.summary);
   });
 });

@@ -10,8 +10,11 @@ import { parseKeySegment, trackingKey } from '../tracking/trackingKeys';
 export const policySegments = ['fast', 'slow', 'intermittent'] as const;
 export type PolicySegment = (typeof policySegments)[number];
 
-/** Aggregate backtest metrics logged per run (lower is better except coverage90, which should be near 0.9). */
-export const policyMetricNames = ['wape', 'mase', 'bias', 'coverage90', 'pinball'] as const;
+/**
+ * Aggregate backtest metrics logged per run. Lower is better for wape, mase and pinball; bias and
+ * fleet_bias (Σ forecast ÷ Σ actual − 1) should be near 0, coverage50 near 0.5 and coverage90 near 0.9.
+ */
+export const policyMetricNames = ['wape', 'mase', 'bias', 'fleet_bias', 'coverage50', 'coverage90', 'pinball'] as const;
 export type PolicyMetricName = (typeof policyMetricNames)[number];
 
 /** The metric the gate ranks policies by. */

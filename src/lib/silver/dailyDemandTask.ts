@@ -21,11 +21,51 @@ export interface DailyDemandTask {
   fileRows: number;
 }
 
-/** The task for `month`, cut from the window of lines (netted flags final) and the stock index. */
+export interface DailyDemandTaskOptions {
+  skuOrder: readonly string[];
+  ranges: Map<string, DayRange>;
+  onHand: OnHandIndex;
+  fields: DeltaField[];
+  fileRows: number;
+}
+
+/** SKU-days of one task at most: a worker holds one task's rows, whatever the fleet's size. */
+export const defaultTaskRows = 250_000;
+
+/**
+ * The tasks for `month`, cut from the window of lines (netted flags final) and the stock index: the
+ * month's SKUs in order, in runs of at most `maxRows` SKU-days each (a SKU is never split), so the
+ * worker's share stays bounded as the fleet grows. Concatenated, their rows are the month's rows.
+ */
+export function dailyDemandTasks(
+  window: DemandLines,
+  month: string,
+  options: DailyDemandTaskOptions,
+  maxRows: number = defaultTaskRows,
+): Array<{ task: DailyDemandTask; rows: number }> {
+  const bounds = monthBounds(month);
+  const chunks: Array<{ skus: string[]; rows: number }> = [];
+  let chunk = { skus: [] as string[], rows: 0 };
+  for (const sku of options.skuOrder) {
+    const range = options.ranges.get(sku) as DayRange;
+    const days = Math.min(range.last, bounds.last) - Math.max(range.first, bounds.first) + 1;
+    if (days <= 0) continue;
+    if (chunk.skus.length > 0 && chunk.rows + days > maxRows) {
+      chunks.push(chunk);
+      chunk = { skus: [], rows: 0 };
+    }
+    chunk.skus.push(sku);
+    chunk.rows += days;
+  }
+  if (chunk.skus.length > 0 || chunks.length === 0) chunks.push(chunk);
+  return chunks.map((c) => dailyDemandTask(window, month, { ...options, skuOrder: c.skus }));
+}
+
+/** The task for `month` and the SKUs of `skuOrder`, cut from the window of lines (netted flags final) and the stock index. */
 export function dailyDemandTask(
   window: DemandLines,
   month: string,
-  options: { skuOrder: readonly string[]; ranges: Map<string, DayRange>; onHand: OnHandIndex; fields: DeltaField[]; fileRows: number },
+  options: DailyDemandTaskOptions,
 ): { task: DailyDemandTask; rows: number } {
   const bounds = monthBounds(month);
   const skus: string[] = [];
@@ -44,11 +84,13 @@ export function dailyDemandTask(
   }
   const position = new Map(skus.map((s, i) => [s, i]));
   const windowToTask = Int32Array.from(window.skus.values, (s) => position.get(s) ?? -1);
-  let n = 0;
-  for (let i = 0; i < window.length; i += 1) {
+  // Lines of the month's SKUs in this task only (a task may hold a run of the month's SKUs).
+  const inTask = (i: number): boolean => {
     const day = window.day[i] as number;
-    if (day >= bounds.first && day <= bounds.last && window.netted[i] === 0) n += 1;
-  }
+    return day >= bounds.first && day <= bounds.last && window.netted[i] === 0 && (windowToTask[window.sku[i] as number] as number) >= 0;
+  };
+  let n = 0;
+  for (let i = 0; i < window.length; i += 1) if (inTask(i)) n += 1;
   const lines = {
     sku: new Int32Array(n),
     day: new Int32Array(n),
@@ -59,10 +101,9 @@ export function dailyDemandTask(
   };
   let j = 0;
   for (let i = 0; i < window.length; i += 1) {
-    const day = window.day[i] as number;
-    if (day < bounds.first || day > bounds.last || window.netted[i] !== 0) continue;
+    if (!inTask(i)) continue;
     lines.sku[j] = windowToTask[window.sku[i] as number] as number;
-    lines.day[j] = day;
+    lines.day[j] = window.day[i] as number;
     lines.quantity[j] = window.quantity[i] as number;
     lines.revenue[j] = window.revenue[i] as number;
     lines.invoice[j] = window.invoice[i] as number;

@@ -24,7 +24,7 @@ import type { BuildSilverOutput } from './buildSilverOutput';
 import type { ReasonCounts } from '../quality/reasonCounts';
 import { lakeTables, type LakeTableDef } from '../lakeTables';
 import { monthBounds, monthOfDay, monthsBetween, OnHandIndex, type DayRange } from './dailyDemand';
-import { dailyDemandTask } from './dailyDemandTask';
+import { dailyDemandTasks } from './dailyDemandTask';
 import { DemandLines } from './demandLines';
 import { FingerprintSet } from './fingerprintSet';
 import { checkInventoryRecord, type InventorySnapshot } from './inventoryRecord';
@@ -389,9 +389,11 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
       const fields = [...writers.dailyDemand.dataFields];
       for (const month of done) {
         if (!affectedSet.has(month) || writers.dailyDemand.skipped) continue;
-        const { task, rows } = dailyDemandTask(window, month, { skuOrder, ranges, onHand, fields, fileRows: orderLinesFileRows });
-        dailyDemandRows += rows;
-        (files as DataFileQueue).add(writers.dailyDemand, { month }, pool.dailyDemand(task));
+        // A month's SKU-days in tasks of bounded size: a worker never holds the whole fleet's month.
+        for (const { task, rows } of dailyDemandTasks(window, month, { skuOrder, ranges, onHand, fields, fileRows: orderLinesFileRows })) {
+          dailyDemandRows += rows;
+          (files as DataFileQueue).add(writers.dailyDemand, { month }, pool.dailyDemand(task));
+        }
       }
       windowMonths = windowMonths.filter((m) => !done.includes(m));
       window = window.retainFrom(windowMonths.length > 0 ? monthBounds(windowMonths[0] as string).first : upTo);

@@ -1,0 +1,115 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { DeltaRow } from '../delta/types';
+import type { ForecastDay } from './inventoryPolicy';
+
+/** A SKU's forecast days at its origin, as inventory planning takes them. */
+export interface SkuForecastDays {
+  asOf: string;
+  days: ForecastDay[];
+}
+
+/** SKUs whose forecast days are in memory at a time. */
+export const defaultBucketSkus = 2_000;
+/** Rows buffered before they are spilled to the buckets' scratch files. */
+export const defaultSpillRows = 100_000;
+/** A spilled row: SKU's index in its bucket, target day number, point, q05, q95. */
+const fieldsPerRow = 5;
+
+const dayMs = 86_400_000;
+const dayNumber = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / dayMs);
+const isoOfDayNumber = (n: number): string => new Date(n * dayMs).toISOString().slice(0, 10);
+
+/**
+ * A run's Gold forecast rows regrouped by SKU through scratch files (DEMAND_SCRATCH_DIR or the OS
+ * temp folder), so inventory planning holds one bucket of SKUs' forecast days at a time, never the
+ * fleet's. SKUs are bucketed in sorted order, so buckets come out sorted too; within a SKU the rows
+ * keep the order they were added in. Only rows of a SKU's origin (`asOfBySku`) are kept, as
+ * ForecastGroups does.
+ */
+export class ForecastBuckets {
+  private readonly skus: string[];
+  private readonly slot: Map<string, number>;
+  private readonly buffers = new Map<number, number[]>();
+  private buffered = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly asOfBySku: ReadonlyMap<string, string>,
+    private readonly bucketSkus: number,
+    private readonly spillRows: number,
+  ) {
+    this.skus = [...asOfBySku.keys()].sort();
+    this.slot = new Map(this.skus.map((sku, i) => [sku, i]));
+  }
+
+  static async create(
+    asOfBySku: ReadonlyMap<string, string>,
+    options: { scratchDir?: string | undefined; bucketSkus?: number; spillRows?: number } = {},
+  ): Promise<ForecastBuckets> {
+    const dir = await fs.mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'inventory-'));
+    return new ForecastBuckets(dir, asOfBySku, options.bucketSkus ?? defaultBucketSkus, options.spillRows ?? defaultSpillRows);
+  }
+
+  get bucketCount(): number {
+    return Math.ceil(this.skus.length / this.bucketSkus);
+  }
+
+  /** A Gold forecasts row (sku, origin_date, target_date, point, q05, q95). */
+  async add(row: DeltaRow): Promise<void> {
+    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') return;
+    const index = this.slot.get(row.sku);
+    if (index === undefined || row.origin_date !== this.asOfBySku.get(row.sku)) return;
+    const bucket = Math.floor(index / this.bucketSkus);
+    const values = this.buffers.get(bucket) ?? [];
+    values.push(index % this.bucketSkus, dayNumber(row.target_date), Number(row.point), Number(row.q05), Number(row.q95));
+    this.buffers.set(bucket, values);
+    if (++this.buffered >= this.spillRows) await this.spill();
+  }
+
+  private fileOf(bucket: number): string {
+    return path.join(this.dir, `${bucket}.f64`);
+  }
+
+  private async spill(): Promise<void> {
+    for (const [bucket, values] of this.buffers) await fs.appendFile(this.fileOf(bucket), Buffer.from(new Float64Array(values).buffer));
+    this.buffers.clear();
+    this.buffered = 0;
+  }
+
+  /** Each bucket's SKUs with their forecast days, in SKU order; one bucket in memory at a time. */
+  async *buckets(): AsyncIterable<Map<string, SkuForecastDays>> {
+    await this.spill();
+    for (let b = 0; b < this.bucketCount; b++) {
+      const members = this.skus.slice(b * this.bucketSkus, (b + 1) * this.bucketSkus);
+      const out = new Map<string, SkuForecastDays>(members.map((sku) => [sku, { asOf: this.asOfBySku.get(sku)!, days: [] }]));
+      const rows = await this.readBucket(b);
+      for (let k = 0; k < rows.length; k += fieldsPerRow) {
+        out.get(members[rows[k]!]!)!.days.push({
+          targetDate: isoOfDayNumber(rows[k + 1]!),
+          point: rows[k + 2]!,
+          q05: rows[k + 3]!,
+          q95: rows[k + 4]!,
+        });
+      }
+      yield out;
+    }
+  }
+
+  private async readBucket(bucket: number): Promise<Float64Array> {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(this.fileOf(bucket));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Float64Array(0); // no rows for these SKUs
+      throw err;
+    }
+    // A fresh ArrayBuffer: a small file's Buffer may sit at an offset in a pool, unaligned for Float64Array.
+    return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  }
+
+  async close(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+}
