@@ -6,10 +6,11 @@ import type { ForecastBatchInput, ForecastBatchOutput, ReasonCounts } from '../c
 import type { PipelineServices } from '../lib/pipelineServices';
 import { loadForecastCalendar } from './forecastCalendar';
 import { sharedForecastPool } from './forecastPool';
-import { batchBreakdownPath, readSkuBatch } from '../contracts/skuBatches';
+import { batchBreakdownPath, readSkuBatch, type SkuBatch } from '../contracts/skuBatches';
 import { capCounts } from '../contracts/breakdown';
 import { lakeTables } from '../lib/lakeTables';
 import { crashPoint } from '../lib/testing/crashPoints';
+import { writeSelectionRecords, type SelectionRecord } from '../lib/runs/warmStartRecords';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
@@ -50,8 +51,16 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
     services.settings,
     services.abortSignal ? { abortSignal: services.abortSignal } : {},
   );
+  // Warm start only under the default policy: a challenger run exists to try more candidates.
+  const warm = input.policy !== 'wide';
   const results: SkuForecast[] = await pool.forecast(
-    batch.series.map((s) => ({ sku: s.sku, startDate: s.startDate, values: s.values, censored: s.censored })),
+    batch.series.map((s) => ({
+      sku: s.sku,
+      startDate: s.startDate,
+      values: s.values,
+      censored: s.censored,
+      ...(warm && s.warmStart ? { warmStart: { model: s.warmStart.model, profileKey: s.warmStart.profileKey } } : {}),
+    })),
     {
       horizon: input.horizonDays,
       season: input.season,
@@ -147,10 +156,32 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       commitInfo: { runId: input.runId, batchId: input.batch.batchId },
     });
   }
+  // The choices go to the lake before the batch reports done; the next run re-uses them only once this run completed.
+  const selections = selectionRecordsOf(batch, results);
+  await writeSelectionRecords(services.lake, input.runId, input.batch.batchId, selections, signalOf(services));
   // The full breakdown goes to the lake (finalizeForecast merges it); history gets the top counts.
   const breakdown = { models: output.models, fallbacks: output.fallbacks };
   await services.lake.put(batchBreakdownPath(input.runId, input.batch.batchId), Buffer.from(JSON.stringify(breakdown)));
-  services.log(`batch ${input.batch.batchId}: ${results.length} SKUs, ${forecasts.length} forecast rows`);
+  const warmCount = selections.filter((r) => r.mode === 'warm').length;
+  services.log(
+    `batch ${input.batch.batchId}: ${results.length} SKUs (${warmCount} warm-started, ${selections.length - warmCount} full selection), ${forecasts.length} forecast rows`,
+  );
   crashPoint('forecast:batch-written');
   return { ...output, models: capCounts(output.models), fallbacks: capCounts(output.fallbacks) };
+}
+
+function signalOf(services: PipelineServices): { abortSignal?: AbortSignal } {
+  return services.abortSignal ? { abortSignal: services.abortSignal } : {};
+}
+
+/** One record per SKU whose model was selected (rule-based paths such as all-zero history have none). */
+function selectionRecordsOf(batch: { endDate: string; series: SkuBatch['series'] }, results: readonly SkuForecast[]): SelectionRecord[] {
+  const bySku = new Map(batch.series.map((s) => [s.sku, s]));
+  const out: SelectionRecord[] = [];
+  for (const f of results) {
+    if (!f.selection) continue;
+    const selectedOn = f.selection.mode === 'warm' ? (bySku.get(f.sku)?.warmStart?.selectedOn ?? batch.endDate) : batch.endDate;
+    out.push({ sku: f.sku, model: f.model, profileKey: f.selection.profileKey, selectedOn, mode: f.selection.mode });
+  }
+  return out;
 }
