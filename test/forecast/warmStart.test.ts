@@ -1,7 +1,7 @@
 import { forecastSeries } from '../../src/lib/forecast/forecastSeries';
 import { forecastModels, modelByName } from '../../src/lib/forecast/models/registry';
 import type { ForecastModel, SeriesInput, SkuForecast } from '../../src/lib/forecast/types';
-import { parseWarmModel, profileKeyOf, warmChoice } from '../../src/lib/forecast/warmStart';
+import { parseWarmModel, profileKeyOf } from '../../src/lib/forecast/warmStart';
 
 const options = { horizon: 14, season: 7 };
 
@@ -78,6 +78,25 @@ describe('warm start of model selection', () => {
     expect(warm.candidates.map((c) => c.model)).toEqual([other.model]);
   });
 
+  it('re-ranks a stored combination among its own members only', () => {
+    const singles = full.candidates.filter((c) => !/[(]/.test(c.model) && c.score !== null && !c.error).map((c) => c.model);
+    const members = singles.filter((m) => m !== full.model).slice(0, 3);
+    expect(members).toHaveLength(3);
+    const stored = `mean(${members.join(',')})`;
+    const spy = spyOnModels();
+    let warm: SkuForecast;
+    try {
+      warm = forecastSeries({ ...series, warmStart: { model: stored, profileKey: full.selection!.profileKey } }, options);
+    } finally {
+      spy.restore();
+    }
+    expect(warm.selection?.mode).toBe('warm');
+    expect([...spy.calls().keys()].sort()).toEqual([...members].sort());
+    expect(warm.model).not.toBe(full.model);
+    const chosenMembers = parseWarmModel(warm.model)!.members;
+    expect(chosenMembers.every((m) => members.includes(m))).toBe(true);
+  });
+
   it('selects in full when the profile changed', () => {
     const warm = forecastSeries({ ...series, warmStart: { model: 'naive', profileKey: 'intermittent/intermittent/croston' } }, options);
     expect(warm.selection?.mode).toBe('full');
@@ -110,19 +129,7 @@ describe('warm-start helpers', () => {
     expect(parseWarmModel('ETS; drop')).toBeNull();
   });
 
-  it('combines the members window by window and voids the choice when a member failed', () => {
-    const runs = [
-      { name: 'a', windows: [[1, 2]], final: [1, 1], params: { a: 1 } },
-      { name: 'b', windows: [[3, 6]], final: [3, 5], params: {} },
-    ];
-    expect(warmChoice(parseWarmModel('mean(a,b)')!, runs, 1)).toEqual({
-      name: 'mean(a,b)',
-      windows: [[2, 4]],
-      point: [2, 3],
-      params: { a: { a: 1 }, b: {} },
-    });
-    expect(warmChoice(parseWarmModel('mean(a,b)')!, [runs[0]!, { ...runs[1]!, error: 'boom' }], 1)).toBeNull();
-    expect(warmChoice(parseWarmModel('a')!, runs, 2)).toBeNull();
+  it('names the profile by class, segment and candidate pool', () => {
     expect(profileKeyOf({ demandClass: 'smooth', segment: 'fast' }, ['ets', 'theta'])).toBe('smooth/fast/ets,theta');
   });
 });

@@ -1,12 +1,14 @@
 /**
  * Warm start of model selection: a SKU whose demand profile did not change since its last full
- * selection re-uses the model (or combination) chosen then, and only that model's members are
- * fitted and backtested (the backtest still calibrates the quantiles and gives the metrics).
+ * selection re-uses what was chosen then: only that choice's members are fitted and backtested
+ * (the backtest still calibrates the quantiles and gives the metrics). A single model is kept; a
+ * combination is re-ranked among its own members on today's windows (single, median or mean of
+ * them, by the usual rules): on the store and sample hold-outs (bench warm-start) keeping the old
+ * combination as is lost 2% WAPE to full selection, re-ranking its members lost nothing.
  * Full selection runs again on a schedule, on drift, or when the profile changes; deciding that is
  * the planner's job (pipeline/warmStartRecords.ts), checking the profile is this module's.
  */
 import type { DemandProfile } from './classify';
-import { mean, median } from './numeric';
 
 /** The stored choice handed to a SKU's forecast: the model name as chosen and the profile it was chosen for. */
 export interface WarmStart {
@@ -52,57 +54,4 @@ export function warmPlanFor(warm: WarmStart | undefined, profileKey: string, kno
   if (!warm || warm.profileKey !== profileKey) return null;
   const plan = parseWarmModel(warm.model);
   return plan && plan.members.every(known) ? plan : null;
-}
-
-/** A fitted candidate as forecastSeries keeps it. */
-export interface FittedCandidate {
-  name: string;
-  windows: number[][];
-  final: number[] | null;
-  params: Record<string, unknown>;
-  error?: string;
-}
-
-export interface WarmChoice {
-  name: string;
-  windows: number[][];
-  point: number[];
-  params: Record<string, unknown>;
-}
-
-function combineAll(forecasts: readonly (readonly number[])[], how: 'median' | 'mean'): number[] {
-  const len = forecasts[0]?.length ?? 0;
-  return Array.from({ length: len }, (_, i) => {
-    const values = forecasts.map((f) => f[i] as number);
-    return how === 'median' ? median(values) : mean(values);
-  });
-}
-
-/**
- * The stored choice rebuilt from its members' fits; null when a member failed or could not be
- * backtested on every window (then the caller falls back to full selection).
- */
-export function warmChoice(plan: WarmPlan, runs: readonly FittedCandidate[], windowCount: number): WarmChoice | null {
-  const members = plan.members.map((name) => runs.find((r) => r.name === name));
-  if (members.some((r) => !r || r.error || !r.final || r.windows.length !== windowCount)) return null;
-  const fitted = members as FittedCandidate[];
-  if (!plan.how) {
-    const only = fitted[0] as FittedCandidate;
-    return { name: plan.model, windows: only.windows, point: only.final as number[], params: only.params };
-  }
-  const how = plan.how;
-  return {
-    name: plan.model,
-    windows: Array.from({ length: windowCount }, (_, w) =>
-      combineAll(
-        fitted.map((r) => r.windows[w] as number[]),
-        how,
-      ),
-    ),
-    point: combineAll(
-      fitted.map((r) => r.final as number[]),
-      how,
-    ),
-    params: Object.fromEntries(fitted.map((r) => [r.name, r.params])),
-  };
 }
