@@ -11,7 +11,7 @@ import type { CliContext } from '../../src/cli/context';
 import { main } from '../../src/cli/main';
 import { loadSettings } from '../../src/lib/config/settings';
 import type { OrderRecord } from '../../src/lib/ingest/orderRecord';
-import { createServices } from '../../src/lib/pipeline/services';
+import { createServices } from '../../src/composition/services';
 import { syntheticFleet, syntheticOrders } from '../../src/lib/sample/syntheticFleet';
 
 const child = path.resolve(__dirname, '../support/cliChild.js');
