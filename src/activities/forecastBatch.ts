@@ -174,14 +174,24 @@ function signalOf(services: PipelineServices): { abortSignal?: AbortSignal } {
   return services.abortSignal ? { abortSignal: services.abortSignal } : {};
 }
 
-/** One record per SKU whose model was selected (rule-based paths such as all-zero history have none). */
+/**
+ * One record per SKU whose model was selected (rule-based paths such as all-zero history have none).
+ * A warm-started SKU carries its full selection's choice and day on, not today's re-ranking among
+ * its members: otherwise a combination would narrow day by day until the next full selection.
+ */
 function selectionRecordsOf(batch: { endDate: string; series: SkuBatch['series'] }, results: readonly SkuForecast[]): SelectionRecord[] {
   const bySku = new Map(batch.series.map((s) => [s.sku, s]));
   const out: SelectionRecord[] = [];
   for (const f of results) {
     if (!f.selection) continue;
-    const selectedOn = f.selection.mode === 'warm' ? (bySku.get(f.sku)?.warmStart?.selectedOn ?? batch.endDate) : batch.endDate;
-    out.push({ sku: f.sku, model: f.model, profileKey: f.selection.profileKey, selectedOn, mode: f.selection.mode });
+    const stored = f.selection.mode === 'warm' ? bySku.get(f.sku)?.warmStart : undefined;
+    out.push({
+      sku: f.sku,
+      model: stored?.model ?? f.model,
+      profileKey: f.selection.profileKey,
+      selectedOn: stored?.selectedOn ?? batch.endDate,
+      mode: f.selection.mode,
+    });
   }
   return out;
 }

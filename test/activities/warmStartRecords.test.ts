@@ -19,6 +19,7 @@ import {
   type SelectionRecord,
   type WarmStartBook,
 } from '../../src/lib/runs/warmStartRecords';
+import { parseWarmModel } from '../../src/lib/forecast/warmStart';
 import { recordRunCompleted } from '../../src/lib/publish/runCompletions';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { entityKey } from '../../src/lib/tracking/tablesTracker';
@@ -149,10 +150,16 @@ describe('warm start through planForecast and forecastBatch on a real lake', () 
         expect(r).toEqual({ sku: r.sku, model: chosen.get(r.sku), profileKey: r.profileKey, selectedOn: day(89), mode: 'warm' });
       else expect(r).toMatchObject({ mode: 'full', selectedOn: day(90) });
     }
+    // What was forecast: only the stored choice's members were candidates, the model one of them or their combination.
     const params = await openLakeTable(services.lake, lakeTables.model_params).readAll();
     const warmParams = params.filter((p) => p['run_id'] === 'run-3' && warm.has(String(p['sku'])));
     expect(warmParams.length).toBe(warm.size);
-    for (const p of warmParams) expect((JSON.parse(String(p['candidates'])) as unknown[]).length).toBeLessThanOrEqual(3);
+    for (const p of warmParams) {
+      const members = parseWarmModel(chosen.get(String(p['sku']))!)!.members;
+      const candidates = (JSON.parse(String(p['candidates'])) as Array<{ model: string }>).map((c) => c.model);
+      expect(candidates.filter((c) => !c.includes('(')).sort()).toEqual([...members].sort());
+      expect(parseWarmModel(String(p['model']))!.members.every((m) => members.includes(m))).toBe(true);
+    }
   });
 
   it('DEMAND_FULL_SELECTION_EVERY_DAYS=0 turns warm start off', async () => {
