@@ -8,12 +8,14 @@
  * member that cannot fit falls back to full selection), and SKUs per core-second of each (one
  * thread, in-process; the reference is full selection in the same run).
  *
- *   npm run bench -- warm-start [--datasets sample,store,synthetic] [--age 6] [--horizon 28] [--limit N] [--synthetic-skus 400]
+ *   npm run bench -- warm-start [--datasets sample,store,synthetic,retail] [--age 6] [--horizon 28] [--limit N]
+ *     [--synthetic-skus 400] [--retail-skus 400]
  *   (or, once built: node dist/bench/warmStart.js)
  *
  * Datasets: sample = the bundled Online Retail excerpt (daily units per SKU from its sale lines,
  * SKUs with at least 60 days of history); store = ../shared/data/store_item_demand (stores 1-5,
- * 250 series; skipped with a message when absent); synthetic = src/lib/sample/syntheticFleet.
+ * 250 series; skipped with a message when absent); synthetic = src/lib/sample/syntheticFleet;
+ * retail = every k-th SKU of both Online Retail files (../shared/data; skipped when absent).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -23,7 +25,9 @@ import { forecastSeries } from '../src/lib/forecast/forecastSeries';
 import type { SeriesInput, SkuForecast } from '../src/lib/forecast/types';
 import { loadSampleOrders, packageRoot } from '../src/lib/sample/sampleOrders';
 import { syntheticFleet, syntheticUnits } from '../src/lib/sample/syntheticFleet';
-import { argValue } from './args';
+import type { OrderRecord } from '../src/lib/ingest/orderRecord';
+import { readOnlineRetailTwoYears } from '../src/lib/sample/onlineRetailCsv';
+import { argValue, onlineRetailPaths } from './args';
 
 interface Series {
   sku: string;
@@ -34,9 +38,10 @@ interface Series {
 const dayMs = 86_400_000;
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-async function sampleSeries(): Promise<Series[]> {
+/** Daily units per SKU from sale lines (product code, not a C/A invoice, quantity and price > 0), zero-filled. */
+async function seriesOfOrders(orders: AsyncIterable<OrderRecord>): Promise<Series[]> {
   const byKey = new Map<string, Map<string, number>>();
-  for await (const r of loadSampleOrders()) {
+  for await (const r of orders) {
     const sku = String(r.StockCode ?? '')
       .trim()
       .toUpperCase();
@@ -58,6 +63,15 @@ async function sampleSeries(): Promise<Series[]> {
     out.push({ sku, startDate: first, values });
   }
   return out;
+}
+
+/** Every k-th SKU of both Online Retail files (2009-12..2011-12), `count` of them: a subset across the catalogue. */
+async function retailSeries(count: number): Promise<Series[] | undefined> {
+  const paths = onlineRetailPaths([]);
+  if (!paths) return undefined;
+  const all = await seriesOfOrders(readOnlineRetailTwoYears(paths));
+  const step = Math.max(1, Math.floor(all.length / count));
+  return all.filter((_, i) => i % step === 0).slice(0, count);
 }
 
 function storeSeries(): Series[] | undefined {
@@ -159,7 +173,7 @@ function runDataset(name: string, all: Series[], horizon: number, age: number, w
 }
 
 export async function runWarmStartBench(args: string[]): Promise<void> {
-  const wanted = (argValue(args, '--datasets') ?? 'sample,store,synthetic').split(',');
+  const wanted = (argValue(args, '--datasets') ?? 'sample,store,synthetic,retail').split(',');
   const age = Number(argValue(args, '--age') ?? 6);
   const horizon = Number(argValue(args, '--horizon') ?? 28);
   const limit = argValue(args, '--limit') ? Number(argValue(args, '--limit')) : Infinity;
@@ -168,14 +182,17 @@ export async function runWarmStartBench(args: string[]): Promise<void> {
   for (const name of wanted) {
     const series =
       name === 'sample'
-        ? await sampleSeries()
-        : name === 'store'
-          ? storeSeries()
-          : name === 'synthetic'
-            ? syntheticSeries(Number(argValue(args, '--synthetic-skus') ?? 400))
-            : undefined;
+        ? await seriesOfOrders(loadSampleOrders())
+        : name === 'retail'
+          ? await retailSeries(Number(argValue(args, '--retail-skus') ?? 400))
+          : name === 'store'
+            ? storeSeries()
+            : name === 'synthetic'
+              ? syntheticSeries(Number(argValue(args, '--synthetic-skus') ?? 400))
+              : undefined;
     if (!series) {
-      write(`  ${name}: SKIPPED (${name === 'store' ? '../shared/data/store_item_demand is absent' : 'unknown dataset'})\n`);
+      const absent = { store: '../shared/data/store_item_demand is absent', retail: '../shared/data/online_retail* are absent' }[name];
+      write(`  ${name}: SKIPPED (${absent ?? 'unknown dataset'})\n`);
       continue;
     }
     runDataset(name, series.slice(0, limit), horizon, age, write);
