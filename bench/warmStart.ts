@@ -10,6 +10,7 @@
  *
  *   npm run bench -- warm-start [--datasets sample,store,synthetic,retail] [--age 6] [--horizon 28] [--limit N]
  *     [--synthetic-skus 400] [--retail-skus 400]
+ *   npm run bench -- warm-start --batches <workspace>/lake/runs/<runId>/batches   (a real run's plan: CPU only)
  *   (or, once built: node dist/bench/warmStart.js)
  *
  * Datasets: sample = the bundled Online Retail excerpt (daily units per SKU from its sale lines,
@@ -17,10 +18,12 @@
  * 250 series; skipped with a message when absent); synthetic = src/lib/sample/syntheticFleet;
  * retail = every k-th SKU of both Online Retail files (../shared/data; skipped when absent).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { skuBatchSchema } from '../src/contracts/skuBatches';
 import { holdoutScores } from '../src/lib/forecast/backtest';
+import { ForecastPool } from '../src/lib/forecast/pool';
 import { forecastSeries } from '../src/lib/forecast/forecastSeries';
 import type { SeriesInput, SkuForecast } from '../src/lib/forecast/types';
 import { loadSampleOrders, packageRoot } from '../src/lib/sample/sampleOrders';
@@ -172,6 +175,53 @@ function runDataset(name: string, all: Series[], horizon: number, age: number, w
   );
 }
 
+/**
+ * The forecast work of a real pipeline run, from its planned batches (`--batches <lake>/runs/<runId>/batches`
+ * of a workspace kept with `npm run bench -- pipeline --increment --keep W`): each batch forecast
+ * as forecastBatch does (the batch's fleet prior, default policy), once with full selection for
+ * every SKU and once with the warm starts the plan attached; one thread, in-process, so the CPU
+ * is the models' alone (no retries, host or lake writes).
+ */
+async function runPlannedBatches(dir: string, horizon: number, write: (s: string) => void): Promise<void> {
+  const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const pool = ForecastPool.create({ workers: 0 });
+  const full = { cpuUs: 0 };
+  const warm = { cpuUs: 0 };
+  let skus = 0;
+  let planned = 0;
+  let warmStarted = 0;
+  let same = 0;
+  for (const file of files) {
+    const batch = skuBatchSchema.parse(JSON.parse(await fs.readFile(path.join(dir, file), 'utf8')));
+    const inputs = batch.series.map((s) => ({ sku: s.sku, startDate: s.startDate, values: s.values, censored: s.censored }));
+    const options = { horizon, season: 7 };
+    let c0 = process.cpuUsage();
+    const a = await pool.forecast(inputs, options);
+    let c = process.cpuUsage(c0);
+    full.cpuUs += c.user + c.system;
+    c0 = process.cpuUsage();
+    const b = await pool.forecast(
+      batch.series.map((s, i) => ({ ...inputs[i]!, ...(s.warmStart ? { warmStart: s.warmStart } : {}) })),
+      options,
+    );
+    c = process.cpuUsage(c0);
+    warm.cpuUs += c.user + c.system;
+    skus += inputs.length;
+    planned += batch.series.filter((s) => s.warmStart).length;
+    warmStarted += b.filter((f) => f.selection?.mode === 'warm').length;
+    same += b.filter((f, i) => f.model === a[i]!.model).length;
+  }
+  await pool.close();
+  const rate = (t: { cpuUs: number }): string =>
+    `${(t.cpuUs / 1e6).toFixed(1)} s = ${(skus / (t.cpuUs / 1e6)).toFixed(1)} SKUs per core-second, ${(t.cpuUs / 1e3 / skus).toFixed(1)} ms per SKU`;
+  write(
+    `  planned batches ${dir}: ${files.length} batches, ${skus} SKUs, ${planned} with a warm start planned, ${warmStarted} warm-started, ${same} chose the same model as full selection\n`,
+  );
+  write(
+    `    full selection  CPU ${rate(full)}\n    as planned      CPU ${rate(warm)}\n    ratio planned/full CPU ${(warm.cpuUs / full.cpuUs).toFixed(3)}\n`,
+  );
+}
+
 export async function runWarmStartBench(args: string[]): Promise<void> {
   const wanted = (argValue(args, '--datasets') ?? 'sample,store,synthetic,retail').split(',');
   const age = Number(argValue(args, '--age') ?? 6);
@@ -179,6 +229,12 @@ export async function runWarmStartBench(args: string[]): Promise<void> {
   const limit = argValue(args, '--limit') ? Number(argValue(args, '--limit')) : Infinity;
   const write = (s: string): void => void process.stdout.write(s);
   write(`warm-start bench: full selection vs warm start (record ${age} day(s) old), one thread, node ${process.version}\n`);
+  const batches = argValue(args, '--batches');
+  if (batches) {
+    await runPlannedBatches(path.resolve(batches), horizon, write);
+    write(`reproduce: npm run bench -- warm-start ${args.join(' ')}   (built: node dist/bench/warmStart.js)\n`);
+    return;
+  }
   for (const name of wanted) {
     const series =
       name === 'sample'
