@@ -10,6 +10,8 @@ import { batchBreakdownPath, readSkuBatch, type SkuBatch } from '../contracts/sk
 import { capCounts } from '../contracts/breakdown';
 import { lakeTables } from '../lib/lakeTables';
 import { crashPoint } from '../lib/testing/crashPoints';
+import { LakeNotFoundError } from '../lib/errors';
+import { lakePath } from '../lib/lake/lakeStore';
 import { writeSelectionRecords, type SelectionRecord } from '../lib/runs/warmStartRecords';
 
 /**
@@ -53,23 +55,25 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   );
   // Warm start only under the default policy: a challenger run exists to try more candidates.
   const warm = input.policy !== 'wide';
-  const results: SkuForecast[] = await pool.forecast(
-    batch.series.map((s) => ({
-      sku: s.sku,
-      startDate: s.startDate,
-      values: s.values,
-      censored: s.censored,
-      ...(warm && s.warmStart ? { warmStart: { model: s.warmStart.model, profileKey: s.warmStart.profileKey } } : {}),
-    })),
-    {
-      horizon: input.horizonDays,
-      season: input.season,
-      modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
-      ...(calendar ? { calendar } : {}),
-      ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
-    },
-    // SKUs done as worker chunks land (a delta, not a running total: batches run side by side).
-    services.progress ? { onForecast: (skus) => services.progress?.('forecast:skus', skus) } : {},
+  const results: SkuForecast[] = await forecastOnce(input, batch, services, () =>
+    pool.forecast(
+      batch.series.map((s) => ({
+        sku: s.sku,
+        startDate: s.startDate,
+        values: s.values,
+        censored: s.censored,
+        ...(warm && s.warmStart ? { warmStart: { model: s.warmStart.model, profileKey: s.warmStart.profileKey } } : {}),
+      })),
+      {
+        horizon: input.horizonDays,
+        season: input.season,
+        modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
+        ...(calendar ? { calendar } : {}),
+        ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
+      },
+      // SKUs done as worker chunks land (a delta, not a running total: batches run side by side).
+      services.progress ? { onForecast: (skus) => services.progress?.('forecast:skus', skus) } : {},
+    ),
   );
 
   const origin = parseISO(batch.endDate);
@@ -194,4 +198,46 @@ function selectionRecordsOf(batch: { endDate: string; series: SkuBatch['series']
     });
   }
   return out;
+}
+
+/** Where a batch's forecasts wait between the models and the Gold commits (beside the batch, per run). */
+export function batchResultsPath(runId: string, batchId: string): string {
+  return lakePath('runs', encodeURIComponent(runId), 'results', `${batchId}.json`);
+}
+
+/**
+ * The batch's forecasts, computed once per run: a retried activity (a Gold commit that gave up on a
+ * busy table, a crash after the models ran) re-uses what the first attempt stored instead of
+ * forecasting the whole batch again. Stored results are used only for the same batch content
+ * (daily_demand version, origin, policy); the engine is deterministic, so they are what a re-run
+ * would compute.
+ */
+async function forecastOnce(
+  input: ForecastBatchInput,
+  batch: SkuBatch,
+  services: PipelineServices,
+  compute: () => Promise<SkuForecast[]>,
+): Promise<SkuForecast[]> {
+  const path = batchResultsPath(input.runId, input.batch.batchId);
+  const key = { dailyDemandVersion: batch.dailyDemandVersion, endDate: batch.endDate, policy: input.policy ?? 'default' };
+  try {
+    const stored = JSON.parse((await services.lake.read(path, signalOf(services))).toString('utf8')) as typeof key & {
+      results?: SkuForecast[];
+    };
+    if (
+      stored.dailyDemandVersion === key.dailyDemandVersion &&
+      stored.endDate === key.endDate &&
+      stored.policy === key.policy &&
+      Array.isArray(stored.results) &&
+      stored.results.length === batch.series.length
+    ) {
+      services.log(`batch ${input.batch.batchId}: re-using the forecasts of an earlier attempt (${path})`);
+      return stored.results;
+    }
+  } catch (err) {
+    if (!(err instanceof LakeNotFoundError) && !(err instanceof SyntaxError)) throw err;
+  }
+  const results = await compute();
+  await services.lake.put(path, Buffer.from(JSON.stringify({ ...key, results })), signalOf(services));
+  return results;
 }

@@ -5,7 +5,8 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { forecastBatch } from '../../src/activities/forecastBatch';
+import { batchResultsPath, forecastBatch } from '../../src/activities/forecastBatch';
+import { ForecastPool } from '../../src/lib/forecast/pool';
 import { forecastRunsTableName } from '../../src/lib/runs/forecastRunIndex';
 import { planForecast } from '../../src/activities/planForecast';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
@@ -166,6 +167,31 @@ describe('warm start through planForecast and forecastBatch on a real lake', () 
     const off = { ...services, settings: { ...services.settings, DEMAND_FULL_SELECTION_EVERY_DAYS: 0 } };
     const run = await forecastRun(off, 'run-off');
     expect(warmOf(run.batches).size).toBe(0);
+  });
+
+  it('a retried batch re-uses the forecasts its first attempt stored instead of running the models again', async () => {
+    const ctx = { runId: 'run-retry', runDate: '2011-06-01', startedAt: '2011-06-01T02:00:00.000Z' };
+    const plan = await planForecast({ ...ctx, dailyDemandVersion: -1, batchSize: 5 }, services);
+    const ref = planBatchRefs(ctx.runId, plan)[0]!;
+    const input = { ...ctx, batch: ref, dailyDemandVersion: plan.dailyDemandVersion, horizonDays: 7, season: 7 };
+    const spy = jest.spyOn(ForecastPool.prototype, 'forecast');
+    try {
+      const first = await forecastBatch(input, services);
+      expect(spy).toHaveBeenCalledTimes(1);
+      const again = await forecastBatch(input, services);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(again).toEqual(first);
+      // Stored results of other batch content (another daily_demand version) are not used.
+      const path = batchResultsPath(ctx.runId, ref.batchId);
+      const stored = JSON.parse((await services.lake.read(path)).toString('utf8')) as Record<string, unknown>;
+      await services.lake.put(path, Buffer.from(JSON.stringify({ ...stored, dailyDemandVersion: -7 })));
+      expect(await forecastBatch(input, services)).toEqual(first);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+    const rows = await openLakeTable(services.lake, lakeTables.forecasts).readAll();
+    expect(rows.filter((r) => r['run_id'] === 'run-retry')).toHaveLength(5 * 7);
   });
 
   it('re-forecasts of chosen SKUs always select in full', async () => {
