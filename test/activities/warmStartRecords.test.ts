@@ -235,6 +235,7 @@ describe('the full-selection schedule', () => {
     expect(warmStartFor(b, 'B', warmDay, 7)).toBeUndefined();
     expect(warmStartFor(b, 'Z', warmDay, 7)).toBeUndefined();
     expect(warmStartFor(b, 'A', day(4), 7)).toBeUndefined();
+    expect(warmStartFor(b, 'A', day(5), 7)).toBeUndefined(); // same origin: a re-run selects as the run it replaces did
     expect(warmStartFor(b, 'A', warmDay, 0)).toBeUndefined();
     expect(warmStartFor(b, 'A', warmDay, 1)).toBeUndefined();
   });

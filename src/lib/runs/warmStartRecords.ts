@@ -135,7 +135,7 @@ function skuSlot(sku: string, everyDays: number): number {
 
 /**
  * Whether a SKU's forecast on `originDate` may re-use its record: not when there is none, drift
- * flagged it, or its full selection is due. Full selection is due once the choice is `everyDays`
+ * flagged it, it was made on this same origin, or its full selection is due. Full selection is due once the choice is `everyDays`
  * old, and on the SKU's own day of the schedule (a stable hash), so about 1/everyDays of the fleet
  * re-selects each day instead of all of it on one day. everyDays 0 turns warm start off.
  */
@@ -149,7 +149,9 @@ export function warmStartFor(
   if (!record || everyDays <= 0 || book.driftFlagged.has(sku)) return undefined;
   const today = dayNumberOf(originDate);
   const age = today - dayNumberOf(record.selectedOn);
-  if (!(age >= 0) || age >= everyDays) return undefined;
+  // Same origin as the record (a re-run of the same day): full selection, so a re-run after a crash
+  // equals the run it replaces instead of depending on whether that run got to complete.
+  if (!(age >= 1) || age >= everyDays) return undefined;
   if ((today + skuSlot(sku, everyDays)) % everyDays === 0) return undefined;
   return { model: record.model, profileKey: record.profileKey, selectedOn: record.selectedOn };
 }
