@@ -25,6 +25,10 @@ const benches: Record<string, { about: string; run: (args: string[]) => Promise<
       'the whole pipeline on synthetic fleets (--skus 2000,8000,32000): wall and peak RSS per stage, ratios per size, an increment run',
     run: async (args) => (await import('./scale')).runScaleBench(args),
   },
+  'warm-start': {
+    about: 'warm start vs full model selection on a hold-out (sample, store, synthetic fleet): WAPE, MASE, SKUs per core-second',
+    run: async (args) => (await import('./warmStart')).runWarmStartBench(args),
+  },
   parquet: {
     about: 'Parquet libraries (hyparquet-writer vs parquet-wasm) on a daily_demand-shaped table',
     run: async () => (await import('./parquet')).runParquetBench(),

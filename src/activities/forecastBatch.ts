@@ -6,11 +6,14 @@ import type { ForecastBatchInput, ForecastBatchOutput, ReasonCounts } from '../c
 import type { PipelineServices } from '../lib/pipelineServices';
 import { loadForecastCalendar } from './forecastCalendar';
 import { sharedForecastPool } from './forecastPool';
-import { batchBreakdownPath, readSkuBatch } from '../contracts/skuBatches';
+import { batchBreakdownPath, readSkuBatch, type SkuBatch } from '../contracts/skuBatches';
 import { capCounts } from '../contracts/breakdown';
 import { lakeTables } from '../lib/lakeTables';
 import { crashPoint } from '../lib/testing/crashPoints';
 import { addBacktestRow, backtestRowOf, emptySegmentedSums } from '../lib/registry/backtestSums';
+import { LakeNotFoundError } from '../lib/errors';
+import { lakePath } from '../lib/lake/lakeStore';
+import { writeSelectionRecords, type SelectionRecord } from '../lib/runs/warmStartRecords';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
@@ -51,17 +54,27 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
     services.settings,
     services.abortSignal ? { abortSignal: services.abortSignal } : {},
   );
-  const results: SkuForecast[] = await pool.forecast(
-    batch.series.map((s) => ({ sku: s.sku, startDate: s.startDate, values: s.values, censored: s.censored })),
-    {
-      horizon: input.horizonDays,
-      season: input.season,
-      modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
-      ...(calendar ? { calendar } : {}),
-      ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
-    },
-    // SKUs done as worker chunks land (a delta, not a running total: batches run side by side).
-    services.progress ? { onForecast: (skus) => services.progress?.('forecast:skus', skus) } : {},
+  // Warm start only under the default policy: a challenger run exists to try more candidates.
+  const warm = input.policy !== 'wide';
+  const results: SkuForecast[] = await forecastOnce(input, batch, services, () =>
+    pool.forecast(
+      batch.series.map((s) => ({
+        sku: s.sku,
+        startDate: s.startDate,
+        values: s.values,
+        censored: s.censored,
+        ...(warm && s.warmStart ? { warmStart: { model: s.warmStart.model, profileKey: s.warmStart.profileKey } } : {}),
+      })),
+      {
+        horizon: input.horizonDays,
+        season: input.season,
+        modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
+        ...(calendar ? { calendar } : {}),
+        ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
+      },
+      // SKUs done as worker chunks land (a delta, not a running total: batches run side by side).
+      services.progress ? { onForecast: (skus) => services.progress?.('forecast:skus', skus) } : {},
+    ),
   );
 
   const origin = parseISO(batch.endDate);
@@ -152,10 +165,84 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       commitInfo: { runId: input.runId, batchId: input.batch.batchId },
     });
   }
+  // The choices go to the lake before the batch reports done; the next run re-uses them only once this run completed.
+  const selections = selectionRecordsOf(batch, results);
+  await writeSelectionRecords(services.lake, input.runId, input.batch.batchId, selections, signalOf(services));
   // The full breakdown and backtest sums go to the lake (finalizeForecast merges them); history gets the top counts.
   const breakdown = { models: output.models, fallbacks: output.fallbacks, backtest: backtestSums };
   await services.lake.put(batchBreakdownPath(input.runId, input.batch.batchId), Buffer.from(JSON.stringify(breakdown)));
-  services.log(`batch ${input.batch.batchId}: ${results.length} SKUs, ${forecasts.length} forecast rows`);
+  const warmCount = selections.filter((r) => r.mode === 'warm').length;
+  services.log(
+    `batch ${input.batch.batchId}: ${results.length} SKUs (${warmCount} warm-started, ${selections.length - warmCount} full selection), ${forecasts.length} forecast rows`,
+  );
   crashPoint('forecast:batch-written');
   return { ...output, models: capCounts(output.models), fallbacks: capCounts(output.fallbacks) };
+}
+
+function signalOf(services: PipelineServices): { abortSignal?: AbortSignal } {
+  return services.abortSignal ? { abortSignal: services.abortSignal } : {};
+}
+
+/**
+ * One record per SKU whose model was selected (rule-based paths such as all-zero history have none).
+ * A warm-started SKU carries its full selection's choice and day on, not today's re-ranking among
+ * its members: otherwise a combination would narrow day by day until the next full selection.
+ */
+function selectionRecordsOf(batch: { endDate: string; series: SkuBatch['series'] }, results: readonly SkuForecast[]): SelectionRecord[] {
+  const bySku = new Map(batch.series.map((s) => [s.sku, s]));
+  const out: SelectionRecord[] = [];
+  for (const f of results) {
+    if (!f.selection) continue;
+    const stored = f.selection.mode === 'warm' ? bySku.get(f.sku)?.warmStart : undefined;
+    out.push({
+      sku: f.sku,
+      model: stored?.model ?? f.model,
+      profileKey: f.selection.profileKey,
+      selectedOn: stored?.selectedOn ?? batch.endDate,
+      mode: f.selection.mode,
+    });
+  }
+  return out;
+}
+
+/** Where a batch's forecasts wait between the models and the Gold commits (beside the batch, per run). */
+export function batchResultsPath(runId: string, batchId: string): string {
+  return lakePath('runs', encodeURIComponent(runId), 'results', `${batchId}.json`);
+}
+
+/**
+ * The batch's forecasts, computed once per run: a retried activity (a Gold commit that gave up on a
+ * busy table, a crash after the models ran) re-uses what the first attempt stored instead of
+ * forecasting the whole batch again. Stored results are used only for the same batch content
+ * (daily_demand version, origin, policy); the engine is deterministic, so they are what a re-run
+ * would compute.
+ */
+async function forecastOnce(
+  input: ForecastBatchInput,
+  batch: SkuBatch,
+  services: PipelineServices,
+  compute: () => Promise<SkuForecast[]>,
+): Promise<SkuForecast[]> {
+  const path = batchResultsPath(input.runId, input.batch.batchId);
+  const key = { dailyDemandVersion: batch.dailyDemandVersion, endDate: batch.endDate, policy: input.policy ?? 'default' };
+  try {
+    const stored = JSON.parse((await services.lake.read(path, signalOf(services))).toString('utf8')) as typeof key & {
+      results?: SkuForecast[];
+    };
+    if (
+      stored.dailyDemandVersion === key.dailyDemandVersion &&
+      stored.endDate === key.endDate &&
+      stored.policy === key.policy &&
+      Array.isArray(stored.results) &&
+      stored.results.length === batch.series.length
+    ) {
+      services.log(`batch ${input.batch.batchId}: re-using the forecasts of an earlier attempt (${path})`);
+      return stored.results;
+    }
+  } catch (err) {
+    if (!(err instanceof LakeNotFoundError) && !(err instanceof SyntaxError)) throw err;
+  }
+  const results = await compute();
+  await services.lake.put(path, Buffer.from(JSON.stringify({ ...key, results })), signalOf(services));
+  return results;
 }

@@ -6,6 +6,9 @@ import type { PlanForecastInput, PlanForecastOutput } from '../contracts/message
 import type { PipelineServices } from '../lib/pipelineServices';
 import { batchIdOf, skuBatchPath, type SkuBatch } from '../contracts/skuBatches';
 import { lakeTables } from '../lib/lakeTables';
+import { loadWarmStartBook, warmStartFor, warmStartSourceRuns, type IndexedRun, type WarmStartBook } from '../lib/runs/warmStartRecords';
+import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
+import { partialRunTriggers } from './finalizeForecast';
 
 /** SKUs with no sale in this many days before the data's end are not forecast (discontinued). */
 export const inactiveAfterDays = 365;
@@ -76,6 +79,9 @@ export async function planForecast(
     .sort();
   const slot = new Map(skus.map((sku, i) => [sku, i]));
   const batchCount = Math.ceil(skus.length / input.batchSize);
+  const endDate = isoOfDayNumber(end);
+  const book = input.skus ? undefined : await warmStartBookFor(input.runId, services, (sku) => slot.has(sku));
+  let warmSkus = 0;
 
   const scratch = await fs.mkdtemp(path.join(services.settings.DEMAND_SCRATCH_DIR ?? os.tmpdir(), 'plan-'));
   try {
@@ -106,7 +112,6 @@ export async function planForecast(
     }
     await spill();
 
-    const endDate = isoOfDayNumber(end);
     for (let b = 0; b < batchCount; b++) {
       const batchId = batchIdOf(b);
       const members = skus.slice(b * input.batchSize, (b + 1) * input.batchSize);
@@ -140,7 +145,11 @@ export async function planForecast(
         runId: input.runId,
         dailyDemandVersion: version,
         endDate,
-        series: series.map(({ sku, startDate, values, censored, onHand }) => ({ sku, startDate, values, censored, onHand })),
+        series: series.map(({ sku, startDate, values, censored, onHand }) => {
+          const warmStart = book && warmStartFor(book, sku, endDate, services.settings.DEMAND_FULL_SELECTION_EVERY_DAYS);
+          if (warmStart) warmSkus++;
+          return { sku, startDate, values, censored, onHand, ...(warmStart ? { warmStart } : {}) };
+        }),
       };
       // Same plan → same bytes: a retried or replayed plan rewrites identical batches.
       await services.lake.put(skuBatchPath(input.runId, batchId), Buffer.from(JSON.stringify(batch)), signal);
@@ -148,7 +157,10 @@ export async function planForecast(
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }
-  services.log(`planned ${skus.length} SKUs in ${batchCount} batches from daily_demand v${version}`);
+  services.log(
+    `planned ${skus.length} SKUs in ${batchCount} batches from daily_demand v${version}` +
+      (book?.sourceRuns.length ? `; ${warmSkus} may re-use their choice from run(s) ${book.sourceRuns.join(', ')} (warm start)` : ''),
+  );
   return {
     skuCount: skus.length,
     dailyDemandVersion: version,
@@ -156,4 +168,21 @@ export async function planForecast(
     batchCount,
     batchSize: input.batchSize,
   };
+}
+
+/**
+ * The choices of the runs in effect, for a whole-fleet plan (re-forecasts of chosen SKUs always
+ * select in full: drift or a user asked for them). Undefined when warm start is off.
+ */
+async function warmStartBookFor(
+  runId: string,
+  services: PipelineServices,
+  wanted: (sku: string) => boolean,
+): Promise<WarmStartBook | undefined> {
+  if (services.settings.DEMAND_FULL_SELECTION_EVERY_DAYS <= 0) return undefined;
+  const index: IndexedRun[] = [];
+  for await (const row of (await services.entities.table(forecastRunsTableName)).list({ partitionKey: 'run' }))
+    index.push({ runId: String(row['runId']), trigger: String(row['trigger']), startedAt: String(row['startedAt']) });
+  const sources = await warmStartSourceRuns(services, runId, index, partialRunTriggers);
+  return sources.length ? loadWarmStartBook(services, sources, wanted) : undefined;
 }

@@ -20,6 +20,8 @@ export const skuBatchSchema = z.object({
       values: z.array(z.number()),
       censored: z.array(z.boolean()),
       onHand: z.number().nullable(),
+      /** The last full selection's choice when this SKU may re-use it (warmStartRecords.ts). */
+      warmStart: z.object({ model: z.string(), profileKey: z.string(), selectedOn: z.string() }).optional(),
     }),
   ),
 });

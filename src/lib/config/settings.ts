@@ -67,6 +67,11 @@ export const settingsSchema = z.object({
   DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: int(1, 1000).default(500),
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
+  /**
+   * Full model selection at least every N days per SKU (spread over the fleet by SKU); in between a
+   * SKU whose profile did not change and that drift did not flag re-uses its last choice. 0 = always full.
+   */
+  DEMAND_FULL_SELECTION_EVERY_DAYS: int(0, 365).default(7),
   /** ISO 3166 country whose public holidays are forecast regressors (date-holidays); empty = none. */
   DEMAND_HOLIDAY_COUNTRY: z
     .string()

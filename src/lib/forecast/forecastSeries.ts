@@ -10,6 +10,7 @@ import { isSparse, pooledRate, recentWindow } from './pooling';
 import { planWindows, rankRuns, runCandidates, safePoint, scaleOf } from './rollingOrigin';
 import { chooseForecast, expectedUnits, type Choice } from './selection';
 import type { CandidateScore, ForecastMetrics, ForecastOptions, ModelContext, SeriesInput, SkuForecast } from './types';
+import { profileKeyOf, warmPlanFor } from './warmStart';
 
 export { defaultCandidates } from './candidates';
 
@@ -195,20 +196,22 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const n = y.length;
   const reasons: string[] = [];
   const context = modelContextOf(input, settings, censored, sku);
-  const usable = usableCandidates(
-    options.models,
-    () => [...new Set([...defaultCandidates(profile, n, season, context.isDaily), ...(options.extraCandidates ?? [])])],
-    n,
-    season,
-    horizon,
-    reasons,
-  );
+  const pool = options.models?.length
+    ? [...options.models]
+    : [...new Set([...defaultCandidates(profile, n, season, context.isDaily), ...(options.extraCandidates ?? [])])];
+  const usable = usableCandidates(options.models, () => pool, n, season, horizon, reasons);
+  const profileKey = profileKeyOf(profile, pool);
+  // Warm start: only the stored choice's members are fitted, on the windows full selection would use; a
+  // single model is kept, a combination is re-ranked among its members (the same rules, fewer candidates).
+  const warm = warmPlanFor(input?.warmStart, profileKey, (name) => usable.includes(name));
   const scale = scaleOf(observed, season);
   const minTrain = Math.max(...usable.map((name) => modelByName(name).minLength(season, horizon)), 4);
   const plan = planWindows(n, horizon, options.backtestWindows ?? defaultWindows, minTrain);
 
-  const runs = runCandidates(usable, y, horizon, plan, context);
+  const runs = runCandidates(warm ? warm.members : usable, y, horizon, plan, context);
   const ranked = rankRuns(runs, y, censored, plan, scale);
+  // No member of the stored choice backtests any more: it is void, select afresh.
+  if (warm && ranked.length === 0) return forecastSeries({ ...input, warmStart: undefined }, forecastOptions);
   const candidates: CandidateScore[] = runs.map((r) => ({ model: r.name, score: r.score, ...(r.error ? { error: r.error } : {}) }));
   for (const r of runs) if (r.error) reasons.push(`${r.name} failed: ${r.error}`);
   const data = { y, censored, plan, scale, segment: profile.segment };
@@ -247,5 +250,6 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
       notes,
     },
     candidates,
+    selection: { mode: warm ? 'warm' : 'full', profileKey },
   };
 }

@@ -7,3 +7,4 @@ export { cleanSeries } from './clean';
 export { conformalQuantiles, quantileKey } from './conformal';
 export { forecastModels, modelByName, registerForecastModel } from './models/registry';
 export * from './backtest';
+export { profileKeyOf, parseWarmModel, type WarmStart, type SelectionInfo } from './warmStart';

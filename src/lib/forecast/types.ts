@@ -2,6 +2,7 @@
 import type { EventCalendar } from './events/types';
 import type { FleetSeason } from './fleetSeason';
 import type { FleetPrior } from './pooling';
+import type { SelectionInfo, WarmStart } from './warmStart';
 
 export type { EventCalendar, EventDay } from './events/types';
 
@@ -12,6 +13,8 @@ export interface SeriesInput {
   values: number[];
   /** Stockout days: demand is unknown there, not zero. */
   censored?: boolean[];
+  /** The last full selection's choice for this SKU (see warmStart.ts); absent = full selection. */
+  warmStart?: WarmStart | undefined;
 }
 
 export interface ForecastOptions {
@@ -76,6 +79,8 @@ export interface SkuForecast {
   fallbackReason: string | null;
   params: Record<string, unknown>;
   candidates: CandidateScore[];
+  /** How the model was selected; absent for the rule-based paths (empty, constant, sparse, single sale). */
+  selection?: SelectionInfo;
 }
 
 /** What every model sees: a clean, finite, non-negative history (censored days imputed). */
