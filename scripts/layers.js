@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /* Lists the import edges of src/ that run back up the layers (a lower layer importing a higher one),
- * using TypeScript's own import scanner. Usage: node scripts/layers.js [--json]
+ * and imports of an adapter from anywhere but another adapter or the composition root, using
+ * TypeScript's own import scanner. docs/architecture.md draws the layers. Usage: node scripts/layers.js [--json] [--src <dir>]
  * Exit code 1 when there is any back-up edge, so CI and a test can hold the line. */
 'use strict';
 const fs = require('node:fs');
@@ -8,7 +9,9 @@ const path = require('node:path');
 const ts = require('typescript');
 
 const root = path.resolve(__dirname, '..');
-const src = path.join(root, 'src');
+// --src <dir> checks another tree laid out like src/ (the layer test's fixtures).
+const srcArg = process.argv.indexOf('--src');
+const src = srcArg > 0 && process.argv[srcArg + 1] ? path.resolve(process.argv[srcArg + 1]) : path.join(root, 'src');
 
 /** Layers, lowest first: a file may import its own layer or any lower one. The first matching prefix wins. */
 const layers = [
@@ -19,7 +22,23 @@ const layers = [
   ['contracts', ['contracts/']],
   ['activities', ['activities/']],
   ['orchestrators', ['orchestrators/']],
-  ['adapters', ['adapters/', 'lib/azure/']],
+  // Adapters live beside their ports (lake/, tables/, tracking/, publish/) but sit above everything that
+  // runs through a port: only the composition root (and tests) may import them.
+  [
+    'adapters',
+    [
+      'lib/azure/',
+      'lib/lake/azureDataLake',
+      'lib/lake/fileSystemLake',
+      'lib/tables/azureEntityStore',
+      'lib/tables/embeddedEntityStore',
+      'lib/tracking/mlflowTracker',
+      'lib/tracking/tablesTracker',
+      'lib/publish/adxPublisher',
+      'lib/publish/adxQueries',
+      'lib/publish/localPublisher',
+    ],
+  ],
   ['composition', ['composition/']],
   ['entry', ['functions/', 'host/', 'cli/']],
 ];
@@ -53,7 +72,8 @@ function resolveImport(fromFile, spec) {
 }
 
 const edges = [];
-for (const file of walk(src)) {
+// Sorted, so the listing reads the same on every file system.
+for (const file of walk(src).sort()) {
   const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
   for (const ref of info.importedFiles) {
     const target = resolveImport(file, ref.fileName);
@@ -62,8 +82,11 @@ for (const file of walk(src)) {
     const to = path.relative(src, target);
     const fromLayer = layerOf(from);
     const toLayer = layerOf(to);
-    if (toLayer > fromLayer)
-      edges.push({ from, to, fromLayer: layers[fromLayer]?.[0] ?? 'other', toLayer: layers[toLayer]?.[0] ?? 'other' });
+    const fromName = layers[fromLayer]?.[0] ?? 'other';
+    const toName = layers[toLayer]?.[0] ?? 'other';
+    // Above the composition root too, adapters are reached through it (one place builds them), never imported directly.
+    const bypassesComposition = toName === 'adapters' && fromName !== 'adapters' && fromName !== 'composition';
+    if (toLayer > fromLayer || bypassesComposition) edges.push({ from, to, fromLayer: fromName, toLayer: toName });
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type ForecastPoint,
 } from '../lib/drift';
 import { upsertAll } from '../lib/tables/entityStore';
-import { entityKey } from '../lib/tracking/tablesTracker';
+import { entityKey } from '../lib/tables/entityKey';
 import type { DriftCheckInput, DriftCheckOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
 import { lakeTables } from '../lib/lakeTables';

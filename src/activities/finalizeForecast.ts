@@ -12,10 +12,9 @@ import {
   type RunBreakdowns,
 } from '../lib/registry/runMetrics';
 import { modelParamsUri, policyVersionSource } from '../lib/registry/versionSource';
-import { createTracker } from '../lib/tracking/createTracker';
 import { experimentNameFor } from '../lib/tracking/mlflowSettings';
 import { isEmptyBatch, openRun, unloggedPart } from '../lib/tracking/runLog';
-import { entityKey } from '../lib/tracking/tablesTracker';
+import { entityKey } from '../lib/tables/entityKey';
 import { challengerAlias, productionAlias, type MetricPoint, type Tracker } from '../lib/tracking/tracker';
 import type { FinalizeForecastInput, FinalizeForecastOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
@@ -134,7 +133,7 @@ async function findVersionOfRun(tracker: Tracker, modelName: string, trackingRun
 export async function finalizeForecast(input: FinalizeForecastInput, services: PipelineServices): Promise<FinalizeForecastOutput> {
   const { settings, lake } = services;
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
-  const tracker = createTracker(services);
+  const tracker = services.adapters.tracker(services);
   const modelName = settings.DEMAND_REGISTERED_MODEL_NAME;
   const experimentId = await tracker.getOrCreateExperiment(experimentNameFor(settings), signal);
   let openedRunId: string | undefined;

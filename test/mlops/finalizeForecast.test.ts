@@ -13,10 +13,11 @@ import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { listDecisions } from '../../src/lib/registry/promotion';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
-import { createTracker } from '../../src/lib/tracking/createTracker';
+import { createTracker } from '../../src/composition/tracker';
 import { HttpRecorder } from '../support/httpRecorder';
 import { FakeMlflow } from './fakeMlflow';
 import { expect } from '@jest/globals';
+import { adapterFactories } from '../../src/composition/services';
 
 const segments: Record<string, string> = { S1: 'fast', S2: 'fast', S3: 'slow', S4: 'intermittent' };
 
@@ -97,6 +98,7 @@ describe('finalizeForecast', () => {
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m: string) => logs.push(m),
+      adapters: adapterFactories,
       logs,
     };
   };
@@ -236,6 +238,7 @@ describe('finalizeForecast against the MLflow fake (behaviours recorded from a r
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m: string) => logs.push(m),
+      adapters: adapterFactories,
       logs,
     };
   };

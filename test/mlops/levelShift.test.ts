@@ -18,6 +18,7 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import { collect } from '../../src/lib/tables/entityStore';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { TablesTracker } from '../../src/lib/tracking/tablesTracker';
+import { adapterFactories } from '../../src/composition/services';
 
 /**
  * Drift that acts, end to end on a temp lake: a level shift injected into one SKU's actuals is
@@ -82,6 +83,7 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m) => logs.push(m),
+      adapters: adapterFactories,
     };
   });
   afterAll(async () => {
