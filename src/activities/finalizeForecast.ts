@@ -24,12 +24,7 @@ import { batchBreakdownPath, batchIdOf, readSkuBatch, runBreakdownPath, skuBatch
 import type { ReasonCounts } from '../contracts/messages';
 import { LakeNotFoundError } from '../lib/errors';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
-
-/**
- * Runs that re-forecast a subset of SKUs are tracked but register no policy version: their
- * metrics cover a few SKUs and are not comparable with a full run's.
- */
-export const partialRunTriggers: readonly string[] = ['drift', 'reforecast', 'http'];
+import { isPartialRunTrigger, parseTriggerKind } from '../lib/runs/triggerKind';
 
 /** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
 export function codeVersion(extra: string | undefined): string {
@@ -132,6 +127,10 @@ async function findVersionOfRun(tracker: Tracker, modelName: string, trackingRun
  */
 export async function finalizeForecast(input: FinalizeForecastInput, services: PipelineServices): Promise<FinalizeForecastOutput> {
   const { settings, lake } = services;
+  const trigger = parseTriggerKind(input.trigger);
+  // The run's own horizon and season (an HTTP re-forecast may ask for its own), not the global settings.
+  const horizonDays = input.horizonDays ?? settings.DEMAND_FORECAST_HORIZON_DAYS;
+  const season = input.season ?? settings.DEMAND_FORECAST_SEASON;
   const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
   const tracker = services.adapters.tracker(services);
   const modelName = settings.DEMAND_REGISTERED_MODEL_NAME;
@@ -160,7 +159,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     // The backtest windows end where the forecasts start: same origin + windows + horizon = comparable figures.
     const origin = (await originOfRun(input, services)) || 'unknown';
     const windows = metricRows.reduce((max, r) => Math.max(max, r.windows), 0);
-    const windowKey = `origin=${origin};windows=${windows};horizon=${settings.DEMAND_FORECAST_HORIZON_DAYS}`;
+    const windowKey = `origin=${origin};windows=${windows};horizon=${horizonDays}`;
 
     const version = codeVersion(settings.DEMAND_CODE_VERSION);
     const modelParamsPath = `${lakeTables.model_params.path}/run_id=${input.runId}`;
@@ -178,8 +177,8 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
         input.policy === 'wide'
           ? 'per-SKU model chosen by rolling-origin backtest over the wide candidate set (every model but ARIMA)'
           : 'per-SKU model chosen by rolling-origin backtest within its demand class',
-      'policy.horizon_days': String(settings.DEMAND_FORECAST_HORIZON_DAYS),
-      'policy.season': String(settings.DEMAND_FORECAST_SEASON),
+      'policy.horizon_days': String(horizonDays),
+      'policy.season': String(season),
       'policy.batch_size': String(settings.DEMAND_FORECAST_BATCH_SIZE),
       'policy.model_timeout_ms': String(settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS),
       'metrics.source': fromTable ? 'gold.forecast_metrics' : 'batch_sums',
@@ -187,7 +186,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     for (const [table, tableVersion] of Object.entries(input.tableVersions)) params[silverVersionParamKey(table)] = String(tableVersion);
     const now = Date.now();
     const points: MetricPoint[] = Object.entries(metrics).map(([key, value]) => ({ key, value, timestampInMs: now, step: 0 }));
-    const tags = { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version, ...breakdownTags(breakdowns) };
+    const tags = { [runParamNames.trigger]: trigger, [runParamNames.codeVersion]: version, ...breakdownTags(breakdowns) };
 
     // A retry reuses the run; a re-run whose params changed gets a new one (params are write-once).
     const { run } = await openRun(
@@ -197,7 +196,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
         runName: input.runId,
         startTimeInMs: Date.parse(input.startedAt) || Date.now(),
         params,
-        tags: { [runParamNames.trigger]: input.trigger },
+        tags: { [runParamNames.trigger]: trigger },
       },
       signal,
     );
@@ -217,17 +216,17 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
         partitionKey: 'run',
         rowKey: entityKey(input.runId),
         runId: input.runId,
-        trigger: input.trigger,
+        trigger,
         runDate: input.runDate,
         startedAt: input.startedAt,
         trackingRunId,
         modelVersion,
       });
 
-    if (partialRunTriggers.includes(input.trigger)) {
+    if (isPartialRunTrigger(trigger)) {
       await indexRun(null);
       services.log(
-        `finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`,
+        `finalize: run ${input.runId} (trigger ${trigger}) tracked as ${trackingRunId}; partial re-forecast, no policy version registered`,
       );
       return { trackingRunId, modelVersion: null, metrics, breakdownPath };
     }
@@ -246,7 +245,7 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
           tags: {
             [runParamNames.pipelineRunId]: input.runId,
             [runParamNames.modelParamsUri]: modelParamsUri(lake.location, modelParamsPath),
-            [runParamNames.trigger]: input.trigger,
+            [runParamNames.trigger]: trigger,
             [runParamNames.codeVersion]: version,
             'data.daily_demand.version': String(input.tableVersions['daily_demand'] ?? 'unknown'),
           },

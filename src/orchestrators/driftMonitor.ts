@@ -1,5 +1,5 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { DriftCheckOutput, PublishInput } from '../contracts/messages';
+import type { DriftCheckInput, DriftCheckOutput, PublishInput } from '../contracts/messages';
 import { callActivity, callSubOrchestrator } from './calls';
 import type { ChallengerRunInput } from './challengerRun';
 import { runContextOf } from './forecastRun';
@@ -27,7 +27,8 @@ export const driftMonitor: OrchestrationHandler = function* (context: Orchestrat
   const { options } = inputSchema.parse(context.df.getInput());
   const run = runContextOf(context);
   const retry = activityRetry(options);
-  const drift = yield* callActivity<DriftCheckOutput>(context, activityNames.checkDrift, retry, { ...run });
+  const driftInput: DriftCheckInput = { ...run, horizonDays: options.horizonDays, season: options.season };
+  const drift = yield* callActivity<DriftCheckOutput>(context, activityNames.checkDrift, retry, driftInput);
   if (drift.events > 0) {
     const driftPublish: PublishInput = { ...run, mode: 'batch', tables: ['drift_events'] };
     yield* callActivity(context, activityNames.publish, retry, driftPublish);

@@ -77,6 +77,8 @@ export function* forecastRunSteps(context: OrchestrationContext, input: Forecast
     tableVersions: input.tableVersions,
     trigger: input.trigger,
     policy: input.options.policy,
+    horizonDays: input.options.horizonDays,
+    season: input.options.season,
   };
   const tracking = yield* callActivity<FinalizeForecastOutput>(context, activityNames.finalizeForecast, retry, finalizeInput);
   const output: ForecastRunOutput = { forecast: sumForecastBatches(chunks), tracking };

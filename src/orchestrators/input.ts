@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PipelineSettings } from '../lib/config/settings';
+import { triggerKindSchema } from '../lib/runs/triggerKind';
 
 /**
  * Orchestration inputs. Everything an orchestrator needs from settings travels in its input,
@@ -18,11 +19,8 @@ export const pipelineOptionsSchema = z.object({
 });
 export type PipelineOptions = z.infer<typeof pipelineOptionsSchema>;
 
-export const triggerKinds = ['manual', 'scheduled', 'adf', 'http', 'drift', 'challenger'] as const;
-export type TriggerKind = (typeof triggerKinds)[number];
-
 export const demandPipelineInputSchema = z.object({
-  trigger: z.enum(triggerKinds),
+  trigger: triggerKindSchema,
   /** ADF WebHook activity's callback; the outcome is POSTed there, success or failure. */
   callBackUri: z.string().url().optional(),
   /** ADF pipeline run id, echoed in the callback output for correlation. */
@@ -36,7 +34,7 @@ const runContextSchema = z.object({ runId: z.string().min(1), runDate: z.string(
 export const forecastRunInputSchema = z.object({
   /** The parent pipeline's run (Gold partitions carry its id); absent when started on its own. */
   run: runContextSchema.optional(),
-  trigger: z.enum(triggerKinds),
+  trigger: triggerKindSchema,
   dailyDemandVersion: z.number().int().min(-1),
   tableVersions: z.record(z.string(), z.number()),
   skus: z.array(z.string()).optional(),
