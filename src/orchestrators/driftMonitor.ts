@@ -3,7 +3,7 @@ import type { DriftCheckInput, DriftCheckOutput, PublishInput } from '../contrac
 import { callActivity, callSubOrchestrator } from './calls';
 import type { ChallengerRunInput } from './challengerRun';
 import { runContextOf } from './forecastRun';
-import { pipelineOptionsSchema } from './input';
+import { pipelineOptionsSchema, parseOrchestrationInput } from './input';
 import { activityNames, orchestratorNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ export interface DriftMonitorOutput {
  * when one is due: at most one per production run, however many checks see the drift.
  */
 export const driftMonitor: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { options } = inputSchema.parse(context.df.getInput());
+  const { options } = parseOrchestrationInput(inputSchema, context.df.getInput());
   const run = runContextOf(context);
   const retry = activityRetry(options);
   const driftInput: DriftCheckInput = { ...run, horizonDays: options.horizonDays, season: options.season };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PipelineSettings } from '../lib/config/settings';
+import { ValidationError } from '../lib/errors';
 import { triggerKindSchema } from '../lib/runs/triggerKind';
 
 /**
@@ -55,4 +56,16 @@ export function pipelineOptionsFromSettings(settings: PipelineSettings): Pipelin
     maxDriftReforecasts: settings.DEMAND_DRIFT_MAX_REFORECASTS,
     policy: 'default',
   };
+}
+
+/**
+ * An orchestration's input, parsed: a bad one is a ValidationError (no retry fixes it) naming the
+ * field and, where the schema's message says it, the value, not a ZodError's JSON.
+ */
+export function parseOrchestrationInput<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'input';
+  throw new ValidationError(field, `Orchestration input is invalid at ${field}: ${issue?.message ?? 'bad value'}`);
 }

@@ -72,4 +72,16 @@ describe('run parameters through the orchestrations', () => {
     // The failed run's summary (in its custom status) names no trigger rather than an invalid one.
     expect((status.customStatus as { summary: RunSummary }).summary.trigger).toBeNull();
   });
+
+  it('a re-forecast whose reason is no re-forecast trigger fails, naming the field and the value', async () => {
+    const { activities, calls } = fakeActivities({ skus: 1, batchSize: 10 });
+    const host = makeHost(activities);
+    const input = { skus: ['SKU0000'], reason: 'reforecast', options };
+    const status = await host.waitForCompletion(host.startNew(orchestratorNames.reforecastSkus, { instanceId: 'bad-reason', input }));
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(calls).toHaveLength(0);
+    expect(JSON.stringify(status.output)).toMatch(
+      /Orchestration input is invalid at reason: reason must be http or drift; got \\"reforecast\\"/,
+    );
+  });
 });
