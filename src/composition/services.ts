@@ -1,13 +1,15 @@
 import type { PipelineSettings } from '../lib/config/settings';
 import type { AdapterFactories, PipelinePorts, PipelineServices } from '../lib/pipelineServices';
+import { authorizationFromSettings } from './ordersAuthorization';
 import { createPublisher } from './publisher';
 import { createEntityStore, createLakeStore } from './storage';
 import { checkTrackerSettings, createTracker } from './tracker';
 
-/** The tracker and publisher builders, chosen per call from the caller's settings. */
+/** The tracker, publisher and orders-API authorization builders, chosen per call from the caller's settings. */
 export const adapterFactories: AdapterFactories = {
   tracker: (ports) => createTracker(ports),
   publisher: (ports) => createPublisher(ports),
+  ordersAuthorization: (settings) => authorizationFromSettings(settings),
 };
 
 /** Services over ports built elsewhere (a test's folder lake, a bench's fixture): the adapters come from the same settings. */

@@ -1,4 +1,5 @@
 import type { PipelineSettings } from './config/settings';
+import type { AuthorizationProvider } from './ingest/authorizationProvider';
 import type { LakeStore } from './lake/lakeStore';
 import type { Publisher } from './publish/publisher';
 import type { EntityStore } from './tables/entityStore';
@@ -25,6 +26,8 @@ export interface AdapterFactories {
   tracker(ports: Pick<PipelinePorts, 'settings' | 'entities'>): Tracker;
   /** The publisher (local dashboard or ADX, by DEMAND_PUBLISHER); the caller closes it. */
   publisher(ports: PipelinePorts): Publisher;
+  /** The orders API's Authorization header (an Entra ID token, a static header, or none), from the DEMAND_ORDERS_AUTH_* settings. */
+  ordersAuthorization(settings: PipelineSettings): AuthorizationProvider | undefined;
 }
 
 /**
