@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /* Lists the import edges of src/ that run back up the layers (a lower layer importing a higher one),
- * and imports of an adapter from anywhere but another adapter or the composition root, using
- * TypeScript's own import scanner. docs/architecture.md draws the layers. Usage: node scripts/layers.js [--json] [--src <dir>]
+ * imports of an adapter from anywhere but another adapter or the composition root, and Azure SDK
+ * imports below the orchestrators, using TypeScript's own import scanner. docs/architecture.md
+ * draws the layers. Usage: node scripts/layers.js [--json] [--src <dir>]
  * Exit code 1 when there is any back-up edge, so CI and a test can hold the line. */
 'use strict';
 const fs = require('node:fs');
@@ -73,14 +74,24 @@ function resolveImport(fromFile, spec) {
   return undefined;
 }
 
+/** Azure SDK packages, and the layers that must not import them (only adapters, the composition root and the entry points may). */
+const azureSdk = /^(@azure\/|azure-kusto-|durable-functions$)/;
+const sdkFreeLayers = new Set(['errors', 'kernel', 'ports', 'domain', 'contracts', 'activities']);
+
 const edges = [];
 // Sorted, so the listing reads the same on every file system.
 for (const file of walk(src).sort()) {
   const info = ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true);
   for (const ref of info.importedFiles) {
+    const from = path.relative(src, file);
+    if (azureSdk.test(ref.fileName)) {
+      // The domain and everything that runs through a port stays free of Azure SDK types (GUIDE: "no Azure types").
+      const fromName = layers[layerOf(from)]?.[0] ?? 'other';
+      if (sdkFreeLayers.has(fromName)) edges.push({ from, to: ref.fileName, fromLayer: fromName, toLayer: 'azure-sdk' });
+      continue;
+    }
     const target = resolveImport(file, ref.fileName);
     if (!target) continue;
-    const from = path.relative(src, file);
     const to = path.relative(src, target);
     const fromLayer = layerOf(from);
     const toLayer = layerOf(to);
