@@ -19,6 +19,7 @@ import { startOrdersApi } from '../src/lib/sample/ordersApi';
 import { EmbeddedEntityStore } from '../src/lib/tables/embeddedEntityStore';
 import type { OrderRecord } from '../src/lib/ingest/orderRecord';
 import { argValue, onlineRetailPaths } from './args';
+import { adapterFactories } from '../src/composition/services';
 
 interface ScaleResult {
   scale: number;
@@ -72,7 +73,13 @@ async function runScale(args: string[], scale: number): Promise<ScaleResult> {
     const started = process.hrtime.bigint();
     const out = await ingestOrders(
       { runId: `bench-${scale}x`, runDate: '2011-12-10', startedAt: '2011-12-10T02:00:00Z', source: 'orders' },
-      { settings, lake, entities: EmbeddedEntityStore.fromDirectory(path.join(tmp, 'state')), log: () => undefined },
+      {
+        settings,
+        lake,
+        entities: EmbeddedEntityStore.fromDirectory(path.join(tmp, 'state')),
+        log: () => undefined,
+        adapters: adapterFactories,
+      },
     );
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return {

@@ -22,6 +22,7 @@ import type { PipelineServices } from '../src/lib/pipelineServices';
 import { loadSettings } from '../src/lib/config/settings';
 import { EmbeddedEntityStore } from '../src/lib/tables/embeddedEntityStore';
 import { readRetailCsv } from '../src/lib/silver/retailCsv';
+import { adapterFactories } from '../src/composition/services';
 
 const retailFile = 'online_retail/online_retail.csv.gz';
 const retailIiFile = 'online_retail_ii/online_retail_ii_year_2009_2010.csv.gz';
@@ -130,6 +131,7 @@ async function runNodeSide(lakeDir: string, manifests: string[], scale: number):
     lake,
     entities: EmbeddedEntityStore.fromDirectory(path.join(lakeDir, '..', 'state')),
     log: process.env.SILVER_BENCH_VERBOSE ? (m) => console.error(`${new Date().toISOString()} ${m}`) : () => undefined,
+    adapters: adapterFactories,
   };
   const started = performance.now();
   const result = await buildSilver(

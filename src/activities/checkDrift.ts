@@ -14,12 +14,12 @@ import {
   type ForecastPoint,
 } from '../lib/drift';
 import { upsertAll } from '../lib/tables/entityStore';
-import { entityKey } from '../lib/tracking/tablesTracker';
+import { entityKey } from '../lib/tables/entityKey';
 import type { DriftCheckInput, DriftCheckOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
 import { lakeTables } from '../lib/lakeTables';
-import { partialRunTriggers } from './finalizeForecast';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
+import { isPartialRunTrigger } from '../lib/runs/triggerKind';
 import { completedRuns } from '../lib/publish/runCompletions';
 
 /** Entity table mirroring the drift events (for the HTTP API and quick lookups). */
@@ -54,15 +54,12 @@ export async function forecastRunsInEffect(services: PipelineServices, currentRu
     (r) => r.runId !== currentRunId && r.trigger !== 'challenger' && (completed === undefined || completed.has(r.runId)),
   );
   const full = candidates
-    .filter((r) => !partialRunTriggers.includes(r.trigger))
+    .filter((r) => !isPartialRunTrigger(r.trigger))
     .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   const latestFull = full[full.length - 1];
   return new Set(
     candidates
-      .filter(
-        (r) =>
-          !latestFull || r.runId === latestFull.runId || (partialRunTriggers.includes(r.trigger) && r.startedAt >= latestFull.startedAt),
-      )
+      .filter((r) => !latestFull || r.runId === latestFull.runId || (isPartialRunTrigger(r.trigger) && r.startedAt >= latestFull.startedAt))
       .map((r) => r.runId),
   );
 }
@@ -80,7 +77,7 @@ export async function challengerDue(services: PipelineServices): Promise<boolean
     const trigger = String(row['trigger']);
     const startedAt = String(row['startedAt']);
     if (trigger === 'challenger') latestChallenger = startedAt > latestChallenger ? startedAt : latestChallenger;
-    else if (!partialRunTriggers.includes(trigger)) latestFull = startedAt > latestFull ? startedAt : latestFull;
+    else if (!isPartialRunTrigger(trigger)) latestFull = startedAt > latestFull ? startedAt : latestFull;
   }
   return latestChallenger === '' || latestChallenger < latestFull;
 }
@@ -93,7 +90,8 @@ export async function challengerDue(services: PipelineServices): Promise<boolean
 export async function assessDrift(input: DriftCheckInput, services: PipelineServices): Promise<DriftAssessment> {
   const { settings, lake, abortSignal } = services;
   const signal = abortSignal ? { abortSignal } : {};
-  const horizon = settings.DEMAND_FORECAST_HORIZON_DAYS;
+  // The run's horizon and season when the orchestrator carried them (older messages: the settings').
+  const horizon = input.horizonDays ?? settings.DEMAND_FORECAST_HORIZON_DAYS;
   const thresholds = {
     psi: settings.DEMAND_DRIFT_PSI_THRESHOLD,
     accuracyRatio: settings.DEMAND_DRIFT_ACCURACY_RATIO,
@@ -173,7 +171,7 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
 
   const computed = computeDriftStats(demand, forecasts, expected, windows, {
     ...defaultDriftStatsOptions,
-    season: settings.DEMAND_FORECAST_SEASON,
+    season: input.season ?? settings.DEMAND_FORECAST_SEASON,
   });
   // This run's own forecasts have no actuals yet, but they were made from the recent window: a
   // SKU that this run just forecast is current, and data drift alone must not re-forecast it again.

@@ -13,10 +13,9 @@ import {
 } from '../lib/registry/backtestSums';
 import { breakdownMetrics, breakdownTags, sumBreakdowns, type RunBreakdowns } from '../lib/registry/runMetrics';
 import { modelParamsUri, policyVersionSource } from '../lib/registry/versionSource';
-import { createTracker } from '../lib/tracking/createTracker';
 import { experimentNameFor } from '../lib/tracking/mlflowSettings';
 import { isEmptyBatch, openRun, unloggedPart } from '../lib/tracking/runLog';
-import { entityKey } from '../lib/tracking/tablesTracker';
+import { entityKey } from '../lib/tables/entityKey';
 import { challengerAlias, productionAlias, type MetricPoint, type TrackedRun, type Tracker } from '../lib/tracking/tracker';
 import type { FinalizeForecastInput, FinalizeForecastOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
@@ -26,12 +25,9 @@ import { batchBreakdownPath, batchIdOf, readSkuBatch, runBreakdownPath, skuBatch
 import type { ReasonCounts } from '../contracts/messages';
 import { LakeNotFoundError } from '../lib/errors';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
-
-/**
- * Runs that re-forecast a subset of SKUs are tracked but register no policy version: their
- * metrics cover a few SKUs and are not comparable with a full run's.
- */
-export const partialRunTriggers: readonly string[] = ['drift', 'reforecast', 'http'];
+import { isPartialRunTrigger, parseTriggerKind } from '../lib/runs/triggerKind';
+// Kept here while branches written against this module's former definition merge; its home is lib/runs/triggerKind.
+export { partialRunTriggers } from '../lib/runs/triggerKind';
 
 /** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
 export function codeVersion(extra: string | undefined): string {
@@ -176,7 +172,7 @@ async function originOfRun(input: FinalizeForecastInput, services: PipelineServi
 function runParams(
   input: FinalizeForecastInput,
   services: PipelineServices,
-  run: { version: string; windowKey: string; modelParamsPath: string; source: MetricsSource },
+  run: { version: string; windowKey: string; modelParamsPath: string; source: MetricsSource; horizonDays: number; season: number },
 ): Record<string, string> {
   const { settings, lake } = services;
   const params: Record<string, string> = {
@@ -193,8 +189,8 @@ function runParams(
       input.policy === 'wide'
         ? 'per-SKU model chosen by rolling-origin backtest over the wide candidate set (every model but ARIMA)'
         : 'per-SKU model chosen by rolling-origin backtest within its demand class',
-    'policy.horizon_days': String(settings.DEMAND_FORECAST_HORIZON_DAYS),
-    'policy.season': String(settings.DEMAND_FORECAST_SEASON),
+    'policy.horizon_days': String(run.horizonDays),
+    'policy.season': String(run.season),
     'policy.batch_size': String(settings.DEMAND_FORECAST_BATCH_SIZE),
     'policy.model_timeout_ms': String(settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS),
     'metrics.source': run.source,
@@ -348,8 +344,13 @@ async function promoteFirstOrChallenge(
  */
 export async function finalizeForecast(input: FinalizeForecastInput, services: PipelineServices): Promise<FinalizeForecastOutput> {
   const { settings, lake } = services;
+  const trigger = parseTriggerKind(input.trigger);
+  // The run's own horizon and season (an HTTP re-forecast may ask for its own), not the global settings.
+  const horizonDays = input.horizonDays ?? settings.DEMAND_FORECAST_HORIZON_DAYS;
+  const season = input.season ?? settings.DEMAND_FORECAST_SEASON;
+  const run: FinalizeForecastInput = { ...input, trigger };
   const signal = signalOf(services);
-  const tracker = createTracker(services);
+  const tracker = services.adapters.tracker(services);
   const experimentId = await tracker.getOrCreateExperiment(experimentNameFor(settings), signal);
   const progress: TrackingProgress = { finished: false };
   try {
@@ -360,26 +361,26 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
     await lake.put(breakdownPath, Buffer.from(JSON.stringify({ models: breakdowns.skusByModel, fallbacks: breakdowns.fallbacks })), signal);
     // The backtest windows end where the forecasts start: same origin + windows + horizon = comparable figures.
     const origin = (await originOfRun(input, services)) || 'unknown';
-    const windowKey = `origin=${origin};windows=${figures.windows};horizon=${settings.DEMAND_FORECAST_HORIZON_DAYS}`;
+    const windowKey = `origin=${origin};windows=${figures.windows};horizon=${horizonDays}`;
     const version = codeVersion(settings.DEMAND_CODE_VERSION);
     const modelParamsPath = `${lakeTables.model_params.path}/run_id=${input.runId}`;
-    const params = runParams(input, services, { version, windowKey, modelParamsPath, source: figures.source });
+    const params = runParams(run, services, { version, windowKey, modelParamsPath, source: figures.source, horizonDays, season });
     const now = Date.now();
     const points: MetricPoint[] = Object.entries(metrics).map(([key, value]) => ({ key, value, timestampInMs: now, step: 0 }));
-    const tags = { [runParamNames.trigger]: input.trigger, [runParamNames.codeVersion]: version, ...breakdownTags(breakdowns) };
-    const tracked = await logTrackingRun(tracker, experimentId, input, { params, metrics: points, tags }, progress, signal);
+    const tags = { [runParamNames.trigger]: trigger, [runParamNames.codeVersion]: version, ...breakdownTags(breakdowns) };
+    const tracked = await logTrackingRun(tracker, experimentId, run, { params, metrics: points, tags }, progress, signal);
     const output = { trackingRunId: tracked.runId, metrics, breakdownPath, ...fleetBiasOf(metrics) };
 
-    if (partialRunTriggers.includes(input.trigger)) {
-      await indexRun(services, input, tracked.runId, null);
+    if (isPartialRunTrigger(trigger)) {
+      await indexRun(services, run, tracked.runId, null);
       services.log(
-        `finalize: run ${input.runId} (trigger ${input.trigger}) tracked as ${tracked.runId}; partial re-forecast, no policy version registered`,
+        `finalize: run ${input.runId} (trigger ${trigger}) tracked as ${tracked.runId}; partial re-forecast, no policy version registered`,
       );
       return { ...output, modelVersion: null };
     }
-    const modelVersion = await registerPolicyVersion(tracker, services, input, { tracked, version, modelParamsPath }, signal);
-    await promoteFirstOrChallenge(tracker, services, input, modelVersion, signal);
-    await indexRun(services, input, tracked.runId, modelVersion);
+    const modelVersion = await registerPolicyVersion(tracker, services, run, { tracked, version, modelParamsPath }, signal);
+    await promoteFirstOrChallenge(tracker, services, run, modelVersion, signal);
+    await indexRun(services, run, tracked.runId, modelVersion);
     return { ...output, modelVersion };
   } catch (err) {
     if (progress.trackingRunId && !progress.finished) await tracker.endRun(progress.trackingRunId, 'FAILED', signal).catch(() => undefined);

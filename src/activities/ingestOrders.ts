@@ -1,4 +1,3 @@
-import { authorizationFromSettings } from '../lib/ingest/authorization';
 import { OrdersClient } from '../lib/ingest/ordersClient';
 import { ingestOrdersRun } from '../lib/ingest/ordersIngestion';
 import { OrdersWatermarks } from '../lib/ingest/watermarks';
@@ -35,7 +34,7 @@ async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineS
       `Orders source ${resolved.loaded.origin} is a REST source without "url": set DEMAND_ORDERS_API_URL (or --orders-api-url) to its orders collection URL`,
     );
   }
-  const authorization = authorizationFromSettings(settings);
+  const authorization = services.adapters.ordersAuthorization(settings);
   return ingestRestSource({
     ...common,
     definition,
@@ -93,7 +92,7 @@ async function ingestOrdersLocked(input: IngestOrdersInput, services: PipelineSe
       watermarkAfter: watermark,
     };
   }
-  const authorization = authorizationFromSettings(settings);
+  const authorization = services.adapters.ordersAuthorization(settings);
   const client = OrdersClient.fromOptions({
     source,
     url,

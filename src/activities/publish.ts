@@ -1,5 +1,4 @@
 import { ValidationError } from '../lib/errors';
-import { createPublisher } from '../lib/publish/createPublisher';
 import { recordRunCompleted } from '../lib/publish/runCompletions';
 import { crashPoint } from '../lib/testing/crashPoints';
 import { asOnlyWriter } from './writerStage';
@@ -32,7 +31,7 @@ async function publishLocked(input: PublishInput, services: PipelineServices): P
     );
     crashPoint('publish:completed-recorded');
   }
-  const publisher = createPublisher(services);
+  const publisher = services.adapters.publisher(services);
   const signal = {
     ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
     ...(input.tables ? { tables: input.tables } : {}),

@@ -7,6 +7,7 @@ import type { ReasonCounts } from '../lib/quality/reasonCounts';
 import type { BronzeBatchRef } from '../lib/bronze/batchRef';
 import type { IngestInventoryOutput, IngestOrdersOutput } from '../lib/ingest/ingestOutputs';
 import type { BuildSilverOutput } from '../lib/silver/buildSilverOutput';
+import type { TriggerKind } from '../lib/runs/triggerKind';
 // Owned by the domain modules that produce them; re-exported so activity code keeps one contracts import.
 export type { ReasonCounts, BronzeBatchRef, IngestInventoryOutput, IngestOrdersOutput, BuildSilverOutput };
 
@@ -91,9 +92,15 @@ export interface FinalizeForecastInput extends RunContext {
    */
   batchCount?: number;
   tableVersions: Record<string, number>;
-  /** "scheduled" | "adf" | "manual" | "drift" | "challenger" */
-  trigger: string;
+  trigger: TriggerKind;
   policy?: ForecastPolicy;
+  /**
+   * The horizon and season the batches forecast with (the run's options: an HTTP re-forecast may
+   * ask for its own), tracked as the policy's. Absent in messages of orchestrations started before
+   * they were carried: the settings' values.
+   */
+  horizonDays?: number;
+  season?: number;
 }
 export interface FinalizeForecastOutput {
   trackingRunId: string;
@@ -132,7 +139,11 @@ export interface PublishOutput {
   outputs: Record<string, string>;
 }
 
-export interface DriftCheckInput extends RunContext {}
+export interface DriftCheckInput extends RunContext {
+  /** The run's forecast horizon (sizes the drift windows) and season (scales MASE); absent: the settings'. */
+  horizonDays?: number;
+  season?: number;
+}
 export interface DriftCheckOutput {
   events: number;
   /** SKUs to re-forecast (capped by DEMAND_DRIFT_MAX_REFORECASTS). */

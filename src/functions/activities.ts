@@ -1,7 +1,7 @@
 import * as df from 'durable-functions';
 import { errorText } from '../lib/errors';
 import { activityImplementations } from '../activities';
-import { telemetryFromSettings } from '../lib/azure/azureMonitorTelemetry';
+import { telemetryFromSettings } from '../composition/telemetry';
 import { logLineTelemetry, recordStage, type TelemetrySink } from '../lib/telemetry';
 import { getServices } from './services';
 

@@ -1,7 +1,7 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { z } from 'zod';
 import { callForecastRun, runContextOf } from './forecastRun';
-import { pipelineOptionsSchema, type ForecastRunInput } from './input';
+import { pipelineOptionsSchema, type ForecastRunInput, parseOrchestrationInput } from './input';
 import { activityRetry } from './retry';
 import type { ForecastRunOutput } from './summary';
 
@@ -19,7 +19,7 @@ export type ChallengerRunInput = z.infer<typeof inputSchema>;
  * models (about 5× the daily run's CPU per SKU), so it runs on fleet drift or on a schedule.
  */
 export const challengerRun: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { options } = inputSchema.parse(context.df.getInput());
+  const { options } = parseOrchestrationInput(inputSchema, context.df.getInput());
   const run = runContextOf(context);
   const input: ForecastRunInput = {
     run,

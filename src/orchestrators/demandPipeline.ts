@@ -1,7 +1,7 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { DataQualityError, ValidationError, errorText } from '../lib/errors';
 import type { BuildSilverMessage, IngestInventoryMessage, IngestOrdersMessage } from '../contracts/bronzeReferences';
-import type { BuildSilverOutput, DriftCheckOutput, NotifyCallbackInput, PublishInput } from '../contracts/messages';
+import type { BuildSilverOutput, DriftCheckInput, DriftCheckOutput, NotifyCallbackInput, PublishInput } from '../contracts/messages';
 import { callActivity, callSubOrchestrator } from './calls';
 import { callForecastRun, runContextOf } from './forecastRun';
 import { demandPipelineInputSchema, type DemandPipelineInput, type ForecastRunInput } from './input';
@@ -28,7 +28,7 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
   const retry = activityRetry(parsed.success ? parsed.data.options : fallbackOptions);
   const summary: RunSummary = {
     runId: run.runId,
-    trigger: parsed.success ? parsed.data.trigger : String(raw?.trigger ?? 'unknown'),
+    trigger: parsed.success ? parsed.data.trigger : null,
     startedAt: run.startedAt,
     status: 'Completed',
     stages: {},
@@ -92,7 +92,8 @@ export const demandPipeline: OrchestrationHandler = function* (context: Orchestr
     }
 
     context.df.setCustomStatus({ stage: 'checkDrift' });
-    const drift = yield* callActivity<DriftCheckOutput>(context, activityNames.checkDrift, retry, { ...run });
+    const driftInput: DriftCheckInput = { ...run, horizonDays: input.options.horizonDays, season: input.options.season };
+    const drift = yield* callActivity<DriftCheckOutput>(context, activityNames.checkDrift, retry, driftInput);
     if (drift.events > 0) {
       // The run's publish came before the drift check: publish its drift events now.
       const driftPublish: PublishInput = { ...run, mode: 'batch', tables: ['drift_events'] };

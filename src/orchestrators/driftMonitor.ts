@@ -1,9 +1,9 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
-import type { DriftCheckOutput, PublishInput } from '../contracts/messages';
+import type { DriftCheckInput, DriftCheckOutput, PublishInput } from '../contracts/messages';
 import { callActivity, callSubOrchestrator } from './calls';
 import type { ChallengerRunInput } from './challengerRun';
 import { runContextOf } from './forecastRun';
-import { pipelineOptionsSchema } from './input';
+import { pipelineOptionsSchema, parseOrchestrationInput } from './input';
 import { activityNames, orchestratorNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { z } from 'zod';
@@ -24,10 +24,11 @@ export interface DriftMonitorOutput {
  * when one is due: at most one per production run, however many checks see the drift.
  */
 export const driftMonitor: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const { options } = inputSchema.parse(context.df.getInput());
+  const { options } = parseOrchestrationInput(inputSchema, context.df.getInput());
   const run = runContextOf(context);
   const retry = activityRetry(options);
-  const drift = yield* callActivity<DriftCheckOutput>(context, activityNames.checkDrift, retry, { ...run });
+  const driftInput: DriftCheckInput = { ...run, horizonDays: options.horizonDays, season: options.season };
+  const drift = yield* callActivity<DriftCheckOutput>(context, activityNames.checkDrift, retry, driftInput);
   if (drift.events > 0) {
     const driftPublish: PublishInput = { ...run, mode: 'batch', tables: ['drift_events'] };
     yield* callActivity(context, activityNames.publish, retry, driftPublish);

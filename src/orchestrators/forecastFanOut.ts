@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ForecastBatchInput, ForecastBatchOutput, RunContext } from '../contracts/messages';
 import { skuBatchRef } from '../contracts/skuBatches';
 import { all } from './calls';
-import { pipelineOptionsSchema } from './input';
+import { pipelineOptionsSchema, parseOrchestrationInput } from './input';
 import { activityNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { sumForecastBatches } from './summary';
@@ -26,7 +26,7 @@ export type ForecastFanOutInput = z.infer<typeof inputSchema>;
  * one ForecastBatchOutput, so the parent's history holds one small result per chunk, not per batch.
  */
 export const forecastFanOut: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = inputSchema.parse(context.df.getInput());
+  const input = parseOrchestrationInput(inputSchema, context.df.getInput());
   const run: RunContext = input.run;
   const retry = activityRetry(input.options);
   const tasks = Array.from({ length: input.batchCount }, (_, k) => {

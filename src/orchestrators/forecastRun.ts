@@ -12,7 +12,7 @@ import type {
 } from '../contracts/messages';
 import { all, callActivity, callSubOrchestrator } from './calls';
 import type { ForecastFanOutInput } from './forecastFanOut';
-import { forecastRunInputSchema, type ForecastRunInput } from './input';
+import { forecastRunInputSchema, type ForecastRunInput, parseOrchestrationInput } from './input';
 import { activityNames, orchestratorNames } from '../contracts/names';
 import { activityRetry } from './retry';
 import { sumForecastBatches, type ForecastRunOutput } from './summary';
@@ -29,7 +29,7 @@ export function runContextOf(context: OrchestrationContext): RunContext {
  * Used by the daily pipeline, by on-demand/drift re-forecasts (a few SKUs) and by challenger runs.
  */
 export const forecastRun: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = forecastRunInputSchema.parse(context.df.getInput());
+  const input = parseOrchestrationInput(forecastRunInputSchema, context.df.getInput());
   return yield* forecastRunSteps(context, input);
 };
 
@@ -77,6 +77,8 @@ export function* forecastRunSteps(context: OrchestrationContext, input: Forecast
     tableVersions: input.tableVersions,
     trigger: input.trigger,
     policy: input.options.policy,
+    horizonDays: input.options.horizonDays,
+    season: input.options.season,
   };
   const tracking = yield* callActivity<FinalizeForecastOutput>(context, activityNames.finalizeForecast, retry, finalizeInput);
   const output: ForecastRunOutput = { forecast: sumForecastBatches(chunks), tracking };

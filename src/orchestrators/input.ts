@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { PipelineSettings } from '../lib/config/settings';
+import { ValidationError } from '../lib/errors';
+import { triggerKindSchema } from '../lib/runs/triggerKind';
 
 /**
  * Orchestration inputs. Everything an orchestrator needs from settings travels in its input,
@@ -18,11 +20,8 @@ export const pipelineOptionsSchema = z.object({
 });
 export type PipelineOptions = z.infer<typeof pipelineOptionsSchema>;
 
-export const triggerKinds = ['manual', 'scheduled', 'adf', 'http', 'drift', 'challenger'] as const;
-export type TriggerKind = (typeof triggerKinds)[number];
-
 export const demandPipelineInputSchema = z.object({
-  trigger: z.enum(triggerKinds),
+  trigger: triggerKindSchema,
   /** ADF WebHook activity's callback; the outcome is POSTed there, success or failure. */
   callBackUri: z.string().url().optional(),
   /** ADF pipeline run id, echoed in the callback output for correlation. */
@@ -36,7 +35,7 @@ const runContextSchema = z.object({ runId: z.string().min(1), runDate: z.string(
 export const forecastRunInputSchema = z.object({
   /** The parent pipeline's run (Gold partitions carry its id); absent when started on its own. */
   run: runContextSchema.optional(),
-  trigger: z.enum(triggerKinds),
+  trigger: triggerKindSchema,
   dailyDemandVersion: z.number().int().min(-1),
   tableVersions: z.record(z.string(), z.number()),
   skus: z.array(z.string()).optional(),
@@ -57,4 +56,16 @@ export function pipelineOptionsFromSettings(settings: PipelineSettings): Pipelin
     maxDriftReforecasts: settings.DEMAND_DRIFT_MAX_REFORECASTS,
     policy: 'default',
   };
+}
+
+/**
+ * An orchestration's input, parsed: a bad one is a ValidationError (no retry fixes it) naming the
+ * field and, where the schema's message says it, the value, not a ZodError's JSON.
+ */
+export function parseOrchestrationInput<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'input';
+  throw new ValidationError(field, `Orchestration input is invalid at ${field}: ${issue?.message ?? 'bad value'}`);
 }

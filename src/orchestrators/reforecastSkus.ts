@@ -1,11 +1,15 @@
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
 import { z } from 'zod';
-import { forecastRunInputSchema, pipelineOptionsSchema, type ForecastRunInput } from './input';
+import { triggerKindSchema } from '../lib/runs/triggerKind';
+import { forecastRunInputSchema, pipelineOptionsSchema, type ForecastRunInput, parseOrchestrationInput } from './input';
 import { forecastRunSteps } from './forecastRun';
 
 const inputSchema = z.object({
   skus: z.array(z.string().min(1)).min(1).max(10000),
-  reason: z.enum(['http', 'drift']),
+  /** The trigger the re-forecast is tracked under: the HTTP endpoint or the drift check. */
+  reason: triggerKindSchema.extract(['http', 'drift'], {
+    error: (issue) => `reason must be http or drift; got ${JSON.stringify(issue.input)}`,
+  }),
   options: pipelineOptionsSchema,
 });
 export type ReforecastSkusInput = z.infer<typeof inputSchema>;
@@ -16,7 +20,7 @@ export type ReforecastSkusInput = z.infer<typeof inputSchema>;
  * one batch and a streaming publish.
  */
 export const reforecastSkus: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = inputSchema.parse(context.df.getInput());
+  const input = parseOrchestrationInput(inputSchema, context.df.getInput());
   const runInput: ForecastRunInput = forecastRunInputSchema.parse({
     trigger: input.reason,
     dailyDemandVersion: -1,

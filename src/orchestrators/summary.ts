@@ -10,6 +10,7 @@ import type {
   ReasonCounts,
 } from '../contracts/messages';
 import { capCounts } from '../contracts/breakdown';
+import type { TriggerKind } from '../lib/runs/triggerKind';
 
 /** What a forecast run (all batches of one run) adds up to. */
 export interface ForecastTotals {
@@ -34,7 +35,8 @@ export interface ForecastRunOutput {
 /** The pipeline's result: counts per stage and where the outputs are. No rows. */
 export interface RunSummary {
   runId: string;
-  trigger: string;
+  /** Null when the input named no valid trigger (the run fails; its error names the value). */
+  trigger: TriggerKind | null;
   startedAt: string;
   status: 'Completed' | 'Failed';
   stages: {

@@ -12,6 +12,7 @@ import { closeSharedForecastPool } from '../../src/activities/forecastPool';
 import { planBatchRefs, readSkuBatch } from '../../src/contracts/skuBatches';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
+import { adapterFactories } from '../../src/composition/services';
 
 const run = { runId: 'run-fa', runDate: '2011-12-10', startedAt: '2011-12-10T02:00:00.000Z' };
 
@@ -53,6 +54,7 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: () => undefined,
+      adapters: adapterFactories,
     };
     const def = lakeTables.daily_demand;
     await openLakeTable(services.lake, def).write(dailyDemand(), { schema: def.schema, partitionBy: def.partitionBy, mode: 'append' });

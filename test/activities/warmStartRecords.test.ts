@@ -23,7 +23,8 @@ import {
 import { parseWarmModel } from '../../src/lib/forecast/warmStart';
 import { recordRunCompleted } from '../../src/lib/publish/runCompletions';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
-import { entityKey } from '../../src/lib/tracking/tablesTracker';
+import { entityKey } from '../../src/lib/tables/entityKey';
+import { adapterFactories } from '../../src/composition/services';
 
 const day = (offset: number): string => new Date(Date.UTC(2011, 0, 3) + offset * 86_400_000).toISOString().slice(0, 10);
 const skus = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
@@ -92,6 +93,7 @@ describe('warm start through planForecast and forecastBatch on a real lake', () 
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: () => undefined,
+      adapters: adapterFactories,
     };
     await appendDemand(services, demandRows(0, 90));
     first = await forecastRun(services, 'run-1');
@@ -249,7 +251,8 @@ describe('the full-selection schedule', () => {
         lake,
         entities: EmbeddedEntityStore.fromDirectory(dir),
         log: () => undefined,
-      } as PipelineServices;
+        adapters: adapterFactories,
+      } satisfies PipelineServices;
       for (const runId of ['old', 'full', 'http-after', 'http-before', 'chal'])
         await recordRunCompleted(lake, { runId, completedAt: 'x', mode: 'batch' });
       const index = [

@@ -3,7 +3,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { DataLakeServiceClient } from '@azure/storage-file-datalake';
 import { LakeConflictError, LakeNotFoundError, ValidationError } from '../../src/lib/errors';
 import { loadSettings } from '../../src/lib/config/settings';
-import { createEntityStore, createLakeStore } from '../../src/lib/azure/factories';
+import { createEntityStore, createLakeStore } from '../../src/composition/storage';
 import { AzureDataLakeStore } from '../../src/lib/lake/azureDataLake';
 import { collect } from '../../src/lib/tables/entityStore';
 import { azuriteAvailable, startAzurite, type Azurite } from '../support/azurite';

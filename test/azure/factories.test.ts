@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSettings } from '../../src/lib/config/settings';
-import { createEntityStore, createLakeStore } from '../../src/lib/azure/factories';
+import { createEntityStore, createLakeStore } from '../../src/composition/storage';
 import { AzureDataLakeStore } from '../../src/lib/lake/azureDataLake';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { AzureEntityStore } from '../../src/lib/tables/azureEntityStore';

@@ -9,6 +9,7 @@ import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { readBronzeRecords, readManifest } from '../../src/lib/bronze/reader';
 import { OrdersClient } from '../../src/lib/ingest/ordersClient';
+import { adapterFactories } from '../../src/composition/services';
 
 export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
@@ -47,7 +48,14 @@ export function servicesFor(
   stateDir: string,
   extra: Partial<PipelineServices> = {},
 ): PipelineServices {
-  return { settings, lake, entities: EmbeddedEntityStore.fromDirectory(stateDir), log: () => undefined, ...extra };
+  return {
+    settings,
+    lake,
+    entities: EmbeddedEntityStore.fromDirectory(stateDir),
+    log: () => undefined,
+    ...extra,
+    adapters: extra.adapters ?? adapterFactories,
+  };
 }
 
 export function lakeAt(dir: string): FileSystemLake {

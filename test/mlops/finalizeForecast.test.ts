@@ -13,10 +13,14 @@ import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { listDecisions } from '../../src/lib/registry/promotion';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
-import { createTracker } from '../../src/lib/tracking/createTracker';
+import { createTracker } from '../../src/composition/tracker';
 import { HttpRecorder } from '../support/httpRecorder';
 import { FakeMlflow } from './fakeMlflow';
 import { expect } from '@jest/globals';
+import { adapterFactories } from '../../src/composition/services';
+import type { TriggerKind } from '../../src/lib/runs/triggerKind';
+import { ValidationError } from '../../src/lib/errors';
+import { experimentNameFor } from '../../src/lib/tracking/mlflowSettings';
 
 const segments: Record<string, string> = { S1: 'fast', S2: 'fast', S3: 'slow', S4: 'intermittent' };
 
@@ -61,7 +65,7 @@ async function writeGold(services: PipelineServices, runId: string, errorScale: 
   }
 }
 
-const input = (runId: string, trigger = 'scheduled', startedAt = '2011-12-10T02:00:00.000Z'): FinalizeForecastInput => ({
+const input = (runId: string, trigger: TriggerKind = 'scheduled', startedAt = '2011-12-10T02:00:00.000Z'): FinalizeForecastInput => ({
   runId,
   runDate: startedAt.slice(0, 10),
   startedAt,
@@ -97,6 +101,7 @@ describe('finalizeForecast', () => {
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m: string) => logs.push(m),
+      adapters: adapterFactories,
       logs,
     };
   };
@@ -142,6 +147,33 @@ describe('finalizeForecast', () => {
     expect(version.source).toMatch(/^file:\/\/.*\/gold\/model_params\/run_id=r1$/);
     expect(services.logs.join('\n')).toMatch(/first policy version 1 promoted to production automatically/);
     expect((await listDecisions(services.entities, 'demand-forecast-policy')).map((d) => d['reason'])).toEqual(['no_production']);
+  });
+
+  it('tracks an HTTP re-forecast with its own horizon and season, not the settings', async () => {
+    const services = servicesWith();
+    expect(services.settings.DEMAND_FORECAST_HORIZON_DAYS).not.toBe(30);
+    await writeGold(services, 'h1', 1);
+    const out = await finalizeForecast({ ...input('h1', 'http'), horizonDays: 30, season: 14 }, services);
+    expect(out.modelVersion).toBeNull(); // a partial re-forecast registers no version
+    const run = (await createTracker(services).getRun(out.trackingRunId))!;
+    expect(run.params).toMatchObject({
+      'backtest.window_key': 'origin=2011-12-09;windows=3;horizon=30',
+      'policy.horizon_days': '30',
+      'policy.season': '14',
+    });
+  });
+
+  it('refuses a trigger that is no TriggerKind, naming the field and the value, before tracking anything', async () => {
+    const services = servicesWith();
+    await writeGold(services, 'bad', 1);
+    const err = await finalizeForecast({ ...input('bad'), trigger: 'reforecast' as TriggerKind }, services).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err).toMatchObject({
+      field: 'trigger',
+      message: 'trigger must be one of manual, scheduled, adf, http, drift, challenger; got "reforecast"',
+    });
+    const tracker = createTracker(services);
+    expect(await tracker.findRunByName(await tracker.getOrCreateExperiment(experimentNameFor(services.settings)), 'bad')).toBeUndefined();
   });
 
   it('registers later runs as challenger, is idempotent on retry, and tracks partial re-forecasts without a version', async () => {
@@ -236,6 +268,7 @@ describe('finalizeForecast against the MLflow fake (behaviours recorded from a r
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m: string) => logs.push(m),
+      adapters: adapterFactories,
       logs,
     };
   };

@@ -16,7 +16,8 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import { backtestRowOf } from '../../src/lib/registry/backtestSums';
 import { runMetricsFromBacktest } from '../../src/lib/registry/runMetrics';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
-import { createTracker } from '../../src/lib/tracking/createTracker';
+import { adapterFactories } from '../../src/composition/services';
+import { createTracker } from '../../src/composition/tracker';
 
 const run = { runId: 'run-ffb', runDate: '2011-07-20', startedAt: '2011-07-20T02:00:00.000Z' };
 
@@ -62,6 +63,7 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m: string) => logs.push(m),
       logs,
+      adapters: adapterFactories,
     };
     const def = lakeTables.daily_demand;
     await openLakeTable(services.lake, def).write(dailyDemand(), { schema: def.schema, partitionBy: def.partitionBy, mode: 'append' });

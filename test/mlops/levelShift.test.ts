@@ -18,6 +18,8 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import { collect } from '../../src/lib/tables/entityStore';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { TablesTracker } from '../../src/lib/tracking/tablesTracker';
+import { adapterFactories } from '../../src/composition/services';
+import type { TriggerKind } from '../../src/lib/runs/triggerKind';
 
 /**
  * Drift that acts, end to end on a temp lake: a level shift injected into one SKU's actuals is
@@ -82,6 +84,7 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: (m) => logs.push(m),
+      adapters: adapterFactories,
     };
   });
   afterAll(async () => {
@@ -101,7 +104,7 @@ describe('level shift → drift event → re-forecast → recovered accuracy', (
   }
 
   /** The forecast path the orchestrator runs (also for HTTP and drift re-forecasts). */
-  async function forecastRun(ctx: RunContext, version: number, trigger: string, skus?: string[]) {
+  async function forecastRun(ctx: RunContext, version: number, trigger: TriggerKind, skus?: string[]) {
     const plan = await planForecast({ ...ctx, dailyDemandVersion: version, batchSize: 100, ...(skus ? { skus } : {}) }, services);
     const batches = [];
     for (const batch of planBatchRefs(ctx.runId, plan))

@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
-import { entityKey, TablesTracker } from '../../src/lib/tracking/tablesTracker';
+import { entityKey } from '../../src/lib/tables/entityKey';
+import { TablesTracker } from '../../src/lib/tracking/tablesTracker';
 import { describeTrackerContract } from './trackerContract';
 
 let dir: string;

@@ -34,6 +34,7 @@ import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../../src
 import { activityNames, orchestratorNames } from '../../src/contracts/names';
 import type { RunSummary } from '../../src/orchestrators/summary';
 import { fakeActivities } from './fakeActivities';
+import { adapterFactories } from '../../src/composition/services';
 
 const skuCount = 100_000;
 const limitBytes = 16 * 1024;
@@ -55,6 +56,7 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
       lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: () => undefined,
+      adapters: adapterFactories,
     };
     const { activities } = fakeActivities({
       skus: skuCount,

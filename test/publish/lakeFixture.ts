@@ -14,6 +14,7 @@ import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { lakeTables, type LakeTableName } from '../../src/lib/lakeTables';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
+import { adapterFactories } from '../../src/composition/services';
 
 export const fixtureRunId = 'run-20111209';
 export const fixtureOrigin = '2011-12-09';
@@ -192,6 +193,7 @@ export async function createFixtureLake(
     lake: FileSystemLake.fromDirectory(path.join(dir, 'lake')),
     entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
     log: (m) => logs.push(m),
+    adapters: adapterFactories,
   };
   const rows = fixtureRows();
   for (const [name, tableRows] of Object.entries(rows) as Array<[LakeTableName, DeltaRow[]]>) {

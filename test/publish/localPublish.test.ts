@@ -7,7 +7,7 @@ import { SettingsError, ValidationError } from '../../src/lib/errors';
 import { publish } from '../../src/activities/publish';
 import { planInventory } from '../../src/activities/planInventory';
 import { AdxPublisher } from '../../src/lib/publish/adxPublisher';
-import { createPublisher, ingestUrlFor } from '../../src/lib/publish/createPublisher';
+import { createPublisher, ingestUrlFor } from '../../src/composition/publisher';
 import { LocalPublisher } from '../../src/lib/publish/localPublisher';
 import { createFixtureLake, fixtureOrigin, fixtureRunId, type FixtureLake } from './lakeFixture';
 

@@ -20,12 +20,11 @@ const fake: Publisher = {
   },
   close: async () => undefined,
 };
-jest.mock('../../src/lib/publish/createPublisher', () => ({ createPublisher: () => fake }));
-
-// Imported after the mock is declared (jest hoists jest.mock above imports anyway).
 import { publish } from '../../src/activities/publish';
 
-const services = { log: () => undefined } as unknown as PipelineServices;
+// The publisher comes from the services' adapter factories (the composition root's choice in production).
+const adapters: Pick<PipelineServices['adapters'], 'publisher'> = { publisher: () => fake };
+const services = { log: () => undefined, adapters } as unknown as PipelineServices;
 const run = { runId: 'r1' } as unknown as PublishInput;
 
 describe('publish activity → publisher options', () => {

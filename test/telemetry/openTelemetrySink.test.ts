@@ -15,7 +15,7 @@ import type { HistogramMetricData, MetricData, SumMetricData } from '@openteleme
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { OpenTelemetrySink, customEventNameAttribute, metricInstruments, recordStage } from '../../src/lib/telemetry';
-import { telemetryFromSettings } from '../../src/lib/azure/azureMonitorTelemetry';
+import { telemetryFromSettings } from '../../src/composition/telemetry';
 
 function harness() {
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);

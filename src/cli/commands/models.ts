@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { RegistryNotFoundError } from '../../lib/errors';
 import { primaryMetric } from '../../lib/registry/policyMetrics';
 import { promotePolicy } from '../../lib/registry/promotion';
-import { createTracker } from '../../lib/tracking/createTracker';
 import type { ModelVersion, Tracker } from '../../lib/tracking/tracker';
 import type { CliContext } from '../context';
 
@@ -36,7 +35,7 @@ export function registerModelsCommand(program: Command, context: CliContext): vo
   const open = async () => {
     const settings = context.settings();
     const services = await context.services(settings);
-    return { settings, services, tracker: createTracker(services), modelName: settings.DEMAND_REGISTERED_MODEL_NAME };
+    return { settings, services, tracker: services.adapters.tracker(services), modelName: settings.DEMAND_REGISTERED_MODEL_NAME };
   };
 
   models

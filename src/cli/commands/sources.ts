@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { authorizationFromSettings } from '../../lib/ingest/authorization';
+import { authorizationFromSettings } from '../../composition/ordersAuthorization';
 import { checkOrdersSource, type SourceCheckReport } from '../../lib/sources/checkSource';
 import { loadOrdersSource, shopTimeZoneOf } from '../../lib/sources/loadDefinition';
 import { isPresetName, presetNames } from '../../lib/sources/presets';

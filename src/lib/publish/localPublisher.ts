@@ -1,6 +1,6 @@
 import { writeDashboard } from '../dashboard/writeDashboard';
 import { ValidationError } from '../errors';
-import type { PipelineServices } from '../pipelineServices';
+import type { PipelinePorts } from '../pipelineServices';
 import type { LakeTableName } from '../lakeTables';
 import { countRunRows } from './lakeRows';
 import type { PublishOptions, PublishResult, Publisher } from './publisher';
@@ -14,11 +14,11 @@ const goldTables: LakeTableName[] = ['forecasts', 'forecast_metrics', 'inventory
 export class LocalPublisher implements Publisher {
   readonly target = 'local';
   private constructor(
-    private readonly services: Pick<PipelineServices, 'lake' | 'log' | 'abortSignal' | 'entities'>,
+    private readonly services: Pick<PipelinePorts, 'lake' | 'log' | 'abortSignal' | 'entities'>,
     private readonly dashboardPath: string,
   ) {}
 
-  static fromServices(services: PipelineServices, options: { dashboardPath?: string } = {}): LocalPublisher {
+  static fromServices(services: PipelinePorts, options: { dashboardPath?: string } = {}): LocalPublisher {
     return new LocalPublisher(services, options.dashboardPath ?? services.settings.DEMAND_DASHBOARD_PATH);
   }
 

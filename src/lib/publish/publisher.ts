@@ -1,7 +1,7 @@
 /**
  * The publishing port: makes a run's Gold tables visible where people look. Adapters:
  * LocalPublisher (the lake is already the store; writes the HTML dashboard) and AdxPublisher
- * (ingests into Azure Data Explorer). `createPublisher` picks one from DEMAND_PUBLISHER.
+ * (ingests into Azure Data Explorer). The composition root (src/composition/publisher.ts) picks one from DEMAND_PUBLISHER.
  */
 export interface PublishOptions {
   abortSignal?: AbortSignal;

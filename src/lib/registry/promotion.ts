@@ -1,6 +1,6 @@
 import { RegistryNotFoundError, ValidationError } from '../errors';
 import type { EntityStore } from '../tables/entityStore';
-import { entityKey } from '../tracking/tablesTracker';
+import { entityKey } from '../tables/entityKey';
 import { challengerAlias, championAlias, productionAlias, type ModelVersion, type Tracker } from '../tracking/tracker';
 import { decidePromotion, type PolicyEvidence, type PromotionDecision } from './decision';
 import { runParamNames } from './policyMetrics';

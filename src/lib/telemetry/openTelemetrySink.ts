@@ -1,7 +1,7 @@
 /**
  * The telemetry port over OpenTelemetry: stage events as log records, metric points as counters
  * and histograms of one Meter. Vendor-neutral (the OpenTelemetry API only); the Azure Monitor
- * distro (src/lib/azure/azureMonitorTelemetry.ts) supplies the Meter and Logger that export to
+ * distro (src/composition/telemetry.ts) supplies the Meter and Logger that export to
  * Application Insights, where a log record carrying `microsoft.custom_event.name` becomes a row of
  * `customEvents` and each metric a row of `customMetrics` (docs/telemetry.md).
  */

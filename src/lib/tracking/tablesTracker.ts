@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EntityConflictError, RegistryNotFoundError, ValidationError } from '../errors';
 import { collect, type Entity, type EntityStore, type EntityTable } from '../tables/entityStore';
+import { entityKey } from '../tables/entityKey';
+// Its home is the tables port; re-exported for the tests and branches that import it from here.
+export { entityKey };
 import {
   compareVersions,
   runStatuses,
@@ -23,14 +26,6 @@ export const trackingTableNames = {
   versions: 'modelversions',
   aliases: 'modelaliases',
 } as const;
-
-/**
- * Keys may not hold '/', '\\', '#', '?' or control characters in Azure Table storage, and '%'
- * breaks some of its URL-addressed operations, so anything outside [A-Za-z0-9._-] is escaped.
- */
-export function entityKey(value: string): string {
-  return value.replace(/[^A-Za-z0-9._-]/g, (c) => `~${c.codePointAt(0)!.toString(16)}~`);
-}
 
 /** Versions as row keys sort numerically when zero-padded. */
 function versionKey(version: number): string {

@@ -1,12 +1,12 @@
-import type { PipelineServices } from '../pipelineServices';
-import type { PipelineSettings } from '../config/settings';
-import { checkMlflowSettings } from './mlflowSettings';
-import { MlflowTracker } from './mlflowTracker';
-import { TablesTracker } from './tablesTracker';
-import type { Tracker } from './tracker';
+import type { PipelinePorts } from '../lib/pipelineServices';
+import type { PipelineSettings } from '../lib/config/settings';
+import { checkMlflowSettings } from '../lib/tracking/mlflowSettings';
+import { MlflowTracker } from '../lib/tracking/mlflowTracker';
+import { TablesTracker } from '../lib/tracking/tablesTracker';
+import type { Tracker } from '../lib/tracking/tracker';
 
 /** Picks the tracker adapter from DEMAND_TRACKER: Table storage (default) or MLflow. */
-export function createTracker(services: Pick<PipelineServices, 'settings' | 'entities'>): Tracker {
+export function createTracker(services: Pick<PipelinePorts, 'settings' | 'entities'>): Tracker {
   return services.settings.DEMAND_TRACKER === 'mlflow'
     ? MlflowTracker.fromSettings(services.settings)
     : TablesTracker.fromEntityStore(services.entities);

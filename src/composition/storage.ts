@@ -2,13 +2,13 @@ import * as path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { DataLakeServiceClient } from '@azure/storage-file-datalake';
-import type { PipelineSettings } from '../config/settings';
-import { AzureDataLakeStore } from '../lake/azureDataLake';
-import { FileSystemLake } from '../lake/fileSystemLake';
-import type { LakeStore } from '../lake/lakeStore';
-import { AzureEntityStore } from '../tables/azureEntityStore';
-import { EmbeddedEntityStore } from '../tables/embeddedEntityStore';
-import type { EntityStore } from '../tables/entityStore';
+import type { PipelineSettings } from '../lib/config/settings';
+import { AzureDataLakeStore } from '../lib/lake/azureDataLake';
+import { FileSystemLake } from '../lib/lake/fileSystemLake';
+import type { LakeStore } from '../lib/lake/lakeStore';
+import { AzureEntityStore } from '../lib/tables/azureEntityStore';
+import { EmbeddedEntityStore } from '../lib/tables/embeddedEntityStore';
+import type { EntityStore } from '../lib/tables/entityStore';
 
 type StorageSettings = Pick<
   PipelineSettings,

@@ -1,8 +1,8 @@
-import { SettingsError } from '../errors';
-import type { PipelineServices } from '../pipelineServices';
-import { AdxPublisher } from './adxPublisher';
-import { LocalPublisher } from './localPublisher';
-import type { Publisher } from './publisher';
+import { SettingsError } from '../lib/errors';
+import type { PipelinePorts } from '../lib/pipelineServices';
+import { AdxPublisher } from '../lib/publish/adxPublisher';
+import { LocalPublisher } from '../lib/publish/localPublisher';
+import type { Publisher } from '../lib/publish/publisher';
 
 /** ADX's data-management endpoint is the engine URL with "ingest-" before the host. */
 export function ingestUrlFor(clusterUrl: string): string {
@@ -12,7 +12,7 @@ export function ingestUrlFor(clusterUrl: string): string {
 }
 
 /** The publisher chosen by DEMAND_PUBLISHER (local | adx). */
-export function createPublisher(services: PipelineServices): Publisher {
+export function createPublisher(services: PipelinePorts): Publisher {
   const { settings } = services;
   if (settings.DEMAND_PUBLISHER === 'local') return LocalPublisher.fromServices(services);
   const clusterUrl = settings.DEMAND_ADX_CLUSTER_URL;

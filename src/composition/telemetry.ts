@@ -7,8 +7,8 @@ import type { TokenCredential } from '@azure/identity';
 import type * as AzureMonitorDistro from '@azure/monitor-opentelemetry';
 import { metrics } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { OpenTelemetrySink, noopTelemetry, type TelemetrySink } from '../telemetry';
-import { defaultAzureCredential } from './credential';
+import { OpenTelemetrySink, noopTelemetry, type TelemetrySink } from '../lib/telemetry';
+import { defaultAzureCredential } from '../lib/azure/credential';
 
 export interface ProcessTelemetry {
   sink: TelemetrySink;

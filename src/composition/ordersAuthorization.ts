@@ -1,7 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
-import type { PipelineSettings } from '../config/settings';
-
-export type AuthorizationProvider = () => Promise<string | undefined>;
+import type { PipelineSettings } from '../lib/config/settings';
+import type { AuthorizationProvider } from '../lib/ingest/authorizationProvider';
 
 /**
  * The orders API's Authorization header: a managed identity (Entra ID) bearer token when

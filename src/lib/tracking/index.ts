@@ -1,5 +1,0 @@
-export * from './tracker';
-export * from './tablesTracker';
-export * from './mlflowTracker';
-export * from './createTracker';
-export * from './databricksAuth';
