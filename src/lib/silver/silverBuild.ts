@@ -34,8 +34,8 @@ import { duplicateKey } from './orderLineCleanser';
 import type { MonthResult } from './monthPass';
 import { dayNumber, type OrderLine } from './orderRecord';
 import { DataFileQueue } from './dataFileQueue';
-import { rawText } from './orderScan';
-import { scanOrders } from './scanOrders';
+import { rawText } from './orderChunkScan';
+import { runScanPass } from './scanPass';
 import { ProductCatalogue, type ProductDescriptionRow, type ProductRow } from './products';
 import { RowChannel } from './rowChannel';
 import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpace';
@@ -284,7 +284,7 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
   let files: DataFileQueue | undefined;
   try {
     const scanStarted = performance.now();
-    const scanned = await scanOrders(lake, options, ruleSet, pool, spillDir);
+    const scanned = await runScanPass(lake, options, ruleSet, pool, spillDir);
     log(
       `silver: scanned ${scanned.read} order records into ${Object.keys(scanned.months).length} months in ${Math.round(performance.now() - scanStarted)} ms (${pool.workers} workers)`,
     );

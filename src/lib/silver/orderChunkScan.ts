@@ -1,6 +1,7 @@
 /**
- * The Silver build's first pass over Bronze orders: stateless, so chunks (Bronze parts) can be
- * scanned on several threads at once. Each record is validated, normalised and rule-classified;
+ * The scan of one chunk of order records (a Bronze part or a slice of one), on a worker thread or
+ * in-process; scanPass.ts coordinates the chunks of a build. Stateless, so chunks can be scanned
+ * on several threads at once. Each record is validated, normalised and rule-classified;
  * invalid records come back for quarantine, and every well-formed line goes, by order month, into a
  * spill file the second pass reads month by month. Memory holds one chunk, whatever the input size.
  */
