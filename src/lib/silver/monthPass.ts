@@ -14,7 +14,8 @@ import { lineKind, lineOf, type LineBatch, type LineKind } from './lineBatch';
 import { duplicateDetail, SeenLines } from './orderLineCleanser';
 import { OrderLineColumns } from './orderLineColumns';
 import type { OrderLine } from './orderRecord';
-import { rawText, readSpills, type InvalidRecord } from './orderChunkScan';
+import { readSpills, type InvalidRecord } from './orderChunkScan';
+import { rawText } from './rawText';
 import { ProductCatalogue, type SkuStats } from './products';
 
 /** Fingerprints of lines already in Silver for the month (line id and exact-copy key). */

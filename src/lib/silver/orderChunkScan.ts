@@ -14,20 +14,8 @@ import { LineBatchBuilder, lineKind, type LineBatch } from './lineBatch';
 import { classifyRecord } from './orderLineCleanser';
 import type { FieldBounds } from '../validation/fields';
 import { dayNumber } from './orderRecord';
+import { rawText } from './rawText';
 import { ruleSetFromJson, type CompiledRule } from './ruleSet';
-
-const maxRawLength = 4000;
-
-/** The record as quarantine keeps it: JSON text, cut at 4,000 characters. */
-export function rawText(record: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(record) ?? String(record);
-  } catch {
-    text = String(record);
-  }
-  return text.length > maxRawLength ? `${text.slice(0, maxRawLength)}…` : text;
-}
 
 /** An invalid record, ready for the quarantine table (run id and rule set are added by the caller). */
 export interface InvalidRecord {
