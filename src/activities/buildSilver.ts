@@ -37,7 +37,7 @@ async function applyIntent(intent: SilverApplyIntent, services: PipelineServices
     runId: intent.applyId,
     ruleSet,
     orderParts: intent.orderManifests,
-    ...(services.settings.DEMAND_SILVER_WORKERS > 0 ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
+    ...(services.settings.DEMAND_SILVER_WORKERS !== 'auto' ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
     ...(services.settings.DEMAND_SCRATCH_DIR ? { scratchDir: services.settings.DEMAND_SCRATCH_DIR } : {}),
     inventory: inventoryOf(intent.inventoryManifests, services),
     fieldBounds: fieldBoundsFromSettings(services.settings),

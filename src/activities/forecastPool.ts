@@ -7,11 +7,11 @@ let shared: ForecastPool | undefined;
 /**
  * One worker-thread pool per process, shared by all forecast activities running in it (the local
  * host runs a whole fan-out concurrently; a Function instance runs several activities).
- * DEMAND_FORECAST_WORKERS=0 means one worker per available core.
+ * DEMAND_FORECAST_WORKERS=auto means one worker per available core, 0 in-process (as ForecastPool's `workers: 0`).
  */
 export function sharedForecastPool(settings: PipelineSettings): ForecastPool {
   shared ??= ForecastPool.create({
-    workers: settings.DEMAND_FORECAST_WORKERS > 0 ? settings.DEMAND_FORECAST_WORKERS : os.availableParallelism(),
+    workers: settings.DEMAND_FORECAST_WORKERS === 'auto' ? os.availableParallelism() : settings.DEMAND_FORECAST_WORKERS,
   });
   return shared;
 }

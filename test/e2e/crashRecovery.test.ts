@@ -38,8 +38,8 @@ interface ChildResult {
 }
 
 const childEnv = {
-  DEMAND_FORECAST_WORKERS: '0',
-  DEMAND_SILVER_WORKERS: '0',
+  DEMAND_FORECAST_WORKERS: 'auto',
+  DEMAND_SILVER_WORKERS: 'auto',
   // No model may time out under a loaded machine: the same data must give the same Gold.
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: '600000',
   DEMAND_ORDERS_PAGE_SIZE: '200',

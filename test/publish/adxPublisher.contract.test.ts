@@ -6,7 +6,6 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { AdxPublisher, ingestByTag } from '../../src/lib/publish/adxPublisher';
-import { AdxQueryClient, forecastVsActualQuery } from '../../src/lib/publish/adxQueries';
 import { HttpRecorder, type RecordedRequest, type RecorderReply } from '../support/httpRecorder';
 import { createFixtureLake, fixtureRunId, type FixtureLake } from './lakeFixture';
 
@@ -292,28 +291,5 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     expect(result.tables).toEqual({ Forecasts: 28, ForecastAccuracy: 1, InventoryActions: 0 });
     // Streaming never touches the DM endpoint or storage.
     expect(recorder.requests.some((r) => r.url === '/v1/rest/mgmt' || r.url.startsWith(`/${account}/`))).toBe(false);
-  });
-
-  it('parameterised query: user input only in properties.Parameters, never in the query text', async () => {
-    const hostile = '85123A" | take 1; .drop table Forecasts //';
-    const client = AdxQueryClient.fromOptions({ clusterUrl: recorder.url, database: 'demand', credential });
-    const rows = await client.forecastVsActual(hostile, '2011-11-01T00:00:00Z', new Date('2011-12-31T00:00:00Z'));
-    client.close();
-    const query = recorder.requests.find((r) => r.url === '/v1/rest/query')!;
-    const body = query.json as { db: string; csl: string; properties: { Parameters: Record<string, string> } };
-    expect(body.db).toBe('demand');
-    expect(body.csl).toBe(
-      'declare query_parameters(skuId:string, fromDate:datetime, toDate:datetime);\nForecastVsActual(skuId, fromDate, toDate)',
-    );
-    expect(body.csl).not.toContain('85123A');
-    expect(body.properties.Parameters).toEqual({
-      skuId: hostile,
-      fromDate: 'datetime(2011-11-01T00:00:00.000Z)',
-      toDate: 'datetime(2011-12-31T00:00:00.000Z)',
-    });
-    expect(query.headers.authorization).toBe('Bearer test-token');
-    expect(rows).toEqual([{ sku: '85123A', day: '2011-12-01T00:00:00Z', actual: '12', point: '11.5' }]);
-    expect(forecastVsActualQuery('A', '2011-01-01', '2011-02-01').parameters.skuId).toBe('A');
-    expect(() => forecastVsActualQuery('A', 'not a date', '2011-02-01')).toThrow(/fromDate/);
   });
 });

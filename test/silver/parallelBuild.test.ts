@@ -8,7 +8,7 @@ import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { ScratchSpaceError } from '../../src/lib/errors';
-import * as orderScan from '../../src/lib/silver/orderScan';
+import * as orderChunkScan from '../../src/lib/silver/orderChunkScan';
 import { assertScratchSpace, freeBytesIn, isNoSpaceError } from '../../src/lib/silver/scratchSpace';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
 import { orders } from './fixtures';
@@ -207,10 +207,10 @@ describe('the scratch folder of the Silver build', () => {
     const manifests = await writeParts(lake, orders().slice(0, 1200));
     const scratch = path.join(dir, 'scratch');
     await fs.mkdir(scratch);
-    const real = orderScan.writeSpills;
+    const real = orderChunkScan.writeSpills;
     let calls = 0;
     // The first month's spill file is written, then the disk is full.
-    jest.spyOn(orderScan, 'writeSpills').mockImplementation((spillDir, seq, batches) => {
+    jest.spyOn(orderChunkScan, 'writeSpills').mockImplementation((spillDir, seq, batches) => {
       calls += 1;
       real(spillDir, seq, batches.slice(0, 1));
       expect(readdirSync(spillDir)).toHaveLength(1);

@@ -1,12 +1,15 @@
+/**
+ * The cleansing rules, through the path production runs: records go through the Silver build
+ * (cleanseThroughSilver) and each one's fate is read back from the tables it wrote.
+ */
 import { DemandLines } from '../../src/lib/silver/demandLines';
-import { dailyDemandByMonth, OnHandIndex } from '../../src/lib/silver/dailyDemand';
 import { checkInventoryRecord } from '../../src/lib/silver/inventoryRecord';
 import { netCancellations } from '../../src/lib/silver/netting';
-import { OrderLineCleanser } from '../../src/lib/silver/orderLineCleanser';
-import { dayNumber, normaliseCustomerId, normaliseSku } from '../../src/lib/silver/orderRecord';
+import { normaliseCustomerId, normaliseSku } from '../../src/lib/silver/orderRecord';
 import { ProductCatalogue } from '../../src/lib/silver/products';
 import { defaultRuleSet, ruleSetFromJson } from '../../src/lib/silver/ruleSet';
 import defaultJson from '../../src/lib/silver/rules/online-retail.v1.json';
+import { cleanseThroughSilver, type RecordOutcome } from './cleanseThroughSilver';
 import { sampleOrderRecord } from './sampleOrderRecord';
 import { expect } from '@jest/globals';
 
@@ -29,54 +32,71 @@ describe('rule set', () => {
   });
 });
 
-describe('order line cleansing rules', () => {
-  const classify = (over: Record<string, unknown>) => new OrderLineCleanser(defaultRuleSet()).classify(rec(over));
-  it('keeps a normal line with normalised SKU and customer id', () => {
-    const v = classify({ StockCode: ' 85123a ', CustomerID: '17850.0', Description: '  WHITE  HEART ' });
-    expect(v).toMatchObject({ kind: 'demand', line: { sku: '85123A', customerId: '17850', description: 'WHITE HEART' } });
+const ruleCases: Array<[Record<string, unknown>, string]> = [
+  [{ InvoiceNo: 'C536379', Quantity: -1 }, 'cancellation'],
+  [{ InvoiceNo: 'A563185', UnitPrice: -11062.06, StockCode: 'B' }, 'bad_debt_adjustment'],
+  [{ StockCode: 'POST' }, 'non_product_code'],
+  [{ StockCode: 'm' }, 'non_product_code'],
+  [{ StockCode: 'BANK CHARGES' }, 'non_product_code'],
+  [{ StockCode: 'gift_0001_20' }, 'non_product_code'],
+  [{ StockCode: 'DCGS0066P' }, 'non_product_code'],
+  [{ StockCode: 'TEST001' }, 'non_product_code'],
+  [{ StockCode: 'SP1002' }, 'non_product_code'],
+  [{ StockCode: 'C2', InvoiceNo: 'C1' }, 'non_product_code'],
+  [{ Quantity: 0 }, 'quantity_not_positive'],
+  [{ Quantity: -5, UnitPrice: 0 }, 'quantity_not_positive'],
+  [{ UnitPrice: 0 }, 'price_not_positive'],
+  [{ Quantity: 'six' }, 'schema_invalid:Quantity'],
+  [{ Quantity: 1.5 }, 'schema_invalid:Quantity'],
+  [{ InvoiceDate: '2010-02-30 10:00:00' }, 'schema_invalid:InvoiceDate'],
+  [{ UnitPrice: undefined }, 'schema_invalid:UnitPrice'],
+  [{ StockCode: '  ' }, 'schema_invalid:StockCode'],
+  [{ orderLineId: 7 }, 'schema_invalid:orderLineId'],
+];
+
+describe('order line cleansing rules (through the Silver build)', () => {
+  // One build for every single-record case: each record is judged on its own (none is a copy of another).
+  const normal = rec({ StockCode: ' 85123a ', CustomerID: '17850.0', Description: '  WHITE  HEART ' });
+  const malformed = rec({ Quantity: 'six', InvoiceNo: '536999' });
+  const cases = ruleCases.map(([over]) => rec(over));
+  let outcomes: RecordOutcome[] = [];
+  beforeAll(async () => {
+    outcomes = (await cleanseThroughSilver([normal, malformed, ...cases])).outcomes;
   });
-  it.each([
-    [{ InvoiceNo: 'C536379', Quantity: -1 }, 'cancellation'],
-    [{ InvoiceNo: 'A563185', UnitPrice: -11062.06, StockCode: 'B' }, 'bad_debt_adjustment'],
-    [{ StockCode: 'POST' }, 'non_product_code'],
-    [{ StockCode: 'm' }, 'non_product_code'],
-    [{ StockCode: 'BANK CHARGES' }, 'non_product_code'],
-    [{ StockCode: 'gift_0001_20' }, 'non_product_code'],
-    [{ StockCode: 'DCGS0066P' }, 'non_product_code'],
-    [{ StockCode: 'TEST001' }, 'non_product_code'],
-    [{ StockCode: 'SP1002' }, 'non_product_code'],
-    [{ StockCode: 'C2', InvoiceNo: 'C1' }, 'non_product_code'],
-    [{ Quantity: 0 }, 'quantity_not_positive'],
-    [{ Quantity: -5, UnitPrice: 0 }, 'quantity_not_positive'],
-    [{ UnitPrice: 0 }, 'price_not_positive'],
-    [{ Quantity: 'six' }, 'schema_invalid:Quantity'],
-    [{ Quantity: 1.5 }, 'schema_invalid:Quantity'],
-    [{ InvoiceDate: '2010-02-30 10:00:00' }, 'schema_invalid:InvoiceDate'],
-    [{ UnitPrice: undefined }, 'schema_invalid:UnitPrice'],
-    [{ StockCode: '  ' }, 'schema_invalid:StockCode'],
-    [{ orderLineId: 7 }, 'schema_invalid:orderLineId'],
-  ])('%j → %s', (over, expected) => {
-    const v = classify(over);
-    if (expected === 'cancellation') expect(v.kind).toBe('cancellation');
+
+  it('keeps a normal line with normalised SKU and customer id', () => {
+    expect(outcomes[0]).toMatchObject({ kind: 'demand', line: { sku: '85123A', customerId: '17850', description: 'WHITE HEART' } });
+  });
+  it.each(ruleCases.map(([over, expected], i) => [over, expected, i] as const))('%j → %s', (_over, expected, i) => {
+    const v = outcomes[i + 2];
+    if (expected === 'cancellation') expect(v?.kind).toBe('cancellation');
     else expect(v).toMatchObject({ kind: 'quarantine', reason: expected });
   });
   it('names the field and value of a malformed record', () => {
-    expect(classify({ Quantity: 'six' })).toMatchObject({ detail: expect.stringContaining('Quantity="six"') });
+    expect(outcomes[1]).toMatchObject({ detail: expect.stringContaining('Quantity="six"') });
   });
-  it('quarantines extra exact copies within an invoice, keeps the first, and silently drops re-deliveries', () => {
-    const c = new OrderLineCleanser(defaultRuleSet());
+  it('quarantines extra exact copies within an invoice, keeps the first, and silently drops re-deliveries', async () => {
     const a = rec();
-    expect(c.classify(a).kind).toBe('demand');
-    expect(c.classify({ ...a })).toEqual({ kind: 'redelivered' });
-    expect(c.classify({ ...a, orderLineId: 'other' })).toMatchObject({ kind: 'quarantine', reason: 'duplicate_line' });
-    expect(c.classify({ ...a, orderLineId: 'other2', InvoiceNo: '536366' }).kind).toBe('demand');
-    expect(c.classify({ ...a, orderLineId: 'other3', Quantity: 7 }).kind).toBe('demand');
+    const { outcomes: o, result } = await cleanseThroughSilver([
+      a,
+      { ...a },
+      { ...a, orderLineId: 'other' },
+      { ...a, orderLineId: 'other2', InvoiceNo: '536366' },
+      { ...a, orderLineId: 'other3', Quantity: 7 },
+    ]);
+    expect(o[0]?.kind).toBe('demand');
+    expect(o[1]).toEqual({ kind: 'redelivered' });
+    expect(result.redelivered).toBe(1);
+    expect(o[2]).toMatchObject({ kind: 'quarantine', reason: 'duplicate_line' });
+    expect(o[3]?.kind).toBe('demand');
+    expect(o[4]?.kind).toBe('demand');
   });
-  it('keeps duplicates when the policy says keep', () => {
-    const c = new OrderLineCleanser(ruleSetFromJson({ ...defaultJson, duplicates: { policy: 'keep', reason: 'duplicate_line' } }));
+  it('keeps duplicates when the policy says keep', async () => {
     const a = rec();
-    expect(c.classify(a).kind).toBe('demand');
-    expect(c.classify({ ...a, orderLineId: 'copy' }).kind).toBe('demand');
+    const ruleSet = ruleSetFromJson({ ...defaultJson, duplicates: { policy: 'keep', reason: 'duplicate_line' } });
+    const { outcomes: o } = await cleanseThroughSilver([a, { ...a, orderLineId: 'copy' }], { ruleSet });
+    expect(o[0]?.kind).toBe('demand');
+    expect(o[1]?.kind).toBe('demand');
   });
   it('normalises SKUs and customer ids', () => {
     expect(normaliseSku(' 85123a ')).toBe('85123A');
@@ -145,29 +165,33 @@ describe('cancellation netting', () => {
   });
 });
 
-describe('daily demand', () => {
-  it('zero-fills every day of the SKU range, counts distinct orders and customers, joins stock and flags stockouts', () => {
-    const d = demandOf([
-      ['A', '2011-01-30T09:00:00.000Z', 2, 'i1', 'c1'],
-      ['A', '2011-01-30T10:00:00.000Z', 3, 'i1', 'c1'],
-      ['A', '2011-01-30T11:00:00.000Z', 1, 'i2', null],
-      ['A', '2011-02-02T09:00:00.000Z', 4, 'i3', 'c2'],
-    ]);
-    const onHand = OnHandIndex.fromSnapshots([
-      { sku: 'A', snapshotDate: '2011-01-31', onHand: 0 },
-      { sku: 'A', snapshotDate: '2011-02-02', onHand: 12 },
-    ]);
-    const ranges = new Map([['A', { first: dayNumber('2011-01-30'), last: dayNumber('2011-02-02') }]]);
-    const months = [...dailyDemandByMonth(d, { months: ['2011-01', '2011-02'], ranges, onHand })];
-    const rows = months.flatMap((m) => m.rows);
+describe('daily demand (through the Silver build)', () => {
+  it('zero-fills every day of the SKU range, counts distinct orders and customers, joins stock and flags stockouts', async () => {
+    const line = (id: string, at: string, quantity: number, invoice: string, customer: string | null) =>
+      rec({ orderLineId: id, StockCode: '85123A', InvoiceDate: at, Quantity: quantity, InvoiceNo: invoice, CustomerID: customer });
+    const { dailyDemand } = await cleanseThroughSilver(
+      [
+        line('d1', '2011-01-30 09:00:00', 2, '500001', 'c1'),
+        line('d2', '2011-01-30 10:00:00', 3, '500001', 'c1'),
+        line('d3', '2011-01-30 11:00:00', 1, '500002', null),
+        line('d4', '2011-02-02 09:00:00', 4, '500003', 'c2'),
+      ],
+      {
+        inventory: [
+          { snapshot_date: '2011-01-31', sku: '85123A', on_hand: 0 },
+          { snapshot_date: '2011-02-02', sku: '85123A', on_hand: 12 },
+        ],
+      },
+    );
+    const rows = [...dailyDemand].sort((a, b) => String(a.date).localeCompare(String(b.date)));
     expect(rows.map((r) => [r.date, r.units, r.orders, r.customers, r.on_hand, r.stockout, r.month])).toEqual([
       ['2011-01-30', 6, 2, 1, null, false, '2011-01'],
       ['2011-01-31', 0, 0, 0, 0, true, '2011-01'],
       ['2011-02-01', 0, 0, 0, 0, true, '2011-02'],
       ['2011-02-02', 4, 1, 1, 12, false, '2011-02'],
     ]);
-    // Only the requested month is produced.
-    expect([...dailyDemandByMonth(d, { months: ['2011-02'], ranges, onHand })].flatMap((m) => m.rows)).toHaveLength(2);
+    // Each month's rows are its own partition.
+    expect(rows.filter((r) => r.month === '2011-02')).toHaveLength(2);
   });
 });
 

@@ -8,6 +8,11 @@ import { SettingsError } from '../errors';
  */
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+/**
+ * A worker-thread count, one meaning for every pool: `auto` (the default) chooses from the CPU count
+ * (and, for the Silver build, the input size); a number is that many threads; 0 = none, in-process.
+ */
+const workerCount = () => z.union([z.literal('auto'), int(0, 64)]).default('auto');
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const optionalUrl = z.string().url().optional();
 
@@ -66,7 +71,8 @@ export const settingsSchema = z.object({
   DEMAND_FORECAST_BATCH_SIZE: int(1, 5000).default(100),
   DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: int(1, 1000).default(500),
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: int(100, 600_000).default(5_000),
-  DEMAND_FORECAST_WORKERS: int(0, 64).default(0),
+  /** Model-fitting threads of one forecast activity: `auto` = one per core; 0 = in-process. */
+  DEMAND_FORECAST_WORKERS: workerCount(),
   /**
    * Full model selection at least every N days per SKU (spread over the fleet by SKU); in between a
    * SKU whose profile did not change and that drift did not flag re-uses its last choice. 0 = always full.
@@ -84,8 +90,8 @@ export const settingsSchema = z.object({
     .default(''),
   /** Lake path of an events/promotions CSV (date,sku,event[,end_date]); empty = no events. */
   DEMAND_EVENTS_PATH: z.string().default(''),
-  /** Silver build threads; 0 = automatic (one per core from 200,000 order lines on, in-process below). */
-  DEMAND_SILVER_WORKERS: int(0, 64).default(0),
+  /** Silver build threads: `auto` = one per core from 200,000 order lines on, in-process below; 0 = in-process. */
+  DEMAND_SILVER_WORKERS: workerCount(),
   /** Folder for the Silver build's month spill files (default: the OS temp folder). */
   DEMAND_SCRATCH_DIR: z.string().min(1).optional(),
 

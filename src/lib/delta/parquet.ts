@@ -43,10 +43,6 @@ export function timestampToMicros(value: string): bigint {
   return isoToMicros(value) ?? BigInt(Date.parse(value)) * 1000n;
 }
 
-export function microsToTimestamp(micros: bigint): string {
-  return microsToIso(micros);
-}
-
 /** Bytes a FIXED_LEN_BYTE_ARRAY needs for a decimal of this precision (as Spark sizes it). */
 function decimalBytes(precision: number): number {
   let bytes = 1;
@@ -363,11 +359,4 @@ export function fromParquetValue(field: DeltaField, raw: unknown): DeltaValue | 
       return unscaled === undefined ? { problem: `${valueText(raw)} is not a ${field.type}` } : unscaledToDecimal(unscaled, scale);
     }
   }
-}
-
-/** Narrows a decoded value to a DeltaValue (non-primitive values are JSON-encoded). */
-export function toDeltaValue(value: unknown): DeltaValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  return JSON.stringify(value);
 }

@@ -3,7 +3,7 @@
  * readers use for data skipping. Bounds must be safe: a string min is truncated to a prefix (still a
  * lower bound); a string max that would need truncation is left out rather than made wrong.
  */
-import type { DeltaField, DeltaRow } from './types';
+import type { DeltaField } from './types';
 
 const maxStringStatLength = 32;
 
@@ -64,37 +64,4 @@ export function boundedStats(numRecords: number, columns: readonly ColumnSummary
     }
   }
   return stats;
-}
-
-export function computeStats(fields: readonly DeltaField[], rows: readonly DeltaRow[]): FileStats {
-  const columns: ColumnSummary[] = [];
-  for (const field of fields) {
-    let nulls = 0;
-    let min: string | number | undefined;
-    let max: string | number | undefined;
-    let skipBounds = field.type === 'boolean';
-    for (const row of rows) {
-      const value = row[field.name];
-      if (value === null || value === undefined) {
-        nulls++;
-        continue;
-      }
-      if (skipBounds) continue;
-      if (typeof value === 'number') {
-        if (!Number.isFinite(value)) {
-          skipBounds = true;
-          continue;
-        }
-        if (min === undefined || value < (min as number)) min = value;
-        if (max === undefined || value > (max as number)) max = value;
-      } else if (typeof value === 'string') {
-        // Dates ('YYYY-MM-DD') and ISO timestamps normalised to UTC compare correctly as strings.
-        const v = field.type === 'timestamp' ? new Date(Date.parse(value)).toISOString() : value;
-        if (min === undefined || compareUtf8(v, min as string) < 0) min = v;
-        if (max === undefined || compareUtf8(v, max as string) > 0) max = v;
-      }
-    }
-    columns.push({ field, nulls, bounds: skipBounds || min === undefined || max === undefined ? undefined : { min, max } });
-  }
-  return boundedStats(rows.length, columns);
 }

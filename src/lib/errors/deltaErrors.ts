@@ -16,14 +16,53 @@ export class DeltaSchemaMismatchError extends DemandError {
   }
 }
 
+/**
+ * Why a concurrent commit stops ours from landing (the kinds of delta-rs's CommitConflictError).
+ * `detail` says what the winner did, in the table's words; `conflictHelp` says what to do about it.
+ */
+export type DeltaCommitConflict =
+  /** The winner added data files to what this write replaces (the whole table, or one of its partitions). */
+  | { kind: 'concurrentAppend'; file: string; partition?: string; detail: string }
+  /** The winner removed data files this write read and replaces (an overwrite, a delete, a compaction). */
+  | { kind: 'concurrentDeleteRead'; file: string; partition?: string; detail: string }
+  /** The winner changed the table's schema or partitioning, or created the table differently. */
+  | { kind: 'metadataChanged'; detail: string }
+  /** The winner changed the table's protocol (reader or writer version, features). */
+  | { kind: 'protocolChanged'; detail: string }
+  /** No logical conflict, but other writers kept committing first for every attempt. */
+  | { kind: 'retriesExhausted'; attempts: number; detail: string };
+
+export type DeltaCommitConflictKind = DeltaCommitConflict['kind'];
+
+/** What to do about each conflict kind (delta-rs words its CommitConflictError help the same way). */
+export const conflictHelp: Readonly<Record<DeltaCommitConflictKind, string>> = {
+  concurrentAppend:
+    'another writer added data to what this write replaces; re-read the table and run the write again (or partition it so the writers touch different partitions)',
+  concurrentDeleteRead:
+    'another writer removed files this write read; re-read the table and run the write again, after the other writer (an overwrite, a delete, a compaction) is done',
+  metadataChanged: "the table's schema or partitioning changed since it was read; re-read the table and make the write match it",
+  protocolChanged: "the table's protocol changed since it was read; check this module can still write it, then run the write again",
+  retriesExhausted: 'the table is busy with many writers; run the write again later, or commit fewer, bigger writes',
+};
+
 /** Another writer committed a conflicting change first (and retries could not resolve it). */
 export class DeltaConcurrentModificationError extends DemandError {
   readonly table: string;
   readonly version: number;
-  constructor(table: string, version: number, reason: string) {
-    super('delta_concurrent_modification', `Delta table ${table}: concurrent commit at version ${version}: ${reason}`);
+  /** The typed reason, with `conflictHelp[conflict.kind]` saying what to do. */
+  readonly conflict: DeltaCommitConflict;
+  constructor(table: string, version: number, conflict: DeltaCommitConflict) {
+    super(
+      'delta_concurrent_modification',
+      `Delta table ${table}: concurrent commit at version ${version}: ${conflict.detail} (${conflict.kind}: ${conflictHelp[conflict.kind]})`,
+    );
     this.table = table;
     this.version = version;
+    this.conflict = conflict;
+  }
+
+  get help(): string {
+    return conflictHelp[this.conflict.kind];
   }
 }
 

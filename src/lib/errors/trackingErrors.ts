@@ -39,12 +39,3 @@ export class RegistryNotFoundError extends DemandError {
     super('registry_not_found', `${what} does not exist`);
   }
 }
-
-/** The promotion gate refused a candidate; `reasons` say why, figure by figure. */
-export class PromotionRefusedError extends DemandError {
-  readonly reasons: string[];
-  constructor(version: string, reasons: string[]) {
-    super('promotion_refused', `Promotion of version ${version} refused: ${reasons.join('; ')}`);
-    this.reasons = reasons;
-  }
-}

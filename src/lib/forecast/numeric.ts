@@ -39,10 +39,6 @@ export function median(x: readonly number[]): number {
   return quantile(x, 0.5);
 }
 
-export function isFiniteArray(x: readonly number[]): boolean {
-  return x.every((v) => Number.isFinite(v));
-}
-
 export interface NelderMeadResult {
   x: number[];
   value: number;
@@ -119,32 +115,6 @@ export function nelderMead(
   let bi = 0;
   for (let i = 1; i < values.length; i++) if ((values[i] as number) < (values[bi] as number)) bi = i;
   return { x: simplex[bi] as number[], value: values[bi] as number, evaluations };
-}
-
-/**
- * Weighted least squares by the normal equations with a tiny ridge (Cholesky). Design matrices
- * here are small (tens of columns), so this is fast and stable enough.
- */
-export function weightedLeastSquares(
-  rows: readonly Float64Array[],
-  y: readonly number[],
-  weights: readonly number[] | null,
-  ridge = 1e-6,
-): Float64Array {
-  const p = rows[0]?.length ?? 0;
-  const a = new Float64Array(p * p);
-  const b = new Float64Array(p);
-  for (let i = 0; i < rows.length; i++) {
-    const x = rows[i] as Float64Array;
-    const w = weights ? (weights[i] as number) : 1;
-    const yi = (y[i] as number) * w;
-    for (let j = 0; j < p; j++) {
-      const xj = (x[j] as number) * w;
-      b[j] = (b[j] as number) + (x[j] as number) * yi;
-      for (let k = 0; k <= j; k++) a[j * p + k] = (a[j * p + k] as number) + xj * (x[k] as number);
-    }
-  }
-  return solveNormalEquations(a, b, p, ridge);
 }
 
 /**

@@ -10,7 +10,7 @@ import { verifyBronzePart, writeBronzePart } from '../bronze/writer';
 import type { OrdersClient, OrdersPage } from './ordersClient';
 import { addReasons, mergeReasons, numericQuantity, orderRecordProblems, wellFormedInvoiceDate } from './orderRecord';
 import { crashPoint } from '../testing/crashPoints';
-import { sinceFromWatermark, type OrdersWatermarks } from './watermarks';
+import { sinceFromWatermark, type OrdersWatermark, type OrdersWatermarks, type StoredWatermark } from './watermarks';
 
 export interface OrdersIngestionOptions {
   source: string;
@@ -33,6 +33,7 @@ export interface OrdersIngestionOptions {
   now?: () => Date;
 }
 
+/** Pages fetched but not yet written: they become one Bronze part. */
 interface PartBuffer {
   lines: string[];
   pageFrom: number;
@@ -43,27 +44,48 @@ interface PartBuffer {
   maxInvoiceDate: string | null;
 }
 
+type RecordFacts = NonNullable<OrdersIngestionOptions['recordFacts']>;
+
+interface CommittedPart {
+  path: string;
+  manifest: BronzeManifest;
+}
+
+/** Where the run's fetching stands: the next page and token, and the parts it has. */
+interface RunCursor {
+  page: number;
+  token: string | null;
+  finished: boolean;
+  /** The token that fetched the last page (the watermark's cursor). */
+  lastToken: string | null;
+  partIndex: number;
+  pagesFetched: number;
+}
+
 const maxOf = (a: string | null, b: string | null | undefined): string | null =>
   b !== null && b !== undefined && (a === null || b > a) ? b : a;
 
-/**
- * One run of one orders source into Bronze, exactly once:
- * - the first attempt of a run starts at the watermark minus the overlap window;
- * - part k holds pages [k·P, (k+1)·P) of the run, so the part sequence follows the cursor sequence;
- * - a re-run of the same run id finds the committed parts (manifests), checks their sha256 and
- *   resumes from the last committed part's `cursorTo` with the same `since`, so nothing is fetched
- *   into Bronze twice and nothing is skipped;
- * - the watermark moves only after every part of the run is committed.
- */
-export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<IngestOrdersOutput> {
-  const { source, runId, lake, client, abortSignal } = options;
-  const ops = abortSignal ? { abortSignal } : {};
-  const log = options.log ?? (() => undefined);
-  const folder = bronzeRunFolder(source, options.runDate, runId);
-  const before = await options.watermarks.get(source, ops);
+/** What the run's parts hold so far, summed over committed and newly written parts. */
+class RunTotals {
+  readonly batches: BronzeBatchRef[] = [];
+  records = 0;
+  quantitySum = 0;
+  readonly problems: ReasonCounts = {};
+  maxInvoiceDate: string | null = null;
 
-  // What earlier attempts of this run already committed.
-  const committed: Array<{ path: string; manifest: BronzeManifest }> = [];
+  add(ref: BronzeBatchRef, manifest: BronzeManifest): void {
+    this.batches.push(ref);
+    this.records += manifest.records;
+    this.quantitySum += manifest.quantitySum;
+    mergeReasons(this.problems, manifest.problems);
+    this.maxInvoiceDate = maxOf(this.maxInvoiceDate, manifest.maxInvoiceDate);
+  }
+}
+
+/** What earlier attempts of this run already committed, each part checked, with no gap. */
+async function readCommittedParts(options: OrdersIngestionOptions, ops: { abortSignal?: AbortSignal }): Promise<CommittedPart[]> {
+  const { lake, source, runId } = options;
+  const committed: CommittedPart[] = [];
   for (const manifestPath of await listBronzeManifests(lake, source, runId, { ingestDate: options.runDate, ...ops })) {
     const manifest = await readManifest(lake, manifestPath, ops);
     if (manifest.part !== committed.length) {
@@ -75,123 +97,168 @@ export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<
     await verifyBronzePart(lake, manifestPath, manifest, ops);
     committed.push({ path: manifestPath, manifest });
   }
-  const lastCommitted = committed.at(-1)?.manifest;
-  const since = committed[0]
-    ? (committed[0].manifest.since ?? null)
-    : before.watermark
-      ? sinceFromWatermark(before.watermark.lastOrderTimestamp, options.overlapMinutes)
-      : null;
-  if (lastCommitted) log(`orders "${source}": resuming run ${runId} after part ${lastCommitted.part} (${committed.length} committed)`);
+  return committed;
+}
 
-  const batches: BronzeBatchRef[] = committed.map(({ path, manifest }) => ({
-    path: path.replace(/\.manifest\.json$/, `.${manifest.format}.gz`),
-    manifestPath: path,
-    records: manifest.records,
-  }));
-  let records = 0;
-  let quantitySum = 0;
-  const problems: ReasonCounts = {};
-  let maxInvoiceDate: string | null = null;
-  for (const { manifest } of committed) {
-    records += manifest.records;
-    quantitySum += manifest.quantitySum;
-    mergeReasons(problems, manifest.problems);
-    maxInvoiceDate = maxOf(maxInvoiceDate, manifest.maxInvoiceDate);
-  }
+/** The run's `since`: its first part's (a resumed run keeps it), else the watermark minus the overlap window. */
+function sinceOf(committed: readonly CommittedPart[], watermark: OrdersWatermark | undefined, overlapMinutes: number): string | null {
+  const first = committed[0];
+  if (first) return first.manifest.since ?? null;
+  return watermark ? sinceFromWatermark(watermark.lastOrderTimestamp, overlapMinutes) : null;
+}
 
-  let page = lastCommitted ? (lastCommitted.pageTo ?? -1) + 1 : 0;
-  let token: string | null = lastCommitted ? lastCommitted.cursorTo : null;
-  let finished = lastCommitted !== undefined && lastCommitted.cursorTo === null;
-  let lastToken: string | null = lastCommitted?.cursorFrom ?? null;
-  let partIndex = committed.length;
-  let pagesFetched = 0;
-
-  const flush = async (buffer: PartBuffer, cursorTo: string | null): Promise<void> => {
-    const payload = Buffer.from(buffer.lines.length ? `${buffer.lines.join('\n')}\n` : '', 'utf8');
-    const written = await writeBronzePart(
-      lake,
-      folder,
-      partIndex,
-      'ndjson',
-      payload,
-      {
-        source,
-        runId,
-        records: buffer.lines.length,
-        pageFrom: buffer.pageFrom,
-        pageTo: buffer.pageTo,
-        cursorFrom: buffer.cursorFrom,
-        cursorTo,
-        quantitySum: buffer.quantitySum,
-        problems: buffer.problems,
-        since,
-        maxInvoiceDate: buffer.maxInvoiceDate,
-      },
-      { ...ops, ...(options.now ? { now: options.now } : {}) },
-    );
-    batches.push(written.ref);
-    records += written.manifest.records;
-    quantitySum += written.manifest.quantitySum;
-    mergeReasons(problems, written.manifest.problems);
-    maxInvoiceDate = maxOf(maxInvoiceDate, written.manifest.maxInvoiceDate);
-    partIndex++;
-    crashPoint('ingest-orders:part-committed');
-    options.progress?.('ingest-orders', records);
+function resumeCursor(committed: readonly CommittedPart[]): RunCursor {
+  const last = committed.at(-1)?.manifest;
+  return {
+    page: last ? (last.pageTo ?? -1) + 1 : 0,
+    token: last ? last.cursorTo : null,
+    finished: last !== undefined && last.cursorTo === null,
+    lastToken: last?.cursorFrom ?? null,
+    partIndex: committed.length,
+    pagesFetched: 0,
   };
+}
 
+function committedTotals(committed: readonly CommittedPart[]): RunTotals {
+  const totals = new RunTotals();
+  for (const { path, manifest } of committed) {
+    const ref = { path: path.replace(/\.manifest\.json$/, `.${manifest.format}.gz`), manifestPath: path, records: manifest.records };
+    totals.add(ref, manifest);
+  }
+  return totals;
+}
+
+/** Bronze keeps what came: each record re-serialised as received, its problems only counted. */
+function addPageItems(buffer: PartBuffer, items: readonly unknown[], recordFacts: RecordFacts | undefined): void {
+  for (const item of items) {
+    buffer.lines.push(JSON.stringify(item) ?? 'null');
+    const facts = recordFacts?.(item);
+    addReasons(buffer.problems, facts ? facts.problems : orderRecordProblems(item));
+    buffer.quantitySum += (facts ? facts.quantity : numericQuantity(item)) ?? 0;
+    // Only a record whose timestamp passed validation may move the watermark.
+    buffer.maxInvoiceDate = maxOf(buffer.maxInvoiceDate, facts ? facts.timestamp : wellFormedInvoiceDate(item));
+  }
+}
+
+/** The state one run's fetch loop shares. */
+interface RunContext {
+  options: OrdersIngestionOptions;
+  ops: { abortSignal?: AbortSignal };
+  folder: string;
+  since: string | null;
+  totals: RunTotals;
+}
+
+/** Writes the buffered pages as the run's next part. */
+async function writePart(run: RunContext, cursor: RunCursor, buffer: PartBuffer, cursorTo: string | null): Promise<void> {
+  const { options, totals } = run;
+  const payload = Buffer.from(buffer.lines.length ? `${buffer.lines.join('\n')}\n` : '', 'utf8');
+  const draft = {
+    source: options.source,
+    runId: options.runId,
+    records: buffer.lines.length,
+    pageFrom: buffer.pageFrom,
+    pageTo: buffer.pageTo,
+    cursorFrom: buffer.cursorFrom,
+    cursorTo,
+    quantitySum: buffer.quantitySum,
+    problems: buffer.problems,
+    since: run.since,
+    maxInvoiceDate: buffer.maxInvoiceDate,
+  };
+  const writeOptions = { ...run.ops, ...(options.now ? { now: options.now } : {}) };
+  const written = await writeBronzePart(options.lake, run.folder, cursor.partIndex, 'ndjson', payload, draft, writeOptions);
+  totals.add(written.ref, written.manifest);
+  cursor.partIndex++;
+  crashPoint('ingest-orders:part-committed');
+  options.progress?.('ingest-orders', totals.records);
+}
+
+/** Fetches pages from the cursor to the end, a part every pagesPerPart pages and one for the last pages. */
+async function fetchIntoParts(run: RunContext, cursor: RunCursor): Promise<void> {
+  const { options } = run;
   let buffer: PartBuffer | undefined;
-  while (!finished) {
-    abortSignal?.throwIfAborted();
-    const fetched: OrdersPage = await client.fetchPage(page, token, since, abortSignal);
-    pagesFetched++;
-    options.progress?.('ingest-orders:pages', pagesFetched);
-    lastToken = token;
-    buffer ??= { lines: [], pageFrom: page, pageTo: page, cursorFrom: token, quantitySum: 0, problems: {}, maxInvoiceDate: null };
-    buffer.pageTo = page;
-    for (const item of fetched.items) {
-      // Bronze keeps what came: the record re-serialised as received, problems only counted.
-      buffer.lines.push(JSON.stringify(item) ?? 'null');
-      const facts = options.recordFacts?.(item);
-      addReasons(buffer.problems, facts ? facts.problems : orderRecordProblems(item));
-      buffer.quantitySum += (facts ? facts.quantity : numericQuantity(item)) ?? 0;
-      // Only a record whose timestamp passed validation may move the watermark.
-      buffer.maxInvoiceDate = maxOf(buffer.maxInvoiceDate, facts ? facts.timestamp : wellFormedInvoiceDate(item));
-    }
-    finished = fetched.nextToken === null;
-    token = fetched.nextToken;
-    page++;
+  while (!cursor.finished) {
+    options.abortSignal?.throwIfAborted();
+    const fetched: OrdersPage = await options.client.fetchPage(cursor.page, cursor.token, run.since, options.abortSignal);
+    cursor.pagesFetched++;
+    options.progress?.('ingest-orders:pages', cursor.pagesFetched);
+    cursor.lastToken = cursor.token;
+    buffer ??= {
+      lines: [],
+      pageFrom: cursor.page,
+      pageTo: cursor.page,
+      cursorFrom: cursor.token,
+      quantitySum: 0,
+      problems: {},
+      maxInvoiceDate: null,
+    };
+    buffer.pageTo = cursor.page;
+    addPageItems(buffer, fetched.items, options.recordFacts);
+    cursor.finished = fetched.nextToken === null;
+    cursor.token = fetched.nextToken;
+    cursor.page++;
     const pagesInBuffer = buffer.pageTo - buffer.pageFrom + 1;
     // An empty first page of an empty run writes nothing; every other page lands in a part.
-    if (finished && buffer.lines.length === 0 && buffer.pageFrom === 0) break;
-    if (finished || pagesInBuffer >= options.pagesPerPart) {
-      await flush(buffer, token);
+    if (cursor.finished && buffer.lines.length === 0 && buffer.pageFrom === 0) break;
+    if (cursor.finished || pagesInBuffer >= options.pagesPerPart) {
+      await writePart(run, cursor, buffer, cursor.token);
       buffer = undefined;
     }
   }
+}
 
-  crashPoint('ingest-orders:before-watermark');
-  // Every part is committed: only now may the watermark move (and never backwards).
+/** Every part is committed: only now may the watermark move (and never backwards). */
+async function advanceWatermark(
+  run: RunContext,
+  before: StoredWatermark,
+  lastToken: string | null,
+): Promise<{ watermarkBefore: string | null; watermarkAfter: string | null }> {
+  const { options } = run;
+  const { source, runId } = options;
   const watermarkBefore = before.watermark?.lastOrderTimestamp ?? null;
-  const watermarkAfter = maxOf(watermarkBefore, maxInvoiceDate);
+  const watermarkAfter = maxOf(watermarkBefore, run.totals.maxInvoiceDate);
   if (watermarkAfter !== null && (watermarkAfter !== watermarkBefore || before.watermark?.runId !== runId)) {
+    const updatedAt = (options.now?.() ?? new Date()).toISOString();
     await options.watermarks.advance(
-      { source, lastOrderTimestamp: watermarkAfter, cursor: lastToken, runId, updatedAt: (options.now?.() ?? new Date()).toISOString() },
+      { source, lastOrderTimestamp: watermarkAfter, cursor: lastToken, runId, updatedAt },
       before.etag,
-      ops,
+      run.ops,
     );
   }
+  return { watermarkBefore, watermarkAfter };
+}
+
+/**
+ * One run of one orders source into Bronze, exactly once:
+ * - the first attempt of a run starts at the watermark minus the overlap window;
+ * - part k holds pages [k·P, (k+1)·P) of the run, so the part sequence follows the cursor sequence;
+ * - a re-run of the same run id finds the committed parts (manifests), checks their sha256 and
+ *   resumes from the last committed part's `cursorTo` with the same `since`, so nothing is fetched
+ *   into Bronze twice and nothing is skipped;
+ * - the watermark moves only after every part of the run is committed.
+ */
+export async function ingestOrdersRun(options: OrdersIngestionOptions): Promise<IngestOrdersOutput> {
+  const { source, runId, abortSignal } = options;
+  const ops = abortSignal ? { abortSignal } : {};
+  const log = options.log ?? (() => undefined);
+  const before = await options.watermarks.get(source, ops);
+  const committed = await readCommittedParts(options, ops);
+  const since = sinceOf(committed, before.watermark, options.overlapMinutes);
+  const lastCommitted = committed.at(-1)?.manifest;
+  if (lastCommitted) log(`orders "${source}": resuming run ${runId} after part ${lastCommitted.part} (${committed.length} committed)`);
+
+  const totals = committedTotals(committed);
+  const run: RunContext = { options, ops, folder: bronzeRunFolder(source, options.runDate, runId), since, totals };
+  const cursor = resumeCursor(committed);
+  await fetchIntoParts(run, cursor);
+
+  crashPoint('ingest-orders:before-watermark');
+  const { watermarkBefore, watermarkAfter } = await advanceWatermark(run, before, cursor.lastToken);
   crashPoint('ingest-orders:watermark-saved');
   log(
-    `orders "${source}": run ${runId} ${pagesFetched} page(s) fetched, ${records} record(s) in ${batches.length} part(s), watermark ${watermarkBefore ?? '(none)'} → ${watermarkAfter ?? '(none)'}`,
+    `orders "${source}": run ${runId} ${cursor.pagesFetched} page(s) fetched, ${totals.records} record(s) in ${totals.batches.length} part(s), watermark ${watermarkBefore ?? '(none)'} → ${watermarkAfter ?? '(none)'}`,
   );
-  return {
-    source,
-    pages: page,
-    records,
-    quantitySum,
-    batches,
-    problems,
-    watermarkBefore,
-    watermarkAfter,
-  };
+  const { records, quantitySum, batches, problems } = totals;
+  return { source, pages: cursor.page, records, quantitySum, batches, problems, watermarkBefore, watermarkAfter };
 }

@@ -79,10 +79,6 @@ export function adxColumns(def: AdxTableDef): Array<{ name: string; type: AdxSca
   return [...lake, ...def.publishColumns.filter((p) => !lake.some((l) => l.name === p.name))];
 }
 
-export function adxTableFor(lakeTable: LakeTableName): AdxTableDef | undefined {
-  return adxTables.find((t) => t.lakeTable === lakeTable);
-}
-
 /**
  * The run record: one row per completed full run, queued after every table of the run, with the
  * rows it queued. ADX's LatestRunId() picks the newest run whose rows have all landed, so a

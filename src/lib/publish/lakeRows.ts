@@ -6,7 +6,6 @@ import { DeltaTableNotFoundError, openLakeTable } from '../delta';
 import type { DeltaRow } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
 import { lakeTables, type LakeTableDef, type LakeTableName } from '../lakeTables';
-import { completedRuns } from './runCompletions';
 
 export interface LakeRowsOptions {
   /** Only this run's partition (tables partitioned by run_id). */
@@ -63,12 +62,6 @@ export async function lakePartitions(
     if (err instanceof DeltaTableNotFoundError) return [];
     throw err;
   }
-}
-
-/** The completed run whose forecasts were written last (the default run to publish or show). */
-export async function latestForecastRunId(lake: LakeStore, options: { abortSignal?: AbortSignal } = {}): Promise<string | undefined> {
-  const completed = await completedRuns(lake, options);
-  return (await runsByRecency(lake, 'forecasts', options)).find((run) => completed === undefined || completed.has(run));
 }
 
 /**

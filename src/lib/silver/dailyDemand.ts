@@ -3,8 +3,6 @@
  * sale), zero-filled, produced month by month so a run can overwrite only the months it affects
  * and never holds more than one month of rows.
  */
-import type { DeltaRow } from '../delta/types';
-import type { DemandLines } from './demandLines';
 import { roundRevenue } from './demandLines';
 import { dayFromNumber, dayNumber } from './orderRecord';
 
@@ -12,18 +10,6 @@ export interface DayRange {
   /** Day numbers (days since 1970-01-01), inclusive. */
   first: number;
   last: number;
-}
-
-export interface DailyDemandRow extends DeltaRow {
-  sku: string;
-  date: string;
-  units: number;
-  revenue: number;
-  orders: number;
-  customers: number;
-  on_hand: number | null;
-  stockout: boolean;
-  month: string;
 }
 
 /** Snapshots as columns: SKU (index into a SKU list), day number, units on hand. */
@@ -256,34 +242,5 @@ export class DailyDemandBuilder {
       }
     }
     return out;
-  }
-}
-
-/**
- * Yields each requested month's rows. `ranges` must hold every SKU active in those months (also
- * SKUs with no lines in `lines`), since a month partition is replaced as a whole.
- */
-export function* dailyDemandByMonth(
-  lines: DemandLines,
-  options: { months: Iterable<string>; ranges: Map<string, DayRange>; onHand: OnHandIndex },
-): Generator<{ month: string; rows: DailyDemandRow[] }> {
-  const builder = new DailyDemandBuilder(lines, options.ranges, options.onHand);
-  for (const month of [...new Set(options.months)].sort()) {
-    const c = builder.month(month);
-    const rows: DailyDemandRow[] = new Array<DailyDemandRow>(c.length);
-    for (let r = 0; r < c.length; r += 1) {
-      rows[r] = {
-        sku: c.skus[c.skuIndex[r] as number] as string,
-        date: dayFromNumber(c.date[r] as number),
-        units: c.units[r] as number,
-        revenue: c.revenue[r] as number,
-        orders: c.orders[r] as number,
-        customers: c.customers[r] as number,
-        on_hand: c.onHand[r] ?? null,
-        stockout: c.stockout[r] as boolean,
-        month,
-      };
-    }
-    yield { month, rows };
   }
 }

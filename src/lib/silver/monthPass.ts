@@ -14,7 +14,8 @@ import { lineKind, lineOf, type LineBatch, type LineKind } from './lineBatch';
 import { duplicateDetail, SeenLines } from './orderLineCleanser';
 import { OrderLineColumns } from './orderLineColumns';
 import type { OrderLine } from './orderRecord';
-import { rawText, readSpills, type InvalidRecord } from './orderScan';
+import { readSpills, type InvalidRecord } from './orderChunkScan';
+import { rawText } from './rawText';
 import { ProductCatalogue, type SkuStats } from './products';
 
 /** Fingerprints of lines already in Silver for the month (line id and exact-copy key). */
@@ -107,44 +108,52 @@ function encodeAll(fields: DeltaField[] | null, columns: OrderLineColumns, out: 
 /** Quarantine reason of a re-delivered line id whose content differs from its first delivery. */
 export const redeliveryConflictReason = 'redelivered_conflict';
 
-export function processMonth(task: MonthTask): MonthResult {
-  const { month, prior } = task;
-  const seen = new SeenLines(prior.idHi.length + 4096, task.duplicates.quarantine);
+/** Where a line of a batch came from, for its quarantine row. */
+interface LineSource {
+  sourcePath: string;
+  recordIndex: number;
+}
+
+/** One month's lines, batch by batch: de-duplicated, sorted into demand and cancellations, encoded. */
+class MonthProcessor {
+  private readonly seen: SeenLines;
   // The content fingerprint each line id was first delivered with: a later delivery of the id
   // with other content is a conflict (recorded, the first delivery kept), not a silent drop.
-  const contentOf = new Map<string, string>();
-  for (let i = 0; i < prior.idHi.length; i += 1) {
-    seen.remember(prior.idHi[i] as number, prior.idLo[i] as number, prior.dupHi[i] as number, prior.dupLo[i] as number);
-    contentOf.set(`${prior.idHi[i]}:${prior.idLo[i]}`, `${prior.dupHi[i]}:${prior.dupLo[i]}`);
-  }
-  const result: MonthResult = {
-    month,
-    kept: 0,
-    unitsKept: 0,
-    cancellations: 0,
-    returns: 0,
-    redelivered: 0,
-    quarantine: [],
-    orderLineFiles: [],
-    cancellationFiles: [],
-    demand: undefined as unknown as DemandColumns,
-    cancelled: { sku: [], customerId: [], quantity: new Float64Array(0), ts: new Float64Array(0) },
-    catalogue: new Map(),
+  private readonly contentOf = new Map<string, string>();
+  private readonly counts = { kept: 0, unitsKept: 0, cancellations: 0, returns: 0, redelivered: 0 };
+  private readonly quarantine: InvalidRecord[] = [];
+  private readonly orderLineFiles: EncodedDataFile[] = [];
+  private readonly cancellationFiles: EncodedDataFile[] = [];
+  private readonly demand = new DemandLines();
+  private readonly catalogue: ProductCatalogue;
+  private readonly orderColumns: OrderLineColumns;
+  private readonly cancellationColumns: OrderLineColumns;
+  private readonly cancelled = {
+    sku: [] as string[],
+    customerId: [] as Array<string | null>,
+    quantity: [] as number[],
+    ts: [] as number[],
   };
-  const demand = new DemandLines();
-  const catalogue = new ProductCatalogue(task.tieBreak);
-  const orderColumns = new OrderLineColumns(task.runId);
-  const cancellationColumns = new OrderLineColumns(task.runId);
-  const cancelledQuantity: number[] = [];
-  const cancelledTs: number[] = [];
-  let lastDate = '';
-  let lastDay = 0;
+  private lastDate = '';
+  private lastDay = 0;
 
-  const handle = (batch: LineBatch): void => {
+  constructor(private readonly task: MonthTask) {
+    const prior = task.prior;
+    this.seen = new SeenLines(prior.idHi.length + 4096, task.duplicates.quarantine);
+    for (let i = 0; i < prior.idHi.length; i += 1) {
+      this.seen.remember(prior.idHi[i] as number, prior.idLo[i] as number, prior.dupHi[i] as number, prior.dupLo[i] as number);
+      this.contentOf.set(`${prior.idHi[i]}:${prior.idLo[i]}`, `${prior.dupHi[i]}:${prior.dupLo[i]}`);
+    }
+    this.catalogue = new ProductCatalogue(task.tieBreak);
+    this.orderColumns = new OrderLineColumns(task.runId);
+    this.cancellationColumns = new OrderLineColumns(task.runId);
+  }
+
+  handle(batch: LineBatch): void {
     let nextRejection = 0;
     for (let i = 0; i < batch.length; i += 1) {
       const kind = batch.kind[i] as LineKind;
-      const verdict = seen.check(
+      const verdict = this.seen.check(
         batch.idHi[i] as number,
         batch.idLo[i] as number,
         batch.dupHi[i] as number,
@@ -153,91 +162,115 @@ export function processMonth(task: MonthTask): MonthResult {
       );
       const idKey = `${batch.idHi[i]}:${batch.idLo[i]}`;
       const contentKey = `${batch.dupHi[i]}:${batch.dupLo[i]}`;
-      const sourcePath = batch.sourcePaths[batch.source[i] as number] as string;
-      const recordIndex = batch.recordIndex[i] as number;
+      const from: LineSource = {
+        sourcePath: batch.sourcePaths[batch.source[i] as number] as string,
+        recordIndex: batch.recordIndex[i] as number,
+      };
       if (verdict === 'redelivered') {
-        result.redelivered += 1;
-        const first = contentOf.get(idKey);
-        if (first !== undefined && first !== contentKey) {
-          const line = lineOf(batch, i);
-          result.quarantine.push({
-            sourcePath,
-            recordIndex,
-            reason: redeliveryConflictReason,
-            detail: `line ${line.orderLineId} delivered again with other content (quantity ${line.quantity}, price ${line.unitPrice}); the first delivery stays in Silver (first delivery wins), this one is kept here`,
-            raw: rawText(bronzeShape(line)),
-          });
-        }
+        this.redelivered(batch, i, idKey, contentKey, from);
         continue;
       }
-      if (!contentOf.has(idKey)) contentOf.set(idKey, contentKey);
+      if (!this.contentOf.has(idKey)) this.contentOf.set(idKey, contentKey);
       if (verdict === 'rejected') {
         while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
         const rejection = batch.rejections[nextRejection];
-        if (rejection)
-          result.quarantine.push({ sourcePath, recordIndex, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
-        continue;
-      }
-      if (verdict === 'duplicate') {
+        if (rejection) this.quarantine.push({ ...from, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
+      } else if (verdict === 'duplicate') {
         const line = lineOf(batch, i);
-        result.quarantine.push({
-          sourcePath,
-          recordIndex,
-          reason: task.duplicates.reason,
+        this.quarantine.push({
+          ...from,
+          reason: this.task.duplicates.reason,
           detail: duplicateDetail(line),
           raw: rawText(bronzeShape(line)),
         });
-        continue;
-      }
-      const quantity = batch.quantity[i] as number;
-      const revenue = lineRevenue(quantity, batch.unitPrice[i] as number);
-      const tsSeconds = (batch.orderMs[i] as number) / 1000;
-      const sku = batch.sku[i] as string;
-      const customerId = batch.customerId[i] ?? null;
-      if (kind === lineKind.cancellation) {
-        result.cancellations += 1;
-        if ((batch.orderLineId[i] as string).endsWith(returnedLineSuffix)) result.returns += 1;
-        if (task.cancellationFields) cancellationColumns.push(batch, i, revenue);
-        result.cancelled.sku.push(sku);
-        result.cancelled.customerId.push(customerId);
-        cancelledQuantity.push(-quantity);
-        cancelledTs.push(tsSeconds);
-        continue;
-      }
-      result.kept += 1;
-      result.unitsKept += quantity;
-      const orderTs = batch.orderTs[i] as string;
-      const orderDate = orderTs.slice(0, 10);
-      if (orderDate !== lastDate) {
-        lastDate = orderDate;
-        lastDay = Math.round(Date.parse(`${orderDate}T00:00:00Z`) / 86_400_000);
-      }
-      if (task.orderLineFields) orderColumns.push(batch, i, revenue);
-      demand.addValues(sku, lastDay, tsSeconds, quantity, revenue, batch.invoiceNo[i] as string, customerId);
-      catalogue.add({ sku, description: batch.description[i] ?? null, quantity, orderDate, orderTs });
-      if (orderColumns.length >= task.fileRows) encodeAll(task.orderLineFields, orderColumns, result.orderLineFiles);
+      } else if (kind === lineKind.cancellation) this.addCancellation(batch, i);
+      else this.addDemand(batch, i);
     }
-  };
-  for (const batch of readSpills(task.spillDir, month)) handle(batch);
-  encodeAll(task.orderLineFields, orderColumns, result.orderLineFiles);
-  encodeAll(task.cancellationFields, cancellationColumns, result.cancellationFiles);
+  }
 
-  const n = demand.length;
-  result.demand = {
-    length: n,
-    skus: demand.skus.values,
-    sku: demand.sku.slice(0, n),
-    day: demand.day.slice(0, n),
-    ts: demand.ts.slice(0, n),
-    quantity: demand.quantity.slice(0, n),
-    revenue: demand.revenue.slice(0, n),
-    invoices: demand.invoices.values,
-    invoice: demand.invoice.slice(0, n),
-    customers: demand.customers.values,
-    customer: demand.customer.slice(0, n),
-  };
-  result.cancelled.quantity = Float64Array.from(cancelledQuantity);
-  result.cancelled.ts = Float64Array.from(cancelledTs);
-  result.catalogue = catalogue.entries();
-  return result;
+  finish(): MonthResult {
+    const { task } = this;
+    encodeAll(task.orderLineFields, this.orderColumns, this.orderLineFiles);
+    encodeAll(task.cancellationFields, this.cancellationColumns, this.cancellationFiles);
+    const c = this.cancelled;
+    return {
+      month: task.month,
+      ...this.counts,
+      quarantine: this.quarantine,
+      orderLineFiles: this.orderLineFiles,
+      cancellationFiles: this.cancellationFiles,
+      demand: this.demandColumns(),
+      cancelled: { sku: c.sku, customerId: c.customerId, quantity: Float64Array.from(c.quantity), ts: Float64Array.from(c.ts) },
+      catalogue: this.catalogue.entries(),
+    };
+  }
+
+  /** A line id seen before: dropped, and recorded as a conflict when its content differs from the first delivery. */
+  private redelivered(batch: LineBatch, i: number, idKey: string, contentKey: string, from: LineSource): void {
+    this.counts.redelivered += 1;
+    const first = this.contentOf.get(idKey);
+    if (first === undefined || first === contentKey) return;
+    const line = lineOf(batch, i);
+    this.quarantine.push({
+      ...from,
+      reason: redeliveryConflictReason,
+      detail: `line ${line.orderLineId} delivered again with other content (quantity ${line.quantity}, price ${line.unitPrice}); the first delivery stays in Silver (first delivery wins), this one is kept here`,
+      raw: rawText(bronzeShape(line)),
+    });
+  }
+
+  private addCancellation(batch: LineBatch, i: number): void {
+    const quantity = batch.quantity[i] as number;
+    this.counts.cancellations += 1;
+    if ((batch.orderLineId[i] as string).endsWith(returnedLineSuffix)) this.counts.returns += 1;
+    if (this.task.cancellationFields) this.cancellationColumns.push(batch, i, lineRevenue(quantity, batch.unitPrice[i] as number));
+    this.cancelled.sku.push(batch.sku[i] as string);
+    this.cancelled.customerId.push(batch.customerId[i] ?? null);
+    this.cancelled.quantity.push(-quantity);
+    this.cancelled.ts.push((batch.orderMs[i] as number) / 1000);
+  }
+
+  private addDemand(batch: LineBatch, i: number): void {
+    const { task } = this;
+    const quantity = batch.quantity[i] as number;
+    const revenue = lineRevenue(quantity, batch.unitPrice[i] as number);
+    const sku = batch.sku[i] as string;
+    this.counts.kept += 1;
+    this.counts.unitsKept += quantity;
+    const orderTs = batch.orderTs[i] as string;
+    const orderDate = orderTs.slice(0, 10);
+    if (orderDate !== this.lastDate) {
+      this.lastDate = orderDate;
+      this.lastDay = Math.round(Date.parse(`${orderDate}T00:00:00Z`) / 86_400_000);
+    }
+    if (task.orderLineFields) this.orderColumns.push(batch, i, revenue);
+    const tsSeconds = (batch.orderMs[i] as number) / 1000;
+    this.demand.addValues(sku, this.lastDay, tsSeconds, quantity, revenue, batch.invoiceNo[i] as string, batch.customerId[i] ?? null);
+    this.catalogue.add({ sku, description: batch.description[i] ?? null, quantity, orderDate, orderTs });
+    if (this.orderColumns.length >= task.fileRows) encodeAll(task.orderLineFields, this.orderColumns, this.orderLineFiles);
+  }
+
+  private demandColumns(): DemandColumns {
+    const demand = this.demand;
+    const n = demand.length;
+    return {
+      length: n,
+      skus: demand.skus.values,
+      sku: demand.sku.slice(0, n),
+      day: demand.day.slice(0, n),
+      ts: demand.ts.slice(0, n),
+      quantity: demand.quantity.slice(0, n),
+      revenue: demand.revenue.slice(0, n),
+      invoices: demand.invoices.values,
+      invoice: demand.invoice.slice(0, n),
+      customers: demand.customers.values,
+      customer: demand.customer.slice(0, n),
+    };
+  }
+}
+
+export function processMonth(task: MonthTask): MonthResult {
+  const processor = new MonthProcessor(task);
+  for (const batch of readSpills(task.spillDir, task.month)) processor.handle(batch);
+  return processor.finish();
 }

@@ -1,20 +1,14 @@
 /**
- * Classifies each Bronze order record with the rule set: demand line, cancellation, quarantine
- * (with reason and detail) or a silent re-delivery. Keeps only fingerprints of what it has seen,
- * so a million lines cost ~32 MB here, not the lines themselves.
+ * The cleansing rules the Silver build applies: classifyRecord (stateless: demand line,
+ * cancellation, rejected by a rule, invalid), run by the scan pass on each record, and SeenLines
+ * (re-deliveries and exact copies, by fingerprint), run by the month pass.
  */
 import { FingerprintSet } from './fingerprintSet';
 import { isCanonicalOrderRecord, isUnmappedOrderRecord } from '../orders/canonicalOrderLine';
 import { checkCanonicalRecord } from './canonicalRecord';
 import { checkOrderRecord, toOrderLine, type OrderLine } from './orderRecord';
-import type { CompiledRule, RuleField, RuleSet } from './ruleSet';
+import type { CompiledRule, RuleField } from './ruleSet';
 import type { FieldBounds } from '../validation/fields';
-
-export type LineVerdict =
-  | { kind: 'demand'; line: OrderLine }
-  | { kind: 'cancellation'; line: OrderLine }
-  | { kind: 'quarantine'; reason: string; detail: string }
-  | { kind: 'redelivered' };
 
 function ruleValue(line: OrderLine, field: RuleField, status: string | null): string | number | null {
   switch (field) {
@@ -85,7 +79,7 @@ export function duplicateDetail(line: Pick<OrderLine, 'invoiceNo' | 'sku' | 'qua
 /**
  * The stateful half of the rules: which line ids and exact copies were seen, checked in the order
  * the rule set applies them (rule 2, a re-delivery, before the line's own rule verdict; rule 8, an
- * exact copy, after it). Shared by the record-at-a-time cleanser and the Silver build's month pass.
+ * exact copy, after it). The Silver build's month pass keeps one per month.
  */
 export class SeenLines {
   private readonly ids: FingerprintSet;
@@ -111,42 +105,5 @@ export class SeenLines {
     if (rejected) return 'rejected';
     if (!this.exact.addFingerprint(dupHi, dupLo) && this.quarantineDuplicates) return 'duplicate';
     return 'new';
-  }
-}
-
-export class OrderLineCleanser {
-  private readonly seen: SeenLines;
-  private readonly rules: CompiledRule[];
-  private readonly duplicateReason: string;
-
-  constructor(ruleSet: RuleSet, options: { expectedLines?: number } = {}) {
-    this.rules = ruleSet.rules;
-    this.duplicateReason = ruleSet.document.duplicates.reason;
-    this.seen = new SeenLines(options.expectedLines ?? 1024, ruleSet.document.duplicates.policy === 'quarantine');
-  }
-
-  /** Remembers a line stored by an earlier run, so its re-delivery or exact copy is recognised. */
-  registerExisting(line: OrderLine): void {
-    const id = FingerprintSet.fingerprintOf(line.orderLineId);
-    const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
-    this.seen.remember(id.hi, id.lo, dup.hi, dup.lo);
-  }
-
-  classify(raw: unknown): LineVerdict {
-    const verdict = classifyRecord(raw, this.rules);
-    if (verdict.kind === 'invalid') return { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail };
-    const line = verdict.line;
-    const id = FingerprintSet.fingerprintOf(line.orderLineId);
-    const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
-    switch (this.seen.check(id.hi, id.lo, dup.hi, dup.lo, verdict.kind === 'rejected')) {
-      case 'redelivered':
-        return { kind: 'redelivered' };
-      case 'duplicate':
-        return { kind: 'quarantine', reason: this.duplicateReason, detail: duplicateDetail(line) };
-      default:
-        return verdict.kind === 'rejected'
-          ? { kind: 'quarantine', reason: verdict.reason, detail: verdict.detail }
-          : { kind: verdict.kind, line };
-    }
   }
 }

@@ -34,7 +34,12 @@ export const orderRecordSchema = z.object({
   Country: nullableText,
 });
 
-export type OrderRecord = z.infer<typeof orderRecordSchema>;
+/**
+ * A received order record that passed the schema, before normalisation. Not the orders API's
+ * `OrderRecord` (src/lib/ingest/orderRecord.ts, CustomerID a string): sources also send the
+ * customer id as a number, which this accepts and `toOrderLine` turns into text.
+ */
+export type ValidatedOrderRecord = z.infer<typeof orderRecordSchema>;
 
 /** An order line after validation and normalisation (the shape written to order_lines). */
 export interface OrderLine {
@@ -51,7 +56,7 @@ export interface OrderLine {
   orderDate: string;
 }
 
-export type OrderRecordCheck = { ok: true; record: OrderRecord } | { ok: false; field: string; detail: string };
+export type OrderRecordCheck = { ok: true; record: ValidatedOrderRecord } | { ok: false; field: string; detail: string };
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
@@ -70,7 +75,7 @@ function isNullableText(v: unknown): v is string | null | undefined {
  * of the Silver pass on a million lines). It accepts only what orderRecordSchema accepts and returns
  * the same output; anything else (and every failure's message) goes through zod itself.
  */
-function wellFormed(raw: unknown): OrderRecord | undefined {
+function wellFormed(raw: unknown): ValidatedOrderRecord | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
   const { orderLineId, InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country } = r;
@@ -119,7 +124,7 @@ export function checkOrderRecord(raw: unknown, bounds: Readonly<FieldBounds> = d
  * quantity and price (a 2^31 quantity or 1e308 price never reaches a Delta write), a SKU of the
  * documented length and character set (see src/lib/validation/fields.ts for the bounds).
  */
-function checkBounds(record: OrderRecord, bounds: Readonly<FieldBounds>): OrderRecordCheck {
+function checkBounds(record: ValidatedOrderRecord, bounds: Readonly<FieldBounds>): OrderRecordCheck {
   const at = checkWallClock('InvoiceDate', record.InvoiceDate, { bounds });
   if (!at.ok) return { ok: false, field: 'InvoiceDate', detail: at.detail };
   const quantity = checkBoundedInteger('Quantity', record.Quantity, bounds.maxOrderQuantity);
@@ -204,7 +209,7 @@ export function normaliseText(value: string | null): string | null {
 }
 
 /** The validated record as a Silver order line (revenue and partition columns are derived later). */
-export function toOrderLine(record: OrderRecord): OrderLine {
+export function toOrderLine(record: ValidatedOrderRecord): OrderLine {
   const date = record.InvoiceDate.slice(0, 10);
   const time = record.InvoiceDate.slice(11);
   return {

@@ -9,7 +9,7 @@ import type { DeltaField } from '../delta/types';
 import { workerFilename } from '../workers/workerFile';
 import { buildDailyDemandFiles, type DailyDemandTask } from './dailyDemandTask';
 import { processMonth, type MonthResult, type MonthTask } from './monthPass';
-import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderScan';
+import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderChunkScan';
 import type { SilverTask } from './silverWorker';
 
 export class SilverPool {

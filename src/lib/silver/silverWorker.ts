@@ -2,7 +2,7 @@ import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../de
 import type { DeltaField } from '../delta/types';
 import { buildDailyDemandFiles, type DailyDemandTask } from './dailyDemandTask';
 import { processMonth, type MonthResult, type MonthTask } from './monthPass';
-import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderScan';
+import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderChunkScan';
 
 export type SilverTask =
   | { kind: 'scan'; task: ScanPartTask }

@@ -47,11 +47,6 @@ export function createRecordMapper(definition: OrdersSourceDefinition, shopTimeZ
   };
 }
 
-/** `2024-01-02T03:04:05.000Z` → `2024-01-02 03:04:05` (the watermark table's form, UTC for these sources). */
-export function watermarkText(instant: string): string {
-  return new Date(instant).toISOString().slice(0, 19).replace('T', ' ');
-}
-
 export interface BronzeRecordFactsOptions {
   /** The DEMAND_MAX_* / DEMAND_EARLIEST_DATE bounds (defaults when absent). */
   bounds?: Readonly<FieldBounds>;

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import { defaultAzureCredential } from '../azure/credential';
-import { errorText, MlflowApiError, RegistryNotFoundError, SettingsError, UpstreamError, ValidationError } from '../errors';
+import { errorText, MlflowApiError, SettingsError, UpstreamError, ValidationError } from '../errors';
 import type { PipelineSettings } from '../config/settings';
 import { azureDatabricksScope, entraTokenProvider, isAzureDatabricksHost, type AccessTokenProvider } from './databricksAuth';
 import { checkMlflowSettings } from './mlflowSettings';
@@ -539,10 +539,4 @@ export class MlflowTracker implements Tracker {
     const version = model?.aliases.find((a) => a.alias === alias)?.version;
     return version === undefined ? undefined : this.getModelVersion(name, version, options);
   }
-}
-
-/** Thrown by callers that need a version to exist. */
-export function requireVersion(version: ModelVersion | undefined, name: string, number: string): ModelVersion {
-  if (!version) throw new RegistryNotFoundError(`Version ${number} of ${name}`);
-  return version;
 }

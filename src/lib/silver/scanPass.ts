@@ -1,7 +1,8 @@
 /**
- * The Silver build's first pass, coordinated from the main thread: Bronze parts (or records from
- * anywhere else) are scanned into month spill files, parts in parallel on the pool, and what each
- * chunk saw is merged in chunk order so the result does not depend on which worker finished first.
+ * The Silver build's scan pass (its first), coordinated from the main thread (orderChunkScan.ts
+ * scans each chunk): Bronze parts (or records from anywhere else) are scanned into month spill
+ * files, parts in parallel on the pool, and what each chunk saw is merged in chunk order so the
+ * result does not depend on which worker finished first.
  */
 import { gunzipSync } from 'node:zlib';
 import { dataPathOf } from '../bronze/manifest';
@@ -9,7 +10,7 @@ import { ndjsonChunks, readManifest } from '../bronze/reader';
 import { sha256Hex } from '../bronze/writer';
 import { BronzeIntegrityError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
-import { OrderScanner, writeSpills, type ScanPartTask, type ScanSummary } from './orderScan';
+import { OrderScanner, writeSpills, type ScanPartTask, type ScanSummary } from './orderChunkScan';
 import type { RuleSet } from './ruleSet';
 import type { FieldBounds } from '../validation/fields';
 import type { SourceRecord } from './silverBuild';
@@ -55,7 +56,7 @@ function ownBuffer(bytes: Buffer): Uint8Array {
 }
 
 /** First pass: every order record scanned into month spill files; parts in parallel, merged in order. */
-export async function scanOrders(
+export async function runScanPass(
   lake: LakeStore,
   options: ScanOrdersOptions,
   ruleSet: RuleSet,

@@ -1,6 +1,7 @@
 /**
- * The Silver build's first pass over Bronze orders: stateless, so chunks (Bronze parts) can be
- * scanned on several threads at once. Each record is validated, normalised and rule-classified;
+ * The scan of one chunk of order records (a Bronze part or a slice of one), on a worker thread or
+ * in-process; scanPass.ts coordinates the chunks of a build. Stateless, so chunks can be scanned
+ * on several threads at once. Each record is validated, normalised and rule-classified;
  * invalid records come back for quarantine, and every well-formed line goes, by order month, into a
  * spill file the second pass reads month by month. Memory holds one chunk, whatever the input size.
  */
@@ -13,20 +14,8 @@ import { LineBatchBuilder, lineKind, type LineBatch } from './lineBatch';
 import { classifyRecord } from './orderLineCleanser';
 import type { FieldBounds } from '../validation/fields';
 import { dayNumber } from './orderRecord';
+import { rawText } from './rawText';
 import { ruleSetFromJson, type CompiledRule } from './ruleSet';
-
-const maxRawLength = 4000;
-
-/** The record as quarantine keeps it: JSON text, cut at 4,000 characters. */
-export function rawText(record: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(record) ?? String(record);
-  } catch {
-    text = String(record);
-  }
-  return text.length > maxRawLength ? `${text.slice(0, maxRawLength)}…` : text;
-}
 
 /** An invalid record, ready for the quarantine table (run id and rule set are added by the caller). */
 export interface InvalidRecord {

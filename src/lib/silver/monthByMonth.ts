@@ -1,0 +1,206 @@
+/**
+ * The Silver build's month-by-month pass on the main thread: months are de-duplicated and written
+ * on the workers a few ahead (monthPass.ts); here their results are taken in month order, so
+ * cancellations net against a window of the months they still reach, and a month leaving that
+ * window gets its daily demand rows.
+ */
+import type { DeltaFileWriter } from '../delta/types';
+import type { AffectedMonths } from './affectedMonths';
+import { monthBounds, monthOfDay, type DayRange, type OnHandIndex } from './dailyDemand';
+import { dailyDemandTasks } from './dailyDemandTask';
+import type { DataFileQueue } from './dataFileQueue';
+import { DemandLines } from './demandLines';
+import type { MonthResult } from './monthPass';
+import { netCancellations, type CancellationRef } from './netting';
+import { readPriorMonth, type PriorMonth, type PriorMonthSource } from './priorMonth';
+import { ProductCatalogue } from './products';
+import type { QuarantineSink } from './quarantineSink';
+import type { RuleSet } from './ruleSet';
+import type { SilverPool } from './silverPool';
+import { orderLinesFileRows } from './silverTables';
+
+/** Data files encoding or being stored at once: enough that the main thread never waits on one. */
+const filesInFlight = 8;
+
+export interface MonthWriters {
+  orderLines: DeltaFileWriter;
+  cancellations: DeltaFileWriter;
+  dailyDemand: DeltaFileWriter;
+}
+
+export interface MonthPassContext extends PriorMonthSource {
+  ranges: Map<string, DayRange>;
+  ruleSet: RuleSet;
+  pool: SilverPool;
+  spillDir: string;
+  writers: MonthWriters;
+  files: DataFileQueue;
+  affected: AffectedMonths;
+  onHand: OnHandIndex;
+  quarantine: QuarantineSink;
+  progress?: (stage: string, done: number, total?: number) => void;
+}
+
+/** What the pass kept, counted over all its months. */
+export interface MonthPassTotals {
+  kept: number;
+  unitsKept: number;
+  cancellations: number;
+  returns: number;
+  redelivered: number;
+  /** Demand lines of affected months taken out of daily demand by a matched cancellation, and their units. */
+  nettedLines: number;
+  nettedUnits: number;
+  dailyDemandRows: number;
+}
+
+interface PendingMonth {
+  month: string;
+  prior: PriorMonth;
+  result: Promise<MonthResult>;
+}
+
+export class MonthByMonthPass {
+  readonly totals: MonthPassTotals = {
+    kept: 0,
+    unitsKept: 0,
+    cancellations: 0,
+    returns: 0,
+    redelivered: 0,
+    nettedLines: 0,
+    nettedUnits: 0,
+    dailyDemandRows: 0,
+  };
+  /** This run's lines summed per SKU (descriptions, totals, sale range). */
+  readonly catalogue: ProductCatalogue;
+  private window = new DemandLines();
+  private windowMonths: string[] = [];
+  private readonly skuOrder: string[];
+  private readonly netting: RuleSet['document']['netting'];
+
+  constructor(private readonly ctx: MonthPassContext) {
+    this.catalogue = new ProductCatalogue(ctx.ruleSet.document.canonicalDescription.tieBreak);
+    this.skuOrder = [...ctx.ranges.keys()].sort();
+    this.netting = ctx.ruleSet.document.netting;
+  }
+
+  /** Runs the months (sorted) in order, with enough queued that no worker waits while this thread nets and aggregates one. */
+  async run(months: readonly string[]): Promise<void> {
+    const monthsAhead = 2 * this.ctx.pool.workers + 1;
+    const upcoming = months.values();
+    const ahead: PendingMonth[] = [];
+    let taken = 0;
+    let previous: string | undefined;
+    for (;;) {
+      while (ahead.length < monthsAhead) {
+        const next = upcoming.next();
+        if (next.done) break;
+        ahead.push(await this.prepare(next.value));
+      }
+      const pending = ahead.shift();
+      if (!pending) break;
+      this.ctx.abortSignal?.throwIfAborted();
+      // A gap in the months: nothing of the months before can be netted any more.
+      if (previous !== undefined && monthOfDay(monthBounds(previous).last + 1) !== pending.month) this.finalize(Infinity);
+      previous = pending.month;
+      taken += 1;
+      await this.take(pending, taken, months.length);
+    }
+    this.finalize(Infinity);
+    await this.ctx.files.drainTo(0);
+  }
+
+  /** Reads the month's earlier Silver data and starts its de-duplication and files on the pool. */
+  private async prepare(month: string): Promise<PendingMonth> {
+    const { ctx } = this;
+    const { writers, ruleSet } = ctx;
+    const prior = await readPriorMonth(ctx, month);
+    const result = ctx.pool.month({
+      month,
+      spillDir: ctx.spillDir,
+      runId: ctx.runId,
+      prior: prior.fingerprints,
+      duplicates: { quarantine: ruleSet.document.duplicates.policy === 'quarantine', reason: ruleSet.document.duplicates.reason },
+      tieBreak: ruleSet.document.canonicalDescription.tieBreak,
+      orderLineFields: writers.orderLines.skipped ? null : [...writers.orderLines.dataFields],
+      cancellationFields: writers.cancellations.skipped ? null : [...writers.cancellations.dataFields],
+      fileRows: orderLinesFileRows,
+    });
+    result.catch(() => undefined);
+    return { month, prior, result };
+  }
+
+  /** Takes one month's result: its lines join the window, its files the queue, its cancellations net. */
+  private async take(pending: PendingMonth, taken: number, total: number): Promise<void> {
+    const { ctx } = this;
+    const month = pending.month;
+    this.windowMonths.push(month);
+    for (const { line, revenue } of pending.prior.lines) this.window.addLine(line, revenue);
+    const r = await pending.result;
+    this.window.appendColumns(r.demand);
+    this.count(r);
+    for (const bad of r.quarantine) {
+      await ctx.quarantine.add('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
+    }
+    this.catalogue.merge(r.catalogue);
+    ctx.files.add(ctx.writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
+    ctx.files.add(ctx.writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
+    ctx.progress?.('silver:months', taken, total);
+    this.net(pending.prior.cancellations, r);
+    // Lines no cancellation of a later month can reach are final.
+    const reach = this.netting.enabled ? this.netting.maxDaysBetween : -1;
+    this.finalize(monthBounds(month).last + 1 - reach);
+    await ctx.files.drainTo(filesInFlight);
+  }
+
+  private count(r: MonthResult): void {
+    const t = this.totals;
+    t.kept += r.kept;
+    t.unitsKept += r.unitsKept;
+    t.cancellations += r.cancellations;
+    t.returns += r.returns;
+    t.redelivered += r.redelivered;
+  }
+
+  /** Nets the month's cancellations (earlier runs' and this run's) against the window. */
+  private net(monthCancellations: CancellationRef[], r: MonthResult): void {
+    const cancelled = r.cancelled;
+    for (let c = 0; c < cancelled.sku.length; c += 1) {
+      monthCancellations.push({
+        sku: cancelled.sku[c] as string,
+        customerId: cancelled.customerId[c] ?? null,
+        quantity: cancelled.quantity[c] as number,
+        ts: cancelled.ts[c] as number,
+      });
+    }
+    if (!this.netting.enabled || monthCancellations.length === 0) return;
+    const netted = netCancellations(this.window, monthCancellations, { maxDaysBetween: this.netting.maxDaysBetween });
+    for (const i of netted.nettedLines) {
+      if (this.ctx.affected.set.has(monthOfDay(this.window.day[i] as number))) {
+        this.totals.nettedLines += 1;
+        this.totals.nettedUnits += this.window.quantity[i] as number;
+      }
+    }
+  }
+
+  /** Months whose lines no later cancellation can reach any more (before day `upTo`): their daily demand is written. */
+  private finalize(upTo: number): void {
+    const { ctx } = this;
+    const done = this.windowMonths.filter((m) => monthBounds(m).last < upTo);
+    if (done.length === 0) return;
+    const dailyDemand = ctx.writers.dailyDemand;
+    const fields = [...dailyDemand.dataFields];
+    for (const month of done) {
+      if (!ctx.affected.set.has(month) || dailyDemand.skipped) continue;
+      const options = { skuOrder: this.skuOrder, ranges: ctx.ranges, onHand: ctx.onHand, fields, fileRows: orderLinesFileRows };
+      // A month's SKU-days in tasks of bounded size: a worker never holds the whole fleet's month.
+      for (const { task, rows } of dailyDemandTasks(this.window, month, options)) {
+        this.totals.dailyDemandRows += rows;
+        ctx.files.add(dailyDemand, { month }, ctx.pool.dailyDemand(task));
+      }
+    }
+    this.windowMonths = this.windowMonths.filter((m) => !done.includes(m));
+    const first = this.windowMonths[0];
+    this.window = this.window.retainFrom(first !== undefined ? monthBounds(first).first : upTo);
+  }
+}

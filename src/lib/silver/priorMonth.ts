@@ -1,0 +1,98 @@
+/**
+ * What earlier runs stored for one order month: its lines (kept for netting and daily demand), its
+ * cancellations, and the fingerprints the month pass de-duplicates this run's lines against. Rows
+ * of this run id come from an interrupted attempt and are skipped.
+ */
+import { IncompleteSilverRunError } from '../errors';
+import type { DayRange } from './dailyDemand';
+import { FingerprintSet } from './fingerprintSet';
+import type { PriorFingerprints } from './monthPass';
+import type { CancellationRef } from './netting';
+import { duplicateKey } from './orderLineCleanser';
+import { dayNumber, type OrderLine } from './orderRecord';
+import { lineFromRow, type SilverStartState, type SilverTables } from './silverTables';
+
+export interface PriorMonth {
+  lines: Array<{ line: OrderLine; revenue: number }>;
+  cancellations: CancellationRef[];
+  fingerprints: PriorFingerprints;
+}
+
+export interface PriorMonthSource {
+  tables: SilverTables;
+  startState: SilverStartState;
+  runId: string;
+  /** Each SKU's range as products lists it (widened by this run's lines). */
+  ranges: ReadonlyMap<string, DayRange>;
+  abortSignal?: AbortSignal;
+}
+
+/** Line-id and exact-copy fingerprints, as the four column arrays the month task takes. */
+class FingerprintColumns {
+  private readonly idHi: number[] = [];
+  private readonly idLo: number[] = [];
+  private readonly dupHi: number[] = [];
+  private readonly dupLo: number[] = [];
+
+  remember(line: OrderLine): void {
+    const id = FingerprintSet.fingerprintOf(line.orderLineId);
+    const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
+    this.idHi.push(id.hi);
+    this.idLo.push(id.lo);
+    this.dupHi.push(dup.hi);
+    this.dupLo.push(dup.lo);
+  }
+
+  columns(): PriorFingerprints {
+    return {
+      idHi: Uint32Array.from(this.idHi),
+      idLo: Uint32Array.from(this.idLo),
+      dupHi: Uint32Array.from(this.dupHi),
+      dupLo: Uint32Array.from(this.dupLo),
+    };
+  }
+}
+
+/**
+ * Every stored line lies in its SKU's catalogue range, unless the run that stored it stopped
+ * before its products commit.
+ */
+function assertInCatalogueRange(line: OrderLine, storedBy: string, ranges: ReadonlyMap<string, DayRange>): void {
+  const range = ranges.get(line.sku);
+  const day = dayNumber(line.orderDate);
+  if (!range || day < range.first || day > range.last) {
+    throw new IncompleteSilverRunError(
+      storedBy,
+      `order_lines holds its line ${line.orderLineId} (SKU ${line.sku}, ${line.orderDate}) outside what products lists for that SKU`,
+    );
+  }
+}
+
+export async function readPriorMonth(source: PriorMonthSource, month: string): Promise<PriorMonth> {
+  const { tables, startState, runId } = source;
+  const fingerprints = new FingerprintColumns();
+  const lines: PriorMonth['lines'] = [];
+  const cancellations: CancellationRef[] = [];
+  const filter = {
+    partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month,
+    ...(source.abortSignal ? { abortSignal: source.abortSignal } : {}),
+  };
+  if (startState.orderLines) {
+    for await (const row of tables.orderLines.read({ state: startState.orderLines, ...filter })) {
+      if (row.run_id === runId) continue;
+      const line = lineFromRow(row);
+      assertInCatalogueRange(line, String(row.run_id), source.ranges);
+      fingerprints.remember(line);
+      lines.push({ line, revenue: Number(row.revenue) });
+    }
+  }
+  if (startState.cancellations) {
+    for await (const row of tables.cancellations.read({ state: startState.cancellations, ...filter })) {
+      if (row.run_id === runId) continue;
+      const line = lineFromRow(row);
+      fingerprints.remember(line);
+      cancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
+    }
+  }
+  return { lines, cancellations, fingerprints: fingerprints.columns() };
+}
