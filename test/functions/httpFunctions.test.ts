@@ -57,6 +57,15 @@ describe('POST /api/pipeline/start (ADF WebHook starter)', () => {
     expect((await host.waitForCompletion(body.id)).runtimeStatus).toBe('Completed');
   });
 
+  it('starts a full run (trigger api), which registers a policy version unlike a per-SKU re-forecast', async () => {
+    const { deps, host } = setup();
+    const res = await startPipelineHandler(deps)(post('/api/pipeline/start', '{}'), ctx('startPipeline'));
+    const status = await host.waitForCompletion((res.jsonBody as { id: string }).id);
+    const summary = status.output as { trigger: string; stages: { tracking?: { modelVersion: string | null } } };
+    expect(summary.trigger).toBe('api');
+    expect(summary.stages.tracking?.modelVersion).toEqual(expect.any(String));
+  });
+
   it.each([
     ['not JSON', '{"callBackUri": ', 'body', /not valid JSON/],
     ['a JSON array', '[1,2]', 'body', /JSON object/],

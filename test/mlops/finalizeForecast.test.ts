@@ -170,7 +170,7 @@ describe('finalizeForecast', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect(err).toMatchObject({
       field: 'trigger',
-      message: 'trigger must be one of manual, scheduled, adf, http, drift, challenger; got "reforecast"',
+      message: 'trigger must be one of manual, scheduled, adf, api, http, drift, challenger; got "reforecast"',
     });
     const tracker = createTracker(services);
     expect(await tracker.findRunByName(await tracker.getOrCreateExperiment(experimentNameFor(services.settings)), 'bad')).toBeUndefined();

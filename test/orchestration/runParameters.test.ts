@@ -68,7 +68,7 @@ describe('run parameters through the orchestrations', () => {
     expect(status.runtimeStatus).toBe('Failed');
     expect(calls).toHaveLength(0);
     const output = JSON.stringify(status.output);
-    expect(output).toMatch(/trigger must be one of manual, scheduled, adf, http, drift, challenger; got \\"reforecast\\"/);
+    expect(output).toMatch(/trigger must be one of manual, scheduled, adf, api, http, drift, challenger; got \\"reforecast\\"/);
     // The failed run's summary (in its custom status) names no trigger rather than an invalid one.
     expect((status.customStatus as { summary: RunSummary }).summary.trigger).toBeNull();
   });

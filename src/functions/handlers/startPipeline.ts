@@ -36,7 +36,8 @@ export function startPipelineHandler(deps: FunctionDeps) {
       const existing = await client.getStatus(instanceId);
       if (!existing) {
         const input: DemandPipelineInput = {
-          trigger: callBackUri ? 'adf' : 'http',
+          // A full run either way: `http` is the per-SKU re-forecast, a partial run that registers no policy version.
+          trigger: callBackUri ? 'adf' : 'api',
           ...(callBackUri ? { callBackUri } : {}),
           ...(pipelineRunId ? { pipelineRunId } : {}),
           options: pipelineOptionsFromSettings(deps.settings()),

@@ -3,10 +3,10 @@ import { ValidationError, valueText } from '../errors';
 
 /**
  * What started a run: a person (`manual`, the CLI), the timer (`scheduled`), Azure Data Factory's
- * WebHook (`adf`), the HTTP API (`http`: a pipeline start or an on-demand SKU re-forecast), the
- * drift check (`drift`) or the drift monitor's challenger (`challenger`).
+ * WebHook (`adf`), a full pipeline run started through the HTTP API (`api`), an on-demand SKU
+ * re-forecast over HTTP (`http`), the drift check (`drift`) or the drift monitor's challenger (`challenger`).
  */
-export const triggerKinds = ['manual', 'scheduled', 'adf', 'http', 'drift', 'challenger'] as const;
+export const triggerKinds = ['manual', 'scheduled', 'adf', 'api', 'http', 'drift', 'challenger'] as const;
 export type TriggerKind = (typeof triggerKinds)[number];
 
 /** The schema orchestration inputs use; its error names the kinds and the value it got. */
