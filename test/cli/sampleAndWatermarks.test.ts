@@ -6,26 +6,10 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CliContext } from '../../src/cli/context';
 import { main } from '../../src/cli/main';
-import { loadSettings } from '../../src/lib/config/settings';
-import { createServices } from '../../src/composition/services';
+import { captureCli } from '../support/cliCapture';
 
 const child = path.resolve(__dirname, '../support/cliChild.js');
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const context: CliContext = {
-    settings: (overrides) => loadSettings({}, overrides),
-    services: (settings) => createServices(settings),
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    setExitCode: (c) => void (code = c),
-  };
-  return { context, out, err, exitCode: () => code };
-}
 
 describe('demand sample and demand watermarks', () => {
   let workspace: string;
@@ -52,14 +36,14 @@ describe('demand sample and demand watermarks', () => {
       proc.kill('SIGTERM');
       expect(await closed).toBe(0);
     }
-    const cli = capture();
+    const cli = captureCli();
     await main(['node', 'demand', 'sample', 'orders-api', '--host', '0.0.0.0'], cli.context);
     expect(cli.exitCode()).toBe(1);
     expect(cli.err.join('\n')).toMatch(/--host must be a loopback address/);
   });
 
   it('sample landing drops the sample inventory files into the workspace landing folder', async () => {
-    const cli = capture();
+    const cli = captureCli();
     await main(['node', 'demand', '--workspace', workspace, 'sample', 'landing'], cli.context);
     expect(cli.exitCode()).toBe(0);
     const files = await fs.readdir(path.join(workspace, 'lake', 'landing', 'inventory'));
@@ -67,17 +51,17 @@ describe('demand sample and demand watermarks', () => {
   });
 
   it('watermarks set validates the timestamp; show prints what was set', async () => {
-    const bad = capture();
+    const bad = captureCli();
     await main(['node', 'demand', '--workspace', workspace, 'watermarks', 'set', 'orders', '2011-06-01 23:59:60'], bad.context);
     expect(bad.exitCode()).toBe(1);
     expect(bad.err.join('\n')).toMatch(/not a real calendar time/);
-    const far = capture();
+    const far = captureCli();
     await main(['node', 'demand', '--workspace', workspace, 'watermarks', 'set', 'orders', '9999-12-31 23:59:59'], far.context);
     expect(far.exitCode()).toBe(1);
-    const set = capture();
+    const set = captureCli();
     await main(['node', 'demand', '--workspace', workspace, 'watermarks', 'set', 'orders', '2011-06-01 12:00:00'], set.context);
     expect(set.exitCode()).toBe(0);
-    const show = capture();
+    const show = captureCli();
     await main(['node', 'demand', '--workspace', workspace, 'watermarks', 'show', '--json'], show.context);
     expect(JSON.parse(show.out.join(''))).toEqual([
       expect.objectContaining({ source: 'orders', lastOrderTimestamp: '2011-06-01 12:00:00', runId: 'set-by-operator' }),

@@ -7,28 +7,12 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CliContext } from '../../src/cli/context';
 import { main } from '../../src/cli/main';
-import { loadSettings } from '../../src/lib/config/settings';
 import type { OrderRecord } from '../../src/lib/ingest/orderRecord';
-import { createServices } from '../../src/composition/services';
 import { syntheticFleet, syntheticOrders } from '../../src/lib/sample/syntheticFleet';
+import { captureCli } from '../support/cliCapture';
 
 const child = path.resolve(__dirname, '../support/cliChild.js');
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  const context: CliContext = {
-    settings: (overrides) => loadSettings({}, overrides),
-    services: (settings) => createServices(settings),
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    setExitCode: (c) => void (code = c),
-  };
-  return { context, out, err, exitCode: () => code };
-}
 
 async function generated(skus: number, days: number, seed: number): Promise<OrderRecord[]> {
   const out: OrderRecord[] = [];
@@ -91,7 +75,7 @@ describe('demand sample --synthetic-skus', () => {
   });
 
   it('landing writes the snapshots matching the same fleet', async () => {
-    const cli = capture();
+    const cli = captureCli();
     await main(
       ['node', 'demand', '--workspace', workspace, 'sample', 'landing', '--synthetic-skus', '40', '--days', '45', '--seed', '3'],
       cli.context,
@@ -114,7 +98,7 @@ describe('demand sample --synthetic-skus', () => {
       [['--days', '30'], /--days applies to a synthetic fleet only/],
       [['--synthetic-skus', '5', '--days', '2'], /--days must be an integer from 30/],
     ] as const) {
-      const cli = capture();
+      const cli = captureCli();
       await main(['node', 'demand', '--workspace', workspace, 'sample', 'landing', ...args], cli.context);
       expect({ args, code: cli.exitCode() }).toEqual({ args, code: 1 });
       expect(cli.err.join('\n')).toMatch(message);

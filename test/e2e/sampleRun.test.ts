@@ -10,13 +10,12 @@ import * as path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { main } from '../../src/cli/main';
-import type { CliContext } from '../../src/cli/context';
 import { loadSettings } from '../../src/lib/config/settings';
 import { openLakeTable } from '../../src/lib/delta';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { createServices } from '../../src/composition/services';
 import { lakeTables } from '../../src/lib/lakeTables';
 import type { RunSummary } from '../../src/orchestrators/summary';
+import { captureCli } from '../support/cliCapture';
 
 const samplePath = path.resolve(__dirname, '../../sample/orders/online_retail_sample.csv.gz');
 const nonProduct = [
@@ -94,24 +93,6 @@ async function expectedFromSample(): Promise<Expected> {
   return { records: rows.length, quantitySum, reasons, cancellations, kept, keptSkus: new Set(lastSale.keys()), activeSkus };
 }
 
-function capture(): { context: CliContext; out: string[]; err: string[]; exitCode: () => number } {
-  const out: string[] = [];
-  const err: string[] = [];
-  let code = 0;
-  return {
-    out,
-    err,
-    exitCode: () => code,
-    context: {
-      settings: (overrides) => loadSettings({}, overrides),
-      services: (settings) => createServices(settings),
-      stdout: (t) => void out.push(t),
-      stderr: (t) => void err.push(t),
-      setExitCode: (c) => void (code = c),
-    },
-  };
-}
-
 describe('demand run --sample --json (end to end on the bundled sample)', () => {
   let workspace: string;
   let summary: RunSummary;
@@ -120,7 +101,7 @@ describe('demand run --sample --json (end to end on the bundled sample)', () => 
   beforeAll(async () => {
     workspace = await fs.mkdtemp(path.join(os.tmpdir(), 'demand-e2e-'));
     expected = await expectedFromSample();
-    const cli = capture();
+    const cli = captureCli();
     await main(['node', 'demand', '--workspace', workspace, 'run', '--sample', '--json'], cli.context);
     expect(cli.exitCode()).toBe(0);
     expect(cli.out).toHaveLength(1);
