@@ -19,9 +19,10 @@ import { lakeTables } from '../lib/lakeTables';
 import { asOnlyWriter } from './writerStage';
 import type { BuildSilverInput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
+import { signalOf } from '../lib/pipelineServices';
 
 async function* inventoryOf(manifests: readonly string[], services: PipelineServices): AsyncIterable<InventorySourceRecord> {
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
   for (const manifestPath of manifests) {
     const manifest = await readManifest(services.lake, manifestPath, signal);
     for await (const rec of readBronzeRecords(services.lake, manifestPath, signal)) {
@@ -31,7 +32,7 @@ async function* inventoryOf(manifests: readonly string[], services: PipelineServ
 }
 
 async function applyIntent(intent: SilverApplyIntent, services: PipelineServices, ruleSet: RuleSet): Promise<SilverBuildResult> {
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
   const expected = await Promise.all(intent.orderManifests.map(async (m) => (await readManifest(services.lake, m, signal)).records));
   const result = await buildSilverTables(services.lake, {
     runId: intent.applyId,
@@ -60,7 +61,7 @@ export async function buildSilver(input: BuildSilverInput, services: PipelineSer
 }
 
 async function buildSilverLocked(input: BuildSilverInput, services: PipelineServices): Promise<BuildSilverResult> {
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
   // The rule set belongs to the source: invoice-prefix rules for online-retail only.
   const ruleSet = ruleSetByName((await resolveOrdersSource(services.settings)).ruleSet);
   const ledger = await SilverApplyLedger.load(services.lake, signal);
@@ -131,7 +132,7 @@ async function buildSilverLocked(input: BuildSilverInput, services: PipelineServ
  * this run's is taken as applied (a baseline record), so the first run does not re-read all history.
  */
 async function adoptLegacyLake(ledger: SilverApplyLedger, input: BuildSilverInput, services: PipelineServices): Promise<void> {
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
   if (!ledger.isEmpty() || (await DeltaTable.forPath(services.lake, lakeTables.order_lines.path).version(signal)) < 0) return;
   const own = new Set([...input.orderManifests, ...input.inventoryManifests]);
   const pending = await ledger.pending(signal);

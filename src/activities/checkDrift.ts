@@ -21,6 +21,7 @@ import { lakeTables } from '../lib/lakeTables';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
 import { isPartialRunTrigger } from '../lib/runs/triggerKind';
 import { completedRuns } from '../lib/publish/runCompletions';
+import { signalOf } from '../lib/pipelineServices';
 
 /** Entity table mirroring the drift events (for the HTTP API and quick lookups). */
 export const driftEventsTableName = 'driftevents';
@@ -49,7 +50,7 @@ export async function forecastRunsInEffect(services: PipelineServices, currentRu
   if (runs.length === 0) return undefined;
   // A run killed after finalize but before publish is indexed, yet never completed: its forecasts
   // were never in effect (see publish/runCompletions.ts).
-  const completed = await completedRuns(services.lake, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+  const completed = await completedRuns(services.lake, signalOf(services));
   const candidates = runs.filter(
     (r) => r.runId !== currentRunId && r.trigger !== 'challenger' && (completed === undefined || completed.has(r.runId)),
   );
@@ -219,7 +220,7 @@ export async function checkDrift(input: DriftCheckInput, services: PipelineServi
     mode: 'overwritePartitions',
     partitions: [{ run_id: input.runId }],
     commitInfo: { runId: input.runId, operation: 'checkDrift' },
-    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+    ...signalOf(services),
   });
   // One partition per run, written in one batch: the cost does not grow with earlier runs' events.
   const table = await services.entities.table(driftEventsTableName);

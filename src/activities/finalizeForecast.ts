@@ -26,8 +26,7 @@ import type { ReasonCounts } from '../contracts/messages';
 import { LakeNotFoundError } from '../lib/errors';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
 import { isPartialRunTrigger, parseTriggerKind } from '../lib/runs/triggerKind';
-// Kept here while branches written against this module's former definition merge; its home is lib/runs/triggerKind.
-export { partialRunTriggers } from '../lib/runs/triggerKind';
+import { signalOf } from '../lib/pipelineServices';
 
 /** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
 export function codeVersion(extra: string | undefined): string {
@@ -51,8 +50,6 @@ interface BatchSummary {
   fallbacks: ReasonCounts;
   backtest?: unknown;
 }
-
-const signalOf = (services: PipelineServices) => (services.abortSignal ? { abortSignal: services.abortSignal } : {});
 
 /** Figures from the batch outputs alone, when neither batch summaries nor Gold rows have the run. */
 function metricsFromBatches(input: FinalizeForecastInput): Record<string, number> {

@@ -14,6 +14,7 @@ import { addBacktestRow, backtestRowOf, emptySegmentedSums } from '../lib/regist
 import { LakeNotFoundError } from '../lib/errors';
 import { lakePath } from '../lib/lake/lakeStore';
 import { writeSelectionRecords, type SelectionRecord } from '../lib/runs/warmStartRecords';
+import { signalOf } from '../lib/pipelineServices';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
@@ -47,13 +48,9 @@ function count(into: ReasonCounts, key: string): void {
  * (table, run, batch), so a retried activity never duplicates a batch's rows.
  */
 export async function forecastBatch(input: ForecastBatchInput, services: PipelineServices): Promise<ForecastBatchOutput> {
-  const batch = await readSkuBatch(services.lake, input.batch.path, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+  const batch = await readSkuBatch(services.lake, input.batch.path, signalOf(services));
   const pool = sharedForecastPool(services.settings);
-  const calendar = await loadForecastCalendar(
-    services.lake,
-    services.settings,
-    services.abortSignal ? { abortSignal: services.abortSignal } : {},
-  );
+  const calendar = await loadForecastCalendar(services.lake, services.settings, signalOf(services));
   // Warm start only under the default policy: a challenger run exists to try more candidates.
   const warm = input.policy !== 'wide';
   const results: SkuForecast[] = await forecastOnce(input, batch, services, () =>
@@ -177,10 +174,6 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   );
   crashPoint('forecast:batch-written');
   return { ...output, models: capCounts(output.models), fallbacks: capCounts(output.fallbacks) };
-}
-
-function signalOf(services: PipelineServices): { abortSignal?: AbortSignal } {
-  return services.abortSignal ? { abortSignal: services.abortSignal } : {};
 }
 
 /**

@@ -20,6 +20,7 @@ import { notifyCallback } from './notifyCallback';
 import { planForecast } from './planForecast';
 import { planInventory } from './planInventory';
 import { publish } from './publish';
+import { signalOf } from '../lib/pipelineServices';
 
 // Inputs arrive as JSON from the orchestrator; each activity validates what it relies on.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -38,8 +39,6 @@ export function classified(name: string, implementation: ActivityImplementation)
     }
   };
 }
-
-const signalOf = (services: PipelineServices) => (services.abortSignal ? { abortSignal: services.abortSignal } : {});
 
 /** Ingestion as registered: the Bronze parts' manifests go to a list in the lake; history gets its path and count. */
 async function ingestOrdersByReference(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersMessage> {

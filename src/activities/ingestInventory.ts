@@ -3,6 +3,7 @@ import { ingestInventoryFiles, loadInventorySource } from '../lib/sources/invent
 import { asOnlyWriter } from './writerStage';
 import type { IngestInventoryInput, IngestInventoryOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
+import { signalOf } from '../lib/pipelineServices';
 
 /**
  * Activity: inventory snapshot files from the landing folder (DEMAND_INVENTORY_LANDING_PREFIX)
@@ -24,7 +25,7 @@ async function ingestInventoryLocked(input: IngestInventoryInput, services: Pipe
       runDate: input.runDate,
       lake: services.lake,
       log: services.log,
-      ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+      ...signalOf(services),
     });
   }
   return ingestInventoryRun({
@@ -33,6 +34,6 @@ async function ingestInventoryLocked(input: IngestInventoryInput, services: Pipe
     lake: services.lake,
     landingPrefix: services.settings.DEMAND_INVENTORY_LANDING_PREFIX,
     log: services.log,
-    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+    ...signalOf(services),
   });
 }

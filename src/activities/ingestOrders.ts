@@ -9,6 +9,7 @@ import { fieldBoundsFromSettings } from '../lib/validation/fields';
 import { asOnlyWriter } from './writerStage';
 import type { IngestOrdersInput, IngestOrdersOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
+import { signalOf } from '../lib/pipelineServices';
 
 /** A source definition's run (DEMAND_ORDERS_SOURCE other than online-retail): files or REST, mapped to canonical lines. */
 async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineServices): Promise<IngestOrdersOutput | undefined> {
@@ -23,7 +24,7 @@ async function ingestDefinedSource(input: IngestOrdersInput, services: PipelineS
     lake: services.lake,
     log: services.log,
     fieldBounds: fieldBoundsFromSettings(services.settings),
-    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+    ...signalOf(services),
   };
   if (definition.kind === 'files') return ingestOrderFiles({ ...common, definition, shopTimeZone });
   const { settings } = services;
@@ -76,7 +77,7 @@ async function ingestOrdersLocked(input: IngestOrdersInput, services: PipelineSe
   const source = input.source || 'orders';
   const watermarks = await OrdersWatermarks.fromEntityStore(services.entities);
   if (!url) {
-    const ops = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+    const ops = signalOf(services);
     const watermark = (await watermarks.get(source, ops)).watermark?.lastOrderTimestamp ?? null;
     services.log(
       `orders "${source}": skipped, DEMAND_ORDERS_API_URL is not set (no orders source configured); watermark ${watermark ?? '(none)'} unchanged`,
@@ -113,6 +114,6 @@ async function ingestOrdersLocked(input: IngestOrdersInput, services: PipelineSe
     pagesPerPart: settings.DEMAND_ORDERS_PAGES_PER_PART,
     log: services.log,
     ...(services.progress ? { progress: services.progress } : {}),
-    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+    ...signalOf(services),
   });
 }

@@ -8,7 +8,8 @@ import { batchIdOf, skuBatchPath, type SkuBatch } from '../contracts/skuBatches'
 import { lakeTables } from '../lib/lakeTables';
 import { loadWarmStartBook, warmStartFor, warmStartSourceRuns, type IndexedRun, type WarmStartBook } from '../lib/runs/warmStartRecords';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
-import { partialRunTriggers } from './finalizeForecast';
+import { partialRunTriggers } from '../lib/runs/triggerKind';
+import { signalOf } from '../lib/pipelineServices';
 
 /** SKUs with no sale in this many days before the data's end are not forecast (discontinued). */
 export const inactiveAfterDays = 365;
@@ -55,7 +56,7 @@ export async function planForecast(
   };
   if (version < 0) return empty;
   const wanted = input.skus ? new Set(input.skus) : undefined;
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
 
   // Pass 1: per SKU its first day and last sale; the data's last day.
   const spans = new Map<string, SkuSpan>();

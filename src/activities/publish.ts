@@ -4,6 +4,7 @@ import { crashPoint } from '../lib/testing/crashPoints';
 import { asOnlyWriter } from './writerStage';
 import type { PublishInput, PublishOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
+import { signalOf } from '../lib/pipelineServices';
 
 /**
  * Publishes a run through the configured publisher: a batch run publishes every table (queued
@@ -27,13 +28,13 @@ async function publishLocked(input: PublishInput, services: PipelineServices): P
     await recordRunCompleted(
       services.lake,
       { runId: input.runId, completedAt: new Date().toISOString(), mode: input.mode },
-      services.abortSignal ? { abortSignal: services.abortSignal } : {},
+      signalOf(services),
     );
     crashPoint('publish:completed-recorded');
   }
   const publisher = services.adapters.publisher(services);
   const signal = {
-    ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+    ...signalOf(services),
     ...(input.tables ? { tables: input.tables } : {}),
     // A batch publish that names SKUs is a re-forecast of those SKUs, not a full run.
     ...(input.mode === 'batch' && input.skus && input.skus.length > 0 ? { reforecastSkus: input.skus } : {}),

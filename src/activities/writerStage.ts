@@ -1,5 +1,6 @@
 import { withWriterLock } from '../lib/lake/writerLock';
 import type { PipelineServices } from '../lib/pipelineServices';
+import { signalOf } from '../lib/pipelineServices';
 
 /** Runs a stage that moves lake state (ingestion, Silver, publish) under the lake's writer lock. */
 export function asOnlyWriter<T>(services: PipelineServices, runId: string, activity: string, work: () => Promise<T>): Promise<T> {
@@ -14,7 +15,7 @@ export function asOnlyWriter<T>(services: PipelineServices, runId: string, activ
       durationInMs: settings.DEMAND_LAKE_LOCK_DURATION_MS ?? 60_000,
       waitInMs: settings.DEMAND_LAKE_LOCK_WAIT_MS ?? 600_000,
       log: services.log,
-      ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+      ...signalOf(services),
     },
     work,
   );

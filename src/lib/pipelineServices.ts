@@ -37,3 +37,8 @@ export interface AdapterFactories {
 export interface PipelineServices extends PipelinePorts {
   adapters: AdapterFactories;
 }
+
+/** The options bag that carries a stage's abort signal to the ports (empty when it has none). */
+export function signalOf(ports: Pick<PipelinePorts, 'abortSignal'>): { abortSignal?: AbortSignal } {
+  return ports.abortSignal ? { abortSignal: ports.abortSignal } : {};
+}

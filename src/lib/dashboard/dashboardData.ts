@@ -11,6 +11,7 @@ import { forecastRunsTableName } from '../runs/forecastRunIndex';
 import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency } from '../publish/lakeRows';
 import { canonicalModelName, modelFamily } from './modelNames';
 import { completedRuns } from '../publish/runCompletions';
+import { signalOf } from '../pipelineServices';
 
 export interface DashboardSku {
   sku: string;
@@ -413,7 +414,7 @@ export async function loadDashboardData(
   options: { runId?: string; historyDays?: number } = {},
 ): Promise<DashboardData> {
   const { lake } = services;
-  const signal = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const signal = signalOf(services);
   const challengers = await challengerRuns(services);
   // Runs that never completed (killed or failed before publish) are never the current view.
   const completed = options.runId !== undefined ? undefined : await completedRuns(lake, signal);

@@ -13,6 +13,7 @@ import { lakePath, type LakeStore } from '../lake/lakeStore';
 import { completedRuns } from '../publish/runCompletions';
 import type { PipelineServices } from '../pipelineServices';
 import { lakeTables } from '../lakeTables';
+import { signalOf } from '../pipelineServices';
 
 export const selectionsFolder = 'gold/_selections';
 
@@ -74,7 +75,7 @@ export async function warmStartSourceRuns(
   index: readonly IndexedRun[],
   partialTriggers: readonly string[],
 ): Promise<string[]> {
-  const completed = await completedRuns(services.lake, services.abortSignal ? { abortSignal: services.abortSignal } : {});
+  const completed = await completedRuns(services.lake, signalOf(services));
   if (!completed || completed.size === 0) return [];
   const runs = index
     .filter((r) => r.runId !== currentRunId && r.trigger !== 'challenger' && completed.has(r.runId))
@@ -93,7 +94,7 @@ async function driftFlaggedSkus(services: PipelineServices, runIds: readonly str
     openLakeTable(services.lake, lakeTables.drift_events).readAll({
       columns: ['run_id', 'sku'],
       partitionFilter: (p) => wanted.has(p['run_id'] ?? ''),
-      ...(services.abortSignal ? { abortSignal: services.abortSignal } : {}),
+      ...signalOf(services),
     }),
   );
   return new Set(rows.map((r) => r['sku']).filter((s): s is string => typeof s === 'string' && s.length > 0));
@@ -112,7 +113,7 @@ export async function loadWarmStartBook(
   sourceRuns: readonly string[],
   wanted?: (sku: string) => boolean,
 ): Promise<WarmStartBook> {
-  const ops = services.abortSignal ? { abortSignal: services.abortSignal } : {};
+  const ops = signalOf(services);
   const records = new Map<string, SelectionRecord>();
   for (const runId of sourceRuns)
     for await (const r of runRecords(services.lake, runId, ops)) if (!wanted || wanted(r.sku)) records.set(r.sku, r);

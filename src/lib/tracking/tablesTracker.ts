@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { EntityConflictError, RegistryNotFoundError, ValidationError } from '../errors';
 import { collect, type Entity, type EntityStore, type EntityTable } from '../tables/entityStore';
 import { entityKey } from '../tables/entityKey';
-// Its home is the tables port; re-exported for the tests and branches that import it from here.
-export { entityKey };
 import {
   compareVersions,
   runStatuses,
