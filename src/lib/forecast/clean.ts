@@ -44,7 +44,9 @@ export function cleanSeries(input: SeriesInput, season: number): CleanSeries {
   // Cap spikes far beyond the bulk of the non-zero demand (e.g. a bulk order keyed wrongly).
   const observed = y.filter((v, t) => !censored[t] && v > 0);
   if (observed.length >= 10) {
-    const cap = Math.max(10 * quantile(observed, 0.95), median(observed) * 50);
+    const rawCap = Math.max(10 * quantile(observed, 0.95), median(observed) * 50);
+    // Counts stay counts: an interpolated cap would make an integer history non-integer and cost it its count distribution.
+    const cap = observed.every((v) => Number.isInteger(v)) ? Math.ceil(rawCap) : rawCap;
     let capped = 0;
     for (let t = 0; t < n; t++) {
       if (!censored[t] && (y[t] as number) > cap) {
