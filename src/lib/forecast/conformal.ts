@@ -184,6 +184,18 @@ export function meanAdjustment(pairs: readonly ForecastPair[]): (forecast: numbe
   return (f) => (f > 0 ? f * ratio : zeroRate);
 }
 
+/** Dispersion index Σ(actual − mean)² ÷ Σ mean of backtest pairs around their expected units (at least 1: Poisson). */
+export function countDispersion(pairs: readonly ForecastPair[], adjust: (forecast: number) => number, fallback = 1): number {
+  let sq = 0;
+  let level = 0;
+  for (const p of pairs) {
+    const m = adjust(p.forecast);
+    sq += (p.actual - m) ** 2;
+    level += m;
+  }
+  return pairs.length && level > 0 ? Math.max(1, sq / level) : Math.max(1, fallback);
+}
+
 /**
  * Count-distribution quantiles around a forecast, calibrated on backtest pairs: each step's mean
  * is the forecast's expected units (meanAdjustment: a median-type 0 on a mostly-zero day still
@@ -199,14 +211,7 @@ export function countDistributionQuantiles(
   expected?: readonly number[],
 ): { quantiles: Record<string, number[]>; dispersion: number } {
   const adjust = meanAdjustment(pairs);
-  let sq = 0;
-  let level = 0;
-  for (const p of pairs) {
-    const m = adjust(p.forecast);
-    sq += (p.actual - m) ** 2;
-    level += m;
-  }
-  const dispersion = pairs.length && level > 0 ? Math.max(1, sq / level) : Math.max(1, fallbackDispersion);
+  const dispersion = countDispersion(pairs, adjust, fallbackDispersion);
   const sorted = [...levels].sort((a, b) => a - b);
   const out: Record<string, number[]> = {};
   for (const p of sorted) out[quantileKey(p)] = new Array<number>(point.length).fill(0);

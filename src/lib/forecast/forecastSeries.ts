@@ -1,6 +1,7 @@
 import { fleetWeekdayShares, historyEnd, weekdayShape, yearAgoBaseDays, yearAgoDays, yearAgoRatio } from './fleetSeason';
 import { classifyDemand, type DemandProfile } from './classify';
 import { cleanSeries, type CleanSeries } from './clean';
+import { chooseCountShape, type CountShape } from './countShape';
 import { defaultCandidates, usableCandidates } from './candidates';
 import { quantileKey } from './conformal';
 import { backtestMetrics, calibrationOf, countLevelCutoff, predictiveQuantiles, rateQuantiles } from './intervals';
@@ -153,6 +154,18 @@ function shortcutForecast(facts: SeriesFacts): SkuForecast | null {
   return null;
 }
 
+/** What the count distribution is and why (the backtest scores of both shapes), for the SKU's record. */
+function countDistributionParams(count: ReturnType<typeof chooseCountShape>): Record<string, unknown> {
+  const { shape, scores } = count;
+  return {
+    shape: shape.kind,
+    ...(shape.kind === 'compound-poisson'
+      ? { meanOrderSize: shape.orders.mean, orderSizes: shape.orders.sizes.length, saleDays: shape.orders.saleDays }
+      : {}),
+    ...(scores ? { backtestRps: scores } : {}),
+  };
+}
+
 /** Why an all-zero forecast is all zero when the SKU sold in the last 30 days (null otherwise). */
 function zeroForecastReason(y: readonly number[], censored: readonly boolean[], chosen: Choice): string | null {
   const n = y.length;
@@ -220,16 +233,18 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const integerValued = observed.every((v) => Number.isInteger(v));
   const counts = integerValued && (profile.segment === 'intermittent' || profile.meanDemand < countLevelCutoff);
   const { pairs: calibration, intervalMethod } = calibrationOf(y, censored, plan, chosen.windows, season, counts);
+  const count = counts ? chooseCountShape(y, censored, plan, chosen.windows) : null;
+  const shape: CountShape = count?.shape ?? { kind: 'negative-binomial' };
   const yearly = yearlyFactorOf(input, settings, n);
   const point = safePoint(chosen.point, horizon);
   const weekly = season === 7 ? weekdayShape(y, censored, context.startDayOfWeek, horizon, fleetWeekdayShares(options.fleetSeason)) : null;
   const expected = expectedUnits(chosen.name, point, runs, calibration, horizon, yearly, weekly);
   // A count distribution's mean is the forecast's expected units.
-  const quantiles = predictiveQuantiles(chosen.point, calibration, levels, counts, expected);
+  const quantiles = predictiveQuantiles(chosen.point, calibration, levels, counts, expected, shape);
   const zeroReason = zeroForecastReason(y, censored, chosen);
   if (zeroReason) reasons.push(zeroReason);
 
-  const metrics = backtestMetrics(y, censored, plan, chosen.windows, scale, levels, counts);
+  const metrics = backtestMetrics(y, censored, plan, chosen.windows, scale, levels, counts, shape);
   return {
     sku,
     model: chosen.name,
@@ -243,6 +258,7 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
     params: {
       ...chosen.params,
       intervalMethod,
+      ...(count ? { countDistribution: countDistributionParams(count) } : {}),
       ...(yearly !== null ? { fleetYearAgoRatio: yearly } : {}),
       adi: profile.adi,
       cv2: profile.cv2,

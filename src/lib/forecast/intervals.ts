@@ -1,13 +1,19 @@
 import {
   countDistributionQuantiles,
   countQuantiles,
+  meanAdjustment,
   pinballLoss,
   quantileKey,
   scaledConformalQuantiles,
   type ForecastPair,
 } from './conformal';
+import { backtestPairs } from './backtestPairs';
+import { compoundPoissonQuantiles, type CountShape } from './countShape';
+import { orderSizesOf } from './orderSizes';
 import type { WindowSet } from './rollingOrigin';
 import type { ForecastMetrics } from './types';
+
+export { backtestPairs } from './backtestPairs';
 
 /** Below this mean daily demand an integer series gets count-distribution quantiles. */
 export const countLevelCutoff = 5;
@@ -18,6 +24,8 @@ export const minCalibrationPairs = 8;
  * Quantiles around a point forecast from backtest pairs: a count distribution for integer
  * demand that is intermittent or low (where a continuous band would put q05 above 0 on days
  * that are mostly 0; centred on `expected` units when given), locally scaled conformal bands otherwise.
+ * The count distribution is `shape`'s: a compound Poisson day of the SKU's order sizes, or
+ * (the default) a negative binomial with the backtest's dispersion.
  */
 export function predictiveQuantiles(
   point: readonly number[],
@@ -25,8 +33,21 @@ export function predictiveQuantiles(
   levels: readonly number[],
   counts: boolean,
   expected?: readonly number[],
+  shape: CountShape = { kind: 'negative-binomial' },
 ): Record<string, number[]> {
-  return counts ? countDistributionQuantiles(point, pairs, levels, 1, expected).quantiles : scaledConformalQuantiles(point, pairs, levels);
+  if (!counts) return scaledConformalQuantiles(point, pairs, levels);
+  if (shape.kind === 'negative-binomial') return countDistributionQuantiles(point, pairs, levels, 1, expected).quantiles;
+  const adjust = meanAdjustment(pairs);
+  const sorted = [...levels].sort((a, b) => a - b);
+  const out: Record<string, number[]> = Object.fromEntries(sorted.map((p) => [quantileKey(p), new Array<number>(point.length).fill(0)]));
+  const byMean = new Map<number, number[]>();
+  point.forEach((f, h) => {
+    const m = expected?.[h] ?? adjust(f);
+    let q = byMean.get(m);
+    if (!q) byMean.set(m, (q = compoundPoissonQuantiles(m, shape.orders, sorted)));
+    sorted.forEach((p, i) => (out[quantileKey(p)]![h] = q[i] as number));
+  });
+  return out;
 }
 
 /** The in-sample lag-M naive pairs: what calibrates when there is no backtest (wider, honest). */
@@ -42,23 +63,6 @@ export function naivePairs(y: readonly number[], censored: readonly boolean[], s
 export function rateQuantiles(rate: number, unitsPerSaleDay: number, horizon: number, levels: readonly number[]): Record<string, number[]> {
   const q = countQuantiles(rate, rate * Math.max(1, unitsPerSaleDay), levels);
   return Object.fromEntries(levels.map((p, i) => [quantileKey(p), new Array<number>(horizon).fill(q[i] as number)]));
-}
-
-/** (forecast, actual) of the chosen forecast over the backtest windows, censored actuals left out. */
-export function backtestPairs(
-  y: readonly number[],
-  censored: readonly boolean[],
-  plan: WindowSet,
-  windows: readonly (readonly number[])[],
-): ForecastPair[] {
-  const pairs: ForecastPair[] = [];
-  plan.origins.forEach((origin, w) => {
-    const f = windows[w];
-    if (!f) return;
-    for (let h = 0; h < plan.horizon; h++)
-      if (!censored[origin + h]) pairs.push({ forecast: f[h] as number, actual: y[origin + h] as number });
-  });
-  return pairs;
 }
 
 /**
@@ -88,6 +92,7 @@ export function backtestMetrics(
   scale: number,
   levels: readonly number[],
   counts: boolean,
+  shape: CountShape = { kind: 'negative-binomial' },
 ): ForecastMetrics {
   const hb = plan.horizon;
   let absError = 0;
@@ -104,13 +109,11 @@ export function backtestMetrics(
   const bands = [0.05, 0.25, 0.75, 0.95, ...levels];
   used.forEach((origin, w) => {
     const f = windows[w] as number[];
-    // Pairs of the other windows only: an honest out-of-sample interval check.
-    const others: ForecastPair[] = [];
-    used.forEach((o2, w2) => {
-      if (w2 === w) return;
-      for (let h = 0; h < hb; h++) if (!censored[o2 + h]) others.push({ forecast: windows[w2]![h] as number, actual: y[o2 + h] as number });
-    });
-    const q = others.length >= minCalibrationPairs ? predictiveQuantiles(f, others, bands, counts) : null;
+    // Pairs of the other windows only, order sizes from before the window: an honest out-of-sample interval check.
+    const others = backtestPairs(y, censored, plan, windows, w);
+    const orders = shape.kind === 'compound-poisson' ? orderSizesOf(y, censored, origin) : null;
+    const windowShape: CountShape = orders ? { kind: 'compound-poisson', orders } : { kind: 'negative-binomial' };
+    const q = others.length >= minCalibrationPairs ? predictiveQuantiles(f, others, bands, counts, undefined, windowShape) : null;
     for (let h = 0; h < hb; h++) {
       if (censored[origin + h]) continue;
       const a = y[origin + h] as number;
