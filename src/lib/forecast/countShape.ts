@@ -82,7 +82,7 @@ export function rankedProbabilityScore(pmf: readonly number[], actual: number): 
   return score;
 }
 
-/** Σ RPS of one backtest window under both shapes, each calibrated without that window. */
+/** Σ RPS of one backtest window under both shapes, each calibrated without that window (one pmf per distinct mean). */
 function windowScores(
   y: readonly number[],
   censored: readonly boolean[],
@@ -94,17 +94,26 @@ function windowScores(
   const adjust = meanAdjustment(others);
   const dispersion = countDispersion(others, adjust);
   const orders = orderSizesOf(y, censored, origin);
-  let negativeBinomial = 0;
-  let compoundPoisson = 0;
+  const actualsByMean = new Map<number, number[]>();
   for (let h = 0; h < horizon; h++) {
     if (censored[origin + h]) continue;
-    const a = Math.round(y[origin + h] as number);
     const m = adjust(forecast[h] as number);
+    const list = actualsByMean.get(m);
+    if (list) list.push(Math.round(y[origin + h] as number));
+    else actualsByMean.set(m, [Math.round(y[origin + h] as number)]);
+  }
+  let negativeBinomial = 0;
+  let compoundPoisson = 0;
+  for (const [m, actuals] of actualsByMean) {
     const spread = Math.sqrt(m * Math.max(dispersion, orders ? orders.meanSquare / orders.mean : 1));
-    const kmax = Math.ceil(Math.max(a, m + 12 * spread + (orders ? (orders.sizes[orders.sizes.length - 1] as number) : 0) + 10));
-    const nb = rankedProbabilityScore(countPmf(m, m * dispersion, kmax), a);
-    negativeBinomial += nb;
-    compoundPoisson += orders && m / orders.mean <= maxExactOrders ? rankedProbabilityScore(compoundPoissonPmf(m, orders, kmax), a) : nb;
+    const largestOrder = orders ? (orders.sizes[orders.sizes.length - 1] as number) : 0;
+    const kmax = Math.ceil(Math.max(...actuals, m + 12 * spread + largestOrder + 10));
+    const nb = countPmf(m, m * dispersion, kmax);
+    const cp = orders && m / orders.mean <= maxExactOrders ? compoundPoissonPmf(m, orders, kmax) : nb;
+    for (const a of actuals) {
+      negativeBinomial += rankedProbabilityScore(nb, a);
+      compoundPoisson += rankedProbabilityScore(cp, a);
+    }
   }
   return { negativeBinomial, compoundPoisson };
 }
