@@ -39,10 +39,10 @@ function recentSaleDays(y: readonly number[], censored: readonly boolean[], end:
  */
 function decompound(g: ReadonlyMap<number, number>, zeroShare: number): Map<number, number> {
   const lambda = -Math.log(zeroShare);
-  const maxSize = Math.max(...g.keys());
   const f = new Map<number, number>();
-  for (let k = 1; k <= maxSize; k++) {
-    let acc = (k * (g.get(k) ?? 0)) / lambda;
+  // f[k] > 0 needs g[k] > 0 (the convolution terms only subtract): only the observed totals are visited.
+  for (const k of [...g.keys()].sort((a, b) => a - b)) {
+    let acc = (k * (g.get(k) as number)) / lambda;
     for (const [j, fj] of f) acc -= j * fj * (g.get(k - j) ?? 0);
     const fk = acc / (k * zeroShare);
     if (fk > 1e-12) f.set(k, fk);
