@@ -1,31 +1,8 @@
 import { countQuantiles } from '../../src/lib/forecast/conformal';
 import { compoundPoissonPmf, compoundPoissonQuantiles, countPmf, rankedProbabilityScore } from '../../src/lib/forecast/countShape';
 import { orderSizesOf, type OrderSizes } from '../../src/lib/forecast/orderSizes';
-
-/** Deterministic uniforms (mulberry32). */
-function uniformRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function poissonDraw(u: () => number, lambda: number): number {
-  const target = u();
-  let k = 0;
-  let p = Math.exp(-lambda);
-  let cdf = p;
-  while (cdf < target && k < 1000) {
-    k++;
-    p *= lambda / k;
-    cdf += p;
-  }
-  return k;
-}
+import { seededRandom } from '../../src/lib/sample/seededRandom';
+import { poissonDraw } from './rng';
 
 const unitOrders: OrderSizes = { sizes: [1], probs: [1], mean: 1, meanSquare: 1, saleDays: 10 };
 
@@ -61,7 +38,7 @@ describe('compound Poisson day', () => {
 
 describe('order sizes from sale days', () => {
   it('decompounds the days with two orders: the mean order size, not the mean sale day', () => {
-    const u = uniformRng(42);
+    const u = seededRandom(42);
     const y = Array.from({ length: 3000 }, () => {
       let units = 0;
       for (let o = poissonDraw(u, 0.6); o > 0; o--) units += u() < 0.7 ? 12 : 24;

@@ -1,30 +1,7 @@
 import { runBacktest, type LongSeries } from '../../src/lib/forecast/backtest';
 import { forecastSeries } from '../../src/lib/forecast/forecastSeries';
-
-/** Deterministic uniforms (mulberry32). */
-function uniformRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function poissonDraw(u: () => number, lambda: number): number {
-  const target = u();
-  let k = 0;
-  let p = Math.exp(-lambda);
-  let cdf = p;
-  while (cdf < target && k < 1000) {
-    k++;
-    p *= lambda / k;
-    cdf += p;
-  }
-  return k;
-}
+import { seededRandom } from '../../src/lib/sample/seededRandom';
+import { poissonDraw } from './rng';
 
 /**
  * A wholesale-like intermittent day: a Poisson number of orders (rate `ordersPerDay`, lower at
@@ -40,7 +17,7 @@ function dates(days: number): string[] {
 
 describe('intermittent count SKUs: held-out coverage and the count distribution', () => {
   it('a seeded fleet of lumpy intermittent SKUs: randomized-PIT coverage of q25–q75 and q05–q95 on the held-out 28 days within 3 points of nominal', () => {
-    const u = uniformRng(20261201);
+    const u = seededRandom(20261201);
     const packs = [6, 12, 24, 48];
     const days = 308;
     const fleet: LongSeries[] = Array.from({ length: 24 }, (_, i) => ({
@@ -57,7 +34,7 @@ describe('intermittent count SKUs: held-out coverage and the count distribution'
   });
 
   it('a SKU sold in packs of 12 on about one day in ten gets quantiles its days can take: 0 up to the median, multiples of 12 above', () => {
-    const u = uniformRng(7);
+    const u = seededRandom(7);
     const values = Array.from({ length: 364 }, () => (u() < 0.1 ? 12 * (u() < 0.8 ? 1 : 2) : 0));
     const f = forecastSeries({ sku: 'pack12', startDate: '2024-01-01', values }, { horizon: 28, season: 7 });
     expect(f.params['intervalMethod']).toMatch(/^count-distribution/);
@@ -68,7 +45,7 @@ describe('intermittent count SKUs: held-out coverage and the count distribution'
 
   it('an integer history with a spike keeps its count distribution (the spike cap is an integer)', () => {
     // Sizes whose 10 × q95 (the cap) interpolates to 107.5 units.
-    const u = uniformRng(25);
+    const u = seededRandom(25);
     const values = Array.from({ length: 300 }, () => (u() < 0.2 ? (u() < 0.7 ? 1 : 2 + Math.floor(10 * u())) : 0));
     values[150] = 5000;
     const f = forecastSeries({ sku: 'spike', startDate: '2024-01-01', values }, { horizon: 14, season: 7 });

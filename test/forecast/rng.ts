@@ -10,3 +10,17 @@ export function normalRng(seed: number): () => number {
   };
   return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
 }
+
+/** A Poisson draw by inverse CDF on one uniform of `u`. */
+export function poissonDraw(u: () => number, lambda: number): number {
+  const target = u();
+  let k = 0;
+  let p = Math.exp(-lambda);
+  let cdf = p;
+  while (cdf < target && k < 1000) {
+    k++;
+    p *= lambda / k;
+    cdf += p;
+  }
+  return k;
+}
