@@ -46,7 +46,7 @@ interface Attempt {
 async function attemptCommit(target: WriteTarget, state: TableState | undefined, plan: CommitPlan, commitId: string): Promise<Attempt> {
   const signal = plan.options.abortSignal;
   const version = (state?.version ?? -1) + 1;
-  const { actions, removed } = buildActions(state, plan, commitId);
+  const { actions, removed } = buildActions(state, plan, commitId, target.path);
   const body = Buffer.from(`${actions.map((a) => JSON.stringify(a)).join('\n')}\n`, 'utf8');
   try {
     const committed = await target.lake.putIfAbsent(lakePath(target.path, logFolder, commitFileName(version)), body, signalOption(signal));

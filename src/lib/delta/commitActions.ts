@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeltaAction, RemoveAction, TableState } from './log';
 import { partitionKey } from './partitions';
 import { toSchemaString } from './schema';
+import { schemaChangeFor } from './schemaEvolution';
 import type { DeltaWriteOptions } from './types';
 import type { PreparedWrite, WrittenFiles } from './writtenFiles';
 
@@ -87,16 +88,22 @@ function tableCreationFor(plan: CommitPlan, now: number): DeltaAction[] {
   ];
 }
 
-/** The actions of a commit on top of `state` (undefined: the commit creates the table). */
+/**
+ * The actions of a commit on top of `state` (undefined: the commit creates the table); a write
+ * that adds columns (schemaMode 'merge') carries the table's metaData with them appended.
+ */
 export function buildActions(
   state: TableState | undefined,
   plan: CommitPlan,
   commitId: string,
+  tablePath: string,
 ): { actions: DeltaAction[]; removed: number } {
   const now = Date.now();
   const removes = removesFor(state, plan, now);
   const actions: DeltaAction[] = [commitInfoFor(state, plan, removes.length, now, commitId)];
   if (!state) actions.push(...tableCreationFor(plan, now));
+  const schemaChange = state ? schemaChangeFor(tablePath, state, plan.schema) : undefined;
+  if (schemaChange) actions.push({ metaData: schemaChange });
   const transaction = plan.options.transaction;
   if (transaction) actions.push({ txn: { appId: transaction.appId, version: transaction.version, lastUpdated: now } });
   for (const remove of removes) actions.push({ remove });

@@ -8,6 +8,7 @@ import { decodeFilePath, type DeltaAction, type MetadataAction, type TableState 
 import { partitionFolder, partitionKey } from './partitions';
 import { assertSameSchema, fromSchemaString } from './schema';
 import { replacesPartitionsOnly, type CommitPlan } from './commitActions';
+import { isSameEvolution } from './schemaEvolution';
 
 /** What a winning concurrent commit means for ours. */
 export type CommitCheck =
@@ -53,7 +54,12 @@ function protocolOrMetadataChange(
   for (const action of winner) {
     if (action.protocol && readState) return conflict({ kind: 'protocolChanged', detail: 'the protocol changed' });
     if (!action.metaData) continue;
-    if (readState) return conflict({ kind: 'metadataChanged', detail: 'the table metadata (schema or partitioning) changed' });
+    if (readState) {
+      // Two writers adding the same column(s): ours retries without a metaData of its own.
+      const read = readState.metadata as MetadataAction;
+      if (isSameEvolution(tablePath, action.metaData, read, plan.schema)) continue;
+      return conflict({ kind: 'metadataChanged', detail: 'the table metadata (schema or partitioning) changed' });
+    }
     const created = concurrentCreation(tablePath, action.metaData, plan);
     if (created) return created;
   }

@@ -6,6 +6,7 @@
 import { DeltaProtocolError, ValidationError } from '../errors';
 import type { MetadataAction, TableState } from './log';
 import { assertSameSchema, assertValidSchema, fromSchemaString } from './schema';
+import { mergedSchema } from './schemaEvolution';
 import type { DeltaSchema, DeltaWriteOptions, DeltaWriteResult } from './types';
 import { signalOption, type PreparedWrite, type WriteTarget } from './writtenFiles';
 
@@ -41,10 +42,16 @@ function assertValidOptions(options: DeltaWriteOptions): number {
   if (!Number.isSafeInteger(targetRowsPerFile) || targetRowsPerFile < 1) {
     throw new ValidationError('targetRowsPerFile', `targetRowsPerFile must be a positive integer, got ${targetRowsPerFile}`);
   }
+  if (options.schemaMode !== undefined && options.schemaMode !== 'merge') {
+    throw new ValidationError('schemaMode', `Delta schemaMode must be 'merge' or absent, got "${String(options.schemaMode)}"`);
+  }
   return targetRowsPerFile;
 }
 
-/** The schema and partitioning of an existing table (the write's schema must match), or of the one this write creates. */
+/**
+ * The schema and partitioning of an existing table (the write's schema must match, or with
+ * schemaMode 'merge' add nullable columns to it), or of the one this write creates.
+ */
 function layoutFor(
   tablePath: string,
   state: TableState | undefined,
@@ -57,8 +64,12 @@ function layoutFor(
     return { schema, partitionColumns };
   }
   const metadata = state.metadata as MetadataAction;
-  const schema = fromSchemaString(tablePath, metadata.schemaString);
-  assertSameSchema(tablePath, schema, options.schema);
+  let schema: DeltaSchema;
+  if (options.schemaMode === 'merge') schema = mergedSchema(tablePath, metadata, options.schema);
+  else {
+    schema = fromSchemaString(tablePath, metadata.schemaString);
+    assertSameSchema(tablePath, schema, options.schema);
+  }
   if (options.mode !== 'append' && metadata.configuration['delta.appendOnly'] === 'true') {
     throw new DeltaProtocolError(tablePath, `table is append-only (delta.appendOnly=true); mode ${options.mode} refused`);
   }

@@ -45,6 +45,11 @@ export type DeltaRow = Record<string, DeltaValue>;
 
 export interface DeltaWriteOptions {
   schema: DeltaSchema;
+  /**
+   * 'merge': columns of `schema` the existing table lacks are added (nullable ones only; the commit
+   * carries the new metaData, as Spark's mergeSchema). Absent: the schema must equal the table's.
+   */
+  schemaMode?: 'merge';
   /** Partition columns (must be in the schema); only used when the table is created. */
   partitionBy?: string[];
   /**
