@@ -1,4 +1,3 @@
-import { addDays, parseISO } from 'date-fns';
 import { openLakeTable } from '../lib/delta';
 import type { DeltaRow } from '../lib/delta/types';
 import type { SkuForecast } from '../lib/forecast';
@@ -15,6 +14,7 @@ import { LakeNotFoundError } from '../lib/errors';
 import { lakePath } from '../lib/lake/lakeStore';
 import { writeSelectionRecords, type SelectionRecord } from '../lib/runs/warmStartRecords';
 import { signalOf } from '../lib/pipelineServices';
+import { goldForecastRows } from './goldForecastRows';
 
 /**
  * The 'wide' policy (what challenger runs try): every model but ARIMA for every SKU, instead of the
@@ -74,7 +74,6 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
     ),
   );
 
-  const origin = parseISO(batch.endDate);
   const forecasts: DeltaRow[] = [];
   const metrics: DeltaRow[] = [];
   const params: DeltaRow[] = [];
@@ -92,25 +91,7 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
     count(output.models, f.model);
     // Reasons carry per-SKU figures ("42 stockout day(s) imputed…"); count them by kind.
     if (f.fallbackReason) count(output.fallbacks, f.fallbackReason.replace(/\d+(\.\d+)?/g, 'N'));
-    for (let step = 0; step < f.point.length; step++) {
-      const q = (key: string): number => Math.max(0, finiteOr(f.quantiles[key]?.[step], f.point[step] ?? 0) ?? 0);
-      forecasts.push({
-        run_id: input.runId,
-        sku: f.sku,
-        origin_date: batch.endDate,
-        target_date: addDays(origin, step + 1)
-          .toISOString()
-          .slice(0, 10),
-        step: step + 1,
-        point: Math.max(0, finiteOr(f.point[step], 0) ?? 0),
-        q05: q('q05'),
-        q25: q('q25'),
-        q50: q('q50'),
-        q75: q('q75'),
-        q95: q('q95'),
-        model: f.model,
-      });
-    }
+    forecasts.push(...goldForecastRows(input.runId, batch.endDate, f));
     const m = f.metrics;
     const metricRow: DeltaRow = {
       run_id: input.runId,
@@ -158,6 +139,8 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       schema: def.schema,
       partitionBy: def.partitionBy,
       mode: 'append',
+      // A lake from before a column was added (Gold forecasts' `expected`) gains it on this write.
+      schemaMode: 'merge',
       transaction: txn(def.name),
       commitInfo: { runId: input.runId, batchId: input.batch.batchId },
     });

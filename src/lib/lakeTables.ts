@@ -134,9 +134,12 @@ export const lakeTables = {
       ['q75', 'double'],
       ['q95', 'double'],
       ['model', 'string'],
+      // Expected units (the engine's mean): what fleet totals sum. Last and nullable: schema evolution
+      // adds it to an existing lake there (its older rows have none), so new and upgraded lakes agree.
+      ['expected', 'double', true],
     ),
     partitionBy: ['run_id'],
-    description: 'Per-SKU forecasts: point and quantiles per target date',
+    description: 'Per-SKU forecasts: point, expected units (mean; sum these for totals) and quantiles per target date',
   },
   forecast_metrics: {
     name: 'forecast_metrics',

@@ -69,6 +69,7 @@ export function syntheticFleet(skuCount: number, options: { seed?: number; histo
         q75: point * 1.2,
         q95: point * 1.6,
         model: (i % 3 === 0 ? ensembles[i % ensembles.length] : singles[i % singles.length]) as string,
+        expected: point,
       });
     }
     const mase = Math.round(random() * 2000) / 1000;

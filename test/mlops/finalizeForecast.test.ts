@@ -56,6 +56,7 @@ async function writeGold(services: PipelineServices, runId: string, errorScale: 
     q75: 1,
     q95: 2,
     model: 'ets',
+    expected: 1,
   }));
   for (const [def, rows] of [
     [lakeTables.forecast_metrics, metrics],

@@ -91,6 +91,15 @@ describe('adx scripts', () => {
     }
   });
 
+  it('Forecasts has the expected units column as a real, in the table and in its JSON mapping', () => {
+    expect(createdTables.get('Forecasts')).toContainEqual({ name: 'expected', type: 'real' });
+    const forecasts = adxTables.find((t) => t.table === 'Forecasts')!;
+    expect(adxColumns(forecasts)).toContainEqual({ name: 'expected', type: 'real' });
+    expect(commands('02-mappings.kql').find((c) => c.includes('"Forecasts_json"'))).toContain(
+      '{"column": "expected", "datatype": "real", "Properties": {"Path": "$.expected"}}',
+    );
+  });
+
   it('sets retention and caching on every table and streaming ingestion where single-SKU publishes stream', () => {
     const policies = commands('03-policies.kql').join('\n');
     for (const def of adxTables) {

@@ -76,6 +76,7 @@ export function fixtureRows(): Record<string, DeltaRow[]> {
         q75: mean + 0.674 * spread,
         q95: mean + 1.645 * spread,
         model: k === 2 ? 'tsb' : 'mstl_ets',
+        expected: mean,
       });
     }
     metrics.push({

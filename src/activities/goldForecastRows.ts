@@ -1,0 +1,40 @@
+import { addDays, parseISO } from 'date-fns';
+import type { DeltaRow } from '../lib/delta/types';
+import type { SkuForecast } from '../lib/forecast';
+
+function finiteOr(value: number | null | undefined, fallback: number): number {
+  return value === null || value === undefined || !Number.isFinite(value) ? fallback : value;
+}
+
+/**
+ * A SKU's Gold `forecasts` rows, one per target date: the point, the engine's expected units
+ * (`expected`, SkuForecast.mean: what fleet totals add up, since the point is median-type for
+ * skewed demand) and the quantiles, each finite and non-negative.
+ */
+export function goldForecastRows(runId: string, originDate: string, f: SkuForecast): DeltaRow[] {
+  const origin = parseISO(originDate);
+  const rows: DeltaRow[] = [];
+  for (let step = 0; step < f.point.length; step++) {
+    const point = Math.max(0, finiteOr(f.point[step], 0));
+    const q = (key: string): number => Math.max(0, finiteOr(f.quantiles[key]?.[step], point));
+    rows.push({
+      run_id: runId,
+      sku: f.sku,
+      origin_date: originDate,
+      target_date: addDays(origin, step + 1)
+        .toISOString()
+        .slice(0, 10),
+      step: step + 1,
+      point,
+      // Results stored by an older engine may lack a mean: the point is then the best there is.
+      expected: Math.max(0, finiteOr(f.mean?.[step], point)),
+      q05: q('q05'),
+      q25: q('q25'),
+      q50: q('q50'),
+      q75: q('q75'),
+      q95: q('q95'),
+      model: f.model,
+    });
+  }
+  return rows;
+}
