@@ -55,6 +55,16 @@ tile(
   ['_sku', '_startTime', '_endTime'],
 );
 tile(
+  'fleet-forecast',
+  'Fleet forecast: expected units per day (latest run)',
+  pageOverview,
+  { x: 0, y: 17, width: 24, height: 7 },
+  'timechart',
+  'FleetForecast()\n| project target_date, expected_units',
+  [],
+  { xColumn: { type: 'specified', value: 'target_date' }, yColumns: { type: 'specified', value: ['expected_units'] }, hideLegend: false },
+);
+tile(
   'top-movers',
   'Top movers (units, last 28 days vs the 28 before)',
   pageOverview,

@@ -52,6 +52,7 @@ describe('KQL checked by Kusto.Language against the schema the adx scripts creat
     expect([...schema.functions.keys()].sort()).toEqual([
       'AccuracyDistribution',
       'DriftEventsFor',
+      'FleetForecast',
       'ForecastVsActual',
       'LatestRunId',
       'StockoutRisk',
@@ -63,7 +64,7 @@ describe('KQL checked by Kusto.Language against the schema the adx scripts creat
   });
 
   it('analyzes every dashboard query with no diagnostic, each returning a table', () => {
-    expect(dashboard.queries).toHaveLength(8);
+    expect(dashboard.queries).toHaveLength(9);
     const declaration = dashboardDeclaration(dashboard);
     for (const query of dashboard.queries) {
       const { diagnostics, code } = analyze(declaration + query.text, schema.globals);
@@ -76,6 +77,28 @@ describe('KQL checked by Kusto.Language against the schema the adx scripts creat
     const { diagnostics, code } = analyze("ForecastVsActual('85123A', datetime(2011-11-01), datetime(2011-12-31))", schema.globals);
     expect(diagnostics).toEqual([]);
     expect(resultSchema(code)).toMatch(/\['day'\]:datetime.*\['actual'\]:real.*\['point'\]:real/);
+  });
+
+  it('FleetForecast() sums expected units (the mean) per target date, the point sum beside it, and counts rows without expected', () => {
+    const { diagnostics, code } = analyze('FleetForecast()', schema.globals);
+    expect(diagnostics).toEqual([]);
+    expect(resultSchema(code)).toMatch(/\['target_date'\]:datetime.*\['expected_units'\]:real.*\['point_units'\]:real/);
+    const body = schema.functions.get('FleetForecast')!.body;
+    expect(body).toContain('expected_units = sum(expected)');
+    expect(body).toContain('countif(isnull(expected))');
+    // Forecasts has the column as a real: without it the analyzer rejects the function.
+    const withoutExpected = new Map(schema.tables);
+    withoutExpected.set('Forecasts', schema.tables.get('Forecasts')!.replace(", ['expected']:real", ''));
+    expect(withoutExpected.get('Forecasts')).not.toContain('expected');
+    const globals = globalsFor({ tables: withoutExpected, views: new Map(), functions: new Map() });
+    expect(errorsOf(analyze(`${body.slice(1, -1).replace('LatestRunId()', '"r"')}`, globals).diagnostics).length).toBeGreaterThan(0);
+    // The fleet tile of the dashboard reads it.
+    expect(dashboard.queries.some((q) => /^FleetForecast\(\)[\s\S]*expected_units/.test(q.text))).toBe(true);
+  });
+
+  it('ForecastVsActual() returns expected units beside the point', () => {
+    const { code } = analyze("ForecastVsActual('85123A', datetime(2011-11-01), datetime(2011-12-31))", schema.globals);
+    expect(resultSchema(code)).toMatch(/\['point'\]:real, \['expected'\]:real/);
   });
 
   it('LatestRunId() reads the run record, not the newest Forecasts row, and returns a run id string', () => {

@@ -120,7 +120,15 @@ describe('adx scripts', () => {
 
   it('stored functions reference only existing tables, views and functions', () => {
     expect(functionNames).toEqual(
-      expect.arrayContaining(['ForecastVsActual', 'TopMovers', 'AccuracyDistribution', 'StockoutRisk', 'DriftEventsFor', 'LatestRunId']),
+      expect.arrayContaining([
+        'ForecastVsActual',
+        'FleetForecast',
+        'TopMovers',
+        'AccuracyDistribution',
+        'StockoutRisk',
+        'DriftEventsFor',
+        'LatestRunId',
+      ]),
     );
     expect(functionCommands.join('\n')).toMatch(/ForecastVsActual\(skuId: string, fromDate: datetime, toDate: datetime\)/);
     for (const command of functionCommands) {
