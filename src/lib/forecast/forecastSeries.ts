@@ -8,8 +8,8 @@ import { backtestMetrics, calibrationOf, countLevelCutoff, predictiveQuantiles, 
 import { modelByName } from './models/registry';
 import { dayOfWeek, mean } from './numeric';
 import { isSparse, pooledRate, recentWindow } from './pooling';
-import { planWindows, rankRuns, runCandidates, safePoint, scaleOf } from './rollingOrigin';
-import { chooseForecast, expectedUnits, type Choice } from './selection';
+import { planWindows, rankRuns, runCandidates, safePoint, scaleOf, windowSignedError } from './rollingOrigin';
+import { chooseForecast, expectedUnits, windowExpectedUnits, type Choice } from './selection';
 import type { CandidateScore, ForecastMetrics, ForecastOptions, ModelContext, SeriesInput, SkuForecast } from './types';
 import { profileKeyOf, warmPlanFor } from './warmStart';
 
@@ -64,6 +64,7 @@ const emptyMetrics: ForecastMetrics = {
   absError: 0,
   absActual: 0,
   windows: 0,
+  meanSignedError: 0,
 };
 
 /** What every result of one SKU shares. */
@@ -244,7 +245,21 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
   const zeroReason = zeroForecastReason(y, censored, chosen);
   if (zeroReason) reasons.push(zeroReason);
 
-  const metrics = backtestMetrics(y, censored, plan, chosen.windows, scale, levels, counts, shape);
+  // The mean's backtest: the expected units each window's fits give at their origin (only what was known there).
+  const shares = fleetWeekdayShares(options.fleetSeason);
+  const meanWindows = windowExpectedUnits(chosen, runs, calibration, plan, (origin) => {
+    const end = historyEnd({ ...input, values: y.slice(0, origin) });
+    const fleet = options.fleetSeason;
+    return {
+      yearly: fleet && end !== null && origin >= yearAgoDays + yearAgoBaseDays ? yearAgoRatio(fleet, end, plan.horizon) : null,
+      weekly:
+        season === 7 ? weekdayShape(y.slice(0, origin), censored.slice(0, origin), context.startDayOfWeek, plan.horizon, shares) : null,
+    };
+  });
+  const metrics: ForecastMetrics = {
+    ...backtestMetrics(y, censored, plan, chosen.windows, scale, levels, counts, shape),
+    meanSignedError: windowSignedError(meanWindows, y, censored, plan),
+  };
   return {
     sku,
     model: chosen.name,

@@ -32,6 +32,8 @@ export interface CandidateRun {
   final: number[] | null;
   /** The model's expected units from the full history when its point is not a mean (ModelOutput.mean). */
   finalMean: number[] | null;
+  /** The same per backtest window (null where the point is the mean): what the mean's backtest is built from. */
+  windowMeans?: Array<number[] | null>;
   params: Record<string, unknown>;
   score: number | null;
   error?: string;
@@ -75,17 +77,20 @@ function runCandidate(name: string, y: readonly number[], horizon: number, plan:
       run.finalMean = full.mean ? safePoint(full.mean, horizon) : null;
       run.params = full.params;
       run.windows = outs.slice(1).map((o) => safePoint(o.point, hb));
+      run.windowMeans = outs.slice(1).map((o) => (o.mean ? safePoint(o.mean, hb) : null));
     } else {
       const out = model.forecast(y, horizon, context);
       checkPlausible(name, y, out.point);
       run.final = safePoint(out.point, horizon);
       run.finalMean = out.mean ? safePoint(out.mean, horizon) : null;
       run.params = out.params;
+      run.windowMeans = [];
       for (const origin of plan.origins) {
         const trainContext: ModelContext = { ...context, censored: (context.censored ?? []).slice(0, origin) };
         const w = model.forecast(y.slice(0, origin), hb, trainContext);
         checkPlausible(name, y.slice(0, origin), w.point);
         run.windows.push(safePoint(w.point, hb));
+        run.windowMeans.push(w.mean ? safePoint(w.mean, hb) : null);
       }
     }
   } catch (e) {
@@ -123,6 +128,24 @@ export function windowError(
     }
   });
   return { abs, count };
+}
+
+/** Σ forecast − Σ actual of per-window forecasts, censored actuals excluded (a fleet bias's numerator). */
+export function windowSignedError(
+  forecasts: readonly (readonly number[])[],
+  y: readonly number[],
+  censored: readonly boolean[],
+  plan: WindowSet,
+): number {
+  if (forecasts.length !== plan.origins.length) return 0;
+  let signed = 0;
+  plan.origins.forEach((origin, w) => {
+    for (let h = 0; h < plan.horizon; h++) {
+      if (censored[origin + h]) continue;
+      signed += (forecasts[w]![h] as number) - (y[origin + h] as number);
+    }
+  });
+  return signed;
 }
 
 /** The backtest MASE of per-window forecasts (null when no actual is known). */

@@ -141,6 +141,27 @@ function shapedIfFlat(mean: readonly number[], weekly: readonly number[]): numbe
 }
 
 /**
+ * Expected units of the chosen forecast per backtest window, by the same rules as expectedUnits
+ * applied to each window's fits (their own means, the window's weekday shape and fleet year-ago
+ * ratio at that origin): the forecasts the mean's backtest bias is measured on. Empty when the
+ * choice has no backtest windows.
+ */
+export function windowExpectedUnits(
+  chosen: Pick<Choice, 'name' | 'windows'>,
+  runs: readonly CandidateRun[],
+  calibration: readonly ForecastPair[],
+  plan: { origins: readonly number[]; horizon: number },
+  at: (origin: number) => { yearly: number | null; weekly: readonly number[] | null },
+): number[][] {
+  if (chosen.windows.length !== plan.origins.length) return [];
+  return plan.origins.map((origin, w) => {
+    const windowRuns = runs.map((r) => ({ ...r, final: r.windows[w] ?? null, finalMean: r.windowMeans?.[w] ?? null }));
+    const { yearly, weekly } = at(origin);
+    return expectedUnits(chosen.name, chosen.windows[w] as number[], windowRuns, calibration, plan.horizon, yearly, weekly);
+  });
+}
+
+/**
  * Expected units per step. A mean-type forecast, or a combination of them, is its own mean; a
  * model that states its mean (the harmonic regression, whose point is a median on the log scale)
  * gives it, and a combination of such and mean-type models averages their means. With a

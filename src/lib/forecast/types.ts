@@ -53,6 +53,11 @@ export interface ForecastMetrics {
   absError: number;
   absActual: number;
   windows: number;
+  /**
+   * Σ expected units (SkuForecast.mean's rule at each backtest origin) − Σ actual over the backtest
+   * points: the numerator of the fleet bias that totals of `mean` have. Absent in older results.
+   */
+  meanSignedError?: number;
 }
 
 export interface CandidateScore {
