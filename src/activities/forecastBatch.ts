@@ -111,7 +111,10 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
       fallback_reason: f.fallbackReason,
     };
     metrics.push(metricRow);
-    addBacktestRow(backtestSums, backtestRowOf({ ...metricRow, coverage50: finiteOr(m.coverage50, null) }));
+    addBacktestRow(
+      backtestSums,
+      backtestRowOf({ ...metricRow, coverage50: finiteOr(m.coverage50, null), mean_signed_error: finiteOr(m.meanSignedError, null) }),
+    );
     params.push({
       run_id: input.runId,
       sku: f.sku,

@@ -35,8 +35,15 @@ const percent = (v: number, signed = false): string => `${signed && v >= 0 ? '+'
 function backtestCalibration(tracking: { fleetBias?: number; metrics?: Record<string, number> } | undefined): string {
   const m = tracking?.metrics ?? {};
   const bias = tracking?.fleetBias ?? m['fleet_bias'];
+  const pointBias = m['point_fleet_bias'];
   const parts: string[] = [];
-  if (bias !== undefined) parts.push(`fleet bias ${percent(bias, true)} (Σ forecast ÷ Σ actual − 1)`);
+  // The fleet bias is on the expected units (Gold `expected`, what totals add up); the points' is kept beside it.
+  if (bias !== undefined) {
+    const onPoints = pointBias !== undefined ? ` (points ${percent(pointBias, true)})` : '';
+    parts.push(`fleet bias ${percent(bias, true)} on expected units${onPoints} (Σ forecast ÷ Σ actual − 1)`);
+  } else if (pointBias !== undefined) {
+    parts.push(`fleet bias ${percent(pointBias, true)} on points (Σ forecast ÷ Σ actual − 1; no expected units in this run's backtest)`);
+  }
   if (m['coverage50'] !== undefined) parts.push(`q25–q75 holds ${percent(m['coverage50'])}`);
   if (m['coverage90'] !== undefined) parts.push(`q05–q95 ${percent(m['coverage90'])}`);
   return parts.length ? `, ${parts.join(', ')}` : '';

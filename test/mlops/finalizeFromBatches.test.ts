@@ -6,7 +6,8 @@ import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { finalizeForecast } from '../../src/activities/finalizeForecast';
-import { forecastBatch } from '../../src/activities/forecastBatch';
+import { batchResultsPath, forecastBatch } from '../../src/activities/forecastBatch';
+import type { SkuForecast } from '../../src/lib/forecast';
 import { planForecast } from '../../src/activities/planForecast';
 import type { FinalizeForecastInput, ForecastBatchOutput } from '../../src/contracts/messages';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
@@ -80,6 +81,18 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  /** What the engine returned for every batch (forecastBatch keeps it beside the batch for retries). */
+  async function storedResults(): Promise<SkuForecast[]> {
+    const all: SkuForecast[] = [];
+    for (let i = 0; i < batchCount; i++) {
+      const stored = JSON.parse((await services.lake.read(batchResultsPath(run.runId, batchIdOf(i)))).toString('utf8')) as {
+        results: SkuForecast[];
+      };
+      all.push(...stored.results);
+    }
+    return all;
+  }
+
   const input = (over: Partial<FinalizeForecastInput> = {}): FinalizeForecastInput => ({
     ...run,
     trigger: 'manual',
@@ -103,7 +116,11 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
     expect(out.metrics['coverage50']).toBeLessThanOrEqual(out.metrics['coverage90']!);
     // Σ forecast − Σ actual over the windows = Σ bias × |actual| (+ |error| of SKUs without actuals)
     const signed = gold.reduce((a, r) => a + (r.bias !== null ? r.bias * r.absActual : r.absActual === 0 ? r.absError : 0), 0);
-    expect(out.metrics['fleet_bias']).toBeCloseTo(signed / gold.reduce((a, r) => a + r.absActual, 0), 12);
+    const actual = gold.reduce((a, r) => a + r.absActual, 0);
+    expect(out.metrics['point_fleet_bias']).toBeCloseTo(signed / actual, 12);
+    // The tracked fleet bias is on the expected units: Σ (mean − actual) over the windows, from the engine's results.
+    const meanSigned = (await storedResults()).reduce((a, f) => a + (f.metrics.meanSignedError as number), 0);
+    expect(out.metrics['fleet_bias']).toBeCloseTo(meanSigned / actual, 12);
     expect(out.fleetBias).toBe(out.metrics['fleet_bias']);
     const tracked = (await createTracker(services).getRun(out.trackingRunId))!;
     expect(tracked.params['metrics.source']).toBe('batch_summaries');
@@ -120,6 +137,8 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
     expect(tracked.params['metrics.source']).toBe('gold.forecast_metrics');
     expect(out.metrics['coverage50']).toBeUndefined(); // not a Gold column
     expect(out.metrics['skus']).toBe(5);
-    expect(out.metrics['fleet_bias']).toBeDefined();
+    // Gold rows carry no expected units: the points' fleet bias only, never in the fleet bias's place.
+    expect(out.metrics['point_fleet_bias']).toBeDefined();
+    expect(out.metrics['fleet_bias']).toBeUndefined();
   });
 });

@@ -50,7 +50,8 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
     .requiredOption('--season <M>', 'season length (7 for daily data)')
     .requiredOption(
       '--output <file>',
-      'CSV: series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90',
+      'CSV: series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90 ' +
+        '(bias: Σ point − Σ actual over the hold-out; mean_bias: the same for the expected units, what Gold `expected` and fleet totals add up)',
     )
     .option('--models <list>', 'extra models, comma-separated (each gets its own row per series)')
     .option('--auto-extra <list>', "models added to auto's default candidates, comma-separated (e.g. prophet)")

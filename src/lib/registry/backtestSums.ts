@@ -9,6 +9,8 @@ export interface BacktestMetricRow {
   bias: number | null;
   /** Absent from Gold forecast_metrics (the batch summaries carry it). */
   coverage50?: number | null;
+  /** Σ expected units − Σ actual over the SKU's backtest points (the batch summaries carry it, Gold does not). */
+  meanSignedError?: number | null;
   coverage90: number | null;
   pinball: number | null;
   absError: number;
@@ -24,8 +26,12 @@ export interface BacktestSums {
   skus: number;
   absError: number;
   absActual: number;
-  /** Σ forecast − Σ actual over the backtest points (the fleet bias's numerator). */
+  /** Σ point − Σ actual over the backtest points (the point's fleet bias's numerator). */
   signedError: number;
+  /** Σ expected units − Σ actual over the backtest points of the SKUs that carry it (the fleet bias's numerator). */
+  meanSignedError: number;
+  /** SKUs whose rows carried meanSignedError: the fleet bias is reported only when every SKU did. */
+  meanSkus: number;
   maseSum: number;
   maseCount: number;
   /** Σ bias × |actual| and Σ |actual| over SKUs with a bias: the volume-weighted bias. */
@@ -53,6 +59,8 @@ export function emptyBacktestSums(): BacktestSums {
     absError: 0,
     absActual: 0,
     signedError: 0,
+    meanSignedError: 0,
+    meanSkus: 0,
     maseSum: 0,
     maseCount: 0,
     biasSum: 0,
@@ -87,6 +95,10 @@ function addTo(into: BacktestSums, row: BacktestMetricRow): void {
   into.absError += row.absError;
   into.absActual += row.absActual;
   into.signedError += signedErrorOf(row);
+  if (known(row.meanSignedError)) {
+    into.meanSignedError += row.meanSignedError;
+    into.meanSkus += 1;
+  }
   if (known(row.mase)) {
     into.maseSum += row.mase;
     into.maseCount += 1;
@@ -134,14 +146,17 @@ export type BacktestFigures = Partial<Record<PolicyMetricName, number>> & { skus
 
 /**
  * The figures of a set of SKUs: WAPE pooled (Σ|error| / Σ|actual|, so big movers weigh by volume),
- * bias weighted by volume, fleet bias Σ forecast ÷ Σ actual − 1 (zero sellers' forecasts included),
- * MASE, coverage and pinball as plain means over SKUs.
+ * bias weighted by volume, MASE, coverage and pinball as plain means over SKUs. Fleet bias
+ * Σ forecast ÷ Σ actual − 1 (zero sellers' forecasts included) is on the expected units (what Gold
+ * `expected` and fleet totals add up), reported only when every SKU carried its mean's backtest;
+ * point_fleet_bias is the same on the points (median-type for skewed demand, so it runs low).
  */
 export function backtestFigures(s: BacktestSums): BacktestFigures {
   const out: BacktestFigures = { skus: s.skus };
   if (s.absActual > 0) {
     out.wape = s.absError / s.absActual;
-    out.fleet_bias = s.signedError / s.absActual;
+    out.point_fleet_bias = s.signedError / s.absActual;
+    if (s.meanSkus === s.skus) out.fleet_bias = s.meanSignedError / s.absActual;
   }
   if (s.maseCount > 0) out.mase = s.maseSum / s.maseCount;
   if (s.biasWeight > 0) out.bias = s.biasSum / s.biasWeight;
@@ -174,6 +189,7 @@ export function backtestRowOf(r: Record<string, unknown>): BacktestMetricRow {
     wape: num(r['wape']),
     bias: num(r['bias']),
     coverage50: num(r['coverage50']),
+    meanSignedError: num(r['mean_signed_error']),
     coverage90: num(r['coverage90']),
     pinball: num(r['pinball']),
     absError: Number(r['abs_err']),

@@ -12,9 +12,10 @@ export type PolicySegment = (typeof policySegments)[number];
 
 /**
  * Aggregate backtest metrics logged per run. Lower is better for wape, mase and pinball; bias and
- * fleet_bias (Σ forecast ÷ Σ actual − 1) should be near 0, coverage50 near 0.5 and coverage90 near 0.9.
+ * fleet_bias (Σ expected units ÷ Σ actual − 1) should be near 0, coverage50 near 0.5 and coverage90
+ * near 0.9. point_fleet_bias is the same ratio on the points, kept beside it (median-type points run low).
  */
-export const policyMetricNames = ['wape', 'mase', 'bias', 'fleet_bias', 'coverage50', 'coverage90', 'pinball'] as const;
+export const policyMetricNames = ['wape', 'mase', 'bias', 'fleet_bias', 'point_fleet_bias', 'coverage50', 'coverage90', 'pinball'] as const;
 export type PolicyMetricName = (typeof policyMetricNames)[number];
 
 /** The metric the gate ranks policies by. */
