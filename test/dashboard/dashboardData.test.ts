@@ -99,6 +99,15 @@ describe('buildDashboardData', () => {
     expect(data.quality).toEqual({ quarantined: 3, reasons: { bad_price: 2, non_product_code: 1 }, cancellations: null });
   });
 
+  it("sums the fleet's expected units (Gold `expected`), not its points; none without the column", () => {
+    const tables = { dailyDemand: history, metrics: [], actions: [], drift: [], quarantine: [], products: [] };
+    const opts = { historyDays: 180, generatedAt: '2011-10-28T00:00:00Z', lake: 'file:///lake' };
+    const withExpected = forecasts.map((r, i) => ({ ...r, expected: 4 + i }));
+    expect(buildDashboardData('r', { ...tables, forecasts: withExpected }, opts).summary.expectedUnits).toBe(4 + 5 + 6);
+    // Rows written before the column (no expected): no fleet figure rather than the points' sum.
+    expect(buildDashboardData('r', { ...tables, forecasts }, opts).summary.expectedUnits).toBeNull();
+  });
+
   it('inlines data safely inside <script>', () => {
     expect(scriptSafeJson({ d: '</script><b>' })).toBe('{"d":"\\u003c/script\\u003e\\u003cb\\u003e"}');
     const html = renderDashboardHtml(data, { js: 'window.uPlot = function () {};', css: '' });

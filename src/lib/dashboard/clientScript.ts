@@ -91,6 +91,8 @@ export const clientScript = String.raw`
       ['SKUs forecast', fmt(s.skus, 0)],
       ['Forecast origin', s.originDate || '–'],
       ['Horizon (days)', fmt(s.horizonDays, 0)],
+      // Σ expected units (the mean), not Σ points: points are median-type and under-forecast a fleet.
+      ['Fleet forecast (units, horizon)', s.expectedUnits === null || s.expectedUnits === undefined ? '–' : fmt(s.expectedUnits, 0)],
       ['Backtest WAPE', s.wape === null ? '–' : fmt(100 * s.wape, 1) + ' %'],
       ['Median MASE', fmtRatio(s.medianMase)],
       ['Reorder now', fmt(s.actions.reorder_now || 0, 0)],

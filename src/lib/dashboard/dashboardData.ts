@@ -50,6 +50,12 @@ export interface DashboardData {
     forecastRows: number;
     originDate: string | null;
     horizonDays: number;
+    /**
+     * Σ expected units (Gold `expected`, the mean) over the run's forecast rows: the fleet's demand
+     * over the horizon. Points are median-type for skewed demand, so their sum would run low. Null
+     * when no row has expected units (forecasts written before the column existed).
+     */
+    expectedUnits: number | null;
     /** Canonical model names (ensemble members sorted) → SKUs. */
     models: Record<string, number>;
     /** Model families (Ensemble, Intermittent demand, …) → SKUs. */
@@ -315,12 +321,26 @@ function pooledWape(metrics: DeltaRow[]): number | null {
   return absActual > 0 ? round(absErr / absActual, 4) : null;
 }
 
+/** Σ expected over the rows that have it (null when none has: a run from before the column). */
+function fleetExpectedUnits(forecasts: DeltaRow[]): number | null {
+  let total = 0;
+  let known = 0;
+  for (const r of forecasts) {
+    const v = num(r.expected);
+    if (v === null) continue;
+    total += v;
+    known++;
+  }
+  return known > 0 ? round(total, 1) : null;
+}
+
 function runSummary(tables: DashboardTables, skus: DashboardSku[], drift: DashboardData['drift']): DashboardSummary {
   return {
     skus: skus.length,
     forecastRows: tables.forecasts.length,
     originDate: str(tables.forecasts[0]?.origin_date),
     horizonDays: Math.max(0, ...skus.map((s) => s.point.length)),
+    expectedUnits: fleetExpectedUnits(tables.forecasts),
     models: countBy(skus, (s) => s.model || null),
     modelFamilies: countBy(skus, (s) => (s.model ? modelFamily(s.model) : null)),
     wape: pooledWape(tables.metrics),
