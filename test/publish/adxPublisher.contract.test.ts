@@ -190,6 +190,8 @@ describe('AdxPublisher (contract, recorded HTTP — not tested against ADX)', ()
     expect(result.tables.Forecasts).toBe(3 * 28);
     expect(lines[0]).toMatchObject({ run_id: fixtureRunId, published_at: '2011-12-10T03:00:00.000Z' });
     expect(Object.keys(lines[0]!)).toEqual(expect.arrayContaining(['sku', 'origin_date', 'target_date', 'q05', 'q95']));
+    // Expected units travel to ADX under the name its Forecasts_json mapping reads ($.expected).
+    expect(lines.every((l) => typeof l['expected'] === 'number')).toBe(true);
     expect(result.outputs).toEqual({ adx: `${recorder.url}/demand` });
   });
 
