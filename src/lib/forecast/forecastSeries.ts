@@ -4,7 +4,7 @@ import { cleanSeries, type CleanSeries } from './clean';
 import { chooseCountShape, type CountShape } from './countShape';
 import { defaultCandidates, usableCandidates } from './candidates';
 import { quantileKey } from './conformal';
-import { backtestMetrics, calibrationOf, countLevelCutoff, predictiveQuantiles, rateQuantiles } from './intervals';
+import { backtestMetrics, backtestPairs, calibrationOf, countLevelCutoff, predictiveQuantiles, rateQuantiles } from './intervals';
 import { modelByName } from './models/registry';
 import { dayOfWeek, mean } from './numeric';
 import { isSparse, pooledRate, recentWindow } from './pooling';
@@ -247,13 +247,21 @@ export function forecastSeries(input: SeriesInput, forecastOptions: ForecastOpti
 
   // The mean's backtest: the expected units each window's fits give at their origin (only what was known there).
   const shares = fleetWeekdayShares(options.fleetSeason);
-  const meanWindows = windowExpectedUnits(chosen, runs, calibration, plan, (origin) => {
+  const meanWindows = windowExpectedUnits(chosen, runs, plan, (origin, w) => {
     const end = historyEnd({ ...input, values: y.slice(0, origin) });
     const fleet = options.fleetSeason;
+    const others = { ...plan, origins: plan.origins.filter((_, i) => i !== w) };
     return {
       yearly: fleet && end !== null && origin >= yearAgoDays + yearAgoBaseDays ? yearAgoRatio(fleet, end, plan.horizon) : null,
       weekly:
         season === 7 ? weekdayShape(y.slice(0, origin), censored.slice(0, origin), context.startDayOfWeek, plan.horizon, shares) : null,
+      // Leave-one-window-out, as the coverage: a window's correction never sees its own actuals.
+      calibration: backtestPairs(
+        y,
+        censored,
+        others,
+        chosen.windows.filter((_, i) => i !== w),
+      ),
     };
   });
   const metrics: ForecastMetrics = {

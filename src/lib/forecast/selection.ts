@@ -143,20 +143,19 @@ function shapedIfFlat(mean: readonly number[], weekly: readonly number[]): numbe
 /**
  * Expected units of the chosen forecast per backtest window, by the same rules as expectedUnits
  * applied to each window's fits (their own means, the window's weekday shape and fleet year-ago
- * ratio at that origin): the forecasts the mean's backtest bias is measured on. Empty when the
- * choice has no backtest windows.
+ * ratio at that origin, and a backtest-error correction from the other windows only): the
+ * forecasts the mean's backtest bias is measured on. Empty when the choice has no backtest windows.
  */
 export function windowExpectedUnits(
   chosen: Pick<Choice, 'name' | 'windows'>,
   runs: readonly CandidateRun[],
-  calibration: readonly ForecastPair[],
   plan: { origins: readonly number[]; horizon: number },
-  at: (origin: number) => { yearly: number | null; weekly: readonly number[] | null },
+  at: (origin: number, window: number) => { yearly: number | null; weekly: readonly number[] | null; calibration: readonly ForecastPair[] },
 ): number[][] {
   if (chosen.windows.length !== plan.origins.length) return [];
   return plan.origins.map((origin, w) => {
     const windowRuns = runs.map((r) => ({ ...r, final: r.windows[w] ?? null, finalMean: r.windowMeans?.[w] ?? null }));
-    const { yearly, weekly } = at(origin);
+    const { yearly, weekly, calibration } = at(origin, w);
     return expectedUnits(chosen.name, chosen.windows[w] as number[], windowRuns, calibration, plan.horizon, yearly, weekly);
   });
 }
