@@ -5,7 +5,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DeltaConcurrentModificationError, DeltaSchemaMismatchError, DeltaTable } from '../../src/lib/delta';
+import { DeltaConcurrentModificationError, DeltaSchemaMismatchError, DeltaTable, checkpointInterval } from '../../src/lib/delta';
+import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import type { DeltaAction } from '../../src/lib/delta/log';
 import type { DeltaSchema } from '../../src/lib/delta/types';
 import { DeltaUnsupportedFeatureError } from '../../src/lib/errors';
@@ -201,6 +202,22 @@ describe('Delta schema evolution (schemaMode merge)', () => {
     );
     const attempt = DeltaTable.forPath(lake, 'gold/forecasts').write([{ run_id: 'new', sku: 'MINE', point: 2, expected: 2.5 }], merge);
     await expect(attempt).rejects.toThrow(DeltaConcurrentModificationError);
+  });
+
+  it('the checkpoint after an evolution carries the new schema: read through it alone, old rows still read null', async () => {
+    const table = DeltaTable.forPath(ctx.lake, 'gold/forecasts');
+    for (let i = 1; i <= checkpointInterval; i++) {
+      await table.write([{ run_id: 'new', sku: `S${i}`, point: i, expected: i + 0.5 }], merge);
+    }
+    const log = path.join(ctx.root, 'gold/forecasts/_delta_log');
+    await fs.stat(path.join(log, `${String(checkpointInterval).padStart(20, '0')}.checkpoint.parquet`));
+    for (let v = 0; v <= checkpointInterval; v++) await fs.rm(path.join(log, `${String(v).padStart(20, '0')}.json`));
+    const fresh = DeltaTable.forPath(FileSystemLake.fromDirectory(ctx.root), 'gold/forecasts');
+    expect((await fresh.snapshot()).schema).toEqual({ fields: [...oldSchema.fields, newSchema.fields[3]] });
+    const rows = await fresh.readAll();
+    expect(rows).toHaveLength(checkpointInterval + 1);
+    expect(rows.find((r) => r.sku === 'A')).toEqual({ run_id: 'old', sku: 'A', point: 1.5, expected: null });
+    expect(rows.find((r) => r.sku === 'S3')).toEqual({ run_id: 'new', sku: 'S3', point: 3, expected: 3.5 });
   });
 
   it('creates a new table with the full schema when none exists (merge is a no-op there)', async () => {
