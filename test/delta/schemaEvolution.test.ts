@@ -11,7 +11,8 @@ import type { DeltaAction } from '../../src/lib/delta/log';
 import type { DeltaSchema } from '../../src/lib/delta/types';
 import { DeltaUnsupportedFeatureError } from '../../src/lib/errors';
 import type { LakeOperationOptions, LakeStore } from '../../src/lib/lake/lakeStore';
-import { readLogLines, tempLake } from './helpers';
+import { encodeDataFile } from '../../src/lib/delta/dataFile';
+import { columnsOf, readLogLines, tempLake } from './helpers';
 
 const oldSchema: DeltaSchema = {
   fields: [
@@ -218,6 +219,17 @@ describe('Delta schema evolution (schemaMode merge)', () => {
     expect(rows).toHaveLength(checkpointInterval + 1);
     expect(rows.find((r) => r.sku === 'A')).toEqual({ run_id: 'old', sku: 'A', point: 1.5, expected: null });
     expect(rows.find((r) => r.sku === 'S3')).toEqual({ run_id: 'new', sku: 'S3', point: 3, expected: 3.5 });
+  });
+
+  it('the bulk file writer (openWriter) evolves the same way: its data fields include the new column', async () => {
+    const writer = await DeltaTable.forPath(ctx.lake, 'gold/forecasts').openWriter(merge);
+    expect(writer.dataFields.map((f) => f.name)).toEqual(['sku', 'point', 'expected']);
+    const rows = [{ run_id: 'bulk', sku: 'B', point: 2, expected: 2.25 }];
+    await writer.addFile({ run_id: 'bulk' }, encodeDataFile(writer.dataFields, columnsOf([...writer.dataFields], rows), 1));
+    expect(await writer.commit()).toMatchObject({ version: 1, skipped: false });
+    expect(metaDataOf(await readLogLines(ctx.root, 'gold/forecasts', 1))).toBeDefined();
+    const read = await DeltaTable.forPath(ctx.lake, 'gold/forecasts').readAll();
+    expect(read.map((r) => `${String(r.sku)}:${String(r.expected)}`).sort()).toEqual(['A:null', 'B:2.25']);
   });
 
   it('creates a new table with the full schema when none exists (merge is a no-op there)', async () => {
