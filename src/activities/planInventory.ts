@@ -1,7 +1,8 @@
 import { addDays, formatISO, parseISO } from 'date-fns';
-import { DeltaTableNotFoundError, openLakeTable } from '../lib/delta';
+import { DeltaTableNotFoundError, openLakeTable, type TableState } from '../lib/delta';
+import { readSchemaString } from '../lib/delta/schema';
 import type { DeltaReadOptions, DeltaRow } from '../lib/delta/types';
-import { LatestStock, planInventoryActions } from '../lib/inventory';
+import { LatestStock, planInventoryActions, type DemandMeanSource } from '../lib/inventory';
 import { ForecastBuckets } from '../lib/inventory/forecastBuckets';
 import type { PlanInventoryInput, PlanInventoryOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
@@ -18,15 +19,46 @@ async function* rowsOf(lake: PipelineServices['lake'], name: LakeTableName, opti
   }
 }
 
+/** The forecast columns inventory planning reads; `expected` only where the table has it. */
+const forecastColumns = ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'];
+
+/**
+ * The Gold forecasts table's state, read once so both passes see the same version, and whether its
+ * schema has `expected` (a lake written before the column has not: planning falls back to the point).
+ * Null when no forecasts table exists yet.
+ */
+async function forecastsState(
+  lake: PipelineServices['lake'],
+  signalOption: DeltaReadOptions,
+): Promise<{ state: TableState; hasExpected: boolean } | null> {
+  const table = openLakeTable(lake, lakeTables.forecasts);
+  let state: TableState;
+  try {
+    state = await table.state(signalOption);
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return null;
+    throw err;
+  }
+  const columns = readSchemaString(table.path, state.metadata?.schemaString).columns;
+  return { state, hasExpected: columns.some((c) => c.name === 'expected') };
+}
+
 /** How far back before the earliest forecast origin a stock observation is still looked for. */
 const stockLookbackDays = 62;
 
 /** Each SKU's latest forecast origin in the run (one string per SKU, never its rows). */
-async function originsBySku(lake: PipelineServices['lake'], runId: string, signalOption: DeltaReadOptions): Promise<Map<string, string>> {
+async function originsBySku(
+  lake: PipelineServices['lake'],
+  runId: string,
+  forecasts: TableState | undefined,
+  signalOption: DeltaReadOptions,
+): Promise<Map<string, string>> {
   const asOfBySku = new Map<string, string>();
+  if (!forecasts) return asOfBySku;
   for await (const row of rowsOf(lake, 'forecasts', {
     partitionFilter: (p) => p['run_id'] === runId,
     columns: ['sku', 'origin_date', 'target_date'],
+    state: forecasts,
     ...signalOption,
   })) {
     if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') continue;
@@ -99,7 +131,8 @@ export async function planInventory(
   const { lake, settings } = services;
   const signal = services.abortSignal;
   const signalOption = signal ? { abortSignal: signal } : {};
-  const asOfBySku = await originsBySku(lake, input.runId, signalOption);
+  const forecasts = await forecastsState(lake, signalOption);
+  const asOfBySku = await originsBySku(lake, input.runId, forecasts?.state, signalOption);
   const stock = await stockAtOrigins(lake, asOfBySku, signalOption);
   const policy = {
     serviceLevel: settings.DEMAND_SERVICE_LEVEL,
@@ -113,19 +146,24 @@ export async function planInventory(
   };
   const buckets = await ForecastBuckets.create(asOfBySku, { scratchDir: settings.DEMAND_SCRATCH_DIR, ...options });
   const summary: PlanInventoryOutput = { skus: 0, atRisk: 0, reorderSuggested: 0 };
+  const meanSources: Record<DemandMeanSource, number> = { expected: 0, point: 0, mixed: 0 };
   try {
-    for await (const row of rowsOf(lake, 'forecasts', {
-      partitionFilter: (p) => p['run_id'] === input.runId,
-      columns: ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'],
-      ...signalOption,
-    }))
-      await buckets.add(row);
+    if (forecasts) {
+      for await (const row of rowsOf(lake, 'forecasts', {
+        partitionFilter: (p) => p['run_id'] === input.runId,
+        columns: forecasts.hasExpected ? [...forecastColumns, 'expected'] : forecastColumns,
+        state: forecasts.state,
+        ...signalOption,
+      }))
+        await buckets.add(row);
+    }
     const actionRows = async function* (): AsyncIterable<DeltaRow> {
       for await (const bucket of buckets.buckets()) {
         const plan = planInventoryActions(input.runId, bucket, (sku) => stock.of(sku), policy, policyFor);
         summary.skus += plan.summary.skus;
         summary.atRisk += plan.summary.atRisk;
         summary.reorderSuggested += plan.summary.reorderSuggested;
+        for (const action of plan.actions) meanSources[action.meanSource]++;
         yield* plan.rows;
       }
     };
@@ -142,7 +180,7 @@ export async function planInventory(
     await buckets.close();
   }
   services.log(
-    `inventory: ${summary.skus} SKUs, ${summary.atRisk} at risk of stockout within ${settings.DEMAND_LEAD_TIME_DAYS} days, ${summary.reorderSuggested} to reorder now`,
+    `inventory: ${summary.skus} SKUs, ${summary.atRisk} at risk of stockout within ${settings.DEMAND_LEAD_TIME_DAYS} days, ${summary.reorderSuggested} to reorder now; daily mean from expected units for ${meanSources.expected} SKUs, from the point for ${meanSources.point}${forecasts && !forecasts.hasExpected ? ' (the forecasts table predates the expected column)' : ''}${meanSources.mixed ? `, mixed for ${meanSources.mixed}` : ''}`,
   );
   return summary;
 }

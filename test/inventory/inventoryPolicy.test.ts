@@ -221,3 +221,96 @@ describe('planInventoryRows', () => {
     expect(plan.summary).toEqual({ skus: 2, atRisk: 1, reorderSuggested: 1 });
   });
 });
+
+describe('the daily mean is the expected units, the point only where expected is missing', () => {
+  // 7 days with a median-type point of 2 and expected units of 5 (a skewed count: mean above median),
+  // σ = 1 a day. Lead time 4, review 3, service level 0.95.
+  const skewed = (expected: Array<number | null | undefined>): ForecastDay[] =>
+    flatForecast(7, 5, 1).map((d, i) => ({ ...d, point: 2, expected: expected[i] }));
+
+  it('a SKU whose point is below its expected units gets its reorder point from Σ expected', () => {
+    // M_L = 4·5 = 20 (Σ point would give 8), σ_L = √4 = 2, SS = 1.644854·2 = 3.289707, ROP = 23.289707.
+    // S over 7 days: 35 + 1.644854·√7 = 39.351874. IP = 10 ≤ ROP → reorder_now, qty = ⌈29.35⌉ = 30.
+    const result = planSkuInventory(
+      { sku: 'SKEW', asOf: '2011-12-09', forecast: skewed(Array<number>(7).fill(5)), stock: { onHand: 10, onOrder: 0 } },
+      policy,
+    );
+    expect(result.meanSource).toBe('expected');
+    expect(result.leadTimeDemand).toBeCloseTo(20, 9);
+    expect(result.reorderPoint).toBeCloseTo(23.289707, 5);
+    expect(result.orderUpTo).toBeCloseTo(39.351874, 5);
+    expect(result.orderQty).toBe(30);
+    expect(result.action).toBe('reorder_now');
+    // Cover walks the expected units too: 10 units at 5 a day last 2 days, out on day 3.
+    expect(result.daysOfCover).toBeCloseTo(2, 9);
+    expect(result.stockoutDate).toBe('2011-12-12');
+  });
+
+  it('falls back to max(0, point) day by day where expected is null, absent or not a number', () => {
+    // Days 1–2 have no expected (null, then absent), day 3 NaN: their mean is the point 2; day 4 is 5.
+    // M_L = 2 + 2 + 2 + 5 = 11; beyond the lead time days 5–7 are 5 each: M_{L+R} = 26.
+    const result = planSkuInventory(
+      { sku: 'MIX', asOf: '2011-12-09', forecast: skewed([null, undefined, Number.NaN, 5, 5, 5, 5]), stock: { onHand: 100, onOrder: 0 } },
+      policy,
+    );
+    expect(result.meanSource).toBe('mixed');
+    expect(result.leadTimeDemand).toBeCloseTo(11, 9);
+    expect(result.orderUpTo).toBeCloseTo(26 + 1.644854 * Math.sqrt(7), 5);
+  });
+
+  it('a forecast without any expected units plans on the point, as before the column existed', () => {
+    const forecast = flatForecast(7, 10, 2);
+    const result = planSkuInventory({ sku: 'OLD', asOf: '2011-12-09', forecast, stock: { onHand: 30, onOrder: 5 } }, policy);
+    expect(result.meanSource).toBe('point');
+    expect(result.leadTimeDemand).toBeCloseTo(40, 9);
+    expect(result.reorderPoint).toBeCloseTo(46.579415, 5);
+  });
+
+  it('an all-zero median with a positive expected rate still has a finite cover and a reorder point above safety stock', () => {
+    // Intermittent SKU: point 0 every day, expected 0.5 a day. On hand 3 → 6 days of cover, out on day 7.
+    const forecast = flatForecast(14, 0, 0).map((d) => ({ ...d, q95: 2, expected: 0.5 }));
+    const result = planSkuInventory({ sku: 'INT', asOf: '2011-12-09', forecast, stock: { onHand: 3, onOrder: 0 } }, policy);
+    expect(result.leadTimeDemand).toBeCloseTo(2, 9);
+    expect(result.reorderPoint).toBeCloseTo(2 + result.safetyStock, 9);
+    expect(result.daysOfCover).toBeCloseTo(6, 9);
+    expect(result.stockoutDate).toBe('2011-12-16');
+  });
+
+  it('planInventoryRows reads expected from Gold rows and falls back to the point for rows without it', () => {
+    const row = (day: number, expected?: number | null) => ({
+      run_id: 'r',
+      sku: 'S',
+      origin_date: '2011-12-09',
+      target_date: `2011-12-${String(9 + day).padStart(2, '0')}`,
+      point: 2,
+      q05: 2,
+      q95: 2,
+      ...(expected === undefined ? {} : { expected }),
+    });
+    const stock = [{ sku: 'S', date: '2011-12-09', on_hand: 50 }];
+    const withExpected = planInventoryRows(
+      'r',
+      [1, 2, 3, 4].map((d) => row(d, 6)),
+      stock,
+      [],
+      policy,
+    );
+    expect(withExpected.actions[0]!.leadTimeDemand).toBeCloseTo(24, 9);
+    const oldLake = planInventoryRows(
+      'r',
+      [1, 2, 3, 4].map((d) => row(d)),
+      stock,
+      [],
+      policy,
+    );
+    expect(oldLake.actions[0]!.leadTimeDemand).toBeCloseTo(8, 9);
+    const nulls = planInventoryRows(
+      'r',
+      [1, 2, 3, 4].map((d) => row(d, null)),
+      stock,
+      [],
+      policy,
+    );
+    expect(nulls.actions[0]!.leadTimeDemand).toBeCloseTo(8, 9);
+  });
+});

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DeltaRow } from '../delta/types';
 import type { ForecastDay } from './inventoryPolicy';
+import { expectedOf } from './planInventoryRows';
 
 /** A SKU's forecast days at its origin, as inventory planning takes them. */
 export interface SkuForecastDays {
@@ -14,8 +15,8 @@ export interface SkuForecastDays {
 export const defaultBucketSkus = 2_000;
 /** Rows buffered before they are spilled to the buckets' scratch files. */
 export const defaultSpillRows = 100_000;
-/** A spilled row: SKU's index in its bucket, target day number, point, q05, q95. */
-const fieldsPerRow = 5;
+/** A spilled row: SKU's index in its bucket, target day number, point, q05, q95, expected (NaN for none). */
+const fieldsPerRow = 6;
 
 const dayMs = 86_400_000;
 const dayNumber = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / dayMs);
@@ -56,14 +57,21 @@ export class ForecastBuckets {
     return Math.ceil(this.skus.length / this.bucketSkus);
   }
 
-  /** A Gold forecasts row (sku, origin_date, target_date, point, q05, q95). */
+  /** A Gold forecasts row (sku, origin_date, target_date, point, q05, q95 and, when the lake has it, expected). */
   async add(row: DeltaRow): Promise<void> {
     if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') return;
     const index = this.slot.get(row.sku);
     if (index === undefined || row.origin_date !== this.asOfBySku.get(row.sku)) return;
     const bucket = Math.floor(index / this.bucketSkus);
     const values = this.buffers.get(bucket) ?? [];
-    values.push(index % this.bucketSkus, dayNumber(row.target_date), Number(row.point), Number(row.q05), Number(row.q95));
+    values.push(
+      index % this.bucketSkus,
+      dayNumber(row.target_date),
+      Number(row.point),
+      Number(row.q05),
+      Number(row.q95),
+      expectedOf(row) ?? Number.NaN,
+    );
     this.buffers.set(bucket, values);
     if (++this.buffered >= this.spillRows) await this.spill();
   }
@@ -91,6 +99,7 @@ export class ForecastBuckets {
           point: rows[k + 2]!,
           q05: rows[k + 3]!,
           q95: rows[k + 4]!,
+          expected: Number.isNaN(rows[k + 5]!) ? null : rows[k + 5]!,
         });
       }
       yield out;

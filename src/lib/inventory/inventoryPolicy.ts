@@ -2,8 +2,11 @@
  * Inventory actions per SKU from its forecast quantiles and stock position. Pure functions.
  *
  * Method (documented in docs and asserted by test/inventory with hand-computed cases):
- * - Each forecast day i gets a mean μᵢ = max(0, point) and a spread σᵢ read off the 90% interval,
- *   σᵢ = max(0, q95 − q05) / (2 · z₀.₉₅), i.e. a normal approximation of that day's demand.
+ * - Each forecast day i gets a mean μᵢ = the engine's expected units (Gold `expected`) and a spread σᵢ
+ *   read off the 90% interval, σᵢ = max(0, q95 − q05) / (2 · z₀.₉₅), i.e. a normal approximation of
+ *   that day's demand. The point is median-type for skewed and count demand, so Σ point understates
+ *   lead-time demand; a day without an expected value (null, or a lake written before the column)
+ *   falls back to μᵢ = max(0, point), day by day.
  * - Demand over the next n days (lead time L, or L + review period R) is the sum of independent days:
  *   mean Mₙ = Σ μᵢ and σₙ = √(Σ σᵢ²). Days beyond the forecast horizon repeat the horizon's average
  *   μ and σ² (a flat continuation).
@@ -34,7 +37,12 @@ export interface ForecastDay {
   point: number;
   q05: number;
   q95: number;
+  /** The engine's expected units (mean); null or absent (older lakes) → the point stands in. */
+  expected?: number | null;
 }
+
+/** Which forecast column gave the SKU's daily means: all `expected`, all `point` (fallback), or some of each. */
+export type DemandMeanSource = 'expected' | 'point' | 'mixed';
 
 export interface StockPosition {
   /** Units on hand at `asOf`; null when no stock observation exists. */
@@ -64,6 +72,8 @@ export interface SkuInventoryAction {
   onOrder: number;
   /** Mean demand over the lead time (M_L). */
   leadTimeDemand: number;
+  /** Where the daily means came from (not a Gold column: logged by the activity). */
+  meanSource: DemandMeanSource;
   /** σ of lead-time demand (σ_L). */
   leadTimeSigma: number;
   safetyStock: number;
@@ -109,13 +119,28 @@ function units(value: number): number {
   return Math.min(maxDailyUnits, Math.max(0, finiteOr(value, 0)));
 }
 
+/** The day's expected units when the forecast has a finite one, else its point (older lakes, null rows). */
+function hasExpected(day: ForecastDay): boolean {
+  return typeof day.expected === 'number' && Number.isFinite(day.expected);
+}
+
+function dailyMean(day: ForecastDay): number {
+  return units(hasExpected(day) ? (day.expected as number) : day.point);
+}
+
+/** Which column the forecast's daily means come from. */
+export function meanSourceOf(forecast: ForecastDay[]): DemandMeanSource {
+  const withExpected = forecast.filter(hasExpected).length;
+  return withExpected === forecast.length && withExpected > 0 ? 'expected' : withExpected === 0 ? 'point' : 'mixed';
+}
+
 /** Daily means and variances in target-date order. */
 function dailyMoments(forecast: ForecastDay[]): Array<{ mean: number; variance: number }> {
   return [...forecast]
     .sort((x, y) => x.targetDate.localeCompare(y.targetDate))
     .map((day) => {
       const sigma = Math.min(maxDailyUnits, Math.max(0, units(day.q95) - units(day.q05)) / (2 * z95));
-      return { mean: units(day.point), variance: sigma * sigma };
+      return { mean: dailyMean(day), variance: sigma * sigma };
     });
 }
 
@@ -192,6 +217,7 @@ export function planSkuInventory(input: SkuInventoryInput, policy: InventoryPoli
     asOf: input.asOf,
     onOrder,
     leadTimeDemand: leadTime.mean,
+    meanSource: meanSourceOf(input.forecast),
     leadTimeSigma: leadTime.sigma,
     safetyStock,
     reorderPoint,

@@ -18,6 +18,11 @@ function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
+/** A Gold forecasts row's expected units; null when the row has none (null, or a lake written before the column). */
+export function expectedOf(row: DeltaRow): number | null {
+  return row.expected === null || row.expected === undefined ? null : Number(row.expected);
+}
+
 /** Forecast days per SKU, fed row by row: one origin per SKU (the latest, if several slipped in). */
 export class ForecastGroups {
   readonly bySku = new Map<string, { asOf: string; days: ForecastDay[] }>();
@@ -30,7 +35,13 @@ export class ForecastGroups {
       entry.days = [];
     }
     if (row.origin_date === entry.asOf) {
-      entry.days.push({ targetDate: row.target_date, point: Number(row.point), q05: Number(row.q05), q95: Number(row.q95) });
+      entry.days.push({
+        targetDate: row.target_date,
+        point: Number(row.point),
+        q05: Number(row.q05),
+        q95: Number(row.q95),
+        expected: expectedOf(row),
+      });
     }
     this.bySku.set(row.sku, entry);
   }
