@@ -2,7 +2,8 @@ import { openLakeTable } from '../../src/lib/delta';
 import { planInventoryRows } from '../../src/lib/inventory';
 import { planInventory } from '../../src/activities/planInventory';
 import { lakeTables } from '../../src/lib/lakeTables';
-import { createFixtureLake, fixtureOrigin, fixtureRunId, type FixtureLake } from '../publish/lakeFixture';
+import type { DeltaRow } from '../../src/lib/delta/types';
+import { createFixtureLake, fixtureOrigin, fixtureRows, fixtureRunId, type FixtureLake } from '../publish/lakeFixture';
 
 describe('planInventory activity', () => {
   let fixture: FixtureLake;
@@ -68,5 +69,73 @@ describe('planInventory activity', () => {
     );
     expect(splitRows).toEqual(bySku(inMemory.rows));
     expect(split).toEqual(inMemory.summary);
+  });
+
+  describe('the daily mean: expected units where the lake has them, the point on a lake that predates the column', () => {
+    const settings = { DEMAND_SERVICE_LEVEL: '0.9', DEMAND_LEAD_TIME_DAYS: '5', DEMAND_REVIEW_PERIOD_DAYS: '7' };
+    const policy = { serviceLevel: 0.9, leadTimeDays: 5, reviewPeriodDays: 7 };
+    const fixtures: FixtureLake[] = [];
+    afterAll(() => Promise.all(fixtures.map((f) => f.cleanup())));
+
+    /** A lake with Silver stock and `forecasts` written as given (its schema and rows). */
+    async function lakeWith(forecasts: DeltaRow[], withExpectedColumn: boolean): Promise<FixtureLake> {
+      const f = await createFixtureLake({ tables: ['daily_demand', 'inventory_snapshots'], settings });
+      fixtures.push(f);
+      const def = lakeTables.forecasts;
+      const fields = withExpectedColumn ? def.schema.fields : def.schema.fields.filter((field) => field.name !== 'expected');
+      await openLakeTable(f.services.lake, def).write(forecasts, { schema: { fields }, partitionBy: def.partitionBy, mode: 'append' });
+      return f;
+    }
+    const actionsOf = async (f: FixtureLake) =>
+      [...(await openLakeTable(f.services.lake, lakeTables.inventory_actions).readAll())].sort((a, b) =>
+        String(a.sku).localeCompare(String(b.sku)),
+      );
+    const silver = (f: FixtureLake, name: 'daily_demand' | 'inventory_snapshots') =>
+      openLakeTable(f.services.lake, lakeTables[name]).readAll();
+
+    it('a lake whose forecasts table has no expected column still plans, on the point', async () => {
+      const rows = fixtureRows().forecasts!.map(({ expected: _expected, ...row }) => row);
+      const old = await lakeWith(rows, false);
+      const schema = (await openLakeTable(old.services.lake, lakeTables.forecasts).snapshot()).schema.fields.map((field) => field.name);
+      expect(schema).not.toContain('expected');
+      const logs: string[] = [];
+      const summary = await planInventory(input, { ...old.services, log: (m) => logs.push(m) }, { bucketSkus: 1, spillRows: 5 });
+      expect(summary.skus).toBe(3);
+      const planned = await actionsOf(old);
+      expect(planned).toHaveLength(3);
+      const onPoint = planInventoryRows(
+        fixtureRunId,
+        rows,
+        await silver(old, 'daily_demand'),
+        await silver(old, 'inventory_snapshots'),
+        policy,
+      );
+      expect(onPoint.actions.every((a) => a.meanSource === 'point')).toBe(true);
+      expect(planned).toEqual(onPoint.rows);
+      expect(logs.join('\n')).toMatch(/from the point for 3 \(the forecasts table predates the expected column\)/);
+    });
+
+    it('a lake with expected above the point plans reorder points on Σ expected, higher than on the point', async () => {
+      // Skewed demand: the point (a median) is 60% of the expected units every day.
+      const rows: DeltaRow[] = fixtureRows().forecasts!.map((row) => ({ ...row, point: 0.6 * Number(row.expected) }));
+      const lake = await lakeWith(rows, true);
+      await planInventory(input, lake.services);
+      const planned = await actionsOf(lake);
+      const daily = await silver(lake, 'daily_demand');
+      const snapshots = await silver(lake, 'inventory_snapshots');
+      const onExpected = planInventoryRows(fixtureRunId, rows, daily, snapshots, policy);
+      expect(onExpected.actions.every((a) => a.meanSource === 'expected')).toBe(true);
+      expect(planned).toEqual(onExpected.rows);
+      const withoutExpected = rows.map(({ expected: _expected, ...row }) => row);
+      const onPoint = planInventoryRows(fixtureRunId, withoutExpected, daily, snapshots, policy);
+      for (const [i, row] of planned.entries()) {
+        const action = onExpected.actions[i]!;
+        // ROP = Σ expected over the 5-day lead time + safety stock (σ from q05–q95, unchanged).
+        const sumExpected = rows.filter((r) => r.sku === row.sku && Number(r.step) <= 5).reduce((sum, r) => sum + Number(r.expected), 0);
+        expect(action.leadTimeDemand).toBeCloseTo(sumExpected, 9);
+        expect(Number(row.reorder_point)).toBeCloseTo(sumExpected + Number(row.safety_stock), 1);
+        expect(Number(row.reorder_point)).toBeGreaterThan(Number(onPoint.rows[i]!.reorder_point));
+      }
+    });
   });
 });
