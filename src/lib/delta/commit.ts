@@ -78,7 +78,8 @@ async function resolveLostVersion(
     if (isOwnCommit(winner, commitId)) return { done: { ownVersion: v } };
     const check = checkConflict(target.path, winner, readState, plan);
     if (check.kind === 'alreadyApplied') {
-      await deleteUnreferenced(target.lake, plan.written.files);
+      // Staged files may be the very ones the winner committed (the same commit retried).
+      if (!plan.written.staged) await deleteUnreferenced(target.lake, plan.written.files);
       return { done: skippedWrite(v) };
     }
     if (check.kind === 'conflict') throw new DeltaConcurrentModificationError(target.path, v, check.conflict);

@@ -31,6 +31,7 @@ import {
 import { decodeParquet, fromParquetValue } from './parquet';
 import { prepareWrite } from './prepareWrite';
 import { writeRowFiles } from './rowWriter';
+import { commitStaged, deleteUncommitted, stageRows, type CommitStagedOptions, type StagedFiles, type StageOptions } from './stagedWrite';
 import { fromSchemaString, partitionValueFromString, readSchemaString, unsupportedColumn } from './schema';
 import type {
   DeltaField,
@@ -345,6 +346,25 @@ export class DeltaTable {
       if (!(err instanceof DeltaCommitOutcomeUnknownError)) await deleteUnreferenced(this.lake, written.files);
       throw err;
     }
+  }
+
+  /**
+   * Writes rows as data files named by `stageId` and their content, without committing them:
+   * many writers stage side by side and one commitStaged adds them all (see stagedWrite.ts).
+   * Staging the same rows again stores nothing new.
+   */
+  async stage(rows: DeltaRow[] | AsyncIterable<DeltaRow>, options: StageOptions): Promise<StagedFiles> {
+    return stageRows(this, rows, options);
+  }
+
+  /** Adds staged files in one append commit (idempotent by its txn); the files stay when it fails. */
+  async commitStaged(staged: readonly StagedFiles[], options: CommitStagedOptions): Promise<DeltaWriteResult> {
+    return commitStaged(this, staged, options);
+  }
+
+  /** Deletes the files of a partition the latest version does not reference (staged, never committed); how many. */
+  async deleteUncommitted(partitionValues: Record<string, string | null>, options: { abortSignal?: AbortSignal } = {}): Promise<number> {
+    return deleteUncommitted(this, partitionValues, options);
   }
 }
 

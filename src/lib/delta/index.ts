@@ -15,6 +15,7 @@ export { toSchemaString, fromSchemaString } from './schema';
 export { escapePartitionValue, partitionFolder, hiveDefaultPartition } from './partitions';
 export { DeltaConcurrentModificationError, DeltaProtocolError, DeltaSchemaMismatchError, DeltaTableNotFoundError } from '../errors';
 export type * from './types';
+export type { StagedFiles, StageOptions, CommitStagedOptions } from './stagedWrite';
 
 /** The DeltaTable of one of the project's lake tables (see src/lib/lakeTables.ts). */
 export function openLakeTable(lake: LakeStore, def: LakeTableDef): DeltaTable {

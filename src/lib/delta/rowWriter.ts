@@ -8,7 +8,14 @@ import { encodeParquetColumns } from './parquet';
 import { partitionKey } from './partitions';
 import { partitionValueString, rowValidator } from './schema';
 import type { DeltaField, DeltaRow } from './types';
-import { deleteUnreferenced, storeDataFile, type PreparedWrite, type WriteTarget, type WrittenFile } from './writtenFiles';
+import {
+  deleteUnreferenced,
+  storeDataFile,
+  type DataFileNaming,
+  type PreparedWrite,
+  type WriteTarget,
+  type WrittenFile,
+} from './writtenFiles';
 
 interface PartitionBuffer {
   values: Record<string, string | null>;
@@ -36,6 +43,7 @@ class PartitionedRowFiles {
     private readonly target: WriteTarget,
     private readonly prepared: PreparedWrite,
     private readonly signal: AbortSignal | undefined,
+    private readonly naming: DataFileNaming | undefined,
   ) {
     const { schema, partitionColumns } = prepared;
     this.validate = rowValidator(target.path, schema);
@@ -104,23 +112,28 @@ class PartitionedRowFiles {
     const stats = buffer.columns.stats();
     const bytes = encodeParquetColumns(this.dataFields, buffer.columns.columnData());
     const partitionColumns = this.prepared.partitionColumns;
-    this.files.push(await storeDataFile(this.target, partitionColumns, buffer.values, this.files.length, { bytes, stats }, this.signal));
+    const file = { bytes, stats };
+    this.files.push(await storeDataFile(this.target, partitionColumns, buffer.values, this.files.length, file, this.signal, this.naming));
   }
 }
 
-/** Writes the rows as data files; on failure the files stored so far are removed. */
+/**
+ * Writes the rows as data files; on failure the files stored so far are removed (random names),
+ * or left for the next attempt to find (staged names).
+ */
 export async function writeRowFiles(
   target: WriteTarget,
   rows: DeltaRow[] | AsyncIterable<DeltaRow>,
   prepared: PreparedWrite,
   signal: AbortSignal | undefined,
+  naming?: DataFileNaming,
 ): Promise<{ files: WrittenFile[]; touched: string[]; rowCount: number }> {
-  const out = new PartitionedRowFiles(target, prepared, signal);
+  const out = new PartitionedRowFiles(target, prepared, signal, naming);
   try {
     for await (const row of iterateRows(rows)) await out.push(row);
     await out.flushAll();
   } catch (err) {
-    await deleteUnreferenced(target.lake, out.files);
+    if (naming?.kind !== 'staged') await deleteUnreferenced(target.lake, out.files);
     throw err;
   }
   return { files: out.files, touched: [...out.touched], rowCount: out.rowCount };

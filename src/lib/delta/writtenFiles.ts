@@ -3,7 +3,7 @@
  * one place for the part-file name, the partition check and the best-effort delete that the row
  * writer, the bulk file writer and the commit share.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ValidationError } from '../errors';
 import { lakePath, type LakeStore } from '../lake/lakeStore';
 import { encodeFilePath, type AddAction, type TableState } from './log';
@@ -20,7 +20,21 @@ export interface WrittenFile {
 export interface WrittenFiles {
   files: WrittenFile[];
   rowCount: number;
+  /**
+   * Staged files (DeltaTable.stage): they outlive a failed or skipped commit, because a retry
+   * commits the same files again; nothing here deletes them.
+   */
+  staged?: boolean;
 }
+
+/**
+ * How a write names its data files: a random part-file name (the default), or a staged name
+ * fixed by the stage id and the file's content, stored put-if-absent, so a repeated staging
+ * of the same rows finds its file instead of writing a second one.
+ */
+export type DataFileNaming = { kind: 'random' } | { kind: 'staged'; stageId: string };
+
+const randomNaming: DataFileNaming = { kind: 'random' };
 
 /** The table a write goes to: DeltaTable is one. */
 export interface WriteTarget {
@@ -80,9 +94,12 @@ export function dataFilePlace(
   partitionColumns: readonly string[],
   values: Record<string, string | null>,
   index: number,
+  naming: DataFileNaming = randomNaming,
+  bytes?: Uint8Array,
 ): { relative: string; lakePath: string } {
   const folder = partitionFolder(partitionColumns, values);
-  const name = `part-${String(index).padStart(5, '0')}-${randomUUID()}.c000.snappy.parquet`;
+  const unique = naming.kind === 'staged' ? `${naming.stageId}-${contentHash(bytes ?? new Uint8Array())}` : randomUUID();
+  const name = `part-${String(index).padStart(5, '0')}-${unique}.c000.snappy.parquet`;
   const relative = folder ? `${folder}/${name}` : name;
   return { relative, lakePath: lakePath(tablePath, relative) };
 }
@@ -95,9 +112,12 @@ export async function storeDataFile(
   index: number,
   file: { bytes: Uint8Array; stats: unknown },
   signal: AbortSignal | undefined,
+  naming: DataFileNaming = randomNaming,
 ): Promise<WrittenFile> {
-  const place = dataFilePlace(target.path, partitionColumns, values, index);
-  await target.lake.put(place.lakePath, file.bytes, signalOption(signal));
+  const place = dataFilePlace(target.path, partitionColumns, values, index, naming, file.bytes);
+  // A staged name is its content: a file already there holds these very bytes.
+  if (naming.kind === 'staged') await target.lake.putIfAbsent(place.lakePath, file.bytes, signalOption(signal));
+  else await target.lake.put(place.lakePath, file.bytes, signalOption(signal));
   return {
     lakePath: place.lakePath,
     add: {
@@ -109,6 +129,11 @@ export async function storeDataFile(
       stats: JSON.stringify(file.stats),
     },
   };
+}
+
+/** 32 hex digits of the SHA-256 of a file's bytes: its staged name. */
+function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }
 
 /** Removes data files nothing references (best effort: a file left behind is an orphan VACUUM removes). */
