@@ -27,6 +27,7 @@ import { LakeNotFoundError } from '../lib/errors';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
 import { isPartialRunTrigger, parseTriggerKind } from '../lib/runs/triggerKind';
 import { signalOf } from '../lib/pipelineServices';
+import { commitRunGold } from './goldStaging';
 
 /** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
 export function codeVersion(extra: string | undefined): string {
@@ -333,7 +334,8 @@ async function promoteFirstOrChallenge(
 }
 
 /**
- * Tracks a forecast run (params, aggregate and per-segment backtest metrics, Gold paths) and
+ * Commits the run's staged Gold rows (every batch's files in one commit per table, goldStaging.ts),
+ * then tracks the run (params, aggregate and per-segment backtest metrics, Gold paths) and
  * registers it as a new policy version with the `challenger` alias; with no production version
  * yet, the first one is promoted through the gate (which approves it) and the log says so.
  * Idempotent: a retry finds the run by name (a new one when params changed) and the version by its run.
@@ -347,6 +349,10 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
   const season = input.season ?? settings.DEMAND_FORECAST_SEASON;
   const run: FinalizeForecastInput = { ...input, trigger };
   const signal = signalOf(services);
+  // Gold first: the figures' fallback, planInventory and publish read the run's committed rows.
+  const gold = await commitRunGold(services, input.runId, input.batchCount);
+  if (gold.orphansDeleted > 0)
+    services.log(`finalize: ${gold.orphansDeleted} staged file(s) of earlier attempts deleted (never committed)`);
   const tracker = services.adapters.tracker(services);
   const experimentId = await tracker.getOrCreateExperiment(experimentNameFor(settings), signal);
   const progress: TrackingProgress = { finished: false };

@@ -1,4 +1,3 @@
-import { openLakeTable } from '../lib/delta';
 import type { DeltaRow } from '../lib/delta/types';
 import type { SkuForecast } from '../lib/forecast';
 import type { ForecastBatchInput, ForecastBatchOutput, ReasonCounts } from '../contracts/messages';
@@ -7,11 +6,9 @@ import { loadForecastCalendar } from './forecastCalendar';
 import { sharedForecastPool } from './forecastPool';
 import { batchBreakdownPath, readSkuBatch, type SkuBatch } from '../contracts/skuBatches';
 import { capCounts } from '../contracts/breakdown';
-import { lakeTables } from '../lib/lakeTables';
+import { findStagedBatch, recordStagedBatch, stageBatchRows, stagedBatchPath, type StagedBatchKey } from './goldStaging';
 import { crashPoint } from '../lib/testing/crashPoints';
 import { addBacktestRow, backtestRowOf, emptySegmentedSums } from '../lib/registry/backtestSums';
-import { LakeNotFoundError } from '../lib/errors';
-import { lakePath } from '../lib/lake/lakeStore';
 import { writeSelectionRecords, type SelectionRecord } from '../lib/runs/warmStartRecords';
 import { signalOf } from '../lib/pipelineServices';
 import { goldForecastRows } from './goldForecastRows';
@@ -43,35 +40,43 @@ function count(into: ReasonCounts, key: string): void {
 }
 
 /**
- * Forecasts one SKU batch on the worker pool and writes its Gold rows (forecasts,
- * forecast_metrics, model_params) itself. Each write carries a Delta transaction id per
- * (table, run, batch), so a retried activity never duplicates a batch's rows.
+ * Forecasts one SKU batch on the worker pool and stages its Gold rows (forecasts,
+ * forecast_metrics, model_params) as data files with a record of them (goldStaging.ts); the run's
+ * finalizeForecast commits every batch's files at once, so parallel batches never contend for a
+ * table's log. A retried activity finds the record of an earlier attempt and returns its output
+ * without running the models or writing anything again.
  */
 export async function forecastBatch(input: ForecastBatchInput, services: PipelineServices): Promise<ForecastBatchOutput> {
   const batch = await readSkuBatch(services.lake, input.batch.path, signalOf(services));
+  const key: StagedBatchKey = { dailyDemandVersion: batch.dailyDemandVersion, endDate: batch.endDate, policy: input.policy ?? 'default' };
+  const done = await findStagedBatch(services, input.runId, input.batch.batchId, key);
+  if (done) {
+    services.log(
+      `batch ${input.batch.batchId}: staged by an earlier attempt (${stagedBatchPath(input.runId, input.batch.batchId)}); re-used`,
+    );
+    return done.output;
+  }
   const pool = sharedForecastPool(services.settings);
   const calendar = await loadForecastCalendar(services.lake, services.settings, signalOf(services));
   // Warm start only under the default policy: a challenger run exists to try more candidates.
   const warm = input.policy !== 'wide';
-  const results: SkuForecast[] = await forecastOnce(input, batch, services, () =>
-    pool.forecast(
-      batch.series.map((s) => ({
-        sku: s.sku,
-        startDate: s.startDate,
-        values: s.values,
-        censored: s.censored,
-        ...(warm && s.warmStart ? { warmStart: { model: s.warmStart.model, profileKey: s.warmStart.profileKey } } : {}),
-      })),
-      {
-        horizon: input.horizonDays,
-        season: input.season,
-        modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
-        ...(calendar ? { calendar } : {}),
-        ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
-      },
-      // SKUs done as worker chunks land (a delta, not a running total: batches run side by side).
-      services.progress ? { onForecast: (skus) => services.progress?.('forecast:skus', skus) } : {},
-    ),
+  const results: SkuForecast[] = await pool.forecast(
+    batch.series.map((s) => ({
+      sku: s.sku,
+      startDate: s.startDate,
+      values: s.values,
+      censored: s.censored,
+      ...(warm && s.warmStart ? { warmStart: { model: s.warmStart.model, profileKey: s.warmStart.profileKey } } : {}),
+    })),
+    {
+      horizon: input.horizonDays,
+      season: input.season,
+      modelTimeoutInMs: services.settings.DEMAND_FORECAST_MODEL_TIMEOUT_MS,
+      ...(calendar ? { calendar } : {}),
+      ...(input.policy === 'wide' ? { models: [...wideCandidates] } : {}),
+    },
+    // SKUs done as worker chunks land (a delta, not a running total: batches run side by side).
+    services.progress ? { onForecast: (skus) => services.progress?.('forecast:skus', skus) } : {},
   );
 
   const forecasts: DeltaRow[] = [];
@@ -131,23 +136,8 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   }
   output.forecastRows = forecasts.length;
 
-  const txn = (table: string) => ({ appId: `${table}:${input.runId}:${input.batch.batchId}`, version: 1 });
-  for (const [def, rows] of [
-    [lakeTables.forecasts, forecasts],
-    [lakeTables.forecast_metrics, metrics],
-    [lakeTables.model_params, params],
-  ] as const) {
-    if (rows.length === 0) continue;
-    await openLakeTable(services.lake, def).write(rows, {
-      schema: def.schema,
-      partitionBy: def.partitionBy,
-      mode: 'append',
-      // A lake from before a column was added (Gold forecasts' `expected`) gains it on this write.
-      schemaMode: 'merge',
-      transaction: txn(def.name),
-      commitInfo: { runId: input.runId, batchId: input.batch.batchId },
-    });
-  }
+  // Staged, not committed: finalizeForecast adds every batch's files in one commit per table.
+  const staged = await stageBatchRows(services, input.batch.batchId, { forecasts, forecast_metrics: metrics, model_params: params });
   // The choices go to the lake before the batch reports done; the next run re-uses them only once this run completed.
   const selections = selectionRecordsOf(batch, results);
   await writeSelectionRecords(services.lake, input.runId, input.batch.batchId, selections, signalOf(services));
@@ -158,8 +148,11 @@ export async function forecastBatch(input: ForecastBatchInput, services: Pipelin
   services.log(
     `batch ${input.batch.batchId}: ${results.length} SKUs (${warmCount} warm-started, ${selections.length - warmCount} full selection), ${forecasts.length} forecast rows`,
   );
+  const reported = { ...output, models: capCounts(output.models), fallbacks: capCounts(output.fallbacks) };
+  // The record goes last: once it is there, the batch is done and a retry returns its output.
+  const record = await recordStagedBatch(services, input.runId, input.batch.batchId, { key, output: reported, tables: staged });
   crashPoint('forecast:batch-written');
-  return { ...output, models: capCounts(output.models), fallbacks: capCounts(output.fallbacks) };
+  return record.output;
 }
 
 /**
@@ -182,46 +175,4 @@ function selectionRecordsOf(batch: { endDate: string; series: SkuBatch['series']
     });
   }
   return out;
-}
-
-/** Where a batch's forecasts wait between the models and the Gold commits (beside the batch, per run). */
-export function batchResultsPath(runId: string, batchId: string): string {
-  return lakePath('runs', encodeURIComponent(runId), 'results', `${batchId}.json`);
-}
-
-/**
- * The batch's forecasts, computed once per run: a retried activity (a Gold commit that gave up on a
- * busy table, a crash after the models ran) re-uses what the first attempt stored instead of
- * forecasting the whole batch again. Stored results are used only for the same batch content
- * (daily_demand version, origin, policy); the engine is deterministic, so they are what a re-run
- * would compute.
- */
-async function forecastOnce(
-  input: ForecastBatchInput,
-  batch: SkuBatch,
-  services: PipelineServices,
-  compute: () => Promise<SkuForecast[]>,
-): Promise<SkuForecast[]> {
-  const path = batchResultsPath(input.runId, input.batch.batchId);
-  const key = { dailyDemandVersion: batch.dailyDemandVersion, endDate: batch.endDate, policy: input.policy ?? 'default' };
-  try {
-    const stored = JSON.parse((await services.lake.read(path, signalOf(services))).toString('utf8')) as typeof key & {
-      results?: SkuForecast[];
-    };
-    if (
-      stored.dailyDemandVersion === key.dailyDemandVersion &&
-      stored.endDate === key.endDate &&
-      stored.policy === key.policy &&
-      Array.isArray(stored.results) &&
-      stored.results.length === batch.series.length
-    ) {
-      services.log(`batch ${input.batch.batchId}: re-using the forecasts of an earlier attempt (${path})`);
-      return stored.results;
-    }
-  } catch (err) {
-    if (!(err instanceof LakeNotFoundError) && !(err instanceof SyntaxError)) throw err;
-  }
-  const results = await compute();
-  await services.lake.put(path, Buffer.from(JSON.stringify({ ...key, results })), signalOf(services));
-  return results;
 }

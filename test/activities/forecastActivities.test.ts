@@ -6,6 +6,7 @@ import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { forecastBatch } from '../../src/activities/forecastBatch';
+import { commitRunGold } from '../../src/activities/goldStaging';
 import { planForecast } from '../../src/activities/planForecast';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { closeSharedForecastPool } from '../../src/activities/forecastPool';
@@ -98,6 +99,7 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
     const out = await forecastBatch(input, services);
     expect(out.skus).toBe(4);
     expect(out.forecastRows).toBe(4 * 14);
+    await commitRunGold(services, run.runId, plan.batchCount);
     const forecasts = await openLakeTable(services.lake, lakeTables.forecasts).readAll();
     expect(forecasts).toHaveLength(56);
     for (const r of forecasts) {
@@ -113,6 +115,7 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
     expect(metrics.map((m) => m['sku']).sort()).toEqual(['DEAD', 'ENDS', 'SPARSE', 'WEEKLY']);
     // Retry of the same batch (e.g. the activity crashed after writing): nothing is duplicated.
     await forecastBatch(input, services);
+    await commitRunGold(services, run.runId, plan.batchCount);
     expect(await openLakeTable(services.lake, lakeTables.forecasts).readAll()).toHaveLength(56);
     expect(await openLakeTable(services.lake, lakeTables.model_params).readAll()).toHaveLength(4);
   });

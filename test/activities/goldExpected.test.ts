@@ -12,7 +12,9 @@ import type { DeltaAction } from '../../src/lib/delta/log';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import type { SkuForecast } from '../../src/lib/forecast';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { batchResultsPath, forecastBatch } from '../../src/activities/forecastBatch';
+import { forecastBatch } from '../../src/activities/forecastBatch';
+import { commitRunGold } from '../../src/activities/goldStaging';
+import { ForecastPool } from '../../src/lib/forecast/pool';
 import { planForecast } from '../../src/activities/planForecast';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { closeSharedForecastPool } from '../../src/activities/forecastPool';
@@ -65,12 +67,15 @@ async function servicesIn(dir: string): Promise<PipelineServices> {
 async function runBatch(services: PipelineServices): Promise<SkuForecast[]> {
   const plan = await planForecast({ ...run, dailyDemandVersion: 0, batchSize: 10 }, services);
   const batch = planBatchRefs(run.runId, plan)[0]!;
-  await forecastBatch({ ...run, batch, dailyDemandVersion: 0, horizonDays: 28, season: 7 }, services);
-  // What the engine returned (forecastBatch stores it beside the batch for retries).
-  const stored = JSON.parse((await services.lake.read(batchResultsPath(run.runId, batch.batchId))).toString('utf8')) as {
-    results: SkuForecast[];
-  };
-  return stored.results;
+  // What the engine returned, as the pool handed it to forecastBatch.
+  const spy = jest.spyOn(ForecastPool.prototype, 'forecast');
+  try {
+    await forecastBatch({ ...run, batch, dailyDemandVersion: 0, horizonDays: 28, season: 7 }, services);
+    await commitRunGold(services, run.runId, plan.batchCount); // the run's one Gold commit (finalizeForecast's first step)
+    return await (spy.mock.results[0]!.value as Promise<SkuForecast[]>);
+  } finally {
+    spy.mockRestore();
+  }
 }
 
 const sum = (values: number[]): number => values.reduce((a, v) => a + v, 0);

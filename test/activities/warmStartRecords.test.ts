@@ -5,7 +5,8 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
-import { batchResultsPath, forecastBatch } from '../../src/activities/forecastBatch';
+import { forecastBatch } from '../../src/activities/forecastBatch';
+import { commitRunGold, stagedBatchPath } from '../../src/activities/goldStaging';
 import { ForecastPool } from '../../src/lib/forecast/pool';
 import { forecastRunsTableName } from '../../src/lib/runs/forecastRunIndex';
 import { planForecast } from '../../src/activities/planForecast';
@@ -75,6 +76,7 @@ async function forecastRun(services: PipelineServices, runId: string): Promise<{
     };
     records.push(...file.records);
   }
+  await commitRunGold(services, runId, plan.batchCount);
   return { batches, records };
 }
 
@@ -171,7 +173,7 @@ describe('warm start through planForecast and forecastBatch on a real lake', () 
     expect(warmOf(run.batches).size).toBe(0);
   });
 
-  it('a retried batch re-uses the forecasts its first attempt stored instead of running the models again', async () => {
+  it('a retried batch re-uses the Gold files its first attempt staged instead of running the models again', async () => {
     const ctx = { runId: 'run-retry', runDate: '2011-06-01', startedAt: '2011-06-01T02:00:00.000Z' };
     const plan = await planForecast({ ...ctx, dailyDemandVersion: -1, batchSize: 5 }, services);
     const ref = planBatchRefs(ctx.runId, plan)[0]!;
@@ -183,15 +185,17 @@ describe('warm start through planForecast and forecastBatch on a real lake', () 
       const again = await forecastBatch(input, services);
       expect(spy).toHaveBeenCalledTimes(1);
       expect(again).toEqual(first);
-      // Stored results of other batch content (another daily_demand version) are not used.
-      const path = batchResultsPath(ctx.runId, ref.batchId);
+      // A record of other batch content (another daily_demand version) is not used.
+      const path = stagedBatchPath(ctx.runId, ref.batchId);
       const stored = JSON.parse((await services.lake.read(path)).toString('utf8')) as Record<string, unknown>;
-      await services.lake.put(path, Buffer.from(JSON.stringify({ ...stored, dailyDemandVersion: -7 })));
+      const key = stored['key'] as Record<string, unknown>;
+      await services.lake.put(path, Buffer.from(JSON.stringify({ ...stored, key: { ...key, dailyDemandVersion: -7 } })));
       expect(await forecastBatch(input, services)).toEqual(first);
       expect(spy).toHaveBeenCalledTimes(2);
     } finally {
       spy.mockRestore();
     }
+    await commitRunGold(services, ctx.runId, 1 /* only batch 0 was forecast */);
     const rows = await openLakeTable(services.lake, lakeTables.forecasts).readAll();
     expect(rows.filter((r) => r['run_id'] === 'run-retry')).toHaveLength(5 * 7);
   });

@@ -6,7 +6,8 @@ import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { finalizeForecast } from '../../src/activities/finalizeForecast';
-import { batchResultsPath, forecastBatch } from '../../src/activities/forecastBatch';
+import { forecastBatch } from '../../src/activities/forecastBatch';
+import { ForecastPool } from '../../src/lib/forecast/pool';
 import type { SkuForecast } from '../../src/lib/forecast';
 import { planForecast } from '../../src/activities/planForecast';
 import type { FinalizeForecastInput, ForecastBatchOutput } from '../../src/contracts/messages';
@@ -71,8 +72,15 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
     const plan = await planForecast({ ...run, dailyDemandVersion: -1, batchSize: 2 }, services);
     batchCount = plan.batchCount;
     outputs = [];
-    for (const batch of planBatchRefs(run.runId, plan)) {
-      outputs.push(await forecastBatch({ ...run, batch, dailyDemandVersion: 0, horizonDays: 14, season: 7 }, services));
+    // What the engine returned for every batch, as the pool handed it to forecastBatch.
+    const spy = jest.spyOn(ForecastPool.prototype, 'forecast');
+    try {
+      for (const batch of planBatchRefs(run.runId, plan)) {
+        outputs.push(await forecastBatch({ ...run, batch, dailyDemandVersion: 0, horizonDays: 14, season: 7 }, services));
+      }
+      for (const r of spy.mock.results) engineResults.push(...(await (r.value as Promise<SkuForecast[]>)));
+    } finally {
+      spy.mockRestore();
     }
   });
 
@@ -81,17 +89,8 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  /** What the engine returned for every batch (forecastBatch keeps it beside the batch for retries). */
-  async function storedResults(): Promise<SkuForecast[]> {
-    const all: SkuForecast[] = [];
-    for (let i = 0; i < batchCount; i++) {
-      const stored = JSON.parse((await services.lake.read(batchResultsPath(run.runId, batchIdOf(i)))).toString('utf8')) as {
-        results: SkuForecast[];
-      };
-      all.push(...stored.results);
-    }
-    return all;
-  }
+  const engineResults: SkuForecast[] = [];
+  const storedResults = async (): Promise<SkuForecast[]> => engineResults;
 
   const input = (over: Partial<FinalizeForecastInput> = {}): FinalizeForecastInput => ({
     ...run,

@@ -8,7 +8,7 @@
  * - each instance's history stays under 5,000 events (replay cost grows with it);
  * - at most DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION (500) activities per fan-out child.
  * The stub forecast returns the worst case for breakdowns: 40 distinct models and 40 fallback
- * reasons per batch, and writes its breakdown file as the real forecastBatch does.
+ * reasons per batch, and writes its breakdown file and its staged-Gold record (no rows) as the real forecastBatch does.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -19,6 +19,7 @@ import { loadSettings } from '../../src/lib/config/settings';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { classified } from '../../src/activities';
 import { finalizeForecast } from '../../src/activities/finalizeForecast';
+import { recordStagedBatch } from '../../src/activities/goldStaging';
 import type {
   FinalizeForecastInput,
   ForecastBatchInput,
@@ -80,7 +81,7 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
           batchBreakdownPath(input.runId, input.batch.batchId),
           Buffer.from(JSON.stringify({ models: counts, fallbacks })),
         );
-        return {
+        const output = {
           batchId: input.batch.batchId,
           skus: input.batch.skus,
           forecastRows: input.batch.skus * input.horizonDays,
@@ -88,6 +89,8 @@ describe('orchestration shape at 100k SKUs (stub forecast, real orchestrators an
           fallbacks,
           backtest: { absError: 1, absActual: 10, maseSum: 1, maseCount: 1 },
         };
+        const key = { dailyDemandVersion: input.dailyDemandVersion, endDate: '2026-11-23', policy: input.policy ?? 'default' };
+        return (await recordStagedBatch(services, input.runId, input.batch.batchId, { key, output, tables: {} })).output;
       },
     ) as never;
     activities[activityNames.finalizeForecast] = classified(activityNames.finalizeForecast, (input: FinalizeForecastInput) =>

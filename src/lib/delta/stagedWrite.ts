@@ -33,7 +33,10 @@ export interface StageOptions {
   abortSignal?: AbortSignal;
 }
 
-export type CommitStagedOptions = Pick<DeltaWriteOptions, 'schema' | 'partitionBy' | 'transaction' | 'commitInfo' | 'abortSignal'>;
+export type CommitStagedOptions = Pick<
+  DeltaWriteOptions,
+  'schema' | 'schemaMode' | 'partitionBy' | 'transaction' | 'commitInfo' | 'abortSignal'
+>;
 
 const stageIdPattern = /^[A-Za-z0-9_.-]{1,100}$/;
 

@@ -1,0 +1,187 @@
+/**
+ * The Gold write path of a forecast run: each forecastBatch stages its rows as data files of the
+ * Gold tables (named by batch and content, put-if-absent) and records them in one small file per
+ * batch; finalizeForecast then adds every batch's files in ONE commit per table and run. Batches
+ * never race each other for a table's log, a retried batch finds its record and re-uses it (the
+ * record is also what a retry returns, so the models do not run again), and files of an attempt
+ * that no record names are never in the table and are deleted after the commit.
+ */
+import { openLakeTable, type StagedFiles } from '../lib/delta';
+import { DemandError, LakeNotFoundError } from '../lib/errors';
+import { lakePath, type LakeStore } from '../lib/lake/lakeStore';
+import { lakeTables } from '../lib/lakeTables';
+import type { DeltaRow, DeltaWriteResult } from '../lib/delta/types';
+import type { ForecastBatchOutput } from '../contracts/messages';
+import { batchIdOf } from '../contracts/skuBatches';
+import type { PipelineServices } from '../lib/pipelineServices';
+import { signalOf } from '../lib/pipelineServices';
+
+/** The Gold tables a forecast batch writes, each committed once per run. */
+export const goldForecastTables = [lakeTables.forecasts, lakeTables.forecast_metrics, lakeTables.model_params] as const;
+export type GoldForecastTable = 'forecasts' | 'forecast_metrics' | 'model_params';
+
+/** What a batch's staged files were computed from: a record of other content is not re-used. */
+export interface StagedBatchKey {
+  dailyDemandVersion: number;
+  endDate: string;
+  policy: string;
+}
+
+/** A batch's record: written last by forecastBatch, read by its retries and by the run's commit. */
+export interface StagedBatch {
+  key: StagedBatchKey;
+  /** What the batch activity returned (a retry returns it again). */
+  output: ForecastBatchOutput;
+  tables: Partial<Record<GoldForecastTable, StagedFiles>>;
+}
+
+/** A batch the plan made but whose record is not in the lake: the run cannot commit without it. */
+export class StagedBatchMissingError extends DemandError {
+  readonly runId: string;
+  readonly batchId: string;
+  constructor(runId: string, batchId: string) {
+    super(
+      'staged_batch_missing',
+      `run ${runId}: batch ${batchId} has no staged Gold record (${stagedBatchPath(runId, batchId)}); forecast it again`,
+    );
+    this.runId = runId;
+    this.batchId = batchId;
+  }
+}
+
+export function stagedBatchPath(runId: string, batchId: string): string {
+  return lakePath('runs', encodeURIComponent(runId), 'staged', `${batchId}.json`);
+}
+
+function sameKey(a: StagedBatchKey, b: StagedBatchKey): boolean {
+  return a.dailyDemandVersion === b.dailyDemandVersion && a.endDate === b.endDate && a.policy === b.policy;
+}
+
+async function readRecord(lake: LakeStore, path: string, signal: { abortSignal?: AbortSignal }): Promise<StagedBatch | undefined> {
+  try {
+    return JSON.parse((await lake.read(path, signal)).toString('utf8')) as StagedBatch;
+  } catch (err) {
+    if (err instanceof LakeNotFoundError || err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+}
+
+/** The batch's record when it was made from the same content (key), else undefined. */
+export async function findStagedBatch(
+  services: PipelineServices,
+  runId: string,
+  batchId: string,
+  key: StagedBatchKey,
+): Promise<StagedBatch | undefined> {
+  const record = await readRecord(services.lake, stagedBatchPath(runId, batchId), signalOf(services));
+  return record && record.key && sameKey(record.key, key) && record.output ? record : undefined;
+}
+
+/** Stages the batch's rows of each Gold table (files named by the batch: a repeat with the same rows stores nothing new). */
+export async function stageBatchRows(
+  services: PipelineServices,
+  batchId: string,
+  rows: Record<GoldForecastTable, DeltaRow[]>,
+): Promise<Partial<Record<GoldForecastTable, StagedFiles>>> {
+  const out: Partial<Record<GoldForecastTable, StagedFiles>> = {};
+  for (const def of goldForecastTables) {
+    const tableRows = rows[def.name as GoldForecastTable] ?? [];
+    if (tableRows.length === 0) continue;
+    out[def.name as GoldForecastTable] = await openLakeTable(services.lake, def).stage(tableRows, {
+      schema: def.schema,
+      partitionBy: def.partitionBy,
+      stageId: batchId,
+      ...signalOf(services),
+    });
+  }
+  return out;
+}
+
+/**
+ * Writes the batch's record (put-if-absent). When another attempt's record of the same content
+ * is there already, that one stands and is returned: both name files that exist.
+ */
+export async function recordStagedBatch(
+  services: PipelineServices,
+  runId: string,
+  batchId: string,
+  record: StagedBatch,
+): Promise<StagedBatch> {
+  const path = stagedBatchPath(runId, batchId);
+  const body = Buffer.from(JSON.stringify(record));
+  if (await services.lake.putIfAbsent(path, body, signalOf(services))) return record;
+  const existing = await readRecord(services.lake, path, signalOf(services));
+  if (existing?.key && sameKey(existing.key, record.key) && existing.output) return existing;
+  await services.lake.put(path, body, signalOf(services)); // a record of other batch content (another plan of the run id)
+  return record;
+}
+
+/** Transaction id of a run's one commit to a Gold table. */
+function runTransaction(table: string, runId: string): { appId: string; version: number } {
+  return { appId: `${table}:${runId}`, version: 1 };
+}
+
+/**
+ * The run's batch records: batches 0 … batchCount − 1 of its plan, or (batchCount unknown: a
+ * run finalized from outside an orchestration) every record of the run. A batch without a record
+ * is an error, unless it committed its rows itself (a batch of an older version, by its own txn).
+ */
+async function runRecords(services: PipelineServices, runId: string, batchCount: number | undefined): Promise<StagedBatch[]> {
+  const signal = signalOf(services);
+  const records: StagedBatch[] = [];
+  if (batchCount === undefined) {
+    for await (const entry of services.lake.list(lakePath('runs', encodeURIComponent(runId), 'staged'), signal)) {
+      const record = entry.path.endsWith('.json') ? await readRecord(services.lake, entry.path, signal) : undefined;
+      if (record) records.push(record);
+    }
+    return records;
+  }
+  let legacy: ReadonlyMap<string, number> | undefined;
+  for (let i = 0; i < batchCount; i++) {
+    const batchId = batchIdOf(i);
+    const record = await readRecord(services.lake, stagedBatchPath(runId, batchId), signal);
+    if (record) {
+      records.push(record);
+      continue;
+    }
+    legacy ??= (await openLakeTable(services.lake, lakeTables.forecasts).stateIfExists(signal))?.appTransactions ?? new Map();
+    if (!legacy.has(`${lakeTables.forecasts.name}:${runId}:${batchId}`)) throw new StagedBatchMissingError(runId, batchId);
+  }
+  return records;
+}
+
+/** What the run's Gold commit did, per table. */
+export interface RunGoldCommit {
+  tables: Partial<Record<GoldForecastTable, DeltaWriteResult>>;
+  /** Staged files no record named (an attempt's before its retry), deleted after the commit. */
+  orphansDeleted: number;
+}
+
+/**
+ * Adds every staged file of the run to each Gold table in one commit (txn per table and run: a
+ * retry or a re-run of the run finds it done), then deletes the run partition's files that no
+ * commit took. Memory: one record per batch (file names and counts), never a row.
+ */
+export async function commitRunGold(services: PipelineServices, runId: string, batchCount: number | undefined): Promise<RunGoldCommit> {
+  const records = await runRecords(services, runId, batchCount);
+  const out: RunGoldCommit = { tables: {}, orphansDeleted: 0 };
+  for (const def of goldForecastTables) {
+    const staged = records
+      .map((r) => r.tables[def.name as GoldForecastTable])
+      .filter((s): s is StagedFiles => s !== undefined && s.adds.length > 0);
+    const table = openLakeTable(services.lake, def);
+    if (staged.length > 0) {
+      out.tables[def.name as GoldForecastTable] = await table.commitStaged(staged, {
+        schema: def.schema,
+        partitionBy: def.partitionBy,
+        // A lake from before a column was added (Gold forecasts' `expected`) gains it on this commit.
+        schemaMode: 'merge',
+        transaction: runTransaction(def.name, runId),
+        commitInfo: { runId, batches: String(records.length) },
+        ...signalOf(services),
+      });
+    }
+    out.orphansDeleted += await table.deleteUncommitted({ run_id: runId }, signalOf(services));
+  }
+  return out;
+}
