@@ -93,6 +93,23 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
     }
   });
 
+  it('reads each daily_demand data file once (not a pass for the SKU spans and another for the rows)', async () => {
+    const reads: string[] = [];
+    const inner = services.lake;
+    const lake = Object.assign(Object.create(inner) as typeof inner, {
+      read: async (p: string, o?: { abortSignal?: AbortSignal }) => {
+        reads.push(p);
+        return inner.read(p, o);
+      },
+    });
+    const plan = await planForecast({ ...run, runId: 'run-reads', dailyDemandVersion: 0, batchSize: 3 }, { ...services, lake });
+    expect(plan.skuCount).toBe(4);
+    const dataFiles = (await openLakeTable(inner, lakeTables.daily_demand).snapshot({ version: 0 })).files.map((f) => f.path);
+    expect(dataFiles.length).toBeGreaterThan(1);
+    const dataReads = reads.filter((p) => p.endsWith('.parquet'));
+    expect(dataReads.sort()).toEqual(dataFiles.map((f) => `${lakeTables.daily_demand.path}/${f}`).sort());
+  });
+
   it('forecasts a batch into Gold with finite quantiles, and a retried batch adds no rows', async () => {
     const plan = await planForecast({ ...run, dailyDemandVersion: 0, batchSize: 10 }, services);
     const input = { ...run, batch: planBatchRefs(run.runId, plan)[0]!, dailyDemandVersion: 0, horizonDays: 14, season: 7 };
