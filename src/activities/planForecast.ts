@@ -1,10 +1,12 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openLakeTable } from '../lib/delta';
+import { openLakeTable, type DeltaTable } from '../lib/delta';
+import type { LakeStore } from '../lib/lake/lakeStore';
+import { latestPlanState, touchedMonths, writePlanState, type PlanState } from './planState';
 import type { PlanForecastInput, PlanForecastOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
-import { batchIdOf, skuBatchPath, type SkuBatch } from '../contracts/skuBatches';
+import { batchIdOf, readSkuBatch, skuBatchPath, type SkuBatch } from '../contracts/skuBatches';
 import { lakeTables } from '../lib/lakeTables';
 import { loadWarmStartBook, warmStartFor, warmStartSourceRuns, type IndexedRun, type WarmStartBook } from '../lib/runs/warmStartRecords';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
@@ -22,6 +24,8 @@ const fieldsPerRow = 5;
 const dayMs = 86_400_000;
 const dayNumber = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / dayMs);
 const isoOfDayNumber = (n: number): string => new Date(n * dayMs).toISOString().slice(0, 10);
+
+type Signal = { abortSignal?: AbortSignal };
 
 interface SkuSpan {
   /** The SKU's index in order of first appearance (what the scratch rows carry). */
@@ -74,21 +78,175 @@ async function* scratchRows(file: string, chunkRows: number): AsyncIterable<Floa
   }
 }
 
+/** Per SKU its id, first day and last sale, the data's last day, and every row spilled to one scratch file. */
+class PlanRows {
+  readonly spans = new Map<string, SkuSpan>();
+  end = Number.NEGATIVE_INFINITY;
+  private readonly spill: RowSpill;
+
+  constructor(
+    readonly file: string,
+    spillRows: number,
+  ) {
+    this.spill = new RowSpill(() => file, spillRows);
+  }
+
+  /** A day of data of some SKU (the data's end counts every SKU's rows, planned or not). */
+  seeDay(day: number): void {
+    if (day > this.end) this.end = day;
+  }
+
+  spanOf(sku: string, day: number): SkuSpan {
+    let s = this.spans.get(sku);
+    if (!s) this.spans.set(sku, (s = { id: this.spans.size, first: day, lastSale: null }));
+    return s;
+  }
+
+  async add(sku: string, day: number, units: number, stockout: boolean, onHand: number): Promise<SkuSpan> {
+    this.seeDay(day);
+    const s = this.spanOf(sku, day);
+    if (day < s.first) s.first = day;
+    if (units > 0 && (s.lastSale === null || day > s.lastSale)) s.lastSale = day;
+    await this.spill.push(0, s.id, day, units, stockout ? 1 : 0, onHand);
+    return s;
+  }
+
+  async close(): Promise<void> {
+    await this.spill.flush();
+  }
+}
+
+const onHandOf = (value: unknown): number => (value === null || value === undefined ? Number.NaN : Number(value));
+const demandColumns = ['sku', 'date', 'units', 'stockout', 'on_hand'];
+
+/** Every row of daily_demand at `version` (of the wanted SKUs). */
+async function readAllRows(table: DeltaTable, version: number, wanted: Set<string> | undefined, rows: PlanRows, signal: Signal) {
+  for await (const row of table.read({ version, columns: demandColumns, ...signal })) {
+    const day = dayNumber(String(row['date']));
+    rows.seeDay(day);
+    const sku = String(row['sku']);
+    if (wanted && !wanted.has(sku)) continue;
+    await rows.add(sku, day, Number(row['units'] ?? 0), row['stockout'] === true, onHandOf(row['on_hand']));
+  }
+}
+
+/** What the rows of the changed months say of one SKU: its first row, its latest on-hand observation. */
+interface ReadBack {
+  first: number;
+  lastOnHand: number;
+}
+
+/** Day numbers → 'YYYY-MM', one Date per month rather than per day. */
+class MonthOfDay {
+  private from = Number.POSITIVE_INFINITY;
+  private to = Number.NEGATIVE_INFINITY;
+  private month = '';
+  of(day: number): string {
+    if (day < this.from || day >= this.to) {
+      const date = new Date(day * dayMs);
+      this.month = date.toISOString().slice(0, 7);
+      this.from = Math.round(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) / dayMs);
+      this.to = Math.round(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / dayMs);
+    }
+    return this.month;
+  }
+}
+
 /**
- * Reads Silver daily_demand (at the version the run produced) once and writes SKU batches to the
- * lake for the forecast fan-out: each SKU's daily series up to the data's last day (days after a
- * SKU's last sale are zeros, not gaps; stockout days are marked censored).
+ * An increment's rows: daily_demand's rows of the months whose files changed since the base plan's
+ * version, and the base plan's series for every other month (Silver left them as they were).
+ * Returns why not when the result could differ from a full read (then the caller reads in full):
+ * the data's end moved back, a SKU's first row or latest on-hand day lay in a changed month and
+ * the month no longer has it, a SKU the base left out sold again (its history is not in the base).
+ */
+async function readIncrement(
+  table: DeltaTable,
+  version: number,
+  base: PlanState,
+  touched: ReadonlySet<string>,
+  rows: PlanRows,
+  lake: LakeStore,
+  signal: Signal,
+): Promise<string | undefined> {
+  const read = new Map<string, ReadBack>();
+  const sold = new Set<string>();
+  const months = new MonthOfDay();
+  const changed = (row: Record<string, string | null>) => row['month'] !== null && touched.has(String(row['month']));
+  for await (const row of table.read({ version, columns: demandColumns, partitionFilter: changed, ...signal })) {
+    const day = dayNumber(String(row['date']));
+    const sku = String(row['sku']);
+    const units = Number(row['units'] ?? 0);
+    const onHand = onHandOf(row['on_hand']);
+    await rows.add(sku, day, units, row['stockout'] === true, onHand);
+    const r = read.get(sku) ?? { first: day, lastOnHand: -1 };
+    if (day < r.first) r.first = day;
+    if (!Number.isNaN(onHand) && day > r.lastOnHand) r.lastOnHand = day;
+    read.set(sku, r);
+    if (units > 0) sold.add(sku);
+  }
+  for (let b = 0; b < base.batchCount; b++) {
+    const batch = await readSkuBatch(lake, skuBatchPath(base.runId, batchIdOf(b)), signal);
+    for (const series of batch.series) {
+      const first = dayNumber(series.startDate);
+      const lastOnHandDay = base.planned[series.sku] ?? -1;
+      const r = read.get(series.sku);
+      if (touched.has(months.of(first)) && !(r && months.of(r.first) <= months.of(first)))
+        return `SKU ${series.sku}: its first day's month changed and no longer starts it`;
+      if (lastOnHandDay >= 0 && touched.has(months.of(lastOnHandDay)) && !(r && months.of(r.lastOnHand) >= months.of(lastOnHandDay)))
+        return `SKU ${series.sku}: its latest on-hand day's month changed and no longer has one`;
+      for (let d = 0; d < series.values.length; d++) {
+        const day = first + d;
+        if (touched.has(months.of(day))) continue;
+        const onHand = day === lastOnHandDay && series.onHand !== null ? series.onHand : Number.NaN;
+        await rows.add(series.sku, day, series.values[d]!, series.censored[d]!, onHand);
+      }
+    }
+  }
+  for (const [sku, first] of Object.entries(base.others)) {
+    if (sold.has(sku)) return `SKU ${sku}, left out of the base plan, sold again`;
+    if (touched.has(months.of(first)) && !read.has(sku)) return `SKU ${sku}: its first day's month changed`;
+    rows.spanOf(sku, first); // seen (inactive): counted, never planned without a sale
+  }
+  if (rows.end < base.endDay) return `the data's last day moved back (${isoOfDayNumber(rows.end)} < ${isoOfDayNumber(base.endDay)})`;
+  return undefined;
+}
+
+/**
+ * The base an increment may start from: the latest whole-fleet plan, of this version or an
+ * earlier one, with the months changed since (undefined: read in full).
+ */
+async function incrementBase(
+  services: PipelineServices,
+  table: DeltaTable,
+  version: number,
+  signal: Signal,
+): Promise<{ base: PlanState; touched: Set<string> } | undefined> {
+  const base = await latestPlanState(services.lake, signal);
+  if (!base || base.dailyDemandVersion > version || base.batchCount === 0) return undefined;
+  const touched = await touchedMonths(table, base.dailyDemandVersion, version, signal);
+  return touched ? { base, touched } : undefined;
+}
+
+/**
+ * Reads Silver daily_demand (at the version the run produced) and writes SKU batches to the lake
+ * for the forecast fan-out: each SKU's daily series up to the data's last day (days after a SKU's
+ * last sale are zeros, not gaps; stockout days are marked censored).
  *
- * Memory stays bounded in the fleet's size: the one pass over the table keeps three numbers per
- * SKU (its id, first day, last sale) and spills each row, as five numbers, to a scratch file
- * (DEMAND_SCRATCH_DIR or the OS temp folder) every 200,000 rows; once the active SKUs and their
- * batches are known, the scratch rows are sorted out to one file per batch, and each batch is
- * built from its file alone. Only one batch's series are in memory at a time.
+ * What it reads: a whole-fleet plan after an earlier one (the latest, planState.ts) reads only the
+ * month partitions whose files changed between the two daily_demand versions, and takes every
+ * other month from the earlier plan's batches; a first plan, a plan of chosen SKUs or an increment
+ * the base cannot serve (readIncrement says why) reads the table once, in full.
+ *
+ * Memory stays bounded in the fleet's size: three numbers per SKU (its id, first day, last sale)
+ * and each row, as five numbers, spilled to a scratch file (DEMAND_SCRATCH_DIR or the OS temp
+ * folder) every 200,000 rows; once the active SKUs and their batches are known, the scratch rows
+ * are sorted out to one file per batch, and each batch is built from its file alone. Only one
+ * batch's series are in memory at a time.
  */
 export async function planForecast(
   input: PlanForecastInput,
   services: PipelineServices,
-  options: { spillRows?: number } = {},
+  options: { spillRows?: number; fromScratch?: boolean } = {},
 ): Promise<PlanForecastOutput> {
   const spillRows = options.spillRows ?? defaultSpillRows;
   const table = openLakeTable(services.lake, lakeTables.daily_demand);
@@ -106,25 +264,24 @@ export async function planForecast(
 
   const scratch = await fs.mkdtemp(path.join(services.settings.DEMAND_SCRATCH_DIR ?? os.tmpdir(), 'plan-'));
   try {
-    // The one pass: per SKU its first day and last sale, the data's last day, every row to scratch.
-    const spans = new Map<string, SkuSpan>();
-    let end = Number.NEGATIVE_INFINITY;
-    const rowsFile = path.join(scratch, 'rows.f64');
-    const allRows = new RowSpill(() => rowsFile, spillRows);
-    for await (const row of table.read({ version, columns: ['sku', 'date', 'units', 'stockout', 'on_hand'], ...signal })) {
-      const day = dayNumber(String(row['date']));
-      if (day > end) end = day;
-      const sku = String(row['sku']);
-      if (wanted && !wanted.has(sku)) continue;
-      let s = spans.get(sku);
-      if (!s) spans.set(sku, (s = { id: spans.size, first: day, lastSale: null }));
-      if (day < s.first) s.first = day;
-      const units = Number(row['units'] ?? 0);
-      if (units > 0 && (s.lastSale === null || day > s.lastSale)) s.lastSale = day;
-      const onHand = row['on_hand'] === null || row['on_hand'] === undefined ? Number.NaN : Number(row['on_hand']);
-      await allRows.push(0, s.id, day, units, row['stockout'] === true ? 1 : 0, onHand);
+    const wholeFleet = !wanted;
+    const increment = wholeFleet && !options.fromScratch ? await incrementBase(services, table, version, signal) : undefined;
+    let rows = new PlanRows(path.join(scratch, 'rows.f64'), spillRows);
+    let source = 'in full';
+    if (increment) {
+      const refused = await readIncrement(table, version, increment.base, increment.touched, rows, services.lake, signal);
+      if (refused) {
+        services.log(`plan: daily_demand read in full, not from plan ${increment.base.runId}: ${refused}`);
+        await fs.rm(rows.file, { force: true });
+        rows = new PlanRows(path.join(scratch, 'rows.f64'), spillRows);
+      } else {
+        const months = [...increment.touched].sort();
+        source = `months ${months.join(', ') || '(none)'}, the rest from plan ${increment.base.runId} (v${increment.base.dailyDemandVersion})`;
+      }
     }
-    await allRows.flush();
+    if (source === 'in full') await readAllRows(table, version, wanted, rows, signal);
+    await rows.close();
+    const { spans, end } = rows;
     if (!Number.isFinite(end)) return empty;
     const skus = [...spans.keys()]
       .filter((sku) => {
@@ -147,7 +304,7 @@ export async function planForecast(
 
     // The scratch rows of planned SKUs to their batch's file, as (index in batch, day from the SKU's first, units, stockout, on hand).
     const byBatch = new RowSpill((batch) => path.join(scratch, `${batch}.f64`), spillRows);
-    for await (const chunk of scratchRows(rowsFile, spillRows)) {
+    for await (const chunk of scratchRows(rows.file, spillRows)) {
       for (let k = 0; k < chunk.length; k += fieldsPerRow) {
         const id = chunk[k]!;
         const slot = slotOfId[id]!;
@@ -157,12 +314,13 @@ export async function planForecast(
       }
     }
     await byBatch.flush();
-    await fs.rm(rowsFile, { force: true });
+    await fs.rm(rows.file, { force: true });
 
     let warmSkus = 0;
+    const lastOnHand: Record<string, number> = {};
     for (let b = 0; b < batchCount; b++) {
       const members = skus.slice(b * input.batchSize, (b + 1) * input.batchSize);
-      const batch = await batchOf(input.runId, b, members, spans, end, version, path.join(scratch, `${b}.f64`));
+      const batch = await batchOf(input.runId, b, members, spans, end, version, path.join(scratch, `${b}.f64`), lastOnHand);
       for (const series of batch.series) {
         const warmStart = book && warmStartFor(book, series.sku, endDate, services.settings.DEMAND_FULL_SELECTION_EVERY_DAYS);
         if (!warmStart) continue;
@@ -172,8 +330,14 @@ export async function planForecast(
       // Same plan → same bytes: a retried or replayed plan rewrites identical batches.
       await services.lake.put(skuBatchPath(input.runId, batch.batchId), Buffer.from(JSON.stringify(batch)), signal);
     }
+    if (wholeFleet) {
+      const others: Record<string, number> = {};
+      for (const [sku, s] of spans) if (!planned.has(sku)) others[sku] = s.first;
+      const state: PlanState = { runId: input.runId, dailyDemandVersion: version, endDay: end, batchCount, planned: lastOnHand, others };
+      await writePlanState(services.lake, state, signal);
+    }
     services.log(
-      `planned ${skus.length} SKUs in ${batchCount} batches from daily_demand v${version}` +
+      `planned ${skus.length} SKUs in ${batchCount} batches from daily_demand v${version} (${source})` +
         (book?.sourceRuns.length ? `; ${warmSkus} may re-use their choice from run(s) ${book.sourceRuns.join(', ')} (warm start)` : ''),
     );
     return {
@@ -197,6 +361,7 @@ async function batchOf(
   end: number,
   version: number,
   file: string,
+  lastOnHand: Record<string, number>,
 ): Promise<SkuBatch> {
   const series = members.map((sku) => {
     const days = end - spans.get(sku)!.first + 1;
@@ -222,6 +387,7 @@ async function batchOf(
       }
     }
   }
+  for (const s of series) lastOnHand[s.sku] = s.lastOnHandDay < 0 ? -1 : spans.get(s.sku)!.first + s.lastOnHandDay;
   return {
     batchId: batchIdOf(index),
     runId,

@@ -84,8 +84,11 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
   });
 
   it('writes the same batches whether rows spill to scratch once or every 7 rows', async () => {
-    const a = await planForecast({ ...run, runId: 'run-spill-a', dailyDemandVersion: 0, batchSize: 3 }, services);
-    const b = await planForecast({ ...run, runId: 'run-spill-b', dailyDemandVersion: 0, batchSize: 3 }, services, { spillRows: 7 });
+    const a = await planForecast({ ...run, runId: 'run-spill-a', dailyDemandVersion: 0, batchSize: 3 }, services, { fromScratch: true });
+    const b = await planForecast({ ...run, runId: 'run-spill-b', dailyDemandVersion: 0, batchSize: 3 }, services, {
+      spillRows: 7,
+      fromScratch: true,
+    });
     expect(b).toEqual(a);
     for (const [ra, rb] of planBatchRefs('run-spill-a', a).map((ref, i) => [ref, planBatchRefs('run-spill-b', b)[i]!] as const)) {
       const [x, y] = [await readSkuBatch(services.lake, ra.path), await readSkuBatch(services.lake, rb.path)];
@@ -102,7 +105,12 @@ describe('planForecast and forecastBatch on a real Delta lake', () => {
         return inner.read(p, o);
       },
     });
-    const plan = await planForecast({ ...run, runId: 'run-reads', dailyDemandVersion: 0, batchSize: 3 }, { ...services, lake });
+    // From scratch: an earlier plan of the same version would serve this one without reading the table at all.
+    const plan = await planForecast(
+      { ...run, runId: 'run-reads', dailyDemandVersion: 0, batchSize: 3 },
+      { ...services, lake },
+      { fromScratch: true },
+    );
     expect(plan.skuCount).toBe(4);
     const dataFiles = (await openLakeTable(inner, lakeTables.daily_demand).snapshot({ version: 0 })).files.map((f) => f.path);
     expect(dataFiles.length).toBeGreaterThan(1);
