@@ -10,6 +10,7 @@ import { openLakeTable, type StagedFiles } from '../lib/delta';
 import { DemandError, LakeNotFoundError } from '../lib/errors';
 import { lakePath, type LakeStore } from '../lib/lake/lakeStore';
 import { lakeTables } from '../lib/lakeTables';
+import type { LakeTableDef } from '../lib/delta/tableDef';
 import type { DeltaRow, DeltaWriteResult } from '../lib/delta/types';
 import type { ForecastBatchOutput } from '../contracts/messages';
 import { batchIdOf } from '../contracts/skuBatches';
@@ -17,8 +18,12 @@ import type { PipelineServices } from '../lib/pipelineServices';
 import { signalOf } from '../lib/pipelineServices';
 
 /** The Gold tables a forecast batch writes, each committed once per run. */
-export const goldForecastTables = [lakeTables.forecasts, lakeTables.forecast_metrics, lakeTables.model_params] as const;
 export type GoldForecastTable = 'forecasts' | 'forecast_metrics' | 'model_params';
+export const goldForecastTables: ReadonlyArray<LakeTableDef & { name: GoldForecastTable }> = [
+  { ...lakeTables.forecasts, name: 'forecasts' },
+  { ...lakeTables.forecast_metrics, name: 'forecast_metrics' },
+  { ...lakeTables.model_params, name: 'model_params' },
+];
 
 /** What a batch's staged files were computed from: a record of other content is not re-used. */
 export interface StagedBatchKey {
@@ -85,9 +90,9 @@ export async function stageBatchRows(
 ): Promise<Partial<Record<GoldForecastTable, StagedFiles>>> {
   const out: Partial<Record<GoldForecastTable, StagedFiles>> = {};
   for (const def of goldForecastTables) {
-    const tableRows = rows[def.name as GoldForecastTable] ?? [];
+    const tableRows = rows[def.name] ?? [];
     if (tableRows.length === 0) continue;
-    out[def.name as GoldForecastTable] = await openLakeTable(services.lake, def).stage(tableRows, {
+    out[def.name] = await openLakeTable(services.lake, def).stage(tableRows, {
       schema: def.schema,
       partitionBy: def.partitionBy,
       stageId: batchId,
@@ -166,12 +171,10 @@ export async function commitRunGold(services: PipelineServices, runId: string, b
   const records = await runRecords(services, runId, batchCount);
   const out: RunGoldCommit = { tables: {}, orphansDeleted: 0 };
   for (const def of goldForecastTables) {
-    const staged = records
-      .map((r) => r.tables[def.name as GoldForecastTable])
-      .filter((s): s is StagedFiles => s !== undefined && s.adds.length > 0);
+    const staged = records.map((r) => r.tables[def.name]).filter((s): s is StagedFiles => s !== undefined && s.adds.length > 0);
     const table = openLakeTable(services.lake, def);
     if (staged.length > 0) {
-      out.tables[def.name as GoldForecastTable] = await table.commitStaged(staged, {
+      out.tables[def.name] = await table.commitStaged(staged, {
         schema: def.schema,
         partitionBy: def.partitionBy,
         // A lake from before a column was added (Gold forecasts' `expected`) gains it on this commit.

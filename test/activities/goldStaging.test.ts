@@ -13,6 +13,7 @@ import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { closeSharedForecastPool } from '../../src/activities/forecastPool';
 import { planBatchRefs } from '../../src/contracts/skuBatches';
 import { lakeTables } from '../../src/lib/lakeTables';
+import type { LakeTableDef } from '../../src/lib/delta/tableDef';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { adapterFactories } from '../../src/composition/services';
 
@@ -56,7 +57,7 @@ function countingLake(inner: LakeStore): LakeStore & { created: string[] } {
 }
 
 /** Commits of one run to a Gold table (commitInfo.operationParameters.runId). */
-async function commitsOfRun(services: PipelineServices, def: (typeof goldForecastTables)[number], runId: string): Promise<number> {
+async function commitsOfRun(services: PipelineServices, def: LakeTableDef, runId: string): Promise<number> {
   const history = await openLakeTable(services.lake, def).history();
   return history.filter((h) => (h['operationParameters'] as Record<string, string> | undefined)?.['runId'] === runId).length;
 }
