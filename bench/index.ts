@@ -20,6 +20,10 @@ const benches: Record<string, { about: string; run: (args: string[]) => Promise<
     about: 'the whole pipeline on both Online Retail files through the local host: wall and peak RSS per stage, drift share, history sizes',
     run: async (args) => (await import('./pipeline')).runPipelineBench(args),
   },
+  plan: {
+    about: "planForecast on Online Retail: a full build's plan vs a one-day increment's, CPU and daily_demand bytes read",
+    run: async (args) => (await import('./plan')).runPlanBench(args),
+  },
   scale: {
     about:
       'the whole pipeline on synthetic fleets (--skus 2000,8000,32000): wall and peak RSS per stage, ratios per size, an increment run',
