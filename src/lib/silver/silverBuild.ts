@@ -69,6 +69,8 @@ export interface SilverBuildOptions {
   abortSignal?: AbortSignal;
   /** Bounds of the field validators (DEMAND_MAX_* settings); the documented defaults when absent. */
   fieldBounds?: FieldBounds;
+  /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
+  linesAhead?: number;
 }
 
 export interface SilverBuildResult extends BuildSilverOutput {
@@ -345,10 +347,13 @@ async function buildOrderTables(
     affected,
     onHand,
     quarantine,
+    monthLines: new Map(Object.entries(scanned.months).map(([month, c]) => [month, c.demand + c.cancellation])),
+    ...(run.options.linesAhead !== undefined ? { linesAhead: run.options.linesAhead } : {}),
     ...(run.options.progress ? { progress: run.options.progress } : {}),
     ...run.signal,
   });
   await pass.run(monthsToLoad(affected, scanned, netting));
+  run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
   const products = await commitProducts(
