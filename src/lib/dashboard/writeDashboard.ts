@@ -22,7 +22,7 @@ export interface WriteDashboardOptions {
   split?: 'auto' | 'always' | 'never';
   /** Scratch folder of a split dashboard's series (DEMAND_SCRATCH_DIR; default the OS temp folder). */
   scratchDir?: string;
-  /** SKUs a split dashboard builds at a time (default 1,000). */
+  /** SKUs a split dashboard builds at a time (default 250). */
   bucketSkus?: number;
 }
 
