@@ -165,6 +165,24 @@ async function forecastRanks(lake: LakeStore, runSet: Set<string>, rank: Map<str
   return best;
 }
 
+/** The columns the page reads of the rows kept per SKU (a row per SKU stays in memory: only what is shown). */
+const currentColumns = {
+  forecast_metrics: ['run_id', 'sku', 'model', 'segment', 'mase', 'wape', 'bias', 'coverage90', 'abs_err', 'abs_actual'],
+  inventory_actions: [
+    'run_id',
+    'sku',
+    'as_of',
+    'on_hand',
+    'days_of_cover',
+    'stockout_date',
+    'safety_stock',
+    'reorder_point',
+    'order_qty',
+    'lead_time_days',
+    'action',
+  ],
+};
+
 async function currentRowsOf(
   lake: LakeStore,
   name: 'forecast_metrics' | 'inventory_actions',
@@ -173,7 +191,9 @@ async function currentRowsOf(
   signal: { abortSignal?: AbortSignal },
 ): Promise<CurrentRows> {
   const current = new CurrentRows(rank);
-  for await (const row of streamLakeRows(lake, name, { partitionFilter: (v) => runSet.has(v.run_id ?? ''), ...signal })) current.add(row);
+  const columns = currentColumns[name];
+  for await (const row of streamLakeRows(lake, name, { partitionFilter: (v) => runSet.has(v.run_id ?? ''), columns, ...signal }))
+    current.add(row);
   return current;
 }
 
