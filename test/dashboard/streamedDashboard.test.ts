@@ -52,6 +52,7 @@ async function fleetLake(skus: number): Promise<FixtureLake> {
           q50: point,
           q75: point * 1.2,
           q95: point * 2,
+          expected: point + 0.25,
           model: k % 3 === 0 ? 'tsb' : 'mstl_ets',
         });
       }
@@ -155,6 +156,7 @@ describe('streamed dashboard', () => {
     for (const name of Object.keys(a)) expect(`${name}: ${b[name]}`).toBe(`${name}: ${a[name]}`);
     // The newer run's forecast is current for the SKUs it has (point + 0.5), the older one's for the rest.
     expect(a['page']).toContain('"forecastRows":1610');
+    expect(a['page']).toMatch(/"expectedUnits":\d/);
   });
 
   it('holds one bucket of SKUs’ rows at a time, the same at 2× the fleet', async () => {

@@ -144,6 +144,9 @@ interface SeriesTables {
   models: string[];
   forecastRows: number;
   originDate: string | null;
+  /** Σ expected over the current rows that have it, and how many have it (fleetExpectedUnits' sum). */
+  expectedTotal: number;
+  expectedKnown: number;
 }
 
 const demandFields = 4; // sku index, day, units, on_hand
@@ -165,24 +168,6 @@ async function forecastRanks(lake: LakeStore, runSet: Set<string>, rank: Map<str
   return best;
 }
 
-/** The columns the page reads of the rows kept per SKU (a row per SKU stays in memory: only what is shown). */
-const currentColumns = {
-  forecast_metrics: ['run_id', 'sku', 'model', 'segment', 'mase', 'wape', 'bias', 'coverage90', 'abs_err', 'abs_actual'],
-  inventory_actions: [
-    'run_id',
-    'sku',
-    'as_of',
-    'on_hand',
-    'days_of_cover',
-    'stockout_date',
-    'safety_stock',
-    'reorder_point',
-    'order_qty',
-    'lead_time_days',
-    'action',
-  ],
-};
-
 async function currentRowsOf(
   lake: LakeStore,
   name: 'forecast_metrics' | 'inventory_actions',
@@ -191,9 +176,8 @@ async function currentRowsOf(
   signal: { abortSignal?: AbortSignal },
 ): Promise<CurrentRows> {
   const current = new CurrentRows(rank);
-  const columns = currentColumns[name];
-  for await (const row of streamLakeRows(lake, name, { partitionFilter: (v) => runSet.has(v.run_id ?? ''), columns, ...signal }))
-    current.add(row);
+  // No projection: an older lake's table may lack a newer column (the in-memory build reads them all too).
+  for await (const row of streamLakeRows(lake, name, { partitionFilter: (v) => runSet.has(v.run_id ?? ''), ...signal })) current.add(row);
   return current;
 }
 
@@ -236,10 +220,10 @@ async function spillSeries(
   await demand.flush();
   const forecasts = new SkuRowSpill(scratch, 'forecasts', forecastFields, bucketSkus);
   const modelIds = new Map<string, number>();
-  const tables: SeriesTables = { demand, forecasts, models: [], forecastRows: 0, originDate: null };
+  const tables: SeriesTables = { demand, forecasts, models: [], forecastRows: 0, originDate: null, expectedTotal: 0, expectedKnown: 0 };
   for await (const row of streamLakeRows(lake, 'forecasts', {
     partitionFilter: (v) => scope.runSet.has(v.run_id ?? ''),
-    columns: ['sku', 'run_id', 'origin_date', 'target_date', 'point', 'q05', 'q25', 'q75', 'q95', 'model'],
+    // No projection: forecasts written before the expected column must still read.
     ...signal,
   })) {
     const sku = String(row.sku);
@@ -247,6 +231,10 @@ async function spillSeries(
     // The first current row, as forecasts[0] of the whole current table: the fleet's origin.
     if (tables.forecastRows === 0) tables.originDate = str(row.origin_date);
     tables.forecastRows += 1;
+    if (typeof row.expected === 'number' && Number.isFinite(row.expected)) {
+      tables.expectedTotal += row.expected;
+      tables.expectedKnown += 1;
+    }
     const index = slot.get(sku);
     if (index === undefined) continue;
     const model = str(row.model);
@@ -523,6 +511,7 @@ export async function writeStreamedDashboardParts(
       forecastRows: series.forecastRows,
       originDate: series.originDate,
       horizonDays: sums.horizonDays,
+      expectedUnits: series.expectedKnown > 0 ? Math.round(series.expectedTotal * 10) / 10 : null,
       models: sums.models,
       modelFamilies: sums.modelFamilies,
       wape: pooledWape(metricRows),
