@@ -8,6 +8,9 @@
  *
  *   npm run bench -- pipeline [--data <dir>] [--keep <dir>] [--runs 1] [--until YYYY-MM-DD]
  *   npm run bench -- pipeline --synthetic-skus N [--days 730] [--seed 7]   (a synthetic fleet instead)
+ *   ... --models snaive,naive   (every batch forecast with these candidates only: the scale bench's
+ *   cheap mode, for memory against the SKU count when the full selection's CPU would not fit the time;
+ *   its accuracy is not the product's)
  *   (or, once built: node dist/bench/pipeline.js; `node --expose-gc dist/bench/pipeline.js ...` adds each
  *   stage's live heap after a forced GC, which is what the scale bench does)
  *
@@ -22,6 +25,7 @@ import type { historyStats } from '../src/host/historyStats';
 import { runLocalPipeline } from '../src/host/pipelineRun';
 import { loadSettings } from '../src/lib/config/settings';
 import { closeSharedForecastPool } from '../src/activities/forecastPool';
+import { ForecastPool } from '../src/lib/forecast';
 import { createServices } from '../src/composition/services';
 import { readOnlineRetailTwoYears } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
@@ -248,8 +252,19 @@ function stagesPeak(results: readonly RunFigures[]): number {
   return Math.max(0, ...results.flatMap((r) => [...r.stages.values()].map((s) => s.peakRssMb)));
 }
 
+/** --models a,b: every forecast call of this process tries only these candidates (the bench's cheap mode). */
+function restrictCandidates(models: string[]): void {
+  const proto = ForecastPool.prototype;
+  const original = Object.getOwnPropertyDescriptor(proto, 'forecast')?.value as ForecastPool['forecast'];
+  proto.forecast = function (this: ForecastPool, inputs, options, progress) {
+    return original.call(this, inputs, { ...options, models }, progress);
+  };
+}
+
 export async function runPipelineBench(args: string[]): Promise<void> {
   const synthetic = argValue(args, '--synthetic-skus');
+  const models = argValue(args, '--models');
+  if (models) restrictCandidates(models.split(','));
   const paths = synthetic ? undefined : onlineRetailPaths(args);
   const write = (s: string): void => void process.stdout.write(s);
   if (!paths && !synthetic) {
@@ -271,7 +286,7 @@ export async function runPipelineBench(args: string[]): Promise<void> {
     : undefined;
   write(
     `pipeline bench: ${fleet ? `synthetic fleet of ${fleet.skus.length} SKUs over ${fleet.options.days} days (seed ${fleet.options.seed})` : 'Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09'}, ` +
-      `whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version}); workspace ${root}\n`,
+      `whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version})${models ? `, forecast candidates restricted to ${models} (cheap mode)` : ''}; workspace ${root}\n`,
   );
   // --until D holds back the days from D on (the issue's workaround before cover was bounded).
   let until = argValue(args, '--until');

@@ -4,7 +4,9 @@
  * then the ratios per doubling of SKUs; and an increment run (one more day of orders after a full
  * build) as a share of the full build. The reference measured in the same run is the smallest size.
  *
- *   npm run bench -- scale [--skus 2000,8000,32000] [--days 730] [--seed 7]
+ *   npm run bench -- scale [--skus 2000,8000,32000] [--days 730] [--seed 7] [--models snaive,naive]
+ *   (--models: every batch tries only these forecast candidates, so a 16× fleet fits the time on a
+ *   small machine; memory is what is measured, the forecast's accuracy is not the product's)
  *   (or, once built: node dist/bench/scale.js)
  */
 import { spawn } from 'node:child_process';
@@ -22,13 +24,31 @@ interface RunJson {
   skus: number;
 }
 
-function runSize(skus: number, days: string, seed: string): Promise<{ runs: RunJson[]; peakRssMb: number }> {
+function runSize(
+  skus: number,
+  days: string,
+  seed: string,
+  models: string | undefined,
+  fullOnly: boolean,
+): Promise<{ runs: RunJson[]; peakRssMb: number }> {
   const script = path.join(__dirname, 'pipeline.js');
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       // --expose-gc: the child measures each stage's live heap after a forced GC besides RSS.
-      ['--expose-gc', script, '--synthetic-skus', String(skus), '--days', days, '--seed', seed, '--increment', '--json'],
+      [
+        '--expose-gc',
+        script,
+        '--synthetic-skus',
+        String(skus),
+        '--days',
+        days,
+        '--seed',
+        seed,
+        ...(fullOnly ? [] : ['--increment']),
+        '--json',
+        ...(models ? ['--models', models] : []),
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';
@@ -60,7 +80,7 @@ const ratio = (a: number | undefined, b: number | undefined): string => (a === u
 interface SizeResult {
   skus: number;
   full: RunJson;
-  increment: RunJson;
+  increment: RunJson | undefined;
   peakRssMb: number;
 }
 
@@ -81,21 +101,27 @@ export async function runScaleBench(args: string[]): Promise<void> {
   const sizes = (argValue(args, '--skus') ?? '2000,8000,32000').split(',').map(Number);
   const days = argValue(args, '--days') ?? '730';
   const seed = argValue(args, '--seed') ?? '7';
+  const models = argValue(args, '--models');
+  // --full-only: the full build alone (the increment run is left out, e.g. when time is short).
+  const fullOnly = args.includes('--full-only');
   const write = (s: string): void => void process.stdout.write(s);
   write(
-    `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})\n`,
+    `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})${models ? `; forecast candidates restricted to ${models} (cheap mode: memory, not accuracy)` : ''}\n`,
   );
   const results: SizeResult[] = [];
   for (const skus of sizes) {
-    const r = await runSize(skus, days, seed);
-    const [full, increment] = r.runs as [RunJson, RunJson];
+    const r = await runSize(skus, days, seed, models, fullOnly);
+    const [full, increment] = r.runs as [RunJson, RunJson | undefined];
     results.push({ skus, full, increment, peakRssMb: r.peakRssMb });
     write(
-      `  ${skus} SKUs (${full.skus} forecast): full build ${full.status} in ${full.wallSeconds.toFixed(1)} s, increment (+1 day) ${increment.status} in ${increment.wallSeconds.toFixed(1)} s ` +
-        `(${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build); peak RSS while a stage ran ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`,
+      `  ${skus} SKUs (${full.skus} forecast): full build ${full.status} in ${full.wallSeconds.toFixed(1)} s, ` +
+        (increment
+          ? `increment (+1 day) ${increment.status} in ${increment.wallSeconds.toFixed(1)} s (${((increment.wallSeconds / full.wallSeconds) * 100).toFixed(0)}% of the build)`
+          : 'no increment run (--full-only)') +
+        `; peak RSS while a stage ran ${r.peakRssMb.toFixed(0)} MB; largest message ${full.largestMessageBytes} B; ${full.historyEvents} history events\n`,
     );
     for (const [name, st] of Object.entries(full.stages)) {
-      const inc = increment.stages[name];
+      const inc = increment?.stages[name];
       write(
         `    ${name.padEnd(18)} wall ${st.wallSeconds.toFixed(1).padStart(7)} s  peak RSS ${st.peakRssMb.toFixed(0).padStart(6)} MB  ` +
           `live heap ${mb(st.liveAtStartMb)} → peak ${mb(st.peakLiveMb)} MB   increment wall ${inc ? inc.wallSeconds.toFixed(1).padStart(7) : '      -'} s\n`,

@@ -97,6 +97,38 @@ describe('Silver build on worker threads', () => {
   });
 });
 
+describe('Silver month pass look-ahead', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'silver-ahead-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('holds the months prepared ahead within a line budget (one month at least) and writes the same tables', async () => {
+    const records = orders();
+    const bounded = FileSystemLake.fromDirectory(path.join(dir, 'bounded'));
+    const wide = FileSystemLake.fromDirectory(path.join(dir, 'wide'));
+    const manifests = await writeParts(bounded, records);
+    await writeParts(wide, records);
+    const logs: Record<string, string[]> = { bounded: [], wide: [] };
+    const run = (lake: FileSystemLake, linesAhead: number, log: string[]) =>
+      buildSilverTables(lake, { runId: 'run-1', orderParts: manifests, workers: 2, linesAhead, log: (m) => log.push(m) });
+    const a = await run(bounded, 1, logs.bounded!);
+    const b = await run(wide, 1_000_000, logs.wide!);
+    const peak = (log: string[]) => Number(/held at most (\d+) order lines/.exec(log.join('\n'))?.[1]);
+    // The fixture's ~1,600 lines span four months: five months ahead hold them all, a budget of 1 holds one month.
+    expect(peak(logs.wide!)).toBeGreaterThan(1_000);
+    expect(peak(logs.bounded!)).toBeLessThan(peak(logs.wide!) / 2);
+    expect(peak(logs.bounded!)).toBeGreaterThan(0);
+    expect({ ...a, tableVersions: undefined }).toEqual({ ...b, tableVersions: undefined });
+    for (const name of ['order_lines', 'cancellations', 'quarantine', 'daily_demand', 'products'] as const) {
+      expect(await tableRows(bounded, name)).toEqual(await tableRows(wide, name));
+    }
+  });
+});
+
 describe('Silver build from a damaged Bronze part', () => {
   let dir: string;
   beforeEach(async () => {

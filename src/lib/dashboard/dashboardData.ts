@@ -8,7 +8,7 @@ import type { DeltaRow } from '../delta/types';
 import { ValidationError } from '../errors';
 import type { PipelineServices } from '../pipelineServices';
 import { forecastRunsTableName } from '../runs/forecastRunIndex';
-import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency } from '../publish/lakeRows';
+import { lakePartitions, newestRowsPerSku, readLakeRows, runsByRecency, streamLakeRows } from '../publish/lakeRows';
 import { canonicalModelName, modelFamily } from './modelNames';
 import { completedRuns } from '../publish/runCompletions';
 import { signalOf } from '../pipelineServices';
@@ -106,14 +106,14 @@ function groupBy(rows: DeltaRow[], key: string): Map<string, DeltaRow[]> {
   return map;
 }
 
-function median(values: number[]): number | null {
+export function median(values: number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function iso(date: Date): string {
+export function iso(date: Date): string {
   return formatISO(date, { representation: 'date' });
 }
 
@@ -157,7 +157,7 @@ function dayNumber(isoDate: string): number {
 
 const modelOf = (name: string | null): string | null => (name === null ? null : canonicalModelName(name));
 
-function maseHistogram(values: number[], width = 0.25, bins = 12): { width: number; counts: number[] } {
+export function maseHistogram(values: number[], width = 0.25, bins = 12): { width: number; counts: number[] } {
   const counts = Array.from({ length: bins }, () => 0);
   for (const v of values) counts[Math.max(0, Math.min(bins - 1, Math.floor(v / width)))]! += 1;
   return { width, counts };
@@ -170,7 +170,7 @@ function compactNulls(values: Array<number | null>): Array<number | null> {
 type DashboardSummary = DashboardData['summary'];
 
 /** The tables indexed by SKU, built once for the per-SKU pass. */
-interface SkuIndex {
+export interface SkuIndex {
   demand: Map<string, DeltaRow[]>;
   forecasts: Map<string, DeltaRow[]>;
   metrics: Map<string, DeltaRow>;
@@ -190,7 +190,7 @@ function indexBySku(tables: DashboardTables): SkuIndex {
   };
 }
 
-function checkedHistoryDays(historyDays: number): number {
+export function checkedHistoryDays(historyDays: number): number {
   if (!Number.isInteger(historyDays) || historyDays < 1) {
     throw new ValidationError('historyDays', `historyDays must be a positive whole number, got ${historyDays}`);
   }
@@ -202,7 +202,7 @@ function checkedHistoryDays(historyDays: number): number {
  * demand (the forecast origin), so a SKU that stopped selling shows its zero days instead of a
  * chart ending early.
  */
-function fleetHistoryStart(tables: DashboardTables, historyDays: number): string | null {
+export function fleetHistoryStart(tables: Pick<DashboardTables, 'forecasts' | 'dailyDemand'>, historyDays: number): string | null {
   let lastDay: string | null = str(tables.forecasts[0]?.origin_date);
   if (lastDay === null)
     for (const r of tables.dailyDemand)
@@ -249,7 +249,7 @@ function skuAction(action: DeltaRow | undefined): DashboardSku['action'] {
 }
 
 /** One SKU's history tail, forecast, metrics and action, as dense arrays. */
-function dashboardSku(sku: string, index: SkuIndex, windowStart: string | null, historyDays: number): DashboardSku {
+export function dashboardSku(sku: string, index: SkuIndex, windowStart: string | null, historyDays: number): DashboardSku {
   const demand = index.demand.get(sku) ?? [];
   const zeroFrom = zeroFromDay(demand, index.firstSales.get(sku) ?? null);
   const historyStart = zeroFrom !== null ? windowStart : null;
@@ -275,28 +275,34 @@ function dashboardSku(sku: string, index: SkuIndex, windowStart: string | null, 
   };
 }
 
-/** The 20 SKUs whose last four weeks of units changed most against the four weeks before. */
-function topMovers(skus: DashboardSku[]): DashboardData['movers'] {
-  return skus
-    .map((s) => {
-      const tail = s.units.slice(-2 * moverWindowDays);
-      const previous = tail.slice(0, Math.max(0, tail.length - moverWindowDays)).reduce<number>((a, v) => a + (v ?? 0), 0);
-      const recent = tail.slice(-moverWindowDays).reduce<number>((a, v) => a + (v ?? 0), 0);
-      return {
-        sku: s.sku,
-        description: s.description,
-        recent,
-        previous,
-        change: recent - previous,
-        changePct: previous > 0 ? round((100 * (recent - previous)) / previous, 1) : null,
-      };
-    })
-    .filter((m) => m.recent > 0 || m.previous > 0)
-    .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || a.sku.localeCompare(b.sku))
-    .slice(0, 20);
+type DashboardMover = DashboardData['movers'][number];
+
+/** A SKU's last four weeks of units against the four weeks before. */
+export function moverOf(s: DashboardSku): DashboardMover {
+  const tail = s.units.slice(-2 * moverWindowDays);
+  const previous = tail.slice(0, Math.max(0, tail.length - moverWindowDays)).reduce<number>((a, v) => a + (v ?? 0), 0);
+  const recent = tail.slice(-moverWindowDays).reduce<number>((a, v) => a + (v ?? 0), 0);
+  return {
+    sku: s.sku,
+    description: s.description,
+    recent,
+    previous,
+    change: recent - previous,
+    changePct: previous > 0 ? round((100 * (recent - previous)) / previous, 1) : null,
+  };
 }
 
-function countBy<T>(items: readonly T[], key: (item: T) => string | null): Record<string, number> {
+export const isMover = (m: DashboardMover): boolean => m.recent > 0 || m.previous > 0;
+export const byMoverChange = (a: DashboardMover, b: DashboardMover): number =>
+  Math.abs(b.change) - Math.abs(a.change) || a.sku.localeCompare(b.sku);
+export const moversShown = 20;
+
+/** The 20 SKUs whose last four weeks of units changed most against the four weeks before. */
+function topMovers(skus: DashboardSku[]): DashboardData['movers'] {
+  return skus.map(moverOf).filter(isMover).sort(byMoverChange).slice(0, moversShown);
+}
+
+export function countBy<T>(items: readonly T[], key: (item: T) => string | null): Record<string, number> {
   const out: Record<string, number> = {};
   for (const item of items) {
     const k = key(item);
@@ -306,7 +312,7 @@ function countBy<T>(items: readonly T[], key: (item: T) => string | null): Recor
 }
 
 /** SKUs whose projected stockout falls within their lead time. */
-function atRiskCount(actions: DeltaRow[]): number {
+export function atRiskCount(actions: DeltaRow[]): number {
   const riskLimit = (r: DeltaRow) => {
     const asOf = str(r.as_of);
     return asOf ? iso(addDays(parseISO(asOf), num(r.lead_time_days) ?? 0)) : '';
@@ -315,7 +321,7 @@ function atRiskCount(actions: DeltaRow[]): number {
 }
 
 /** Pooled backtest WAPE (Σ|error| / Σ|actual|), null when nothing was backtested. */
-function pooledWape(metrics: DeltaRow[]): number | null {
+export function pooledWape(metrics: DeltaRow[]): number | null {
   const absErr = metrics.reduce((a, r) => a + (num(r.abs_err) ?? 0), 0);
   const absActual = metrics.reduce((a, r) => a + (num(r.abs_actual) ?? 0), 0);
   return absActual > 0 ? round(absErr / absActual, 4) : null;
@@ -356,7 +362,7 @@ function runSummary(tables: DashboardTables, skus: DashboardSku[], drift: Dashbo
  * an earlier check's events carry the thresholds of that check, and listing them beside the
  * newest ones showed superseded figures (a fixed 0.25 from before per-SKU calibration) as current.
  */
-function newestDriftCheck(rows: DeltaRow[]): DashboardData['drift'] {
+export function newestDriftCheck(rows: DeltaRow[]): DashboardData['drift'] {
   const newestAt = rows.reduce((a, r) => (String(r.detected_at) > a ? String(r.detected_at) : a), '');
   const newestRun = rows.find((r) => String(r.detected_at) === newestAt)?.run_id;
   return rows
@@ -402,7 +408,7 @@ export function buildDashboardData(
 }
 
 /** Challenger runs (from the run index finalizeForecast keeps): forecast and tracked, never shown as current. */
-async function challengerRuns(services: Partial<Pick<PipelineServices, 'entities'>>): Promise<Set<string>> {
+export async function challengerRuns(services: Partial<Pick<PipelineServices, 'entities'>>): Promise<Set<string>> {
   const out = new Set<string>();
   if (!services.entities) return out;
   const index = await services.entities.table(forecastRunsTableName);
@@ -411,17 +417,50 @@ async function challengerRuns(services: Partial<Pick<PipelineServices, 'entities
 }
 
 /** Order lines the given Silver run diverted to cancellations (only its run_id column is read). */
-async function cancellationsOfRun(
+export async function cancellationsOfRun(
   lake: PipelineServices['lake'],
   runId: string | undefined,
   signal: { abortSignal?: AbortSignal },
 ): Promise<number | null> {
   if (runId === undefined) return null;
-  return (await readLakeRows(lake, 'cancellations', { runId, columns: ['run_id'], ...signal })).length;
+  let count = 0;
+  for await (const _row of streamLakeRows(lake, 'cancellations', { runId, columns: ['run_id'], ...signal })) count += 1;
+  return count;
 }
 
 /** How many recent runs the default dashboard draws on (a SKU shows its newest forecast among them). */
 export const recentRunsShown = 20;
+
+/** What a dashboard reads: the runs shown (newest first), the Silver run whose quality it shows, the first daily_demand month. */
+export interface DashboardScope {
+  runs: string[];
+  runSet: Set<string>;
+  quarantineRun: string | undefined;
+  firstMonth: string;
+}
+
+export async function dashboardScope(
+  services: Pick<PipelineServices, 'lake' | 'abortSignal'> & Partial<Pick<PipelineServices, 'entities'>>,
+  options: { runId?: string; historyDays?: number } = {},
+): Promise<DashboardScope> {
+  const { lake } = services;
+  const signal = signalOf(services);
+  const challengers = await challengerRuns(services);
+  // Runs that never completed (killed or failed before publish) are never the current view.
+  const completed = options.runId !== undefined ? undefined : await completedRuns(lake, signal);
+  const runs =
+    options.runId !== undefined
+      ? [options.runId]
+      : (await runsByRecency(lake, 'forecasts', signal))
+          .filter((run) => !challengers.has(run) && (completed === undefined || completed.has(run)))
+          .slice(0, recentRunsShown);
+  const quarantineRuns = await runsByRecency(lake, 'quarantine', signal);
+  const historyDays = options.historyDays ?? defaultHistoryDays;
+  // Only the months that hold the history tail are read (daily_demand is partitioned by month).
+  const lastMonth = (await lakePartitions(lake, 'daily_demand', 'month', signal)).sort().at(-1);
+  const firstMonth = lastMonth ? iso(addDays(parseISO(`${lastMonth}-01`), -historyDays - 1)).slice(0, 7) : '9999-12';
+  return { runs, runSet: new Set(runs), quarantineRun: options.runId ?? quarantineRuns[0], firstMonth };
+}
 
 /**
  * Reads the dashboard's tables from the lake. With `runId`: that run only. Without: the current
@@ -435,17 +474,7 @@ export async function loadDashboardData(
 ): Promise<DashboardData> {
   const { lake } = services;
   const signal = signalOf(services);
-  const challengers = await challengerRuns(services);
-  // Runs that never completed (killed or failed before publish) are never the current view.
-  const completed = options.runId !== undefined ? undefined : await completedRuns(lake, signal);
-  const runs =
-    options.runId !== undefined
-      ? [options.runId]
-      : (await runsByRecency(lake, 'forecasts', signal))
-          .filter((run) => !challengers.has(run) && (completed === undefined || completed.has(run)))
-          .slice(0, recentRunsShown);
-  const runSet = new Set(runs);
-  const quarantineRuns = await runsByRecency(lake, 'quarantine', signal);
+  const { runs, runSet, quarantineRun, firstMonth } = await dashboardScope(services, options);
   const runId = runs[0] ?? null;
   const historyDays = options.historyDays ?? defaultHistoryDays;
   const byRuns = { partitionFilter: (v: Record<string, string | null>) => runSet.has(v.run_id ?? '') };
@@ -456,16 +485,13 @@ export async function loadDashboardData(
     readLakeRows(lake, 'drift_events', { ...byRuns, ...signal }),
     // Data quality of the newest run that built Silver (re-forecast runs quarantine nothing).
     readLakeRows(lake, 'quarantine', {
-      partitionFilter: (v) => v.run_id === (options.runId ?? quarantineRuns[0]),
+      partitionFilter: (v) => v.run_id === quarantineRun,
       columns: ['run_id', 'reason'],
       ...signal,
     }),
     readLakeRows(lake, 'products', { columns: ['sku', 'description', 'first_sale_date'], ...signal }),
   ]);
-  const cancellations = await cancellationsOfRun(lake, options.runId ?? quarantineRuns[0], signal);
-  // Only the months that hold the history tail are read (daily_demand is partitioned by month).
-  const lastMonth = (await lakePartitions(lake, 'daily_demand', 'month', signal)).sort().at(-1);
-  const firstMonth = lastMonth ? iso(addDays(parseISO(`${lastMonth}-01`), -historyDays - 1)).slice(0, 7) : '9999-12';
+  const cancellations = await cancellationsOfRun(lake, quarantineRun, signal);
   const dailyDemand = await readLakeRows(lake, 'daily_demand', {
     partitionFilter: (v) => (v.month ?? '') >= firstMonth,
     columns: ['sku', 'date', 'units', 'on_hand'],

@@ -53,16 +53,19 @@ export interface DashboardParts {
 const recentDays = 28;
 
 /** Units sold in the last four weeks of the window: among equally urgent SKUs the big sellers come first. */
-function recentUnits(s: DashboardSku): number {
+export function recentUnits(s: DashboardSku): number {
   let total = 0;
   for (const u of s.units.slice(-recentDays)) total += u ?? 0;
   return total;
 }
 
-function byUrgency(a: DashboardSku & { recent: number }, b: DashboardSku & { recent: number }): number {
+/** The fields the urgency order reads (a whole DashboardSku, or the streamed writer's summary of one). */
+type UrgencyKey = Pick<DashboardSku, 'sku' | 'action'> & { recent: number };
+
+export function byUrgency(a: UrgencyKey, b: UrgencyKey): number {
   const ua = a.action ? (actionUrgency[a.action.action] ?? noAction - 0.5) : noAction;
   const ub = b.action ? (actionUrgency[b.action.action] ?? noAction - 0.5) : noAction;
-  const cover = (s: DashboardSku) => s.action?.daysOfCover ?? Infinity;
+  const cover = (s: UrgencyKey) => s.action?.daysOfCover ?? Infinity;
   return ua - ub || cover(a) - cover(b) || b.recent - a.recent || a.sku.localeCompare(b.sku);
 }
 

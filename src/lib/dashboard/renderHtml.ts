@@ -129,13 +129,17 @@ export function renderDashboardHtml(data: DashboardData, assets: ChartAssets = c
   return renderDashboardFiles(data, { assets }).html;
 }
 
-interface PagePayload {
+export interface PagePayload {
   head: DashboardParts['head'];
   inline: Record<string, unknown>;
   partsDir: string | null;
 }
 
-function renderPage(data: DashboardData, payload: PagePayload, assets: ChartAssets = chartAssets()): string {
+export function renderPage(
+  data: Pick<DashboardData, 'runId' | 'generatedAt' | 'lake' | 'historyDays'>,
+  payload: PagePayload,
+  assets: ChartAssets = chartAssets(),
+): string {
   const title = `Demand forecast — ${data.runId ?? 'no run'}`;
   return `<!doctype html>
 <html lang="en">

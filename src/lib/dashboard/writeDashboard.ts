@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
 import type { PipelineServices } from '../pipelineServices';
 import { loadDashboardData, type DashboardData } from './dashboardData';
 import { renderDashboardFiles } from './renderHtml';
+import { streamedDashboardSkus, writeStreamedDashboardParts, type ShownSkus, type StreamedDashboardStats } from './streamedDashboard';
 
 /** Up to this many SKUs the dashboard is one self-contained file; above, series go to a folder beside it. */
 export const inlineSkuLimit = 300;
@@ -18,6 +20,10 @@ export interface WriteDashboardOptions {
   historyDays?: number;
   /** 'auto' (default): split above `inlineSkuLimit` SKUs; 'always' / 'never' force it. */
   split?: 'auto' | 'always' | 'never';
+  /** Scratch folder of a split dashboard's series (DEMAND_SCRATCH_DIR; default the OS temp folder). */
+  scratchDir?: string;
+  /** SKUs a split dashboard builds at a time (default 250). */
+  bucketSkus?: number;
 }
 
 export interface WrittenDashboard {
@@ -26,6 +32,8 @@ export interface WrittenDashboard {
   /** The folder of per-SKU part files, when the fleet is too large for one file. */
   partsDir?: string;
   bytes: number;
+  /** A split dashboard's bounds: SKUs built per bucket and the most rows one bucket held. */
+  streamed?: StreamedDashboardStats;
 }
 
 /**
@@ -39,16 +47,87 @@ export async function writeDashboard(
   options: WriteDashboardOptions,
 ): Promise<WrittenDashboard> {
   if (!options.outputPath) throw new ValidationError('outputPath', 'Dashboard output path is empty');
-  const data = await loadDashboardData(services, {
+  const read = {
     ...(options.runId !== undefined ? { runId: options.runId } : {}),
     ...(options.historyDays !== undefined ? { historyDays: options.historyDays } : {}),
-  });
-  const written = await writeDashboardFiles(data, options.outputPath, options.split ?? 'auto');
+  };
+  const split = options.split ?? 'auto';
+  // A fleet split into part files is written streaming (memory flat in the SKU count); a small one in memory.
+  const shown = split === 'never' ? undefined : await streamedDashboardSkus(services, read);
+  if (shown && (split === 'always' || shown.skus.length > inlineSkuLimit)) return writeStreamedDashboard(services, options, shown);
+  const data = await loadDashboardData(services, read);
+  const written = await writeDashboardFiles(data, options.outputPath, split);
   services.log(
     `dashboard: ${data.skus.length} SKUs of run ${data.runId ?? '(none)'} → ${written.path} (${Math.round(written.bytes / 1024)} KB` +
       `${written.partsDir ? `, series in ${written.partsDir}` : ''})`,
   );
   return written;
+}
+
+async function writeStreamedDashboard(
+  services: Pick<PipelineServices, 'lake' | 'abortSignal' | 'log'> & Partial<Pick<PipelineServices, 'entities'>>,
+  options: WriteDashboardOptions,
+  shown: ShownSkus,
+): Promise<WrittenDashboard> {
+  const { target, dir, base } = await outputOf(options.outputPath);
+  const partsDirName = `${base}_files-${randomBytes(4).toString('hex')}`;
+  const partsDir = path.join(dir, partsDirName);
+  const scratch = await fs.mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'dashboard-'));
+  try {
+    await fs.mkdir(partsDir);
+    const { html, stats, runId } = await writeStreamedDashboardParts(
+      {
+        services,
+        scratch,
+        partsDir,
+        partsDirName,
+        options: {
+          ...(options.runId !== undefined ? { runId: options.runId } : {}),
+          ...(options.historyDays !== undefined ? { historyDays: options.historyDays } : {}),
+          ...(options.bucketSkus !== undefined ? { bucketSkus: options.bucketSkus } : {}),
+        },
+      },
+      shown,
+    );
+    await placePage(target, html, partsDir);
+    await removeOlderParts(dir, base, partsDirName);
+    services.log(
+      `dashboard: ${stats.skus} SKUs of run ${runId ?? '(none)'} → ${target} (${Math.round(html.length / 1024)} KB, series in ${partsDir}; ` +
+        `built ${stats.buckets} bucket(s) of SKUs, at most ${stats.maxBucketRows} rows at once)`,
+    );
+    return { path: target, skus: stats.skus, bytes: html.length, partsDir, streamed: stats };
+  } catch (err) {
+    await fs.rm(partsDir, { recursive: true, force: true });
+    throw err;
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function outputOf(outputPath: string): Promise<{ target: string; dir: string; base: string }> {
+  const target = path.resolve(outputPath);
+  const dir = path.dirname(target);
+  await fs.mkdir(dir, { recursive: true });
+  return { target, dir, base: path.basename(target).replace(/\.html?$/i, '') };
+}
+
+/** The page renamed into place (its parts, if any, are written already), so a reader never sees a half-written one. */
+async function placePage(target: string, html: string, partsDir: string | undefined): Promise<void> {
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await fs.writeFile(temp, html, 'utf8');
+    await fs.rename(temp, target);
+  } catch (err) {
+    await fs.rm(temp, { force: true });
+    if (partsDir !== undefined) await fs.rm(partsDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function removeOlderParts(dir: string, base: string, keep: string | undefined): Promise<void> {
+  for (const entry of await fs.readdir(dir)) {
+    if (entry.startsWith(`${base}_files-`) && entry !== keep) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
+  }
 }
 
 /** Writes already loaded dashboard data (the browser test feeds a synthetic fleet through here). */
@@ -57,10 +136,7 @@ export async function writeDashboardFiles(
   outputPath: string,
   split: 'auto' | 'always' | 'never' = 'auto',
 ): Promise<WrittenDashboard> {
-  const target = path.resolve(outputPath);
-  const dir = path.dirname(target);
-  await fs.mkdir(dir, { recursive: true });
-  const base = path.basename(target).replace(/\.html?$/i, '');
+  const { target, dir, base } = await outputOf(outputPath);
   const splitting = split === 'always' || (split === 'auto' && data.skus.length > inlineSkuLimit);
   const partsDir = splitting ? `${base}_files-${randomBytes(4).toString('hex')}` : undefined;
   const { html, files } = renderDashboardFiles(data, partsDir !== undefined ? { partsDir } : {});
@@ -68,18 +144,8 @@ export async function writeDashboardFiles(
     await fs.mkdir(path.join(dir, partsDir));
     for (const [name, text] of files) await fs.writeFile(path.join(dir, partsDir, name), text, 'utf8');
   }
-  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(temp, html, 'utf8');
-    await fs.rename(temp, target);
-  } catch (err) {
-    await fs.rm(temp, { force: true });
-    if (partsDir !== undefined) await fs.rm(path.join(dir, partsDir), { recursive: true, force: true });
-    throw err;
-  }
-  for (const entry of await fs.readdir(dir)) {
-    if (entry.startsWith(`${base}_files-`) && entry !== partsDir) await fs.rm(path.join(dir, entry), { recursive: true, force: true });
-  }
+  await placePage(target, html, partsDir !== undefined ? path.join(dir, partsDir) : undefined);
+  await removeOlderParts(dir, base, partsDir);
   return {
     path: target,
     skus: data.skus.length,

@@ -42,6 +42,33 @@ export async function readLakeRows(lake: LakeStore, name: LakeTableName, options
   }
 }
 
+/**
+ * readLakeRows as a stream: the same filters, one Parquet file's rows in memory at a time, so a
+ * caller that keeps only what it needs (counts, one bucket of SKUs) stays flat in the table's size.
+ */
+export async function* streamLakeRows(lake: LakeStore, name: LakeTableName, options: LakeRowsOptions = {}): AsyncIterable<DeltaRow> {
+  const def: LakeTableDef = lakeTables[name];
+  const byRun =
+    options.runId === undefined
+      ? undefined
+      : def.partitionBy.includes('run_id')
+        ? (values: Record<string, string | null>) => values.run_id === options.runId
+        : undefined;
+  const filters = [byRun, options.partitionFilter].filter((f): f is (v: Record<string, string | null>) => boolean => !!f);
+  const rowFilter = options.runId !== undefined && !byRun && def.schema.fields.some((f) => f.name === 'run_id');
+  try {
+    for await (const row of openLakeTable(lake, def).read({
+      ...(filters.length > 0 ? { partitionFilter: (v) => filters.every((f) => f(v)) } : {}),
+      ...(options.columns ? { columns: options.columns } : {}),
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    }))
+      if (!rowFilter || row.run_id === options.runId) yield row;
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return;
+    throw err;
+  }
+}
+
 /** Partition values present in a table (e.g. its run ids or months), newest write last. */
 export async function lakePartitions(
   lake: LakeStore,

@@ -16,10 +16,15 @@ export class LocalPublisher implements Publisher {
   private constructor(
     private readonly services: Pick<PipelinePorts, 'lake' | 'log' | 'abortSignal' | 'entities'>,
     private readonly dashboardPath: string,
+    private readonly scratchDir: string | undefined,
   ) {}
 
   static fromServices(services: PipelinePorts, options: { dashboardPath?: string } = {}): LocalPublisher {
-    return new LocalPublisher(services, options.dashboardPath ?? services.settings.DEMAND_DASHBOARD_PATH);
+    return new LocalPublisher(
+      services,
+      options.dashboardPath ?? services.settings.DEMAND_DASHBOARD_PATH,
+      services.settings.DEMAND_SCRATCH_DIR,
+    );
   }
 
   async publishRun(runId: string, options: PublishOptions = {}): Promise<PublishResult> {
@@ -29,7 +34,10 @@ export class LocalPublisher implements Publisher {
     for (const name of goldTables) tables[name] = await countRunRows(this.services.lake, name, runId, signalOption);
     // The dashboard shows the current view (newest forecast per SKU), so a re-forecast of a few
     // SKUs updates them without hiding the rest.
-    const dashboard = await writeDashboard({ ...this.services, ...signalOption }, { outputPath: this.dashboardPath });
+    const dashboard = await writeDashboard(
+      { ...this.services, ...signalOption },
+      { outputPath: this.dashboardPath, ...(this.scratchDir ? { scratchDir: this.scratchDir } : {}) },
+    );
     return {
       target: this.target,
       tables,

@@ -37,19 +37,31 @@ export class OnHandIndex {
   private readonly bySku = new Map<string, { days: number[]; onHand: number[] }>();
 
   static fromSnapshots(snapshots: Iterable<{ sku: string; snapshotDate: string; onHand: number }>): OnHandIndex {
-    const index = new OnHandIndex();
+    const builder = OnHandIndex.builder();
+    for (const s of snapshots) builder.add(s.sku, s.snapshotDate, s.onHand);
+    return builder.build();
+  }
+
+  /** Snapshots added one by one (e.g. as a table is read), so no list of snapshot objects is held. */
+  static builder(): { add(sku: string, snapshotDate: string, onHand: number): void; build(): OnHandIndex } {
     const grouped = new Map<string, Map<number, number>>();
-    for (const s of snapshots) {
-      let m = grouped.get(s.sku);
-      if (!m) grouped.set(s.sku, (m = new Map<number, number>()));
-      // A later record for the same SKU and day replaces the earlier one.
-      m.set(dayNumber(s.snapshotDate), s.onHand);
-    }
-    for (const [sku, m] of grouped) {
-      const days = [...m.keys()].sort((a, b) => a - b);
-      index.bySku.set(sku, { days, onHand: days.map((d) => m.get(d) as number) });
-    }
-    return index;
+    return {
+      add(sku, snapshotDate, onHand) {
+        let m = grouped.get(sku);
+        if (!m) grouped.set(sku, (m = new Map<number, number>()));
+        // A later record for the same SKU and day replaces the earlier one.
+        m.set(dayNumber(snapshotDate), onHand);
+      },
+      build() {
+        const index = new OnHandIndex();
+        for (const [sku, m] of grouped) {
+          const days = [...m.keys()].sort((a, b) => a - b);
+          index.bySku.set(sku, { days, onHand: days.map((d) => m.get(d) as number) });
+        }
+        grouped.clear();
+        return index;
+      },
+    };
   }
 
   /** An index from columns (each SKU's snapshots in day order), as sliceFor() gives them. */

@@ -21,6 +21,12 @@ import { orderLinesFileRows } from './silverTables';
 
 /** Data files encoding or being stored at once: enough that the main thread never waits on one. */
 const filesInFlight = 8;
+/**
+ * Order lines of the months prepared ahead of the one being taken: each month's result (its demand
+ * columns and encoded files) comes back whole to this thread, so months ahead are bounded by lines,
+ * not only by count (five months of a large fleet held at once were most of the pass's memory).
+ */
+export const defaultLinesAhead = 400_000;
 
 export interface MonthWriters {
   orderLines: DeltaFileWriter;
@@ -39,6 +45,10 @@ export interface MonthPassContext extends PriorMonthSource {
   onHand: OnHandIndex;
   quarantine: QuarantineSink;
   progress?: (stage: string, done: number, total?: number) => void;
+  /** Order lines (demand and cancellations) the scan spilled per month: sizes the months prepared ahead. */
+  monthLines?: ReadonlyMap<string, number>;
+  /** Lines of the months prepared ahead at most (default 400,000); one month ahead always. */
+  linesAhead?: number;
 }
 
 /** What the pass kept, counted over all its months. */
@@ -84,21 +94,34 @@ export class MonthByMonthPass {
     this.netting = ctx.ruleSet.document.netting;
   }
 
-  /** Runs the months (sorted) in order, with enough queued that no worker waits while this thread nets and aggregates one. */
+  /** Most lines of months prepared ahead at once (for the tests that keep it bounded). */
+  peakLinesAhead = 0;
+
+  /**
+   * Runs the months (sorted) in order, with enough queued that no worker waits while this thread
+   * nets and aggregates one, but never more than `linesAhead` lines of them (at least one month).
+   */
   async run(months: readonly string[]): Promise<void> {
     const monthsAhead = 2 * this.ctx.pool.workers + 1;
-    const upcoming = months.values();
+    const linesAhead = this.ctx.linesAhead ?? defaultLinesAhead;
+    const linesOf = (month: string) => this.ctx.monthLines?.get(month) ?? 0;
     const ahead: PendingMonth[] = [];
+    let next = 0;
+    let queuedLines = 0;
     let taken = 0;
     let previous: string | undefined;
     for (;;) {
-      while (ahead.length < monthsAhead) {
-        const next = upcoming.next();
-        if (next.done) break;
-        ahead.push(await this.prepare(next.value));
+      while (next < months.length && ahead.length < monthsAhead) {
+        const month = months[next] as string;
+        if (ahead.length > 0 && queuedLines + linesOf(month) > linesAhead) break;
+        ahead.push(await this.prepare(month));
+        queuedLines += linesOf(month);
+        this.peakLinesAhead = Math.max(this.peakLinesAhead, queuedLines);
+        next += 1;
       }
       const pending = ahead.shift();
       if (!pending) break;
+      queuedLines -= linesOf(pending.month);
       this.ctx.abortSignal?.throwIfAborted();
       // A gap in the months: nothing of the months before can be netted any more.
       if (previous !== undefined && monthOfDay(monthBounds(previous).last + 1) !== pending.month) this.finalize(Infinity);

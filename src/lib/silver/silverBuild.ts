@@ -69,6 +69,8 @@ export interface SilverBuildOptions {
   abortSignal?: AbortSignal;
   /** Bounds of the field validators (DEMAND_MAX_* settings); the documented defaults when absent. */
   fieldBounds?: FieldBounds;
+  /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
+  linesAhead?: number;
 }
 
 export interface SilverBuildResult extends BuildSilverOutput {
@@ -107,7 +109,9 @@ interface Scratch {
 }
 
 interface InventoryOutcome {
-  newSnapshots: InventorySnapshot[];
+  /** This run's snapshots until the order pass has read them (affected months, stock index); then released. */
+  newSnapshots: InventorySnapshot[] | undefined;
+  rows: number;
   version: number;
 }
 
@@ -151,7 +155,7 @@ async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Prom
     if (checked.ok) newSnapshots.push(checked.snapshot);
     else await quarantine.add('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
   }
-  if (newSnapshots.length === 0) return { newSnapshots, version: run.startState.inventory?.version ?? -1 };
+  if (newSnapshots.length === 0) return { newSnapshots, rows: 0, version: run.startState.inventory?.version ?? -1 };
   const written = await writeInventorySnapshots(tables.inventory, newSnapshots, {
     transaction: silverTxn(runId, 'inventory_snapshots'),
     runId,
@@ -160,7 +164,7 @@ async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Prom
   });
   crashPoint('silver:committed');
   if (written.replaced > 0) run.log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
-  return { newSnapshots, version: written.result.version };
+  return { newSnapshots, rows: newSnapshots.length, version: written.result.version };
 }
 
 /**
@@ -198,13 +202,13 @@ async function scanOrders(run: SilverRun, scratch: Scratch, quarantine: Quaranti
   return scanned;
 }
 
-/** Stock on hand: earlier snapshots up to the last affected month, plus this run's. */
+/** Stock on hand: earlier snapshots up to the last affected month, plus this run's (added as read, no list of rows held). */
 async function readOnHand(
   run: SilverRun,
   lastAffected: string | undefined,
   newSnapshots: readonly InventorySnapshot[],
 ): Promise<OnHandIndex> {
-  const snapshots: Array<{ sku: string; snapshotDate: string; onHand: number }> = [];
+  const index = OnHandIndex.builder();
   const state = run.startState.inventory;
   if (lastAffected !== undefined && state) {
     for await (const row of run.tables.inventory.read({
@@ -213,11 +217,11 @@ async function readOnHand(
       columns: ['sku', 'snapshot_date', 'on_hand'],
       ...run.signal,
     })) {
-      snapshots.push({ sku: String(row.sku), snapshotDate: String(row.snapshot_date), onHand: Number(row.on_hand) });
+      index.add(String(row.sku), String(row.snapshot_date), Number(row.on_hand));
     }
   }
-  for (const snapshot of newSnapshots) snapshots.push(snapshot);
-  return OnHandIndex.fromSnapshots(snapshots);
+  for (const snapshot of newSnapshots) index.add(snapshot.sku, snapshot.snapshotDate, snapshot.onHand);
+  return index.build();
 }
 
 /** The writers of the month-by-month pass; each is listed in `opened` as soon as it is open, for the abort on failure. */
@@ -298,7 +302,7 @@ function resultOf(
     returns: totals.returns,
     quarantined: quarantine.total,
     quarantineReasons: quarantine.reasons,
-    inventoryRows: parts.inventory.newSnapshots.length,
+    inventoryRows: parts.inventory.rows,
     skus: products.skus,
     dailyDemandRows: parts.dailyDemandRows,
     affectedFrom: affected.months.length > 0 ? `${affected.months[0]}-01` : null,
@@ -329,8 +333,12 @@ async function buildOrderTables(
   const scanned = await scanOrders(run, scratch, quarantine);
   const ranges = skuRanges(run.priorProducts);
   const netting = run.ruleSet.document.netting;
-  const affected = affectedMonths(scanned, ranges, inventory.newSnapshots, netting);
-  const onHand = await readOnHand(run, affected.last, inventory.newSnapshots);
+  const newSnapshots = inventory.newSnapshots ?? [];
+  // Released before the month pass: a first build's snapshots are the fleet's whole stock history.
+  inventory.newSnapshots = undefined;
+  const affected = affectedMonths(scanned, ranges, newSnapshots, netting);
+  const onHand = await readOnHand(run, affected.last, newSnapshots);
+  newSnapshots.length = 0;
   const writers = await openMonthWriters(run, affected, cleanup.writers);
   const pass = new MonthByMonthPass({
     tables: run.tables,
@@ -345,10 +353,13 @@ async function buildOrderTables(
     affected,
     onHand,
     quarantine,
+    monthLines: new Map(Object.entries(scanned.months).map(([month, c]) => [month, c.demand + c.cancellation])),
+    ...(run.options.linesAhead !== undefined ? { linesAhead: run.options.linesAhead } : {}),
     ...(run.options.progress ? { progress: run.options.progress } : {}),
     ...run.signal,
   });
   await pass.run(monthsToLoad(affected, scanned, netting));
+  run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
   const products = await commitProducts(
