@@ -1,5 +1,6 @@
 import type { OrchestrationHandler } from 'durable-functions';
 import { errorText } from '../lib/errors';
+import { ActivitySlots } from './activitySlots';
 import { NonDeterministicOrchestrationError, InstanceNotFoundError, UnknownFunctionError } from './errors';
 import { actionTypes, historyEvents, replay, type HistoryEvent, type OrchestratorAction } from './replayEngine';
 
@@ -28,6 +29,8 @@ export interface LocalHostOptions {
   log?: (message: string) => void;
   /** Called after each event the host appends (progress reporting, tests). */
   onEvent?: (instanceId: string, description: string) => void;
+  /** Activities run at once across all instances, as one Function instance's host.json limit; default: no limit. */
+  maxConcurrentActivities?: number;
 }
 
 interface Slot {
@@ -71,6 +74,7 @@ export class LocalOrchestrationHost {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly log: (message: string) => void;
   private readonly onEvent: LocalHostOptions['onEvent'];
+  private readonly activitySlots: ActivitySlots | undefined;
   private readonly startListeners: Array<(instanceId: string, parentInstanceId: string | undefined) => void> = [];
 
   constructor(options: LocalHostOptions = {}) {
@@ -78,6 +82,7 @@ export class LocalOrchestrationHost {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.log = options.log ?? (() => undefined);
     this.onEvent = options.onEvent;
+    this.activitySlots = options.maxConcurrentActivities === undefined ? undefined : new ActivitySlots(options.maxConcurrentActivities);
   }
 
   registerOrchestrator(name: string, handler: OrchestrationHandler): this {
@@ -285,12 +290,11 @@ export class LocalOrchestrationHost {
       const fn = this.activities.get(name);
       instance.history.push(historyEvents.taskScheduled(id, this.now(), name, action.input));
       if (!fn) return Promise.resolve(onFailure(new UnknownFunctionError('activity', name, instance.id).message));
-      return Promise.resolve()
-        .then(() => fn(action.input))
-        .then(
-          (result): Completion => ({ description: `${name} completed`, events: (now) => [historyEvents.taskCompleted(id, now, result)] }),
-          (err: unknown) => onFailure(errorText(err)),
-        );
+      const call = () => fn(action.input);
+      return (this.activitySlots ? this.activitySlots.run(call) : Promise.resolve().then(call)).then(
+        (result): Completion => ({ description: `${name} completed`, events: (now) => [historyEvents.taskCompleted(id, now, result)] }),
+        (err: unknown) => onFailure(errorText(err)),
+      );
     }
     // Sub-orchestration: a child instance. As in Azure, a retry reuses the child's instance id:
     // the failed instance is replaced by a fresh run.

@@ -17,7 +17,11 @@ export function createLocalHost(
   } = {},
 ): LocalOrchestrationHost {
   const { onActivity, telemetry, ...hostOptions } = options;
-  const host = new LocalOrchestrationHost({ log: services.log, ...hostOptions });
+  const host = new LocalOrchestrationHost({
+    log: services.log,
+    maxConcurrentActivities: services.settings.DEMAND_LOCAL_MAX_ACTIVITIES,
+    ...hostOptions,
+  });
   for (const [name, handler] of Object.entries(orchestrators)) host.registerOrchestrator(name, handler);
   for (const [name, implementation] of Object.entries(activityImplementations)) {
     host.registerActivity(name, async (input) => {

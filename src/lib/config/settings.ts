@@ -74,6 +74,12 @@ export const settingsSchema = z.object({
   /** Model-fitting threads of one forecast activity: `auto` = one per core; 0 = in-process. */
   DEMAND_FORECAST_WORKERS: workerCount(),
   /**
+   * Activities the local host (CLI, `demand serve`) runs at once, as host.json's
+   * maxConcurrentActivityFunctions bounds one Function instance; the forecast pool's workers share
+   * one batch, so a few keep them busy, and each waiting batch costs no memory.
+   */
+  DEMAND_LOCAL_MAX_ACTIVITIES: int(1, 64).default(4),
+  /**
    * Full model selection at least every N days per SKU (spread over the fleet by SKU); in between a
    * SKU whose profile did not change and that drift did not flag re-uses its last choice. 0 = always full.
    */
