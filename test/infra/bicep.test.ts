@@ -25,6 +25,7 @@ const mod = (file: string): BicepFile => {
 const notSetInAzure: Record<string, string> = {
   DEMAND_STORAGE_CONNECTION_STRING: 'Azurite/dev only; Azure uses managed identity',
   DEMAND_SCRATCH_DIR: 'unset in Azure: the OS temp folder (/tmp) is the instance-local disk',
+  DEMAND_LOCAL_MAX_ACTIVITIES: "the local host's limit; in Azure host.json's maxConcurrentActivityFunctions bounds an instance",
 };
 
 describe('infra/bicep resource types and API versions', () => {
