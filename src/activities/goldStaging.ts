@@ -7,6 +7,7 @@
  * that no record names are never in the table and are deleted after the commit.
  */
 import { openLakeTable, type StagedFiles } from '../lib/delta';
+import { decodeFilePath } from '../lib/delta/log';
 import { DemandError, LakeNotFoundError } from '../lib/errors';
 import { lakePath, type LakeStore } from '../lib/lake/lakeStore';
 import { lakeTables } from '../lib/lakeTables';
@@ -71,15 +72,35 @@ async function readRecord(lake: LakeStore, path: string, signal: { abortSignal?:
   }
 }
 
-/** The batch's record when it was made from the same content (key), else undefined. */
+/** The first data file the record names that is not in the lake (lost or deleted since it was staged), else undefined. */
+async function missingStagedFile(lake: LakeStore, record: StagedBatch, signal: { abortSignal?: AbortSignal }): Promise<string | undefined> {
+  for (const def of goldForecastTables) {
+    for (const add of record.tables?.[def.name]?.adds ?? []) {
+      const file = lakePath(def.path, decodeFilePath(def.path, add.path));
+      if (!(await lake.exists(file, signal))) return file;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The batch's record when it was made from the same content (key) and every file it names is
+ * still there, else undefined: a record whose file was lost is staged again, not re-used (its
+ * commit would refuse the missing file on every retry).
+ */
 export async function findStagedBatch(
   services: PipelineServices,
   runId: string,
   batchId: string,
   key: StagedBatchKey,
 ): Promise<StagedBatch | undefined> {
-  const record = await readRecord(services.lake, stagedBatchPath(runId, batchId), signalOf(services));
-  return record && record.key && sameKey(record.key, key) && record.output ? record : undefined;
+  const signal = signalOf(services);
+  const record = await readRecord(services.lake, stagedBatchPath(runId, batchId), signal);
+  if (!(record && record.key && sameKey(record.key, key) && record.output)) return undefined;
+  const missing = await missingStagedFile(services.lake, record, signal);
+  if (missing === undefined) return record;
+  services.log(`batch ${batchId}: staged file ${missing} of run ${runId} is gone; staging the batch again`);
+  return undefined;
 }
 
 /** Stages the batch's rows of each Gold table (files named by the batch: a repeat with the same rows stores nothing new). */
@@ -104,7 +125,7 @@ export async function stageBatchRows(
 
 /**
  * Writes the batch's record (put-if-absent). When another attempt's record of the same content
- * is there already, that one stands and is returned: both name files that exist.
+ * is there already and every file it names exists, that one stands and is returned.
  */
 export async function recordStagedBatch(
   services: PipelineServices,
@@ -116,8 +137,15 @@ export async function recordStagedBatch(
   const body = Buffer.from(JSON.stringify(record));
   if (await services.lake.putIfAbsent(path, body, signalOf(services))) return record;
   const existing = await readRecord(services.lake, path, signalOf(services));
-  if (existing?.key && sameKey(existing.key, record.key) && existing.output) return existing;
-  await services.lake.put(path, body, signalOf(services)); // a record of other batch content (another plan of the run id)
+  if (
+    existing?.key &&
+    sameKey(existing.key, record.key) &&
+    existing.output &&
+    !(await missingStagedFile(services.lake, existing, signalOf(services)))
+  )
+    return existing;
+  // A record of other batch content (another plan of the run id), or one whose files are gone.
+  await services.lake.put(path, body, signalOf(services));
   return record;
 }
 

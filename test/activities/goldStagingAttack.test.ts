@@ -1,0 +1,140 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadSettings } from '../../src/lib/config/settings';
+import { openLakeTable } from '../../src/lib/delta';
+import type { DeltaRow } from '../../src/lib/delta/types';
+import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import type { LakeStore } from '../../src/lib/lake/lakeStore';
+import { forecastBatch } from '../../src/activities/forecastBatch';
+import { commitRunGold, goldForecastTables } from '../../src/activities/goldStaging';
+import { planForecast } from '../../src/activities/planForecast';
+import type { PipelineServices } from '../../src/lib/pipelineServices';
+import { closeSharedForecastPool } from '../../src/activities/forecastPool';
+import { planBatchRefs } from '../../src/contracts/skuBatches';
+import { lakeTables } from '../../src/lib/lakeTables';
+import type { LakeTableDef } from '../../src/lib/delta/tableDef';
+import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
+import { adapterFactories } from '../../src/composition/services';
+
+const day = (offset: number): string => new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
+const skus = ['A', 'B', 'C', 'D', 'E'];
+
+function dailyDemand(): DeltaRow[] {
+  return skus.flatMap((sku, k) =>
+    Array.from({ length: 120 }, (_, d) => {
+      const units = 3 + k + (d % 7 === k ? 5 : 0) + (d % 3);
+      return {
+        sku,
+        date: day(d),
+        units,
+        revenue: units,
+        orders: 1,
+        customers: 1,
+        on_hand: null,
+        stockout: false,
+        month: day(d).slice(0, 7),
+      };
+    }),
+  );
+}
+
+/** Commits of one run to a Gold table (commitInfo.operationParameters.runId). */
+async function commitsOfRun(services: PipelineServices, def: LakeTableDef, runId: string): Promise<number> {
+  const history = await openLakeTable(services.lake, def).history();
+  return history.filter((h) => (h['operationParameters'] as Record<string, string> | undefined)?.['runId'] === runId).length;
+}
+
+/** The lake with writes to one table's log refused while `failing` is set (a finalize killed between two tables' commits). */
+function logFailingLake(inner: LakeStore, tablePath: string): LakeStore & { failing: boolean } {
+  const lake = Object.assign(Object.create(inner) as LakeStore, { failing: false });
+  const refuse = (p: string) => {
+    if (lake.failing && p.startsWith(`${tablePath}/_delta_log/`)) throw new Error(`injected crash writing ${p}`);
+  };
+  return Object.assign(lake, {
+    put: async (p: string, data: Uint8Array, o?: { abortSignal?: AbortSignal }) => (refuse(p), inner.put(p, data, o)),
+    putIfAbsent: async (p: string, data: Uint8Array, o?: { abortSignal?: AbortSignal }) => (refuse(p), inner.putIfAbsent(p, data, o)),
+  });
+}
+
+describe('Gold staging under attack: crashes, concurrent runs, lost files, a lost base plan', () => {
+  let dir: string;
+  let services: PipelineServices;
+  let lake: LakeStore & { failing: boolean };
+
+  beforeAll(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gold-attack-'));
+    lake = logFailingLake(FileSystemLake.fromDirectory(path.join(dir, 'lake')), lakeTables.forecast_metrics.path);
+    services = {
+      settings: loadSettings({ DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_FORECAST_WORKERS: '1' }),
+      lake,
+      entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
+      log: () => undefined,
+      adapters: adapterFactories,
+    };
+    const def = lakeTables.daily_demand;
+    await openLakeTable(services.lake, def).write(dailyDemand(), { schema: def.schema, partitionBy: def.partitionBy, mode: 'append' });
+  });
+
+  afterAll(async () => {
+    await closeSharedForecastPool();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  const ctx = (runId: string) => ({ runId, runDate: '2011-05-01', startedAt: '2011-05-01T02:00:00.000Z' });
+  const batchInput = (runId: string, ref: ReturnType<typeof planBatchRefs>[number]) => ({
+    ...ctx(runId),
+    batch: ref,
+    dailyDemandVersion: 0,
+    horizonDays: 7,
+    season: 7,
+  });
+  const runRows = (def: LakeTableDef, runId: string) =>
+    openLakeTable(services.lake, def).readAll({ partitionFilter: (p) => p['run_id'] === runId });
+
+  it('a finalize killed between the tables’ commits, run again: every Gold table committed exactly once, no duplicate row', async () => {
+    const plan = await planForecast({ ...ctx('run-crash'), dailyDemandVersion: -1, batchSize: 2 }, services);
+    for (const ref of planBatchRefs('run-crash', plan)) await forecastBatch(batchInput('run-crash', ref), services);
+    lake.failing = true;
+    const crashed = commitRunGold(services, 'run-crash', plan.batchCount).finally(() => (lake.failing = false));
+    await expect(crashed).rejects.toThrow(/may or may not have landed/);
+    expect(await commitsOfRun(services, lakeTables.forecasts, 'run-crash')).toBe(1);
+    expect(await commitsOfRun(services, lakeTables.forecast_metrics, 'run-crash')).toBe(0);
+    // The forecasts commit's cleanup left the other tables' staged files alone.
+    await commitRunGold(services, 'run-crash', plan.batchCount);
+    await commitRunGold(services, 'run-crash', plan.batchCount);
+    for (const def of goldForecastTables) expect(await commitsOfRun(services, def, 'run-crash')).toBe(1);
+    expect(await runRows(lakeTables.forecasts, 'run-crash')).toHaveLength(5 * 7);
+    expect(await runRows(lakeTables.forecast_metrics, 'run-crash')).not.toHaveLength(0);
+    expect(await runRows(lakeTables.model_params, 'run-crash')).toHaveLength(5);
+  });
+
+  it('two runs staging at once: the first run’s commit and cleanup leave the other run’s staged files, which then commit', async () => {
+    const planA = await planForecast({ ...ctx('run-a'), dailyDemandVersion: -1, batchSize: 5 }, services);
+    const planB = await planForecast({ ...ctx('run-b'), dailyDemandVersion: -1, batchSize: 5 }, services);
+    for (const ref of planBatchRefs('run-b', planB)) await forecastBatch(batchInput('run-b', ref), services);
+    for (const ref of planBatchRefs('run-a', planA)) await forecastBatch(batchInput('run-a', ref), services);
+    const a = await commitRunGold(services, 'run-a', planA.batchCount);
+    expect(a.orphansDeleted).toBe(0);
+    const b = await commitRunGold(services, 'run-b', planB.batchCount);
+    expect(b.orphansDeleted).toBe(0);
+    expect(b.tables.forecasts).toMatchObject({ skipped: false, rowsWritten: 5 * 7 });
+    expect(await runRows(lakeTables.forecasts, 'run-a')).toHaveLength(5 * 7);
+    expect(await runRows(lakeTables.forecasts, 'run-b')).toHaveLength(5 * 7);
+  });
+
+  it('a staged data file lost before the commit: the commit names it, and the batch run again stages it anew so the run commits', async () => {
+    const plan = await planForecast({ ...ctx('run-lost'), dailyDemandVersion: -1, batchSize: 5 }, services);
+    const ref = planBatchRefs('run-lost', plan)[0]!;
+    await forecastBatch(batchInput('run-lost', ref), services);
+    const folder = `${lakeTables.forecasts.path}/run_id=run-lost`;
+    const file = (await fs.readdir(path.join(dir, 'lake', folder))).find((f) => f.endsWith('.parquet'))!;
+    await services.lake.delete(`${folder}/${file}`);
+    await expect(commitRunGold(services, 'run-lost', plan.batchCount)).rejects.toThrow(file);
+    expect(await commitsOfRun(services, lakeTables.forecasts, 'run-lost')).toBe(0);
+    // What the error asks (stage its rows again): the retried batch must not re-use a record whose file is gone.
+    await forecastBatch(batchInput('run-lost', ref), services);
+    await commitRunGold(services, 'run-lost', plan.batchCount);
+    expect(await runRows(lakeTables.forecasts, 'run-lost')).toHaveLength(5 * 7);
+  });
+});
