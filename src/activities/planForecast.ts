@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openLakeTable, type DeltaTable } from '../lib/delta';
 import type { LakeStore } from '../lib/lake/lakeStore';
+import { LakeNotFoundError } from '../lib/errors';
 import { latestPlanState, touchedMonths, writePlanState, type PlanState } from './planState';
 import type { PlanForecastInput, PlanForecastOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
@@ -185,7 +186,15 @@ async function readIncrement(
     if (units > 0) sold.add(sku);
   }
   for (let b = 0; b < base.batchCount; b++) {
-    const batch = await readSkuBatch(lake, skuBatchPath(base.runId, batchIdOf(b)), signal);
+    const batchPath = skuBatchPath(base.runId, batchIdOf(b));
+    let batch;
+    try {
+      batch = await readSkuBatch(lake, batchPath, signal);
+    } catch (err) {
+      // The base run's folder cleaned up (or lost): its series are gone, the table still has them.
+      if (err instanceof LakeNotFoundError) return `the base plan's batch ${batchPath} is not in the lake`;
+      throw err;
+    }
     for (const series of batch.series) {
       const first = dayNumber(series.startDate);
       const lastOnHandDay = base.planned[series.sku] ?? -1;

@@ -11,7 +11,7 @@ import { commitRunGold, goldForecastTables } from '../../src/activities/goldStag
 import { planForecast } from '../../src/activities/planForecast';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { closeSharedForecastPool } from '../../src/activities/forecastPool';
-import { planBatchRefs } from '../../src/contracts/skuBatches';
+import { planBatchRefs, skuBatchPath } from '../../src/contracts/skuBatches';
 import { lakeTables } from '../../src/lib/lakeTables';
 import type { LakeTableDef } from '../../src/lib/delta/tableDef';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
@@ -47,7 +47,9 @@ async function commitsOfRun(services: PipelineServices, def: LakeTableDef, runId
 
 /** The lake with writes to one table's log refused while `failing` is set (a finalize killed between two tables' commits). */
 function logFailingLake(inner: LakeStore, tablePath: string): LakeStore & { failing: boolean } {
-  const lake = Object.assign(Object.create(inner) as LakeStore, { failing: false });
+  const lake = Object.assign(Object.create(inner) as LakeStore, {
+    failing: false,
+  });
   const refuse = (p: string) => {
     if (lake.failing && p.startsWith(`${tablePath}/_delta_log/`)) throw new Error(`injected crash writing ${p}`);
   };
@@ -66,14 +68,21 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gold-attack-'));
     lake = logFailingLake(FileSystemLake.fromDirectory(path.join(dir, 'lake')), lakeTables.forecast_metrics.path);
     services = {
-      settings: loadSettings({ DEMAND_LAKE_DIR: path.join(dir, 'lake'), DEMAND_FORECAST_WORKERS: '1' }),
+      settings: loadSettings({
+        DEMAND_LAKE_DIR: path.join(dir, 'lake'),
+        DEMAND_FORECAST_WORKERS: '1',
+      }),
       lake,
       entities: EmbeddedEntityStore.fromDirectory(path.join(dir, 'state')),
       log: () => undefined,
       adapters: adapterFactories,
     };
     const def = lakeTables.daily_demand;
-    await openLakeTable(services.lake, def).write(dailyDemand(), { schema: def.schema, partitionBy: def.partitionBy, mode: 'append' });
+    await openLakeTable(services.lake, def).write(dailyDemand(), {
+      schema: def.schema,
+      partitionBy: def.partitionBy,
+      mode: 'append',
+    });
   });
 
   afterAll(async () => {
@@ -81,7 +90,11 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const ctx = (runId: string) => ({ runId, runDate: '2011-05-01', startedAt: '2011-05-01T02:00:00.000Z' });
+  const ctx = (runId: string) => ({
+    runId,
+    runDate: '2011-05-01',
+    startedAt: '2011-05-01T02:00:00.000Z',
+  });
   const batchInput = (runId: string, ref: ReturnType<typeof planBatchRefs>[number]) => ({
     ...ctx(runId),
     batch: ref,
@@ -90,7 +103,9 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     season: 7,
   });
   const runRows = (def: LakeTableDef, runId: string) =>
-    openLakeTable(services.lake, def).readAll({ partitionFilter: (p) => p['run_id'] === runId });
+    openLakeTable(services.lake, def).readAll({
+      partitionFilter: (p) => p['run_id'] === runId,
+    });
 
   it('a finalize killed between the tables’ commits, run again: every Gold table committed exactly once, no duplicate row', async () => {
     const plan = await planForecast({ ...ctx('run-crash'), dailyDemandVersion: -1, batchSize: 2 }, services);
@@ -118,7 +133,10 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     expect(a.orphansDeleted).toBe(0);
     const b = await commitRunGold(services, 'run-b', planB.batchCount);
     expect(b.orphansDeleted).toBe(0);
-    expect(b.tables.forecasts).toMatchObject({ skipped: false, rowsWritten: 5 * 7 });
+    expect(b.tables.forecasts).toMatchObject({
+      skipped: false,
+      rowsWritten: 5 * 7,
+    });
     expect(await runRows(lakeTables.forecasts, 'run-a')).toHaveLength(5 * 7);
     expect(await runRows(lakeTables.forecasts, 'run-b')).toHaveLength(5 * 7);
   });
@@ -136,5 +154,17 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     await forecastBatch(batchInput('run-lost', ref), services);
     await commitRunGold(services, 'run-lost', plan.batchCount);
     expect(await runRows(lakeTables.forecasts, 'run-lost')).toHaveLength(5 * 7);
+  });
+
+  it('the latest plan’s batch files removed (runs/ cleaned up): the next plan reads daily_demand in full, not fail', async () => {
+    const first = await planForecast({ ...ctx('run-base'), dailyDemandVersion: -1, batchSize: 2 }, services);
+    for (let b = 0; b < first.batchCount; b++) await services.lake.delete(skuBatchPath('run-base', `batch-${String(b).padStart(5, '0')}`));
+    const logs: string[] = [];
+    const next = await planForecast(
+      { ...ctx('run-next'), dailyDemandVersion: -1, batchSize: 2 },
+      { ...services, log: (m) => logs.push(m) },
+    );
+    expect(next.skuCount).toBe(first.skuCount);
+    expect(logs.join('\n')).toMatch(/read in full.*run-base/);
   });
 });
