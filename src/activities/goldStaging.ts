@@ -6,7 +6,7 @@
  * record is also what a retry returns, so the models do not run again), and files of an attempt
  * that no record names are never in the table and are deleted after the commit.
  */
-import { openLakeTable, type StagedFiles } from '../lib/delta';
+import { openLakeTable, type DeltaTable, type StagedFiles } from '../lib/delta';
 import { decodeFilePath } from '../lib/delta/log';
 import { DemandError, LakeNotFoundError } from '../lib/errors';
 import { lakePath, type LakeStore } from '../lib/lake/lakeStore';
@@ -183,6 +183,33 @@ async function runRecords(services: PipelineServices, runId: string, batchCount:
   return records;
 }
 
+/**
+ * The run's Gold commit to a table was made already (its txn), from other staged files than the
+ * run's records name now: a re-run of the run id on other content (e.g. a newer daily_demand).
+ * The table keeps the earlier rows; committing the other tables would mix two runs' content.
+ */
+export class RunGoldCommittedError extends DemandError {
+  readonly runId: string;
+  readonly table: string;
+  constructor(runId: string, table: string, notCommitted: string[]) {
+    super(
+      'run_gold_committed',
+      `run ${runId}: Gold ${table} was committed by an earlier attempt of this run id from other content; ` +
+        `${notCommitted.length} staged file(s) of this attempt are not in it (e.g. ${notCommitted[0]}). ` +
+        `The table keeps the earlier rows: forecast under a new run id`,
+    );
+    this.runId = runId;
+    this.table = table;
+  }
+}
+
+/** Staged files that a table neither holds nor removed since (a compaction): not what its commit added. */
+async function notCommittedFiles(table: DeltaTable, staged: readonly StagedFiles[], signal: { abortSignal?: AbortSignal }) {
+  const state = await table.state(signal);
+  const known = new Set([...state.files.values(), ...state.tombstones.values()].map((a) => decodeFilePath(table.path, a.path)));
+  return staged.flatMap((s) => s.adds.map((a) => decodeFilePath(table.path, a.path))).filter((p) => !known.has(p));
+}
+
 /** What the run's Gold commit did, per table. */
 export interface RunGoldCommit {
   tables: Partial<Record<GoldForecastTable, DeltaWriteResult>>;
@@ -211,6 +238,10 @@ export async function commitRunGold(services: PipelineServices, runId: string, b
         commitInfo: { runId, batches: String(records.length) },
         ...signalOf(services),
       });
+      if (out.tables[def.name]?.skipped) {
+        const notCommitted = await notCommittedFiles(table, staged, signalOf(services));
+        if (notCommitted.length > 0) throw new RunGoldCommittedError(runId, def.name, notCommitted);
+      }
     }
     out.orphansDeleted += await table.deleteUncommitted({ run_id: runId }, signalOf(services));
   }

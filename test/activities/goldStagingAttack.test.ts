@@ -7,7 +7,7 @@ import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { forecastBatch } from '../../src/activities/forecastBatch';
-import { commitRunGold, goldForecastTables } from '../../src/activities/goldStaging';
+import { commitRunGold, goldForecastTables, RunGoldCommittedError } from '../../src/activities/goldStaging';
 import { planForecast } from '../../src/activities/planForecast';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { closeSharedForecastPool } from '../../src/activities/forecastPool';
@@ -166,5 +166,45 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     );
     expect(next.skuCount).toBe(first.skuCount);
     expect(logs.join('\n')).toMatch(/read in full.*run-base/);
+  });
+  it('a re-run of a completed run id on newer data: the commit fails naming the run, Gold keeps one run’s rows, not a mix', async () => {
+    const plan = await planForecast({ ...ctx('run-same'), dailyDemandVersion: -1, batchSize: 5 }, services);
+    for (const ref of planBatchRefs('run-same', plan)) await forecastBatch(batchInput('run-same', ref), services);
+    await commitRunGold(services, 'run-same', plan.batchCount);
+    const before = await runRows(lakeTables.forecasts, 'run-same');
+    const def = lakeTables.daily_demand;
+    const next = day(120);
+    const more = skus.map((sku) => ({ ...dailyDemand()[0]!, sku, date: next, units: 500, revenue: 500, month: next.slice(0, 7) }));
+    await openLakeTable(services.lake, def).write(more, { schema: def.schema, partitionBy: def.partitionBy, mode: 'append' });
+    const again = await planForecast({ ...ctx('run-same'), dailyDemandVersion: -1, batchSize: 5 }, services);
+    for (const ref of planBatchRefs('run-same', again))
+      await forecastBatch({ ...batchInput('run-same', ref), dailyDemandVersion: again.dailyDemandVersion }, services);
+    const commit = commitRunGold(services, 'run-same', again.batchCount);
+    await expect(commit).rejects.toBeInstanceOf(RunGoldCommittedError);
+    await expect(commitRunGold(services, 'run-same', again.batchCount)).rejects.toThrow(/run run-same: Gold forecasts was committed/);
+    expect(await runRows(lakeTables.forecasts, 'run-same')).toEqual(before);
+    for (const d of goldForecastTables) expect(await commitsOfRun(services, d, 'run-same')).toBe(1);
+  });
+});
+
+describe('Gold forecasts whose existing `expected` column has another type', () => {
+  it('the run commit fails naming the column and both types, and adds nothing', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'gold-expected-type-'));
+    try {
+      const lake = FileSystemLake.fromDirectory(dir);
+      const def = lakeTables.forecasts;
+      const theirs = { fields: def.schema.fields.map((f) => (f.name === 'expected' ? { ...f, type: 'string' as const } : f)) };
+      const table = openLakeTable(lake, def);
+      await table.write([], { schema: theirs, partitionBy: def.partitionBy, mode: 'append' });
+      const row: DeltaRow = { run_id: 'r1', sku: 'A', origin_date: '2011-01-01', target_date: '2011-01-02', step: 1, point: 1 };
+      for (const q of ['expected', 'q05', 'q25', 'q50', 'q75', 'q95']) row[q] = 1;
+      row['model'] = 'snaive';
+      const staged = await table.stage([row], { schema: def.schema, partitionBy: def.partitionBy, stageId: 'batch-00000' });
+      const commit = table.commitStaged([staged], { schema: def.schema, partitionBy: def.partitionBy, schemaMode: 'merge' });
+      await expect(commit).rejects.toThrow(/expected.*double.*string/);
+      expect(await table.version()).toBe(0);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
