@@ -55,6 +55,15 @@ export class StagedBatchMissingError extends DemandError {
   }
 }
 
+/** A batch record in the lake that does not parse as one: its batch's rows would be left out of the run. */
+export class StagedBatchUnreadableError extends DemandError {
+  readonly path: string;
+  constructor(runId: string, path: string) {
+    super('staged_batch_unreadable', `run ${runId}: staged Gold record ${path} is not a readable batch record; forecast its batch again`);
+    this.path = path;
+  }
+}
+
 export function stagedBatchPath(runId: string, batchId: string): string {
   return lakePath('runs', encodeURIComponent(runId), 'staged', `${batchId}.json`);
 }
@@ -164,8 +173,11 @@ async function runRecords(services: PipelineServices, runId: string, batchCount:
   const records: StagedBatch[] = [];
   if (batchCount === undefined) {
     for await (const entry of services.lake.list(lakePath('runs', encodeURIComponent(runId), 'staged'), signal)) {
-      const record = entry.path.endsWith('.json') ? await readRecord(services.lake, entry.path, signal) : undefined;
-      if (record) records.push(record);
+      if (!entry.path.endsWith('.json')) continue;
+      const record = await readRecord(services.lake, entry.path, signal);
+      // Skipping it would commit the run without that batch's rows.
+      if (!record?.tables) throw new StagedBatchUnreadableError(runId, entry.path);
+      records.push(record);
     }
     return records;
   }

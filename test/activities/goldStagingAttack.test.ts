@@ -7,7 +7,13 @@ import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { forecastBatch } from '../../src/activities/forecastBatch';
-import { commitRunGold, goldForecastTables, RunGoldCommittedError } from '../../src/activities/goldStaging';
+import {
+  commitRunGold,
+  goldForecastTables,
+  RunGoldCommittedError,
+  stagedBatchPath,
+  StagedBatchUnreadableError,
+} from '../../src/activities/goldStaging';
 import { planForecast } from '../../src/activities/planForecast';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
 import { closeSharedForecastPool } from '../../src/activities/forecastPool';
@@ -184,6 +190,19 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     await expect(commitRunGold(services, 'run-same', again.batchCount)).rejects.toThrow(/run run-same: Gold forecasts was committed/);
     expect(await runRows(lakeTables.forecasts, 'run-same')).toEqual(before);
     for (const d of goldForecastTables) expect(await commitsOfRun(services, d, 'run-same')).toBe(1);
+  });
+  it('a run finalized without its batch count and a torn batch record: the commit names the record, not a run short of that batch', async () => {
+    const plan = await planForecast({ ...ctx('run-torn'), dailyDemandVersion: -1, batchSize: 3 }, services);
+    for (const ref of planBatchRefs('run-torn', plan)) await forecastBatch(batchInput('run-torn', ref), services);
+    const torn = stagedBatchPath('run-torn', 'batch-00001');
+    const whole = await services.lake.read(torn);
+    await services.lake.put(torn, whole.subarray(0, 20));
+    await expect(commitRunGold(services, 'run-torn', undefined)).rejects.toBeInstanceOf(StagedBatchUnreadableError);
+    await expect(commitRunGold(services, 'run-torn', undefined)).rejects.toThrow(torn);
+    expect(await commitsOfRun(services, lakeTables.forecasts, 'run-torn')).toBe(0);
+    await services.lake.put(torn, whole);
+    await commitRunGold(services, 'run-torn', undefined);
+    expect(await runRows(lakeTables.forecasts, 'run-torn')).toHaveLength(5 * 7);
   });
 });
 
