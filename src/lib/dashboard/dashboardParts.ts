@@ -70,6 +70,20 @@ export function byUrgency(a: UrgencyKey, b: UrgencyKey): number {
 }
 
 /** A SKU whose chart has something on it: a sale in the window or a forecast above zero. */
+/** The head's action table: SKUs in urgency order, at most actionsShownPerKind of each action. */
+export function topActionRows(ordered: Iterable<Pick<DashboardSku, 'sku' | 'description' | 'action'>>): DashboardActionRow[] {
+  const perKind = new Map<string, number>();
+  const rows: DashboardActionRow[] = [];
+  for (const s of ordered) {
+    if (!s.action) continue;
+    const n = perKind.get(s.action.action) ?? 0;
+    if (n >= actionsShownPerKind) continue;
+    perKind.set(s.action.action, n + 1);
+    rows.push({ sku: s.sku, description: s.description, ...s.action });
+  }
+  return rows;
+}
+
 export function hasSomethingToDraw(s: DashboardSku): boolean {
   return s.point.some((p) => p > 0) || s.units.some((u) => u !== null && u > 0);
 }
@@ -82,15 +96,7 @@ export function splitDashboard(data: DashboardData, options: { chunkSize?: numbe
     .map(({ recent: _recent, ...s }) => s);
   const chunks: DashboardSku[][] = [];
   for (let i = 0; i < ordered.length; i += chunkSize) chunks.push(ordered.slice(i, i + chunkSize));
-  const perKind = new Map<string, number>();
-  const actionRows: DashboardActionRow[] = [];
-  for (const s of ordered) {
-    if (!s.action) continue;
-    const n = perKind.get(s.action.action) ?? 0;
-    if (n >= actionsShownPerKind) continue;
-    perKind.set(s.action.action, n + 1);
-    actionRows.push({ sku: s.sku, description: s.description, ...s.action });
-  }
+  const actionRows = topActionRows(ordered);
   const { skus: _all, ...rest } = data;
   const first = ordered.find(hasSomethingToDraw) ?? ordered[0];
   return {

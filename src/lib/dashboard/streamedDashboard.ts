@@ -34,14 +34,7 @@ import {
   type DashboardSku,
   type SkuIndex,
 } from './dashboardData';
-import {
-  actionsShownPerKind,
-  byUrgency,
-  defaultChunkSize,
-  hasSomethingToDraw,
-  recentUnits,
-  type DashboardActionRow,
-} from './dashboardParts';
+import { byUrgency, defaultChunkSize, hasSomethingToDraw, recentUnits, topActionRows } from './dashboardParts';
 import { modelFamily } from './modelNames';
 import type { PipelineServices } from '../pipelineServices';
 import { signalOf } from '../pipelineServices';
@@ -348,15 +341,7 @@ class FleetSums {
 /** The catalogue and head of the split page from the summed entries (splitDashboard's shapes). */
 function pageParts(sums: FleetSums, chunkSize: number) {
   const ordered = sums.entries.slice().sort(byUrgency);
-  const perKind = new Map<string, number>();
-  const actionRows: DashboardActionRow[] = [];
-  for (const s of ordered) {
-    if (!s.action) continue;
-    const n = perKind.get(s.action.action) ?? 0;
-    if (n >= actionsShownPerKind) continue;
-    perKind.set(s.action.action, n + 1);
-    actionRows.push({ sku: s.sku, description: s.description, ...s.action });
-  }
+  const actionRows = topActionRows(ordered);
   const first = ordered.find((s) => s.draw) ?? ordered[0];
   return {
     ordered,

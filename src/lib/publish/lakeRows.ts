@@ -17,25 +17,10 @@ export interface LakeRowsOptions {
 }
 
 export async function readLakeRows(lake: LakeStore, name: LakeTableName, options: LakeRowsOptions = {}): Promise<DeltaRow[]> {
-  const def: LakeTableDef = lakeTables[name];
-  const byRun =
-    options.runId === undefined
-      ? undefined
-      : def.partitionBy.includes('run_id')
-        ? (values: Record<string, string | null>) => values.run_id === options.runId
-        : undefined;
-  const filters = [byRun, options.partitionFilter].filter((f): f is (v: Record<string, string | null>) => boolean => !!f);
+  const { def, read, keep } = readPlan(name, options);
   try {
-    const rows = await openLakeTable(lake, def).readAll({
-      ...(filters.length > 0 ? { partitionFilter: (v) => filters.every((f) => f(v)) } : {}),
-      ...(options.columns ? { columns: options.columns } : {}),
-      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-    });
-    // Tables not partitioned by run still carry run_id as a column; filter rows then.
-    if (options.runId !== undefined && !byRun && def.schema.fields.some((f) => f.name === 'run_id')) {
-      return rows.filter((r) => r.run_id === options.runId);
-    }
-    return rows;
+    const rows = await openLakeTable(lake, def).readAll(read);
+    return keep ? rows.filter(keep) : rows;
   } catch (err) {
     if (err instanceof DeltaTableNotFoundError) return [];
     throw err;
@@ -47,6 +32,17 @@ export async function readLakeRows(lake: LakeStore, name: LakeTableName, options
  * caller that keeps only what it needs (counts, one bucket of SKUs) stays flat in the table's size.
  */
 export async function* streamLakeRows(lake: LakeStore, name: LakeTableName, options: LakeRowsOptions = {}): AsyncIterable<DeltaRow> {
+  const { def, read, keep } = readPlan(name, options);
+  try {
+    for await (const row of openLakeTable(lake, def).read(read)) if (!keep || keep(row)) yield row;
+  } catch (err) {
+    if (err instanceof DeltaTableNotFoundError) return;
+    throw err;
+  }
+}
+
+/** The Delta read options of a lake read, and the row filter that partition pruning cannot do. */
+function readPlan(name: LakeTableName, options: LakeRowsOptions) {
   const def: LakeTableDef = lakeTables[name];
   const byRun =
     options.runId === undefined
@@ -55,18 +51,17 @@ export async function* streamLakeRows(lake: LakeStore, name: LakeTableName, opti
         ? (values: Record<string, string | null>) => values.run_id === options.runId
         : undefined;
   const filters = [byRun, options.partitionFilter].filter((f): f is (v: Record<string, string | null>) => boolean => !!f);
-  const rowFilter = options.runId !== undefined && !byRun && def.schema.fields.some((f) => f.name === 'run_id');
-  try {
-    for await (const row of openLakeTable(lake, def).read({
-      ...(filters.length > 0 ? { partitionFilter: (v) => filters.every((f) => f(v)) } : {}),
-      ...(options.columns ? { columns: options.columns } : {}),
-      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-    }))
-      if (!rowFilter || row.run_id === options.runId) yield row;
-  } catch (err) {
-    if (err instanceof DeltaTableNotFoundError) return;
-    throw err;
-  }
+  const read = {
+    ...(filters.length > 0 ? { partitionFilter: (v: Record<string, string | null>) => filters.every((f) => f(v)) } : {}),
+    ...(options.columns ? { columns: options.columns } : {}),
+    ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+  };
+  // Tables not partitioned by run still carry run_id as a column; filter rows then.
+  const keep =
+    options.runId !== undefined && !byRun && def.schema.fields.some((f) => f.name === 'run_id')
+      ? (row: DeltaRow) => row.run_id === options.runId
+      : undefined;
+  return { def, read, keep };
 }
 
 /** Partition values present in a table (e.g. its run ids or months), newest write last. */
