@@ -16,28 +16,10 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import type { LakeTableDef } from '../../src/lib/delta/tableDef';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { adapterFactories } from '../../src/composition/services';
+import { weeklyDailyDemand } from '../support/dailyDemandFixture';
 
-const day = (offset: number): string => new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
 const skus = ['A', 'B', 'C', 'D', 'E'];
-
-function dailyDemand(): DeltaRow[] {
-  return skus.flatMap((sku, k) =>
-    Array.from({ length: 120 }, (_, d) => {
-      const units = 3 + k + (d % 7 === k ? 5 : 0) + (d % 3);
-      return {
-        sku,
-        date: day(d),
-        units,
-        revenue: units,
-        orders: 1,
-        customers: 1,
-        on_hand: null,
-        stockout: false,
-        month: day(d).slice(0, 7),
-      };
-    }),
-  );
-}
+const dailyDemand = (): DeltaRow[] => weeklyDailyDemand(skus);
 
 /** The lake with every object it creates counted (put, and putIfAbsent that wrote). */
 function countingLake(inner: LakeStore): LakeStore & { created: string[] } {

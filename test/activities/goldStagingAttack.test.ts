@@ -22,28 +22,10 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import type { LakeTableDef } from '../../src/lib/delta/tableDef';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { adapterFactories } from '../../src/composition/services';
+import { fixtureDay, weeklyDailyDemand } from '../support/dailyDemandFixture';
 
-const day = (offset: number): string => new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
 const skus = ['A', 'B', 'C', 'D', 'E'];
-
-function dailyDemand(): DeltaRow[] {
-  return skus.flatMap((sku, k) =>
-    Array.from({ length: 120 }, (_, d) => {
-      const units = 3 + k + (d % 7 === k ? 5 : 0) + (d % 3);
-      return {
-        sku,
-        date: day(d),
-        units,
-        revenue: units,
-        orders: 1,
-        customers: 1,
-        on_hand: null,
-        stockout: false,
-        month: day(d).slice(0, 7),
-      };
-    }),
-  );
-}
+const dailyDemand = (): DeltaRow[] => weeklyDailyDemand(skus);
 
 /** Commits of one run to a Gold table (commitInfo.operationParameters.runId). */
 async function commitsOfRun(services: PipelineServices, def: LakeTableDef, runId: string): Promise<number> {
@@ -179,7 +161,7 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     await commitRunGold(services, 'run-same', plan.batchCount);
     const before = await runRows(lakeTables.forecasts, 'run-same');
     const def = lakeTables.daily_demand;
-    const next = day(120);
+    const next = fixtureDay(120);
     const more = skus.map((sku) => ({ ...dailyDemand()[0]!, sku, date: next, units: 500, revenue: 500, month: next.slice(0, 7) }));
     await openLakeTable(services.lake, def).write(more, { schema: def.schema, partitionBy: def.partitionBy, mode: 'append' });
     const again = await planForecast({ ...ctx('run-same'), dailyDemandVersion: -1, batchSize: 5 }, services);
