@@ -1,4 +1,4 @@
-import { openLakeTable, readOrEmpty } from '../lib/delta';
+import { mapRowsOrEmpty, openLakeTable, readOrEmpty } from '../lib/delta';
 import type { DeltaRow } from '../lib/delta/types';
 import {
   addDays,
@@ -123,36 +123,37 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
   const windows = driftWindows(lastDate, horizon, horizon * referenceWindowMultiple);
   // The MASE scale uses up to 120 days of history before a forecast origin, which may precede the reference window.
   const fromMonth = monthOf(addDays(windows.referenceStart, -150));
-  const demandRows = await demandTable.readAll({
-    ...signal,
-    columns: ['sku', 'date', 'units', 'stockout'],
-    partitionFilter: (p) => (p['month'] ?? '') >= fromMonth,
-  });
-  const demand: DemandDay[] = demandRows.map((r) => ({
-    sku: String(r['sku']),
-    date: String(r['date']),
-    units: Number(r['units']),
-    stockout: r['stockout'] === true,
-  }));
+  // Streamed into the drift records: holding the read rows as well doubled the stage's heap.
+  const demand: DemandDay[] = await mapRowsOrEmpty(
+    () =>
+      demandTable.read({
+        ...signal,
+        columns: ['sku', 'date', 'units', 'stockout'],
+        partitionFilter: (p) => (p['month'] ?? '') >= fromMonth,
+      }),
+    (r) => ({ sku: String(r['sku']), date: String(r['date']), units: Number(r['units']), stockout: r['stockout'] === true }),
+  );
 
   // Forecasts of earlier runs (this run's own forecasts have no realised actuals yet).
   const inEffectRuns = await forecastRunsInEffect(services, input.runId);
-  const forecastRows = await readOrEmpty(() =>
-    openLakeTable(lake, lakeTables.forecasts).readAll({
-      ...signal,
-      columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
-      partitionFilter: (p) => p['run_id'] !== input.runId && (inEffectRuns === undefined || inEffectRuns.has(p['run_id'] ?? '')),
-    }),
+  const forecasts: ForecastPoint[] = await mapRowsOrEmpty(
+    () =>
+      openLakeTable(lake, lakeTables.forecasts).read({
+        ...signal,
+        columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
+        partitionFilter: (p) => p['run_id'] !== input.runId && (inEffectRuns === undefined || inEffectRuns.has(p['run_id'] ?? '')),
+      }),
+    (r) =>
+      String(r['target_date']) >= windows.referenceStart
+        ? {
+            runId: String(r['run_id']),
+            sku: String(r['sku']),
+            originDate: String(r['origin_date']),
+            targetDate: String(r['target_date']),
+            point: Number(r['point']),
+          }
+        : undefined,
   );
-  const forecasts: ForecastPoint[] = forecastRows
-    .filter((r) => String(r['target_date']) >= windows.referenceStart)
-    .map((r) => ({
-      runId: String(r['run_id']),
-      sku: String(r['sku']),
-      originDate: String(r['origin_date']),
-      targetDate: String(r['target_date']),
-      point: Number(r['point']),
-    }));
   const runIds = new Set(forecasts.map((f) => f.runId));
   const metricRows = runIds.size
     ? await readOrEmpty(() =>

@@ -6,7 +6,7 @@ import type { LakeStore } from '../lake/lakeStore';
 import type { LakeTableDef } from './tableDef';
 import { DeltaTable } from './deltaTable';
 
-export { readOrEmpty } from './readOrEmpty';
+export { mapRowsOrEmpty, readOrEmpty } from './readOrEmpty';
 export { DeltaTable, checkpointInterval, defaultTargetRowsPerFile, maxCommitAttempts } from './deltaTable';
 export { writeCheckpoint, encodeCheckpoint } from './checkpoint';
 export { loadTableState, listLog, parseCommit, applyActions, emptyState, commitFileName, checkpointFileName } from './log';
