@@ -14,28 +14,15 @@ import { planBatchRefs, readSkuBatch } from '../../src/contracts/skuBatches';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { adapterFactories } from '../../src/composition/services';
+import { dailyDemandRow, fixtureDay as day } from '../support/dailyDemandFixture';
 
 const run = { runId: 'run-fa', runDate: '2011-12-10', startedAt: '2011-12-10T02:00:00.000Z' };
-
-function day(offset: number): string {
-  return new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
-}
 
 /** daily_demand rows: a weekly-seasonal SKU, an intermittent SKU with a stockout spell, a SKU that ends early, a single-sale SKU. */
 function dailyDemand(): DeltaRow[] {
   const rows: DeltaRow[] = [];
   const add = (sku: string, offset: number, units: number, onHand: number | null = null) =>
-    rows.push({
-      sku,
-      date: day(offset),
-      units,
-      revenue: units * 2,
-      orders: units > 0 ? 1 : 0,
-      customers: units > 0 ? 1 : 0,
-      on_hand: onHand,
-      stockout: onHand !== null && onHand <= 0,
-      month: day(offset).slice(0, 7),
-    });
+    rows.push(dailyDemandRow(sku, offset, units, onHand));
   for (let d = 0; d < 200; d++) add('WEEKLY', d, 10 + (d % 7 === 3 ? 20 : 0) + (d % 5));
   for (let d = 0; d < 200; d++) add('SPARSE', d, d % 9 === 0 ? 3 : 0, d >= 150 && d < 160 ? 0 : 50);
   for (let d = 0; d < 120; d++) add('ENDS', d, d % 2);

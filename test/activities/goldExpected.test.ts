@@ -22,25 +22,14 @@ import { planBatchRefs } from '../../src/contracts/skuBatches';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { adapterFactories } from '../../src/composition/services';
+import { dailyDemandRow } from '../support/dailyDemandFixture';
 
 const run = { runId: 'run-ge', runDate: '2011-12-10', startedAt: '2011-12-10T02:00:00.000Z' };
-const day = (offset: number): string => new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
 
 /** Skewed demand where a median-type point sits below the mean: lumpy and intermittent SKUs, and a smooth one. */
 function dailyDemand(): DeltaRow[] {
   const rows: DeltaRow[] = [];
-  const add = (sku: string, offset: number, units: number) =>
-    rows.push({
-      sku,
-      date: day(offset),
-      units,
-      revenue: units * 2,
-      orders: units > 0 ? 1 : 0,
-      customers: units > 0 ? 1 : 0,
-      on_hand: null,
-      stockout: false,
-      month: day(offset).slice(0, 7),
-    });
+  const add = (sku: string, offset: number, units: number) => rows.push(dailyDemandRow(sku, offset, units));
   for (let d = 0; d < 240; d++) add('SMOOTH', d, 10 + (d % 7 === 3 ? 20 : 0) + (d % 5));
   for (let d = 0; d < 240; d++) add('SPARSE', d, d % 9 === 0 ? 3 : 0);
   for (let d = 0; d < 240; d++) add('LUMPY', d, d % 4 === 0 ? (d % 3) * 17 + 1 : d % 7 === 1 ? 1 : 0);

@@ -20,28 +20,14 @@ import { runMetricsFromBacktest } from '../../src/lib/registry/runMetrics';
 import { EmbeddedEntityStore } from '../../src/lib/tables/embeddedEntityStore';
 import { adapterFactories } from '../../src/composition/services';
 import { createTracker } from '../../src/composition/tracker';
+import { dailyDemandRow } from '../support/dailyDemandFixture';
 
 const run = { runId: 'run-ffb', runDate: '2011-07-20', startedAt: '2011-07-20T02:00:00.000Z' };
-
-function day(offset: number): string {
-  return new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
-}
 
 /** Five SKUs over 200 days: weekly, trending, sparse, one that stopped selling, one single sale. */
 function dailyDemand(): DeltaRow[] {
   const rows: DeltaRow[] = [];
-  const add = (sku: string, offset: number, units: number) =>
-    rows.push({
-      sku,
-      date: day(offset),
-      units,
-      revenue: units * 2,
-      orders: units > 0 ? 1 : 0,
-      customers: units > 0 ? 1 : 0,
-      on_hand: null,
-      stockout: false,
-      month: day(offset).slice(0, 7),
-    });
+  const add = (sku: string, offset: number, units: number) => rows.push(dailyDemandRow(sku, offset, units));
   for (let d = 0; d < 200; d++) add('WEEKLY', d, 10 + (d % 7 === 3 ? 20 : 0) + (d % 5));
   for (let d = 0; d < 200; d++) add('TREND', d, Math.round(5 + d / 20 + (d % 3)));
   for (let d = 0; d < 200; d++) add('SPARSE', d, d % 9 === 0 ? 3 : 0);

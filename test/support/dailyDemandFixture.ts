@@ -22,3 +22,18 @@ export function weeklyDailyDemand(skus: string[], days = 120): DeltaRow[] {
     }),
   );
 }
+
+/** One Silver daily_demand row on day `offset` (revenue 2 per unit, one order on a sale day); on hand optional. */
+export function dailyDemandRow(sku: string, offset: number, units: number, onHand: number | null = null): DeltaRow {
+  return {
+    sku,
+    date: fixtureDay(offset),
+    units,
+    revenue: units * 2,
+    orders: units > 0 ? 1 : 0,
+    customers: units > 0 ? 1 : 0,
+    on_hand: onHand,
+    stockout: onHand !== null && onHand <= 0,
+    month: fixtureDay(offset).slice(0, 7),
+  };
+}
