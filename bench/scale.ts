@@ -18,7 +18,7 @@ interface RunJson {
   runId: string;
   status: string;
   wallSeconds: number;
-  stages: Record<string, { wallSeconds: number; peakRssMb: number; liveAtStartMb?: number; peakLiveMb?: number }>;
+  stages: Record<string, { wallSeconds: number; cpuSeconds?: number; peakRssMb: number; liveAtStartMb?: number; peakLiveMb?: number }>;
   largestMessageBytes: number;
   historyEvents: number;
   skus: number;
@@ -75,6 +75,7 @@ function runSize(
 }
 
 const mb = (v: number | undefined): string => (v === undefined ? '     -' : v.toFixed(0).padStart(6));
+const cpu = (v: number | undefined): string => (v === undefined ? '     -' : v.toFixed(1).padStart(6));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`);
 
 interface SizeResult {
@@ -89,7 +90,13 @@ function shareApartFromFanOut(full: RunJson, increment: RunJson): string {
   const fanOut = (run: RunJson): number => run.stages['forecastBatch']?.wallSeconds ?? 0;
   const fullRest = full.wallSeconds - fanOut(full);
   const incRest = increment.wallSeconds - fanOut(increment);
-  return fullRest > 0 ? `${((incRest / fullRest) * 100).toFixed(0)}% apart from the forecast fan-out` : 'n/a apart from the fan-out';
+  const cpuRest = (run: RunJson): number =>
+    Object.entries(run.stages).reduce((sum, [name, st]) => (name === 'forecastBatch' ? sum : sum + (st.cpuSeconds ?? 0)), 0);
+  const cpuShare = cpuRest(full) > 0 ? `; CPU ${((cpuRest(increment) / cpuRest(full)) * 100).toFixed(0)}%` : '';
+  // CPU too: on a shared machine wall times measure contention, process CPU does not.
+  return fullRest > 0
+    ? `${((incRest / fullRest) * 100).toFixed(0)}% apart from the forecast fan-out${cpuShare}`
+    : 'n/a apart from the fan-out';
 }
 
 function ratioLine(r: SizeResult, ref: SizeResult): string {
@@ -132,7 +139,8 @@ export async function runScaleBench(args: string[]): Promise<void> {
       const inc = increment?.stages[name];
       write(
         `    ${name.padEnd(18)} wall ${st.wallSeconds.toFixed(1).padStart(7)} s  peak RSS ${st.peakRssMb.toFixed(0).padStart(6)} MB  ` +
-          `live heap ${mb(st.liveAtStartMb)} → peak ${mb(st.peakLiveMb)} MB   increment wall ${inc ? inc.wallSeconds.toFixed(1).padStart(7) : '      -'} s\n`,
+          `live heap ${mb(st.liveAtStartMb)} → peak ${mb(st.peakLiveMb)} MB  CPU ${cpu(st.cpuSeconds)} s   ` +
+          `increment wall ${inc ? inc.wallSeconds.toFixed(1).padStart(7) : '      -'} s  CPU ${cpu(inc?.cpuSeconds)} s  peak RSS ${mb(inc?.peakRssMb)} MB\n`,
       );
     }
   }
