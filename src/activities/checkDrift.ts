@@ -1,17 +1,12 @@
-import { mapRowsOrEmpty, openLakeTable, readOrEmpty } from '../lib/delta';
+import { openLakeTable } from '../lib/delta';
 import type { DeltaRow } from '../lib/delta/types';
 import {
-  addDays,
-  computeDriftStats,
+  assessDriftFromLake,
   defaultDriftStatsOptions,
-  driftWindows,
-  evaluateDrift,
-  type DemandDay,
   type DriftEvaluation,
   type DriftStats,
   type DriftWindows,
-  type ExpectedAccuracy,
-  type ForecastPoint,
+  type LakeDriftOptions,
 } from '../lib/drift';
 import { upsertAll } from '../lib/tables/entityStore';
 import { entityKey } from '../lib/tables/entityKey';
@@ -26,15 +21,13 @@ import { signalOf } from '../lib/pipelineServices';
 /** Entity table mirroring the drift events (for the HTTP API and quick lookups). */
 export const driftEventsTableName = 'driftevents';
 /** The reference window is this many recent windows long. */
-export const referenceWindowMultiple = 3;
+export { referenceWindowMultiple } from '../lib/drift';
 
 export interface DriftAssessment {
   windows: DriftWindows | null;
   stats: DriftStats;
   evaluation: DriftEvaluation;
 }
-
-const monthOf = (date: string): string => date.slice(0, 7);
 
 /**
  * Runs whose forecasts can be in effect: the latest full production run other than `currentRunId`
@@ -83,119 +76,39 @@ export async function challengerDue(services: PipelineServices): Promise<boolean
   return latestChallenger === '' || latestChallenger < latestFull;
 }
 
+/** What the lake check needs of the run, the settings and the services. */
+async function lakeDriftOptions(input: DriftCheckInput, services: PipelineServices, keepSkuStats: boolean): Promise<LakeDriftOptions> {
+  const { settings, abortSignal } = services;
+  return {
+    runId: input.runId,
+    runDate: input.runDate,
+    inEffectRuns: await forecastRunsInEffect(services, input.runId),
+    // The run's horizon and season when the orchestrator carried them (older messages: the settings').
+    horizonDays: input.horizonDays ?? settings.DEMAND_FORECAST_HORIZON_DAYS,
+    stats: { ...defaultDriftStatsOptions, season: input.season ?? settings.DEMAND_FORECAST_SEASON },
+    thresholds: {
+      psi: settings.DEMAND_DRIFT_PSI_THRESHOLD,
+      accuracyRatio: settings.DEMAND_DRIFT_ACCURACY_RATIO,
+      fleetShare: settings.DEMAND_DRIFT_FLEET_SHARE,
+      stockoutDelta: settings.DEMAND_DRIFT_STOCKOUT_DELTA,
+      maxReforecasts: settings.DEMAND_DRIFT_MAX_REFORECASTS,
+    },
+    keepSkuStats,
+    scratchDir: settings.DEMAND_SCRATCH_DIR,
+    ...(abortSignal ? { abortSignal } : {}),
+    log: services.log,
+  };
+}
+
 /**
- * Reads Silver daily_demand (only the months the windows need), Gold forecasts of earlier runs and
- * their backtest metrics, and evaluates drift. Exposed apart from the activity so tests and the
- * CLI can see the per-SKU figures behind the events.
+ * Reads Silver daily_demand (only the days the windows need), Gold forecasts of earlier runs and
+ * their backtest metrics, and evaluates drift, keeping every SKU's figures. Exposed apart from the
+ * activity so tests and the CLI can see the per-SKU figures behind the events; the activity
+ * streams the same assessment without keeping them (assessDriftFromLake).
  */
 export async function assessDrift(input: DriftCheckInput, services: PipelineServices): Promise<DriftAssessment> {
-  const { settings, lake, abortSignal } = services;
-  const signal = abortSignal ? { abortSignal } : {};
-  // The run's horizon and season when the orchestrator carried them (older messages: the settings').
-  const horizon = input.horizonDays ?? settings.DEMAND_FORECAST_HORIZON_DAYS;
-  const thresholds = {
-    psi: settings.DEMAND_DRIFT_PSI_THRESHOLD,
-    accuracyRatio: settings.DEMAND_DRIFT_ACCURACY_RATIO,
-    fleetShare: settings.DEMAND_DRIFT_FLEET_SHARE,
-    stockoutDelta: settings.DEMAND_DRIFT_STOCKOUT_DELTA,
-    maxReforecasts: settings.DEMAND_DRIFT_MAX_REFORECASTS,
-  };
-  const demandTable = openLakeTable(lake, lakeTables.daily_demand);
-
-  // Months present, learnt from partition values alone (no data file is read).
-  const months = new Set<string>();
-  await readOrEmpty(() => demandTable.readAll({ ...signal, partitionFilter: (p) => (p['month'] && months.add(p['month']), false) }));
-  const latestMonth = [...months].sort().pop();
-  const emptyStats: DriftStats = {
-    skus: [],
-    overallPsi: null,
-    newSkus: [],
-    vanishedSkus: [],
-    referenceSkuCount: 0,
-    stockoutRate: { reference: null, recent: null },
-  };
-  if (!latestMonth) {
-    services.log('drift: no Silver daily_demand yet, nothing to check');
-    return { windows: null, stats: emptyStats, evaluation: evaluateDrift({ ...emptyStats, recentWindowStart: input.runDate, thresholds }) };
-  }
-  const lastRows = await demandTable.readAll({ ...signal, columns: ['date'], partitionFilter: (p) => p['month'] === latestMonth });
-  const lastDate = lastRows.reduce((max, r) => (String(r['date']) > max ? String(r['date']) : max), '');
-  const windows = driftWindows(lastDate, horizon, horizon * referenceWindowMultiple);
-  // The MASE scale uses up to 120 days of history before a forecast origin, which may precede the reference window.
-  const fromMonth = monthOf(addDays(windows.referenceStart, -150));
-  // Streamed into the drift records: holding the read rows as well doubled the stage's heap.
-  const demand: DemandDay[] = await mapRowsOrEmpty(
-    () =>
-      demandTable.read({
-        ...signal,
-        columns: ['sku', 'date', 'units', 'stockout'],
-        partitionFilter: (p) => (p['month'] ?? '') >= fromMonth,
-      }),
-    (r) => ({ sku: String(r['sku']), date: String(r['date']), units: Number(r['units']), stockout: r['stockout'] === true }),
-  );
-
-  // Forecasts of earlier runs (this run's own forecasts have no realised actuals yet).
-  const inEffectRuns = await forecastRunsInEffect(services, input.runId);
-  const forecasts: ForecastPoint[] = await mapRowsOrEmpty(
-    () =>
-      openLakeTable(lake, lakeTables.forecasts).read({
-        ...signal,
-        columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
-        partitionFilter: (p) => p['run_id'] !== input.runId && (inEffectRuns === undefined || inEffectRuns.has(p['run_id'] ?? '')),
-      }),
-    (r) =>
-      String(r['target_date']) >= windows.referenceStart
-        ? {
-            runId: String(r['run_id']),
-            sku: String(r['sku']),
-            originDate: String(r['origin_date']),
-            targetDate: String(r['target_date']),
-            point: Number(r['point']),
-          }
-        : undefined,
-  );
-  const runIds = new Set(forecasts.map((f) => f.runId));
-  const metricRows = runIds.size
-    ? await readOrEmpty(() =>
-        openLakeTable(lake, lakeTables.forecast_metrics).readAll({
-          ...signal,
-          columns: ['run_id', 'sku', 'wape', 'mase'],
-          partitionFilter: (p) => runIds.has(p['run_id'] ?? ''),
-        }),
-      )
-    : [];
-  const expected: ExpectedAccuracy[] = metricRows.map((r) => ({
-    runId: String(r['run_id']),
-    sku: String(r['sku']),
-    wape: r['wape'] === null ? null : Number(r['wape']),
-    mase: r['mase'] === null ? null : Number(r['mase']),
-  }));
-
-  const computed = computeDriftStats(demand, forecasts, expected, windows, {
-    ...defaultDriftStatsOptions,
-    season: input.season ?? settings.DEMAND_FORECAST_SEASON,
-  });
-  // This run's own forecasts have no actuals yet, but they were made from the recent window: a
-  // SKU that this run just forecast is current, and data drift alone must not re-forecast it again.
-  const ownOrigins = new Map<string, string>();
-  for (const r of await readOrEmpty(() =>
-    openLakeTable(lake, lakeTables.forecasts).readAll({
-      ...signal,
-      columns: ['sku', 'origin_date'],
-      partitionFilter: (p) => p['run_id'] === input.runId,
-    }),
-  )) {
-    ownOrigins.set(String(r['sku']), String(r['origin_date']));
-  }
-  const stats: DriftStats = {
-    ...computed,
-    skus: computed.skus.map((s) => {
-      const own = ownOrigins.get(s.sku);
-      return own !== undefined && (s.forecastOrigin === null || s.forecastOrigin < own) ? { ...s, forecastOrigin: own } : s;
-    }),
-  };
-  const evaluation = evaluateDrift({ ...stats, recentWindowStart: windows.recentStart, thresholds });
-  return { windows, stats, evaluation };
+  const result = await assessDriftFromLake(services.lake, await lakeDriftOptions(input, services, true));
+  return { windows: result.windows, stats: result.stats!, evaluation: result.evaluation };
 }
 
 /**
@@ -204,7 +117,7 @@ export async function assessDrift(input: DriftCheckInput, services: PipelineServ
  * SKUs to re-forecast and whether drift is fleet-wide (the orchestrator acts on both).
  */
 export async function checkDrift(input: DriftCheckInput, services: PipelineServices): Promise<DriftCheckOutput> {
-  const { evaluation, stats, windows } = await assessDrift(input, services);
+  const { evaluation, fleet, windows } = await assessDriftFromLake(services.lake, await lakeDriftOptions(input, services, false));
   const def = lakeTables.drift_events;
   const rows: DeltaRow[] = evaluation.findings.map((f) => ({
     run_id: input.runId,
@@ -241,17 +154,17 @@ export async function checkDrift(input: DriftCheckInput, services: PipelineServi
   );
   const due = evaluation.fleetDrift && (await challengerDue(services));
   services.log(
-    `drift: ${evaluation.findings.length} events over ${stats.skus.length} SKUs` +
+    `drift: ${evaluation.findings.length} events over ${fleet.skuCount} SKUs` +
       (windows ? ` (recent ${windows.recentStart}..${windows.recentEnd} vs ${windows.referenceStart}..${windows.referenceEnd})` : '') +
       `; flagged ${(evaluation.driftShare * 100).toFixed(1)}% of SKUs; re-forecast ${evaluation.driftedSkus.length}; fleet drift ${evaluation.fleetDrift}` +
-      `${due ? ' (challenger due)' : ''}; overall PSI ${stats.overallPsi?.toFixed(3) ?? 'n/a'}`,
+      `${due ? ' (challenger due)' : ''}; overall PSI ${fleet.overallPsi?.toFixed(3) ?? 'n/a'}`,
   );
   return {
     events: evaluation.findings.length,
     driftedSkus: evaluation.driftedSkus,
     fleetDrift: evaluation.fleetDrift,
-    psiOverall: stats.overallPsi,
-    skusChecked: stats.skus.length,
+    psiOverall: fleet.overallPsi,
+    skusChecked: fleet.skuCount,
     driftShare: evaluation.driftShare,
     challengerDue: due,
   };

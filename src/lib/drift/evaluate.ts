@@ -84,13 +84,43 @@ export function accuracyRatio(stats: Pick<SkuDriftStats, 'realisedWape' | 'expec
   return stats.realisedWape / Math.max(stats.expectedWape, minExpectedWape);
 }
 
-export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
-  const { thresholds } = input;
-  const findings: DriftFinding[] = [];
-  const candidates: Array<{ sku: string; severity: number; findings: DriftFinding[] }> = [];
-  let drifting = 0;
+/** The fleet figures the fleet-wide verdicts are drawn from (DriftStats without the per-SKU rows). */
+export interface FleetDriftFigures {
+  /** SKUs evaluated (those with demand in either window). */
+  skuCount: number;
+  overallPsi: number | null;
+  newSkuCount: number;
+  vanishedSkuCount: number;
+  referenceSkuCount: number;
+  stockoutRate: { reference: number | null; recent: number | null };
+}
 
-  for (const s of input.skus) {
+/**
+ * evaluateDrift one SKU at a time: it keeps the SKUs' findings and the re-forecast candidates (the
+ * drift events), never the SKUs' statistics, so the fleet can be streamed through it.
+ */
+export class DriftEvaluator {
+  private readonly findings: DriftFinding[] = [];
+  private readonly candidates: Array<{ sku: string; severity: number; findings: DriftFinding[] }> = [];
+  private drifting = 0;
+
+  constructor(
+    private readonly recentWindowStart: string,
+    private readonly thresholds: DriftThresholds,
+  ) {}
+
+  /**
+   * Whether a later forecast origin could change the SKU's verdict: data drift that realised
+   * accuracy cannot judge yet, from a forecast made before the recent window.
+   */
+  dependsOnForecastOrigin(s: SkuDriftStats): boolean {
+    const ratio = accuracyRatio(s);
+    if (ratio !== null || s.psi === null || !(s.psi > Math.max(this.thresholds.psi, s.psiCritical ?? 0))) return false;
+    return !(s.forecastOrigin !== null && s.forecastOrigin >= this.recentWindowStart);
+  }
+
+  add(s: SkuDriftStats): void {
+    const { thresholds } = this;
     const own: DriftFinding[] = [];
     const ratio = accuracyRatio(s);
     const accuracyDrift = ratio !== null && ratio > thresholds.accuracyRatio;
@@ -101,7 +131,7 @@ export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
     if (dataDrift) {
       // PSI is the leading indicator: it acts only while realised accuracy cannot judge the forecast
       // yet, and not when the forecast was made inside the recent window (it saw the change).
-      const current = s.forecastOrigin !== null && s.forecastOrigin >= input.recentWindowStart;
+      const current = s.forecastOrigin !== null && s.forecastOrigin >= this.recentWindowStart;
       const action: DriftAction = accuracyDrift
         ? 'reforecast'
         : ratio !== null
@@ -114,51 +144,74 @@ export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
     // The fleet share counts SKUs whose drift calls for action: accuracy drift, or data drift that
     // no current forecast has seen. A SKU forecast from the recent window (or judged accurate)
     // is no evidence that the policy fails; counting those flagged a third of the fleet every run.
-    if (own.some((f) => f.action === 'reforecast')) drifting++;
-    findings.push(...own);
+    if (own.some((f) => f.action === 'reforecast')) this.drifting++;
+    this.findings.push(...own);
     if (own.some((f) => f.action === 'reforecast')) {
       const severity = Math.max(...own.map((f) => f.value / f.threshold));
-      candidates.push({ sku: s.sku, severity, findings: own });
+      this.candidates.push({ sku: s.sku, severity, findings: own });
     }
   }
 
-  candidates.sort((a, b) => b.severity - a.severity || (a.sku < b.sku ? -1 : 1));
-  const driftedSkus: string[] = [];
-  for (const c of candidates) {
-    if (driftedSkus.length < thresholds.maxReforecasts) driftedSkus.push(c.sku);
-    else for (const f of c.findings) if (f.action === 'reforecast') f.action = 'none:cap_reached';
-  }
+  /**
+   * The SKUs' findings (in the order added, or by SKU with `orderBySku`, as a fleet streamed in
+   * buckets needs), the capped re-forecast list and the fleet-wide findings.
+   */
+  finish(fleet: FleetDriftFigures, options: { orderBySku?: boolean } = {}): DriftEvaluation {
+    const { thresholds } = this;
+    const findings = options.orderBySku
+      ? [...this.findings].sort((a, b) => (a.sku! < b.sku! ? -1 : a.sku! > b.sku! ? 1 : 0)) // stable: a SKU's own order stays
+      : [...this.findings];
+    const candidates = [...this.candidates].sort((a, b) => b.severity - a.severity || (a.sku < b.sku ? -1 : 1));
+    const driftedSkus: string[] = [];
+    for (const c of candidates) {
+      if (driftedSkus.length < thresholds.maxReforecasts) driftedSkus.push(c.sku);
+      else for (const f of c.findings) if (f.action === 'reforecast') f.action = 'none:cap_reached';
+    }
 
-  const driftShare = input.skus.length > 0 ? drifting / input.skus.length : 0;
-  const refCount = Math.max(input.referenceSkuCount, 1);
-  const newShare = input.newSkus.length / refCount;
-  const vanishedShare = input.vanishedSkus.length / refCount;
-  const overallDrift = input.overallPsi !== null && input.overallPsi > thresholds.psi;
-  const churnDrift = newShare + vanishedShare >= thresholds.fleetShare;
-  const fleetDrift = (input.skus.length > 0 && driftShare >= thresholds.fleetShare) || overallDrift || churnDrift;
+    const driftShare = fleet.skuCount > 0 ? this.drifting / fleet.skuCount : 0;
+    const refCount = Math.max(fleet.referenceSkuCount, 1);
+    const newShare = fleet.newSkuCount / refCount;
+    const vanishedShare = fleet.vanishedSkuCount / refCount;
+    const overallDrift = fleet.overallPsi !== null && fleet.overallPsi > thresholds.psi;
+    const churnDrift = newShare + vanishedShare >= thresholds.fleetShare;
+    const fleetDrift = (fleet.skuCount > 0 && driftShare >= thresholds.fleetShare) || overallDrift || churnDrift;
 
-  if (overallDrift)
-    findings.push({ sku: null, kind: 'overall_psi', value: input.overallPsi!, threshold: thresholds.psi, action: 'challenger' });
-  if (input.newSkus.length > 0)
-    findings.push({
-      sku: null,
-      kind: 'new_skus',
-      value: newShare,
-      threshold: thresholds.fleetShare,
-      action: churnDrift ? 'challenger' : 'none',
-    });
-  if (input.vanishedSkus.length > 0)
-    findings.push({
-      sku: null,
-      kind: 'vanished_skus',
-      value: vanishedShare,
-      threshold: thresholds.fleetShare,
-      action: churnDrift ? 'challenger' : 'none',
-    });
-  const { reference, recent } = input.stockoutRate;
-  if (reference !== null && recent !== null && Math.abs(recent - reference) >= thresholds.stockoutDelta) {
-    findings.push({ sku: null, kind: 'stockout_rate', value: recent - reference, threshold: thresholds.stockoutDelta, action: 'none' });
+    if (overallDrift)
+      findings.push({ sku: null, kind: 'overall_psi', value: fleet.overallPsi!, threshold: thresholds.psi, action: 'challenger' });
+    if (fleet.newSkuCount > 0)
+      findings.push({
+        sku: null,
+        kind: 'new_skus',
+        value: newShare,
+        threshold: thresholds.fleetShare,
+        action: churnDrift ? 'challenger' : 'none',
+      });
+    if (fleet.vanishedSkuCount > 0)
+      findings.push({
+        sku: null,
+        kind: 'vanished_skus',
+        value: vanishedShare,
+        threshold: thresholds.fleetShare,
+        action: churnDrift ? 'challenger' : 'none',
+      });
+    const { reference, recent } = fleet.stockoutRate;
+    if (reference !== null && recent !== null && Math.abs(recent - reference) >= thresholds.stockoutDelta) {
+      findings.push({ sku: null, kind: 'stockout_rate', value: recent - reference, threshold: thresholds.stockoutDelta, action: 'none' });
+    }
+    if (fleetDrift) findings.push({ sku: null, kind: 'fleet', value: driftShare, threshold: thresholds.fleetShare, action: 'challenger' });
+    return { findings, driftedSkus, fleetDrift, driftShare };
   }
-  if (fleetDrift) findings.push({ sku: null, kind: 'fleet', value: driftShare, threshold: thresholds.fleetShare, action: 'challenger' });
-  return { findings, driftedSkus, fleetDrift, driftShare };
+}
+
+export function evaluateDrift(input: DriftAssessmentInput): DriftEvaluation {
+  const evaluator = new DriftEvaluator(input.recentWindowStart, input.thresholds);
+  for (const s of input.skus) evaluator.add(s);
+  return evaluator.finish({
+    skuCount: input.skus.length,
+    overallPsi: input.overallPsi,
+    newSkuCount: input.newSkus.length,
+    vanishedSkuCount: input.vanishedSkus.length,
+    referenceSkuCount: input.referenceSkuCount,
+    stockoutRate: input.stockoutRate,
+  });
 }

@@ -79,3 +79,73 @@ export function psiCriticalValue(referenceSize: number, recentSize: number, bins
   const chi2 = k * Math.pow(1 - h + z * Math.sqrt(h), 3);
   return (1 / referenceSize + 1 / recentSize) * chi2;
 }
+
+/**
+ * A sample kept as counts per distinct value: the fleet's pooled daily units come to a few hundred
+ * distinct values, so the pooled PSI needs no array of every SKU-day.
+ */
+export class ValueCounts {
+  private readonly counts = new Map<number, number>();
+  private total = 0;
+
+  add(value: number, count = 1): void {
+    this.counts.set(value, (this.counts.get(value) ?? 0) + count);
+    this.total += count;
+  }
+
+  get size(): number {
+    return this.total;
+  }
+
+  /** Distinct values ascending, each with its count. */
+  sorted(): Array<[number, number]> {
+    return [...this.counts].sort((a, b) => a[0] - b[0]);
+  }
+}
+
+/** quantileEdges over counted values: the same edges as over the expanded, sorted sample. */
+function quantileEdgesOfCounts(sorted: ReadonlyArray<[number, number]>, size: number, bins: number): number[] {
+  const edges: number[] = [];
+  let index = 0;
+  let upTo = 0; // values[0..upTo) are covered by sorted[0..index)
+  for (let k = 1; k < bins; k++) {
+    const at = Math.floor((size - 1) * (k / bins));
+    while (index < sorted.length && upTo + sorted[index]![1] <= at) upTo += sorted[index++]![1];
+    const value = sorted[index]?.[0];
+    if (value !== undefined && (edges.length === 0 || value > edges[edges.length - 1]!)) edges.push(value);
+  }
+  return edges;
+}
+
+function sharesOfCounts(sorted: ReadonlyArray<[number, number]>, size: number, edges: readonly number[], epsilon: number): number[] {
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  for (const [v, c] of sorted) {
+    let bin = edges.length;
+    for (let i = 0; i < edges.length; i++) {
+      if (v <= edges[i]!) {
+        bin = i;
+        break;
+      }
+    }
+    counts[bin]! += c;
+  }
+  return counts.map((c) => Math.max(c / size, epsilon));
+}
+
+/** populationStabilityIndex (share floor, no smoothing) of two counted samples: equal to it on the expanded samples. */
+export function populationStabilityIndexOfCounts(
+  reference: ValueCounts,
+  recent: ValueCounts,
+  options: Omit<PsiOptions, 'smoothing'> = {},
+): number | null {
+  if (reference.size === 0 || recent.size === 0) return null;
+  const epsilon = options.epsilon ?? 1e-4;
+  const ref = reference.sorted();
+  const rec = recent.sorted();
+  const edges = quantileEdgesOfCounts(ref, reference.size, options.bins ?? 10);
+  const expected = sharesOfCounts(ref, reference.size, edges, epsilon);
+  const actual = sharesOfCounts(rec, recent.size, edges, epsilon);
+  let psi = 0;
+  for (let i = 0; i < expected.length; i++) psi += (actual[i]! - expected[i]!) * Math.log(actual[i]! / expected[i]!);
+  return psi;
+}

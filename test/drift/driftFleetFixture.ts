@@ -1,0 +1,152 @@
+/**
+ * A seeded fleet on a folder lake for the drift check: Silver daily_demand over eight months
+ * (stable, shifted, intermittent, new, vanished, stockout and weekly SKUs, a few duplicated days),
+ * Gold forecasts of an old full run, the full run in effect, partial re-forecasts and this run,
+ * several files per partition, and the backtest metrics (some null).
+ */
+import { openLakeTable } from '../../src/lib/delta';
+import type { DeltaRow } from '../../src/lib/delta/types';
+import type { LakeStore } from '../../src/lib/lake/lakeStore';
+import { lakeTables, type LakeTableDef } from '../../src/lib/lakeTables';
+
+export const fleetDay = (offset: number): string => new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
+/** The last day with demand: with a 28-day horizon, recent = days 212..239, reference = 128..211. */
+export const lastFleetDay = 239;
+export const horizonDays = 28;
+export const ownRunId = 'own';
+/** Runs whose forecasts can be in effect (as forecastRunsInEffect would name them); 'full-old' is not. */
+export const inEffectRuns = new Set(['full-1', 'drift-0', 'drift-1']);
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function poisson(rand: () => number, mean: number): number {
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = rand();
+  while (p > limit) {
+    k++;
+    p *= rand();
+  }
+  return k;
+}
+
+export const fleetSku = (i: number): string => `S${String(i).padStart(5, '0')}`;
+
+async function append(lake: LakeStore, def: LakeTableDef, rows: DeltaRow[], targetRowsPerFile: number): Promise<void> {
+  if (rows.length === 0) return;
+  await openLakeTable(lake, def).write(rows, { schema: def.schema, partitionBy: def.partitionBy, mode: 'append', targetRowsPerFile });
+}
+
+const forecastRow = (runId: string, sku: string, origin: number, step: number, point: number): DeltaRow => ({
+  run_id: runId,
+  sku,
+  origin_date: fleetDay(origin),
+  target_date: fleetDay(origin + step),
+  step,
+  point,
+  q05: point * 0.5,
+  q25: point * 0.8,
+  q50: point,
+  q75: point * 1.2,
+  q95: point * 1.6,
+  model: 'snaive',
+  expected: point,
+});
+
+const metricRow = (runId: string, sku: string, wape: number | null, mase: number | null): DeltaRow => ({
+  run_id: runId,
+  sku,
+  model: 'snaive',
+  segment: 'smooth',
+  demand_class: 'smooth',
+  mase,
+  wape,
+  smape: null,
+  bias: null,
+  coverage90: null,
+  pinball: null,
+  abs_err: 1,
+  abs_actual: 1,
+  windows: 3,
+  fallback_reason: null,
+});
+
+/** Writes the fleet of `skuCount` SKUs; SKUs go to files `skusPerFile` at a time. */
+export async function writeDriftFleet(
+  lake: LakeStore,
+  skuCount: number,
+  options: { seed?: number; skusPerFile?: number } = {},
+): Promise<void> {
+  const rand = mulberry32(options.seed ?? 7);
+  const perFile = options.skusPerFile ?? 50;
+  const demand: DeltaRow[] = [];
+  const duplicates: DeltaRow[] = [];
+  const forecasts = new Map<string, DeltaRow[]>();
+  const metrics: DeltaRow[] = [];
+  const forecast = (runId: string, row: DeltaRow): void => {
+    const rows = forecasts.get(runId);
+    if (rows) rows.push(row);
+    else forecasts.set(runId, [row]);
+  };
+  {
+    for (let i = 0; i < skuCount; i++) {
+      const sku = fleetSku(i);
+      const level = 1 + (i % 13) * 1.5;
+      const kind = i % 7;
+      const start = kind === 3 ? 220 : i % 5 === 1 ? 30 : 0;
+      const end = kind === 4 ? 200 : lastFleetDay;
+      const levelAt = (d: number): number =>
+        kind === 1 && d >= 212 ? level * 3 : kind === 2 ? (d % 9 === 0 ? level : 0.05) : kind === 6 ? level * (d % 7 === 5 ? 3 : 1) : level;
+      if (i % 17 !== 16) {
+        for (let d = start; d <= end; d++) {
+          const onHand = kind === 5 ? (d % 6 === 0 && d > 150 ? 0 : 40) : null;
+          const units = poisson(rand, levelAt(d));
+          const row: DeltaRow = {
+            sku,
+            date: fleetDay(d),
+            units,
+            revenue: units * 2,
+            orders: units > 0 ? 1 : 0,
+            customers: units > 0 ? 1 : 0,
+            on_hand: onHand,
+            stockout: onHand !== null && onHand <= 0,
+            month: fleetDay(d).slice(0, 7),
+          };
+          demand.push(row);
+          // A few days written twice (a later file's row wins, as a Map keeps the last).
+          if (i % 19 === 3 && d % 41 === 0) duplicates.push({ ...row, units: units + 2 });
+        }
+      }
+      const pointAt = (d: number): number => Math.round(levelAt(Math.min(d, 211)) * (0.8 + 0.4 * rand()) * 100) / 100;
+      for (let step = 1; step <= horizonDays; step++) forecast('full-old', forecastRow('full-old', sku, 150, step, pointAt(150 + step)));
+      if (i % 5 !== 4) {
+        for (let step = 1; step <= horizonDays; step++) forecast('full-1', forecastRow('full-1', sku, 200, step, pointAt(200 + step)));
+        metrics.push(metricRow('full-1', sku, i % 11 === 0 ? null : 0.2 + (i % 4) * 0.1, i % 13 === 0 ? null : 0.9));
+      }
+      // A partial run whose targets all precede the reference window: nothing the check uses.
+      if (i % 9 === 2) for (let step = 1; step <= horizonDays; step++) forecast('drift-0', forecastRow('drift-0', sku, 60, step, level));
+      if (i % 10 === 7) {
+        for (let step = 1; step <= horizonDays; step++)
+          forecast('drift-1', forecastRow('drift-1', sku, 215, step, pointAt(215 + step) * 2));
+        metrics.push(metricRow('drift-1', sku, 0.15, 0.7));
+      }
+      if (i % 3 !== 0)
+        for (let step = 1; step <= horizonDays; step++) forecast(ownRunId, forecastRow(ownRunId, sku, lastFleetDay, step, level));
+    }
+  }
+  // Files of `perFile` SKUs' days a month; this run's forecasts in files of 10 SKUs, as forecast
+  // batches write them (their SKU ranges tell them apart).
+  await append(lake, lakeTables.daily_demand, demand, perFile * 28);
+  await append(lake, lakeTables.daily_demand, duplicates, perFile * 28);
+  for (const [runId, rows] of forecasts) await append(lake, lakeTables.forecasts, rows, (runId === ownRunId ? 10 : perFile) * horizonDays);
+  await append(lake, lakeTables.forecast_metrics, metrics, perFile);
+}
