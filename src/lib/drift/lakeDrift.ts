@@ -25,7 +25,7 @@ import { DriftBuckets } from './driftBuckets';
 import { DriftEvaluator, type DriftEvaluation, type DriftThresholds, type FleetDriftFigures, type SkuDriftStats } from './evaluate';
 
 /** Rows (demand days, forecast rows) per SKU bucket the check aims at: what it holds at a time. */
-export const defaultDriftBucketRows = 200_000;
+export const defaultDriftBucketRows = 100_000;
 /** The MASE scale uses up to this many days of history before a forecast origin. */
 const maseHistoryDays = 120;
 /** The reference window is this many recent windows long. */
@@ -210,7 +210,7 @@ export async function assessDriftFromLake(lake: LakeStore, options: LakeDriftOpt
     const runIds: string[] = [];
     const runIndex = new Map<string, number>();
     let minOrigin: string | undefined;
-    let lastCandidate = '';
+    let last = { runId: '', sku: '', origin: '' }; // the last candidate-only row spilled
     if (earlierForecasts) {
       for await (const r of openLakeTable(lake, lakeTables.forecasts).read({
         ...signal,
@@ -224,9 +224,8 @@ export async function assessDriftFromLake(lake: LakeStore, options: LakeDriftOpt
         const runId = String(r['run_id']);
         const sku = String(r['sku']);
         if (target > windows.recentEnd) {
-          const key = `${runId}\u0000${sku}\u0000${origin}`;
-          if (key === lastCandidate) continue;
-          lastCandidate = key;
+          if (runId === last.runId && sku === last.sku && origin === last.origin) continue;
+          last = { runId, sku, origin };
         }
         let index = runIndex.get(runId);
         if (index === undefined) {
