@@ -2,9 +2,21 @@
  * A seeded fleet on a folder lake for the drift check: Silver daily_demand over eight months
  * (stable, shifted, intermittent, new, vanished, stockout and weekly SKUs, a few duplicated days),
  * Gold forecasts of an old full run, the full run in effect, partial re-forecasts and this run,
- * several files per partition, and the backtest metrics (some null).
+ * several files per partition, and the backtest metrics (some null); and the drift assessment as
+ * checkDrift made it before it streamed (inMemoryAssessment), to compare the streamed one with.
  */
-import { openLakeTable } from '../../src/lib/delta';
+import { mapRowsOrEmpty, openLakeTable, readOrEmpty } from '../../src/lib/delta';
+import {
+  addDays,
+  computeDriftStats,
+  defaultDriftStatsOptions,
+  driftWindows,
+  evaluateDrift,
+  type DemandDay,
+  type DriftThresholds,
+  type ExpectedAccuracy,
+  type ForecastPoint,
+} from '../../src/lib/drift';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { lakeTables, type LakeTableDef } from '../../src/lib/lakeTables';
@@ -149,4 +161,66 @@ export async function writeDriftFleet(
   await append(lake, lakeTables.daily_demand, duplicates, perFile * 28);
   for (const [runId, rows] of forecasts) await append(lake, lakeTables.forecasts, rows, (runId === ownRunId ? 10 : perFile) * horizonDays);
   await append(lake, lakeTables.forecast_metrics, metrics, perFile);
+}
+
+/** The assessment as checkDrift made it before it streamed: every needed row read and held. */
+export async function inMemoryAssessment(lake: LakeStore, runs: ReadonlySet<string> | undefined, thresholds: DriftThresholds) {
+  const demandTable = openLakeTable(lake, lakeTables.daily_demand);
+  const months = new Set<string>();
+  await demandTable.readAll({ partitionFilter: (p) => (p['month'] && months.add(p['month']), false) });
+  const latestMonth = [...months].sort().pop();
+  const lastRows = await demandTable.readAll({ columns: ['date'], partitionFilter: (p) => p['month'] === latestMonth });
+  const lastDate = lastRows.reduce((max, r) => (String(r['date']) > max ? String(r['date']) : max), '');
+  const windows = driftWindows(lastDate, horizonDays, horizonDays * 3);
+  const fromMonth = addDays(windows.referenceStart, -150).slice(0, 7);
+  const demand: DemandDay[] = await mapRowsOrEmpty(
+    () => demandTable.read({ columns: ['sku', 'date', 'units', 'stockout'], partitionFilter: (p) => (p['month'] ?? '') >= fromMonth }),
+    (r) => ({ sku: String(r['sku']), date: String(r['date']), units: Number(r['units']), stockout: r['stockout'] === true }),
+  );
+  const forecasts: ForecastPoint[] = await mapRowsOrEmpty(
+    () =>
+      openLakeTable(lake, lakeTables.forecasts).read({
+        columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
+        partitionFilter: (p) => p['run_id'] !== ownRunId && (runs === undefined || runs.has(p['run_id'] ?? '')),
+      }),
+    (r) =>
+      String(r['target_date']) >= windows.referenceStart
+        ? {
+            runId: String(r['run_id']),
+            sku: String(r['sku']),
+            originDate: String(r['origin_date']),
+            targetDate: String(r['target_date']),
+            point: Number(r['point']),
+          }
+        : undefined,
+  );
+  const runIds = new Set(forecasts.map((f) => f.runId));
+  const expected: ExpectedAccuracy[] = (
+    await readOrEmpty(() =>
+      openLakeTable(lake, lakeTables.forecast_metrics).readAll({
+        columns: ['run_id', 'sku', 'wape', 'mase'],
+        partitionFilter: (p) => runIds.has(p['run_id'] ?? ''),
+      }),
+    )
+  ).map((r) => ({
+    runId: String(r['run_id']),
+    sku: String(r['sku']),
+    wape: r['wape'] === null ? null : Number(r['wape']),
+    mase: r['mase'] === null ? null : Number(r['mase']),
+  }));
+  const computed = computeDriftStats(demand, forecasts, expected, windows, { ...defaultDriftStatsOptions, season: 7 });
+  const ownOrigins = new Map<string, string>();
+  for (const r of await openLakeTable(lake, lakeTables.forecasts).readAll({
+    columns: ['sku', 'origin_date'],
+    partitionFilter: (p) => p['run_id'] === ownRunId,
+  }))
+    ownOrigins.set(String(r['sku']), String(r['origin_date']));
+  const stats = {
+    ...computed,
+    skus: computed.skus.map((s) => {
+      const own = ownOrigins.get(s.sku);
+      return own !== undefined && (s.forecastOrigin === null || s.forecastOrigin < own) ? { ...s, forecastOrigin: own } : s;
+    }),
+  };
+  return { windows, stats, evaluation: evaluateDrift({ ...stats, recentWindowStart: windows.recentStart, thresholds }) };
 }

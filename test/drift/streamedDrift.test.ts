@@ -7,24 +7,10 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { mapRowsOrEmpty, openLakeTable, readOrEmpty } from '../../src/lib/delta';
-import {
-  addDays,
-  assessDriftFromLake,
-  computeDriftStats,
-  defaultDriftStatsOptions,
-  driftWindows,
-  evaluateDrift,
-  type DemandDay,
-  type DriftThresholds,
-  type ExpectedAccuracy,
-  type ForecastPoint,
-  type LakeDriftOptions,
-} from '../../src/lib/drift';
+import { assessDriftFromLake, defaultDriftStatsOptions, type DriftThresholds, type LakeDriftOptions } from '../../src/lib/drift';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
-import { lakeTables } from '../../src/lib/lakeTables';
-import { horizonDays, inEffectRuns, lastFleetDay, fleetDay, ownRunId, writeDriftFleet } from './driftFleetFixture';
+import { horizonDays, inEffectRuns, inMemoryAssessment, lastFleetDay, fleetDay, ownRunId, writeDriftFleet } from './driftFleetFixture';
 
 const thresholds: DriftThresholds = { psi: 0.25, accuracyRatio: 1.5, fleetShare: 0.3, stockoutDelta: 0.02, maxReforecasts: 5 };
 const statsOptions = { ...defaultDriftStatsOptions, season: 7 };
@@ -38,68 +24,6 @@ const options = (extra: Partial<LakeDriftOptions> = {}): LakeDriftOptions => ({
   thresholds,
   ...extra,
 });
-
-/** The assessment as checkDrift made it before it streamed: every needed row read and held. */
-async function inMemoryAssessment(lake: LakeStore) {
-  const demandTable = openLakeTable(lake, lakeTables.daily_demand);
-  const months = new Set<string>();
-  await demandTable.readAll({ partitionFilter: (p) => (p['month'] && months.add(p['month']), false) });
-  const latestMonth = [...months].sort().pop();
-  const lastRows = await demandTable.readAll({ columns: ['date'], partitionFilter: (p) => p['month'] === latestMonth });
-  const lastDate = lastRows.reduce((max, r) => (String(r['date']) > max ? String(r['date']) : max), '');
-  const windows = driftWindows(lastDate, horizonDays, horizonDays * 3);
-  const fromMonth = addDays(windows.referenceStart, -150).slice(0, 7);
-  const demand: DemandDay[] = await mapRowsOrEmpty(
-    () => demandTable.read({ columns: ['sku', 'date', 'units', 'stockout'], partitionFilter: (p) => (p['month'] ?? '') >= fromMonth }),
-    (r) => ({ sku: String(r['sku']), date: String(r['date']), units: Number(r['units']), stockout: r['stockout'] === true }),
-  );
-  const forecasts: ForecastPoint[] = await mapRowsOrEmpty(
-    () =>
-      openLakeTable(lake, lakeTables.forecasts).read({
-        columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
-        partitionFilter: (p) => p['run_id'] !== ownRunId && inEffectRuns.has(p['run_id'] ?? ''),
-      }),
-    (r) =>
-      String(r['target_date']) >= windows.referenceStart
-        ? {
-            runId: String(r['run_id']),
-            sku: String(r['sku']),
-            originDate: String(r['origin_date']),
-            targetDate: String(r['target_date']),
-            point: Number(r['point']),
-          }
-        : undefined,
-  );
-  const runIds = new Set(forecasts.map((f) => f.runId));
-  const expected: ExpectedAccuracy[] = (
-    await readOrEmpty(() =>
-      openLakeTable(lake, lakeTables.forecast_metrics).readAll({
-        columns: ['run_id', 'sku', 'wape', 'mase'],
-        partitionFilter: (p) => runIds.has(p['run_id'] ?? ''),
-      }),
-    )
-  ).map((r) => ({
-    runId: String(r['run_id']),
-    sku: String(r['sku']),
-    wape: r['wape'] === null ? null : Number(r['wape']),
-    mase: r['mase'] === null ? null : Number(r['mase']),
-  }));
-  const computed = computeDriftStats(demand, forecasts, expected, windows, statsOptions);
-  const ownOrigins = new Map<string, string>();
-  for (const r of await openLakeTable(lake, lakeTables.forecasts).readAll({
-    columns: ['sku', 'origin_date'],
-    partitionFilter: (p) => p['run_id'] === ownRunId,
-  }))
-    ownOrigins.set(String(r['sku']), String(r['origin_date']));
-  const stats = {
-    ...computed,
-    skus: computed.skus.map((s) => {
-      const own = ownOrigins.get(s.sku);
-      return own !== undefined && (s.forecastOrigin === null || s.forecastOrigin < own) ? { ...s, forecastOrigin: own } : s;
-    }),
-  };
-  return { windows, stats, evaluation: evaluateDrift({ ...stats, recentWindowStart: windows.recentStart, thresholds }) };
-}
 
 /** The lake, recording every object read. */
 function spyLake(lake: LakeStore): { lake: LakeStore; reads: string[] } {
@@ -138,7 +62,7 @@ describe('drift check streamed through SKU buckets', () => {
   });
 
   it('gives the verdicts, events and fleet figures of the in-memory assessment, in many buckets or one', async () => {
-    const reference = await inMemoryAssessment(lake300);
+    const reference = await inMemoryAssessment(lake300, inEffectRuns, thresholds);
     const findings = reference.evaluation.findings;
     // The fixture reaches every branch the streaming must keep: accuracy and data drift, the
     // origin of this run's forecasts, the re-forecast cap, churn, stockouts.
@@ -198,7 +122,7 @@ describe('drift check streamed through SKU buckets', () => {
 
   it('reads only the months, runs and files the windows need', async () => {
     const before = spyLake(lake300);
-    await inMemoryAssessment(before.lake);
+    await inMemoryAssessment(before.lake, inEffectRuns, thresholds);
     const spy = spyLake(lake300);
     const result = await assessDriftFromLake(spy.lake, options({ bucketRows: 5_000 }));
     const demandMonths = (reads: string[]) => new Set(dataFiles(reads, 'silver/daily_demand').map((p) => /month=([^/]+)/.exec(p)?.[1]));
