@@ -20,25 +20,17 @@ import {
 import type { DeltaRow } from '../../src/lib/delta/types';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { lakeTables, type LakeTableDef } from '../../src/lib/lakeTables';
+import { seededRandom } from '../../src/lib/sample/seededRandom';
+import { dailyDemandRow, fixtureDay } from '../support/dailyDemandFixture';
 
-export const fleetDay = (offset: number): string => new Date(Date.UTC(2011, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10);
+/** ISO date `offset` days after 2011-01-01. */
+export const fleetDay = fixtureDay;
 /** The last day with demand: with a 28-day horizon, recent = days 212..239, reference = 128..211. */
 export const lastFleetDay = 239;
 export const horizonDays = 28;
 export const ownRunId = 'own';
 /** Runs whose forecasts can be in effect (as forecastRunsInEffect would name them); 'full-old' is not. */
 export const inEffectRuns = new Set(['full-1', 'drift-0', 'drift-1']);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function poisson(rand: () => number, mean: number): number {
   const limit = Math.exp(-mean);
@@ -98,7 +90,7 @@ export async function writeDriftFleet(
   skuCount: number,
   options: { seed?: number; skusPerFile?: number } = {},
 ): Promise<void> {
-  const rand = mulberry32(options.seed ?? 7);
+  const rand = seededRandom(options.seed ?? 7);
   const perFile = options.skusPerFile ?? 50;
   const demand: DeltaRow[] = [];
   const duplicates: DeltaRow[] = [];
@@ -122,17 +114,7 @@ export async function writeDriftFleet(
         for (let d = start; d <= end; d++) {
           const onHand = kind === 5 ? (d % 6 === 0 && d > 150 ? 0 : 40) : null;
           const units = poisson(rand, levelAt(d));
-          const row: DeltaRow = {
-            sku,
-            date: fleetDay(d),
-            units,
-            revenue: units * 2,
-            orders: units > 0 ? 1 : 0,
-            customers: units > 0 ? 1 : 0,
-            on_hand: onHand,
-            stockout: onHand !== null && onHand <= 0,
-            month: fleetDay(d).slice(0, 7),
-          };
+          const row = dailyDemandRow(sku, d, units, onHand);
           demand.push(row);
           // A few days written twice (a later file's row wins, as a Map keeps the last).
           if (i % 19 === 3 && d % 41 === 0) duplicates.push({ ...row, units: units + 2 });

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hashSeed } from '../sample/seededRandom';
 import type { DemandDay, ExpectedAccuracy, ForecastPoint, SkuDriftRows } from './assess';
 
 /** Rows buffered (over all buckets) before they are spilled. */
@@ -22,14 +23,7 @@ const maseNull = 2;
 const dayMs = 86_400_000;
 
 /** FNV-1a over the UTF-16 code units: a stable bucket for a SKU in every process. */
-export function skuHash(sku: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < sku.length; i++) {
-    h ^= sku.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export const skuHash = (sku: string): number => hashSeed(sku);
 
 /** Dates as day numbers and back, cached: a drift check sees a few hundred distinct dates. */
 class DayCodec {
