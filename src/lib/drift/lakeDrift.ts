@@ -121,7 +121,9 @@ async function lastDemandDate(
 ): Promise<string> {
   const files = [...state.files.values()].filter((a) => a.partitionValues['month'] === latestMonth);
   const maxima = files.map((a) => text(statsOf(a)?.maxValues?.['date']));
-  if (statsUsable(state) && files.length > 0 && maxima.every((m) => m !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(m)))
+  // A deletion vector can have removed the row that made a file's maximum: then read the dates.
+  const exact = files.every((a) => a.deletionVector === undefined || a.deletionVector === null);
+  if (statsUsable(state) && exact && files.length > 0 && maxima.every((m) => m !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(m)))
     return (maxima as string[]).reduce((max, d) => (d > max ? d : max), '');
   let last = '';
   for await (const r of openLakeTable(lake, lakeTables.daily_demand).read({
@@ -279,6 +281,7 @@ export async function assessDriftFromLake(lake: LakeStore, options: LakeDriftOpt
     const evaluator = new DriftEvaluator(windows.recentStart, options.thresholds);
     const pending: SkuDriftStats[] = [];
     for await (const bucket of buckets.buckets(runIds)) {
+      options.abortSignal?.throwIfAborted();
       for (const rows of bucket) {
         const r = skuDrift(rows, windows, options.stats);
         fleet.add(rows.sku, r);
