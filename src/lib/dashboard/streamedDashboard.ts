@@ -34,7 +34,8 @@ import {
   type DashboardSku,
   type SkuIndex,
 } from './dashboardData';
-import { byUrgency, defaultChunkSize, hasSomethingToDraw, recentUnits, topActionRows } from './dashboardParts';
+import { byUrgency, defaultChunkSize, hasSomethingToDraw, recentUnits, topActionRows, type DashboardHead } from './dashboardParts';
+import { coversAll, newRunsSince, type DashboardView } from './dashboardView';
 import { modelFamily } from './modelNames';
 import type { PipelineServices } from '../pipelineServices';
 import { signalOf } from '../pipelineServices';
@@ -109,6 +110,11 @@ class CurrentRows {
       .flatMap((e) => e.rows)
       .sort((a, b) => a.seq - b.seq)
       .map((e) => e.row);
+  }
+
+  /** The keys (SKUs) that have a current row. */
+  keys(): Set<string> {
+    return new Set(this.best.keys());
   }
 
   /** Per key the last current row (as `new Map(rows.map(r => [sku, r]))` keeps). */
@@ -394,6 +400,12 @@ async function quarantineQuality(lake: LakeStore, run: string | undefined, signa
 /** The SKUs a dashboard shows (sorted) and what was read to find them: its runs, their ranks, each SKU's best run. */
 export interface ShownSkus {
   scope: DashboardScope;
+  /** The runs whose forecasts partitions are read (all runs shown, or only the runs new since `previous`). */
+  forecastRuns: Set<string>;
+  /** The view of the dashboard this one replaces, when only runs were added in front of its runs. */
+  previous?: DashboardView;
+  /** The runs new since `previous`. */
+  newRuns?: Set<string>;
   rank: Map<string, number>;
   skus: string[];
   best: Map<string, number>;
@@ -405,14 +417,37 @@ export interface ShownSkus {
 export async function streamedDashboardSkus(
   services: StreamedDashboardInput['services'],
   options: StreamedDashboardOptions,
+  known: { scope?: DashboardScope; previous?: DashboardView } = {},
 ): Promise<ShownSkus> {
   const signal = signalOf(services);
-  const scope = await dashboardScope(services, options);
+  const scope = known.scope ?? (await dashboardScope(services, options));
   const rank = new Map(scope.runs.map((run, i) => [run, i]));
-  const best = await forecastRanks(services.lake, scope.runSet, rank, signal);
-  if (best.size > 0) return { scope, rank, skus: [...best.keys()].sort(), best, lastDemandDay: null };
+  const newRuns = known.previous ? newRunsSince(known.previous, scope) : undefined;
+  const incremental = newRuns && known.previous ? { previous: known.previous, newRuns } : {};
+  let forecastRuns = newRuns ?? scope.runSet;
+  let best = await forecastRanks(services.lake, forecastRuns, rank, signal);
+  if (newRuns && !coversAll(known.previous!.skus.forecasts, best)) {
+    // Some SKU shown before has no forecast in the new runs: its current one is in an older run.
+    forecastRuns = scope.runSet;
+    best = await forecastRanks(services.lake, forecastRuns, rank, signal);
+  }
+  if (best.size > 0) return { scope, rank, skus: [...best.keys()].sort(), best, lastDemandDay: null, forecastRuns, ...incremental };
   const demand = await demandSkus(services.lake, scope.firstMonth, signal);
-  return { scope, rank, skus: [...demand.skus].sort(), best, lastDemandDay: demand.lastDay };
+  return { scope, rank, skus: [...demand.skus].sort(), best, lastDemandDay: demand.lastDay, forecastRuns, ...incremental };
+}
+
+/** A table's current rows, from the new runs alone when they hold every SKU that had a row before, else from every run shown. */
+async function currentRowsSince(
+  lake: LakeStore,
+  name: 'forecast_metrics' | 'inventory_actions',
+  shown: ShownSkus,
+  signal: { abortSignal?: AbortSignal },
+): Promise<CurrentRows> {
+  if (shown.previous && shown.newRuns) {
+    const fromNew = await currentRowsOf(lake, name, shown.newRuns, shown.rank, signal);
+    if (coversAll(shown.previous.skus[name], fromNew.keys())) return fromNew;
+  }
+  return currentRowsOf(lake, name, shown.scope.runSet, shown.rank, signal);
 }
 
 /**
@@ -422,7 +457,7 @@ export async function streamedDashboardSkus(
 export async function writeStreamedDashboardParts(
   input: StreamedDashboardInput,
   shown: ShownSkus,
-): Promise<{ html: string; stats: StreamedDashboardStats; runId: string | null }> {
+): Promise<{ html: string; stats: StreamedDashboardStats; runId: string | null; head: DashboardHead; skus: DashboardView['skus'] }> {
   const { services, scratch, options } = input;
   const { lake } = services;
   const signal = signalOf(services);
@@ -432,8 +467,8 @@ export async function writeStreamedDashboardParts(
   const { scope, rank } = shown;
   const runId = scope.runs[0] ?? null;
 
-  const metrics = await currentRowsOf(lake, 'forecast_metrics', scope.runSet, rank, signal);
-  const actions = await currentRowsOf(lake, 'inventory_actions', scope.runSet, rank, signal);
+  const metrics = await currentRowsSince(lake, 'forecast_metrics', shown, signal);
+  const actions = await currentRowsSince(lake, 'inventory_actions', shown, signal);
   const fleet = {
     metrics: metrics.lastByKey(),
     actions: actions.lastByKey(),
@@ -445,7 +480,15 @@ export async function writeStreamedDashboardParts(
     fleet.firstSales.set(String(r.sku), str(r.first_sale_date));
   }
   const slot = new Map(shown.skus.map((sku, i) => [sku, i]));
-  const series = await spillSeries(lake, scratch, slot, scope, { rank, best: shown.best }, bucketSkus, signal);
+  const series = await spillSeries(
+    lake,
+    scratch,
+    slot,
+    { runSet: shown.forecastRuns, firstMonth: scope.firstMonth },
+    { rank, best: shown.best },
+    bucketSkus,
+    signal,
+  );
   // fleetHistoryStart reads forecasts[0].origin_date, else the last demand day.
   const windowStart = fleetHistoryStart(
     {
@@ -486,7 +529,7 @@ export async function writeStreamedDashboardParts(
   const metricRows = metrics.rows();
   const actionRowsAll = actions.rows();
   const parts = pageParts(sums, chunkSize);
-  const head = {
+  const head: DashboardHead = {
     runId,
     generatedAt: new Date().toISOString(),
     lake: lake.location,
@@ -540,5 +583,10 @@ export async function writeStreamedDashboardParts(
     await source.close();
   }
   const html = renderPage(head, { head, inline: {}, partsDir: input.partsDirName }, options.assets);
-  return { html, stats, runId };
+  const skus = {
+    forecasts: shown.best.size > 0 ? shown.skus : [],
+    forecast_metrics: [...metrics.keys()].sort(),
+    inventory_actions: [...actions.keys()].sort(),
+  };
+  return { html, stats, runId, head, skus };
 }

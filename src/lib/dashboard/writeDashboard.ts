@@ -4,8 +4,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ValidationError } from '../errors';
 import type { PipelineServices } from '../pipelineServices';
-import { loadDashboardData, type DashboardData } from './dashboardData';
-import { renderDashboardFiles } from './renderHtml';
+import { signalOf } from '../pipelineServices';
+import { readLakeRows } from '../publish/lakeRows';
+import {
+  checkedHistoryDays,
+  dashboardScope,
+  defaultHistoryDays,
+  loadDashboardData,
+  newestDriftCheck,
+  type DashboardData,
+  type DashboardScope,
+} from './dashboardData';
+import type { DashboardHead } from './dashboardParts';
+import { builtFromVersions, onlyDriftChanged, previousView, viewFormat, writeView, type DashboardView } from './dashboardView';
+import { renderDashboardFiles, renderPage } from './renderHtml';
 import { streamedDashboardSkus, writeStreamedDashboardParts, type ShownSkus, type StreamedDashboardStats } from './streamedDashboard';
 
 /** Up to this many SKUs the dashboard is one self-contained file; above, series go to a folder beside it. */
@@ -34,6 +46,8 @@ export interface WrittenDashboard {
   bytes: number;
   /** A split dashboard's bounds: SKUs built per bucket and the most rows one bucket held. */
   streamed?: StreamedDashboardStats;
+  /** True when only the head was rendered again and the earlier part files were kept (only drift events changed). */
+  reusedParts?: boolean;
 }
 
 /**
@@ -53,8 +67,19 @@ export async function writeDashboard(
   };
   const split = options.split ?? 'auto';
   // A fleet split into part files is written streaming (memory flat in the SKU count); a small one in memory.
-  const shown = split === 'never' ? undefined : await streamedDashboardSkus(services, read);
-  if (shown && (split === 'always' || shown.skus.length > inlineSkuLimit)) return writeStreamedDashboard(services, options, shown);
+  if (split !== 'never') {
+    const signal = signalOf(services);
+    // Versions first: a table written while this build reads shows up as a change to the next one.
+    const versions = await builtFromVersions(services.lake, signal);
+    const previous = await previousView(path.resolve(options.outputPath), services.lake);
+    const scope = await dashboardScope(services, read);
+    const historyDays = checkedHistoryDays(options.historyDays ?? defaultHistoryDays);
+    if (previous && onlyDriftChanged(previous.view, scope, versions, historyDays)) {
+      return rewriteHead(services, options.outputPath, previous, scope, versions);
+    }
+    const shown = await streamedDashboardSkus(services, read, { scope, ...(previous ? { previous: previous.view } : {}) });
+    if (split === 'always' || shown.skus.length > inlineSkuLimit) return writeStreamedDashboard(services, options, shown, versions);
+  }
   const data = await loadDashboardData(services, read);
   const written = await writeDashboardFiles(data, options.outputPath, split);
   services.log(
@@ -68,6 +93,7 @@ async function writeStreamedDashboard(
   services: Pick<PipelineServices, 'lake' | 'abortSignal' | 'log'> & Partial<Pick<PipelineServices, 'entities'>>,
   options: WriteDashboardOptions,
   shown: ShownSkus,
+  versions: Record<string, number>,
 ): Promise<WrittenDashboard> {
   const { target, dir, base } = await outputOf(options.outputPath);
   const partsDirName = `${base}_files-${randomBytes(4).toString('hex')}`;
@@ -75,7 +101,7 @@ async function writeStreamedDashboard(
   const scratch = await fs.mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'dashboard-'));
   try {
     await fs.mkdir(partsDir);
-    const { html, stats, runId } = await writeStreamedDashboardParts(
+    const { html, stats, runId, head, skus } = await writeStreamedDashboardParts(
       {
         services,
         scratch,
@@ -89,11 +115,23 @@ async function writeStreamedDashboard(
       },
       shown,
     );
+    await writeView(partsDir, {
+      format: viewFormat,
+      lake: services.lake.location,
+      historyDays: head.historyDays,
+      runs: shown.scope.runs,
+      quarantineRun: shown.scope.quarantineRun ?? null,
+      firstMonth: shown.scope.firstMonth,
+      versions,
+      head,
+      skus,
+    });
     await placePage(target, html, partsDir);
     await removeOlderParts(dir, base, partsDirName);
     services.log(
       `dashboard: ${stats.skus} SKUs of run ${runId ?? '(none)'} → ${target} (${Math.round(html.length / 1024)} KB, series in ${partsDir}; ` +
-        `built ${stats.buckets} bucket(s) of SKUs, at most ${stats.maxBucketRows} rows at once)`,
+        `built ${stats.buckets} bucket(s) of SKUs, at most ${stats.maxBucketRows} rows at once` +
+        `${shown.newRuns && shown.forecastRuns === shown.newRuns ? `; read only the forecasts of ${[...shown.newRuns].join(', ')}` : ''})`,
     );
     return { path: target, skus: stats.skus, bytes: html.length, partsDir, streamed: stats };
   } catch (err) {
@@ -102,6 +140,39 @@ async function writeStreamedDashboard(
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The drift check's re-publish: nothing the series or the summary are built from changed, so the
+ * page keeps its part files and only its head is rendered again with the current drift events.
+ */
+async function rewriteHead(
+  services: Pick<PipelineServices, 'lake' | 'abortSignal' | 'log'>,
+  outputPath: string,
+  previous: { view: DashboardView; partsDirName: string },
+  scope: DashboardScope,
+  versions: Record<string, number>,
+): Promise<WrittenDashboard> {
+  const { target, dir } = await outputOf(outputPath);
+  const partsDir = path.join(dir, previous.partsDirName);
+  const drift = newestDriftCheck(
+    await readLakeRows(services.lake, 'drift_events', { partitionFilter: (v) => scope.runSet.has(v.run_id ?? ''), ...signalOf(services) }),
+  );
+  const old = previous.view.head;
+  const head: DashboardHead = {
+    ...old,
+    generatedAt: new Date().toISOString(),
+    summary: { ...old.summary, driftEvents: drift.length },
+    drift,
+  };
+  const html = renderPage(head, { head, inline: {}, partsDir: previous.partsDirName });
+  await writeView(partsDir, { ...previous.view, versions, head });
+  await placePage(target, html, undefined);
+  services.log(
+    `dashboard: ${head.summary.skus} SKUs of run ${head.runId ?? '(none)'} → ${target}: only drift events changed, ` +
+      `head re-rendered (${drift.length} events), series in ${partsDir} kept`,
+  );
+  return { path: target, skus: head.summary.skus, bytes: html.length, partsDir, reusedParts: true };
 }
 
 async function outputOf(outputPath: string): Promise<{ target: string; dir: string; base: string }> {

@@ -1,0 +1,190 @@
+/**
+ * A run's publish reads what changed: with a new run in front that forecasts every SKU shown
+ * before, only that run's Gold partitions are read (a spy lake records every object read); the
+ * drift check's re-publish reads no Gold or Silver rows at all. Both equal the full in-memory build.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { DeltaRow } from '../../src/lib/delta/types';
+import type { LakeStore } from '../../src/lib/lake/lakeStore';
+import { loadDashboardData, writeDashboard, writeDashboardFiles } from '../../src/lib/dashboard';
+import { recordRunCompleted } from '../../src/lib/publish/runCompletions';
+import { lakeTables, type LakeTableName } from '../../src/lib/lakeTables';
+import { createFixtureLake, writeFixtureTable as writeTable, type FixtureLake } from '../publish/lakeFixture';
+
+/** Writes rows with every column the table's schema has (those a test does not care about: null, or a neutral value when not nullable). */
+async function writeFixtureTable(services: FixtureLake['services'], name: LakeTableName, rows: DeltaRow[]): Promise<void> {
+  const neutral = (type: unknown) =>
+    type === 'string' ? '' : type === 'boolean' ? false : type === 'timestamp' || type === 'date' ? origin : 0;
+  const fields = lakeTables[name].schema.fields;
+  await writeTable(
+    services,
+    name,
+    rows.map((r) => Object.fromEntries(fields.map((f) => [f.name, r[f.name] ?? (f.nullable ? null : neutral(f.type))]))),
+  );
+}
+
+const origin = '2011-12-09';
+const day = (offset: number): string => new Date(Date.parse(`${origin}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
+const skuOf = (k: number) => `S${String(k).padStart(5, '0')}`;
+
+async function writeRun(fixture: FixtureLake, run: string, skus: number[], hour: number): Promise<void> {
+  const forecasts: DeltaRow[] = [];
+  const metrics: DeltaRow[] = [];
+  const actions: DeltaRow[] = [];
+  for (const k of skus) {
+    const sku = skuOf(k);
+    for (let step = 1; step <= 7; step++) {
+      const point = ((k + step + hour) % 9) + 0.5;
+      forecasts.push({ run_id: run, sku, origin_date: origin, target_date: day(step), step, point, q05: point / 2, q25: point * 0.8 });
+      forecasts.at(-1)!.q50 = point;
+      Object.assign(forecasts.at(-1)!, { q75: point * 1.2, q95: point * 2, expected: point, model: k % 3 === 0 ? 'tsb' : 'mstl_ets' });
+    }
+    metrics.push({
+      run_id: run,
+      sku,
+      model: 'mstl_ets',
+      segment: 'smooth',
+      mase: ((k + hour) % 17) / 8,
+      wape: 0.3,
+      abs_err: k % 5,
+      abs_actual: 10,
+    });
+    actions.push({
+      run_id: run,
+      sku,
+      as_of: origin,
+      on_hand: (k + hour) % 13,
+      days_of_cover: (k + hour) % 13,
+      stockout_date: k % 4 === 0 ? day(3) : null,
+      safety_stock: 2,
+      reorder_point: 5,
+      order_qty: k % 6,
+      action: ['reorder_now', 'watch', 'ok', 'no_stock_data'][(k + hour) % 4]!,
+      lead_time_days: 7,
+    });
+  }
+  await writeFixtureTable(fixture.services, 'forecasts', forecasts);
+  await writeFixtureTable(fixture.services, 'forecast_metrics', metrics);
+  await writeFixtureTable(fixture.services, 'inventory_actions', actions);
+  await recordRunCompleted(fixture.services.lake, { runId: run, completedAt: `${origin}T0${hour}:00:00Z`, mode: 'batch' });
+}
+
+async function fleetLake(skus: number): Promise<FixtureLake> {
+  const fixture = await createFixtureLake({ tables: [] });
+  const daily: DeltaRow[] = [];
+  const products: DeltaRow[] = [];
+  for (let k = 0; k < skus; k++) {
+    for (let i = -59; i <= 0; i++)
+      daily.push({ sku: skuOf(k), date: day(i), units: (k * 7 + i * i) % 11, on_hand: null, month: day(i).slice(0, 7) });
+    products.push({ sku: skuOf(k), description: `PRODUCT ${k}`, first_sale_date: day(-59) });
+  }
+  await writeFixtureTable(fixture.services, 'daily_demand', daily);
+  await writeFixtureTable(fixture.services, 'products', products);
+  return fixture;
+}
+
+/** The fixture's lake with every object read recorded. */
+function spyOn(fixture: FixtureLake): { services: FixtureLake['services']; reads: string[] } {
+  const lake = fixture.services.lake;
+  const reads: string[] = [];
+  const spy: LakeStore = Object.create(lake) as LakeStore;
+  spy.read = (p, o) => (reads.push(p), lake.read(p, o));
+  spy.readStream = (p, o) => (reads.push(p), lake.readStream(p, o));
+  return { services: { ...fixture.services, lake: spy }, reads };
+}
+
+const dataFiles = (reads: string[], prefix: string) => reads.filter((p) => p.startsWith(prefix) && !p.includes('_delta_log'));
+
+async function filesOf(written: { path: string; partsDir?: string }): Promise<Record<string, string>> {
+  const blank = (text: string) =>
+    text
+      .replace(/"generatedAt":"[^"]*"/g, '"generatedAt":"-"')
+      .replace(/Generated [^<]* from/g, 'Generated - from')
+      .replace(/_files-[0-9a-f]{8}/g, '_files-x');
+  const out: Record<string, string> = { page: blank(await fs.readFile(written.path, 'utf8')) };
+  for (const name of (await fs.readdir(written.partsDir!)).sort())
+    if (name !== 'view.json') out[name] = await fs.readFile(path.join(written.partsDir!, name), 'utf8');
+  return out;
+}
+
+async function expectSameAsInMemory(fixture: FixtureLake, written: { path: string; partsDir?: string }, name: string): Promise<void> {
+  const inMemory = await writeDashboardFiles(
+    await loadDashboardData(fixture.services),
+    path.join(fixture.dir, name, 'dashboard.html'),
+    'always',
+  );
+  const [a, b] = [await filesOf(inMemory), await filesOf(written)];
+  expect(Object.keys(b)).toEqual(Object.keys(a));
+  for (const key of Object.keys(a)) expect(`${key}: ${b[key]}`).toBe(`${key}: ${a[key]}`);
+}
+
+describe('a publish reads what changed', () => {
+  let fixture: FixtureLake;
+  afterEach(async () => fixture?.cleanup());
+  const all = Array.from({ length: 120 }, (_, k) => k);
+
+  it("reads only the new run's Gold partitions when it forecasts every SKU shown before", async () => {
+    fixture = await fleetLake(120);
+    const outputPath = path.join(fixture.dir, 'out', 'dashboard.html');
+    await writeRun(fixture, 'run-1', all, 1);
+    await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
+    await writeRun(fixture, 'run-2', all, 2);
+
+    const { services, reads } = spyOn(fixture);
+    const written = await writeDashboard(services, { outputPath, split: 'always', bucketSkus: 50 });
+    for (const table of ['forecasts', 'forecast_metrics', 'inventory_actions']) {
+      expect(dataFiles(reads, `gold/${table}/run_id=run-1/`)).toEqual([]);
+      expect(dataFiles(reads, `gold/${table}/run_id=run-2/`).length).toBeGreaterThan(0);
+    }
+    await expectSameAsInMemory(fixture, written, 'in-memory');
+  });
+
+  it('still reads an older run when the new one misses a SKU shown before (its current forecast is there)', async () => {
+    fixture = await fleetLake(120);
+    const outputPath = path.join(fixture.dir, 'out', 'dashboard.html');
+    await writeRun(fixture, 'run-1', all, 1);
+    await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
+    await writeRun(
+      fixture,
+      'run-2',
+      all.filter((k) => k % 2 === 0),
+      2,
+    );
+
+    const { services, reads } = spyOn(fixture);
+    const written = await writeDashboard(services, { outputPath, split: 'always', bucketSkus: 50 });
+    expect(dataFiles(reads, 'gold/forecasts/run_id=run-1/').length).toBeGreaterThan(0);
+    await expectSameAsInMemory(fixture, written, 'in-memory');
+    expect(await fs.readFile(written.path, 'utf8')).toContain('"skus":120');
+  });
+
+  it("re-renders only the head when only drift events changed (the drift check's re-publish)", async () => {
+    fixture = await fleetLake(120);
+    const outputPath = path.join(fixture.dir, 'out', 'dashboard.html');
+    await writeRun(fixture, 'run-1', all, 1);
+    const first = await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
+    await writeFixtureTable(fixture.services, 'drift_events', [
+      {
+        run_id: 'run-1',
+        detected_at: `${origin}T05:00:00Z`,
+        sku: skuOf(3),
+        kind: 'data_psi',
+        value: 0.4,
+        threshold: 0.2,
+        action: 'reforecast',
+      },
+    ]);
+
+    const { services, reads } = spyOn(fixture);
+    const written = await writeDashboard(services, { outputPath, split: 'always', bucketSkus: 50 });
+    expect(written.reusedParts).toBe(true);
+    expect(written.partsDir).toBe(first.partsDir);
+    expect(dataFiles(reads, 'gold/forecasts/')).toEqual([]);
+    expect(dataFiles(reads, 'silver/daily_demand/')).toEqual([]);
+    expect(dataFiles(reads, 'gold/drift_events/').length).toBeGreaterThan(0);
+    const page = await fs.readFile(written.path, 'utf8');
+    expect(page).toContain('"driftEvents":1');
+    await expectSameAsInMemory(fixture, written, 'in-memory');
+  });
+});
