@@ -104,7 +104,7 @@ async function filesOf(written: { path: string; partsDir?: string }): Promise<Re
       .replace(/_files-[0-9a-f]{8}/g, '_files-x');
   const out: Record<string, string> = { page: blank(await fs.readFile(written.path, 'utf8')) };
   for (const name of (await fs.readdir(written.partsDir!)).sort())
-    if (name !== 'view.json') out[name] = await fs.readFile(path.join(written.partsDir!, name), 'utf8');
+    if (!/^view(-[a-z_]+)?\.json$/.test(name)) out[name] = await fs.readFile(path.join(written.partsDir!, name), 'utf8');
   return out;
 }
 

@@ -128,9 +128,9 @@ async function filesOf(written: { path: string; partsDir?: string }): Promise<Re
       .replace(/Generated [^<]* from/g, 'Generated - from')
       .replace(/_files-[0-9a-f]{8}/g, '_files-x');
   const out: Record<string, string> = { page: blank(await fs.readFile(written.path, 'utf8')) };
-  // view.json records what the build read (for the next publish); the page never loads it.
+  // view.json and view-<table>.json record what the build read (for the next publish); the page never loads them.
   for (const name of (await fs.readdir(written.partsDir!)).sort())
-    if (name !== 'view.json') out[name] = await fs.readFile(path.join(written.partsDir!, name), 'utf8');
+    if (!/^view(-[a-z_]+)?\.json$/.test(name)) out[name] = await fs.readFile(path.join(written.partsDir!, name), 'utf8');
   return out;
 }
 

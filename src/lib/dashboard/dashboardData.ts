@@ -313,18 +313,36 @@ export function countBy<T>(items: readonly T[], key: (item: T) => string | null)
 
 /** SKUs whose projected stockout falls within their lead time. */
 export function atRiskCount(actions: DeltaRow[]): number {
-  const riskLimit = (r: DeltaRow) => {
-    const asOf = str(r.as_of);
-    return asOf ? iso(addDays(parseISO(asOf), num(r.lead_time_days) ?? 0)) : '';
-  };
-  return actions.filter((r) => str(r.stockout_date) !== null && String(r.stockout_date) <= riskLimit(r)).length;
+  return actions.filter(isAtRisk).length;
+}
+
+/** An action row whose projected stockout falls within its lead time. */
+export function isAtRisk(r: DeltaRow): boolean {
+  const asOf = str(r.as_of);
+  const riskLimit = asOf ? iso(addDays(parseISO(asOf), num(r.lead_time_days) ?? 0)) : '';
+  return str(r.stockout_date) !== null && String(r.stockout_date) <= riskLimit;
 }
 
 /** Pooled backtest WAPE (Σ|error| / Σ|actual|), null when nothing was backtested. */
 export function pooledWape(metrics: DeltaRow[]): number | null {
-  const absErr = metrics.reduce((a, r) => a + (num(r.abs_err) ?? 0), 0);
-  const absActual = metrics.reduce((a, r) => a + (num(r.abs_actual) ?? 0), 0);
-  return absActual > 0 ? round(absErr / absActual, 4) : null;
+  const sums = new WapeSums();
+  for (const r of metrics) sums.add(r);
+  return sums.wape();
+}
+
+/** pooledWape's sums, added row by row (in the same order, so the same float result). */
+export class WapeSums {
+  private absErr = 0;
+  private absActual = 0;
+
+  add(r: DeltaRow): void {
+    this.absErr += num(r.abs_err) ?? 0;
+    this.absActual += num(r.abs_actual) ?? 0;
+  }
+
+  wape(): number | null {
+    return this.absActual > 0 ? round(this.absErr / this.absActual, 4) : null;
+  }
 }
 
 /** Σ expected over the rows that have it (null when none has: a run from before the column). */

@@ -62,28 +62,57 @@ export function recentUnits(s: DashboardSku): number {
 /** The fields the urgency order reads (a whole DashboardSku, or the streamed writer's summary of one). */
 type UrgencyKey = Pick<DashboardSku, 'sku' | 'action'> & { recent: number };
 
+/** A SKU's action urgency (lower first) as byUrgency ranks it. */
+export function urgencyOf(action: { action: string } | null): number {
+  return action ? (actionUrgency[action.action] ?? noAction - 0.5) : noAction;
+}
+
+/** A SKU's days of cover as byUrgency ranks it (none: last). */
+export function coverOf(action: { daysOfCover: number | null } | null): number {
+  return action?.daysOfCover ?? Infinity;
+}
+
+/** The sort keys of one SKU, flat (the streamed writer keeps them in typed arrays, not objects). */
+export interface UrgencySortKey {
+  urgency: number;
+  cover: number;
+  recent: number;
+  sku: string;
+}
+
+export function byUrgencyKey(a: UrgencySortKey, b: UrgencySortKey): number {
+  return a.urgency - b.urgency || a.cover - b.cover || b.recent - a.recent || a.sku.localeCompare(b.sku);
+}
+
 export function byUrgency(a: UrgencyKey, b: UrgencyKey): number {
-  const ua = a.action ? (actionUrgency[a.action.action] ?? noAction - 0.5) : noAction;
-  const ub = b.action ? (actionUrgency[b.action.action] ?? noAction - 0.5) : noAction;
-  const cover = (s: UrgencyKey) => s.action?.daysOfCover ?? Infinity;
-  return ua - ub || cover(a) - cover(b) || b.recent - a.recent || a.sku.localeCompare(b.sku);
+  return byUrgencyKey(
+    { urgency: urgencyOf(a.action), cover: coverOf(a.action), recent: a.recent, sku: a.sku },
+    { urgency: urgencyOf(b.action), cover: coverOf(b.action), recent: b.recent, sku: b.sku },
+  );
+}
+
+/** The head's action table, fed SKUs in urgency order: at most actionsShownPerKind of each action are kept. */
+export class TopActionRows {
+  private readonly perKind = new Map<string, number>();
+  readonly rows: DashboardActionRow[] = [];
+
+  add(s: Pick<DashboardSku, 'sku' | 'description' | 'action'>): void {
+    if (!s.action) return;
+    const n = this.perKind.get(s.action.action) ?? 0;
+    if (n >= actionsShownPerKind) return;
+    this.perKind.set(s.action.action, n + 1);
+    this.rows.push({ sku: s.sku, description: s.description, ...s.action });
+  }
+}
+
+/** The head's action table: SKUs in urgency order, at most actionsShownPerKind of each action. */
+export function topActionRows(ordered: Iterable<Pick<DashboardSku, 'sku' | 'description' | 'action'>>): DashboardActionRow[] {
+  const top = new TopActionRows();
+  for (const s of ordered) top.add(s);
+  return top.rows;
 }
 
 /** A SKU whose chart has something on it: a sale in the window or a forecast above zero. */
-/** The head's action table: SKUs in urgency order, at most actionsShownPerKind of each action. */
-export function topActionRows(ordered: Iterable<Pick<DashboardSku, 'sku' | 'description' | 'action'>>): DashboardActionRow[] {
-  const perKind = new Map<string, number>();
-  const rows: DashboardActionRow[] = [];
-  for (const s of ordered) {
-    if (!s.action) continue;
-    const n = perKind.get(s.action.action) ?? 0;
-    if (n >= actionsShownPerKind) continue;
-    perKind.set(s.action.action, n + 1);
-    rows.push({ sku: s.sku, description: s.description, ...s.action });
-  }
-  return rows;
-}
-
 export function hasSomethingToDraw(s: DashboardSku): boolean {
   return s.point.some((p) => p > 0) || s.units.some((u) => u !== null && u > 0);
 }

@@ -18,7 +18,7 @@ import type { DashboardHead } from './dashboardParts';
 import type { DashboardScope } from './dashboardData';
 
 export const viewFileName = 'view.json';
-const viewFormat = 1;
+const viewFormat = 2;
 
 /** The run-partitioned Gold tables a SKU's current row is picked from. */
 export const currentViewTables = ['forecasts', 'forecast_metrics', 'inventory_actions'] as const;
@@ -45,8 +45,20 @@ export interface DashboardView {
   /** Delta version per table (-1: no table) when the dashboard was built. */
   versions: Record<string, number>;
   head: DashboardHead;
-  /** Per table, the SKUs that had a current row (sorted). */
-  skus: Record<CurrentViewTable, string[]>;
+}
+
+/** A view read back, with the SKUs of each table that had a current row (read when needed: one list per table file). */
+export interface PreviousView {
+  view: DashboardView;
+  partsDirName: string;
+  skus(table: CurrentViewTable): Promise<string[]>;
+}
+
+const skuListName = (table: CurrentViewTable) => `view-${table}.json`;
+
+/** Writes a table's SKUs with a current row beside the view (for the next publish's coverage check). */
+export async function writeSkuList(partsDir: string, table: CurrentViewTable, skus: readonly string[]): Promise<void> {
+  await fs.writeFile(path.join(partsDir, skuListName(table)), JSON.stringify(skus), 'utf8');
 }
 
 /** The Delta versions of the tables a dashboard is built from (log listings only, no replay). */
@@ -70,13 +82,15 @@ async function partsDirOfPage(target: string): Promise<string | undefined> {
 }
 
 /** The view of the split page at `target`, when it was built from the same lake; else undefined (a full build follows). */
-export async function previousView(target: string, lake: LakeStore): Promise<{ view: DashboardView; partsDirName: string } | undefined> {
+export async function previousView(target: string, lake: LakeStore): Promise<PreviousView | undefined> {
   const partsDirName = await partsDirOfPage(target);
   if (partsDirName === undefined) return undefined;
+  const dir = path.join(path.dirname(target), partsDirName);
   try {
-    const view = JSON.parse(await fs.readFile(path.join(path.dirname(target), partsDirName, viewFileName), 'utf8')) as DashboardView;
+    const view = JSON.parse(await fs.readFile(path.join(dir, viewFileName), 'utf8')) as DashboardView;
     if (view.format !== viewFormat || view.lake !== lake.location) return undefined;
-    return { view, partsDirName };
+    const skus = async (table: CurrentViewTable) => JSON.parse(await fs.readFile(path.join(dir, skuListName(table)), 'utf8')) as string[];
+    return { view, partsDirName, skus };
   } catch {
     return undefined; // no view (an older dashboard) or an unreadable one: build in full
   }

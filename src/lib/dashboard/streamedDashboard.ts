@@ -7,39 +7,51 @@
  * parts: the catalogue entry (SKU, description, action, model), its sort key, the current metrics
  * and action row, and the offset of its serialised series.
  */
-import { promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { DeltaRow } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
 import { readLakeRows, streamLakeRows } from '../publish/lakeRows';
 import {
-  atRiskCount,
   byMoverChange,
   cancellationsOfRun,
   checkedHistoryDays,
-  countBy,
   dashboardScope,
   dashboardSku,
   defaultHistoryDays,
   fleetHistoryStart,
+  isAtRisk,
   isMover,
   maseHistogram,
   median,
   moverOf,
   moversShown,
   newestDriftCheck,
-  pooledWape,
+  WapeSums,
   type DashboardData,
   type DashboardScope,
   type DashboardSku,
   type SkuIndex,
 } from './dashboardData';
-import { byUrgency, defaultChunkSize, hasSomethingToDraw, recentUnits, topActionRows, type DashboardHead } from './dashboardParts';
-import { coversAll, newRunsSince, type DashboardView } from './dashboardView';
+import {
+  byUrgencyKey,
+  coverOf,
+  defaultChunkSize,
+  hasSomethingToDraw,
+  recentUnits,
+  TopActionRows,
+  urgencyOf,
+  type DashboardHead,
+  type UrgencySortKey,
+} from './dashboardParts';
+import { currentRanks, currentRows, type CurrentTable } from './currentRows';
+import { coversAll, newRunsSince, writeSkuList, type PreviousView } from './dashboardView';
+import { SkuRecordSpill } from './skuRecordSpill';
 import { modelFamily } from './modelNames';
 import type { PipelineServices } from '../pipelineServices';
 import { signalOf } from '../pipelineServices';
-import { chunkPartName, partScript, renderPage, scriptSafeJson, type ChartAssets } from './renderHtml';
+import { chunkPartName, renderPage, scriptSafeJson, type ChartAssets } from './renderHtml';
 import { SkuRowSpill } from './skuRowSpill';
 
 /** SKUs whose series rows are in memory at a time (250 × ~200 days ≈ 50,000 rows ≈ 10 MB as row objects). */
@@ -86,55 +98,8 @@ export interface StreamedDashboardStats {
   buckets: number;
   /** Most daily_demand + forecast rows rebuilt in memory at once (one bucket's). */
   maxBucketRows: number;
-}
-
-/** The rows of a run-partitioned Gold table that are current per key (SKU): those of the newest run shown that has any. */
-class CurrentRows {
-  private readonly best = new Map<string, { rank: number; rows: Array<{ seq: number; row: DeltaRow }> }>();
-  private seq = 0;
-
-  constructor(private readonly rank: ReadonlyMap<string, number>) {}
-
-  add(row: DeltaRow): void {
-    const key = String(row['sku']);
-    const rank = this.rank.get(String(row['run_id'])) ?? Number.MAX_SAFE_INTEGER;
-    const seq = this.seq++;
-    const entry = this.best.get(key);
-    if (!entry || rank < entry.rank) this.best.set(key, { rank, rows: [{ seq, row }] });
-    else if (rank === entry.rank) entry.rows.push({ seq, row });
-  }
-
-  /** The current rows in the order they were read (newestRowsPerSku's order). */
-  rows(): DeltaRow[] {
-    return [...this.best.values()]
-      .flatMap((e) => e.rows)
-      .sort((a, b) => a.seq - b.seq)
-      .map((e) => e.row);
-  }
-
-  /** The keys (SKUs) that have a current row. */
-  keys(): Set<string> {
-    return new Set(this.best.keys());
-  }
-
-  /** Per key the last current row (as `new Map(rows.map(r => [sku, r]))` keeps). */
-  lastByKey(): Map<string, DeltaRow> {
-    const out = new Map<string, DeltaRow>();
-    for (const row of this.rows()) out.set(String(row['sku']), row);
-    return out;
-  }
-}
-
-/** A SKU as the fleet-wide parts of the page need it, after its series went to the scratch file. */
-interface SkuEntry {
-  sku: string;
-  description: string | null;
-  action: DashboardSku['action'];
-  model: string | null;
-  recent: number;
-  draw: boolean;
-  offset: number;
-  length: number;
+  /** Most metrics, inventory action and product records in memory at once (one bucket's). */
+  maxBucketRecords: number;
 }
 
 interface SeriesTables {
@@ -165,19 +130,6 @@ async function forecastRanks(lake: LakeStore, runSet: Set<string>, rank: Map<str
     if (r < (best.get(sku) ?? Number.MAX_SAFE_INTEGER)) best.set(sku, r);
   }
   return best;
-}
-
-async function currentRowsOf(
-  lake: LakeStore,
-  name: 'forecast_metrics' | 'inventory_actions',
-  runSet: Set<string>,
-  rank: Map<string, number>,
-  signal: { abortSignal?: AbortSignal },
-): Promise<CurrentRows> {
-  const current = new CurrentRows(rank);
-  // No projection: an older lake's table may lack a newer column (the in-memory build reads them all too).
-  for await (const row of streamLakeRows(lake, name, { partitionFilter: (v) => runSet.has(v.run_id ?? ''), ...signal })) current.add(row);
-  return current;
 }
 
 /** The daily_demand window's SKUs and last day, for a run with no forecasts (then every SKU with demand is shown). */
@@ -261,14 +213,105 @@ async function spillSeries(
   return tables;
 }
 
+/** A table's current rows come from the new runs alone when they hold every SKU that had a row before, else from every run shown. */
+async function currentRunsOf(lake: LakeStore, name: CurrentTable, shown: ShownSkus, signal: { abortSignal?: AbortSignal }) {
+  if (shown.previous && shown.newRuns) {
+    const best = await currentRanks(lake, name, shown.newRuns, shown.rank, signal);
+    if (coversAll(await shown.previous.skus(name), best)) return { runs: shown.newRuns, best };
+  }
+  return { runs: shown.scope.runSet, best: await currentRanks(lake, name, shown.scope.runSet, shown.rank, signal) };
+}
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** The columns of a metrics row dashboardSku reads (as it reads them). */
+const metricRecord = (r: DeltaRow): DeltaRow => ({
+  mase: finite(r.mase),
+  wape: finite(r.wape),
+  bias: finite(r.bias),
+  coverage90: finite(r.coverage90),
+  segment: str(r.segment),
+  model: str(r.model),
+});
+/** The columns of an inventory action row dashboardSku reads. */
+const actionRecord = (r: DeltaRow): DeltaRow => ({
+  on_hand: finite(r.on_hand),
+  days_of_cover: finite(r.days_of_cover),
+  stockout_date: str(r.stockout_date),
+  safety_stock: finite(r.safety_stock),
+  reorder_point: finite(r.reorder_point),
+  order_qty: finite(r.order_qty),
+  action: String(r.action),
+});
+
+/** Per SKU shown, its current metrics, action and product, one bucket of SKUs at a time; and the fleet's totals over the current rows. */
+interface SkuRecords {
+  metrics: SkuRecordSpill<DeltaRow>;
+  actions: SkuRecordSpill<DeltaRow>;
+  products: SkuRecordSpill<[string | null, string | null]>;
+  wape: WapeSums;
+  mase: number[];
+  actionCounts: Record<string, number>;
+  atRisk: number;
+}
+
+/**
+ * Streams the current metrics and actions rows and the products into bucket spills (only the
+ * columns shown), summing the fleet's totals on the way; each table's SKUs with a current row go
+ * to the parts folder for the next publish's coverage check.
+ */
+async function spillRecords(
+  input: StreamedDashboardInput,
+  shown: ShownSkus,
+  slot: ReadonlyMap<string, number>,
+  bucketSkus: number,
+  signal: { abortSignal?: AbortSignal },
+): Promise<SkuRecords> {
+  const { lake } = input.services;
+  const records: SkuRecords = {
+    metrics: new SkuRecordSpill(input.scratch, 'metrics', bucketSkus),
+    actions: new SkuRecordSpill(input.scratch, 'actions', bucketSkus),
+    products: new SkuRecordSpill(input.scratch, 'products', bucketSkus),
+    wape: new WapeSums(),
+    mase: [],
+    actionCounts: {},
+    atRisk: 0,
+  };
+  const metrics = await currentRunsOf(lake, 'forecast_metrics', shown, signal);
+  await writeSkuList(input.partsDir, 'forecast_metrics', [...metrics.best.keys()].sort());
+  for await (const row of currentRows(lake, 'forecast_metrics', metrics.runs, shown.rank, metrics.best, signal)) {
+    records.wape.add(row);
+    const mase = finite(row.mase);
+    if (mase !== null) records.mase.push(mase);
+    const index = slot.get(String(row.sku));
+    if (index !== undefined) await records.metrics.add(index, metricRecord(row));
+  }
+  await records.metrics.flush();
+  const actions = await currentRunsOf(lake, 'inventory_actions', shown, signal);
+  await writeSkuList(input.partsDir, 'inventory_actions', [...actions.best.keys()].sort());
+  for await (const row of currentRows(lake, 'inventory_actions', actions.runs, shown.rank, actions.best, signal)) {
+    const kind = String(row.action);
+    records.actionCounts[kind] = (records.actionCounts[kind] ?? 0) + 1;
+    if (isAtRisk(row)) records.atRisk += 1;
+    const index = slot.get(String(row.sku));
+    if (index !== undefined) await records.actions.add(index, actionRecord(row));
+  }
+  await records.actions.flush();
+  for await (const r of streamLakeRows(lake, 'products', { columns: ['sku', 'description', 'first_sale_date'], ...signal })) {
+    const index = slot.get(String(r.sku));
+    if (index !== undefined) await records.products.add(index, [str(r.description), str(r.first_sale_date)]);
+  }
+  await records.products.flush();
+  return records;
+}
+
 /** One bucket's SKUs rebuilt as the rows dashboardSku() reads (only the columns it reads). */
 async function bucketIndex(
   b: number,
   members: readonly string[],
   bucketSkus: number,
   series: SeriesTables,
-  fleet: Pick<SkuIndex, 'metrics' | 'actions' | 'descriptions' | 'firstSales'>,
-): Promise<{ index: SkuIndex; rows: number }> {
+  records: SkuRecords,
+): Promise<{ index: SkuIndex; rows: number; records: number }> {
   const demand = new Map<string, DeltaRow[]>();
   const forecasts = new Map<string, DeltaRow[]>();
   const push = (map: Map<string, DeltaRow[]>, sku: string, row: DeltaRow) => {
@@ -302,29 +345,58 @@ async function bucketIndex(
       model: modelId < 0 ? null : (series.models[modelId] ?? null),
     });
   }
-  return { index: { demand, forecasts, ...fleet }, rows: d.length / demandFields + f.length / forecastFields };
+  const memberOf = (index: number) => members[index - b * bucketSkus] as string;
+  // Later rows of a SKU replace earlier ones, as `new Map(rows.map(r => [sku, r]))` keeps the last.
+  const metrics = new Map((await records.metrics.read(b)).map(([i, r]) => [memberOf(i), r]));
+  const actions = new Map((await records.actions.read(b)).map(([i, r]) => [memberOf(i), r]));
+  const products = await records.products.read(b);
+  const descriptions = new Map(products.map(([i, p]) => [memberOf(i), p[0]]));
+  const firstSales = new Map(products.map(([i, p]) => [memberOf(i), p[1]]));
+  return {
+    index: { demand, forecasts, metrics, actions, descriptions, firstSales },
+    rows: d.length / demandFields + f.length / forecastFields,
+    records: metrics.size + actions.size + products.length,
+  };
 }
 
-/** The page's fleet-wide parts, summed SKU by SKU as the buckets go by. */
+/**
+ * The page's fleet-wide parts, summed SKU by SKU as the buckets go by. Per SKU only numbers are
+ * kept (its urgency sort key and where its series and catalogue entry are in the scratch files);
+ * models, the MASE histogram's values and the top movers are bounded aggregates.
+ */
 class FleetSums {
-  readonly entries: SkuEntry[] = [];
   readonly models: Record<string, number> = {};
   readonly modelFamilies: Record<string, number> = {};
   readonly mase: number[] = [];
   horizonDays = 0;
   private movers: DashboardData['movers'] = [];
+  readonly urgency: Float64Array;
+  readonly cover: Float64Array;
+  readonly recent: Float64Array;
+  readonly draw: Uint8Array;
+  readonly seriesAt: Float64Array;
+  readonly seriesLength: Float64Array;
+  readonly entryAt: Float64Array;
+  readonly entryLength: Float64Array;
 
-  add(s: DashboardSku, offset: number, length: number): void {
-    this.entries.push({
-      sku: s.sku,
-      description: s.description,
-      action: s.action,
-      model: s.model,
-      recent: recentUnits(s),
-      draw: hasSomethingToDraw(s),
-      offset,
-      length,
-    });
+  constructor(readonly skus: readonly string[]) {
+    const n = skus.length;
+    [this.urgency, this.cover, this.recent, this.seriesAt, this.seriesLength, this.entryAt, this.entryLength] = Array.from(
+      { length: 7 },
+      () => new Float64Array(n),
+    ) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    this.draw = new Uint8Array(n);
+  }
+
+  add(i: number, s: DashboardSku, series: { at: number; length: number }, entry: { at: number; length: number }): void {
+    this.urgency[i] = urgencyOf(s.action);
+    this.cover[i] = coverOf(s.action);
+    this.recent[i] = recentUnits(s);
+    this.draw[i] = hasSomethingToDraw(s) ? 1 : 0;
+    this.seriesAt[i] = series.at;
+    this.seriesLength[i] = series.length;
+    this.entryAt[i] = entry.at;
+    this.entryLength[i] = entry.length;
     if (s.model) {
       this.models[s.model] = (this.models[s.model] ?? 0) + 1;
       const family = modelFamily(s.model);
@@ -342,25 +414,17 @@ class FleetSums {
   topMovers(): DashboardData['movers'] {
     return this.movers.sort(byMoverChange).slice(0, moversShown);
   }
-}
 
-/** The catalogue and head of the split page from the summed entries (splitDashboard's shapes). */
-function pageParts(sums: FleetSums, chunkSize: number) {
-  const ordered = sums.entries.slice().sort(byUrgency);
-  const actionRows = topActionRows(ordered);
-  const first = ordered.find((s) => s.draw) ?? ordered[0];
-  return {
-    ordered,
-    firstSku: first?.sku ?? null,
-    actionRows,
-    chunks: Math.ceil(ordered.length / chunkSize),
-    catalogue: {
-      sku: ordered.map((s) => s.sku),
-      description: ordered.map((s) => s.description),
-      action: ordered.map((s) => s.action?.action ?? null),
-      model: ordered.map((s) => s.model),
-    },
-  };
+  /** SKU indexes in urgency order (byUrgency's order). */
+  ordered(): number[] {
+    const key = (i: number): UrgencySortKey => ({
+      urgency: this.urgency[i] as number,
+      cover: this.cover[i] as number,
+      recent: this.recent[i] as number,
+      sku: this.skus[i] as string,
+    });
+    return Array.from({ length: this.skus.length }, (_, i) => i).sort((a, b) => byUrgencyKey(key(a), key(b)));
+  }
 }
 
 /** Reads `length` bytes at `offset` of an open file. */
@@ -368,6 +432,65 @@ async function readAt(file: fs.FileHandle, offset: number, length: number): Prom
   const buffer = Buffer.alloc(length);
   await file.read(buffer, 0, length, offset);
   return buffer.toString('utf8');
+}
+
+/** A SKU's catalogue entry in the scratch file: what the catalogue and the action table show of it. */
+type CatalogueEntry = [description: string | null, action: DashboardSku['action'], model: string | null];
+const catalogueColumns = ['sku', 'description', 'action', 'model'] as const;
+
+/**
+ * The SKUs in urgency order: their series chunks, the columnar catalogue (each column appended to
+ * its scratch file chunk by chunk, then joined into catalogue.js) and the head's action table (at
+ * most actionsShownPerKind rows of a kind). One chunk of SKUs is in memory at a time.
+ */
+async function writeOrderedParts(input: StreamedDashboardInput, sums: FleetSums, chunkSize: number) {
+  const order = sums.ordered();
+  const first = order.find((i) => sums.draw[i] === 1) ?? order[0];
+  const chunks = Math.ceil(order.length / chunkSize);
+  const top = new TopActionRows();
+  const columnFile = (c: string) => path.join(input.scratch, `catalogue-${c}.json`);
+  const series = await fs.open(path.join(input.scratch, 'series.json'), 'r');
+  const entries = await fs.open(path.join(input.scratch, 'catalogue.jsonl'), 'r');
+  try {
+    for (let c = 0; c < chunks; c++) {
+      const members = order.slice(c * chunkSize, (c + 1) * chunkSize);
+      const texts: string[] = [];
+      const columns: Record<(typeof catalogueColumns)[number], string[]> = { sku: [], description: [], action: [], model: [] };
+      for (const i of members) {
+        texts.push(await readAt(series, sums.seriesAt[i] as number, sums.seriesLength[i] as number));
+        const [description, action, model] = JSON.parse(
+          await readAt(entries, sums.entryAt[i] as number, sums.entryLength[i] as number),
+        ) as CatalogueEntry;
+        const sku = sums.skus[i] as string;
+        top.add({ sku, description, action });
+        columns.sku.push(scriptSafeJson(sku));
+        columns.description.push(scriptSafeJson(description));
+        columns.action.push(scriptSafeJson(action?.action ?? null));
+        columns.model.push(scriptSafeJson(model));
+      }
+      const name = chunkPartName(c);
+      await fs.writeFile(
+        path.join(input.partsDir, `${name}.js`),
+        `window.demandDashboardPart(${JSON.stringify(name)}, [${texts.join(',')}]);\n`,
+        'utf8',
+      );
+      for (const column of catalogueColumns)
+        await fs.appendFile(columnFile(column), `${c > 0 ? ',' : ''}${columns[column].join(',')}`, 'utf8');
+    }
+  } finally {
+    await series.close();
+    await entries.close();
+  }
+  // partScript('catalogue', { sku, description, action, model }), one column file at a time.
+  const catalogue = path.join(input.partsDir, 'catalogue.js');
+  await fs.writeFile(catalogue, 'window.demandDashboardPart("catalogue", {', 'utf8');
+  for (const [k, column] of catalogueColumns.entries()) {
+    await fs.appendFile(catalogue, `${k > 0 ? ',' : ''}"${column}":[`, 'utf8');
+    if (chunks > 0) await pipeline(createReadStream(columnFile(column)), createWriteStream(catalogue, { flags: 'a' }));
+    await fs.appendFile(catalogue, ']', 'utf8');
+  }
+  await fs.appendFile(catalogue, '});\n', 'utf8');
+  return { firstSku: first === undefined ? null : (sums.skus[first] ?? null), actionRows: top.rows, chunks };
 }
 
 export interface StreamedDashboardInput {
@@ -402,8 +525,8 @@ export interface ShownSkus {
   scope: DashboardScope;
   /** The runs whose forecasts partitions are read (all runs shown, or only the runs new since `previous`). */
   forecastRuns: Set<string>;
-  /** The view of the dashboard this one replaces, when only runs were added in front of its runs. */
-  previous?: DashboardView;
+  /** The dashboard this one replaces, when runs were only added in front of its runs. */
+  previous?: PreviousView;
   /** The runs new since `previous`. */
   newRuns?: Set<string>;
   rank: Map<string, number>;
@@ -417,16 +540,16 @@ export interface ShownSkus {
 export async function streamedDashboardSkus(
   services: StreamedDashboardInput['services'],
   options: StreamedDashboardOptions,
-  known: { scope?: DashboardScope; previous?: DashboardView } = {},
+  known: { scope?: DashboardScope; previous?: PreviousView } = {},
 ): Promise<ShownSkus> {
   const signal = signalOf(services);
   const scope = known.scope ?? (await dashboardScope(services, options));
   const rank = new Map(scope.runs.map((run, i) => [run, i]));
-  const newRuns = known.previous ? newRunsSince(known.previous, scope) : undefined;
+  const newRuns = known.previous ? newRunsSince(known.previous.view, scope) : undefined;
   const incremental = newRuns && known.previous ? { previous: known.previous, newRuns } : {};
   let forecastRuns = newRuns ?? scope.runSet;
   let best = await forecastRanks(services.lake, forecastRuns, rank, signal);
-  if (newRuns && !coversAll(known.previous!.skus.forecasts, best)) {
+  if (newRuns && known.previous && !coversAll(await known.previous.skus('forecasts'), best)) {
     // Some SKU shown before has no forecast in the new runs: its current one is in an older run.
     forecastRuns = scope.runSet;
     best = await forecastRanks(services.lake, forecastRuns, rank, signal);
@@ -436,20 +559,6 @@ export async function streamedDashboardSkus(
   return { scope, rank, skus: [...demand.skus].sort(), best, lastDemandDay: demand.lastDay, forecastRuns, ...incremental };
 }
 
-/** A table's current rows, from the new runs alone when they hold every SKU that had a row before, else from every run shown. */
-async function currentRowsSince(
-  lake: LakeStore,
-  name: 'forecast_metrics' | 'inventory_actions',
-  shown: ShownSkus,
-  signal: { abortSignal?: AbortSignal },
-): Promise<CurrentRows> {
-  if (shown.previous && shown.newRuns) {
-    const fromNew = await currentRowsOf(lake, name, shown.newRuns, shown.rank, signal);
-    if (coversAll(shown.previous.skus[name], fromNew.keys())) return fromNew;
-  }
-  return currentRowsOf(lake, name, shown.scope.runSet, shown.rank, signal);
-}
-
 /**
  * Writes the split dashboard's part files into `partsDir` and returns the page's HTML and what it
  * held. The files equal renderDashboardFiles(loadDashboardData(...), { partsDir }) for the same lake.
@@ -457,7 +566,7 @@ async function currentRowsSince(
 export async function writeStreamedDashboardParts(
   input: StreamedDashboardInput,
   shown: ShownSkus,
-): Promise<{ html: string; stats: StreamedDashboardStats; runId: string | null; head: DashboardHead; skus: DashboardView['skus'] }> {
+): Promise<{ html: string; stats: StreamedDashboardStats; runId: string | null; head: DashboardHead }> {
   const { services, scratch, options } = input;
   const { lake } = services;
   const signal = signalOf(services);
@@ -467,19 +576,9 @@ export async function writeStreamedDashboardParts(
   const { scope, rank } = shown;
   const runId = scope.runs[0] ?? null;
 
-  const metrics = await currentRowsSince(lake, 'forecast_metrics', shown, signal);
-  const actions = await currentRowsSince(lake, 'inventory_actions', shown, signal);
-  const fleet = {
-    metrics: metrics.lastByKey(),
-    actions: actions.lastByKey(),
-    descriptions: new Map<string, string | null>(),
-    firstSales: new Map<string, string | null>(),
-  };
-  for await (const r of streamLakeRows(lake, 'products', { columns: ['sku', 'description', 'first_sale_date'], ...signal })) {
-    fleet.descriptions.set(String(r.sku), str(r.description));
-    fleet.firstSales.set(String(r.sku), str(r.first_sale_date));
-  }
+  await writeSkuList(input.partsDir, 'forecasts', shown.best.size > 0 ? shown.skus : []);
   const slot = new Map(shown.skus.map((sku, i) => [sku, i]));
+  const records = await spillRecords(input, shown, slot, bucketSkus, signal);
   const series = await spillSeries(
     lake,
     scratch,
@@ -498,58 +597,66 @@ export async function writeStreamedDashboardParts(
     historyDays,
   );
 
-  const sums = new FleetSums();
-  const stats: StreamedDashboardStats = { skus: shown.skus.length, buckets: Math.ceil(shown.skus.length / bucketSkus), maxBucketRows: 0 };
-  const seriesPath = path.join(scratch, 'series.json');
-  const out = await fs.open(seriesPath, 'w');
-  let offset = 0;
+  const sums = new FleetSums(shown.skus);
+  const stats: StreamedDashboardStats = {
+    skus: shown.skus.length,
+    buckets: Math.ceil(shown.skus.length / bucketSkus),
+    maxBucketRows: 0,
+    maxBucketRecords: 0,
+  };
+  const out = await fs.open(path.join(scratch, 'series.json'), 'w');
+  const entries = await fs.open(path.join(scratch, 'catalogue.jsonl'), 'w');
+  const at = { series: 0, entry: 0 };
   try {
     for (let b = 0; b < stats.buckets; b++) {
       const members = shown.skus.slice(b * bucketSkus, (b + 1) * bucketSkus);
-      const { index, rows } = await bucketIndex(b, members, bucketSkus, series, fleet);
-      stats.maxBucketRows = Math.max(stats.maxBucketRows, rows);
+      const bucket = await bucketIndex(b, members, bucketSkus, series, records);
+      const index = bucket.index;
+      stats.maxBucketRows = Math.max(stats.maxBucketRows, bucket.rows);
+      stats.maxBucketRecords = Math.max(stats.maxBucketRecords, bucket.records);
       const texts: string[] = [];
-      for (const sku of members) {
+      const lines: string[] = [];
+      members.forEach((sku, j) => {
         const s = dashboardSku(sku, index, windowStart, historyDays);
         const text = scriptSafeJson(s);
-        const length = Buffer.byteLength(text);
-        sums.add(s, offset, length);
-        offset += length;
+        const line = JSON.stringify([s.description, s.action, s.model] satisfies CatalogueEntry);
+        const seriesSlot = { at: at.series, length: Buffer.byteLength(text) };
+        const entrySlot = { at: at.entry, length: Buffer.byteLength(line) };
+        sums.add(b * bucketSkus + j, s, seriesSlot, entrySlot);
+        at.series += seriesSlot.length;
+        at.entry += entrySlot.length;
         texts.push(text);
-      }
+        lines.push(line);
+      });
       await out.write(texts.join(''));
+      await entries.write(lines.join(''));
     }
   } finally {
     await out.close();
+    await entries.close();
   }
+  const parts = await writeOrderedParts(input, sums, chunkSize);
 
   const drift = newestDriftCheck(
     await readLakeRows(lake, 'drift_events', { partitionFilter: (v) => scope.runSet.has(v.run_id ?? ''), ...signal }),
   );
-  const metricRows = metrics.rows();
-  const actionRowsAll = actions.rows();
-  const parts = pageParts(sums, chunkSize);
   const head: DashboardHead = {
     runId,
     generatedAt: new Date().toISOString(),
     lake: lake.location,
     historyDays,
     summary: {
-      skus: sums.entries.length,
+      skus: shown.skus.length,
       forecastRows: series.forecastRows,
       originDate: series.originDate,
       horizonDays: sums.horizonDays,
       expectedUnits: series.expectedKnown > 0 ? Math.round(series.expectedTotal * 10) / 10 : null,
       models: sums.models,
       modelFamilies: sums.modelFamilies,
-      wape: pooledWape(metricRows),
-      medianMase: median(
-        metricRows
-          .map((r) => (typeof r.mase === 'number' && Number.isFinite(r.mase) ? r.mase : null))
-          .filter((v): v is number => v !== null),
-      ),
-      actions: countBy(actionRowsAll, (r) => String(r.action)),
-      atRisk: atRiskCount(actionRowsAll),
+      wape: records.wape.wape(),
+      medianMase: median(records.mase),
+      actions: records.actionCounts,
+      atRisk: records.atRisk,
       driftEvents: drift.length,
     },
     quality: {
@@ -564,29 +671,6 @@ export async function writeStreamedDashboardParts(
     chunkSize,
     chunks: parts.chunks,
   };
-
-  await fs.writeFile(path.join(input.partsDir, 'catalogue.js'), partScript('catalogue', parts.catalogue), 'utf8');
-  const source = await fs.open(seriesPath, 'r');
-  try {
-    for (let c = 0; c < parts.chunks; c++) {
-      const members = parts.ordered.slice(c * chunkSize, (c + 1) * chunkSize);
-      const texts: string[] = [];
-      for (const s of members) texts.push(await readAt(source, s.offset, s.length));
-      const name = chunkPartName(c);
-      await fs.writeFile(
-        path.join(input.partsDir, `${name}.js`),
-        `window.demandDashboardPart(${JSON.stringify(name)}, [${texts.join(',')}]);\n`,
-        'utf8',
-      );
-    }
-  } finally {
-    await source.close();
-  }
   const html = renderPage(head, { head, inline: {}, partsDir: input.partsDirName }, options.assets);
-  const skus = {
-    forecasts: shown.best.size > 0 ? shown.skus : [],
-    forecast_metrics: [...metrics.keys()].sort(),
-    inventory_actions: [...actions.keys()].sort(),
-  };
-  return { html, stats, runId, head, skus };
+  return { html, stats, runId, head };
 }

@@ -16,7 +16,7 @@ import {
   type DashboardScope,
 } from './dashboardData';
 import type { DashboardHead } from './dashboardParts';
-import { builtFromVersions, onlyDriftChanged, previousView, viewFormat, writeView, type DashboardView } from './dashboardView';
+import { builtFromVersions, onlyDriftChanged, previousView, viewFormat, writeView, type PreviousView } from './dashboardView';
 import { renderDashboardFiles, renderPage } from './renderHtml';
 import { streamedDashboardSkus, writeStreamedDashboardParts, type ShownSkus, type StreamedDashboardStats } from './streamedDashboard';
 
@@ -77,7 +77,7 @@ export async function writeDashboard(
     if (previous && onlyDriftChanged(previous.view, scope, versions, historyDays)) {
       return rewriteHead(services, options.outputPath, previous, scope, versions);
     }
-    const shown = await streamedDashboardSkus(services, read, { scope, ...(previous ? { previous: previous.view } : {}) });
+    const shown = await streamedDashboardSkus(services, read, { scope, ...(previous ? { previous } : {}) });
     if (split === 'always' || shown.skus.length > inlineSkuLimit) return writeStreamedDashboard(services, options, shown, versions);
   }
   const data = await loadDashboardData(services, read);
@@ -101,7 +101,7 @@ async function writeStreamedDashboard(
   const scratch = await fs.mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'dashboard-'));
   try {
     await fs.mkdir(partsDir);
-    const { html, stats, runId, head, skus } = await writeStreamedDashboardParts(
+    const { html, stats, runId, head } = await writeStreamedDashboardParts(
       {
         services,
         scratch,
@@ -124,7 +124,6 @@ async function writeStreamedDashboard(
       firstMonth: shown.scope.firstMonth,
       versions,
       head,
-      skus,
     });
     await placePage(target, html, partsDir);
     await removeOlderParts(dir, base, partsDirName);
@@ -149,7 +148,7 @@ async function writeStreamedDashboard(
 async function rewriteHead(
   services: Pick<PipelineServices, 'lake' | 'abortSignal' | 'log'>,
   outputPath: string,
-  previous: { view: DashboardView; partsDirName: string },
+  previous: PreviousView,
   scope: DashboardScope,
   versions: Record<string, number>,
 ): Promise<WrittenDashboard> {
