@@ -1,11 +1,12 @@
 /**
  * The split dashboard of a large fleet, written with memory flat in the SKU count: the same files
  * as loadDashboardData → renderDashboardFiles, but no table is held whole. Gold and Silver rows are
- * streamed; the per-SKU series rows are regrouped through scratch files by bucket of SKUs
- * (SkuRowSpill) and each bucket's SKUs are built and serialised to a scratch file, one bucket in
- * memory at a time. What stays in memory per SKU is small and needed for the page's fleet-wide
- * parts: the catalogue entry (SKU, description, action, model), its sort key, the current metrics
- * and action row, and the offset of its serialised series.
+ * streamed; per-SKU series rows and the current metrics, action and product records are regrouped
+ * through scratch files by bucket of SKUs (SkuRowSpill, SkuRecordSpill) and each bucket's SKUs are
+ * built and serialised to scratch files, one bucket in memory at a time. What stays in memory per
+ * SKU is its name, slot and best run, numeric urgency keys and the offsets of its serialised series
+ * and catalogue entry (about 200 B, test/dashboard/dashboardHeap.test.ts); the fleet-wide parts are
+ * sums, counts and bounded top-N lists, and the catalogue is joined from column files.
  */
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
