@@ -33,17 +33,17 @@ export async function currentRanks(
   return best;
 }
 
-/** The rows of each SKU's best run, in read order (newestRowsPerSku's rows and order). */
+/** The rows of each SKU's best run, in read order (newestRowsPerSku's rows and order); without `best` (one run) every row. */
 export async function* currentRows(
   lake: LakeStore,
   name: CurrentTable,
   runs: ReadonlySet<string>,
   rank: ReadonlyMap<string, number>,
-  best: ReadonlyMap<string, number>,
+  best: ReadonlyMap<string, number> | undefined,
   signal: Signal,
 ): AsyncIterable<DeltaRow> {
   // No projection: an older lake's table may lack a newer column (the in-memory build reads them all too).
   for await (const row of streamLakeRows(lake, name, { partitionFilter: (v) => runs.has(v.run_id ?? ''), ...signal })) {
-    if (rankOf(rank, row.run_id) === best.get(String(row.sku))) yield row;
+    if (!best || rankOf(rank, row.run_id) === best.get(String(row.sku))) yield row;
   }
 }

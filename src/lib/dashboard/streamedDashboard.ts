@@ -214,15 +214,6 @@ async function spillSeries(
   return tables;
 }
 
-/** A table's current rows come from the new runs alone when they hold every SKU that had a row before, else from every run shown. */
-async function currentRunsOf(lake: LakeStore, name: CurrentTable, shown: ShownSkus, signal: { abortSignal?: AbortSignal }) {
-  if (shown.previous && shown.newRuns) {
-    const best = await currentRanks(lake, name, shown.newRuns, shown.rank, signal);
-    if (coversAll(await shown.previous.skus(name), best)) return { runs: shown.newRuns, best };
-  }
-  return { runs: shown.scope.runSet, best: await currentRanks(lake, name, shown.scope.runSet, shown.rank, signal) };
-}
-
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 /** The columns of a metrics row dashboardSku reads (as it reads them). */
 const metricRecord = (r: DeltaRow): DeltaRow => ({
@@ -255,54 +246,99 @@ interface SkuRecords {
   atRisk: number;
 }
 
+/** How a table's current rows fold into the fleet's totals and into the record kept per SKU. */
+interface CurrentFold<T> {
+  start(): T;
+  add(totals: T, row: DeltaRow): void;
+  record(row: DeltaRow): DeltaRow;
+}
+
 /**
- * Streams the current metrics and actions rows and the products into bucket spills (only the
- * columns shown), summing the fleet's totals on the way; each table's SKUs with a current row go
- * to the parts folder for the next publish's coverage check.
+ * Streams a table's current rows into a bucket spill and the fleet's totals. From the new runs
+ * alone when they hold a row for every SKU that had one before (then no older run can hold a
+ * current row); else, or with no earlier view, from every run shown. A single run needs no rank
+ * pass: each of its rows is current. The table's SKUs with a row go to the parts folder for the
+ * next publish's check.
  */
+async function spillCurrentTable<T>(
+  input: StreamedDashboardInput,
+  shown: ShownSkus,
+  name: CurrentTable,
+  slot: ReadonlyMap<string, number>,
+  bucketSkus: number,
+  fold: CurrentFold<T>,
+): Promise<{ spill: SkuRecordSpill<DeltaRow>; totals: T }> {
+  const { lake } = input.services;
+  const signal = signalOf(input.services);
+  const attempt = async (runs: Set<string>, tag: string) => {
+    const best = runs.size > 1 ? await currentRanks(lake, name, runs, shown.rank, signal) : undefined;
+    const spill = new SkuRecordSpill<DeltaRow>(input.scratch, `${name}-${tag}`, bucketSkus);
+    const totals = fold.start();
+    const keys = new Set<string>();
+    for await (const row of currentRows(lake, name, runs, shown.rank, best, signal)) {
+      const sku = String(row.sku);
+      keys.add(sku);
+      fold.add(totals, row);
+      const index = slot.get(sku);
+      if (index !== undefined) await spill.add(index, fold.record(row));
+    }
+    await spill.flush();
+    return { spill, totals, keys };
+  };
+  let result = shown.previous && shown.newRuns ? await attempt(shown.newRuns, 'new') : undefined;
+  if (result && !coversAll(await shown.previous!.skus(name), result.keys)) result = undefined;
+  result ??= await attempt(shown.scope.runSet, 'all');
+  await writeSkuList(input.partsDir, name, [...result.keys].sort());
+  return { spill: result.spill, totals: result.totals };
+}
+
+const metricsFold: CurrentFold<{ wape: WapeSums; mase: number[] }> = {
+  start: () => ({ wape: new WapeSums(), mase: [] }),
+  add(totals, row) {
+    totals.wape.add(row);
+    const mase = finite(row.mase);
+    if (mase !== null) totals.mase.push(mase);
+  },
+  record: metricRecord,
+};
+
+const actionsFold: CurrentFold<{ counts: Record<string, number>; atRisk: number }> = {
+  start: () => ({ counts: {}, atRisk: 0 }),
+  add(totals, row) {
+    const kind = String(row.action);
+    totals.counts[kind] = (totals.counts[kind] ?? 0) + 1;
+    if (isAtRisk(row)) totals.atRisk += 1;
+  },
+  record: actionRecord,
+};
+
+/** The current metrics and actions, and the products, of the SKUs shown, spilled by bucket; the fleet's totals summed on the way. */
 async function spillRecords(
   input: StreamedDashboardInput,
   shown: ShownSkus,
   slot: ReadonlyMap<string, number>,
   bucketSkus: number,
-  signal: { abortSignal?: AbortSignal },
 ): Promise<SkuRecords> {
-  const { lake } = input.services;
-  const records: SkuRecords = {
-    metrics: new SkuRecordSpill(input.scratch, 'metrics', bucketSkus),
-    actions: new SkuRecordSpill(input.scratch, 'actions', bucketSkus),
-    products: new SkuRecordSpill(input.scratch, 'products', bucketSkus),
-    wape: new WapeSums(),
-    mase: [],
-    actionCounts: {},
-    atRisk: 0,
-  };
-  const metrics = await currentRunsOf(lake, 'forecast_metrics', shown, signal);
-  await writeSkuList(input.partsDir, 'forecast_metrics', [...metrics.best.keys()].sort());
-  for await (const row of currentRows(lake, 'forecast_metrics', metrics.runs, shown.rank, metrics.best, signal)) {
-    records.wape.add(row);
-    const mase = finite(row.mase);
-    if (mase !== null) records.mase.push(mase);
-    const index = slot.get(String(row.sku));
-    if (index !== undefined) await records.metrics.add(index, metricRecord(row));
-  }
-  await records.metrics.flush();
-  const actions = await currentRunsOf(lake, 'inventory_actions', shown, signal);
-  await writeSkuList(input.partsDir, 'inventory_actions', [...actions.best.keys()].sort());
-  for await (const row of currentRows(lake, 'inventory_actions', actions.runs, shown.rank, actions.best, signal)) {
-    const kind = String(row.action);
-    records.actionCounts[kind] = (records.actionCounts[kind] ?? 0) + 1;
-    if (isAtRisk(row)) records.atRisk += 1;
-    const index = slot.get(String(row.sku));
-    if (index !== undefined) await records.actions.add(index, actionRecord(row));
-  }
-  await records.actions.flush();
-  for await (const r of streamLakeRows(lake, 'products', { columns: ['sku', 'description', 'first_sale_date'], ...signal })) {
+  const metrics = await spillCurrentTable(input, shown, 'forecast_metrics', slot, bucketSkus, metricsFold);
+  const actions = await spillCurrentTable(input, shown, 'inventory_actions', slot, bucketSkus, actionsFold);
+  const products = new SkuRecordSpill<[string | null, string | null]>(input.scratch, 'products', bucketSkus);
+  for await (const r of streamLakeRows(input.services.lake, 'products', {
+    columns: ['sku', 'description', 'first_sale_date'],
+    ...signalOf(input.services),
+  })) {
     const index = slot.get(String(r.sku));
-    if (index !== undefined) await records.products.add(index, [str(r.description), str(r.first_sale_date)]);
+    if (index !== undefined) await products.add(index, [str(r.description), str(r.first_sale_date)]);
   }
-  await records.products.flush();
-  return records;
+  await products.flush();
+  return {
+    metrics: metrics.spill,
+    actions: actions.spill,
+    products,
+    wape: metrics.totals.wape,
+    mase: metrics.totals.mase,
+    actionCounts: actions.totals.counts,
+    atRisk: actions.totals.atRisk,
+  };
 }
 
 /** One bucket's SKUs rebuilt as the rows dashboardSku() reads (only the columns it reads). */
@@ -579,7 +615,7 @@ export async function writeStreamedDashboardParts(
 
   await writeSkuList(input.partsDir, 'forecasts', shown.best.size > 0 ? shown.skus : []);
   const slot = new Map(shown.skus.map((sku, i) => [sku, i]));
-  const records = await spillRecords(input, shown, slot, bucketSkus, signal);
+  const records = await spillRecords(input, shown, slot, bucketSkus);
   const series = await spillSeries(
     lake,
     scratch,
