@@ -187,4 +187,34 @@ describe('a publish reads what changed', () => {
     expect(page).toContain('"driftEvents":1');
     await expectSameAsInMemory(fixture, written, 'in-memory');
   });
+
+  it('rewrites only the chunks whose content changed; the others are linked from the earlier folder', async () => {
+    fixture = await fleetLake(250);
+    const outputPath = path.join(fixture.dir, 'out', 'dashboard.html');
+    const everySku = Array.from({ length: 250 }, (_, k) => k);
+    await writeRun(fixture, 'run-1', everySku, 1);
+    const first = await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
+    expect(first.streamed).toMatchObject({ chunksWritten: 3, chunksLinked: 0 });
+    const chunkOf = async (dir: string, name: string) => ({
+      ino: (await fs.stat(path.join(dir, name))).ino,
+      text: await fs.readFile(path.join(dir, name), 'utf8'),
+    });
+    const before = await Promise.all(['chunk-00000.js', 'chunk-00001.js', 'chunk-00002.js'].map((n) => chunkOf(first.partsDir!, n)));
+    // One product renamed: Silver changed, no new run; only the chunk that holds the SKU changes.
+    const renamed = before.findIndex((c) => c.text.includes('"sku":"S00007"'));
+    await writeFixtureTable(fixture.services, 'products', [{ sku: skuOf(7), description: 'RENAMED PRODUCT', first_sale_date: day(-59) }]);
+
+    const written = await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
+    expect(written.partsDir).not.toBe(first.partsDir);
+    expect(written.streamed).toMatchObject({ chunksWritten: 1, chunksLinked: 2 });
+    const after = await Promise.all(['chunk-00000.js', 'chunk-00001.js', 'chunk-00002.js'].map((n) => chunkOf(written.partsDir!, n)));
+    after.forEach((c, i) => {
+      expect(c.text === before[i]!.text).toBe(i !== renamed);
+      // The earlier folder is gone; a linked chunk is the same file (inode), the changed one a new file.
+      expect(c.ino === before[i]!.ino).toBe(i !== renamed);
+    });
+    expect(after[renamed]!.text).toContain('RENAMED PRODUCT');
+    await expect(fs.stat(first.partsDir!)).rejects.toThrow();
+    await expectSameAsInMemory(fixture, written, 'in-memory');
+  });
 });

@@ -18,7 +18,7 @@ import type { DashboardHead } from './dashboardParts';
 import type { DashboardScope } from './dashboardData';
 
 export const viewFileName = 'view.json';
-const viewFormat = 2;
+const viewFormat = 3;
 
 /** The run-partitioned Gold tables a SKU's current row is picked from. */
 export const currentViewTables = ['forecasts', 'forecast_metrics', 'inventory_actions'] as const;
@@ -45,6 +45,8 @@ export interface DashboardView {
   /** Delta version per table (-1: no table) when the dashboard was built. */
   versions: Record<string, number>;
   head: DashboardHead;
+  /** Content hash (sha1) per series chunk file, for compare-before-write by the next build. */
+  parts: Record<string, string>;
 }
 
 /** A view read back, with the SKUs of each table that had a current row (read when needed: one list per table file). */

@@ -48,6 +48,7 @@ import {
 } from './dashboardParts';
 import { currentRanks, currentRows, type CurrentTable } from './currentRows';
 import { coversAll, newRunsSince, writeSkuList, type PreviousView } from './dashboardView';
+import { PartWriter, type EarlierParts } from './partWriter';
 import { SkuRecordSpill } from './skuRecordSpill';
 import { modelFamily } from './modelNames';
 import type { PipelineServices } from '../pipelineServices';
@@ -101,6 +102,9 @@ export interface StreamedDashboardStats {
   maxBucketRows: number;
   /** Most metrics, inventory action and product records in memory at once (one bucket's). */
   maxBucketRecords: number;
+  /** Series chunk files written, and those linked unchanged from the dashboard this one replaced. */
+  chunksWritten?: number;
+  chunksLinked?: number;
 }
 
 interface SeriesTables {
@@ -485,6 +489,7 @@ async function writeOrderedParts(input: StreamedDashboardInput, sums: FleetSums,
   const first = order.find((i) => sums.draw[i] === 1) ?? order[0];
   const chunks = Math.ceil(order.length / chunkSize);
   const top = new TopActionRows();
+  const writer = new PartWriter(input.partsDir, input.earlierParts);
   const columnFile = (c: string) => path.join(input.scratch, `catalogue-${c}.json`);
   const series = await fs.open(path.join(input.scratch, 'series.json'), 'r');
   const entries = await fs.open(path.join(input.scratch, 'catalogue.jsonl'), 'r');
@@ -506,11 +511,7 @@ async function writeOrderedParts(input: StreamedDashboardInput, sums: FleetSums,
         columns.model.push(scriptSafeJson(model));
       }
       const name = chunkPartName(c);
-      await fs.writeFile(
-        path.join(input.partsDir, `${name}.js`),
-        `window.demandDashboardPart(${JSON.stringify(name)}, [${texts.join(',')}]);\n`,
-        'utf8',
-      );
+      await writer.write(`${name}.js`, `window.demandDashboardPart(${JSON.stringify(name)}, [${texts.join(',')}]);\n`);
       for (const column of catalogueColumns)
         await fs.appendFile(columnFile(column), `${c > 0 ? ',' : ''}${columns[column].join(',')}`, 'utf8');
     }
@@ -527,7 +528,7 @@ async function writeOrderedParts(input: StreamedDashboardInput, sums: FleetSums,
     await fs.appendFile(catalogue, ']', 'utf8');
   }
   await fs.appendFile(catalogue, '});\n', 'utf8');
-  return { firstSku: first === undefined ? null : (sums.skus[first] ?? null), actionRows: top.rows, chunks };
+  return { firstSku: first === undefined ? null : (sums.skus[first] ?? null), actionRows: top.rows, chunks, writer };
 }
 
 export interface StreamedDashboardInput {
@@ -538,6 +539,8 @@ export interface StreamedDashboardInput {
   partsDir: string;
   /** The parts folder's name relative to the HTML. */
   partsDirName: string;
+  /** The parts of the dashboard this write replaces: unchanged chunks are linked from there. */
+  earlierParts?: EarlierParts;
   options: StreamedDashboardOptions;
 }
 
@@ -603,7 +606,7 @@ export async function streamedDashboardSkus(
 export async function writeStreamedDashboardParts(
   input: StreamedDashboardInput,
   shown: ShownSkus,
-): Promise<{ html: string; stats: StreamedDashboardStats; runId: string | null; head: DashboardHead }> {
+): Promise<{ html: string; stats: StreamedDashboardStats; runId: string | null; head: DashboardHead; partHashes: Record<string, string> }> {
   const { services, scratch, options } = input;
   const { lake } = services;
   const signal = signalOf(services);
@@ -673,6 +676,8 @@ export async function writeStreamedDashboardParts(
     await entries.close();
   }
   const parts = await writeOrderedParts(input, sums, chunkSize);
+  stats.chunksWritten = parts.writer.written;
+  stats.chunksLinked = parts.writer.linked;
 
   const drift = newestDriftCheck(
     await readLakeRows(lake, 'drift_events', { partitionFilter: (v) => scope.runSet.has(v.run_id ?? ''), ...signal }),
@@ -709,5 +714,5 @@ export async function writeStreamedDashboardParts(
     chunks: parts.chunks,
   };
   const html = renderPage(head, { head, inline: {}, partsDir: input.partsDirName }, options.assets);
-  return { html, stats, runId, head };
+  return { html, stats, runId, head, partHashes: parts.writer.hashes };
 }

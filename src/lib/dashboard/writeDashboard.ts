@@ -17,6 +17,7 @@ import {
 } from './dashboardData';
 import type { DashboardHead } from './dashboardParts';
 import { builtFromVersions, onlyDriftChanged, previousView, viewFormat, writeView, type PreviousView } from './dashboardView';
+import type { EarlierParts } from './partWriter';
 import { renderDashboardFiles, renderPage } from './renderHtml';
 import { streamedDashboardSkus, writeStreamedDashboardParts, type ShownSkus, type StreamedDashboardStats } from './streamedDashboard';
 
@@ -78,7 +79,13 @@ export async function writeDashboard(
       return rewriteHead(services, options.outputPath, previous, scope, versions);
     }
     const shown = await streamedDashboardSkus(services, read, { scope, ...(previous ? { previous } : {}) });
-    if (split === 'always' || shown.skus.length > inlineSkuLimit) return writeStreamedDashboard(services, options, shown, versions);
+    if (split === 'always' || shown.skus.length > inlineSkuLimit) {
+      const earlier = previous && {
+        dir: path.join(path.dirname(path.resolve(options.outputPath)), previous.partsDirName),
+        hashes: previous.view.parts,
+      };
+      return writeStreamedDashboard(services, options, shown, versions, earlier);
+    }
   }
   const data = await loadDashboardData(services, read);
   const written = await writeDashboardFiles(data, options.outputPath, split);
@@ -94,6 +101,7 @@ async function writeStreamedDashboard(
   options: WriteDashboardOptions,
   shown: ShownSkus,
   versions: Record<string, number>,
+  earlierParts: EarlierParts | undefined,
 ): Promise<WrittenDashboard> {
   const { target, dir, base } = await outputOf(options.outputPath);
   const partsDirName = `${base}_files-${randomBytes(4).toString('hex')}`;
@@ -101,12 +109,13 @@ async function writeStreamedDashboard(
   const scratch = await fs.mkdtemp(path.join(options.scratchDir ?? os.tmpdir(), 'dashboard-'));
   try {
     await fs.mkdir(partsDir);
-    const { html, stats, runId, head } = await writeStreamedDashboardParts(
+    const { html, stats, runId, head, partHashes } = await writeStreamedDashboardParts(
       {
         services,
         scratch,
         partsDir,
         partsDirName,
+        ...(earlierParts ? { earlierParts } : {}),
         options: {
           ...(options.runId !== undefined ? { runId: options.runId } : {}),
           ...(options.historyDays !== undefined ? { historyDays: options.historyDays } : {}),
@@ -124,12 +133,14 @@ async function writeStreamedDashboard(
       firstMonth: shown.scope.firstMonth,
       versions,
       head,
+      parts: partHashes,
     });
     await placePage(target, html, partsDir);
     await removeOlderParts(dir, base, partsDirName);
     services.log(
       `dashboard: ${stats.skus} SKUs of run ${runId ?? '(none)'} → ${target} (${Math.round(html.length / 1024)} KB, series in ${partsDir}; ` +
-        `built ${stats.buckets} bucket(s) of SKUs, at most ${stats.maxBucketRows} rows at once` +
+        `built ${stats.buckets} bucket(s) of SKUs, at most ${stats.maxBucketRows} rows at once; ` +
+        `${stats.chunksWritten ?? 0} chunk(s) written, ${stats.chunksLinked ?? 0} unchanged linked` +
         `${shown.newRuns && shown.forecastRuns === shown.newRuns ? `; read only the forecasts of ${[...shown.newRuns].join(', ')}` : ''})`,
     );
     return { path: target, skus: stats.skus, bytes: html.length, partsDir, streamed: stats };
