@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { loadDashboardData, writeDashboard, writeDashboardFiles } from '../../src/lib/dashboard';
@@ -13,15 +14,19 @@ import { lakeTables, type LakeTableName } from '../../src/lib/lakeTables';
 import { createFixtureLake, writeFixtureTable as writeTable, type FixtureLake } from '../publish/lakeFixture';
 
 /** Writes rows with every column the table's schema has (those a test does not care about: null, or a neutral value when not nullable). */
-async function writeFixtureTable(services: FixtureLake['services'], name: LakeTableName, rows: DeltaRow[]): Promise<void> {
+async function writeFixtureTable(
+  services: FixtureLake['services'],
+  name: LakeTableName,
+  rows: DeltaRow[],
+  mode: 'append' | 'overwrite' = 'append',
+): Promise<void> {
   const neutral = (type: unknown) =>
     type === 'string' ? '' : type === 'boolean' ? false : type === 'timestamp' || type === 'date' ? origin : 0;
   const fields = lakeTables[name].schema.fields;
-  await writeTable(
-    services,
-    name,
-    rows.map((r) => Object.fromEntries(fields.map((f) => [f.name, r[f.name] ?? (f.nullable ? null : neutral(f.type))]))),
-  );
+  const full = rows.map((r) => Object.fromEntries(fields.map((f) => [f.name, r[f.name] ?? (f.nullable ? null : neutral(f.type))])));
+  const def = lakeTables[name];
+  if (mode === 'overwrite') await openLakeTable(services.lake, def).write(full, { schema: def.schema, partitionBy: def.partitionBy, mode });
+  else await writeTable(services, name, full);
 }
 
 const origin = '2011-12-09';
@@ -200,9 +205,14 @@ describe('a publish reads what changed', () => {
       text: await fs.readFile(path.join(dir, name), 'utf8'),
     });
     const before = await Promise.all(['chunk-00000.js', 'chunk-00001.js', 'chunk-00002.js'].map((n) => chunkOf(first.partsDir!, n)));
-    // One product renamed: Silver changed, no new run; only the chunk that holds the SKU changes.
+    // One product renamed (the products table rewritten): Silver changed, no new run; only the chunk that holds the SKU changes.
     const renamed = before.findIndex((c) => c.text.includes('"sku":"S00007"'));
-    await writeFixtureTable(fixture.services, 'products', [{ sku: skuOf(7), description: 'RENAMED PRODUCT', first_sale_date: day(-59) }]);
+    const products = everySku.map((k) => ({
+      sku: skuOf(k),
+      description: k === 7 ? 'RENAMED PRODUCT' : `PRODUCT ${k}`,
+      first_sale_date: day(-59),
+    }));
+    await writeFixtureTable(fixture.services, 'products', products, 'overwrite');
 
     const written = await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
     expect(written.partsDir).not.toBe(first.partsDir);
