@@ -5,32 +5,13 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { openLakeTable } from '../../src/lib/delta';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import type { LakeStore } from '../../src/lib/lake/lakeStore';
 import { loadDashboardData, writeDashboard, writeDashboardFiles } from '../../src/lib/dashboard';
 import { recordRunCompleted } from '../../src/lib/publish/runCompletions';
-import { lakeTables, type LakeTableName } from '../../src/lib/lakeTables';
-import { createFixtureLake, writeFixtureTable as writeTable, type FixtureLake } from '../publish/lakeFixture';
+import { createFixtureLake, type FixtureLake } from '../publish/lakeFixture';
+import { day, filesOf, origin, writeCompleteRows } from './dashboardFixtures';
 
-/** Writes rows with every column the table's schema has (those a test does not care about: null, or a neutral value when not nullable). */
-async function writeFixtureTable(
-  services: FixtureLake['services'],
-  name: LakeTableName,
-  rows: DeltaRow[],
-  mode: 'append' | 'overwrite' = 'append',
-): Promise<void> {
-  const neutral = (type: unknown) =>
-    type === 'string' ? '' : type === 'boolean' ? false : type === 'timestamp' || type === 'date' ? origin : 0;
-  const fields = lakeTables[name].schema.fields;
-  const full = rows.map((r) => Object.fromEntries(fields.map((f) => [f.name, r[f.name] ?? (f.nullable ? null : neutral(f.type))])));
-  const def = lakeTables[name];
-  if (mode === 'overwrite') await openLakeTable(services.lake, def).write(full, { schema: def.schema, partitionBy: def.partitionBy, mode });
-  else await writeTable(services, name, full);
-}
-
-const origin = '2011-12-09';
-const day = (offset: number): string => new Date(Date.parse(`${origin}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
 const skuOf = (k: number) => `S${String(k).padStart(5, '0')}`;
 
 async function writeRun(fixture: FixtureLake, run: string, skus: number[], hour: number): Promise<void> {
@@ -69,9 +50,9 @@ async function writeRun(fixture: FixtureLake, run: string, skus: number[], hour:
       lead_time_days: 7,
     });
   }
-  await writeFixtureTable(fixture.services, 'forecasts', forecasts);
-  await writeFixtureTable(fixture.services, 'forecast_metrics', metrics);
-  await writeFixtureTable(fixture.services, 'inventory_actions', actions);
+  await writeCompleteRows(fixture.services, 'forecasts', forecasts);
+  await writeCompleteRows(fixture.services, 'forecast_metrics', metrics);
+  await writeCompleteRows(fixture.services, 'inventory_actions', actions);
   await recordRunCompleted(fixture.services.lake, { runId: run, completedAt: `${origin}T0${hour}:00:00Z`, mode: 'batch' });
 }
 
@@ -84,8 +65,8 @@ async function fleetLake(skus: number): Promise<FixtureLake> {
       daily.push({ sku: skuOf(k), date: day(i), units: (k * 7 + i * i) % 11, on_hand: null, month: day(i).slice(0, 7) });
     products.push({ sku: skuOf(k), description: `PRODUCT ${k}`, first_sale_date: day(-59) });
   }
-  await writeFixtureTable(fixture.services, 'daily_demand', daily);
-  await writeFixtureTable(fixture.services, 'products', products);
+  await writeCompleteRows(fixture.services, 'daily_demand', daily);
+  await writeCompleteRows(fixture.services, 'products', products);
   return fixture;
 }
 
@@ -100,18 +81,6 @@ function spyOn(fixture: FixtureLake): { services: FixtureLake['services']; reads
 }
 
 const dataFiles = (reads: string[], prefix: string) => reads.filter((p) => p.startsWith(prefix) && !p.includes('_delta_log'));
-
-async function filesOf(written: { path: string; partsDir?: string }): Promise<Record<string, string>> {
-  const blank = (text: string) =>
-    text
-      .replace(/"generatedAt":"[^"]*"/g, '"generatedAt":"-"')
-      .replace(/Generated [^<]* from/g, 'Generated - from')
-      .replace(/_files-[0-9a-f]{8}/g, '_files-x');
-  const out: Record<string, string> = { page: blank(await fs.readFile(written.path, 'utf8')) };
-  for (const name of (await fs.readdir(written.partsDir!)).sort())
-    if (!/^view(-[a-z_]+)?\.json$/.test(name)) out[name] = await fs.readFile(path.join(written.partsDir!, name), 'utf8');
-  return out;
-}
 
 async function expectSameAsInMemory(fixture: FixtureLake, written: { path: string; partsDir?: string }, name: string): Promise<void> {
   const inMemory = await writeDashboardFiles(
@@ -169,7 +138,7 @@ describe('a publish reads what changed', () => {
     const outputPath = path.join(fixture.dir, 'out', 'dashboard.html');
     await writeRun(fixture, 'run-1', all, 1);
     const first = await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
-    await writeFixtureTable(fixture.services, 'drift_events', [
+    await writeCompleteRows(fixture.services, 'drift_events', [
       {
         run_id: 'run-1',
         detected_at: `${origin}T05:00:00Z`,
@@ -212,7 +181,7 @@ describe('a publish reads what changed', () => {
       description: k === 7 ? 'RENAMED PRODUCT' : `PRODUCT ${k}`,
       first_sale_date: day(-59),
     }));
-    await writeFixtureTable(fixture.services, 'products', products, 'overwrite');
+    await writeCompleteRows(fixture.services, 'products', products, 'overwrite');
 
     const written = await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
     expect(written.partsDir).not.toBe(first.partsDir);
