@@ -2,12 +2,21 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openLakeTable, type DeltaTable } from '../lib/delta';
-import type { LakeStore } from '../lib/lake/lakeStore';
-import { LakeNotFoundError } from '../lib/errors';
-import { latestPlanState, touchedMonths, writePlanState, type PlanState } from './planState';
+import {
+  encodeSeriesState,
+  latestPlanState,
+  planStateFormat,
+  SeriesStateCursor,
+  SeriesStateGoneError,
+  seriesStatePath,
+  touchedMonths,
+  writePlanState,
+  type PlanState,
+  type SeriesState,
+} from './planState';
 import type { PlanForecastInput, PlanForecastOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
-import { batchIdOf, readSkuBatch, skuBatchPath, type SkuBatch } from '../contracts/skuBatches';
+import { batchIdOf, skuBatchPath, type SkuBatch } from '../contracts/skuBatches';
 import { lakeTables } from '../lib/lakeTables';
 import { loadWarmStartBook, warmStartFor, warmStartSourceRuns, type IndexedRun, type WarmStartBook } from '../lib/runs/warmStartRecords';
 import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
@@ -33,6 +42,8 @@ interface SkuSpan {
   id: number;
   first: number;
   lastSale: number | null;
+  /** The base plan of an increment planned it: its untouched days are in the base's series files. */
+  inBase?: boolean;
 }
 
 /** Appends rows of five numbers to scratch files, one per key, every `spillRows` rows. */
@@ -155,10 +166,11 @@ class MonthOfDay {
 
 /**
  * An increment's rows: daily_demand's rows of the months whose files changed since the base plan's
- * version, and the base plan's series for every other month (Silver left them as they were).
+ * version; every other month's days come later from the base plan's series files (Silver left them
+ * as they were), so here only the base's per-SKU summary is merged into the spans.
  * Returns why not when the result could differ from a full read (then the caller reads in full):
- * the data's end moved back, a SKU's first row or latest on-hand day lay in a changed month and
- * the month no longer has it, a SKU the base left out sold again (its history is not in the base).
+ * the data's end moved back, a SKU's first row, last sale or latest on-hand day lay in a changed
+ * month and the month no longer has it, a SKU the base left out sold again (its history is not in the base).
  */
 async function readIncrement(
   table: DeltaTable,
@@ -166,74 +178,80 @@ async function readIncrement(
   base: PlanState,
   touched: ReadonlySet<string>,
   rows: PlanRows,
-  lake: LakeStore,
   signal: Signal,
 ): Promise<string | undefined> {
   const read = new Map<string, ReadBack>();
-  const sold = new Set<string>();
   const months = new MonthOfDay();
+  const isTouched = (day: number) => touched.has(months.of(day));
   const changed = (row: Record<string, string | null>) => row['month'] !== null && touched.has(String(row['month']));
   for await (const row of table.read({ version, columns: demandColumns, partitionFilter: changed, ...signal })) {
     const day = dayNumber(String(row['date']));
     const sku = String(row['sku']);
-    const units = Number(row['units'] ?? 0);
     const onHand = onHandOf(row['on_hand']);
-    await rows.add(sku, day, units, row['stockout'] === true, onHand);
+    await rows.add(sku, day, Number(row['units'] ?? 0), row['stockout'] === true, onHand);
     const r = read.get(sku) ?? { first: day, lastOnHand: -1 };
     if (day < r.first) r.first = day;
     if (!Number.isNaN(onHand) && day > r.lastOnHand) r.lastOnHand = day;
     read.set(sku, r);
-    if (units > 0) sold.add(sku);
   }
-  for (let b = 0; b < base.batchCount; b++) {
-    const batchPath = skuBatchPath(base.runId, batchIdOf(b));
-    let batch;
-    try {
-      batch = await readSkuBatch(lake, batchPath, signal);
-    } catch (err) {
-      // The base run's folder cleaned up (or lost): its series are gone, the table still has them.
-      if (err instanceof LakeNotFoundError) return `the base plan's batch ${batchPath} is not in the lake`;
-      throw err;
-    }
-    for (const series of batch.series) {
-      const first = dayNumber(series.startDate);
-      const lastOnHandDay = base.planned[series.sku] ?? -1;
-      const r = read.get(series.sku);
-      if (touched.has(months.of(first)) && !(r && months.of(r.first) <= months.of(first)))
-        return `SKU ${series.sku}: its first day's month changed and no longer starts it`;
-      if (lastOnHandDay >= 0 && touched.has(months.of(lastOnHandDay)) && !(r && months.of(r.lastOnHand) >= months.of(lastOnHandDay)))
-        return `SKU ${series.sku}: its latest on-hand day's month changed and no longer has one`;
-      for (let d = 0; d < series.values.length; d++) {
-        const day = first + d;
-        if (touched.has(months.of(day))) continue;
-        const onHand = day === lastOnHandDay && series.onHand !== null ? series.onHand : Number.NaN;
-        await rows.add(series.sku, day, series.values[d]!, series.censored[d]!, onHand);
-      }
+  const { planned, others } = base;
+  for (let i = 0; i < planned.skus.length; i++) {
+    const sku = planned.skus[i]!;
+    const [first, lastSale, lastOnHandDay] = [planned.first[i]!, planned.lastSale[i]!, planned.lastOnHand[i]!];
+    const r = read.get(sku);
+    if (isTouched(first) && !(r && months.of(r.first) <= months.of(first)))
+      return `SKU ${sku}: its first day's month changed and no longer starts it`;
+    if (lastOnHandDay >= 0 && isTouched(lastOnHandDay) && !(r && r.lastOnHand >= 0 && months.of(r.lastOnHand) >= months.of(lastOnHandDay)))
+      return `SKU ${sku}: its latest on-hand day's month changed and no longer has one`;
+    const s = rows.spanOf(sku, first);
+    s.inBase = true;
+    if (!isTouched(first) && first < s.first) s.first = first;
+    if (!isTouched(lastSale)) {
+      if (s.lastSale === null || lastSale > s.lastSale) s.lastSale = lastSale;
+    } else if (s.lastSale === null || months.of(s.lastSale) < months.of(lastSale)) {
+      // Its later untouched sales are not in the summary: only the series would tell.
+      return `SKU ${sku}: its last sale's month changed and no longer has a sale`;
     }
   }
-  for (const [sku, first] of Object.entries(base.others)) {
-    if (sold.has(sku)) return `SKU ${sku}, left out of the base plan, sold again`;
-    if (touched.has(months.of(first)) && !read.has(sku)) return `SKU ${sku}: its first day's month changed`;
-    rows.spanOf(sku, first); // seen (inactive): counted, never planned without a sale
+  for (let i = 0; i < others.skus.length; i++) {
+    const [sku, first] = [others.skus[i]!, others.first[i]!];
+    const seen = rows.spans.get(sku);
+    if (seen && seen.lastSale !== null) return `SKU ${sku}, left out of the base plan, sold again`;
+    if (isTouched(first) && !seen) return `SKU ${sku}: its first day's month changed`;
+    const s = rows.spanOf(sku, first); // seen (inactive): counted, never planned without a sale
+    if (!isTouched(first) && first < s.first) s.first = first;
   }
-  if (rows.end < base.endDay) return `the data's last day moved back (${isoOfDayNumber(rows.end)} < ${isoOfDayNumber(base.endDay)})`;
+  // The base's last day still has its rows unless its month changed (then the changed rows must reach it).
+  if (!isTouched(base.endDay)) rows.seeDay(base.endDay);
+  if (rows.end < base.endDay)
+    return `the data's last day moved back (${Number.isFinite(rows.end) ? isoOfDayNumber(rows.end) : 'no rows'} < ${isoOfDayNumber(base.endDay)})`;
   return undefined;
 }
 
 /**
  * The base an increment may start from: the latest whole-fleet plan, of this version or an
- * earlier one, with the months changed since (undefined: read in full).
+ * earlier one, with the months changed since (undefined: read in full; `why` says why when a base exists).
  */
 async function incrementBase(
   services: PipelineServices,
   table: DeltaTable,
   version: number,
   signal: Signal,
-): Promise<{ base: PlanState; touched: Set<string> } | undefined> {
-  const base = await latestPlanState(services.lake, signal);
-  if (!base || base.dailyDemandVersion > version || base.batchCount === 0) return undefined;
+): Promise<{ base?: PlanState; touched?: Set<string>; why?: string }> {
+  const latest = await latestPlanState(services.lake, signal);
+  if (!latest) return {};
+  const base = latest.state;
+  if (!base) return { why: `plan ${latest.stale}'s state is of an older format` };
+  if (base.dailyDemandVersion > version || base.batchCount === 0) return {};
   const touched = await touchedMonths(table, base.dailyDemandVersion, version, signal);
-  return touched ? { base, touched } : undefined;
+  return touched ? { base, touched } : { why: `the months changed since plan ${base.runId} cannot be told from the log` };
+}
+
+/** What a plan's batches and series files are built from, apart from the scratch rows. */
+interface SeriesBase {
+  cursor: SeriesStateCursor;
+  /** Whether a day lies in a month whose files changed (its base days do not count). */
+  touched: (day: number) => boolean;
 }
 
 /**
@@ -241,21 +259,38 @@ async function incrementBase(
  * for the forecast fan-out: each SKU's daily series up to the data's last day (days after a SKU's
  * last sale are zeros, not gaps; stockout days are marked censored).
  *
- * What it reads: a whole-fleet plan after an earlier one (the latest, planState.ts) reads only the
- * month partitions whose files changed between the two daily_demand versions, and takes every
- * other month from the earlier plan's batches; a first plan, a plan of chosen SKUs or an increment
- * the base cannot serve (readIncrement says why) reads the table once, in full.
+ * What it reads: a whole-fleet plan after an earlier one (the latest, planState.ts) reads that
+ * plan's per-SKU summary and daily_demand's month partitions whose files changed between the two
+ * versions, and takes every other month's days from that plan's compact series files (one per
+ * batch, only the days with units or a stockout), never its JSON batches; a first plan, a plan of
+ * chosen SKUs or an increment the base cannot serve (readIncrement says why, or a series file is
+ * gone) reads the table once, in full. A whole-fleet plan writes its own summary and series files.
  *
- * Memory stays bounded in the fleet's size: three numbers per SKU (its id, first day, last sale)
- * and each row, as five numbers, spilled to a scratch file (DEMAND_SCRATCH_DIR or the OS temp
+ * Memory stays bounded in the fleet's size: a few numbers per SKU (its id, first day, last sale)
+ * and each row read, as five numbers, spilled to a scratch file (DEMAND_SCRATCH_DIR or the OS temp
  * folder) every 200,000 rows; once the active SKUs and their batches are known, the scratch rows
- * are sorted out to one file per batch, and each batch is built from its file alone. Only one
- * batch's series are in memory at a time.
+ * are sorted out to one file per batch, and each batch is built from its file (and the base's
+ * series file(s) of the same SKUs). Only one batch's series are in memory at a time.
  */
 export async function planForecast(
   input: PlanForecastInput,
   services: PipelineServices,
   options: { spillRows?: number; fromScratch?: boolean } = {},
+): Promise<PlanForecastOutput> {
+  try {
+    return await planOnce(input, services, options, !options.fromScratch);
+  } catch (err) {
+    if (!(err instanceof SeriesStateGoneError)) throw err;
+    services.log(`plan: daily_demand read in full, not from plan ${err.baseRunId ?? '(unknown)'}: ${err.message}`);
+    return planOnce(input, services, options, false);
+  }
+}
+
+async function planOnce(
+  input: PlanForecastInput,
+  services: PipelineServices,
+  options: { spillRows?: number },
+  mayIncrement: boolean,
 ): Promise<PlanForecastOutput> {
   const spillRows = options.spillRows ?? defaultSpillRows;
   const table = openLakeTable(services.lake, lakeTables.daily_demand);
@@ -274,18 +309,26 @@ export async function planForecast(
   const scratch = await fs.mkdtemp(path.join(services.settings.DEMAND_SCRATCH_DIR ?? os.tmpdir(), 'plan-'));
   try {
     const wholeFleet = !wanted;
-    const increment = wholeFleet && !options.fromScratch ? await incrementBase(services, table, version, signal) : undefined;
+    const increment = wholeFleet && mayIncrement ? await incrementBase(services, table, version, signal) : {};
+    if (increment.why) services.log(`plan: daily_demand read in full: ${increment.why}`);
     let rows = new PlanRows(path.join(scratch, 'rows.f64'), spillRows);
     let source = 'in full';
-    if (increment) {
-      const refused = await readIncrement(table, version, increment.base, increment.touched, rows, services.lake, signal);
+    let seriesBase: SeriesBase | undefined;
+    if (increment.base && increment.touched) {
+      const { base, touched } = increment;
+      const refused = await readIncrement(table, version, base, touched, rows, signal);
       if (refused) {
-        services.log(`plan: daily_demand read in full, not from plan ${increment.base.runId}: ${refused}`);
+        services.log(`plan: daily_demand read in full, not from plan ${base.runId}: ${refused}`);
         await fs.rm(rows.file, { force: true });
         rows = new PlanRows(path.join(scratch, 'rows.f64'), spillRows);
       } else {
-        const months = [...increment.touched].sort();
-        source = `months ${months.join(', ') || '(none)'}, the rest from plan ${increment.base.runId} (v${increment.base.dailyDemandVersion})`;
+        const months = [...touched].sort();
+        source = `months ${months.join(', ') || '(none)'}, the rest from plan ${base.runId} (v${base.dailyDemandVersion})`;
+        const monthOf = new MonthOfDay();
+        seriesBase = {
+          cursor: new SeriesStateCursor(services.lake, base, batchIdOf, signal),
+          touched: (day) => touched.has(monthOf.of(day)),
+        };
       }
     }
     if (source === 'in full') await readAllRows(table, version, wanted, rows, signal);
@@ -326,23 +369,43 @@ export async function planForecast(
     await fs.rm(rows.file, { force: true });
 
     let warmSkus = 0;
-    const lastOnHand: Record<string, number> = {};
+    const lastOnHand = new Array<number>(skus.length).fill(-1);
     for (let b = 0; b < batchCount; b++) {
       const members = skus.slice(b * input.batchSize, (b + 1) * input.batchSize);
-      const batch = await batchOf(input.runId, b, members, spans, end, version, path.join(scratch, `${b}.f64`), lastOnHand);
+      const built = await batchOf(input.runId, b, members, spans, end, version, path.join(scratch, `${b}.f64`), seriesBase);
+      const { batch } = built;
+      built.lastOnHand.forEach((day, i) => (lastOnHand[b * input.batchSize + i] = day));
       for (const series of batch.series) {
         const warmStart = book && warmStartFor(book, series.sku, endDate, services.settings.DEMAND_FULL_SELECTION_EVERY_DAYS);
         if (!warmStart) continue;
         series.warmStart = warmStart;
         warmSkus++;
       }
-      // Same plan → same bytes: a retried or replayed plan rewrites identical batches.
+      // Same plan → same bytes: a retried or replayed plan rewrites identical batches (and series files).
       await services.lake.put(skuBatchPath(input.runId, batch.batchId), Buffer.from(JSON.stringify(batch)), signal);
+      if (wholeFleet) await services.lake.put(seriesStatePath(input.runId, batch.batchId), encodeSeriesState(built.states), signal);
     }
     if (wholeFleet) {
-      const others: Record<string, number> = {};
-      for (const [sku, s] of spans) if (!planned.has(sku)) others[sku] = s.first;
-      const state: PlanState = { runId: input.runId, dailyDemandVersion: version, endDay: end, batchCount, planned: lastOnHand, others };
+      const others: PlanState['others'] = { skus: [], first: [] };
+      for (const [sku, s] of spans)
+        if (!planned.has(sku)) {
+          others.skus.push(sku);
+          others.first.push(s.first);
+        }
+      const state: PlanState = {
+        format: planStateFormat,
+        runId: input.runId,
+        dailyDemandVersion: version,
+        endDay: end,
+        batchCount,
+        planned: {
+          skus,
+          first: skus.map((sku) => spans.get(sku)!.first),
+          lastSale: skus.map((sku) => spans.get(sku)!.lastSale!),
+          lastOnHand,
+        },
+        others,
+      };
       await writePlanState(services.lake, state, signal);
     }
     services.log(
@@ -361,7 +424,11 @@ export async function planForecast(
   }
 }
 
-/** One batch built from its scratch file: each member's series from its first day to the data's last. */
+/**
+ * One batch built from its scratch file (and, on an increment, the base plan's series of its
+ * members for the untouched days): each member's series from its first day to the data's last,
+ * the same series in the series files' form, and each member's latest on-hand day (−1: none).
+ */
 async function batchOf(
   runId: string,
   index: number,
@@ -370,19 +437,20 @@ async function batchOf(
   end: number,
   version: number,
   file: string,
-  lastOnHand: Record<string, number>,
-): Promise<SkuBatch> {
+  base: SeriesBase | undefined,
+): Promise<{ batch: SkuBatch; states: SeriesState[]; lastOnHand: number[] }> {
   const series = members.map((sku) => {
     const days = end - spans.get(sku)!.first + 1;
     return {
       sku,
-      startDate: isoOfDayNumber(spans.get(sku)!.first),
+      first: spans.get(sku)!.first,
       values: new Array<number>(days).fill(0),
       censored: new Array<boolean>(days).fill(false),
       lastOnHandDay: -1,
       onHand: null as number | null,
     };
   });
+  if (base) for (const s of series) if (spans.get(s.sku)!.inBase) await overlayBase(s, base);
   for await (const rows of scratchRows(file, defaultSpillRows)) {
     for (let k = 0; k < rows.length; k += fieldsPerRow) {
       const s = series[rows[k]!]!;
@@ -396,13 +464,75 @@ async function batchOf(
       }
     }
   }
-  for (const s of series) lastOnHand[s.sku] = s.lastOnHandDay < 0 ? -1 : spans.get(s.sku)!.first + s.lastOnHandDay;
   return {
-    batchId: batchIdOf(index),
-    runId,
-    dailyDemandVersion: version,
-    endDate: isoOfDayNumber(end),
-    series: series.map(({ sku, startDate, values, censored, onHand }) => ({ sku, startDate, values, censored, onHand })),
+    batch: {
+      batchId: batchIdOf(index),
+      runId,
+      dailyDemandVersion: version,
+      endDate: isoOfDayNumber(end),
+      series: series.map(({ sku, first, values, censored, onHand }) => ({
+        sku,
+        startDate: isoOfDayNumber(first),
+        values,
+        censored,
+        onHand,
+      })),
+    },
+    states: series.map(seriesStateOf),
+    lastOnHand: series.map((s) => (s.lastOnHandDay < 0 ? -1 : s.first + s.lastOnHandDay)),
+  };
+}
+
+interface BuiltSeries {
+  sku: string;
+  first: number;
+  values: number[];
+  censored: boolean[];
+  lastOnHandDay: number;
+  onHand: number | null;
+}
+
+/** The base plan's days of a SKU outside the changed months into its new series (the changed rows come after). */
+async function overlayBase(s: BuiltSeries, base: SeriesBase): Promise<void> {
+  const b = await base.cursor.seek(s.sku);
+  if (!b) throw new SeriesStateGoneError(base.cursor.runId, `SKU ${s.sku}: not in the base plan's series files`);
+  for (let k = 0; k < b.offsets.length; k++) {
+    const day = b.first + b.offsets[k]!;
+    if (base.touched(day)) continue;
+    const d = day - s.first;
+    if (d < 0 || d >= s.values.length)
+      throw new SeriesStateGoneError(base.cursor.runId, `SKU ${s.sku}: its base days lie outside its span`);
+    s.values[d] = b.values[k]!;
+    s.censored[d] = b.censored[k] === 1;
+  }
+  if (b.lastOnHand >= 0 && !base.touched(b.lastOnHand)) {
+    s.lastOnHandDay = b.lastOnHand - s.first;
+    s.onHand = b.onHand;
+  }
+}
+
+/** A built series as the series files keep it: the days with units or a stockout. */
+function seriesStateOf(s: BuiltSeries): SeriesState {
+  let kept = 0;
+  for (let d = 0; d < s.values.length; d++) if (s.values[d] !== 0 || s.censored[d]) kept++;
+  const offsets = new Int32Array(kept);
+  const values = new Float64Array(kept);
+  const censored = new Uint8Array(kept);
+  for (let d = 0, k = 0; d < s.values.length; d++) {
+    if (s.values[d] === 0 && !s.censored[d]) continue;
+    offsets[k] = d;
+    values[k] = s.values[d]!;
+    censored[k++] = s.censored[d] ? 1 : 0;
+  }
+  return {
+    sku: s.sku,
+    first: s.first,
+    length: s.values.length,
+    lastOnHand: s.lastOnHandDay < 0 ? -1 : s.first + s.lastOnHandDay,
+    onHand: s.onHand,
+    offsets,
+    values,
+    censored,
   };
 }
 

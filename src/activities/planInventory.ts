@@ -43,6 +43,12 @@ async function forecastsState(
   return { state, hasExpected: columns.some((c) => c.name === 'expected') };
 }
 
+/**
+ * Action rows per inventory_actions data file: the writer holds at most this many rows (one
+ * bucket's worth), so the fleet's actions are written out in chunks, never held together.
+ */
+export const actionRowsPerFile = 2_000;
+
 /** How far back before the earliest forecast origin a stock observation is still looked for. */
 const stockLookbackDays = 62;
 
@@ -126,7 +132,7 @@ async function catalogueLeadTimes(services: PipelineServices, signalOption: Delt
 export async function planInventory(
   input: PlanInventoryInput,
   services: PipelineServices,
-  options: { bucketSkus?: number; spillRows?: number } = {},
+  options: { bucketSkus?: number; spillRows?: number; actionRowsPerFile?: number } = {},
 ): Promise<PlanInventoryOutput> {
   const { lake, settings } = services;
   const signal = services.abortSignal;
@@ -144,7 +150,8 @@ export async function planInventory(
     const leadTimeDays = leadTimes.get(sku);
     return leadTimeDays === undefined ? policy : { ...policy, leadTimeDays };
   };
-  const buckets = await ForecastBuckets.create(asOfBySku, { scratchDir: settings.DEMAND_SCRATCH_DIR, ...options });
+  const { actionRowsPerFile: _rowsPerFile, ...bucketOptions } = options;
+  const buckets = await ForecastBuckets.create(asOfBySku, { scratchDir: settings.DEMAND_SCRATCH_DIR, ...bucketOptions });
   const summary: PlanInventoryOutput = { skus: 0, atRisk: 0, reorderSuggested: 0 };
   const meanSources: Record<DemandMeanSource, number> = { expected: 0, point: 0, mixed: 0 };
   try {
@@ -173,6 +180,7 @@ export async function planInventory(
       partitionBy: def.partitionBy,
       mode: 'overwritePartitions',
       partitions: [{ run_id: input.runId }],
+      targetRowsPerFile: options.actionRowsPerFile ?? actionRowsPerFile,
       commitInfo: { runId: input.runId, operation: 'planInventory' },
       ...signalOption,
     });

@@ -142,6 +142,63 @@ describe('planForecast on an increment reads only the months Silver changed', ()
     await expectSameAsScratch('run-3', third);
   });
 
+  it('an increment never reads the base plan’s JSON batches: only its summary, its series files and the changed month', async () => {
+    await plan('run-1');
+    await write([...month('2011-03', history), row('A', '2011-03-31', 9, 12), row('B', '2011-03-31', 1)], 'overwritePartitions');
+    reads.length = 0;
+    const next = await plan('run-2');
+    expect(services.logs.join('\n')).toMatch(/months 2011-03, the rest from plan run-1/);
+    const ofRun1 = reads.filter((p) => p.startsWith('runs/run-1/'));
+    expect(ofRun1.filter((p) => p.startsWith('runs/run-1/batches/'))).toEqual([]);
+    expect(ofRun1).toEqual([
+      'runs/run-1/plan/state.json',
+      'runs/run-1/plan/series/batch-00000.bin',
+      'runs/run-1/plan/series/batch-00001.bin',
+    ]);
+    await expectSameAsScratch('run-2', next);
+  });
+
+  it('the base plan’s series files gone or damaged: read in full, logged, same batches', async () => {
+    await plan('run-1');
+    await write([row('A', '2011-03-31', 9, 12)], 'append');
+    await services.lake.delete('runs/run-1/plan/series/batch-00001.bin');
+    const next = await plan('run-2');
+    expect(services.logs.join('\n')).toMatch(
+      /read in full, not from plan run-1: the base plan's series file runs\/run-1\/plan\/series\/batch-00001.bin is not in the lake/,
+    );
+    await expectSameAsScratch('run-2', next);
+    // The latest plan (run-2-scratch, of the check above) left its own series; damage one: read in full again.
+    await write([row('A', '2011-04-01', 2)], 'append');
+    await services.lake.put('runs/run-2-scratch/plan/series/batch-00000.bin', Buffer.from('not a series file'));
+    const third = await plan('run-3');
+    expect(services.logs.join('\n')).toMatch(
+      /read in full, not from plan run-2-scratch: series file runs\/run-2-scratch\/plan\/series\/batch-00000.bin is not a series file/,
+    );
+    await expectSameAsScratch('run-3', third);
+  });
+
+  it('a changed month that no longer holds a SKU’s last sale: read in full (its earlier sales are not in the summary), same batches', async () => {
+    await plan('run-1');
+    // March rewritten: B's sales in March gone (its last sale was there), A unchanged.
+    await write(
+      month('2011-03', history).map((r) => (r['sku'] === 'B' ? { ...r, units: 0, orders: 0, customers: 0, revenue: 0 } : r)),
+      'overwritePartitions',
+    );
+    const next = await plan('run-2');
+    expect(services.logs.join('\n')).toMatch(/read in full, not from plan run-1: SKU B: its last sale's month changed/);
+    await expectSameAsScratch('run-2', next);
+  });
+
+  it('a base state of the older format (no series files) is not used: read in full, logged', async () => {
+    await plan('run-1');
+    const state = JSON.parse((await services.lake.read('runs/run-1/plan/state.json')).toString('utf8')) as Record<string, unknown>;
+    await services.lake.put('runs/run-1/plan/state.json', Buffer.from(JSON.stringify({ ...state, format: undefined, planned: { A: -1 } })));
+    await write([row('A', '2011-03-31', 9, 12)], 'append');
+    const next = await plan('run-2');
+    expect(services.logs.join('\n')).toMatch(/read in full: plan run-1's state is of an older format/);
+    await expectSameAsScratch('run-2', next);
+  });
+
   it('a changed month that no longer holds a SKU’s first day or latest on-hand day: read in full, same batches', async () => {
     await plan('run-1');
     // January rewritten without A (A's first day and C's on-hand day are in January).

@@ -71,6 +71,20 @@ describe('planInventory activity', () => {
     expect(split).toEqual(inMemory.summary);
   });
 
+  it('writes the actions out in chunks of actionRowsPerFile rows (one data file each), the same rows as in one file', async () => {
+    const table = openLakeTable(fixture.services.lake, lakeTables.inventory_actions);
+    const bySku = (rows: Array<Record<string, unknown>>) => [...rows].sort((a, b) => String(a.sku).localeCompare(String(b.sku)));
+    const filesOfRun = async () =>
+      [...(await table.state()).files.values()].filter((add) => add.partitionValues?.['run_id'] === fixtureRunId).length;
+    const whole = await planInventory(input, fixture.services);
+    const wholeRows = bySku(await table.readAll());
+    expect(await filesOfRun()).toBe(1);
+    const chunked = await planInventory(input, fixture.services, { bucketSkus: 1, actionRowsPerFile: 1 });
+    expect(chunked).toEqual(whole);
+    expect(await filesOfRun()).toBe(3);
+    expect(bySku(await table.readAll())).toEqual(wholeRows);
+  });
+
   describe('the daily mean: expected units where the lake has them, the point on a lake that predates the column', () => {
     const settings = { DEMAND_SERVICE_LEVEL: '0.9', DEMAND_LEAD_TIME_DAYS: '5', DEMAND_REVIEW_PERIOD_DAYS: '7' };
     const policy = { serviceLevel: 0.9, leadTimeDays: 5, reviewPeriodDays: 7 };

@@ -36,11 +36,26 @@ export async function writeBronzePart(
   draft: BronzePartDraft,
   options: { abortSignal?: AbortSignal; now?: () => Date } = {},
 ): Promise<WrittenPart> {
+  // Level 6 with no mtime in the header: the same records always give the same bytes and sha256.
+  return writeGzippedBronzePart(lake, folder, part, format, await gzipAsync(payload), draft, options);
+}
+
+/**
+ * writeBronzePart for a payload already gzipped (level 6, no mtime: what writeBronzePart makes of
+ * the same bytes), e.g. compressed page by page as it arrived so the part's text is never held.
+ */
+export async function writeGzippedBronzePart(
+  lake: LakeStore,
+  folder: string,
+  part: number,
+  format: BronzeManifest['format'],
+  gz: Buffer,
+  draft: BronzePartDraft,
+  options: { abortSignal?: AbortSignal; now?: () => Date } = {},
+): Promise<WrittenPart> {
   const ops = options.abortSignal ? { abortSignal: options.abortSignal } : {};
   const manifestPath = `${folder}/${partName(part)}${manifestSuffix}`;
   const dataPath = dataPathOf(manifestPath, format);
-  // Level 6 with no mtime in the header: the same records always give the same bytes and sha256.
-  const gz = await gzipAsync(payload);
   const sha256 = sha256Hex(gz);
   const ref = { path: dataPath, manifestPath, records: draft.records };
 

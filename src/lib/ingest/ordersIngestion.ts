@@ -6,7 +6,8 @@ import type { ReasonCounts } from '../quality/reasonCounts';
 import type { BronzeManifest } from '../bronze/manifest';
 import { bronzeRunFolder } from '../bronze/paths';
 import { listBronzeManifests, readManifest } from '../bronze/reader';
-import { verifyBronzePart, writeBronzePart } from '../bronze/writer';
+import { verifyBronzePart, writeGzippedBronzePart } from '../bronze/writer';
+import { GzipPart } from './gzipPart';
 import type { OrdersClient, OrdersPage } from './ordersClient';
 import { addReasons, mergeReasons, numericQuantity, orderRecordProblems, wellFormedInvoiceDate } from './orderRecord';
 import { crashPoint } from '../testing/crashPoints';
@@ -33,9 +34,9 @@ export interface OrdersIngestionOptions {
   now?: () => Date;
 }
 
-/** Pages fetched but not yet written: they become one Bronze part. */
+/** Pages fetched but not yet written (gzipped as they came): they become one Bronze part. */
 interface PartBuffer {
-  lines: string[];
+  lines: GzipPart;
   pageFrom: number;
   pageTo: number;
   cursorFrom: string | null;
@@ -129,9 +130,9 @@ function committedTotals(committed: readonly CommittedPart[]): RunTotals {
 }
 
 /** Bronze keeps what came: each record re-serialised as received, its problems only counted. */
-function addPageItems(buffer: PartBuffer, items: readonly unknown[], recordFacts: RecordFacts | undefined): void {
+async function addPageItems(buffer: PartBuffer, items: readonly unknown[], recordFacts: RecordFacts | undefined): Promise<void> {
+  await buffer.lines.add(items);
   for (const item of items) {
-    buffer.lines.push(JSON.stringify(item) ?? 'null');
     const facts = recordFacts?.(item);
     addReasons(buffer.problems, facts ? facts.problems : orderRecordProblems(item));
     buffer.quantitySum += (facts ? facts.quantity : numericQuantity(item)) ?? 0;
@@ -152,11 +153,12 @@ interface RunContext {
 /** Writes the buffered pages as the run's next part. */
 async function writePart(run: RunContext, cursor: RunCursor, buffer: PartBuffer, cursorTo: string | null): Promise<void> {
   const { options, totals } = run;
-  const payload = Buffer.from(buffer.lines.length ? `${buffer.lines.join('\n')}\n` : '', 'utf8');
+  const records = buffer.lines.records;
+  const gz = await buffer.lines.end();
   const draft = {
     source: options.source,
     runId: options.runId,
-    records: buffer.lines.length,
+    records,
     pageFrom: buffer.pageFrom,
     pageTo: buffer.pageTo,
     cursorFrom: buffer.cursorFrom,
@@ -167,7 +169,7 @@ async function writePart(run: RunContext, cursor: RunCursor, buffer: PartBuffer,
     maxInvoiceDate: buffer.maxInvoiceDate,
   };
   const writeOptions = { ...run.ops, ...(options.now ? { now: options.now } : {}) };
-  const written = await writeBronzePart(options.lake, run.folder, cursor.partIndex, 'ndjson', payload, draft, writeOptions);
+  const written = await writeGzippedBronzePart(options.lake, run.folder, cursor.partIndex, 'ndjson', gz, draft, writeOptions);
   totals.add(written.ref, written.manifest);
   cursor.partIndex++;
   crashPoint('ingest-orders:part-committed');
@@ -178,33 +180,38 @@ async function writePart(run: RunContext, cursor: RunCursor, buffer: PartBuffer,
 async function fetchIntoParts(run: RunContext, cursor: RunCursor): Promise<void> {
   const { options } = run;
   let buffer: PartBuffer | undefined;
-  while (!cursor.finished) {
-    options.abortSignal?.throwIfAborted();
-    const fetched: OrdersPage = await options.client.fetchPage(cursor.page, cursor.token, run.since, options.abortSignal);
-    cursor.pagesFetched++;
-    options.progress?.('ingest-orders:pages', cursor.pagesFetched);
-    cursor.lastToken = cursor.token;
-    buffer ??= {
-      lines: [],
-      pageFrom: cursor.page,
-      pageTo: cursor.page,
-      cursorFrom: cursor.token,
-      quantitySum: 0,
-      problems: {},
-      maxInvoiceDate: null,
-    };
-    buffer.pageTo = cursor.page;
-    addPageItems(buffer, fetched.items, options.recordFacts);
-    cursor.finished = fetched.nextToken === null;
-    cursor.token = fetched.nextToken;
-    cursor.page++;
-    const pagesInBuffer = buffer.pageTo - buffer.pageFrom + 1;
-    // An empty first page of an empty run writes nothing; every other page lands in a part.
-    if (cursor.finished && buffer.lines.length === 0 && buffer.pageFrom === 0) break;
-    if (cursor.finished || pagesInBuffer >= options.pagesPerPart) {
-      await writePart(run, cursor, buffer, cursor.token);
-      buffer = undefined;
+  try {
+    while (!cursor.finished) {
+      options.abortSignal?.throwIfAborted();
+      const fetched: OrdersPage = await options.client.fetchPage(cursor.page, cursor.token, run.since, options.abortSignal);
+      cursor.pagesFetched++;
+      options.progress?.('ingest-orders:pages', cursor.pagesFetched);
+      cursor.lastToken = cursor.token;
+      buffer ??= {
+        lines: new GzipPart(),
+        pageFrom: cursor.page,
+        pageTo: cursor.page,
+        cursorFrom: cursor.token,
+        quantitySum: 0,
+        problems: {},
+        maxInvoiceDate: null,
+      };
+      buffer.pageTo = cursor.page;
+      await addPageItems(buffer, fetched.items, options.recordFacts);
+      cursor.finished = fetched.nextToken === null;
+      cursor.token = fetched.nextToken;
+      cursor.page++;
+      const pagesInBuffer = buffer.pageTo - buffer.pageFrom + 1;
+      // An empty first page of an empty run writes nothing; every other page lands in a part.
+      if (cursor.finished && buffer.lines.records === 0 && buffer.pageFrom === 0) break;
+      if (cursor.finished || pagesInBuffer >= options.pagesPerPart) {
+        const full = buffer;
+        buffer = undefined;
+        await writePart(run, cursor, full, cursor.token);
+      }
     }
+  } finally {
+    buffer?.lines.discard();
   }
 }
 
