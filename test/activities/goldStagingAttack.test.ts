@@ -144,9 +144,21 @@ describe('Gold staging under attack: crashes, concurrent runs, lost files, a los
     expect(await runRows(lakeTables.forecasts, 'run-lost')).toHaveLength(5 * 7);
   });
 
-  it('the latest plan’s batch files removed (runs/ cleaned up): the next plan reads daily_demand in full, not fail', async () => {
+  it('the latest plan’s batch files removed: the next plan still plans from the plan’s own state and series, not fail', async () => {
     const first = await planForecast({ ...ctx('run-base'), dailyDemandVersion: -1, batchSize: 2 }, services);
     for (let b = 0; b < first.batchCount; b++) await services.lake.delete(skuBatchPath('run-base', `batch-${String(b).padStart(5, '0')}`));
+    const logs: string[] = [];
+    const next = await planForecast(
+      { ...ctx('run-next'), dailyDemandVersion: -1, batchSize: 2 },
+      { ...services, log: (m) => logs.push(m) },
+    );
+    expect(next.skuCount).toBe(first.skuCount);
+    expect(logs.join('\n')).toMatch(/the rest from plan run-base/);
+  });
+
+  it('the latest plan’s run folder removed (runs/ cleaned up): the next plan reads daily_demand in full, not fail', async () => {
+    const first = await planForecast({ ...ctx('run-base'), dailyDemandVersion: -1, batchSize: 2 }, services);
+    await fs.rm(path.join(dir, 'lake', 'runs', 'run-base'), { recursive: true, force: true });
     const logs: string[] = [];
     const next = await planForecast(
       { ...ctx('run-next'), dailyDemandVersion: -1, batchSize: 2 },
