@@ -104,3 +104,49 @@ export function monthsToLoad(affected: AffectedMonths, scanned: ScanSummary, net
   if (netting.enabled) for (const m of affected.months) load.add(monthOfDay(monthBounds(m).last + 1));
   return [...load].sort();
 }
+
+/**
+ * Months of `affected` whose daily_demand only gains rows (a new day, or a SKU's range widened
+ * forward): every existing row of the month keeps its value, so its files stay and the new rows are
+ * appended. `appendFrom` holds, per SKU with new rows, the first day it gains (its stored last day
+ * + 1, or its first day when it is new). A month is not append-only when a SKU has a line on or
+ * before its stored last day (a late or corrected line changes an existing row) or a new stock figure
+ * changes an existing row's on_hand. With netting on, only a run without cancellations whose every
+ * affected month is append-only qualifies (its new lines are netted by nothing stored: checked in
+ * appendOnlyCheck.ts), since a rewritten month's netting reads its neighbours in full.
+ */
+export interface AppendOnlyMonths {
+  months: Set<string>;
+  appendFrom: Map<string, number>;
+}
+
+export function appendOnlyMonths(
+  affected: AffectedMonths,
+  prior: ReadonlyMap<string, DayRange>,
+  scanned: ScanSummary,
+  newSnapshots: readonly InventorySnapshot[],
+  netting: RuleSetDocument['netting'],
+): AppendOnlyMonths {
+  const appendFrom = new Map<string, number>();
+  const none = { months: new Set<string>(), appendFrom };
+  if (prior.size === 0) return none;
+  // With netting, a cancellation of this run may net a stored line (stored cancellations after a new
+  // line are checked against the table: appendOnlyCheck.ts).
+  if (netting.enabled && Object.values(scanned.months).some((c) => c.cancellation > 0)) return none;
+  const rewritten = new Set<string>();
+  for (const [sku, [first, last]] of Object.entries(scanned.skuRanges)) {
+    const stored = prior.get(sku);
+    if (!stored) appendFrom.set(sku, first);
+    else if (first > stored.last) appendFrom.set(sku, stored.last + 1);
+    else monthsBetween(first, last).forEach((m) => rewritten.add(m));
+  }
+  for (const snapshot of newSnapshots) {
+    const stored = prior.get(snapshot.sku);
+    const day = dayNumber(snapshot.snapshotDate);
+    if (stored && day <= stored.last) monthsBetween(Math.max(day, stored.first), stored.last).forEach((m) => rewritten.add(m));
+  }
+  // With netting, a rewritten month needs its neighbours' stored lines and cancellations read in
+  // full: then no month is append-only.
+  if (netting.enabled && rewritten.size > 0) return none;
+  return { months: new Set(affected.months.filter((m) => !rewritten.has(m))), appendFrom };
+}

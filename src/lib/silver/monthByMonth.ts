@@ -5,14 +5,14 @@
  * window gets its daily demand rows.
  */
 import type { DeltaFileWriter } from '../delta/types';
-import type { AffectedMonths } from './affectedMonths';
+import type { AffectedMonths, AppendOnlyMonths } from './affectedMonths';
 import { monthBounds, monthOfDay, type DayRange, type OnHandIndex } from './dailyDemand';
 import { dailyDemandTasks } from './dailyDemandTask';
 import type { DataFileQueue } from './dataFileQueue';
 import { DemandLines } from './demandLines';
 import type { MonthResult } from './monthPass';
 import { netCancellations, type CancellationRef } from './netting';
-import { readPriorMonth, type PriorMonth, type PriorMonthSource } from './priorMonth';
+import { readPriorLineIds, readPriorMonth, type PriorMonth, type PriorMonthSource } from './priorMonth';
 import { ProductCatalogue } from './products';
 import type { QuarantineSink } from './quarantineSink';
 import type { RuleSet } from './ruleSet';
@@ -49,6 +49,8 @@ export interface MonthPassContext extends PriorMonthSource {
   monthLines?: ReadonlyMap<string, number>;
   /** Lines of the months prepared ahead at most (default 400,000); one month ahead always. */
   linesAhead?: number;
+  /** Affected months whose daily_demand only gains rows (appended; their stored lines are not read). */
+  appendOnly?: AppendOnlyMonths;
 }
 
 /** What the pass kept, counted over all its months. */
@@ -63,6 +65,12 @@ export interface MonthPassTotals {
   nettedUnits: number;
   dailyDemandRows: number;
 }
+
+const noPriorMonth: PriorMonth = {
+  lines: [],
+  cancellations: [],
+  fingerprints: { idHi: new Uint32Array(0), idLo: new Uint32Array(0), dupHi: new Uint32Array(0), dupLo: new Uint32Array(0) },
+};
 
 interface PendingMonth {
   month: string;
@@ -87,11 +95,23 @@ export class MonthByMonthPass {
   private windowMonths: string[] = [];
   private readonly skuOrder: string[];
   private readonly netting: RuleSet['document']['netting'];
+  /** Append-only months: each SKU's days from its first new one (the rows a month gains), in SKU order. */
+  private readonly appended: { ranges: Map<string, DayRange>; skuOrder: string[] };
 
   constructor(private readonly ctx: MonthPassContext) {
     this.catalogue = new ProductCatalogue(ctx.ruleSet.document.canonicalDescription.tieBreak);
     this.skuOrder = [...ctx.ranges.keys()].sort();
     this.netting = ctx.ruleSet.document.netting;
+    const ranges = new Map<string, DayRange>();
+    for (const [sku, from] of ctx.appendOnly?.appendFrom ?? []) {
+      const range = ctx.ranges.get(sku);
+      if (range && Math.max(range.first, from) <= range.last) ranges.set(sku, { first: Math.max(range.first, from), last: range.last });
+    }
+    this.appended = { ranges, skuOrder: [...ranges.keys()].sort() };
+  }
+
+  private isAppendOnly(month: string): boolean {
+    return this.ctx.appendOnly?.months.has(month) ?? false;
   }
 
   /** Most lines of months prepared ahead at once (for the tests that keep it bounded). */
@@ -137,7 +157,12 @@ export class MonthByMonthPass {
   private async prepare(month: string): Promise<PendingMonth> {
     const { ctx } = this;
     const { writers, ruleSet } = ctx;
-    const prior = await readPriorMonth(ctx, month);
+    // An append-only month without lines of this run (zero-fill only) needs nothing stored.
+    const prior = this.isAppendOnly(month)
+      ? (ctx.monthLines?.has(month) ?? true)
+        ? await readPriorLineIds(ctx, month)
+        : noPriorMonth
+      : await readPriorMonth(ctx, month);
     const result = ctx.pool.month({
       month,
       spillDir: ctx.spillDir,
@@ -215,7 +240,9 @@ export class MonthByMonthPass {
     const fields = [...dailyDemand.dataFields];
     for (const month of done) {
       if (!ctx.affected.set.has(month) || dailyDemand.skipped) continue;
-      const options = { skuOrder: this.skuOrder, ranges: ctx.ranges, onHand: ctx.onHand, fields, fileRows: orderLinesFileRows };
+      // An append-only month gets the rows of its new days only; its stored files stay.
+      const { skuOrder, ranges } = this.isAppendOnly(month) ? this.appended : { skuOrder: this.skuOrder, ranges: ctx.ranges };
+      const options = { skuOrder, ranges, onHand: ctx.onHand, fields, fileRows: orderLinesFileRows };
       // A month's SKU-days in tasks of bounded size: a worker never holds the whole fleet's month.
       for (const { task, rows } of dailyDemandTasks(this.window, month, options)) {
         this.totals.dailyDemandRows += rows;

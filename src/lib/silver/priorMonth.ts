@@ -96,3 +96,37 @@ export async function readPriorMonth(source: PriorMonthSource, month: string): P
   }
   return { lines, cancellations, fingerprints: fingerprints.columns() };
 }
+
+/**
+ * An append-only month's earlier data (see affectedMonths.appendOnlyMonths): only the line ids, for
+ * re-delivery. No stored line can be an exact copy of this run's lines there (a copy falls on its
+ * SKU's stored days, and such a month is not append-only), and daily demand appends rows from this
+ * run's lines alone; so only `order_line_id` is read. A stored line's copy key is derived from its id
+ * so it matches no content: a line id delivered again there is a conflict (first delivery wins).
+ */
+export async function readPriorLineIds(source: PriorMonthSource, month: string): Promise<PriorMonth> {
+  const { tables, startState, runId } = source;
+  const ids: { hi: number; lo: number }[] = [];
+  const filter = {
+    partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month,
+    columns: ['order_line_id', 'run_id'],
+    ...(source.abortSignal ? { abortSignal: source.abortSignal } : {}),
+  };
+  const stored = [
+    [tables.orderLines, startState.orderLines],
+    [tables.cancellations, startState.cancellations],
+  ] as const;
+  for (const [table, state] of stored) {
+    if (!state) continue;
+    for await (const row of table.read({ state, ...filter })) {
+      if (row.run_id !== runId) ids.push(FingerprintSet.fingerprintOf(String(row.order_line_id)));
+    }
+  }
+  const idHi = Uint32Array.from(ids, (f) => f.hi);
+  const idLo = Uint32Array.from(ids, (f) => f.lo);
+  return {
+    lines: [],
+    cancellations: [],
+    fingerprints: { idHi, idLo, dupHi: idHi.map((h) => ~h >>> 0), dupLo: idLo.map((l) => (l ^ 0x9e3779b9) >>> 0) },
+  };
+}

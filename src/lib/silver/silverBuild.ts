@@ -21,7 +21,8 @@ import type { LakeStore } from '../lake/lakeStore';
 import { lakeTables } from '../lakeTables';
 import { crashPoint } from '../testing/crashPoints';
 import type { FieldBounds } from '../validation/fields';
-import { affectedMonths, monthsToLoad, skuRanges, type AffectedMonths } from './affectedMonths';
+import { affectedMonths, appendOnlyMonths, monthsToLoad, skuRanges, type AffectedMonths, type AppendOnlyMonths } from './affectedMonths';
+import { confirmAppendOnly, storedCancellationReachesNewLines } from './appendOnlyCheck';
 import type { BuildSilverOutput } from './buildSilverOutput';
 import { monthBounds, OnHandIndex } from './dailyDemand';
 import { DataFileQueue } from './dataFileQueue';
@@ -224,8 +225,26 @@ async function readOnHand(
   return index.build();
 }
 
+/**
+ * The append-only months (see affectedMonths.appendOnlyMonths), confirmed against daily_demand; with
+ * netting all of the affected months or none, and none when a stored cancellation may now net a new line.
+ */
+async function decideAppendOnly(run: SilverRun, affected: AffectedMonths, candidates: AppendOnlyMonths): Promise<AppendOnlyMonths> {
+  const confirmed = await confirmAppendOnly(run.tables.dailyDemand, candidates, run.signal);
+  if (!run.ruleSet.document.netting.enabled) return confirmed;
+  const none = { months: new Set<string>(), appendFrom: new Map<string, number>() };
+  if (confirmed.months.size < affected.months.length) return none;
+  const reached = await storedCancellationReachesNewLines(run.tables.cancellations, run.startState.cancellations, confirmed, run.signal);
+  return reached ? none : confirmed;
+}
+
 /** The writers of the month-by-month pass; each is listed in `opened` as soon as it is open, for the abort on failure. */
-async function openMonthWriters(run: SilverRun, affected: AffectedMonths, opened: DeltaFileWriter[]): Promise<MonthWriters> {
+async function openMonthWriters(
+  run: SilverRun,
+  affected: AffectedMonths,
+  appendOnly: AppendOnlyMonths,
+  opened: DeltaFileWriter[],
+): Promise<MonthWriters> {
   const { tables, runId } = run;
   const abortSignal = run.options.abortSignal;
   const open = async (writer: Promise<DeltaFileWriter>): Promise<DeltaFileWriter> => {
@@ -240,8 +259,13 @@ async function openMonthWriters(run: SilverRun, affected: AffectedMonths, opened
   const dailyDemand = await open(
     tables.dailyDemand.openWriter({
       ...silverWriteOptions(lakeTables.daily_demand, runId, 'overwritePartitions', abortSignal),
-      partitions: affected.months.map((month) => ({ month })),
-      commitInfo: { runId, months: `${affected.months[0] ?? '-'}..${affected.last ?? '-'}` },
+      partitions: affected.months.filter((month) => !appendOnly.months.has(month)).map((month) => ({ month })),
+      appendPartitions: [...appendOnly.months].map((month) => ({ month })),
+      commitInfo: {
+        runId,
+        months: `${affected.months[0] ?? '-'}..${affected.last ?? '-'}`,
+        ...(appendOnly.months.size > 0 ? { appendedMonths: [...appendOnly.months].sort().join(',') } : {}),
+      },
     }),
   );
   return { orderLines, cancellations, dailyDemand };
@@ -331,6 +355,7 @@ async function buildOrderTables(
   cleanup: { files: DataFileQueue; writers: DeltaFileWriter[] },
 ): Promise<SilverBuildResult> {
   const scanned = await scanOrders(run, scratch, quarantine);
+  const priorRanges = skuRanges(run.priorProducts);
   const ranges = skuRanges(run.priorProducts);
   const netting = run.ruleSet.document.netting;
   const newSnapshots = inventory.newSnapshots ?? [];
@@ -338,8 +363,11 @@ async function buildOrderTables(
   inventory.newSnapshots = undefined;
   const affected = affectedMonths(scanned, ranges, newSnapshots, netting);
   const onHand = await readOnHand(run, affected.last, newSnapshots);
+  const appendOnly = await decideAppendOnly(run, affected, appendOnlyMonths(affected, priorRanges, scanned, newSnapshots, netting));
   newSnapshots.length = 0;
-  const writers = await openMonthWriters(run, affected, cleanup.writers);
+  if (appendOnly.months.size > 0)
+    run.log(`silver: daily_demand months ${[...appendOnly.months].sort().join(', ')} only gain rows: appended, their stored files kept`);
+  const writers = await openMonthWriters(run, affected, appendOnly, cleanup.writers);
   const pass = new MonthByMonthPass({
     tables: run.tables,
     startState: run.startState,
@@ -354,11 +382,16 @@ async function buildOrderTables(
     onHand,
     quarantine,
     monthLines: new Map(Object.entries(scanned.months).map(([month, c]) => [month, c.demand + c.cancellation])),
+    appendOnly,
     ...(run.options.linesAhead !== undefined ? { linesAhead: run.options.linesAhead } : {}),
     ...(run.options.progress ? { progress: run.options.progress } : {}),
     ...run.signal,
   });
-  await pass.run(monthsToLoad(affected, scanned, netting));
+  // Every affected month append-only: no stored lines are netted again, so the months after are not read.
+  const load = monthsToLoad(affected, scanned, netting).filter(
+    (m) => appendOnly.months.size < affected.months.length || affected.set.has(m) || m in scanned.months,
+  );
+  await pass.run(load);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
