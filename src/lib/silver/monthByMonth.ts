@@ -18,6 +18,7 @@ import type { QuarantineSink } from './quarantineSink';
 import type { RuleSet } from './ruleSet';
 import type { SilverPool } from './silverPool';
 import { orderLinesFileRows } from './silverTables';
+import { inBucket, type SkuBucket } from './skuBucket';
 
 /** Data files encoding or being stored at once: enough that the main thread never waits on one. */
 const filesInFlight = 8;
@@ -117,14 +118,39 @@ export class MonthByMonthPass {
   /** Most lines of months prepared ahead at once (for the tests that keep it bounded). */
   peakLinesAhead = 0;
 
+  /** The SKU bucket being run (undefined: one bucket, every SKU). */
+  private bucket: SkuBucket | undefined;
+  /** The SKUs of the bucket being run, in order: all, and those of append-only months. */
+  private bucketSkus: { all: string[]; appended: string[] } = { all: [], appended: [] };
+
   /**
-   * Runs the months (sorted) in order, with enough queued that no worker waits while this thread
-   * nets and aggregates one, but never more than `linesAhead` lines of them (at least one month).
+   * Runs the months (sorted) in order, once per SKU bucket (`buckets`, default 1): a bucket's lines,
+   * cancellations and daily demand are its SKUs' alone, so each run holds about 1/buckets of a month.
    */
-  async run(months: readonly string[]): Promise<void> {
+  async run(months: readonly string[], buckets = 1): Promise<void> {
+    for (let index = 0; index < buckets; index += 1) {
+      this.bucket = buckets > 1 ? { index, count: buckets } : undefined;
+      const bucket = this.bucket;
+      this.bucketSkus = {
+        all: this.skuOrder.filter((s) => inBucket(s, bucket)),
+        appended: this.appended.skuOrder.filter((s) => inBucket(s, bucket)),
+      };
+      this.window = new DemandLines();
+      this.windowMonths = [];
+      await this.runBucket(months, buckets);
+    }
+    await this.ctx.files.drainTo(0);
+  }
+
+  /**
+   * Runs the months (sorted) in order for the current bucket, with enough queued that no worker
+   * waits while this thread nets and aggregates one, but never more than `linesAhead` lines of them
+   * (at least one month).
+   */
+  private async runBucket(months: readonly string[], buckets: number): Promise<void> {
     const monthsAhead = 2 * this.ctx.pool.workers + 1;
     const linesAhead = this.ctx.linesAhead ?? defaultLinesAhead;
-    const linesOf = (month: string) => this.ctx.monthLines?.get(month) ?? 0;
+    const linesOf = (month: string) => Math.ceil((this.ctx.monthLines?.get(month) ?? 0) / buckets);
     const ahead: PendingMonth[] = [];
     let next = 0;
     let queuedLines = 0;
@@ -150,7 +176,6 @@ export class MonthByMonthPass {
       await this.take(pending, taken, months.length);
     }
     this.finalize(Infinity);
-    await this.ctx.files.drainTo(0);
   }
 
   /** Reads the month's earlier Silver data and starts its de-duplication and files on the pool. */
@@ -162,7 +187,7 @@ export class MonthByMonthPass {
       ? (ctx.monthLines?.has(month) ?? true)
         ? await readPriorLineIds(ctx, month)
         : noPriorMonth
-      : await readPriorMonth(ctx, month);
+      : await readPriorMonth(ctx, month, this.bucket);
     const result = ctx.pool.month({
       month,
       spillDir: ctx.spillDir,
@@ -173,6 +198,7 @@ export class MonthByMonthPass {
       orderLineFields: writers.orderLines.skipped ? null : [...writers.orderLines.dataFields],
       cancellationFields: writers.cancellations.skipped ? null : [...writers.cancellations.dataFields],
       fileRows: orderLinesFileRows,
+      ...(this.bucket ? { bucket: this.bucket } : {}),
     });
     result.catch(() => undefined);
     return { month, prior, result };
@@ -241,7 +267,9 @@ export class MonthByMonthPass {
     for (const month of done) {
       if (!ctx.affected.set.has(month) || dailyDemand.skipped) continue;
       // An append-only month gets the rows of its new days only; its stored files stay.
-      const { skuOrder, ranges } = this.isAppendOnly(month) ? this.appended : { skuOrder: this.skuOrder, ranges: ctx.ranges };
+      const { skuOrder, ranges } = this.isAppendOnly(month)
+        ? { skuOrder: this.bucketSkus.appended, ranges: this.appended.ranges }
+        : { skuOrder: this.bucketSkus.all, ranges: ctx.ranges };
       const options = { skuOrder, ranges, onHand: ctx.onHand, fields, fileRows: orderLinesFileRows };
       // A month's SKU-days in tasks of bounded size: a worker never holds the whole fleet's month.
       for (const { task, rows } of dailyDemandTasks(this.window, month, options)) {

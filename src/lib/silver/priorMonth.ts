@@ -9,6 +9,7 @@ import { FingerprintSet } from './fingerprintSet';
 import type { PriorFingerprints } from './monthPass';
 import type { CancellationRef } from './netting';
 import { duplicateKey } from './orderLineCleanser';
+import { inBucket, type SkuBucket } from './skuBucket';
 import { dayNumber, type OrderLine } from './orderRecord';
 import { lineFromRow, type SilverStartState, type SilverTables } from './silverTables';
 
@@ -33,6 +34,15 @@ class FingerprintColumns {
   private readonly idLo: number[] = [];
   private readonly dupHi: number[] = [];
   private readonly dupLo: number[] = [];
+  private readonly otherHi: number[] = [];
+  private readonly otherLo: number[] = [];
+
+  /** A stored line of another SKU bucket: its id only. */
+  rememberOther(orderLineId: string): void {
+    const id = FingerprintSet.fingerprintOf(orderLineId);
+    this.otherHi.push(id.hi);
+    this.otherLo.push(id.lo);
+  }
 
   remember(line: OrderLine): void {
     const id = FingerprintSet.fingerprintOf(line.orderLineId);
@@ -49,6 +59,7 @@ class FingerprintColumns {
       idLo: Uint32Array.from(this.idLo),
       dupHi: Uint32Array.from(this.dupHi),
       dupLo: Uint32Array.from(this.dupLo),
+      ...(this.otherHi.length > 0 ? { otherIdHi: Uint32Array.from(this.otherHi), otherIdLo: Uint32Array.from(this.otherLo) } : {}),
     };
   }
 }
@@ -68,7 +79,8 @@ function assertInCatalogueRange(line: OrderLine, storedBy: string, ranges: Reado
   }
 }
 
-export async function readPriorMonth(source: PriorMonthSource, month: string): Promise<PriorMonth> {
+/** The month's stored data; with a SKU bucket, lines and cancellations of its SKUs only (the others' ids still). */
+export async function readPriorMonth(source: PriorMonthSource, month: string, bucket?: SkuBucket): Promise<PriorMonth> {
   const { tables, startState, runId } = source;
   const fingerprints = new FingerprintColumns();
   const lines: PriorMonth['lines'] = [];
@@ -80,6 +92,10 @@ export async function readPriorMonth(source: PriorMonthSource, month: string): P
   if (startState.orderLines) {
     for await (const row of tables.orderLines.read({ state: startState.orderLines, ...filter })) {
       if (row.run_id === runId) continue;
+      if (!inBucket(String(row.sku), bucket)) {
+        fingerprints.rememberOther(String(row.order_line_id));
+        continue;
+      }
       const line = lineFromRow(row);
       assertInCatalogueRange(line, String(row.run_id), source.ranges);
       fingerprints.remember(line);
@@ -89,6 +105,10 @@ export async function readPriorMonth(source: PriorMonthSource, month: string): P
   if (startState.cancellations) {
     for await (const row of tables.cancellations.read({ state: startState.cancellations, ...filter })) {
       if (row.run_id === runId) continue;
+      if (!inBucket(String(row.sku), bucket)) {
+        fingerprints.rememberOther(String(row.order_line_id));
+        continue;
+      }
       const line = lineFromRow(row);
       fingerprints.remember(line);
       cancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });

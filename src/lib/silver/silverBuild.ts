@@ -38,6 +38,7 @@ import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { runScanPass } from './scanPass';
 import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpace';
 import { SilverPool } from './silverPool';
+import { bucketCount } from './skuBucket';
 import { openSilverTables, readStartState, silverTxn, silverWriteOptions, type SilverStartState, type SilverTables } from './silverTables';
 
 export interface SourceRecord {
@@ -72,6 +73,8 @@ export interface SilverBuildOptions {
   fieldBounds?: FieldBounds;
   /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
   linesAhead?: number;
+  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 100,000). */
+  linesPerBucket?: number;
 }
 
 export interface SilverBuildResult extends BuildSilverOutput {
@@ -238,6 +241,34 @@ async function decideAppendOnly(run: SilverRun, affected: AffectedMonths, candid
   return reached ? none : confirmed;
 }
 
+/** Lines the pass takes for its largest month: this run's, plus the stored ones of a month it rewrites. */
+function largestMonth(run: SilverRun, months: readonly string[], scanned: ScanSummary, appendOnly: AppendOnlyMonths): number {
+  const stored = new Map<string, number>();
+  for (const state of [run.startState.orderLines, run.startState.cancellations]) {
+    for (const add of state?.files.values() ?? []) {
+      const month = add.partitionValues?.order_month ?? '';
+      stored.set(month, (stored.get(month) ?? 0) + recordsOf(add.stats ?? undefined));
+    }
+  }
+  let largest = 0;
+  for (const month of months) {
+    const c = scanned.months[month];
+    const own = c ? c.demand + c.cancellation + c.rejected : 0;
+    largest = Math.max(largest, own + (appendOnly.months.has(month) ? 0 : (stored.get(month) ?? 0)));
+  }
+  return largest;
+}
+
+/** A data file's row count from its add.stats (0 when it has none). */
+function recordsOf(stats: string | undefined): number {
+  try {
+    const n = stats ? (JSON.parse(stats) as { numRecords?: unknown }).numRecords : undefined;
+    return typeof n === 'number' ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The writers of the month-by-month pass; each is listed in `opened` as soon as it is open, for the abort on failure. */
 async function openMonthWriters(
   run: SilverRun,
@@ -391,7 +422,10 @@ async function buildOrderTables(
   const load = monthsToLoad(affected, scanned, netting).filter(
     (m) => appendOnly.months.size < affected.months.length || affected.set.has(m) || m in scanned.months,
   );
-  await pass.run(load);
+  const largest = largestMonth(run, load, scanned, appendOnly);
+  const buckets = bucketCount(largest, run.options.linesPerBucket);
+  if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
+  await pass.run(load, buckets);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
