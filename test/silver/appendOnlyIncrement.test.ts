@@ -145,8 +145,22 @@ describe.each([
     expect(result?.dailyDemandRows).toBe(14);
     const orderLineReads = reads.filter((r) => r.table === lakeTables.order_lines.path);
     expect(orderLineReads.length).toBeGreaterThan(0);
-    for (const r of orderLineReads) expect(r.columns).toEqual(['order_line_id', 'run_id']);
+    for (const r of orderLineReads) expect(r.columns).toEqual(['order_line_id', 'order_date', 'run_id']);
     await expectSameSilver(runs, await rebuilt(status([...history, ...newDay])));
+  });
+
+  it('the ingest overlap (stored lines delivered again) still appends; only the files of the re-delivered days are read in full', async () => {
+    const runs = lakeAt('runs');
+    await build(runs, 'run-1', status(history));
+    const overlap = [...history.slice(-3), ...newDay];
+    const reads = spyReads();
+    let result: Awaited<ReturnType<typeof build>> | undefined;
+    const changes = await demandFileChanges(runs, async () => (result = await build(runs, 'run-2', status(overlap))));
+    expect(changes).toEqual({ removed: 0, addedMonths: ['2011-02'] });
+    expect(result?.redelivered).toBe(3);
+    expect(result?.quarantineReasons).not.toHaveProperty('redelivered_conflict');
+    expect(reads.filter((r) => r.table === lakeTables.order_lines.path && r.columns === undefined).length).toBeGreaterThan(0);
+    await expectSameSilver(runs, await rebuilt(status([...history, ...overlap])));
   });
 
   it('a late line for a stored day rewrites its month and equals a full build', async () => {
@@ -165,6 +179,15 @@ describe.each([
     const second = await build(runs, 'run-2', status(corrected));
     expect(second.quarantineReasons).toMatchObject({ redelivered_conflict: 1 });
     // The single build sees the first delivery first, as the runs did.
+    await expectSameSilver(runs, await rebuilt(status([...history, ...corrected])));
+  });
+
+  it('a corrected line on its stored day (its id again, other quantity) rewrites the month and is quarantined, as in a full build', async () => {
+    const runs = lakeAt('runs');
+    await build(runs, 'run-1', status(history));
+    const corrected = [...newDay, line('h3', '102', '22001', 9, '2011-02-19')];
+    const changes = await demandFileChanges(runs, () => build(runs, 'run-2', status(corrected)));
+    expect(changes.removed).toBeGreaterThan(0);
     await expectSameSilver(runs, await rebuilt(status([...history, ...corrected])));
   });
 

@@ -109,15 +109,18 @@ export function monthsToLoad(affected: AffectedMonths, scanned: ScanSummary, net
  * Months of `affected` whose daily_demand only gains rows (a new day, or a SKU's range widened
  * forward): every existing row of the month keeps its value, so its files stay and the new rows are
  * appended. `appendFrom` holds, per SKU with new rows, the first day it gains (its stored last day
- * + 1, or its first day when it is new). A month is not append-only when a SKU has a line on or
- * before its stored last day (a late or corrected line changes an existing row) or a new stock figure
- * changes an existing row's on_hand. With netting on, only a run without cancellations whose every
- * affected month is append-only qualifies (its new lines are netted by nothing stored: checked in
- * appendOnlyCheck.ts), since a rewritten month's netting reads its neighbours in full.
+ * + 1, or its first day when it is new). A month is not append-only when a new stock figure changes
+ * an existing row's on_hand, nor (checked line by line in appendOnlyCheck.ts) when a line on or
+ * before its SKU's stored last day is not a re-delivery of a stored line (a late or corrected line
+ * changes an existing row). With netting on, only a run whose every affected month is append-only
+ * qualifies, with no cancellation but re-deliveries and no stored cancellation after a new line,
+ * since a rewritten month's netting reads its neighbours in full.
  */
 export interface AppendOnlyMonths {
   months: Set<string>;
   appendFrom: Map<string, number>;
+  /** Per month, the days of this run's re-deliveries of stored lines (their stored lines are read in full). */
+  redeliveredDays?: Map<string, DayRange>;
 }
 
 export function appendOnlyMonths(
@@ -130,15 +133,15 @@ export function appendOnlyMonths(
   const appendFrom = new Map<string, number>();
   const none = { months: new Set<string>(), appendFrom };
   if (prior.size === 0) return none;
-  // With netting, a cancellation of this run may net a stored line (stored cancellations after a new
-  // line are checked against the table: appendOnlyCheck.ts).
-  if (netting.enabled && Object.values(scanned.months).some((c) => c.cancellation > 0)) return none;
+  // With netting, a cancellation of this run may net a stored line unless it is a re-delivery
+  // (checked in appendOnlyCheck.ts, as are stored cancellations after a new line).
   const rewritten = new Set<string>();
+  // A line on or before its SKU's stored last day changes a stored row unless it is a re-delivery
+  // of a stored line (the ingest overlap): appendOnlyCheck.ts checks those lines one by one.
   for (const [sku, [first, last]] of Object.entries(scanned.skuRanges)) {
     const stored = prior.get(sku);
     if (!stored) appendFrom.set(sku, first);
-    else if (first > stored.last) appendFrom.set(sku, stored.last + 1);
-    else monthsBetween(first, last).forEach((m) => rewritten.add(m));
+    else if (last > stored.last) appendFrom.set(sku, stored.last + 1);
   }
   for (const snapshot of newSnapshots) {
     const stored = prior.get(snapshot.sku);

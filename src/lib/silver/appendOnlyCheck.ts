@@ -7,7 +7,13 @@
 import type { DeltaTable } from '../delta/deltaTable';
 import type { TableState } from '../delta/log';
 import type { AppendOnlyMonths } from './affectedMonths';
-import { monthOfDay } from './dailyDemand';
+import { monthOfDay, type DayRange } from './dailyDemand';
+import { FingerprintSet } from './fingerprintSet';
+import { lineKind } from './lineBatch';
+import { readSpills } from './orderChunkScan';
+import { duplicateKey } from './orderLineCleanser';
+import type { PriorMonthSource } from './priorMonth';
+import { lineFromRow } from './silverTables';
 import { dayNumber } from './orderRecord';
 
 function earliestAppended(candidates: AppendOnlyMonths): number {
@@ -57,7 +63,7 @@ export async function confirmAppendOnly(
   const inMonths = (pv: Record<string, string | null>) => months.has(pv.month ?? '');
   for await (const row of rowsFromAppendedDays(dailyDemand, state, candidates, 'date', inMonths, signal))
     months.delete(row.date.slice(0, 7));
-  return { months, appendFrom: candidates.appendFrom };
+  return { ...candidates, months };
 }
 
 /**
@@ -77,4 +83,94 @@ export async function storedCancellationReachesNewLines(
   const first = await rows.next();
   await rows.return?.();
   return first.done !== true;
+}
+
+/** This run's lines of a month that must be re-deliveries of stored lines for it to stay append-only. */
+interface Suspects {
+  keys: Set<string>;
+  firstDay: number;
+  lastDay: number;
+}
+
+const keyOf = (idHi: number, idLo: number, dupHi: number, dupLo: number): string => `${idHi}:${idLo}:${dupHi}:${dupLo}`;
+
+/**
+ * A line of this run on or before its SKU's stored last day (and, with netting, any cancellation)
+ * leaves an append-only month so only when it re-delivers a stored line exactly (same id and
+ * content, e.g. the ingest overlap): the month's stored lines of those days are read, files skipped
+ * by their order_date stats. Any other such line (late, corrected) makes the month rewritten.
+ */
+export async function confirmRedeliveries(
+  source: Pick<PriorMonthSource, 'tables' | 'startState' | 'runId' | 'abortSignal'>,
+  spillDir: string,
+  candidates: AppendOnlyMonths,
+  prior: ReadonlyMap<string, DayRange>,
+  netting: boolean,
+): Promise<AppendOnlyMonths> {
+  const months = new Set(candidates.months);
+  const redeliveredDays = new Map<string, DayRange>();
+  for (const month of candidates.months) {
+    const suspects = suspectsOf(spillDir, month, prior, netting);
+    if (suspects.keys.size === 0) continue;
+    const stored = await storedKeys(source, month, suspects);
+    if ([...suspects.keys].every((key) => stored.has(key)))
+      redeliveredDays.set(month, { first: suspects.firstDay, last: suspects.lastDay });
+    else months.delete(month);
+  }
+  return { months, appendFrom: candidates.appendFrom, redeliveredDays };
+}
+
+function suspectsOf(spillDir: string, month: string, prior: ReadonlyMap<string, DayRange>, netting: boolean): Suspects {
+  const suspects: Suspects = { keys: new Set(), firstDay: Infinity, lastDay: -Infinity };
+  for (const batch of readSpills(spillDir, month)) {
+    for (let i = 0; i < batch.length; i += 1) {
+      const kind = batch.kind[i];
+      if (kind === lineKind.quarantine || (kind === lineKind.cancellation && !netting)) continue;
+      const day = dayNumber((batch.orderTs[i] as string).slice(0, 10));
+      const stored = prior.get(batch.sku[i] as string);
+      if (kind === lineKind.demand && !(stored && day <= stored.last)) continue;
+      suspects.keys.add(keyOf(batch.idHi[i] as number, batch.idLo[i] as number, batch.dupHi[i] as number, batch.dupLo[i] as number));
+      suspects.firstDay = Math.min(suspects.firstDay, day);
+      suspects.lastDay = Math.max(suspects.lastDay, day);
+    }
+  }
+  return suspects;
+}
+
+/** Keys of the month's stored lines and cancellations (earlier runs') on the suspects' days. */
+async function storedKeys(
+  source: Pick<PriorMonthSource, 'tables' | 'startState' | 'runId' | 'abortSignal'>,
+  month: string,
+  suspects: Suspects,
+): Promise<Set<string>> {
+  const keys = new Set<string>();
+  const { tables, startState } = source;
+  const stored = [
+    [tables.orderLines, startState.orderLines],
+    [tables.cancellations, startState.cancellations],
+  ] as const;
+  for (const [table, state] of stored) {
+    if (!state) continue;
+    for await (const row of table.read({
+      state,
+      partitionFilter: (pv) => pv.order_month === month,
+      statsFilter: (stats) => {
+        const min = stats?.minValues.order_date;
+        const max = stats?.maxValues.order_date;
+        return (
+          typeof min !== 'string' || typeof max !== 'string' || (dayNumber(max) >= suspects.firstDay && dayNumber(min) <= suspects.lastDay)
+        );
+      },
+      ...(source.abortSignal ? { abortSignal: source.abortSignal } : {}),
+    })) {
+      if (row.run_id === source.runId) continue;
+      const line = lineFromRow(row);
+      const day = dayNumber(line.orderDate);
+      if (day < suspects.firstDay || day > suspects.lastDay) continue;
+      const id = FingerprintSet.fingerprintOf(line.orderLineId);
+      const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
+      keys.add(keyOf(id.hi, id.lo, dup.hi, dup.lo));
+    }
+  }
+  return keys;
 }

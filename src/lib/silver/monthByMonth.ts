@@ -185,7 +185,7 @@ export class MonthByMonthPass {
     // An append-only month without lines of this run (zero-fill only) needs nothing stored.
     const prior = this.isAppendOnly(month)
       ? (ctx.monthLines?.has(month) ?? true)
-        ? await readPriorLineIds(ctx, month)
+        ? await readPriorLineIds(ctx, month, ctx.appendOnly?.redeliveredDays?.get(month))
         : noPriorMonth
       : await readPriorMonth(ctx, month, this.bucket);
     const result = ctx.pool.month({

@@ -118,35 +118,44 @@ export async function readPriorMonth(source: PriorMonthSource, month: string, bu
 }
 
 /**
- * An append-only month's earlier data (see affectedMonths.appendOnlyMonths): only the line ids, for
- * re-delivery. No stored line can be an exact copy of this run's lines there (a copy falls on its
- * SKU's stored days, and such a month is not append-only), and daily demand appends rows from this
- * run's lines alone; so only `order_line_id` is read. A stored line's copy key is derived from its id
- * so it matches no content: a line id delivered again there is a conflict (first delivery wins).
+ * An append-only month's earlier data (see affectedMonths.appendOnlyMonths): stored lines on the days
+ * this run re-delivers (`days`) in full, for their exact re-delivery; of the others only the line id
+ * (`order_line_id` alone is read): a line of this run with such an id has another day, so it is a
+ * conflict (first delivery wins). Daily demand appends rows from this run's lines alone.
  */
-export async function readPriorLineIds(source: PriorMonthSource, month: string): Promise<PriorMonth> {
+export async function readPriorLineIds(source: PriorMonthSource, month: string, days: DayRange | undefined): Promise<PriorMonth> {
   const { tables, startState, runId } = source;
-  const ids: { hi: number; lo: number }[] = [];
-  const filter = {
-    partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month,
-    columns: ['order_line_id', 'run_id'],
-    ...(source.abortSignal ? { abortSignal: source.abortSignal } : {}),
-  };
+  const fingerprints = new FingerprintColumns();
+  const signal = source.abortSignal ? { abortSignal: source.abortSignal } : {};
+  const inMonth = (pv: Record<string, string | null>) => pv.order_month === month;
+  const onDays = (date: unknown) => days !== undefined && dayNumber(String(date)) >= days.first && dayNumber(String(date)) <= days.last;
   const stored = [
     [tables.orderLines, startState.orderLines],
     [tables.cancellations, startState.cancellations],
   ] as const;
   for (const [table, state] of stored) {
     if (!state) continue;
-    for await (const row of table.read({ state, ...filter })) {
-      if (row.run_id !== runId) ids.push(FingerprintSet.fingerprintOf(String(row.order_line_id)));
+    for await (const row of table.read({
+      state,
+      partitionFilter: inMonth,
+      columns: ['order_line_id', 'order_date', 'run_id'],
+      ...signal,
+    })) {
+      if (row.run_id !== runId && !onDays(row.order_date)) fingerprints.rememberOther(String(row.order_line_id));
+    }
+    if (!days) continue;
+    for await (const row of table.read({
+      state,
+      partitionFilter: inMonth,
+      statsFilter: (stats) => {
+        const min = stats?.minValues.order_date;
+        const max = stats?.maxValues.order_date;
+        return typeof min !== 'string' || typeof max !== 'string' || (dayNumber(max) >= days.first && dayNumber(min) <= days.last);
+      },
+      ...signal,
+    })) {
+      if (row.run_id !== runId && onDays(row.order_date)) fingerprints.remember(lineFromRow(row));
     }
   }
-  const idHi = Uint32Array.from(ids, (f) => f.hi);
-  const idLo = Uint32Array.from(ids, (f) => f.lo);
-  return {
-    lines: [],
-    cancellations: [],
-    fingerprints: { idHi, idLo, dupHi: idHi.map((h) => ~h >>> 0), dupLo: idLo.map((l) => (l ^ 0x9e3779b9) >>> 0) },
-  };
+  return { lines: [], cancellations: [], fingerprints: fingerprints.columns() };
 }

@@ -22,7 +22,7 @@ import { lakeTables } from '../lakeTables';
 import { crashPoint } from '../testing/crashPoints';
 import type { FieldBounds } from '../validation/fields';
 import { affectedMonths, appendOnlyMonths, monthsToLoad, skuRanges, type AffectedMonths, type AppendOnlyMonths } from './affectedMonths';
-import { confirmAppendOnly, storedCancellationReachesNewLines } from './appendOnlyCheck';
+import { confirmAppendOnly, confirmRedeliveries, storedCancellationReachesNewLines } from './appendOnlyCheck';
 import type { BuildSilverOutput } from './buildSilverOutput';
 import { monthBounds, OnHandIndex } from './dailyDemand';
 import { DataFileQueue } from './dataFileQueue';
@@ -232,8 +232,13 @@ async function readOnHand(
  * The append-only months (see affectedMonths.appendOnlyMonths), confirmed against daily_demand; with
  * netting all of the affected months or none, and none when a stored cancellation may now net a new line.
  */
-async function decideAppendOnly(run: SilverRun, affected: AffectedMonths, candidates: AppendOnlyMonths): Promise<AppendOnlyMonths> {
-  const confirmed = await confirmAppendOnly(run.tables.dailyDemand, candidates, run.signal);
+async function decideAppendOnly(
+  run: SilverRun,
+  affected: AffectedMonths,
+  candidates: AppendOnlyMonths,
+  redeliveries: (candidates: AppendOnlyMonths) => Promise<AppendOnlyMonths>,
+): Promise<AppendOnlyMonths> {
+  const confirmed = await confirmAppendOnly(run.tables.dailyDemand, await redeliveries(candidates), run.signal);
   if (!run.ruleSet.document.netting.enabled) return confirmed;
   const none = { months: new Set<string>(), appendFrom: new Map<string, number>() };
   if (confirmed.months.size < affected.months.length) return none;
@@ -394,7 +399,12 @@ async function buildOrderTables(
   inventory.newSnapshots = undefined;
   const affected = affectedMonths(scanned, ranges, newSnapshots, netting);
   const onHand = await readOnHand(run, affected.last, newSnapshots);
-  const appendOnly = await decideAppendOnly(run, affected, appendOnlyMonths(affected, priorRanges, scanned, newSnapshots, netting));
+  const appendOnly = await decideAppendOnly(
+    run,
+    affected,
+    appendOnlyMonths(affected, priorRanges, scanned, newSnapshots, netting),
+    (candidates) => confirmRedeliveries(run, scratch.spillDir, candidates, priorRanges, netting.enabled),
+  );
   newSnapshots.length = 0;
   if (appendOnly.months.size > 0)
     run.log(`silver: daily_demand months ${[...appendOnly.months].sort().join(', ')} only gain rows: appended, their stored files kept`);
