@@ -28,16 +28,36 @@ export interface PriorMonthSource {
   abortSignal?: AbortSignal;
 }
 
+/** A growable column of uint32 (a month of fingerprints as JS numbers would be heap numbers: ~4x the bytes). */
+class Uint32Column {
+  private values = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length] = value;
+    this.length += 1;
+  }
+
+  take(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
 /** Line-id and exact-copy fingerprints, as the four column arrays the month task takes. */
 class FingerprintColumns {
-  private readonly idHi: number[] = [];
-  private readonly idLo: number[] = [];
-  private readonly dupHi: number[] = [];
-  private readonly dupLo: number[] = [];
-  private readonly otherHi: number[] = [];
-  private readonly otherLo: number[] = [];
+  private readonly idHi = new Uint32Column();
+  private readonly idLo = new Uint32Column();
+  private readonly dupHi = new Uint32Column();
+  private readonly dupLo = new Uint32Column();
+  private readonly otherHi = new Uint32Column();
+  private readonly otherLo = new Uint32Column();
 
-  /** A stored line of another SKU bucket: its id only. */
+  /** A stored line of another SKU bucket (or, in an append-only month, of another day): its id only. */
   rememberOther(orderLineId: string): void {
     const id = FingerprintSet.fingerprintOf(orderLineId);
     this.otherHi.push(id.hi);
@@ -55,11 +75,11 @@ class FingerprintColumns {
 
   columns(): PriorFingerprints {
     return {
-      idHi: Uint32Array.from(this.idHi),
-      idLo: Uint32Array.from(this.idLo),
-      dupHi: Uint32Array.from(this.dupHi),
-      dupLo: Uint32Array.from(this.dupLo),
-      ...(this.otherHi.length > 0 ? { otherIdHi: Uint32Array.from(this.otherHi), otherIdLo: Uint32Array.from(this.otherLo) } : {}),
+      idHi: this.idHi.take(),
+      idLo: this.idLo.take(),
+      dupHi: this.dupHi.take(),
+      dupLo: this.dupLo.take(),
+      ...(this.otherHi.length > 0 ? { otherIdHi: this.otherHi.take(), otherIdLo: this.otherLo.take() } : {}),
     };
   }
 }
