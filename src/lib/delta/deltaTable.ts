@@ -42,6 +42,7 @@ import type {
   DeltaValue,
   DeltaWriteOptions,
   DeltaWriteResult,
+  FileStatsBounds,
 } from './types';
 import { deleteUnreferenced, signalOption, touchedPartitions } from './writtenFiles';
 
@@ -202,6 +203,7 @@ export class DeltaTable {
       const partitionValues: Record<string, string | null> = {};
       for (const column of partitionColumns) partitionValues[column] = add.partitionValues?.[physical(column)] ?? null;
       if (options.partitionFilter && !options.partitionFilter(partitionValues)) continue;
+      if (options.statsFilter && !options.statsFilter(statsBoundsOf(add))) continue;
       if (isAbsoluteFilePath(relativePath)) {
         throw new DeltaUnsupportedFeatureError(
           this.path,
@@ -338,7 +340,7 @@ export class DeltaTable {
     const { state, schema, partitionColumns } = prepared;
     const written = await writeRowFiles(this, rows, prepared, options.abortSignal);
     try {
-      const touched = touchedPartitions(partitionColumns, written.touched, options.partitions);
+      const touched = touchedPartitions(partitionColumns, written.touched, options.partitions, options.appendPartitions);
       return await commitWithRetry(this, state, { schema, partitionColumns, written, touched, options });
     } catch (err) {
       // Nothing references these files unless a commit succeeded; remove them (best effort),
@@ -365,6 +367,22 @@ export class DeltaTable {
   /** Deletes the files of a partition the latest version does not reference (staged, never committed); how many. */
   async deleteUncommitted(partitionValues: Record<string, string | null>, options: { abortSignal?: AbortSignal } = {}): Promise<number> {
     return deleteUncommitted(this, partitionValues, options);
+  }
+}
+
+/** The file's min/max stats, or undefined when it has none (or they do not parse): such a file is never skipped by stats. */
+function statsBoundsOf(add: AddAction): FileStatsBounds | undefined {
+  if (!add.stats) return undefined;
+  try {
+    const parsed = JSON.parse(add.stats) as Partial<FileStatsBounds> | null;
+    if (!parsed || typeof parsed !== 'object') return undefined;
+    return {
+      ...(typeof parsed.numRecords === 'number' ? { numRecords: parsed.numRecords } : {}),
+      minValues: parsed.minValues && typeof parsed.minValues === 'object' ? parsed.minValues : {},
+      maxValues: parsed.maxValues && typeof parsed.maxValues === 'object' ? parsed.maxValues : {},
+    };
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,7 +58,7 @@ class BulkFileWriter implements DeltaFileWriter {
     this.open = false;
     const { state, schema, partitionColumns } = this.prepared;
     try {
-      const touched = touchedPartitions(partitionColumns, this.touched, this.options.partitions);
+      const touched = touchedPartitions(partitionColumns, this.touched, this.options.partitions, this.options.appendPartitions);
       const written = { files: this.files, rowCount: this.rowCount };
       const result = await commitWithRetry(this.target, state, { schema, partitionColumns, written, touched, options: this.options });
       this.keepFiles = !result.skipped;

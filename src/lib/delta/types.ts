@@ -61,6 +61,11 @@ export interface DeltaWriteOptions {
   /** Extra partitions to clear in overwritePartitions mode even if `rows` has none for them. */
   partitions?: Array<Record<string, string>>;
   /**
+   * overwritePartitions: partitions this write only adds files to, keeping the files they have (an
+   * append into them, e.g. a new day of a month), although the write stores files there.
+   */
+  appendPartitions?: Array<Record<string, string>>;
+  /**
    * Idempotency through Delta's `txn` action: a write whose (appId, version) was already committed
    * is skipped and returns the committed table version. Use e.g. appId=`<table>:<runId>:<batchId>`.
    */
@@ -119,7 +124,19 @@ export interface DeltaReadOptions {
   partitionFilter?: (partitionValues: Record<string, string | null>) => boolean;
   /** Project these columns only. */
   columns?: string[];
+  /**
+   * Data skipping: keep only files whose add.stats pass (min/max values per column, as written).
+   * A file without stats is always read (the filter gets undefined and must then say true).
+   */
+  statsFilter?: (stats: FileStatsBounds | undefined) => boolean;
   abortSignal?: AbortSignal;
+}
+
+/** A data file's min/max values per column from its add.stats (Delta's JSON form: dates 'YYYY-MM-DD'). */
+export interface FileStatsBounds {
+  numRecords?: number;
+  minValues: Record<string, unknown>;
+  maxValues: Record<string, unknown>;
 }
 
 export interface DeltaFileInfo {

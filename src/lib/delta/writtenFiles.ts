@@ -74,16 +74,27 @@ export function checkedPartitionValues(
   return out;
 }
 
-/** The partitions a write replaces: those it wrote files to plus the ones named in `partitions` (overwritePartitions). */
+/**
+ * The partitions a write replaces: those it wrote files to plus the ones named in `partitions`
+ * (overwritePartitions), less those named in `appendPartitions` (only added to).
+ */
 export function touchedPartitions(
   partitionColumns: readonly string[],
   written: Iterable<string>,
   extra: ReadonlyArray<Record<string, string | null>> | undefined,
+  appendOnly?: ReadonlyArray<Record<string, string | null>>,
 ): Set<string> {
   const touched = new Set(written);
   for (const values of extra ?? []) {
     checkedPartitionValues(partitionColumns, values, 'partitions', `partition ${JSON.stringify(values)}`);
     touched.add(partitionKey(partitionColumns, values));
+  }
+  for (const values of appendOnly ?? []) {
+    const key = partitionKey(
+      partitionColumns,
+      checkedPartitionValues(partitionColumns, values, 'partitions', `partition ${JSON.stringify(values)}`),
+    );
+    touched.delete(key);
   }
   return touched;
 }

@@ -104,3 +104,52 @@ export function monthsToLoad(affected: AffectedMonths, scanned: ScanSummary, net
   if (netting.enabled) for (const m of affected.months) load.add(monthOfDay(monthBounds(m).last + 1));
   return [...load].sort();
 }
+
+/**
+ * Months of `affected` whose daily_demand only gains rows (a new day, or a SKU's range widened
+ * forward): every existing row of the month keeps its value, so its files stay and the new rows are
+ * appended. `appendFrom` holds, per SKU with new rows, the first day it gains (its stored last day
+ * + 1, or its first day when it is new). A month is not append-only when a new stock figure changes
+ * an existing row's on_hand, nor (checked line by line in appendOnlyCheck.ts) when a line on or
+ * before its SKU's stored last day is not a re-delivery of a stored line (a late or corrected line
+ * changes an existing row). With netting on, only a run whose every affected month is append-only
+ * qualifies, with no cancellation but re-deliveries and no stored cancellation after a new line,
+ * since a rewritten month's netting reads its neighbours in full.
+ */
+export interface AppendOnlyMonths {
+  months: Set<string>;
+  appendFrom: Map<string, number>;
+  /** Per month, the days of this run's re-deliveries of stored lines (their stored lines are read in full). */
+  redeliveredDays?: Map<string, DayRange>;
+}
+
+export function appendOnlyMonths(
+  affected: AffectedMonths,
+  prior: ReadonlyMap<string, DayRange>,
+  scanned: ScanSummary,
+  newSnapshots: readonly InventorySnapshot[],
+  netting: RuleSetDocument['netting'],
+): AppendOnlyMonths {
+  const appendFrom = new Map<string, number>();
+  const none = { months: new Set<string>(), appendFrom };
+  if (prior.size === 0) return none;
+  // With netting, a cancellation of this run may net a stored line unless it is a re-delivery
+  // (checked in appendOnlyCheck.ts, as are stored cancellations after a new line).
+  const rewritten = new Set<string>();
+  // A line on or before its SKU's stored last day changes a stored row unless it is a re-delivery
+  // of a stored line (the ingest overlap): appendOnlyCheck.ts checks those lines one by one.
+  for (const [sku, [first, last]] of Object.entries(scanned.skuRanges)) {
+    const stored = prior.get(sku);
+    if (!stored) appendFrom.set(sku, first);
+    else if (last > stored.last) appendFrom.set(sku, stored.last + 1);
+  }
+  for (const snapshot of newSnapshots) {
+    const stored = prior.get(snapshot.sku);
+    const day = dayNumber(snapshot.snapshotDate);
+    if (stored && day <= stored.last) monthsBetween(Math.max(day, stored.first), stored.last).forEach((m) => rewritten.add(m));
+  }
+  // With netting, a rewritten month needs its neighbours' stored lines and cancellations read in
+  // full: then no month is append-only.
+  if (netting.enabled && rewritten.size > 0) return none;
+  return { months: new Set(affected.months.filter((m) => !rewritten.has(m))), appendFrom };
+}

@@ -5,19 +5,20 @@
  * window gets its daily demand rows.
  */
 import type { DeltaFileWriter } from '../delta/types';
-import type { AffectedMonths } from './affectedMonths';
+import type { AffectedMonths, AppendOnlyMonths } from './affectedMonths';
 import { monthBounds, monthOfDay, type DayRange, type OnHandIndex } from './dailyDemand';
 import { dailyDemandTasks } from './dailyDemandTask';
 import type { DataFileQueue } from './dataFileQueue';
 import { DemandLines } from './demandLines';
 import type { MonthResult } from './monthPass';
 import { netCancellations, type CancellationRef } from './netting';
-import { readPriorMonth, type PriorMonth, type PriorMonthSource } from './priorMonth';
+import { readPriorLineIds, readPriorMonth, type PriorMonth, type PriorMonthSource } from './priorMonth';
 import { ProductCatalogue } from './products';
 import type { QuarantineSink } from './quarantineSink';
 import type { RuleSet } from './ruleSet';
 import type { SilverPool } from './silverPool';
 import { orderLinesFileRows } from './silverTables';
+import { inBucket, type SkuBucket } from './skuBucket';
 
 /** Data files encoding or being stored at once: enough that the main thread never waits on one. */
 const filesInFlight = 8;
@@ -49,6 +50,8 @@ export interface MonthPassContext extends PriorMonthSource {
   monthLines?: ReadonlyMap<string, number>;
   /** Lines of the months prepared ahead at most (default 400,000); one month ahead always. */
   linesAhead?: number;
+  /** Affected months whose daily_demand only gains rows (appended; their stored lines are not read). */
+  appendOnly?: AppendOnlyMonths;
 }
 
 /** What the pass kept, counted over all its months. */
@@ -63,6 +66,12 @@ export interface MonthPassTotals {
   nettedUnits: number;
   dailyDemandRows: number;
 }
+
+const noPriorMonth: PriorMonth = {
+  lines: [],
+  cancellations: [],
+  fingerprints: { idHi: new Uint32Array(0), idLo: new Uint32Array(0), dupHi: new Uint32Array(0), dupLo: new Uint32Array(0) },
+};
 
 interface PendingMonth {
   month: string;
@@ -87,24 +96,61 @@ export class MonthByMonthPass {
   private windowMonths: string[] = [];
   private readonly skuOrder: string[];
   private readonly netting: RuleSet['document']['netting'];
+  /** Append-only months: each SKU's days from its first new one (the rows a month gains), in SKU order. */
+  private readonly appended: { ranges: Map<string, DayRange>; skuOrder: string[] };
 
   constructor(private readonly ctx: MonthPassContext) {
     this.catalogue = new ProductCatalogue(ctx.ruleSet.document.canonicalDescription.tieBreak);
     this.skuOrder = [...ctx.ranges.keys()].sort();
     this.netting = ctx.ruleSet.document.netting;
+    const ranges = new Map<string, DayRange>();
+    for (const [sku, from] of ctx.appendOnly?.appendFrom ?? []) {
+      const range = ctx.ranges.get(sku);
+      if (range && Math.max(range.first, from) <= range.last) ranges.set(sku, { first: Math.max(range.first, from), last: range.last });
+    }
+    this.appended = { ranges, skuOrder: [...ranges.keys()].sort() };
+  }
+
+  private isAppendOnly(month: string): boolean {
+    return this.ctx.appendOnly?.months.has(month) ?? false;
   }
 
   /** Most lines of months prepared ahead at once (for the tests that keep it bounded). */
   peakLinesAhead = 0;
 
+  /** The SKU bucket being run (undefined: one bucket, every SKU). */
+  private bucket: SkuBucket | undefined;
+  /** The SKUs of the bucket being run, in order: all, and those of append-only months. */
+  private bucketSkus: { all: string[]; appended: string[] } = { all: [], appended: [] };
+
   /**
-   * Runs the months (sorted) in order, with enough queued that no worker waits while this thread
-   * nets and aggregates one, but never more than `linesAhead` lines of them (at least one month).
+   * Runs the months (sorted) in order, once per SKU bucket (`buckets`, default 1): a bucket's lines,
+   * cancellations and daily demand are its SKUs' alone, so each run holds about 1/buckets of a month.
    */
-  async run(months: readonly string[]): Promise<void> {
+  async run(months: readonly string[], buckets = 1): Promise<void> {
+    for (let index = 0; index < buckets; index += 1) {
+      this.bucket = buckets > 1 ? { index, count: buckets } : undefined;
+      const bucket = this.bucket;
+      this.bucketSkus = {
+        all: this.skuOrder.filter((s) => inBucket(s, bucket)),
+        appended: this.appended.skuOrder.filter((s) => inBucket(s, bucket)),
+      };
+      this.window = new DemandLines();
+      this.windowMonths = [];
+      await this.runBucket(months, buckets);
+    }
+    await this.ctx.files.drainTo(0);
+  }
+
+  /**
+   * Runs the months (sorted) in order for the current bucket, with enough queued that no worker
+   * waits while this thread nets and aggregates one, but never more than `linesAhead` lines of them
+   * (at least one month).
+   */
+  private async runBucket(months: readonly string[], buckets: number): Promise<void> {
     const monthsAhead = 2 * this.ctx.pool.workers + 1;
     const linesAhead = this.ctx.linesAhead ?? defaultLinesAhead;
-    const linesOf = (month: string) => this.ctx.monthLines?.get(month) ?? 0;
+    const linesOf = (month: string) => Math.ceil((this.ctx.monthLines?.get(month) ?? 0) / buckets);
     const ahead: PendingMonth[] = [];
     let next = 0;
     let queuedLines = 0;
@@ -130,14 +176,18 @@ export class MonthByMonthPass {
       await this.take(pending, taken, months.length);
     }
     this.finalize(Infinity);
-    await this.ctx.files.drainTo(0);
   }
 
   /** Reads the month's earlier Silver data and starts its de-duplication and files on the pool. */
   private async prepare(month: string): Promise<PendingMonth> {
     const { ctx } = this;
     const { writers, ruleSet } = ctx;
-    const prior = await readPriorMonth(ctx, month);
+    // An append-only month without lines of this run (zero-fill only) needs nothing stored.
+    const prior = this.isAppendOnly(month)
+      ? (ctx.monthLines?.has(month) ?? true)
+        ? await readPriorLineIds(ctx, month, ctx.appendOnly?.redeliveredDays?.get(month))
+        : noPriorMonth
+      : await readPriorMonth(ctx, month, this.bucket);
     const result = ctx.pool.month({
       month,
       spillDir: ctx.spillDir,
@@ -148,6 +198,7 @@ export class MonthByMonthPass {
       orderLineFields: writers.orderLines.skipped ? null : [...writers.orderLines.dataFields],
       cancellationFields: writers.cancellations.skipped ? null : [...writers.cancellations.dataFields],
       fileRows: orderLinesFileRows,
+      ...(this.bucket ? { bucket: this.bucket } : {}),
     });
     result.catch(() => undefined);
     return { month, prior, result };
@@ -215,7 +266,11 @@ export class MonthByMonthPass {
     const fields = [...dailyDemand.dataFields];
     for (const month of done) {
       if (!ctx.affected.set.has(month) || dailyDemand.skipped) continue;
-      const options = { skuOrder: this.skuOrder, ranges: ctx.ranges, onHand: ctx.onHand, fields, fileRows: orderLinesFileRows };
+      // An append-only month gets the rows of its new days only; its stored files stay.
+      const { skuOrder, ranges } = this.isAppendOnly(month)
+        ? { skuOrder: this.bucketSkus.appended, ranges: this.appended.ranges }
+        : { skuOrder: this.bucketSkus.all, ranges: ctx.ranges };
+      const options = { skuOrder, ranges, onHand: ctx.onHand, fields, fileRows: orderLinesFileRows };
       // A month's SKU-days in tasks of bounded size: a worker never holds the whole fleet's month.
       for (const { task, rows } of dailyDemandTasks(this.window, month, options)) {
         this.totals.dailyDemandRows += rows;

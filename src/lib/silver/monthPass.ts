@@ -17,6 +17,7 @@ import type { OrderLine } from './orderRecord';
 import { readSpills, type InvalidRecord } from './orderChunkScan';
 import { rawText } from './rawText';
 import { ProductCatalogue, type SkuStats } from './products';
+import { inBucket, type SkuBucket } from './skuBucket';
 
 /** Fingerprints of lines already in Silver for the month (line id and exact-copy key). */
 export interface PriorFingerprints {
@@ -24,6 +25,9 @@ export interface PriorFingerprints {
   idLo: Uint32Array;
   dupHi: Uint32Array;
   dupLo: Uint32Array;
+  /** Ids of stored lines of other SKU buckets (only a re-delivery of their id matters here). */
+  otherIdHi?: Uint32Array;
+  otherIdLo?: Uint32Array;
 }
 
 export interface MonthTask {
@@ -37,6 +41,11 @@ export interface MonthTask {
   orderLineFields: DeltaField[] | null;
   cancellationFields: DeltaField[] | null;
   fileRows: number;
+  /**
+   * The SKU bucket this task keeps (absent: all). Lines of other buckets are read only for their ids,
+   * so a line id delivered again under another SKU is still a re-delivery, as with one bucket.
+   */
+  bucket?: SkuBucket;
 }
 
 /** The month's demand lines as DemandLines columns (dictionaries as plain arrays). */
@@ -139,11 +148,13 @@ class MonthProcessor {
 
   constructor(private readonly task: MonthTask) {
     const prior = task.prior;
-    this.seen = new SeenLines(prior.idHi.length + 4096, task.duplicates.quarantine);
+    this.seen = new SeenLines(prior.idHi.length + (prior.otherIdHi?.length ?? 0) + 4096, task.duplicates.quarantine);
     for (let i = 0; i < prior.idHi.length; i += 1) {
       this.seen.remember(prior.idHi[i] as number, prior.idLo[i] as number, prior.dupHi[i] as number, prior.dupLo[i] as number);
       this.contentOf.set(`${prior.idHi[i]}:${prior.idLo[i]}`, `${prior.dupHi[i]}:${prior.dupLo[i]}`);
     }
+    const otherLo = prior.otherIdLo;
+    prior.otherIdHi?.forEach((hi, i) => this.seen.rememberId(hi, otherLo?.[i] as number));
     this.catalogue = new ProductCatalogue(task.tieBreak);
     this.orderColumns = new OrderLineColumns(task.runId);
     this.cancellationColumns = new OrderLineColumns(task.runId);
@@ -151,7 +162,12 @@ class MonthProcessor {
 
   handle(batch: LineBatch): void {
     let nextRejection = 0;
+    const bucket = this.task.bucket;
     for (let i = 0; i < batch.length; i += 1) {
+      if (bucket && !inBucket(String(batch.sku[i] ?? ''), bucket)) {
+        this.seen.rememberId(batch.idHi[i] as number, batch.idLo[i] as number);
+        continue;
+      }
       const kind = batch.kind[i] as LineKind;
       const verdict = this.seen.check(
         batch.idHi[i] as number,
@@ -208,8 +224,9 @@ class MonthProcessor {
   /** A line id seen before: dropped, and recorded as a conflict when its content differs from the first delivery. */
   private redelivered(batch: LineBatch, i: number, idKey: string, contentKey: string, from: LineSource): void {
     this.counts.redelivered += 1;
+    // No content recorded: the first delivery was a line of another SKU bucket (so another SKU).
     const first = this.contentOf.get(idKey);
-    if (first === undefined || first === contentKey) return;
+    if (first === contentKey) return;
     const line = lineOf(batch, i);
     this.quarantine.push({
       ...from,

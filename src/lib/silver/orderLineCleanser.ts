@@ -99,6 +99,11 @@ export class SeenLines {
     this.exact.addFingerprint(dupHi, dupLo);
   }
 
+  /** A line of another SKU bucket: only its id counts here (a later line with that id is a re-delivery). */
+  rememberId(idHi: number, idLo: number): void {
+    this.ids.addFingerprint(idHi, idLo);
+  }
+
   /** The verdict for the next line; `rejected` says a stateless rule already rejected it. */
   check(idHi: number, idLo: number, dupHi: number, dupLo: number, rejected: boolean): 'redelivered' | 'rejected' | 'duplicate' | 'new' {
     if (!this.ids.addFingerprint(idHi, idLo)) return 'redelivered';

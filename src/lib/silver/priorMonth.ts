@@ -9,6 +9,7 @@ import { FingerprintSet } from './fingerprintSet';
 import type { PriorFingerprints } from './monthPass';
 import type { CancellationRef } from './netting';
 import { duplicateKey } from './orderLineCleanser';
+import { inBucket, type SkuBucket } from './skuBucket';
 import { dayNumber, type OrderLine } from './orderRecord';
 import { lineFromRow, type SilverStartState, type SilverTables } from './silverTables';
 
@@ -27,12 +28,41 @@ export interface PriorMonthSource {
   abortSignal?: AbortSignal;
 }
 
+/** A growable column of uint32 (a month of fingerprints as JS numbers would be heap numbers: ~4x the bytes). */
+class Uint32Column {
+  private values = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Uint32Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length] = value;
+    this.length += 1;
+  }
+
+  take(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
 /** Line-id and exact-copy fingerprints, as the four column arrays the month task takes. */
 class FingerprintColumns {
-  private readonly idHi: number[] = [];
-  private readonly idLo: number[] = [];
-  private readonly dupHi: number[] = [];
-  private readonly dupLo: number[] = [];
+  private readonly idHi = new Uint32Column();
+  private readonly idLo = new Uint32Column();
+  private readonly dupHi = new Uint32Column();
+  private readonly dupLo = new Uint32Column();
+  private readonly otherHi = new Uint32Column();
+  private readonly otherLo = new Uint32Column();
+
+  /** A stored line of another SKU bucket (or, in an append-only month, of another day): its id only. */
+  rememberOther(orderLineId: string): void {
+    const id = FingerprintSet.fingerprintOf(orderLineId);
+    this.otherHi.push(id.hi);
+    this.otherLo.push(id.lo);
+  }
 
   remember(line: OrderLine): void {
     const id = FingerprintSet.fingerprintOf(line.orderLineId);
@@ -45,10 +75,11 @@ class FingerprintColumns {
 
   columns(): PriorFingerprints {
     return {
-      idHi: Uint32Array.from(this.idHi),
-      idLo: Uint32Array.from(this.idLo),
-      dupHi: Uint32Array.from(this.dupHi),
-      dupLo: Uint32Array.from(this.dupLo),
+      idHi: this.idHi.take(),
+      idLo: this.idLo.take(),
+      dupHi: this.dupHi.take(),
+      dupLo: this.dupLo.take(),
+      ...(this.otherHi.length > 0 ? { otherIdHi: this.otherHi.take(), otherIdLo: this.otherLo.take() } : {}),
     };
   }
 }
@@ -68,7 +99,8 @@ function assertInCatalogueRange(line: OrderLine, storedBy: string, ranges: Reado
   }
 }
 
-export async function readPriorMonth(source: PriorMonthSource, month: string): Promise<PriorMonth> {
+/** The month's stored data; with a SKU bucket, lines and cancellations of its SKUs only (the others' ids still). */
+export async function readPriorMonth(source: PriorMonthSource, month: string, bucket?: SkuBucket): Promise<PriorMonth> {
   const { tables, startState, runId } = source;
   const fingerprints = new FingerprintColumns();
   const lines: PriorMonth['lines'] = [];
@@ -80,6 +112,10 @@ export async function readPriorMonth(source: PriorMonthSource, month: string): P
   if (startState.orderLines) {
     for await (const row of tables.orderLines.read({ state: startState.orderLines, ...filter })) {
       if (row.run_id === runId) continue;
+      if (!inBucket(String(row.sku), bucket)) {
+        fingerprints.rememberOther(String(row.order_line_id));
+        continue;
+      }
       const line = lineFromRow(row);
       assertInCatalogueRange(line, String(row.run_id), source.ranges);
       fingerprints.remember(line);
@@ -89,10 +125,57 @@ export async function readPriorMonth(source: PriorMonthSource, month: string): P
   if (startState.cancellations) {
     for await (const row of tables.cancellations.read({ state: startState.cancellations, ...filter })) {
       if (row.run_id === runId) continue;
+      if (!inBucket(String(row.sku), bucket)) {
+        fingerprints.rememberOther(String(row.order_line_id));
+        continue;
+      }
       const line = lineFromRow(row);
       fingerprints.remember(line);
       cancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
     }
   }
   return { lines, cancellations, fingerprints: fingerprints.columns() };
+}
+
+/**
+ * An append-only month's earlier data (see affectedMonths.appendOnlyMonths): stored lines on the days
+ * this run re-delivers (`days`) in full, for their exact re-delivery; of the others only the line id
+ * (`order_line_id` alone is read): a line of this run with such an id has another day, so it is a
+ * conflict (first delivery wins). Daily demand appends rows from this run's lines alone.
+ */
+export async function readPriorLineIds(source: PriorMonthSource, month: string, days: DayRange | undefined): Promise<PriorMonth> {
+  const { tables, startState, runId } = source;
+  const fingerprints = new FingerprintColumns();
+  const signal = source.abortSignal ? { abortSignal: source.abortSignal } : {};
+  const inMonth = (pv: Record<string, string | null>) => pv.order_month === month;
+  const onDays = (date: unknown) => days !== undefined && dayNumber(String(date)) >= days.first && dayNumber(String(date)) <= days.last;
+  const stored = [
+    [tables.orderLines, startState.orderLines],
+    [tables.cancellations, startState.cancellations],
+  ] as const;
+  for (const [table, state] of stored) {
+    if (!state) continue;
+    for await (const row of table.read({
+      state,
+      partitionFilter: inMonth,
+      columns: ['order_line_id', 'order_date', 'run_id'],
+      ...signal,
+    })) {
+      if (row.run_id !== runId && !onDays(row.order_date)) fingerprints.rememberOther(String(row.order_line_id));
+    }
+    if (!days) continue;
+    for await (const row of table.read({
+      state,
+      partitionFilter: inMonth,
+      statsFilter: (stats) => {
+        const min = stats?.minValues.order_date;
+        const max = stats?.maxValues.order_date;
+        return typeof min !== 'string' || typeof max !== 'string' || (dayNumber(max) >= days.first && dayNumber(min) <= days.last);
+      },
+      ...signal,
+    })) {
+      if (row.run_id !== runId && onDays(row.order_date)) fingerprints.remember(lineFromRow(row));
+    }
+  }
+  return { lines: [], cancellations: [], fingerprints: fingerprints.columns() };
 }

@@ -21,7 +21,8 @@ import type { LakeStore } from '../lake/lakeStore';
 import { lakeTables } from '../lakeTables';
 import { crashPoint } from '../testing/crashPoints';
 import type { FieldBounds } from '../validation/fields';
-import { affectedMonths, monthsToLoad, skuRanges, type AffectedMonths } from './affectedMonths';
+import { affectedMonths, appendOnlyMonths, monthsToLoad, skuRanges, type AffectedMonths, type AppendOnlyMonths } from './affectedMonths';
+import { confirmAppendOnly, confirmRedeliveries, storedCancellationReachesNewLines } from './appendOnlyCheck';
 import type { BuildSilverOutput } from './buildSilverOutput';
 import { monthBounds, OnHandIndex } from './dailyDemand';
 import { DataFileQueue } from './dataFileQueue';
@@ -37,6 +38,7 @@ import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { runScanPass } from './scanPass';
 import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpace';
 import { SilverPool } from './silverPool';
+import { bucketCount } from './skuBucket';
 import { openSilverTables, readStartState, silverTxn, silverWriteOptions, type SilverStartState, type SilverTables } from './silverTables';
 
 export interface SourceRecord {
@@ -71,6 +73,8 @@ export interface SilverBuildOptions {
   fieldBounds?: FieldBounds;
   /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
   linesAhead?: number;
+  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 100,000). */
+  linesPerBucket?: number;
 }
 
 export interface SilverBuildResult extends BuildSilverOutput {
@@ -224,8 +228,59 @@ async function readOnHand(
   return index.build();
 }
 
+/**
+ * The append-only months (see affectedMonths.appendOnlyMonths), confirmed against daily_demand; with
+ * netting all of the affected months or none, and none when a stored cancellation may now net a new line.
+ */
+async function decideAppendOnly(
+  run: SilverRun,
+  affected: AffectedMonths,
+  candidates: AppendOnlyMonths,
+  redeliveries: (candidates: AppendOnlyMonths) => Promise<AppendOnlyMonths>,
+): Promise<AppendOnlyMonths> {
+  const confirmed = await confirmAppendOnly(run.tables.dailyDemand, await redeliveries(candidates), run.signal);
+  if (!run.ruleSet.document.netting.enabled) return confirmed;
+  const none = { months: new Set<string>(), appendFrom: new Map<string, number>() };
+  if (confirmed.months.size < affected.months.length) return none;
+  const reached = await storedCancellationReachesNewLines(run.tables.cancellations, run.startState.cancellations, confirmed, run.signal);
+  return reached ? none : confirmed;
+}
+
+/** Lines the pass takes for its largest month: this run's, plus the stored ones of a month it rewrites. */
+function largestMonth(run: SilverRun, months: readonly string[], scanned: ScanSummary, appendOnly: AppendOnlyMonths): number {
+  const stored = new Map<string, number>();
+  for (const state of [run.startState.orderLines, run.startState.cancellations]) {
+    for (const add of state?.files.values() ?? []) {
+      const month = add.partitionValues?.order_month ?? '';
+      stored.set(month, (stored.get(month) ?? 0) + recordsOf(add.stats ?? undefined));
+    }
+  }
+  let largest = 0;
+  for (const month of months) {
+    const c = scanned.months[month];
+    const own = c ? c.demand + c.cancellation + c.rejected : 0;
+    largest = Math.max(largest, own + (appendOnly.months.has(month) ? 0 : (stored.get(month) ?? 0)));
+  }
+  return largest;
+}
+
+/** A data file's row count from its add.stats (0 when it has none). */
+function recordsOf(stats: string | undefined): number {
+  try {
+    const n = stats ? (JSON.parse(stats) as { numRecords?: unknown }).numRecords : undefined;
+    return typeof n === 'number' ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The writers of the month-by-month pass; each is listed in `opened` as soon as it is open, for the abort on failure. */
-async function openMonthWriters(run: SilverRun, affected: AffectedMonths, opened: DeltaFileWriter[]): Promise<MonthWriters> {
+async function openMonthWriters(
+  run: SilverRun,
+  affected: AffectedMonths,
+  appendOnly: AppendOnlyMonths,
+  opened: DeltaFileWriter[],
+): Promise<MonthWriters> {
   const { tables, runId } = run;
   const abortSignal = run.options.abortSignal;
   const open = async (writer: Promise<DeltaFileWriter>): Promise<DeltaFileWriter> => {
@@ -240,8 +295,13 @@ async function openMonthWriters(run: SilverRun, affected: AffectedMonths, opened
   const dailyDemand = await open(
     tables.dailyDemand.openWriter({
       ...silverWriteOptions(lakeTables.daily_demand, runId, 'overwritePartitions', abortSignal),
-      partitions: affected.months.map((month) => ({ month })),
-      commitInfo: { runId, months: `${affected.months[0] ?? '-'}..${affected.last ?? '-'}` },
+      partitions: affected.months.filter((month) => !appendOnly.months.has(month)).map((month) => ({ month })),
+      appendPartitions: [...appendOnly.months].map((month) => ({ month })),
+      commitInfo: {
+        runId,
+        months: `${affected.months[0] ?? '-'}..${affected.last ?? '-'}`,
+        ...(appendOnly.months.size > 0 ? { appendedMonths: [...appendOnly.months].sort().join(',') } : {}),
+      },
     }),
   );
   return { orderLines, cancellations, dailyDemand };
@@ -331,6 +391,7 @@ async function buildOrderTables(
   cleanup: { files: DataFileQueue; writers: DeltaFileWriter[] },
 ): Promise<SilverBuildResult> {
   const scanned = await scanOrders(run, scratch, quarantine);
+  const priorRanges = skuRanges(run.priorProducts);
   const ranges = skuRanges(run.priorProducts);
   const netting = run.ruleSet.document.netting;
   const newSnapshots = inventory.newSnapshots ?? [];
@@ -338,8 +399,16 @@ async function buildOrderTables(
   inventory.newSnapshots = undefined;
   const affected = affectedMonths(scanned, ranges, newSnapshots, netting);
   const onHand = await readOnHand(run, affected.last, newSnapshots);
+  const appendOnly = await decideAppendOnly(
+    run,
+    affected,
+    appendOnlyMonths(affected, priorRanges, scanned, newSnapshots, netting),
+    (candidates) => confirmRedeliveries(run, scratch.spillDir, candidates, priorRanges, netting.enabled),
+  );
   newSnapshots.length = 0;
-  const writers = await openMonthWriters(run, affected, cleanup.writers);
+  if (appendOnly.months.size > 0)
+    run.log(`silver: daily_demand months ${[...appendOnly.months].sort().join(', ')} only gain rows: appended, their stored files kept`);
+  const writers = await openMonthWriters(run, affected, appendOnly, cleanup.writers);
   const pass = new MonthByMonthPass({
     tables: run.tables,
     startState: run.startState,
@@ -354,11 +423,19 @@ async function buildOrderTables(
     onHand,
     quarantine,
     monthLines: new Map(Object.entries(scanned.months).map(([month, c]) => [month, c.demand + c.cancellation])),
+    appendOnly,
     ...(run.options.linesAhead !== undefined ? { linesAhead: run.options.linesAhead } : {}),
     ...(run.options.progress ? { progress: run.options.progress } : {}),
     ...run.signal,
   });
-  await pass.run(monthsToLoad(affected, scanned, netting));
+  // Every affected month append-only: no stored lines are netted again, so the months after are not read.
+  const load = monthsToLoad(affected, scanned, netting).filter(
+    (m) => appendOnly.months.size < affected.months.length || affected.set.has(m) || m in scanned.months,
+  );
+  const largest = largestMonth(run, load, scanned, appendOnly);
+  const buckets = bucketCount(largest, run.options.linesPerBucket);
+  if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
+  await pass.run(load, buckets);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
