@@ -14,7 +14,8 @@ import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
 import { buildSilverTables, type InventorySourceRecord, type SourceRecord } from '../../src/lib/silver/silverBuild';
-import { stopAt } from './fixtures';
+import { seededRandom } from '../../src/lib/sample/seededRandom';
+import { orders, stopAt } from './fixtures';
 
 function line(id: string, invoice: string, sku: string, qty: number, date: string, customer: string | null = '17850.0') {
   return {
@@ -256,6 +257,31 @@ describe.each([
     ]);
   });
 
+  it('stored ids delivered again rejected or invalid, and a non-product line on a new day', async () => {
+    await runAndCompare([
+      history,
+      [
+        line('a1', '200', '22001', 1, '2011-02-21'),
+        line('h3', '102', '22001', 0, '2011-02-19'),
+        { ...line('h6', '105', '22003', 1, '2011-02-20', null), Quantity: 'x' },
+        line('p1', '201', 'POST', 1, '2011-02-21'),
+      ],
+    ]);
+  });
+
+  it('a cancellation past every SKU’s last sale (a month no SKU is active in yet) nets a stored line, as a full build', async () => {
+    const runs = lakeAt('runs');
+    await build(runs, 'run-1', history);
+    const cancel = [line('k1', 'C400', '22001', -3, '2011-03-01')];
+    await build(runs, 'run-2', cancel);
+    const expected = await rebuilt([...history, ...cancel]);
+    await expectSameSilver(runs, expected);
+    // Then a new day and a re-delivery of the cancellation: still one netting.
+    const next = [...cancel, line('a1', '200', '22001', 1, '2011-03-02')];
+    await build(runs, 'run-3', next);
+    await expectSameSilver(runs, await rebuilt([...history, ...cancel, ...next]));
+  });
+
   it('an empty increment and an increment of only re-deliveries change nothing', async () => {
     expect(await runAndCompare([history, [], history, history.slice(2)])).toEqual([0, 0, 0]);
   });
@@ -343,3 +369,51 @@ describe.each([
     await expectSameSilver(runs, await rebuilt([...history, ...next], inv));
   });
 });
+
+describe.each([
+  ['online-retail (netting on), 1 bucket', ruleSetByName('online-retail'), undefined],
+  ['order-status (netting off), 1 bucket', ruleSetByName('order-status'), undefined],
+  ['online-retail (netting on), buckets of 150 lines', ruleSetByName('online-retail'), 150],
+])(
+  'Silver increments of the four-month fixture cut at day boundaries, rules %s',
+  (_name, ruleSet: RuleSet, linesPerBucket: number | undefined) => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await fs.mkdtemp(path.join(os.tmpdir(), 'silver-attack-cut-'));
+    });
+    afterEach(async () => {
+      await fs.rm(dir, { recursive: true, force: true });
+    });
+
+    it('the bulk, then the last eight days one run each, each re-delivering some lines of the one before, shuffled, equal a full build', async () => {
+      const next = seededRandom(11);
+      const withStatus = (r: Record<string, unknown>) =>
+        ruleSet.document.name === 'order-status' ? { ...r, Status: Number(r.Quantity) < 0 ? 'cancelled' : 'placed' } : r;
+      const all = orders()
+        .map(withStatus)
+        .sort((x, y) => String(x.InvoiceDate).localeCompare(String(y.InvoiceDate)));
+      // The bulk, then the last eight days one run each (cut at day boundaries, so the append path is taken).
+      const dayOf = (r: Record<string, unknown>) => String(r.InvoiceDate).slice(0, 10);
+      const days = [...new Set(all.map(dayOf))];
+      const lastDays = days.slice(-8);
+      const increments: Array<Array<Record<string, unknown>>> = [all.filter((r) => dayOf(r) < (lastDays[0] as string))];
+      for (const day of lastDays) {
+        const before = increments[increments.length - 1] as Array<Record<string, unknown>>;
+        const overlap = before.slice(-Math.floor(next() * 15));
+        increments.push([...overlap, ...all.filter((r) => dayOf(r) === day)].sort(() => next() - 0.5));
+      }
+      const build = (lake: FileSystemLake, runId: string, records: unknown[]) =>
+        buildSilverTables(lake, { runId, ruleSet, orders: source(records), ...(linesPerBucket === undefined ? {} : { linesPerBucket }) });
+      const runs = FileSystemLake.fromDirectory(path.join(dir, 'runs'));
+      await build(runs, 'run-0', increments[0] as unknown[]);
+      let appended = 0;
+      for (const [i, records] of increments.slice(1).entries())
+        if ((await removedBy(runs, () => build(runs, `run-${i + 1}`, records))) === 0) appended += 1;
+      const single = FileSystemLake.fromDirectory(path.join(dir, 'single'));
+      await build(single, 'all', increments.flat());
+      await expectSameSilver(runs, single);
+      // The append path was taken (with netting, only by runs whose cancellations are all re-deliveries).
+      expect(appended).toBeGreaterThan(0);
+    });
+  },
+);
