@@ -106,15 +106,21 @@ export async function confirmRedeliveries(
   candidates: AppendOnlyMonths,
   prior: ReadonlyMap<string, DayRange>,
   netting: boolean,
+  scannedMonths: Iterable<string> = [],
 ): Promise<AppendOnlyMonths> {
   const months = new Set(candidates.months);
   const redeliveredDays = new Map<string, DayRange>();
-  for (const month of candidates.months) {
+  // With netting, a cancellation in a month that is no candidate (e.g. past every SKU's last sale,
+  // so in no affected month) may still net a line of a candidate month: it must be a re-delivery too.
+  const checked = new Set([...candidates.months, ...(netting ? scannedMonths : [])]);
+  for (const month of checked) {
     const suspects = suspectsOf(spillDir, month, prior, netting);
     if (suspects.keys.size === 0) continue;
     const stored = await storedKeys(source, month, suspects);
-    if ([...suspects.keys].every((key) => stored.has(key)))
-      redeliveredDays.set(month, { first: suspects.firstDay, last: suspects.lastDay });
+    const redelivered = [...suspects.keys].every((key) => stored.has(key));
+    if (!candidates.months.has(month)) {
+      if (!redelivered) return { months: new Set(), appendFrom: candidates.appendFrom };
+    } else if (redelivered) redeliveredDays.set(month, { first: suspects.firstDay, last: suspects.lastDay });
     else months.delete(month);
   }
   return { months, appendFrom: candidates.appendFrom, redeliveredDays };

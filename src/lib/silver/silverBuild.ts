@@ -403,7 +403,7 @@ async function buildOrderTables(
     run,
     affected,
     appendOnlyMonths(affected, priorRanges, scanned, newSnapshots, netting),
-    (candidates) => confirmRedeliveries(run, scratch.spillDir, candidates, priorRanges, netting.enabled),
+    (candidates) => confirmRedeliveries(run, scratch.spillDir, candidates, priorRanges, netting.enabled, Object.keys(scanned.months)),
   );
   newSnapshots.length = 0;
   if (appendOnly.months.size > 0)
