@@ -13,55 +13,9 @@ import type { DeltaReadOptions, DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
-import { buildSilverTables, type InventorySourceRecord, type SourceRecord } from '../../src/lib/silver/silverBuild';
+import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { stopAt } from './fixtures';
-
-function line(id: string, invoice: string, sku: string, qty: number, date: string, customer: string | null = '17850.0') {
-  return {
-    orderLineId: id,
-    InvoiceNo: invoice,
-    StockCode: sku,
-    Description: `ITEM ${sku}`,
-    Quantity: qty,
-    InvoiceDate: `${date} 10:00:00`,
-    UnitPrice: 2,
-    CustomerID: customer,
-    Country: 'United Kingdom',
-  };
-}
-
-async function* source(records: unknown[], sourcePath = 'bronze/orders/part-00000.ndjson.gz'): AsyncIterable<SourceRecord> {
-  let index = 0;
-  for (const record of records) yield { record, index: index++, sourcePath };
-}
-
-async function* stock(records: Array<Record<string, string>>): AsyncIterable<InventorySourceRecord> {
-  let index = 0;
-  for (const record of records) yield { record, index: index++, sourcePath: 'inventory/snapshot.csv' };
-}
-
-const tableNames = ['daily_demand', 'order_lines', 'cancellations', 'products', 'quarantine'] as const;
-
-/** A table's rows as sorted text, without the columns that name the run or the time. */
-async function rowsOf(lake: FileSystemLake, name: (typeof tableNames)[number]): Promise<string[]> {
-  const t = DeltaTable.forPath(lake, lakeTables[name].path);
-  if ((await t.version()) < 0) return [];
-  const drop = new Set(['run_id', 'ingested_at', 'quarantined_at', 'updated_at', 'built_at', 'source_path', 'record_index']);
-  return (await t.readAll())
-    .map((r: DeltaRow) =>
-      JSON.stringify(
-        Object.keys(r)
-          .filter((k) => !drop.has(k))
-          .sort()
-          .map((k) => [k, r[k] instanceof Uint8Array ? Buffer.from(r[k]).toString('hex') : r[k]]),
-      ),
-    )
-    .sort();
-}
-
-async function expectSameSilver(actual: FileSystemLake, expected: FileSystemLake): Promise<void> {
-  for (const name of tableNames) expect({ name, rows: await rowsOf(actual, name) }).toEqual({ name, rows: await rowsOf(expected, name) });
-}
+import { expectSameSilver, line, rowsOf, source, stock } from './silverTablesCompare';
 
 /** daily_demand's data files (path → month). */
 async function demandFiles(lake: FileSystemLake): Promise<Map<string, string>> {
