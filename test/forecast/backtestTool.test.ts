@@ -156,9 +156,14 @@ describe('demand backtest --forecasts --fill-gaps', () => {
       await program.parseAsync([...args, '--fill-gaps', '--forecasts', path.join(dir, 'points.csv')]);
       expect(exitCode).toBe(0);
       const points = (await fs.readFile(path.join(dir, 'points.csv'), 'utf8')).trim().split('\n');
-      expect(points[0]).toBe('series_id,model,date,actual,point,q05,q25,q50,q75,q95');
+      expect(points[0]).toBe('series_id,model,date,actual,point,q05,q25,q50,q75,q95,expected');
       expect(points).toHaveLength(1 + 7);
       expect(points[1]!.startsWith('a,auto,2024-02-03,')).toBe(true);
+      // Every point carries the expected units: a finite, non-negative number in the last column.
+      for (const row of points.slice(1)) {
+        const expected = Number(row.split(',').at(-1));
+        expect(Number.isFinite(expected) && expected >= 0).toBe(true);
+      }
       const result = (await fs.readFile(path.join(dir, 'out.csv'), 'utf8')).trim().split('\n');
       expect(result[1]).toMatch(/1 missing day\(s\) filled with 0/);
       expect(out.join('')).toMatch(/fleet bias -?\d+\.\d% \(point\)/);

@@ -59,7 +59,7 @@ export function registerBacktestCommand(program: Command, context: CliContext): 
       '--fill-gaps',
       'fill days missing from a series with 0 (each filled series says so in its reason); default: a missing day is an error',
     )
-    .option('--forecasts <file>', 'also write every hold-out point: series_id,model,date,actual,point,q05,q25,q50,q75,q95')
+    .option('--forecasts <file>', 'also write every hold-out point: series_id,model,date,actual,point,q05,q25,q50,q75,q95,expected')
     .action(async (flags: BacktestFlags) => {
       try {
         const horizon = positiveInt('horizon', flags.horizon);

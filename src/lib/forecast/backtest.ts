@@ -58,6 +58,8 @@ export interface BacktestPoint {
   date: string;
   actual: number;
   point: number;
+  /** The expected units (the forecast's mean) for that day. */
+  expected: number;
   quantiles: Record<string, number>;
 }
 
@@ -83,7 +85,8 @@ export const backtestCsvHeader =
   'series_id,model,mase,smape,abs_err,abs_actual,fit_ms,coverage50,coverage90,pinball,bias,chosen,reason,rmsse,mean_bias,pit_coverage50,pit_coverage90';
 /** The grid the PIT is read from (1%..99%). */
 const pitLevels: readonly number[] = Array.from({ length: 99 }, (_, i) => (i + 1) / 100);
-export const backtestPointsCsvHeader = `series_id,model,date,actual,point,${backtestQuantileLevels.map(quantileKey).join(',')}`;
+/** `expected` last (added after the quantiles): the engine's expected units, what Gold `expected` holds. */
+export const backtestPointsCsvHeader = `series_id,model,date,actual,point,${backtestQuantileLevels.map(quantileKey).join(',')},expected`;
 
 const dayInMs = 86_400_000;
 
@@ -314,6 +317,7 @@ function scoreRow(
       date: s.dates[cut + i] ?? '',
       actual,
       point: result.point[i] as number,
+      expected: result.mean[i] ?? Number.NaN,
       quantiles: Object.fromEntries(
         backtestQuantileLevels.map((p) => [quantileKey(p), result.quantiles[quantileKey(p)]?.[i] ?? Number.NaN]),
       ),
@@ -433,5 +437,6 @@ export function backtestPointToCsv(p: BacktestPoint): string {
     csvNumber(p.actual),
     csvNumber(p.point),
     ...backtestQuantileLevels.map((l) => csvNumber(p.quantiles[quantileKey(l)] ?? Number.NaN)),
+    csvNumber(p.expected),
   ].join(',');
 }
