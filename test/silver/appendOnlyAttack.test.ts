@@ -15,7 +15,7 @@ import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
 import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { orders, stopAt } from './fixtures';
-import { expectSameSilver, line, rowsOf, source, stock } from './silverTablesCompare';
+import { expectSameSilver, history, line, rowsOf, source, stock } from './silverTablesCompare';
 
 async function demandFiles(lake: FileSystemLake): Promise<Set<string>> {
   const t = DeltaTable.forPath(lake, lakeTables.daily_demand.path);
@@ -51,16 +51,6 @@ async function stripStats(tableDir: string): Promise<number> {
   }
   return stripped;
 }
-
-// A (22001) to Feb 19, S (22002) to Feb 10, G (22003) on Feb 20.
-const history = [
-  line('h1', '100', '22001', 5, '2011-01-10'),
-  line('h2', '101', '22001', 2, '2011-01-25'),
-  line('h3', '102', '22001', 3, '2011-02-19'),
-  line('h4', '103', '22002', 4, '2011-01-20', '14000.0'),
-  line('h5', '104', '22002', 5, '2011-02-10', '14000.0'),
-  line('h6', '105', '22003', 1, '2011-02-20', null),
-];
 
 describe.each([
   ['online-retail (netting on), 1 bucket', ruleSetByName('online-retail'), undefined],

@@ -15,7 +15,7 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
 import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { stopAt } from './fixtures';
-import { expectSameSilver, line, rowsOf, source, stock } from './silverTablesCompare';
+import { expectSameSilver, history, line, rowsOf, source, stock } from './silverTablesCompare';
 
 /** daily_demand's data files (path → month). */
 async function demandFiles(lake: FileSystemLake): Promise<Map<string, string>> {
@@ -44,15 +44,6 @@ function spyReads(): Array<{ table: string; columns: string[] | undefined }> {
   return reads;
 }
 
-// Three SKUs through January and February: A (22001) to Feb 19, S (22002, slow) to Feb 10, G (22003) on Feb 20.
-const history = [
-  line('h1', '100', '22001', 5, '2011-01-10'),
-  line('h2', '101', '22001', 2, '2011-01-25'),
-  line('h3', '102', '22001', 3, '2011-02-19'),
-  line('h4', '103', '22002', 4, '2011-01-20', '14000.0'),
-  line('h5', '104', '22002', 5, '2011-02-10', '14000.0'),
-  line('h6', '105', '22003', 1, '2011-02-20', null),
-];
 // One new day: A and S sell again (A's Feb 20 and S's Feb 11–20 are new zero rows), N (22004) is a new SKU.
 const newDay = [
   line('d1', '200', '22001', 1, '2011-02-21'),

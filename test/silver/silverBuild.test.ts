@@ -5,34 +5,9 @@ import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/lakeTables';
-import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
+import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { expect } from '@jest/globals';
-
-function line(
-  id: string,
-  invoice: string,
-  sku: string,
-  qty: number,
-  date: string,
-  customer: string | null = '17850.0',
-): Record<string, unknown> {
-  return {
-    orderLineId: id,
-    InvoiceNo: invoice,
-    StockCode: sku,
-    Description: `ITEM ${sku}`,
-    Quantity: qty,
-    InvoiceDate: `${date} 10:00:00`,
-    UnitPrice: 2,
-    CustomerID: customer,
-    Country: 'United Kingdom',
-  };
-}
-
-async function* source(records: unknown[], sourcePath = 'bronze/orders/part-00000.ndjson.gz'): AsyncIterable<SourceRecord> {
-  let index = 0;
-  for (const record of records) yield { record, index: index++, sourcePath };
-}
+import { line, source } from './silverTablesCompare';
 
 async function readTable(lake: FileSystemLake, name: keyof typeof lakeTables): Promise<DeltaRow[]> {
   const t = DeltaTable.forPath(lake, lakeTables[name].path);

@@ -23,6 +23,16 @@ export function line(id: string, invoice: string, sku: string, qty: number, date
   };
 }
 
+/** Three SKUs through January and February 2011: A (22001) to Feb 19, S (22002, slow) to Feb 10, G (22003) on Feb 20. */
+export const history = [
+  line('h1', '100', '22001', 5, '2011-01-10'),
+  line('h2', '101', '22001', 2, '2011-01-25'),
+  line('h3', '102', '22001', 3, '2011-02-19'),
+  line('h4', '103', '22002', 4, '2011-01-20', '14000.0'),
+  line('h5', '104', '22002', 5, '2011-02-10', '14000.0'),
+  line('h6', '105', '22003', 1, '2011-02-20', null),
+];
+
 export async function* source(records: unknown[], sourcePath = 'bronze/orders/part-00000.ndjson.gz'): AsyncIterable<SourceRecord> {
   let index = 0;
   for (const record of records) yield { record, index: index++, sourcePath };
