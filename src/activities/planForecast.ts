@@ -7,10 +7,11 @@ import {
   latestPlanState,
   planStateFormat,
   SeriesStateCursor,
+  monthChanges,
   SeriesStateGoneError,
   seriesStatePath,
-  touchedMonths,
   writePlanState,
+  type MonthChanges,
   type PlanState,
   type SeriesState,
 } from './planState';
@@ -165,26 +166,26 @@ class MonthOfDay {
 }
 
 /**
- * An increment's rows: daily_demand's rows of the months whose files changed since the base plan's
- * version; every other month's days come later from the base plan's series files (Silver left them
- * as they were), so here only the base's per-SKU summary is merged into the spans.
+ * An increment's rows: daily_demand's rows of the months rewritten since the base plan's version and
+ * of the files added since to months only appended to; every other day comes later from the base
+ * plan's series files (Silver left those files as they were), so here only the base's per-SKU
+ * summary is merged into the spans. "Touched" below means rewritten: an appended month's base days stand.
  * Returns why not when the result could differ from a full read (then the caller reads in full):
- * the data's end moved back, a SKU's first row, last sale or latest on-hand day lay in a changed
+ * the data's end moved back, a SKU's first row, last sale or latest on-hand day lay in a rewritten
  * month and the month no longer has it, a SKU the base left out sold again (its history is not in the base).
  */
 async function readIncrement(
   table: DeltaTable,
-  version: number,
   base: PlanState,
-  touched: ReadonlySet<string>,
+  changes: MonthChanges,
   rows: PlanRows,
   signal: Signal,
 ): Promise<string | undefined> {
   const read = new Map<string, ReadBack>();
   const months = new MonthOfDay();
+  const touched = changes.rewritten;
   const isTouched = (day: number) => touched.has(months.of(day));
-  const changed = (row: Record<string, string | null>) => row['month'] !== null && touched.has(String(row['month']));
-  for await (const row of table.read({ version, columns: demandColumns, partitionFilter: changed, ...signal })) {
+  for await (const row of table.read({ state: changes.toRead, columns: demandColumns, ...signal })) {
     const day = dayNumber(String(row['date']));
     const sku = String(row['sku']);
     const onHand = onHandOf(row['on_hand']);
@@ -237,21 +238,23 @@ async function incrementBase(
   table: DeltaTable,
   version: number,
   signal: Signal,
-): Promise<{ base?: PlanState; touched?: Set<string>; why?: string }> {
+): Promise<{ base?: PlanState; changes?: MonthChanges; why?: string }> {
   const latest = await latestPlanState(services.lake, signal);
   if (!latest) return {};
   const base = latest.state;
   if (!base) return { why: `plan ${latest.stale}'s state is of an older format` };
   if (base.dailyDemandVersion > version || base.batchCount === 0) return {};
-  const touched = await touchedMonths(table, base.dailyDemandVersion, version, signal);
-  return touched ? { base, touched } : { why: `the months changed since plan ${base.runId} cannot be told from the log` };
+  const changes = await monthChanges(table, base.dailyDemandVersion, version, signal);
+  return changes ? { base, changes } : { why: `the months changed since plan ${base.runId} cannot be told from the log` };
 }
 
 /** What a plan's batches and series files are built from, apart from the scratch rows. */
 interface SeriesBase {
   cursor: SeriesStateCursor;
-  /** Whether a day lies in a month whose files changed (its base days do not count). */
+  /** Whether a day lies in a month rewritten since the base (its base days do not count). */
   touched: (day: number) => boolean;
+  /** Whether a day lies in a month only appended to since the base (its base days count, and the added rows must not meet them). */
+  appended: (day: number) => boolean;
 }
 
 /**
@@ -260,9 +263,10 @@ interface SeriesBase {
  * last sale are zeros, not gaps; stockout days are marked censored).
  *
  * What it reads: a whole-fleet plan after an earlier one (the latest, planState.ts) reads that
- * plan's per-SKU summary and daily_demand's month partitions whose files changed between the two
- * versions, and takes every other month's days from that plan's compact series files (one per
- * batch, only the days with units or a stockout), never its JSON batches; a first plan, a plan of
+ * plan's per-SKU summary and, of daily_demand, the data files added between the two versions to
+ * months only appended to (Silver's new day) and every file of the months rewritten in between,
+ * and takes every other day from that plan's compact series files (one per batch, only the days
+ * with units or a stockout), never its JSON batches; a first plan, a plan of
  * chosen SKUs or an increment the base cannot serve (readIncrement says why, or a series file is
  * gone) reads the table once, in full. A whole-fleet plan writes its own summary and series files.
  *
@@ -314,20 +318,25 @@ async function planOnce(
     let rows = new PlanRows(path.join(scratch, 'rows.f64'), spillRows);
     let source = 'in full';
     let seriesBase: SeriesBase | undefined;
-    if (increment.base && increment.touched) {
-      const { base, touched } = increment;
-      const refused = await readIncrement(table, version, base, touched, rows, signal);
+    if (increment.base && increment.changes) {
+      const { base, changes } = increment;
+      const refused = await readIncrement(table, base, changes, rows, signal);
       if (refused) {
         services.log(`plan: daily_demand read in full, not from plan ${base.runId}: ${refused}`);
         await fs.rm(rows.file, { force: true });
         rows = new PlanRows(path.join(scratch, 'rows.f64'), spillRows);
       } else {
-        const months = [...touched].sort();
-        source = `months ${months.join(', ') || '(none)'}, the rest from plan ${base.runId} (v${base.dailyDemandVersion})`;
+        const rewritten = [...changes.rewritten].sort();
+        const appended = [...changes.appended].sort();
+        source =
+          `months ${rewritten.join(', ') || '(none)'}` +
+          (appended.length ? `, the files added to ${appended.join(', ')}` : '') +
+          `, the rest from plan ${base.runId} (v${base.dailyDemandVersion}; ${changes.files} data file(s) read)`;
         const monthOf = new MonthOfDay();
         seriesBase = {
           cursor: new SeriesStateCursor(services.lake, base, batchIdOf, signal),
-          touched: (day) => touched.has(monthOf.of(day)),
+          touched: (day) => changes.rewritten.has(monthOf.of(day)),
+          appended: (day) => changes.appended.has(monthOf.of(day)),
         };
       }
     }
@@ -439,7 +448,7 @@ async function batchOf(
   file: string,
   base: SeriesBase | undefined,
 ): Promise<{ batch: SkuBatch; states: SeriesState[]; lastOnHand: number[] }> {
-  const series = members.map((sku) => {
+  const series = members.map((sku): BuiltSeries => {
     const days = end - spans.get(sku)!.first + 1;
     return {
       sku,
@@ -447,7 +456,7 @@ async function batchOf(
       values: new Array<number>(days).fill(0),
       censored: new Array<boolean>(days).fill(false),
       lastOnHandDay: -1,
-      onHand: null as number | null,
+      onHand: null,
     };
   });
   if (base) for (const s of series) if (spans.get(s.sku)!.inBase) await overlayBase(s, base);
@@ -455,6 +464,11 @@ async function batchOf(
     for (let k = 0; k < rows.length; k += fieldsPerRow) {
       const s = series[rows[k]!]!;
       const d = rows[k + 1]!;
+      if (s.appendedBase && (s.appendedBase.days[d] === 1 || (d === s.appendedBase.onHandDay && !Number.isNaN(rows[k + 4]!))))
+        throw new SeriesStateGoneError(
+          base!.cursor.runId,
+          `SKU ${s.sku}: a row added on ${isoOfDayNumber(s.first + d)} lies on a day the base plan already has (which row wins depends on the read order)`,
+        );
       s.values[d] = rows[k + 2]!;
       s.censored[d] = rows[k + 3]! === 1;
       // The latest on-hand observation of the series (rows arrive in any order).
@@ -490,12 +504,19 @@ interface BuiltSeries {
   censored: boolean[];
   lastOnHandDay: number;
   onHand: number | null;
+  /**
+   * The base days the series took in months only appended to (1 per such day) and its base on-hand
+   * day there (−1: none): Silver appends rows only on days a SKU has none yet, so an added row on one
+   * of them is no append (the increment stops, the plan reads in full).
+   */
+  appendedBase?: { days: Uint8Array; onHandDay: number };
 }
 
-/** The base plan's days of a SKU outside the changed months into its new series (the changed rows come after). */
+/** The base plan's days of a SKU outside the rewritten months into its new series (the read rows come after). */
 async function overlayBase(s: BuiltSeries, base: SeriesBase): Promise<void> {
   const b = await base.cursor.seek(s.sku);
   if (!b) throw new SeriesStateGoneError(base.cursor.runId, `SKU ${s.sku}: not in the base plan's series files`);
+  const marked = () => (s.appendedBase ??= { days: new Uint8Array(s.values.length), onHandDay: -1 });
   for (let k = 0; k < b.offsets.length; k++) {
     const day = b.first + b.offsets[k]!;
     if (base.touched(day)) continue;
@@ -504,10 +525,12 @@ async function overlayBase(s: BuiltSeries, base: SeriesBase): Promise<void> {
       throw new SeriesStateGoneError(base.cursor.runId, `SKU ${s.sku}: its base days lie outside its span`);
     s.values[d] = b.values[k]!;
     s.censored[d] = b.censored[k] === 1;
+    if (base.appended(day)) marked().days[d] = 1;
   }
   if (b.lastOnHand >= 0 && !base.touched(b.lastOnHand)) {
     s.lastOnHandDay = b.lastOnHand - s.first;
     s.onHand = b.onHand;
+    if (base.appended(b.lastOnHand)) marked().onHandDay = s.lastOnHandDay;
   }
 }
 

@@ -2,11 +2,11 @@
  * What a whole-fleet plan leaves for the next one (planForecast): a per-SKU summary (first day, last
  * sale, latest on-hand day of each planned SKU; first day of each SKU it left out as inactive), the
  * planned SKUs' series in compact binary files, one per batch (a bucket of SKUs in sorted order), and
- * a pointer to the latest such plan. The next plan reads the summary, then daily_demand only for the
- * months whose files changed between the two versions, and takes every other month's days from the
- * series files, one bucket at a time: never the previous plan's JSON batches.
+ * a pointer to the latest such plan. The next plan reads the summary, then of daily_demand only the
+ * files added since (in months only appended to) and the months rewritten since, and takes every
+ * other day from the series files, one bucket at a time: never the previous plan's JSON batches.
  */
-import type { DeltaTable } from '../lib/delta';
+import type { AddAction, DeltaTable, TableState } from '../lib/delta';
 import { LakeNotFoundError } from '../lib/errors';
 import { lakePath, type LakeStore } from '../lib/lake/lakeStore';
 
@@ -236,37 +236,59 @@ export async function latestPlanState(
   return wellFormed ? { state: state as PlanState } : { stale: pointer.runId };
 }
 
+/** How daily_demand's month partitions changed between two versions (monthChanges). */
+export interface MonthChanges {
+  /** Months that lost a data file (rewritten or deleted from): none of the base plan's days of them stand. */
+  rewritten: Set<string>;
+  /** Months that only gained data files (a new day appended): the base plan's days of them stand, the added files hold the rest. */
+  appended: Set<string>;
+  /** The table at the later version restricted to the files to read: every file of a rewritten month, the added files of an appended one. */
+  toRead: TableState;
+  /** Data files in `toRead`. */
+  files: number;
+}
+
 /**
- * The month partitions of daily_demand whose data files differ between two versions (a file added
- * or removed). Undefined when that cannot be told from the log: another partitioning or schema, a
- * file without its month, a version no longer in the log.
+ * The month partitions of daily_demand whose data files differ between two versions, split into
+ * months only appended to and months rewritten. Undefined when that cannot be told from the log:
+ * another partitioning or schema, a file without its month, a version no longer in the log.
  */
-export async function touchedMonths(
+export async function monthChanges(
   table: DeltaTable,
   from: number,
   to: number,
   signal: { abortSignal?: AbortSignal },
-): Promise<Set<string> | undefined> {
-  let before, after;
+): Promise<MonthChanges | undefined> {
+  let before: TableState, after: TableState;
   try {
     [before, after] = [await table.state({ version: from, ...signal }), await table.state({ version: to, ...signal })];
   } catch (err) {
     if (signal.abortSignal?.aborted) throw err;
     return undefined;
   }
-  const layout = (s: typeof before) => JSON.stringify([s.metadata?.partitionColumns, s.metadata?.schemaString]);
+  const layout = (s: TableState) => JSON.stringify([s.metadata?.partitionColumns, s.metadata?.schemaString]);
   if (JSON.stringify(before.metadata?.partitionColumns) !== '["month"]' || layout(before) !== layout(after)) return undefined;
-  const months = new Set<string>();
-  for (const [one, other] of [
-    [before.files, after.files],
-    [after.files, before.files],
-  ] as const) {
-    for (const [key, add] of one) {
-      if (other.has(key)) continue;
-      const month = add.partitionValues?.['month'];
-      if (typeof month !== 'string') return undefined;
-      months.add(month);
+  const monthOf = (add: AddAction): string | undefined => {
+    const month = add.partitionValues?.['month'];
+    return typeof month === 'string' ? month : undefined;
+  };
+  const rewritten = new Set<string>();
+  for (const [key, add] of before.files) {
+    if (after.files.has(key)) continue;
+    const month = monthOf(add);
+    if (month === undefined) return undefined;
+    rewritten.add(month);
+  }
+  const appended = new Set<string>();
+  const added = new Map<string, AddAction>();
+  for (const [key, add] of after.files) {
+    const month = monthOf(add);
+    if (month === undefined) return undefined;
+    if (rewritten.has(month)) added.set(key, add);
+    else if (!before.files.has(key)) {
+      appended.add(month);
+      added.set(key, add);
     }
   }
-  return months;
+  return { rewritten, appended, toRead: { ...after, files: added }, files: added.size };
 }
