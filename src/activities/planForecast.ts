@@ -70,7 +70,11 @@ class RowSpill {
   }
 }
 
-/** The rows of a scratch file, `chunkRows` at a time (a fresh, aligned buffer per read). */
+/**
+ * The rows of a scratch file, `chunkRows` at a time (a fresh, aligned buffer per read, no larger
+ * than what is left of the file: a batch's file is small, and one buffer per batch of the chunk's
+ * full size cost as much as the batch itself, times the batches).
+ */
 async function* scratchRows(file: string, chunkRows: number): AsyncIterable<Float64Array> {
   const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined; // nothing spilled
@@ -78,10 +82,12 @@ async function* scratchRows(file: string, chunkRows: number): AsyncIterable<Floa
   });
   if (!handle) return;
   try {
-    const bytesPerChunk = chunkRows * fieldsPerRow * 8;
-    for (let position = 0; ;) {
-      const chunk = new Float64Array(chunkRows * fieldsPerRow);
-      const { bytesRead } = await handle.read(new Uint8Array(chunk.buffer), 0, bytesPerChunk, position);
+    const bytesPerRow = fieldsPerRow * 8;
+    const size = (await handle.stat()).size;
+    for (let position = 0; position < size;) {
+      const rows = Math.min(chunkRows, Math.ceil((size - position) / bytesPerRow));
+      const chunk = new Float64Array(rows * fieldsPerRow);
+      const { bytesRead } = await handle.read(new Uint8Array(chunk.buffer), 0, rows * bytesPerRow, position);
       if (bytesRead === 0) return;
       position += bytesRead;
       yield chunk.subarray(0, bytesRead / 8);
