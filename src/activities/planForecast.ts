@@ -28,7 +28,7 @@ import { signalOf } from '../lib/pipelineServices';
 export const inactiveAfterDays = 365;
 
 /** Rows buffered in memory before they are spilled to the batches' scratch files. */
-export const defaultSpillRows = 200_000;
+export const defaultSpillRows = 100_000;
 /** A spilled row: SKU's index in its batch, day index from the SKU's first day, units, stockout, on hand (NaN = null). */
 const fieldsPerRow = 5;
 
@@ -47,26 +47,73 @@ interface SkuSpan {
   inBase?: boolean;
 }
 
-/** Appends rows of five numbers to scratch files, one per key, every `spillRows` rows. */
+/**
+ * Appends rows of five numbers to scratch files, one per key, every `spillRows` rows. The rows wait
+ * in one typed buffer of `spillRows` rows (their keys beside it), allocated once and released on
+ * close: no per-key arrays growing by doubling. A flush writes each key's rows in arrival order.
+ */
 class RowSpill {
-  private readonly buffers = new Map<number | string, number[]>();
+  private rows: Float64Array;
+  private keys: Int32Array;
   private buffered = 0;
   constructor(
-    private readonly fileOf: (key: number | string) => string,
+    private readonly fileOf: (key: number) => string,
     private readonly spillRows: number,
-  ) {}
+  ) {
+    this.rows = new Float64Array(spillRows * fieldsPerRow);
+    this.keys = new Int32Array(spillRows);
+  }
 
-  async push(key: number | string, a: number, b: number, c: number, d: number, e: number): Promise<void> {
-    const values = this.buffers.get(key) ?? [];
-    values.push(a, b, c, d, e);
-    this.buffers.set(key, values);
+  async push(key: number, a: number, b: number, c: number, d: number, e: number): Promise<void> {
+    const at = this.buffered * fieldsPerRow;
+    const rows = this.rows;
+    rows[at] = a;
+    rows[at + 1] = b;
+    rows[at + 2] = c;
+    rows[at + 3] = d;
+    rows[at + 4] = e;
+    this.keys[this.buffered] = key;
     if (++this.buffered >= this.spillRows) await this.flush();
   }
 
-  async flush(): Promise<void> {
-    for (const [key, values] of this.buffers) await fs.appendFile(this.fileOf(key), Buffer.from(new Float64Array(values).buffer));
-    this.buffers.clear();
+  /** Writes what is buffered and releases the buffer (the spill takes no more rows). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.rows = new Float64Array(0);
+    this.keys = new Int32Array(0);
+  }
+
+  private async flush(): Promise<void> {
+    const n = this.buffered;
+    if (n === 0) return;
     this.buffered = 0;
+    const { keys, rows } = this;
+    let min = keys[0]!;
+    let max = min;
+    for (let i = 1; i < n; i++) {
+      if (keys[i]! < min) min = keys[i]!;
+      else if (keys[i]! > max) max = keys[i]!;
+    }
+    if (min === max) return this.append(min, rows.subarray(0, n * fieldsPerRow));
+    // The rows' order by key (a counting sort over the keys present), then each key's rows gathered.
+    const starts = new Int32Array(max - min + 2);
+    for (let i = 0; i < n; i++) starts[keys[i]! - min + 1]!++;
+    for (let k = 1; k < starts.length; k++) starts[k]! += starts[k - 1]!;
+    const next = starts.slice(0, -1);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[next[keys[i]! - min]!++] = i;
+    for (let k = 0; k + 1 < starts.length; k++) {
+      const [from, to] = [starts[k]!, starts[k + 1]!];
+      if (to === from) continue;
+      const out = new Float64Array((to - from) * fieldsPerRow);
+      for (let j = from, at = 0; j < to; j++)
+        for (let f = order[j]! * fieldsPerRow, end = f + fieldsPerRow; f < end;) out[at++] = rows[f++]!;
+      await this.append(min + k, out);
+    }
+  }
+
+  private async append(key: number, rows: Float64Array): Promise<void> {
+    await fs.appendFile(this.fileOf(key), new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength));
   }
 }
 
@@ -131,7 +178,7 @@ class PlanRows {
   }
 
   async close(): Promise<void> {
-    await this.spill.flush();
+    await this.spill.close();
   }
 }
 
@@ -278,7 +325,7 @@ interface SeriesBase {
  *
  * Memory stays bounded in the fleet's size: a few numbers per SKU (its id, first day, last sale)
  * and each row read, as five numbers, spilled to a scratch file (DEMAND_SCRATCH_DIR or the OS temp
- * folder) every 200,000 rows; once the active SKUs and their batches are known, the scratch rows
+ * folder) every 100,000 rows (one typed buffer); once the active SKUs and their batches are known, the scratch rows
  * are sorted out to one file per batch, and each batch is built from its file (and the base's
  * series file(s) of the same SKUs). Only one batch's series are in memory at a time.
  */
@@ -380,7 +427,7 @@ async function planOnce(
         await byBatch.push(Math.floor(slot / input.batchSize), slot % input.batchSize, d, chunk[k + 2]!, chunk[k + 3]!, chunk[k + 4]!);
       }
     }
-    await byBatch.flush();
+    await byBatch.close();
     await fs.rm(rows.file, { force: true });
 
     let warmSkus = 0;
