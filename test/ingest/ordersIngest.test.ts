@@ -93,6 +93,33 @@ describe('ingestOrders', () => {
     expect(third.records).toBeLessThan(10);
   });
 
+  it('an increment touches nothing of earlier runs: it lists only its own run folder and reads no earlier Bronze part', async () => {
+    const all = makeOrders(300);
+    let visible = all.slice(0, 250);
+    api = await startOrdersApi({
+      records: () =>
+        (async function* () {
+          yield* visible;
+        })(),
+    });
+    const inner: LakeStore = lakeAt(`${dir}/lake`);
+    const touched: string[] = [];
+    const lake = Object.assign(Object.create(inner) as LakeStore, {
+      read: (p: string, o?: { abortSignal?: AbortSignal }) => (touched.push(`read ${p}`), inner.read(p, o)),
+      list: (p: string, o?: Parameters<LakeStore['list']>[1]) => (touched.push(`list ${p}`), inner.list(p, o)),
+    });
+    const services = servicesFor(settingsFor(api.url, { DEMAND_ORDERS_OVERLAP_MINUTES: '0' }), lake, `${dir}/state`);
+    await ingestOrders(run('r1'), services);
+    visible = all;
+    touched.length = 0;
+    const second = await ingestOrders(run('r2', '2011-06-02'), services);
+    expect(second.records).toBeLessThan(60);
+    expect(touched.filter((t) => t.includes('run_id=r1'))).toEqual([]);
+    const lists = touched.filter((t) => t.startsWith('list '));
+    expect(lists.length).toBeGreaterThan(0); // the spy sees the run's own listing (a resume check)
+    expect(lists.every((t) => t.includes('/run_id=r2'))).toBe(true);
+  });
+
   it.each([11, 12, 13])(
     'survives 429/5xx/timeouts/resets/truncated pages (seed %i): manifests add up exactly to the source',
     async (seed) => {
