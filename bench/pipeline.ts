@@ -29,6 +29,7 @@ import { ForecastPool } from '../src/lib/forecast';
 import { createServices } from '../src/composition/services';
 import { readOnlineRetailTwoYears } from '../src/lib/sample/onlineRetailCsv';
 import { startOrdersApi } from '../src/lib/sample/ordersApi';
+import type { StreamStart } from '../src/lib/sample/orderedSource';
 import { syntheticFleet, syntheticOrders } from '../src/lib/sample/syntheticFleet';
 import { pipelineOptionsFromSettings, type DemandPipelineInput } from '../src/orchestrators/input';
 import type { RunSummary } from '../src/orchestrators/summary';
@@ -293,9 +294,11 @@ export async function runPipelineBench(args: string[]): Promise<void> {
   // --increment: a first run without the last day, then a second run after that day arrives.
   const increment = args.includes('--increment');
   if (increment) until = fleet ? fleet.options.endDate : '2011-12-09';
-  const source = (): AsyncIterable<OrderRecord> => (fleet ? syntheticOrders(fleet) : readOnlineRetailTwoYears(paths!));
-  const orders = async function* (): AsyncIterable<OrderRecord> {
-    for await (const r of source()) if (!until || String(r.InvoiceDate).slice(0, 10) < until) yield r;
+  // A synthetic fleet opens at the request's `since` (as a shop's API would); the CSV files cannot seek.
+  const source = (start: StreamStart): AsyncIterable<OrderRecord> =>
+    fleet ? syntheticOrders(fleet, start) : readOnlineRetailTwoYears(paths!);
+  const orders = async function* (start: StreamStart): AsyncIterable<OrderRecord> {
+    for await (const r of source(start)) if (!until || String(r.InvoiceDate).slice(0, 10) < until) yield r;
   };
   const api = await startOrdersApi({ records: orders, host: '127.0.0.1', port: 0, pageSizeMax: 10_000 });
   try {

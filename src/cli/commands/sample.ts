@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../../lib/errors';
 import { writeSampleInventory } from '../../lib/sample/inventorySnapshots';
 import { startOrdersApi } from '../../lib/sample/ordersApi';
+import type { StreamStart } from '../../lib/sample/orderedSource';
 import { loadSampleOrders } from '../../lib/sample/sampleOrders';
 import { syntheticOrders } from '../../lib/sample/syntheticFleet';
 import { syntheticFleetFromArgs, type SyntheticFleetArgs } from '../../lib/sample/syntheticFleetArgs';
@@ -45,7 +46,7 @@ export function registerSampleCommand(program: Command, context: CliContext, opt
         throw new ValidationError('host', `--host must be a loopback address (127.x.x.x, ::1 or localhost): ${JSON.stringify(opts.host)}`);
       const fleet = syntheticFleetFromArgs(opts);
       // A synthetic fleet is streamed from its generator on every request: its orders are never all in memory.
-      const records = fleet ? () => syntheticOrders(fleet) : loadSampleOrders();
+      const records = fleet ? (start: StreamStart) => syntheticOrders(fleet, start) : loadSampleOrders();
       const api = await startOrdersApi({ records, host: opts.host, port: portOf(opts.port) });
       // The URL alone on stdout, so a script can read it; the hint on stderr.
       context.stdout(api.url);

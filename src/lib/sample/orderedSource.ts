@@ -59,9 +59,18 @@ export class ArrayOrderedSource implements OrderedSource {
 }
 
 /**
+ * Where a restarted stream must begin: a factory may open it at the first record with InvoiceDate >=
+ * `since` (a generator can seek, a file cannot); earlier records it yields anyway are skipped.
+ */
+export interface StreamStart {
+  since: string | null;
+}
+
+/**
  * A streamed source (e.g. a gzipped CSV) for inputs too large to hold: it keeps one iterator and
  * continues it when the next request starts where the last slice ended (the usual case); any other
- * position restarts the stream and skips forward. Memory stays at one page whatever the input size.
+ * position restarts the stream (at `since`, where the factory can seek) and skips forward. Memory
+ * stays at one page whatever the input size.
  */
 export class StreamOrderedSource implements OrderedSource {
   private iterator: AsyncIterator<OrderRecord> | undefined;
@@ -70,9 +79,9 @@ export class StreamOrderedSource implements OrderedSource {
   private lastKey: OrderKey | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly open: () => AsyncIterable<OrderRecord>) {}
+  private constructor(private readonly open: (start: StreamStart) => AsyncIterable<OrderRecord>) {}
 
-  static fromFactory(open: () => AsyncIterable<OrderRecord>): StreamOrderedSource {
+  static fromFactory(open: (start: StreamStart) => AsyncIterable<OrderRecord>): StreamOrderedSource {
     return new StreamOrderedSource(open);
   }
 
@@ -103,7 +112,7 @@ export class StreamOrderedSource implements OrderedSource {
     const run = async (): Promise<{ items: OrderRecord[]; hasMore: boolean }> => {
       if (!this.samePosition(request)) {
         await this.iterator?.return?.();
-        this.iterator = this.open()[Symbol.asyncIterator]();
+        this.iterator = this.open({ since: request.since })[Symbol.asyncIterator]();
         this.peeked = undefined;
         this.lastKey = null;
         for (;;) {

@@ -2,13 +2,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { OrderRecord } from '../ingest/orderRecord';
 import { FaultInjector, type FaultPlan } from './faultPlan';
-import { ArrayOrderedSource, StreamOrderedSource, type OrderedSource, type OrderKey } from './orderedSource';
+import { ArrayOrderedSource, StreamOrderedSource, type OrderedSource, type OrderKey, type StreamStart } from './orderedSource';
 
 export type { FaultPlan, FaultKind } from './faultPlan';
 
 export interface OrdersApiOptions {
   /** An array (sorted here), a factory (streamed, must yield in (InvoiceDate, orderLineId) order), or an async iterable (read into memory once). */
-  records: AsyncIterable<OrderRecord> | OrderRecord[] | (() => AsyncIterable<OrderRecord>);
+  records: AsyncIterable<OrderRecord> | OrderRecord[] | ((start: StreamStart) => AsyncIterable<OrderRecord>);
   host?: string;
   port?: number;
   faults?: FaultPlan;

@@ -142,13 +142,21 @@ export function* syntheticDemandDays(fleet: SyntheticFleet, fromDay = 0): Genera
   }
 }
 
+/** The first day index on or after `since` (`YYYY-MM-DD…`; null: the first day). */
+function dayOnOrAfter(fleet: SyntheticFleet, since: string | null | undefined): number {
+  if (!since) return 0;
+  const days = Math.floor((Date.parse(`${since.slice(0, 10)}T00:00:00Z`) - Date.parse(`${fleet.startDate}T00:00:00Z`)) / dayMs);
+  return Number.isFinite(days) ? Math.max(0, days) : 0;
+}
+
 /**
  * The fleet as an order stream in the orders API's order (InvoiceDate, orderLineId): one invoice
- * line per SKU and day with a sale, priced per SKU.
+ * line per SKU and day with a sale, priced per SKU. With `since`, it starts at that day (each day's
+ * units depend on the day alone), so a request for one new day does not regenerate the history.
  */
-export async function* syntheticOrders(fleet: SyntheticFleet): AsyncIterable<OrderRecord> {
+export async function* syntheticOrders(fleet: SyntheticFleet, start: { since?: string | null } = {}): AsyncIterable<OrderRecord> {
   const byIndex = new Map(fleet.skus.map((s, i) => [s.sku, i]));
-  for (const d of syntheticDemandDays(fleet)) {
+  for (const d of syntheticDemandDays(fleet, dayOnOrAfter(fleet, start.since))) {
     const i = byIndex.get(d.sku) as number;
     const invoice = `${d.date.replace(/-/g, '').slice(2)}${String(i).padStart(7, '0')}`;
     yield {
