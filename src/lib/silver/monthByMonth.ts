@@ -117,6 +117,8 @@ export class MonthByMonthPass {
 
   /** Most lines of months prepared ahead at once (for the tests that keep it bounded). */
   peakLinesAhead = 0;
+  /** Most spilled lines one month task decoded (its bucket's spill shards; for the tests that keep it bounded). */
+  peakLinesDecoded = 0;
 
   /** The SKU bucket being run (undefined: one bucket, every SKU). */
   private bucket: SkuBucket | undefined;
@@ -211,6 +213,7 @@ export class MonthByMonthPass {
     this.windowMonths.push(month);
     for (const { line, revenue } of pending.prior.lines) this.window.addLine(line, revenue);
     const r = await pending.result;
+    this.peakLinesDecoded = Math.max(this.peakLinesDecoded, r.linesDecoded);
     this.window.appendColumns(r.demand);
     this.count(r);
     for (const bad of r.quarantine) {

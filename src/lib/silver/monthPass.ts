@@ -14,10 +14,11 @@ import { lineKind, lineOf, type LineBatch, type LineKind } from './lineBatch';
 import { duplicateDetail, SeenLines } from './orderLineCleanser';
 import { OrderLineColumns } from './orderLineColumns';
 import type { OrderLine } from './orderRecord';
-import { readSpills, type InvalidRecord } from './orderChunkScan';
+import { readMonthSpill, type SpilledChunk } from './monthSpill';
+import type { InvalidRecord } from './orderChunkScan';
 import { rawText } from './rawText';
 import { ProductCatalogue, type SkuStats } from './products';
-import { inBucket, type SkuBucket } from './skuBucket';
+import { bucketOfHash, shardOfHash, type SkuBucket } from './skuBucket';
 
 /** Fingerprints of lines already in Silver for the month (line id and exact-copy key). */
 export interface PriorFingerprints {
@@ -42,8 +43,9 @@ export interface MonthTask {
   cancellationFields: DeltaField[] | null;
   fileRows: number;
   /**
-   * The SKU bucket this task keeps (absent: all). Lines of other buckets are read only for their ids,
-   * so a line id delivered again under another SKU is still a re-delivery, as with one bucket.
+   * The SKU bucket this task keeps (absent: all). Only the spill shards of its SKUs are decoded; of
+   * the other lines it sees the ids alone (in the order they came), so a line id delivered again
+   * under another SKU is still a re-delivery, as with one bucket.
    */
   bucket?: SkuBucket;
 }
@@ -86,6 +88,8 @@ export interface MonthResult {
   demand: DemandColumns;
   cancelled: MonthCancellations;
   catalogue: Map<string, SkuStats>;
+  /** Spilled lines this task decoded (its bucket's shards): about the bucket's lines, not the month's. */
+  linesDecoded: number;
 }
 
 /** A line as the Bronze record it came from (quarantine keeps a duplicate's normalised form). */
@@ -145,6 +149,7 @@ class MonthProcessor {
   };
   private lastDate = '';
   private lastDay = 0;
+  private linesDecoded = 0;
 
   constructor(private readonly task: MonthTask) {
     const prior = task.prior;
@@ -160,48 +165,65 @@ class MonthProcessor {
     this.cancellationColumns = new OrderLineColumns(task.runId);
   }
 
-  handle(batch: LineBatch): void {
-    let nextRejection = 0;
+  /** One spill file: its lines in the order they came, those of other buckets by id alone. */
+  handle(chunk: SpilledChunk): void {
+    this.linesDecoded += chunk.linesDecoded;
+    const { skuHash, idHi, idLo } = chunk.order;
     const bucket = this.task.bucket;
-    for (let i = 0; i < batch.length; i += 1) {
-      if (bucket && !inBucket(String(batch.sku[i] ?? ''), bucket)) {
-        this.seen.rememberId(batch.idHi[i] as number, batch.idLo[i] as number);
+    const cursors = chunk.shards.map((batch) => (batch ? { batch, next: 0, nextRejection: 0 } : undefined));
+    for (let j = 0; j < skuHash.length; j += 1) {
+      const hash = skuHash[j] as number;
+      const cursor = cursors[shardOfHash(hash)];
+      if (bucket && bucketOfHash(hash, bucket.count) !== bucket.index) {
+        if (cursor) cursor.next += 1;
+        this.seen.rememberId(idHi[j] as number, idLo[j] as number);
         continue;
       }
-      const kind = batch.kind[i] as LineKind;
-      const verdict = this.seen.check(
-        batch.idHi[i] as number,
-        batch.idLo[i] as number,
-        batch.dupHi[i] as number,
-        batch.dupLo[i] as number,
-        kind === lineKind.quarantine,
-      );
-      const idKey = `${batch.idHi[i]}:${batch.idLo[i]}`;
-      const contentKey = `${batch.dupHi[i]}:${batch.dupLo[i]}`;
-      const from: LineSource = {
-        sourcePath: batch.sourcePaths[batch.source[i] as number] as string,
-        recordIndex: batch.recordIndex[i] as number,
-      };
-      if (verdict === 'redelivered') {
-        this.redelivered(batch, i, idKey, contentKey, from);
-        continue;
-      }
-      if (!this.contentOf.has(idKey)) this.contentOf.set(idKey, contentKey);
-      if (verdict === 'rejected') {
-        while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
-        const rejection = batch.rejections[nextRejection];
-        if (rejection) this.quarantine.push({ ...from, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
-      } else if (verdict === 'duplicate') {
-        const line = lineOf(batch, i);
-        this.quarantine.push({
-          ...from,
-          reason: this.task.duplicates.reason,
-          detail: duplicateDetail(line),
-          raw: rawText(bronzeShape(line)),
-        });
-      } else if (kind === lineKind.cancellation) this.addCancellation(batch, i);
-      else this.addDemand(batch, i);
+      if (!cursor) throw new Error(`spill of ${this.task.month}: line ${j} is in a shard that was not read`);
+      this.handleLine(cursor.batch, cursor.next, cursor);
+      cursor.next += 1;
     }
+    for (const cursor of cursors) {
+      if (cursor && cursor.next !== cursor.batch.length) {
+        throw new Error(`spill of ${this.task.month}: a shard holds ${cursor.batch.length} lines, its order ${cursor.next}`);
+      }
+    }
+  }
+
+  private handleLine(batch: LineBatch, i: number, cursor: { nextRejection: number }): void {
+    const kind = batch.kind[i] as LineKind;
+    const verdict = this.seen.check(
+      batch.idHi[i] as number,
+      batch.idLo[i] as number,
+      batch.dupHi[i] as number,
+      batch.dupLo[i] as number,
+      kind === lineKind.quarantine,
+    );
+    const idKey = `${batch.idHi[i]}:${batch.idLo[i]}`;
+    const contentKey = `${batch.dupHi[i]}:${batch.dupLo[i]}`;
+    const from: LineSource = {
+      sourcePath: batch.sourcePaths[batch.source[i] as number] as string,
+      recordIndex: batch.recordIndex[i] as number,
+    };
+    if (verdict === 'redelivered') {
+      this.redelivered(batch, i, idKey, contentKey, from);
+      return;
+    }
+    if (!this.contentOf.has(idKey)) this.contentOf.set(idKey, contentKey);
+    if (verdict === 'rejected') {
+      while ((batch.rejections[cursor.nextRejection]?.line ?? Infinity) < i) cursor.nextRejection += 1;
+      const rejection = batch.rejections[cursor.nextRejection];
+      if (rejection) this.quarantine.push({ ...from, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
+    } else if (verdict === 'duplicate') {
+      const line = lineOf(batch, i);
+      this.quarantine.push({
+        ...from,
+        reason: this.task.duplicates.reason,
+        detail: duplicateDetail(line),
+        raw: rawText(bronzeShape(line)),
+      });
+    } else if (kind === lineKind.cancellation) this.addCancellation(batch, i);
+    else this.addDemand(batch, i);
   }
 
   finish(): MonthResult {
@@ -218,6 +240,7 @@ class MonthProcessor {
       demand: this.demandColumns(),
       cancelled: { sku: c.sku, customerId: c.customerId, quantity: Float64Array.from(c.quantity), ts: Float64Array.from(c.ts) },
       catalogue: this.catalogue.entries(),
+      linesDecoded: this.linesDecoded,
     };
   }
 
@@ -288,6 +311,6 @@ class MonthProcessor {
 
 export function processMonth(task: MonthTask): MonthResult {
   const processor = new MonthProcessor(task);
-  for (const batch of readSpills(task.spillDir, task.month)) processor.handle(batch);
+  for (const chunk of readMonthSpill(task.spillDir, task.month, task.bucket)) processor.handle(chunk);
   return processor.finish();
 }

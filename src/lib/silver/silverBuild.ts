@@ -437,6 +437,7 @@ async function buildOrderTables(
   if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
   await pass.run(load, buckets);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
+  run.log(`silver: a month task decoded at most ${pass.peakLinesDecoded} spilled lines`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
   const products = await commitProducts(
