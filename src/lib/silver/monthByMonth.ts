@@ -32,6 +32,7 @@ export const defaultLinesAhead = 400_000;
 export interface MonthWriters {
   orderLines: DeltaFileWriter;
   cancellations: DeltaFileWriter;
+  rejectedLines: DeltaFileWriter;
   dailyDemand: DeltaFileWriter;
 }
 
@@ -199,6 +200,7 @@ export class MonthByMonthPass {
       tieBreak: ruleSet.document.canonicalDescription.tieBreak,
       orderLineFields: writers.orderLines.skipped ? null : [...writers.orderLines.dataFields],
       cancellationFields: writers.cancellations.skipped ? null : [...writers.cancellations.dataFields],
+      rejectedLineFields: writers.rejectedLines.skipped ? null : [...writers.rejectedLines.dataFields],
       fileRows: orderLinesFileRows,
       ...(this.bucket ? { bucket: this.bucket } : {}),
     });
@@ -222,6 +224,7 @@ export class MonthByMonthPass {
     this.catalogue.merge(r.catalogue);
     ctx.files.add(ctx.writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
     ctx.files.add(ctx.writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
+    ctx.files.add(ctx.writers.rejectedLines, { order_month: month }, Promise.resolve(r.rejectedLineFiles));
     ctx.progress?.('silver:months', taken, total);
     this.net(pending.prior.cancellations, r);
     // Lines no cancellation of a later month can reach are final.

@@ -29,6 +29,14 @@ export interface PriorFingerprints {
   /** Ids of stored lines of other SKU buckets (only a re-delivery of their id matters here). */
   otherIdHi?: Uint32Array;
   otherIdLo?: Uint32Array;
+  /**
+   * Lines earlier runs rejected by a rule (rejected_lines): their id and content, as a full build
+   * sees a rejected line first (a later delivery of its id is a re-delivery); never an exact-copy key.
+   */
+  rejectedIdHi?: Uint32Array;
+  rejectedIdLo?: Uint32Array;
+  rejectedDupHi?: Uint32Array;
+  rejectedDupLo?: Uint32Array;
 }
 
 export interface MonthTask {
@@ -41,6 +49,8 @@ export interface MonthTask {
   /** Data fields of order_lines / cancellations; null when that table's write is already committed. */
   orderLineFields: DeltaField[] | null;
   cancellationFields: DeltaField[] | null;
+  /** Data fields of rejected_lines; null when its write is already committed (or not wanted). */
+  rejectedLineFields?: DeltaField[] | null;
   fileRows: number;
   /**
    * The SKU bucket this task keeps (absent: all). Only the spill shards of its SKUs are decoded; of
@@ -85,6 +95,8 @@ export interface MonthResult {
   quarantine: InvalidRecord[];
   orderLineFiles: EncodedDataFile[];
   cancellationFiles: EncodedDataFile[];
+  /** Lines a rule rejected (first deliveries of their id), for rejected_lines. */
+  rejectedLineFiles: EncodedDataFile[];
   demand: DemandColumns;
   cancelled: MonthCancellations;
   catalogue: Map<string, SkuStats>;
@@ -137,10 +149,12 @@ class MonthProcessor {
   private readonly quarantine: InvalidRecord[] = [];
   private readonly orderLineFiles: EncodedDataFile[] = [];
   private readonly cancellationFiles: EncodedDataFile[] = [];
+  private readonly rejectedLineFiles: EncodedDataFile[] = [];
   private readonly demand = new DemandLines();
   private readonly catalogue: ProductCatalogue;
   private readonly orderColumns: OrderLineColumns;
   private readonly cancellationColumns: OrderLineColumns;
+  private readonly rejectedColumns: OrderLineColumns;
   private readonly cancelled = {
     sku: [] as string[],
     customerId: [] as Array<string | null>,
@@ -160,9 +174,17 @@ class MonthProcessor {
     }
     const otherLo = prior.otherIdLo;
     prior.otherIdHi?.forEach((hi, i) => this.seen.rememberId(hi, otherLo?.[i] as number));
+    const { rejectedIdLo, rejectedDupHi, rejectedDupLo } = prior;
+    prior.rejectedIdHi?.forEach((hi, i) => {
+      const lo = rejectedIdLo?.[i] as number;
+      this.seen.rememberId(hi, lo);
+      const idKey = `${hi}:${lo}`;
+      if (!this.contentOf.has(idKey)) this.contentOf.set(idKey, `${rejectedDupHi?.[i]}:${rejectedDupLo?.[i]}`);
+    });
     this.catalogue = new ProductCatalogue(task.tieBreak);
     this.orderColumns = new OrderLineColumns(task.runId);
     this.cancellationColumns = new OrderLineColumns(task.runId);
+    this.rejectedColumns = new OrderLineColumns(task.runId);
   }
 
   /** One spill file: its lines in the order they came, those of other buckets by id alone. */
@@ -214,6 +236,9 @@ class MonthProcessor {
       while ((batch.rejections[cursor.nextRejection]?.line ?? Infinity) < i) cursor.nextRejection += 1;
       const rejection = batch.rejections[cursor.nextRejection];
       if (rejection) this.quarantine.push({ ...from, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
+      if (this.task.rejectedLineFields) {
+        this.rejectedColumns.push(batch, i, lineRevenue(batch.quantity[i] as number, batch.unitPrice[i] as number));
+      }
     } else if (verdict === 'duplicate') {
       const line = lineOf(batch, i);
       this.quarantine.push({
@@ -230,6 +255,7 @@ class MonthProcessor {
     const { task } = this;
     encodeAll(task.orderLineFields, this.orderColumns, this.orderLineFiles);
     encodeAll(task.cancellationFields, this.cancellationColumns, this.cancellationFiles);
+    encodeAll(task.rejectedLineFields ?? null, this.rejectedColumns, this.rejectedLineFiles);
     const c = this.cancelled;
     return {
       month: task.month,
@@ -237,6 +263,7 @@ class MonthProcessor {
       quarantine: this.quarantine,
       orderLineFiles: this.orderLineFiles,
       cancellationFiles: this.cancellationFiles,
+      rejectedLineFiles: this.rejectedLineFiles,
       demand: this.demandColumns(),
       cancelled: { sku: c.sku, customerId: c.customerId, quantity: Float64Array.from(c.quantity), ts: Float64Array.from(c.ts) },
       catalogue: this.catalogue.entries(),

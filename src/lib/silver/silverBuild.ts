@@ -292,6 +292,9 @@ async function openMonthWriters(
   const cancellations = await open(
     tables.cancellations.openWriter(silverWriteOptions(lakeTables.cancellations, runId, 'append', abortSignal)),
   );
+  const rejectedLines = await open(
+    tables.rejectedLines.openWriter(silverWriteOptions(lakeTables.rejected_lines, runId, 'append', abortSignal)),
+  );
   const dailyDemand = await open(
     tables.dailyDemand.openWriter({
       ...silverWriteOptions(lakeTables.daily_demand, runId, 'overwritePartitions', abortSignal),
@@ -304,7 +307,7 @@ async function openMonthWriters(
       },
     }),
   );
-  return { orderLines, cancellations, dailyDemand };
+  return { orderLines, cancellations, rejectedLines, dailyDemand };
 }
 
 /** Commits order_lines, cancellations, quarantine and daily_demand, in that order; the table versions and daily demand rows written. */
@@ -320,6 +323,9 @@ async function commitOrderTables(
   tableVersions.order_lines = (await writers.orderLines.commit()).version;
   crashPoint('silver:committed');
   tableVersions.cancellations = (await writers.cancellations.commit()).version;
+  crashPoint('silver:committed');
+  // Not in tableVersions (the lineage of a forecast): only later Silver builds read it.
+  await writers.rejectedLines.commit();
   crashPoint('silver:committed');
   tableVersions.quarantine = await quarantine.committed();
   crashPoint('silver:committed');
