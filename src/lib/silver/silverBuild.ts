@@ -37,7 +37,7 @@ import { rawText } from './rawText';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { runScanPass } from './scanPass';
 import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpace';
-import { SilverPool } from './silverPool';
+import { autoWorkerCount, availableMemoryBytes, SilverPool } from './silverPool';
 import { bucketCount } from './skuBucket';
 import { openSilverTables, readStartState, silverTxn, silverWriteOptions, type SilverStartState, type SilverTables } from './silverTables';
 
@@ -140,9 +140,10 @@ async function startRun(lake: LakeStore, options: SilverBuildOptions): Promise<S
   };
 }
 
-/** Worker threads: as asked, else one per core for large inputs and in-process (0) below. */
+/** Worker threads: as asked, else one per core (as memory allows) for large inputs and in-process (0) below. */
 function workerCount(options: SilverBuildOptions): number {
-  return options.workers ?? ((options.expectedLines ?? 0) >= parallelFromLines ? os.availableParallelism() : 0);
+  if (options.workers !== undefined) return options.workers;
+  return (options.expectedLines ?? 0) >= parallelFromLines ? autoWorkerCount(os.availableParallelism(), availableMemoryBytes()) : 0;
 }
 
 async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {

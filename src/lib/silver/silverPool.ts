@@ -3,6 +3,7 @@
  * encoded off the main thread, which meanwhile de-duplicates, nets and aggregates. `workers: 0`
  * runs the same functions in-process (small inputs and tests: no thread start-up).
  */
+import * as os from 'node:os';
 import { Piscina } from 'piscina';
 import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
@@ -22,6 +23,23 @@ import type { SilverTask } from './silverWorker';
  * generation limit, 638 MB with this one; young generation 64 MB → 16 MB: 983 → 818 MB, same wall.
  */
 export const silverWorkerLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 } as const;
+
+/** Memory a worker may take at its limits, with its thread's own share (stack, code, buffers). */
+const workerBudgetBytes = (silverWorkerLimits.maxOldGenerationSizeMb + silverWorkerLimits.maxYoungGenerationSizeMb + 64) * 2 ** 20;
+
+/**
+ * Workers for a large build: one per core, but no more than half the memory (the container's limit
+ * where there is one) holds at their heap limits: the main thread and the host keep the rest.
+ */
+export function autoWorkerCount(cores: number, memoryBytes: number): number {
+  return Math.max(1, Math.min(cores, Math.floor(memoryBytes / 2 / workerBudgetBytes)));
+}
+
+/** This machine's memory: the smaller of its RAM and its cgroup limit (unconstrained reports a huge number). */
+export function availableMemoryBytes(): number {
+  const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+  return constrained > 0 ? Math.min(constrained, os.totalmem()) : os.totalmem();
+}
 
 export class SilverPool {
   private constructor(
