@@ -44,6 +44,14 @@ export const lakeTables = {
     partitionBy: ['order_month'],
     description: 'Cancelled order lines (invoice starting with C), kept apart from demand',
   },
+  rejected_lines: {
+    name: 'rejected_lines',
+    path: 'silver/rejected_lines',
+    schema: schema(...orderLineFields),
+    partitionBy: ['order_month'],
+    description:
+      'Order lines a rule rejected (quarantined), by order month: their ids still count, so a later delivery of one is a re-delivery',
+  },
   quarantine: {
     name: 'quarantine',
     path: 'silver/quarantine',

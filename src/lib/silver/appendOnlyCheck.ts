@@ -10,7 +10,7 @@ import type { AppendOnlyMonths } from './affectedMonths';
 import { monthOfDay, type DayRange } from './dailyDemand';
 import { FingerprintSet } from './fingerprintSet';
 import { lineKind } from './lineBatch';
-import { readSpills } from './orderChunkScan';
+import { readSpilledBatches } from './monthSpill';
 import { duplicateKey } from './orderLineCleanser';
 import type { PriorMonthSource } from './priorMonth';
 import { lineFromRow } from './silverTables';
@@ -128,7 +128,7 @@ export async function confirmRedeliveries(
 
 function suspectsOf(spillDir: string, month: string, prior: ReadonlyMap<string, DayRange>, netting: boolean): Suspects {
   const suspects: Suspects = { keys: new Set(), firstDay: Infinity, lastDay: -Infinity };
-  for (const batch of readSpills(spillDir, month)) {
+  for (const batch of readSpilledBatches(spillDir, month)) {
     for (let i = 0; i < batch.length; i += 1) {
       const kind = batch.kind[i];
       if (kind === lineKind.quarantine || (kind === lineKind.cancellation && !netting)) continue;

@@ -179,3 +179,49 @@ export function lineOf(batch: LineBatch, i: number): OrderLine {
     orderDate: orderTs.slice(0, 10),
   };
 }
+
+/** The lines of a batch at `indexes` (ascending), as a batch of their own (its rejections renumbered). */
+export function selectLines(batch: LineBatch, indexes: Int32Array): LineBatch {
+  const n = indexes.length;
+  const pick = <T>(values: readonly T[]): T[] => {
+    const out = new Array<T>(n);
+    for (let j = 0; j < n; j += 1) out[j] = values[indexes[j] as number] as T;
+    return out;
+  };
+  const gather = <A extends Uint8Array | Int32Array | Uint32Array | Float64Array>(values: A, into: A): A => {
+    for (let j = 0; j < n; j += 1) into[j] = values[indexes[j] as number] as number;
+    return into;
+  };
+  const rejections: RuleRejection[] = [];
+  if (batch.rejections.length > 0) {
+    const at = new Map<number, number>();
+    for (let j = 0; j < n; j += 1) at.set(indexes[j] as number, j);
+    for (const r of batch.rejections) {
+      const j = at.get(r.line);
+      if (j !== undefined) rejections.push({ ...r, line: j });
+    }
+  }
+  return {
+    month: batch.month,
+    length: n,
+    kind: gather(batch.kind, new Uint8Array(n)),
+    source: gather(batch.source, new Int32Array(n)),
+    sourcePaths: batch.sourcePaths,
+    recordIndex: gather(batch.recordIndex, new Float64Array(n)),
+    orderLineId: pick(batch.orderLineId),
+    invoiceNo: pick(batch.invoiceNo),
+    sku: pick(batch.sku),
+    description: pick(batch.description),
+    quantity: gather(batch.quantity, new Float64Array(n)),
+    unitPrice: gather(batch.unitPrice, new Float64Array(n)),
+    customerId: pick(batch.customerId),
+    country: pick(batch.country),
+    orderTs: pick(batch.orderTs),
+    orderMs: gather(batch.orderMs, new Float64Array(n)),
+    idHi: gather(batch.idHi, new Uint32Array(n)),
+    idLo: gather(batch.idLo, new Uint32Array(n)),
+    dupHi: gather(batch.dupHi, new Uint32Array(n)),
+    dupLo: gather(batch.dupLo, new Uint32Array(n)),
+    rejections,
+  };
+}

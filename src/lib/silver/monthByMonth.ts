@@ -32,6 +32,7 @@ export const defaultLinesAhead = 400_000;
 export interface MonthWriters {
   orderLines: DeltaFileWriter;
   cancellations: DeltaFileWriter;
+  rejectedLines: DeltaFileWriter;
   dailyDemand: DeltaFileWriter;
 }
 
@@ -117,6 +118,8 @@ export class MonthByMonthPass {
 
   /** Most lines of months prepared ahead at once (for the tests that keep it bounded). */
   peakLinesAhead = 0;
+  /** Most spilled lines one month task decoded (its bucket's spill shards; for the tests that keep it bounded). */
+  peakLinesDecoded = 0;
 
   /** The SKU bucket being run (undefined: one bucket, every SKU). */
   private bucket: SkuBucket | undefined;
@@ -197,6 +200,7 @@ export class MonthByMonthPass {
       tieBreak: ruleSet.document.canonicalDescription.tieBreak,
       orderLineFields: writers.orderLines.skipped ? null : [...writers.orderLines.dataFields],
       cancellationFields: writers.cancellations.skipped ? null : [...writers.cancellations.dataFields],
+      rejectedLineFields: writers.rejectedLines.skipped ? null : [...writers.rejectedLines.dataFields],
       fileRows: orderLinesFileRows,
       ...(this.bucket ? { bucket: this.bucket } : {}),
     });
@@ -211,6 +215,7 @@ export class MonthByMonthPass {
     this.windowMonths.push(month);
     for (const { line, revenue } of pending.prior.lines) this.window.addLine(line, revenue);
     const r = await pending.result;
+    this.peakLinesDecoded = Math.max(this.peakLinesDecoded, r.linesDecoded);
     this.window.appendColumns(r.demand);
     this.count(r);
     for (const bad of r.quarantine) {
@@ -219,6 +224,7 @@ export class MonthByMonthPass {
     this.catalogue.merge(r.catalogue);
     ctx.files.add(ctx.writers.orderLines, { order_month: month }, Promise.resolve(r.orderLineFiles));
     ctx.files.add(ctx.writers.cancellations, { order_month: month }, Promise.resolve(r.cancellationFiles));
+    ctx.files.add(ctx.writers.rejectedLines, { order_month: month }, Promise.resolve(r.rejectedLineFiles));
     ctx.progress?.('silver:months', taken, total);
     this.net(pending.prior.cancellations, r);
     // Lines no cancellation of a later month can reach are final.

@@ -14,10 +14,11 @@ import { lineKind, lineOf, type LineBatch, type LineKind } from './lineBatch';
 import { duplicateDetail, SeenLines } from './orderLineCleanser';
 import { OrderLineColumns } from './orderLineColumns';
 import type { OrderLine } from './orderRecord';
-import { readSpills, type InvalidRecord } from './orderChunkScan';
+import { readMonthSpill, type SpilledChunk } from './monthSpill';
+import type { InvalidRecord } from './orderChunkScan';
 import { rawText } from './rawText';
 import { ProductCatalogue, type SkuStats } from './products';
-import { inBucket, type SkuBucket } from './skuBucket';
+import { bucketOfHash, shardOfHash, type SkuBucket } from './skuBucket';
 
 /** Fingerprints of lines already in Silver for the month (line id and exact-copy key). */
 export interface PriorFingerprints {
@@ -28,6 +29,14 @@ export interface PriorFingerprints {
   /** Ids of stored lines of other SKU buckets (only a re-delivery of their id matters here). */
   otherIdHi?: Uint32Array;
   otherIdLo?: Uint32Array;
+  /**
+   * Lines earlier runs rejected by a rule (rejected_lines): their id and content, as a full build
+   * sees a rejected line first (a later delivery of its id is a re-delivery); never an exact-copy key.
+   */
+  rejectedIdHi?: Uint32Array;
+  rejectedIdLo?: Uint32Array;
+  rejectedDupHi?: Uint32Array;
+  rejectedDupLo?: Uint32Array;
 }
 
 export interface MonthTask {
@@ -40,10 +49,13 @@ export interface MonthTask {
   /** Data fields of order_lines / cancellations; null when that table's write is already committed. */
   orderLineFields: DeltaField[] | null;
   cancellationFields: DeltaField[] | null;
+  /** Data fields of rejected_lines; null when its write is already committed (or not wanted). */
+  rejectedLineFields?: DeltaField[] | null;
   fileRows: number;
   /**
-   * The SKU bucket this task keeps (absent: all). Lines of other buckets are read only for their ids,
-   * so a line id delivered again under another SKU is still a re-delivery, as with one bucket.
+   * The SKU bucket this task keeps (absent: all). Only the spill shards of its SKUs are decoded; of
+   * the other lines it sees the ids alone (in the order they came), so a line id delivered again
+   * under another SKU is still a re-delivery, as with one bucket.
    */
   bucket?: SkuBucket;
 }
@@ -83,9 +95,13 @@ export interface MonthResult {
   quarantine: InvalidRecord[];
   orderLineFiles: EncodedDataFile[];
   cancellationFiles: EncodedDataFile[];
+  /** Lines a rule rejected (first deliveries of their id), for rejected_lines. */
+  rejectedLineFiles: EncodedDataFile[];
   demand: DemandColumns;
   cancelled: MonthCancellations;
   catalogue: Map<string, SkuStats>;
+  /** Spilled lines this task decoded (its bucket's shards): about the bucket's lines, not the month's. */
+  linesDecoded: number;
 }
 
 /** A line as the Bronze record it came from (quarantine keeps a duplicate's normalised form). */
@@ -133,10 +149,12 @@ class MonthProcessor {
   private readonly quarantine: InvalidRecord[] = [];
   private readonly orderLineFiles: EncodedDataFile[] = [];
   private readonly cancellationFiles: EncodedDataFile[] = [];
+  private readonly rejectedLineFiles: EncodedDataFile[] = [];
   private readonly demand = new DemandLines();
   private readonly catalogue: ProductCatalogue;
   private readonly orderColumns: OrderLineColumns;
   private readonly cancellationColumns: OrderLineColumns;
+  private readonly rejectedColumns: OrderLineColumns;
   private readonly cancelled = {
     sku: [] as string[],
     customerId: [] as Array<string | null>,
@@ -145,6 +163,7 @@ class MonthProcessor {
   };
   private lastDate = '';
   private lastDay = 0;
+  private linesDecoded = 0;
 
   constructor(private readonly task: MonthTask) {
     const prior = task.prior;
@@ -155,59 +174,88 @@ class MonthProcessor {
     }
     const otherLo = prior.otherIdLo;
     prior.otherIdHi?.forEach((hi, i) => this.seen.rememberId(hi, otherLo?.[i] as number));
+    const { rejectedIdLo, rejectedDupHi, rejectedDupLo } = prior;
+    prior.rejectedIdHi?.forEach((hi, i) => {
+      const lo = rejectedIdLo?.[i] as number;
+      this.seen.rememberId(hi, lo);
+      const idKey = `${hi}:${lo}`;
+      if (!this.contentOf.has(idKey)) this.contentOf.set(idKey, `${rejectedDupHi?.[i]}:${rejectedDupLo?.[i]}`);
+    });
     this.catalogue = new ProductCatalogue(task.tieBreak);
     this.orderColumns = new OrderLineColumns(task.runId);
     this.cancellationColumns = new OrderLineColumns(task.runId);
+    this.rejectedColumns = new OrderLineColumns(task.runId);
   }
 
-  handle(batch: LineBatch): void {
-    let nextRejection = 0;
+  /** One spill file: its lines in the order they came, those of other buckets by id alone. */
+  handle(chunk: SpilledChunk): void {
+    this.linesDecoded += chunk.linesDecoded;
+    const { skuHash, idHi, idLo } = chunk.order;
     const bucket = this.task.bucket;
-    for (let i = 0; i < batch.length; i += 1) {
-      if (bucket && !inBucket(String(batch.sku[i] ?? ''), bucket)) {
-        this.seen.rememberId(batch.idHi[i] as number, batch.idLo[i] as number);
+    const cursors = chunk.shards.map((batch) => (batch ? { batch, next: 0, nextRejection: 0 } : undefined));
+    for (let j = 0; j < skuHash.length; j += 1) {
+      const hash = skuHash[j] as number;
+      const cursor = cursors[shardOfHash(hash)];
+      if (bucket && bucketOfHash(hash, bucket.count) !== bucket.index) {
+        if (cursor) cursor.next += 1;
+        this.seen.rememberId(idHi[j] as number, idLo[j] as number);
         continue;
       }
-      const kind = batch.kind[i] as LineKind;
-      const verdict = this.seen.check(
-        batch.idHi[i] as number,
-        batch.idLo[i] as number,
-        batch.dupHi[i] as number,
-        batch.dupLo[i] as number,
-        kind === lineKind.quarantine,
-      );
-      const idKey = `${batch.idHi[i]}:${batch.idLo[i]}`;
-      const contentKey = `${batch.dupHi[i]}:${batch.dupLo[i]}`;
-      const from: LineSource = {
-        sourcePath: batch.sourcePaths[batch.source[i] as number] as string,
-        recordIndex: batch.recordIndex[i] as number,
-      };
-      if (verdict === 'redelivered') {
-        this.redelivered(batch, i, idKey, contentKey, from);
-        continue;
-      }
-      if (!this.contentOf.has(idKey)) this.contentOf.set(idKey, contentKey);
-      if (verdict === 'rejected') {
-        while ((batch.rejections[nextRejection]?.line ?? Infinity) < i) nextRejection += 1;
-        const rejection = batch.rejections[nextRejection];
-        if (rejection) this.quarantine.push({ ...from, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
-      } else if (verdict === 'duplicate') {
-        const line = lineOf(batch, i);
-        this.quarantine.push({
-          ...from,
-          reason: this.task.duplicates.reason,
-          detail: duplicateDetail(line),
-          raw: rawText(bronzeShape(line)),
-        });
-      } else if (kind === lineKind.cancellation) this.addCancellation(batch, i);
-      else this.addDemand(batch, i);
+      if (!cursor) throw new Error(`spill of ${this.task.month}: line ${j} is in a shard that was not read`);
+      this.handleLine(cursor.batch, cursor.next, cursor);
+      cursor.next += 1;
     }
+    for (const cursor of cursors) {
+      if (cursor && cursor.next !== cursor.batch.length) {
+        throw new Error(`spill of ${this.task.month}: a shard holds ${cursor.batch.length} lines, its order ${cursor.next}`);
+      }
+    }
+  }
+
+  private handleLine(batch: LineBatch, i: number, cursor: { nextRejection: number }): void {
+    const kind = batch.kind[i] as LineKind;
+    const verdict = this.seen.check(
+      batch.idHi[i] as number,
+      batch.idLo[i] as number,
+      batch.dupHi[i] as number,
+      batch.dupLo[i] as number,
+      kind === lineKind.quarantine,
+    );
+    const idKey = `${batch.idHi[i]}:${batch.idLo[i]}`;
+    const contentKey = `${batch.dupHi[i]}:${batch.dupLo[i]}`;
+    const from: LineSource = {
+      sourcePath: batch.sourcePaths[batch.source[i] as number] as string,
+      recordIndex: batch.recordIndex[i] as number,
+    };
+    if (verdict === 'redelivered') {
+      this.redelivered(batch, i, idKey, contentKey, from);
+      return;
+    }
+    if (!this.contentOf.has(idKey)) this.contentOf.set(idKey, contentKey);
+    if (verdict === 'rejected') {
+      while ((batch.rejections[cursor.nextRejection]?.line ?? Infinity) < i) cursor.nextRejection += 1;
+      const rejection = batch.rejections[cursor.nextRejection];
+      if (rejection) this.quarantine.push({ ...from, reason: rejection.reason, detail: rejection.detail, raw: rejection.raw });
+      if (this.task.rejectedLineFields) {
+        this.rejectedColumns.push(batch, i, lineRevenue(batch.quantity[i] as number, batch.unitPrice[i] as number));
+      }
+    } else if (verdict === 'duplicate') {
+      const line = lineOf(batch, i);
+      this.quarantine.push({
+        ...from,
+        reason: this.task.duplicates.reason,
+        detail: duplicateDetail(line),
+        raw: rawText(bronzeShape(line)),
+      });
+    } else if (kind === lineKind.cancellation) this.addCancellation(batch, i);
+    else this.addDemand(batch, i);
   }
 
   finish(): MonthResult {
     const { task } = this;
     encodeAll(task.orderLineFields, this.orderColumns, this.orderLineFiles);
     encodeAll(task.cancellationFields, this.cancellationColumns, this.cancellationFiles);
+    encodeAll(task.rejectedLineFields ?? null, this.rejectedColumns, this.rejectedLineFiles);
     const c = this.cancelled;
     return {
       month: task.month,
@@ -215,9 +263,11 @@ class MonthProcessor {
       quarantine: this.quarantine,
       orderLineFiles: this.orderLineFiles,
       cancellationFiles: this.cancellationFiles,
+      rejectedLineFiles: this.rejectedLineFiles,
       demand: this.demandColumns(),
       cancelled: { sku: c.sku, customerId: c.customerId, quantity: Float64Array.from(c.quantity), ts: Float64Array.from(c.ts) },
       catalogue: this.catalogue.entries(),
+      linesDecoded: this.linesDecoded,
     };
   }
 
@@ -288,6 +338,6 @@ class MonthProcessor {
 
 export function processMonth(task: MonthTask): MonthResult {
   const processor = new MonthProcessor(task);
-  for (const batch of readSpills(task.spillDir, task.month)) processor.handle(batch);
+  for (const chunk of readMonthSpill(task.spillDir, task.month, task.bucket)) processor.handle(chunk);
   return processor.finish();
 }

@@ -3,14 +3,12 @@
  * in-process; scanPass.ts coordinates the chunks of a build. Stateless, so chunks can be scanned
  * on several threads at once. Each record is validated, normalised and rule-classified;
  * invalid records come back for quarantine, and every well-formed line goes, by order month, into a
- * spill file the second pass reads month by month. Memory holds one chunk, whatever the input size.
+ * spill file (monthSpill.ts) the second pass reads month by month. Memory holds one chunk, whatever the input size.
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { deserialize, serialize } from 'node:v8';
 import { parseBronzePart, parseNdjsonText } from '../bronze/reader';
 import type { BronzeFormat } from '../bronze/manifest';
 import { LineBatchBuilder, lineKind, type LineBatch } from './lineBatch';
+import { writeMonthSpills } from './monthSpill';
 import { classifyRecord } from './orderLineCleanser';
 import type { FieldBounds } from '../validation/fields';
 import { dayNumber } from './orderRecord';
@@ -95,26 +93,9 @@ export class OrderScanner {
   }
 }
 
-/** Spill files: `<dir>/<month>/<seq>.v8`; `seq` orders chunks as they came (part order), zero-padded. */
+/** Writes a scanned chunk's month batches as spill files (layout: monthSpill.ts). */
 export function writeSpills(spillDir: string, seq: number, batches: readonly LineBatch[]): void {
-  for (const batch of batches) {
-    const folder = path.join(spillDir, batch.month);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(path.join(folder, `${String(seq).padStart(9, '0')}.v8`), serialize(batch));
-  }
-}
-
-/** The spilled batches of one month, in chunk order. */
-export function* readSpills(spillDir: string, month: string): Generator<LineBatch> {
-  const folder = path.join(spillDir, month);
-  let names: string[];
-  try {
-    names = readdirSync(folder).filter((n) => n.endsWith('.v8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  for (const name of names.sort()) yield deserialize(readFileSync(path.join(folder, name))) as LineBatch;
+  writeMonthSpills(spillDir, seq, batches);
 }
 
 export interface ScanPartTask {

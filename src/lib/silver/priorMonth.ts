@@ -56,12 +56,24 @@ class FingerprintColumns {
   private readonly dupLo = new Uint32Column();
   private readonly otherHi = new Uint32Column();
   private readonly otherLo = new Uint32Column();
+  private readonly rejected = [new Uint32Column(), new Uint32Column(), new Uint32Column(), new Uint32Column()] as const;
 
   /** A stored line of another SKU bucket (or, in an append-only month, of another day): its id only. */
   rememberOther(orderLineId: string): void {
     const id = FingerprintSet.fingerprintOf(orderLineId);
     this.otherHi.push(id.hi);
     this.otherLo.push(id.lo);
+  }
+
+  /** A line an earlier run rejected by a rule: its id and content (not an exact-copy key: a rejected line's is never kept). */
+  rememberRejected(line: OrderLine): void {
+    const id = FingerprintSet.fingerprintOf(line.orderLineId);
+    const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
+    const [idHi, idLo, dupHi, dupLo] = this.rejected;
+    idHi.push(id.hi);
+    idLo.push(id.lo);
+    dupHi.push(dup.hi);
+    dupLo.push(dup.lo);
   }
 
   remember(line: OrderLine): void {
@@ -80,6 +92,14 @@ class FingerprintColumns {
       dupHi: this.dupHi.take(),
       dupLo: this.dupLo.take(),
       ...(this.otherHi.length > 0 ? { otherIdHi: this.otherHi.take(), otherIdLo: this.otherLo.take() } : {}),
+      ...(this.rejected[0].length > 0
+        ? {
+            rejectedIdHi: this.rejected[0].take(),
+            rejectedIdLo: this.rejected[1].take(),
+            rejectedDupHi: this.rejected[2].take(),
+            rejectedDupLo: this.rejected[3].take(),
+          }
+        : {}),
     };
   }
 }
@@ -134,7 +154,26 @@ export async function readPriorMonth(source: PriorMonthSource, month: string, bu
       cancellations.push({ sku: line.sku, customerId: line.customerId, quantity: -line.quantity, ts: Date.parse(line.orderTs) / 1000 });
     }
   }
+  await readRejected(source, month, fingerprints, bucket);
   return { lines, cancellations, fingerprints: fingerprints.columns() };
+}
+
+/**
+ * The month's lines earlier runs rejected by a rule (few: a month's rejected_lines partition): with
+ * a SKU bucket, those of its SKUs with their content, the others' ids.
+ */
+async function readRejected(source: PriorMonthSource, month: string, fingerprints: FingerprintColumns, bucket?: SkuBucket): Promise<void> {
+  const { tables, startState, runId } = source;
+  if (!startState.rejectedLines) return;
+  for await (const row of tables.rejectedLines.read({
+    state: startState.rejectedLines,
+    partitionFilter: (pv) => pv.order_month === month,
+    ...(source.abortSignal ? { abortSignal: source.abortSignal } : {}),
+  })) {
+    if (row.run_id === runId) continue;
+    if (inBucket(String(row.sku), bucket)) fingerprints.rememberRejected(lineFromRow(row));
+    else fingerprints.rememberOther(String(row.order_line_id));
+  }
 }
 
 /**
@@ -177,5 +216,6 @@ export async function readPriorLineIds(source: PriorMonthSource, month: string, 
       if (row.run_id !== runId && onDays(row.order_date)) fingerprints.remember(lineFromRow(row));
     }
   }
+  await readRejected(source, month, fingerprints);
   return { lines: [], cancellations: [], fingerprints: fingerprints.columns() };
 }

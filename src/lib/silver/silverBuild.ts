@@ -37,7 +37,7 @@ import { rawText } from './rawText';
 import { defaultRuleSet, type RuleSet } from './ruleSet';
 import { runScanPass } from './scanPass';
 import { assertScratchSpace, makeSpillDir, scratchErrorFrom } from './scratchSpace';
-import { SilverPool } from './silverPool';
+import { autoWorkerCount, availableMemoryBytes, SilverPool } from './silverPool';
 import { bucketCount } from './skuBucket';
 import { openSilverTables, readStartState, silverTxn, silverWriteOptions, type SilverStartState, type SilverTables } from './silverTables';
 
@@ -140,9 +140,10 @@ async function startRun(lake: LakeStore, options: SilverBuildOptions): Promise<S
   };
 }
 
-/** Worker threads: as asked, else one per core for large inputs and in-process (0) below. */
+/** Worker threads: as asked, else one per core (as memory allows) for large inputs and in-process (0) below. */
 function workerCount(options: SilverBuildOptions): number {
-  return options.workers ?? ((options.expectedLines ?? 0) >= parallelFromLines ? os.availableParallelism() : 0);
+  if (options.workers !== undefined) return options.workers;
+  return (options.expectedLines ?? 0) >= parallelFromLines ? autoWorkerCount(os.availableParallelism(), availableMemoryBytes()) : 0;
 }
 
 async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
@@ -292,6 +293,9 @@ async function openMonthWriters(
   const cancellations = await open(
     tables.cancellations.openWriter(silverWriteOptions(lakeTables.cancellations, runId, 'append', abortSignal)),
   );
+  const rejectedLines = await open(
+    tables.rejectedLines.openWriter(silverWriteOptions(lakeTables.rejected_lines, runId, 'append', abortSignal)),
+  );
   const dailyDemand = await open(
     tables.dailyDemand.openWriter({
       ...silverWriteOptions(lakeTables.daily_demand, runId, 'overwritePartitions', abortSignal),
@@ -304,7 +308,7 @@ async function openMonthWriters(
       },
     }),
   );
-  return { orderLines, cancellations, dailyDemand };
+  return { orderLines, cancellations, rejectedLines, dailyDemand };
 }
 
 /** Commits order_lines, cancellations, quarantine and daily_demand, in that order; the table versions and daily demand rows written. */
@@ -320,6 +324,9 @@ async function commitOrderTables(
   tableVersions.order_lines = (await writers.orderLines.commit()).version;
   crashPoint('silver:committed');
   tableVersions.cancellations = (await writers.cancellations.commit()).version;
+  crashPoint('silver:committed');
+  // Not in tableVersions (the lineage of a forecast): only later Silver builds read it.
+  await writers.rejectedLines.commit();
   crashPoint('silver:committed');
   tableVersions.quarantine = await quarantine.committed();
   crashPoint('silver:committed');
@@ -437,6 +444,7 @@ async function buildOrderTables(
   if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
   await pass.run(load, buckets);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
+  run.log(`silver: a month task decoded at most ${pass.peakLinesDecoded} spilled lines`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
   const products = await commitProducts(

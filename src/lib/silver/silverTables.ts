@@ -15,6 +15,7 @@ export const orderLinesFileRows = 50_000;
 export interface SilverTables {
   orderLines: DeltaTable;
   cancellations: DeltaTable;
+  rejectedLines: DeltaTable;
   quarantine: DeltaTable;
   inventory: DeltaTable;
   products: DeltaTable;
@@ -24,7 +25,7 @@ export interface SilverTables {
 
 /** The tables whose earlier data a build reads, as of the build's start. */
 export type SilverStartState = Record<
-  'orderLines' | 'cancellations' | 'inventory' | 'products' | 'productDescriptions',
+  'orderLines' | 'cancellations' | 'rejectedLines' | 'inventory' | 'products' | 'productDescriptions',
   TableState | undefined
 >;
 
@@ -32,6 +33,7 @@ export function openSilverTables(lake: LakeStore): SilverTables {
   return {
     orderLines: DeltaTable.forPath(lake, lakeTables.order_lines.path),
     cancellations: DeltaTable.forPath(lake, lakeTables.cancellations.path),
+    rejectedLines: DeltaTable.forPath(lake, lakeTables.rejected_lines.path),
     quarantine: DeltaTable.forPath(lake, lakeTables.quarantine.path),
     inventory: DeltaTable.forPath(lake, lakeTables.inventory_snapshots.path),
     products: DeltaTable.forPath(lake, lakeTables.products.path),
@@ -49,6 +51,7 @@ export async function readStartState(tables: SilverTables, signal: { abortSignal
   return {
     orderLines: await tables.orderLines.stateIfExists(signal),
     cancellations: await tables.cancellations.stateIfExists(signal),
+    rejectedLines: await tables.rejectedLines.stateIfExists(signal),
     inventory: await tables.inventory.stateIfExists(signal),
     products: await tables.products.stateIfExists(signal),
     productDescriptions: await tables.productDescriptions.stateIfExists(signal),

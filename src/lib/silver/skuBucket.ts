@@ -3,6 +3,10 @@
  * (every line of a SKU, its cancellations and its daily demand fall in one bucket), so no step holds
  * more than about `linesPerBucket` lines whatever the fleet's size. The same hash on the main thread
  * and the workers.
+ *
+ * A bucket is a range of the SKU hash (not a remainder), so the scan can spill each month in
+ * `spillShards` hash ranges before the bucket count is known (it depends on the months' sizes), and
+ * a bucket's task reads only the shards its range overlaps (see monthSpill.ts).
  */
 import { FingerprintSet } from './fingerprintSet';
 
@@ -14,12 +18,44 @@ export interface SkuBucket {
 /** Lines of one month and bucket the pass aims at (its window, a worker's month task). */
 export const defaultLinesPerBucket = 100_000;
 
+/** Hash ranges each month's spill is cut into at scan time (a power of two). */
+export const spillShards = 128;
+const shardShift = 32 - Math.log2(spillShards);
+const hashRange = 2 ** 32;
+
+/** The 32-bit hash a SKU is bucketed by. */
+export function skuHashOf(sku: string): number {
+  return FingerprintSet.fingerprintOf(sku).lo >>> 0;
+}
+
+/** The bucket (of `count`) a SKU hash falls in: its range, so a bucket is a run of spill shards. */
+export function bucketOfHash(hash: number, count: number): number {
+  return count <= 1 ? 0 : Math.floor(((hash >>> 0) * count) / hashRange);
+}
+
 export function bucketOfSku(sku: string, count: number): number {
-  return count <= 1 ? 0 : (FingerprintSet.fingerprintOf(sku).lo >>> 0) % count;
+  return count <= 1 ? 0 : bucketOfHash(skuHashOf(sku), count);
 }
 
 export function inBucket(sku: string, bucket: SkuBucket | undefined): boolean {
   return bucket === undefined || bucketOfSku(sku, bucket.count) === bucket.index;
+}
+
+/** The spill shard a SKU hash is written to. */
+export function shardOfHash(hash: number): number {
+  return (hash >>> 0) >>> shardShift;
+}
+
+/**
+ * The spill shards holding the lines of `bucket` (all without one): those its hash range overlaps.
+ * With a bucket count dividing `spillShards` they hold its lines alone; otherwise the two at its
+ * edges also hold lines of the neighbouring buckets.
+ */
+export function shardsOfBucket(bucket: SkuBucket | undefined): { first: number; last: number } {
+  if (bucket === undefined || bucket.count <= 1) return { first: 0, last: spillShards - 1 };
+  const lowest = Math.ceil((bucket.index * hashRange) / bucket.count);
+  const highest = Math.ceil(((bucket.index + 1) * hashRange) / bucket.count) - 1;
+  return { first: shardOfHash(lowest), last: shardOfHash(Math.min(highest, hashRange - 1)) };
 }
 
 /** Buckets for months of at most `largestMonthLines` lines (stored and new): one below `linesPerBucket`. */
