@@ -34,6 +34,7 @@ import { writeRowFiles } from './rowWriter';
 import { commitStaged, deleteUncommitted, stageRows, type CommitStagedOptions, type StagedFiles, type StageOptions } from './stagedWrite';
 import { fromSchemaString, partitionValueFromString, readSchemaString, unsupportedColumn } from './schema';
 import type {
+  DeltaColumnBatch,
   DeltaField,
   DeltaFileWriter,
   DeltaReadOptions,
@@ -153,6 +154,58 @@ export class DeltaTable {
 
   /** Rows of the table (optionally at a version), pruned by partition, projected to `columns`. */
   async *read(options: DeltaReadOptions = {}): AsyncIterable<DeltaRow> {
+    const plan = await this.readPlan(options);
+    for await (const file of this.readFiles(plan, options)) {
+      for (const raw of file.decoded) {
+        const row: DeltaRow = {};
+        for (const field of plan.wantedFields) {
+          if (field.name in file.partitionRow) {
+            row[field.name] = file.partitionRow[field.name] as DeltaValue;
+            continue;
+          }
+          row[field.name] = this.valueOf(field, raw[plan.physical(field.name)], file.relativePath);
+        }
+        yield row;
+      }
+    }
+  }
+
+  /**
+   * read() by columns: one batch per data file, each wanted column an array of the file's values
+   * (the same values, rows and order as read()). No object per row and no await per row: a caller
+   * that folds rows into counts or numbers (publish, inventory planning, the drift check) pays
+   * for the Parquet decode, not for building and handing over a million small objects.
+   */
+  async *readColumns(options: DeltaReadOptions = {}): AsyncIterable<DeltaColumnBatch> {
+    const plan = await this.readPlan(options);
+    for await (const file of this.readFiles(plan, options)) {
+      const length = file.decoded.length;
+      const columns: Record<string, DeltaValue[]> = {};
+      for (const field of plan.wantedFields) {
+        const values = new Array<DeltaValue>(length);
+        if (field.name in file.partitionRow) values.fill(file.partitionRow[field.name] as DeltaValue);
+        else {
+          const name = plan.physical(field.name);
+          for (let i = 0; i < length; i++)
+            values[i] = this.valueOf(field, (file.decoded[i] as Record<string, unknown>)[name], file.relativePath);
+        }
+        columns[field.name] = values;
+      }
+      yield { length, columns };
+    }
+  }
+
+  /** A raw Parquet value as the column's DeltaValue; a value the column cannot hold is refused, naming the file. */
+  private valueOf(field: DeltaField, raw: unknown, relativePath: string): DeltaValue {
+    const value = fromParquetValue(field, raw);
+    if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+      throw new DeltaProtocolError(this.path, `data file ${relativePath}: column "${field.name}" (${field.type}): ${value.problem}`);
+    }
+    return value;
+  }
+
+  /** What a read needs once: the state, the wanted fields, physical column names and the data files in path order. */
+  private async readPlan(options: DeltaReadOptions) {
     const signal = options.abortSignal;
     const state =
       options.state ??
@@ -197,7 +250,17 @@ export class DeltaTable {
       }
     }
     const files = [...state.files.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (const [, add] of files) {
+    return { wantedFields, partitionColumns, physical, dataColumns, fieldIds, files };
+  }
+
+  /** Each data file the read keeps, decoded (deletion vector applied), with its partition values as typed columns. */
+  private async *readFiles(
+    plan: Awaited<ReturnType<DeltaTable['readPlan']>>,
+    options: DeltaReadOptions,
+  ): AsyncIterable<{ decoded: Array<Record<string, unknown>>; partitionRow: DeltaRow; relativePath: string }> {
+    const signal = options.abortSignal;
+    const { wantedFields, partitionColumns, physical, dataColumns, fieldIds } = plan;
+    for (const [, add] of plan.files) {
       signal?.throwIfAborted();
       const relativePath = decodeFilePath(this.path, add.path);
       const partitionValues: Record<string, string | null> = {};
@@ -225,21 +288,7 @@ export class DeltaTable {
       for (const field of wantedFields) {
         if (partitionColumns.includes(field.name)) partitionRow[field.name] = partitionValueFromString(field, partitionValues[field.name]);
       }
-      for (const raw of decoded) {
-        const row: DeltaRow = {};
-        for (const field of wantedFields) {
-          if (field.name in partitionRow) {
-            row[field.name] = partitionRow[field.name] as DeltaValue;
-            continue;
-          }
-          const value = fromParquetValue(field, raw[physical(field.name)]);
-          if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
-            throw new DeltaProtocolError(this.path, `data file ${relativePath}: column "${field.name}" (${field.type}): ${value.problem}`);
-          }
-          row[field.name] = value;
-        }
-        yield row;
-      }
+      yield { decoded, partitionRow, relativePath };
     }
   }
 

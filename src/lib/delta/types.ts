@@ -112,6 +112,12 @@ export interface DeltaFileWriter {
   abort(): Promise<void>;
 }
 
+/** One data file's rows by column (DeltaTable.readColumns): `columns[name][i]` is row i's value. */
+export interface DeltaColumnBatch {
+  length: number;
+  columns: Record<string, DeltaValue[]>;
+}
+
 export interface DeltaReadOptions {
   /** Time travel: read the table as of this version. */
   version?: number;
