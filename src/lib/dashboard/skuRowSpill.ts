@@ -22,14 +22,15 @@ export class SkuRowSpill {
     private readonly spillValues = defaultSpillValues,
   ) {}
 
-  async add(values: readonly number[]): Promise<void> {
+  /** Adds a row; returns a promise only when the buffer is spilled (a per-row await would cost more than the row). */
+  add(values: readonly number[]): Promise<void> | undefined {
     if (values.length !== this.fieldsPerRow) throw new Error(`${this.name}: a row has ${this.fieldsPerRow} values, got ${values.length}`);
     const bucket = Math.floor((values[0] as number) / this.bucketSkus);
     let buffer = this.buffers.get(bucket);
     if (!buffer) this.buffers.set(bucket, (buffer = []));
     for (const v of values) buffer.push(v);
     this.buffered += values.length;
-    if (this.buffered >= this.spillValues) await this.flush();
+    return this.buffered >= this.spillValues ? this.flush() : undefined;
   }
 
   private fileOf(bucket: number): string {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DeltaRow } from '../delta/types';
 import type { LakeStore } from '../lake/lakeStore';
-import { readLakeRows, streamLakeRows } from '../publish/lakeRows';
+import { readLakeRows, streamLakeColumns, streamLakeRows } from '../publish/lakeRows';
 import {
   byMoverChange,
   cancellationsOfRun,
@@ -124,15 +124,19 @@ const forecastFields = 8; // sku index, target day, point, q05, q25, q75, q95, m
 /** Each SKU's best run rank in the forecasts (only sku and run_id read): the SKUs shown. */
 async function forecastRanks(lake: LakeStore, runSet: Set<string>, rank: Map<string, number>, signal: { abortSignal?: AbortSignal }) {
   const best = new Map<string, number>();
-  for await (const row of streamLakeRows(lake, 'forecasts', {
+  for await (const batch of streamLakeColumns(lake, 'forecasts', {
     partitionFilter: (v) => runSet.has(v.run_id ?? ''),
     columns: ['sku', 'run_id'],
     ...signal,
   })) {
-    const sku = str(row.sku);
-    if (sku === null) continue;
-    const r = rank.get(String(row.run_id)) ?? Number.MAX_SAFE_INTEGER;
-    if (r < (best.get(sku) ?? Number.MAX_SAFE_INTEGER)) best.set(sku, r);
+    const skus = batch.columns.sku as unknown[];
+    const runs = batch.columns.run_id as unknown[];
+    for (let i = 0; i < batch.length; i++) {
+      const sku = str(skus[i]);
+      if (sku === null) continue;
+      const r = rank.get(String(runs[i])) ?? Number.MAX_SAFE_INTEGER;
+      if (r < (best.get(sku) ?? Number.MAX_SAFE_INTEGER)) best.set(sku, r);
+    }
   }
   return best;
 }
@@ -163,56 +167,69 @@ async function spillSeries(
   signal: { abortSignal?: AbortSignal },
 ): Promise<SeriesTables> {
   const demand = new SkuRowSpill(scratch, 'demand', demandFields, bucketSkus);
-  for await (const row of streamLakeRows(lake, 'daily_demand', {
+  for await (const batch of streamLakeColumns(lake, 'daily_demand', {
     partitionFilter: (v) => (v.month ?? '') >= scope.firstMonth,
     columns: ['sku', 'date', 'units', 'on_hand'],
     ...signal,
   })) {
-    const index = slot.get(String(row.sku));
-    const date = str(row.date);
-    if (index === undefined || date === null) continue;
-    await demand.add([index, dayOf(date), numOrNaN(row.units), numOrNaN(row.on_hand)]);
+    const { sku: skus, date: dates, units, on_hand: onHand } = batch.columns as Record<string, unknown[]>;
+    for (let i = 0; i < batch.length; i++) {
+      const index = slot.get(String(skus![i]));
+      const date = str(dates![i]);
+      if (index === undefined || date === null) continue;
+      const spilled = demand.add([index, dayOf(date), numOrNaN(units![i]), numOrNaN(onHand![i])]);
+      if (spilled) await spilled;
+    }
   }
   await demand.flush();
   const forecasts = new SkuRowSpill(scratch, 'forecasts', forecastFields, bucketSkus);
   const modelIds = new Map<string, number>();
   const tables: SeriesTables = { demand, forecasts, models: [], forecastRows: 0, originDate: null, expectedTotal: 0, expectedKnown: 0 };
-  for await (const row of streamLakeRows(lake, 'forecasts', {
+  const none: unknown[] = [];
+  for await (const batch of streamLakeColumns(lake, 'forecasts', {
     partitionFilter: (v) => scope.runSet.has(v.run_id ?? ''),
     // No projection: forecasts written before the expected column must still read.
     ...signal,
   })) {
-    const sku = String(row.sku);
-    if ((ranks.rank.get(String(row.run_id)) ?? Number.MAX_SAFE_INTEGER) !== ranks.best.get(sku)) continue;
-    // The first current row, as forecasts[0] of the whole current table: the fleet's origin.
-    if (tables.forecastRows === 0) tables.originDate = str(row.origin_date);
-    tables.forecastRows += 1;
-    if (typeof row.expected === 'number' && Number.isFinite(row.expected)) {
-      tables.expectedTotal += row.expected;
-      tables.expectedKnown += 1;
-    }
-    const index = slot.get(sku);
-    if (index === undefined) continue;
-    const model = str(row.model);
-    let modelId = -1;
-    if (model !== null) {
-      modelId = modelIds.get(model) ?? tables.models.length;
-      if (modelId === tables.models.length) {
-        modelIds.set(model, modelId);
-        tables.models.push(model);
+    const c = batch.columns as Record<string, unknown[] | undefined>;
+    const col = (name: string): unknown[] => c[name] ?? none;
+    const [skus, runs, origins, targets, points, models] = ['sku', 'run_id', 'origin_date', 'target_date', 'point', 'model'].map(col);
+    const [q05, q25, q75, q95, expected] = ['q05', 'q25', 'q75', 'q95', 'expected'].map(col);
+    for (let i = 0; i < batch.length; i++) {
+      const sku = String(skus![i]);
+      if ((ranks.rank.get(String(runs![i])) ?? Number.MAX_SAFE_INTEGER) !== ranks.best.get(sku)) continue;
+      // The first current row, as forecasts[0] of the whole current table: the fleet's origin.
+      if (tables.forecastRows === 0) tables.originDate = str(origins![i]);
+      tables.forecastRows += 1;
+      const e = expected![i];
+      if (typeof e === 'number' && Number.isFinite(e)) {
+        tables.expectedTotal += e;
+        tables.expectedKnown += 1;
       }
+      const index = slot.get(sku);
+      if (index === undefined) continue;
+      const model = str(models![i]);
+      let modelId = -1;
+      if (model !== null) {
+        modelId = modelIds.get(model) ?? tables.models.length;
+        if (modelId === tables.models.length) {
+          modelIds.set(model, modelId);
+          tables.models.push(model);
+        }
+      }
+      const target = str(targets![i]);
+      const spilled = forecasts.add([
+        index,
+        target === null ? Number.NaN : dayOf(target),
+        numOrNaN(points![i]),
+        numOrNaN(q05![i]),
+        numOrNaN(q25![i]),
+        numOrNaN(q75![i]),
+        numOrNaN(q95![i]),
+        modelId,
+      ]);
+      if (spilled) await spilled;
     }
-    const target = str(row.target_date);
-    await forecasts.add([
-      index,
-      target === null ? Number.NaN : dayOf(target),
-      numOrNaN(row.point),
-      numOrNaN(row.q05),
-      numOrNaN(row.q25),
-      numOrNaN(row.q75),
-      numOrNaN(row.q95),
-      modelId,
-    ]);
   }
   await forecasts.flush();
   return tables;
