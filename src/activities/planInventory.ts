@@ -1,7 +1,7 @@
 import { addDays, formatISO, parseISO } from 'date-fns';
 import { DeltaTableNotFoundError, openLakeTable, type TableState } from '../lib/delta';
 import { readSchemaString } from '../lib/delta/schema';
-import type { DeltaReadOptions, DeltaRow } from '../lib/delta/types';
+import type { DeltaColumnBatch, DeltaReadOptions, DeltaRow } from '../lib/delta/types';
 import { LatestStock, planInventoryActions, type DemandMeanSource } from '../lib/inventory';
 import { ForecastBuckets } from '../lib/inventory/forecastBuckets';
 import type { PlanInventoryInput, PlanInventoryOutput } from '../contracts/messages';
@@ -9,14 +9,21 @@ import type { PipelineServices } from '../lib/pipelineServices';
 import { loadCatalogueSource, readCatalogue } from '../lib/sources/catalogue';
 import { lakeTables, type LakeTableName } from '../lib/lakeTables';
 
-/** A lake table's rows as a stream; a table not written yet is empty. */
-async function* rowsOf(lake: PipelineServices['lake'], name: LakeTableName, options: DeltaReadOptions): AsyncIterable<DeltaRow> {
+/** A lake table's rows by column, one batch per data file (no object per row); a table not written yet is empty. */
+async function* columnsOf(lake: PipelineServices['lake'], name: LakeTableName, options: DeltaReadOptions): AsyncIterable<DeltaColumnBatch> {
   try {
-    yield* openLakeTable(lake, lakeTables[name]).read(options);
+    yield* openLakeTable(lake, lakeTables[name]).readColumns(options);
   } catch (err) {
     if (err instanceof DeltaTableNotFoundError) return;
     throw err;
   }
+}
+
+/** Row i of a batch as an object with the batch's columns. */
+function rowAt(batch: DeltaColumnBatch, names: readonly string[], i: number): DeltaRow {
+  const row: DeltaRow = {};
+  for (const name of names) row[name] = batch.columns[name]?.[i] ?? null;
+  return row;
 }
 
 /** The forecast columns inventory planning reads; `expected` only where the table has it. */
@@ -61,15 +68,20 @@ async function originsBySku(
 ): Promise<Map<string, string>> {
   const asOfBySku = new Map<string, string>();
   if (!forecasts) return asOfBySku;
-  for await (const row of rowsOf(lake, 'forecasts', {
+  for await (const batch of columnsOf(lake, 'forecasts', {
     partitionFilter: (p) => p['run_id'] === runId,
     columns: ['sku', 'origin_date', 'target_date'],
     state: forecasts,
     ...signalOption,
   })) {
-    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') continue;
-    const asOf = asOfBySku.get(row.sku);
-    if (asOf === undefined || row.origin_date > asOf) asOfBySku.set(row.sku, row.origin_date);
+    const { sku: skus, origin_date: origins, target_date: targets } = batch.columns;
+    for (let i = 0; i < batch.length; i++) {
+      const sku = skus?.[i];
+      const origin = origins?.[i];
+      if (typeof sku !== 'string' || typeof targets?.[i] !== 'string' || typeof origin !== 'string') continue;
+      const asOf = asOfBySku.get(sku);
+      if (asOf === undefined || origin > asOf) asOfBySku.set(sku, origin);
+    }
   }
   return asOfBySku;
 }
@@ -92,18 +104,20 @@ async function stockAtOrigins(
   };
   const stock = new LatestStock(asOfBySku);
   if (asOfBySku.size === 0) return stock;
-  for await (const row of rowsOf(lake, 'daily_demand', {
+  const demandColumns = ['sku', 'date', 'on_hand'];
+  for await (const batch of columnsOf(lake, 'daily_demand', {
     partitionFilter: inMonths('month'),
-    columns: ['sku', 'date', 'on_hand'],
+    columns: demandColumns,
     ...signalOption,
   }))
-    stock.addDemand(row);
-  for await (const row of rowsOf(lake, 'inventory_snapshots', {
+    for (let i = 0; i < batch.length; i++) stock.addDemand(rowAt(batch, demandColumns, i));
+  const snapshotColumns = ['sku', 'snapshot_date', 'on_hand', 'on_order'];
+  for await (const batch of columnsOf(lake, 'inventory_snapshots', {
     partitionFilter: inMonths('snapshot_month'),
-    columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
+    columns: snapshotColumns,
     ...signalOption,
   }))
-    stock.addSnapshot(row);
+    for (let i = 0; i < batch.length; i++) stock.addSnapshot(rowAt(batch, snapshotColumns, i));
   return stock;
 }
 
@@ -156,13 +170,18 @@ export async function planInventory(
   const meanSources: Record<DemandMeanSource, number> = { expected: 0, point: 0, mixed: 0 };
   try {
     if (forecasts) {
-      for await (const row of rowsOf(lake, 'forecasts', {
+      const columns = forecasts.hasExpected ? [...forecastColumns, 'expected'] : forecastColumns;
+      for await (const batch of columnsOf(lake, 'forecasts', {
         partitionFilter: (p) => p['run_id'] === input.runId,
-        columns: forecasts.hasExpected ? [...forecastColumns, 'expected'] : forecastColumns,
+        columns,
         state: forecasts.state,
         ...signalOption,
-      }))
-        await buckets.add(row);
+      })) {
+        for (let i = 0; i < batch.length; i++) {
+          const spilled = buckets.add(rowAt(batch, columns, i));
+          if (spilled) await spilled;
+        }
+      }
     }
     const actionRows = async function* (): AsyncIterable<DeltaRow> {
       for await (const bucket of buckets.buckets()) {

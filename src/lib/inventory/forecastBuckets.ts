@@ -19,8 +19,27 @@ export const defaultSpillRows = 100_000;
 const fieldsPerRow = 6;
 
 const dayMs = 86_400_000;
-const dayNumber = (date: string): number => Math.round(Date.parse(`${date}T00:00:00Z`) / dayMs);
-const isoOfDayNumber = (n: number): string => new Date(n * dayMs).toISOString().slice(0, 10);
+// A run has a few hundred distinct days but a row per SKU and day: each date is parsed and printed once.
+const dayNumbers = new Map<string, number>();
+const dayTexts = new Map<number, string>();
+function dayNumber(date: string): number {
+  let n = dayNumbers.get(date);
+  if (n === undefined) {
+    n = Math.round(Date.parse(`${date}T00:00:00Z`) / dayMs);
+    if (dayNumbers.size >= 100_000) dayNumbers.clear();
+    dayNumbers.set(date, n);
+  }
+  return n;
+}
+function isoOfDayNumber(n: number): string {
+  let text = dayTexts.get(n);
+  if (text === undefined) {
+    text = new Date(n * dayMs).toISOString().slice(0, 10);
+    if (dayTexts.size >= 100_000) dayTexts.clear();
+    dayTexts.set(n, text);
+  }
+  return text;
+}
 
 /**
  * A run's Gold forecast rows regrouped by SKU through scratch files (DEMAND_SCRATCH_DIR or the OS
@@ -57,11 +76,14 @@ export class ForecastBuckets {
     return Math.ceil(this.skus.length / this.bucketSkus);
   }
 
-  /** A Gold forecasts row (sku, origin_date, target_date, point, q05, q95 and, when the lake has it, expected). */
-  async add(row: DeltaRow): Promise<void> {
-    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') return;
+  /**
+   * A Gold forecasts row (sku, origin_date, target_date, point, q05, q95 and, when the lake has it,
+   * expected). Returns a promise only when the buffer is spilled (a per-row await costs more than the row).
+   */
+  add(row: DeltaRow): Promise<void> | undefined {
+    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') return undefined;
     const index = this.slot.get(row.sku);
-    if (index === undefined || row.origin_date !== this.asOfBySku.get(row.sku)) return;
+    if (index === undefined || row.origin_date !== this.asOfBySku.get(row.sku)) return undefined;
     const bucket = Math.floor(index / this.bucketSkus);
     const values = this.buffers.get(bucket) ?? [];
     values.push(
@@ -73,7 +95,7 @@ export class ForecastBuckets {
       expectedOf(row) ?? Number.NaN,
     );
     this.buffers.set(bucket, values);
-    if (++this.buffered >= this.spillRows) await this.spill();
+    return ++this.buffered >= this.spillRows ? this.spill() : undefined;
   }
 
   private fileOf(bucket: number): string {
