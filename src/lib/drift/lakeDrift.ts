@@ -214,29 +214,33 @@ export async function assessDriftFromLake(lake: LakeStore, options: LakeDriftOpt
     let minOrigin: string | undefined;
     let last = { runId: '', sku: '', origin: '' }; // the last candidate-only row spilled
     if (earlierForecasts) {
-      for await (const r of openLakeTable(lake, lakeTables.forecasts).read({
+      // By columns (one batch per data file): the check folds a row per SKU and day into numbers.
+      for await (const batch of openLakeTable(lake, lakeTables.forecasts).readColumns({
         ...signal,
         state: earlierForecasts,
         columns: ['run_id', 'sku', 'origin_date', 'target_date', 'point'],
         partitionFilter: (p) => inEffect(p['run_id']),
       })) {
-        const target = String(r['target_date']);
-        const origin = String(r['origin_date']);
-        if (target < windows.referenceStart || origin > windows.recentEnd) continue;
-        const runId = String(r['run_id']);
-        const sku = String(r['sku']);
-        if (target > windows.recentEnd) {
-          if (runId === last.runId && sku === last.sku && origin === last.origin) continue;
-          last = { runId, sku, origin };
+        const c = batch.columns as Record<string, unknown[]>;
+        for (let i = 0; i < batch.length; i++) {
+          const target = String(c.target_date![i]);
+          const origin = String(c.origin_date![i]);
+          if (target < windows.referenceStart || origin > windows.recentEnd) continue;
+          const runId = String(c.run_id![i]);
+          const sku = String(c.sku![i]);
+          if (target > windows.recentEnd) {
+            if (runId === last.runId && sku === last.sku && origin === last.origin) continue;
+            last = { runId, sku, origin };
+          }
+          let index = runIndex.get(runId);
+          if (index === undefined) {
+            runIndex.set(runId, (index = runIds.length));
+            runIds.push(runId);
+          }
+          if (minOrigin === undefined || origin < minOrigin) minOrigin = origin;
+          const spill = buckets.addForecast(sku, index, origin, target, Number(c.point![i]));
+          if (spill) await spill;
         }
-        let index = runIndex.get(runId);
-        if (index === undefined) {
-          runIndex.set(runId, (index = runIds.length));
-          runIds.push(runId);
-        }
-        if (minOrigin === undefined || origin < minOrigin) minOrigin = origin;
-        const spill = buckets.addForecast(sku, index, origin, target, Number(r['point']));
-        if (spill) await spill;
       }
     }
     // 2. Their backtest accuracy.
@@ -263,16 +267,19 @@ export async function assessDriftFromLake(lake: LakeStore, options: LakeDriftOpt
       const maxDate = text(stats?.maxValues?.['date']);
       return (add.partitionValues['month'] ?? '') >= fromMonth && !(maxDate !== undefined && maxDate < fromDay);
     });
-    for await (const r of openLakeTable(lake, lakeTables.daily_demand).read({
+    for await (const batch of openLakeTable(lake, lakeTables.daily_demand).readColumns({
       ...signal,
       state: demandFiles,
       columns: ['sku', 'date', 'units', 'stockout'],
       partitionFilter: (p) => (p['month'] ?? '') >= fromMonth,
     })) {
-      const date = String(r['date']);
-      if (date < fromDay) continue;
-      const spill = buckets.addDemand(String(r['sku']), date, Number(r['units']), r['stockout'] === true);
-      if (spill) await spill;
+      const c = batch.columns as Record<string, unknown[]>;
+      for (let i = 0; i < batch.length; i++) {
+        const date = String(c.date![i]);
+        if (date < fromDay) continue;
+        const spill = buckets.addDemand(String(c.sku![i]), date, Number(c.units![i]), c.stockout![i] === true);
+        if (spill) await spill;
+      }
     }
 
     // 4. One bucket at a time: per-SKU statistics into the fleet figures and the evaluator; a SKU
