@@ -114,6 +114,26 @@ describe('a publish reads what changed', () => {
     await expectSameAsInMemory(fixture, written, 'in-memory');
   });
 
+  it("reads each of the new run's forecast files twice at most (SKUs, then series) and every other data file once", async () => {
+    fixture = await fleetLake(120);
+    const outputPath = path.join(fixture.dir, 'out', 'dashboard.html');
+    await writeRun(fixture, 'run-1', all, 1);
+    await writeDashboard(fixture.services, { outputPath, split: 'always', bucketSkus: 50 });
+    await writeRun(fixture, 'run-2', all, 2);
+
+    const { services, reads } = spyOn(fixture);
+    const written = await writeDashboard(services, { outputPath, split: 'always', bucketSkus: 50 });
+    const timesRead = new Map<string, number>();
+    for (const p of reads.filter((r) => !r.includes('_delta_log'))) timesRead.set(p, (timesRead.get(p) ?? 0) + 1);
+    const forecastFiles = [...timesRead].filter(([p]) => p.startsWith('gold/forecasts/'));
+    expect(forecastFiles.length).toBeGreaterThan(0);
+    for (const [file, n] of forecastFiles) expect(`${file}: ${n}`).toBe(`${file}: ${Math.min(n, 2)}`);
+    const demandFiles = [...timesRead].filter(([p]) => p.startsWith('silver/daily_demand/'));
+    expect(demandFiles.length).toBeGreaterThan(0);
+    for (const [file, n] of demandFiles) expect(`${file}: ${n}`).toBe(`${file}: 1`);
+    await expectSameAsInMemory(fixture, written, 'in-memory');
+  });
+
   it('still reads an older run when the new one misses a SKU shown before (its current forecast is there)', async () => {
     fixture = await fleetLake(120);
     const outputPath = path.join(fixture.dir, 'out', 'dashboard.html');
