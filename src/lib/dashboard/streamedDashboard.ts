@@ -8,7 +8,7 @@
  * and catalogue entry (about 200 B, test/dashboard/dashboardHeap.test.ts); the fleet-wide parts are
  * sums, counts and bounded top-N lists, and the catalogue is joined from column files.
  */
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DeltaRow } from '../delta/types';
@@ -485,10 +485,19 @@ class FleetSums {
   }
 }
 
-/** Reads `length` bytes at `offset` of an open file. */
-async function readAt(file: fs.FileHandle, offset: number, length: number): Promise<string> {
-  const buffer = Buffer.alloc(length);
-  await file.read(buffer, 0, length, offset);
+/**
+ * Reads `length` bytes at `offset` of an open scratch file. Synchronously: it runs once per SKU for
+ * a few KB of this write's own scratch file (in the page cache), where an async read's thread-pool
+ * round trip cost more CPU than the read.
+ */
+function readAt(file: fs.FileHandle, offset: number, length: number): string {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(file.fd, buffer, done, length - done, offset + done);
+    if (n === 0) throw new Error(`scratch file ended at ${offset + done}, ${length - done} byte(s) short`);
+    done += n;
+  }
   return buffer.toString('utf8');
 }
 
@@ -516,9 +525,9 @@ async function writeOrderedParts(input: StreamedDashboardInput, sums: FleetSums,
       const texts: string[] = [];
       const columns: Record<(typeof catalogueColumns)[number], string[]> = { sku: [], description: [], action: [], model: [] };
       for (const i of members) {
-        texts.push(await readAt(series, sums.seriesAt[i] as number, sums.seriesLength[i] as number));
+        texts.push(readAt(series, sums.seriesAt[i] as number, sums.seriesLength[i] as number));
         const [description, action, model] = JSON.parse(
-          await readAt(entries, sums.entryAt[i] as number, sums.entryLength[i] as number),
+          readAt(entries, sums.entryAt[i] as number, sums.entryLength[i] as number),
         ) as CatalogueEntry;
         const sku = sums.skus[i] as string;
         top.add({ sku, description, action });
