@@ -28,7 +28,7 @@ import {
   type MetadataAction,
   type TableState,
 } from './log';
-import { decodeParquet, fromParquetValue } from './parquet';
+import { decodeParquet, decodeParquetColumns, fromParquetValue } from './parquet';
 import { prepareWrite } from './prepareWrite';
 import { writeRowFiles } from './rowWriter';
 import { commitStaged, deleteUncommitted, stageRows, type CommitStagedOptions, type StagedFiles, type StageOptions } from './stagedWrite';
@@ -178,13 +178,16 @@ export class DeltaTable {
    */
   async *readColumns(options: DeltaReadOptions = {}): AsyncIterable<DeltaColumnBatch> {
     const plan = await this.readPlan(options);
-    for await (const file of this.readFiles(plan, options)) {
-      const length = file.decoded.length;
+    for await (const file of this.readFiles(plan, options, true)) {
+      const length = file.columnar ? file.columnar.length : file.decoded.length;
       const columns: Record<string, DeltaValue[]> = {};
       for (const field of plan.wantedFields) {
         const values = new Array<DeltaValue>(length);
         if (field.name in file.partitionRow) values.fill(file.partitionRow[field.name] as DeltaValue);
-        else {
+        else if (file.columnar) {
+          const raw = file.columnar.columns.get(plan.physical(field.name));
+          for (let i = 0; i < length; i++) values[i] = this.valueOf(field, raw?.[i], file.relativePath);
+        } else {
           const name = plan.physical(field.name);
           for (let i = 0; i < length; i++)
             values[i] = this.valueOf(field, (file.decoded[i] as Record<string, unknown>)[name], file.relativePath);
@@ -257,7 +260,14 @@ export class DeltaTable {
   private async *readFiles(
     plan: Awaited<ReturnType<DeltaTable['readPlan']>>,
     options: DeltaReadOptions,
-  ): AsyncIterable<{ decoded: Array<Record<string, unknown>>; partitionRow: DeltaRow; relativePath: string }> {
+    columnar = false,
+  ): AsyncIterable<{
+    decoded: Array<Record<string, unknown>>;
+    /** The file's raw values by column (columnar reads of files without a deletion vector), else undefined: use `decoded`. */
+    columnar?: { length: number; columns: Map<string, unknown[]> } | undefined;
+    partitionRow: DeltaRow;
+    relativePath: string;
+  }> {
     const signal = options.abortSignal;
     const { wantedFields, partitionColumns, physical, dataColumns, fieldIds } = plan;
     for (const [, add] of plan.files) {
@@ -276,17 +286,24 @@ export class DeltaTable {
       }
       const dv = add.deletionVector as DeletionVectorDescriptor | undefined;
       const deleted = dv ? await loadDeletionVector(this.path, dv, (p) => this.readTableFile(p, signal)) : undefined;
-      let decoded: Array<Record<string, unknown>>;
+      let decoded: Array<Record<string, unknown>> = [];
+      const partitionRow: DeltaRow = {};
+      for (const field of wantedFields) {
+        if (partitionColumns.includes(field.name)) partitionRow[field.name] = partitionValueFromString(field, partitionValues[field.name]);
+      }
+      if (columnar && !deleted && fieldIds.size === 0 && dataColumns.length > 0) {
+        const byColumn = await this.readDataFileColumns(relativePath, dataColumns, signal);
+        if (byColumn) {
+          yield { decoded, columnar: byColumn, partitionRow, relativePath };
+          continue;
+        }
+      }
       if (dataColumns.length === 0 && numRecordsOf(add) !== undefined) {
         decoded = Array.from({ length: (numRecordsOf(add) ?? 0) - (deleted?.size ?? 0) }, () => ({}));
       } else {
         decoded = await this.readDataFile(relativePath, dataColumns, signal, fieldIds);
         // Rows a DELETE/UPDATE/MERGE marked in the deletion vector, by their index in the file.
         if (deleted && deleted.size > 0) decoded = decoded.filter((_, index) => !deleted.has(index));
-      }
-      const partitionRow: DeltaRow = {};
-      for (const field of wantedFields) {
-        if (partitionColumns.includes(field.name)) partitionRow[field.name] = partitionValueFromString(field, partitionValues[field.name]);
       }
       yield { decoded, partitionRow, relativePath };
     }
@@ -307,12 +324,39 @@ export class DeltaTable {
     }
   }
 
+  /** A data file's raw values by column (decodeParquetColumns), or undefined when only the row decode can read it. */
+  private async readDataFileColumns(
+    relativePath: string,
+    columns: string[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ length: number; columns: Map<string, unknown[]> } | undefined> {
+    const data = await this.dataFileBytes(relativePath, signal);
+    try {
+      return await decodeParquetColumns(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), columns);
+    } catch (err) {
+      throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
+    }
+  }
+
   private async readDataFile(
     relativePath: string,
     columns: string[],
     signal: AbortSignal | undefined,
     fieldIds?: ReadonlyMap<string, number>,
   ): Promise<Array<Record<string, unknown>>> {
+    const data = await this.dataFileBytes(relativePath, signal);
+    try {
+      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
+        columns,
+        raw: true,
+        ...(fieldIds ? { fieldIds } : {}),
+      });
+    } catch (err) {
+      throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
+    }
+  }
+
+  private async dataFileBytes(relativePath: string, signal: AbortSignal | undefined): Promise<Buffer> {
     let data: Buffer;
     try {
       data = await this.lake.read(lakePath(this.path, relativePath), signalOption(signal));
@@ -326,15 +370,7 @@ export class DeltaTable {
       }
       throw err;
     }
-    try {
-      return await decodeParquet(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), {
-        columns,
-        raw: true,
-        ...(fieldIds ? { fieldIds } : {}),
-      });
-    } catch (err) {
-      throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
-    }
+    return data;
   }
 
   async readAll(options: DeltaReadOptions = {}): Promise<DeltaRow[]> {

@@ -20,7 +20,7 @@
  * Type mapping (Delta → Parquet): long→INT64, integer→INT32, double→DOUBLE, boolean→BOOLEAN,
  * string→BYTE_ARRAY UTF8, date→INT32 DATE, timestamp→INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true).
  */
-import { parquetMetadata, parquetReadObjects, type ParquetParsers, type SchemaElement } from 'hyparquet';
+import { parquetMetadata, parquetRead, parquetReadObjects, type ParquetParsers, type SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { decimalToUnscaled, parseDecimalType, physicalToDecimal, unscaledToDecimal } from './decimal';
 import { isoToMicros, microsToIso, nanosToIso } from './timestamp';
@@ -310,6 +310,44 @@ export async function decodeParquet(
     }
   }
   return rows;
+}
+
+/**
+ * decodeParquet with `raw`, by columns: each requested column's raw values (the values decodeParquet
+ * puts in its rows, from the same decoder and parsers) in row order, without an object per row; a
+ * requested column the file lacks is absent. Undefined where the row decode must do it: decimal
+ * columns (rescaled exactly there) and field-id renames; the caller then uses decodeParquet.
+ */
+export async function decodeParquetColumns(
+  data: Uint8Array,
+  columns: readonly string[],
+): Promise<{ length: number; columns: Map<string, unknown[]> } | undefined> {
+  const file = asyncBuffer(data);
+  const metadata = parquetMetadata(file.slice(0));
+  const length = Number(metadata.num_rows);
+  const byName = new Map<string, SchemaElement>();
+  for (const i of topLevelIndexes(metadata.schema)) {
+    const element = metadata.schema[i];
+    if (element) byName.set(element.name, element);
+  }
+  const present = columns.filter((c) => byName.has(c));
+  const isDecimal = (e: SchemaElement) => e.converted_type === 'DECIMAL' || e.logical_type?.type === 'DECIMAL';
+  if (present.some((c) => isDecimal(byName.get(c)!) || (byName.get(c)!.num_children ?? 0) > 0)) return undefined;
+  const out = new Map<string, unknown[]>(present.map((c) => [c, new Array<unknown>(length)]));
+  if (present.length === 0 || length === 0) return { length, columns: out };
+  await parquetRead({
+    file,
+    metadata,
+    columns: present,
+    parsers: deltaParsers,
+    utf8: false,
+    onChunk: ({ columnName, columnData, rowStart }) => {
+      const values = out.get(columnName);
+      if (!values) return;
+      for (let i = 0; i < columnData.length; i++) values[rowStart + i] = columnData[i];
+    },
+  });
+  return { length, columns: out };
 }
 
 const utf8Decoder = new TextDecoder();
