@@ -3,7 +3,7 @@ import { planInventoryRows } from '../../src/lib/inventory';
 import { planInventory } from '../../src/activities/planInventory';
 import { lakeTables } from '../../src/lib/lakeTables';
 import type { DeltaRow } from '../../src/lib/delta/types';
-import { createFixtureLake, fixtureOrigin, fixtureRows, fixtureRunId, type FixtureLake } from '../publish/lakeFixture';
+import { createFixtureLake, fixtureOrigin, fixtureRows, fixtureRunId, writeFixtureTable, type FixtureLake } from '../publish/lakeFixture';
 
 describe('planInventory activity', () => {
   let fixture: FixtureLake;
@@ -42,6 +42,39 @@ describe('planInventory activity', () => {
     const again = await table.readAll();
     expect(again).toHaveLength(3);
     expect(again.map((r) => r.sku).sort()).toEqual(rows.map((r) => r.sku).sort());
+  });
+
+  it("reads only the run's forecast files (each twice: origins, then rows) and each Silver file once", async () => {
+    const withOlder = await createFixtureLake({
+      tables: ['forecasts', 'daily_demand', 'inventory_snapshots'],
+      settings: { DEMAND_SERVICE_LEVEL: '0.9', DEMAND_LEAD_TIME_DAYS: '5', DEMAND_REVIEW_PERIOD_DAYS: '7' },
+    });
+    try {
+      // An earlier run's forecasts in the same table: the run's plan must not read them.
+      await writeFixtureTable(
+        withOlder.services,
+        'forecasts',
+        fixtureRows().forecasts!.map((r) => ({ ...r, run_id: 'run-older' })),
+      );
+      const lake = withOlder.services.lake;
+      const reads: string[] = [];
+      const spy = Object.create(lake) as typeof lake;
+      spy.read = (p, o) => (reads.push(p), lake.read(p, o));
+      const summary = await planInventory(input, { ...withOlder.services, lake: spy });
+      const times = new Map<string, number>();
+      for (const p of reads.filter((r) => !r.includes('_delta_log'))) times.set(p, (times.get(p) ?? 0) + 1);
+      const of = (prefix: string) => [...times].filter(([p]) => p.startsWith(prefix)).map(([p, n]) => `${p}: ${n}`);
+      expect(of('gold/forecasts/run_id=run-older/')).toEqual([]);
+      const own = of(`gold/forecasts/run_id=${fixtureRunId}/`);
+      expect(own.length).toBeGreaterThan(0);
+      expect(own).toEqual(own.map((line) => line.replace(/: \d+$/, ': 2')));
+      const silver = [...of('silver/daily_demand/'), ...of('silver/inventory_snapshots/')];
+      expect(silver.length).toBeGreaterThan(1);
+      expect(silver).toEqual(silver.map((line) => line.replace(/: \d+$/, ': 1')));
+      expect(summary).toEqual(await planInventory(input, fixture.services));
+    } finally {
+      await withOlder.cleanup();
+    }
   });
 
   it('plans the same rows whether forecasts spill one SKU per bucket every 2 rows or all in one bucket', async () => {
