@@ -57,8 +57,11 @@ interface StageFigures {
   peakRssMb: number;
   active: number;
   startedAt: number[];
-  /** Process CPU (all threads, user + system) from the stage's first start to its last end. */
-  cpuAtFirstStartUs: number;
+  /**
+   * Process CPU (all threads, user + system) while a call of the stage ran: summed over the spans in
+   * which one was active, so a stage between two calls (checkDrift between the two publishes) is not counted.
+   */
+  cpuOpenedUs: number;
   cpuSeconds: number;
   /** Main-thread live heap (V8 heap used + external, after a forced GC) when the stage first started. */
   liveAtStartMb: number;
@@ -110,7 +113,6 @@ class StageMeter {
     const now = performance.now() - this.t0;
     let s = this.stages.get(name);
     if (!s) {
-      const cpu = process.cpuUsage();
       s = {
         calls: 0,
         firstStartMs: now,
@@ -119,22 +121,23 @@ class StageMeter {
         peakRssMb: 0,
         active: 0,
         startedAt: [],
-        cpuAtFirstStartUs: cpu.user + cpu.system,
+        cpuOpenedUs: 0,
         cpuSeconds: 0,
         liveAtStartMb: forcedGc ? liveHeapMb() : 0,
         peakLiveMb: 0,
       };
       this.stages.set(name, s);
     }
+    const cpu = process.cpuUsage();
     if (phase === 'started') {
+      if (s.active === 0) s.cpuOpenedUs = cpu.user + cpu.system;
       s.calls++;
       s.active++;
       s.startedAt.push(now);
     } else {
       s.active--;
       s.lastEndMs = now;
-      const cpu = process.cpuUsage();
-      s.cpuSeconds = (cpu.user + cpu.system - s.cpuAtFirstStartUs) / 1e6;
+      if (s.active === 0) s.cpuSeconds += (cpu.user + cpu.system - s.cpuOpenedUs) / 1e6;
       s.busyMs += now - (s.startedAt.shift() ?? now);
     }
     this.sample();
