@@ -66,6 +66,24 @@ describe('lake writer lock', () => {
     await after?.release();
   });
 
+  it('a renewal still writing when the work ends does not write the released lock back', async () => {
+    // Renewal reads the lock back, then writes it: slow that write down so it is still in flight at the release.
+    const put = lake.put.bind(lake);
+    lake.put = async (p: string, data: Uint8Array) => {
+      if (p === writerLockPath) await new Promise((r) => setTimeout(r, 250));
+      return put(p, data);
+    };
+    await withWriterLock(
+      lake,
+      { runId: 'run-a', activity: 'test', durationInMs: 150, waitInMs: 0 },
+      () => new Promise((r) => setTimeout(r, 80)),
+    );
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await lake.exists(writerLockPath)).toBe(false);
+    const next = await acquireWriterLock(lake, { runId: 'run-b', activity: 'test', durationInMs: 60_000, waitInMs: 0 });
+    await next?.release();
+  });
+
   it('a corrupt (half-written) lock file counts as expired', async () => {
     await lake.put(writerLockPath, Buffer.from('{"runId":'));
     const lock = await lake.tryLock(writerLockPath, { holder: holder('run-a'), durationInMs: 60_000 });

@@ -66,9 +66,12 @@ export async function withWriterLock<T>(lake: LakeStore, options: WriterLockOpti
   if (!lock) return work();
   /** Boxed so the first renewal failure is kept whatever was thrown. */
   let renewError: { error: unknown } | undefined;
+  // Renewals run one after another, and the release waits for the last: a renewal still writing when
+  // the lock was released would write the lock file back, and the next run would wait out its expiry.
+  let renewing: Promise<void> = Promise.resolve();
   const timer = setInterval(
     () => {
-      lock.renew().catch((err: unknown) => (renewError ??= { error: err }));
+      renewing = renewing.then(() => lock.renew()).catch((err: unknown) => void (renewError ??= { error: err }));
     },
     Math.max(50, Math.floor(options.durationInMs / 3)),
   );
@@ -79,6 +82,7 @@ export async function withWriterLock<T>(lake: LakeStore, options: WriterLockOpti
     return result;
   } finally {
     clearInterval(timer);
+    await renewing;
     await lock.release().catch(() => undefined);
   }
 }
