@@ -4,7 +4,7 @@
  * (test/delta/golden/expectations.ts, worked out from the generator code), or is refused with a
  * typed error naming the feature or type, or (negative tables) fails as Delta documents.
  */
-import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable, listLog } from '../../src/lib/delta';
@@ -12,23 +12,12 @@ import { normalizeDecimal } from '../../src/lib/delta/decimal';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { DeltaProtocolError, DeltaTableNotFoundError, DemandError } from '../../src/lib/errors';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import { goldenTables } from './golden/goldenTables';
 import { expectations, type Expectation } from './golden/expectations';
 
 const root = path.resolve(__dirname, '../../../shared/data/delta_golden');
 const present = existsSync(root);
 const lake = FileSystemLake.fromDirectory(root);
-
-/** Folders holding a `_delta_log` (top level and one level down: hive/, data-reader-date-types-*). */
-function goldenTables(): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(root).sort()) {
-    const dir = path.join(root, name);
-    if (!statSync(dir).isDirectory()) continue;
-    if (existsSync(path.join(dir, '_delta_log'))) out.push(name);
-    else for (const sub of readdirSync(dir).sort()) if (existsSync(path.join(dir, sub, '_delta_log'))) out.push(`${name}/${sub}`);
-  }
-  return out;
-}
 
 function canonical(row: DeltaRow): string {
   return JSON.stringify(row, (_k, v: unknown) => (v instanceof Uint8Array ? { bytes: Buffer.from(v).toString('hex') } : v));
@@ -144,7 +133,7 @@ function statsValues(stats: string, which: 'minValues' | 'maxValues'): Map<strin
 }
 
 (present ? describe : describe.skip)('Delta golden tables (../shared/data/delta_golden)', () => {
-  const tables = present ? goldenTables() : [];
+  const tables = present ? goldenTables(root) : [];
 
   it('has an expectation for every table in the folder, and a table for every expectation', () => {
     expect(tables.length).toBeGreaterThanOrEqual(94);

@@ -4,26 +4,16 @@
  * type) and on one of ours, transposing its batches gives exactly read()'s rows in read()'s order,
  * and a table read() refuses is refused by readColumns too.
  */
-import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DeltaTable } from '../../src/lib/delta';
 import type { DeltaColumnBatch, DeltaRow, DeltaSchema } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
+import { goldenTables } from './golden/goldenTables';
 
 const root = path.resolve(__dirname, '../../../shared/data/delta_golden');
 const present = existsSync(root);
-
-function goldenTables(): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(root).sort()) {
-    const dir = path.join(root, name);
-    if (!statSync(dir).isDirectory()) continue;
-    if (existsSync(path.join(dir, '_delta_log'))) out.push(name);
-    else for (const sub of readdirSync(dir).sort()) if (existsSync(path.join(dir, sub, '_delta_log'))) out.push(`${name}/${sub}`);
-  }
-  return out;
-}
 
 const canonical = (rows: DeltaRow[]): string =>
   JSON.stringify(rows, (_k, v: unknown) =>
@@ -60,7 +50,7 @@ describe('DeltaTable.readColumns', () => {
     async () => {
       const lake = FileSystemLake.fromDirectory(root);
       let compared = 0;
-      for (const name of goldenTables()) {
+      for (const name of goldenTables(root)) {
         const table = DeltaTable.forPath(lake, name);
         // The decimal tables of 10^5 and 10^6 rows would take most of a minute on a shared 2-core machine (decimals are in others).
         if (name.startsWith('parquet-decimal-dictionaries') || name === 'parquet-decimal-type') continue;
