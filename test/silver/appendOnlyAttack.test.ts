@@ -15,7 +15,7 @@ import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
 import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { seededRandom } from '../../src/lib/sample/seededRandom';
 import { orders, stopAt } from './fixtures';
-import { expectSameSilver, history, line, rowsOf, source, stock } from './silverTablesCompare';
+import { expectSameSilver, history, line, rowsOf, source, stock, withStatus } from './silverTablesCompare';
 
 async function demandFiles(lake: FileSystemLake): Promise<Set<string>> {
   const t = DeltaTable.forPath(lake, lakeTables.daily_demand.path);
@@ -60,10 +60,7 @@ describe.each([
 ])('Silver append-only attack, rules %s', (_name, ruleSet: RuleSet, linesPerBucket: number | undefined) => {
   let dir: string;
   const lakeAt = (name: string) => FileSystemLake.fromDirectory(path.join(dir, name));
-  const status = (records: Array<Record<string, unknown>>) =>
-    ruleSet.document.name === 'order-status'
-      ? records.map((r) => ({ ...r, Status: Number(r.Quantity) < 0 ? 'cancelled' : 'placed' }))
-      : records;
+  const status = (records: Array<Record<string, unknown>>) => withStatus(ruleSet, records);
   const build = (lake: FileSystemLake, runId: string, records: Array<Record<string, unknown>>, inventory?: Array<Record<string, string>>) =>
     buildSilverTables(lake, {
       runId,

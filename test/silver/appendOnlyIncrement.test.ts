@@ -15,7 +15,7 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
 import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { stopAt } from './fixtures';
-import { expectSameSilver, history, line, rowsOf, source, stock } from './silverTablesCompare';
+import { expectSameSilver, history, line, rowsOf, source, stock, withStatus } from './silverTablesCompare';
 
 /** daily_demand's data files (path → month). */
 async function demandFiles(lake: FileSystemLake): Promise<Map<string, string>> {
@@ -66,10 +66,7 @@ describe.each([
     await build(single, 'all', records, inventory);
     return single;
   };
-  const status = (records: Array<Record<string, unknown>>) =>
-    ruleSet.document.name === 'order-status'
-      ? records.map((r) => ({ ...r, Status: Number(r.Quantity) < 0 ? 'cancelled' : 'placed' }))
-      : records;
+  const status = (records: Array<Record<string, unknown>>) => withStatus(ruleSet, records);
 
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'silver-append-'));

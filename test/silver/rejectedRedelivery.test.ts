@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
 import { buildSilverTables } from '../../src/lib/silver/silverBuild';
-import { expectSameSilver, history, line, source } from './silverTablesCompare';
+import { expectSameSilver, history, line, source, withStatus } from './silverTablesCompare';
 
 const newDay = [line('d1', '200', '22001', 1, '2011-02-21'), line('d2', '201', '22002', 2, '2011-02-21', '14001.0')];
 
@@ -23,10 +23,7 @@ describe.each([
 ])('Silver: a rejected line delivered again valid, rules %s', (_name, ruleSet: RuleSet, linesPerBucket: number | undefined) => {
   let dir: string;
   const lakeAt = (name: string) => FileSystemLake.fromDirectory(path.join(dir, name));
-  const status = (records: Array<Record<string, unknown>>) =>
-    ruleSet.document.name === 'order-status'
-      ? records.map((r) => ({ ...r, Status: Number(r.Quantity) < 0 ? 'cancelled' : 'placed' }))
-      : records;
+  const status = (records: Array<Record<string, unknown>>) => withStatus(ruleSet, records);
   const build = (lake: FileSystemLake, runId: string, records: Array<Record<string, unknown>>) =>
     buildSilverTables(lake, {
       runId,

@@ -7,6 +7,7 @@ import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import type { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/lakeTables';
+import type { RuleSet } from '../../src/lib/silver/ruleSet';
 import type { InventorySourceRecord, SourceRecord } from '../../src/lib/silver/silverBuild';
 
 export function line(id: string, invoice: string, sku: string, qty: number, date: string, customer: string | null = '17850.0') {
@@ -80,4 +81,11 @@ export async function expectSameSilver(
   for (const name of tableNames) {
     expect({ name, rows: await rowsOf(actual, name, options) }).toEqual({ name, rows: await rowsOf(expected, name, options) });
   }
+}
+
+/** Records as the rule set expects them: the order-status rules read a Status field (negative quantity: cancelled). */
+export function withStatus(ruleSet: RuleSet, records: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  return ruleSet.document.name === 'order-status'
+    ? records.map((r) => ({ ...r, Status: Number(r.Quantity) < 0 ? 'cancelled' : 'placed' }))
+    : records;
 }
