@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { workerFilename } from '../workers/workerFile';
 import { forecastSeries } from './forecastSeries';
@@ -8,6 +9,23 @@ import { fleetSeasonOf } from './fleetSeason';
 import { fleetPriorOf } from './pooling';
 import type { ForecastTask } from './poolWorker';
 import type { ForecastOptions, SeriesInput, SkuForecast } from './types';
+
+/**
+ * Each forecast worker's heap. A task is one chunk of a batch (a batch is 100 SKUs, split a few
+ * chunks per worker): with the default models on 730 days of history a worker's live heap peaked at
+ * about 25 MB, so 256 MB of old generation leaves a wide margin (a larger batch or a long series)
+ * while stopping V8 from growing the heap lazily to a share of the machine's memory. The young
+ * generation is paid in RSS per worker and was the largest part of an idle worker's heap at V8's
+ * default (16 MB cap: a worker's heap 51 -> 31 MB, as Silver's workers).
+ */
+export const forecastWorkerLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 } as const;
+
+/**
+ * How long an idle forecast worker lives. Within a fan-out batches keep every worker busy; after it
+ * the stages that follow (inventory planning, publishing, drift) should not carry the workers'
+ * memory, so idle workers exit and the next fan-out starts fresh ones (a few hundred ms each).
+ */
+export const forecastWorkerIdleTimeoutInMs = 2_000;
 
 /**
  * Forecasts many SKUs on a pool of worker threads (piscina). `workers: 0` runs in-process,
@@ -20,12 +38,24 @@ export class ForecastPool {
     private readonly cleanup: () => void,
   ) {}
 
-  static create(options: { workers?: number } = {}): ForecastPool {
+  static create(options: { workers?: number; idleTimeoutInMs?: number } = {}): ForecastPool {
     const workers = Math.max(0, Math.floor(options.workers ?? Math.max(1, os.availableParallelism() - 1)));
     if (workers === 0) return new ForecastPool(null, 0, () => undefined);
     const { filename, cleanup } = workerFilename(__dirname, 'poolWorker');
-    const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 30_000 });
+    // minThreads 0: piscina only retires idle threads above minThreads; they start on demand.
+    const pool = new Piscina({
+      filename,
+      minThreads: 0,
+      maxThreads: workers,
+      idleTimeout: options.idleTimeoutInMs ?? forecastWorkerIdleTimeoutInMs,
+      resourceLimits: forecastWorkerLimits,
+    });
     return new ForecastPool(pool, workers, cleanup);
+  }
+
+  /** The worker threads alive now (none in-process, none once idle ones were released). */
+  get threads(): readonly Worker[] {
+    return this.pool?.threads ?? [];
   }
 
   /**
