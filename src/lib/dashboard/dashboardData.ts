@@ -132,7 +132,9 @@ function denseDaily(
   // Plain UTC day arithmetic: this runs once per daily row of the fleet, date-fns parsing is too slow here.
   const origin = dayNumber(start);
   const firstZero = zeroFrom ? Math.max(0, dayNumber(zeroFrom) - origin) : days;
-  const out: Array<number | null> = Array.from({ length: days }, (_, i) => (i >= firstZero ? 0 : null));
+  // A plain loop: Array.from({ length }, fn) calls fn per day through the generic array-like path, and this runs per SKU twice.
+  const out: Array<number | null> = [];
+  for (let i = 0; i < days; i++) out.push(i >= firstZero ? 0 : null);
   for (const row of rows) {
     const date = str(row[dateKey]);
     if (date === null) continue;

@@ -11,7 +11,8 @@ export const defaultSpillValues = 500_000;
  * SKU list; bucket b holds SKU indexes [b·bucketSkus, (b+1)·bucketSkus).
  */
 export class SkuRowSpill {
-  private readonly buffers = new Map<number, number[]>();
+  // Per bucket a growable Float64Array: no boxed number or array per row (a number[] per bucket and an array per row were most of the spill's CPU and GC).
+  private readonly buffers = new Map<number, { values: Float64Array; length: number }>();
   private buffered = 0;
 
   constructor(
@@ -22,14 +23,24 @@ export class SkuRowSpill {
     private readonly spillValues = defaultSpillValues,
   ) {}
 
-  /** Adds a row; returns a promise only when the buffer is spilled (a per-row await would cost more than the row). */
+  /**
+   * Adds a row (its values are copied: a caller may reuse one array for every row); returns a
+   * promise only when the buffer is spilled (a per-row await would cost more than the row).
+   */
   add(values: readonly number[]): Promise<void> | undefined {
-    if (values.length !== this.fieldsPerRow) throw new Error(`${this.name}: a row has ${this.fieldsPerRow} values, got ${values.length}`);
+    const n = this.fieldsPerRow;
+    if (values.length !== n) throw new Error(`${this.name}: a row has ${n} values, got ${values.length}`);
     const bucket = Math.floor((values[0] as number) / this.bucketSkus);
     let buffer = this.buffers.get(bucket);
-    if (!buffer) this.buffers.set(bucket, (buffer = []));
-    for (const v of values) buffer.push(v);
-    this.buffered += values.length;
+    if (!buffer) this.buffers.set(bucket, (buffer = { values: new Float64Array(64 * n), length: 0 }));
+    if (buffer.length + n > buffer.values.length) {
+      const grown = new Float64Array(buffer.values.length * 2);
+      grown.set(buffer.values);
+      buffer.values = grown;
+    }
+    for (let k = 0; k < n; k++) buffer.values[buffer.length + k] = values[k] as number;
+    buffer.length += n;
+    this.buffered += n;
     return this.buffered >= this.spillValues ? this.flush() : undefined;
   }
 
@@ -38,7 +49,9 @@ export class SkuRowSpill {
   }
 
   async flush(): Promise<void> {
-    for (const [bucket, values] of this.buffers) await fs.appendFile(this.fileOf(bucket), Buffer.from(new Float64Array(values).buffer));
+    for (const [bucket, { values, length }] of this.buffers) {
+      await fs.appendFile(this.fileOf(bucket), new Uint8Array(values.buffer, 0, length * Float64Array.BYTES_PER_ELEMENT));
+    }
     this.buffers.clear();
     this.buffered = 0;
   }

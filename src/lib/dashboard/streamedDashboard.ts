@@ -167,6 +167,8 @@ async function spillSeries(
   signal: { abortSignal?: AbortSignal },
 ): Promise<SeriesTables> {
   const demand = new SkuRowSpill(scratch, 'demand', demandFields, bucketSkus);
+  // One row array for every row (the spill copies it): no array per row to collect.
+  const demandRow = [0, 0, 0, 0];
   for await (const batch of streamLakeColumns(lake, 'daily_demand', {
     partitionFilter: (v) => (v.month ?? '') >= scope.firstMonth,
     columns: ['sku', 'date', 'units', 'on_hand'],
@@ -177,7 +179,11 @@ async function spillSeries(
       const index = slot.get(String(skus![i]));
       const date = str(dates![i]);
       if (index === undefined || date === null) continue;
-      const spilled = demand.add([index, dayOf(date), numOrNaN(units![i]), numOrNaN(onHand![i])]);
+      demandRow[0] = index;
+      demandRow[1] = dayOf(date);
+      demandRow[2] = numOrNaN(units![i]);
+      demandRow[3] = numOrNaN(onHand![i]);
+      const spilled = demand.add(demandRow);
       if (spilled) await spilled;
     }
   }
@@ -186,6 +192,7 @@ async function spillSeries(
   const modelIds = new Map<string, number>();
   const tables: SeriesTables = { demand, forecasts, models: [], forecastRows: 0, originDate: null, expectedTotal: 0, expectedKnown: 0 };
   const none: unknown[] = [];
+  const forecastRow = [0, 0, 0, 0, 0, 0, 0, 0];
   for await (const batch of streamLakeColumns(lake, 'forecasts', {
     partitionFilter: (v) => scope.runSet.has(v.run_id ?? ''),
     // No projection: forecasts written before the expected column must still read.
@@ -218,16 +225,15 @@ async function spillSeries(
         }
       }
       const target = str(targets![i]);
-      const spilled = forecasts.add([
-        index,
-        target === null ? Number.NaN : dayOf(target),
-        numOrNaN(points![i]),
-        numOrNaN(q05![i]),
-        numOrNaN(q25![i]),
-        numOrNaN(q75![i]),
-        numOrNaN(q95![i]),
-        modelId,
-      ]);
+      forecastRow[0] = index;
+      forecastRow[1] = target === null ? Number.NaN : dayOf(target);
+      forecastRow[2] = numOrNaN(points![i]);
+      forecastRow[3] = numOrNaN(q05![i]);
+      forecastRow[4] = numOrNaN(q25![i]);
+      forecastRow[5] = numOrNaN(q75![i]);
+      forecastRow[6] = numOrNaN(q95![i]);
+      forecastRow[7] = modelId;
+      const spilled = forecasts.add(forecastRow);
       if (spilled) await spilled;
     }
   }
