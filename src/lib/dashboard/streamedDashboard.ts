@@ -525,7 +525,10 @@ async function writeOrderedParts(input: StreamedDashboardInput, sums: FleetSums,
   const columnFile = (c: string) => path.join(input.scratch, `catalogue-${c}.json`);
   const series = await fs.open(path.join(input.scratch, 'series.json'), 'r');
   const entries = await fs.open(path.join(input.scratch, 'catalogue.jsonl'), 'r');
+  // Each column file open once for the whole write (an appendFile per chunk and column was an open and a close each).
+  const columnFiles = new Map<string, fs.FileHandle>();
   try {
+    for (const column of catalogueColumns) columnFiles.set(column, await fs.open(columnFile(column), 'w'));
     for (let c = 0; c < chunks; c++) {
       const members = order.slice(c * chunkSize, (c + 1) * chunkSize);
       const texts: string[] = [];
@@ -545,11 +548,12 @@ async function writeOrderedParts(input: StreamedDashboardInput, sums: FleetSums,
       const name = chunkPartName(c);
       await writer.write(`${name}.js`, `window.demandDashboardPart(${JSON.stringify(name)}, [${texts.join(',')}]);\n`);
       for (const column of catalogueColumns)
-        await fs.appendFile(columnFile(column), `${c > 0 ? ',' : ''}${columns[column].join(',')}`, 'utf8');
+        await columnFiles.get(column)!.appendFile(`${c > 0 ? ',' : ''}${columns[column].join(',')}`, 'utf8');
     }
   } finally {
     await series.close();
     await entries.close();
+    for (const file of columnFiles.values()) await file.close();
   }
   // partScript('catalogue', { sku, description, action, model }), one column file at a time.
   const catalogue = path.join(input.partsDir, 'catalogue.js');
