@@ -121,9 +121,26 @@ interface SeriesTables {
 const demandFields = 4; // sku index, day, units, on_hand
 const forecastFields = 8; // sku index, target day, point, q05, q25, q75, q95, model id
 
+/**
+ * A row's run rank, remembering the last run looked up: a data file's rows share their run_id (the
+ * partition column), so the per-row String() and map lookup run once per file.
+ */
+function runRanker(rank: ReadonlyMap<string, number>): (run: unknown) => number {
+  let lastRun: unknown = Symbol('none');
+  let lastRank = Number.MAX_SAFE_INTEGER;
+  return (run) => {
+    if (run !== lastRun) {
+      lastRun = run;
+      lastRank = rank.get(String(run)) ?? Number.MAX_SAFE_INTEGER;
+    }
+    return lastRank;
+  };
+}
+
 /** Each SKU's best run rank in the forecasts (only sku and run_id read): the SKUs shown. */
 async function forecastRanks(lake: LakeStore, runSet: Set<string>, rank: Map<string, number>, signal: { abortSignal?: AbortSignal }) {
   const best = new Map<string, number>();
+  const rankOf = runRanker(rank);
   for await (const batch of streamLakeColumns(lake, 'forecasts', {
     partitionFilter: (v) => runSet.has(v.run_id ?? ''),
     columns: ['sku', 'run_id'],
@@ -134,7 +151,7 @@ async function forecastRanks(lake: LakeStore, runSet: Set<string>, rank: Map<str
     for (let i = 0; i < batch.length; i++) {
       const sku = str(skus[i]);
       if (sku === null) continue;
-      const r = rank.get(String(runs[i])) ?? Number.MAX_SAFE_INTEGER;
+      const r = rankOf(runs[i]);
       if (r < (best.get(sku) ?? Number.MAX_SAFE_INTEGER)) best.set(sku, r);
     }
   }
@@ -192,6 +209,7 @@ async function spillSeries(
   const modelIds = new Map<string, number>();
   const tables: SeriesTables = { demand, forecasts, models: [], forecastRows: 0, originDate: null, expectedTotal: 0, expectedKnown: 0 };
   const none: unknown[] = [];
+  const rankOf = runRanker(ranks.rank);
   const forecastRow = [0, 0, 0, 0, 0, 0, 0, 0];
   for await (const batch of streamLakeColumns(lake, 'forecasts', {
     partitionFilter: (v) => scope.runSet.has(v.run_id ?? ''),
@@ -204,7 +222,7 @@ async function spillSeries(
     const [q05, q25, q75, q95, expected] = ['q05', 'q25', 'q75', 'q95', 'expected'].map(col);
     for (let i = 0; i < batch.length; i++) {
       const sku = String(skus![i]);
-      if ((ranks.rank.get(String(runs![i])) ?? Number.MAX_SAFE_INTEGER) !== ranks.best.get(sku)) continue;
+      if (rankOf(runs![i]) !== ranks.best.get(sku)) continue;
       // The first current row, as forecasts[0] of the whole current table: the fleet's origin.
       if (tables.forecastRows === 0) tables.originDate = str(origins![i]);
       tables.forecastRows += 1;
