@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
-import type { DeltaReadOptions, DeltaRow } from '../../src/lib/delta/types';
+import type { DeltaColumnBatch, DeltaReadOptions, DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { ruleSetByName, type RuleSet } from '../../src/lib/silver/ruleSet';
@@ -33,13 +33,21 @@ async function demandFileChanges(lake: FileSystemLake, step: () => Promise<unkno
   return { removed, addedMonths };
 }
 
-/** Which columns each read of a Silver table asked for (undefined: every column). */
-function spyReads(): Array<{ table: string; columns: string[] | undefined }> {
-  const reads: Array<{ table: string; columns: string[] | undefined }> = [];
+/** Which columns each read of a Silver table asked for (undefined: every column), by rows or by columns. */
+function spyReads(): Array<{ table: string; columns: string[] | undefined; by: 'read' | 'readColumns' }> {
+  const reads: Array<{ table: string; columns: string[] | undefined; by: 'read' | 'readColumns' }> = [];
   const realRead = Reflect.get(DeltaTable.prototype, 'read') as (this: DeltaTable, o?: DeltaReadOptions) => AsyncIterable<DeltaRow>;
   jest.spyOn(DeltaTable.prototype, 'read').mockImplementation(function (this: DeltaTable, options?: DeltaReadOptions) {
-    reads.push({ table: this.path, columns: options?.columns });
+    reads.push({ table: this.path, columns: options?.columns, by: 'read' });
     return realRead.call(this, options);
+  });
+  const realColumns = Reflect.get(DeltaTable.prototype, 'readColumns') as (
+    this: DeltaTable,
+    o?: DeltaReadOptions,
+  ) => AsyncIterable<DeltaColumnBatch>;
+  jest.spyOn(DeltaTable.prototype, 'readColumns').mockImplementation(function (this: DeltaTable, options?: DeltaReadOptions) {
+    reads.push({ table: this.path, columns: options?.columns, by: 'readColumns' });
+    return realColumns.call(this, options);
   });
   return reads;
 }
@@ -103,6 +111,20 @@ describe.each([
     expect(result?.quarantineReasons).not.toHaveProperty('redelivered_conflict');
     expect(reads.filter((r) => r.table === lakeTables.order_lines.path && r.columns === undefined).length).toBeGreaterThan(0);
     await expectSameSilver(runs, await rebuilt(status([...history, ...overlap])));
+  });
+
+  it('an append-only increment (with the ingest overlap) reads stored lines, cancellations and daily_demand by columns only: no row-by-row read', async () => {
+    const runs = lakeAt('runs');
+    await build(runs, 'run-1', status(history));
+    const reads = spyReads();
+    const result = await build(runs, 'run-2', status([...history.slice(-3), ...newDay]));
+    expect(result.redelivered).toBe(3);
+    const stored = [lakeTables.order_lines.path, lakeTables.cancellations.path, lakeTables.daily_demand.path];
+    const ofStored = reads.filter((r) => stored.includes(r.table));
+    expect(ofStored.filter((r) => r.table === lakeTables.order_lines.path).length).toBeGreaterThan(1);
+    expect(ofStored.filter((r) => r.table === lakeTables.daily_demand.path).length).toBeGreaterThan(0);
+    expect(ofStored.filter((r) => r.by === 'read')).toEqual([]);
+    await expectSameSilver(runs, await rebuilt(status([...history, ...history.slice(-3), ...newDay])));
   });
 
   it('a late line for a stored day rewrites its month and equals a full build', async () => {

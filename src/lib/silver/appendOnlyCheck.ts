@@ -6,7 +6,9 @@
  */
 import type { DeltaTable } from '../delta/deltaTable';
 import type { TableState } from '../delta/log';
+import type { FileStatsBounds, DeltaValue } from '../delta/types';
 import type { AppendOnlyMonths } from './affectedMonths';
+import { keptRows, type ColumnCursor } from './columnRows';
 import { monthOfDay, type DayRange } from './dailyDemand';
 import { FingerprintSet } from './fingerprintSet';
 import { lineKind } from './lineBatch';
@@ -32,7 +34,8 @@ async function* rowsFromAppendedDays(
   signal: { abortSignal?: AbortSignal },
 ): AsyncIterable<{ sku: string; date: string }> {
   const earliest = earliestAppended(candidates);
-  for await (const row of table.read({
+  // By columns: the stored month is scanned for few (usually no) matches; no object per stored row.
+  for await (const batch of table.readColumns({
     state,
     columns: ['sku', dateColumn],
     partitionFilter,
@@ -43,10 +46,15 @@ async function* rowsFromAppendedDays(
     },
     ...signal,
   })) {
-    const sku = String(row.sku);
-    const date = String(row[dateColumn]);
-    const from = candidates.appendFrom.get(sku);
-    if (from !== undefined && dayNumber(date) >= from) yield { sku, date };
+    const skus = batch.columns.sku as DeltaValue[];
+    const dates = batch.columns[dateColumn] as DeltaValue[];
+    for (let i = 0; i < batch.length; i += 1) {
+      const sku = String(skus[i]);
+      const from = candidates.appendFrom.get(sku);
+      if (from === undefined) continue;
+      const date = String(dates[i]);
+      if (dayNumber(date) >= from) yield { sku, date };
+    }
   }
 }
 
@@ -157,10 +165,10 @@ async function storedKeys(
   ] as const;
   for (const [table, state] of stored) {
     if (!state) continue;
-    for await (const row of table.read({
+    const read = {
       state,
-      partitionFilter: (pv) => pv.order_month === month,
-      statsFilter: (stats) => {
+      partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month,
+      statsFilter: (stats: FileStatsBounds | undefined) => {
         const min = stats?.minValues.order_date;
         const max = stats?.maxValues.order_date;
         return (
@@ -168,11 +176,15 @@ async function storedKeys(
         );
       },
       ...(source.abortSignal ? { abortSignal: source.abortSignal } : {}),
-    })) {
-      if (row.run_id === source.runId) continue;
+    };
+    // A row object only for the earlier runs' lines on the suspects' days.
+    const onSuspectDays = (value: ColumnCursor): boolean => {
+      if (value('run_id') === source.runId) return false;
+      const day = dayNumber(String(value('order_date')));
+      return day >= suspects.firstDay && day <= suspects.lastDay;
+    };
+    for await (const row of keptRows(table, read, onSuspectDays)) {
       const line = lineFromRow(row);
-      const day = dayNumber(line.orderDate);
-      if (day < suspects.firstDay || day > suspects.lastDay) continue;
       const id = FingerprintSet.fingerprintOf(line.orderLineId);
       const dup = FingerprintSet.fingerprintOf(duplicateKey(line));
       keys.add(keyOf(id.hi, id.lo, dup.hi, dup.lo));

@@ -4,6 +4,7 @@
  * of this run id come from an interrupted attempt and are skipped.
  */
 import { IncompleteSilverRunError } from '../errors';
+import { keptRows, type ColumnCursor } from './columnRows';
 import type { DayRange } from './dailyDemand';
 import { FingerprintSet } from './fingerprintSet';
 import type { PriorFingerprints } from './monthPass';
@@ -194,26 +195,35 @@ export async function readPriorLineIds(source: PriorMonthSource, month: string, 
   ] as const;
   for (const [table, state] of stored) {
     if (!state) continue;
-    for await (const row of table.read({
+    // By columns: every stored line of the month is visited, so no object per row.
+    for await (const batch of table.readColumns({
       state,
       partitionFilter: inMonth,
       columns: ['order_line_id', 'order_date', 'run_id'],
       ...signal,
     })) {
-      if (row.run_id !== runId && !onDays(row.order_date)) fingerprints.rememberOther(String(row.order_line_id));
+      const { order_line_id: ids, order_date: dates, run_id: runs } = batch.columns;
+      for (let i = 0; i < batch.length; i += 1) {
+        if (runs?.[i] !== runId && !onDays(dates?.[i])) fingerprints.rememberOther(String(ids?.[i]));
+      }
     }
     if (!days) continue;
-    for await (const row of table.read({
-      state,
-      partitionFilter: inMonth,
-      statsFilter: (stats) => {
-        const min = stats?.minValues.order_date;
-        const max = stats?.maxValues.order_date;
-        return typeof min !== 'string' || typeof max !== 'string' || (dayNumber(max) >= days.first && dayNumber(min) <= days.last);
+    const onRedeliveredDays = (value: ColumnCursor) => value('run_id') !== runId && onDays(value('order_date'));
+    for await (const row of keptRows(
+      table,
+      {
+        state,
+        partitionFilter: inMonth,
+        statsFilter: (stats) => {
+          const min = stats?.minValues.order_date;
+          const max = stats?.maxValues.order_date;
+          return typeof min !== 'string' || typeof max !== 'string' || (dayNumber(max) >= days.first && dayNumber(min) <= days.last);
+        },
+        ...signal,
       },
-      ...signal,
-    })) {
-      if (row.run_id !== runId && onDays(row.order_date)) fingerprints.remember(lineFromRow(row));
+      onRedeliveredDays,
+    )) {
+      fingerprints.remember(lineFromRow(row));
     }
   }
   await readRejected(source, month, fingerprints);

@@ -216,13 +216,14 @@ async function readOnHand(
   const index = OnHandIndex.builder();
   const state = run.startState.inventory;
   if (lastAffected !== undefined && state) {
-    for await (const row of run.tables.inventory.read({
+    for await (const batch of run.tables.inventory.readColumns({
       state,
       partitionFilter: (pv) => (pv.snapshot_month ?? '') <= lastAffected,
       columns: ['sku', 'snapshot_date', 'on_hand'],
       ...run.signal,
     })) {
-      index.add(String(row.sku), String(row.snapshot_date), Number(row.on_hand));
+      const { sku, snapshot_date: dates, on_hand: onHand } = batch.columns;
+      for (let i = 0; i < batch.length; i += 1) index.add(String(sku?.[i]), String(dates?.[i]), Number(onHand?.[i]));
     }
   }
   for (const snapshot of newSnapshots) index.add(snapshot.sku, snapshot.snapshotDate, snapshot.onHand);
