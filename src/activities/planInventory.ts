@@ -9,7 +9,7 @@ import type { PipelineServices } from '../lib/pipelineServices';
 import { loadCatalogueSource, readCatalogue } from '../lib/sources/catalogue';
 import { lakeTables, type LakeTableName } from '../lib/lakeTables';
 
-/** A lake table's rows by column, one batch per data file (no object per row); a table not written yet is empty. */
+/** A lake table's rows by column, one batch per row group of each data file (no object per row); a table not written yet is empty. */
 async function* columnsOf(lake: PipelineServices['lake'], name: LakeTableName, options: DeltaReadOptions): AsyncIterable<DeltaColumnBatch> {
   try {
     yield* openLakeTable(lake, lakeTables[name]).readColumns(options);

@@ -102,4 +102,26 @@ describe('DeltaTable.readColumns', () => {
       await fs.rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('hands a large file over one row group at a time (a batch never holds a whole file that grows with the fleet)', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'read-columns-groups-'));
+    try {
+      const table = DeltaTable.forPath(FileSystemLake.fromDirectory(dir), 't');
+      const schema: DeltaSchema = {
+        fields: [
+          { name: 'sku', type: 'string', nullable: false },
+          { name: 'units', type: 'double', nullable: true },
+        ],
+      };
+      const rows = Array.from({ length: 230_000 }, (_, i) => ({ sku: `S${i % 997}`, units: i % 13 === 0 ? null : i }));
+      await table.write(rows, { schema, mode: 'append', targetRowsPerFile: 1_000_000 });
+      const { rows: expected, columns } = await both(table);
+      expect(columns).toEqual(expected);
+      const lengths: number[] = [];
+      for await (const b of table.readColumns()) lengths.push(b.length);
+      expect(lengths).toEqual([100_000, 100_000, 30_000]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -171,7 +171,8 @@ export class DeltaTable {
   }
 
   /**
-   * read() by columns: one batch per data file, each wanted column an array of the file's values
+   * read() by columns: one batch per row group of each data file (whole files where only the row
+   * decode can read them), each wanted column an array of the batch's values
    * (the same values, rows and order as read()). No object per row and no await per row: a caller
    * that folds rows into counts or numbers (publish, inventory planning, the drift check) pays
    * for the Parquet decode, not for building and handing over a million small objects.
@@ -292,9 +293,10 @@ export class DeltaTable {
         if (partitionColumns.includes(field.name)) partitionRow[field.name] = partitionValueFromString(field, partitionValues[field.name]);
       }
       if (columnar && !deleted && fieldIds.size === 0 && dataColumns.length > 0) {
-        const byColumn = await this.readDataFileColumns(relativePath, dataColumns, signal);
-        if (byColumn) {
-          yield { decoded, columnar: byColumn, partitionRow, relativePath };
+        const groups = await this.readDataFileColumns(relativePath, dataColumns, signal);
+        if (groups) {
+          for await (const byColumn of this.decodedGroups(relativePath, groups))
+            yield { decoded, columnar: byColumn, partitionRow, relativePath };
           continue;
         }
       }
@@ -324,17 +326,35 @@ export class DeltaTable {
     }
   }
 
-  /** A data file's raw values by column (decodeParquetColumns), or undefined when only the row decode can read it. */
+  /** A data file's raw values by column, a row group at a time (decodeParquetColumns), or undefined when only the row decode can read it. */
   private async readDataFileColumns(
     relativePath: string,
     columns: string[],
     signal: AbortSignal | undefined,
-  ): Promise<{ length: number; columns: Map<string, unknown[]> } | undefined> {
+  ): Promise<AsyncIterable<{ length: number; columns: Map<string, unknown[]> }> | undefined> {
     const data = await this.dataFileBytes(relativePath, signal);
     try {
       return await decodeParquetColumns(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), columns);
     } catch (err) {
       throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
+    }
+  }
+
+  /** The row groups of a columnar decode, a decoding failure named as the file's. */
+  private async *decodedGroups(
+    relativePath: string,
+    groups: AsyncIterable<{ length: number; columns: Map<string, unknown[]> }>,
+  ): AsyncIterable<{ length: number; columns: Map<string, unknown[]> }> {
+    const iterator = groups[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<{ length: number; columns: Map<string, unknown[]> }>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        throw new DeltaProtocolError(this.path, `data file ${relativePath} could not be decoded`, { cause: err });
+      }
+      if (next.done) return;
+      yield next.value;
     }
   }
 

@@ -314,17 +314,16 @@ export async function decodeParquet(
 
 /**
  * decodeParquet with `raw`, by columns: each requested column's raw values (the values decodeParquet
- * puts in its rows, from the same decoder and parsers) in row order, without an object per row; a
+ * puts in its rows, from the same decoder and parsers) in row order, one row group at a time, without an object per row; a
  * requested column the file lacks is absent. Undefined where the row decode must do it: decimal
  * columns (rescaled exactly there) and field-id renames; the caller then uses decodeParquet.
  */
 export async function decodeParquetColumns(
   data: Uint8Array,
   columns: readonly string[],
-): Promise<{ length: number; columns: Map<string, unknown[]> } | undefined> {
+): Promise<AsyncIterable<{ length: number; columns: Map<string, unknown[]> }> | undefined> {
   const file = asyncBuffer(data);
   const metadata = parquetMetadata(file.slice(0));
-  const length = Number(metadata.num_rows);
   const byName = new Map<string, SchemaElement>();
   for (const i of topLevelIndexes(metadata.schema)) {
     const element = metadata.schema[i];
@@ -333,21 +332,49 @@ export async function decodeParquetColumns(
   const present = columns.filter((c) => byName.has(c));
   const isDecimal = (e: SchemaElement) => e.converted_type === 'DECIMAL' || e.logical_type?.type === 'DECIMAL';
   if (present.some((c) => isDecimal(byName.get(c)!) || (byName.get(c)!.num_children ?? 0) > 0)) return undefined;
-  const out = new Map<string, unknown[]>(present.map((c) => [c, new Array<unknown>(length)]));
-  if (present.length === 0 || length === 0) return { length, columns: out };
-  await parquetRead({
-    file,
-    metadata,
-    columns: present,
-    parsers: deltaParsers,
-    utf8: false,
-    onChunk: ({ columnName, columnData, rowStart }) => {
-      const values = out.get(columnName);
-      if (!values) return;
-      for (let i = 0; i < columnData.length; i++) values[rowStart + i] = columnData[i];
-    },
-  });
-  return { length, columns: out };
+  return columnGroups(file, metadata, present);
+}
+
+/**
+ * The file's rows one row group at a time (at most the writer's row group size, 100,000 rows here),
+ * so a caller never holds a whole large file's columns: their size would follow the fleet.
+ */
+async function* columnGroups(
+  file: ReturnType<typeof asyncBuffer>,
+  metadata: ReturnType<typeof parquetMetadata>,
+  present: string[],
+): AsyncIterable<{ length: number; columns: Map<string, unknown[]> }> {
+  const total = Number(metadata.num_rows);
+  if (present.length === 0 || total === 0) {
+    yield { length: total, columns: new Map(present.map((c) => [c, []])) };
+    return;
+  }
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const length = Number(group.num_rows);
+    if (length === 0) continue;
+    const start = groupStart;
+    groupStart += length;
+    const out = new Map<string, unknown[]>(present.map((c) => [c, new Array<unknown>(length)]));
+    await parquetRead({
+      file,
+      metadata,
+      columns: present,
+      parsers: deltaParsers,
+      utf8: false,
+      rowStart: start,
+      rowEnd: start + length,
+      onChunk: ({ columnName, columnData, rowStart }) => {
+        const values = out.get(columnName);
+        if (!values) return;
+        for (let i = 0; i < columnData.length; i++) {
+          const at = rowStart + i - start;
+          if (at >= 0 && at < length) values[at] = columnData[i];
+        }
+      },
+    });
+    yield { length, columns: out };
+  }
 }
 
 const utf8Decoder = new TextDecoder();

@@ -214,7 +214,7 @@ export async function assessDriftFromLake(lake: LakeStore, options: LakeDriftOpt
     let minOrigin: string | undefined;
     let last = { runId: '', sku: '', origin: '' }; // the last candidate-only row spilled
     if (earlierForecasts) {
-      // By columns (one batch per data file): the check folds a row per SKU and day into numbers.
+      // By columns (one batch per row group of each data file): the check folds a row per SKU and day into numbers.
       for await (const batch of openLakeTable(lake, lakeTables.forecasts).readColumns({
         ...signal,
         state: earlierForecasts,

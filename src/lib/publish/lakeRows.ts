@@ -42,7 +42,7 @@ export async function* streamLakeRows(lake: LakeStore, name: LakeTableName, opti
 }
 
 /**
- * streamLakeRows by columns: the same filters, rows and order, one batch of columns per data file
+ * streamLakeRows by columns: the same filters, rows and order, one batch of columns per row group of each data file
  * (DeltaTable.readColumns). For the hot loops that fold rows into numbers: no object per row.
  */
 export async function* streamLakeColumns(
