@@ -55,32 +55,11 @@ import type { PipelineServices } from '../pipelineServices';
 import { signalOf } from '../pipelineServices';
 import { chunkPartName, renderPage, scriptSafeJson, type ChartAssets } from './renderHtml';
 import { SkuRowSpill } from './skuRowSpill';
+import { dayNumberOf as dayOf, isoDateOfDayNumber as isoOfDay } from '../calendar/dayNumbers';
 
 /** SKUs whose series rows are in memory at a time (250 × ~200 days ≈ 50,000 rows ≈ 10 MB as row objects). */
 export const defaultDashboardBucketSkus = 250;
 
-const dayMs = 86_400_000;
-// A fleet's rows share a few hundred days: each date is parsed and printed once (per-row Date work was most of the CPU).
-const dayNumbers = new Map<string, number>();
-const dayTexts = new Map<number, string>();
-function dayOf(date: string): number {
-  let n = dayNumbers.get(date);
-  if (n === undefined) {
-    n = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / dayMs);
-    if (dayNumbers.size >= 100_000) dayNumbers.clear();
-    dayNumbers.set(date, n);
-  }
-  return n;
-}
-function isoOfDay(n: number): string {
-  let text = dayTexts.get(n);
-  if (text === undefined) {
-    text = new Date(n * dayMs).toISOString().slice(0, 10);
-    if (dayTexts.size >= 100_000) dayTexts.clear();
-    dayTexts.set(n, text);
-  }
-  return text;
-}
 const numOrNaN = (v: unknown): number => (typeof v === 'number' ? v : Number.NaN);
 const numOrNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

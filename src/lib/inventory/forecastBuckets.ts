@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { DeltaRow } from '../delta/types';
 import type { ForecastDay } from './inventoryPolicy';
 import { expectedOf } from './planInventoryRows';
+import { dayNumberOf as dayNumber, isoDateOfDayNumber as isoOfDayNumber } from '../calendar/dayNumbers';
 
 /** A SKU's forecast days at its origin, as inventory planning takes them. */
 export interface SkuForecastDays {
@@ -17,29 +18,6 @@ export const defaultBucketSkus = 2_000;
 export const defaultSpillRows = 100_000;
 /** A spilled row: SKU's index in its bucket, target day number, point, q05, q95, expected (NaN for none). */
 const fieldsPerRow = 6;
-
-const dayMs = 86_400_000;
-// A run has a few hundred distinct days but a row per SKU and day: each date is parsed and printed once.
-const dayNumbers = new Map<string, number>();
-const dayTexts = new Map<number, string>();
-function dayNumber(date: string): number {
-  let n = dayNumbers.get(date);
-  if (n === undefined) {
-    n = Math.round(Date.parse(`${date}T00:00:00Z`) / dayMs);
-    if (dayNumbers.size >= 100_000) dayNumbers.clear();
-    dayNumbers.set(date, n);
-  }
-  return n;
-}
-function isoOfDayNumber(n: number): string {
-  let text = dayTexts.get(n);
-  if (text === undefined) {
-    text = new Date(n * dayMs).toISOString().slice(0, 10);
-    if (dayTexts.size >= 100_000) dayTexts.clear();
-    dayTexts.set(n, text);
-  }
-  return text;
-}
 
 /**
  * A run's Gold forecast rows regrouped by SKU through scratch files (DEMAND_SCRATCH_DIR or the OS
