@@ -14,7 +14,7 @@ import { FingerprintSet } from './fingerprintSet';
 import { lineKind } from './lineBatch';
 import { readSpilledBatches } from './monthSpill';
 import { duplicateKey } from './orderLineCleanser';
-import type { PriorMonthSource } from './priorMonth';
+import { storedLineTables, type PriorMonthSource } from './priorMonth';
 import { lineFromRow } from './silverTables';
 import { dayNumber } from './orderRecord';
 
@@ -158,12 +158,7 @@ async function storedKeys(
   suspects: Suspects,
 ): Promise<Set<string>> {
   const keys = new Set<string>();
-  const { tables, startState } = source;
-  const stored = [
-    [tables.orderLines, startState.orderLines],
-    [tables.cancellations, startState.cancellations],
-  ] as const;
-  for (const [table, state] of stored) {
+  for (const [table, state] of storedLineTables(source)) {
     if (!state) continue;
     const read = {
       state,

@@ -183,17 +183,22 @@ async function readRejected(source: PriorMonthSource, month: string, fingerprint
  * (`order_line_id` alone is read): a line of this run with such an id has another day, so it is a
  * conflict (first delivery wins). Daily demand appends rows from this run's lines alone.
  */
+/** Silver's stored order lines and cancellations, each with the state the run started from. */
+export function storedLineTables(source: Pick<PriorMonthSource, 'tables' | 'startState'>) {
+  const { tables, startState } = source;
+  return [
+    [tables.orderLines, startState.orderLines],
+    [tables.cancellations, startState.cancellations],
+  ] as const;
+}
+
 export async function readPriorLineIds(source: PriorMonthSource, month: string, days: DayRange | undefined): Promise<PriorMonth> {
-  const { tables, startState, runId } = source;
+  const { runId } = source;
   const fingerprints = new FingerprintColumns();
   const signal = source.abortSignal ? { abortSignal: source.abortSignal } : {};
   const inMonth = (pv: Record<string, string | null>) => pv.order_month === month;
   const onDays = (date: unknown) => days !== undefined && dayNumber(String(date)) >= days.first && dayNumber(String(date)) <= days.last;
-  const stored = [
-    [tables.orderLines, startState.orderLines],
-    [tables.cancellations, startState.cancellations],
-  ] as const;
-  for (const [table, state] of stored) {
+  for (const [table, state] of storedLineTables(source)) {
     if (!state) continue;
     // By columns: every stored line of the month is visited, so no object per row.
     for await (const batch of table.readColumns({
