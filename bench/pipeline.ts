@@ -55,6 +55,8 @@ interface StageFigures {
   lastEndMs: number;
   busyMs: number;
   peakRssMb: number;
+  /** At the RSS peak: the main thread's committed V8 heap and its external memory (ArrayBuffers, Buffers); RSS minus both is worker threads, code and native memory. */
+  atPeak: { heapTotalMb: number; externalMb: number };
   active: number;
   startedAt: number[];
   /**
@@ -102,7 +104,13 @@ class StageMeter {
   }
   private sample(): void {
     const rss = process.memoryUsage.rss() / 1024 / 1024;
-    for (const s of this.stages.values()) if (s.active > 0) s.peakRssMb = Math.max(s.peakRssMb, rss);
+    let m: NodeJS.MemoryUsage | undefined;
+    for (const s of this.stages.values()) {
+      if (s.active === 0 || rss <= s.peakRssMb) continue;
+      s.peakRssMb = rss;
+      m ??= process.memoryUsage();
+      s.atPeak = { heapTotalMb: m.heapTotal / 1024 / 1024, externalMb: m.external / 1024 / 1024 };
+    }
   }
   private sampleLive(): void {
     if (![...this.stages.values()].some((s) => s.active > 0)) return;
@@ -119,6 +127,7 @@ class StageMeter {
         lastEndMs: now,
         busyMs: 0,
         peakRssMb: 0,
+        atPeak: { heapTotalMb: 0, externalMb: 0 },
         active: 0,
         startedAt: [],
         cpuOpenedUs: 0,
@@ -203,10 +212,12 @@ async function runOnce(
 function printRun(r: RunFigures, write: (s: string) => void): void {
   write(`run ${r.runId}: ${r.status} in ${r.wallSeconds.toFixed(1)} s${r.error ? `: ${r.error}` : ''}\n`);
   const live = forcedGc !== undefined;
-  write(`  stage                 calls    wall s   busy s   CPU s  peak RSS MB${live ? '  live heap MB: at start  peak' : ''}\n`);
+  write(
+    `  stage                 calls    wall s   busy s   CPU s  peak RSS MB (main heap / external / rest)${live ? '  live heap MB: at start  peak' : ''}\n`,
+  );
   for (const [name, s] of r.stages) {
     write(
-      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.cpuSeconds.toFixed(1).padStart(7)} ${s.peakRssMb.toFixed(0).padStart(12)}` +
+      `  ${name.padEnd(20)} ${String(s.calls).padStart(6)} ${((s.lastEndMs - s.firstStartMs) / 1000).toFixed(1).padStart(9)} ${(s.busyMs / 1000).toFixed(1).padStart(8)} ${s.cpuSeconds.toFixed(1).padStart(7)} ${s.peakRssMb.toFixed(0).padStart(12)} ${atPeakText(s).padEnd(29)}` +
         `${live ? ` ${s.liveAtStartMb.toFixed(0).padStart(24)} ${s.peakLiveMb.toFixed(0).padStart(5)}` : ''}\n`,
     );
   }
@@ -249,6 +260,13 @@ function printRun(r: RunFigures, write: (s: string) => void): void {
       `  ratio: wall / forecast fan-out wall = ${(r.wallSeconds / ((forecastStage.lastEndMs - forecastStage.firstStartMs) / 1000)).toFixed(2)}\n`,
     );
   }
+}
+
+/** "(heap / external / rest)" at a stage's RSS peak: where the process's resident memory was. */
+function atPeakText(s: StageFigures): string {
+  const { heapTotalMb, externalMb } = s.atPeak;
+  const rest = s.peakRssMb - heapTotalMb - externalMb;
+  return `(${heapTotalMb.toFixed(0)} / ${externalMb.toFixed(0)} / ${rest.toFixed(0)})`;
 }
 
 /** Largest RSS sampled while any stage of the runs ran (the pipeline's peak, not the bench's set-up). */
@@ -347,6 +365,7 @@ export async function runPipelineBench(args: string[]): Promise<void> {
             {
               wallSeconds: (st.lastEndMs - st.firstStartMs) / 1000,
               peakRssMb: st.peakRssMb,
+              atPeak: st.atPeak,
               cpuSeconds: st.cpuSeconds,
               ...(forcedGc ? { liveAtStartMb: st.liveAtStartMb, peakLiveMb: st.peakLiveMb } : {}),
             },
