@@ -69,7 +69,7 @@ export interface MonthPassTotals {
 }
 
 const noPriorMonth: PriorMonth = {
-  lines: [],
+  lines: new DemandLines(),
   cancellations: [],
   fingerprints: { idHi: new Uint32Array(0), idLo: new Uint32Array(0), dupHi: new Uint32Array(0), dupLo: new Uint32Array(0) },
 };
@@ -213,7 +213,7 @@ export class MonthByMonthPass {
     const { ctx } = this;
     const month = pending.month;
     this.windowMonths.push(month);
-    for (const { line, revenue } of pending.prior.lines) this.window.addLine(line, revenue);
+    this.window.appendLines(pending.prior.lines);
     const r = await pending.result;
     this.peakLinesDecoded = Math.max(this.peakLinesDecoded, r.linesDecoded);
     this.window.appendColumns(r.demand);
