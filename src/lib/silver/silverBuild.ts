@@ -186,7 +186,7 @@ async function prepareScratchAndInventory(
   const made: Partial<Scratch> = {};
   try {
     made.spillDir = makeSpillDir(run.scratchRoot);
-    made.pool = SilverPool.create({ workers: workerCount(run.options) });
+    made.pool = SilverPool.create({ workers: workerCount(run.options), log: run.log });
     const scratch = { spillDir: made.spillDir, pool: made.pool };
     return { scratch, inventory: await commitInventory(run, quarantine) };
   } catch (err) {
