@@ -76,7 +76,7 @@ const noPriorMonth: PriorMonth = {
 
 interface PendingMonth {
   month: string;
-  prior: PriorMonth;
+  prior: Pick<PriorMonth, 'lines' | 'cancellations'>;
   result: Promise<MonthResult>;
 }
 
@@ -205,7 +205,8 @@ export class MonthByMonthPass {
       ...(this.bucket ? { bucket: this.bucket } : {}),
     });
     result.catch(() => undefined);
-    return { month, prior, result };
+    // The fingerprints went to the task (a copy on a worker); only the lines and cancellations are taken later.
+    return { month, prior: { lines: prior.lines, cancellations: prior.cancellations }, result };
   }
 
   /** Takes one month's result: its lines join the window, its files the queue, its cancellations net. */

@@ -156,9 +156,18 @@ async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
 async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Promise<InventoryOutcome> {
   const { options, tables, runId } = run;
   const newSnapshots: InventorySnapshot[] = [];
+  // Each SKU and date text once: a first build holds the fleet's whole stock history here.
+  const texts = new Map<string, string>();
+  const once = (text: string): string => {
+    const known = texts.get(text);
+    if (known !== undefined) return known;
+    texts.set(text, text);
+    return text;
+  };
   for await (const rec of options.inventory ?? []) {
     const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath, options.fieldBounds);
-    if (checked.ok) newSnapshots.push(checked.snapshot);
+    if (checked.ok)
+      newSnapshots.push({ ...checked.snapshot, sku: once(checked.snapshot.sku), snapshotDate: once(checked.snapshot.snapshotDate) });
     else await quarantine.add('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
   }
   if (newSnapshots.length === 0) return { newSnapshots: StockFigures.none, rows: 0, version: run.startState.inventory?.version ?? -1 };
