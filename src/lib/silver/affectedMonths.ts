@@ -4,11 +4,11 @@
  * the months new stock figures change; only months some SKU is active in.
  */
 import { monthBounds, monthOfDay, monthsBetween, type DayRange } from './dailyDemand';
-import type { InventorySnapshot } from './inventoryRecord';
 import { dayNumber } from './orderRecord';
 import type { ScanSummary } from './orderChunkScan';
 import type { ProductRow } from './products';
 import type { RuleSetDocument } from './ruleSet';
+import type { StockFigure } from './stockFigures';
 
 export interface AffectedMonths {
   /** Sorted. */
@@ -62,7 +62,7 @@ function addNettingReach(months: Iterable<string>, netting: RuleSetDocument['net
 }
 
 /** New stock figures change on_hand (and stockout) from their day to the end of the SKU's range. */
-function addStockChanges(snapshots: readonly InventorySnapshot[], ranges: ReadonlyMap<string, DayRange>, affected: Set<string>): void {
+function addStockChanges(snapshots: Iterable<StockFigure>, ranges: ReadonlyMap<string, DayRange>, affected: Set<string>): void {
   for (const snapshot of snapshots) {
     const range = ranges.get(snapshot.sku);
     const day = dayNumber(snapshot.snapshotDate);
@@ -85,7 +85,7 @@ function withinActiveRange(affected: Iterable<string>, ranges: ReadonlyMap<strin
 export function affectedMonths(
   scanned: ScanSummary,
   ranges: Map<string, DayRange>,
-  newSnapshots: readonly InventorySnapshot[],
+  newSnapshots: Iterable<StockFigure>,
   netting: RuleSetDocument['netting'],
 ): AffectedMonths {
   const { lines, cancellations } = scannedMonths(scanned);
@@ -127,7 +127,7 @@ export function appendOnlyMonths(
   affected: AffectedMonths,
   prior: ReadonlyMap<string, DayRange>,
   scanned: ScanSummary,
-  newSnapshots: readonly InventorySnapshot[],
+  newSnapshots: Iterable<StockFigure>,
   netting: RuleSetDocument['netting'],
 ): AppendOnlyMonths {
   const appendFrom = new Map<string, number>();

@@ -32,9 +32,39 @@ export interface DemandLinesView {
   readonly netted: Uint8Array;
 }
 
-/** Stock on hand per SKU: snapshots sorted by day; the latest at or before a day applies. */
+/** A growable column of numbers in a typed array (a fleet's snapshots as JS arrays were ~4x the bytes). */
+class GrowableColumn<T extends Int32Array | Float64Array> {
+  length = 0;
+  constructor(private values: T) {}
+
+  push(value: number): void {
+    if (this.length === this.values.length) {
+      const grown = new (this.values.constructor as new (n: number) => T)(Math.max(1024, 2 * this.values.length));
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length] = value;
+    this.length += 1;
+  }
+
+  get(i: number): number {
+    return this.values[i] as number;
+  }
+}
+
+/**
+ * Stock on hand per SKU: snapshots sorted by day; the latest at or before a day applies. Held as
+ * columns (each SKU's days and figures a run of two typed arrays), since the main thread keeps the
+ * fleet's index through the whole month pass.
+ */
 export class OnHandIndex {
-  private readonly bySku = new Map<string, { days: number[]; onHand: number[] }>();
+  private constructor(
+    /** Each SKU's slot: its snapshots are `days`/`values` from `start[slot]` to `start[slot + 1]`. */
+    private readonly slots: ReadonlyMap<string, number>,
+    private readonly start: Int32Array,
+    private readonly days: Int32Array,
+    private readonly values: Float64Array,
+  ) {}
 
   static fromSnapshots(snapshots: Iterable<{ sku: string; snapshotDate: string; onHand: number }>): OnHandIndex {
     const builder = OnHandIndex.builder();
@@ -44,37 +74,30 @@ export class OnHandIndex {
 
   /** Snapshots added one by one (e.g. as a table is read), so no list of snapshot objects is held. */
   static builder(): { add(sku: string, snapshotDate: string, onHand: number): void; build(): OnHandIndex } {
-    const grouped = new Map<string, Map<number, number>>();
+    const entries = new OnHandEntries();
     return {
-      add(sku, snapshotDate, onHand) {
-        let m = grouped.get(sku);
-        if (!m) grouped.set(sku, (m = new Map<number, number>()));
-        // A later record for the same SKU and day replaces the earlier one.
-        m.set(dayNumber(snapshotDate), onHand);
-      },
-      build() {
-        const index = new OnHandIndex();
-        for (const [sku, m] of grouped) {
-          const days = [...m.keys()].sort((a, b) => a - b);
-          index.bySku.set(sku, { days, onHand: days.map((d) => m.get(d) as number) });
-        }
-        grouped.clear();
-        return index;
-      },
+      add: (sku, snapshotDate, onHand) => entries.add(sku, dayNumber(snapshotDate), onHand),
+      build: () => OnHandIndex.built(entries),
     };
   }
 
   /** An index from columns (each SKU's snapshots in day order), as sliceFor() gives them. */
   static fromColumns(skus: readonly string[], slice: OnHandSlice): OnHandIndex {
-    const index = new OnHandIndex();
+    const entries = new OnHandEntries();
     for (let i = 0; i < slice.sku.length; i += 1) {
-      const sku = skus[slice.sku[i] as number] as string;
-      let s = index.bySku.get(sku);
-      if (!s) index.bySku.set(sku, (s = { days: [], onHand: [] }));
-      s.days.push(slice.day[i] as number);
-      s.onHand.push(slice.onHand[i] as number);
+      entries.add(skus[slice.sku[i] as number] as string, slice.day[i] as number, slice.onHand[i] as number);
     }
-    return index;
+    return OnHandIndex.built(entries);
+  }
+
+  private static built(entries: OnHandEntries): OnHandIndex {
+    const { slots, start, days, values } = entries.grouped();
+    return new OnHandIndex(slots, start, days, values);
+  }
+
+  /** Snapshots held (for the tests that keep the index compact). */
+  get size(): number {
+    return this.days.length;
   }
 
   /** The snapshots that decide `skus`' stock from `first` to `last` (the one in force at `first`, then those after). */
@@ -83,33 +106,74 @@ export class OnHandIndex {
     const day: number[] = [];
     const onHand: number[] = [];
     skus.forEach((name, k) => {
-      const s = this.bySku.get(name);
-      if (!s) return;
-      let from = 0;
-      while (from + 1 < s.days.length && (s.days[from + 1] as number) <= first) from += 1;
-      for (let i = from; i < s.days.length && (s.days[i] as number) <= last; i += 1) {
+      const slot = this.slots.get(name);
+      if (slot === undefined) return;
+      const begin = this.start[slot] as number;
+      const end = this.start[slot + 1] as number;
+      let from = begin;
+      while (from + 1 < end && (this.days[from + 1] as number) <= first) from += 1;
+      for (let i = from; i < end && (this.days[i] as number) <= last; i += 1) {
         sku.push(k);
-        day.push(s.days[i] as number);
-        onHand.push(s.onHand[i] as number);
+        day.push(this.days[i] as number);
+        onHand.push(this.values[i] as number);
       }
     });
     return { sku: Int32Array.from(sku), day: Int32Array.from(day), onHand: Float64Array.from(onHand) };
   }
 
   onHand(sku: string, day: number): number | null {
-    const s = this.bySku.get(sku);
-    if (!s) return null;
-    let lo = 0;
-    let hi = s.days.length - 1;
+    const slot = this.slots.get(sku);
+    if (slot === undefined) return null;
+    let lo = this.start[slot] as number;
+    let hi = (this.start[slot + 1] as number) - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if ((s.days[mid] as number) <= day) {
+      if ((this.days[mid] as number) <= day) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return found < 0 ? null : (s.onHand[found] as number);
+    return found < 0 ? null : (this.values[found] as number);
+  }
+}
+
+/** Snapshots as they come: each SKU a slot (in first-seen order), then grouped and sorted by day once. */
+class OnHandEntries {
+  private readonly slots = new Map<string, number>();
+  private readonly slot = new GrowableColumn(new Int32Array(0));
+  private readonly day = new GrowableColumn(new Int32Array(0));
+  private readonly value = new GrowableColumn(new Float64Array(0));
+
+  add(sku: string, day: number, onHand: number): void {
+    let slot = this.slots.get(sku);
+    if (slot === undefined) this.slots.set(sku, (slot = this.slots.size));
+    this.slot.push(slot);
+    this.day.push(day);
+    this.value.push(onHand);
+  }
+
+  grouped(): { slots: ReadonlyMap<string, number>; start: Int32Array; days: Int32Array; values: Float64Array } {
+    const n = this.slot.length;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i += 1) order[i] = i;
+    // By SKU, then day; of one SKU and day the later record replaces the earlier (stable sort: the last one).
+    order.sort((a, b) => this.slot.get(a) - this.slot.get(b) || this.day.get(a) - this.day.get(b) || a - b);
+    const start = new Int32Array(this.slots.size + 1);
+    const days: number[] = [];
+    const values: number[] = [];
+    let previous = -1;
+    for (let k = 0; k < n; k += 1) {
+      const i = order[k] as number;
+      const next = k + 1 < n ? (order[k + 1] as number) : -1;
+      if (next >= 0 && this.slot.get(next) === this.slot.get(i) && this.day.get(next) === this.day.get(i)) continue;
+      const slot = this.slot.get(i);
+      while (previous < slot) start[++previous] = days.length;
+      days.push(this.day.get(i));
+      values.push(this.value.get(i));
+    }
+    while (previous < this.slots.size) start[++previous] = days.length;
+    return { slots: this.slots, start, days: Int32Array.from(days), values: Float64Array.from(values) };
   }
 }
 

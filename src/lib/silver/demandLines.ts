@@ -117,6 +117,24 @@ export class DemandLines {
     this.netted = grow(this.netted, size);
   }
 
+  /** Appends another set's lines, in order (its dictionaries' first appearances keep their order here). */
+  appendLines(other: DemandLines): void {
+    const n = other.length;
+    this.appendColumns({
+      length: n,
+      skus: other.skus.values,
+      sku: other.sku.subarray(0, n),
+      day: other.day.subarray(0, n),
+      ts: other.ts.subarray(0, n),
+      quantity: other.quantity.subarray(0, n),
+      revenue: other.revenue.subarray(0, n),
+      invoices: other.invoices.values,
+      invoice: other.invoice.subarray(0, n),
+      customers: other.customers.values,
+      customer: other.customer.subarray(0, n),
+    });
+  }
+
   /** Appends lines given as columns with their own dictionaries (a month built on a worker thread). */
   appendColumns(part: {
     length: number;

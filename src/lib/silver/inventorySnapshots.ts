@@ -26,14 +26,24 @@ export interface InventoryWriteResult {
 
 const keyOf = (sku: string, date: string): string => `${sku}\u0000${date}`;
 
-function rowOf(s: InventorySnapshot): DeltaRow {
+/** Each snapshot month's text once (a first build's fleet has 255,000 snapshots at 32,000 SKUs, over a few months). */
+function monthOfDate(): (date: string) => string {
+  const months = new Map<string, string>();
+  return (date) => {
+    let month = months.get(date);
+    if (month === undefined) months.set(date, (month = date.slice(0, 7)));
+    return month;
+  };
+}
+
+function rowOf(s: InventorySnapshot, monthOf: (date: string) => string): DeltaRow {
   return {
     snapshot_date: s.snapshotDate,
     sku: s.sku,
     on_hand: s.onHand,
     on_order: s.onOrder,
     source_file: s.sourceFile,
-    snapshot_month: s.snapshotDate.slice(0, 7),
+    snapshot_month: monthOf(s.snapshotDate),
   };
 }
 
@@ -45,13 +55,16 @@ export async function writeInventorySnapshots(
 ): Promise<InventoryWriteResult> {
   const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
   const latest = new Map<string, DeltaRow>();
+  const monthOf = monthOfDate();
+  const monthSet = new Set<string>();
   let replaced = 0;
   for (const s of snapshots) {
     const key = keyOf(s.sku, s.snapshotDate);
     if (latest.delete(key)) replaced += 1;
-    latest.set(key, rowOf(s));
+    latest.set(key, rowOf(s, monthOf));
+    monthSet.add(monthOf(s.snapshotDate));
   }
-  const months = [...new Set(snapshots.map((s) => s.snapshotDate.slice(0, 7)))].sort();
+  const months = [...monthSet].sort();
   const kept: DeltaRow[] = [];
   if (options.readState) {
     const wanted = new Set(months);

@@ -69,14 +69,14 @@ export interface MonthPassTotals {
 }
 
 const noPriorMonth: PriorMonth = {
-  lines: [],
+  lines: new DemandLines(),
   cancellations: [],
   fingerprints: { idHi: new Uint32Array(0), idLo: new Uint32Array(0), dupHi: new Uint32Array(0), dupLo: new Uint32Array(0) },
 };
 
 interface PendingMonth {
   month: string;
-  prior: PriorMonth;
+  prior: Pick<PriorMonth, 'lines' | 'cancellations'>;
   result: Promise<MonthResult>;
 }
 
@@ -205,7 +205,8 @@ export class MonthByMonthPass {
       ...(this.bucket ? { bucket: this.bucket } : {}),
     });
     result.catch(() => undefined);
-    return { month, prior, result };
+    // The fingerprints went to the task (a copy on a worker); only the lines and cancellations are taken later.
+    return { month, prior: { lines: prior.lines, cancellations: prior.cancellations }, result };
   }
 
   /** Takes one month's result: its lines join the window, its files the queue, its cancellations net. */
@@ -213,7 +214,7 @@ export class MonthByMonthPass {
     const { ctx } = this;
     const month = pending.month;
     this.windowMonths.push(month);
-    for (const { line, revenue } of pending.prior.lines) this.window.addLine(line, revenue);
+    this.window.appendLines(pending.prior.lines);
     const r = await pending.result;
     this.peakLinesDecoded = Math.max(this.peakLinesDecoded, r.linesDecoded);
     this.window.appendColumns(r.demand);

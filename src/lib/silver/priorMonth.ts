@@ -6,6 +6,7 @@
 import { IncompleteSilverRunError } from '../errors';
 import { keptRows, type ColumnCursor } from './columnRows';
 import type { DayRange } from './dailyDemand';
+import { DemandLines } from './demandLines';
 import { FingerprintSet } from './fingerprintSet';
 import type { PriorFingerprints } from './monthPass';
 import type { CancellationRef } from './netting';
@@ -15,7 +16,8 @@ import { dayNumber, type OrderLine } from './orderRecord';
 import { lineFromRow, type SilverStartState, type SilverTables } from './silverTables';
 
 export interface PriorMonth {
-  lines: Array<{ line: OrderLine; revenue: number }>;
+  /** As columns: a month's stored lines of a bucket as objects were ~400 bytes each on the main thread, for every month prepared ahead. */
+  lines: DemandLines;
   cancellations: CancellationRef[];
   fingerprints: PriorFingerprints;
 }
@@ -124,7 +126,7 @@ function assertInCatalogueRange(line: OrderLine, storedBy: string, ranges: Reado
 export async function readPriorMonth(source: PriorMonthSource, month: string, bucket?: SkuBucket): Promise<PriorMonth> {
   const { tables, startState, runId } = source;
   const fingerprints = new FingerprintColumns();
-  const lines: PriorMonth['lines'] = [];
+  const lines = new DemandLines();
   const cancellations: CancellationRef[] = [];
   const filter = {
     partitionFilter: (pv: Record<string, string | null>) => pv.order_month === month,
@@ -140,7 +142,7 @@ export async function readPriorMonth(source: PriorMonthSource, month: string, bu
       const line = lineFromRow(row);
       assertInCatalogueRange(line, String(row.run_id), source.ranges);
       fingerprints.remember(line);
-      lines.push({ line, revenue: Number(row.revenue) });
+      lines.addLine(line, Number(row.revenue));
     }
   }
   if (startState.cancellations) {
@@ -232,5 +234,5 @@ export async function readPriorLineIds(source: PriorMonthSource, month: string, 
     }
   }
   await readRejected(source, month, fingerprints);
-  return { lines: [], cancellations: [], fingerprints: fingerprints.columns() };
+  return { lines: new DemandLines(), cancellations: [], fingerprints: fingerprints.columns() };
 }

@@ -4,15 +4,15 @@
  * files, parts in parallel on the pool, and what each chunk saw is merged in chunk order so the
  * result does not depend on which worker finished first.
  */
-import { gunzipSync } from 'node:zlib';
 import { dataPathOf } from '../bronze/manifest';
-import { ndjsonChunks, readManifest } from '../bronze/reader';
+import { readManifest } from '../bronze/reader';
 import { sha256Hex } from '../bronze/writer';
 import { BronzeIntegrityError } from '../errors';
 import type { LakeStore } from '../lake/lakeStore';
 import { OrderScanner, writeSpills, type ScanPartTask, type ScanSummary } from './orderChunkScan';
 import type { RuleSet } from './ruleSet';
 import type { FieldBounds } from '../validation/fields';
+import { gunzippedNdjsonChunks, type HeldBytes } from './ndjsonStreamChunks';
 import type { SourceRecord } from './silverBuild';
 import type { SilverPool } from './silverPool';
 
@@ -27,6 +27,31 @@ export interface ScanOrdersOptions {
   progress?: (stage: string, done: number, total?: number) => void;
   abortSignal?: AbortSignal;
   fieldBounds?: FieldBounds;
+  /** Decompressed bytes per scan task on the workers (default 4 MiB; tests use less). */
+  chunkBytes?: number;
+  /** Filled in as the pass runs: the most decompressed part bytes it held at once (chunk being cut, chunks queued or scanned). */
+  stats?: ScanPassStats;
+}
+
+export interface ScanPassStats {
+  peakBytesHeld: number;
+}
+
+function heldBytesCounter(stats: ScanPassStats | undefined): HeldBytes {
+  let now = 0;
+  return {
+    add(bytes) {
+      now += bytes;
+      if (stats && now > stats.peakBytesHeld) stats.peakBytesHeld = now;
+    },
+  };
+}
+
+async function* chunkTasks(
+  chunks: AsyncIterable<{ bytes: Uint8Array; firstIndex: number }>,
+  base: Omit<ScanPartTask, 'seq' | 'bytes' | 'firstIndex'>,
+): AsyncIterable<Omit<ScanPartTask, 'seq'>> {
+  for await (const { bytes, firstIndex } of chunks) yield { ...base, bytes, firstIndex };
 }
 
 function mergeSummary(into: ScanSummary, part: ScanSummary): void {
@@ -70,6 +95,8 @@ export async function runScanPass(
   const results: Array<ScanSummary | undefined> = [];
   let merged = 0;
   const inFlight: Array<Promise<void>> = [];
+  const chunkBytes = options.chunkBytes ?? scanChunkBytes;
+  const held = heldBytesCounter(options.stats);
   for (const manifestPath of parts) {
     options.abortSignal?.throwIfAborted();
     const manifest = await readManifest(lake, manifestPath, signal);
@@ -83,33 +110,24 @@ export async function runScanPass(
         `holds ${gzipped.byteLength} bytes with sha256 ${sha256Hex(gzipped)}, its manifest committed ${manifest.bytes} bytes with sha256 ${manifest.sha256}`,
       );
     }
+    const base = {
+      format: manifest.format,
+      sourcePath,
+      spillDir,
+      ruleSetJson: ruleSet.document,
+      ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}),
+    };
     // NDJSON parts are decompressed here (this thread is otherwise idle in this pass) and cut into
-    // chunks, so the workers share even the last part of a run.
-    const tasks: ScanPartTask[] =
+    // chunks as they inflate, so the workers share even the last part of a run and this thread
+    // holds the chunks waiting for a worker, not the whole decompressed part.
+    const tasks: AsyncIterable<Omit<ScanPartTask, 'seq'>> | Iterable<Omit<ScanPartTask, 'seq'>> =
       manifest.format === 'ndjson' && pool.workers > 0
-        ? [...ndjsonChunks(gunzipSync(gzipped), scanChunkBytes)].map(({ bytes, firstIndex }) => ({
-            bytes,
-            firstIndex,
-            format: manifest.format,
-            sourcePath,
-            seq: 0,
-            spillDir,
-            ruleSetJson: ruleSet.document,
-            ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}),
-          }))
-        : [
-            {
-              bytes: ownBuffer(gzipped),
-              format: manifest.format,
-              sourcePath,
-              seq: 0,
-              spillDir,
-              ruleSetJson: ruleSet.document,
-              ...(options.fieldBounds ? { bounds: options.fieldBounds } : {}),
-            },
-          ];
-    for (const scanTask of tasks) {
+        ? chunkTasks(gunzippedNdjsonChunks(gzipped, chunkBytes, held), base)
+        : [{ ...base, bytes: ownBuffer(gzipped) }];
+    for await (const scanTask of tasks) {
       const mine = seq++;
+      const bytes = scanTask.bytes.byteLength;
+      held.add(bytes);
       const task = pool.scan({ ...scanTask, seq: mine }).then((summary) => {
         results[mine] = summary;
         while (results[merged]) {
@@ -119,8 +137,9 @@ export async function runScanPass(
         }
         options.progress?.('silver:orders', scanned.read);
       });
-      task.catch(() => undefined);
-      inFlight.push(task);
+      const settled = task.finally(() => held.add(-bytes));
+      settled.catch(() => undefined);
+      inFlight.push(settled);
       // Keep every worker busy, with a chunk or two queued each.
       if (inFlight.length >= Math.max(1, 2 * pool.workers)) await inFlight.shift();
     }

@@ -27,6 +27,7 @@ import type { BuildSilverOutput } from './buildSilverOutput';
 import { monthBounds, OnHandIndex } from './dailyDemand';
 import { DataFileQueue } from './dataFileQueue';
 import { checkInventoryRecord, type InventorySnapshot } from './inventoryRecord';
+import { StockFigures } from './stockFigures';
 import { writeInventorySnapshots } from './inventorySnapshots';
 import { MonthByMonthPass, type MonthPassTotals, type MonthWriters } from './monthByMonth';
 import type { ScanSummary } from './orderChunkScan';
@@ -73,7 +74,7 @@ export interface SilverBuildOptions {
   fieldBounds?: FieldBounds;
   /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
   linesAhead?: number;
-  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 100,000). */
+  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 50,000). */
   linesPerBucket?: number;
 }
 
@@ -113,8 +114,8 @@ interface Scratch {
 }
 
 interface InventoryOutcome {
-  /** This run's snapshots until the order pass has read them (affected months, stock index); then released. */
-  newSnapshots: InventorySnapshot[] | undefined;
+  /** This run's snapshots, as columns, until the order pass has read them (affected months, stock index); then released. */
+  newSnapshots: StockFigures | undefined;
   rows: number;
   version: number;
 }
@@ -155,12 +156,21 @@ async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
 async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Promise<InventoryOutcome> {
   const { options, tables, runId } = run;
   const newSnapshots: InventorySnapshot[] = [];
+  // Each SKU and date text once: a first build holds the fleet's whole stock history here.
+  const texts = new Map<string, string>();
+  const once = (text: string): string => {
+    const known = texts.get(text);
+    if (known !== undefined) return known;
+    texts.set(text, text);
+    return text;
+  };
   for await (const rec of options.inventory ?? []) {
     const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath, options.fieldBounds);
-    if (checked.ok) newSnapshots.push(checked.snapshot);
+    if (checked.ok)
+      newSnapshots.push({ ...checked.snapshot, sku: once(checked.snapshot.sku), snapshotDate: once(checked.snapshot.snapshotDate) });
     else await quarantine.add('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
   }
-  if (newSnapshots.length === 0) return { newSnapshots, rows: 0, version: run.startState.inventory?.version ?? -1 };
+  if (newSnapshots.length === 0) return { newSnapshots: StockFigures.none, rows: 0, version: run.startState.inventory?.version ?? -1 };
   const written = await writeInventorySnapshots(tables.inventory, newSnapshots, {
     transaction: silverTxn(runId, 'inventory_snapshots'),
     runId,
@@ -169,7 +179,8 @@ async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Prom
   });
   crashPoint('silver:committed');
   if (written.replaced > 0) run.log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
-  return { newSnapshots, rows: newSnapshots.length, version: written.result.version };
+  // Columns from here: the objects (the fleet's stock history on a first build) go before the scan.
+  return { newSnapshots: StockFigures.from(newSnapshots), rows: newSnapshots.length, version: written.result.version };
 }
 
 /**
@@ -184,7 +195,7 @@ async function prepareScratchAndInventory(
   const made: Partial<Scratch> = {};
   try {
     made.spillDir = makeSpillDir(run.scratchRoot);
-    made.pool = SilverPool.create({ workers: workerCount(run.options) });
+    made.pool = SilverPool.create({ workers: workerCount(run.options), log: run.log });
     const scratch = { spillDir: made.spillDir, pool: made.pool };
     return { scratch, inventory: await commitInventory(run, quarantine) };
   } catch (err) {
@@ -208,11 +219,7 @@ async function scanOrders(run: SilverRun, scratch: Scratch, quarantine: Quaranti
 }
 
 /** Stock on hand: earlier snapshots up to the last affected month, plus this run's (added as read, no list of rows held). */
-async function readOnHand(
-  run: SilverRun,
-  lastAffected: string | undefined,
-  newSnapshots: readonly InventorySnapshot[],
-): Promise<OnHandIndex> {
+async function readOnHand(run: SilverRun, lastAffected: string | undefined, newSnapshots: StockFigures): Promise<OnHandIndex> {
   const index = OnHandIndex.builder();
   const state = run.startState.inventory;
   if (lastAffected !== undefined && state) {
@@ -402,7 +409,7 @@ async function buildOrderTables(
   const priorRanges = skuRanges(run.priorProducts);
   const ranges = skuRanges(run.priorProducts);
   const netting = run.ruleSet.document.netting;
-  const newSnapshots = inventory.newSnapshots ?? [];
+  let newSnapshots = inventory.newSnapshots ?? StockFigures.none;
   // Released before the month pass: a first build's snapshots are the fleet's whole stock history.
   inventory.newSnapshots = undefined;
   const affected = affectedMonths(scanned, ranges, newSnapshots, netting);
@@ -413,7 +420,9 @@ async function buildOrderTables(
     appendOnlyMonths(affected, priorRanges, scanned, newSnapshots, netting),
     (candidates) => confirmRedeliveries(run, scratch.spillDir, candidates, priorRanges, netting.enabled, Object.keys(scanned.months)),
   );
-  newSnapshots.length = 0;
+  newSnapshots = StockFigures.none;
+  // Merged into `ranges` by now: each SKU's scanned range is not held twice through the month pass.
+  scanned.skuRanges = {};
   if (appendOnly.months.size > 0)
     run.log(`silver: daily_demand months ${[...appendOnly.months].sort().join(', ')} only gain rows: appended, their stored files kept`);
   const writers = await openMonthWriters(run, affected, appendOnly, cleanup.writers);

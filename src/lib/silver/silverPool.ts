@@ -15,14 +15,21 @@ import type { SilverTask } from './silverWorker';
 
 /**
  * Each worker's heap. A task holds one chunk, one data file or one SKU bucket of a month (about
- * 100,000 lines: under 70 MB of heap measured at 32,000 SKUs), yet with V8's default limit (a share
+ * 50,000 lines: about 45 MB of heap measured at 32,000 SKUs), yet with V8's default limit (a share
  * of the machine's memory) a worker's old generation grew lazily to several times that: the
- * limit makes V8 collect sooner. 512 MB leaves room for a bucket of one very large SKU (a bucket
- * never splits a SKU). The young generation stays small (it is paid in RSS per worker).
+ * limit makes V8 collect sooner. The young generation stays small (it is paid in RSS per worker).
  * Measured (a full build of 1.33M lines, 32,000 SKUs, 2 workers): peak RSS 818 MB without an old
- * generation limit, 638 MB with this one; young generation 64 MB → 16 MB: 983 → 818 MB, same wall.
+ * generation limit, 638 MB with 512 MB; young generation 64 MB → 16 MB: 983 → 818 MB, same wall;
+ * with 50,000-line buckets an old generation of 160 MB instead of 512 MB: 522 → 507 MB, same CPU.
+ * A bucket never splits a SKU, so one very large SKU can still outgrow this heap: its month task
+ * then runs again on the calling thread (see `month`).
  */
-export const silverWorkerLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 512 } as const;
+export const silverWorkerLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 160 } as const;
+
+/** What Node reports when a worker thread's heap reached its limit (the thread is gone; piscina starts another). */
+export function isWorkerOutOfMemory(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+}
 
 /** Memory a worker may take at its limits, with its thread's own share (stack, code, buffers). */
 const workerBudgetBytes = (silverWorkerLimits.maxOldGenerationSizeMb + silverWorkerLimits.maxYoungGenerationSizeMb + 64) * 2 ** 20;
@@ -46,11 +53,19 @@ export class SilverPool {
     private readonly pool: Piscina | null,
     private readonly cleanup: () => void,
     readonly workers: number,
+    private readonly log: (message: string) => void,
   ) {}
 
-  static create(options: { workers: number }): SilverPool {
+  static create(options: {
+    workers: number;
+    /** Told when a month task outgrew a worker's heap and runs again on this thread. */
+    log?: (message: string) => void;
+    /** Heap limits of the workers (default `silverWorkerLimits`; tests use smaller ones). */
+    resourceLimits?: { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number };
+  }): SilverPool {
     const workers = Math.max(0, Math.floor(options.workers));
-    if (workers === 0) return new SilverPool(null, () => undefined, 0);
+    const log = options.log ?? (() => undefined);
+    if (workers === 0) return new SilverPool(null, () => undefined, 0, log);
     const { filename, cleanup } = workerFilename(__dirname, 'silverWorker');
     // A deep queue is fine: each queued task is a part's compressed bytes or one file's columns.
     return new SilverPool(
@@ -59,10 +74,11 @@ export class SilverPool {
         minThreads: workers,
         maxThreads: workers,
         idleTimeout: 1_000,
-        resourceLimits: silverWorkerLimits,
+        resourceLimits: options.resourceLimits ?? silverWorkerLimits,
       }),
       cleanup,
       workers,
+      log,
     );
   }
 
@@ -72,13 +88,23 @@ export class SilverPool {
     return (await this.pool.run(message, { transferList: [task.bytes.buffer as ArrayBuffer] })) as ScanSummary;
   }
 
+  /**
+   * A month task of one SKU bucket on a worker; one that outgrew the worker's heap (a bucket of a
+   * very large SKU) runs again here. The task only reads its spill files and returns what it built,
+   * so running it twice is safe; its fingerprints are copied to the worker, not transferred, so
+   * they are still here for that second run.
+   */
   async month(task: MonthTask): Promise<MonthResult> {
     if (!this.pool) return processMonth(task);
     const message: SilverTask = { kind: 'month', task };
-    const p = task.prior;
-    return (await this.pool.run(message, {
-      transferList: [p.idHi.buffer, p.idLo.buffer, p.dupHi.buffer, p.dupLo.buffer] as ArrayBuffer[],
-    })) as MonthResult;
+    try {
+      return (await this.pool.run(message)) as MonthResult;
+    } catch (err) {
+      if (!isWorkerOutOfMemory(err)) throw err;
+      const bucket = task.bucket ? ` (SKU bucket ${task.bucket.index + 1} of ${task.bucket.count})` : '';
+      this.log(`silver: month ${task.month}${bucket} outgrew a worker's heap: run again on the main thread`);
+      return processMonth(task);
+    }
   }
 
   async dailyDemand(task: DailyDemandTask): Promise<EncodedDataFile[]> {

@@ -15,8 +15,13 @@ export interface SkuBucket {
   count: number;
 }
 
-/** Lines of one month and bucket the pass aims at (its window, a worker's month task). */
-export const defaultLinesPerBucket = 100_000;
+/**
+ * Lines of one month and bucket the pass aims at (its window, a worker's month task). A worker's
+ * month task holds about 0.9 KB of heap and external memory per line; measured on a full build of
+ * 32,000 SKUs (1.31M lines, 2 workers): 100,000 lines per bucket peaked at 565 MB RSS, 50,000 at
+ * 522 MB, same CPU time (83 and 75 s, on a loaded machine).
+ */
+export const defaultLinesPerBucket = 50_000;
 
 /** Hash ranges each month's spill is cut into at scan time (a power of two). */
 export const spillShards = 128;
