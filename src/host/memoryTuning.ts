@@ -30,6 +30,8 @@ export interface LaunchFacts {
   /** The C library's version when it is glibc (`process.report` header), undefined otherwise (musl, Windows, macOS). */
   glibcVersion: string | undefined;
   env: NodeJS.ProcessEnv;
+  /** Node's own options of this process (`process.execArgv`); a debugger's (`--inspect…`) would hold its port against the relaunched process. */
+  execArgv?: readonly string[];
 }
 
 /** True when `env` opts out of the memory settings (`DEMAND_MEMORY_TUNING` = 0, false or off). */
@@ -45,10 +47,12 @@ export function withMemoryTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /**
  * The environment to start the CLI again with, or undefined to run as is: only on Linux with
  * glibc (the settings mean nothing elsewhere), only when a setting is missing (a relaunched process
- * has them all, so it never relaunches again), never when opted out. Values the user set stay.
+ * has them all, so it never relaunches again), never when opted out or under a debugger. Values
+ * the user set stay.
  */
 export function relaunchEnvironment(facts: LaunchFacts): NodeJS.ProcessEnv | undefined {
   if (facts.platform !== 'linux' || !facts.glibcVersion || memoryTuningOptedOut(facts.env)) return undefined;
+  if (facts.execArgv?.some((arg) => arg.startsWith('--inspect'))) return undefined;
   const missing = Object.keys(glibcMallocEnvironment).filter((name) => facts.env[name] === undefined);
   return missing.length === 0 ? undefined : withMemoryTuning(facts.env);
 }
@@ -59,7 +63,7 @@ export function currentLaunchFacts(): LaunchFacts {
     process.platform === 'linux'
       ? (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime
       : undefined;
-  return { platform: process.platform, glibcVersion, env: process.env };
+  return { platform: process.platform, glibcVersion, env: process.env, execArgv: process.execArgv };
 }
 
 /**

@@ -40,6 +40,11 @@ describe('relaunchEnvironment', () => {
     expect(relaunchEnvironment(linux({ [memoryTuningOptOut]: 'on' }))).toBeDefined();
   });
 
+  it('does not relaunch under a debugger (the relaunched process could not open its port)', () => {
+    expect(relaunchEnvironment({ ...linux({}), execArgv: ['--inspect-brk=0'] })).toBeUndefined();
+    expect(relaunchEnvironment({ ...linux({}), execArgv: ['--enable-source-maps'] })).toBeDefined();
+  });
+
   it('does not relaunch without glibc (musl) or off Linux', () => {
     expect(relaunchEnvironment({ platform: 'linux', glibcVersion: undefined, env: {} })).toBeUndefined();
     expect(relaunchEnvironment({ platform: 'darwin', glibcVersion: undefined, env: {} })).toBeUndefined();
