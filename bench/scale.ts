@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { glibcMallocEnvironment, withMemoryTuning } from '../src/host/memoryTuning';
 import { argValue } from './args';
 
 interface RunJson {
@@ -49,7 +50,9 @@ function runSize(
         '--json',
         ...(models ? ['--models', models] : []),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      // The malloc settings the deployment sets (infra/bicep app settings, the CLI's relaunch), unless
+      // this bench's environment sets them (DEMAND_MEMORY_TUNING=off: none, to measure without).
+      { stdio: ['ignore', 'pipe', 'inherit'], env: withMemoryTuning(process.env) },
     );
     let out = '';
     // The child's own report goes to stderr as it comes, so a size that runs out of time still
@@ -74,6 +77,10 @@ function runSize(
   });
 }
 
+const mallocSettingsText = (env: NodeJS.ProcessEnv): string =>
+  Object.keys(glibcMallocEnvironment)
+    .map((name) => `${name}=${env[name] ?? '(unset)'}`)
+    .join(' ');
 const mb = (v: number | undefined): string => (v === undefined ? '     -' : v.toFixed(0).padStart(6));
 const cpu = (v: number | undefined): string => (v === undefined ? '     -' : v.toFixed(1).padStart(6));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || !b ? 'n/a' : `${(a / b).toFixed(2)}×`);
@@ -121,7 +128,8 @@ export async function runScaleBench(args: string[]): Promise<void> {
   const fullOnly = args.includes('--full-only');
   const write = (s: string): void => void process.stdout.write(s);
   write(
-    `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})${models ? `; forecast candidates restricted to ${models} (cheap mode: memory, not accuracy)` : ''}\n`,
+    `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})${models ? `; forecast candidates restricted to ${models} (cheap mode: memory, not accuracy)` : ''}\n` +
+      `  child environment (the deployment's malloc settings, src/host/memoryTuning.ts): ${mallocSettingsText(withMemoryTuning(process.env))}\n`,
   );
   const results: SizeResult[] = [];
   for (const skus of sizes) {

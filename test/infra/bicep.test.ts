@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { settingNames, settingsSchema } from '../../src/lib/config/settings';
+import { glibcMallocEnvironment } from '../../src/host/memoryTuning';
 import { objectEntries, propertyBody, readBicep, readBicepParam, stringLiteral, type BicepFile } from './bicepText';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -261,6 +262,15 @@ describe('infra/bicep Function App settings', () => {
     expect(appSettingNames.has('AzureWebJobsStorage')).toBe(false);
     expect(appSettingNames.has('FUNCTIONS_WORKER_RUNTIME')).toBe(false);
     expect(appSettingNames.has('WEBSITE_RUN_FROM_PACKAGE')).toBe(false);
+  });
+
+  it('sets the process memory settings the local CLI runs with (src/host/memoryTuning.ts), as literals, in every app', () => {
+    const fn = mod('functionApp.bicep');
+    const memory = objectEntries(fn.vars.get('processMemorySettings')!);
+    expect(Object.fromEntries([...memory].map(([name, raw]) => [name, stringLiteral(raw)]))).toEqual(glibcMallocEnvironment);
+    expect(fn.vars.get('allSettings')).toMatch(/^union\(.*\bprocessMemorySettings\b.*\)$/);
+    // Not overridable by pipeline settings by accident: no pipeline setting has these names.
+    for (const name of memory.keys()) expect(appSettingNames.has(name)).toBe(false);
   });
 
   it('points the lake and tables at the lake account, and secrets at Key Vault references', () => {

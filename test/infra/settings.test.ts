@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSettings, settingNames, settingsSchema } from '../../src/lib/config/settings';
+import { glibcMallocEnvironment } from '../../src/host/memoryTuning';
 import { expect } from '@jest/globals';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -19,8 +20,18 @@ describe('local.settings.sample.json', () => {
     expect(settingNames.filter((n) => !keys.includes(n))).toEqual([]);
     expect(sample.Values['AzureWebJobsStorage']).toBe('UseDevelopmentStorage=true');
     expect(sample.Values['FUNCTIONS_WORKER_RUNTIME']).toBe('node');
-    const runtime = new Set(['AzureWebJobsStorage', 'FUNCTIONS_WORKER_RUNTIME', 'APPLICATIONINSIGHTS_CONNECTION_STRING']);
+    const runtime = new Set([
+      'AzureWebJobsStorage',
+      'FUNCTIONS_WORKER_RUNTIME',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      ...Object.keys(glibcMallocEnvironment),
+    ]);
     expect(keys.filter((k) => !runtime.has(k) && !(settingNames as string[]).includes(k))).toEqual([]);
+  });
+
+  it('runs `func start` with the malloc settings of Azure and the local CLI (src/host/memoryTuning.ts)', () => {
+    for (const [name, value] of Object.entries(glibcMallocEnvironment))
+      expect({ name, value: sample.Values[name] }).toEqual({ name, value });
   });
 
   it('holds only string values the settings loader accepts', () => {

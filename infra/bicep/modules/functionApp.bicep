@@ -68,7 +68,17 @@ var platformSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
 }
 
-var allSettings = union(appSettings, platformSettings, durableSettings)
+// Process memory: glibc malloc settings read by the Node worker at start (app settings reach it as
+// environment variables). Without them memory freed by worker threads and large buffers stays
+// resident; docs/settings.md ("Process memory") and docs/sizing.md have the measurements. The same
+// values as src/host/memoryTuning.ts (the local CLI's), checked by test/infra/bicep.test.ts.
+var processMemorySettings = {
+  MALLOC_ARENA_MAX: '2'
+  MALLOC_MMAP_THRESHOLD_: '131072'
+  MALLOC_TRIM_THRESHOLD_: '131072'
+}
+
+var allSettings = union(appSettings, platformSettings, processMemorySettings, durableSettings)
 
 resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   name: functionAppName
