@@ -18,5 +18,5 @@ const done = relaunchEnv
       process.exitCode = code;
     })
   : // Worker pools and servers are closed by the commands; exit with the code they set.
-    require(entry).main(process.argv);
+    (tuning.endWithParent(), require(entry).main(process.argv));
 done.then(() => process.exit(process.exitCode ?? 0));

@@ -66,6 +66,23 @@ export function currentLaunchFacts(): LaunchFacts {
   return { platform: process.platform, glibcVersion, env: process.env, execArgv: process.execArgv };
 }
 
+/** Set in the relaunched process's environment: it has an IPC channel to the parent that waits for it. */
+const relaunchedMarker = 'DEMAND_RELAUNCHED';
+
+/**
+ * In a relaunched process: end at once (SIGKILL) when the waiting parent is gone. A parent killed
+ * by SIGKILL cannot pass the signal on, and an orphaned run going on would be a second, unseen
+ * writer beside the user's next run; ending with the parent keeps `kill -9` meaning "the run
+ * crashed" (the next run completes it). The channel closes when the parent dies, whatever the cause;
+ * unref'd, it does not keep the process alive.
+ */
+export function endWithParent(): void {
+  if (process.env[relaunchedMarker] !== '1' || !process.channel) return;
+  delete process.env[relaunchedMarker];
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+}
+
 /**
  * Runs this script again in a child Node process with `env`, the same arguments and stdio, and
  * resolves with the exit code to end with. Signals sent to this process go on to the child (a
@@ -74,7 +91,10 @@ export function currentLaunchFacts(): LaunchFacts {
  */
 export function relaunch(env: NodeJS.ProcessEnv, argv: readonly string[] = process.argv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1)], { env, stdio: 'inherit' });
+    const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1)], {
+      env: { ...env, [relaunchedMarker]: '1' },
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    });
     const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
     const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
     for (const s of forwarded) process.on(s, forward);

@@ -104,4 +104,24 @@ describe('relaunch (a real child process)', () => {
     expect(await ended).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
   });
+
+  it('ends the relaunched process when the waiting parent is killed with SIGKILL (no orphaned run)', async () => {
+    const { proc, ended, firstLine } = start(['wait'], withoutTuning());
+    const { pid } = JSON.parse(await firstLine) as { pid: number };
+    expect(pid).not.toBe(proc.pid);
+    proc.kill('SIGKILL');
+    expect(await ended).toMatchObject({ signal: 'SIGKILL' });
+    // The orphan would wait for ever (its script waits for a signal); bounded poll for its end.
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) process.kill(pid, 'SIGKILL');
+    expect(alive).toBe(false);
+  });
 });

@@ -7,6 +7,7 @@ const env = tuning.relaunchEnvironment({ platform: 'linux', glibcVersion: 'any',
 if (env) {
   tuning.relaunch(env).then((code) => process.exit(code));
 } else if (process.argv[2] === 'wait') {
+  tuning.endWithParent();
   process.stdout.write(`${JSON.stringify({ pid: process.pid })}\n`);
   setInterval(() => undefined, 1000);
 } else {
