@@ -51,6 +51,13 @@ export class ForecastBuckets {
     return new ForecastBuckets(dir, asOfBySku, options.bucketSkus ?? defaultBucketSkus, options.spillRows ?? defaultSpillRows);
   }
 
+  /** Values the spill buffers hold (their capacity) right now: bounded by the spill size, never by the fleet or the rows added. */
+  get heldValues(): number {
+    let held = 0;
+    for (const { values } of this.buffers.values()) held += values.length;
+    return held;
+  }
+
   get bucketCount(): number {
     return Math.ceil(this.skus.length / this.bucketSkus);
   }
