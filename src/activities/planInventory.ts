@@ -1,7 +1,7 @@
 import { addDays, formatISO, parseISO } from 'date-fns';
 import { DeltaTableNotFoundError, openLakeTable, type TableState } from '../lib/delta';
 import { readSchemaString } from '../lib/delta/schema';
-import type { DeltaColumnBatch, DeltaReadOptions, DeltaRow } from '../lib/delta/types';
+import type { DeltaColumnBatch, DeltaReadOptions, DeltaRow, DeltaValue } from '../lib/delta/types';
 import { LatestStock, planInventoryActions, type DemandMeanSource } from '../lib/inventory';
 import { ForecastBuckets } from '../lib/inventory/forecastBuckets';
 import type { PlanInventoryInput, PlanInventoryOutput } from '../contracts/messages';
@@ -19,15 +19,17 @@ async function* columnsOf(lake: PipelineServices['lake'], name: LakeTableName, o
   }
 }
 
-/** Row i of a batch as an object with the batch's columns. */
-function rowAt(batch: DeltaColumnBatch, names: readonly string[], i: number): DeltaRow {
-  const row: DeltaRow = {};
-  for (const name of names) row[name] = batch.columns[name]?.[i] ?? null;
-  return row;
+const noValues: readonly DeltaValue[] = [];
+
+/** A batch's columns by name; a column the batch lacks reads as nulls (as a row object's missing key did). */
+function columnsIn<const N extends string>(batch: DeltaColumnBatch, names: readonly N[]): Record<N, readonly DeltaValue[]> {
+  const out = {} as Record<N, readonly DeltaValue[]>;
+  for (const name of names) out[name] = batch.columns[name] ?? noValues;
+  return out;
 }
 
 /** The forecast columns inventory planning reads; `expected` only where the table has it. */
-const forecastColumns = ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'];
+const forecastColumns = ['sku', 'origin_date', 'target_date', 'point', 'q05', 'q95'] as const;
 
 /**
  * The Gold forecasts table's state, read once so both passes see the same version, and whether its
@@ -104,20 +106,22 @@ async function stockAtOrigins(
   };
   const stock = new LatestStock(asOfBySku);
   if (asOfBySku.size === 0) return stock;
-  const demandColumns = ['sku', 'date', 'on_hand'];
   for await (const batch of columnsOf(lake, 'daily_demand', {
     partitionFilter: inMonths('month'),
-    columns: demandColumns,
+    columns: ['sku', 'date', 'on_hand'],
     ...signalOption,
-  }))
-    for (let i = 0; i < batch.length; i++) stock.addDemand(rowAt(batch, demandColumns, i));
-  const snapshotColumns = ['sku', 'snapshot_date', 'on_hand', 'on_order'];
+  })) {
+    const { sku, date, on_hand: onHand } = columnsIn(batch, ['sku', 'date', 'on_hand'] as const);
+    for (let i = 0; i < batch.length; i++) stock.addDemandValues(sku[i], date[i], onHand[i]);
+  }
   for await (const batch of columnsOf(lake, 'inventory_snapshots', {
     partitionFilter: inMonths('snapshot_month'),
-    columns: snapshotColumns,
+    columns: ['sku', 'snapshot_date', 'on_hand', 'on_order'],
     ...signalOption,
-  }))
-    for (let i = 0; i < batch.length; i++) stock.addSnapshot(rowAt(batch, snapshotColumns, i));
+  })) {
+    const c = columnsIn(batch, ['sku', 'snapshot_date', 'on_hand', 'on_order'] as const);
+    for (let i = 0; i < batch.length; i++) stock.addSnapshotValues(c.sku[i], c.snapshot_date[i], c.on_hand[i], c.on_order[i]);
+  }
   return stock;
 }
 
@@ -170,15 +174,16 @@ export async function planInventory(
   const meanSources: Record<DemandMeanSource, number> = { expected: 0, point: 0, mixed: 0 };
   try {
     if (forecasts) {
-      const columns = forecasts.hasExpected ? [...forecastColumns, 'expected'] : forecastColumns;
+      const columns: string[] = forecasts.hasExpected ? [...forecastColumns, 'expected'] : [...forecastColumns];
       for await (const batch of columnsOf(lake, 'forecasts', {
         partitionFilter: (p) => p['run_id'] === input.runId,
         columns,
         state: forecasts.state,
         ...signalOption,
       })) {
+        const c = columnsIn(batch, [...forecastColumns, 'expected'] as const);
         for (let i = 0; i < batch.length; i++) {
-          const spilled = buckets.add(rowAt(batch, columns, i));
+          const spilled = buckets.addValues(c.sku[i], c.origin_date[i], c.target_date[i], c.point[i], c.q05[i], c.q95[i], c.expected[i]);
           if (spilled) await spilled;
         }
       }

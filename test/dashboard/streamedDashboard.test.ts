@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import { loadDashboardData, writeDashboard, writeDashboardFiles } from '../../src/lib/dashboard';
+import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import type { FixtureLake } from '../publish/lakeFixture';
 import { filesOf, fleetLake } from './dashboardFixtures';
 
@@ -46,5 +47,23 @@ describe('streamed dashboard', () => {
     }
     // 100 SKUs × (70 days of demand + 7 forecast days): never the fleet's 400 or 800 SKUs' rows.
     expect(held).toEqual([100 * 77, 100 * 77]);
+  });
+
+  it('reads the per-SKU tables by columns: no row decode of forecasts, metrics, actions, products or demand', async () => {
+    fixture = await fleetLake(400);
+    const rowReads: string[] = [];
+    // Calls through; each call's `this` is the table read.
+    const spy = jest.spyOn(DeltaTable.prototype, 'read');
+    try {
+      const written = await writeDashboard(fixture.services, { outputPath: path.join(fixture.dir, 'dashboard.html'), bucketSkus: 100 });
+      expect(written.streamed?.skus).toBe(400);
+    } finally {
+      rowReads.push(...spy.mock.contexts.map((table) => (table as DeltaTable).path));
+      spy.mockRestore();
+    }
+    // What may still be read row by row holds no row per SKU-day: drift events, quarantine and cancellation counts.
+    const perSkuTables = ['gold/forecasts', 'gold/forecast_metrics', 'gold/inventory_actions', 'silver/products', 'silver/daily_demand'];
+    expect(rowReads.some((p) => p.endsWith('gold/drift_events'))).toBe(true); // the spy sees row reads
+    expect(rowReads.filter((p) => perSkuTables.some((t) => p.endsWith(t)))).toEqual([]);
   });
 });

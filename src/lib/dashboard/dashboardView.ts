@@ -80,7 +80,8 @@ async function partsDirOfPage(target: string): Promise<string | undefined> {
   }
   // The payload ends with partsDir; a string inside the head cannot hold an unescaped quote.
   const match = /,"partsDir":"([^"\\/]+)"\}<\/script>/.exec(html);
-  return match?.[1];
+  // A copy, not a slice: a sliced string would keep the whole page alive for as long as the view is held.
+  return match?.[1] === undefined ? undefined : Buffer.from(match[1], 'utf8').toString('utf8');
 }
 
 /** The view of the split page at `target`, when it was built from the same lake; else undefined (a full build follows). */

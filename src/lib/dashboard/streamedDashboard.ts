@@ -346,12 +346,15 @@ async function spillRecords(
   const metrics = await spillCurrentTable(input, shown, 'forecast_metrics', slot, bucketSkus, metricsFold);
   const actions = await spillCurrentTable(input, shown, 'inventory_actions', slot, bucketSkus, actionsFold);
   const products = new SkuRecordSpill<[string | null, string | null]>(input.scratch, 'products', bucketSkus);
-  for await (const r of streamLakeRows(input.services.lake, 'products', {
+  for await (const batch of streamLakeColumns(input.services.lake, 'products', {
     columns: ['sku', 'description', 'first_sale_date'],
     ...signalOf(input.services),
   })) {
-    const index = slot.get(String(r.sku));
-    if (index !== undefined) await products.add(index, [str(r.description), str(r.first_sale_date)]);
+    const { sku: skus, description: descriptions, first_sale_date: firstSales } = batch.columns as Record<string, unknown[]>;
+    for (let i = 0; i < batch.length; i++) {
+      const index = slot.get(String(skus![i]));
+      if (index !== undefined) await products.add(index, [str(descriptions![i]), str(firstSales![i])]);
+    }
   }
   await products.flush();
   return {

@@ -183,10 +183,16 @@ export class DeltaTable {
       const length = file.columnar ? file.columnar.length : file.decoded.length;
       const columns: Record<string, DeltaValue[]> = {};
       for (const field of plan.wantedFields) {
+        const raw = file.columnar?.columns.get(plan.physical(field.name));
+        if (!(field.name in file.partitionRow) && raw !== undefined && raw.length === length && !columns[field.name]) {
+          // The decoder's array is this batch's own: converted in place, so a row group is not held raw and converted at once.
+          for (let i = 0; i < length; i++) raw[i] = this.valueOf(field, raw[i], file.relativePath);
+          columns[field.name] = raw as DeltaValue[];
+          continue;
+        }
         const values = new Array<DeltaValue>(length);
         if (field.name in file.partitionRow) values.fill(file.partitionRow[field.name] as DeltaValue);
         else if (file.columnar) {
-          const raw = file.columnar.columns.get(plan.physical(field.name));
           for (let i = 0; i < length; i++) values[i] = this.valueOf(field, raw?.[i], file.relativePath);
         } else {
           const name = plan.physical(field.name);

@@ -29,7 +29,8 @@ const fieldsPerRow = 6;
 export class ForecastBuckets {
   private readonly skus: string[];
   private readonly slot: Map<string, number>;
-  private readonly buffers = new Map<number, number[]>();
+  // Per bucket a growable Float64Array: no boxed number per value, outside the V8 heap.
+  private readonly buffers = new Map<number, { values: Float64Array; length: number }>();
   private buffered = 0;
 
   private constructor(
@@ -50,6 +51,13 @@ export class ForecastBuckets {
     return new ForecastBuckets(dir, asOfBySku, options.bucketSkus ?? defaultBucketSkus, options.spillRows ?? defaultSpillRows);
   }
 
+  /** Values the spill buffers hold (their capacity) right now: bounded by the spill size, never by the fleet or the rows added. */
+  get heldValues(): number {
+    let held = 0;
+    for (const { values } of this.buffers.values()) held += values.length;
+    return held;
+  }
+
   get bucketCount(): number {
     return Math.ceil(this.skus.length / this.bucketSkus);
   }
@@ -59,20 +67,39 @@ export class ForecastBuckets {
    * expected). Returns a promise only when the buffer is spilled (a per-row await costs more than the row).
    */
   add(row: DeltaRow): Promise<void> | undefined {
-    if (typeof row.sku !== 'string' || typeof row.target_date !== 'string' || typeof row.origin_date !== 'string') return undefined;
-    const index = this.slot.get(row.sku);
-    if (index === undefined || row.origin_date !== this.asOfBySku.get(row.sku)) return undefined;
+    return this.addValues(row.sku, row.origin_date, row.target_date, row.point, row.q05, row.q95, expectedOf(row));
+  }
+
+  /** add() by values (a column batch's row i): no row object. `expected` null or undefined for none. */
+  addValues(
+    sku: unknown,
+    originDate: unknown,
+    targetDate: unknown,
+    point: unknown,
+    q05: unknown,
+    q95: unknown,
+    expected: unknown,
+  ): Promise<void> | undefined {
+    if (typeof sku !== 'string' || typeof targetDate !== 'string' || typeof originDate !== 'string') return undefined;
+    const index = this.slot.get(sku);
+    if (index === undefined || originDate !== this.asOfBySku.get(sku)) return undefined;
     const bucket = Math.floor(index / this.bucketSkus);
-    const values = this.buffers.get(bucket) ?? [];
-    values.push(
-      index % this.bucketSkus,
-      dayNumber(row.target_date),
-      Number(row.point),
-      Number(row.q05),
-      Number(row.q95),
-      expectedOf(row) ?? Number.NaN,
-    );
-    this.buffers.set(bucket, values);
+    let buffer = this.buffers.get(bucket);
+    if (!buffer) this.buffers.set(bucket, (buffer = { values: new Float64Array(64 * fieldsPerRow), length: 0 }));
+    if (buffer.length + fieldsPerRow > buffer.values.length) {
+      const grown = new Float64Array(buffer.values.length * 2);
+      grown.set(buffer.values);
+      buffer.values = grown;
+    }
+    const v = buffer.values;
+    const at = buffer.length;
+    v[at] = index % this.bucketSkus;
+    v[at + 1] = dayNumber(targetDate);
+    v[at + 2] = Number(point);
+    v[at + 3] = Number(q05);
+    v[at + 4] = Number(q95);
+    v[at + 5] = expected === null || expected === undefined ? Number.NaN : Number(expected);
+    buffer.length += fieldsPerRow;
     return ++this.buffered >= this.spillRows ? this.spill() : undefined;
   }
 
@@ -81,7 +108,10 @@ export class ForecastBuckets {
   }
 
   private async spill(): Promise<void> {
-    for (const [bucket, values] of this.buffers) await fs.appendFile(this.fileOf(bucket), Buffer.from(new Float64Array(values).buffer));
+    for (const [bucket, { values, length }] of this.buffers) {
+      await fs.appendFile(this.fileOf(bucket), new Uint8Array(values.buffer, 0, length * Float64Array.BYTES_PER_ELEMENT));
+    }
+    // Dropped, not kept for reuse: a bucket's buffer can grow to the whole spill, and kept for every bucket that would follow the fleet.
     this.buffers.clear();
     this.buffered = 0;
   }

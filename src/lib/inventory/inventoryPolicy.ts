@@ -146,7 +146,11 @@ function dailyMoments(forecast: ForecastDay[]): Array<{ mean: number; variance: 
 
 /** Mean and σ of total demand over the next `days` days (flat continuation past the horizon). */
 export function demandOverDays(forecast: ForecastDay[], days: number): { mean: number; sigma: number } {
-  const moments = dailyMoments(forecast);
+  return demandOverMoments(dailyMoments(forecast), days);
+}
+
+/** demandOverDays over moments already computed (planSkuInventory computes them once per SKU). */
+function demandOverMoments(moments: ReadonlyArray<{ mean: number; variance: number }>, days: number): { mean: number; sigma: number } {
   if (days <= 0 || moments.length === 0) return { mean: 0, sigma: 0 };
   const avgMean = moments.reduce((s, m) => s + m.mean, 0) / moments.length;
   const avgVariance = moments.reduce((s, m) => s + m.variance, 0) / moments.length;
@@ -166,9 +170,16 @@ export function projectCover(
   forecast: ForecastDay[],
   onHand: number,
 ): { daysOfCover: number | null; stockoutDate: string | null; beyondHorizon: boolean } {
+  return projectCoverOfMoments(asOf, dailyMoments(forecast), onHand);
+}
+
+function projectCoverOfMoments(
+  asOf: string,
+  moments: ReadonlyArray<{ mean: number; variance: number }>,
+  onHand: number,
+): { daysOfCover: number | null; stockoutDate: string | null; beyondHorizon: boolean } {
   const start = parseAsOf(asOf);
   const stock = units(onHand);
-  const moments = dailyMoments(forecast);
   const avgMean = moments.length === 0 ? 0 : moments.reduce((s, m) => s + m.mean, 0) / moments.length;
   const stockoutAfter = (days: number) => ({
     daysOfCover: days,
@@ -206,8 +217,10 @@ export function planSkuInventory(input: SkuInventoryInput, policy: InventoryPoli
   validatePolicy(policy);
   const origin = parseAsOf(input.asOf);
   const z = normalQuantile(policy.serviceLevel);
-  const leadTime = demandOverDays(input.forecast, policy.leadTimeDays);
-  const protection = demandOverDays(input.forecast, policy.leadTimeDays + policy.reviewPeriodDays);
+  // The sorted daily moments once per SKU (lead time, protection period and cover all walk them).
+  const moments = dailyMoments(input.forecast);
+  const leadTime = demandOverMoments(moments, policy.leadTimeDays);
+  const protection = demandOverMoments(moments, policy.leadTimeDays + policy.reviewPeriodDays);
   const safetyStock = Math.max(0, z * leadTime.sigma);
   const reorderPoint = leadTime.mean + safetyStock;
   const orderUpTo = protection.mean + Math.max(0, z * protection.sigma);
@@ -237,7 +250,7 @@ export function planSkuInventory(input: SkuInventoryInput, policy: InventoryPoli
   }
   const onHand = Math.max(0, input.stock.onHand);
   const position = onHand + onOrder;
-  const cover = projectCover(input.asOf, input.forecast, onHand);
+  const cover = projectCoverOfMoments(input.asOf, moments, onHand);
   const orderQty = Math.max(0, Math.ceil(orderUpTo - position - 1e-9));
   const action: InventoryActionLabel = position <= reorderPoint && orderQty > 0 ? 'reorder_now' : position < orderUpTo ? 'watch' : 'ok';
   const riskHorizon = isoDate(addDays(origin, policy.leadTimeDays));

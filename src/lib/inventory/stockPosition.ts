@@ -30,12 +30,22 @@ export class LatestStock {
 
   /** A snapshot row: sku, snapshot_date, on_hand, on_order. */
   addSnapshot(row: DeltaRow): void {
-    this.add(this.fromSnapshots, str(row.sku), str(row.snapshot_date), num(row.on_hand), num(row.on_order) ?? 0);
+    this.addSnapshotValues(row.sku, row.snapshot_date, row.on_hand, row.on_order);
   }
 
   /** A daily demand row: sku, date, on_hand. */
   addDemand(row: DeltaRow): void {
-    this.add(this.fromDemand, str(row.sku), str(row.date), num(row.on_hand), 0);
+    this.addDemandValues(row.sku, row.date, row.on_hand);
+  }
+
+  /** addSnapshot by values (a column batch's row i): no row object. */
+  addSnapshotValues(sku: unknown, snapshotDate: unknown, onHand: unknown, onOrder: unknown): void {
+    this.add(this.fromSnapshots, str(sku), str(snapshotDate), num(onHand), num(onOrder) ?? 0);
+  }
+
+  /** addDemand by values (a column batch's row i): no row object. */
+  addDemandValues(sku: unknown, date: unknown, onHand: unknown): void {
+    this.add(this.fromDemand, str(sku), str(date), num(onHand), 0);
   }
 
   private add(into: Map<string, DatedStock>, sku: string | null, date: string | null, onHand: number | null, onOrder: number): void {
@@ -44,7 +54,12 @@ export class LatestStock {
     if (asOf === undefined || date > asOf) return;
     const current = into.get(sku);
     if (current && current.observedOn !== null && current.observedOn >= date) return;
-    into.set(sku, { onHand, onOrder, observedOn: date });
+    // A newer observation updates the SKU's record in place: a day-ordered read would otherwise leave one dead record per row.
+    if (current) {
+      current.onHand = onHand;
+      current.onOrder = onOrder;
+      current.observedOn = date;
+    } else into.set(sku, { onHand, onOrder, observedOn: date });
   }
 
   /** The newer observation wins; a snapshot carries on-order, so it wins ties. */
