@@ -355,7 +355,7 @@ async function* columnGroups(
     if (length === 0) continue;
     const start = groupStart;
     groupStart += length;
-    const out = new Map<string, unknown[]>(present.map((c) => [c, new Array<unknown>(length)]));
+    const chunks = new Map<string, Array<{ data: ArrayLike<unknown>; rowStart: number }>>(present.map((c) => [c, []]));
     await parquetRead({
       file,
       metadata,
@@ -364,15 +364,26 @@ async function* columnGroups(
       utf8: false,
       rowStart: start,
       rowEnd: start + length,
-      onChunk: ({ columnName, columnData, rowStart }) => {
-        const values = out.get(columnName);
-        if (!values) return;
-        for (let i = 0; i < columnData.length; i++) {
-          const at = rowStart + i - start;
-          if (at >= 0 && at < length) values[at] = columnData[i];
-        }
-      },
+      onChunk: ({ columnName, columnData, rowStart }) => chunks.get(columnName)?.push({ data: columnData, rowStart }),
     });
+    const out = new Map<string, unknown[]>();
+    for (const [name, parts] of chunks) {
+      const only = parts.length === 1 ? parts[0] : undefined;
+      // The decoder's own array when it is exactly the group (a plain array, decoded for this call only):
+      // a second group-sized array per column would be one more large-object allocation per row group.
+      if (only && Array.isArray(only.data) && only.rowStart === start && only.data.length === length) {
+        out.set(name, only.data as unknown[]);
+        continue;
+      }
+      const values = new Array<unknown>(length);
+      for (const { data, rowStart } of parts) {
+        for (let i = 0; i < data.length; i++) {
+          const at = rowStart + i - start;
+          if (at >= 0 && at < length) values[at] = data[i];
+        }
+      }
+      out.set(name, values);
+    }
     yield { length, columns: out };
   }
 }
