@@ -18,7 +18,7 @@ const none: readonly DeltaValue[] = [];
  * A row's run rank, remembering the last run looked up: a data file's rows share their run_id (the
  * partition column), so the per-row String() and map lookup run once per run of equal values.
  */
-function runRanker(rank: ReadonlyMap<string, number>): (run: unknown) => number {
+export function runRanker(rank: ReadonlyMap<string, number>): (run: unknown) => number {
   let lastRun: unknown = Symbol('none');
   let lastRank = Number.MAX_SAFE_INTEGER;
   return (run) => {

@@ -46,7 +46,7 @@ import {
   type DashboardHead,
   type UrgencySortKey,
 } from './dashboardParts';
-import { currentRanks, currentRows, type CurrentTable } from './currentRows';
+import { currentRanks, currentRows, runRanker, type CurrentTable } from './currentRows';
 import { coversAll, newRunsSince, writeSkuList, type PreviousView } from './dashboardView';
 import { PartWriter, type EarlierParts } from './partWriter';
 import { SkuRecordSpill } from './skuRecordSpill';
@@ -99,22 +99,6 @@ interface SeriesTables {
 
 const demandFields = 4; // sku index, day, units, on_hand
 const forecastFields = 8; // sku index, target day, point, q05, q25, q75, q95, model id
-
-/**
- * A row's run rank, remembering the last run looked up: a data file's rows share their run_id (the
- * partition column), so the per-row String() and map lookup run once per file.
- */
-function runRanker(rank: ReadonlyMap<string, number>): (run: unknown) => number {
-  let lastRun: unknown = Symbol('none');
-  let lastRank = Number.MAX_SAFE_INTEGER;
-  return (run) => {
-    if (run !== lastRun) {
-      lastRun = run;
-      lastRank = rank.get(String(run)) ?? Number.MAX_SAFE_INTEGER;
-    }
-    return lastRank;
-  };
-}
 
 /** Each SKU's best run rank in the forecasts (only sku and run_id read): the SKUs shown. */
 async function forecastRanks(lake: LakeStore, runSet: Set<string>, rank: Map<string, number>, signal: { abortSignal?: AbortSignal }) {

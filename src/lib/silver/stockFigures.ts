@@ -6,27 +6,13 @@
  * distinct SKU and date once.
  */
 
+import { Dictionary } from './demandLines';
+
 /** What the order pass reads of a snapshot. */
 export interface StockFigure {
   sku: string;
   snapshotDate: string;
   onHand: number;
-}
-
-/** Distinct strings, each given the index of its first appearance. */
-class Dictionary {
-  readonly values: string[] = [];
-  private readonly index = new Map<string, number>();
-
-  idOf(value: string): number {
-    let id = this.index.get(value);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(value);
-      this.index.set(value, id);
-    }
-    return id;
-  }
 }
 
 export class StockFigures implements Iterable<StockFigure> {
@@ -48,8 +34,8 @@ export class StockFigures implements Iterable<StockFigure> {
     const date = new Int32Array(snapshots.length);
     const onHand = new Float64Array(snapshots.length);
     snapshots.forEach((s, i) => {
-      sku[i] = skus.idOf(s.sku);
-      date[i] = dates.idOf(s.snapshotDate);
+      sku[i] = skus.id(s.sku);
+      date[i] = dates.id(s.snapshotDate);
       onHand[i] = s.onHand;
     });
     return new StockFigures(skus.values, dates.values, sku, date, onHand);
