@@ -71,8 +71,9 @@ describe('Durable backend', () => {
     expect(roles.code).toMatch(/resource functionDurableTask '[^']+' = if \(!empty\(durableTaskSchedulerName\)\)/);
     const fnModule = main.modules.find((m) => m.path === 'modules/functionApp.bicep')!;
     expect(objectEntries(propertyBody(fnModule.body, 'params')!).get('durableSettings')).toBe('durableSettings');
+    // The backend's settings come last in the union, so nothing after them overrides the connection.
     expect(readBicep(path.join(bicepDir, 'modules/functionApp.bicep')).vars.get('allSettings')).toBe(
-      'union(appSettings, platformSettings, durableSettings)',
+      'union(appSettings, platformSettings, processMemorySettings, durableSettings)',
     );
   });
 
