@@ -23,7 +23,7 @@ import {
   spillShards,
   type SkuBucket,
 } from '../../src/lib/silver/skuBucket';
-import { line, rowsOf, source, tableNames } from './silverTablesCompare';
+import { bareMonthTask, line, rowsOf, source, tableNames } from './silverTablesCompare';
 
 const skus = Array.from({ length: 300 }, (_, i) => `S${10000 + i}`);
 
@@ -49,21 +49,7 @@ function spill(dir: string, recs: Array<Record<string, unknown>>): void {
   }
 }
 
-function task(spillDir: string, bucket?: SkuBucket): MonthTask {
-  const none = new Uint32Array(0);
-  return {
-    month: '2011-03',
-    spillDir,
-    runId: 'run-1',
-    prior: { idHi: none, idLo: none, dupHi: none, dupLo: none },
-    duplicates: { quarantine: true, reason: 'duplicate_exact' },
-    tieBreak: 'latest',
-    orderLineFields: null,
-    cancellationFields: null,
-    fileRows: 100_000,
-    ...(bucket ? { bucket } : {}),
-  };
-}
+const task = (spillDir: string, bucket?: SkuBucket): MonthTask => bareMonthTask(spillDir, '2011-03', bucket);
 
 const counts = (rs: MonthResult[]) => ({
   kept: rs.reduce((a, r) => a + r.kept, 0),

@@ -9,6 +9,8 @@ import type { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { lakeTables } from '../../src/lib/lakeTables';
 import type { RuleSet } from '../../src/lib/silver/ruleSet';
 import type { InventorySourceRecord, SourceRecord } from '../../src/lib/silver/silverBuild';
+import type { MonthTask } from '../../src/lib/silver/monthPass';
+import type { SkuBucket } from '../../src/lib/silver/skuBucket';
 
 export function line(id: string, invoice: string, sku: string, qty: number, date: string, customer: string | null = '17850.0') {
   return {
@@ -88,4 +90,21 @@ export function withStatus(ruleSet: RuleSet, records: Array<Record<string, unkno
   return ruleSet.document.name === 'order-status'
     ? records.map((r) => ({ ...r, Status: Number(r.Quantity) < 0 ? 'cancelled' : 'placed' }))
     : records;
+}
+
+/** A month task over `spillDir` with no prior lines (what a first build's month pass gets), for one bucket or all. */
+export function bareMonthTask(spillDir: string, month: string, bucket?: SkuBucket): MonthTask {
+  const none = new Uint32Array(0);
+  return {
+    month,
+    spillDir,
+    runId: 'run-1',
+    prior: { idHi: none, idLo: none, dupHi: none, dupLo: none },
+    duplicates: { quarantine: true, reason: 'duplicate_exact' },
+    tieBreak: 'latest',
+    orderLineFields: null,
+    cancellationFields: null,
+    fileRows: 100_000,
+    ...(bucket ? { bucket } : {}),
+  };
 }

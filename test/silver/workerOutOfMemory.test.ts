@@ -13,7 +13,7 @@ import { processMonth, type MonthResult, type MonthTask } from '../../src/lib/si
 import { OrderScanner, writeSpills } from '../../src/lib/silver/orderChunkScan';
 import { defaultRuleSet } from '../../src/lib/silver/ruleSet';
 import { isWorkerOutOfMemory, SilverPool } from '../../src/lib/silver/silverPool';
-import { line } from './silverTablesCompare';
+import { bareMonthTask, line } from './silverTablesCompare';
 
 /** `lines` lines of one SKU in `month`, spilled as the scan does. */
 function spill(dir: string, month: string, sku: string, lines: number): void {
@@ -25,20 +25,7 @@ function spill(dir: string, month: string, sku: string, lines: number): void {
   writeSpills(dir, month === '2011-03' ? 0 : 1, scanner.finish().batches);
 }
 
-function task(spillDir: string, month: string): MonthTask {
-  const none = new Uint32Array(0);
-  return {
-    month,
-    spillDir,
-    runId: 'run-1',
-    prior: { idHi: none, idLo: none, dupHi: none, dupLo: none },
-    duplicates: { quarantine: true, reason: 'duplicate_exact' },
-    tieBreak: 'latest',
-    orderLineFields: null,
-    cancellationFields: null,
-    fileRows: 100_000,
-  };
-}
+const task = (spillDir: string, month: string): MonthTask => bareMonthTask(spillDir, month);
 
 const summary = (r: MonthResult) => ({
   kept: r.kept,
