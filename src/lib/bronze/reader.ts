@@ -147,6 +147,24 @@ export function* parseBronzePart(gzipped: Uint8Array, format: BronzeManifest['fo
   for (const row of rows) yield { record: row, index: index++, sourcePath };
 }
 
+/** Non-blank lines of NDJSON bytes (the records the Bronze reader counts), for a chunk's successor's first index. */
+export function recordsIn(bytes: Uint8Array): number {
+  let records = 0;
+  let lineStart = 0;
+  while (lineStart < bytes.length) {
+    let lineEnd = bytes.indexOf(0x0a, lineStart);
+    if (lineEnd < 0) lineEnd = bytes.length;
+    for (let i = lineStart; i < lineEnd; i++) {
+      if (!isBlankByte(bytes[i] as number)) {
+        records++;
+        break;
+      }
+    }
+    lineStart = lineEnd + 1;
+  }
+  return records;
+}
+
 /**
  * Decompressed NDJSON cut at line ends into chunks of about `chunkBytes`, each with the index of
  * its first record, so one part can be parsed on several threads with the indexes a single pass gives.
@@ -161,22 +179,9 @@ export function* ndjsonChunks(text: Uint8Array, chunkBytes: number): Generator<{
       end = newline < 0 ? text.length : newline + 1;
     }
     // A copy (not a view of the part's buffer), so it can be transferred to a worker on its own.
-    yield { bytes: new Uint8Array(text.subarray(start, end)), firstIndex: records };
-    // Count the chunk's non-blank lines (the next chunk's first index).
-    let lineStart = start;
-    while (lineStart < end) {
-      let lineEnd = text.indexOf(0x0a, lineStart);
-      if (lineEnd < 0 || lineEnd > end) lineEnd = end;
-      let blank = true;
-      for (let i = lineStart; i < lineEnd; i++) {
-        if (!isBlankByte(text[i] as number)) {
-          blank = false;
-          break;
-        }
-      }
-      if (!blank) records++;
-      lineStart = lineEnd + 1;
-    }
+    const chunk = new Uint8Array(text.subarray(start, end));
+    yield { bytes: chunk, firstIndex: records };
+    records += recordsIn(chunk);
     start = end;
   }
 }

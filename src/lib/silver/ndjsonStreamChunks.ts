@@ -7,29 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-
-/** Whitespace bytes that make a line blank (as the Bronze reader counts records). */
-function isBlankByte(b: number): boolean {
-  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
-}
-
-/** Non-blank lines of a chunk (it ends at a newline or at the end of the part). */
-function recordsIn(bytes: Uint8Array): number {
-  let records = 0;
-  let lineStart = 0;
-  while (lineStart < bytes.length) {
-    let lineEnd = bytes.indexOf(0x0a, lineStart);
-    if (lineEnd < 0) lineEnd = bytes.length;
-    for (let i = lineStart; i < lineEnd; i++) {
-      if (!isBlankByte(bytes[i] as number)) {
-        records++;
-        break;
-      }
-    }
-    lineStart = lineEnd + 1;
-  }
-  return records;
-}
+import { recordsIn } from '../bronze/reader';
 
 /** The bytes decompressed and not yet cut into a chunk. */
 class ChunkBuffer {
