@@ -57,12 +57,16 @@ export function relaunchEnvironment(facts: LaunchFacts): NodeJS.ProcessEnv | und
   return missing.length === 0 ? undefined : withMemoryTuning(facts.env);
 }
 
-/** This process's launch facts. `process.report` is read only on Linux (about 10 ms). */
+/** This process's launch facts. `process.report` (about 10 ms) is read only on Linux and only while a setting is missing. */
 export function currentLaunchFacts(): LaunchFacts {
-  const glibcVersion =
-    process.platform === 'linux'
-      ? (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime
-      : undefined;
+  // The report only when it can matter: not in a relaunched process (it has every setting) nor when opted out.
+  const undecided =
+    process.platform === 'linux' &&
+    !memoryTuningOptedOut(process.env) &&
+    Object.keys(glibcMallocEnvironment).some((name) => process.env[name] === undefined);
+  const glibcVersion = undecided
+    ? (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime
+    : undefined;
   return { platform: process.platform, glibcVersion, env: process.env, execArgv: process.execArgv };
 }
 
