@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openLakeTable, type DeltaTable } from '../lib/delta';
+import type { DeltaColumnBatch, DeltaValue } from '../lib/delta/types';
 import {
   encodeSeriesState,
   latestPlanState,
@@ -185,14 +186,39 @@ class PlanRows {
 const onHandOf = (value: unknown): number => (value === null || value === undefined ? Number.NaN : Number(value));
 const demandColumns = ['sku', 'date', 'units', 'stockout', 'on_hand'];
 
+/** A demand batch's columns (readColumns: one row group at a time, no object per row); a column it lacks reads as nulls. */
+function demandColumnsOf(batch: DeltaColumnBatch) {
+  const none: readonly DeltaValue[] = [];
+  const column = (name: string): readonly DeltaValue[] => batch.columns[name] ?? none;
+  return { sku: column('sku'), date: column('date'), units: column('units'), stockout: column('stockout'), onHand: column('on_hand') };
+}
+
+/** Date text → day number, remembering the last one (a row group's rows run through a few dates). */
+function dayNumbers(): (date: DeltaValue | undefined) => number {
+  let last: string | undefined;
+  let lastDay = Number.NaN;
+  return (date) => {
+    const text = String(date);
+    if (text !== last) {
+      last = text;
+      lastDay = dayNumber(text);
+    }
+    return lastDay;
+  };
+}
+
 /** Every row of daily_demand at `version` (of the wanted SKUs). */
 async function readAllRows(table: DeltaTable, version: number, wanted: Set<string> | undefined, rows: PlanRows, signal: Signal) {
-  for await (const row of table.read({ version, columns: demandColumns, ...signal })) {
-    const day = dayNumber(String(row['date']));
-    rows.seeDay(day);
-    const sku = String(row['sku']);
-    if (wanted && !wanted.has(sku)) continue;
-    await rows.add(sku, day, Number(row['units'] ?? 0), row['stockout'] === true, onHandOf(row['on_hand']));
+  const dayOf = dayNumbers();
+  for await (const batch of table.readColumns({ version, columns: demandColumns, ...signal })) {
+    const c = demandColumnsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const day = dayOf(c.date[i]);
+      rows.seeDay(day);
+      const sku = String(c.sku[i]);
+      if (wanted && !wanted.has(sku)) continue;
+      await rows.add(sku, day, Number(c.units[i] ?? 0), c.stockout[i] === true, onHandOf(c.onHand[i]));
+    }
   }
 }
 
@@ -238,15 +264,19 @@ async function readIncrement(
   const months = new MonthOfDay();
   const touched = changes.rewritten;
   const isTouched = (day: number) => touched.has(months.of(day));
-  for await (const row of table.read({ state: changes.toRead, columns: demandColumns, ...signal })) {
-    const day = dayNumber(String(row['date']));
-    const sku = String(row['sku']);
-    const onHand = onHandOf(row['on_hand']);
-    await rows.add(sku, day, Number(row['units'] ?? 0), row['stockout'] === true, onHand);
-    const r = read.get(sku) ?? { first: day, lastOnHand: -1 };
-    if (day < r.first) r.first = day;
-    if (!Number.isNaN(onHand) && day > r.lastOnHand) r.lastOnHand = day;
-    read.set(sku, r);
+  const dayOf = dayNumbers();
+  for await (const batch of table.readColumns({ state: changes.toRead, columns: demandColumns, ...signal })) {
+    const c = demandColumnsOf(batch);
+    for (let i = 0; i < batch.length; i++) {
+      const day = dayOf(c.date[i]);
+      const sku = String(c.sku[i]);
+      const onHand = onHandOf(c.onHand[i]);
+      await rows.add(sku, day, Number(c.units[i] ?? 0), c.stockout[i] === true, onHand);
+      const r = read.get(sku) ?? { first: day, lastOnHand: -1 };
+      if (day < r.first) r.first = day;
+      if (!Number.isNaN(onHand) && day > r.lastOnHand) r.lastOnHand = day;
+      read.set(sku, r);
+    }
   }
   const { planned, others } = base;
   for (let i = 0; i < planned.skus.length; i++) {

@@ -2,7 +2,7 @@ import { addDays, formatISO, parseISO } from 'date-fns';
 import { DeltaTableNotFoundError, openLakeTable, type TableState } from '../lib/delta';
 import { readSchemaString } from '../lib/delta/schema';
 import type { DeltaColumnBatch, DeltaReadOptions, DeltaRow, DeltaValue } from '../lib/delta/types';
-import { LatestStock, planInventoryActions, type DemandMeanSource } from '../lib/inventory';
+import { LatestStock, planSkuAction, toInventoryActionRow, type DemandMeanSource } from '../lib/inventory';
 import { ForecastBuckets } from '../lib/inventory/forecastBuckets';
 import type { PlanInventoryInput, PlanInventoryOutput } from '../contracts/messages';
 import type { PipelineServices } from '../lib/pipelineServices';
@@ -188,14 +188,19 @@ export async function planInventory(
         }
       }
     }
+    // SKU by SKU (planInventoryActions' actions and rows, one at a time): a bucket's actions and rows,
+    // held while the bucket was written, were promoted to the old generation.
+    const stockOf = (sku: string) => stock.of(sku);
     const actionRows = async function* (): AsyncIterable<DeltaRow> {
-      for await (const bucket of buckets.buckets()) {
-        const plan = planInventoryActions(input.runId, bucket, (sku) => stock.of(sku), policy, policyFor);
-        summary.skus += plan.summary.skus;
-        summary.atRisk += plan.summary.atRisk;
-        summary.reorderSuggested += plan.summary.reorderSuggested;
-        for (const action of plan.actions) meanSources[action.meanSource]++;
-        yield* plan.rows;
+      for await (const members of buckets.skuForecasts()) {
+        for (const { sku, forecast } of members) {
+          const action = planSkuAction(sku, forecast, stockOf, policyFor);
+          summary.skus += 1;
+          if (action.atRisk) summary.atRisk += 1;
+          if (action.action === 'reorder_now') summary.reorderSuggested += 1;
+          meanSources[action.meanSource]++;
+          yield toInventoryActionRow(input.runId, action, policyFor(sku));
+        }
       }
     };
     const def = lakeTables.inventory_actions;

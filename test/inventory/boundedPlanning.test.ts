@@ -5,6 +5,7 @@
  */
 import { ForecastBuckets } from '../../src/lib/inventory/forecastBuckets';
 import { LatestStock } from '../../src/lib/inventory/stockPosition';
+import { ForecastGroups } from '../../src/lib/inventory/planInventoryRows';
 import { isoDateOfDayNumber, dayNumberOf } from '../../src/lib/calendar/dayNumbers';
 
 const origin = '2024-06-30';
@@ -44,6 +45,42 @@ describe('bounded inventory planning', () => {
     expect(large.maxHeld).toBeLessThanOrEqual(bound(large.buckets));
     // 4× the SKUs and rows: not 4× the buffers (only the buckets' first allocations are added).
     expect(large.maxHeld).toBeLessThan(2 * small.maxHeld);
+  });
+
+  it('gives the SKUs one at a time in SKU order, each with its days in added order across spills (as ForecastGroups groups them)', async () => {
+    const asOf = new Map(Array.from({ length: 30 }, (_, i) => [sku(i), origin]));
+    asOf.set(sku(30), origin); // a SKU without rows still gets its (empty) turn
+    const buckets = await ForecastBuckets.create(asOf, { bucketSkus: 7, spillRows: 13 });
+    const groups = new ForecastGroups();
+    try {
+      // Targets in a scrambled order, SKUs interleaved, several spills per bucket.
+      for (let n = 0; n < 30 * 10; n++) {
+        const i = (n * 7) % 30;
+        const d = ((n * 11) % 10) + 1;
+        const row = {
+          sku: sku(i),
+          origin_date: origin,
+          target_date: isoDateOfDayNumber(dayNumberOf(origin) + d),
+          point: n,
+          q05: 0,
+          q95: n + 1,
+          expected: n % 4 === 0 ? null : n / 2,
+        };
+        const spilled = buckets.add(row);
+        if (spilled) await spilled;
+        groups.add(row);
+      }
+      const seen: string[] = [];
+      for await (const members of buckets.skuForecasts()) {
+        for (const { sku: s, forecast } of members) {
+          seen.push(s);
+          expect(forecast).toEqual(groups.bySku.get(s) ?? { asOf: origin, days: [] });
+        }
+      }
+      expect(seen).toEqual([...asOf.keys()].sort());
+    } finally {
+      await buckets.close();
+    }
   });
 
   it('keeps one stock record per SKU, updated in place as newer days come', () => {

@@ -352,56 +352,86 @@ async function spillRecords(
   };
 }
 
-/** One bucket's SKUs rebuilt as the rows dashboardSku() reads (only the columns it reads). */
+/**
+ * A bucket's spilled rows, by member: `order[starts[m]..starts[m+1])` are member m's rows (their
+ * index in the spill, in spilled order), from a stable counting sort on the member index.
+ */
+function byMember(values: Float64Array, fields: number, first: number, members: number): { starts: Int32Array; order: Int32Array } {
+  const count = values.length / fields;
+  const starts = new Int32Array(members + 1);
+  for (let k = 0; k < values.length; k += fields) starts[(values[k] as number) - first + 1]!++;
+  for (let m = 1; m <= members; m++) starts[m]! += starts[m - 1]!;
+  const next = starts.slice(0, members);
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[next[(values[i * fields] as number) - first]!++] = i;
+  return { starts, order };
+}
+
+/**
+ * One bucket's SKUs, each rebuilt as the rows dashboardSku() reads (only the columns it reads) when
+ * `indexOf(j)` is called for member j: the bucket stays its spilled numbers, and one SKU's row
+ * objects are alive at a time (a bucket's, alive while all its SKUs were built and serialised, were
+ * promoted to the old generation: measured 260 MB at 32k SKUs).
+ */
 async function bucketIndex(
   b: number,
   members: readonly string[],
   bucketSkus: number,
   series: SeriesTables,
   records: SkuRecords,
-): Promise<{ index: SkuIndex; rows: number; records: number }> {
-  const demand = new Map<string, DeltaRow[]>();
-  const forecasts = new Map<string, DeltaRow[]>();
-  const push = (map: Map<string, DeltaRow[]>, sku: string, row: DeltaRow) => {
-    const list = map.get(sku);
-    if (list) list.push(row);
-    else map.set(sku, [row]);
-  };
+): Promise<{ indexOf: (j: number) => SkuIndex; rows: number; records: number }> {
+  const first = b * bucketSkus;
   const d = await series.demand.read(b);
-  for (let k = 0; k < d.length; k += demandFields) {
-    const sku = members[(d[k] as number) - b * bucketSkus] as string;
-    push(demand, sku, {
-      sku,
-      date: isoOfDay(d[k + 1] as number),
-      units: numOrNull(d[k + 2] as number),
-      on_hand: numOrNull(d[k + 3] as number),
-    });
-  }
   const f = await series.forecasts.read(b);
-  for (let k = 0; k < f.length; k += forecastFields) {
-    const sku = members[(f[k] as number) - b * bucketSkus] as string;
-    const target = f[k + 1] as number;
-    const modelId = f[k + 7] as number;
-    push(forecasts, sku, {
-      sku,
-      target_date: Number.isNaN(target) ? null : isoOfDay(target),
-      point: numOrNull(f[k + 2] as number),
-      q05: numOrNull(f[k + 3] as number),
-      q25: numOrNull(f[k + 4] as number),
-      q75: numOrNull(f[k + 5] as number),
-      q95: numOrNull(f[k + 6] as number),
-      model: modelId < 0 ? null : (series.models[modelId] ?? null),
-    });
-  }
-  const memberOf = (index: number) => members[index - b * bucketSkus] as string;
+  const demandOf = byMember(d, demandFields, first, members.length);
+  const forecastsOf = byMember(f, forecastFields, first, members.length);
+  const memberOf = (index: number) => members[index - first] as string;
   // Later rows of a SKU replace earlier ones, as `new Map(rows.map(r => [sku, r]))` keeps the last.
   const metrics = new Map((await records.metrics.read(b)).map(([i, r]) => [memberOf(i), r]));
   const actions = new Map((await records.actions.read(b)).map(([i, r]) => [memberOf(i), r]));
   const products = await records.products.read(b);
   const descriptions = new Map(products.map(([i, p]) => [memberOf(i), p[0]]));
   const firstSales = new Map(products.map(([i, p]) => [memberOf(i), p[1]]));
+  const indexOf = (j: number): SkuIndex => {
+    const sku = members[j] as string;
+    const demand = new Map<string, DeltaRow[]>();
+    const forecasts = new Map<string, DeltaRow[]>();
+    if (demandOf.starts[j + 1]! > demandOf.starts[j]!) {
+      const rows: DeltaRow[] = [];
+      for (let r = demandOf.starts[j]!; r < demandOf.starts[j + 1]!; r++) {
+        const k = demandOf.order[r]! * demandFields;
+        rows.push({
+          sku,
+          date: isoOfDay(d[k + 1] as number),
+          units: numOrNull(d[k + 2] as number),
+          on_hand: numOrNull(d[k + 3] as number),
+        });
+      }
+      demand.set(sku, rows);
+    }
+    if (forecastsOf.starts[j + 1]! > forecastsOf.starts[j]!) {
+      const rows: DeltaRow[] = [];
+      for (let r = forecastsOf.starts[j]!; r < forecastsOf.starts[j + 1]!; r++) {
+        const k = forecastsOf.order[r]! * forecastFields;
+        const target = f[k + 1] as number;
+        const modelId = f[k + 7] as number;
+        rows.push({
+          sku,
+          target_date: Number.isNaN(target) ? null : isoOfDay(target),
+          point: numOrNull(f[k + 2] as number),
+          q05: numOrNull(f[k + 3] as number),
+          q25: numOrNull(f[k + 4] as number),
+          q75: numOrNull(f[k + 5] as number),
+          q95: numOrNull(f[k + 6] as number),
+          model: modelId < 0 ? null : (series.models[modelId] ?? null),
+        });
+      }
+      forecasts.set(sku, rows);
+    }
+    return { demand, forecasts, metrics, actions, descriptions, firstSales };
+  };
   return {
-    index: { demand, forecasts, metrics, actions, descriptions, firstSales },
+    indexOf,
     rows: d.length / demandFields + f.length / forecastFields,
     records: metrics.size + actions.size + products.length,
   };
@@ -671,13 +701,12 @@ export async function writeStreamedDashboardParts(
     for (let b = 0; b < stats.buckets; b++) {
       const members = shown.skus.slice(b * bucketSkus, (b + 1) * bucketSkus);
       const bucket = await bucketIndex(b, members, bucketSkus, series, records);
-      const index = bucket.index;
       stats.maxBucketRows = Math.max(stats.maxBucketRows, bucket.rows);
       stats.maxBucketRecords = Math.max(stats.maxBucketRecords, bucket.records);
       const texts: string[] = [];
       const lines: string[] = [];
       members.forEach((sku, j) => {
-        const s = dashboardSku(sku, index, windowStart, historyDays);
+        const s = dashboardSku(sku, bucket.indexOf(j), windowStart, historyDays);
         const text = scriptSafeJson(s);
         const line = JSON.stringify([s.description, s.action, s.model] satisfies CatalogueEntry);
         const seriesSlot = { at: at.series, length: Buffer.byteLength(text) };

@@ -118,13 +118,38 @@ export class ForecastBuckets {
 
   /** Each bucket's SKUs with their forecast days, in SKU order; one bucket in memory at a time. */
   async *buckets(): AsyncIterable<Map<string, SkuForecastDays>> {
+    for await (const members of this.skuForecasts()) yield new Map([...members].map(({ sku, forecast }) => [sku, forecast]));
+  }
+
+  /**
+   * buckets() SKU by SKU: each bucket's SKUs in SKU order (every SKU of the bucket, with or without
+   * rows), a SKU's forecast days built only when the caller takes it. The bucket itself stays its
+   * spilled numbers: a bucket's worth of day objects, alive while the whole bucket was planned and
+   * written, was promoted to the old generation (measured 110 MB at 32k SKUs).
+   */
+  async *skuForecasts(): AsyncIterable<Iterable<{ sku: string; forecast: SkuForecastDays }>> {
     await this.spill();
     for (let b = 0; b < this.bucketCount; b++) {
       const members = this.skus.slice(b * this.bucketSkus, (b + 1) * this.bucketSkus);
-      const out = new Map<string, SkuForecastDays>(members.map((sku) => [sku, { asOf: this.asOfBySku.get(sku)!, days: [] }]));
-      const rows = await this.readBucket(b);
-      for (let k = 0; k < rows.length; k += fieldsPerRow) {
-        out.get(members[rows[k]!]!)!.days.push({
+      yield this.membersOf(members, await this.readBucket(b));
+    }
+  }
+
+  /** The members' days from a bucket's rows, by a stable counting sort on the member index (rows keep their added order). */
+  private *membersOf(members: readonly string[], rows: Float64Array): Iterable<{ sku: string; forecast: SkuForecastDays }> {
+    const count = rows.length / fieldsPerRow;
+    const starts = new Int32Array(members.length + 1);
+    for (let k = 0; k < rows.length; k += fieldsPerRow) starts[rows[k]! + 1]!++;
+    for (let m = 1; m <= members.length; m++) starts[m]! += starts[m - 1]!;
+    const next = starts.slice(0, members.length);
+    const order = new Int32Array(count);
+    for (let i = 0; i < count; i++) order[next[rows[i * fieldsPerRow]!]!++] = i;
+    for (let m = 0; m < members.length; m++) {
+      const sku = members[m]!;
+      const days: ForecastDay[] = [];
+      for (let j = starts[m]!; j < starts[m + 1]!; j++) {
+        const k = order[j]! * fieldsPerRow;
+        days.push({
           targetDate: isoOfDayNumber(rows[k + 1]!),
           point: rows[k + 2]!,
           q05: rows[k + 3]!,
@@ -132,7 +157,7 @@ export class ForecastBuckets {
           expected: Number.isNaN(rows[k + 5]!) ? null : rows[k + 5]!,
         });
       }
-      yield out;
+      yield { sku, forecast: { asOf: this.asOfBySku.get(sku)!, days } };
     }
   }
 

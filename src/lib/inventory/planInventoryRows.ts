@@ -70,6 +70,24 @@ export function toInventoryActionRow(runId: string, action: SkuInventoryAction, 
   };
 }
 
+/** One SKU's action from its forecast days and stock, a failure named by SKU and table. */
+export function planSkuAction(
+  sku: string,
+  forecast: { asOf: string; days: ForecastDay[] },
+  stockOf: (sku: string) => { onHand: number | null; onOrder: number },
+  policyFor: (sku: string) => InventoryPolicy,
+): SkuInventoryAction {
+  const s = stockOf(sku);
+  try {
+    return planSkuInventory(
+      { sku, asOf: forecast.asOf, forecast: forecast.days, stock: { onHand: s.onHand, onOrder: s.onOrder } },
+      policyFor(sku),
+    );
+  } catch (err) {
+    throw SkuError.wrap(err, { sku, table: 'gold/inventory_actions', step: 'inventory policy' });
+  }
+}
+
 /** Actions for every SKU of `forecasts` (sorted by SKU), each failure named by SKU and table. */
 export function planInventoryActions(
   runId: string,
@@ -79,15 +97,7 @@ export function planInventoryActions(
   /** The policy of one SKU (e.g. its supplier lead time from the product catalogue); default: `policy`. */
   policyFor: (sku: string) => InventoryPolicy = () => policy,
 ): InventoryPlan {
-  const actions = [...forecasts.keys()].sort().map((sku) => {
-    const f = forecasts.get(sku)!;
-    const s = stockOf(sku);
-    try {
-      return planSkuInventory({ sku, asOf: f.asOf, forecast: f.days, stock: { onHand: s.onHand, onOrder: s.onOrder } }, policyFor(sku));
-    } catch (err) {
-      throw SkuError.wrap(err, { sku, table: 'gold/inventory_actions', step: 'inventory policy' });
-    }
-  });
+  const actions = [...forecasts.keys()].sort().map((sku) => planSkuAction(sku, forecasts.get(sku)!, stockOf, policyFor));
   return {
     actions,
     rows: actions.map((a) => toInventoryActionRow(runId, a, policyFor(a.sku))),
