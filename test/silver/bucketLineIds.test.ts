@@ -27,7 +27,7 @@ describe('line ids of other SKU buckets', () => {
     buildSilverTables(lake, { runId, orders: source(records), workers: 0, ...(linesPerBucket !== undefined ? { linesPerBucket } : {}) });
 
   it('still finds a re-delivery under another bucket’s SKU, within a run and against stored lines', async () => {
-    const all = orders() as Array<Record<string, unknown>>;
+    const all = orders();
     const skuOf = (r: Record<string, unknown>) => String(r.StockCode);
     const skus = [...new Set(all.map(skuOf))];
     const cut = Math.floor(all.length * 0.6);
