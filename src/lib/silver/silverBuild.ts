@@ -75,7 +75,7 @@ export interface SilverBuildOptions {
   fieldBounds?: FieldBounds;
   /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
   linesAhead?: number;
-  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 50,000). */
+  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 25,000). */
   linesPerBucket?: number;
 }
 
