@@ -29,8 +29,8 @@ export interface DailyDemandTaskOptions {
   fileRows: number;
 }
 
-/** SKU-days of one task at most: a worker holds one task's rows, whatever the fleet's size. */
-export const defaultTaskRows = 250_000;
+/** SKU-days of one task at most: a worker holds one task's rows, whatever the fleet's size (halved with the SKU buckets, skuBucket.ts). */
+export const defaultTaskRows = 125_000;
 
 /**
  * The tasks for `month`, cut from the window of lines (netted flags final) and the stock index: the

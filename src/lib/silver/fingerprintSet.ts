@@ -50,8 +50,11 @@ export class FingerprintSet {
 
   has(key: string): boolean {
     fingerprint(key);
-    const h = fpHi;
-    const l = fpLo;
+    return this.hasFingerprint(fpHi, fpLo);
+  }
+
+  /** has() for a fingerprint from fingerprintOf(). */
+  hasFingerprint(h: number, l: number): boolean {
     let i = (l ^ h) & this.mask;
     for (;;) {
       const eh = this.hi[i] as number;

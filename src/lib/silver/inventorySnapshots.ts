@@ -7,7 +7,7 @@ import type { DeltaTable } from '../delta/deltaTable';
 import type { DeltaRow, DeltaWriteResult } from '../delta/types';
 import type { TableState } from '../delta/log';
 import { lakeTables } from '../lakeTables';
-import type { InventorySnapshot } from './inventoryRecord';
+import type { InventoryColumns } from './inventoryColumns';
 
 export interface InventoryWriteOptions {
   /** Delta transaction of the write (idempotent re-runs). */
@@ -24,67 +24,39 @@ export interface InventoryWriteResult {
   replaced: number;
 }
 
-const keyOf = (sku: string, date: string): string => `${sku}\u0000${date}`;
-
-/** Each snapshot month's text once (a first build's fleet has 255,000 snapshots at 32,000 SKUs, over a few months). */
-function monthOfDate(): (date: string) => string {
-  const months = new Map<string, string>();
-  return (date) => {
-    let month = months.get(date);
-    if (month === undefined) months.set(date, (month = date.slice(0, 7)));
-    return month;
-  };
-}
-
-function rowOf(s: InventorySnapshot, monthOf: (date: string) => string): DeltaRow {
-  return {
-    snapshot_date: s.snapshotDate,
-    sku: s.sku,
-    on_hand: s.onHand,
-    on_order: s.onOrder,
-    source_file: s.sourceFile,
-    snapshot_month: monthOf(s.snapshotDate),
-  };
-}
-
-/** Rewrites the months the snapshots fall in, with each SKU and day once (the latest snapshot wins). */
+/**
+ * Rewrites the months the snapshots fall in, with each SKU and day once (the latest snapshot wins).
+ * Rows go to the writer one at a time (the stored rows kept, then this run's latest): no list of the
+ * months' rows is held, and the writer keeps them as columns until a file is full.
+ */
 export async function writeInventorySnapshots(
   table: DeltaTable,
-  snapshots: readonly InventorySnapshot[],
+  snapshots: InventoryColumns,
   options: InventoryWriteOptions,
 ): Promise<InventoryWriteResult> {
   const signal = options.abortSignal ? { abortSignal: options.abortSignal } : {};
-  const latest = new Map<string, DeltaRow>();
-  const monthOf = monthOfDate();
-  const monthSet = new Set<string>();
-  let replaced = 0;
-  for (const s of snapshots) {
-    const key = keyOf(s.sku, s.snapshotDate);
-    if (latest.delete(key)) replaced += 1;
-    latest.set(key, rowOf(s, monthOf));
-    monthSet.add(monthOf(s.snapshotDate));
-  }
-  const months = [...monthSet].sort();
-  const kept: DeltaRow[] = [];
-  if (options.readState) {
-    const wanted = new Set(months);
-    for await (const row of table.read({
-      state: options.readState,
-      partitionFilter: (pv) => wanted.has(pv.snapshot_month ?? ''),
-      ...signal,
-    })) {
-      if (latest.has(keyOf(String(row.sku), String(row.snapshot_date)))) replaced += 1;
-      else kept.push(row);
+  const latest = snapshots.latestOfEach();
+  const months = snapshots.snapshotMonths();
+  let replaced = latest.replacedInBatch;
+  const readState = options.readState;
+  async function* rows(): AsyncIterable<DeltaRow> {
+    if (readState) {
+      const wanted = new Set(months);
+      for await (const row of table.read({ state: readState, partitionFilter: (pv) => wanted.has(pv.snapshot_month ?? ''), ...signal })) {
+        if (latest.has(String(row.sku), String(row.snapshot_date))) replaced += 1;
+        else yield row;
+      }
     }
+    for (let i = 0; i < snapshots.length; i += 1) if (latest.isLatest(i)) yield snapshots.rowAt(i);
   }
-  const result = await table.write([...kept, ...latest.values()], {
+  const result = await table.write(rows(), {
     schema: lakeTables.inventory_snapshots.schema,
     partitionBy: lakeTables.inventory_snapshots.partitionBy,
     mode: 'overwritePartitions',
     partitions: months.map((snapshot_month) => ({ snapshot_month })),
     transaction: options.transaction,
     commitInfo: { runId: options.runId },
-    ...(options.readState ? { readState: options.readState } : {}),
+    ...(readState ? { readState } : {}),
     ...signal,
   });
   return { result, replaced };

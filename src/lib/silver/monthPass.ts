@@ -14,7 +14,8 @@ import { lineKind, lineOf, type LineBatch, type LineKind } from './lineBatch';
 import { duplicateDetail, SeenLines } from './orderLineCleanser';
 import { OrderLineColumns } from './orderLineColumns';
 import type { OrderLine } from './orderRecord';
-import { readMonthSpill, type SpilledChunk } from './monthSpill';
+import { FingerprintSet } from './fingerprintSet';
+import { readMonthSpill, readMonthSpillOrder, type SpilledChunk } from './monthSpill';
 import type { InvalidRecord } from './orderChunkScan';
 import { rawText } from './rawText';
 import { ProductCatalogue, type SkuStats } from './products';
@@ -165,15 +166,25 @@ class MonthProcessor {
   private lastDay = 0;
   private linesDecoded = 0;
 
-  constructor(private readonly task: MonthTask) {
+  /**
+   * `own`: the line ids of this bucket's lines in the spill (a task of one of several buckets). A line
+   * of another bucket matters here only when a line of this bucket has its id (a re-delivery under
+   * another SKU), so only those ids are remembered: the task's sets hold about a bucket's lines, not
+   * the month's (at 32,000 SKUs a month's ids took a 16 MB set, 24 MB while it grew, in every task).
+   */
+  constructor(
+    private readonly task: MonthTask,
+    private readonly own?: FingerprintSet,
+  ) {
     const prior = task.prior;
-    this.seen = new SeenLines(prior.idHi.length + (prior.otherIdHi?.length ?? 0) + 4096, task.duplicates.quarantine);
+    const others = own ? own.size : (prior.otherIdHi?.length ?? 0);
+    this.seen = new SeenLines(prior.idHi.length + others + 4096, task.duplicates.quarantine);
     for (let i = 0; i < prior.idHi.length; i += 1) {
       this.seen.remember(prior.idHi[i] as number, prior.idLo[i] as number, prior.dupHi[i] as number, prior.dupLo[i] as number);
       this.contentOf.set(`${prior.idHi[i]}:${prior.idLo[i]}`, `${prior.dupHi[i]}:${prior.dupLo[i]}`);
     }
     const otherLo = prior.otherIdLo;
-    prior.otherIdHi?.forEach((hi, i) => this.seen.rememberId(hi, otherLo?.[i] as number));
+    prior.otherIdHi?.forEach((hi, i) => this.rememberOther(hi, otherLo?.[i] as number));
     const { rejectedIdLo, rejectedDupHi, rejectedDupLo } = prior;
     prior.rejectedIdHi?.forEach((hi, i) => {
       const lo = rejectedIdLo?.[i] as number;
@@ -198,7 +209,7 @@ class MonthProcessor {
       const cursor = cursors[shardOfHash(hash)];
       if (bucket && bucketOfHash(hash, bucket.count) !== bucket.index) {
         if (cursor) cursor.next += 1;
-        this.seen.rememberId(idHi[j] as number, idLo[j] as number);
+        this.rememberOther(idHi[j] as number, idLo[j] as number);
         continue;
       }
       if (!cursor) throw new Error(`spill of ${this.task.month}: line ${j} is in a shard that was not read`);
@@ -210,6 +221,11 @@ class MonthProcessor {
         throw new Error(`spill of ${this.task.month}: a shard holds ${cursor.batch.length} lines, its order ${cursor.next}`);
       }
     }
+  }
+
+  /** The id of a line of another bucket (stored or this run's), when a line of this bucket has it. */
+  private rememberOther(hi: number, lo: number): void {
+    if (!this.own || this.own.hasFingerprint(hi, lo)) this.seen.rememberId(hi, lo);
   }
 
   private handleLine(batch: LineBatch, i: number, cursor: { nextRejection: number }): void {
@@ -336,8 +352,20 @@ class MonthProcessor {
   }
 }
 
+/** The line ids of the bucket's lines in the month's spill (read from the spill's order segments alone). */
+function ownLineIds(task: MonthTask, bucket: SkuBucket): FingerprintSet {
+  const ids = FingerprintSet.withCapacity(4096);
+  for (const { skuHash, idHi, idLo } of readMonthSpillOrder(task.spillDir, task.month)) {
+    for (let j = 0; j < skuHash.length; j += 1) {
+      if (bucketOfHash(skuHash[j] as number, bucket.count) === bucket.index) ids.addFingerprint(idHi[j] as number, idLo[j] as number);
+    }
+  }
+  return ids;
+}
+
 export function processMonth(task: MonthTask): MonthResult {
-  const processor = new MonthProcessor(task);
+  const bucket = task.bucket;
+  const processor = new MonthProcessor(task, bucket && bucket.count > 1 ? ownLineIds(task, bucket) : undefined);
   for (const chunk of readMonthSpill(task.spillDir, task.month, task.bucket)) processor.handle(chunk);
   return processor.finish();
 }

@@ -129,6 +129,20 @@ export function* readMonthSpill(spillDir: string, month: string, bucket?: SkuBuc
   for (const file of spillFilesOf(spillDir, month)) yield readSpillFile(file, shards);
 }
 
+/** The order segments alone of one month's spill files, in chunk order (a bucket's task first collects its own line ids). */
+export function* readMonthSpillOrder(spillDir: string, month: string): Generator<SpillOrder> {
+  for (const file of spillFilesOf(spillDir, month)) {
+    const fd = openSync(file, 'r');
+    try {
+      const headerLength = readExactly(fd, 0, 4).readUInt32LE(0);
+      const header = JSON.parse(readExactly(fd, 4, headerLength).toString('utf8')) as SpillHeader;
+      yield deserialize(readExactly(fd, 4 + headerLength + header.order[0], header.order[1])) as SpillOrder;
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
 function readSpillFile(file: string, wanted: { first: number; last: number }): SpilledChunk {
   const fd = openSync(file, 'r');
   try {

@@ -26,7 +26,8 @@ import { confirmAppendOnly, confirmRedeliveries, storedCancellationReachesNewLin
 import type { BuildSilverOutput } from './buildSilverOutput';
 import { monthBounds, OnHandIndex } from './dailyDemand';
 import { DataFileQueue } from './dataFileQueue';
-import { checkInventoryRecord, type InventorySnapshot } from './inventoryRecord';
+import { InventoryColumns } from './inventoryColumns';
+import { checkInventoryRecord } from './inventoryRecord';
 import { StockFigures } from './stockFigures';
 import { writeInventorySnapshots } from './inventorySnapshots';
 import { MonthByMonthPass, type MonthPassTotals, type MonthWriters } from './monthByMonth';
@@ -74,7 +75,7 @@ export interface SilverBuildOptions {
   fieldBounds?: FieldBounds;
   /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
   linesAhead?: number;
-  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 50,000). */
+  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 25,000). */
   linesPerBucket?: number;
 }
 
@@ -152,22 +153,13 @@ async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
   if (scratch.spillDir) rmSync(scratch.spillDir, { recursive: true, force: true });
 }
 
-/** Inventory snapshots are small: read whole, then one commit. */
+/** Inventory snapshots: read into columns (each SKU, date and file text once), then one commit streamed row by row. */
 async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Promise<InventoryOutcome> {
   const { options, tables, runId } = run;
-  const newSnapshots: InventorySnapshot[] = [];
-  // Each SKU and date text once: a first build holds the fleet's whole stock history here.
-  const texts = new Map<string, string>();
-  const once = (text: string): string => {
-    const known = texts.get(text);
-    if (known !== undefined) return known;
-    texts.set(text, text);
-    return text;
-  };
+  const newSnapshots = new InventoryColumns();
   for await (const rec of options.inventory ?? []) {
     const checked = checkInventoryRecord(rec.record, rec.sourceFile ?? rec.sourcePath, options.fieldBounds);
-    if (checked.ok)
-      newSnapshots.push({ ...checked.snapshot, sku: once(checked.snapshot.sku), snapshotDate: once(checked.snapshot.snapshotDate) });
+    if (checked.ok) newSnapshots.add(checked.snapshot);
     else await quarantine.add('inventory', rec, `schema_invalid:${checked.field}`, checked.detail, rawText(rec.record));
   }
   if (newSnapshots.length === 0) return { newSnapshots: StockFigures.none, rows: 0, version: run.startState.inventory?.version ?? -1 };
@@ -179,8 +171,8 @@ async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Prom
   });
   crashPoint('silver:committed');
   if (written.replaced > 0) run.log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
-  // Columns from here: the objects (the fleet's stock history on a first build) go before the scan.
-  return { newSnapshots: StockFigures.from(newSnapshots), rows: newSnapshots.length, version: written.result.version };
+  // Only the order pass's figures from here (SKU, day, on hand): the rest of the columns go before the scan.
+  return { newSnapshots: newSnapshots.stockFigures(), rows: newSnapshots.length, version: written.result.version };
 }
 
 /**

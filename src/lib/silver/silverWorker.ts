@@ -3,6 +3,7 @@ import type { DeltaField } from '../delta/types';
 import { buildDailyDemandFiles, type DailyDemandTask } from './dailyDemandTask';
 import { processMonth, type MonthResult, type MonthTask } from './monthPass';
 import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderChunkScan';
+import { movedResult } from './transferResult';
 
 export type SilverTask =
   | { kind: 'scan'; task: ScanPartTask }
@@ -10,10 +11,19 @@ export type SilverTask =
   | { kind: 'dailyDemand'; task: DailyDemandTask }
   | { kind: 'encode'; fields: DeltaField[]; columns: PhysicalColumn[]; numRecords: number };
 
-/** Piscina task of the Silver build: scan a Bronze part, process one month, build a month's daily demand, or encode one data file. */
-export default function runSilverTask(task: SilverTask): ScanSummary | MonthResult | EncodedDataFile | EncodedDataFile[] {
+type SilverTaskResult = ScanSummary | MonthResult | EncodedDataFile | EncodedDataFile[];
+
+function run(task: SilverTask): SilverTaskResult {
   if (task.kind === 'scan') return scanBronzePart(task.task);
   if (task.kind === 'month') return processMonth(task.task);
   if (task.kind === 'dailyDemand') return buildDailyDemandFiles(task.task);
   return encodeDataFile(task.fields, task.columns, task.numRecords);
+}
+
+/**
+ * Piscina task of the Silver build: scan a Bronze part, process one month, build a month's daily
+ * demand, or encode one data file. The result's large buffers are transferred, not copied.
+ */
+export default function runSilverTask(task: SilverTask): SilverTaskResult {
+  return movedResult(run(task));
 }

@@ -41,6 +41,17 @@ export class StockFigures implements Iterable<StockFigure> {
     return new StockFigures(skus.values, dates.values, sku, date, onHand);
   }
 
+  /** Figures already held as columns (sku and date as indexes into `skus` and `dates`). */
+  static fromColumns(
+    skus: readonly string[],
+    dates: readonly string[],
+    sku: Int32Array,
+    date: Int32Array,
+    onHand: Float64Array,
+  ): StockFigures {
+    return new StockFigures(skus, dates, sku, date, onHand);
+  }
+
   get length(): number {
     return this.sku.length;
   }
