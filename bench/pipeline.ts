@@ -11,6 +11,8 @@
  *   ... --models snaive,naive   (every batch forecast with these candidates only: the scale bench's
  *   cheap mode, for memory against the SKU count when the full selection's CPU would not fit the time;
  *   its accuracy is not the product's)
+ *   ... --workers N   (Silver's and the forecast pool's worker threads, as a Function instance sets them:
+ *   infra/bicep sizes both by the instance's cores, 1 on the default 2,048 MB Flex instance; default auto)
  *   (or, once built: node dist/bench/pipeline.js; `node --expose-gc dist/bench/pipeline.js ...` adds each
  *   stage's live heap after a forced GC, which is what the scale bench does)
  *
@@ -311,9 +313,10 @@ export async function runPipelineBench(args: string[]): Promise<void> {
         seed: Number(argValue(args, '--seed') ?? 7),
       })
     : undefined;
+  const workers = argValue(args, '--workers');
   write(
     `pipeline bench: ${fleet ? `synthetic fleet of ${fleet.skus.length} SKUs over ${fleet.options.days} days (seed ${fleet.options.seed})` : 'Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09'}, ` +
-      `whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version})${models ? `, forecast candidates restricted to ${models} (cheap mode)` : ''}; workspace ${root}\n`,
+      `whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version})${models ? `, forecast candidates restricted to ${models} (cheap mode)` : ''}${workers !== undefined ? `, ${workers} Silver and forecast worker thread(s)` : ''}; workspace ${root}\n`,
   );
   // --until D holds back the days from D on (the issue's workaround before cover was bounded).
   let until = argValue(args, '--until');
@@ -337,6 +340,7 @@ export async function runPipelineBench(args: string[]): Promise<void> {
         DEMAND_ORDERS_API_URL: api.url,
         DEMAND_ORDERS_PAGE_SIZE: '5000',
         DEMAND_ACTIVITY_FIRST_RETRY_MS: '1000',
+        ...(workers !== undefined ? { DEMAND_SILVER_WORKERS: workers, DEMAND_FORECAST_WORKERS: workers } : {}),
       },
     );
     const services = await createServices(settings);

@@ -7,6 +7,8 @@
  *   npm run bench -- scale [--skus 2000,8000,32000] [--days 730] [--seed 7] [--models snaive,naive]
  *   (--models: every batch tries only these forecast candidates, so a 16× fleet fits the time on a
  *   small machine; memory is what is measured, the forecast's accuracy is not the product's)
+ *   ... --workers N: Silver's and the forecast pool's worker threads in every size (as infra/bicep sets them
+ *   for an instance: 1 on the default 2,048 MB Flex instance, which has 1 core); default auto (one per core)
  *   (or, once built: node dist/bench/scale.js)
  */
 import { spawn } from 'node:child_process';
@@ -30,6 +32,7 @@ function runSize(
   days: string,
   seed: string,
   models: string | undefined,
+  workers: string | undefined,
   fullOnly: boolean,
 ): Promise<{ runs: RunJson[]; peakRssMb: number }> {
   const script = path.join(__dirname, 'pipeline.js');
@@ -49,6 +52,7 @@ function runSize(
         ...(fullOnly ? [] : ['--increment']),
         '--json',
         ...(models ? ['--models', models] : []),
+        ...(workers !== undefined ? ['--workers', workers] : []),
       ],
       // The malloc settings the deployment sets (infra/bicep app settings, the CLI's relaunch), unless
       // this bench's environment sets them (DEMAND_MEMORY_TUNING=off: none, to measure without).
@@ -124,16 +128,17 @@ export async function runScaleBench(args: string[]): Promise<void> {
   const days = argValue(args, '--days') ?? '730';
   const seed = argValue(args, '--seed') ?? '7';
   const models = argValue(args, '--models');
+  const workers = argValue(args, '--workers');
   // --full-only: the full build alone (the increment run is left out, e.g. when time is short).
   const fullOnly = args.includes('--full-only');
   const write = (s: string): void => void process.stdout.write(s);
   write(
-    `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})${models ? `; forecast candidates restricted to ${models} (cheap mode: memory, not accuracy)` : ''}\n` +
+    `scale bench: synthetic fleets of ${sizes.join(', ')} SKUs over ${days} days, whole pipeline via the local host, each size in its own process (${os.cpus().length} CPU, node ${process.version})${models ? `; forecast candidates restricted to ${models} (cheap mode: memory, not accuracy)` : ''}${workers !== undefined ? `; ${workers} Silver and forecast worker thread(s) per size` : ''}\n` +
       `  child environment (the deployment's malloc settings, src/host/memoryTuning.ts): ${mallocSettingsText(withMemoryTuning(process.env))}\n`,
   );
   const results: SizeResult[] = [];
   for (const skus of sizes) {
-    const r = await runSize(skus, days, seed, models, fullOnly);
+    const r = await runSize(skus, days, seed, models, workers, fullOnly);
     const [full, increment] = r.runs as [RunJson, RunJson | undefined];
     results.push({ skus, full, increment, peakRssMb: r.peakRssMb });
     write(

@@ -240,7 +240,6 @@ var pipelineTuningDefaults = {
   DEMAND_FORECAST_BATCH_SIZE: '100'
   DEMAND_FORECAST_MAX_ACTIVITIES_PER_SUBORCHESTRATION: '500'
   DEMAND_FORECAST_MODEL_TIMEOUT_MS: '5000'
-  DEMAND_FORECAST_WORKERS: 'auto'
   DEMAND_FULL_SELECTION_EVERY_DAYS: '7'
   DEMAND_HOLIDAY_COUNTRY: ''
   DEMAND_HOLIDAY_REGION: ''
@@ -258,7 +257,6 @@ var pipelineTuningDefaults = {
   DEMAND_EARLIEST_DATE: '1990-01-01'
   DEMAND_LAKE_LOCK_WAIT_MS: '600000'
   DEMAND_LAKE_LOCK_DURATION_MS: '60000'
-  DEMAND_SILVER_WORKERS: 'auto'
   DEMAND_SERVICE_LEVEL: '0.95'
   DEMAND_LEAD_TIME_DAYS: '7'
   DEMAND_REVIEW_PERIOD_DAYS: '7'
@@ -283,6 +281,15 @@ var mlflowTrackingTokenSetting = empty(mlflowTrackingToken) ? '' : '@Microsoft.K
 
 // Settings that follow from the resources above. The app ignores DEMAND_LAKE_DIR and
 // DEMAND_STATE_DIR when the URLs are set; they point at the writable /tmp just in case.
+// Worker threads per Flex Consumption instance: its cores, not the CPUs the process may run on
+// (os.availableParallelism counts affinity, not the CPU quota). Microsoft's Flex Consumption page
+// gives 512 MB 0.25, 2,048 MB 1 and 4,096 MB 2 cores; a worker beyond them adds a heap and no
+// throughput (docs/sizing.md, stop 28). Overridable per environment (pipelineSettingOverrides).
+var instanceWorkerSettings = {
+  DEMAND_FORECAST_WORKERS: string(max(1, functionInstanceMemoryMB / 2048))
+  DEMAND_SILVER_WORKERS: string(max(1, functionInstanceMemoryMB / 2048))
+}
+
 var pipelineResourceSettings = {
   DEMAND_LAKE_URL: '${lake.outputs.dfsEndpoint}${lake.outputs.filesystemName}'
   DEMAND_LAKE_DIR: '/tmp/demand/lake'
@@ -316,7 +323,7 @@ module functionApp 'modules/functionApp.bicep' = {
     appInsightsName: monitoring.outputs.appInsightsName
     instanceMemoryMB: functionInstanceMemoryMB
     maximumInstanceCount: functionMaximumInstanceCount
-    appSettings: union(pipelineTuningDefaults, pipelineSettingOverrides, pipelineResourceSettings)
+    appSettings: union(pipelineTuningDefaults, instanceWorkerSettings, pipelineSettingOverrides, pipelineResourceSettings)
     durableSettings: durableSettings
     tags: tags
   }

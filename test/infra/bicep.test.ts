@@ -219,13 +219,14 @@ describe('infra/bicep outputs carry no secrets', () => {
 describe('infra/bicep Function App settings', () => {
   const tuning = objectEntries(main.vars.get('pipelineTuningDefaults')!);
   const resourceSettings = objectEntries(main.vars.get('pipelineResourceSettings')!);
+  const instanceWorkers = objectEntries(main.vars.get('instanceWorkerSettings')!);
   const platform = objectEntries(mod('functionApp.bicep').vars.get('platformSettings')!);
-  const appSettingNames = new Set([...tuning.keys(), ...resourceSettings.keys(), ...platform.keys()]);
+  const appSettingNames = new Set([...tuning.keys(), ...instanceWorkers.keys(), ...resourceSettings.keys(), ...platform.keys()]);
 
   it('passes the tuning defaults, per-environment overrides and resource settings to the app', () => {
     const fnModule = main.modules.find((m) => m.path === 'modules/functionApp.bicep')!;
     expect(objectEntries(propertyBody(fnModule.body, 'params')!).get('appSettings')).toBe(
-      'union(pipelineTuningDefaults, pipelineSettingOverrides, pipelineResourceSettings)',
+      'union(pipelineTuningDefaults, instanceWorkerSettings, pipelineSettingOverrides, pipelineResourceSettings)',
     );
     expect(mod('functionApp.bicep').code).toMatch(/appSettings: \[for setting in items\(allSettings\)/);
   });
@@ -241,7 +242,7 @@ describe('infra/bicep Function App settings', () => {
 
   it('sets no pipeline setting the code does not read', () => {
     const known = new Set<string>(settingNames);
-    const unknown = [...tuning.keys(), ...resourceSettings.keys()].filter((n) => !known.has(n));
+    const unknown = [...tuning.keys(), ...instanceWorkers.keys(), ...resourceSettings.keys()].filter((n) => !known.has(n));
     expect(unknown).toEqual([]);
   });
 
@@ -252,6 +253,20 @@ describe('infra/bicep Function App settings', () => {
       // An optional setting with no default is set as '' (loadSettings reads '' as unset).
       const expected = defaults[name] === undefined ? '' : `${defaults[name] as string | number | boolean}`;
       expect({ name, literal }).toEqual({ name, literal: expected });
+    }
+  });
+
+  it('sizes the Silver and forecast worker threads by the instance cores (1 per 2,048 MB, at least 1), overridable per environment', () => {
+    expect(Object.fromEntries(instanceWorkers)).toEqual({
+      DEMAND_FORECAST_WORKERS: 'string(max(1, functionInstanceMemoryMB / 2048))',
+      DEMAND_SILVER_WORKERS: 'string(max(1, functionInstanceMemoryMB / 2048))',
+    });
+    for (const name of instanceWorkers.keys()) expect(tuning.has(name)).toBe(false);
+    // The settings accept what the expression gives for each Flex instance size (512, 2,048, 4,096 MB).
+    for (const mb of [512, 2048, 4096]) {
+      const workers = String(Math.max(1, Math.floor(mb / 2048)));
+      const parsed = settingsSchema.parse({ DEMAND_FORECAST_WORKERS: workers, DEMAND_SILVER_WORKERS: workers });
+      expect([parsed.DEMAND_FORECAST_WORKERS, parsed.DEMAND_SILVER_WORKERS]).toEqual([Number(workers), Number(workers)]);
     }
   });
 
