@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { withFloat64Room } from '../buffers/float64Growth';
 
 /** Values buffered before they are appended to the buckets' scratch files. */
 export const defaultSpillValues = 500_000;
@@ -33,11 +34,7 @@ export class SkuRowSpill {
     const bucket = Math.floor((values[0] as number) / this.bucketSkus);
     let buffer = this.buffers.get(bucket);
     if (!buffer) this.buffers.set(bucket, (buffer = { values: new Float64Array(64 * n), length: 0 }));
-    if (buffer.length + n > buffer.values.length) {
-      const grown = new Float64Array(buffer.values.length * 2);
-      grown.set(buffer.values);
-      buffer.values = grown;
-    }
+    buffer.values = withFloat64Room(buffer.values, buffer.length + n);
     for (let k = 0; k < n; k++) buffer.values[buffer.length + k] = values[k] as number;
     buffer.length += n;
     this.buffered += n;

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { hashSeed } from '../sample/seededRandom';
 import type { DemandDay, ExpectedAccuracy, ForecastPoint, SkuDriftRows } from './assess';
+import { withFloat64Room } from '../buffers/float64Growth';
 
 /** Rows buffered (over all buckets) before they are spilled. */
 export const defaultDriftSpillRows = 100_000;
@@ -115,11 +116,7 @@ export class DriftBuckets {
       buffer.ids.set(sku, id);
       buffer.skus.push(sku);
     }
-    if (buffer.length + fieldsPerRow > buffer.values.length) {
-      const grown = new Float64Array(buffer.values.length * 2);
-      grown.set(buffer.values);
-      buffer.values = grown;
-    }
+    buffer.values = withFloat64Room(buffer.values, buffer.length + fieldsPerRow);
     const v = buffer.values;
     const at = buffer.length;
     v[at] = kind;

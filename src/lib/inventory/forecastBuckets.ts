@@ -5,6 +5,7 @@ import type { DeltaRow } from '../delta/types';
 import type { ForecastDay } from './inventoryPolicy';
 import { expectedOf } from './planInventoryRows';
 import { dayNumberOf as dayNumber, isoDateOfDayNumber as isoOfDayNumber } from '../calendar/dayNumbers';
+import { withFloat64Room } from '../buffers/float64Growth';
 
 /** A SKU's forecast days at its origin, as inventory planning takes them. */
 export interface SkuForecastDays {
@@ -86,11 +87,7 @@ export class ForecastBuckets {
     const bucket = Math.floor(index / this.bucketSkus);
     let buffer = this.buffers.get(bucket);
     if (!buffer) this.buffers.set(bucket, (buffer = { values: new Float64Array(64 * fieldsPerRow), length: 0 }));
-    if (buffer.length + fieldsPerRow > buffer.values.length) {
-      const grown = new Float64Array(buffer.values.length * 2);
-      grown.set(buffer.values);
-      buffer.values = grown;
-    }
+    buffer.values = withFloat64Room(buffer.values, buffer.length + fieldsPerRow);
     const v = buffer.values;
     const at = buffer.length;
     v[at] = index % this.bucketSkus;
