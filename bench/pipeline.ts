@@ -11,8 +11,8 @@
  *   ... --models snaive,naive   (every batch forecast with these candidates only: the scale bench's
  *   cheap mode, for memory against the SKU count when the full selection's CPU would not fit the time;
  *   its accuracy is not the product's)
- *   ... --workers N   (Silver's and the forecast pool's worker threads, as a Function instance sets them:
- *   infra/bicep sizes both by the instance's cores, 1 on the default 2,048 MB Flex instance; default auto)
+ *   ... --workers N   (Silver's and the forecast pool's worker threads: a 2,048 MB Flex instance has 1 core, and
+ *   infra/bicep sizes the forecast pool by the instance's cores; default auto)
  *   (or, once built: node dist/bench/pipeline.js; `node --expose-gc dist/bench/pipeline.js ...` adds each
  *   stage's live heap after a forced GC, which is what the scale bench does)
  *

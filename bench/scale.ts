@@ -7,8 +7,8 @@
  *   npm run bench -- scale [--skus 2000,8000,32000] [--days 730] [--seed 7] [--models snaive,naive]
  *   (--models: every batch tries only these forecast candidates, so a 16× fleet fits the time on a
  *   small machine; memory is what is measured, the forecast's accuracy is not the product's)
- *   ... --workers N: Silver's and the forecast pool's worker threads in every size (as infra/bicep sets them
- *   for an instance: 1 on the default 2,048 MB Flex instance, which has 1 core); default auto (one per core)
+ *   ... --workers N: Silver's and the forecast pool's worker threads in every size (1 is the core count of the
+ *   default 2,048 MB Flex instance, as infra/bicep sets the forecast pool's); default auto (one per core)
  *   (or, once built: node dist/bench/scale.js)
  */
 import { spawn } from 'node:child_process';

@@ -257,6 +257,7 @@ var pipelineTuningDefaults = {
   DEMAND_EARLIEST_DATE: '1990-01-01'
   DEMAND_LAKE_LOCK_WAIT_MS: '600000'
   DEMAND_LAKE_LOCK_DURATION_MS: '60000'
+  DEMAND_SILVER_WORKERS: 'auto'
   DEMAND_SERVICE_LEVEL: '0.95'
   DEMAND_LEAD_TIME_DAYS: '7'
   DEMAND_REVIEW_PERIOD_DAYS: '7'
@@ -279,17 +280,17 @@ var tableEndpoint = lake.outputs.tableEndpoint
 var ordersAuthHeaderSetting = empty(ordersAuthHeader) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/orders-auth-header/)'
 var mlflowTrackingTokenSetting = empty(mlflowTrackingToken) ? '' : '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/mlflow-tracking-token/)'
 
-// Settings that follow from the resources above. The app ignores DEMAND_LAKE_DIR and
-// DEMAND_STATE_DIR when the URLs are set; they point at the writable /tmp just in case.
-// Worker threads per Flex Consumption instance: its cores, not the CPUs the process may run on
-// (os.availableParallelism counts affinity, not the CPU quota). Microsoft's Flex Consumption page
+// Forecast worker threads per Flex Consumption instance: its cores, not the CPUs the process may run
+// on (os.availableParallelism counts affinity, not the CPU quota). Microsoft's Flex Consumption page
 // gives 512 MB 0.25, 2,048 MB 1 and 4,096 MB 2 cores; a worker beyond them adds a heap and no
 // throughput (docs/sizing.md, stop 28). Overridable per environment (pipelineSettingOverrides).
+// Silver's stay 'auto': a number would also start a worker for small builds, which auto runs in-process.
 var instanceWorkerSettings = {
   DEMAND_FORECAST_WORKERS: string(max(1, functionInstanceMemoryMB / 2048))
-  DEMAND_SILVER_WORKERS: string(max(1, functionInstanceMemoryMB / 2048))
 }
 
+// Settings that follow from the resources above. The app ignores DEMAND_LAKE_DIR and
+// DEMAND_STATE_DIR when the URLs are set; they point at the writable /tmp just in case.
 var pipelineResourceSettings = {
   DEMAND_LAKE_URL: '${lake.outputs.dfsEndpoint}${lake.outputs.filesystemName}'
   DEMAND_LAKE_DIR: '/tmp/demand/lake'

@@ -256,17 +256,15 @@ describe('infra/bicep Function App settings', () => {
     }
   });
 
-  it('sizes the Silver and forecast worker threads by the instance cores (1 per 2,048 MB, at least 1), overridable per environment', () => {
-    expect(Object.fromEntries(instanceWorkers)).toEqual({
-      DEMAND_FORECAST_WORKERS: 'string(max(1, functionInstanceMemoryMB / 2048))',
-      DEMAND_SILVER_WORKERS: 'string(max(1, functionInstanceMemoryMB / 2048))',
-    });
-    for (const name of instanceWorkers.keys()) expect(tuning.has(name)).toBe(false);
+  it('sizes the forecast worker threads by the instance cores (1 per 2,048 MB, at least 1), overridable per environment; Silver stays auto', () => {
+    expect(Object.fromEntries(instanceWorkers)).toEqual({ DEMAND_FORECAST_WORKERS: 'string(max(1, functionInstanceMemoryMB / 2048))' });
+    expect(tuning.has('DEMAND_FORECAST_WORKERS')).toBe(false);
+    // Silver's auto runs small builds in-process; a number would start a worker for every build.
+    expect(stringLiteral(tuning.get('DEMAND_SILVER_WORKERS')!)).toBe('auto');
     // The settings accept what the expression gives for each Flex instance size (512, 2,048, 4,096 MB).
     for (const mb of [512, 2048, 4096]) {
       const workers = String(Math.max(1, Math.floor(mb / 2048)));
-      const parsed = settingsSchema.parse({ DEMAND_FORECAST_WORKERS: workers, DEMAND_SILVER_WORKERS: workers });
-      expect([parsed.DEMAND_FORECAST_WORKERS, parsed.DEMAND_SILVER_WORKERS]).toEqual([Number(workers), Number(workers)]);
+      expect(settingsSchema.parse({ DEMAND_FORECAST_WORKERS: workers }).DEMAND_FORECAST_WORKERS).toBe(Number(workers));
     }
   });
 
