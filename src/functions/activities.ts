@@ -2,6 +2,7 @@ import * as df from 'durable-functions';
 import { errorText } from '../lib/errors';
 import { activityImplementations } from '../activities';
 import { telemetryFromSettings } from '../composition/telemetry';
+import { releaseNativeMemory } from '../lib/memory/nativeMemory';
 import { logLineTelemetry, recordStage, type TelemetrySink } from '../lib/telemetry';
 import { getServices } from './services';
 
@@ -27,6 +28,9 @@ for (const [name, implementation] of Object.entries(activityImplementations)) {
         // bloat the history and can stall the orchestration).
         context.error(err);
         throw new Error(errorText(err));
+      } finally {
+        // glibc keeps what the activity freed inside its arenas resident; give it back before the next one.
+        releaseNativeMemory();
       }
     },
   });

@@ -1,5 +1,6 @@
 import { activityImplementations } from '../activities';
 import type { PipelineServices } from '../lib/pipelineServices';
+import { releaseNativeMemory } from '../lib/memory/nativeMemory';
 import { recordStage, type TelemetrySink } from '../lib/telemetry';
 import { orchestrators } from '../orchestrators';
 import { LocalOrchestrationHost, type LocalHostOptions } from './localHost';
@@ -14,9 +15,11 @@ export function createLocalHost(
     /** `input` is the activity's input, so a listener can tell calls of one activity apart. */
     onActivity?: (name: string, phase: 'started' | 'completed' | 'failed', result?: unknown, input?: unknown) => void;
     telemetry?: TelemetrySink;
+    /** Called when an activity has ended (docs/sizing.md, s29trim: the arena memory a stage freed would stay resident); default `releaseNativeMemory`. */
+    releaseMemory?: () => unknown;
   } = {},
 ): LocalOrchestrationHost {
-  const { onActivity, telemetry, ...hostOptions } = options;
+  const { onActivity, telemetry, releaseMemory = releaseNativeMemory, ...hostOptions } = options;
   const host = new LocalOrchestrationHost({
     log: services.log,
     maxConcurrentActivities: services.settings.DEMAND_LOCAL_MAX_ACTIVITIES,
@@ -37,6 +40,8 @@ export function createLocalHost(
           recordStage(telemetry, name, input, { error: err instanceof Error ? err.message : String(err) }, performance.now() - started);
         onActivity?.(name, 'failed', undefined, input);
         throw err;
+      } finally {
+        releaseMemory();
       }
     });
   }

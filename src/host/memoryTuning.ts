@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { glibcRuntimeVersion } from '../lib/memory/nativeMemory';
 
 /**
  * glibc malloc settings the pipeline process runs with, in Azure (app settings written by
@@ -64,9 +65,7 @@ export function currentLaunchFacts(): LaunchFacts {
     process.platform === 'linux' &&
     !memoryTuningOptedOut(process.env) &&
     Object.keys(glibcMallocEnvironment).some((name) => process.env[name] === undefined);
-  const glibcVersion = undecided
-    ? (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime
-    : undefined;
+  const glibcVersion = undecided ? glibcRuntimeVersion() : undefined;
   return { platform: process.platform, glibcVersion, env: process.env, execArgv: process.execArgv };
 }
 
