@@ -451,8 +451,12 @@ async function buildOrderTables(
   const buckets = bucketCount(largest, run.options.linesPerBucket);
   if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
   await pass.run(load, buckets);
+  // The workers and spill files are done with: their heaps are let go before the commits (the
+  // products commit holds the catalogue's rows; with idle workers beside it, it was the peak).
+  await releaseScratch(scratch);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   run.log(`silver: a month task decoded at most ${pass.peakLinesDecoded} spilled lines`);
+  run.log(`silver: the netting window held at most ${pass.peakWindowLines} demand lines`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
   const products = await commitProducts(

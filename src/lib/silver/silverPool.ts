@@ -140,7 +140,12 @@ export class SilverPool {
     return (await this.pool.run(message, { transferList })) as EncodedDataFile;
   }
 
+  private closed = false;
+
+  /** Ends the workers (once: a build lets them go after its month pass, and again, harmlessly, when it ends). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     try {
       await this.pool?.destroy();
     } finally {
