@@ -13,6 +13,8 @@
  *   its accuracy is not the product's)
  *   ... --workers N   (Silver's and the forecast pool's worker threads: a 2,048 MB Flex instance has 1 core, and
  *   infra/bicep sizes the forecast pool by the instance's cores; default auto)
+ *   ... --silver-max-workers N   (DEMAND_SILVER_MAX_WORKERS: Silver's auto at most N workers, as infra/bicep sets it
+ *   from the instance's cores; the forecast pool stays as --workers says)
  *   (or, once built: node dist/bench/pipeline.js; `node --expose-gc dist/bench/pipeline.js ...` adds each
  *   stage's live heap after a forced GC, which is what the scale bench does)
  *
@@ -314,9 +316,10 @@ export async function runPipelineBench(args: string[]): Promise<void> {
       })
     : undefined;
   const workers = argValue(args, '--workers');
+  const silverMaxWorkers = argValue(args, '--silver-max-workers');
   write(
     `pipeline bench: ${fleet ? `synthetic fleet of ${fleet.skus.length} SKUs over ${fleet.options.days} days (seed ${fleet.options.seed})` : 'Online Retail II 2009-2010 + Online Retail 2010-12-10..2011-12-09'}, ` +
-      `whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version})${models ? `, forecast candidates restricted to ${models} (cheap mode)` : ''}${workers !== undefined ? `, ${workers} Silver and forecast worker thread(s)` : ''}; workspace ${root}\n`,
+      `whole pipeline via the local host (${os.cpus().length} CPU, node ${process.version})${models ? `, forecast candidates restricted to ${models} (cheap mode)` : ''}${workers !== undefined ? `, ${workers} Silver and forecast worker thread(s)` : ''}${silverMaxWorkers !== undefined ? `, Silver auto workers at most ${silverMaxWorkers}` : ''}; workspace ${root}\n`,
   );
   // --until D holds back the days from D on (the issue's workaround before cover was bounded).
   let until = argValue(args, '--until');
@@ -341,6 +344,7 @@ export async function runPipelineBench(args: string[]): Promise<void> {
         DEMAND_ORDERS_PAGE_SIZE: '5000',
         DEMAND_ACTIVITY_FIRST_RETRY_MS: '1000',
         ...(workers !== undefined ? { DEMAND_SILVER_WORKERS: workers, DEMAND_FORECAST_WORKERS: workers } : {}),
+        ...(silverMaxWorkers !== undefined ? { DEMAND_SILVER_MAX_WORKERS: silverMaxWorkers } : {}),
       },
     );
     const services = await createServices(settings);

@@ -284,9 +284,11 @@ var mlflowTrackingTokenSetting = empty(mlflowTrackingToken) ? '' : '@Microsoft.K
 // on (os.availableParallelism counts affinity, not the CPU quota). Microsoft's Flex Consumption page
 // gives 512 MB 0.25, 2,048 MB 1 and 4,096 MB 2 cores; a worker beyond them adds a heap and no
 // throughput (docs/sizing.md, stop 28). Overridable per environment (pipelineSettingOverrides).
-// Silver's stay 'auto': a number would also start a worker for small builds, which auto runs in-process.
+// Silver's stay 'auto' (a number would also start a worker for small builds, which auto runs
+// in-process), capped at the same cores for a large build (docs/sizing.md, stop 29).
 var instanceWorkerSettings = {
   DEMAND_FORECAST_WORKERS: string(max(1, functionInstanceMemoryMB / 2048))
+  DEMAND_SILVER_MAX_WORKERS: string(max(1, functionInstanceMemoryMB / 2048))
 }
 
 // Settings that follow from the resources above. The app ignores DEMAND_LAKE_DIR and

@@ -39,6 +39,7 @@ async function applyIntent(intent: SilverApplyIntent, services: PipelineServices
     ruleSet,
     orderParts: intent.orderManifests,
     ...(services.settings.DEMAND_SILVER_WORKERS !== 'auto' ? { workers: services.settings.DEMAND_SILVER_WORKERS } : {}),
+    ...(services.settings.DEMAND_SILVER_MAX_WORKERS !== undefined ? { maxWorkers: services.settings.DEMAND_SILVER_MAX_WORKERS } : {}),
     ...(services.settings.DEMAND_SCRATCH_DIR ? { scratchDir: services.settings.DEMAND_SCRATCH_DIR } : {}),
     inventory: inventoryOf(intent.inventoryManifests, services),
     fieldBounds: fieldBoundsFromSettings(services.settings),

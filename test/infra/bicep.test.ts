@@ -256,15 +256,19 @@ describe('infra/bicep Function App settings', () => {
     }
   });
 
-  it('sizes the forecast worker threads by the instance cores (1 per 2,048 MB, at least 1), overridable per environment; Silver stays auto', () => {
-    expect(Object.fromEntries(instanceWorkers)).toEqual({ DEMAND_FORECAST_WORKERS: 'string(max(1, functionInstanceMemoryMB / 2048))' });
+  it('sizes the forecast worker threads by the instance cores (1 per 2,048 MB, at least 1), overridable per environment; Silver stays auto, capped at the same cores', () => {
+    const cores = 'string(max(1, functionInstanceMemoryMB / 2048))';
+    expect(Object.fromEntries(instanceWorkers)).toEqual({ DEMAND_FORECAST_WORKERS: cores, DEMAND_SILVER_MAX_WORKERS: cores });
     expect(tuning.has('DEMAND_FORECAST_WORKERS')).toBe(false);
+    expect(tuning.has('DEMAND_SILVER_MAX_WORKERS')).toBe(false);
     // Silver's auto runs small builds in-process; a number would start a worker for every build.
     expect(stringLiteral(tuning.get('DEMAND_SILVER_WORKERS')!)).toBe('auto');
     // The settings accept what the expression gives for each Flex instance size (512, 2,048, 4,096 MB).
     for (const mb of [512, 2048, 4096]) {
       const workers = String(Math.max(1, Math.floor(mb / 2048)));
-      expect(settingsSchema.parse({ DEMAND_FORECAST_WORKERS: workers }).DEMAND_FORECAST_WORKERS).toBe(Number(workers));
+      const parsed = settingsSchema.parse({ DEMAND_FORECAST_WORKERS: workers, DEMAND_SILVER_MAX_WORKERS: workers });
+      expect(parsed.DEMAND_FORECAST_WORKERS).toBe(Number(workers));
+      expect(parsed.DEMAND_SILVER_MAX_WORKERS).toBe(Number(workers));
     }
   });
 

@@ -98,6 +98,11 @@ export const settingsSchema = z.object({
   DEMAND_EVENTS_PATH: z.string().default(''),
   /** Silver build threads: `auto` = one per core from 200,000 order lines on, in-process below; 0 = in-process. */
   DEMAND_SILVER_WORKERS: workerCount(),
+  /**
+   * At most this many Silver threads when DEMAND_SILVER_WORKERS is `auto` (the instance's cores: the
+   * CPU count a process sees is its affinity, not its quota); small builds stay in-process. Unset: no cap.
+   */
+  DEMAND_SILVER_MAX_WORKERS: int(1, 64).optional(),
   /** Folder for the Silver build's month spill files (default: the OS temp folder). */
   DEMAND_SCRATCH_DIR: z.string().min(1).optional(),
 

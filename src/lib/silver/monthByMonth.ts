@@ -120,6 +120,8 @@ export class MonthByMonthPass {
   peakLinesAhead = 0;
   /** Most spilled lines one month task decoded (its bucket's spill shards; for the tests that keep it bounded). */
   peakLinesDecoded = 0;
+  /** Most demand lines the netting window held at once (about a bucket's share of the months a cancellation reaches). */
+  peakWindowLines = 0;
 
   /** The SKU bucket being run (undefined: one bucket, every SKU). */
   private bucket: SkuBucket | undefined;
@@ -218,6 +220,7 @@ export class MonthByMonthPass {
     const r = await pending.result;
     this.peakLinesDecoded = Math.max(this.peakLinesDecoded, r.linesDecoded);
     this.window.appendColumns(r.demand);
+    this.peakWindowLines = Math.max(this.peakWindowLines, this.window.length);
     this.count(r);
     for (const bad of r.quarantine) {
       await ctx.quarantine.add('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);

@@ -66,6 +66,8 @@ export interface SilverBuildOptions {
   expectedLines?: number;
   /** Worker threads for scanning and Parquet encoding; 0 runs in-process. */
   workers?: number;
+  /** Without `workers`: at most this many worker threads for a large build (the instance's cores; default: no cap). */
+  maxWorkers?: number;
   /** Where the month spill files go (default: the OS temp folder); removed when the build ends. */
   scratchDir?: string;
   log?: (message: string) => void;
@@ -142,10 +144,14 @@ async function startRun(lake: LakeStore, options: SilverBuildOptions): Promise<S
   };
 }
 
-/** Worker threads: as asked, else one per core (as memory allows) for large inputs and in-process (0) below. */
-function workerCount(options: SilverBuildOptions): number {
+/**
+ * Worker threads: as asked, else for large inputs one per core (as memory allows, at most
+ * `maxWorkers`) and in-process (0) below.
+ */
+export function silverWorkerCount(options: Pick<SilverBuildOptions, 'workers' | 'maxWorkers' | 'expectedLines'>): number {
   if (options.workers !== undefined) return options.workers;
-  return (options.expectedLines ?? 0) >= parallelFromLines ? autoWorkerCount(os.availableParallelism(), availableMemoryBytes()) : 0;
+  if ((options.expectedLines ?? 0) < parallelFromLines) return 0;
+  return autoWorkerCount(os.availableParallelism(), availableMemoryBytes(), options.maxWorkers);
 }
 
 async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
@@ -187,7 +193,7 @@ async function prepareScratchAndInventory(
   const made: Partial<Scratch> = {};
   try {
     made.spillDir = makeSpillDir(run.scratchRoot);
-    made.pool = SilverPool.create({ workers: workerCount(run.options), log: run.log });
+    made.pool = SilverPool.create({ workers: silverWorkerCount(run.options), log: run.log });
     const scratch = { spillDir: made.spillDir, pool: made.pool };
     return { scratch, inventory: await commitInventory(run, quarantine) };
   } catch (err) {
@@ -445,8 +451,12 @@ async function buildOrderTables(
   const buckets = bucketCount(largest, run.options.linesPerBucket);
   if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
   await pass.run(load, buckets);
+  // The workers and spill files are done with: their heaps are let go before the commits (the
+  // products commit holds the catalogue's rows; with idle workers beside it, it was the peak).
+  await releaseScratch(scratch);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   run.log(`silver: a month task decoded at most ${pass.peakLinesDecoded} spilled lines`);
+  run.log(`silver: the netting window held at most ${pass.peakWindowLines} demand lines`);
   const totals = { ...pass.totals, read: scanned.read };
   const { tableVersions, dailyDemandRows } = await commitOrderTables(run, writers, quarantine, affected, totals);
   const products = await commitProducts(

@@ -38,10 +38,11 @@ const workerBudgetBytes = (silverWorkerLimits.maxOldGenerationSizeMb + silverWor
 
 /**
  * Workers for a large build: one per core, but no more than half the memory (the container's limit
- * where there is one) holds at their heap limits: the main thread and the host keep the rest.
+ * where there is one) holds at their heap limits: the main thread and the host keep the rest; and no
+ * more than `maxWorkers` (the deployment's instance cores, DEMAND_SILVER_MAX_WORKERS) when given.
  */
-export function autoWorkerCount(cores: number, memoryBytes: number): number {
-  return Math.max(1, Math.min(cores, Math.floor(memoryBytes / 2 / workerBudgetBytes)));
+export function autoWorkerCount(cores: number, memoryBytes: number, maxWorkers: number = Infinity): number {
+  return Math.max(1, Math.min(cores, maxWorkers, Math.floor(memoryBytes / 2 / workerBudgetBytes)));
 }
 
 /** This machine's memory: the smaller of its RAM and its cgroup limit (unconstrained reports a huge number). */
@@ -139,7 +140,12 @@ export class SilverPool {
     return (await this.pool.run(message, { transferList })) as EncodedDataFile;
   }
 
+  private closed = false;
+
+  /** Ends the workers (once: a build lets them go after its month pass, and again, harmlessly, when it ends). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     try {
       await this.pool?.destroy();
     } finally {
