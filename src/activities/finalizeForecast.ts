@@ -28,6 +28,7 @@ import { forecastRunsTableName } from '../lib/runs/forecastRunIndex';
 import { isPartialRunTrigger, parseTriggerKind } from '../lib/runs/triggerKind';
 import { signalOf } from '../lib/pipelineServices';
 import { commitRunGold } from './goldStaging';
+import { releaseIdleForecastWorkers } from './forecastPool';
 
 /** package.json version, plus DEMAND_CODE_VERSION (e.g. the git sha) when set: 0.1.0+3f2a9c1. */
 export function codeVersion(extra: string | undefined): string {
@@ -349,6 +350,8 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
   const season = input.season ?? settings.DEMAND_FORECAST_SEASON;
   const run: FinalizeForecastInput = { ...input, trigger };
   const signal = signalOf(services);
+  // The fan-out is over: its idle forecast workers go now, not after their idle timeout (a no-op while another fan-out runs).
+  await releaseIdleForecastWorkers();
   // Gold first: the figures' fallback, planInventory and publish read the run's committed rows.
   const gold = await commitRunGold(services, input.runId, input.batchCount);
   if (gold.orphansDeleted > 0)

@@ -21,3 +21,11 @@ export async function closeSharedForecastPool(): Promise<void> {
   shared = undefined;
   await pool?.close();
 }
+
+/**
+ * Ends the shared pool's worker threads now if none is working (see ForecastPool.releaseIdleWorkers):
+ * called by the stage after a fan-out, so it and inventory planning do not carry the idle workers.
+ */
+export async function releaseIdleForecastWorkers(): Promise<boolean> {
+  return (await shared?.releaseIdleWorkers()) ?? false;
+}

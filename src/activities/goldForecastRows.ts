@@ -12,7 +12,7 @@ function finiteOr(value: number | null | undefined, fallback: number): number {
  * skewed demand) and the quantiles, each finite and non-negative.
  */
 export function goldForecastRows(runId: string, originDate: string, f: SkuForecast): DeltaRow[] {
-  const origin = parseISO(originDate);
+  const targetDates = targetDatesOf(originDate, f.point.length);
   const rows: DeltaRow[] = [];
   for (let step = 0; step < f.point.length; step++) {
     const point = Math.max(0, finiteOr(f.point[step], 0));
@@ -21,9 +21,7 @@ export function goldForecastRows(runId: string, originDate: string, f: SkuForeca
       run_id: runId,
       sku: f.sku,
       origin_date: originDate,
-      target_date: addDays(origin, step + 1)
-        .toISOString()
-        .slice(0, 10),
+      target_date: targetDates[step]!,
       step: step + 1,
       point,
       // Results stored by an older engine may lack a mean: the point is then the best there is.
@@ -37,4 +35,23 @@ export function goldForecastRows(runId: string, originDate: string, f: SkuForeca
     });
   }
   return rows;
+}
+
+/** The last origin's target dates: every SKU of a batch shares its origin, so a Date and a string per row was churn. */
+let lastTargets: { originDate: string; dates: string[] } | undefined;
+
+/** ISO target dates of steps 1..steps after `originDate` (date-fns addDays, as each row computed them before). */
+function targetDatesOf(originDate: string, steps: number): readonly string[] {
+  if (lastTargets?.originDate !== originDate) lastTargets = { originDate, dates: [] };
+  const { dates } = lastTargets;
+  if (dates.length < steps) {
+    const origin = parseISO(originDate);
+    for (let step = dates.length; step < steps; step++)
+      dates.push(
+        addDays(origin, step + 1)
+          .toISOString()
+          .slice(0, 10),
+      );
+  }
+  return dates;
 }

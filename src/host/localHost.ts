@@ -38,6 +38,8 @@ interface Slot {
   /** The id the executor gave the current attempt (or timer). */
   currentId: number;
   attempt: number;
+  /** The action's input as JSON when it was scheduled: every later replay compares its action with it (checkDeterminism). */
+  inputJson: string;
 }
 
 interface Instance {
@@ -213,7 +215,7 @@ export class LocalOrchestrationHost {
         }
         // New actions get the next sequence ids, in order: exactly how the executor numbered them.
         for (const action of result.actions.slice(instance.slots.length)) {
-          const slot: Slot = { action, currentId: instance.nextId++, attempt: 1 };
+          const slot: Slot = { action, currentId: instance.nextId++, attempt: 1, inputJson: JSON.stringify(action.input) };
           instance.slots.push(slot);
           track(this.start(instance, slot));
         }
@@ -245,12 +247,13 @@ export class LocalOrchestrationHost {
   private checkDeterminism(instance: Instance, actions: OrchestratorAction[]): void {
     const count = Math.min(actions.length, instance.slots.length);
     for (let k = 0; k < count; k++) {
-      const before = (instance.slots[k] as Slot).action;
+      const slot = instance.slots[k] as Slot;
+      const before = slot.action;
       const now = actions[k] as OrchestratorAction;
+      // The recorded input's JSON once per slot, not once per replay: a fan-out child of 500 activities
+      // replays once per completion, and stringifying both sides each time was quadratic churn.
       const same =
-        before.actionType === now.actionType &&
-        before.functionName === now.functionName &&
-        JSON.stringify(before.input) === JSON.stringify(now.input);
+        before.actionType === now.actionType && before.functionName === now.functionName && slot.inputJson === JSON.stringify(now.input);
       if (!same) {
         throw new NonDeterministicOrchestrationError(
           instance.id,

@@ -174,9 +174,11 @@ export async function replay(
     state = extractFailureState(failure.message ?? String(err));
   }
   const groups = (state['actions'] as unknown[][] | undefined) ?? [];
+  // A copy only where the input is JSON text (durable-functions keeps a string input stringified):
+  // every replay of a fan-out child returns all its actions, up to 500.
   const actions = groups.flat().map((a) => {
     const action = a as OrchestratorAction;
-    return { ...action, input: parseInput(action.input) };
+    return typeof action.input === 'string' ? { ...action, input: parseInput(action.input) } : action;
   });
   return {
     isDone: state['isDone'] === true,

@@ -43,4 +43,37 @@ describe('ForecastPool worker threads', () => {
       await pool.close();
     }
   });
+
+  it('releases its idle workers at once when asked, never while a task runs, and starts new ones for the next forecast', async () => {
+    const inputs = [series('a', 90, 1), series('b', 120, 2), series('c', 60, 3)];
+    const options = { horizon: 14, season: 7 };
+    // An idle timeout far beyond the test: only releaseIdleWorkers can end the worker here.
+    const pool = ForecastPool.create({ workers: 1, idleTimeoutInMs: 600_000 });
+    try {
+      const first = await pool.forecast(inputs, options);
+      const [worker] = pool.threads;
+      expect(worker).toBeDefined();
+      const exited = new Promise<number>((resolve) => worker!.once('exit', resolve));
+      expect(await pool.releaseIdleWorkers()).toBe(true);
+      await exited;
+      expect(pool.threads).toHaveLength(0);
+      expect(await pool.releaseIdleWorkers()).toBe(false);
+
+      // While a forecast runs the workers stay: the forecast completes with the same results.
+      const running = pool.forecast(inputs, options);
+      expect(await pool.releaseIdleWorkers()).toBe(false);
+      const second = await running;
+      expect(second).toEqual(first);
+      expect(pool.threads).toHaveLength(1);
+      expect(pool.threads[0]).not.toBe(worker);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('in-process (0 workers) has nothing to release', async () => {
+    const pool = ForecastPool.create({ workers: 0 });
+    expect(await pool.releaseIdleWorkers()).toBe(false);
+    await pool.close();
+  });
 });

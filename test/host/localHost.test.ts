@@ -118,6 +118,38 @@ describe('LocalOrchestrationHost on the durable-functions replay engine', () => 
     expect(String(status.output)).toMatch(/Non-deterministic orchestration detected in instance 'nd-1'/);
   });
 
+  it('surfaces an activity input that changes between replays (compared with the input as scheduled)', async () => {
+    let replays = 0;
+    const host = hostWith({ a: async () => 1, c: async () => 3 });
+    host.registerOrchestrator('bad-input', function* (context: OrchestrationContext) {
+      replays++;
+      const first = (yield context.df.callActivity('a', { n: replays > 1 ? 2 : 1 })) as number;
+      const second = (yield context.df.callActivity('c', null)) as number;
+      return first + second;
+    });
+    const status = await host.waitForCompletion(host.startNew('bad-input', { instanceId: 'nd-2' }));
+    expect(status.runtimeStatus).toBe('Failed');
+    expect(String(status.output)).toMatch(/Non-deterministic orchestration detected in instance 'nd-2'.*action #0/s);
+  });
+
+  it('compares replays with the input as scheduled, not as an activity left it', async () => {
+    const host = hostWith({
+      mutate: async (input) => {
+        (input as { seen?: boolean }).seen = true;
+        return 1;
+      },
+      c: async () => 3,
+    });
+    host.registerOrchestrator('mutated', function* (context: OrchestrationContext) {
+      const first = (yield context.df.callActivity('mutate', { n: 1 })) as number;
+      const second = (yield context.df.callActivity('c', null)) as number;
+      return first + second;
+    });
+    const status = await host.waitForCompletion(host.startNew('mutated', { instanceId: 'mut-1' }));
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toBe(4);
+  });
+
   it('gives the orchestrator a replay-stable clock', async () => {
     const seen: string[] = [];
     const host = hostWith({ noop: async () => null });

@@ -12,7 +12,7 @@ import type { SkuForecast } from '../../src/lib/forecast';
 import { planForecast } from '../../src/activities/planForecast';
 import type { FinalizeForecastInput, ForecastBatchOutput } from '../../src/contracts/messages';
 import type { PipelineServices } from '../../src/lib/pipelineServices';
-import { closeSharedForecastPool } from '../../src/activities/forecastPool';
+import { closeSharedForecastPool, sharedForecastPool } from '../../src/activities/forecastPool';
 import { batchBreakdownPath, batchIdOf, planBatchRefs } from '../../src/contracts/skuBatches';
 import { lakeTables } from '../../src/lib/lakeTables';
 import { backtestRowOf } from '../../src/lib/registry/backtestSums';
@@ -125,5 +125,17 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
     // Gold rows carry no expected units: the points' fleet bias only, never in the fleet bias's place.
     expect(out.metrics['point_fleet_bias']).toBeDefined();
     expect(out.metrics['fleet_bias']).toBeUndefined();
+  });
+
+  it('ends the fan-out’s idle forecast workers when it starts, not after their idle timeout', async () => {
+    const pool = sharedForecastPool(services.settings);
+    // A worker that has just finished a forecast (its idle timeout, 2 s, has not run out).
+    await pool.forecast([{ sku: 'X', startDate: '2011-01-01', values: Array.from({ length: 60 }, (_, d) => d % 7) }], {
+      horizon: 7,
+      season: 7,
+    });
+    expect(pool.threads.length).toBeGreaterThan(0);
+    await finalizeForecast(input(), services);
+    expect(pool.threads).toHaveLength(0);
   });
 });
