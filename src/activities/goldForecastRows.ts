@@ -1,6 +1,6 @@
-import { addDays, parseISO } from 'date-fns';
 import type { DeltaRow } from '../lib/delta/types';
 import type { SkuForecast } from '../lib/forecast';
+import { dayNumberOf, isoDateOfDayNumber } from '../lib/calendar/dayNumbers';
 
 function finiteOr(value: number | null | undefined, fallback: number): number {
   return value === null || value === undefined || !Number.isFinite(value) ? fallback : value;
@@ -40,18 +40,15 @@ export function goldForecastRows(runId: string, originDate: string, f: SkuForeca
 /** The last origin's target dates: every SKU of a batch shares its origin, so a Date and a string per row was churn. */
 let lastTargets: { originDate: string; dates: string[] } | undefined;
 
-/** ISO target dates of steps 1..steps after `originDate` (date-fns addDays, as each row computed them before). */
+/**
+ * ISO target dates of steps 1..steps after `originDate`, counted in UTC days: date-fns' parseISO
+ * reads a date as local midnight, and toISOString wrote it back in UTC, so east of UTC every target
+ * came out a day early (the series' days are UTC day numbers everywhere else).
+ */
 function targetDatesOf(originDate: string, steps: number): readonly string[] {
   if (lastTargets?.originDate !== originDate) lastTargets = { originDate, dates: [] };
   const { dates } = lastTargets;
-  if (dates.length < steps) {
-    const origin = parseISO(originDate);
-    for (let step = dates.length; step < steps; step++)
-      dates.push(
-        addDays(origin, step + 1)
-          .toISOString()
-          .slice(0, 10),
-      );
-  }
+  const origin = dayNumberOf(originDate);
+  for (let step = dates.length; step < steps; step++) dates.push(isoDateOfDayNumber(origin + step + 1));
   return dates;
 }
