@@ -2,11 +2,13 @@
  * Giving glibc's free arena memory back (src/lib/memory/nativeMemory.ts): when it is tried, that a
  * missing or failing FFI never breaks a run, and one real call of `malloc_trim` on this machine.
  */
+import { loadSettings } from '../../src/lib/config/settings';
 import {
   glibcRuntimeVersion,
   koffiMallocTrim,
   NativeMemoryRelease,
   nativeMemoryReleaseOptOut,
+  nativeMemoryReleaseOptedOut,
   nativeMemoryReleaseWanted,
   type NativeMemoryFacts,
 } from '../../src/lib/memory/nativeMemory';
@@ -83,6 +85,26 @@ describe('NativeMemoryRelease', () => {
     expect(trim).toHaveBeenCalledTimes(1);
     expect(log).toHaveBeenCalledTimes(1);
   });
+  it('is a no-op, said once, when the process facts cannot be read (process.report failing)', () => {
+    const facts = jest.fn((): never => {
+      throw new Error('report unavailable');
+    });
+    const log = jest.fn<void, [string]>();
+    const release = new NativeMemoryRelease({ facts, loadMallocTrim: () => () => 1, log });
+    expect(release.release()).toBe(false);
+    expect(release.release()).toBe(false);
+    expect(facts).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls).toEqual([[expect.stringMatching(/could not be told.*report unavailable/)]]);
+  });
+
+  it('refuses a DEMAND_MALLOC_TRIM that is neither on nor off at start, naming the setting and value', () => {
+    expect(loadSettings({}).DEMAND_MALLOC_TRIM).toBe('on');
+    expect(loadSettings({ DEMAND_MALLOC_TRIM: 'off' }).DEMAND_MALLOC_TRIM).toBe('off');
+    expect(() => loadSettings({ DEMAND_MALLOC_TRIM: 'no' })).toThrow(/DEMAND_MALLOC_TRIM="?no"? is invalid/);
+    // Every value the settings accept means what the release reads it as.
+    for (const off of ['off', 'false', '0']) expect(nativeMemoryReleaseOptedOut({ DEMAND_MALLOC_TRIM: off })).toBe(true);
+    for (const on of ['on', 'true', '1']) expect(nativeMemoryReleaseOptedOut({ DEMAND_MALLOC_TRIM: on })).toBe(false);
+  });
 });
 
 // The real thing: glibc's malloc_trim through koffi on this machine (skipped where there is no glibc).
@@ -97,9 +119,10 @@ const glibc = glibcRuntimeVersion();
     expect([0, 1]).toContain(trim(0));
   });
 
-  it('runs through NativeMemoryRelease with the process facts', () => {
+  it('runs through NativeMemoryRelease on this platform (whatever DEMAND_MALLOC_TRIM the shell has)', () => {
     const said: string[] = [];
-    expect(new NativeMemoryRelease({ log: (m) => said.push(m) }).release()).toBe(true);
+    const facts = () => ({ platform: process.platform, glibcVersion: glibc, env: {} });
+    expect(new NativeMemoryRelease({ facts, log: (m) => said.push(m) }).release()).toBe(true);
     expect(said).toEqual([]);
   });
 });

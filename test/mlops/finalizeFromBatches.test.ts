@@ -135,7 +135,11 @@ describe('finalizeForecast from the batches’ backtest sums (no per-SKU rows re
       season: 7,
     });
     expect(pool.threads.length).toBeGreaterThan(0);
+    // The call itself, so the test does not pass on a slow machine where the idle timeout ran out anyway.
+    const release = jest.spyOn(pool, 'releaseIdleWorkers');
     await finalizeForecast(input(), services);
+    expect(release).toHaveBeenCalledTimes(1);
     expect(pool.threads).toHaveLength(0);
+    release.mockRestore();
   });
 });

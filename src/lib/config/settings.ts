@@ -103,6 +103,11 @@ export const settingsSchema = z.object({
    * CPU count a process sees is its affinity, not its quota); small builds stay in-process. Unset: no cap.
    */
   DEMAND_SILVER_MAX_WORKERS: int(1, 64).optional(),
+  /**
+   * `off` (or `false`, `0`): never give glibc's free arena memory back (src/lib/memory/nativeMemory.ts reads it from
+   * each thread's environment; listed here so that a bad value fails at start, not silently keeps trimming).
+   */
+  DEMAND_MALLOC_TRIM: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('on'),
   /** Folder for the Silver build's month spill files (default: the OS temp folder). */
   DEMAND_SCRATCH_DIR: z.string().min(1).optional(),
 

@@ -1,9 +1,8 @@
 import { debuglog } from 'node:util';
-import type * as Koffi from 'koffi';
 
 /**
  * Gives glibc's free arena memory back to the operating system (`malloc_trim(0)`), called at a
- * stage's end and between Silver's months. Why: glibc's main arena grows by `brk` and is given
+ * stage's end and after each Silver worker task (from the main thread). Why: glibc's main arena grows by `brk` and is given
  * back only from its top, so what Silver's workers and the main thread freed in the middle of it
  * stays resident in every later stage; `malloc_trim` releases the free pages inside every arena
  * (madvise), not only the top. Measured in docs/sizing.md ("Issue 16, stop 29 (s29trim)").
@@ -47,11 +46,16 @@ export function glibcRuntimeVersion(platform: NodeJS.Platform = process.platform
   return (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
 }
 
+/** The part of koffi's API used here, declared locally: koffi is optional, so the build must not need its types. */
+interface KoffiModule {
+  load(path: string): { func(signature: string): (...args: unknown[]) => unknown };
+}
+
 /** `malloc_trim` through koffi, from glibc's libc.so.6. */
 export const koffiMallocTrim: MallocTrimLoader = () => {
   // Loaded only here: the native addon is needed on glibc Linux alone, and never at import time.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const koffi = require('koffi') as typeof Koffi;
+  const koffi = require('koffi') as KoffiModule;
   const trim = koffi.load('libc.so.6').func('int malloc_trim(size_t pad)');
   return (pad) => trim(pad) as number;
 };
@@ -85,7 +89,14 @@ export class NativeMemoryRelease {
   }
 
   private load(): MallocTrim | null {
-    const facts = (this.options.facts ?? currentFacts)();
+    let facts: NativeMemoryFacts;
+    try {
+      facts = (this.options.facts ?? currentFacts)();
+    } catch (err) {
+      // process.report can fail (a locked-down host): the release is an optimisation, the activity's result is not.
+      this.say(`native memory release off: the C library could not be told (${err instanceof Error ? err.message : String(err)})`);
+      return null;
+    }
     if (!nativeMemoryReleaseWanted(facts)) {
       this.say(
         `native memory release off (platform ${facts.platform}, glibc ${facts.glibcVersion ?? 'none'}, ${nativeMemoryReleaseOptOut}=${facts.env[nativeMemoryReleaseOptOut] ?? ''})`,

@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
 import { workerFilename } from '../workers/workerFile';
+import { releaseNativeMemory } from '../memory/nativeMemory';
 import { buildDailyDemandFiles, type DailyDemandTask } from './dailyDemandTask';
 import { processMonth, type MonthResult, type MonthTask } from './monthPass';
 import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderChunkScan';
@@ -88,7 +89,7 @@ export class SilverPool {
   async scan(task: ScanPartTask): Promise<ScanSummary> {
     if (!this.pool) return scanBronzePart(task);
     const message: SilverTask = { kind: 'scan', task };
-    return (await this.pool.run(message, { transferList: [task.bytes.buffer as ArrayBuffer] })) as ScanSummary;
+    return (await this.onWorker(this.pool, message, { transferList: [task.bytes.buffer as ArrayBuffer] })) as ScanSummary;
   }
 
   /**
@@ -101,7 +102,7 @@ export class SilverPool {
     if (!this.pool) return processMonth(task);
     const message: SilverTask = { kind: 'month', task };
     try {
-      return (await this.pool.run(message)) as MonthResult;
+      return (await this.onWorker(this.pool, message)) as MonthResult;
     } catch (err) {
       if (!isWorkerOutOfMemory(err)) throw err;
       const bucket = task.bucket ? ` (SKU bucket ${task.bucket.index + 1} of ${task.bucket.count})` : '';
@@ -127,7 +128,7 @@ export class SilverPool {
       onHand.day,
       onHand.onHand,
     ];
-    return (await this.pool.run(message, { transferList: views.map((v) => v.buffer as ArrayBuffer) })) as EncodedDataFile[];
+    return (await this.onWorker(this.pool, message, { transferList: views.map((v) => v.buffer as ArrayBuffer) })) as EncodedDataFile[];
   }
 
   async encode(fields: readonly DeltaField[], columns: readonly PhysicalColumn[], numRecords: number): Promise<EncodedDataFile> {
@@ -137,7 +138,20 @@ export class SilverPool {
       const view = ArrayBuffer.isView(c) ? c : 'indexes' in c && ArrayBuffer.isView(c.indexes) ? c.indexes : undefined;
       return view ? [view.buffer as ArrayBuffer] : [];
     });
-    return (await this.pool.run(message, { transferList })) as EncodedDataFile;
+    return (await this.onWorker(this.pool, message, { transferList })) as EncodedDataFile;
+  }
+
+  /**
+   * One task on a worker, then glibc's free arena memory given back (docs/sizing.md, s29trim): a
+   * task's freed buffers stay resident otherwise. From this thread, since malloc_trim trims every
+   * arena, the workers' too, and the FFI library is then loaded in one thread only.
+   */
+  private async onWorker(pool: Piscina, message: SilverTask, options?: { transferList: ArrayBuffer[] }): Promise<unknown> {
+    try {
+      return await pool.run(message, options);
+    } finally {
+      releaseNativeMemory();
+    }
   }
 
   private closed = false;

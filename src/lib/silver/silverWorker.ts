@@ -1,6 +1,5 @@
 import { encodeDataFile, type EncodedDataFile, type PhysicalColumn } from '../delta/dataFile';
 import type { DeltaField } from '../delta/types';
-import { releaseNativeMemory } from '../memory/nativeMemory';
 import { buildDailyDemandFiles, type DailyDemandTask } from './dailyDemandTask';
 import { processMonth, type MonthResult, type MonthTask } from './monthPass';
 import { scanBronzePart, type ScanPartTask, type ScanSummary } from './orderChunkScan';
@@ -26,8 +25,5 @@ function run(task: SilverTask): SilverTaskResult {
  * demand, or encode one data file. The result's large buffers are transferred, not copied.
  */
 export default function runSilverTask(task: SilverTask): SilverTaskResult {
-  const result = movedResult(run(task));
-  // What the task freed stays resident in glibc's arenas (docs/sizing.md, s29trim): give it back between tasks.
-  releaseNativeMemory();
-  return result;
+  return movedResult(run(task));
 }
