@@ -65,36 +65,57 @@ describe('NativeMemoryRelease', () => {
     const load = jest.fn((): never => {
       throw new Error("Cannot find module 'koffi'");
     });
-    const log = jest.fn<void, [string]>();
-    const release = new NativeMemoryRelease({ facts: () => linux(), loadMallocTrim: load, log });
+    const warn = jest.fn<void, [string]>();
+    const release = new NativeMemoryRelease({
+      facts: () => linux(),
+      loadMallocTrim: load,
+      warn,
+      log: () => {
+        throw new Error('a failure is a warning, not a debug line');
+      },
+    });
     expect(release.release()).toBe(false);
     expect(release.release()).toBe(false);
     expect(load).toHaveBeenCalledTimes(1);
-    expect(log).toHaveBeenCalledTimes(1);
-    expect(log.mock.calls[0]?.[0]).toMatch(/could not be loaded.*Cannot find module 'koffi'/);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[0]).toMatch(/could not be loaded.*Cannot find module 'koffi'/);
   });
 
   it('stops calling a malloc_trim that threw, without throwing itself', () => {
     const trim = jest.fn((): number => {
       throw new Error('boom');
     });
-    const log = jest.fn<void, [string]>();
-    const release = new NativeMemoryRelease({ facts: () => linux(), loadMallocTrim: () => trim, log });
+    const warn = jest.fn<void, [string]>();
+    const release = new NativeMemoryRelease({
+      facts: () => linux(),
+      loadMallocTrim: () => trim,
+      warn,
+      log: () => {
+        throw new Error('a failure is a warning, not a debug line');
+      },
+    });
     expect(release.release()).toBe(false);
     expect(release.release()).toBe(false);
     expect(trim).toHaveBeenCalledTimes(1);
-    expect(log).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledTimes(1);
   });
   it('is a no-op, said once, when the process facts cannot be read (process.report failing)', () => {
     const facts = jest.fn((): never => {
       throw new Error('report unavailable');
     });
-    const log = jest.fn<void, [string]>();
-    const release = new NativeMemoryRelease({ facts, loadMallocTrim: () => () => 1, log });
+    const warn = jest.fn<void, [string]>();
+    const release = new NativeMemoryRelease({
+      facts,
+      loadMallocTrim: () => () => 1,
+      warn,
+      log: () => {
+        throw new Error('a failure is a warning, not a debug line');
+      },
+    });
     expect(release.release()).toBe(false);
     expect(release.release()).toBe(false);
     expect(facts).toHaveBeenCalledTimes(1);
-    expect(log.mock.calls).toEqual([[expect.stringMatching(/could not be told.*report unavailable/)]]);
+    expect(warn.mock.calls).toEqual([[expect.stringMatching(/^demand: .*could not be told.*report unavailable/)]]);
   });
 
   it('refuses a DEMAND_MALLOC_TRIM that is neither on nor off at start, naming the setting and value', () => {
@@ -122,7 +143,7 @@ const glibc = glibcRuntimeVersion();
   it('runs through NativeMemoryRelease on this platform (whatever DEMAND_MALLOC_TRIM the shell has)', () => {
     const said: string[] = [];
     const facts = () => ({ platform: process.platform, glibcVersion: glibc, env: {} });
-    expect(new NativeMemoryRelease({ facts, log: (m) => said.push(m) }).release()).toBe(true);
+    expect(new NativeMemoryRelease({ facts, log: (m) => said.push(m), warn: (m) => said.push(m) }).release()).toBe(true);
     expect(said).toEqual([]);
   });
 });

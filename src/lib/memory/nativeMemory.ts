@@ -64,8 +64,14 @@ export interface NativeMemoryReleaseOptions {
   /** This process's facts; read on the first call when omitted. */
   facts?: () => NativeMemoryFacts;
   loadMallocTrim?: MallocTrimLoader;
-  /** Told once why nothing is released (not wanted, or the load failed). */
+  /** Told once why nothing is released when it is not wanted (another platform, opted out). Default: `NODE_DEBUG=demand-memory`. */
   log?: (message: string) => void;
+  /**
+   * Told once when the release was wanted (glibc Linux, not opted out) but cannot run: koffi or the
+   * symbol did not load, or malloc_trim threw. Default `console.warn`, which reaches Azure's logs:
+   * the operator then knows the memory figures of docs/sizing.md do not hold for that instance.
+   */
+  warn?: (message: string) => void;
 }
 
 /** Releases free native memory; `release()` says whether `malloc_trim` ran. */
@@ -83,7 +89,7 @@ export class NativeMemoryRelease {
       return true;
     } catch (err) {
       this.trim = null;
-      this.say(`malloc_trim failed, not called again: ${err instanceof Error ? err.message : String(err)}`);
+      this.warn(`malloc_trim failed, not called again: ${err instanceof Error ? err.message : String(err)}`);
       return false;
     }
   }
@@ -94,7 +100,7 @@ export class NativeMemoryRelease {
       facts = (this.options.facts ?? currentFacts)();
     } catch (err) {
       // process.report can fail (a locked-down host): the release is an optimisation, the activity's result is not.
-      this.say(`native memory release off: the C library could not be told (${err instanceof Error ? err.message : String(err)})`);
+      this.warn(`native memory release off: the C library could not be told (${err instanceof Error ? err.message : String(err)})`);
       return null;
     }
     if (!nativeMemoryReleaseWanted(facts)) {
@@ -106,13 +112,17 @@ export class NativeMemoryRelease {
     try {
       return (this.options.loadMallocTrim ?? koffiMallocTrim)();
     } catch (err) {
-      this.say(`native memory release off: malloc_trim could not be loaded (${err instanceof Error ? err.message : String(err)})`);
+      this.warn(`native memory release off: malloc_trim could not be loaded (${err instanceof Error ? err.message : String(err)})`);
       return null;
     }
   }
 
   private say(message: string): void {
     (this.options.log ?? debug)(message);
+  }
+
+  private warn(message: string): void {
+    (this.options.warn ?? console.warn)(`demand: ${message}`);
   }
 }
 
