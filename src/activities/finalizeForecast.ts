@@ -350,7 +350,8 @@ export async function finalizeForecast(input: FinalizeForecastInput, services: P
   const season = input.season ?? settings.DEMAND_FORECAST_SEASON;
   const run: FinalizeForecastInput = { ...input, trigger };
   const signal = signalOf(services);
-  // The fan-out is over: its idle forecast workers go now, not after their idle timeout (a no-op while another fan-out runs).
+  // The fan-out is over: its idle forecast workers go now, not after their idle timeout (a no-op while a worker task is in flight;
+  // another run's fan-out between batches then starts new workers for its next batch: time, not data).
   await releaseIdleForecastWorkers();
   // Gold first: the figures' fallback, planInventory and publish read the run's committed rows.
   const gold = await commitRunGold(services, input.runId, input.batchCount);

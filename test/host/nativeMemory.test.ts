@@ -13,6 +13,11 @@ import {
   type NativeMemoryFacts,
 } from '../../src/lib/memory/nativeMemory';
 
+/** A failure is a warning, never (only) a debug line: the debug log throws to show it was used. */
+const noDebugLine = (): never => {
+  throw new Error('a failure is a warning, not a debug line');
+};
+
 const linux = (env: NodeJS.ProcessEnv = {}): NativeMemoryFacts => ({ platform: 'linux', glibcVersion: '2.36', env });
 
 describe('nativeMemoryReleaseWanted', () => {
@@ -70,9 +75,7 @@ describe('NativeMemoryRelease', () => {
       facts: () => linux(),
       loadMallocTrim: load,
       warn,
-      log: () => {
-        throw new Error('a failure is a warning, not a debug line');
-      },
+      log: noDebugLine,
     });
     expect(release.release()).toBe(false);
     expect(release.release()).toBe(false);
@@ -90,9 +93,7 @@ describe('NativeMemoryRelease', () => {
       facts: () => linux(),
       loadMallocTrim: () => trim,
       warn,
-      log: () => {
-        throw new Error('a failure is a warning, not a debug line');
-      },
+      log: noDebugLine,
     });
     expect(release.release()).toBe(false);
     expect(release.release()).toBe(false);
@@ -108,9 +109,7 @@ describe('NativeMemoryRelease', () => {
       facts,
       loadMallocTrim: () => () => 1,
       warn,
-      log: () => {
-        throw new Error('a failure is a warning, not a debug line');
-      },
+      log: noDebugLine,
     });
     expect(release.release()).toBe(false);
     expect(release.release()).toBe(false);
