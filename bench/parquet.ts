@@ -13,7 +13,7 @@
  */
 import { makeVector, tableFromIPC, tableToIPC, vectorFromArray, Bool, DateDay, Int64, Utf8, Table as ArrowTable } from 'apache-arrow';
 import * as parquetWasm from 'parquet-wasm';
-import { encodeArrowParquet } from '../src/lib/delta/arrowParquet';
+import { encodeArrowParquet } from './arrowParquet';
 import { decodeParquet, dateToDays, encodeParquet, encodeParquetColumns } from '../src/lib/delta/parquet';
 import type { DeltaField, DeltaRow } from '../src/lib/delta/types';
 import { lakeTables } from '../src/lib/lakeTables';

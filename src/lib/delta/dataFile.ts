@@ -1,10 +1,11 @@
 /**
  * A data file encoded from columns, with its Delta stats. This is what bulk writers (the Silver
  * build) hand to worker threads: typed arrays and string arrays go in, the file's bytes and
- * add.stats come out, and no row object is ever built.
+ * add.stats come out, and no row object is ever built. The bytes come from hyparquet-writer, like
+ * every other file the module writes (parquet.ts says why): a worker loads no other Parquet library.
  */
-import { encodeArrowParquet } from './arrowParquet';
-import { daysToDate } from './parquet';
+import { ValidationError } from '../errors';
+import { daysToDate, encodeParquetColumns } from './parquet';
 import { boundedStats, compareUtf8, type ColumnSummary, type FileStats } from './stats';
 import type { DeltaField } from './types';
 
@@ -101,6 +102,92 @@ export function physicalColumnStats(fields: readonly DeltaField[], columns: read
   );
 }
 
+/**
+ * Safe integers (times `scale`) as the bigints hyparquet-writer takes for INT64: one typed array
+ * when nothing is null, else an array with nulls.
+ */
+function int64Values(field: DeltaField, values: ArrayLike<unknown>, length: number, scale: number): ArrayLike<bigint | null> {
+  const toBigInt = (v: unknown): bigint => {
+    const x = Math.round((v as number) * scale);
+    if (!Number.isSafeInteger(x)) throw new ValidationError(field.name, `column "${field.name}": ${String(v)} is not a safe ${field.type} value`);
+    return BigInt(x);
+  };
+  let nulls = false;
+  for (let i = 0; i < length && !nulls; i++) nulls = values[i] === null || values[i] === undefined;
+  if (!nulls) {
+    const out = new BigInt64Array(length);
+    for (let i = 0; i < length; i++) out[i] = toBigInt(values[i]);
+    return out;
+  }
+  const out = new Array<bigint | null>(length);
+  for (let i = 0; i < length; i++) out[i] = values[i] === null || values[i] === undefined ? null : toBigInt(values[i]);
+  return out;
+}
+
+const asciiOnly = /^[\x00-\x7f]*$/;
+
+/**
+ * Text as UTF-8 views into one buffer encoded at once, one view per distinct value. hyparquet-writer
+ * would otherwise encode each string apart (a TextEncoder call and an ArrayBuffer per value: most of
+ * its time on order lines), and a repeated value being the same view lets its dictionary find it by
+ * identity.
+ */
+function utf8Values(values: ArrayLike<unknown>, length: number): Array<Uint8Array | null> {
+  // join() writes null and undefined as empty text, which is what a null slot holds.
+  const joined = Array.prototype.join.call(values, '');
+  const ascii = asciiOnly.test(joined);
+  const bytes = Buffer.from(joined, ascii ? 'latin1' : 'utf8');
+  const views = new Map<string, Uint8Array>();
+  const out = new Array<Uint8Array | null>(length);
+  let offset = 0;
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    if (typeof v !== 'string') {
+      out[i] = null;
+      continue;
+    }
+    const size = ascii ? v.length : Buffer.byteLength(v, 'utf8');
+    let view = views.get(v);
+    if (view === undefined) {
+      view = bytes.subarray(offset, offset + size);
+      views.set(v, view);
+    }
+    out[i] = view;
+    offset += size;
+  }
+  return out;
+}
+
+/**
+ * One column as hyparquet-writer's physical values (encodeParquetColumns): INT64 as bigint,
+ * timestamps as microseconds; text as UTF-8 bytes (dictionary columns come expanded: the writer
+ * dictionary-encodes repetitive text itself); days, numbers and booleans as they are.
+ */
+function writerColumn(field: DeltaField, values: ArrayLike<unknown>, length: number): ArrayLike<unknown> {
+  switch (field.type) {
+    case 'long':
+      return int64Values(field, values, length, 1);
+    case 'timestamp':
+      return int64Values(field, values, length, 1000);
+    case 'string':
+      return utf8Values(values, length);
+    case 'integer':
+    case 'short':
+    case 'byte':
+    case 'date':
+    case 'double':
+    case 'float':
+    case 'boolean':
+      return values;
+    default:
+      // The bulk path serves the Silver build's fixed schemas; row writes (DeltaTable.write) take these.
+      throw new ValidationError(
+        'fields',
+        `column "${field.name}": the column-wise writer does not encode ${field.type}; write such rows with DeltaTable.write`,
+      );
+  }
+}
+
 /** Encodes one Snappy Parquet data file from columns (in `fields` order) and computes its stats. */
 export function encodeDataFile(fields: readonly DeltaField[], physical: readonly PhysicalColumn[], numRecords: number): EncodedDataFile {
   for (let i = 0; i < fields.length; i++) {
@@ -108,6 +195,13 @@ export function encodeDataFile(fields: readonly DeltaField[], physical: readonly
     const length = column === undefined ? 0 : isDictionaryColumn(column) ? column.indexes.length : column.length;
     if (length !== numRecords) throw new RangeError(`column ${fields[i]?.name ?? i} has ${length} values, expected ${numRecords}`);
   }
-  const stats = physicalColumnStats(fields, physical, numRecords);
-  return { bytes: encodeArrowParquet(fields, physical, numRecords), stats };
+  // Dictionary columns expanded once, for the stats and the writer alike.
+  const values = physical.map(expand);
+  const stats = boundedStats(
+    numRecords,
+    fields.map((field, i) => summarise(field, values[i] as ArrayLike<unknown>, numRecords)),
+  );
+  const columns = fields.map((field, i) => writerColumn(field, values[i] as ArrayLike<unknown>, numRecords));
+  // One row group per file, as Spark and delta-rs write files of this size.
+  return { bytes: encodeParquetColumns(fields, columns, { rowGroupSize: Math.max(1, numRecords) }), stats };
 }

@@ -168,7 +168,7 @@ export function encodeParquet(fields: readonly DeltaField[], rows: readonly Delt
 /** Encodes columns already in the physical form (INT64 as bigint, DATE as days, TIMESTAMP as micros). */
 export function encodeParquetColumns(
   fields: readonly DeltaField[],
-  columns: readonly unknown[][],
+  columns: ReadonlyArray<ArrayLike<unknown>>,
   options: ParquetEncodeOptions = {},
 ): Uint8Array {
   const schema: SchemaElement[] = [{ name: 'spark_schema', num_children: fields.length }, ...fields.map(schemaElement)];

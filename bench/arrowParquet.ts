@@ -1,11 +1,11 @@
 /**
  * Column data → Parquet through Apache Arrow and parquet-wasm (arrow-rs compiled to WebAssembly,
- * the Parquet writer delta-rs itself uses). The bulk write path: columns arrive as typed arrays and
- * string arrays, become Arrow buffers without a JS object per value (text as one UTF-8 buffer with
- * offsets, 64-bit integers as word pairs), and arrow-rs encodes them. Measured with
- * `npm run build && node dist/bench/parquet.js` (bench/parquet.ts, "from columns"): 1M
- * daily_demand-shaped rows in 50,000-row files took 676 ms against hyparquet-writer's 1,822 ms
- * (2.7x), files 1.86 MB against 1.12 MB. hyparquet stays the reader, and the writer of row batches.
+ * the Parquet writer delta-rs itself uses): the Silver build's bulk writer until stop 30, kept here
+ * only so bench/parquet.ts can compare it with hyparquet-writer from the same columns. Columns
+ * become Arrow buffers without a JS object per value (text as one UTF-8 buffer with offsets,
+ * 64-bit integers as word pairs), and arrow-rs encodes them. It left src because every Silver
+ * worker isolate paid for the Arrow modules, its own compiled wasm and a linear memory that never
+ * shrinks (docs/sizing.md, issue 16 stop 30).
  */
 import {
   Bool,
@@ -31,8 +31,8 @@ import {
   type DataType,
 } from 'apache-arrow';
 import * as parquetWasm from 'parquet-wasm';
-import { ValidationError } from '../errors';
-import type { DeltaField } from './types';
+import { ValidationError } from '../src/lib/errors';
+import type { DeltaField } from '../src/lib/delta/types';
 
 /** Text as indexes into a dictionary (-1 for null). */
 export interface TextDictionary {
