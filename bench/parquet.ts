@@ -6,14 +6,17 @@
  *
  * A second comparison starts from columns (typed arrays and string arrays, as the Silver build
  * holds them) and writes 50,000-row files, as the Silver build does: hyparquet-writer (columns
- * converted to the bigint values it needs) versus the module's Arrow path (src/lib/delta/arrowParquet.ts).
- * Files of both are read back with hyparquet and checked.
+ * converted to the bigint values it needs) versus the Arrow path the Silver build used until stop 30
+ * (bench/arrowParquet.ts), and the module's own column path (src/lib/delta/dataFile.ts, hyparquet-writer
+ * with its stats, as the Silver workers run it). Files of all are read back with hyparquet and checked.
+ * apache-arrow and parquet-wasm are dev dependencies, for this bench only.
  *
  * Run: npm run build && node dist/bench/parquet.js      (rows: BENCH_PARQUET_ROWS, default 1,000,000)
  */
 import { makeVector, tableFromIPC, tableToIPC, vectorFromArray, Bool, DateDay, Int64, Utf8, Table as ArrowTable } from 'apache-arrow';
 import * as parquetWasm from 'parquet-wasm';
 import { encodeArrowParquet } from './arrowParquet';
+import { encodeDataFile } from '../src/lib/delta/dataFile';
 import { decodeParquet, dateToDays, encodeParquet, encodeParquetColumns } from '../src/lib/delta/parquet';
 import type { DeltaField, DeltaRow } from '../src/lib/delta/types';
 import { lakeTables } from '../src/lib/lakeTables';
@@ -167,6 +170,8 @@ async function columnsComparison(rows: DeltaRow[]): Promise<void> {
   check('hyparquet-writer (columns)', rows, await readFiles(hyFiles));
   const [arrowFiles, arrowMs] = time(() => writeFiles(columns, (slice, n) => encodeArrowParquet(dataFields, slice, n)));
   check('parquet-wasm (columns)', rows, await readFiles(arrowFiles));
+  const [moduleFiles, moduleMs] = time(() => writeFiles(columns, (slice, n) => encodeDataFile(dataFields, slice, n).bytes));
+  check('encodeDataFile (columns)', rows, await readFiles(moduleFiles));
   const size = (files: Uint8Array[]): number => files.reduce((a, f) => a + f.byteLength, 0);
   console.table([
     {
@@ -179,7 +184,15 @@ async function columnsComparison(rows: DeltaRow[]): Promise<void> {
       size: `${(size(arrowFiles) / 1048576).toFixed(2)} MB`,
       write: `${arrowMs.toFixed(0)} ms`,
     },
+    {
+      'from columns, 50,000-row files': 'encodeDataFile (hyparquet-writer, stats included: the Silver path)',
+      size: `${(size(moduleFiles) / 1048576).toFixed(2)} MB`,
+      write: `${moduleMs.toFixed(0)} ms`,
+    },
   ]);
+  console.log(
+    `ratios encodeDataFile / parquet-wasm from columns: size ${(size(moduleFiles) / size(arrowFiles)).toFixed(2)}, write ${(moduleMs / arrowMs).toFixed(2)}`,
+  );
   console.log(
     `ratios hyparquet / parquet-wasm from columns: size ${(size(hyFiles) / size(arrowFiles)).toFixed(2)}, write ${(hyMs / arrowMs).toFixed(2)}`,
   );

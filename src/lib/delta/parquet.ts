@@ -1,11 +1,13 @@
 /**
  * Parquet encoding of Delta data files (and decoding of data files and Parquet checkpoints).
  *
- * Library choice: hyparquet reads every file, and hyparquet-writer writes row batches
- * (DeltaTable.write: forecasts, products, quarantine...). Bulk writers that already hold columns
- * (the Silver build) write through parquet-wasm instead (arrowParquet.ts): from columns, in the
- * second table of the same bench, it writes 2.7x faster, with files 1.66x bigger. From rows,
- * measured with
+ * Library choice: hyparquet reads every file and hyparquet-writer writes every file: row batches
+ * (DeltaTable.write: forecasts, products, quarantine...) and the Silver build's bulk files from
+ * columns (dataFile.ts), so a Silver worker loads no other Parquet library. Until stop 30 the bulk
+ * files went through parquet-wasm + apache-arrow (now bench/arrowParquet.ts, for the comparison
+ * only): 2.4-2.7x faster from columns, but every worker isolate paid for the Arrow modules, its
+ * own compiled wasm and a wasm memory that never shrinks (docs/sizing.md, issue 16 stop 30).
+ * From rows, measured with
  * `npm run build && node dist/bench/parquet.js` (bench/parquet.ts) on 1,000,000 daily_demand-shaped
  * rows, Snappy, on a shared 2-core machine (absolute times inflated by load, the ratios are the point):
  *   hyparquet-writer + hyparquet: 0.76 MB, write 9.7 s, read 11.6 s
@@ -14,7 +16,7 @@
  * writes take 0.42x and reads 0.08x the time, starting from and ending at plain JS rows as the pipeline
  * holds them. It is also pure JavaScript (no WASM blob in every Functions worker, no Arrow IPC round
  * trip), lets us give explicit Parquet schema elements (REQUIRED/OPTIONAL, DATE, TIMESTAMP(MICROS, UTC)),
- * and reads nested structs and maps, which Delta's Parquet checkpoints need. Both are maintained (MIT).
+ * and reads nested structs and maps, which Delta's Parquet checkpoints need. It is maintained (MIT).
  *
  * Codec: SNAPPY (built into hyparquet-writer; standard, readable by Spark/Databricks/DuckDB).
  * Type mapping (Delta → Parquet): long→INT64, integer→INT32, double→DOUBLE, boolean→BOOLEAN,
