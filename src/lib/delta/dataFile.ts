@@ -109,7 +109,8 @@ export function physicalColumnStats(fields: readonly DeltaField[], columns: read
 function int64Values(field: DeltaField, values: ArrayLike<unknown>, length: number, scale: number): ArrayLike<bigint | null> {
   const toBigInt = (v: unknown): bigint => {
     const x = Math.round((v as number) * scale);
-    if (!Number.isSafeInteger(x)) throw new ValidationError(field.name, `column "${field.name}": ${String(v)} is not a safe ${field.type} value`);
+    if (!Number.isSafeInteger(x))
+      throw new ValidationError(field.name, `column "${field.name}": ${String(v)} is not a safe ${field.type} value`);
     return BigInt(x);
   };
   let nulls = false;
