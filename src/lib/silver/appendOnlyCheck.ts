@@ -116,6 +116,9 @@ export async function confirmRedeliveries(
   netting: boolean,
   scannedMonths: Iterable<string> = [],
 ): Promise<AppendOnlyMonths> {
+  // No candidate month (e.g. a first build): nothing can stay append-only, whatever the spills
+  // hold, so they are not decoded here (on the main thread, every month's: the stage's peak).
+  if (candidates.months.size === 0) return { months: new Set(), appendFrom: candidates.appendFrom, redeliveredDays: new Map() };
   const months = new Set(candidates.months);
   const redeliveredDays = new Map<string, DayRange>();
   // With netting, a cancellation in a month that is no candidate (e.g. past every SKU's last sale,
