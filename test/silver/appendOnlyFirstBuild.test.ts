@@ -11,7 +11,10 @@ describe('confirmRedeliveries without candidate months', () => {
     const read = jest.spyOn(monthSpill, 'readSpilledBatches');
     const source = {} as Pick<PriorMonthSource, 'tables' | 'startState' | 'runId' | 'abortSignal'>;
     const appendFrom = new Map<string, number>();
-    const result = await confirmRedeliveries(source, '/nonexistent-spill-dir', { months: new Set(), appendFrom }, new Map(), true, ['2024-01', '2024-02']);
+    const result = await confirmRedeliveries(source, '/nonexistent-spill-dir', { months: new Set(), appendFrom }, new Map(), true, [
+      '2024-01',
+      '2024-02',
+    ]);
     expect(result.months.size).toBe(0);
     expect(result.appendFrom).toBe(appendFrom);
     expect(read).not.toHaveBeenCalled();
