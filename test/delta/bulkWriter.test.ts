@@ -73,6 +73,29 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
     connection.closeSync();
   });
 
+  it('keeps far-future timestamps, writes lone surrogates as U+FFFD without shifting the next values, and names a non-text value', async () => {
+    const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
+    const writer = await table.openWriter({ schema, partitionBy: ['part'], mode: 'append' });
+    const edge: DeltaRow[] = [
+      // A high half at the end of one value and a low half at the start of the next must not join.
+      { ...rows[0]!, s: 'cut\ud834', ts: '9999-12-31T23:59:59.999Z' },
+      { ...rows[0]!, s: '\udd1e after', ts: null },
+      { ...rows[0]!, s: 'bé next', ts: '2011-01-04T10:11:12.345Z' },
+    ];
+    await writer.addFile({ part: 'p1' }, encodeDataFile(writer.dataFields, columnsOf([...writer.dataFields], edge), edge.length));
+    await writer.commit();
+    const back = await table.readAll();
+    expect(back.map((r) => r.s)).toEqual(['cut\ufffd', '\ufffd after', 'bé next']);
+    expect(back.map((r) => r.ts)).toEqual(['9999-12-31T23:59:59.999Z', null, '2011-01-04T10:11:12.345Z']);
+
+    const columns = columnsOf([...writer.dataFields], rows);
+    columns[0] = ['a', 7, 'c', 'd'];
+    expect(() => encodeDataFile(writer.dataFields, columns, rows.length)).toThrow(/column "s": 7 is not a string value/);
+    const longs = columnsOf([...writer.dataFields], rows);
+    longs[1] = [1, 2n, 3, 4];
+    expect(() => encodeDataFile(writer.dataFields, longs, rows.length)).toThrow(ValidationError);
+  });
+
   it('skips a write whose transaction is committed, and abort() removes the files it stored', async () => {
     const table = DeltaTable.forPath(ctx.lake, 'silver/bulk');
     const txn = { appId: 'silver:run-1:bulk', version: 0 };

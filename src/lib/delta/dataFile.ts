@@ -5,6 +5,7 @@
  * every other file the module writes (parquet.ts says why): a worker loads no other Parquet library.
  */
 import { ValidationError } from '../errors';
+import { valueText } from '../errors/valueText';
 import { daysToDate, encodeParquetColumns } from './parquet';
 import { boundedStats, compareUtf8, type ColumnSummary, type FileStats } from './stats';
 import type { DeltaField } from './types';
@@ -107,11 +108,13 @@ export function physicalColumnStats(fields: readonly DeltaField[], columns: read
  * when nothing is null, else an array with nulls.
  */
 function int64Values(field: DeltaField, values: ArrayLike<unknown>, length: number, scale: number): ArrayLike<bigint | null> {
+  // Rounded first, then scaled as a bigint: a timestamp's microseconds pass 2^53 after 2255.
+  const factor = BigInt(scale);
   const toBigInt = (v: unknown): bigint => {
-    const x = Math.round((v as number) * scale);
+    const x = typeof v === 'number' ? Math.round(v) : NaN;
     if (!Number.isSafeInteger(x))
-      throw new ValidationError(field.name, `column "${field.name}": ${String(v)} is not a safe ${field.type} value`);
-    return BigInt(x);
+      throw new ValidationError(field.name, `column "${field.name}": ${valueText(v)} is not a safe ${field.type} value`);
+    return scale === 1 ? BigInt(x) : BigInt(x) * factor;
   };
   let nulls = false;
   for (let i = 0; i < length && !nulls; i++) nulls = values[i] === null || values[i] === undefined;
@@ -127,13 +130,34 @@ function int64Values(field: DeltaField, values: ArrayLike<unknown>, length: numb
 
 const asciiOnly = /^[\x00-\x7f]*$/;
 
+/** ES2024 string methods (Node 20 has them; the compiler's lib here is older). */
+interface WellFormedText {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
+}
+
 /**
  * Text as UTF-8 views into one buffer encoded at once, one view per distinct value. hyparquet-writer
  * would otherwise encode each string apart (a TextEncoder call and an ArrayBuffer per value: most of
  * its time on order lines), and a repeated value being the same view lets its dictionary find it by
  * identity.
  */
-function utf8Values(values: ArrayLike<unknown>, length: number): Array<Uint8Array | null> {
+function utf8Values(field: DeltaField, column: ArrayLike<unknown>, length: number): Array<Uint8Array | null> {
+  let wellFormed = true;
+  for (let i = 0; i < length; i++) {
+    const v = column[i];
+    if (typeof v === 'string') wellFormed &&= (v as unknown as WellFormedText).isWellFormed();
+    else if (v !== null && v !== undefined)
+      throw new ValidationError(field.name, `column "${field.name}": ${valueText(v)} is not a string value`);
+  }
+  // A lone surrogate is written as U+FFFD (as UTF-8 encoding does), replaced per value first: two
+  // halves in neighbouring values would otherwise join into one character and shift the offsets.
+  const values = wellFormed
+    ? column
+    : Array.from({ length }, (_, i) => {
+        const v = column[i];
+        return typeof v === 'string' ? (v as unknown as WellFormedText).toWellFormed() : v;
+      });
   // join() writes null and undefined as empty text, which is what a null slot holds.
   const joined = Array.prototype.join.call(values, '');
   const ascii = asciiOnly.test(joined);
@@ -171,7 +195,7 @@ function writerColumn(field: DeltaField, values: ArrayLike<unknown>, length: num
     case 'timestamp':
       return int64Values(field, values, length, 1000);
     case 'string':
-      return utf8Values(values, length);
+      return utf8Values(field, values, length);
     case 'integer':
     case 'short':
     case 'byte':
