@@ -94,6 +94,16 @@ describe('Bulk Delta writes from encoded columns (DeltaTable.openWriter + encode
     const longs = columnsOf([...writer.dataFields], rows);
     longs[1] = [1, 2n, 3, 4];
     expect(() => encodeDataFile(writer.dataFields, longs, rows.length)).toThrow(ValidationError);
+    // The file must hold what its stats say: a fraction or a wrapped value is refused, not rounded.
+    longs[1] = [1, 2.5, 3, 4];
+    expect(() => encodeDataFile(writer.dataFields, longs, rows.length)).toThrow(/column "l": 2\.5 is not a safe long value/);
+    const ints = columnsOf([...writer.dataFields], rows);
+    ints[2] = [1, 2, 0.5, 4];
+    expect(() => encodeDataFile(writer.dataFields, ints, rows.length)).toThrow(
+      /column "i": 0\.5 is not a whole number in the integer range/,
+    );
+    ints[2] = [1, 2, 2 ** 31, 4];
+    expect(() => encodeDataFile(writer.dataFields, ints, rows.length)).toThrow(/column "i": 2147483648 is not a whole number/);
   });
 
   it('skips a write whose transaction is committed, and abort() removes the files it stored', async () => {

@@ -108,10 +108,12 @@ export function physicalColumnStats(fields: readonly DeltaField[], columns: read
  * when nothing is null, else an array with nulls.
  */
 function int64Values(field: DeltaField, values: ArrayLike<unknown>, length: number, scale: number): ArrayLike<bigint | null> {
-  // Rounded first, then scaled as a bigint: a timestamp's microseconds pass 2^53 after 2255.
+  // A timestamp's milliseconds are rounded, then scaled as a bigint: its microseconds pass 2^53
+  // after 2255. A long is taken as it is: rounding 2.5 in the file while its stats keep 2.5 would
+  // make the two disagree, so a fraction is refused like any other non-integer.
   const factor = BigInt(scale);
   const toBigInt = (v: unknown): bigint => {
-    const x = typeof v === 'number' ? Math.round(v) : NaN;
+    const x = typeof v !== 'number' ? NaN : scale === 1 ? v : Math.round(v);
     if (!Number.isSafeInteger(x))
       throw new ValidationError(field.name, `column "${field.name}": ${valueText(v)} is not a safe ${field.type} value`);
     return scale === 1 ? BigInt(x) : BigInt(x) * factor;
@@ -126,6 +128,33 @@ function int64Values(field: DeltaField, values: ArrayLike<unknown>, length: numb
   const out = new Array<bigint | null>(length);
   for (let i = 0; i < length; i++) out[i] = values[i] === null || values[i] === undefined ? null : toBigInt(values[i]);
   return out;
+}
+
+/** The range of each 32-bit-or-smaller integer type (a date is days since the epoch, an INT32 too). */
+const int32Ranges: Record<string, readonly [number, number]> = {
+  integer: [-(2 ** 31), 2 ** 31 - 1],
+  date: [-(2 ** 31), 2 ** 31 - 1],
+  short: [-(2 ** 15), 2 ** 15 - 1],
+  byte: [-(2 ** 7), 2 ** 7 - 1],
+};
+
+/**
+ * INT32 columns as they are, once every value is checked: the writer would truncate 2.5 to 2 (or
+ * wrap 2^31) while the file's stats keep the value given, so a reader pruning by stats and one
+ * reading the values would disagree.
+ */
+function checkedIntegers(field: DeltaField, values: ArrayLike<unknown>, length: number): ArrayLike<unknown> {
+  const [min, max] = int32Ranges[field.type] as readonly [number, number];
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw new ValidationError(
+        field.name,
+        `column "${field.name}": ${valueText(v)} is not a whole number in the ${field.type} range ${min}..${max}`,
+      );
+  }
+  return values;
 }
 
 const asciiOnly = /^[\x00-\x7f]*$/;
@@ -200,6 +229,7 @@ function writerColumn(field: DeltaField, values: ArrayLike<unknown>, length: num
     case 'short':
     case 'byte':
     case 'date':
+      return checkedIntegers(field, values, length);
     case 'double':
     case 'float':
     case 'boolean':
