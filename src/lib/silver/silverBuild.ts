@@ -77,7 +77,7 @@ export interface SilverBuildOptions {
   fieldBounds?: FieldBounds;
   /** Order lines of months prepared ahead in the month pass at most (default 400,000). */
   linesAhead?: number;
-  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 25,000). */
+  /** Lines (this run's and stored) of one month the pass takes per SKU bucket at most (default 12,500). */
   linesPerBucket?: number;
 }
 
@@ -110,10 +110,15 @@ interface SilverRun {
   signal: { abortSignal?: AbortSignal };
 }
 
-/** The scratch folder and worker threads of a build, released when it ends. */
+/**
+ * The scratch folder of a build and the worker threads of the pass now running (see `onFreshPool`),
+ * released when it ends.
+ */
 interface Scratch {
   spillDir: string;
-  pool: SilverPool;
+  /** Worker threads each pass starts (0: in-process). */
+  workers: number;
+  pool: SilverPool | undefined;
 }
 
 interface InventoryOutcome {
@@ -155,8 +160,28 @@ export function silverWorkerCount(options: Pick<SilverBuildOptions, 'workers' | 
 }
 
 async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
-  await scratch.pool?.close();
+  const pool = scratch.pool;
+  scratch.pool = undefined;
+  await pool?.close();
   if (scratch.spillDir) rmSync(scratch.spillDir, { recursive: true, force: true });
+}
+
+/**
+ * Worker threads for one pass (the scan, the month pass), started for it and closed after it: a
+ * worker's heap does not shrink between tasks, so the scan's two worker heaps (about 50 MB each at
+ * 32,000 SKUs) stayed resident through the main thread's steps between the passes and into the
+ * month pass, and idle workers sat beside the inventory commit. Starting a pool costs well under a
+ * second; the peak it saved is in docs/sizing.md (issue 16, stop 32).
+ */
+async function onFreshPool<T>(run: SilverRun, scratch: Scratch, pass: (pool: SilverPool) => Promise<T>): Promise<T> {
+  const pool = SilverPool.create({ workers: scratch.workers, log: run.log });
+  scratch.pool = pool;
+  try {
+    return await pass(pool);
+  } finally {
+    scratch.pool = undefined;
+    await pool.close();
+  }
 }
 
 /** Inventory snapshots: read into columns (each SKU, date and file text once), then one commit streamed row by row. */
@@ -182,9 +207,9 @@ async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Prom
 }
 
 /**
- * The scratch folder and the workers of the orders pass are made first, so a folder that cannot
- * be written fails the build before any commit; then the inventory commit. A failure here still
- * ends the quarantine stream and removes what was made.
+ * The scratch folder is made first, so a folder that cannot be written fails the build before any
+ * commit; then the inventory commit. A failure here still ends the quarantine stream and removes
+ * what was made.
  */
 async function prepareScratchAndInventory(
   run: SilverRun,
@@ -193,8 +218,7 @@ async function prepareScratchAndInventory(
   const made: Partial<Scratch> = {};
   try {
     made.spillDir = makeSpillDir(run.scratchRoot);
-    made.pool = SilverPool.create({ workers: silverWorkerCount(run.options), log: run.log });
-    const scratch = { spillDir: made.spillDir, pool: made.pool };
+    const scratch: Scratch = { spillDir: made.spillDir, workers: silverWorkerCount(run.options), pool: undefined };
     return { scratch, inventory: await commitInventory(run, quarantine) };
   } catch (err) {
     await quarantine.abandon(err);
@@ -206,10 +230,10 @@ async function prepareScratchAndInventory(
 /** Orders, first pass: Bronze scanned (in parallel) into month spill files; invalid records quarantined. */
 async function scanOrders(run: SilverRun, scratch: Scratch, quarantine: QuarantineSink): Promise<ScanSummary> {
   const started = performance.now();
-  const scanned = await runScanPass(run.lake, run.options, run.ruleSet, scratch.pool, scratch.spillDir);
+  const scanned = await onFreshPool(run, scratch, (pool) => runScanPass(run.lake, run.options, run.ruleSet, pool, scratch.spillDir));
   const months = Object.keys(scanned.months).length;
   const ms = Math.round(performance.now() - started);
-  run.log(`silver: scanned ${scanned.read} order records into ${months} months in ${ms} ms (${scratch.pool.workers} workers)`);
+  run.log(`silver: scanned ${scanned.read} order records into ${months} months in ${ms} ms (${scratch.workers} workers)`);
   for (const bad of scanned.invalid) {
     await quarantine.add('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
   }
@@ -424,25 +448,6 @@ async function buildOrderTables(
   if (appendOnly.months.size > 0)
     run.log(`silver: daily_demand months ${[...appendOnly.months].sort().join(', ')} only gain rows: appended, their stored files kept`);
   const writers = await openMonthWriters(run, affected, appendOnly, cleanup.writers);
-  const pass = new MonthByMonthPass({
-    tables: run.tables,
-    startState: run.startState,
-    runId: run.runId,
-    ranges,
-    ruleSet: run.ruleSet,
-    pool: scratch.pool,
-    spillDir: scratch.spillDir,
-    writers,
-    files: cleanup.files,
-    affected,
-    onHand,
-    quarantine,
-    monthLines: new Map(Object.entries(scanned.months).map(([month, c]) => [month, c.demand + c.cancellation])),
-    appendOnly,
-    ...(run.options.linesAhead !== undefined ? { linesAhead: run.options.linesAhead } : {}),
-    ...(run.options.progress ? { progress: run.options.progress } : {}),
-    ...run.signal,
-  });
   // Every affected month append-only: no stored lines are netted again, so the months after are not read.
   const load = monthsToLoad(affected, scanned, netting).filter(
     (m) => appendOnly.months.size < affected.months.length || affected.set.has(m) || m in scanned.months,
@@ -450,9 +455,30 @@ async function buildOrderTables(
   const largest = largestMonth(run, load, scanned, appendOnly);
   const buckets = bucketCount(largest, run.options.linesPerBucket);
   if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
-  await pass.run(load, buckets);
-  // The workers and spill files are done with: their heaps are let go before the commits (the
-  // products commit holds the catalogue's rows; with idle workers beside it, it was the peak).
+  const pass = await onFreshPool(run, scratch, async (pool) => {
+    const monthPass = new MonthByMonthPass({
+      tables: run.tables,
+      startState: run.startState,
+      runId: run.runId,
+      ranges,
+      ruleSet: run.ruleSet,
+      pool,
+      spillDir: scratch.spillDir,
+      writers,
+      files: cleanup.files,
+      affected,
+      onHand,
+      quarantine,
+      monthLines: new Map(Object.entries(scanned.months).map(([month, c]) => [month, c.demand + c.cancellation])),
+      appendOnly,
+      ...(run.options.linesAhead !== undefined ? { linesAhead: run.options.linesAhead } : {}),
+      ...(run.options.progress ? { progress: run.options.progress } : {}),
+      ...run.signal,
+    });
+    await monthPass.run(load, buckets);
+    return monthPass;
+  });
+  // The spill files are done with (the month pass's workers are closed): removed before the commits.
   await releaseScratch(scratch);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   run.log(`silver: a month task decoded at most ${pass.peakLinesDecoded} spilled lines`);
