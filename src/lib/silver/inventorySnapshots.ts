@@ -7,6 +7,7 @@ import type { DeltaTable } from '../delta/deltaTable';
 import type { DeltaRow, DeltaWriteResult } from '../delta/types';
 import type { TableState } from '../delta/log';
 import { lakeTables } from '../lakeTables';
+import { orderLinesFileRows } from './silverTables';
 import type { InventoryColumns } from './inventoryColumns';
 
 export interface InventoryWriteOptions {
@@ -53,6 +54,10 @@ export async function writeInventorySnapshots(
     schema: lakeTables.inventory_snapshots.schema,
     partitionBy: lakeTables.inventory_snapshots.partitionBy,
     mode: 'overwritePartitions',
+    // Files of an order_lines file's rows, not the 250,000 default: a month's rows are buffered
+    // until its file is full and then encoded on this thread (at 32,000 SKUs a month of snapshots
+    // is one file of ~128,000 rows: the inventory commit's peak RSS 317 → 294 MB with this).
+    targetRowsPerFile: orderLinesFileRows,
     partitions: months.map((snapshot_month) => ({ snapshot_month })),
     transaction: options.transaction,
     commitInfo: { runId: options.runId },

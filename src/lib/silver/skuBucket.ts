@@ -21,9 +21,10 @@ export interface SkuBucket {
  * 32,000 SKUs (1.31M lines, 2 workers): 100,000 lines per bucket peaked at 565 MB RSS, 50,000 at
  * 522 MB, same CPU time (83 and 75 s, on a loaded machine). 25,000 (with daily demand tasks of 125,000
  * SKU-days), 8,000 SKUs, 2 workers, paired on a near-idle machine: buildSilver peak RSS 385 → 359 MB
- * (workers' share 242 → 171 MB), wall 14.7 → 13.9 s, CPU 25.4 → 24.4 s.
+ * (workers' share 242 → 171 MB), wall 14.7 → 13.9 s, CPU 25.4 → 24.4 s. 12,500 (32,000 SKUs, 2 workers,
+ * single runs, docs/sizing.md stop 32): the month pass's peak RSS 333-341 → 303 MB, buildSilver wall 65-72 → 69 s.
  */
-export const defaultLinesPerBucket = 25_000;
+export const defaultLinesPerBucket = 12_500;
 
 /** Hash ranges each month's spill is cut into at scan time (a power of two). */
 export const spillShards = 128;
