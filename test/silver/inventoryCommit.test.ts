@@ -14,6 +14,8 @@ import { lakeTables } from '../../src/lib/lakeTables';
 import { InventoryColumns } from '../../src/lib/silver/inventoryColumns';
 import type { InventorySnapshot } from '../../src/lib/silver/inventoryRecord';
 import { writeInventorySnapshots } from '../../src/lib/silver/inventorySnapshots';
+import { buildSilverTables } from '../../src/lib/silver/silverBuild';
+import { stock } from './silverTablesCompare';
 
 /** A deterministic batch with many same-SKU-and-day repeats, over two months, some without on_order. */
 function batch(n: number, seed: number, file: string): InventorySnapshot[] {
@@ -157,5 +159,62 @@ describe('inventory commit from columns', () => {
     expect(taken).toBe(columns.length - written.replaced);
     expect(built.rows).toBe(taken);
     expect(mostAhead).toBe(0);
+  });
+
+  const snap = (sku: string, snapshotDate: string, onHand: number): InventorySnapshot => ({
+    snapshotDate,
+    sku,
+    onHand,
+    onOrder: null,
+    sourceFile: 'inventory/f.csv',
+  });
+
+  it('counts the batch’s repeats and the stored rows it replaces; a stored row of the SKU on another day (another month) is kept, not counted', async () => {
+    const table = DeltaTable.forPath(lake, lakeTables.inventory_snapshots.path);
+    const stored = [snap('A', '2011-01-10', 1), snap('B', '2011-01-10', 2), snap('A', '2011-03-10', 3), snap('C', '2011-03-11', 4)];
+    expect((await write(table, stored, 1)).replaced).toBe(0);
+    // A Jan 10 twice (one batch repeat) over a stored row (one more), a new SKU; March's stored A and C untouched.
+    const next = [snap('A', '2011-01-10', 5), snap('D', '2011-01-10', 6), snap('A', '2011-01-10', 7)];
+    const written = await write(table, next, 2);
+    expect(written.replaced).toBe(2);
+    expect(written.result.skipped).toBe(false);
+    expect((await table.readAll()).map((r) => `${String(r.sku)} ${String(r.snapshot_date)} ${String(r.on_hand)}`).sort()).toEqual([
+      'A 2011-01-10 7',
+      'A 2011-03-10 3',
+      'B 2011-01-10 2',
+      'C 2011-03-11 4',
+      'D 2011-01-10 6',
+    ]);
+  });
+
+  it('a re-run of a committed transaction writes nothing and says it replaced nothing (not the batch’s repeats)', async () => {
+    const table = DeltaTable.forPath(lake, lakeTables.inventory_snapshots.path);
+    const first = batch(500, 7, 'inventory/w1');
+    const rerun = { transaction: { appId: 'test:inventory', version: 1 }, runId: 'run-1' };
+    const written1 = await writeInventorySnapshots(table, columnsOf(first), { ...rerun, readState: undefined });
+    expect(written1.replaced).toBeGreaterThan(0);
+    const rows = byMonth(await table.readAll());
+    const again = await writeInventorySnapshots(table, columnsOf(first), { ...rerun, readState: await table.state() });
+    expect(again.result.skipped).toBe(true);
+    expect(again.replaced).toBe(0);
+    expect(byMonth(await table.readAll())).toEqual(rows);
+  });
+
+  it('buildSilver logs what the inventory commit did: the rows replaced, and on a re-run of the run id that it was skipped', async () => {
+    const figures = [
+      { snapshot_date: '2011-01-10', sku: '22001', on_hand: '4', on_order: '' },
+      { snapshot_date: '2011-01-10', sku: '22001', on_hand: '5', on_order: '' },
+      { snapshot_date: '2011-01-11', sku: '22001', on_hand: '6', on_order: '' },
+    ];
+    const logOf = async (runId: string) => {
+      const lines: string[] = [];
+      await buildSilverTables(lake, { runId, inventory: stock(figures), log: (m) => lines.push(m) });
+      return lines.filter((m) => /stock snapshots/.test(m));
+    };
+    expect(await logOf('run-1')).toEqual(['silver: 1 stock snapshots replaced by later ones of the same SKU and day']);
+    expect(await logOf('run-1')).toEqual([
+      'silver: stock snapshots of run run-1 already committed (a re-run): write skipped, none replaced',
+    ]);
+    expect(await logOf('run-2')).toEqual(['silver: 3 stock snapshots replaced by later ones of the same SKU and day']);
   });
 });

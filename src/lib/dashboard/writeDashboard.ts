@@ -87,6 +87,10 @@ export async function writeDashboard(
       return writeStreamedDashboard(services, options, shown, versions, earlier);
     }
   }
+  // A small fleet's forecasts are read twice in one publish: sku and run_id above (the SKU count,
+  // which must be known before a whole table is held in memory), then in full here. Reading once
+  // would mean reading every column in that first pass, a large fleet's too; two columns of at
+  // most inlineSkuLimit SKUs cost little.
   const data = await loadDashboardData(services, read);
   const written = await writeDashboardFiles(data, options.outputPath, split);
   services.log(

@@ -118,7 +118,20 @@ export async function confirmRedeliveries(
 ): Promise<AppendOnlyMonths> {
   // No candidate month (e.g. a first build): nothing can stay append-only, whatever the spills
   // hold, so they are not decoded here (on the main thread, every month's: the stage's peak).
+  // The answer is the one checkRedeliveries would give (test/silver/appendOnlyFirstBuild.test.ts).
   if (candidates.months.size === 0) return { months: new Set(), appendFrom: candidates.appendFrom, redeliveredDays: new Map() };
+  return checkRedeliveries(source, spillDir, candidates, prior, netting, scannedMonths);
+}
+
+/** confirmRedeliveries without its shortcut: every checked month's spilled lines are decoded. */
+export async function checkRedeliveries(
+  source: Pick<PriorMonthSource, 'tables' | 'startState' | 'runId' | 'abortSignal'>,
+  spillDir: string,
+  candidates: AppendOnlyMonths,
+  prior: ReadonlyMap<string, DayRange>,
+  netting: boolean,
+  scannedMonths: Iterable<string> = [],
+): Promise<AppendOnlyMonths> {
   const months = new Set(candidates.months);
   const redeliveredDays = new Map<string, DayRange>();
   // With netting, a cancellation in a month that is no candidate (e.g. past every SKU's last sale,
@@ -130,7 +143,7 @@ export async function confirmRedeliveries(
     const stored = await storedKeys(source, month, suspects);
     const redelivered = [...suspects.keys].every((key) => stored.has(key));
     if (!candidates.months.has(month)) {
-      if (!redelivered) return { months: new Set(), appendFrom: candidates.appendFrom };
+      if (!redelivered) return { months: new Set(), appendFrom: candidates.appendFrom, redeliveredDays: new Map() };
     } else if (redelivered) redeliveredDays.set(month, { first: suspects.firstDay, last: suspects.lastDay });
     else months.delete(month);
   }

@@ -21,7 +21,7 @@ export interface InventoryWriteOptions {
 
 export interface InventoryWriteResult {
   result: DeltaWriteResult;
-  /** Stored or earlier-in-the-batch snapshots replaced by a later one of the same SKU and day. */
+  /** Stored or earlier-in-the-batch snapshots replaced by a later one of the same SKU and day (0 when the write was skipped). */
   replaced: number;
 }
 
@@ -64,5 +64,7 @@ export async function writeInventorySnapshots(
     ...(readState ? { readState } : {}),
     ...signal,
   });
-  return { result, replaced };
+  // A skipped write (its transaction already committed: a re-run) takes no row, so the count would
+  // hold only the batch's repeats: it replaced nothing.
+  return { result, replaced: result.skipped ? 0 : replaced };
 }

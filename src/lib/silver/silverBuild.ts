@@ -201,7 +201,8 @@ async function commitInventory(run: SilverRun, quarantine: QuarantineSink): Prom
     ...run.signal,
   });
   crashPoint('silver:committed');
-  if (written.replaced > 0) run.log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
+  if (written.result.skipped) run.log(`silver: stock snapshots of run ${runId} already committed (a re-run): write skipped, none replaced`);
+  else if (written.replaced > 0) run.log(`silver: ${written.replaced} stock snapshots replaced by later ones of the same SKU and day`);
   // Only the order pass's figures from here (SKU, day, on hand): the rest of the columns go before the scan.
   return { newSnapshots: newSnapshots.stockFigures(), rows: newSnapshots.length, version: written.result.version };
 }
