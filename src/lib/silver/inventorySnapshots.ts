@@ -64,7 +64,7 @@ export async function writeInventorySnapshots(
     ...(readState ? { readState } : {}),
     ...signal,
   });
-  // A skipped write (its transaction already committed: a re-run) takes no row, so the count would
-  // hold only the batch's repeats: it replaced nothing.
+  // A skipped write (its transaction already committed: a re-run) replaced nothing now: the count
+  // would hold only the batch's repeats, whether the skip was seen before the rows were read or at commit.
   return { result, replaced: result.skipped ? 0 : replaced };
 }

@@ -31,7 +31,7 @@ export interface ScanOrdersOptions {
   progress?: (stage: string, done: number, total?: number) => void;
   abortSignal?: AbortSignal;
   fieldBounds?: FieldBounds;
-  /** Decompressed bytes per scan task on the workers (default 4 MiB; tests use less). */
+  /** Decompressed bytes per scan task on the workers (default 2 MiB; tests use less). */
   chunkBytes?: number;
   /** Filled in as the pass runs: the most decompressed part bytes it held at once (chunk being cut, chunks queued or scanned). */
   stats?: ScanPassStats;

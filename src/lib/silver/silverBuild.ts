@@ -118,7 +118,6 @@ interface Scratch {
   spillDir: string;
   /** Worker threads each pass starts (0: in-process). */
   workers: number;
-  pool: SilverPool | undefined;
 }
 
 interface InventoryOutcome {
@@ -159,10 +158,7 @@ export function silverWorkerCount(options: Pick<SilverBuildOptions, 'workers' | 
   return autoWorkerCount(os.availableParallelism(), availableMemoryBytes(), options.maxWorkers);
 }
 
-async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
-  const pool = scratch.pool;
-  scratch.pool = undefined;
-  await pool?.close();
+function releaseScratch(scratch: Partial<Scratch>): void {
   if (scratch.spillDir) rmSync(scratch.spillDir, { recursive: true, force: true });
 }
 
@@ -173,13 +169,11 @@ async function releaseScratch(scratch: Partial<Scratch>): Promise<void> {
  * month pass, and idle workers sat beside the inventory commit. Starting a pool costs well under a
  * second; the peak it saved is in docs/sizing.md (issue 16, stop 32).
  */
-async function onFreshPool<T>(run: SilverRun, scratch: Scratch, pass: (pool: SilverPool) => Promise<T>): Promise<T> {
-  const pool = SilverPool.create({ workers: scratch.workers, log: run.log });
-  scratch.pool = pool;
+async function onFreshPool<T>(run: SilverRun, workers: number, pass: (pool: SilverPool) => Promise<T>): Promise<T> {
+  const pool = SilverPool.create({ workers, log: run.log });
   try {
     return await pass(pool);
   } finally {
-    scratch.pool = undefined;
     await pool.close();
   }
 }
@@ -219,11 +213,11 @@ async function prepareScratchAndInventory(
   const made: Partial<Scratch> = {};
   try {
     made.spillDir = makeSpillDir(run.scratchRoot);
-    const scratch: Scratch = { spillDir: made.spillDir, workers: silverWorkerCount(run.options), pool: undefined };
+    const scratch: Scratch = { spillDir: made.spillDir, workers: Math.max(0, Math.floor(silverWorkerCount(run.options))) };
     return { scratch, inventory: await commitInventory(run, quarantine) };
   } catch (err) {
     await quarantine.abandon(err);
-    await releaseScratch(made);
+    releaseScratch(made);
     throw scratchErrorFrom(err, run.scratchRoot);
   }
 }
@@ -231,10 +225,12 @@ async function prepareScratchAndInventory(
 /** Orders, first pass: Bronze scanned (in parallel) into month spill files; invalid records quarantined. */
 async function scanOrders(run: SilverRun, scratch: Scratch, quarantine: QuarantineSink): Promise<ScanSummary> {
   const started = performance.now();
-  const scanned = await onFreshPool(run, scratch, (pool) => runScanPass(run.lake, run.options, run.ruleSet, pool, scratch.spillDir));
+  // No threads started for a pass with no Bronze parts (the records then come in-process).
+  const workers = (run.options.orderParts?.length ?? 0) > 0 ? scratch.workers : 0;
+  const scanned = await onFreshPool(run, workers, (pool) => runScanPass(run.lake, run.options, run.ruleSet, pool, scratch.spillDir));
   const months = Object.keys(scanned.months).length;
   const ms = Math.round(performance.now() - started);
-  run.log(`silver: scanned ${scanned.read} order records into ${months} months in ${ms} ms (${scratch.workers} workers)`);
+  run.log(`silver: scanned ${scanned.read} order records into ${months} months in ${ms} ms (${workers} workers)`);
   for (const bad of scanned.invalid) {
     await quarantine.add('orders', { index: bad.recordIndex, sourcePath: bad.sourcePath }, bad.reason, bad.detail, bad.raw);
   }
@@ -456,7 +452,7 @@ async function buildOrderTables(
   const largest = largestMonth(run, load, scanned, appendOnly);
   const buckets = bucketCount(largest, run.options.linesPerBucket);
   if (buckets > 1) run.log(`silver: month pass in ${buckets} SKU buckets (largest month ${largest} lines)`);
-  const pass = await onFreshPool(run, scratch, async (pool) => {
+  const pass = await onFreshPool(run, load.length > 0 ? scratch.workers : 0, async (pool) => {
     const monthPass = new MonthByMonthPass({
       tables: run.tables,
       startState: run.startState,
@@ -480,7 +476,7 @@ async function buildOrderTables(
     return monthPass;
   });
   // The spill files are done with (the month pass's workers are closed): removed before the commits.
-  await releaseScratch(scratch);
+  releaseScratch(scratch);
   run.log(`silver: month pass held at most ${pass.peakLinesAhead} order lines of months prepared ahead`);
   run.log(`silver: a month task decoded at most ${pass.peakLinesDecoded} spilled lines`);
   run.log(`silver: the netting window held at most ${pass.peakWindowLines} demand lines`);
@@ -513,6 +509,6 @@ export async function buildSilverTables(lake: LakeStore, options: SilverBuildOpt
     await quarantine.abandon(err);
     throw scratchErrorFrom(err, run.scratchRoot);
   } finally {
-    await releaseScratch(scratch);
+    releaseScratch(scratch);
   }
 }

@@ -156,7 +156,7 @@ export class SilverPool {
 
   private closed = false;
 
-  /** Ends the workers (once: a build lets them go after its month pass, and again, harmlessly, when it ends). */
+  /** Ends the workers; a second call does nothing (a build closes each pass's pool once, as the pass ends). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
