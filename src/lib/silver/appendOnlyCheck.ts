@@ -107,20 +107,15 @@ const keyOf = (idHi: number, idLo: number, dupHi: number, dupLo: number): string
  * leaves an append-only month so only when it re-delivers a stored line exactly (same id and
  * content, e.g. the ingest overlap): the month's stored lines of those days are read, files skipped
  * by their order_date stats. Any other such line (late, corrected) makes the month rewritten.
+ * Arguments as checkRedeliveries (below), which answers the same without the no-candidate shortcut.
  */
-export async function confirmRedeliveries(
-  source: Pick<PriorMonthSource, 'tables' | 'startState' | 'runId' | 'abortSignal'>,
-  spillDir: string,
-  candidates: AppendOnlyMonths,
-  prior: ReadonlyMap<string, DayRange>,
-  netting: boolean,
-  scannedMonths: Iterable<string> = [],
-): Promise<AppendOnlyMonths> {
+export async function confirmRedeliveries(...args: Parameters<typeof checkRedeliveries>): Promise<AppendOnlyMonths> {
+  const candidates = args[2];
   // No candidate month (e.g. a first build): nothing can stay append-only, whatever the spills
   // hold, so they are not decoded here (on the main thread, every month's: the stage's peak).
   // The answer is the one checkRedeliveries would give (test/silver/appendOnlyFirstBuild.test.ts).
   if (candidates.months.size === 0) return { months: new Set(), appendFrom: candidates.appendFrom, redeliveredDays: new Map() };
-  return checkRedeliveries(source, spillDir, candidates, prior, netting, scannedMonths);
+  return checkRedeliveries(...args);
 }
 
 /** confirmRedeliveries without its shortcut: every checked month's spilled lines are decoded. */
