@@ -2,7 +2,6 @@ import { promises as fs, readdirSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readBronzeRecords } from '../../src/lib/bronze/reader';
-import { writeBronzePart } from '../../src/lib/bronze/writer';
 import { DeltaTable } from '../../src/lib/delta/deltaTable';
 import type { DeltaRow } from '../../src/lib/delta/types';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
@@ -11,34 +10,10 @@ import { ScratchSpaceError } from '../../src/lib/errors';
 import * as orderChunkScan from '../../src/lib/silver/orderChunkScan';
 import { assertScratchSpace, freeBytesIn, isNoSpaceError } from '../../src/lib/silver/scratchSpace';
 import { buildSilverTables, type SourceRecord } from '../../src/lib/silver/silverBuild';
+import { writeOrderParts } from './bronzeParts';
 import { orders } from './fixtures';
 
-async function writeParts(lake: FileSystemLake, records: Array<Record<string, unknown>>): Promise<string[]> {
-  const manifests: string[] = [];
-  for (let part = 0, from = 0; from < records.length; part++, from += 500) {
-    const chunk = records.slice(from, from + 500);
-    const written = await writeBronzePart(
-      lake,
-      'bronze/orders/ingest_date=2011-05-01/run_id=run-1',
-      part,
-      'ndjson',
-      Buffer.from(`${chunk.map((r) => JSON.stringify(r)).join('\n')}\n`),
-      {
-        source: 'orders',
-        runId: 'run-1',
-        records: chunk.length,
-        pageFrom: null,
-        pageTo: null,
-        cursorFrom: null,
-        cursorTo: null,
-        quantitySum: chunk.reduce((s, r) => s + (typeof r.Quantity === 'number' ? r.Quantity : 0), 0),
-        problems: {},
-      },
-    );
-    manifests.push(written.ref.manifestPath);
-  }
-  return manifests;
-}
+const writeParts = (lake: FileSystemLake, records: Array<Record<string, unknown>>) => writeOrderParts(lake, records, 500);
 
 async function* recordsOf(lake: FileSystemLake, manifests: string[]): AsyncIterable<SourceRecord> {
   for (const m of manifests) yield* readBronzeRecords(lake, m);

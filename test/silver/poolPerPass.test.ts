@@ -8,35 +8,16 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { writeBronzePart } from '../../src/lib/bronze/writer';
 import { FileSystemLake } from '../../src/lib/lake/fileSystemLake';
 import { ProductCatalogue } from '../../src/lib/silver/products';
 import { buildSilverTables } from '../../src/lib/silver/silverBuild';
 import { SilverPool } from '../../src/lib/silver/silverPool';
+import { writeOrderParts } from './bronzeParts';
 import { orders } from './fixtures';
 import { source } from './silverTablesCompare';
 
-async function writePart(lake: FileSystemLake, records: Array<Record<string, unknown>>): Promise<string> {
-  const written = await writeBronzePart(
-    lake,
-    'bronze/orders/ingest_date=2011-05-01/run_id=run-1',
-    0,
-    'ndjson',
-    Buffer.from(`${records.map((r) => JSON.stringify(r)).join('\n')}\n`),
-    {
-      source: 'orders',
-      runId: 'run-1',
-      records: records.length,
-      pageFrom: null,
-      pageTo: null,
-      cursorFrom: null,
-      cursorTo: null,
-      quantitySum: records.reduce((s, r) => s + (typeof r.Quantity === 'number' ? r.Quantity : 0), 0),
-      problems: {},
-    },
-  );
-  return written.ref.manifestPath;
-}
+const writePart = async (lake: FileSystemLake, records: Array<Record<string, unknown>>): Promise<string> =>
+  (await writeOrderParts(lake, records))[0] as string;
 
 interface PoolRecord {
   workers: number;

@@ -153,7 +153,7 @@ async function startRun(lake: LakeStore, options: SilverBuildOptions): Promise<S
  * `maxWorkers`) and in-process (0) below.
  */
 export function silverWorkerCount(options: Pick<SilverBuildOptions, 'workers' | 'maxWorkers' | 'expectedLines'>): number {
-  if (options.workers !== undefined) return options.workers;
+  if (options.workers !== undefined) return Math.max(0, Math.floor(options.workers));
   if ((options.expectedLines ?? 0) < parallelFromLines) return 0;
   return autoWorkerCount(os.availableParallelism(), availableMemoryBytes(), options.maxWorkers);
 }
@@ -213,7 +213,7 @@ async function prepareScratchAndInventory(
   const made: Partial<Scratch> = {};
   try {
     made.spillDir = makeSpillDir(run.scratchRoot);
-    const scratch: Scratch = { spillDir: made.spillDir, workers: Math.max(0, Math.floor(silverWorkerCount(run.options))) };
+    const scratch: Scratch = { spillDir: made.spillDir, workers: silverWorkerCount(run.options) };
     return { scratch, inventory: await commitInventory(run, quarantine) };
   } catch (err) {
     await quarantine.abandon(err);
